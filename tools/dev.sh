@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# GhostView developer entry point: install what is missing, build, then act.
+#   tools/dev.sh build          install deps (Debian), configure build/, compile
+#   tools/dev.sh run [ARGS...]  build, then run the ghostview launcher with ARGS
+#   tools/dev.sh test [ARGS...] build, then run every test suite (ARGS go to meson test)
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_dir=${GHOSTVIEW_BUILD_DIR:-$top/build}
+cmd=${1:-build}
+[ $# -gt 0 ] && shift
+
+# Debian packages the build, the elements and the tests need.
+packages=(
+  meson ninja-build pkg-config g++ clang-format
+  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev check
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
+  libnice-dev gstreamer1.0-nice gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x
+  libx11-dev libxtst-dev libxrandr-dev libxext-dev libxfixes-dev
+  xvfb x11-utils xdotool
+  coturn openssl ca-certificates curl procps
+  nodejs npm chromium
+)
+
+install_missing() {
+  local missing=()
+  local pkg
+  for pkg in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' ||
+      missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  # Node and npm may come from elsewhere on a developer machine; only ask apt
+  # for them when no node is on PATH at all.
+  if command -v node >/dev/null && command -v npm >/dev/null; then
+    local filtered=()
+    for pkg in "${missing[@]}"; do
+      case $pkg in nodejs | npm) ;; *) filtered+=("$pkg") ;; esac
+    done
+    missing=("${filtered[@]}")
+    [ ${#missing[@]} -eq 0 ] && return 0
+  fi
+  echo "dev.sh: installing ${missing[*]}" >&2
+  local sudo=()
+  [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+}
+
+install_node_modules() {
+  # Browser tests drive Debian's chromium through playwright-core (from npm,
+  # pinned by tests/browser/package-lock.json). It never downloads a browser.
+  local dir=$top/tests/browser
+  [ -f "$dir/package-lock.json" ] || return 0
+  if [ ! -d "$dir/node_modules/playwright-core" ] ||
+    [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+configure_and_build() {
+  if [ ! -f "$build_dir/build.ninja" ]; then
+    meson setup "$build_dir" "$top"
+  fi
+  ninja -C "$build_dir"
+}
+
+install_missing
+configure_and_build
+
+case $cmd in
+  build) ;;
+  run)
+    if [ -x "$build_dir/tools/ghostview" ]; then
+      exec "$build_dir/tools/ghostview" "$@"
+    fi
+    echo "dev.sh: the launcher is not built; running the signalling server" >&2
+    exec "$build_dir/signaling/ghostview-signaling" --web-root "$top/web"
+    ;;
+  test)
+    install_node_modules
+    extra=()
+    [ "${CI:-}" = "true" ] && extra+=(--num-processes 2)
+    exec meson test -C "$build_dir" --print-errorlogs "${extra[@]}" "$@"
+    ;;
+  *)
+    echo "usage: tools/dev.sh build | run [ARGS...] | test [ARGS...]" >&2
+    exit 2
+    ;;
+esac
