@@ -1,0 +1,644 @@
+#include "protocol.h"
+
+#include <cstring>
+
+namespace gv::proto {
+namespace {
+
+struct TypeName {
+  Type type;
+  const char *name;
+};
+
+constexpr TypeName kTypeNames[] = {
+  { Type::Register, "register" },
+  { Type::Join, "join" },
+  { Type::Accept, "accept" },
+  { Type::Decline, "decline" },
+  { Type::Grant, "grant" },
+  { Type::Kick, "kick" },
+  { Type::End, "end" },
+  { Type::Leave, "leave" },
+  { Type::Ping, "ping" },
+  { Type::Sdp, "sdp" },
+  { Type::Ice, "ice" },
+  { Type::Registered, "registered" },
+  { Type::Waiting, "waiting" },
+  { Type::JoinRequest, "join-request" },
+  { Type::Joined, "joined" },
+  { Type::Capabilities, "capabilities" },
+  { Type::PeerLeft, "peer-left" },
+  { Type::SessionEnded, "session-ended" },
+  { Type::Pong, "pong" },
+  { Type::Error, "error" },
+};
+
+struct ErrorInfo {
+  ErrorCode code;
+  const char *name;
+  const char *message;
+};
+
+constexpr ErrorInfo kErrors[] = {
+  { ErrorCode::PinInvalid, "PIN_INVALID", "No session has this PIN. Check the 6 digits and try again." },
+  { ErrorCode::PinExpired, "PIN_EXPIRED", "This PIN has expired. Ask the host for a new one." },
+  { ErrorCode::PinUsed, "PIN_USED", "This PIN has already been used. Ask the host for a new one." },
+  { ErrorCode::SessionFull, "SESSION_FULL", "The session has no room for another viewer right now." },
+  { ErrorCode::RateLimited, "RATE_LIMITED", "Too many attempts. Wait a minute and try again." },
+  { ErrorCode::Declined, "DECLINED", "The host declined the request to join." },
+  { ErrorCode::BadMessage, "BAD_MESSAGE", "The message is not valid." },
+  { ErrorCode::TooLarge, "TOO_LARGE", "The message is too large." },
+  { ErrorCode::OriginRejected, "ORIGIN_REJECTED", "This page's origin is not allowed to connect." },
+  { ErrorCode::UnsupportedVersion, "UNSUPPORTED_VERSION", "This protocol version is not supported." },
+  { ErrorCode::NotAllowed, "NOT_ALLOWED", "This message is not allowed here." },
+  { ErrorCode::UnknownPeer, "UNKNOWN_PEER", "No such peer in this session." },
+  { ErrorCode::Internal, "INTERNAL", "The server could not handle the request." },
+};
+
+enum class Kind { String, Int, StringArray, Array };
+
+struct FieldSpec {
+  const char *name;
+  Kind kind;
+  bool required;
+  gint64 min; /* Int: minimum value; String: minimum length */
+  gint64 max; /* Int: maximum value; String/arrays: maximum length */
+};
+
+struct TypeSpec {
+  Type type;
+  std::vector<FieldSpec> fields;
+};
+
+constexpr gint64 kIdMax = 64;
+
+const std::vector<TypeSpec> &type_specs ()
+{
+  static const std::vector<TypeSpec> specs = {
+    { Type::Register,
+      { { "version", Kind::Int, false, 0, G_MAXINT },
+        { "max_viewers", Kind::Int, false, 1, kMaxViewersLimit },
+        { "pin_ttl", Kind::Int, false, 10, 24 * 3600 },
+        { "name", Kind::String, false, 0, kMaxNameBytes } } },
+    { Type::Join,
+      { { "version", Kind::Int, false, 0, G_MAXINT },
+        { "pin", Kind::String, true, 0, 32 },
+        { "name", Kind::String, false, 0, kMaxNameBytes } } },
+    { Type::Accept,
+      { { "peer", Kind::String, true, 1, kIdMax },
+        { "capabilities", Kind::StringArray, false, 0, 8 } } },
+    { Type::Decline,
+      { { "peer", Kind::String, true, 1, kIdMax },
+        { "reason", Kind::String, false, 0, kMaxReasonBytes } } },
+    { Type::Grant,
+      { { "peer", Kind::String, true, 1, kIdMax },
+        { "capabilities", Kind::StringArray, true, 0, 8 } } },
+    { Type::Kick,
+      { { "peer", Kind::String, true, 1, kIdMax },
+        { "reason", Kind::String, false, 0, kMaxReasonBytes } } },
+    { Type::End, {} },
+    { Type::Leave, {} },
+    { Type::Ping, {} },
+    { Type::Pong, {} },
+    { Type::Sdp,
+      { { "peer", Kind::String, false, 0, kIdMax },
+        { "sdp_type", Kind::String, true, 1, 16 },
+        { "sdp", Kind::String, true, 1, kMaxSdpBytes } } },
+    { Type::Ice,
+      { { "peer", Kind::String, false, 0, kIdMax },
+        { "candidate", Kind::String, true, 0, kMaxCandidateBytes },
+        { "sdp_mline_index", Kind::Int, true, 0, 255 },
+        { "sdp_mid", Kind::String, false, 0, kIdMax } } },
+    { Type::Registered,
+      { { "session", Kind::String, true, 1, kIdMax },
+        { "peer", Kind::String, true, 1, kIdMax },
+        { "pin", Kind::String, true, kPinDigits, kPinDigits },
+        { "expires_at", Kind::Int, true, 0, G_MAXINT64 },
+        { "pin_ttl", Kind::Int, false, 0, G_MAXINT },
+        { "max_viewers", Kind::Int, false, 1, kMaxViewersLimit },
+        { "viewer_url", Kind::String, false, 0, 2048 },
+        { "ice_servers", Kind::Array, false, 0, 16 } } },
+    { Type::Waiting,
+      { { "session", Kind::String, true, 1, kIdMax }, { "peer", Kind::String, true, 1, kIdMax } } },
+    { Type::JoinRequest,
+      { { "peer", Kind::String, true, 1, kIdMax },
+        { "name", Kind::String, false, 0, kMaxNameBytes },
+        { "address", Kind::String, false, 0, 128 } } },
+    { Type::Joined,
+      { { "session", Kind::String, true, 1, kIdMax },
+        { "peer", Kind::String, true, 1, kIdMax },
+        { "capabilities", Kind::StringArray, true, 0, 8 },
+        { "ice_servers", Kind::Array, false, 0, 16 } } },
+    { Type::Capabilities, { { "capabilities", Kind::StringArray, true, 0, 8 } } },
+    { Type::PeerLeft,
+      { { "peer", Kind::String, true, 1, kIdMax },
+        { "reason", Kind::String, false, 0, kMaxReasonBytes } } },
+    { Type::SessionEnded, { { "reason", Kind::String, false, 0, kMaxReasonBytes } } },
+    { Type::Error,
+      { { "code", Kind::String, true, 1, 64 },
+        { "message", Kind::String, false, 0, 1024 },
+        { "ref", Kind::String, false, 0, 64 } } },
+  };
+  return specs;
+}
+
+const TypeSpec *spec_for (Type type)
+{
+  for (const auto &s : type_specs ())
+    if (s.type == type)
+      return &s;
+  return nullptr;
+}
+
+/* json-glib's parser recurses per nesting level; refuse deep documents before
+ * handing them over so no input can exhaust the stack. */
+bool nesting_within (const char *data, gsize length, int limit)
+{
+  int depth = 0;
+  bool in_string = false;
+  for (gsize i = 0; i < length; i++) {
+    char c = data[i];
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"')
+      in_string = true;
+    else if (c == '{' || c == '[') {
+      if (++depth > limit)
+        return false;
+    } else if (c == '}' || c == ']')
+      depth--;
+  }
+  return true;
+}
+
+bool fail (ParseError &error, ErrorCode code, std::string message)
+{
+  error.code = code;
+  error.message = std::move (message);
+  return false;
+}
+
+bool check_field (JsonObject *obj, const FieldSpec &f, ParseError &error)
+{
+  JsonNode *node = json_object_get_member (obj, f.name);
+  if (!node || JSON_NODE_HOLDS_NULL (node)) {
+    if (f.required)
+      return fail (error, ErrorCode::BadMessage, std::string ("missing field \"") + f.name + "\"");
+    return true;
+  }
+  switch (f.kind) {
+  case Kind::String: {
+    if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+      return fail (error, ErrorCode::BadMessage, std::string ("\"") + f.name + "\" must be a string");
+    const char *s = json_node_get_string (node);
+    gsize len = strlen (s);
+    if ((gint64) len < f.min || (gint64) len > f.max)
+      return fail (error, ErrorCode::BadMessage,
+                   std::string ("\"") + f.name + "\" has a bad length");
+    if (!g_utf8_validate (s, -1, nullptr))
+      return fail (error, ErrorCode::BadMessage, std::string ("\"") + f.name + "\" is not UTF-8");
+    return true;
+  }
+  case Kind::Int: {
+    if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+      return fail (error, ErrorCode::BadMessage,
+                   std::string ("\"") + f.name + "\" must be an integer");
+    gint64 v = json_node_get_int (node);
+    if (v < f.min || v > f.max)
+      return fail (error, ErrorCode::BadMessage, std::string ("\"") + f.name + "\" is out of range");
+    return true;
+  }
+  case Kind::StringArray:
+  case Kind::Array: {
+    if (!JSON_NODE_HOLDS_ARRAY (node))
+      return fail (error, ErrorCode::BadMessage, std::string ("\"") + f.name + "\" must be an array");
+    JsonArray *arr = json_node_get_array (node);
+    guint n = json_array_get_length (arr);
+    if ((gint64) n > f.max)
+      return fail (error, ErrorCode::BadMessage, std::string ("\"") + f.name + "\" is too long");
+    if (f.kind == Kind::StringArray) {
+      for (guint i = 0; i < n; i++) {
+        JsonNode *el = json_array_get_element (arr, i);
+        if (!JSON_NODE_HOLDS_VALUE (el) || json_node_get_value_type (el) != G_TYPE_STRING ||
+            strlen (json_node_get_string (el)) > 32)
+          return fail (error, ErrorCode::BadMessage,
+                       std::string ("\"") + f.name + "\" must hold short strings");
+      }
+    }
+    return true;
+  }
+  }
+  return true;
+}
+
+/* Builder helpers. */
+struct Builder {
+  JsonBuilder *b = json_builder_new ();
+  explicit Builder (Type type)
+  {
+    json_builder_begin_object (b);
+    str ("type", type_name (type));
+  }
+  ~Builder () { g_object_unref (b); }
+  Builder (const Builder &) = delete;
+  Builder &operator= (const Builder &) = delete;
+
+  Builder &str (const char *k, const std::string &v)
+  {
+    json_builder_set_member_name (b, k);
+    json_builder_add_string_value (b, v.c_str ());
+    return *this;
+  }
+  Builder &opt_str (const char *k, const std::string &v) { return v.empty () ? *this : str (k, v); }
+  Builder &num (const char *k, gint64 v)
+  {
+    json_builder_set_member_name (b, k);
+    json_builder_add_int_value (b, v);
+    return *this;
+  }
+  Builder &caps (guint c)
+  {
+    json_builder_set_member_name (b, "capabilities");
+    json_builder_begin_array (b);
+    for (const auto &n : capability_names (c))
+      json_builder_add_string_value (b, n.c_str ());
+    json_builder_end_array (b);
+    return *this;
+  }
+  Builder &ice (const std::vector<IceServer> &servers)
+  {
+    json_builder_set_member_name (b, "ice_servers");
+    json_builder_begin_array (b);
+    for (const auto &s : servers) {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "urls");
+      json_builder_begin_array (b);
+      for (const auto &u : s.urls)
+        json_builder_add_string_value (b, u.c_str ());
+      json_builder_end_array (b);
+      if (!s.username.empty ()) {
+        json_builder_set_member_name (b, "username");
+        json_builder_add_string_value (b, s.username.c_str ());
+        json_builder_set_member_name (b, "credential");
+        json_builder_add_string_value (b, s.credential.c_str ());
+      }
+      json_builder_end_object (b);
+    }
+    json_builder_end_array (b);
+    return *this;
+  }
+  std::string text ()
+  {
+    json_builder_end_object (b);
+    JsonNode *root = json_builder_get_root (b);
+    gchar *s = json_to_string (root, FALSE);
+    std::string out (s);
+    g_free (s);
+    json_node_unref (root);
+    return out;
+  }
+};
+
+} // namespace
+
+const char *type_name (Type type)
+{
+  for (const auto &t : kTypeNames)
+    if (t.type == type)
+      return t.name;
+  return "unknown";
+}
+
+Type type_from_name (const char *name)
+{
+  if (!name)
+    return Type::Unknown;
+  for (const auto &t : kTypeNames)
+    if (strcmp (t.name, name) == 0)
+      return t.type;
+  return Type::Unknown;
+}
+
+const char *error_code_name (ErrorCode code)
+{
+  for (const auto &e : kErrors)
+    if (e.code == code)
+      return e.name;
+  return "INTERNAL";
+}
+
+std::optional<ErrorCode> error_code_from_name (const char *name)
+{
+  if (!name)
+    return std::nullopt;
+  for (const auto &e : kErrors)
+    if (strcmp (e.name, name) == 0)
+      return e.code;
+  return std::nullopt;
+}
+
+const char *error_code_default_message (ErrorCode code)
+{
+  for (const auto &e : kErrors)
+    if (e.code == code)
+      return e.message;
+  return "Unknown error.";
+}
+
+std::vector<std::string> capability_names (guint caps)
+{
+  std::vector<std::string> out;
+  if (caps & kCapView)
+    out.emplace_back ("view");
+  if (caps & kCapControl)
+    out.emplace_back ("control");
+  if (caps & kCapClipboard)
+    out.emplace_back ("clipboard");
+  if (caps & kCapFile)
+    out.emplace_back ("file");
+  return out;
+}
+
+std::optional<guint> capability_from_name (const char *name)
+{
+  if (!name)
+    return std::nullopt;
+  if (strcmp (name, "view") == 0)
+    return kCapView;
+  if (strcmp (name, "control") == 0)
+    return kCapControl;
+  if (strcmp (name, "clipboard") == 0)
+    return kCapClipboard;
+  if (strcmp (name, "file") == 0)
+    return kCapFile;
+  return std::nullopt;
+}
+
+bool parse (const char *data, gsize length, Message &out, ParseError &error)
+{
+  if (length > kMaxMessageBytes)
+    return fail (error, ErrorCode::TooLarge,
+                 "message of " + std::to_string (length) + " bytes exceeds the limit of " +
+                   std::to_string (kMaxMessageBytes));
+  if (!data || length == 0)
+    return fail (error, ErrorCode::BadMessage, "empty message");
+  if (!g_utf8_validate (data, (gssize) length, nullptr))
+    return fail (error, ErrorCode::BadMessage, "message is not UTF-8 text");
+  if (!nesting_within (data, length, 16))
+    return fail (error, ErrorCode::BadMessage, "message is nested too deeply");
+
+  JsonParser *parser = json_parser_new_immutable ();
+  GError *err = nullptr;
+  if (!json_parser_load_from_data (parser, data, (gssize) length, &err)) {
+    std::string why = std::string ("message is not JSON: ") + (err ? err->message : "?");
+    g_clear_error (&err);
+    g_object_unref (parser);
+    return fail (error, ErrorCode::BadMessage, why);
+  }
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_object_unref (parser);
+    return fail (error, ErrorCode::BadMessage, "message is not a JSON object");
+  }
+  JsonObjectPtr obj (json_object_ref (json_node_get_object (root)));
+  g_object_unref (parser);
+
+  JsonNode *type_node = json_object_get_member (obj.get (), "type");
+  if (!type_node || !JSON_NODE_HOLDS_VALUE (type_node) ||
+      json_node_get_value_type (type_node) != G_TYPE_STRING)
+    return fail (error, ErrorCode::BadMessage, "message has no \"type\"");
+  const char *tname = json_node_get_string (type_node);
+  Type type = type_from_name (tname);
+  const TypeSpec *spec = spec_for (type);
+  if (!spec) {
+    std::string shown (tname, strnlen (tname, 32));
+    return fail (error, ErrorCode::BadMessage, "unknown message type \"" + shown + "\"");
+  }
+
+  JsonNode *version = json_object_get_member (obj.get (), "version");
+  if (version && JSON_NODE_HOLDS_VALUE (version) &&
+      json_node_get_value_type (version) == G_TYPE_INT64 && json_node_get_int (version) != kVersion)
+    return fail (error, ErrorCode::UnsupportedVersion,
+                 "protocol version " + std::to_string (json_node_get_int (version)) +
+                   " is not supported; this server speaks version " + std::to_string (kVersion));
+
+  for (const auto &f : spec->fields)
+    if (!check_field (obj.get (), f, error))
+      return false;
+
+  if (type == Type::Sdp) {
+    const char *st = json_object_get_string_member (obj.get (), "sdp_type");
+    if (strcmp (st, "offer") != 0 && strcmp (st, "answer") != 0)
+      return fail (error, ErrorCode::BadMessage, "\"sdp_type\" must be \"offer\" or \"answer\"");
+  }
+  if (json_object_has_member (obj.get (), "capabilities") &&
+      (type == Type::Accept || type == Type::Grant)) {
+    JsonArray *arr = json_object_get_array_member (obj.get (), "capabilities");
+    for (guint i = 0; i < json_array_get_length (arr); i++)
+      if (!capability_from_name (json_array_get_string_element (arr, i)))
+        return fail (error, ErrorCode::BadMessage,
+                     std::string ("unknown capability \"") +
+                       json_array_get_string_element (arr, i) + "\"");
+  }
+
+  out.type = type;
+  out.body = std::move (obj);
+  return true;
+}
+
+std::string get_string (const Message &msg, const char *field, const char *fallback)
+{
+  JsonNode *node = msg.body ? json_object_get_member (msg.body.get (), field) : nullptr;
+  if (!node || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return fallback;
+  return json_node_get_string (node);
+}
+
+gint64 get_int (const Message &msg, const char *field, gint64 fallback)
+{
+  JsonNode *node = msg.body ? json_object_get_member (msg.body.get (), field) : nullptr;
+  if (!node || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
+bool has_field (const Message &msg, const char *field)
+{
+  return msg.body && json_object_has_member (msg.body.get (), field);
+}
+
+guint get_capabilities (const Message &msg, const char *field)
+{
+  JsonNode *node = msg.body ? json_object_get_member (msg.body.get (), field) : nullptr;
+  if (!node || !JSON_NODE_HOLDS_ARRAY (node))
+    return 0;
+  guint caps = 0;
+  JsonArray *arr = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (arr); i++) {
+    JsonNode *el = json_array_get_element (arr, i);
+    if (JSON_NODE_HOLDS_VALUE (el) && json_node_get_value_type (el) == G_TYPE_STRING)
+      caps |= capability_from_name (json_node_get_string (el)).value_or (0);
+  }
+  return caps;
+}
+
+std::vector<IceServer> get_ice_servers (const Message &msg)
+{
+  std::vector<IceServer> out;
+  JsonNode *node = msg.body ? json_object_get_member (msg.body.get (), "ice_servers") : nullptr;
+  if (!node || !JSON_NODE_HOLDS_ARRAY (node))
+    return out;
+  JsonArray *arr = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (arr); i++) {
+    JsonNode *el = json_array_get_element (arr, i);
+    if (!JSON_NODE_HOLDS_OBJECT (el))
+      continue;
+    JsonObject *o = json_node_get_object (el);
+    IceServer s;
+    JsonNode *urls = json_object_get_member (o, "urls");
+    if (urls && JSON_NODE_HOLDS_ARRAY (urls)) {
+      JsonArray *ua = json_node_get_array (urls);
+      for (guint j = 0; j < json_array_get_length (ua); j++) {
+        JsonNode *u = json_array_get_element (ua, j);
+        if (JSON_NODE_HOLDS_VALUE (u) && json_node_get_value_type (u) == G_TYPE_STRING)
+          s.urls.emplace_back (json_node_get_string (u));
+      }
+    }
+    if (json_object_has_member (o, "username"))
+      s.username = json_object_get_string_member_with_default (o, "username", "");
+    if (json_object_has_member (o, "credential"))
+      s.credential = json_object_get_string_member_with_default (o, "credential", "");
+    if (!s.urls.empty ())
+      out.push_back (std::move (s));
+  }
+  return out;
+}
+
+std::string make_register (const RegisterParams &p)
+{
+  Builder b (Type::Register);
+  b.num ("version", kVersion).num ("max_viewers", p.max_viewers);
+  if (p.pin_ttl_s > 0)
+    b.num ("pin_ttl", p.pin_ttl_s);
+  return b.opt_str ("name", p.name).text ();
+}
+
+std::string make_join (const std::string &pin, const std::string &name)
+{
+  return Builder (Type::Join).num ("version", kVersion).str ("pin", pin).opt_str ("name", name).text ();
+}
+
+std::string make_accept (const std::string &peer, guint capabilities)
+{
+  return Builder (Type::Accept).str ("peer", peer).caps (capabilities).text ();
+}
+
+std::string make_decline (const std::string &peer, const std::string &reason)
+{
+  return Builder (Type::Decline).str ("peer", peer).opt_str ("reason", reason).text ();
+}
+
+std::string make_grant (const std::string &peer, guint capabilities)
+{
+  return Builder (Type::Grant).str ("peer", peer).caps (capabilities).text ();
+}
+
+std::string make_kick (const std::string &peer, const std::string &reason)
+{
+  return Builder (Type::Kick).str ("peer", peer).opt_str ("reason", reason).text ();
+}
+
+std::string make_end () { return Builder (Type::End).text (); }
+std::string make_leave () { return Builder (Type::Leave).text (); }
+std::string make_ping () { return Builder (Type::Ping).text (); }
+std::string make_pong () { return Builder (Type::Pong).text (); }
+
+std::string make_sdp (const std::string &peer, const std::string &sdp_type, const std::string &sdp)
+{
+  return Builder (Type::Sdp).opt_str ("peer", peer).str ("sdp_type", sdp_type).str ("sdp", sdp).text ();
+}
+
+std::string make_ice (const std::string &peer, const std::string &candidate, guint mline_index,
+                      const std::string &mid)
+{
+  return Builder (Type::Ice)
+    .opt_str ("peer", peer)
+    .str ("candidate", candidate)
+    .num ("sdp_mline_index", mline_index)
+    .opt_str ("sdp_mid", mid)
+    .text ();
+}
+
+std::string make_registered (const RegisteredParams &p)
+{
+  return Builder (Type::Registered)
+    .num ("version", kVersion)
+    .str ("session", p.session)
+    .str ("peer", p.peer)
+    .str ("pin", p.pin)
+    .num ("expires_at", p.expires_at)
+    .num ("pin_ttl", p.pin_ttl_s)
+    .num ("max_viewers", p.max_viewers)
+    .opt_str ("viewer_url", p.viewer_url)
+    .ice (p.ice_servers)
+    .text ();
+}
+
+std::string make_waiting (const std::string &session, const std::string &peer)
+{
+  return Builder (Type::Waiting).str ("session", session).str ("peer", peer).text ();
+}
+
+std::string make_join_request (const std::string &peer, const std::string &name,
+                               const std::string &address)
+{
+  return Builder (Type::JoinRequest)
+    .str ("peer", peer)
+    .opt_str ("name", name)
+    .opt_str ("address", address)
+    .text ();
+}
+
+std::string make_joined (const std::string &session, const std::string &peer, guint capabilities,
+                         const std::vector<IceServer> &ice_servers)
+{
+  return Builder (Type::Joined)
+    .num ("version", kVersion)
+    .str ("session", session)
+    .str ("peer", peer)
+    .caps (capabilities)
+    .ice (ice_servers)
+    .text ();
+}
+
+std::string make_capabilities (guint capabilities)
+{
+  return Builder (Type::Capabilities).caps (capabilities).text ();
+}
+
+std::string make_peer_left (const std::string &peer, const char *reason)
+{
+  return Builder (Type::PeerLeft).str ("peer", peer).str ("reason", reason).text ();
+}
+
+std::string make_session_ended (const char *reason)
+{
+  return Builder (Type::SessionEnded).str ("reason", reason).text ();
+}
+
+std::string make_error (ErrorCode code, const std::string &message, Type ref)
+{
+  Builder b (Type::Error);
+  b.str ("code", error_code_name (code))
+    .str ("message", message.empty () ? error_code_default_message (code) : message);
+  if (ref != Type::Unknown)
+    b.str ("ref", type_name (ref));
+  return b.text ();
+}
+
+} // namespace gv::proto

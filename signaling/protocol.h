@@ -1,0 +1,182 @@
+/* GhostView signalling protocol: the one definition of the wire format.
+ *
+ * Every message is a JSON object tagged by "type". This header is used by
+ * the server (signaling/) and by the GStreamer signaller (plugins/webrtc);
+ * PROTOCOL.md is its prose description and must be kept in step.
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace gv::proto {
+
+inline constexpr int kVersion = 1;
+/* Largest accepted message, in bytes of JSON text. */
+inline constexpr gsize kMaxMessageBytes = 64 * 1024;
+inline constexpr gsize kMaxSdpBytes = 60 * 1024;
+inline constexpr gsize kMaxCandidateBytes = 1024;
+inline constexpr gsize kMaxNameBytes = 64;
+inline constexpr gsize kMaxReasonBytes = 256;
+inline constexpr int kMaxViewersLimit = 64;
+inline constexpr int kPinDigits = 6;
+
+enum class Type {
+  Unknown,
+  /* client -> server */
+  Register, /* host: create a session */
+  Join,     /* viewer: join by PIN */
+  Accept,   /* host: admit a viewer, granting capabilities */
+  Decline,  /* host: refuse a viewer */
+  Grant,    /* host: change a viewer's capabilities */
+  Kick,     /* host: remove a viewer */
+  End,      /* host: end the session */
+  Leave,    /* viewer: leave */
+  Ping,
+  /* both directions (relayed between host and one viewer) */
+  Sdp,
+  Ice,
+  /* server -> client */
+  Registered,   /* to host: session id, PIN, expiry, ICE servers */
+  Waiting,      /* to viewer: join request is with the host */
+  JoinRequest,  /* to host: a viewer asks to join */
+  Joined,       /* to viewer: admitted, with capabilities and ICE servers */
+  Capabilities, /* to viewer: capabilities changed */
+  PeerLeft,     /* to host: a viewer went away */
+  SessionEnded, /* to viewer: the session is over for it */
+  Pong,
+  Error,
+};
+
+const char *type_name(Type type);
+Type type_from_name(const char *name);
+
+enum class ErrorCode {
+  PinInvalid,
+  PinExpired,
+  PinUsed,
+  SessionFull,
+  RateLimited,
+  Declined,
+  BadMessage,
+  TooLarge,
+  OriginRejected,
+  UnsupportedVersion,
+  NotAllowed,
+  UnknownPeer,
+  Internal,
+};
+
+const char *error_code_name(ErrorCode code);
+std::optional<ErrorCode> error_code_from_name(const char *name);
+/* A sentence a person understands, used when no better message is known. */
+const char *error_code_default_message(ErrorCode code);
+
+/* Capabilities a host grants a viewer, as a bit set. */
+enum Capability : guint {
+  kCapView = 1u << 0,
+  kCapControl = 1u << 1,
+  kCapClipboard = 1u << 2,
+  kCapFile = 1u << 3,
+};
+inline constexpr guint kAllCapabilities = kCapView | kCapControl | kCapClipboard | kCapFile;
+
+/* Session end / peer-left reasons. */
+inline constexpr const char *kReasonLeft = "left";
+inline constexpr const char *kReasonDisconnected = "disconnected";
+inline constexpr const char *kReasonRemoved = "removed";
+inline constexpr const char *kReasonHostEnded = "host-ended";
+inline constexpr const char *kReasonHostDisconnected = "host-disconnected";
+inline constexpr const char *kReasonDeclined = "declined";
+
+struct IceServer {
+  std::vector<std::string> urls;
+  std::string username;   /* empty for STUN */
+  std::string credential; /* empty for STUN */
+};
+
+struct JsonObjectDeleter {
+  void operator() (JsonObject *o) const { json_object_unref (o); }
+};
+using JsonObjectPtr = std::unique_ptr<JsonObject, JsonObjectDeleter>;
+
+/* A received message: its type and its (validated-as-object) body. */
+struct Message {
+  Type type = Type::Unknown;
+  JsonObjectPtr body;
+};
+
+struct ParseError {
+  ErrorCode code = ErrorCode::BadMessage;
+  std::string message;
+};
+
+/* Parses and checks the envelope (size, JSON object, known "type", and the
+ * fields that type requires with their sizes and ranges). On failure returns
+ * false and fills `error`; never aborts on any input. */
+bool parse (const char *data, gsize length, Message &out, ParseError &error);
+
+/* Typed field access on a parsed body. Missing or wrong-typed optional
+ * fields give the fallback; parse() has already checked required ones. */
+std::string get_string (const Message &msg, const char *field, const char *fallback = "");
+gint64 get_int (const Message &msg, const char *field, gint64 fallback = 0);
+bool has_field (const Message &msg, const char *field);
+guint get_capabilities (const Message &msg, const char *field = "capabilities");
+std::vector<IceServer> get_ice_servers (const Message &msg);
+
+/* Capability set <-> JSON names ("view", "control", "clipboard", "file"). */
+std::vector<std::string> capability_names (guint caps);
+std::optional<guint> capability_from_name (const char *name);
+
+/* ---- message builders: each returns the JSON text to send ---- */
+
+struct RegisterParams {
+  int max_viewers = 1;
+  int pin_ttl_s = 0; /* 0: server default */
+  std::string name;
+};
+std::string make_register (const RegisterParams &p);
+std::string make_join (const std::string &pin, const std::string &name);
+std::string make_accept (const std::string &peer, guint capabilities);
+std::string make_decline (const std::string &peer, const std::string &reason);
+std::string make_grant (const std::string &peer, guint capabilities);
+std::string make_kick (const std::string &peer, const std::string &reason);
+std::string make_end ();
+std::string make_leave ();
+std::string make_ping ();
+std::string make_pong ();
+
+/* `peer` is the addressee when a client sends (empty from a viewer: its
+ * host) and the sender when the server relays. */
+std::string make_sdp (const std::string &peer, const std::string &sdp_type,
+                      const std::string &sdp);
+std::string make_ice (const std::string &peer, const std::string &candidate, guint mline_index,
+                      const std::string &mid);
+
+struct RegisteredParams {
+  std::string session;
+  std::string peer;
+  std::string pin;
+  gint64 expires_at = 0; /* unix seconds */
+  int pin_ttl_s = 0;
+  int max_viewers = 1;
+  std::string viewer_url;
+  std::vector<IceServer> ice_servers;
+};
+std::string make_registered (const RegisteredParams &p);
+std::string make_waiting (const std::string &session, const std::string &peer);
+std::string make_join_request (const std::string &peer, const std::string &name,
+                               const std::string &address);
+std::string make_joined (const std::string &session, const std::string &peer, guint capabilities,
+                         const std::vector<IceServer> &ice_servers);
+std::string make_capabilities (guint capabilities);
+std::string make_peer_left (const std::string &peer, const char *reason);
+std::string make_session_ended (const char *reason);
+std::string make_error (ErrorCode code, const std::string &message, Type ref = Type::Unknown);
+
+} // namespace gv::proto

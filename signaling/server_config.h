@@ -1,0 +1,51 @@
+/* Settings of the signalling server, from the command line and environment. */
+#pragma once
+
+#include <glib.h>
+
+#include <string>
+#include <vector>
+
+namespace gv::signaling {
+
+struct ServerConfig {
+  std::string address = "0.0.0.0";
+  guint port = 8443;
+  std::string web_root; /* served at /; empty: no pages */
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool behind_tls_proxy = false; /* a proxy terminates TLS in front of us */
+  bool trust_proxy = false;      /* use X-Forwarded-For for the client IP */
+  bool production = false;
+  std::vector<std::string> allowed_origins; /* "https://example.com" */
+  std::string public_url;                   /* base for viewer_url; derived when empty */
+
+  int pin_ttl_s = 600;
+  int idle_timeout_s = 60;
+  int keepalive_s = 20;
+  guint max_sessions = 100000;
+
+  /* ICE servers handed to peers. TURN URLs get short-term credentials. */
+  std::vector<std::string> stun_urls;
+  std::vector<std::string> turn_urls;
+  std::string turn_secret;
+  int turn_ttl_s = 24 * 3600;
+
+  /* Rate limits (see PROTOCOL.md). */
+  double create_burst = 10, create_per_s = 10.0 / 60;
+  double join_fail_ip_burst = 10, join_fail_ip_per_s = 1.0 / 30;
+  double join_fail_global_burst = 60, join_fail_global_per_s = 1.0 / 2;
+  double msg_burst = 200, msg_per_s = 50;
+
+  bool tls () const { return !tls_cert_file.empty (); }
+};
+
+/* Fills `config` from argv (GOptionContext) and GHOSTVIEW_* environment
+ * variables; command-line options win. Returns false with `error` set on a
+ * usage error. Consumes the options it knows from argc/argv. */
+bool parse_server_options (ServerConfig &config, int *argc, char ***argv, GError **error);
+
+/* The production rules: TLS or a TLS proxy, and an origins list. */
+bool validate_server_config (const ServerConfig &config, GError **error);
+
+} // namespace gv::signaling
