@@ -78,7 +78,7 @@ const std::vector<TypeSpec> &type_specs ()
     { Type::Register,
       { { "version", Kind::Int, false, 0, G_MAXINT },
         { "max_viewers", Kind::Int, false, 1, kMaxViewersLimit },
-        { "pin_ttl", Kind::Int, false, 10, 24 * 3600 },
+        { "pin_ttl", Kind::Int, false, 1, 24 * 3600 },
         { "name", Kind::String, false, 0, kMaxNameBytes } } },
     { Type::Join,
       { { "version", Kind::Int, false, 0, G_MAXINT },

@@ -1,0 +1,877 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:gvpinsignaller
+ * @title: GvPinSignaller
+ * @short_description: the default GvSignaller: GhostView's PIN protocol over
+ * a libsoup WebSocket
+ *
+ * Speaks signaling/PROTOCOL.md through the one definition in
+ * signaling/protocol.h. It runs its own thread with its own GMainContext, so
+ * no GStreamer thread ever waits on the network. Its properties are reached
+ * from a launch line through the bin's `signaller` child:
+ * `gvwebrtcsink signaller::server=wss://example.com/ws signaller::ca-file=ca.pem`.
+ *
+ * As a host it reconnects after a lost or refused connection with an
+ * exponential backoff (1 s doubling up to 30 s) and registers a new session
+ * (a new PIN); media of viewers already connected is not affected. As a
+ * viewer every failure before admission is fatal and reported once.
+ */
+#include "gvpinsignaller.h"
+
+#include "protocol.h"
+
+#include <libsoup/soup.h>
+
+#include <functional>
+#include <mutex>
+#include <string>
+
+GST_DEBUG_CATEGORY_STATIC (gv_pin_signaller_debug);
+#define GST_CAT_DEFAULT gv_pin_signaller_debug
+
+namespace proto = gv::proto;
+
+enum {
+  PROP_0,
+  PROP_SERVER,
+  PROP_CA_FILE,
+  PROP_INSECURE_TLS,
+  PROP_PIN,
+  PROP_NAME,
+  PROP_MAX_VIEWERS,
+  PROP_PIN_TTL,
+  PROP_ROLE,
+  PROP_JOIN_TIMEOUT,
+};
+
+#define DEFAULT_SERVER "ws://127.0.0.1:8443/ws"
+#define DEFAULT_MAX_VIEWERS 1
+#define DEFAULT_PIN_TTL 0
+#define DEFAULT_ROLE GV_SIGNALLER_ROLE_HOST
+#define DEFAULT_JOIN_TIMEOUT 30
+#define RECONNECT_MIN_MS 1000
+#define RECONNECT_MAX_MS 30000
+
+struct GvPinSignallerPrivate {
+  std::mutex lock;
+  /* settings */
+  std::string server = DEFAULT_SERVER;
+  std::string ca_file;
+  bool insecure_tls = false;
+  std::string pin;
+  std::string name;
+  int max_viewers = DEFAULT_MAX_VIEWERS;
+  int pin_ttl = DEFAULT_PIN_TTL;
+  GvSignallerRole role = DEFAULT_ROLE;
+  int join_timeout = DEFAULT_JOIN_TIMEOUT;
+
+  /* the signalling thread; ctx is non-null while started */
+  GMainContext *ctx = nullptr;
+  GMainLoop *loop = nullptr;
+  GThread *thread = nullptr;
+
+  /* below: touched on the signalling thread only */
+  SoupSession *session = nullptr;
+  GCancellable *cancellable = nullptr;
+  SoupWebsocketConnection *ws = nullptr;
+  GSource *retry_source = nullptr;
+  GSource *join_timer = nullptr;
+  guint backoff_ms = RECONNECT_MIN_MS;
+  bool admitted = false; /* viewer: joined; host: registered */
+  bool failed = false;   /* viewer: a fatal error was reported */
+  std::string session_id;
+};
+
+struct _GvPinSignaller {
+  GObject parent;
+  GvPinSignallerPrivate *priv;
+};
+
+static void gv_pin_signaller_iface_init (GvSignallerInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (GvPinSignaller, gv_pin_signaller, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (GV_TYPE_SIGNALLER, gv_pin_signaller_iface_init));
+
+static void connect_to_server (GvPinSignaller *self);
+
+/* ---- running code on the signalling thread ---- */
+
+struct Invocation {
+  GvPinSignaller *self;
+  std::function<void ()> fn;
+};
+
+static gboolean invoke_cb (gpointer data)
+{
+  auto *inv = static_cast<Invocation *> (data);
+  inv->fn ();
+  return G_SOURCE_REMOVE;
+}
+
+static void invoke_free (gpointer data)
+{
+  auto *inv = static_cast<Invocation *> (data);
+  g_object_unref (inv->self);
+  delete inv;
+}
+
+static void run_on_thread (GvPinSignaller *self, std::function<void ()> fn)
+{
+  GMainContext *ctx;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    ctx = self->priv->ctx ? g_main_context_ref (self->priv->ctx) : nullptr;
+  }
+  if (!ctx) {
+    GST_DEBUG_OBJECT (self, "not started, dropping a request");
+    return;
+  }
+  auto *inv = new Invocation{ GV_PIN_SIGNALLER (g_object_ref (self)), std::move (fn) };
+  g_main_context_invoke_full (ctx, G_PRIORITY_DEFAULT, invoke_cb, inv, invoke_free);
+  g_main_context_unref (ctx);
+}
+
+static void emit_error (GvPinSignaller *self, const char *code, const std::string &message,
+                        bool fatal)
+{
+  GST_INFO_OBJECT (self, "error %s (%s): %s", code, fatal ? "fatal" : "non-fatal",
+                   message.c_str ());
+  if (fatal)
+    self->priv->failed = true;
+  g_signal_emit_by_name (self, "error", code, message.c_str (), (gboolean) fatal);
+}
+
+static void send_text (GvPinSignaller *self, const std::string &text)
+{
+  GvPinSignallerPrivate *priv = self->priv;
+  if (!priv->ws || soup_websocket_connection_get_state (priv->ws) != SOUP_WEBSOCKET_STATE_OPEN) {
+    GST_WARNING_OBJECT (self, "not connected, dropping %.60s", text.c_str ());
+    return;
+  }
+  GST_LOG_OBJECT (self, "-> %.200s", text.c_str ());
+  soup_websocket_connection_send_text (priv->ws, text.c_str ());
+}
+
+/* ---- ICE server list -> webrtcbin URIs ---- */
+
+static std::string webrtcbin_uri (const std::string &url, const proto::IceServer &server)
+{
+  /* RTCPeerConnection form "stun:host:port" / "turn:host:port?transport=udp"
+   * to webrtcbin's "stun://host:port" / "turn://user:pass@host:port?..." */
+  auto colon = url.find (':');
+  if (colon == std::string::npos)
+    return {};
+  std::string scheme = url.substr (0, colon);
+  std::string rest = url.substr (colon + 1);
+  if (rest.rfind ("//", 0) == 0)
+    rest = rest.substr (2);
+  if (scheme == "stun" || scheme == "stuns")
+    return "stun://" + rest;
+  if (scheme == "turn" || scheme == "turns") {
+    gchar *user = g_uri_escape_string (server.username.c_str (), nullptr, FALSE);
+    gchar *pass = g_uri_escape_string (server.credential.c_str (), nullptr, FALSE);
+    std::string out = scheme + "://" + user + ":" + pass + "@" + rest;
+    g_free (user);
+    g_free (pass);
+    return out;
+  }
+  return {};
+}
+
+static void add_ice_servers (GstStructure *s, const std::vector<proto::IceServer> &servers)
+{
+  GPtrArray *stun = g_ptr_array_new ();
+  GPtrArray *turn = g_ptr_array_new ();
+  for (const auto &server : servers)
+    for (const auto &url : server.urls) {
+      std::string uri = webrtcbin_uri (url, server);
+      if (uri.empty ())
+        continue;
+      g_ptr_array_add (uri.rfind ("stun", 0) == 0 ? stun : turn, g_strdup (uri.c_str ()));
+    }
+  g_ptr_array_add (stun, nullptr);
+  g_ptr_array_add (turn, nullptr);
+  gchar **stun_v = (gchar **) g_ptr_array_free (stun, FALSE);
+  gchar **turn_v = (gchar **) g_ptr_array_free (turn, FALSE);
+  gst_structure_set (s, "stun-servers", G_TYPE_STRV, stun_v, "turn-servers", G_TYPE_STRV, turn_v,
+                     nullptr);
+  g_strfreev (stun_v);
+  g_strfreev (turn_v);
+}
+
+/* ---- incoming messages ---- */
+
+static std::string viewer_error_sentence (GvPinSignaller *self, const proto::Message &msg)
+{
+  std::string pin;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    pin = self->priv->pin;
+  }
+  std::string code = proto::get_string (msg, "code");
+  std::string server_message = proto::get_string (msg, "message");
+  auto known = proto::error_code_from_name (code.c_str ());
+  if (known) {
+    switch (*known) {
+    case proto::ErrorCode::PinInvalid:
+      return "No session has PIN " + pin + ".";
+    case proto::ErrorCode::PinExpired:
+      return "PIN " + pin + " has expired.";
+    case proto::ErrorCode::PinUsed:
+      return "PIN " + pin + " has already been used.";
+    case proto::ErrorCode::SessionFull:
+      return "The session with PIN " + pin + " is full; try again in a moment.";
+    case proto::ErrorCode::Declined:
+      return "The host declined the request to join session " + pin +
+             (server_message.empty () ? std::string (".") : ": " + server_message);
+    case proto::ErrorCode::RateLimited:
+      return "Too many attempts to join; wait a minute and try again.";
+    default:
+      break;
+    }
+  }
+  if (!server_message.empty ())
+    return server_message;
+  return known ? proto::error_code_default_message (*known) : "The signalling server refused.";
+}
+
+static void handle_error_message (GvPinSignaller *self, const proto::Message &msg)
+{
+  GvPinSignallerPrivate *priv = self->priv;
+  std::string code = proto::get_string (msg, "code");
+  std::string ref = proto::get_string (msg, "ref");
+  if (priv->role == GV_SIGNALLER_ROLE_VIEWER) {
+    /* Before admission every refusal ends the attempt; afterwards errors are
+     * answers to relayed messages and the media may well be fine. */
+    bool fatal = !priv->admitted;
+    emit_error (self, code.c_str (), viewer_error_sentence (self, msg), fatal);
+    if (fatal && priv->ws)
+      soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+    return;
+  }
+  std::string message = proto::get_string (msg, "message", "the signalling server refused");
+  emit_error (self, code.c_str (), message + " (" + code + ", in answer to " + ref + ")", false);
+  if (!priv->admitted && priv->ws)
+    soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+}
+
+static void handle_message (GvPinSignaller *self, const proto::Message &msg)
+{
+  GvPinSignallerPrivate *priv = self->priv;
+  switch (msg.type) {
+  case proto::Type::Registered: {
+    priv->admitted = true;
+    priv->backoff_ms = RECONNECT_MIN_MS;
+    priv->session_id = proto::get_string (msg, "session");
+    GstStructure *s = gst_structure_new (
+      "gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (), "pin", G_TYPE_STRING,
+      proto::get_string (msg, "pin").c_str (), "viewer-url", G_TYPE_STRING,
+      proto::get_string (msg, "viewer_url").c_str (), "expires-at", G_TYPE_INT64,
+      (gint64) proto::get_int (msg, "expires_at"), "max-viewers", G_TYPE_INT,
+      (gint) proto::get_int (msg, "max_viewers", 1), nullptr);
+    add_ice_servers (s, proto::get_ice_servers (msg));
+    g_signal_emit_by_name (self, "session-info", s);
+    gst_structure_free (s);
+    break;
+  }
+  case proto::Type::Waiting:
+    GST_INFO_OBJECT (self, "waiting for the host to admit us");
+    break;
+  case proto::Type::Joined: {
+    priv->admitted = true;
+    if (priv->join_timer) {
+      g_source_destroy (priv->join_timer);
+      g_clear_pointer (&priv->join_timer, g_source_unref);
+    }
+    priv->session_id = proto::get_string (msg, "session");
+    GstStructure *s = gst_structure_new (
+      "gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (), "peer-id",
+      G_TYPE_STRING, proto::get_string (msg, "peer").c_str (), "capabilities", G_TYPE_UINT,
+      proto::get_capabilities (msg), nullptr);
+    add_ice_servers (s, proto::get_ice_servers (msg));
+    g_signal_emit_by_name (self, "session-info", s);
+    gst_structure_free (s);
+    break;
+  }
+  case proto::Type::JoinRequest:
+    g_signal_emit_by_name (self, "session-requested", proto::get_string (msg, "peer").c_str (),
+                           proto::get_string (msg, "name").c_str ());
+    break;
+  case proto::Type::Capabilities:
+    g_signal_emit_by_name (self, "capabilities-changed", priv->session_id.c_str (),
+                           proto::get_capabilities (msg));
+    break;
+  case proto::Type::Sdp: {
+    std::string peer = priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer")
+                                                            : priv->session_id;
+    std::string type = proto::get_string (msg, "sdp_type");
+    std::string text = proto::get_string (msg, "sdp");
+    GstSDPMessage *sdp = nullptr;
+    gst_sdp_message_new (&sdp);
+    if (gst_sdp_message_parse_buffer ((const guint8 *) text.data (), text.size (), sdp) !=
+        GST_SDP_OK) {
+      GST_WARNING_OBJECT (self, "unparsable SDP from %s", peer.c_str ());
+      gst_sdp_message_free (sdp);
+      break;
+    }
+    auto *desc = gst_webrtc_session_description_new (
+      type == "offer" ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+    g_signal_emit_by_name (self, "session-description", peer.c_str (), desc);
+    gst_webrtc_session_description_free (desc);
+    break;
+  }
+  case proto::Type::Ice: {
+    std::string peer = priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer")
+                                                            : priv->session_id;
+    g_signal_emit_by_name (self, "handle-ice", peer.c_str (),
+                           (guint) proto::get_int (msg, "sdp_mline_index"),
+                           proto::get_string (msg, "sdp_mid").c_str (),
+                           proto::get_string (msg, "candidate").c_str ());
+    break;
+  }
+  case proto::Type::PeerLeft:
+    g_signal_emit_by_name (self, "session-ended", proto::get_string (msg, "peer").c_str (),
+                           proto::get_string (msg, "reason", "left").c_str ());
+    break;
+  case proto::Type::SessionEnded:
+    g_signal_emit_by_name (self, "session-ended", priv->session_id.c_str (),
+                           proto::get_string (msg, "reason", "host-ended").c_str ());
+    break;
+  case proto::Type::Error:
+    handle_error_message (self, msg);
+    break;
+  case proto::Type::Ping:
+    send_text (self, proto::make_pong ());
+    break;
+  case proto::Type::Pong:
+    break;
+  default:
+    GST_DEBUG_OBJECT (self, "ignoring message of type %s", proto::type_name (msg.type));
+    break;
+  }
+}
+
+static void on_ws_message (SoupWebsocketConnection *, gint type, GBytes *message, gpointer user)
+{
+  auto *self = GV_PIN_SIGNALLER (user);
+  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+    GST_WARNING_OBJECT (self, "ignoring a binary frame");
+    return;
+  }
+  gsize len = 0;
+  const char *data = (const char *) g_bytes_get_data (message, &len);
+  GST_LOG_OBJECT (self, "<- %.*s", (int) MIN (len, 200), data);
+  proto::Message msg;
+  proto::ParseError err;
+  if (!proto::parse (data, len, msg, err)) {
+    GST_WARNING_OBJECT (self, "dropping a malformed message: %s", err.message.c_str ());
+    return;
+  }
+  handle_message (self, msg);
+}
+
+/* ---- connection lifecycle ---- */
+
+static gboolean retry_cb (gpointer user)
+{
+  auto *self = GV_PIN_SIGNALLER (user);
+  g_clear_pointer (&self->priv->retry_source, g_source_unref);
+  connect_to_server (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Host: try again later. Viewer: report and give up. */
+static void connection_failed (GvPinSignaller *self, const char *code, const std::string &why)
+{
+  GvPinSignallerPrivate *priv = self->priv;
+  if (priv->cancellable && g_cancellable_is_cancelled (priv->cancellable))
+    return;
+  if (priv->role == GV_SIGNALLER_ROLE_VIEWER) {
+    if (priv->failed)
+      return;
+    /* An admitted viewer keeps its media; only later joins are affected. */
+    emit_error (self, code, why, !priv->admitted);
+    return;
+  }
+  guint delay = priv->backoff_ms;
+  priv->backoff_ms = MIN (priv->backoff_ms * 2, (guint) RECONNECT_MAX_MS);
+  priv->admitted = false;
+  emit_error (self, code, why + "; retrying in " + std::to_string (delay / 1000.0).substr (0, 3) +
+                            " s",
+              false);
+  if (priv->retry_source)
+    return;
+  priv->retry_source = g_timeout_source_new (delay);
+  g_source_set_callback (priv->retry_source, retry_cb, self, nullptr);
+  g_source_attach (priv->retry_source, g_main_context_get_thread_default ());
+}
+
+static void on_ws_closed (SoupWebsocketConnection *ws, gpointer user)
+{
+  auto *self = GV_PIN_SIGNALLER (user);
+  GvPinSignallerPrivate *priv = self->priv;
+  if (ws != priv->ws)
+    return;
+  gushort code = soup_websocket_connection_get_close_code (ws);
+  GST_INFO_OBJECT (self, "connection closed (code %u)", code);
+  g_signal_handlers_disconnect_by_data (ws, self);
+  g_clear_object (&priv->ws);
+  std::string server;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    server = priv->server;
+  }
+  connection_failed (self, GV_SIGNALLER_ERROR_DISCONNECTED,
+                     "The connection to the signalling server at " + server + " was lost");
+}
+
+static void on_ws_error (SoupWebsocketConnection *, GError *error, gpointer user)
+{
+  GST_WARNING_OBJECT (user, "websocket error: %s", error->message);
+}
+
+static gboolean join_timeout_cb (gpointer user)
+{
+  auto *self = GV_PIN_SIGNALLER (user);
+  GvPinSignallerPrivate *priv = self->priv;
+  g_clear_pointer (&priv->join_timer, g_source_unref);
+  if (!priv->admitted && !priv->failed) {
+    emit_error (self, "TIMEOUT",
+                "The host did not answer the request to join within " +
+                  std::to_string (priv->join_timeout) + " seconds.",
+                true);
+    if (priv->ws)
+      soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void on_connected (GObject *source, GAsyncResult *res, gpointer user)
+{
+  auto *self = GV_PIN_SIGNALLER (user);
+  GvPinSignallerPrivate *priv = self->priv;
+  GError *err = nullptr;
+  SoupWebsocketConnection *ws =
+    soup_session_websocket_connect_finish (SOUP_SESSION (source), res, &err);
+  if (!ws) {
+    bool cancelled = g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    std::string server;
+    {
+      std::lock_guard<std::mutex> guard (priv->lock);
+      server = priv->server;
+    }
+    std::string why = "Cannot reach the signalling server at " + server + ": " + err->message;
+    g_error_free (err);
+    if (!cancelled)
+      connection_failed (self, GV_SIGNALLER_ERROR_UNREACHABLE, why);
+    g_object_unref (self);
+    return;
+  }
+  priv->ws = ws;
+  soup_websocket_connection_set_max_incoming_payload_size (ws, 1024 * 1024);
+  soup_websocket_connection_set_keepalive_interval (ws, 15);
+  g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), self);
+  g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), self);
+  g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), self);
+
+  std::string text;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    if (priv->role == GV_SIGNALLER_ROLE_HOST) {
+      proto::RegisterParams params;
+      params.max_viewers = priv->max_viewers;
+      params.pin_ttl_s = priv->pin_ttl;
+      params.name = priv->name;
+      text = proto::make_register (params);
+    } else {
+      text = proto::make_join (priv->pin, priv->name);
+    }
+  }
+  GST_INFO_OBJECT (self, "connected, %s", priv->role == GV_SIGNALLER_ROLE_HOST ? "registering"
+                                                                                : "joining");
+  send_text (self, text);
+  if (priv->role == GV_SIGNALLER_ROLE_VIEWER && priv->join_timeout > 0 && !priv->join_timer) {
+    priv->join_timer = g_timeout_source_new_seconds (priv->join_timeout);
+    g_source_set_callback (priv->join_timer, join_timeout_cb, self, nullptr);
+    g_source_attach (priv->join_timer, g_main_context_get_thread_default ());
+  }
+  g_object_unref (self);
+}
+
+static gboolean accept_any_certificate (SoupMessage *, GTlsCertificate *, GTlsCertificateFlags,
+                                        gpointer)
+{
+  return TRUE;
+}
+
+static void connect_to_server (GvPinSignaller *self)
+{
+  GvPinSignallerPrivate *priv = self->priv;
+  std::string server, ca_file;
+  bool insecure;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    server = priv->server;
+    ca_file = priv->ca_file;
+    insecure = priv->insecure_tls;
+  }
+  if (!priv->session) {
+    priv->session = soup_session_new ();
+    if (!ca_file.empty ()) {
+      GError *err = nullptr;
+      GTlsDatabase *db = g_tls_file_database_new (ca_file.c_str (), &err);
+      if (!db) {
+        emit_error (self, GV_SIGNALLER_ERROR_UNREACHABLE,
+                    "Cannot read the CA file " + ca_file + ": " + err->message, true);
+        g_error_free (err);
+        return;
+      }
+      soup_session_set_tls_database (priv->session, db);
+      g_object_unref (db);
+    }
+  }
+  GError *err = nullptr;
+  GUri *uri = g_uri_parse (server.c_str (), (GUriFlags) (SOUP_HTTP_URI_FLAGS), &err);
+  if (!uri) {
+    emit_error (self, GV_SIGNALLER_ERROR_UNREACHABLE,
+                "The signalling server address \"" + server + "\" is not a valid URI", true);
+    g_error_free (err);
+    return;
+  }
+  SoupMessage *msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
+  g_uri_unref (uri);
+  if (insecure)
+    g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), nullptr);
+  GST_INFO_OBJECT (self, "connecting to %s", server.c_str ());
+  soup_session_websocket_connect_async (priv->session, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
+                                        priv->cancellable, on_connected, g_object_ref (self));
+  g_object_unref (msg);
+}
+
+static gpointer thread_main (gpointer user)
+{
+  /* Owns one reference to the loop; the context is the loop's. */
+  auto *loop = static_cast<GMainLoop *> (user);
+  GMainContext *ctx = g_main_loop_get_context (loop);
+  g_main_context_push_thread_default (ctx);
+  g_main_loop_run (loop);
+  g_main_context_pop_thread_default (ctx);
+  g_main_loop_unref (loop);
+  return nullptr;
+}
+
+/* ---- GvSignaller ---- */
+
+static void signaller_start (GvSignaller *signaller)
+{
+  auto *self = GV_PIN_SIGNALLER (signaller);
+  GvPinSignallerPrivate *priv = self->priv;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    if (priv->ctx)
+      return;
+    priv->ctx = g_main_context_new ();
+    priv->loop = g_main_loop_new (priv->ctx, FALSE);
+    g_clear_object (&priv->cancellable);
+    priv->cancellable = g_cancellable_new ();
+    priv->backoff_ms = RECONNECT_MIN_MS;
+    priv->admitted = false;
+    priv->failed = false;
+    priv->thread = g_thread_new ("gvpinsignaller", thread_main, g_main_loop_ref (priv->loop));
+  }
+  run_on_thread (self, [self] () { connect_to_server (self); });
+}
+
+static void teardown_on_thread (GvPinSignaller *self, GMainLoop *loop, GCancellable *cancellable)
+{
+  GvPinSignallerPrivate *priv = self->priv;
+  g_cancellable_cancel (cancellable);
+  if (priv->retry_source) {
+    g_source_destroy (priv->retry_source);
+    g_clear_pointer (&priv->retry_source, g_source_unref);
+  }
+  if (priv->join_timer) {
+    g_source_destroy (priv->join_timer);
+    g_clear_pointer (&priv->join_timer, g_source_unref);
+  }
+  if (priv->ws) {
+    g_signal_handlers_disconnect_by_data (priv->ws, self);
+    if (soup_websocket_connection_get_state (priv->ws) == SOUP_WEBSOCKET_STATE_OPEN) {
+      if (priv->admitted)
+        send_text (self, priv->role == GV_SIGNALLER_ROLE_HOST ? proto::make_end ()
+                                                              : proto::make_leave ());
+      soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+    }
+    g_clear_object (&priv->ws);
+  }
+  if (priv->session)
+    soup_session_abort (priv->session);
+  g_clear_object (&priv->session);
+  g_main_loop_quit (loop);
+}
+
+static void signaller_stop (GvSignaller *signaller)
+{
+  auto *self = GV_PIN_SIGNALLER (signaller);
+  GvPinSignallerPrivate *priv = self->priv;
+  GThread *thread;
+  GMainContext *ctx;
+  GMainLoop *loop;
+  GCancellable *cancellable;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    if (!priv->ctx)
+      return;
+    thread = priv->thread;
+    ctx = priv->ctx;
+    loop = priv->loop;
+    cancellable = priv->cancellable;
+  }
+  run_on_thread (self, [self, loop, cancellable] () { teardown_on_thread (self, loop, cancellable); });
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    priv->ctx = nullptr;
+    priv->loop = nullptr;
+    priv->thread = nullptr;
+  }
+  if (thread == g_thread_self ()) {
+    /* Stopped from one of our own signal handlers: the loop ends once the
+     * handler returns. */
+    g_thread_unref (thread);
+  } else {
+    g_thread_join (thread);
+  }
+  /* Invocations queued after the teardown are dropped with the context. */
+  g_main_loop_unref (loop);
+  g_main_context_unref (ctx);
+}
+
+static void signaller_send_sdp (GvSignaller *signaller, const gchar *session_id,
+                                const GstWebRTCSessionDescription *sdp)
+{
+  auto *self = GV_PIN_SIGNALLER (signaller);
+  gchar *text = gst_sdp_message_as_text (sdp->sdp);
+  std::string peer = self->priv->role == GV_SIGNALLER_ROLE_HOST ? session_id : "";
+  std::string msg =
+    proto::make_sdp (peer, sdp->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer", text);
+  g_free (text);
+  run_on_thread (self, [self, msg] () { send_text (self, msg); });
+}
+
+static void signaller_add_ice (GvSignaller *signaller, const gchar *session_id,
+                               const gchar *candidate, guint mline_index, const gchar *mid)
+{
+  auto *self = GV_PIN_SIGNALLER (signaller);
+  std::string peer = self->priv->role == GV_SIGNALLER_ROLE_HOST ? session_id : "";
+  std::string msg = proto::make_ice (peer, candidate ? candidate : "", mline_index,
+                                     mid ? mid : "");
+  run_on_thread (self, [self, msg] () { send_text (self, msg); });
+}
+
+static void signaller_end_session (GvSignaller *signaller, const gchar *session_id)
+{
+  auto *self = GV_PIN_SIGNALLER (signaller);
+  std::string msg = self->priv->role == GV_SIGNALLER_ROLE_HOST
+                      ? proto::make_kick (session_id, "removed by the host")
+                      : proto::make_leave ();
+  run_on_thread (self, [self, msg] () { send_text (self, msg); });
+}
+
+static void signaller_accept_session (GvSignaller *signaller, const gchar *session_id,
+                                      guint capabilities)
+{
+  auto *self = GV_PIN_SIGNALLER (signaller);
+  std::string msg = proto::make_accept (session_id, capabilities | proto::kCapView);
+  run_on_thread (self, [self, msg] () { send_text (self, msg); });
+}
+
+static void signaller_decline_session (GvSignaller *signaller, const gchar *session_id,
+                                       const gchar *reason)
+{
+  auto *self = GV_PIN_SIGNALLER (signaller);
+  std::string msg = proto::make_decline (session_id, reason ? reason : "");
+  run_on_thread (self, [self, msg] () { send_text (self, msg); });
+}
+
+static void signaller_set_capabilities (GvSignaller *signaller, const gchar *session_id,
+                                        guint capabilities)
+{
+  auto *self = GV_PIN_SIGNALLER (signaller);
+  std::string msg = proto::make_grant (session_id, capabilities | proto::kCapView);
+  run_on_thread (self, [self, msg] () { send_text (self, msg); });
+}
+
+static void gv_pin_signaller_iface_init (GvSignallerInterface *iface)
+{
+  iface->start = signaller_start;
+  iface->stop = signaller_stop;
+  iface->send_sdp = signaller_send_sdp;
+  iface->add_ice = signaller_add_ice;
+  iface->end_session = signaller_end_session;
+  iface->accept_session = signaller_accept_session;
+  iface->decline_session = signaller_decline_session;
+  iface->set_capabilities = signaller_set_capabilities;
+}
+
+/* ---- GObject ---- */
+
+static void gv_pin_signaller_set_property (GObject *object, guint prop_id, const GValue *value,
+                                           GParamSpec *pspec)
+{
+  auto *self = GV_PIN_SIGNALLER (object);
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  GvPinSignallerPrivate *priv = self->priv;
+  switch (prop_id) {
+  case PROP_SERVER:
+    priv->server = g_value_get_string (value) ? g_value_get_string (value) : DEFAULT_SERVER;
+    break;
+  case PROP_CA_FILE:
+    priv->ca_file = g_value_get_string (value) ? g_value_get_string (value) : "";
+    break;
+  case PROP_INSECURE_TLS:
+    priv->insecure_tls = g_value_get_boolean (value);
+    break;
+  case PROP_PIN:
+    priv->pin = g_value_get_string (value) ? g_value_get_string (value) : "";
+    break;
+  case PROP_NAME:
+    priv->name = g_value_get_string (value) ? g_value_get_string (value) : "";
+    break;
+  case PROP_MAX_VIEWERS:
+    priv->max_viewers = g_value_get_int (value);
+    break;
+  case PROP_PIN_TTL:
+    priv->pin_ttl = g_value_get_int (value);
+    break;
+  case PROP_ROLE:
+    priv->role = (GvSignallerRole) g_value_get_enum (value);
+    break;
+  case PROP_JOIN_TIMEOUT:
+    priv->join_timeout = g_value_get_int (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+}
+
+static void gv_pin_signaller_get_property (GObject *object, guint prop_id, GValue *value,
+                                           GParamSpec *pspec)
+{
+  auto *self = GV_PIN_SIGNALLER (object);
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  GvPinSignallerPrivate *priv = self->priv;
+  switch (prop_id) {
+  case PROP_SERVER:
+    g_value_set_string (value, priv->server.c_str ());
+    break;
+  case PROP_CA_FILE:
+    g_value_set_string (value, priv->ca_file.c_str ());
+    break;
+  case PROP_INSECURE_TLS:
+    g_value_set_boolean (value, priv->insecure_tls);
+    break;
+  case PROP_PIN:
+    g_value_set_string (value, priv->pin.c_str ());
+    break;
+  case PROP_NAME:
+    g_value_set_string (value, priv->name.c_str ());
+    break;
+  case PROP_MAX_VIEWERS:
+    g_value_set_int (value, priv->max_viewers);
+    break;
+  case PROP_PIN_TTL:
+    g_value_set_int (value, priv->pin_ttl);
+    break;
+  case PROP_ROLE:
+    g_value_set_enum (value, priv->role);
+    break;
+  case PROP_JOIN_TIMEOUT:
+    g_value_set_int (value, priv->join_timeout);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+}
+
+static void gv_pin_signaller_dispose (GObject *object)
+{
+  gv_signaller_stop (GV_SIGNALLER (object));
+  G_OBJECT_CLASS (gv_pin_signaller_parent_class)->dispose (object);
+}
+
+static void gv_pin_signaller_finalize (GObject *object)
+{
+  auto *self = GV_PIN_SIGNALLER (object);
+  g_clear_object (&self->priv->cancellable);
+  delete self->priv;
+  G_OBJECT_CLASS (gv_pin_signaller_parent_class)->finalize (object);
+}
+
+static void gv_pin_signaller_class_init (GvPinSignallerClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  gobject_class->set_property = gv_pin_signaller_set_property;
+  gobject_class->get_property = gv_pin_signaller_get_property;
+  gobject_class->dispose = gv_pin_signaller_dispose;
+  gobject_class->finalize = gv_pin_signaller_finalize;
+
+  const auto flags = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property (
+    gobject_class, PROP_SERVER,
+    g_param_spec_string ("server", "Server",
+                         "WebSocket URI of the signalling server (ws://host:port/ws or wss://...)",
+                         DEFAULT_SERVER, flags));
+  g_object_class_install_property (
+    gobject_class, PROP_CA_FILE,
+    g_param_spec_string ("ca-file", "CA file",
+                         "PEM file of CA certificates to trust for wss:// (e.g. a development CA)",
+                         nullptr, flags));
+  g_object_class_install_property (
+    gobject_class, PROP_INSECURE_TLS,
+    g_param_spec_boolean ("insecure-tls", "Insecure TLS",
+                          "Accept any TLS certificate (development only)", FALSE, flags));
+  g_object_class_install_property (
+    gobject_class, PROP_PIN,
+    g_param_spec_string ("pin", "PIN", "Viewer: the 6-digit PIN of the session to join", nullptr,
+                         flags));
+  g_object_class_install_property (
+    gobject_class, PROP_NAME,
+    g_param_spec_string ("name", "Name", "Display name shown to the other side", nullptr, flags));
+  g_object_class_install_property (
+    gobject_class, PROP_MAX_VIEWERS,
+    g_param_spec_int ("max-viewers", "Max viewers",
+                      "Host: how many viewers the PIN admits (its number of uses)", 1,
+                      proto::kMaxViewersLimit, DEFAULT_MAX_VIEWERS, flags));
+  g_object_class_install_property (
+    gobject_class, PROP_PIN_TTL,
+    g_param_spec_int ("pin-ttl", "PIN TTL",
+                      "Host: seconds the PIN stays valid (0: the server's default, 600)", 0,
+                      24 * 3600, DEFAULT_PIN_TTL, flags));
+  g_object_class_install_property (
+    gobject_class, PROP_ROLE,
+    g_param_spec_enum ("role", "Role", "Which side of a session this signaller speaks for",
+                       GV_TYPE_SIGNALLER_ROLE, DEFAULT_ROLE, flags));
+  g_object_class_install_property (
+    gobject_class, PROP_JOIN_TIMEOUT,
+    g_param_spec_int ("join-timeout", "Join timeout",
+                      "Viewer: seconds to wait for the host to admit us (0: forever)", 0, 3600,
+                      DEFAULT_JOIN_TIMEOUT, flags));
+
+  GST_DEBUG_CATEGORY_INIT (gv_pin_signaller_debug, "gvpinsignaller", 0,
+                           "GhostView PIN signaller");
+}
+
+static void gv_pin_signaller_init (GvPinSignaller *self)
+{
+  self->priv = new GvPinSignallerPrivate ();
+}
+
+GvPinSignaller *gv_pin_signaller_new (GvSignallerRole role)
+{
+  return GV_PIN_SIGNALLER (g_object_new (GV_TYPE_PIN_SIGNALLER, "role", role, nullptr));
+}

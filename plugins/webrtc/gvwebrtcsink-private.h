@@ -1,0 +1,134 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gvwebrtcsink internals shared by its source files: gvwebrtcsink.cpp (the
+ * element, its pads and the shared encoder) and gvwebrtcsink-viewer.cpp (one
+ * webrtcbin per viewer, the input channel, stats).
+ */
+#pragma once
+
+#include "gvsignaller.h"
+#include "gvwebrtcsink.h"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+GST_DEBUG_CATEGORY_EXTERN (gv_webrtc_sink_debug);
+
+/* Input channel flood limit: a token bucket per viewer. */
+inline constexpr double kInputBurst = 500;
+inline constexpr double kInputPerSecond = 250;
+
+struct GvViewer {
+  GvWebRTCSink *sink = nullptr; /* not a reference: viewers never outlive the sink */
+  std::string id;
+  std::string name;
+  guint capabilities = GV_SIGNALLER_CAP_VIEW;
+
+  GstElement *queue = nullptr;
+  GstElement *webrtcbin = nullptr;
+  GstPad *tee_pad = nullptr;
+  GObject *channel = nullptr; /* GstWebRTCDataChannel, ours or the viewer's */
+  bool offered = false;
+  bool connected = false;
+
+  /* input counters (under the sink's lock) */
+  guint64 input_events = 0;
+  guint64 dropped_malformed = 0;
+  guint64 dropped_no_control = 0;
+  guint64 dropped_flood = 0;
+  double tokens = kInputBurst;
+  gint64 tokens_at_us = 0;
+
+  /* media counters, updated by a pad probe (under the sink's lock) */
+  guint64 frames_sent = 0;
+  guint64 bytes_sent = 0;
+  guint64 bytes_at_last_stats = 0;
+  gint64 last_stats_us = 0;
+};
+
+using GvViewerPtr = std::shared_ptr<GvViewer>;
+
+struct GvWebRTCSinkPrivate {
+  std::mutex lock;
+
+  /* properties */
+  int max_viewers = 1;
+  int pin_ttl = 0;
+  bool allow_control = false;
+  bool control_on_request = false;
+  GvWebRTCSinkCodec codec = GV_WEBRTC_SINK_CODEC_VP8;
+  guint bitrate_kbps = 2000;
+  guint keyframe_distance = 3000;
+  bool ice_loopback = false;
+  GvSignaller *signaller = nullptr;
+  std::vector<gulong> signaller_handlers;
+
+  /* the shared stream */
+  GstPad *video_pad = nullptr; /* our ghost sink pad */
+  GstElement *input = nullptr; /* identity the ghost pad targets */
+  GstElement *encoder = nullptr;
+  GstElement *payloader = nullptr;
+  GstElement *tee = nullptr;
+  GstCaps *rtp_caps = nullptr; /* the payloader's output; viewers wait for it */
+  bool chain_built = false;
+  bool is_h264 = false;
+  int width = 0, height = 0;
+
+  /* session */
+  bool running = false;
+  GstStructure *session_info = nullptr;
+  std::map<std::string, GvViewerPtr> viewers;
+  std::vector<GvViewerPtr> waiting_for_caps;
+
+  /* input counters of viewers already gone */
+  guint64 gone_input_events = 0, gone_dropped_malformed = 0, gone_dropped_no_control = 0,
+          gone_dropped_flood = 0;
+};
+
+struct _GvWebRTCSink {
+  GstBin parent;
+  GvWebRTCSinkPrivate *priv;
+};
+
+enum {
+  GV_SINK_SIGNAL_VIEWER_ADDED,
+  GV_SINK_SIGNAL_VIEWER_REMOVED,
+  GV_SINK_SIGNAL_JOIN_REQUEST,
+  GV_SINK_SIGNAL_CONTROL_REQUESTED,
+  GV_SINK_SIGNAL_ACCEPT_VIEWER,
+  GV_SINK_SIGNAL_DECLINE_VIEWER,
+  GV_SINK_SIGNAL_GRANT_CONTROL,
+  GV_SINK_SIGNAL_REMOVE_VIEWER,
+  GV_SINK_N_SIGNALS
+};
+extern guint gv_webrtc_sink_signals[GV_SINK_N_SIGNALS];
+
+/* gvwebrtcsink-viewer.cpp */
+/* Creates the viewer's webrtcbin and sends the offer (or waits for the
+ * stream's caps). Called on the signaller's thread. */
+void gv_webrtc_sink_add_viewer (GvWebRTCSink *self, const std::string &id,
+                                const std::string &name, guint capabilities);
+/* Removes a viewer's branch asynchronously; `kick` also tells the server. */
+void gv_webrtc_sink_remove_viewer (GvWebRTCSink *self, const std::string &id, bool kick);
+void gv_webrtc_sink_remove_all_viewers (GvWebRTCSink *self);
+/* The stream's RTP caps are known: serve viewers that waited for them. */
+void gv_webrtc_sink_stream_ready (GvWebRTCSink *self);
+void gv_webrtc_sink_handle_sdp (GvWebRTCSink *self, const char *id,
+                                GstWebRTCSessionDescription *desc);
+void gv_webrtc_sink_handle_ice (GvWebRTCSink *self, const char *id, guint mline,
+                                const char *candidate);
+bool gv_webrtc_sink_set_control (GvWebRTCSink *self, const std::string &id, bool control);
+GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self);
+
+/* gvwebrtcsink.cpp */
+/* Pushes an event upstream on the video pad (navigation, release-all). */
+bool gv_webrtc_sink_push_upstream (GvWebRTCSink *self, GstEvent *event);
+/* Asks the shared encoder (or upstream, for encoded input) for a keyframe. */
+void gv_webrtc_sink_request_keyframe (GvWebRTCSink *self);
+/* "gv-release-all": gvinputinject releases every key and button it holds. */
+void gv_webrtc_sink_release_all_input (GvWebRTCSink *self);

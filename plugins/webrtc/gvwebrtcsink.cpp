@@ -1,0 +1,814 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-gvwebrtcsink
+ * @title: gvwebrtcsink
+ * @short_description: share a video stream with many viewers over WebRTC,
+ * signalled by a 6-digit PIN
+ *
+ * gvwebrtcsink registers a session with the GhostView signalling server and
+ * posts its PIN on the bus. Each viewer that joins with the PIN gets a
+ * webrtcbin of its own; all of them are fed by ONE encoder (encode once,
+ * send to many), and a new viewer gets a keyframe at once. Raw video is
+ * encoded with `video-codec` (vp8, vp9, or H.264 constrained-baseline,
+ * offered as profile-level-id 42e01f) using low-latency settings; encoded
+ * video (video/x-vp8, video/x-vp9, video/x-h264) is payloaded as is.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! gvwebrtcsink signaller::server=ws://127.0.0.1:8443/ws
+ * ]| prints (with -m) a `gvwebrtcsink-session` element message carrying the PIN.
+ * |[
+ * gst-launch-1.0 -m videotestsrc is-live=true ! video/x-raw,width=1280,height=720 ! \
+ *     gvwebrtcsink signaller::server=ws://127.0.0.1:8443/ws video-codec=h264 max-viewers=3 \
+ *     allow-control=true
+ * ]|
+ *
+ * ## Bus messages
+ * - element message `gvwebrtcsink-session`: `pin` (string), `viewer-url`
+ *   (string), `expires-at` (gint64, Unix seconds), `session-id` (string).
+ *   Posted on every registration, also after a reconnection (a new PIN).
+ * - warning messages when the signalling connection is lost or refused (the
+ *   element retries with a backoff; viewers already connected keep
+ *   streaming), error messages for a configuration that cannot work.
+ *
+ * ## Viewers and control
+ * Join requests are accepted automatically up to `max-viewers`, with the
+ * `view` capability plus `control` when `allow-control` is true. An
+ * application takes the decision itself by connecting to `join-request` and
+ * returning TRUE, then calling the `accept-viewer` / `decline-viewer` action
+ * signals. `grant-control` grants or revokes control per viewer;
+ * `remove-viewer` removes one. With `control-on-request=true` a viewer that
+ * sends `{"t":"request-control"}` is granted control (`control-requested` is
+ * emitted either way).
+ *
+ * ## Input data channel
+ * The sink opens a data channel labelled `control` to every viewer (and
+ * accepts channels a viewer opens). Each text message is one JSON object:
+ *
+ * Compact form, coordinates normalised to 0..1 of the picture:
+ * - `{"t":"mm","x":0.5,"y":0.25}` mouse move
+ * - `{"t":"md","x":..,"y":..,"b":1}` / `{"t":"mu",...}` button down / up (1 left, 2 middle, 3 right)
+ * - `{"t":"wh","x":..,"y":..,"dx":0,"dy":-1}` wheel
+ * - `{"t":"kd","k":"a"}` / `{"t":"ku","k":"Return"}` key down / up, X11 keysym names ("Shift_L")
+ * - `{"t":"td","id":0,"x":..,"y":..,"p":0.5}` / `"tm"` / `"tu"` touch down / motion / up,
+ *   `{"t":"tf"}` touch frame, `{"t":"tc"}` touch cancel
+ * - `{"t":"request-control"}` ask the host for control
+ * - optional `"modifier_state":"shift-mask+control-mask"` on any event
+ *
+ * gst-plugins-rs control form (its gstwebrtc-api drives us unchanged),
+ * coordinates in pixels of the stream:
+ * `{"id":N,"request":{"type":"navigationEvent","event":{"event":"MouseMove","x":640,"y":360}}}`
+ * with events MouseMove, MouseButtonPress/Release (`button`), MouseScroll
+ * (`delta_x`, `delta_y`), KeyPress/KeyRelease (`key`), TouchDown/Motion/Up
+ * (`identifier`, `pressure`), TouchFrame, TouchCancel; answered with
+ * `{"type":"ControlResponseMessage","id":N,"error":null}` or an error string.
+ *
+ * Events become GstNavigation events pushed upstream on the video pad, in
+ * pixels of the negotiated caps (videoscale/videoconvert map them further,
+ * gvinputinject injects them). Messages over 4 KiB, malformed ones, and
+ * those beyond 500 in a burst / 250 per second per viewer are dropped and
+ * counted; so are events from a viewer without control. When a viewer with
+ * control leaves or loses control, a custom upstream event `gv-release-all`
+ * is pushed so that held keys and buttons are released.
+ *
+ * ## ICE
+ * ICE servers (STUN, TURN with short-term credentials) come from the
+ * signalling server. `ice-loopback=true` (or a machine with no interface but
+ * `lo`) adds 127.0.0.1 to libnice, which otherwise gathers nothing there.
+ * Browsers' mDNS `.local` candidates are resolved with GResolver and dropped
+ * (debug log) when they do not resolve.
+ */
+#include "gvwebrtcsink-private.h"
+
+#include "gvpinsignaller.h"
+
+#include <gst/video/video.h>
+
+GST_DEBUG_CATEGORY (gv_webrtc_sink_debug);
+#define GST_CAT_DEFAULT gv_webrtc_sink_debug
+
+enum {
+  PROP_0,
+  PROP_SIGNALLER,
+  PROP_MAX_VIEWERS,
+  PROP_PIN_TTL,
+  PROP_ALLOW_CONTROL,
+  PROP_CONTROL_ON_REQUEST,
+  PROP_VIDEO_CODEC,
+  PROP_BITRATE,
+  PROP_KEYFRAME_DISTANCE,
+  PROP_ICE_LOOPBACK,
+  PROP_STATS,
+};
+
+#define DEFAULT_MAX_VIEWERS 1
+#define DEFAULT_PIN_TTL 0
+#define DEFAULT_ALLOW_CONTROL FALSE
+#define DEFAULT_CONTROL_ON_REQUEST FALSE
+#define DEFAULT_VIDEO_CODEC GV_WEBRTC_SINK_CODEC_VP8
+#define DEFAULT_BITRATE 2000
+#define DEFAULT_KEYFRAME_DISTANCE 3000
+#define DEFAULT_ICE_LOOPBACK FALSE
+
+guint gv_webrtc_sink_signals[GV_SINK_N_SIGNALS];
+
+static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
+  "video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+  GST_STATIC_CAPS ("video/x-raw; video/x-vp8; video/x-vp9; "
+                   "video/x-h264, stream-format=(string){ avc, byte-stream }"));
+
+static void gv_webrtc_sink_child_proxy_init (gpointer g_iface, gpointer iface_data);
+
+#define gv_webrtc_sink_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GvWebRTCSink, gv_webrtc_sink, GST_TYPE_BIN,
+                         G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY,
+                                                gv_webrtc_sink_child_proxy_init));
+GST_ELEMENT_REGISTER_DEFINE (gvwebrtcsink, "gvwebrtcsink", GST_RANK_NONE, GV_TYPE_WEBRTC_SINK);
+
+GType gv_webrtc_sink_codec_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    { GV_WEBRTC_SINK_CODEC_VP8, "VP8", "vp8" },
+    { GV_WEBRTC_SINK_CODEC_VP9, "VP9", "vp9" },
+    { GV_WEBRTC_SINK_CODEC_H264, "H.264 constrained baseline", "h264" },
+    { 0, nullptr, nullptr },
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GvWebRTCSinkCodec", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+/* ---- upstream events ---- */
+
+bool gv_webrtc_sink_push_upstream (GvWebRTCSink *self, GstEvent *event)
+{
+  GstPad *pad = nullptr;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    if (self->priv->video_pad)
+      pad = GST_PAD (gst_object_ref (self->priv->video_pad));
+  }
+  if (!pad) {
+    gst_event_unref (event);
+    return false;
+  }
+  bool ok = gst_pad_push_event (pad, event);
+  gst_object_unref (pad);
+  return ok;
+}
+
+void gv_webrtc_sink_release_all_input (GvWebRTCSink *self)
+{
+  GST_DEBUG_OBJECT (self, "releasing all held input upstream");
+  gv_webrtc_sink_push_upstream (
+    self, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, gst_structure_new_empty ("gv-release-all")));
+}
+
+void gv_webrtc_sink_request_keyframe (GvWebRTCSink *self)
+{
+  GstPad *pad = nullptr;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    GstElement *target = self->priv->payloader;
+    if (target)
+      pad = gst_element_get_static_pad (target, "src");
+  }
+  if (!pad)
+    return;
+  GST_DEBUG_OBJECT (self, "requesting a keyframe");
+  gst_pad_send_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_object_unref (pad);
+}
+
+/* ---- the shared chain: input -> [convert ! encoder] -> payloader -> tee ---- */
+
+static GstElement *make (GvWebRTCSink *self, const char *factory, const char *name = nullptr)
+{
+  GstElement *e = gst_element_factory_make (factory, name);
+  if (!e)
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+                       ("The GStreamer element \"%s\" is missing; install the plugin package that "
+                        "provides it.",
+                        factory),
+                       (nullptr));
+  return e;
+}
+
+static GstPadProbeReturn rtp_caps_probe (GstPad *, GstPadProbeInfo *info, gpointer user)
+{
+  auto *self = GV_WEBRTC_SINK (user);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  GstCaps *caps;
+  gst_event_parse_caps (event, &caps);
+  bool first;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    first = self->priv->rtp_caps == nullptr;
+    gst_caps_replace (&self->priv->rtp_caps, caps);
+  }
+  GST_DEBUG_OBJECT (self, "stream caps %" GST_PTR_FORMAT, caps);
+  if (first)
+    gv_webrtc_sink_stream_ready (self);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Builds the shared part once the input caps are known. Runs on the
+ * streaming thread, before the caps event goes further. */
+static bool build_chain (GvWebRTCSink *self, GstCaps *caps)
+{
+  GvWebRTCSinkPrivate *priv = self->priv;
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  const char *media = gst_structure_get_name (s);
+  GvWebRTCSinkCodec codec;
+  guint bitrate, kf;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    codec = priv->codec;
+    bitrate = priv->bitrate_kbps;
+    kf = priv->keyframe_distance;
+  }
+  bool raw = g_str_equal (media, "video/x-raw");
+  if (!raw)
+    codec = g_str_equal (media, "video/x-vp9")    ? GV_WEBRTC_SINK_CODEC_VP9
+            : g_str_equal (media, "video/x-h264") ? GV_WEBRTC_SINK_CODEC_H264
+                                                  : GV_WEBRTC_SINK_CODEC_VP8;
+
+  std::vector<GstElement *> chain;
+  GstElement *encoder = nullptr;
+  if (raw) {
+    GstElement *convert = make (self, "videoconvert");
+    const char *factory = codec == GV_WEBRTC_SINK_CODEC_VP9    ? "vp9enc"
+                          : codec == GV_WEBRTC_SINK_CODEC_H264 ? "x264enc"
+                                                               : "vp8enc";
+    encoder = make (self, factory, "encoder");
+    if (!convert || !encoder)
+      return false;
+    chain.push_back (convert);
+    chain.push_back (encoder);
+    if (codec == GV_WEBRTC_SINK_CODEC_H264) {
+      g_object_set (encoder, "bitrate", bitrate, "key-int-max", kf, "bframes", 0, nullptr);
+      gst_util_set_object_arg (G_OBJECT (encoder), "tune", "zerolatency");
+      gst_util_set_object_arg (G_OBJECT (encoder), "speed-preset", "ultrafast");
+      GstElement *filter = make (self, "capsfilter");
+      GstCaps *profile = gst_caps_from_string ("video/x-h264,profile=constrained-baseline");
+      g_object_set (filter, "caps", profile, nullptr);
+      gst_caps_unref (profile);
+      chain.push_back (filter);
+    } else {
+      g_object_set (encoder, "deadline", (gint64) 1, "target-bitrate", (gint) (bitrate * 1000),
+                    "keyframe-max-dist", (gint) kf, "lag-in-frames", 0, "threads", 2, nullptr);
+      g_object_set (encoder, "cpu-used", codec == GV_WEBRTC_SINK_CODEC_VP9 ? 8 : -16, nullptr);
+      gst_util_set_object_arg (G_OBJECT (encoder), "end-usage", "cbr");
+      gst_util_set_object_arg (G_OBJECT (encoder), "error-resilient", "default");
+    }
+  }
+  if (codec == GV_WEBRTC_SINK_CODEC_H264) {
+    GstElement *parse = make (self, "h264parse");
+    if (!parse)
+      return false;
+    chain.push_back (parse);
+  }
+  const char *pay_factory = codec == GV_WEBRTC_SINK_CODEC_VP9    ? "rtpvp9pay"
+                            : codec == GV_WEBRTC_SINK_CODEC_H264 ? "rtph264pay"
+                                                                 : "rtpvp8pay";
+  GstElement *pay = make (self, pay_factory, "payloader");
+  GstElement *tee = make (self, "tee", "tee");
+  if (!pay || !tee)
+    return false;
+  g_object_set (pay, "mtu", 1200, "pt", 96, nullptr);
+  if (codec == GV_WEBRTC_SINK_CODEC_H264) {
+    g_object_set (pay, "config-interval", -1, nullptr);
+    gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
+  } else {
+    gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
+  }
+  g_object_set (tee, "allow-not-linked", TRUE, nullptr);
+  chain.push_back (pay);
+  chain.push_back (tee);
+
+  GstPad *tee_sink = gst_element_get_static_pad (tee, "sink");
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, rtp_caps_probe, self, nullptr);
+  gst_object_unref (tee_sink);
+
+  GstElement *prev = priv->input;
+  for (GstElement *e : chain) {
+    gst_bin_add (GST_BIN (self), e);
+    if (!gst_element_link (prev, e)) {
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Cannot build the encoding chain."),
+                         ("failed to link %s to %s", GST_ELEMENT_NAME (prev), GST_ELEMENT_NAME (e)));
+      return false;
+    }
+    prev = e;
+  }
+  for (auto it = chain.rbegin (); it != chain.rend (); ++it)
+    gst_element_sync_state_with_parent (*it);
+
+  std::lock_guard<std::mutex> guard (priv->lock);
+  priv->encoder = encoder;
+  priv->payloader = pay;
+  priv->tee = tee;
+  priv->is_h264 = codec == GV_WEBRTC_SINK_CODEC_H264;
+  GST_INFO_OBJECT (self, "built %s chain for %" GST_PTR_FORMAT, raw ? "encoding" : "payloading",
+                   caps);
+  return true;
+}
+
+static GstPadProbeReturn input_caps_probe (GstPad *, GstPadProbeInfo *info, gpointer user)
+{
+  auto *self = GV_WEBRTC_SINK (user);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  GstCaps *caps;
+  gst_event_parse_caps (event, &caps);
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  bool build;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    gst_structure_get_int (s, "width", &self->priv->width);
+    gst_structure_get_int (s, "height", &self->priv->height);
+    build = !self->priv->chain_built;
+    self->priv->chain_built = true;
+  }
+  if (build && !build_chain (self, caps))
+    return GST_PAD_PROBE_DROP;
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPad *gv_webrtc_sink_request_new_pad (GstElement *element, GstPadTemplate *templ,
+                                               const gchar *name, const GstCaps *)
+{
+  auto *self = GV_WEBRTC_SINK (element);
+  GvWebRTCSinkPrivate *priv = self->priv;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    if (priv->video_pad) {
+      GST_WARNING_OBJECT (self, "only one video pad is supported");
+      return nullptr;
+    }
+  }
+  GstElement *input = gst_element_factory_make ("identity", "input");
+  gst_bin_add (GST_BIN (self), input);
+  GstPad *target = gst_element_get_static_pad (input, "sink");
+  gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, input_caps_probe, self, nullptr);
+  GstPad *pad = gst_ghost_pad_new_from_template (name ? name : "video_0", target, templ);
+  gst_object_unref (target);
+  gst_pad_set_active (pad, TRUE);
+  gst_element_sync_state_with_parent (input);
+  gst_element_add_pad (element, pad);
+  std::lock_guard<std::mutex> guard (priv->lock);
+  priv->input = input;
+  priv->video_pad = pad;
+  return pad;
+}
+
+static void gv_webrtc_sink_release_pad (GstElement *element, GstPad *pad)
+{
+  auto *self = GV_WEBRTC_SINK (element);
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    if (pad == self->priv->video_pad)
+      self->priv->video_pad = nullptr;
+  }
+  gst_element_remove_pad (element, pad);
+}
+
+/* ---- signaller ---- */
+
+static void on_session_info (GvSignaller *, GstStructure *info, gpointer user)
+{
+  auto *self = GV_WEBRTC_SINK (user);
+  const char *pin = gst_structure_get_string (info, "pin");
+  const char *url = gst_structure_get_string (info, "viewer-url");
+  const char *session = gst_structure_get_string (info, "session-id");
+  gint64 expires = 0;
+  gst_structure_get_int64 (info, "expires-at", &expires);
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    if (self->priv->session_info)
+      gst_structure_free (self->priv->session_info);
+    self->priv->session_info = gst_structure_copy (info);
+  }
+  GST_INFO_OBJECT (self, "registered: PIN %s, %s", pin, url);
+  GstStructure *s = gst_structure_new ("gvwebrtcsink-session", "pin", G_TYPE_STRING, pin,
+                                       "viewer-url", G_TYPE_STRING, url ? url : "", "expires-at",
+                                       G_TYPE_INT64, expires, "session-id", G_TYPE_STRING,
+                                       session ? session : "", nullptr);
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static void on_session_requested (GvSignaller *signaller, const char *peer, const char *name,
+                                  gpointer user)
+{
+  auto *self = GV_WEBRTC_SINK (user);
+  gboolean handled = FALSE;
+  g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_JOIN_REQUEST], 0, peer, name,
+                 &handled);
+  if (handled) {
+    GST_INFO_OBJECT (self, "the application decides on viewer %s", peer);
+    return;
+  }
+  bool full, control;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    full = (int) self->priv->viewers.size () >= self->priv->max_viewers;
+    control = self->priv->allow_control;
+  }
+  if (full) {
+    GST_INFO_OBJECT (self, "declining %s: max-viewers reached", peer);
+    gv_signaller_decline_session (signaller, peer, "The session is full.");
+    return;
+  }
+  guint caps = GV_SIGNALLER_CAP_VIEW | (control ? GV_SIGNALLER_CAP_CONTROL : 0);
+  gv_signaller_accept_session (signaller, peer, caps);
+  gv_webrtc_sink_add_viewer (self, peer, name ? name : "", caps);
+}
+
+static void on_session_description (GvSignaller *, const char *peer,
+                                    GstWebRTCSessionDescription *desc, gpointer user)
+{
+  gv_webrtc_sink_handle_sdp (GV_WEBRTC_SINK (user), peer, desc);
+}
+
+static void on_handle_ice (GvSignaller *, const char *peer, guint mline, const char *,
+                           const char *candidate, gpointer user)
+{
+  gv_webrtc_sink_handle_ice (GV_WEBRTC_SINK (user), peer, mline, candidate);
+}
+
+static void on_session_ended (GvSignaller *, const char *peer, const char *reason, gpointer user)
+{
+  auto *self = GV_WEBRTC_SINK (user);
+  GST_INFO_OBJECT (self, "viewer %s left (%s)", peer, reason);
+  gv_webrtc_sink_remove_viewer (self, peer, false);
+}
+
+static void on_signaller_error (GvSignaller *, const char *code, const char *message,
+                                gboolean fatal, gpointer user)
+{
+  auto *self = GV_WEBRTC_SINK (user);
+  if (fatal)
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", message), ("signaller error %s", code));
+  else
+    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("%s", message), ("signaller error %s", code));
+}
+
+static void connect_signaller (GvWebRTCSink *self, GvSignaller *signaller)
+{
+  GvWebRTCSinkPrivate *priv = self->priv;
+  if (priv->signaller) {
+    for (gulong id : priv->signaller_handlers)
+      g_signal_handler_disconnect (priv->signaller, id);
+    priv->signaller_handlers.clear ();
+    g_object_unref (priv->signaller);
+  }
+  priv->signaller = GV_SIGNALLER (g_object_ref_sink (signaller));
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "role"))
+    g_object_set (signaller, "role", GV_SIGNALLER_ROLE_HOST, nullptr);
+  auto &h = priv->signaller_handlers;
+  h.push_back (g_signal_connect (signaller, "session-info", G_CALLBACK (on_session_info), self));
+  h.push_back (
+    g_signal_connect (signaller, "session-requested", G_CALLBACK (on_session_requested), self));
+  h.push_back (g_signal_connect (signaller, "session-description",
+                                G_CALLBACK (on_session_description), self));
+  h.push_back (g_signal_connect (signaller, "handle-ice", G_CALLBACK (on_handle_ice), self));
+  h.push_back (g_signal_connect (signaller, "session-ended", G_CALLBACK (on_session_ended), self));
+  h.push_back (g_signal_connect (signaller, "error", G_CALLBACK (on_signaller_error), self));
+}
+
+/* ---- action signals ---- */
+
+static void accept_viewer_action (GvWebRTCSink *self, const char *peer, gboolean control)
+{
+  GvSignaller *signaller;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    signaller = GV_SIGNALLER (g_object_ref (self->priv->signaller));
+  }
+  guint caps = GV_SIGNALLER_CAP_VIEW | (control ? GV_SIGNALLER_CAP_CONTROL : 0);
+  gv_signaller_accept_session (signaller, peer, caps);
+  gv_webrtc_sink_add_viewer (self, peer, "", caps);
+  g_object_unref (signaller);
+}
+
+static void decline_viewer_action (GvWebRTCSink *self, const char *peer, const char *reason)
+{
+  GvSignaller *signaller;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    signaller = GV_SIGNALLER (g_object_ref (self->priv->signaller));
+  }
+  gv_signaller_decline_session (signaller, peer, reason ? reason : "");
+  g_object_unref (signaller);
+}
+
+static gboolean grant_control_action (GvWebRTCSink *self, const char *peer, gboolean control)
+{
+  return gv_webrtc_sink_set_control (self, peer ? peer : "", control);
+}
+
+static void remove_viewer_action (GvWebRTCSink *self, const char *peer)
+{
+  gv_webrtc_sink_remove_viewer (self, peer ? peer : "", true);
+}
+
+/* ---- GstElement ---- */
+
+static GstStateChangeReturn gv_webrtc_sink_change_state (GstElement *element,
+                                                         GstStateChange transition)
+{
+  auto *self = GV_WEBRTC_SINK (element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    GvSignaller *signaller;
+    {
+      std::lock_guard<std::mutex> guard (self->priv->lock);
+      self->priv->running = true;
+      signaller = GV_SIGNALLER (g_object_ref (self->priv->signaller));
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "max-viewers"))
+        g_object_set (signaller, "max-viewers", self->priv->max_viewers, "pin-ttl",
+                      self->priv->pin_ttl, nullptr);
+    }
+    gv_signaller_start (signaller);
+    g_object_unref (signaller);
+  }
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    GvSignaller *signaller;
+    {
+      std::lock_guard<std::mutex> guard (self->priv->lock);
+      self->priv->running = false;
+      signaller = GV_SIGNALLER (g_object_ref (self->priv->signaller));
+    }
+    gv_signaller_stop (signaller);
+    g_object_unref (signaller);
+    gv_webrtc_sink_remove_all_viewers (self);
+  }
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    gst_caps_replace (&self->priv->rtp_caps, nullptr);
+  }
+  return ret;
+}
+
+/* ---- GObject ---- */
+
+static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const GValue *value,
+                                         GParamSpec *pspec)
+{
+  auto *self = GV_WEBRTC_SINK (object);
+  GvWebRTCSinkPrivate *priv = self->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
+  switch (prop_id) {
+  case PROP_SIGNALLER:
+    if (g_value_get_object (value))
+      connect_signaller (self, GV_SIGNALLER (g_value_get_object (value)));
+    break;
+  case PROP_MAX_VIEWERS:
+    priv->max_viewers = g_value_get_int (value);
+    break;
+  case PROP_PIN_TTL:
+    priv->pin_ttl = g_value_get_int (value);
+    break;
+  case PROP_ALLOW_CONTROL:
+    priv->allow_control = g_value_get_boolean (value);
+    break;
+  case PROP_CONTROL_ON_REQUEST:
+    priv->control_on_request = g_value_get_boolean (value);
+    break;
+  case PROP_VIDEO_CODEC:
+    priv->codec = (GvWebRTCSinkCodec) g_value_get_enum (value);
+    break;
+  case PROP_BITRATE:
+    priv->bitrate_kbps = g_value_get_uint (value);
+    if (priv->encoder) {
+      if (priv->is_h264)
+        g_object_set (priv->encoder, "bitrate", priv->bitrate_kbps, nullptr);
+      else
+        g_object_set (priv->encoder, "target-bitrate", (gint) (priv->bitrate_kbps * 1000), nullptr);
+    }
+    break;
+  case PROP_KEYFRAME_DISTANCE:
+    priv->keyframe_distance = g_value_get_uint (value);
+    break;
+  case PROP_ICE_LOOPBACK:
+    priv->ice_loopback = g_value_get_boolean (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+}
+
+static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue *value,
+                                         GParamSpec *pspec)
+{
+  auto *self = GV_WEBRTC_SINK (object);
+  GvWebRTCSinkPrivate *priv = self->priv;
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed (value, gv_webrtc_sink_collect_stats (self));
+    return;
+  }
+  std::lock_guard<std::mutex> guard (priv->lock);
+  switch (prop_id) {
+  case PROP_SIGNALLER:
+    g_value_set_object (value, priv->signaller);
+    break;
+  case PROP_MAX_VIEWERS:
+    g_value_set_int (value, priv->max_viewers);
+    break;
+  case PROP_PIN_TTL:
+    g_value_set_int (value, priv->pin_ttl);
+    break;
+  case PROP_ALLOW_CONTROL:
+    g_value_set_boolean (value, priv->allow_control);
+    break;
+  case PROP_CONTROL_ON_REQUEST:
+    g_value_set_boolean (value, priv->control_on_request);
+    break;
+  case PROP_VIDEO_CODEC:
+    g_value_set_enum (value, priv->codec);
+    break;
+  case PROP_BITRATE:
+    g_value_set_uint (value, priv->bitrate_kbps);
+    break;
+  case PROP_KEYFRAME_DISTANCE:
+    g_value_set_uint (value, priv->keyframe_distance);
+    break;
+  case PROP_ICE_LOOPBACK:
+    g_value_set_boolean (value, priv->ice_loopback);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+}
+
+static void gv_webrtc_sink_dispose (GObject *object)
+{
+  auto *self = GV_WEBRTC_SINK (object);
+  GvWebRTCSinkPrivate *priv = self->priv;
+  if (priv->signaller) {
+    gv_signaller_stop (priv->signaller);
+    for (gulong id : priv->signaller_handlers)
+      g_signal_handler_disconnect (priv->signaller, id);
+    priv->signaller_handlers.clear ();
+    g_clear_object (&priv->signaller);
+  }
+  G_OBJECT_CLASS (parent_class)->dispose (object);
+}
+
+static void gv_webrtc_sink_finalize (GObject *object)
+{
+  auto *self = GV_WEBRTC_SINK (object);
+  gst_caps_replace (&self->priv->rtp_caps, nullptr);
+  if (self->priv->session_info)
+    gst_structure_free (self->priv->session_info);
+  delete self->priv;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static GObject *child_proxy_get_child_by_name (GstChildProxy *proxy, const gchar *name)
+{
+  auto *self = GV_WEBRTC_SINK (proxy);
+  if (g_strcmp0 (name, "signaller") == 0) {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    return self->priv->signaller ? G_OBJECT (g_object_ref (self->priv->signaller)) : nullptr;
+  }
+  GstChildProxyInterface *parent_iface = static_cast<GstChildProxyInterface *> (
+    g_type_interface_peek (parent_class, GST_TYPE_CHILD_PROXY));
+  return parent_iface->get_child_by_name (proxy, name);
+}
+
+static void gv_webrtc_sink_child_proxy_init (gpointer g_iface, gpointer)
+{
+  auto *iface = static_cast<GstChildProxyInterface *> (g_iface);
+  iface->get_child_by_name = child_proxy_get_child_by_name;
+}
+
+static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gv_webrtc_sink_set_property;
+  gobject_class->get_property = gv_webrtc_sink_get_property;
+  gobject_class->dispose = gv_webrtc_sink_dispose;
+  gobject_class->finalize = gv_webrtc_sink_finalize;
+
+  const auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                 GST_PARAM_MUTABLE_READY);
+  const auto rw_playing = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                         GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property (
+    gobject_class, PROP_SIGNALLER,
+    g_param_spec_object ("signaller", "Signaller",
+                         "The GvSignaller (default: a GvPinSignaller); its properties are set as "
+                         "signaller::server=ws://... on a launch line",
+                         GV_TYPE_SIGNALLER, rw));
+  g_object_class_install_property (
+    gobject_class, PROP_MAX_VIEWERS,
+    g_param_spec_int ("max-viewers", "Max viewers",
+                      "Viewers admitted at once (also the PIN's number of uses)", 1, 64,
+                      DEFAULT_MAX_VIEWERS, rw));
+  g_object_class_install_property (
+    gobject_class, PROP_PIN_TTL,
+    g_param_spec_int ("pin-ttl", "PIN TTL",
+                      "Seconds the PIN stays valid (0: the server's default, 10 minutes)", 0,
+                      24 * 3600, DEFAULT_PIN_TTL, rw));
+  g_object_class_install_property (
+    gobject_class, PROP_ALLOW_CONTROL,
+    g_param_spec_boolean ("allow-control", "Allow control",
+                          "Grant mouse/keyboard control to every viewer admitted by the default "
+                          "policy (default: view only)",
+                          DEFAULT_ALLOW_CONTROL, rw_playing));
+  g_object_class_install_property (
+    gobject_class, PROP_CONTROL_ON_REQUEST,
+    g_param_spec_boolean ("control-on-request", "Control on request",
+                          "Grant control to a viewer that asks for it on the input channel",
+                          DEFAULT_CONTROL_ON_REQUEST, rw_playing));
+  g_object_class_install_property (
+    gobject_class, PROP_VIDEO_CODEC,
+    g_param_spec_enum ("video-codec", "Video codec", "Codec used to encode raw video",
+                       GV_TYPE_WEBRTC_SINK_CODEC, DEFAULT_VIDEO_CODEC, rw));
+  g_object_class_install_property (
+    gobject_class, PROP_BITRATE,
+    g_param_spec_uint ("bitrate", "Bitrate", "Target bitrate of the shared encoder, kbit/s", 50,
+                       100000, DEFAULT_BITRATE, rw_playing));
+  g_object_class_install_property (
+    gobject_class, PROP_KEYFRAME_DISTANCE,
+    g_param_spec_uint ("keyframe-distance", "Keyframe distance",
+                       "Maximum frames between keyframes (new viewers and losses ask for one)",
+                       1, 100000, DEFAULT_KEYFRAME_DISTANCE, rw));
+  g_object_class_install_property (
+    gobject_class, PROP_ICE_LOOPBACK,
+    g_param_spec_boolean ("ice-loopback", "ICE on loopback",
+                          "Gather ICE candidates on 127.0.0.1 only (tests, same-machine use); "
+                          "done anyway when no interface but lo exists",
+                          DEFAULT_ICE_LOOPBACK, rw));
+  g_object_class_install_property (
+    gobject_class, PROP_STATS,
+    g_param_spec_boxed ("stats", "Stats",
+                        "gvwebrtcsink-stats: input counters and a `viewers` array of "
+                        "gvwebrtcsink-viewer structures (peer-id, bitrate, rtt, packets-lost, "
+                        "frames-sent, ...). Do not read it from a streaming thread.",
+                        GST_TYPE_STRUCTURE,
+                        (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  GType type = G_TYPE_FROM_CLASS (klass);
+  gv_webrtc_sink_signals[GV_SINK_SIGNAL_VIEWER_ADDED] =
+    g_signal_new ("viewer-added", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  gv_webrtc_sink_signals[GV_SINK_SIGNAL_VIEWER_REMOVED] =
+    g_signal_new ("viewer-removed", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+  gv_webrtc_sink_signals[GV_SINK_SIGNAL_JOIN_REQUEST] =
+    g_signal_new ("join-request", type, G_SIGNAL_RUN_LAST, 0, g_signal_accumulator_true_handled,
+                  nullptr, nullptr, G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_STRING);
+  gv_webrtc_sink_signals[GV_SINK_SIGNAL_CONTROL_REQUESTED] =
+    g_signal_new ("control-requested", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+  gv_webrtc_sink_signals[GV_SINK_SIGNAL_ACCEPT_VIEWER] = g_signal_new_class_handler (
+    "accept-viewer", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+    G_CALLBACK (accept_viewer_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
+    G_TYPE_BOOLEAN);
+  gv_webrtc_sink_signals[GV_SINK_SIGNAL_DECLINE_VIEWER] = g_signal_new_class_handler (
+    "decline-viewer", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+    G_CALLBACK (decline_viewer_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
+    G_TYPE_STRING);
+  gv_webrtc_sink_signals[GV_SINK_SIGNAL_GRANT_CONTROL] = g_signal_new_class_handler (
+    "grant-control", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+    G_CALLBACK (grant_control_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 2,
+    G_TYPE_STRING, G_TYPE_BOOLEAN);
+  gv_webrtc_sink_signals[GV_SINK_SIGNAL_REMOVE_VIEWER] = g_signal_new_class_handler (
+    "remove-viewer", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+    G_CALLBACK (remove_viewer_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  element_class->request_new_pad = gv_webrtc_sink_request_new_pad;
+  element_class->release_pad = gv_webrtc_sink_release_pad;
+  element_class->change_state = gv_webrtc_sink_change_state;
+  gst_element_class_add_static_pad_template (element_class, &video_template);
+  gst_element_class_set_static_metadata (
+    element_class, "GhostView WebRTC sink", "Sink/Network/WebRTC",
+    "Shares video with viewers who join by PIN, one shared encoder for all, input back-channel",
+    "GhostView contributors");
+
+  gst_type_mark_as_plugin_api (GV_TYPE_WEBRTC_SINK_CODEC, (GstPluginAPIFlags) 0);
+  GST_DEBUG_CATEGORY_INIT (gv_webrtc_sink_debug, "gvwebrtcsink", 0, "GhostView WebRTC sink");
+}
+
+static void gv_webrtc_sink_init (GvWebRTCSink *self)
+{
+  self->priv = new GvWebRTCSinkPrivate ();
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+  GvPinSignaller *signaller = gv_pin_signaller_new (GV_SIGNALLER_ROLE_HOST);
+  connect_signaller (self, GV_SIGNALLER (signaller));
+  g_object_unref (signaller);
+}

@@ -1,0 +1,791 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+/**
+ * SECTION:element-gvwebrtcsrc
+ * @title: gvwebrtcsrc
+ * @short_description: join a GhostView session by PIN and receive its video
+ *
+ * gvwebrtcsrc joins the session with PIN `pin` through the signalling
+ * server, answers the host's offer and exposes one `video_%u` source pad
+ * per stream: raw video with `decode=true` (the default), or depayloaded,
+ * parsed encoded video with `decode=false` (video/x-vp8, video/x-vp9,
+ * video/x-h264 — caps that matroskamux/mp4mux accept) for recording without
+ * re-encoding. The jitterbuffer latency defaults to 50 ms (webrtcbin's
+ * default, 200 ms, is tuned for calls, not screens).
+ *
+ * Navigation events from downstream (the window of autovideosink, say) are
+ * sent to the host over the input data channel in the compact form
+ * documented in gvwebrtcsink, once the host has granted control;
+ * `request-control=true` asks the host for it when the channel opens.
+ *
+ * A wrong, used or expired PIN, a declined join, a host that never answers
+ * and an unreachable server each end in an error message a person can act
+ * on ("PIN 123456 has expired."), never a hang. When the host ends the
+ * session, the pads get EOS, so a recording is finalised.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 ! videoconvert ! autovideosink
+ * ]|
+ * |[
+ * gst-launch-1.0 -e gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 decode=false ! \
+ *     matroskamux ! filesink location=session.mkv
+ * ]|
+ */
+#include "gvwebrtcsrc.h"
+
+#include "gvnavjson.h"
+#include "gvpinsignaller.h"
+#include "gvsignaller.h"
+#include "gvwebrtcutils.h"
+
+#include <gst/webrtc/webrtc.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+GST_DEBUG_CATEGORY_STATIC (gv_webrtc_src_debug);
+#define GST_CAT_DEFAULT gv_webrtc_src_debug
+
+enum {
+  PROP_0,
+  PROP_SIGNALLER,
+  PROP_PIN,
+  PROP_DISPLAY_NAME,
+  PROP_DECODE,
+  PROP_LATENCY,
+  PROP_ICE_LOOPBACK,
+  PROP_REQUEST_CONTROL,
+  PROP_CONTROL,
+};
+
+#define DEFAULT_DECODE TRUE
+#define DEFAULT_LATENCY 50
+#define DEFAULT_ICE_LOOPBACK FALSE
+#define DEFAULT_REQUEST_CONTROL FALSE
+
+struct GvWebRTCSrcPrivate {
+  std::mutex lock;
+  bool decode = DEFAULT_DECODE;
+  guint latency = DEFAULT_LATENCY;
+  bool ice_loopback = DEFAULT_ICE_LOOPBACK;
+  bool request_control = DEFAULT_REQUEST_CONTROL;
+  GvSignaller *signaller = nullptr;
+  std::vector<gulong> signaller_handlers;
+
+  GstElement *webrtcbin = nullptr;
+  GObject *channel = nullptr; /* the input data channel, owned */
+  guint capabilities = 0;
+  std::string session_id;
+  std::vector<GstElement *> depayloaders; /* first element of each stream's chain */
+  guint pad_count = 0;
+  guint64 nav_dropped = 0;
+};
+
+struct _GvWebRTCSrc {
+  GstBin parent;
+  GvWebRTCSrcPrivate *priv;
+};
+
+static GstStaticPadTemplate video_template =
+  GST_STATIC_PAD_TEMPLATE ("video_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS_ANY);
+
+static void gv_webrtc_src_child_proxy_init (gpointer g_iface, gpointer iface_data);
+
+#define gv_webrtc_src_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GvWebRTCSrc, gv_webrtc_src, GST_TYPE_BIN,
+                         G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY,
+                                                gv_webrtc_src_child_proxy_init));
+GST_ELEMENT_REGISTER_DEFINE (gvwebrtcsrc, "gvwebrtcsrc", GST_RANK_NONE, GV_TYPE_WEBRTC_SRC);
+
+static GvSignaller *ref_signaller (GvWebRTCSrc *self)
+{
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  return self->priv->signaller ? GV_SIGNALLER (g_object_ref (self->priv->signaller)) : nullptr;
+}
+
+static GstElement *ref_webrtcbin (GvWebRTCSrc *self)
+{
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  return self->priv->webrtcbin ? GST_ELEMENT (gst_object_ref (self->priv->webrtcbin)) : nullptr;
+}
+
+/* ---- navigation -> data channel ---- */
+
+static GstPadProbeReturn navigation_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_NAVIGATION)
+    return GST_PAD_PROBE_OK;
+  int width = 0, height = 0;
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (caps) {
+    GstStructure *s = gst_caps_get_structure (caps, 0);
+    gst_structure_get_int (s, "width", &width);
+    gst_structure_get_int (s, "height", &height);
+    gst_caps_unref (caps);
+  }
+  GObject *channel = nullptr;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    if (self->priv->channel && (self->priv->capabilities & GV_SIGNALLER_CAP_CONTROL))
+      channel = G_OBJECT (g_object_ref (self->priv->channel));
+    else
+      self->priv->nav_dropped++;
+  }
+  if (channel) {
+    std::string text = gv::nav::compact_from_event (event, width, height);
+    if (!text.empty ()) {
+      GST_LOG_OBJECT (self, "sending input %s", text.c_str ());
+      gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), text.c_str ());
+    }
+    g_object_unref (channel);
+  } else {
+    GST_LOG_OBJECT (self, "no control granted, dropping a navigation event");
+  }
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void expose_pad (GvWebRTCSrc *self, GstPad *target)
+{
+  guint index;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    index = self->priv->pad_count++;
+  }
+  gchar *name = g_strdup_printf ("video_%u", index);
+  GstPad *ghost = gst_ghost_pad_new_from_template (
+    name, target, gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "video_%u"));
+  g_free (name);
+  gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, navigation_probe, self, nullptr);
+  gst_pad_set_active (ghost, TRUE);
+  gst_element_add_pad (GST_ELEMENT (self), ghost);
+  GST_INFO_OBJECT (self, "exposed %s", GST_PAD_NAME (ghost));
+}
+
+static void on_decodebin_pad (GstElement *, GstPad *pad, gpointer user)
+{
+  expose_pad (GV_WEBRTC_SRC (user), pad);
+}
+
+/* ---- webrtcbin ---- */
+
+static void on_webrtc_pad (GstElement *, GstPad *pad, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
+    return;
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    caps = gst_pad_query_caps (pad, nullptr);
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  const char *media = gst_structure_get_string (s, "media");
+  std::string encoding = gst_structure_get_string (s, "encoding-name")
+                           ? gst_structure_get_string (s, "encoding-name")
+                           : "";
+  gst_caps_unref (caps);
+  if (g_strcmp0 (media, "video") != 0) {
+    GST_WARNING_OBJECT (self, "ignoring a %s stream (%s)", media, encoding.c_str ());
+    return;
+  }
+  std::vector<const char *> factories;
+  if (encoding == "VP8")
+    factories = { "rtpvp8depay" };
+  else if (encoding == "VP9")
+    factories = { "rtpvp9depay" };
+  else if (encoding == "H264")
+    factories = { "rtph264depay", "h264parse" };
+  else {
+    GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
+                         ("The host sends %s video, which this receiver cannot handle.",
+                          encoding.c_str ()),
+                         (nullptr));
+    return;
+  }
+  bool decode;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    decode = self->priv->decode;
+  }
+  if (decode)
+    factories.push_back ("decodebin");
+
+  std::vector<GstElement *> chain;
+  for (const char *f : factories) {
+    GstElement *e = gst_element_factory_make (f, nullptr);
+    if (!e) {
+      GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+                         ("The GStreamer element \"%s\" is missing; install the plugin package "
+                          "that provides it.",
+                          f),
+                         (nullptr));
+      for (GstElement *c : chain)
+        gst_object_unref (c);
+      return;
+    }
+    chain.push_back (e);
+  }
+  GstElement *prev = nullptr;
+  for (GstElement *e : chain) {
+    gst_bin_add (GST_BIN (self), e);
+    if (prev)
+      gst_element_link (prev, e);
+    prev = e;
+  }
+  GstElement *last = chain.back ();
+  if (decode)
+    g_signal_connect (last, "pad-added", G_CALLBACK (on_decodebin_pad), self);
+  else {
+    GstPad *src = gst_element_get_static_pad (last, "src");
+    expose_pad (self, src);
+    gst_object_unref (src);
+  }
+  for (auto it = chain.rbegin (); it != chain.rend (); ++it)
+    gst_element_sync_state_with_parent (*it);
+  GstPad *sink = gst_element_get_static_pad (chain.front (), "sink");
+  gst_pad_link (pad, sink);
+  gst_object_unref (sink);
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  self->priv->depayloaders.push_back (GST_ELEMENT (gst_object_ref (chain.front ())));
+}
+
+static void send_control_request (GvWebRTCSrc *self, GObject *channel)
+{
+  gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel),
+                                       "{\"t\":\"request-control\"}");
+  GST_INFO_OBJECT (self, "asked the host for control");
+}
+
+static void on_channel_open (GObject *channel, GParamSpec *, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  GstWebRTCDataChannelState state;
+  g_object_get (channel, "ready-state", &state, nullptr);
+  bool ask;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    ask = self->priv->request_control && !(self->priv->capabilities & GV_SIGNALLER_CAP_CONTROL);
+  }
+  if (state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN && ask)
+    send_control_request (self, channel);
+}
+
+static void on_data_channel (GstElement *, GObject *channel, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  gchar *label = nullptr;
+  g_object_get (channel, "label", &label, nullptr);
+  GST_DEBUG_OBJECT (self, "data channel \"%s\"", label);
+  g_free (label);
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    if (self->priv->channel)
+      return;
+    self->priv->channel = G_OBJECT (g_object_ref (channel));
+  }
+  g_signal_connect_object (channel, "notify::ready-state", G_CALLBACK (on_channel_open), self,
+                           (GConnectFlags) 0);
+  on_channel_open (channel, nullptr, self);
+}
+
+static void on_ice_candidate (GstElement *, guint mline, const gchar *candidate, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  GvSignaller *signaller = ref_signaller (self);
+  std::string session;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    session = self->priv->session_id;
+  }
+  if (signaller) {
+    gv_signaller_add_ice (signaller, session.c_str (), candidate, mline, nullptr);
+    g_object_unref (signaller);
+  }
+}
+
+static void on_connection_state (GstElement *webrtcbin, GParamSpec *, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  GstWebRTCPeerConnectionState state;
+  g_object_get (webrtcbin, "connection-state", &state, nullptr);
+  GST_DEBUG_OBJECT (self, "connection state %d", state);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+                       ("The connection to the host failed (no usable network path)."),
+                       ("webrtcbin connection-state failed"));
+}
+
+static void on_answer_created (GstPromise *promise, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  GstWebRTCSessionDescription *answer = nullptr;
+  if (gst_promise_wait (promise) == GST_PROMISE_RESULT_REPLIED && gst_promise_get_reply (promise))
+    gst_structure_get (gst_promise_get_reply (promise), "answer",
+                       GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+  gst_promise_unref (promise);
+  GstElement *webrtcbin = ref_webrtcbin (self);
+  if (!answer || !webrtcbin) {
+    if (!answer)
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Cannot answer the host's offer."), (nullptr));
+    if (answer)
+      gst_webrtc_session_description_free (answer);
+    if (webrtcbin)
+      gst_object_unref (webrtcbin);
+    return;
+  }
+  g_signal_emit_by_name (webrtcbin, "set-local-description", answer, nullptr);
+  GvSignaller *signaller = ref_signaller (self);
+  std::string session;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    session = self->priv->session_id;
+  }
+  if (signaller) {
+    gv_signaller_send_sdp (signaller, session.c_str (), answer);
+    g_object_unref (signaller);
+  }
+  gst_webrtc_session_description_free (answer);
+  gst_object_unref (webrtcbin);
+}
+
+/* ---- signaller ---- */
+
+static void on_session_info (GvSignaller *, GstStructure *info, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  guint caps = 0;
+  gst_structure_get_uint (info, "capabilities", &caps);
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    self->priv->capabilities = caps;
+    const char *session = gst_structure_get_string (info, "session-id");
+    self->priv->session_id = session ? session : "";
+  }
+  GST_INFO_OBJECT (self, "joined, capabilities 0x%x", caps);
+  GstElement *webrtcbin = ref_webrtcbin (self);
+  if (webrtcbin) {
+    gv::webrtc::configure_ice_servers (webrtcbin, info);
+    gst_object_unref (webrtcbin);
+  }
+}
+
+static void on_session_description (GvSignaller *, const char *, GstWebRTCSessionDescription *desc,
+                                    gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  if (desc->type != GST_WEBRTC_SDP_TYPE_OFFER) {
+    GST_WARNING_OBJECT (self, "expected an offer from the host");
+    return;
+  }
+  GstElement *webrtcbin = ref_webrtcbin (self);
+  if (!webrtcbin)
+    return;
+  /* One receive-only transceiver per offered video/audio section, with the
+   * offer's codecs, so that webrtcbin answers them instead of rejecting. */
+  for (guint i = 0; i < gst_sdp_message_medias_len (desc->sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (desc->sdp, i);
+    const char *kind = gst_sdp_media_get_media (media);
+    if (g_strcmp0 (kind, "video") != 0 && g_strcmp0 (kind, "audio") != 0)
+      continue;
+    GstCaps *caps = gst_caps_new_empty ();
+    for (guint f = 0; f < gst_sdp_media_formats_len (media); f++) {
+      gint pt = atoi (gst_sdp_media_get_format (media, f));
+      GstCaps *one = gst_sdp_media_get_caps_from_media (media, pt);
+      if (!one)
+        continue;
+      for (guint k = 0; k < gst_caps_get_size (one); k++)
+        gst_structure_set_name (gst_caps_get_structure (one, k), "application/x-rtp");
+      gst_caps_append (caps, one);
+    }
+    GstWebRTCRTPTransceiver *trans = nullptr;
+    g_signal_emit_by_name (webrtcbin, "add-transceiver",
+                           GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
+    if (trans)
+      gst_object_unref (trans);
+    gst_caps_unref (caps);
+  }
+  g_signal_emit_by_name (webrtcbin, "set-remote-description", desc, nullptr);
+  GstPromise *promise = gst_promise_new_with_change_func (on_answer_created, self, nullptr);
+  g_signal_emit_by_name (webrtcbin, "create-answer", nullptr, promise);
+  gst_object_unref (webrtcbin);
+}
+
+static void on_handle_ice (GvSignaller *, const char *, guint mline, const char *,
+                           const char *candidate, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  GstElement *webrtcbin = ref_webrtcbin (self);
+  if (!webrtcbin)
+    return;
+  gv::webrtc::add_remote_candidate (webrtcbin, mline, candidate, GST_OBJECT (self));
+  gst_object_unref (webrtcbin);
+}
+
+static void on_capabilities_changed (GvSignaller *, const char *, guint caps, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  GST_INFO_OBJECT (self, "capabilities now 0x%x", caps);
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  self->priv->capabilities = caps;
+}
+
+static void on_session_ended (GvSignaller *, const char *, const char *reason, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  GST_INFO_OBJECT (self, "session ended (%s), sending EOS", reason);
+  std::vector<GstElement *> heads;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    for (GstElement *e : self->priv->depayloaders)
+      heads.push_back (GST_ELEMENT (gst_object_ref (e)));
+  }
+  if (heads.empty ()) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("The host ended the session (%s).", reason),
+                       (nullptr));
+    return;
+  }
+  for (GstElement *e : heads) {
+    GstPad *sink = gst_element_get_static_pad (e, "sink");
+    gst_pad_send_event (sink, gst_event_new_eos ());
+    gst_object_unref (sink);
+    gst_object_unref (e);
+  }
+}
+
+static void on_signaller_error (GvSignaller *, const char *code, const char *message,
+                                gboolean fatal, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  if (fatal)
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", message), ("signaller error %s", code));
+  else
+    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("%s", message), ("signaller error %s", code));
+}
+
+static void connect_signaller (GvWebRTCSrc *self, GvSignaller *signaller)
+{
+  GvWebRTCSrcPrivate *priv = self->priv;
+  if (priv->signaller) {
+    for (gulong id : priv->signaller_handlers)
+      g_signal_handler_disconnect (priv->signaller, id);
+    priv->signaller_handlers.clear ();
+    g_object_unref (priv->signaller);
+  }
+  priv->signaller = GV_SIGNALLER (g_object_ref_sink (signaller));
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "role"))
+    g_object_set (signaller, "role", GV_SIGNALLER_ROLE_VIEWER, nullptr);
+  auto &h = priv->signaller_handlers;
+  h.push_back (g_signal_connect (signaller, "session-info", G_CALLBACK (on_session_info), self));
+  h.push_back (g_signal_connect (signaller, "session-description",
+                                G_CALLBACK (on_session_description), self));
+  h.push_back (g_signal_connect (signaller, "handle-ice", G_CALLBACK (on_handle_ice), self));
+  h.push_back (g_signal_connect (signaller, "capabilities-changed",
+                                G_CALLBACK (on_capabilities_changed), self));
+  h.push_back (g_signal_connect (signaller, "session-ended", G_CALLBACK (on_session_ended), self));
+  h.push_back (g_signal_connect (signaller, "error", G_CALLBACK (on_signaller_error), self));
+}
+
+/* ---- GstElement ---- */
+
+static bool setup_webrtcbin (GvWebRTCSrc *self)
+{
+  GstElement *webrtcbin = gst_element_factory_make ("webrtcbin", "webrtcbin");
+  if (!webrtcbin) {
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
+                       ("webrtcbin is missing; install gstreamer1.0-plugins-bad and "
+                        "gstreamer1.0-nice."),
+                       (nullptr));
+    return false;
+  }
+  guint latency;
+  bool loopback;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    latency = self->priv->latency;
+    loopback = self->priv->ice_loopback;
+  }
+  g_object_set (webrtcbin, "latency", latency, nullptr);
+  gst_util_set_object_arg (G_OBJECT (webrtcbin), "bundle-policy", "max-bundle");
+  gv::webrtc::maybe_add_loopback (webrtcbin, loopback, GST_OBJECT (self));
+  g_signal_connect (webrtcbin, "pad-added", G_CALLBACK (on_webrtc_pad), self);
+  g_signal_connect (webrtcbin, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
+  g_signal_connect (webrtcbin, "on-data-channel", G_CALLBACK (on_data_channel), self);
+  g_signal_connect (webrtcbin, "notify::connection-state", G_CALLBACK (on_connection_state), self);
+  gst_bin_add (GST_BIN (self), webrtcbin);
+  /* webrtcbin holds network sinks, which would make this source a sink in
+   * its parent's eyes, and the pipeline would wait for EOS from it. */
+  GST_OBJECT_FLAG_UNSET (self, GST_ELEMENT_FLAG_SINK);
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  self->priv->webrtcbin = webrtcbin;
+  return true;
+}
+
+static void teardown (GvWebRTCSrc *self)
+{
+  GvWebRTCSrcPrivate *priv = self->priv;
+  std::vector<GstElement *> heads;
+  GstElement *webrtcbin;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    heads.swap (priv->depayloaders);
+    webrtcbin = priv->webrtcbin;
+    priv->webrtcbin = nullptr;
+    g_clear_object (&priv->channel);
+    priv->capabilities = 0;
+  }
+  for (GstElement *e : heads)
+    gst_object_unref (e);
+  /* Remove everything we added: webrtcbin and the per-stream chains. */
+  GList *children = nullptr;
+  GST_OBJECT_LOCK (self);
+  for (GList *l = GST_BIN_CHILDREN (self); l; l = l->next)
+    children = g_list_prepend (children, gst_object_ref (l->data));
+  GST_OBJECT_UNLOCK (self);
+  for (GList *l = children; l; l = l->next) {
+    gst_element_set_state (GST_ELEMENT (l->data), GST_STATE_NULL);
+    gst_bin_remove (GST_BIN (self), GST_ELEMENT (l->data));
+  }
+  g_list_free_full (children, gst_object_unref);
+  (void) webrtcbin;
+  GList *pads = nullptr;
+  GST_OBJECT_LOCK (self);
+  for (GList *l = GST_ELEMENT_PADS (self); l; l = l->next)
+    pads = g_list_prepend (pads, gst_object_ref (l->data));
+  GST_OBJECT_UNLOCK (self);
+  for (GList *l = pads; l; l = l->next)
+    gst_element_remove_pad (GST_ELEMENT (self), GST_PAD (l->data));
+  g_list_free_full (pads, gst_object_unref);
+  std::lock_guard<std::mutex> guard (priv->lock);
+  priv->pad_count = 0;
+}
+
+static GstStateChangeReturn gv_webrtc_src_change_state (GstElement *element,
+                                                        GstStateChange transition)
+{
+  auto *self = GV_WEBRTC_SRC (element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    if (!setup_webrtcbin (self))
+      return GST_STATE_CHANGE_FAILURE;
+  }
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+  switch (transition) {
+  case GST_STATE_CHANGE_READY_TO_PAUSED: {
+    GvSignaller *signaller = ref_signaller (self);
+    gv_signaller_start (signaller);
+    g_object_unref (signaller);
+    ret = GST_STATE_CHANGE_NO_PREROLL;
+    break;
+  }
+  case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+    ret = GST_STATE_CHANGE_NO_PREROLL;
+    break;
+  case GST_STATE_CHANGE_PAUSED_TO_READY: {
+    GvSignaller *signaller = ref_signaller (self);
+    gv_signaller_stop (signaller);
+    g_object_unref (signaller);
+    teardown (self);
+    break;
+  }
+  default:
+    break;
+  }
+  return ret;
+}
+
+/* ---- GObject ---- */
+
+static void gv_webrtc_src_set_property (GObject *object, guint prop_id, const GValue *value,
+                                        GParamSpec *pspec)
+{
+  auto *self = GV_WEBRTC_SRC (object);
+  GvWebRTCSrcPrivate *priv = self->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
+  switch (prop_id) {
+  case PROP_SIGNALLER:
+    if (g_value_get_object (value))
+      connect_signaller (self, GV_SIGNALLER (g_value_get_object (value)));
+    break;
+  case PROP_PIN:
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (priv->signaller), "pin"))
+      g_object_set_property (G_OBJECT (priv->signaller), "pin", value);
+    break;
+  case PROP_DISPLAY_NAME:
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (priv->signaller), "name"))
+      g_object_set_property (G_OBJECT (priv->signaller), "name", value);
+    break;
+  case PROP_DECODE:
+    priv->decode = g_value_get_boolean (value);
+    break;
+  case PROP_LATENCY:
+    priv->latency = g_value_get_uint (value);
+    if (priv->webrtcbin)
+      g_object_set (priv->webrtcbin, "latency", priv->latency, nullptr);
+    break;
+  case PROP_ICE_LOOPBACK:
+    priv->ice_loopback = g_value_get_boolean (value);
+    break;
+  case PROP_REQUEST_CONTROL:
+    priv->request_control = g_value_get_boolean (value);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+}
+
+static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *value,
+                                        GParamSpec *pspec)
+{
+  auto *self = GV_WEBRTC_SRC (object);
+  GvWebRTCSrcPrivate *priv = self->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
+  switch (prop_id) {
+  case PROP_SIGNALLER:
+    g_value_set_object (value, priv->signaller);
+    break;
+  case PROP_PIN:
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (priv->signaller), "pin"))
+      g_object_get_property (G_OBJECT (priv->signaller), "pin", value);
+    break;
+  case PROP_DISPLAY_NAME:
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (priv->signaller), "name"))
+      g_object_get_property (G_OBJECT (priv->signaller), "name", value);
+    break;
+  case PROP_DECODE:
+    g_value_set_boolean (value, priv->decode);
+    break;
+  case PROP_LATENCY:
+    g_value_set_uint (value, priv->latency);
+    break;
+  case PROP_ICE_LOOPBACK:
+    g_value_set_boolean (value, priv->ice_loopback);
+    break;
+  case PROP_REQUEST_CONTROL:
+    g_value_set_boolean (value, priv->request_control);
+    break;
+  case PROP_CONTROL:
+    g_value_set_boolean (value, (priv->capabilities & GV_SIGNALLER_CAP_CONTROL) != 0);
+    break;
+  default:
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    break;
+  }
+}
+
+static void gv_webrtc_src_dispose (GObject *object)
+{
+  auto *self = GV_WEBRTC_SRC (object);
+  GvWebRTCSrcPrivate *priv = self->priv;
+  if (priv->signaller) {
+    gv_signaller_stop (priv->signaller);
+    for (gulong id : priv->signaller_handlers)
+      g_signal_handler_disconnect (priv->signaller, id);
+    priv->signaller_handlers.clear ();
+    g_clear_object (&priv->signaller);
+  }
+  g_clear_object (&priv->channel);
+  for (GstElement *e : priv->depayloaders)
+    gst_object_unref (e);
+  priv->depayloaders.clear ();
+  G_OBJECT_CLASS (parent_class)->dispose (object);
+}
+
+static void gv_webrtc_src_finalize (GObject *object)
+{
+  delete GV_WEBRTC_SRC (object)->priv;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static GObject *child_proxy_get_child_by_name (GstChildProxy *proxy, const gchar *name)
+{
+  auto *self = GV_WEBRTC_SRC (proxy);
+  if (g_strcmp0 (name, "signaller") == 0) {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    return self->priv->signaller ? G_OBJECT (g_object_ref (self->priv->signaller)) : nullptr;
+  }
+  auto *parent_iface = static_cast<GstChildProxyInterface *> (
+    g_type_interface_peek (parent_class, GST_TYPE_CHILD_PROXY));
+  return parent_iface->get_child_by_name (proxy, name);
+}
+
+static void gv_webrtc_src_child_proxy_init (gpointer g_iface, gpointer)
+{
+  auto *iface = static_cast<GstChildProxyInterface *> (g_iface);
+  iface->get_child_by_name = child_proxy_get_child_by_name;
+}
+
+static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  gobject_class->set_property = gv_webrtc_src_set_property;
+  gobject_class->get_property = gv_webrtc_src_get_property;
+  gobject_class->dispose = gv_webrtc_src_dispose;
+  gobject_class->finalize = gv_webrtc_src_finalize;
+
+  const auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                 GST_PARAM_MUTABLE_READY);
+  g_object_class_install_property (
+    gobject_class, PROP_SIGNALLER,
+    g_param_spec_object ("signaller", "Signaller",
+                         "The GvSignaller (default: a GvPinSignaller); its properties are set as "
+                         "signaller::server=ws://... on a launch line",
+                         GV_TYPE_SIGNALLER, rw));
+  g_object_class_install_property (
+    gobject_class, PROP_PIN,
+    g_param_spec_string ("pin", "PIN", "The 6-digit PIN of the session to join (sets the "
+                         "signaller's pin)", nullptr, rw));
+  g_object_class_install_property (
+    gobject_class, PROP_DISPLAY_NAME,
+    g_param_spec_string ("display-name", "Display name",
+                         "Name shown to the host (sets the signaller's name)", nullptr, rw));
+  g_object_class_install_property (
+    gobject_class, PROP_DECODE,
+    g_param_spec_boolean ("decode", "Decode",
+                          "Output raw video (true) or depayloaded, parsed encoded video (false)",
+                          DEFAULT_DECODE, rw));
+  g_object_class_install_property (
+    gobject_class, PROP_LATENCY,
+    g_param_spec_uint ("latency", "Latency", "Jitterbuffer latency in milliseconds", 0, 10000,
+                       DEFAULT_LATENCY,
+                       (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                      GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (
+    gobject_class, PROP_ICE_LOOPBACK,
+    g_param_spec_boolean ("ice-loopback", "ICE on loopback",
+                          "Gather ICE candidates on 127.0.0.1 only (tests, same-machine use); "
+                          "done anyway when no interface but lo exists",
+                          DEFAULT_ICE_LOOPBACK, rw));
+  g_object_class_install_property (
+    gobject_class, PROP_REQUEST_CONTROL,
+    g_param_spec_boolean ("request-control", "Request control",
+                          "Ask the host for mouse/keyboard control when the input channel opens",
+                          DEFAULT_REQUEST_CONTROL, rw));
+  g_object_class_install_property (
+    gobject_class, PROP_CONTROL,
+    g_param_spec_boolean ("control", "Control", "Whether the host has granted control", FALSE,
+                          (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  element_class->change_state = gv_webrtc_src_change_state;
+  gst_element_class_add_static_pad_template (element_class, &video_template);
+  gst_element_class_set_static_metadata (
+    element_class, "GhostView WebRTC source", "Source/Network/WebRTC",
+    "Joins a GhostView session by PIN and outputs its video; sends input back", 
+    "GhostView contributors");
+  GST_DEBUG_CATEGORY_INIT (gv_webrtc_src_debug, "gvwebrtcsrc", 0, "GhostView WebRTC source");
+}
+
+static void gv_webrtc_src_init (GvWebRTCSrc *self)
+{
+  self->priv = new GvWebRTCSrcPrivate ();
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
+  GvPinSignaller *signaller = gv_pin_signaller_new (GV_SIGNALLER_ROLE_VIEWER);
+  connect_signaller (self, GV_SIGNALLER (signaller));
+  g_object_unref (signaller);
+}

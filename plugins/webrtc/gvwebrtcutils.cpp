@@ -1,0 +1,139 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gvwebrtcutils.h"
+
+#include <gio/gio.h>
+#include <nice/agent.h>
+#include <nice/interfaces.h>
+
+#include <string>
+
+GST_DEBUG_CATEGORY_STATIC (gv_webrtc_utils_debug);
+#define GST_CAT_DEFAULT gv_webrtc_utils_debug
+
+namespace gv::webrtc {
+
+namespace {
+
+void init_debug ()
+{
+  static gsize once = 0;
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (gv_webrtc_utils_debug, "gvwebrtcutils", 0, "GhostView webrtc helpers");
+    g_once_init_leave (&once, 1);
+  }
+}
+
+bool have_other_interface ()
+{
+  GList *ips = nice_interfaces_get_local_ips (FALSE);
+  bool found = ips != nullptr;
+  g_list_free_full (ips, g_free);
+  return found;
+}
+
+struct PendingCandidate {
+  GstElement *webrtcbin;
+  GstObject *log_object;
+  guint mline_index;
+  std::string candidate;
+  std::string hostname;
+};
+
+void resolved_cb (GObject *source, GAsyncResult *res, gpointer user)
+{
+  auto *pending = static_cast<PendingCandidate *> (user);
+  GError *err = nullptr;
+  GList *addresses = g_resolver_lookup_by_name_finish (G_RESOLVER (source), res, &err);
+  if (!addresses) {
+    GST_DEBUG_OBJECT (pending->log_object, "dropping mDNS candidate %s: %s",
+                      pending->hostname.c_str (), err ? err->message : "no address");
+    g_clear_error (&err);
+  } else {
+    gchar *ip = g_inet_address_to_string (G_INET_ADDRESS (addresses->data));
+    std::string c = pending->candidate;
+    c.replace (c.find (pending->hostname), pending->hostname.size (), ip);
+    GST_DEBUG_OBJECT (pending->log_object, "mDNS %s resolved to %s", pending->hostname.c_str (),
+                      ip);
+    g_signal_emit_by_name (pending->webrtcbin, "add-ice-candidate", pending->mline_index,
+                           c.c_str ());
+    g_free (ip);
+    g_resolver_free_addresses (addresses);
+  }
+  gst_object_unref (pending->webrtcbin);
+  gst_object_unref (pending->log_object);
+  delete pending;
+}
+
+} // namespace
+
+void maybe_add_loopback (GstElement *webrtcbin, bool force, GstObject *log_object)
+{
+  init_debug ();
+  if (!force && have_other_interface ())
+    return;
+  GObject *ice = nullptr;
+  g_object_get (webrtcbin, "ice-agent", &ice, nullptr);
+  if (!ice)
+    return;
+  NiceAgent *agent = nullptr;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    g_object_get (ice, "agent", &agent, nullptr);
+  if (agent) {
+    NiceAddress addr;
+    nice_address_init (&addr);
+    nice_address_set_from_string (&addr, "127.0.0.1");
+    nice_agent_add_local_address (agent, &addr);
+    GST_DEBUG_OBJECT (log_object, "ICE gathers on 127.0.0.1%s",
+                      force ? " (ice-loopback=true)" : " (no other interface)");
+    g_object_unref (agent);
+  } else {
+    GST_WARNING_OBJECT (log_object, "webrtcbin's ICE agent is not libnice; cannot add loopback");
+  }
+  g_object_unref (ice);
+}
+
+void add_remote_candidate (GstElement *webrtcbin, guint mline_index, const char *candidate,
+                           GstObject *log_object)
+{
+  init_debug ();
+  if (!candidate || !*candidate)
+    return;
+  gchar **parts = g_strsplit (candidate, " ", 8);
+  std::string address = g_strv_length (parts) > 4 ? parts[4] : "";
+  g_strfreev (parts);
+  if (!g_str_has_suffix (address.c_str (), ".local")) {
+    g_signal_emit_by_name (webrtcbin, "add-ice-candidate", mline_index, candidate);
+    return;
+  }
+  auto *pending = new PendingCandidate{ GST_ELEMENT (gst_object_ref (webrtcbin)),
+                                        GST_OBJECT (gst_object_ref (log_object)), mline_index,
+                                        candidate, address };
+  GResolver *resolver = g_resolver_get_default ();
+  g_resolver_lookup_by_name_async (resolver, address.c_str (), nullptr, resolved_cb, pending);
+  g_object_unref (resolver);
+}
+
+void configure_ice_servers (GstElement *webrtcbin, const GstStructure *info)
+{
+  if (!info)
+    return;
+  const GValue *stun = gst_structure_get_value (info, "stun-servers");
+  if (stun && G_VALUE_HOLDS (stun, G_TYPE_STRV)) {
+    auto **v = (gchar **) g_value_get_boxed (stun);
+    if (v && v[0])
+      g_object_set (webrtcbin, "stun-server", v[0], nullptr);
+  }
+  const GValue *turn = gst_structure_get_value (info, "turn-servers");
+  if (turn && G_VALUE_HOLDS (turn, G_TYPE_STRV)) {
+    auto **v = (gchar **) g_value_get_boxed (turn);
+    for (int i = 0; v && v[i]; i++) {
+      gboolean ok = FALSE;
+      g_signal_emit_by_name (webrtcbin, "add-turn-server", v[i], &ok);
+    }
+  }
+}
+
+} // namespace gv::webrtc

@@ -1,0 +1,32 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * webrtcbin helpers shared by gvwebrtcsink and gvwebrtcsrc: ICE on loopback,
+ * mDNS candidates, ICE servers from the signaller.
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+namespace gv::webrtc {
+
+/* libnice gathers nothing on a machine whose only interface is `lo`, and it
+ * never gathers 127.0.0.1 when another interface is up. With `force` (the
+ * elements' ice-loopback=true) or when no other interface exists, 127.0.0.1
+ * is added to the webrtcbin's NiceAgent; note that libnice then gathers
+ * only that address. Call before the first local description is set. */
+void maybe_add_loopback (GstElement *webrtcbin, bool force, GstObject *log_object);
+
+/* Adds a remote candidate. Browsers hide host candidates behind mDNS names
+ * ("<uuid>.local") that libnice cannot use: those are resolved first with
+ * GResolver (asynchronously, on the caller's thread-default context) and
+ * dropped with a debug log if they do not resolve. Empty candidates (end of
+ * candidates) are ignored. */
+void add_remote_candidate (GstElement *webrtcbin, guint mline_index, const char *candidate,
+                           GstObject *log_object);
+
+/* Sets stun-server and adds turn-servers from a signaller's session-info. */
+void configure_ice_servers (GstElement *webrtcbin, const GstStructure *session_info);
+
+} // namespace gv::webrtc

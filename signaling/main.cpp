@@ -1,0 +1,49 @@
+/* ghostview-signaling: the signalling server on its own. */
+#include "server.h"
+
+#include <glib-unix.h>
+
+#include <cstdio>
+
+namespace {
+
+gboolean on_signal (gpointer loop)
+{
+  g_main_loop_quit (static_cast<GMainLoop *> (loop));
+  return G_SOURCE_REMOVE;
+}
+
+} // namespace
+
+int main (int argc, char **argv)
+{
+  gv::signaling::ServerConfig config;
+  GError *error = nullptr;
+  if (!gv::signaling::parse_server_options (config, &argc, &argv, &error)) {
+    g_printerr ("ghostview-signaling: %s\n", error->message);
+    g_printerr ("Run 'ghostview-signaling --help' for the options.\n");
+    g_error_free (error);
+    return 2;
+  }
+  auto server = gv::signaling::Server::create (config, &error);
+  if (!server || !server->start (&error)) {
+    g_printerr ("ghostview-signaling: %s\n", error ? error->message : "cannot start");
+    g_clear_error (&error);
+    return 1;
+  }
+
+  std::printf ("ghostview-signaling: listening on %s (WebSocket %s)\n", server->http_url ().c_str (),
+               server->ws_url ().c_str ());
+  if (!config.production && config.allowed_origins.empty ())
+    std::printf ("ghostview-signaling: development mode: only this server's own pages may "
+                 "connect; use --production with --allowed-origin for deployment\n");
+  std::fflush (stdout);
+
+  GMainLoop *loop = g_main_loop_new (nullptr, FALSE);
+  g_unix_signal_add (SIGINT, on_signal, loop);
+  g_unix_signal_add (SIGTERM, on_signal, loop);
+  g_main_loop_run (loop);
+  server->stop ();
+  g_main_loop_unref (loop);
+  return 0;
+}

@@ -1,0 +1,112 @@
+/* Internal state of the signalling server, shared by server.cpp (HTTP and
+ * lifecycle) and server_ws.cpp (WebSocket connections and messages). */
+#pragma once
+
+#include "protocol.h"
+#include "rate_limiter.h"
+#include "server_config.h"
+#include "session_registry.h"
+
+#include <libsoup/soup.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace gv::signaling {
+
+enum class Role { None, Host, Viewer };
+
+class ServerImpl;
+
+struct Connection {
+  Connection (ServerImpl *server, SoupWebsocketConnection *ws, std::string peer,
+              std::string address, std::string page_base, double burst, double rate);
+  ~Connection ();
+  Connection (const Connection &) = delete;
+  Connection &operator= (const Connection &) = delete;
+
+  ServerImpl *server;
+  SoupWebsocketConnection *ws;
+  std::string peer;
+  std::string address;
+  std::string page_base; /* "http://host:port" the client reached us at */
+  Role role = Role::None;
+  TokenBucket messages;
+  gint64 last_seen_us;
+  gint64 last_rate_error_us = 0;
+  guint dropped = 0;
+  bool closing = false;
+};
+
+struct Metrics {
+  guint64 sessions_created = 0;
+  guint64 joins_ok = 0;
+  guint64 joins_failed = 0;
+  guint64 joins_accepted = 0;
+  guint64 joins_declined = 0;
+  std::map<std::string, guint64> join_failures_by_code;
+  std::map<std::string, guint64> rate_limited; /* by limit name */
+  guint64 messages_relayed = 0;
+  guint64 messages_rejected = 0;
+  guint64 connections_total = 0;
+  guint64 origin_rejected = 0;
+};
+
+class ServerImpl {
+public:
+  explicit ServerImpl (const ServerConfig &config);
+  ~ServerImpl ();
+
+  bool start (GError **error);
+  void stop ();
+
+  /* server.cpp: HTTP */
+  void handle_http (SoupServerMessage *msg, const char *path);
+  std::string client_address (SoupServerMessage *msg) const;
+  std::string page_base (SoupServerMessage *msg) const;
+  std::string healthz_json () const;
+  std::string metrics_text () const;
+
+  /* server_ws.cpp: WebSocket */
+  void handle_websocket (SoupServerMessage *msg, SoupWebsocketConnection *ws);
+  void handle_text (Connection &c, GBytes *bytes);
+  void handle_closed (Connection &c);
+  void housekeeping ();
+  void close_all (gushort code, const char *reason);
+
+  ServerConfig config;
+  SoupServer *soup = nullptr;
+  std::string web_root; /* resolved; empty: no pages */
+  guint port = 0;
+  gint64 started_us = 0;
+  guint housekeeping_source = 0;
+
+  SessionRegistry registry;
+  KeyedRateLimiter create_limiter;
+  KeyedRateLimiter join_fail_ip;
+  TokenBucket join_fail_global;
+  std::unordered_map<std::string, std::unique_ptr<Connection>> connections;
+  Metrics metrics;
+
+private:
+  void send (Connection &c, const std::string &text);
+  bool send_to (const std::string &peer, const std::string &text);
+  void send_error (Connection &c, proto::ErrorCode code, const std::string &message,
+                   proto::Type ref);
+  void close_connection (Connection &c, gushort code, const char *reason);
+  bool origin_allowed (SoupServerMessage *msg) const;
+  std::vector<proto::IceServer> ice_servers_for (const std::string &peer) const;
+
+  void on_register (Connection &c, const proto::Message &m);
+  void on_join (Connection &c, const proto::Message &m);
+  void on_host_decision (Connection &c, const proto::Message &m);
+  void on_relay (Connection &c, const proto::Message &m);
+  void on_leave (Connection &c);
+  void end_session (const std::string &session_id, const char *reason);
+  void drop_viewer (Session &s, const std::string &viewer, const char *host_reason,
+                    const char *viewer_reason);
+};
+
+} // namespace gv::signaling

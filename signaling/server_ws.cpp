@@ -1,0 +1,490 @@
+/* The WebSocket side of the server: connections, the per-message rules of
+ * PROTOCOL.md, and the relay between a host and its viewers. */
+#include "random.h"
+#include "server_impl.h"
+#include "turn_credentials.h"
+
+#include <cstring>
+
+namespace gv::signaling {
+namespace {
+
+using proto::ErrorCode;
+using proto::Type;
+
+/* Frames above this are refused by libsoup itself (close 1009); between
+ * the protocol's 64 KiB and this, we answer TOO_LARGE and keep the
+ * connection. */
+constexpr guint64 kMaxFrameBytes = 1024 * 1024;
+constexpr guint kMaxDroppedBeforeClose = 1000;
+
+void on_message_cb (SoupWebsocketConnection *, gint type, GBytes *bytes, gpointer user_data)
+{
+  auto *c = static_cast<Connection *> (user_data);
+  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+    c->last_seen_us = g_get_monotonic_time ();
+    return;
+  }
+  c->server->handle_text (*c, bytes);
+}
+
+void on_pong_cb (SoupWebsocketConnection *, GBytes *, gpointer user_data)
+{
+  static_cast<Connection *> (user_data)->last_seen_us = g_get_monotonic_time ();
+}
+
+void on_closed_cb (SoupWebsocketConnection *, gpointer user_data)
+{
+  auto *c = static_cast<Connection *> (user_data);
+  c->server->handle_closed (*c);
+}
+
+bool is_fail_code (ErrorCode code)
+{
+  return code == ErrorCode::PinInvalid || code == ErrorCode::PinExpired ||
+         code == ErrorCode::PinUsed;
+}
+
+std::string pin_error_text (ErrorCode code, const std::string &pin)
+{
+  switch (code) {
+  case ErrorCode::PinInvalid:
+    return "No session has PIN " + pin + ". Check the 6 digits and try again.";
+  case ErrorCode::PinExpired:
+    return "PIN " + pin + " has expired. Ask the host for a new one.";
+  case ErrorCode::PinUsed:
+    return "PIN " + pin + " has already been used. Ask the host for a new one.";
+  case ErrorCode::SessionFull:
+    return "The session with PIN " + pin + " has no room for another viewer right now.";
+  default:
+    return proto::error_code_default_message (code);
+  }
+}
+
+} // namespace
+
+Connection::Connection (ServerImpl *srv, SoupWebsocketConnection *conn, std::string peer_id,
+                        std::string addr, std::string base, double burst, double rate)
+  : server (srv), ws (SOUP_WEBSOCKET_CONNECTION (g_object_ref (conn))), peer (std::move (peer_id)),
+    address (std::move (addr)), page_base (std::move (base)), messages (burst, rate),
+    last_seen_us (g_get_monotonic_time ())
+{
+  g_signal_connect (ws, "message", G_CALLBACK (on_message_cb), this);
+  g_signal_connect (ws, "pong", G_CALLBACK (on_pong_cb), this);
+  g_signal_connect (ws, "closed", G_CALLBACK (on_closed_cb), this);
+}
+
+Connection::~Connection ()
+{
+  g_signal_handlers_disconnect_by_data (ws, this);
+  if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
+  g_object_unref (ws);
+}
+
+bool ServerImpl::origin_allowed (SoupServerMessage *msg) const
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
+  const char *origin = soup_message_headers_get_one (h, "Origin");
+  if (!origin)
+    return true; /* native clients send none; browsers always do */
+  std::string o (origin);
+  for (auto &ch : o)
+    ch = g_ascii_tolower (ch);
+  if (!config.allowed_origins.empty ()) {
+    for (const auto &allowed : config.allowed_origins)
+      if (o == allowed)
+        return true;
+    return false;
+  }
+  /* No list (development): only the server's own pages. */
+  const char *host = soup_message_headers_get_one (h, "Host");
+  if (!host)
+    return false;
+  std::string hl (host);
+  for (auto &ch : hl)
+    ch = g_ascii_tolower (ch);
+  return o == "http://" + hl || o == "https://" + hl;
+}
+
+void ServerImpl::handle_websocket (SoupServerMessage *msg, SoupWebsocketConnection *ws)
+{
+  soup_websocket_connection_set_max_incoming_payload_size (ws, kMaxFrameBytes);
+  if (!origin_allowed (msg)) {
+    metrics.origin_rejected++;
+    std::string err = proto::make_error (ErrorCode::OriginRejected, "", Type::Unknown);
+    soup_websocket_connection_send_text (ws, err.c_str ());
+    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "origin rejected");
+    return;
+  }
+  soup_websocket_connection_set_keepalive_interval (ws, (guint) config.keepalive_s);
+  metrics.connections_total++;
+  std::string peer = random_id (8);
+  auto conn = std::make_unique<Connection> (this, ws, peer, client_address (msg), page_base (msg),
+                                            config.msg_burst, config.msg_per_s);
+  connections.emplace (peer, std::move (conn));
+}
+
+void ServerImpl::send (Connection &c, const std::string &text)
+{
+  if (soup_websocket_connection_get_state (c.ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_send_text (c.ws, text.c_str ());
+}
+
+bool ServerImpl::send_to (const std::string &peer, const std::string &text)
+{
+  auto it = connections.find (peer);
+  if (it == connections.end ())
+    return false;
+  send (*it->second, text);
+  return true;
+}
+
+void ServerImpl::send_error (Connection &c, ErrorCode code, const std::string &message, Type ref)
+{
+  metrics.messages_rejected++;
+  send (c, proto::make_error (code, message, ref));
+}
+
+void ServerImpl::close_connection (Connection &c, gushort code, const char *reason)
+{
+  if (c.closing)
+    return;
+  c.closing = true;
+  if (soup_websocket_connection_get_state (c.ws) == SOUP_WEBSOCKET_STATE_OPEN)
+    soup_websocket_connection_close (c.ws, code, reason);
+}
+
+void ServerImpl::close_all (gushort code, const char *reason)
+{
+  for (auto &[peer, c] : connections)
+    close_connection (*c, code, reason);
+}
+
+std::vector<proto::IceServer> ServerImpl::ice_servers_for (const std::string &peer) const
+{
+  gint64 expiry = g_get_real_time () / G_USEC_PER_SEC + config.turn_ttl_s;
+  return make_ice_servers (config.stun_urls, config.turn_urls, config.turn_secret, peer, expiry);
+}
+
+void ServerImpl::handle_text (Connection &c, GBytes *bytes)
+{
+  gint64 now = g_get_monotonic_time ();
+  c.last_seen_us = now;
+  if (c.closing)
+    return;
+
+  if (!c.messages.try_take (now)) {
+    metrics.rate_limited["messages"]++;
+    if (++c.dropped >= kMaxDroppedBeforeClose) {
+      close_connection (c, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "message flood");
+      return;
+    }
+    /* One error a second at most: answering every dropped message would
+     * turn a flood into a flood back. */
+    if (now - c.last_rate_error_us >= G_USEC_PER_SEC) {
+      c.last_rate_error_us = now;
+      send_error (c, ErrorCode::RateLimited,
+                  "Too many messages; this one was dropped. Slow down.", Type::Unknown);
+    }
+    return;
+  }
+
+  gsize len = 0;
+  const char *data = static_cast<const char *> (g_bytes_get_data (bytes, &len));
+  proto::Message m;
+  proto::ParseError perr;
+  if (!proto::parse (data, len, m, perr)) {
+    send_error (c, perr.code, perr.message, Type::Unknown);
+    if (perr.code == ErrorCode::UnsupportedVersion)
+      close_connection (c, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unsupported version");
+    return;
+  }
+
+  switch (m.type) {
+  case Type::Ping:
+    send (c, proto::make_pong ());
+    return;
+  case Type::Pong:
+    return;
+  case Type::Register:
+    on_register (c, m);
+    return;
+  case Type::Join:
+    on_join (c, m);
+    return;
+  case Type::Accept:
+  case Type::Decline:
+  case Type::Grant:
+  case Type::Kick:
+  case Type::End:
+    on_host_decision (c, m);
+    return;
+  case Type::Sdp:
+  case Type::Ice:
+    on_relay (c, m);
+    return;
+  case Type::Leave:
+    on_leave (c);
+    return;
+  default:
+    send_error (c, ErrorCode::NotAllowed,
+                std::string ("clients do not send \"") + proto::type_name (m.type) + "\"", m.type);
+    return;
+  }
+}
+
+void ServerImpl::on_register (Connection &c, const proto::Message &m)
+{
+  if (c.role != Role::None) {
+    send_error (c, ErrorCode::NotAllowed, "this connection already has a role", m.type);
+    return;
+  }
+  if (!create_limiter.try_take (c.address, g_get_monotonic_time ())) {
+    metrics.rate_limited["create"]++;
+    send_error (c, ErrorCode::RateLimited,
+                "Too many sessions created from this address. Wait a minute and try again.",
+                m.type);
+    return;
+  }
+  if (registry.session_count () >= config.max_sessions) {
+    send_error (c, ErrorCode::Internal, "The server is at capacity. Try again later.", m.type);
+    return;
+  }
+  int ttl = (int) proto::get_int (m, "pin_ttl", config.pin_ttl_s);
+  int max_viewers = (int) proto::get_int (m, "max_viewers", 1);
+  gint64 now_real = g_get_real_time ();
+  Session *s = registry.create (c.peer, max_viewers, ttl, now_real);
+  if (!s) {
+    send_error (c, ErrorCode::Internal, "No free PIN right now. Try again later.", m.type);
+    return;
+  }
+  c.role = Role::Host;
+  metrics.sessions_created++;
+
+  proto::RegisteredParams p;
+  p.session = s->id;
+  p.peer = c.peer;
+  p.pin = s->pin;
+  p.expires_at = s->expires_at_us / G_USEC_PER_SEC;
+  p.pin_ttl_s = s->pin_ttl_s;
+  p.max_viewers = s->max_viewers;
+  p.viewer_url = c.page_base + "/?pin=" + s->pin;
+  p.ice_servers = ice_servers_for (c.peer);
+  send (c, proto::make_registered (p));
+}
+
+void ServerImpl::on_join (Connection &c, const proto::Message &m)
+{
+  if (c.role != Role::None) {
+    send_error (c, ErrorCode::NotAllowed, "this connection already has a role", m.type);
+    return;
+  }
+  gint64 now = g_get_monotonic_time ();
+  /* Checked before the PIN is looked at: a refused guess learns nothing. */
+  if (!join_fail_ip.has_token (c.address, now)) {
+    metrics.rate_limited["join_ip"]++;
+    send_error (c, ErrorCode::RateLimited,
+                "Too many wrong PINs from this address. Wait a minute and try again.", m.type);
+    return;
+  }
+  if (!join_fail_global.has_token (now)) {
+    metrics.rate_limited["join_global"]++;
+    send_error (c, ErrorCode::RateLimited,
+                "The server is refusing joins for a moment (too many wrong PINs). Try again "
+                "in a minute.",
+                m.type);
+    return;
+  }
+
+  std::string pin = proto::get_string (m, "pin");
+  Viewer v;
+  v.id = c.peer;
+  v.name = proto::get_string (m, "name");
+  v.address = c.address;
+  JoinOutcome out = registry.join (pin, v, g_get_real_time ());
+  std::string shown_pin = is_pin_shaped (pin) ? pin : "\"" + pin.substr (0, 8) + "\"";
+  if (out.error) {
+    if (is_fail_code (*out.error)) {
+      join_fail_ip.spend (c.address, now);
+      join_fail_global.spend (now);
+    }
+    metrics.joins_failed++;
+    metrics.join_failures_by_code[proto::error_code_name (*out.error)]++;
+    send_error (c, *out.error, pin_error_text (*out.error, shown_pin), m.type);
+    return;
+  }
+  c.role = Role::Viewer;
+  metrics.joins_ok++;
+  send (c, proto::make_waiting (out.session->id, c.peer));
+  send_to (out.session->host_peer, proto::make_join_request (c.peer, v.name, c.address));
+}
+
+void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)
+{
+  Session *s = c.role == Role::Host ? registry.find_by_host (c.peer) : nullptr;
+  if (!s) {
+    send_error (c, ErrorCode::NotAllowed,
+                std::string ("only a host sends \"") + proto::type_name (m.type) + "\"", m.type);
+    return;
+  }
+  if (m.type == Type::End) {
+    end_session (s->id, proto::kReasonHostEnded);
+    return;
+  }
+  std::string viewer = proto::get_string (m, "peer");
+  auto vit = s->viewers.find (viewer);
+  if (vit == s->viewers.end ()) {
+    send_error (c, ErrorCode::UnknownPeer, "no viewer " + viewer + " in this session", m.type);
+    return;
+  }
+
+  switch (m.type) {
+  case Type::Accept: {
+    guint caps = proto::has_field (m, "capabilities") ? proto::get_capabilities (m)
+                                                      : (guint) proto::kCapView;
+    if (!registry.accept (*s, viewer, caps)) {
+      send_error (c, ErrorCode::NotAllowed, "viewer " + viewer + " is already admitted", m.type);
+      return;
+    }
+    metrics.joins_accepted++;
+    send_to (viewer, proto::make_joined (s->id, viewer, s->viewers[viewer].capabilities,
+                                         ice_servers_for (viewer)));
+    return;
+  }
+  case Type::Decline: {
+    if (vit->second.admitted) {
+      send_error (c, ErrorCode::NotAllowed, "viewer " + viewer + " is already admitted; use kick",
+                  m.type);
+      return;
+    }
+    metrics.joins_declined++;
+    std::string reason = proto::get_string (m, "reason");
+    registry.remove_viewer (*s, viewer);
+    auto it = connections.find (viewer);
+    if (it != connections.end ()) {
+      it->second->role = Role::None;
+      send_error (*it->second, ErrorCode::Declined,
+                  reason.empty () ? proto::error_code_default_message (ErrorCode::Declined)
+                                  : "The host declined the request to join: " + reason,
+                  Type::Join);
+      metrics.messages_rejected--; /* an answer to the viewer, not a rejected message */
+    }
+    return;
+  }
+  case Type::Grant:
+    if (!registry.grant (*s, viewer, proto::get_capabilities (m))) {
+      send_error (c, ErrorCode::NotAllowed, "viewer " + viewer + " is not admitted yet", m.type);
+      return;
+    }
+    send_to (viewer, proto::make_capabilities (s->viewers[viewer].capabilities));
+    return;
+  case Type::Kick:
+    drop_viewer (*s, viewer, proto::kReasonRemoved, proto::kReasonRemoved);
+    return;
+  default:
+    return;
+  }
+}
+
+void ServerImpl::on_relay (Connection &c, const proto::Message &m)
+{
+  Session *s = nullptr;
+  std::string to;
+  if (c.role == Role::Host) {
+    s = registry.find_by_host (c.peer);
+    to = proto::get_string (m, "peer");
+    auto it = s ? s->viewers.find (to) : decltype (s->viewers.end ()) {};
+    if (!s || it == s->viewers.end ()) {
+      send_error (c, ErrorCode::UnknownPeer, "no viewer \"" + to.substr (0, 64) + "\" in this session",
+                  m.type);
+      return;
+    }
+    if (!it->second.admitted) {
+      send_error (c, ErrorCode::NotAllowed, "viewer " + to + " has not been accepted", m.type);
+      return;
+    }
+  } else if (c.role == Role::Viewer) {
+    s = registry.find_by_viewer (c.peer);
+    if (!s || !s->viewers[c.peer].admitted) {
+      send_error (c, ErrorCode::NotAllowed, "wait until the host has accepted you", m.type);
+      return;
+    }
+    to = s->host_peer;
+  } else {
+    send_error (c, ErrorCode::NotAllowed, "register or join first", m.type);
+    return;
+  }
+
+  std::string text;
+  if (m.type == Type::Sdp)
+    text = proto::make_sdp (c.peer, proto::get_string (m, "sdp_type"), proto::get_string (m, "sdp"));
+  else
+    text = proto::make_ice (c.peer, proto::get_string (m, "candidate"),
+                            (guint) proto::get_int (m, "sdp_mline_index"),
+                            proto::get_string (m, "sdp_mid"));
+  if (send_to (to, text))
+    metrics.messages_relayed++;
+}
+
+void ServerImpl::on_leave (Connection &c)
+{
+  Session *s = c.role == Role::Viewer ? registry.find_by_viewer (c.peer) : nullptr;
+  if (!s) {
+    send_error (c, ErrorCode::NotAllowed, "only a viewer in a session leaves", Type::Leave);
+    return;
+  }
+  drop_viewer (*s, c.peer, proto::kReasonLeft, nullptr);
+  c.role = Role::None;
+}
+
+void ServerImpl::drop_viewer (Session &s, const std::string &viewer, const char *host_reason,
+                              const char *viewer_reason)
+{
+  std::string host = s.host_peer;
+  registry.remove_viewer (s, viewer);
+  send_to (host, proto::make_peer_left (viewer, host_reason));
+  if (viewer_reason) {
+    auto it = connections.find (viewer);
+    if (it != connections.end ()) {
+      send (*it->second, proto::make_session_ended (viewer_reason));
+      it->second->role = Role::None;
+    }
+  }
+}
+
+void ServerImpl::end_session (const std::string &session_id, const char *reason)
+{
+  for (const auto &viewer : registry.end (session_id)) {
+    auto it = connections.find (viewer);
+    if (it != connections.end ()) {
+      send (*it->second, proto::make_session_ended (reason));
+      it->second->role = Role::None;
+    }
+  }
+}
+
+void ServerImpl::handle_closed (Connection &c)
+{
+  if (c.role == Role::Host) {
+    if (Session *s = registry.find_by_host (c.peer))
+      end_session (s->id, proto::kReasonHostDisconnected);
+  } else if (c.role == Role::Viewer) {
+    if (Session *s = registry.find_by_viewer (c.peer))
+      drop_viewer (*s, c.peer, proto::kReasonDisconnected, nullptr);
+  }
+  connections.erase (c.peer); /* destroys `c` */
+}
+
+void ServerImpl::housekeeping ()
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 idle_us = (gint64) config.idle_timeout_s * G_USEC_PER_SEC;
+  for (auto &[peer, c] : connections)
+    if (now - c->last_seen_us > idle_us)
+      close_connection (*c, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "idle timeout");
+  create_limiter.prune (now);
+  join_fail_ip.prune (now);
+}
+
+} // namespace gv::signaling

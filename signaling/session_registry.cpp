@@ -1,0 +1,137 @@
+#include "session_registry.h"
+
+#include "random.h"
+
+#include <algorithm>
+
+namespace gv::signaling {
+
+int Session::pending () const
+{
+  return (int) std::count_if (viewers.begin (), viewers.end (),
+                              [] (const auto &v) { return !v.second.admitted; });
+}
+
+int Session::admitted () const { return (int) viewers.size () - pending (); }
+
+bool is_pin_shaped (const std::string &pin)
+{
+  return pin.size () == (std::size_t) proto::kPinDigits &&
+         std::all_of (pin.begin (), pin.end (), [] (char c) { return c >= '0' && c <= '9'; });
+}
+
+Session *SessionRegistry::create (const std::string &host_peer, int max_viewers, int pin_ttl_s,
+                                  gint64 now_us)
+{
+  std::string pin;
+  /* With the space at most 10% full, 64 draws all colliding has odds
+   * below 1e-64; failing means the server is saturated, not unlucky. */
+  for (int attempt = 0; attempt < 64 && pin.empty (); attempt++) {
+    std::string candidate = random_pin ();
+    if (by_pin_.find (candidate) == by_pin_.end ())
+      pin = candidate;
+  }
+  if (pin.empty ())
+    return nullptr;
+
+  Session s;
+  s.id = random_id (16);
+  s.pin = pin;
+  s.host_peer = host_peer;
+  s.pin_ttl_s = pin_ttl_s;
+  s.expires_at_us = now_us + (gint64) pin_ttl_s * G_USEC_PER_SEC;
+  s.max_viewers = std::clamp (max_viewers, 1, proto::kMaxViewersLimit);
+  std::string id = s.id;
+  by_pin_[pin] = id;
+  by_host_[host_peer] = id;
+  return &sessions_.emplace (id, std::move (s)).first->second;
+}
+
+Session *SessionRegistry::find (const std::string &session_id)
+{
+  auto it = sessions_.find (session_id);
+  return it == sessions_.end () ? nullptr : &it->second;
+}
+
+Session *SessionRegistry::find_by_host (const std::string &host_peer)
+{
+  auto it = by_host_.find (host_peer);
+  return it == by_host_.end () ? nullptr : find (it->second);
+}
+
+Session *SessionRegistry::find_by_viewer (const std::string &viewer_peer)
+{
+  auto it = viewer_index_.find (viewer_peer);
+  return it == viewer_index_.end () ? nullptr : find (it->second);
+}
+
+JoinOutcome SessionRegistry::join (const std::string &pin, const Viewer &viewer, gint64 now_us)
+{
+  JoinOutcome out;
+  auto it = is_pin_shaped (pin) ? by_pin_.find (pin) : by_pin_.end ();
+  if (it == by_pin_.end ()) {
+    out.error = proto::ErrorCode::PinInvalid;
+    return out;
+  }
+  Session &s = sessions_.at (it->second);
+  out.session = &s;
+  if (now_us >= s.expires_at_us)
+    out.error = proto::ErrorCode::PinExpired;
+  else if (s.uses_spent >= s.max_viewers)
+    out.error = proto::ErrorCode::PinUsed;
+  else if (s.uses_spent + s.pending () >= s.max_viewers)
+    out.error = proto::ErrorCode::SessionFull;
+  if (out.error)
+    return out;
+
+  Viewer v = viewer;
+  v.admitted = false;
+  v.capabilities = 0;
+  viewer_index_[v.id] = s.id;
+  s.viewers[v.id] = std::move (v);
+  return out;
+}
+
+bool SessionRegistry::accept (Session &s, const std::string &viewer_peer, guint capabilities)
+{
+  auto it = s.viewers.find (viewer_peer);
+  if (it == s.viewers.end () || it->second.admitted)
+    return false;
+  it->second.admitted = true;
+  it->second.capabilities = (capabilities & proto::kAllCapabilities) | proto::kCapView;
+  s.uses_spent++;
+  return true;
+}
+
+bool SessionRegistry::grant (Session &s, const std::string &viewer_peer, guint capabilities)
+{
+  auto it = s.viewers.find (viewer_peer);
+  if (it == s.viewers.end () || !it->second.admitted)
+    return false;
+  it->second.capabilities = (capabilities & proto::kAllCapabilities) | proto::kCapView;
+  return true;
+}
+
+bool SessionRegistry::remove_viewer (Session &s, const std::string &viewer_peer)
+{
+  viewer_index_.erase (viewer_peer);
+  return s.viewers.erase (viewer_peer) > 0;
+}
+
+std::vector<std::string> SessionRegistry::end (const std::string &session_id)
+{
+  std::vector<std::string> viewers;
+  auto it = sessions_.find (session_id);
+  if (it == sessions_.end ())
+    return viewers;
+  for (const auto &v : it->second.viewers) {
+    viewers.push_back (v.first);
+    viewer_index_.erase (v.first);
+  }
+  by_pin_.erase (it->second.pin);
+  by_host_.erase (it->second.host_peer);
+  sessions_.erase (it);
+  return viewers;
+}
+
+} // namespace gv::signaling

@@ -1,0 +1,78 @@
+/* Sessions, PINs and viewers: the pairing rules of PROTOCOL.md with no
+ * sockets attached, so they can be tested on their own. In memory only. */
+#pragma once
+
+#include "protocol.h"
+
+#include <glib.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace gv::signaling {
+
+struct Viewer {
+  std::string id;
+  std::string name;
+  std::string address;
+  guint capabilities = 0;
+  bool admitted = false;
+};
+
+struct Session {
+  std::string id;
+  std::string pin;
+  std::string host_peer;
+  gint64 expires_at_us = 0; /* monotonic-free: g_get_real_time () base */
+  int pin_ttl_s = 0;
+  int max_viewers = 1;
+  int uses_spent = 0;
+  std::map<std::string, Viewer> viewers;
+
+  int pending () const;
+  int admitted () const;
+};
+
+struct JoinOutcome {
+  std::optional<proto::ErrorCode> error; /* unset: the viewer is pending */
+  Session *session = nullptr;
+};
+
+class SessionRegistry {
+public:
+  /* A new session with a fresh PIN unique among live sessions; nullptr when
+   * no free PIN was found (the space is nearly full). */
+  Session *create (const std::string &host_peer, int max_viewers, int pin_ttl_s, gint64 now_us);
+  Session *find (const std::string &session_id);
+  Session *find_by_host (const std::string &host_peer);
+  /* The session a viewer (pending or admitted) belongs to. */
+  Session *find_by_viewer (const std::string &viewer_peer);
+
+  JoinOutcome join (const std::string &pin, const Viewer &viewer, gint64 now_us);
+  /* Pending -> admitted, spending one use. */
+  bool accept (Session &s, const std::string &viewer_peer, guint capabilities);
+  /* Admitted viewer's capabilities replaced. */
+  bool grant (Session &s, const std::string &viewer_peer, guint capabilities);
+  /* Removes a viewer (declined, left, kicked, disconnected). A pending one
+   * gives its use back; an admitted one's use stays spent. */
+  bool remove_viewer (Session &s, const std::string &viewer_peer);
+  /* Ends the session; returns the ids of its viewers. */
+  std::vector<std::string> end (const std::string &session_id);
+
+  std::size_t session_count () const { return sessions_.size (); }
+  std::size_t viewer_count () const { return viewer_index_.size (); }
+
+private:
+  std::unordered_map<std::string, Session> sessions_;
+  std::unordered_map<std::string, std::string> by_pin_;
+  std::unordered_map<std::string, std::string> by_host_;
+  std::unordered_map<std::string, std::string> viewer_index_; /* viewer -> session */
+};
+
+/* True for exactly six ASCII digits. */
+bool is_pin_shaped (const std::string &pin);
+
+} // namespace gv::signaling

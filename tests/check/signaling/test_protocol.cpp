@@ -1,0 +1,168 @@
+/* The wire format: what parses, what is refused and why. */
+#include "protocol.h"
+
+#include "gv_check.h"
+
+#include <string>
+
+using namespace gv::proto;
+
+namespace {
+
+bool parses (const std::string &text, Message &m, ParseError &e)
+{
+  return parse (text.data (), text.size (), m, e);
+}
+
+ErrorCode refusal (const std::string &text)
+{
+  Message m;
+  ParseError e;
+  ck_assert_msg (!parses (text, m, e), "accepted: %s", text.c_str ());
+  ck_assert_msg (!e.message.empty (), "refusal without a message: %s", text.c_str ());
+  return e.code;
+}
+
+} // namespace
+
+START_TEST (test_builders_round_trip)
+{
+  Message m;
+  ParseError e;
+  RegisterParams rp;
+  rp.max_viewers = 3;
+  rp.pin_ttl_s = 120;
+  rp.name = "Alice's laptop";
+  ck_assert (parses (make_register (rp), m, e));
+  ck_assert (m.type == Type::Register);
+  ck_assert_int_eq (get_int (m, "max_viewers"), 3);
+  ck_assert_int_eq (get_int (m, "pin_ttl"), 120);
+  ck_assert_int_eq (get_int (m, "version"), kVersion);
+  GV_ASSERT_STR_EQ (get_string (m, "name").c_str (), "Alice's laptop");
+
+  ck_assert (parses (make_accept ("abc", kCapView | kCapControl), m, e));
+  ck_assert_uint_eq (get_capabilities (m), kCapView | kCapControl);
+
+  std::string sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n";
+  ck_assert (parses (make_sdp ("p1", "offer", sdp), m, e));
+  GV_ASSERT_STR_EQ (get_string (m, "sdp"), sdp);
+  ck_assert (parses (make_ice ("", "candidate:1 1 UDP 1 127.0.0.1 5000 typ host", 0, "video0"), m, e));
+  ck_assert_int_eq (get_int (m, "sdp_mline_index"), 0);
+  ck_assert (!has_field (m, "peer"));
+
+  RegisteredParams reg;
+  reg.session = "s";
+  reg.peer = "h";
+  reg.pin = "012345";
+  reg.expires_at = 1700000000;
+  reg.ice_servers = { IceServer { { "stun:127.0.0.1:3478" }, "", "" },
+                      IceServer { { "turn:127.0.0.1:3478" }, "1:x", "secret" } };
+  ck_assert (parses (make_registered (reg), m, e));
+  GV_ASSERT_STR_EQ (get_string (m, "pin").c_str (), "012345");
+  auto ice = get_ice_servers (m);
+  ck_assert_uint_eq (ice.size (), 2);
+  GV_ASSERT_STR_EQ (ice[1].username.c_str (), "1:x");
+  ck_assert (ice[0].username.empty ());
+
+  ck_assert (parses (make_error (ErrorCode::PinExpired, "", Type::Join), m, e));
+  GV_ASSERT_STR_EQ (get_string (m, "code").c_str (), "PIN_EXPIRED");
+  GV_ASSERT_STR_EQ (get_string (m, "ref").c_str (), "join");
+  ck_assert (!get_string (m, "message").empty ());
+}
+END_TEST
+
+START_TEST (test_malformed_refused)
+{
+  ck_assert (refusal ("") == ErrorCode::BadMessage);
+  ck_assert (refusal ("not json") == ErrorCode::BadMessage);
+  ck_assert (refusal ("[1,2,3]") == ErrorCode::BadMessage);
+  ck_assert (refusal ("{}") == ErrorCode::BadMessage);
+  ck_assert (refusal ("{\"type\":42}") == ErrorCode::BadMessage);
+  ck_assert (refusal ("{\"type\":\"launch-missiles\"}") == ErrorCode::BadMessage);
+  ck_assert (refusal ("{\"type\":\"join\"}") == ErrorCode::BadMessage);             /* no pin */
+  ck_assert (refusal ("{\"type\":\"join\",\"pin\":123456}") == ErrorCode::BadMessage); /* number */
+  ck_assert (refusal ("{\"type\":\"register\",\"max_viewers\":0}") == ErrorCode::BadMessage);
+  ck_assert (refusal ("{\"type\":\"register\",\"max_viewers\":1000}") == ErrorCode::BadMessage);
+  ck_assert (refusal ("{\"type\":\"sdp\",\"sdp_type\":\"pranswer\",\"sdp\":\"v=0\"}") ==
+             ErrorCode::BadMessage);
+  ck_assert (refusal ("{\"type\":\"ice\",\"candidate\":\"x\",\"sdp_mline_index\":-1}") ==
+             ErrorCode::BadMessage);
+  ck_assert (refusal ("{\"type\":\"accept\",\"peer\":\"p\",\"capabilities\":[\"root\"]}") ==
+             ErrorCode::BadMessage);
+  ck_assert (refusal ("{\"type\":\"accept\",\"peer\":\"p\",\"capabilities\":\"view\"}") ==
+             ErrorCode::BadMessage);
+  std::string bad_utf8 = "{\"type\":\"join\",\"pin\":\"\xff\xfe\"}";
+  ck_assert (refusal (bad_utf8) == ErrorCode::BadMessage);
+}
+END_TEST
+
+START_TEST (test_version_checked)
+{
+  ck_assert (refusal ("{\"type\":\"join\",\"version\":2,\"pin\":\"123456\"}") ==
+             ErrorCode::UnsupportedVersion);
+  Message m;
+  ParseError e;
+  ck_assert (parses ("{\"type\":\"join\",\"pin\":\"123456\"}", m, e)); /* absent means 1 */
+}
+END_TEST
+
+START_TEST (test_size_and_depth_limits)
+{
+  std::string big = "{\"type\":\"sdp\",\"sdp_type\":\"offer\",\"sdp\":\"" +
+                    std::string (kMaxMessageBytes, 'a') + "\"}";
+  ck_assert (refusal (big) == ErrorCode::TooLarge);
+
+  /* Under the message limit but over the SDP limit. */
+  std::string long_sdp = "{\"type\":\"sdp\",\"sdp_type\":\"offer\",\"sdp\":\"" +
+                         std::string (kMaxSdpBytes + 10, 'a') + "\"}";
+  ck_assert (refusal (long_sdp) == ErrorCode::BadMessage);
+
+  std::string deep = "{\"type\":\"ping\",\"x\":" + std::string (10000, '[') +
+                     std::string (10000, ']') + "}";
+  ck_assert (refusal (deep) == ErrorCode::BadMessage);
+
+  /* Brackets inside strings do not count as nesting. */
+  Message m;
+  ParseError e;
+  std::string quoted = "{\"type\":\"join\",\"pin\":\"123456\",\"name\":\"[[[[[[[[[[[[[[[[[[[[\"}";
+  ck_assert (parses (quoted, m, e));
+}
+END_TEST
+
+START_TEST (test_error_codes_stable)
+{
+  const char *names[] = { "PIN_INVALID", "PIN_EXPIRED", "PIN_USED", "SESSION_FULL",
+                          "RATE_LIMITED", "DECLINED", "BAD_MESSAGE", "TOO_LARGE",
+                          "ORIGIN_REJECTED", "UNSUPPORTED_VERSION", "NOT_ALLOWED",
+                          "UNKNOWN_PEER", "INTERNAL" };
+  for (const char *n : names) {
+    auto code = error_code_from_name (n);
+    ck_assert_msg (code.has_value (), "%s unknown", n);
+    GV_ASSERT_STR_EQ (error_code_name (*code), n);
+    ck_assert (strlen (error_code_default_message (*code)) > 10);
+  }
+  ck_assert (!error_code_from_name ("NOPE").has_value ());
+}
+END_TEST
+
+static Suite *protocol_suite ()
+{
+  Suite *s = suite_create ("protocol");
+  TCase *tc = tcase_create ("protocol");
+  tcase_add_test (tc, test_builders_round_trip);
+  tcase_add_test (tc, test_malformed_refused);
+  tcase_add_test (tc, test_version_checked);
+  tcase_add_test (tc, test_size_and_depth_limits);
+  tcase_add_test (tc, test_error_codes_stable);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int main ()
+{
+  SRunner *sr = srunner_create (protocol_suite ());
+  srunner_run_all (sr, CK_NORMAL);
+  int failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,198 @@
+/* gvwebrtcsink -> real signalling server -> gvwebrtcsrc, in one process over
+ * loopback: frames arrive (VP8, VP9, H.264), decode=false records into
+ * matroskamux, two viewers share one encoder, one leaves and the other keeps
+ * receiving. */
+#include "webrtc_harness.h"
+
+#include <gst/check/gstcheck.h>
+
+#include <glib/gstdio.h>
+
+#include <string>
+#include <vector>
+
+using namespace gvtest;
+
+static const int kTimeoutMs = 20000;
+
+static void count_at (Pipeline &p, const char *name, BufferCounter &counter)
+{
+  GstPad *pad = gst_element_get_static_pad (p.get (name), "src");
+  counter.attach (pad);
+  gst_object_unref (pad);
+}
+
+static bool wait_for_pin (Pipeline &host)
+{
+  return wait_until ([&] { return !host.pin.empty () || !host.error.empty (); }, kTimeoutMs,
+                     &host) &&
+         host.error.empty ();
+}
+
+struct CodecCase {
+  const char *codec;
+  const char *raw_name;
+};
+static const CodecCase codec_cases[] = {
+  { "vp8", "video/x-raw" },
+  { "vp9", "video/x-raw" },
+  { "h264", "video/x-raw" },
+};
+
+GST_START_TEST (test_frames_arrive)
+{
+  const CodecCase &c = codec_cases[__i__];
+  TestServer server;
+  Pipeline host (host_description (server.ws_url (), std::string ("video-codec=") + c.codec));
+  host.play ();
+  fail_unless (wait_for_pin (host), "no PIN: %s", host.error.c_str ());
+
+  Pipeline viewer (viewer_description (server.ws_url (), host.pin, "",
+                                       "identity name=tap ! fakesink sync=false"));
+  BufferCounter frames;
+  count_at (viewer, "tap", frames);
+  viewer.play ();
+  fail_unless (wait_until ([&] { return frames.buffers >= 15 || !viewer.error.empty (); },
+                           kTimeoutMs, &host, &viewer),
+               "%s: only %d frames", c.codec, (int) frames.buffers);
+  fail_unless (viewer.error.empty (), "%s", viewer.error.c_str ());
+  std::string caps = frames.caps_string ();
+  fail_unless (caps.find (c.raw_name) == 0 && caps.find ("width=(int)320") != std::string::npos &&
+                 caps.find ("height=(int)240") != std::string::npos,
+               "unexpected caps %s", caps.c_str ());
+}
+GST_END_TEST;
+
+/* decode=false gives encoded caps that matroskamux takes; the file parses. */
+GST_START_TEST (test_record_without_decoding)
+{
+  TestServer server;
+  Pipeline host (host_description (server.ws_url (), ""));
+  host.play ();
+  fail_unless (wait_for_pin (host));
+
+  gchar *path = g_build_filename (g_get_tmp_dir (), "gvwebrtc-record-XXXXXX.mkv", nullptr);
+  int fd = g_mkstemp (path);
+  close (fd);
+  Pipeline viewer (viewer_description (server.ws_url (), host.pin, "decode=false",
+                                       std::string ("identity name=tap ! matroskamux ! "
+                                                    "filesink location=") +
+                                         path));
+  BufferCounter frames;
+  count_at (viewer, "tap", frames);
+  viewer.play ();
+  fail_unless (wait_until ([&] { return frames.buffers >= 30 || !viewer.error.empty (); },
+                           kTimeoutMs, &host, &viewer),
+               "only %d frames (%s)", (int) frames.buffers, viewer.error.c_str ());
+  fail_unless (frames.caps_string ().find ("video/x-vp8") == 0, "caps %s",
+               frames.caps_string ().c_str ());
+
+  GstPad *tap_sink = gst_element_get_static_pad (viewer.get ("tap"), "sink");
+  gst_pad_send_event (tap_sink, gst_event_new_eos ());
+  gst_object_unref (tap_sink);
+  fail_unless (wait_until ([&] { return viewer.eos; }, 5000, &viewer), "no EOS");
+  gst_element_set_state (viewer.pipeline, GST_STATE_NULL);
+
+  GStatBuf st;
+  fail_unless (g_stat (path, &st) == 0 && st.st_size > 1000, "file too small");
+
+  /* It parses: matroskademux finds a VP8 track and frames in it. */
+  Pipeline check (std::string ("filesrc location=") + path +
+                  " ! matroskademux ! identity name=tap ! fakesink");
+  BufferCounter parsed;
+  count_at (check, "tap", parsed);
+  check.play ();
+  fail_unless (wait_until ([&] { return check.eos || !check.error.empty (); }, 10000, &check));
+  fail_unless (check.error.empty (), "%s", check.error.c_str ());
+  fail_unless (parsed.buffers >= 20, "only %d frames in the file", (int) parsed.buffers);
+  fail_unless (parsed.caps_string ().find ("video/x-vp8") == 0);
+  g_unlink (path);
+  g_free (path);
+}
+GST_END_TEST;
+
+static int count_elements (GstElement *bin, const char *klass_part, const char *factory)
+{
+  int n = 0;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
+  GValue v = G_VALUE_INIT;
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = GST_ELEMENT (g_value_get_object (&v));
+    GstElementFactory *f = gst_element_get_factory (e);
+    if (f) {
+      const char *klass = gst_element_factory_get_metadata (f, GST_ELEMENT_METADATA_KLASS);
+      if (klass_part && strstr (klass, klass_part))
+        n++;
+      if (factory && g_str_equal (GST_OBJECT_NAME (f), factory))
+        n++;
+    }
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  return n;
+}
+
+/* Two viewers at once from one encoder; one leaves, the other keeps going. */
+GST_START_TEST (test_two_viewers_one_encoder)
+{
+  TestServer server;
+  Pipeline host (host_description (server.ws_url (), "max-viewers=2"));
+  std::vector<std::string> removed;
+  g_signal_connect (host.get ("host"), "viewer-removed",
+                    G_CALLBACK (+[] (GstElement *, const char *peer, gpointer data) {
+                      static_cast<std::vector<std::string> *> (data)->push_back (peer);
+                    }),
+                    &removed);
+  host.play ();
+  fail_unless (wait_for_pin (host));
+
+  auto *a = new Pipeline (viewer_description (server.ws_url (), host.pin, "",
+                                              "identity name=tap ! fakesink sync=false"));
+  Pipeline b (viewer_description (server.ws_url (), host.pin, "",
+                                  "identity name=tap ! fakesink sync=false"));
+  BufferCounter fa, fb;
+  count_at (*a, "tap", fa);
+  count_at (b, "tap", fb);
+  a->play ();
+  b.play ();
+  fail_unless (wait_until ([&] { return fa.buffers >= 15 && fb.buffers >= 15; }, kTimeoutMs,
+                           &host, a, &b),
+               "frames: %d and %d (%s / %s)", (int) fa.buffers, (int) fb.buffers,
+               a->error.c_str (), b.error.c_str ());
+
+  GstElement *sink = host.get ("host");
+  fail_unless_equals_int (count_elements (sink, "Encoder/Video", nullptr), 1);
+  fail_unless_equals_int (count_elements (sink, nullptr, "webrtcbin"), 2);
+
+  GstStructure *stats = nullptr;
+  g_object_get (sink, "stats", &stats, nullptr);
+  guint viewers = 0;
+  gst_structure_get_uint (stats, "viewer-count", &viewers);
+  fail_unless_equals_int (viewers, 2);
+  gst_structure_free (stats);
+
+  delete a; /* leaves: the server tells the host the viewer disconnected */
+  fail_unless (wait_until ([&] { return removed.size () == 1; }, 10000, &host, &b),
+               "viewer not removed");
+  fail_unless_equals_int (count_elements (sink, nullptr, "webrtcbin"), 1);
+  int before = fb.buffers;
+  fail_unless (wait_until ([&] { return fb.buffers >= before + 30; }, 10000, &host, &b),
+               "the remaining viewer stalled at %d", (int) fb.buffers);
+  fail_unless (b.error.empty (), "%s", b.error.c_str ());
+}
+GST_END_TEST;
+
+static Suite *webrtc_media_suite (void)
+{
+  Suite *s = suite_create ("webrtc-media");
+  TCase *tc = tcase_create ("general");
+  tcase_set_timeout (tc, 90);
+  suite_add_tcase (s, tc);
+  tcase_add_loop_test (tc, test_frames_arrive, 0, G_N_ELEMENTS (codec_cases));
+  tcase_add_test (tc, test_record_without_decoding);
+  tcase_add_test (tc, test_two_viewers_one_encoder);
+  return s;
+}
+
+GST_CHECK_MAIN (webrtc_media);

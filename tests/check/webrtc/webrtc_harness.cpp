@@ -1,0 +1,208 @@
+#include "webrtc_harness.h"
+
+#include "server.h"
+
+#include <gst/check/gstcheck.h>
+#include <gst/video/navigation.h>
+
+#include <condition_variable>
+
+namespace gvtest {
+
+struct TestServer::Impl {
+  GMainContext *ctx = nullptr;
+  GMainLoop *loop = nullptr;
+  GThread *thread = nullptr;
+  std::unique_ptr<gv::signaling::Server> server;
+  int pin_ttl_s = 600;
+  std::mutex lock;
+  std::condition_variable cond;
+  bool ready = false;
+  std::string url;
+};
+
+static gpointer server_thread (gpointer data)
+{
+  auto *impl = static_cast<TestServer::Impl *> (data);
+  g_main_context_push_thread_default (impl->ctx);
+  gv::signaling::ServerConfig config;
+  config.address = "127.0.0.1";
+  config.port = 0;
+  config.pin_ttl_s = impl->pin_ttl_s;
+  GError *err = nullptr;
+  impl->server = gv::signaling::Server::create (config, &err);
+  if (!impl->server || !impl->server->start (&err))
+    g_error ("cannot start the signalling server: %s", err ? err->message : "?");
+  {
+    std::lock_guard<std::mutex> guard (impl->lock);
+    impl->url = impl->server->ws_url ();
+    impl->ready = true;
+    impl->cond.notify_all ();
+  }
+  g_main_loop_run (impl->loop);
+  impl->server->stop ();
+  impl->server.reset ();
+  g_main_context_pop_thread_default (impl->ctx);
+  return nullptr;
+}
+
+TestServer::TestServer (int pin_ttl_s) : impl_ (new Impl ())
+{
+  impl_->pin_ttl_s = pin_ttl_s;
+  impl_->ctx = g_main_context_new ();
+  impl_->loop = g_main_loop_new (impl_->ctx, FALSE);
+  impl_->thread = g_thread_new ("test-server", server_thread, impl_.get ());
+  std::unique_lock<std::mutex> guard (impl_->lock);
+  impl_->cond.wait (guard, [this] { return impl_->ready; });
+  url_ = impl_->url;
+}
+
+TestServer::~TestServer ()
+{
+  g_main_loop_quit (impl_->loop);
+  g_thread_join (impl_->thread);
+  g_main_loop_unref (impl_->loop);
+  g_main_context_unref (impl_->ctx);
+}
+
+Pipeline::Pipeline (const std::string &description)
+{
+  GError *err = nullptr;
+  pipeline = gst_parse_launch (description.c_str (), &err);
+  fail_unless (pipeline != nullptr, "cannot parse \"%s\": %s", description.c_str (),
+               err ? err->message : "?");
+  g_clear_error (&err);
+}
+
+Pipeline::~Pipeline ()
+{
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+GstElement *Pipeline::get (const char *name)
+{
+  GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  if (e)
+    gst_object_unref (e); /* the pipeline keeps it */
+  return e;
+}
+
+void Pipeline::play ()
+{
+  fail_if (gst_element_set_state (pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE);
+}
+
+void Pipeline::pump (int ms)
+{
+  GstBus *bus = gst_element_get_bus (pipeline);
+  GstMessage *msg;
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+  while (true) {
+    gint64 left = end - g_get_monotonic_time ();
+    if (left <= 0)
+      break;
+    msg = gst_bus_timed_pop (bus, left * 1000);
+    if (!msg)
+      break;
+    switch (GST_MESSAGE_TYPE (msg)) {
+    case GST_MESSAGE_ERROR:
+      if (error.empty ()) {
+        GError *err = nullptr;
+        gst_message_parse_error (msg, &err, nullptr);
+        error = err->message;
+        g_error_free (err);
+      }
+      break;
+    case GST_MESSAGE_EOS:
+      eos = true;
+      break;
+    case GST_MESSAGE_ELEMENT: {
+      const GstStructure *s = gst_message_get_structure (msg);
+      if (gst_structure_has_name (s, "gvwebrtcsink-session")) {
+        pin = gst_structure_get_string (s, "pin");
+        sessions++;
+      }
+      break;
+    }
+    default:
+      break;
+    }
+    gst_message_unref (msg);
+  }
+  gst_object_unref (bus);
+}
+
+BufferCounter::~BufferCounter ()
+{
+  gst_caps_replace (&caps, nullptr);
+}
+
+void BufferCounter::attach (GstPad *pad)
+{
+  gst_pad_add_probe (
+    pad, GST_PAD_PROBE_TYPE_BUFFER,
+    [] (GstPad *p, GstPadProbeInfo *, gpointer data) {
+      auto *self = static_cast<BufferCounter *> (data);
+      GstCaps *c = gst_pad_get_current_caps (p);
+      {
+        std::lock_guard<std::mutex> guard (self->lock);
+        gst_caps_replace (&self->caps, c);
+      }
+      if (c)
+        gst_caps_unref (c);
+      self->buffers++;
+      return GST_PAD_PROBE_OK;
+    },
+    this, nullptr);
+}
+
+std::string BufferCounter::caps_string ()
+{
+  std::lock_guard<std::mutex> guard (lock);
+  if (!caps)
+    return "";
+  gchar *s = gst_caps_to_string (caps);
+  std::string out = s;
+  g_free (s);
+  return out;
+}
+
+void UpstreamCatcher::attach (GstPad *pad)
+{
+  gst_pad_add_probe (
+    pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+    [] (GstPad *, GstPadProbeInfo *info, gpointer data) {
+      auto *self = static_cast<UpstreamCatcher *> (data);
+      GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+      std::lock_guard<std::mutex> guard (self->lock);
+      if (GST_EVENT_TYPE (ev) == GST_EVENT_NAVIGATION) {
+        self->navigation++;
+        const GstStructure *s = gst_event_get_structure (ev);
+        self->last_type = gst_structure_get_string (s, "event");
+        gst_structure_get_double (s, "pointer_x", &self->last_x);
+        gst_structure_get_double (s, "pointer_y", &self->last_y);
+      } else if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_UPSTREAM &&
+                 gst_event_has_name (ev, "gv-release-all")) {
+        self->release_all++;
+      }
+      return GST_PAD_PROBE_OK;
+    },
+    this, nullptr);
+}
+
+std::string host_description (const std::string &url, const std::string &extra)
+{
+  return "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+         "identity name=up ! gvwebrtcsink name=host ice-loopback=true signaller::server=" +
+         url + " " + extra;
+}
+
+std::string viewer_description (const std::string &url, const std::string &pin,
+                                const std::string &extra, const std::string &downstream)
+{
+  return "gvwebrtcsrc name=viewer ice-loopback=true signaller::server=" + url + " pin=" + pin +
+         " " + extra + " ! " + downstream;
+}
+
+} // namespace gvtest
