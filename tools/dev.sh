@@ -17,7 +17,8 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libnice-dev gstreamer1.0-nice gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gstreamer1.0-plugins-base-apps
+  gstreamer1.0-pipewire
   libx11-dev libxtst-dev libxrandr-dev libxext-dev libxfixes-dev
   xvfb x11-utils xdotool
   coturn openssl ca-certificates curl procps
