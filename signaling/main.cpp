@@ -32,8 +32,8 @@ int main (int argc, char **argv)
     return 1;
   }
 
-  std::printf ("ghostview-signaling: listening on %s (WebSocket %s)\n", server->http_url ().c_str (),
-               server->ws_url ().c_str ());
+  std::printf ("ghostview-signaling: listening on %s (WebSocket %s)\n",
+               server->http_url ().c_str (), server->ws_url ().c_str ());
   if (!config.production && config.allowed_origins.empty ())
     std::printf ("ghostview-signaling: development mode: only this server's own pages may "
                  "connect; use --production with --allowed-origin for deployment\n");

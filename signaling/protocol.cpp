@@ -40,16 +40,19 @@ struct ErrorInfo {
 };
 
 constexpr ErrorInfo kErrors[] = {
-  { ErrorCode::PinInvalid, "PIN_INVALID", "No session has this PIN. Check the 6 digits and try again." },
+  { ErrorCode::PinInvalid, "PIN_INVALID",
+    "No session has this PIN. Check the 6 digits and try again." },
   { ErrorCode::PinExpired, "PIN_EXPIRED", "This PIN has expired. Ask the host for a new one." },
   { ErrorCode::PinUsed, "PIN_USED", "This PIN has already been used. Ask the host for a new one." },
-  { ErrorCode::SessionFull, "SESSION_FULL", "The session has no room for another viewer right now." },
+  { ErrorCode::SessionFull, "SESSION_FULL",
+    "The session has no room for another viewer right now." },
   { ErrorCode::RateLimited, "RATE_LIMITED", "Too many attempts. Wait a minute and try again." },
   { ErrorCode::Declined, "DECLINED", "The host declined the request to join." },
   { ErrorCode::BadMessage, "BAD_MESSAGE", "The message is not valid." },
   { ErrorCode::TooLarge, "TOO_LARGE", "The message is too large." },
   { ErrorCode::OriginRejected, "ORIGIN_REJECTED", "This page's origin is not allowed to connect." },
-  { ErrorCode::UnsupportedVersion, "UNSUPPORTED_VERSION", "This protocol version is not supported." },
+  { ErrorCode::UnsupportedVersion, "UNSUPPORTED_VERSION",
+    "This protocol version is not supported." },
   { ErrorCode::NotAllowed, "NOT_ALLOWED", "This message is not allowed here." },
   { ErrorCode::UnknownPeer, "UNKNOWN_PEER", "No such peer in this session." },
   { ErrorCode::Internal, "INTERNAL", "The server could not handle the request." },
@@ -194,7 +197,8 @@ bool check_field (JsonObject *obj, const FieldSpec &f, ParseError &error)
   switch (f.kind) {
   case Kind::String: {
     if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-      return fail (error, ErrorCode::BadMessage, std::string ("\"") + f.name + "\" must be a string");
+      return fail (error, ErrorCode::BadMessage,
+                   std::string ("\"") + f.name + "\" must be a string");
     const char *s = json_node_get_string (node);
     gsize len = strlen (s);
     if ((gint64) len < f.min || (gint64) len > f.max)
@@ -210,13 +214,15 @@ bool check_field (JsonObject *obj, const FieldSpec &f, ParseError &error)
                    std::string ("\"") + f.name + "\" must be an integer");
     gint64 v = json_node_get_int (node);
     if (v < f.min || v > f.max)
-      return fail (error, ErrorCode::BadMessage, std::string ("\"") + f.name + "\" is out of range");
+      return fail (error, ErrorCode::BadMessage,
+                   std::string ("\"") + f.name + "\" is out of range");
     return true;
   }
   case Kind::StringArray:
   case Kind::Array: {
     if (!JSON_NODE_HOLDS_ARRAY (node))
-      return fail (error, ErrorCode::BadMessage, std::string ("\"") + f.name + "\" must be an array");
+      return fail (error, ErrorCode::BadMessage,
+                   std::string ("\"") + f.name + "\" must be an array");
     JsonArray *arr = json_node_get_array (node);
     guint n = json_array_get_length (arr);
     if ((gint64) n > f.max)
@@ -384,7 +390,7 @@ bool parse (const char *data, gsize length, Message &out, ParseError &error)
   if (length > kMaxMessageBytes)
     return fail (error, ErrorCode::TooLarge,
                  "message of " + std::to_string (length) + " bytes exceeds the limit of " +
-                   std::to_string (kMaxMessageBytes));
+                     std::to_string (kMaxMessageBytes));
   if (!data || length == 0)
     return fail (error, ErrorCode::BadMessage, "empty message");
   if (!g_utf8_validate (data, (gssize) length, nullptr))
@@ -425,7 +431,7 @@ bool parse (const char *data, gsize length, Message &out, ParseError &error)
       json_node_get_value_type (version) == G_TYPE_INT64 && json_node_get_int (version) != kVersion)
     return fail (error, ErrorCode::UnsupportedVersion,
                  "protocol version " + std::to_string (json_node_get_int (version)) +
-                   " is not supported; this server speaks version " + std::to_string (kVersion));
+                     " is not supported; this server speaks version " + std::to_string (kVersion));
 
   for (const auto &f : spec->fields)
     if (!check_field (obj.get (), f, error))
@@ -443,7 +449,7 @@ bool parse (const char *data, gsize length, Message &out, ParseError &error)
       if (!capability_from_name (json_array_get_string_element (arr, i)))
         return fail (error, ErrorCode::BadMessage,
                      std::string ("unknown capability \"") +
-                       json_array_get_string_element (arr, i) + "\"");
+                         json_array_get_string_element (arr, i) + "\"");
   }
 
   out.type = type;
@@ -530,7 +536,11 @@ std::string make_register (const RegisterParams &p)
 
 std::string make_join (const std::string &pin, const std::string &name)
 {
-  return Builder (Type::Join).num ("version", kVersion).str ("pin", pin).opt_str ("name", name).text ();
+  return Builder (Type::Join)
+      .num ("version", kVersion)
+      .str ("pin", pin)
+      .opt_str ("name", name)
+      .text ();
 }
 
 std::string make_accept (const std::string &peer, guint capabilities)
@@ -553,40 +563,56 @@ std::string make_kick (const std::string &peer, const std::string &reason)
   return Builder (Type::Kick).str ("peer", peer).opt_str ("reason", reason).text ();
 }
 
-std::string make_end () { return Builder (Type::End).text (); }
-std::string make_leave () { return Builder (Type::Leave).text (); }
-std::string make_ping () { return Builder (Type::Ping).text (); }
-std::string make_pong () { return Builder (Type::Pong).text (); }
+std::string make_end ()
+{
+  return Builder (Type::End).text ();
+}
+std::string make_leave ()
+{
+  return Builder (Type::Leave).text ();
+}
+std::string make_ping ()
+{
+  return Builder (Type::Ping).text ();
+}
+std::string make_pong ()
+{
+  return Builder (Type::Pong).text ();
+}
 
 std::string make_sdp (const std::string &peer, const std::string &sdp_type, const std::string &sdp)
 {
-  return Builder (Type::Sdp).opt_str ("peer", peer).str ("sdp_type", sdp_type).str ("sdp", sdp).text ();
+  return Builder (Type::Sdp)
+      .opt_str ("peer", peer)
+      .str ("sdp_type", sdp_type)
+      .str ("sdp", sdp)
+      .text ();
 }
 
 std::string make_ice (const std::string &peer, const std::string &candidate, guint mline_index,
                       const std::string &mid)
 {
   return Builder (Type::Ice)
-    .opt_str ("peer", peer)
-    .str ("candidate", candidate)
-    .num ("sdp_mline_index", mline_index)
-    .opt_str ("sdp_mid", mid)
-    .text ();
+      .opt_str ("peer", peer)
+      .str ("candidate", candidate)
+      .num ("sdp_mline_index", mline_index)
+      .opt_str ("sdp_mid", mid)
+      .text ();
 }
 
 std::string make_registered (const RegisteredParams &p)
 {
   return Builder (Type::Registered)
-    .num ("version", kVersion)
-    .str ("session", p.session)
-    .str ("peer", p.peer)
-    .str ("pin", p.pin)
-    .num ("expires_at", p.expires_at)
-    .num ("pin_ttl", p.pin_ttl_s)
-    .num ("max_viewers", p.max_viewers)
-    .opt_str ("viewer_url", p.viewer_url)
-    .ice (p.ice_servers)
-    .text ();
+      .num ("version", kVersion)
+      .str ("session", p.session)
+      .str ("peer", p.peer)
+      .str ("pin", p.pin)
+      .num ("expires_at", p.expires_at)
+      .num ("pin_ttl", p.pin_ttl_s)
+      .num ("max_viewers", p.max_viewers)
+      .opt_str ("viewer_url", p.viewer_url)
+      .ice (p.ice_servers)
+      .text ();
 }
 
 std::string make_waiting (const std::string &session, const std::string &peer)
@@ -598,22 +624,22 @@ std::string make_join_request (const std::string &peer, const std::string &name,
                                const std::string &address)
 {
   return Builder (Type::JoinRequest)
-    .str ("peer", peer)
-    .opt_str ("name", name)
-    .opt_str ("address", address)
-    .text ();
+      .str ("peer", peer)
+      .opt_str ("name", name)
+      .opt_str ("address", address)
+      .text ();
 }
 
 std::string make_joined (const std::string &session, const std::string &peer, guint capabilities,
                          const std::vector<IceServer> &ice_servers)
 {
   return Builder (Type::Joined)
-    .num ("version", kVersion)
-    .str ("session", session)
-    .str ("peer", peer)
-    .caps (capabilities)
-    .ice (ice_servers)
-    .text ();
+      .num ("version", kVersion)
+      .str ("session", session)
+      .str ("peer", peer)
+      .caps (capabilities)
+      .ice (ice_servers)
+      .text ();
 }
 
 std::string make_capabilities (guint capabilities)
@@ -635,7 +661,7 @@ std::string make_error (ErrorCode code, const std::string &message, Type ref)
 {
   Builder b (Type::Error);
   b.str ("code", error_code_name (code))
-    .str ("message", message.empty () ? error_code_default_message (code) : message);
+      .str ("message", message.empty () ? error_code_default_message (code) : message);
   if (ref != Type::Unknown)
     b.str ("ref", type_name (ref));
   return b.text ();

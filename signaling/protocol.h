@@ -53,8 +53,8 @@ enum class Type {
   Error,
 };
 
-const char *type_name(Type type);
-Type type_from_name(const char *name);
+const char *type_name (Type type);
+Type type_from_name (const char *name);
 
 enum class ErrorCode {
   PinInvalid,
@@ -72,10 +72,10 @@ enum class ErrorCode {
   Internal,
 };
 
-const char *error_code_name(ErrorCode code);
-std::optional<ErrorCode> error_code_from_name(const char *name);
+const char *error_code_name (ErrorCode code);
+std::optional<ErrorCode> error_code_from_name (const char *name);
 /* A sentence a person understands, used when no better message is known. */
-const char *error_code_default_message(ErrorCode code);
+const char *error_code_default_message (ErrorCode code);
 
 /* Capabilities a host grants a viewer, as a bit set. */
 enum Capability : guint {
@@ -153,8 +153,7 @@ std::string make_pong ();
 
 /* `peer` is the addressee when a client sends (empty from a viewer: its
  * host) and the sender when the server relays. */
-std::string make_sdp (const std::string &peer, const std::string &sdp_type,
-                      const std::string &sdp);
+std::string make_sdp (const std::string &peer, const std::string &sdp_type, const std::string &sdp);
 std::string make_ice (const std::string &peer, const std::string &candidate, guint mline_index,
                       const std::string &mid);
 

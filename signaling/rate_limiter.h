@@ -11,7 +11,9 @@ namespace gv::signaling {
 
 class TokenBucket {
 public:
-  TokenBucket (double burst, double per_second) : burst_ (burst), rate_ (per_second), tokens_ (burst) {}
+  TokenBucket (double burst, double per_second)
+      : burst_ (burst), rate_ (per_second), tokens_ (burst)
+  {}
   /* True when a whole token is available at `now_us`. */
   bool has_token (gint64 now_us);
   /* Takes one token if available. */

@@ -36,13 +36,15 @@ void respond (SoupServerMessage *msg, guint status, const char *mime, std::strin
 } // namespace
 
 ServerImpl::ServerImpl (const ServerConfig &cfg)
-  : config (cfg), create_limiter (cfg.create_burst, cfg.create_per_s),
-    join_fail_ip (cfg.join_fail_ip_burst, cfg.join_fail_ip_per_s),
-    join_fail_global (cfg.join_fail_global_burst, cfg.join_fail_global_per_s)
-{
-}
+    : config (cfg), create_limiter (cfg.create_burst, cfg.create_per_s),
+      join_fail_ip (cfg.join_fail_ip_burst, cfg.join_fail_ip_per_s),
+      join_fail_global (cfg.join_fail_global_burst, cfg.join_fail_global_per_s)
+{}
 
-ServerImpl::~ServerImpl () { stop (); }
+ServerImpl::~ServerImpl ()
+{
+  stop ();
+}
 
 bool ServerImpl::start (GError **error)
 {
@@ -80,8 +82,8 @@ bool ServerImpl::start (GError **error)
   }
   GSocketAddress *addr = g_inet_socket_address_new (inet, (guint16) config.port);
   g_object_unref (inet);
-  SoupServerListenOptions opts = config.tls () ? SOUP_SERVER_LISTEN_HTTPS
-                                               : (SoupServerListenOptions) 0;
+  SoupServerListenOptions opts =
+      config.tls () ? SOUP_SERVER_LISTEN_HTTPS : (SoupServerListenOptions) 0;
   bool ok = soup_server_listen (soup, addr, opts, error);
   g_object_unref (addr);
   if (!ok) {
@@ -115,8 +117,8 @@ void ServerImpl::stop ()
 std::string ServerImpl::client_address (SoupServerMessage *msg) const
 {
   if (config.trust_proxy) {
-    const char *fwd =
-      soup_message_headers_get_list (soup_server_message_get_request_headers (msg), "X-Forwarded-For");
+    const char *fwd = soup_message_headers_get_list (soup_server_message_get_request_headers (msg),
+                                                     "X-Forwarded-For");
     if (fwd) {
       const char *last = strrchr (fwd, ',');
       std::string ip (last ? last + 1 : fwd);
@@ -141,7 +143,7 @@ std::string ServerImpl::page_base (SoupServerMessage *msg) const
   }
   bool https = config.tls () || config.behind_tls_proxy;
   const char *host =
-    soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Host");
+      soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Host");
   std::string h = host && strlen (host) < 256 ? host : config.address + ":" + std::to_string (port);
   return std::string (https ? "https://" : "http://") + h;
 }
@@ -149,10 +151,10 @@ std::string ServerImpl::page_base (SoupServerMessage *msg) const
 std::string ServerImpl::healthz_json () const
 {
   gchar *text = g_strdup_printf (
-    "{\"status\":\"ok\",\"version\":\"%s\",\"protocol\":%d,\"sessions\":%zu,\"viewers\":%zu,"
-    "\"connections\":%zu,\"uptime_s\":%" G_GINT64_FORMAT "}",
-    VERSION, proto::kVersion, registry.session_count (), registry.viewer_count (),
-    connections.size (), (g_get_monotonic_time () - started_us) / G_USEC_PER_SEC);
+      "{\"status\":\"ok\",\"version\":\"%s\",\"protocol\":%d,\"sessions\":%zu,\"viewers\":%zu,"
+      "\"connections\":%zu,\"uptime_s\":%" G_GINT64_FORMAT "}",
+      VERSION, proto::kVersion, registry.session_count (), registry.viewer_count (),
+      connections.size (), (g_get_monotonic_time () - started_us) / G_USEC_PER_SEC);
   std::string out (text);
   g_free (text);
   return out;
@@ -265,9 +267,18 @@ std::unique_ptr<Server> Server::create (const ServerConfig &config, GError **err
   return std::unique_ptr<Server> (new Server (std::make_unique<ServerImpl> (config)));
 }
 
-bool Server::start (GError **error) { return impl_->start (error); }
-void Server::stop () { impl_->stop (); }
-guint Server::port () const { return impl_->port; }
+bool Server::start (GError **error)
+{
+  return impl_->start (error);
+}
+void Server::stop ()
+{
+  impl_->stop ();
+}
+guint Server::port () const
+{
+  return impl_->port;
+}
 
 std::string Server::http_url () const
 {
@@ -275,7 +286,8 @@ std::string Server::http_url () const
   std::string host = c.address == "0.0.0.0" ? "127.0.0.1" : c.address;
   if (host.find (':') != std::string::npos)
     host = "[" + host + "]";
-  return std::string (c.tls () ? "https://" : "http://") + host + ":" + std::to_string (impl_->port);
+  return std::string (c.tls () ? "https://" : "http://") + host + ":" +
+         std::to_string (impl_->port);
 }
 
 std::string Server::ws_url () const
@@ -284,7 +296,13 @@ std::string Server::ws_url () const
   return (impl_->config.tls () ? "wss" : "ws") + http.substr (http.find (':')) + "/ws";
 }
 
-guint Server::live_sessions () const { return (guint) impl_->registry.session_count (); }
-guint Server::live_viewers () const { return (guint) impl_->registry.viewer_count (); }
+guint Server::live_sessions () const
+{
+  return (guint) impl_->registry.session_count ();
+}
+guint Server::live_viewers () const
+{
+  return (guint) impl_->registry.viewer_count ();
+}
 
 } // namespace gv::signaling

@@ -72,30 +72,48 @@ bool parse_server_options (ServerConfig &config, int *argc, char ***argv, GError
   gboolean production = FALSE, tls_proxy = FALSE, trust_proxy = FALSE;
 
   GOptionEntry entries[] = {
-    { "address", 'a', 0, G_OPTION_ARG_STRING, &address, "Address to listen on (default 0.0.0.0)", "ADDR" },
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port, "Port to listen on (default 8443; 0 picks a free one)", "PORT" },
-    { "web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root, "Folder of web pages to serve at /", "DIR" },
-    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM); serves https/wss", "FILE" },
+    { "address", 'a', 0, G_OPTION_ARG_STRING, &address, "Address to listen on (default 0.0.0.0)",
+      "ADDR" },
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port,
+      "Port to listen on (default 8443; 0 picks a free one)", "PORT" },
+    { "web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root, "Folder of web pages to serve at /",
+      "DIR" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM); serves https/wss",
+      "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS private key (PEM)", "FILE" },
-    { "behind-tls-proxy", 0, 0, G_OPTION_ARG_NONE, &tls_proxy, "A reverse proxy terminates TLS in front of this server", nullptr },
-    { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy, "Take the client IP from X-Forwarded-For (only behind a proxy you run)", nullptr },
-    { "production", 0, 0, G_OPTION_ARG_NONE, &production, "Refuse to start without TLS and an allowed-origins list (also GHOSTVIEW_ENV=production)", nullptr },
-    { "allowed-origin", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &origins, "Origin allowed to open the WebSocket (repeat, or comma-separated)", "ORIGIN" },
-    { "public-url", 0, 0, G_OPTION_ARG_STRING, &public_url, "Base URL viewers open (default: derived from the request)", "URL" },
-    { "pin-ttl", 0, 0, G_OPTION_ARG_INT, &pin_ttl, "PIN time-to-live in seconds (default 600)", "SECONDS" },
-    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle, "Close connections silent for this long (default 60)", "SECONDS" },
-    { "max-sessions", 0, 0, G_OPTION_ARG_INT, &max_sessions, "Most live sessions (default 100000)", "N" },
-    { "stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stun, "STUN URL handed to peers (repeatable)", "URL" },
-    { "turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turn, "TURN URL handed to peers with short-term credentials (repeatable)", "URL" },
-    { "turn-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &secret_file, "File holding coturn's static-auth-secret (or GHOSTVIEW_TURN_SECRET)", "FILE" },
-    { "turn-ttl", 0, 0, G_OPTION_ARG_INT, &turn_ttl, "Lifetime of TURN credentials in seconds (default 86400)", "SECONDS" },
+    { "behind-tls-proxy", 0, 0, G_OPTION_ARG_NONE, &tls_proxy,
+      "A reverse proxy terminates TLS in front of this server", nullptr },
+    { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy,
+      "Take the client IP from X-Forwarded-For (only behind a proxy you run)", nullptr },
+    { "production", 0, 0, G_OPTION_ARG_NONE, &production,
+      "Refuse to start without TLS and an allowed-origins list (also GHOSTVIEW_ENV=production)",
+      nullptr },
+    { "allowed-origin", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &origins,
+      "Origin allowed to open the WebSocket (repeat, or comma-separated)", "ORIGIN" },
+    { "public-url", 0, 0, G_OPTION_ARG_STRING, &public_url,
+      "Base URL viewers open (default: derived from the request)", "URL" },
+    { "pin-ttl", 0, 0, G_OPTION_ARG_INT, &pin_ttl, "PIN time-to-live in seconds (default 600)",
+      "SECONDS" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle,
+      "Close connections silent for this long (default 60)", "SECONDS" },
+    { "max-sessions", 0, 0, G_OPTION_ARG_INT, &max_sessions, "Most live sessions (default 100000)",
+      "N" },
+    { "stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stun, "STUN URL handed to peers (repeatable)",
+      "URL" },
+    { "turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turn,
+      "TURN URL handed to peers with short-term credentials (repeatable)", "URL" },
+    { "turn-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &secret_file,
+      "File holding coturn's static-auth-secret (or GHOSTVIEW_TURN_SECRET)", "FILE" },
+    { "turn-ttl", 0, 0, G_OPTION_ARG_INT, &turn_ttl,
+      "Lifetime of TURN credentials in seconds (default 86400)", "SECONDS" },
     { nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr },
   };
 
   GOptionContext *ctx = g_option_context_new ("- GhostView signalling server");
-  g_option_context_set_summary (ctx,
-    "Pairs GhostView hosts and viewers by 6-digit PIN over WebSocket (/ws) and serves the web "
-    "pages.\nSee signaling/PROTOCOL.md for the protocol, limits and production settings.");
+  g_option_context_set_summary (
+      ctx,
+      "Pairs GhostView hosts and viewers by 6-digit PIN over WebSocket (/ws) and serves the web "
+      "pages.\nSee signaling/PROTOCOL.md for the protocol, limits and production settings.");
   g_option_context_add_main_entries (ctx, entries, nullptr);
   bool ok = g_option_context_parse (ctx, argc, argv, error);
   g_option_context_free (ctx);
@@ -105,7 +123,8 @@ bool parse_server_options (ServerConfig &config, int *argc, char ***argv, GError
       config.address = address;
     if (port >= 0) {
       if (port > 65535) {
-        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--port %d is not a port", port);
+        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--port %d is not a port",
+                     port);
         ok = false;
       }
       config.port = (guint) port;

@@ -39,6 +39,12 @@ void on_closed_cb (SoupWebsocketConnection *, gpointer user_data)
   c->server->handle_closed (*c);
 }
 
+const Viewer *find_viewer (const Session &s, const std::string &peer)
+{
+  auto it = s.viewers.find (peer);
+  return it == s.viewers.end () ? nullptr : &it->second;
+}
+
 bool is_fail_code (ErrorCode code)
 {
   return code == ErrorCode::PinInvalid || code == ErrorCode::PinExpired ||
@@ -65,9 +71,9 @@ std::string pin_error_text (ErrorCode code, const std::string &pin)
 
 Connection::Connection (ServerImpl *srv, SoupWebsocketConnection *conn, std::string peer_id,
                         std::string addr, std::string base, double burst, double rate)
-  : server (srv), ws (SOUP_WEBSOCKET_CONNECTION (g_object_ref (conn))), peer (std::move (peer_id)),
-    address (std::move (addr)), page_base (std::move (base)), messages (burst, rate),
-    last_seen_us (g_get_monotonic_time ())
+    : server (srv), ws (SOUP_WEBSOCKET_CONNECTION (g_object_ref (conn))),
+      peer (std::move (peer_id)), address (std::move (addr)), page_base (std::move (base)),
+      messages (burst, rate), last_seen_us (g_get_monotonic_time ())
 {
   g_signal_connect (ws, "message", G_CALLBACK (on_message_cb), this);
   g_signal_connect (ws, "pong", G_CALLBACK (on_pong_cb), this);
@@ -184,8 +190,8 @@ void ServerImpl::handle_text (Connection &c, GBytes *bytes)
      * turn a flood into a flood back. */
     if (now - c.last_rate_error_us >= G_USEC_PER_SEC) {
       c.last_rate_error_us = now;
-      send_error (c, ErrorCode::RateLimited,
-                  "Too many messages; this one was dropped. Slow down.", Type::Unknown);
+      send_error (c, ErrorCode::RateLimited, "Too many messages; this one was dropped. Slow down.",
+                  Type::Unknown);
     }
     return;
   }
@@ -364,11 +370,11 @@ void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)
     auto it = connections.find (viewer);
     if (it != connections.end ()) {
       it->second->role = Role::None;
-      send_error (*it->second, ErrorCode::Declined,
-                  reason.empty () ? proto::error_code_default_message (ErrorCode::Declined)
-                                  : "The host declined the request to join: " + reason,
-                  Type::Join);
-      metrics.messages_rejected--; /* an answer to the viewer, not a rejected message */
+      send (*it->second,
+            proto::make_error (ErrorCode::Declined,
+                               reason.empty () ? ""
+                                               : "The host declined the request to join: " + reason,
+                               Type::Join));
     }
     return;
   }
@@ -394,19 +400,19 @@ void ServerImpl::on_relay (Connection &c, const proto::Message &m)
   if (c.role == Role::Host) {
     s = registry.find_by_host (c.peer);
     to = proto::get_string (m, "peer");
-    auto it = s ? s->viewers.find (to) : decltype (s->viewers.end ()) {};
-    if (!s || it == s->viewers.end ()) {
-      send_error (c, ErrorCode::UnknownPeer, "no viewer \"" + to.substr (0, 64) + "\" in this session",
-                  m.type);
+    const Viewer *v = s ? find_viewer (*s, to) : nullptr;
+    if (!v) {
+      send_error (c, ErrorCode::UnknownPeer, "no viewer \"" + to + "\" in this session", m.type);
       return;
     }
-    if (!it->second.admitted) {
+    if (!v->admitted) {
       send_error (c, ErrorCode::NotAllowed, "viewer " + to + " has not been accepted", m.type);
       return;
     }
   } else if (c.role == Role::Viewer) {
     s = registry.find_by_viewer (c.peer);
-    if (!s || !s->viewers[c.peer].admitted) {
+    const Viewer *self = s ? find_viewer (*s, c.peer) : nullptr;
+    if (!self || !self->admitted) {
       send_error (c, ErrorCode::NotAllowed, "wait until the host has accepted you", m.type);
       return;
     }
@@ -418,7 +424,8 @@ void ServerImpl::on_relay (Connection &c, const proto::Message &m)
 
   std::string text;
   if (m.type == Type::Sdp)
-    text = proto::make_sdp (c.peer, proto::get_string (m, "sdp_type"), proto::get_string (m, "sdp"));
+    text =
+        proto::make_sdp (c.peer, proto::get_string (m, "sdp_type"), proto::get_string (m, "sdp"));
   else
     text = proto::make_ice (c.peer, proto::get_string (m, "candidate"),
                             (guint) proto::get_int (m, "sdp_mline_index"),

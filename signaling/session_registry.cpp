@@ -12,7 +12,10 @@ int Session::pending () const
                               [] (const auto &v) { return !v.second.admitted; });
 }
 
-int Session::admitted () const { return (int) viewers.size () - pending (); }
+int Session::admitted () const
+{
+  return (int) viewers.size () - pending ();
+}
 
 bool is_pin_shaped (const std::string &pin)
 {

@@ -10,9 +10,9 @@
 namespace gv::signaling {
 
 const char *const kContentSecurityPolicy =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-  "media-src 'self' blob: mediastream:; connect-src 'self'; font-src 'self'; "
-  "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob: mediastream:; connect-src 'self'; font-src 'self'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 guint resolve_static_path (const std::string &root, const char *url_path, std::string &file_out)
 {

@@ -31,7 +31,7 @@ std::vector<proto::IceServer> make_ice_servers (const std::vector<std::string> &
 {
   std::vector<proto::IceServer> out;
   if (!stun_urls.empty ())
-    out.push_back (proto::IceServer { stun_urls, {}, {} });
+    out.push_back (proto::IceServer{ stun_urls, {}, {} });
   if (!turn_urls.empty () && !secret.empty ())
     out.push_back (make_turn_server (turn_urls, secret, id, expiry_unix_s));
   return out;

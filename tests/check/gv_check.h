@@ -10,6 +10,6 @@
 #define GV_ASSERT_STR_EQ(a, b)                                                                     \
   do {                                                                                             \
     const std::string gv_a_ (a), gv_b_ (b);                                                        \
-    ck_assert_msg (gv_a_ == gv_b_, "'%s' == '%s' failed: \"%s\" != \"%s\"", #a, #b,               \
+    ck_assert_msg (gv_a_ == gv_b_, "'%s' == '%s' failed: \"%s\" != \"%s\"", #a, #b,                \
                    gv_a_.c_str (), gv_b_.c_str ());                                                \
   } while (0)

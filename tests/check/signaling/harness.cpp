@@ -192,13 +192,13 @@ guint http_request (const std::string &url, std::string *body, const char *metho
     bool done = false;
   } r;
   soup_session_send_and_read_async (
-    test_session (), msg, G_PRIORITY_DEFAULT, nullptr,
-    [] (GObject *src, GAsyncResult *res, gpointer data) {
-      auto *out = static_cast<Result *> (data);
-      out->bytes = soup_session_send_and_read_finish (SOUP_SESSION (src), res, nullptr);
-      out->done = true;
-    },
-    &r);
+      test_session (), msg, G_PRIORITY_DEFAULT, nullptr,
+      [] (GObject *src, GAsyncResult *res, gpointer data) {
+        auto *out = static_cast<Result *> (data);
+        out->bytes = soup_session_send_and_read_finish (SOUP_SESSION (src), res, nullptr);
+        out->done = true;
+      },
+      &r);
   gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (!r.done && g_get_monotonic_time () < end)
     g_main_context_iteration (nullptr, TRUE);

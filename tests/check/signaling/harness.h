@@ -47,9 +47,8 @@ void spin (int ms);
 
 /* An HTTP GET (or another method) against the server; returns the status
  * and fills body and the named response header when asked. */
-guint http_request (const std::string &url, std::string *body = nullptr,
-                    const char *method = "GET", const char *header = nullptr,
-                    std::string *header_value = nullptr);
+guint http_request (const std::string &url, std::string *body = nullptr, const char *method = "GET",
+                    const char *header = nullptr, std::string *header_value = nullptr);
 
 /* register + registered; returns the registered message. */
 proto::Message register_host (WsClient &host, int max_viewers = 1, int pin_ttl = 0);

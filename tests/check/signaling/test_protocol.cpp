@@ -46,7 +46,8 @@ START_TEST (test_builders_round_trip)
   std::string sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n";
   ck_assert (parses (make_sdp ("p1", "offer", sdp), m, e));
   GV_ASSERT_STR_EQ (get_string (m, "sdp"), sdp);
-  ck_assert (parses (make_ice ("", "candidate:1 1 UDP 1 127.0.0.1 5000 typ host", 0, "video0"), m, e));
+  ck_assert (
+      parses (make_ice ("", "candidate:1 1 UDP 1 127.0.0.1 5000 typ host", 0, "video0"), m, e));
   ck_assert_int_eq (get_int (m, "sdp_mline_index"), 0);
   ck_assert (!has_field (m, "peer"));
 
@@ -55,8 +56,8 @@ START_TEST (test_builders_round_trip)
   reg.peer = "h";
   reg.pin = "012345";
   reg.expires_at = 1700000000;
-  reg.ice_servers = { IceServer { { "stun:127.0.0.1:3478" }, "", "" },
-                      IceServer { { "turn:127.0.0.1:3478" }, "1:x", "secret" } };
+  reg.ice_servers = { IceServer{ { "stun:127.0.0.1:3478" }, "", "" },
+                      IceServer{ { "turn:127.0.0.1:3478" }, "1:x", "secret" } };
   ck_assert (parses (make_registered (reg), m, e));
   GV_ASSERT_STR_EQ (get_string (m, "pin").c_str (), "012345");
   auto ice = get_ice_servers (m);
@@ -79,7 +80,7 @@ START_TEST (test_malformed_refused)
   ck_assert (refusal ("{}") == ErrorCode::BadMessage);
   ck_assert (refusal ("{\"type\":42}") == ErrorCode::BadMessage);
   ck_assert (refusal ("{\"type\":\"launch-missiles\"}") == ErrorCode::BadMessage);
-  ck_assert (refusal ("{\"type\":\"join\"}") == ErrorCode::BadMessage);             /* no pin */
+  ck_assert (refusal ("{\"type\":\"join\"}") == ErrorCode::BadMessage);                /* no pin */
   ck_assert (refusal ("{\"type\":\"join\",\"pin\":123456}") == ErrorCode::BadMessage); /* number */
   ck_assert (refusal ("{\"type\":\"register\",\"max_viewers\":0}") == ErrorCode::BadMessage);
   ck_assert (refusal ("{\"type\":\"register\",\"max_viewers\":1000}") == ErrorCode::BadMessage);
@@ -117,8 +118,8 @@ START_TEST (test_size_and_depth_limits)
                          std::string (kMaxSdpBytes + 10, 'a') + "\"}";
   ck_assert (refusal (long_sdp) == ErrorCode::BadMessage);
 
-  std::string deep = "{\"type\":\"ping\",\"x\":" + std::string (10000, '[') +
-                     std::string (10000, ']') + "}";
+  std::string deep =
+      "{\"type\":\"ping\",\"x\":" + std::string (10000, '[') + std::string (10000, ']') + "}";
   ck_assert (refusal (deep) == ErrorCode::BadMessage);
 
   /* Brackets inside strings do not count as nesting. */
@@ -131,10 +132,11 @@ END_TEST
 
 START_TEST (test_error_codes_stable)
 {
-  const char *names[] = { "PIN_INVALID", "PIN_EXPIRED", "PIN_USED", "SESSION_FULL",
-                          "RATE_LIMITED", "DECLINED", "BAD_MESSAGE", "TOO_LARGE",
-                          "ORIGIN_REJECTED", "UNSUPPORTED_VERSION", "NOT_ALLOWED",
-                          "UNKNOWN_PEER", "INTERNAL" };
+  const char *names[] = {
+    "PIN_INVALID", "PIN_EXPIRED",  "PIN_USED",  "SESSION_FULL",    "RATE_LIMITED",
+    "DECLINED",    "BAD_MESSAGE",  "TOO_LARGE", "ORIGIN_REJECTED", "UNSUPPORTED_VERSION",
+    "NOT_ALLOWED", "UNKNOWN_PEER", "INTERNAL"
+  };
   for (const char *n : names) {
     auto code = error_code_from_name (n);
     ck_assert_msg (code.has_value (), "%s unknown", n);

@@ -23,8 +23,8 @@ START_TEST (test_listens_serves_and_stops_on_sigterm)
 {
   std::string exe = exe_path ();
   const char *web = g_getenv ("GHOSTVIEW_WEB_DIR");
-  const gchar *argv[] = { exe.c_str (), "--address", "127.0.0.1", "--port", "0", "--web-root",
-                          web, nullptr };
+  const gchar *argv[] = { exe.c_str (), "--address",  "127.0.0.1", "--port",
+                          "0",          "--web-root", web,         nullptr };
   GPid pid;
   gint out_fd;
   GError *error = nullptr;
@@ -79,7 +79,7 @@ START_TEST (test_usage_errors)
     { { "--turn", "turn:127.0.0.1:3478" }, "--turn needs the coturn secret" },
   };
   for (auto &c : cases) {
-    std::vector<gchar *> argv { (gchar *) exe.c_str () };
+    std::vector<gchar *> argv{ (gchar *) exe.c_str () };
     for (auto *a : c.args)
       argv.push_back ((gchar *) a);
     argv.push_back (nullptr);

@@ -54,10 +54,12 @@ START_TEST (test_full_session_flow)
   GV_ASSERT_STR_EQ (proto::get_string (answer, "peer"), vid);
   GV_ASSERT_STR_EQ (proto::get_string (answer, "sdp").c_str (), "v=0\r\nviewer-answer\r\n");
 
-  viewer->send (proto::make_ice ("", "candidate:1 1 UDP 2122260223 127.0.0.1 5000 typ host", 0, "0"));
+  viewer->send (
+      proto::make_ice ("", "candidate:1 1 UDP 2122260223 127.0.0.1 5000 typ host", 0, "0"));
   proto::Message ice = host->expect (Type::Ice);
   GV_ASSERT_STR_EQ (proto::get_string (ice, "sdp_mid").c_str (), "0");
-  host->send (proto::make_ice (vid, "candidate:2 1 UDP 2122260223 127.0.0.1 6000 typ host", 0, "0"));
+  host->send (
+      proto::make_ice (vid, "candidate:2 1 UDP 2122260223 127.0.0.1 6000 typ host", 0, "0"));
   ck_assert (g_str_has_prefix (proto::get_string (viewer->expect (Type::Ice), "candidate").c_str (),
                                "candidate:2"));
 

@@ -34,7 +34,8 @@ std::string run_openssl_cert (std::string &key)
   key = std::string (dir) + "/key.pem";
   g_free (dir);
   std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                    "-keyout " + key + " -out " + cert;
+                    "-keyout " +
+                    key + " -out " + cert;
   gint status = -1;
   ck_assert (g_spawn_command_line_sync (cmd.c_str (), nullptr, nullptr, &status, nullptr));
   ck_assert_int_eq (status, 0);
@@ -79,9 +80,9 @@ START_TEST (test_no_directory_traversal)
   auto server = start_server (config);
   std::string base = server->http_url ();
   const char *attempts[] = {
-    "/../secret.txt",          "/%2e%2e/secret.txt", "/js/%2e%2e/%2e%2e/secret.txt",
-    "/..%2fsecret.txt",        "/js/..%5c..%5csecret.txt", "/escape.txt",
-    "/.hidden",                "/%00index.html",     "/js/../../secret.txt",
+    "/../secret.txt",   "/%2e%2e/secret.txt",       "/js/%2e%2e/%2e%2e/secret.txt",
+    "/..%2fsecret.txt", "/js/..%5c..%5csecret.txt", "/escape.txt",
+    "/.hidden",         "/%00index.html",           "/js/../../secret.txt",
   };
   for (const char *path : attempts) {
     std::string body;
@@ -110,9 +111,8 @@ START_TEST (test_healthz_and_metrics)
   bad->expect_error (proto::ErrorCode::PinInvalid);
 
   std::string body, type;
-  ck_assert_uint_eq (http_request (server->http_url () + "/healthz", &body, "GET", "Content-Type",
-                                   &type),
-                     200);
+  ck_assert_uint_eq (
+      http_request (server->http_url () + "/healthz", &body, "GET", "Content-Type", &type), 200);
   GV_ASSERT_STR_EQ (type.c_str (), "application/json");
   JsonParser *parser = json_parser_new ();
   ck_assert (json_parser_load_from_data (parser, body.c_str (), -1, nullptr));
@@ -124,12 +124,11 @@ START_TEST (test_healthz_and_metrics)
   g_object_unref (parser);
 
   ck_assert_uint_eq (http_request (server->http_url () + "/metrics", &body), 200);
-  for (const char *line : { "ghostview_sessions 1", "ghostview_viewers 1",
-                            "ghostview_joins_total{result=\"ok\"} 1",
-                            "ghostview_joins_total{result=\"failed\"} 1",
-                            "ghostview_join_failures_total{code=\"PIN_INVALID\"} 1",
-                            "ghostview_messages_relayed_total 1",
-                            "# TYPE ghostview_sessions gauge" })
+  for (const char *line :
+       { "ghostview_sessions 1", "ghostview_viewers 1", "ghostview_joins_total{result=\"ok\"} 1",
+         "ghostview_joins_total{result=\"failed\"} 1",
+         "ghostview_join_failures_total{code=\"PIN_INVALID\"} 1",
+         "ghostview_messages_relayed_total 1", "# TYPE ghostview_sessions gauge" })
     ck_assert_msg (body.find (line) != std::string::npos, "metrics lack \"%s\":\n%s", line,
                    body.c_str ());
 }
@@ -173,7 +172,8 @@ START_TEST (test_production_refusals)
   ck_assert (signaling::Server::create (config, &error));
 
   /* The executable says why and exits non-zero. */
-  std::string exe = std::string (g_getenv ("GHOSTVIEW_BUILD_DIR")) + "/signaling/ghostview-signaling";
+  std::string exe =
+      std::string (g_getenv ("GHOSTVIEW_BUILD_DIR")) + "/signaling/ghostview-signaling";
   gchar *argv[] = { (gchar *) exe.c_str (), (gchar *) "--production", (gchar *) "--port",
                     (gchar *) "0", nullptr };
   gchar *err_out = nullptr;

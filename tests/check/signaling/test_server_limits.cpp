@@ -34,7 +34,7 @@ START_TEST (test_session_creation_rate_limit)
   std::string metrics;
   http_request (server->http_url () + "/metrics", &metrics);
   ck_assert_msg (metrics.find ("ghostview_rate_limited_total{limit=\"create\"} 1") !=
-                   std::string::npos,
+                     std::string::npos,
                  "%s", metrics.c_str ());
 }
 END_TEST

@@ -1,0 +1,259 @@
+// GhostView — the viewer's remote control: pointer, wheel, keyboard and touch
+// on the <video> become compact input messages (see protocol.js `Input`) in
+// the host's picture coordinates, normalised to 0..1.
+// SPDX-License-Identifier: LGPL-2.1-or-later
+import { Input } from './protocol.js';
+
+/**
+ * Where the picture is drawn inside a <video> with `object-fit: contain`:
+ * {left, top, width, height} in client pixels, or null before the first frame.
+ */
+export function pictureRect(video) {
+  const box = video.getBoundingClientRect();
+  const vw = video.videoWidth;
+  const vh = video.videoHeight;
+  if (!vw || !vh || !box.width || !box.height) return null;
+  const scale = Math.min(box.width / vw, box.height / vh);
+  const width = vw * scale;
+  const height = vh * scale;
+  return {
+    left: box.left + (box.width - width) / 2,
+    top: box.top + (box.height - height) / 2,
+    width,
+    height,
+  };
+}
+
+/**
+ * A client point to picture coordinates in 0..1, or null when it falls on the
+ * letterbox bars (outside the picture) and `clamp` is false.
+ */
+export function normalisedPoint(video, clientX, clientY, clamp = false) {
+  const r = pictureRect(video);
+  if (!r) return null;
+  let x = (clientX - r.left) / r.width;
+  let y = (clientY - r.top) / r.height;
+  if (!clamp && (x < 0 || x > 1 || y < 0 || y > 1)) return null;
+  x = Math.min(1, Math.max(0, x));
+  y = Math.min(1, Math.max(0, y));
+  // 5 decimals: 1/100000 of the picture, finer than any screen's pixel.
+  return { x: Math.round(x * 1e5) / 1e5, y: Math.round(y * 1e5) / 1e5 };
+}
+
+// DOM KeyboardEvent.code/.key -> X keysym names (what gvinputinject and the
+// compact form speak). Left/right modifiers come from `code`.
+const KEYSYM_BY_CODE = {
+  ShiftLeft: 'Shift_L', ShiftRight: 'Shift_R',
+  ControlLeft: 'Control_L', ControlRight: 'Control_R',
+  AltLeft: 'Alt_L', AltRight: 'Alt_R',
+  MetaLeft: 'Super_L', MetaRight: 'Super_R', OSLeft: 'Super_L', OSRight: 'Super_R',
+};
+const KEYSYM_BY_KEY = {
+  Enter: 'Return', Backspace: 'BackSpace', Tab: 'Tab', Escape: 'Escape', ' ': 'space',
+  Delete: 'Delete', Insert: 'Insert', Home: 'Home', End: 'End',
+  PageUp: 'Page_Up', PageDown: 'Page_Down',
+  ArrowLeft: 'Left', ArrowRight: 'Right', ArrowUp: 'Up', ArrowDown: 'Down',
+  CapsLock: 'Caps_Lock', NumLock: 'Num_Lock', ScrollLock: 'Scroll_Lock',
+  Pause: 'Pause', PrintScreen: 'Print', ContextMenu: 'Menu',
+  Shift: 'Shift_L', Control: 'Control_L', Alt: 'Alt_L', Meta: 'Super_L', AltGraph: 'ISO_Level3_Shift',
+};
+
+/** The X keysym name for a KeyboardEvent, or '' when it has none we send. */
+export function keysymFor(ev) {
+  if (KEYSYM_BY_CODE[ev.code]) return KEYSYM_BY_CODE[ev.code];
+  if (KEYSYM_BY_KEY[ev.key]) return KEYSYM_BY_KEY[ev.key];
+  if (/^F([1-9]|1[0-9]|2[0-4])$/.test(ev.key)) return ev.key;
+  // One printable character ("a", "A", "€"): sent as is.
+  if ([...ev.key].length === 1) return ev.key;
+  return ''; // "Dead", "Unidentified", "Process" (IME) ...
+}
+
+function modifierState(ev) {
+  const m = [];
+  if (ev.shiftKey) m.push('shift-mask');
+  if (ev.ctrlKey) m.push('control-mask');
+  if (ev.altKey) m.push('mod1-mask');
+  if (ev.metaKey) m.push('meta-mask');
+  return m.join('+');
+}
+
+const DOM_TO_GST_BUTTON = [1, 2, 3, 8, 9]; // left, middle, right, back, forward
+const WHEEL_STEP_PX = 100; // one wheel notch in Chromium and Firefox
+
+/**
+ * Captures input on `surface` (the element over the video; it must be
+ * focusable) and hands each message to `send(obj)` while enabled.
+ */
+export class RemoteInput {
+  constructor(video, surface, send) {
+    this.video = video;
+    this.surface = surface;
+    this.send = send;
+    this.enabled = false;
+    this.heldKeys = new Map(); // code -> keysym
+    this.heldButtons = new Set();
+    this.pendingMove = null;
+    this.moveFrame = 0;
+    this.wheelAccum = { x: 0, y: 0 };
+    this.lastPoint = { x: 0.5, y: 0.5 };
+    this.sent = 0;
+    this.handlers = {
+      pointerdown: (e) => this.onPointerDown(e),
+      pointermove: (e) => this.onPointerMove(e),
+      pointerup: (e) => this.onPointerUp(e),
+      pointercancel: (e) => this.onPointerCancel(e),
+      wheel: (e) => this.onWheel(e),
+      keydown: (e) => this.onKey(e, true),
+      keyup: (e) => this.onKey(e, false),
+      contextmenu: (e) => e.preventDefault(),
+      blur: () => this.releaseAll(),
+    };
+    for (const [name, fn] of Object.entries(this.handlers)) {
+      surface.addEventListener(name, fn, { passive: false });
+    }
+  }
+
+  setEnabled(on) {
+    if (this.enabled === on) return;
+    if (!on) this.releaseAll();
+    this.enabled = on;
+    this.surface.classList.toggle('controlling', on);
+    if (on) this.surface.focus({ preventScroll: true });
+  }
+
+  emit(msg) {
+    if (!this.enabled) return;
+    if (this.send(msg)) this.sent++;
+  }
+
+  point(e, clamp) {
+    const p = normalisedPoint(this.video, e.clientX, e.clientY, clamp);
+    if (p) this.lastPoint = p;
+    return p;
+  }
+
+  flushMove() {
+    this.moveFrame = 0;
+    if (this.pendingMove) {
+      this.emit(this.pendingMove);
+      this.pendingMove = null;
+    }
+  }
+
+  onPointerDown(e) {
+    if (!this.enabled) return;
+    this.surface.focus({ preventScroll: true });
+    const p = this.point(e, false);
+    if (!p) return; // on the letterbox bars
+    e.preventDefault();
+    this.surface.setPointerCapture?.(e.pointerId);
+    this.flushMove();
+    if (e.pointerType === 'touch') {
+      this.emit({ t: Input.TOUCH_DOWN, id: this.touchId(e), x: p.x, y: p.y, p: e.pressure || 0.5 });
+      this.emit({ t: Input.TOUCH_FRAME });
+      return;
+    }
+    const b = DOM_TO_GST_BUTTON[e.button] || 1;
+    this.heldButtons.add(b);
+    this.emit({ t: Input.MOUSE_DOWN, x: p.x, y: p.y, b, modifier_state: modifierState(e) });
+  }
+
+  onPointerMove(e) {
+    if (!this.enabled) return;
+    const captured = this.heldButtons.size > 0 || e.pointerType === 'touch';
+    const p = this.point(e, captured);
+    if (!p) return;
+    if (e.pointerType === 'touch') {
+      if (!e.buttons) return;
+      e.preventDefault();
+      this.flushMove();
+      this.emit({ t: Input.TOUCH_MOVE, id: this.touchId(e), x: p.x, y: p.y, p: e.pressure || 0.5 });
+      this.emit({ t: Input.TOUCH_FRAME });
+      return;
+    }
+    // At most one move per animation frame: the host drops bursts anyway.
+    this.pendingMove = { t: Input.MOUSE_MOVE, x: p.x, y: p.y };
+    if (!this.moveFrame) this.moveFrame = requestAnimationFrame(() => this.flushMove());
+  }
+
+  onPointerUp(e) {
+    if (!this.enabled) return;
+    const p = this.point(e, true) || this.lastPoint;
+    this.flushMove();
+    if (e.pointerType === 'touch') {
+      e.preventDefault();
+      this.emit({ t: Input.TOUCH_UP, id: this.touchId(e), x: p.x, y: p.y });
+      this.emit({ t: Input.TOUCH_FRAME });
+      this.touchIds?.delete(e.pointerId);
+      return;
+    }
+    const b = DOM_TO_GST_BUTTON[e.button] || 1;
+    if (!this.heldButtons.delete(b)) return;
+    e.preventDefault();
+    this.emit({ t: Input.MOUSE_UP, x: p.x, y: p.y, b, modifier_state: modifierState(e) });
+  }
+
+  onPointerCancel(e) {
+    if (!this.enabled || e.pointerType !== 'touch') return;
+    this.emit({ t: Input.TOUCH_CANCEL });
+    this.touchIds?.clear();
+  }
+
+  // Touch ids on the wire are small (0..64); pointerIds are not.
+  touchId(e) {
+    this.touchIds ??= new Map();
+    if (!this.touchIds.has(e.pointerId)) {
+      const used = new Set(this.touchIds.values());
+      let id = 0;
+      while (used.has(id) && id < 64) id++;
+      this.touchIds.set(e.pointerId, id);
+    }
+    return this.touchIds.get(e.pointerId);
+  }
+
+  onWheel(e) {
+    if (!this.enabled) return;
+    const p = this.point(e, false);
+    if (!p) return;
+    e.preventDefault();
+    const unit = e.deltaMode === 1 ? 1 / 3 : e.deltaMode === 2 ? 1 : 1 / WHEEL_STEP_PX;
+    this.wheelAccum.x += e.deltaX * unit;
+    this.wheelAccum.y += e.deltaY * unit;
+    const stepX = Math.trunc(this.wheelAccum.x);
+    const stepY = Math.trunc(this.wheelAccum.y);
+    if (!stepX && !stepY) return;
+    this.wheelAccum.x -= stepX;
+    this.wheelAccum.y -= stepY;
+    // DOM: positive deltaY scrolls down; GstNavigation: positive dy is up.
+    this.emit({ t: Input.WHEEL, x: p.x, y: p.y, dx: -stepX, dy: -stepY });
+  }
+
+  onKey(e, down) {
+    if (!this.enabled || e.isComposing) return;
+    const k = keysymFor(e);
+    if (!k) return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (down) {
+      this.heldKeys.set(e.code || k, k);
+      this.emit({ t: Input.KEY_DOWN, k, modifier_state: modifierState(e) });
+    } else {
+      const held = this.heldKeys.get(e.code || k) || k;
+      this.heldKeys.delete(e.code || k);
+      this.emit({ t: Input.KEY_UP, k: held, modifier_state: modifierState(e) });
+    }
+  }
+
+  /** Releases every key and button we pressed (focus lost, control revoked). */
+  releaseAll() {
+    if (!this.enabled) return;
+    for (const k of this.heldKeys.values()) this.emit({ t: Input.KEY_UP, k });
+    this.heldKeys.clear();
+    for (const b of this.heldButtons) {
+      this.emit({ t: Input.MOUSE_UP, x: this.lastPoint.x, y: this.lastPoint.y, b });
+    }
+    this.heldButtons.clear();
+    if (this.touchIds?.size) this.emit({ t: Input.TOUCH_CANCEL });
+    this.touchIds?.clear();
+  }
+}

@@ -1,0 +1,240 @@
+// GhostView signalling protocol, version 1 — the browser's one definition.
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//
+// Mirrors signaling/PROTOCOL.md (prose) and signaling/protocol.h (C++): keep
+// all three in step. Used by the viewer page (/) and the browser host
+// (/host.html). Also the input data channel's compact message form, as
+// documented in plugins/webrtc/gvwebrtcsink.cpp ("Input data channel").
+
+export const VERSION = 1;
+export const PIN_DIGITS = 6;
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+export const MAX_SDP_BYTES = 60 * 1024;
+export const MAX_CANDIDATE_BYTES = 1024;
+export const MAX_NAME_BYTES = 64;
+export const MAX_REASON_BYTES = 256;
+export const MAX_VIEWERS_LIMIT = 64;
+
+/** Message "type" names, both directions. */
+export const Type = Object.freeze({
+  // client -> server
+  REGISTER: 'register', // host: create a session
+  JOIN: 'join', // viewer: join by PIN
+  ACCEPT: 'accept', // host: admit a viewer, granting capabilities
+  DECLINE: 'decline', // host: refuse a viewer
+  GRANT: 'grant', // host: replace a viewer's capabilities
+  KICK: 'kick', // host: remove a viewer
+  END: 'end', // host: end the session
+  LEAVE: 'leave', // viewer: leave
+  PING: 'ping',
+  // both directions (relayed between a host and one viewer)
+  SDP: 'sdp',
+  ICE: 'ice',
+  // server -> client
+  REGISTERED: 'registered',
+  WAITING: 'waiting',
+  JOIN_REQUEST: 'join-request',
+  JOINED: 'joined',
+  CAPABILITIES: 'capabilities',
+  PEER_LEFT: 'peer-left',
+  SESSION_ENDED: 'session-ended',
+  PONG: 'pong',
+  ERROR: 'error',
+});
+
+/** Stable error codes (PROTOCOL.md "Error codes"). */
+export const ErrorCode = Object.freeze({
+  PIN_INVALID: 'PIN_INVALID',
+  PIN_EXPIRED: 'PIN_EXPIRED',
+  PIN_USED: 'PIN_USED',
+  SESSION_FULL: 'SESSION_FULL',
+  RATE_LIMITED: 'RATE_LIMITED',
+  DECLINED: 'DECLINED',
+  BAD_MESSAGE: 'BAD_MESSAGE',
+  TOO_LARGE: 'TOO_LARGE',
+  ORIGIN_REJECTED: 'ORIGIN_REJECTED',
+  UNSUPPORTED_VERSION: 'UNSUPPORTED_VERSION',
+  NOT_ALLOWED: 'NOT_ALLOWED',
+  UNKNOWN_PEER: 'UNKNOWN_PEER',
+  INTERNAL: 'INTERNAL',
+});
+
+// What a person reads for each code. The server's `message` may be more
+// specific, but these are what the pages show, so that every code has a
+// sentence that tells the person what to do next.
+const ERROR_MESSAGES = Object.freeze({
+  PIN_INVALID: 'No session has this PIN. Check the 6 digits and try again.',
+  PIN_EXPIRED: 'This PIN has expired. Ask the host for a new one.',
+  PIN_USED: 'This PIN has already been used. Ask the host for a new one.',
+  SESSION_FULL: 'The session has no room for another viewer right now. Try again in a moment.',
+  RATE_LIMITED: 'Too many attempts. Wait a minute and try again.',
+  DECLINED: 'The host declined your request to join.',
+  BAD_MESSAGE: 'The server did not understand a message from this page. Reload the page and try again.',
+  TOO_LARGE: 'A message from this page was too large for the server.',
+  ORIGIN_REJECTED: 'This page is not allowed to connect to the server (origin rejected).',
+  UNSUPPORTED_VERSION: 'This page and the server speak different protocol versions. Reload the page.',
+  NOT_ALLOWED: 'That action is not allowed right now.',
+  UNKNOWN_PEER: 'That viewer is no longer in the session.',
+  INTERNAL: 'The server could not handle the request. Try again later.',
+});
+
+/** A sentence a person understands for `code` (falls back to the server's). */
+export function errorMessage(code, serverMessage = '') {
+  return ERROR_MESSAGES[code] || serverMessage || `Unexpected error (${code || 'unknown'}).`;
+}
+
+/** Errors after which a viewer's join is over (it may retry with a PIN). */
+export const JOIN_FATAL_ERRORS = Object.freeze(new Set([
+  ErrorCode.PIN_INVALID, ErrorCode.PIN_EXPIRED, ErrorCode.PIN_USED, ErrorCode.SESSION_FULL,
+  ErrorCode.RATE_LIMITED, ErrorCode.DECLINED, ErrorCode.ORIGIN_REJECTED,
+  ErrorCode.UNSUPPORTED_VERSION,
+]));
+
+export const Capability = Object.freeze({
+  VIEW: 'view',
+  CONTROL: 'control', // mouse, keyboard, touch
+  CLIPBOARD: 'clipboard', // reserved
+  FILE: 'file', // reserved
+});
+
+/** session-ended / peer-left reasons. */
+export const Reason = Object.freeze({
+  LEFT: 'left',
+  DISCONNECTED: 'disconnected',
+  REMOVED: 'removed',
+  HOST_ENDED: 'host-ended',
+  HOST_DISCONNECTED: 'host-disconnected',
+  DECLINED: 'declined',
+});
+
+const END_REASON_MESSAGES = Object.freeze({
+  'host-ended': 'The host ended the session.',
+  'host-disconnected': 'The host disconnected.',
+  removed: 'The host removed you from the session.',
+  declined: 'The host declined your request to join.',
+});
+
+/** Why a viewer's session ended, for people. */
+export function sessionEndedMessage(reason) {
+  return END_REASON_MESSAGES[reason] || 'The session has ended.';
+}
+
+/** WebSocket close codes the server uses. */
+export const CloseCode = Object.freeze({
+  NORMAL: 1000,
+  GOING_AWAY: 1001, // idle timeout or server shutting down
+  POLICY: 1008, // origin rejected, flooding, unsupported version
+  TOO_BIG: 1009,
+});
+
+export function isValidPin(pin) {
+  return typeof pin === 'string' && /^[0-9]{6}$/.test(pin);
+}
+
+/** Keeps the digits of whatever was typed or pasted ("123 456", "123-456"). */
+export function normalisePin(text) {
+  return String(text || '').replace(/\D/g, '').slice(0, PIN_DIGITS);
+}
+
+/** Cuts a UTF-8 string to at most `bytes` bytes without splitting a character. */
+export function truncateUtf8(text, bytes) {
+  const s = String(text || '');
+  const enc = new TextEncoder();
+  if (enc.encode(s).length <= bytes) return s;
+  let out = '';
+  for (const ch of s) {
+    if (enc.encode(out + ch).length > bytes) break;
+    out += ch;
+  }
+  return out;
+}
+
+/** The signalling WebSocket of the server that served this page. */
+export function signalingUrl(loc = window.location) {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
+}
+
+// ---- builders: each returns the object to send (JSON.stringify it) ----
+
+export function makeRegister({ maxViewers = 1, pinTtl = 0, name = '' } = {}) {
+  const m = { type: Type.REGISTER, version: VERSION, max_viewers: maxViewers };
+  if (pinTtl > 0) m.pin_ttl = pinTtl;
+  if (name) m.name = truncateUtf8(name, MAX_NAME_BYTES);
+  return m;
+}
+
+export function makeJoin(pin, name = '') {
+  const m = { type: Type.JOIN, version: VERSION, pin };
+  if (name) m.name = truncateUtf8(name, MAX_NAME_BYTES);
+  return m;
+}
+
+export function makeAccept(peer, capabilities = [Capability.VIEW]) {
+  return { type: Type.ACCEPT, peer, capabilities };
+}
+
+export function makeDecline(peer, reason = '') {
+  return { type: Type.DECLINE, peer, reason: truncateUtf8(reason, MAX_REASON_BYTES) };
+}
+
+export function makeGrant(peer, capabilities) {
+  return { type: Type.GRANT, peer, capabilities };
+}
+
+export function makeKick(peer, reason = '') {
+  return { type: Type.KICK, peer, reason: truncateUtf8(reason, MAX_REASON_BYTES) };
+}
+
+export const makeEnd = () => ({ type: Type.END });
+export const makeLeave = () => ({ type: Type.LEAVE });
+export const makePing = () => ({ type: Type.PING });
+
+/** `peer`: the addressee (a host must name a viewer; a viewer leaves it out). */
+export function makeSdp(peer, sdpType, sdp) {
+  const m = { type: Type.SDP, sdp_type: sdpType, sdp };
+  if (peer) m.peer = peer;
+  return m;
+}
+
+/** From an RTCIceCandidate (or null: end of candidates, sent as ""). */
+export function makeIce(peer, candidate) {
+  const m = {
+    type: Type.ICE,
+    candidate: candidate ? candidate.candidate : '',
+    sdp_mline_index: candidate && candidate.sdpMLineIndex != null ? candidate.sdpMLineIndex : 0,
+    sdp_mid: (candidate && candidate.sdpMid) || '',
+  };
+  if (peer) m.peer = peer;
+  return m;
+}
+
+/** A received `ice` message as RTCIceCandidateInit, or null for end-of-candidates. */
+export function iceCandidateInit(msg) {
+  if (!msg.candidate) return null;
+  const init = { candidate: msg.candidate, sdpMLineIndex: msg.sdp_mline_index ?? 0 };
+  if (msg.sdp_mid) init.sdpMid = msg.sdp_mid;
+  return init;
+}
+
+// ---- the input data channel (gvwebrtcsink "Input data channel") ----
+
+/** Label of the data channel the host opens to every viewer. */
+export const INPUT_CHANNEL_LABEL = 'control';
+/** Largest message the host accepts on that channel. */
+export const MAX_INPUT_MESSAGE_BYTES = 4096;
+
+/** Compact input message kinds ("t"), coordinates normalised to 0..1. */
+export const Input = Object.freeze({
+  MOUSE_MOVE: 'mm', // x, y
+  MOUSE_DOWN: 'md', // x, y, b (1 left, 2 middle, 3 right)
+  MOUSE_UP: 'mu',
+  WHEEL: 'wh', // x, y, dx, dy (positive dy scrolls up)
+  KEY_DOWN: 'kd', // k: X keysym name ("a", "Return", "Shift_L")
+  KEY_UP: 'ku',
+  TOUCH_DOWN: 'td', // id, x, y, p
+  TOUCH_MOVE: 'tm',
+  TOUCH_UP: 'tu',
+  TOUCH_FRAME: 'tf',
+  TOUCH_CANCEL: 'tc',
+  REQUEST_CONTROL: 'request-control',
+});

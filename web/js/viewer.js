@@ -1,0 +1,388 @@
+// GhostView — the browser viewer (/): join by PIN, watch, take control when
+// the host gives it.
+// SPDX-License-Identifier: LGPL-2.1-or-later
+import {
+  Capability, errorMessage, iceCandidateInit, Input, INPUT_CHANNEL_LABEL,
+  isValidPin, JOIN_FATAL_ERRORS, makeIce, makeJoin, makeLeave, makeSdp, MAX_INPUT_MESSAGE_BYTES,
+  normalisePin, sessionEndedMessage, Type,
+} from './protocol.js';
+import { Signaling } from './signaling.js';
+import { RemoteInput } from './input.js';
+import { StatsOverlay } from './stats.js';
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  status: $('status'), actions: $('session-actions'), requestControl: $('request-control'),
+  controlBadge: $('control-badge'), toggleStats: $('toggle-stats'), fullscreen: $('fullscreen'),
+  leave: $('leave'), join: $('join'), form: $('join-form'), pin: $('pin'), name: $('name'),
+  connect: $('connect'), joinError: $('join-error'), stage: $('stage'), surface: $('surface'),
+  video: $('video'), stageMessage: $('stage-message'), stageText: $('stage-text'),
+  stats: $('stats'), toast: $('toast'), ended: $('ended'), endedText: $('ended-text'),
+  rejoin: $('rejoin'),
+};
+
+// idle -> connecting -> waiting -> joining -> live -> ended
+const STATUS_TEXT = {
+  idle: 'Not connected',
+  connecting: 'Connecting…',
+  waiting: 'Waiting for the host to accept…',
+  joining: 'Starting the video…',
+  live: 'Live',
+  ended: 'Session ended',
+};
+
+const session = {
+  state: 'idle',
+  signaling: null,
+  pc: null,
+  channel: null,
+  capabilities: [],
+  controlRequested: false,
+  pendingIce: [],
+  endReason: '',
+  lastError: null, // {code, message}
+};
+
+const input = new RemoteInput(ui.video, ui.surface, sendInput);
+const stats = new StatsOverlay(ui.stats, () => session.pc);
+
+function setState(state, detail) {
+  session.state = state;
+  document.body.dataset.state = state;
+  ui.status.textContent = STATUS_TEXT[state];
+  ui.join.hidden = state !== 'idle';
+  ui.stage.hidden = !['connecting', 'waiting', 'joining', 'live'].includes(state);
+  ui.ended.hidden = state !== 'ended';
+  ui.actions.hidden = ui.stage.hidden;
+  ui.stageMessage.hidden = state === 'live';
+  ui.stageText.textContent = detail || STATUS_TEXT[state];
+  ui.connect.disabled = false;
+  updateControlUi();
+}
+
+function showJoinError(text, detail = '') {
+  ui.joinError.textContent = text;
+  if (detail && detail !== text) {
+    const d = document.createElement('span');
+    d.className = 'detail';
+    d.textContent = detail;
+    ui.joinError.append(d);
+  }
+  ui.joinError.hidden = !text;
+  ui.pin.setAttribute('aria-invalid', text ? 'true' : 'false');
+}
+
+let toastTimer = 0;
+function toast(text, ms = 4000) {
+  ui.toast.textContent = text;
+  ui.toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { ui.toast.hidden = true; }, ms);
+}
+
+function hasControl() {
+  return session.capabilities.includes(Capability.CONTROL);
+}
+
+function updateControlUi() {
+  const live = session.state === 'live';
+  const control = live && hasControl() && session.channel && session.channel.readyState === 'open';
+  ui.requestControl.hidden = !live || hasControl();
+  ui.requestControl.disabled = session.controlRequested;
+  ui.requestControl.textContent = session.controlRequested ? 'Control requested…' : 'Request control';
+  ui.controlBadge.hidden = !live || !hasControl();
+  input.setEnabled(!!control);
+}
+
+// ---- joining ----
+
+function start(pin) {
+  showJoinError('');
+  if (!isValidPin(pin)) {
+    showJoinError('A PIN is 6 digits.');
+    ui.pin.focus();
+    return;
+  }
+  const name = ui.name.value.trim();
+  try {
+    localStorage.setItem('ghostview.name', name);
+  } catch { /* private mode */ }
+  Object.assign(session, {
+    capabilities: [], controlRequested: false, pendingIce: [], endReason: '', lastError: null,
+  });
+  setState('connecting', 'Connecting to the server…');
+  ui.connect.disabled = true;
+  const signaling = new Signaling({ onMessage, onClose: onSignalingClosed });
+  session.signaling = signaling;
+  signaling.open().then(
+    () => signaling.send(makeJoin(pin, name)),
+    () => {
+      if (session.signaling === signaling) fail('Could not reach the GhostView server. Check your connection and try again.');
+    },
+  );
+}
+
+function onMessage(msg) {
+  switch (msg.type) {
+    case Type.WAITING:
+      setState('waiting', 'Waiting for the host to accept…');
+      break;
+    case Type.JOINED:
+      session.capabilities = Array.isArray(msg.capabilities) ? msg.capabilities : [Capability.VIEW];
+      createPeerConnection(Array.isArray(msg.ice_servers) ? msg.ice_servers : []);
+      setState('joining', 'The host accepted. Starting the video…');
+      break;
+    case Type.SDP:
+      onRemoteSdp(msg);
+      break;
+    case Type.ICE:
+      onRemoteIce(msg);
+      break;
+    case Type.CAPABILITIES:
+      onCapabilities(Array.isArray(msg.capabilities) ? msg.capabilities : [Capability.VIEW]);
+      break;
+    case Type.SESSION_ENDED:
+      end(sessionEndedMessage(msg.reason), msg.reason);
+      break;
+    case Type.ERROR:
+      onError(msg);
+      break;
+    default:
+      break;
+  }
+}
+
+function onError(msg) {
+  session.lastError = { code: msg.code, message: msg.message };
+  const text = errorMessage(msg.code, msg.message);
+  if (JOIN_FATAL_ERRORS.has(msg.code) && ['connecting', 'waiting'].includes(session.state)) {
+    fail(text, msg.code, msg.message);
+  } else {
+    console.warn('GhostView: server error', msg.code, msg.message);
+    toast(text);
+  }
+}
+
+/** Back to the PIN form with an error (the join did not happen). */
+function fail(text, code = '', detail = '') {
+  teardown();
+  setState('idle');
+  showJoinError(text, detail);
+  ui.join.dataset.error = code;
+  ui.pin.focus();
+  ui.pin.select();
+}
+
+function onSignalingClosed({ byUs }) {
+  if (byUs || session.state === 'idle' || session.state === 'ended') return;
+  if (session.lastError && session.state !== 'live') {
+    fail(errorMessage(session.lastError.code, session.lastError.message), session.lastError.code);
+    return;
+  }
+  if (session.state === 'live' || session.state === 'joining') {
+    end('The connection to the server was lost, so the session is over.', 'disconnected');
+  } else {
+    fail('The connection to the server was lost. Try again.', 'disconnected');
+  }
+}
+
+// ---- media ----
+
+function createPeerConnection(iceServers) {
+  const pc = new RTCPeerConnection({ iceServers });
+  session.pc = pc;
+  pc.addEventListener('icecandidate', (ev) => {
+    if (ev.candidate && ev.candidate.candidate) session.signaling?.send(makeIce('', ev.candidate));
+  });
+  pc.addEventListener('track', (ev) => {
+    const stream = ev.streams && ev.streams[0] ? ev.streams[0] : new MediaStream([ev.track]);
+    if (ui.video.srcObject !== stream) ui.video.srcObject = stream;
+    ui.video.play().catch(() => {});
+  });
+  pc.addEventListener('datachannel', (ev) => adoptChannel(ev.channel));
+  pc.addEventListener('connectionstatechange', () => {
+    if (pc !== session.pc) return;
+    if (pc.connectionState === 'failed') {
+      end('The video connection to the host failed (no network path between you and the host).', 'failed');
+    } else if (pc.connectionState === 'disconnected' && session.state === 'live') {
+      toast('The connection is unstable…');
+    }
+  });
+}
+
+function adoptChannel(channel) {
+  if (channel.label !== INPUT_CHANNEL_LABEL) return;
+  session.channel = channel;
+  channel.addEventListener('open', updateControlUi);
+  channel.addEventListener('close', () => {
+    if (session.channel === channel) session.channel = null;
+    updateControlUi();
+  });
+  if (channel.readyState === 'open') updateControlUi();
+}
+
+async function onRemoteSdp(msg) {
+  const pc = session.pc;
+  if (!pc || msg.sdp_type !== 'offer') return;
+  try {
+    await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
+    for (const c of session.pendingIce.splice(0)) await pc.addIceCandidate(c).catch(() => {});
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    session.signaling?.send(makeSdp('', 'answer', pc.localDescription.sdp));
+  } catch (e) {
+    console.warn('GhostView: negotiation failed', e);
+    end(`Could not set up the video with the host (${e.message || e}).`, 'failed');
+  }
+}
+
+function onRemoteIce(msg) {
+  const init = iceCandidateInit(msg);
+  if (!init || !session.pc) return;
+  if (!session.pc.remoteDescription) {
+    session.pendingIce.push(init);
+    return;
+  }
+  session.pc.addIceCandidate(init).catch((e) => console.debug('GhostView: candidate ignored', e.message));
+}
+
+function onFirstFrame() {
+  if (session.state === 'joining') setState('live');
+}
+ui.video.addEventListener('playing', onFirstFrame);
+ui.video.addEventListener('resize', onFirstFrame);
+
+// ---- control ----
+
+function sendInput(msg) {
+  const ch = session.channel;
+  if (!ch || ch.readyState !== 'open') return false;
+  const text = JSON.stringify(msg);
+  if (text.length > MAX_INPUT_MESSAGE_BYTES) return false;
+  // Back-pressure: drop moves rather than queue seconds of them.
+  if (msg.t === Input.MOUSE_MOVE && ch.bufferedAmount > 64 * 1024) return false;
+  ch.send(text);
+  return true;
+}
+
+function requestControl() {
+  const ch = session.channel;
+  if (!ch || ch.readyState !== 'open') {
+    toast('This host does not offer remote control.');
+    return;
+  }
+  ch.send(JSON.stringify({ t: Input.REQUEST_CONTROL }));
+  session.controlRequested = true;
+  toast('Asked the host for control…');
+  updateControlUi();
+}
+
+function onCapabilities(caps) {
+  const had = hasControl();
+  session.capabilities = caps;
+  const has = hasControl();
+  if (has && !had) {
+    session.controlRequested = false;
+    toast('The host gave you control: your mouse and keyboard now act on the shared screen.');
+  } else if (!has && had) {
+    toast('The host took back control.');
+  }
+  updateControlUi();
+}
+
+// ---- leaving ----
+
+function teardown() {
+  input.setEnabled(false);
+  stats.stop();
+  ui.toggleStats.setAttribute('aria-pressed', 'false');
+  if (session.pc) session.pc.close();
+  session.pc = null;
+  session.channel = null;
+  if (session.signaling) session.signaling.close();
+  session.signaling = null;
+  ui.video.srcObject = null;
+  if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+}
+
+function end(text, reason) {
+  if (session.state === 'ended') return;
+  session.endReason = reason || '';
+  teardown();
+  ui.endedText.textContent = text;
+  ui.ended.dataset.reason = session.endReason;
+  setState('ended');
+}
+
+function leave() {
+  session.signaling?.send(makeLeave());
+  end('You left the session.', 'left');
+}
+
+// ---- wiring ----
+
+ui.pin.addEventListener('input', () => {
+  const digits = normalisePin(ui.pin.value);
+  if (digits !== ui.pin.value) ui.pin.value = digits;
+  showJoinError('');
+});
+ui.form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  start(normalisePin(ui.pin.value));
+});
+ui.requestControl.addEventListener('click', requestControl);
+ui.toggleStats.addEventListener('click', () => {
+  const shown = stats.toggle();
+  ui.toggleStats.setAttribute('aria-pressed', String(shown));
+});
+ui.fullscreen.addEventListener('click', toggleFullscreen);
+ui.video.addEventListener('dblclick', () => { if (!input.enabled) toggleFullscreen(); });
+ui.leave.addEventListener('click', leave);
+ui.rejoin.addEventListener('click', () => {
+  setState('idle');
+  showJoinError('');
+  ui.pin.value = '';
+  ui.pin.focus();
+});
+window.addEventListener('pagehide', () => {
+  if (session.signaling) session.signaling.send(makeLeave());
+});
+
+function toggleFullscreen() {
+  if (document.fullscreenElement) {
+    document.exitFullscreen().catch(() => {});
+  } else if (ui.stage.requestFullscreen) {
+    ui.stage.requestFullscreen().catch(() => toast('Fullscreen is not available here.'));
+  } else if (ui.video.webkitEnterFullscreen) {
+    ui.video.webkitEnterFullscreen(); // iOS Safari: only the video can go fullscreen
+  }
+}
+document.addEventListener('fullscreenchange', () => {
+  ui.fullscreen.textContent = document.fullscreenElement ? 'Exit fullscreen' : 'Fullscreen';
+});
+
+function init() {
+  try {
+    ui.name.value = localStorage.getItem('ghostview.name') || '';
+  } catch { /* private mode */ }
+  const fromUrl = normalisePin(new URLSearchParams(window.location.search).get('pin'));
+  setState('idle');
+  if (fromUrl) {
+    ui.pin.value = fromUrl;
+    ui.connect.focus();
+  } else {
+    ui.pin.focus();
+  }
+}
+init();
+
+// For tests and debugging (no secrets here: the PIN is what the user typed).
+window.ghostviewViewer = {
+  get state() { return session.state; },
+  get pc() { return session.pc; },
+  get capabilities() { return session.capabilities.slice(); },
+  get channelState() { return session.channel ? session.channel.readyState : 'none'; },
+  get inputSent() { return input.sent; },
+  get endReason() { return session.endReason; },
+  stats: () => stats.latest,
+};
