@@ -92,7 +92,6 @@ inline constexpr const char *kReasonDisconnected = "disconnected";
 inline constexpr const char *kReasonRemoved = "removed";
 inline constexpr const char *kReasonHostEnded = "host-ended";
 inline constexpr const char *kReasonHostDisconnected = "host-disconnected";
-inline constexpr const char *kReasonDeclined = "declined";
 
 struct IceServer {
   std::vector<std::string> urls;

@@ -44,9 +44,37 @@ bool env_true (const char *name)
 
 } // namespace
 
-bool parse_server_options (ServerConfig &config, int *argc, char ***argv, GError **error)
+namespace {
+
+/* The raw option values of one server option group; GOptionEntry needs
+ * stable addresses, so the group owns this on the heap. */
+struct ServerOptionValues {
+  ServerConfig *config = nullptr;
+  gchar *address = nullptr, *web_root = nullptr, *cert = nullptr, *key = nullptr;
+  gchar *public_url = nullptr, *secret_file = nullptr;
+  gchar **origins = nullptr, **stun = nullptr, **turn = nullptr;
+  gint port = -1, pin_ttl = -1, idle = -1, turn_ttl = -1, max_sessions = -1;
+  gboolean production = FALSE, tls_proxy = FALSE, trust_proxy = FALSE;
+  gdouble create_rate = -1, message_rate = -1; /* rate-limit tuning; see validate */
+
+  ~ServerOptionValues ()
+  {
+    g_free (address);
+    g_free (web_root);
+    g_free (cert);
+    g_free (key);
+    g_free (public_url);
+    g_free (secret_file);
+    g_strfreev (origins);
+    g_strfreev (stun);
+    g_strfreev (turn);
+  }
+};
+
+/* Environment first; the command line overrides it in apply_command_line. */
+gboolean apply_environment (GOptionContext *, GOptionGroup *, gpointer data, GError **)
 {
-  /* Environment first; the command line overrides it below. */
+  ServerConfig &config = *static_cast<ServerOptionValues *> (data)->config;
   if (const char *env = g_getenv ("GHOSTVIEW_ENV"))
     config.production = g_ascii_strcasecmp (env, "production") == 0;
   config.behind_tls_proxy = env_true ("GHOSTVIEW_BEHIND_TLS_PROXY");
@@ -64,120 +92,151 @@ bool parse_server_options (ServerConfig &config, int *argc, char ***argv, GError
     config.stun_urls.push_back (u);
   for (auto &u : split_list (g_getenv ("GHOSTVIEW_TURN_URLS")))
     config.turn_urls.push_back (u);
+  return TRUE;
+}
 
-  gchar *address = nullptr, *web_root = nullptr, *cert = nullptr, *key = nullptr;
-  gchar *public_url = nullptr, *secret_file = nullptr;
-  gchar **origins = nullptr, **stun = nullptr, **turn = nullptr;
-  gint port = -1, pin_ttl = -1, idle = -1, turn_ttl = -1, max_sessions = -1;
-  gboolean production = FALSE, tls_proxy = FALSE, trust_proxy = FALSE;
+gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GError **error)
+{
+  auto &v = *static_cast<ServerOptionValues *> (data);
+  ServerConfig &config = *v.config;
+  if (v.address)
+    config.address = v.address;
+  if (v.port >= 0) {
+    if (v.port > 65535) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--port %d is not a port",
+                   v.port);
+      return FALSE;
+    }
+    config.port = (guint) v.port;
+  }
+  if (v.web_root)
+    config.web_root = v.web_root;
+  if (v.cert)
+    config.tls_cert_file = v.cert;
+  if (v.key)
+    config.tls_key_file = v.key;
+  if (v.public_url)
+    config.public_url = v.public_url;
+  if (v.production)
+    config.production = true;
+  if (v.tls_proxy)
+    config.behind_tls_proxy = true;
+  if (v.trust_proxy)
+    config.trust_proxy = true;
+  if (v.pin_ttl > 0)
+    config.pin_ttl_s = v.pin_ttl;
+  if (v.idle > 0)
+    config.idle_timeout_s = v.idle;
+  if (v.turn_ttl > 0)
+    config.turn_ttl_s = v.turn_ttl;
+  if (v.max_sessions > 0)
+    config.max_sessions = (guint) v.max_sessions;
+  if (v.create_rate >= 0) {
+    if (v.create_rate < 1) {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--create-rate must be at least 1 per minute");
+      return FALSE;
+    }
+    config.create_burst = v.create_rate;
+    config.create_per_s = v.create_rate / 60;
+  }
+  if (v.message_rate >= 0) {
+    if (v.message_rate < 1) {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                           "--message-rate must be at least 1 per second");
+      return FALSE;
+    }
+    config.msg_burst = 4 * v.message_rate;
+    config.msg_per_s = v.message_rate;
+  }
+  std::vector<std::string> list;
+  append_strv (list, v.origins);
+  for (auto &o : list)
+    config.allowed_origins.push_back (normalise_origin (o));
+  append_strv (config.stun_urls, v.stun);
+  append_strv (config.turn_urls, v.turn);
+  if (v.secret_file) {
+    gchar *contents = nullptr;
+    if (!g_file_get_contents (v.secret_file, &contents, nullptr, error))
+      return FALSE;
+    config.turn_secret = g_strstrip (contents);
+    g_free (contents);
+  }
+  return validate_server_config (config, error);
+}
 
-  GOptionEntry entries[] = {
-    { "address", 'a', 0, G_OPTION_ARG_STRING, &address, "Address to listen on (default 0.0.0.0)",
+} // namespace
+
+GOptionGroup *server_option_group (ServerConfig &config)
+{
+  auto *v = new ServerOptionValues ();
+  v->config = &config;
+
+  const GOptionEntry entries[] = {
+    { "address", 'a', 0, G_OPTION_ARG_STRING, &v->address, "Address to listen on (default 0.0.0.0)",
       "ADDR" },
-    { "port", 'p', 0, G_OPTION_ARG_INT, &port,
+    { "port", 'p', 0, G_OPTION_ARG_INT, &v->port,
       "Port to listen on (default 8443; 0 picks a free one)", "PORT" },
-    { "web-root", 0, 0, G_OPTION_ARG_FILENAME, &web_root, "Folder of web pages to serve at /",
+    { "web-root", 0, 0, G_OPTION_ARG_FILENAME, &v->web_root, "Folder of web pages to serve at /",
       "DIR" },
-    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM); serves https/wss",
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &v->cert, "TLS certificate (PEM); serves https/wss",
       "FILE" },
-    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS private key (PEM)", "FILE" },
-    { "behind-tls-proxy", 0, 0, G_OPTION_ARG_NONE, &tls_proxy,
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &v->key, "TLS private key (PEM)", "FILE" },
+    { "behind-tls-proxy", 0, 0, G_OPTION_ARG_NONE, &v->tls_proxy,
       "A reverse proxy terminates TLS in front of this server", nullptr },
-    { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &trust_proxy,
+    { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &v->trust_proxy,
       "Take the client IP from X-Forwarded-For (only behind a proxy you run)", nullptr },
-    { "production", 0, 0, G_OPTION_ARG_NONE, &production,
+    { "production", 0, 0, G_OPTION_ARG_NONE, &v->production,
       "Refuse to start without TLS and an allowed-origins list (also GHOSTVIEW_ENV=production)",
       nullptr },
-    { "allowed-origin", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &origins,
+    { "allowed-origin", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &v->origins,
       "Origin allowed to open the WebSocket (repeat, or comma-separated)", "ORIGIN" },
-    { "public-url", 0, 0, G_OPTION_ARG_STRING, &public_url,
+    { "public-url", 0, 0, G_OPTION_ARG_STRING, &v->public_url,
       "Base URL viewers open (default: derived from the request)", "URL" },
-    { "pin-ttl", 0, 0, G_OPTION_ARG_INT, &pin_ttl, "PIN time-to-live in seconds (default 600)",
+    { "pin-ttl", 0, 0, G_OPTION_ARG_INT, &v->pin_ttl, "PIN time-to-live in seconds (default 600)",
       "SECONDS" },
-    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle,
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &v->idle,
       "Close connections silent for this long (default 60)", "SECONDS" },
-    { "max-sessions", 0, 0, G_OPTION_ARG_INT, &max_sessions, "Most live sessions (default 100000)",
-      "N" },
-    { "stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &stun, "STUN URL handed to peers (repeatable)",
+    { "max-sessions", 0, 0, G_OPTION_ARG_INT, &v->max_sessions,
+      "Most live sessions (default 100000)", "N" },
+    { "create-rate", 0, 0, G_OPTION_ARG_DOUBLE, &v->create_rate,
+      "Sessions one client IP may create per minute, also the burst (default 10). Above the "
+      "default is for tests and benchmarks from one address; --production refuses it",
+      "PER_MIN" },
+    { "message-rate", 0, 0, G_OPTION_ARG_DOUBLE, &v->message_rate,
+      "Messages one connection may send per second, burst 4x (default 50). Above the default "
+      "is for tests and benchmarks; --production refuses it",
+      "PER_S" },
+    { "stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &v->stun, "STUN URL handed to peers (repeatable)",
       "URL" },
-    { "turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &turn,
+    { "turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &v->turn,
       "TURN URL handed to peers with short-term credentials (repeatable)", "URL" },
-    { "turn-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &secret_file,
+    { "turn-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &v->secret_file,
       "File holding coturn's static-auth-secret (or GHOSTVIEW_TURN_SECRET)", "FILE" },
-    { "turn-ttl", 0, 0, G_OPTION_ARG_INT, &turn_ttl,
+    { "turn-ttl", 0, 0, G_OPTION_ARG_INT, &v->turn_ttl,
       "Lifetime of TURN credentials in seconds (default 86400)", "SECONDS" },
     { nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr },
   };
 
+  GOptionGroup *group = g_option_group_new (
+      "server", "Signalling server options:", "Show the signalling server's options", v,
+      [] (gpointer data) { delete static_cast<ServerOptionValues *> (data); });
+  g_option_group_add_entries (group, entries);
+  g_option_group_set_parse_hooks (group, apply_environment, apply_command_line);
+  return group;
+}
+
+bool parse_server_options (ServerConfig &config, int *argc, char ***argv, GError **error)
+{
   GOptionContext *ctx = g_option_context_new ("- GhostView signalling server");
   g_option_context_set_summary (
-      ctx,
-      "Pairs GhostView hosts and viewers by 6-digit PIN over WebSocket (/ws) and serves the web "
-      "pages.\nSee signaling/PROTOCOL.md for the protocol, limits and production settings.");
-  g_option_context_add_main_entries (ctx, entries, nullptr);
+      ctx, "Pairs GhostView hosts and viewers by 6-digit PIN over WebSocket (/ws) and serves the "
+           "web pages.\nSee signaling/PROTOCOL.md for the protocol, limits and production "
+           "settings.");
+  g_option_context_set_main_group (ctx, server_option_group (config));
   bool ok = g_option_context_parse (ctx, argc, argv, error);
   g_option_context_free (ctx);
-
-  if (ok) {
-    if (address)
-      config.address = address;
-    if (port >= 0) {
-      if (port > 65535) {
-        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--port %d is not a port",
-                     port);
-        ok = false;
-      }
-      config.port = (guint) port;
-    }
-    if (web_root)
-      config.web_root = web_root;
-    if (cert)
-      config.tls_cert_file = cert;
-    if (key)
-      config.tls_key_file = key;
-    if (public_url)
-      config.public_url = public_url;
-    if (production)
-      config.production = true;
-    if (tls_proxy)
-      config.behind_tls_proxy = true;
-    if (trust_proxy)
-      config.trust_proxy = true;
-    if (pin_ttl > 0)
-      config.pin_ttl_s = pin_ttl;
-    if (idle > 0)
-      config.idle_timeout_s = idle;
-    if (turn_ttl > 0)
-      config.turn_ttl_s = turn_ttl;
-    if (max_sessions > 0)
-      config.max_sessions = (guint) max_sessions;
-    std::vector<std::string> list;
-    append_strv (list, origins);
-    for (auto &o : list)
-      config.allowed_origins.push_back (normalise_origin (o));
-    append_strv (config.stun_urls, stun);
-    append_strv (config.turn_urls, turn);
-    if (ok && secret_file) {
-      gchar *contents = nullptr;
-      if (!g_file_get_contents (secret_file, &contents, nullptr, error)) {
-        ok = false;
-      } else {
-        config.turn_secret = g_strstrip (contents);
-        g_free (contents);
-      }
-    }
-  }
-
-  g_free (address);
-  g_free (web_root);
-  g_free (cert);
-  g_free (key);
-  g_free (public_url);
-  g_free (secret_file);
-  g_strfreev (origins);
-  g_strfreev (stun);
-  g_strfreev (turn);
-  return ok && validate_server_config (config, error);
+  return ok;
 }
 
 bool validate_server_config (const ServerConfig &config, GError **error)
@@ -197,6 +256,15 @@ bool validate_server_config (const ServerConfig &config, GError **error)
     if (config.allowed_origins.empty ())
       return bad ("production mode needs an allowed-origins list: --allowed-origin "
                   "https://your.domain (or GHOSTVIEW_ALLOWED_ORIGINS)");
+    /* Rate limits may be tightened in production, never loosened: the
+     * higher --create-rate / --message-rate are test and benchmark knobs. */
+    const ServerConfig safe;
+    if (config.create_burst > safe.create_burst || config.create_per_s > safe.create_per_s)
+      return bad ("--create-rate above the default (10 per minute) is for tests and benchmarks; "
+                  "production mode refuses it");
+    if (config.msg_burst > safe.msg_burst || config.msg_per_s > safe.msg_per_s)
+      return bad ("--message-rate above the default (50 per second) is for tests and "
+                  "benchmarks; production mode refuses it");
   }
   if (config.pin_ttl_s < 1 || config.pin_ttl_s > 24 * 3600)
     return bad ("--pin-ttl must be between 1 and 86400 seconds");

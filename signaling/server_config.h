@@ -40,6 +40,14 @@ struct ServerConfig {
   bool tls () const { return !tls_cert_file.empty (); }
 };
 
+/* The server's options as a GOptionGroup named "server" (so a program that
+ * embeds the server shows them with --help-server, or makes them its main
+ * group). Parsing the group fills `config` — GHOSTVIEW_* environment
+ * variables first, the command line over them — and validates it; a bad value
+ * fails g_option_context_parse () with the error set. `config` must outlive
+ * the parse; the group owns everything else. */
+GOptionGroup *server_option_group (ServerConfig &config);
+
 /* Fills `config` from argv (GOptionContext) and GHOSTVIEW_* environment
  * variables; command-line options win. Returns false with `error` set on a
  * usage error. Consumes the options it knows from argc/argv. */

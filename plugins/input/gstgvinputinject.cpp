@@ -431,8 +431,9 @@ static gboolean handle_navigation(GvInputInject *self, GstEvent *event)
     break;
   }
   case GST_NAVIGATION_EVENT_MOUSE_SCROLL: {
-    gst_navigation_event_parse_mouse_scroll_event(event, nullptr, nullptr, &base.delta_x,
-                                                  &base.delta_y);
+    /* GStreamer 1.22's get_coordinates() does not cover scroll events. */
+    gst_navigation_event_parse_mouse_scroll_event(event, &x, &y, &base.delta_x, &base.delta_y);
+    map_pointer(self, x, y, &base);
     GvInputEvent move = base;
     move.type = GvInputEventType::MOTION;
     events.push_back(move);

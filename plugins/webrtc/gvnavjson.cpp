@@ -180,8 +180,8 @@ bool make_event (const Fields &f, const char *kind, bool normalised, int width, 
 
 } // namespace
 
-bool parse_input_message (const char *data, gsize length, int width, int height,
-                          InputMessage &out, std::string &error)
+bool parse_input_message (const char *data, gsize length, int width, int height, InputMessage &out,
+                          std::string &error)
 {
   if (!data || length == 0)
     return fail (error, "empty message");

@@ -25,9 +25,9 @@ inline constexpr gsize kMaxMessageBytes = 4096;
 inline constexpr gsize kMaxKeyBytes = 32;
 
 struct InputMessage {
-  GstEvent *event = nullptr;     /* a navigation event, owned; null if none */
-  bool request_control = false;  /* {"t":"request-control"} */
-  bool has_id = false;           /* control form: answer with `id` */
+  GstEvent *event = nullptr;    /* a navigation event, owned; null if none */
+  bool request_control = false; /* {"t":"request-control"} */
+  bool has_id = false;          /* control form: answer with `id` */
   gint64 id = 0;
 };
 
@@ -36,8 +36,8 @@ struct InputMessage {
  * stay normalised). Returns false with `error` set when the message is
  * malformed; `out.has_id` may still be set so that the error can be
  * answered. */
-bool parse_input_message (const char *data, gsize length, int width, int height,
-                          InputMessage &out, std::string &error);
+bool parse_input_message (const char *data, gsize length, int width, int height, InputMessage &out,
+                          std::string &error);
 
 /* {"type":"ControlResponseMessage","id":N,"error":null|"..."} */
 std::string make_control_response (gint64 id, const char *error);

@@ -267,11 +267,11 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
     priv->backoff_ms = RECONNECT_MIN_MS;
     priv->session_id = proto::get_string (msg, "session");
     GstStructure *s = gst_structure_new (
-      "gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (), "pin", G_TYPE_STRING,
-      proto::get_string (msg, "pin").c_str (), "viewer-url", G_TYPE_STRING,
-      proto::get_string (msg, "viewer_url").c_str (), "expires-at", G_TYPE_INT64,
-      (gint64) proto::get_int (msg, "expires_at"), "max-viewers", G_TYPE_INT,
-      (gint) proto::get_int (msg, "max_viewers", 1), nullptr);
+        "gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (), "pin", G_TYPE_STRING,
+        proto::get_string (msg, "pin").c_str (), "viewer-url", G_TYPE_STRING,
+        proto::get_string (msg, "viewer_url").c_str (), "expires-at", G_TYPE_INT64,
+        (gint64) proto::get_int (msg, "expires_at"), "max-viewers", G_TYPE_INT,
+        (gint) proto::get_int (msg, "max_viewers", 1), nullptr);
     add_ice_servers (s, proto::get_ice_servers (msg));
     g_signal_emit_by_name (self, "session-info", s);
     gst_structure_free (s);
@@ -287,10 +287,10 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
       g_clear_pointer (&priv->join_timer, g_source_unref);
     }
     priv->session_id = proto::get_string (msg, "session");
-    GstStructure *s = gst_structure_new (
-      "gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (), "peer-id",
-      G_TYPE_STRING, proto::get_string (msg, "peer").c_str (), "capabilities", G_TYPE_UINT,
-      proto::get_capabilities (msg), nullptr);
+    GstStructure *s =
+        gst_structure_new ("gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (),
+                           "peer-id", G_TYPE_STRING, proto::get_string (msg, "peer").c_str (),
+                           "capabilities", G_TYPE_UINT, proto::get_capabilities (msg), nullptr);
     add_ice_servers (s, proto::get_ice_servers (msg));
     g_signal_emit_by_name (self, "session-info", s);
     gst_structure_free (s);
@@ -305,8 +305,8 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
                            proto::get_capabilities (msg));
     break;
   case proto::Type::Sdp: {
-    std::string peer = priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer")
-                                                            : priv->session_id;
+    std::string peer =
+        priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer") : priv->session_id;
     std::string type = proto::get_string (msg, "sdp_type");
     std::string text = proto::get_string (msg, "sdp");
     GstSDPMessage *sdp = nullptr;
@@ -318,18 +318,17 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
       break;
     }
     auto *desc = gst_webrtc_session_description_new (
-      type == "offer" ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+        type == "offer" ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
     g_signal_emit_by_name (self, "session-description", peer.c_str (), desc);
     gst_webrtc_session_description_free (desc);
     break;
   }
   case proto::Type::Ice: {
-    std::string peer = priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer")
-                                                            : priv->session_id;
-    g_signal_emit_by_name (self, "handle-ice", peer.c_str (),
-                           (guint) proto::get_int (msg, "sdp_mline_index"),
-                           proto::get_string (msg, "sdp_mid").c_str (),
-                           proto::get_string (msg, "candidate").c_str ());
+    std::string peer =
+        priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer") : priv->session_id;
+    g_signal_emit_by_name (
+        self, "handle-ice", peer.c_str (), (guint) proto::get_int (msg, "sdp_mline_index"),
+        proto::get_string (msg, "sdp_mid").c_str (), proto::get_string (msg, "candidate").c_str ());
     break;
   }
   case proto::Type::PeerLeft:
@@ -399,9 +398,8 @@ static void connection_failed (GvPinSignaller *self, const char *code, const std
   guint delay = priv->backoff_ms;
   priv->backoff_ms = MIN (priv->backoff_ms * 2, (guint) RECONNECT_MAX_MS);
   priv->admitted = false;
-  emit_error (self, code, why + "; retrying in " + std::to_string (delay / 1000.0).substr (0, 3) +
-                            " s",
-              false);
+  emit_error (self, code,
+              why + "; retrying in " + std::to_string (delay / 1000.0).substr (0, 3) + " s", false);
   if (priv->retry_source)
     return;
   priv->retry_source = g_timeout_source_new (delay);
@@ -441,7 +439,7 @@ static gboolean join_timeout_cb (gpointer user)
   if (!priv->admitted && !priv->failed) {
     emit_error (self, "TIMEOUT",
                 "The host did not answer the request to join within " +
-                  std::to_string (priv->join_timeout) + " seconds.",
+                    std::to_string (priv->join_timeout) + " seconds.",
                 true);
     if (priv->ws)
       soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
@@ -455,7 +453,7 @@ static void on_connected (GObject *source, GAsyncResult *res, gpointer user)
   GvPinSignallerPrivate *priv = self->priv;
   GError *err = nullptr;
   SoupWebsocketConnection *ws =
-    soup_session_websocket_connect_finish (SOUP_SESSION (source), res, &err);
+      soup_session_websocket_connect_finish (SOUP_SESSION (source), res, &err);
   if (!ws) {
     bool cancelled = g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED);
     std::string server;
@@ -490,8 +488,8 @@ static void on_connected (GObject *source, GAsyncResult *res, gpointer user)
       text = proto::make_join (priv->pin, priv->name);
     }
   }
-  GST_INFO_OBJECT (self, "connected, %s", priv->role == GV_SIGNALLER_ROLE_HOST ? "registering"
-                                                                                : "joining");
+  GST_INFO_OBJECT (self, "connected, %s",
+                   priv->role == GV_SIGNALLER_ROLE_HOST ? "registering" : "joining");
   send_text (self, text);
   if (priv->role == GV_SIGNALLER_ROLE_VIEWER && priv->join_timeout > 0 && !priv->join_timer) {
     priv->join_timer = g_timeout_source_new_seconds (priv->join_timeout);
@@ -630,7 +628,8 @@ static void signaller_stop (GvSignaller *signaller)
     loop = priv->loop;
     cancellable = priv->cancellable;
   }
-  run_on_thread (self, [self, loop, cancellable] () { teardown_on_thread (self, loop, cancellable); });
+  run_on_thread (self,
+                 [self, loop, cancellable] () { teardown_on_thread (self, loop, cancellable); });
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     priv->ctx = nullptr;
@@ -656,7 +655,7 @@ static void signaller_send_sdp (GvSignaller *signaller, const gchar *session_id,
   gchar *text = gst_sdp_message_as_text (sdp->sdp);
   std::string peer = self->priv->role == GV_SIGNALLER_ROLE_HOST ? session_id : "";
   std::string msg =
-    proto::make_sdp (peer, sdp->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer", text);
+      proto::make_sdp (peer, sdp->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer", text);
   g_free (text);
   run_on_thread (self, [self, msg] () { send_text (self, msg); });
 }
@@ -666,8 +665,7 @@ static void signaller_add_ice (GvSignaller *signaller, const gchar *session_id,
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
   std::string peer = self->priv->role == GV_SIGNALLER_ROLE_HOST ? session_id : "";
-  std::string msg = proto::make_ice (peer, candidate ? candidate : "", mline_index,
-                                     mid ? mid : "");
+  std::string msg = proto::make_ice (peer, candidate ? candidate : "", mline_index, mid ? mid : "");
   run_on_thread (self, [self, msg] () { send_text (self, msg); });
 }
 
@@ -675,8 +673,8 @@ static void signaller_end_session (GvSignaller *signaller, const gchar *session_
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
   std::string msg = self->priv->role == GV_SIGNALLER_ROLE_HOST
-                      ? proto::make_kick (session_id, "removed by the host")
-                      : proto::make_leave ();
+                        ? proto::make_kick (session_id, "removed by the host")
+                        : proto::make_leave ();
   run_on_thread (self, [self, msg] () { send_text (self, msg); });
 }
 
@@ -822,48 +820,49 @@ static void gv_pin_signaller_class_init (GvPinSignallerClass *klass)
 
   const auto flags = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_property (
-    gobject_class, PROP_SERVER,
-    g_param_spec_string ("server", "Server",
-                         "WebSocket URI of the signalling server (ws://host:port/ws or wss://...)",
-                         DEFAULT_SERVER, flags));
+      gobject_class, PROP_SERVER,
+      g_param_spec_string (
+          "server", "Server",
+          "WebSocket URI of the signalling server (ws://host:port/ws or wss://...)", DEFAULT_SERVER,
+          flags));
   g_object_class_install_property (
-    gobject_class, PROP_CA_FILE,
-    g_param_spec_string ("ca-file", "CA file",
-                         "PEM file of CA certificates to trust for wss:// (e.g. a development CA)",
-                         nullptr, flags));
+      gobject_class, PROP_CA_FILE,
+      g_param_spec_string (
+          "ca-file", "CA file",
+          "PEM file of CA certificates to trust for wss:// (e.g. a development CA)", nullptr,
+          flags));
   g_object_class_install_property (
-    gobject_class, PROP_INSECURE_TLS,
-    g_param_spec_boolean ("insecure-tls", "Insecure TLS",
-                          "Accept any TLS certificate (development only)", FALSE, flags));
+      gobject_class, PROP_INSECURE_TLS,
+      g_param_spec_boolean ("insecure-tls", "Insecure TLS",
+                            "Accept any TLS certificate (development only)", FALSE, flags));
   g_object_class_install_property (
-    gobject_class, PROP_PIN,
-    g_param_spec_string ("pin", "PIN", "Viewer: the 6-digit PIN of the session to join", nullptr,
-                         flags));
+      gobject_class, PROP_PIN,
+      g_param_spec_string ("pin", "PIN", "Viewer: the 6-digit PIN of the session to join", nullptr,
+                           flags));
   g_object_class_install_property (
-    gobject_class, PROP_NAME,
-    g_param_spec_string ("name", "Name", "Display name shown to the other side", nullptr, flags));
+      gobject_class, PROP_NAME,
+      g_param_spec_string ("name", "Name", "Display name shown to the other side", nullptr, flags));
   g_object_class_install_property (
-    gobject_class, PROP_MAX_VIEWERS,
-    g_param_spec_int ("max-viewers", "Max viewers",
-                      "Host: how many viewers the PIN admits (its number of uses)", 1,
-                      proto::kMaxViewersLimit, DEFAULT_MAX_VIEWERS, flags));
+      gobject_class, PROP_MAX_VIEWERS,
+      g_param_spec_int ("max-viewers", "Max viewers",
+                        "Host: how many viewers the PIN admits (its number of uses)", 1,
+                        proto::kMaxViewersLimit, DEFAULT_MAX_VIEWERS, flags));
   g_object_class_install_property (
-    gobject_class, PROP_PIN_TTL,
-    g_param_spec_int ("pin-ttl", "PIN TTL",
-                      "Host: seconds the PIN stays valid (0: the server's default, 600)", 0,
-                      24 * 3600, DEFAULT_PIN_TTL, flags));
+      gobject_class, PROP_PIN_TTL,
+      g_param_spec_int ("pin-ttl", "PIN TTL",
+                        "Host: seconds the PIN stays valid (0: the server's default, 600)", 0,
+                        24 * 3600, DEFAULT_PIN_TTL, flags));
   g_object_class_install_property (
-    gobject_class, PROP_ROLE,
-    g_param_spec_enum ("role", "Role", "Which side of a session this signaller speaks for",
-                       GV_TYPE_SIGNALLER_ROLE, DEFAULT_ROLE, flags));
+      gobject_class, PROP_ROLE,
+      g_param_spec_enum ("role", "Role", "Which side of a session this signaller speaks for",
+                         GV_TYPE_SIGNALLER_ROLE, DEFAULT_ROLE, flags));
   g_object_class_install_property (
-    gobject_class, PROP_JOIN_TIMEOUT,
-    g_param_spec_int ("join-timeout", "Join timeout",
-                      "Viewer: seconds to wait for the host to admit us (0: forever)", 0, 3600,
-                      DEFAULT_JOIN_TIMEOUT, flags));
+      gobject_class, PROP_JOIN_TIMEOUT,
+      g_param_spec_int ("join-timeout", "Join timeout",
+                        "Viewer: seconds to wait for the host to admit us (0: forever)", 0, 3600,
+                        DEFAULT_JOIN_TIMEOUT, flags));
 
-  GST_DEBUG_CATEGORY_INIT (gv_pin_signaller_debug, "gvpinsignaller", 0,
-                           "GhostView PIN signaller");
+  GST_DEBUG_CATEGORY_INIT (gv_pin_signaller_debug, "gvpinsignaller", 0, "GhostView PIN signaller");
 }
 
 static void gv_pin_signaller_init (GvPinSignaller *self)

@@ -68,12 +68,11 @@ static void gv_signaller_default_init (GvSignallerInterface *iface)
                 nullptr, nullptr, G_TYPE_NONE, 1, GST_TYPE_STRUCTURE);
   g_signal_new ("session-requested", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, nullptr,
                 nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
-  g_signal_new ("session-description", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0,
-                nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
+  g_signal_new ("session-description", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, nullptr,
+                nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
                 GST_TYPE_WEBRTC_SESSION_DESCRIPTION);
-  g_signal_new ("handle-ice", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, nullptr,
-                nullptr, nullptr, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING,
-                G_TYPE_STRING);
+  g_signal_new ("handle-ice", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
+                nullptr, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_UINT, G_TYPE_STRING, G_TYPE_STRING);
   g_signal_new ("session-ended", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0, nullptr,
                 nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   g_signal_new ("capabilities-changed", G_TYPE_FROM_INTERFACE (iface), G_SIGNAL_RUN_LAST, 0,
@@ -92,8 +91,14 @@ static void gv_signaller_default_init (GvSignallerInterface *iface)
   }                                                                                                \
   G_STMT_END
 
-void gv_signaller_start (GvSignaller *self) { CALL_VFUNC (start, self); }
-void gv_signaller_stop (GvSignaller *self) { CALL_VFUNC (stop, self); }
+void gv_signaller_start (GvSignaller *self)
+{
+  CALL_VFUNC (start, self);
+}
+void gv_signaller_stop (GvSignaller *self)
+{
+  CALL_VFUNC (stop, self);
+}
 
 void gv_signaller_send_sdp (GvSignaller *self, const gchar *session_id,
                             const GstWebRTCSessionDescription *sdp)
@@ -117,14 +122,12 @@ void gv_signaller_accept_session (GvSignaller *self, const gchar *session_id, gu
   CALL_VFUNC (accept_session, self, session_id, capabilities);
 }
 
-void gv_signaller_decline_session (GvSignaller *self, const gchar *session_id,
-                                   const gchar *reason)
+void gv_signaller_decline_session (GvSignaller *self, const gchar *session_id, const gchar *reason)
 {
   CALL_VFUNC (decline_session, self, session_id, reason);
 }
 
-void gv_signaller_set_capabilities (GvSignaller *self, const gchar *session_id,
-                                    guint capabilities)
+void gv_signaller_set_capabilities (GvSignaller *self, const gchar *session_id, guint capabilities)
 {
   CALL_VFUNC (set_capabilities, self, session_id, capabilities);
 }

@@ -70,10 +70,8 @@ void gv_signaller_add_ice (GvSignaller *self, const gchar *session_id, const gch
                            guint mline_index, const gchar *mid);
 void gv_signaller_end_session (GvSignaller *self, const gchar *session_id);
 void gv_signaller_accept_session (GvSignaller *self, const gchar *session_id, guint capabilities);
-void gv_signaller_decline_session (GvSignaller *self, const gchar *session_id,
-                                   const gchar *reason);
-void gv_signaller_set_capabilities (GvSignaller *self, const gchar *session_id,
-                                    guint capabilities);
+void gv_signaller_decline_session (GvSignaller *self, const gchar *session_id, const gchar *reason);
+void gv_signaller_set_capabilities (GvSignaller *self, const gchar *session_id, guint capabilities);
 
 /* Error codes carried by the "error" signal besides the protocol's own
  * (PIN_INVALID, PIN_EXPIRED, ...): */

@@ -111,8 +111,8 @@ extern guint gv_webrtc_sink_signals[GV_SINK_N_SIGNALS];
 /* gvwebrtcsink-viewer.cpp */
 /* Creates the viewer's webrtcbin and sends the offer (or waits for the
  * stream's caps). Called on the signaller's thread. */
-void gv_webrtc_sink_add_viewer (GvWebRTCSink *self, const std::string &id,
-                                const std::string &name, guint capabilities);
+void gv_webrtc_sink_add_viewer (GvWebRTCSink *self, const std::string &id, const std::string &name,
+                                guint capabilities);
 /* Removes a viewer's branch asynchronously; `kick` also tells the server. */
 void gv_webrtc_sink_remove_viewer (GvWebRTCSink *self, const std::string &id, bool kick);
 void gv_webrtc_sink_remove_all_viewers (GvWebRTCSink *self);

@@ -15,14 +15,22 @@
 
 #include <condition_variable>
 #include <cstring>
-#include <regex>
 
 #define GST_CAT_DEFAULT gv_webrtc_sink_debug
 
 /* Closures hold the viewer alive until their webrtcbin/channel lets go. */
-static gpointer hold (const GvViewerPtr &v) { return new GvViewerPtr (v); }
-static void release_hold (gpointer data, GClosure * = nullptr) { delete static_cast<GvViewerPtr *> (data); }
-static GvViewer *held (gpointer data) { return static_cast<GvViewerPtr *> (data)->get (); }
+static gpointer hold (const GvViewerPtr &v)
+{
+  return new GvViewerPtr (v);
+}
+static void release_hold (gpointer data, GClosure * = nullptr)
+{
+  delete static_cast<GvViewerPtr *> (data);
+}
+static GvViewer *held (gpointer data)
+{
+  return static_cast<GvViewerPtr *> (data)->get ();
+}
 
 static GvSignaller *ref_signaller (GvWebRTCSink *self)
 {
@@ -132,8 +140,8 @@ static void on_channel_data (GObject *channel, GBytes *data, gpointer user)
 
 static void attach_channel (GvViewer *v, const GvViewerPtr &ptr, GObject *channel)
 {
-  g_signal_connect_data (channel, "on-message-string", G_CALLBACK (on_channel_message),
-                         hold (ptr), release_hold, (GConnectFlags) 0);
+  g_signal_connect_data (channel, "on-message-string", G_CALLBACK (on_channel_message), hold (ptr),
+                         release_hold, (GConnectFlags) 0);
   g_signal_connect_data (channel, "on-message-data", G_CALLBACK (on_channel_data), hold (ptr),
                          release_hold, (GConnectFlags) 0);
   std::lock_guard<std::mutex> guard (v->sink->priv->lock);
@@ -190,9 +198,11 @@ static std::string offer_text (GvWebRTCSink *self, GstWebRTCSessionDescription *
     std::lock_guard<std::mutex> guard (self->priv->lock);
     h264 = self->priv->is_h264;
   }
-  if (h264)
-    text = std::regex_replace (text, std::regex ("profile-level-id=[0-9a-fA-F]{6}"),
-                               "profile-level-id=42e01f");
+  static const std::string key = "profile-level-id=";
+  for (size_t at = h264 ? text.find (key) : std::string::npos; at != std::string::npos;
+       at = text.find (key, at + key.size ()))
+    if (at + key.size () + 6 <= text.size ())
+      text.replace (at + key.size (), 6, "42e01f");
   return text;
 }
 
@@ -216,7 +226,7 @@ static void on_offer_created (GstPromise *promise, gpointer user)
   GstSDPMessage *sdp = nullptr;
   gst_sdp_message_new_from_text (text.c_str (), &sdp);
   GstWebRTCSessionDescription *sent =
-    gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+      gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, sdp);
   GvSignaller *signaller = ref_signaller (self);
   if (signaller) {
     gv_signaller_send_sdp (signaller, v->id.c_str (), sent);
@@ -447,7 +457,8 @@ bool gv_webrtc_sink_set_control (GvWebRTCSink *self, const std::string &id, bool
     else
       it->second->capabilities &= ~GV_SIGNALLER_CAP_CONTROL;
     caps = it->second->capabilities;
-    signaller = self->priv->signaller ? GV_SIGNALLER (g_object_ref (self->priv->signaller)) : nullptr;
+    signaller =
+        self->priv->signaller ? GV_SIGNALLER (g_object_ref (self->priv->signaller)) : nullptr;
   }
   GST_INFO_OBJECT (self, "%s control %s viewer %s", control ? "granting" : "revoking",
                    control ? "to" : "from", id.c_str ());
@@ -537,11 +548,11 @@ void gv_webrtc_sink_remove_viewer (GvWebRTCSink *self, const std::string &id, bo
   }
   /* Never tear a webrtcbin down from one of its own threads. */
   gst_element_call_async (
-    GST_ELEMENT (self),
-    [] (GstElement *element, gpointer data) {
-      teardown_branch (GV_WEBRTC_SINK (element), *static_cast<GvViewerPtr *> (data));
-    },
-    hold (v), [] (gpointer d) { release_hold (d); });
+      GST_ELEMENT (self),
+      [] (GstElement *element, gpointer data) {
+        teardown_branch (GV_WEBRTC_SINK (element), *static_cast<GvViewerPtr *> (data));
+      },
+      hold (v), [] (gpointer d) { release_hold (d); });
 }
 
 void gv_webrtc_sink_remove_all_viewers (GvWebRTCSink *self)
@@ -572,16 +583,16 @@ static GstStructure *webrtcbin_stats (GstElement *webrtcbin)
 {
   auto wait = std::make_shared<StatsWait> ();
   GstPromise *promise = gst_promise_new_with_change_func (
-    [] (GstPromise *p, gpointer data) {
-      auto w = *static_cast<std::shared_ptr<StatsWait> *> (data);
-      std::lock_guard<std::mutex> guard (w->lock);
-      if (gst_promise_wait (p) == GST_PROMISE_RESULT_REPLIED && gst_promise_get_reply (p))
-        w->reply = gst_structure_copy (gst_promise_get_reply (p));
-      w->done = true;
-      w->cond.notify_all ();
-    },
-    new std::shared_ptr<StatsWait> (wait),
-    [] (gpointer d) { delete static_cast<std::shared_ptr<StatsWait> *> (d); });
+      [] (GstPromise *p, gpointer data) {
+        auto w = *static_cast<std::shared_ptr<StatsWait> *> (data);
+        std::lock_guard<std::mutex> guard (w->lock);
+        if (gst_promise_wait (p) == GST_PROMISE_RESULT_REPLIED && gst_promise_get_reply (p))
+          w->reply = gst_structure_copy (gst_promise_get_reply (p));
+        w->done = true;
+        w->cond.notify_all ();
+      },
+      new std::shared_ptr<StatsWait> (wait),
+      [] (gpointer d) { delete static_cast<std::shared_ptr<StatsWait> *> (d); });
   g_signal_emit_by_name (webrtcbin, "get-stats", nullptr, promise);
   gst_promise_unref (promise);
   std::unique_lock<std::mutex> guard (wait->lock);
@@ -644,14 +655,14 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
       v->last_stats_us = now;
       v->bytes_at_last_stats = v->bytes_sent;
       vs = gst_structure_new (
-        "gvwebrtcsink-viewer", "peer-id", G_TYPE_STRING, v->id.c_str (), "name", G_TYPE_STRING,
-        v->name.c_str (), "control", G_TYPE_BOOLEAN,
-        (gboolean) ((v->capabilities & GV_SIGNALLER_CAP_CONTROL) != 0), "connected",
-        G_TYPE_BOOLEAN, (gboolean) v->connected, "frames-sent", G_TYPE_UINT64, v->frames_sent,
-        "bytes-sent", G_TYPE_UINT64, v->bytes_sent, "bitrate", G_TYPE_DOUBLE, bitrate,
-        "input-events", G_TYPE_UINT64, v->input_events, "input-dropped-malformed", G_TYPE_UINT64,
-        v->dropped_malformed, "input-dropped-no-control", G_TYPE_UINT64, v->dropped_no_control,
-        "input-dropped-flood", G_TYPE_UINT64, v->dropped_flood, nullptr);
+          "gvwebrtcsink-viewer", "peer-id", G_TYPE_STRING, v->id.c_str (), "name", G_TYPE_STRING,
+          v->name.c_str (), "control", G_TYPE_BOOLEAN,
+          (gboolean) ((v->capabilities & GV_SIGNALLER_CAP_CONTROL) != 0), "connected",
+          G_TYPE_BOOLEAN, (gboolean) v->connected, "frames-sent", G_TYPE_UINT64, v->frames_sent,
+          "bytes-sent", G_TYPE_UINT64, v->bytes_sent, "bitrate", G_TYPE_DOUBLE, bitrate,
+          "input-events", G_TYPE_UINT64, v->input_events, "input-dropped-malformed", G_TYPE_UINT64,
+          v->dropped_malformed, "input-dropped-no-control", G_TYPE_UINT64, v->dropped_no_control,
+          "input-dropped-flood", G_TYPE_UINT64, v->dropped_flood, nullptr);
     }
     double rtt = -1;
     gint64 lost = 0;
@@ -670,11 +681,11 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
     g_value_take_boxed (&val, vs);
     gst_value_array_append_and_take_value (&array, &val);
   }
-  GstStructure *s = gst_structure_new (
-    "gvwebrtcsink-stats", "viewer-count", G_TYPE_UINT, (guint) viewers.size (), "input-events",
-    G_TYPE_UINT64, events, "input-dropped-malformed", G_TYPE_UINT64, malformed,
-    "input-dropped-no-control", G_TYPE_UINT64, no_control, "input-dropped-flood", G_TYPE_UINT64,
-    flood, nullptr);
+  GstStructure *s =
+      gst_structure_new ("gvwebrtcsink-stats", "viewer-count", G_TYPE_UINT, (guint) viewers.size (),
+                         "input-events", G_TYPE_UINT64, events, "input-dropped-malformed",
+                         G_TYPE_UINT64, malformed, "input-dropped-no-control", G_TYPE_UINT64,
+                         no_control, "input-dropped-flood", G_TYPE_UINT64, flood, nullptr);
   gst_structure_take_value (s, "viewers", &array);
   return s;
 }

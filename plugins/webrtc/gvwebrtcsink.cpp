@@ -50,7 +50,8 @@
  *
  * Compact form, coordinates normalised to 0..1 of the picture:
  * - `{"t":"mm","x":0.5,"y":0.25}` mouse move
- * - `{"t":"md","x":..,"y":..,"b":1}` / `{"t":"mu",...}` button down / up (1 left, 2 middle, 3 right)
+ * - `{"t":"md","x":..,"y":..,"b":1}` / `{"t":"mu",...}` button down / up (1 left, 2 middle, 3
+ * right)
  * - `{"t":"wh","x":..,"y":..,"dx":0,"dy":-1}` wheel
  * - `{"t":"kd","k":"a"}` / `{"t":"ku","k":"Return"}` key down / up, X11 keysym names ("Shift_L")
  * - `{"t":"td","id":0,"x":..,"y":..,"p":0.5}` / `"tm"` / `"tu"` touch down / motion / up,
@@ -116,9 +117,9 @@ enum {
 guint gv_webrtc_sink_signals[GV_SINK_N_SIGNALS];
 
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
-  "video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
-  GST_STATIC_CAPS ("video/x-raw; video/x-vp8; video/x-vp9; "
-                   "video/x-h264, stream-format=(string){ avc, byte-stream }"));
+    "video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+    GST_STATIC_CAPS ("video/x-raw; video/x-vp8; video/x-vp9; "
+                     "video/x-h264, stream-format=(string){ avc, byte-stream }"));
 
 static void gv_webrtc_sink_child_proxy_init (gpointer g_iface, gpointer iface_data);
 
@@ -167,7 +168,8 @@ void gv_webrtc_sink_release_all_input (GvWebRTCSink *self)
 {
   GST_DEBUG_OBJECT (self, "releasing all held input upstream");
   gv_webrtc_sink_push_upstream (
-    self, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, gst_structure_new_empty ("gv-release-all")));
+      self,
+      gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, gst_structure_new_empty ("gv-release-all")));
 }
 
 void gv_webrtc_sink_request_keyframe (GvWebRTCSink *self)
@@ -182,7 +184,8 @@ void gv_webrtc_sink_request_keyframe (GvWebRTCSink *self)
   if (!pad)
     return;
   GST_DEBUG_OBJECT (self, "requesting a keyframe");
-  gst_pad_send_event (pad, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+  gst_pad_send_event (pad,
+                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
   gst_object_unref (pad);
 }
 
@@ -302,8 +305,9 @@ static bool build_chain (GvWebRTCSink *self, GstCaps *caps)
   for (GstElement *e : chain) {
     gst_bin_add (GST_BIN (self), e);
     if (!gst_element_link (prev, e)) {
-      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Cannot build the encoding chain."),
-                         ("failed to link %s to %s", GST_ELEMENT_NAME (prev), GST_ELEMENT_NAME (e)));
+      GST_ELEMENT_ERROR (
+          self, CORE, NEGOTIATION, ("Cannot build the encoding chain."),
+          ("failed to link %s to %s", GST_ELEMENT_NAME (prev), GST_ELEMENT_NAME (e)));
       return false;
     }
     prev = e;
@@ -398,10 +402,10 @@ static void on_session_info (GvSignaller *, GstStructure *info, gpointer user)
     self->priv->session_info = gst_structure_copy (info);
   }
   GST_INFO_OBJECT (self, "registered: PIN %s, %s", pin, url);
-  GstStructure *s = gst_structure_new ("gvwebrtcsink-session", "pin", G_TYPE_STRING, pin,
-                                       "viewer-url", G_TYPE_STRING, url ? url : "", "expires-at",
-                                       G_TYPE_INT64, expires, "session-id", G_TYPE_STRING,
-                                       session ? session : "", nullptr);
+  GstStructure *s =
+      gst_structure_new ("gvwebrtcsink-session", "pin", G_TYPE_STRING, pin, "viewer-url",
+                         G_TYPE_STRING, url ? url : "", "expires-at", G_TYPE_INT64, expires,
+                         "session-id", G_TYPE_STRING, session ? session : "", nullptr);
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
 
@@ -476,9 +480,9 @@ static void connect_signaller (GvWebRTCSink *self, GvSignaller *signaller)
   auto &h = priv->signaller_handlers;
   h.push_back (g_signal_connect (signaller, "session-info", G_CALLBACK (on_session_info), self));
   h.push_back (
-    g_signal_connect (signaller, "session-requested", G_CALLBACK (on_session_requested), self));
+      g_signal_connect (signaller, "session-requested", G_CALLBACK (on_session_requested), self));
   h.push_back (g_signal_connect (signaller, "session-description",
-                                G_CALLBACK (on_session_description), self));
+                                 G_CALLBACK (on_session_description), self));
   h.push_back (g_signal_connect (signaller, "handle-ice", G_CALLBACK (on_handle_ice), self));
   h.push_back (g_signal_connect (signaller, "session-ended", G_CALLBACK (on_session_ended), self));
   h.push_back (g_signal_connect (signaller, "error", G_CALLBACK (on_signaller_error), self));
@@ -683,7 +687,7 @@ static GObject *child_proxy_get_child_by_name (GstChildProxy *proxy, const gchar
     return self->priv->signaller ? G_OBJECT (g_object_ref (self->priv->signaller)) : nullptr;
   }
   GstChildProxyInterface *parent_iface = static_cast<GstChildProxyInterface *> (
-    g_type_interface_peek (parent_class, GST_TYPE_CHILD_PROXY));
+      g_type_interface_peek (parent_class, GST_TYPE_CHILD_PROXY));
   return parent_iface->get_child_by_name (proxy, name);
 }
 
@@ -703,102 +707,102 @@ static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
   gobject_class->dispose = gv_webrtc_sink_dispose;
   gobject_class->finalize = gv_webrtc_sink_finalize;
 
-  const auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                 GST_PARAM_MUTABLE_READY);
-  const auto rw_playing = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                         GST_PARAM_MUTABLE_PLAYING);
+  const auto rw =
+      (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+  const auto rw_playing =
+      (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
   g_object_class_install_property (
-    gobject_class, PROP_SIGNALLER,
-    g_param_spec_object ("signaller", "Signaller",
-                         "The GvSignaller (default: a GvPinSignaller); its properties are set as "
-                         "signaller::server=ws://... on a launch line",
-                         GV_TYPE_SIGNALLER, rw));
+      gobject_class, PROP_SIGNALLER,
+      g_param_spec_object ("signaller", "Signaller",
+                           "The GvSignaller (default: a GvPinSignaller); its properties are set as "
+                           "signaller::server=ws://... on a launch line",
+                           GV_TYPE_SIGNALLER, rw));
   g_object_class_install_property (
-    gobject_class, PROP_MAX_VIEWERS,
-    g_param_spec_int ("max-viewers", "Max viewers",
-                      "Viewers admitted at once (also the PIN's number of uses)", 1, 64,
-                      DEFAULT_MAX_VIEWERS, rw));
+      gobject_class, PROP_MAX_VIEWERS,
+      g_param_spec_int ("max-viewers", "Max viewers",
+                        "Viewers admitted at once (also the PIN's number of uses)", 1, 64,
+                        DEFAULT_MAX_VIEWERS, rw));
   g_object_class_install_property (
-    gobject_class, PROP_PIN_TTL,
-    g_param_spec_int ("pin-ttl", "PIN TTL",
-                      "Seconds the PIN stays valid (0: the server's default, 10 minutes)", 0,
-                      24 * 3600, DEFAULT_PIN_TTL, rw));
+      gobject_class, PROP_PIN_TTL,
+      g_param_spec_int ("pin-ttl", "PIN TTL",
+                        "Seconds the PIN stays valid (0: the server's default, 10 minutes)", 0,
+                        24 * 3600, DEFAULT_PIN_TTL, rw));
   g_object_class_install_property (
-    gobject_class, PROP_ALLOW_CONTROL,
-    g_param_spec_boolean ("allow-control", "Allow control",
-                          "Grant mouse/keyboard control to every viewer admitted by the default "
-                          "policy (default: view only)",
-                          DEFAULT_ALLOW_CONTROL, rw_playing));
+      gobject_class, PROP_ALLOW_CONTROL,
+      g_param_spec_boolean ("allow-control", "Allow control",
+                            "Grant mouse/keyboard control to every viewer admitted by the default "
+                            "policy (default: view only)",
+                            DEFAULT_ALLOW_CONTROL, rw_playing));
   g_object_class_install_property (
-    gobject_class, PROP_CONTROL_ON_REQUEST,
-    g_param_spec_boolean ("control-on-request", "Control on request",
-                          "Grant control to a viewer that asks for it on the input channel",
-                          DEFAULT_CONTROL_ON_REQUEST, rw_playing));
+      gobject_class, PROP_CONTROL_ON_REQUEST,
+      g_param_spec_boolean ("control-on-request", "Control on request",
+                            "Grant control to a viewer that asks for it on the input channel",
+                            DEFAULT_CONTROL_ON_REQUEST, rw_playing));
   g_object_class_install_property (
-    gobject_class, PROP_VIDEO_CODEC,
-    g_param_spec_enum ("video-codec", "Video codec", "Codec used to encode raw video",
-                       GV_TYPE_WEBRTC_SINK_CODEC, DEFAULT_VIDEO_CODEC, rw));
+      gobject_class, PROP_VIDEO_CODEC,
+      g_param_spec_enum ("video-codec", "Video codec", "Codec used to encode raw video",
+                         GV_TYPE_WEBRTC_SINK_CODEC, DEFAULT_VIDEO_CODEC, rw));
   g_object_class_install_property (
-    gobject_class, PROP_BITRATE,
-    g_param_spec_uint ("bitrate", "Bitrate", "Target bitrate of the shared encoder, kbit/s", 50,
-                       100000, DEFAULT_BITRATE, rw_playing));
+      gobject_class, PROP_BITRATE,
+      g_param_spec_uint ("bitrate", "Bitrate", "Target bitrate of the shared encoder, kbit/s", 50,
+                         100000, DEFAULT_BITRATE, rw_playing));
   g_object_class_install_property (
-    gobject_class, PROP_KEYFRAME_DISTANCE,
-    g_param_spec_uint ("keyframe-distance", "Keyframe distance",
-                       "Maximum frames between keyframes (new viewers and losses ask for one)",
-                       1, 100000, DEFAULT_KEYFRAME_DISTANCE, rw));
+      gobject_class, PROP_KEYFRAME_DISTANCE,
+      g_param_spec_uint ("keyframe-distance", "Keyframe distance",
+                         "Maximum frames between keyframes (new viewers and losses ask for one)", 1,
+                         100000, DEFAULT_KEYFRAME_DISTANCE, rw));
   g_object_class_install_property (
-    gobject_class, PROP_ICE_LOOPBACK,
-    g_param_spec_boolean ("ice-loopback", "ICE on loopback",
-                          "Gather ICE candidates on 127.0.0.1 only (tests, same-machine use); "
-                          "done anyway when no interface but lo exists",
-                          DEFAULT_ICE_LOOPBACK, rw));
+      gobject_class, PROP_ICE_LOOPBACK,
+      g_param_spec_boolean ("ice-loopback", "ICE on loopback",
+                            "Gather ICE candidates on 127.0.0.1 only (tests, same-machine use); "
+                            "done anyway when no interface but lo exists",
+                            DEFAULT_ICE_LOOPBACK, rw));
   g_object_class_install_property (
-    gobject_class, PROP_STATS,
-    g_param_spec_boxed ("stats", "Stats",
-                        "gvwebrtcsink-stats: input counters and a `viewers` array of "
-                        "gvwebrtcsink-viewer structures (peer-id, bitrate, rtt, packets-lost, "
-                        "frames-sent, ...). Do not read it from a streaming thread.",
-                        GST_TYPE_STRUCTURE,
-                        (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Stats",
+                          "gvwebrtcsink-stats: input counters and a `viewers` array of "
+                          "gvwebrtcsink-viewer structures (peer-id, bitrate, rtt, packets-lost, "
+                          "frames-sent, ...). Do not read it from a streaming thread.",
+                          GST_TYPE_STRUCTURE,
+                          (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   GType type = G_TYPE_FROM_CLASS (klass);
   gv_webrtc_sink_signals[GV_SINK_SIGNAL_VIEWER_ADDED] =
-    g_signal_new ("viewer-added", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
-                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+      g_signal_new ("viewer-added", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+                    G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
   gv_webrtc_sink_signals[GV_SINK_SIGNAL_VIEWER_REMOVED] =
-    g_signal_new ("viewer-removed", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
-                  G_TYPE_NONE, 1, G_TYPE_STRING);
+      g_signal_new ("viewer-removed", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+                    G_TYPE_NONE, 1, G_TYPE_STRING);
   gv_webrtc_sink_signals[GV_SINK_SIGNAL_JOIN_REQUEST] =
-    g_signal_new ("join-request", type, G_SIGNAL_RUN_LAST, 0, g_signal_accumulator_true_handled,
-                  nullptr, nullptr, G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_STRING);
+      g_signal_new ("join-request", type, G_SIGNAL_RUN_LAST, 0, g_signal_accumulator_true_handled,
+                    nullptr, nullptr, G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_STRING);
   gv_webrtc_sink_signals[GV_SINK_SIGNAL_CONTROL_REQUESTED] =
-    g_signal_new ("control-requested", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
-                  G_TYPE_NONE, 1, G_TYPE_STRING);
+      g_signal_new ("control-requested", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+                    G_TYPE_NONE, 1, G_TYPE_STRING);
   gv_webrtc_sink_signals[GV_SINK_SIGNAL_ACCEPT_VIEWER] = g_signal_new_class_handler (
-    "accept-viewer", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-    G_CALLBACK (accept_viewer_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
-    G_TYPE_BOOLEAN);
+      "accept-viewer", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (accept_viewer_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
+      G_TYPE_BOOLEAN);
   gv_webrtc_sink_signals[GV_SINK_SIGNAL_DECLINE_VIEWER] = g_signal_new_class_handler (
-    "decline-viewer", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-    G_CALLBACK (decline_viewer_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
-    G_TYPE_STRING);
+      "decline-viewer", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (decline_viewer_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
+      G_TYPE_STRING);
   gv_webrtc_sink_signals[GV_SINK_SIGNAL_GRANT_CONTROL] = g_signal_new_class_handler (
-    "grant-control", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-    G_CALLBACK (grant_control_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 2,
-    G_TYPE_STRING, G_TYPE_BOOLEAN);
+      "grant-control", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (grant_control_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 2,
+      G_TYPE_STRING, G_TYPE_BOOLEAN);
   gv_webrtc_sink_signals[GV_SINK_SIGNAL_REMOVE_VIEWER] = g_signal_new_class_handler (
-    "remove-viewer", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-    G_CALLBACK (remove_viewer_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
+      "remove-viewer", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (remove_viewer_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
 
   element_class->request_new_pad = gv_webrtc_sink_request_new_pad;
   element_class->release_pad = gv_webrtc_sink_release_pad;
   element_class->change_state = gv_webrtc_sink_change_state;
   gst_element_class_add_static_pad_template (element_class, &video_template);
   gst_element_class_set_static_metadata (
-    element_class, "GhostView WebRTC sink", "Sink/Network/WebRTC",
-    "Shares video with viewers who join by PIN, one shared encoder for all, input back-channel",
-    "GhostView contributors");
+      element_class, "GhostView WebRTC sink", "Sink/Network/WebRTC",
+      "Shares video with viewers who join by PIN, one shared encoder for all, input back-channel",
+      "GhostView contributors");
 
   gst_type_mark_as_plugin_api (GV_TYPE_WEBRTC_SINK_CODEC, (GstPluginAPIFlags) 0);
   GST_DEBUG_CATEGORY_INIT (gv_webrtc_sink_debug, "gvwebrtcsink", 0, "GhostView WebRTC sink");

@@ -27,11 +27,12 @@
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 ! videoconvert ! autovideosink
+ * gst-launch-1.0 gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 ! videoconvert !
+ * autovideosink
  * ]|
  * |[
- * gst-launch-1.0 -e gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 decode=false ! \
- *     matroskamux ! filesink location=session.mkv
+ * gst-launch-1.0 -e gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 decode=false !
+ * \ matroskamux ! filesink location=session.mkv
  * ]|
  */
 #include "gvwebrtcsrc.h"
@@ -91,7 +92,7 @@ struct _GvWebRTCSrc {
 };
 
 static GstStaticPadTemplate video_template =
-  GST_STATIC_PAD_TEMPLATE ("video_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS_ANY);
+    GST_STATIC_PAD_TEMPLATE ("video_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS_ANY);
 
 static void gv_webrtc_src_child_proxy_init (gpointer g_iface, gpointer iface_data);
 
@@ -159,7 +160,7 @@ static void expose_pad (GvWebRTCSrc *self, GstPad *target)
   }
   gchar *name = g_strdup_printf ("video_%u", index);
   GstPad *ghost = gst_ghost_pad_new_from_template (
-    name, target, gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "video_%u"));
+      name, target, gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "video_%u"));
   g_free (name);
   gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, navigation_probe, self, nullptr);
   gst_pad_set_active (ghost, TRUE);
@@ -185,8 +186,8 @@ static void on_webrtc_pad (GstElement *, GstPad *pad, gpointer user)
   GstStructure *s = gst_caps_get_structure (caps, 0);
   const char *media = gst_structure_get_string (s, "media");
   std::string encoding = gst_structure_get_string (s, "encoding-name")
-                           ? gst_structure_get_string (s, "encoding-name")
-                           : "";
+                             ? gst_structure_get_string (s, "encoding-name")
+                             : "";
   gst_caps_unref (caps);
   if (g_strcmp0 (media, "video") != 0) {
     GST_WARNING_OBJECT (self, "ignoring a %s stream (%s)", media, encoding.c_str ());
@@ -200,10 +201,10 @@ static void on_webrtc_pad (GstElement *, GstPad *pad, gpointer user)
   else if (encoding == "H264")
     factories = { "rtph264depay", "h264parse" };
   else {
-    GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
-                         ("The host sends %s video, which this receiver cannot handle.",
-                          encoding.c_str ()),
-                         (nullptr));
+    GST_ELEMENT_WARNING (
+        self, STREAM, CODEC_NOT_FOUND,
+        ("The host sends %s video, which this receiver cannot handle.", encoding.c_str ()),
+        (nullptr));
     return;
   }
   bool decode;
@@ -481,10 +482,10 @@ static void connect_signaller (GvWebRTCSrc *self, GvSignaller *signaller)
   auto &h = priv->signaller_handlers;
   h.push_back (g_signal_connect (signaller, "session-info", G_CALLBACK (on_session_info), self));
   h.push_back (g_signal_connect (signaller, "session-description",
-                                G_CALLBACK (on_session_description), self));
+                                 G_CALLBACK (on_session_description), self));
   h.push_back (g_signal_connect (signaller, "handle-ice", G_CALLBACK (on_handle_ice), self));
   h.push_back (g_signal_connect (signaller, "capabilities-changed",
-                                G_CALLBACK (on_capabilities_changed), self));
+                                 G_CALLBACK (on_capabilities_changed), self));
   h.push_back (g_signal_connect (signaller, "session-ended", G_CALLBACK (on_session_ended), self));
   h.push_back (g_signal_connect (signaller, "error", G_CALLBACK (on_signaller_error), self));
 }
@@ -710,7 +711,7 @@ static GObject *child_proxy_get_child_by_name (GstChildProxy *proxy, const gchar
     return self->priv->signaller ? G_OBJECT (g_object_ref (self->priv->signaller)) : nullptr;
   }
   auto *parent_iface = static_cast<GstChildProxyInterface *> (
-    g_type_interface_peek (parent_class, GST_TYPE_CHILD_PROXY));
+      g_type_interface_peek (parent_class, GST_TYPE_CHILD_PROXY));
   return parent_iface->get_child_by_name (proxy, name);
 }
 
@@ -729,55 +730,56 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
   gobject_class->dispose = gv_webrtc_src_dispose;
   gobject_class->finalize = gv_webrtc_src_finalize;
 
-  const auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                 GST_PARAM_MUTABLE_READY);
+  const auto rw =
+      (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   g_object_class_install_property (
-    gobject_class, PROP_SIGNALLER,
-    g_param_spec_object ("signaller", "Signaller",
-                         "The GvSignaller (default: a GvPinSignaller); its properties are set as "
-                         "signaller::server=ws://... on a launch line",
-                         GV_TYPE_SIGNALLER, rw));
+      gobject_class, PROP_SIGNALLER,
+      g_param_spec_object ("signaller", "Signaller",
+                           "The GvSignaller (default: a GvPinSignaller); its properties are set as "
+                           "signaller::server=ws://... on a launch line",
+                           GV_TYPE_SIGNALLER, rw));
   g_object_class_install_property (
-    gobject_class, PROP_PIN,
-    g_param_spec_string ("pin", "PIN", "The 6-digit PIN of the session to join (sets the "
-                         "signaller's pin)", nullptr, rw));
+      gobject_class, PROP_PIN,
+      g_param_spec_string ("pin", "PIN",
+                           "The 6-digit PIN of the session to join (sets the "
+                           "signaller's pin)",
+                           nullptr, rw));
   g_object_class_install_property (
-    gobject_class, PROP_DISPLAY_NAME,
-    g_param_spec_string ("display-name", "Display name",
-                         "Name shown to the host (sets the signaller's name)", nullptr, rw));
+      gobject_class, PROP_DISPLAY_NAME,
+      g_param_spec_string ("display-name", "Display name",
+                           "Name shown to the host (sets the signaller's name)", nullptr, rw));
   g_object_class_install_property (
-    gobject_class, PROP_DECODE,
-    g_param_spec_boolean ("decode", "Decode",
-                          "Output raw video (true) or depayloaded, parsed encoded video (false)",
-                          DEFAULT_DECODE, rw));
+      gobject_class, PROP_DECODE,
+      g_param_spec_boolean ("decode", "Decode",
+                            "Output raw video (true) or depayloaded, parsed encoded video (false)",
+                            DEFAULT_DECODE, rw));
   g_object_class_install_property (
-    gobject_class, PROP_LATENCY,
-    g_param_spec_uint ("latency", "Latency", "Jitterbuffer latency in milliseconds", 0, 10000,
-                       DEFAULT_LATENCY,
-                       (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                      GST_PARAM_MUTABLE_PLAYING)));
+      gobject_class, PROP_LATENCY,
+      g_param_spec_uint (
+          "latency", "Latency", "Jitterbuffer latency in milliseconds", 0, 10000, DEFAULT_LATENCY,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (
-    gobject_class, PROP_ICE_LOOPBACK,
-    g_param_spec_boolean ("ice-loopback", "ICE on loopback",
-                          "Gather ICE candidates on 127.0.0.1 only (tests, same-machine use); "
-                          "done anyway when no interface but lo exists",
-                          DEFAULT_ICE_LOOPBACK, rw));
+      gobject_class, PROP_ICE_LOOPBACK,
+      g_param_spec_boolean ("ice-loopback", "ICE on loopback",
+                            "Gather ICE candidates on 127.0.0.1 only (tests, same-machine use); "
+                            "done anyway when no interface but lo exists",
+                            DEFAULT_ICE_LOOPBACK, rw));
   g_object_class_install_property (
-    gobject_class, PROP_REQUEST_CONTROL,
-    g_param_spec_boolean ("request-control", "Request control",
-                          "Ask the host for mouse/keyboard control when the input channel opens",
-                          DEFAULT_REQUEST_CONTROL, rw));
+      gobject_class, PROP_REQUEST_CONTROL,
+      g_param_spec_boolean ("request-control", "Request control",
+                            "Ask the host for mouse/keyboard control when the input channel opens",
+                            DEFAULT_REQUEST_CONTROL, rw));
   g_object_class_install_property (
-    gobject_class, PROP_CONTROL,
-    g_param_spec_boolean ("control", "Control", "Whether the host has granted control", FALSE,
-                          (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+      gobject_class, PROP_CONTROL,
+      g_param_spec_boolean ("control", "Control", "Whether the host has granted control", FALSE,
+                            (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   element_class->change_state = gv_webrtc_src_change_state;
   gst_element_class_add_static_pad_template (element_class, &video_template);
   gst_element_class_set_static_metadata (
-    element_class, "GhostView WebRTC source", "Source/Network/WebRTC",
-    "Joins a GhostView session by PIN and outputs its video; sends input back", 
-    "GhostView contributors");
+      element_class, "GhostView WebRTC source", "Source/Network/WebRTC",
+      "Joins a GhostView session by PIN and outputs its video; sends input back",
+      "GhostView contributors");
   GST_DEBUG_CATEGORY_INIT (gv_webrtc_src_debug, "gvwebrtcsrc", 0, "GhostView WebRTC source");
 }
 

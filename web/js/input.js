@@ -68,6 +68,13 @@ export function keysymFor(ev) {
   return ''; // "Dead", "Unidentified", "Process" (IME) ...
 }
 
+/** Adds "modifier_state" ("shift-mask+control-mask") when a modifier is held. */
+function withModifiers(msg, ev) {
+  const m = modifierState(ev);
+  if (m) msg.modifier_state = m;
+  return msg;
+}
+
 function modifierState(ev) {
   const m = [];
   if (ev.shiftKey) m.push('shift-mask');
@@ -155,7 +162,7 @@ export class RemoteInput {
     }
     const b = DOM_TO_GST_BUTTON[e.button] || 1;
     this.heldButtons.add(b);
-    this.emit({ t: Input.MOUSE_DOWN, x: p.x, y: p.y, b, modifier_state: modifierState(e) });
+    this.emit(withModifiers({ t: Input.MOUSE_DOWN, x: p.x, y: p.y, b }, e));
   }
 
   onPointerMove(e) {
@@ -190,7 +197,7 @@ export class RemoteInput {
     const b = DOM_TO_GST_BUTTON[e.button] || 1;
     if (!this.heldButtons.delete(b)) return;
     e.preventDefault();
-    this.emit({ t: Input.MOUSE_UP, x: p.x, y: p.y, b, modifier_state: modifierState(e) });
+    this.emit(withModifiers({ t: Input.MOUSE_UP, x: p.x, y: p.y, b }, e));
   }
 
   onPointerCancel(e) {
@@ -236,11 +243,11 @@ export class RemoteInput {
     e.stopPropagation();
     if (down) {
       this.heldKeys.set(e.code || k, k);
-      this.emit({ t: Input.KEY_DOWN, k, modifier_state: modifierState(e) });
+      this.emit(withModifiers({ t: Input.KEY_DOWN, k }, e));
     } else {
       const held = this.heldKeys.get(e.code || k) || k;
       this.heldKeys.delete(e.code || k);
-      this.emit({ t: Input.KEY_UP, k: held, modifier_state: modifierState(e) });
+      this.emit(withModifiers({ t: Input.KEY_UP, k: held }, e));
     }
   }
 

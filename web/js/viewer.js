@@ -38,6 +38,7 @@ const session = {
   channel: null,
   capabilities: [],
   controlRequested: false,
+  controlTimer: 0,
   pendingIce: [],
   endReason: '',
   lastError: null, // {code, message}
@@ -54,6 +55,10 @@ function setState(state, detail) {
   ui.stage.hidden = !['connecting', 'waiting', 'joining', 'live'].includes(state);
   ui.ended.hidden = state !== 'ended';
   ui.actions.hidden = ui.stage.hidden;
+  const watching = state === 'joining' || state === 'live';
+  ui.toggleStats.hidden = !watching;
+  ui.fullscreen.hidden = !watching;
+  ui.leave.textContent = watching ? 'Leave' : 'Cancel';
   ui.stageMessage.hidden = state === 'live';
   ui.stageText.textContent = detail || STATUS_TEXT[state];
   ui.connect.disabled = false;
@@ -95,6 +100,10 @@ function updateControlUi() {
 }
 
 // ---- joining ----
+
+// Codes whose server message says something ours does not (which limit, the
+// server is refusing); for the others the server's text would only repeat ours.
+const SERVER_DETAIL_CODES = new Set(['RATE_LIMITED', 'INTERNAL', 'BAD_MESSAGE', 'NOT_ALLOWED']);
 
 function start(pin) {
   showJoinError('');
@@ -155,8 +164,9 @@ function onMessage(msg) {
 function onError(msg) {
   session.lastError = { code: msg.code, message: msg.message };
   const text = errorMessage(msg.code, msg.message);
-  if (JOIN_FATAL_ERRORS.has(msg.code) && ['connecting', 'waiting'].includes(session.state)) {
-    fail(text, msg.code, msg.message);
+  const joining = ['connecting', 'waiting'].includes(session.state);
+  if (joining && (JOIN_FATAL_ERRORS.has(msg.code) || msg.ref === Type.JOIN)) {
+    fail(text, msg.code, SERVER_DETAIL_CODES.has(msg.code) ? msg.message : '');
   } else {
     console.warn('GhostView: server error', msg.code, msg.message);
     toast(text);
@@ -275,6 +285,15 @@ function requestControl() {
   session.controlRequested = true;
   toast('Asked the host for control…');
   updateControlUi();
+  // The host may never answer (a native host without control-on-request):
+  // let the person ask again later.
+  clearTimeout(session.controlTimer);
+  session.controlTimer = setTimeout(() => {
+    if (!session.controlRequested || hasControl()) return;
+    session.controlRequested = false;
+    toast('The host has not given you control.');
+    updateControlUi();
+  }, 30000);
 }
 
 function onCapabilities(caps) {
@@ -316,6 +335,12 @@ function end(text, reason) {
 
 function leave() {
   session.signaling?.send(makeLeave());
+  if (session.state === 'connecting' || session.state === 'waiting') {
+    teardown(); // cancelled before the host answered: back to the PIN
+    setState('idle');
+    ui.pin.focus();
+    return;
+  }
   end('You left the session.', 'left');
 }
 

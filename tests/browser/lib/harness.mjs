@@ -61,7 +61,7 @@ export function requireGstElements(...names) {
   const launch = spawnSync('gst-launch-1.0', ['--version'], { encoding: 'utf8' });
   if (launch.error || launch.status !== 0) skip('gst-launch-1.0 is missing (apt install gstreamer1.0-tools)');
   for (const name of names) {
-    const r = spawnSync('gst-inspect-1.0', ['--exists', name], { env: gstEnv(), encoding: 'utf8' });
+    const r = spawnSync('gst-inspect-1.0', [name], { env: gstEnv(), encoding: 'utf8' });
     if (r.status !== 0) skip(`GStreamer element ${name} is not available (not built, or its plugin is missing)`);
   }
 }
@@ -173,6 +173,13 @@ export async function openPage(browser, url) {
   // Runs before any page script, outside the page's CSP.
   await page.addInitScript(() => {
     window.__cspViolations = [];
+    // Every data-channel message the page sends, for diagnostics.
+    window.__channelSent = [];
+    const send = RTCDataChannel.prototype.send;
+    RTCDataChannel.prototype.send = function (data) {
+      if (typeof data === 'string' && window.__channelSent.length < 1000) window.__channelSent.push(data);
+      return send.call(this, data);
+    };
     document.addEventListener('securitypolicyviolation', (e) => {
       window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
     });

@@ -46,8 +46,8 @@ GST_START_TEST (test_accepted)
     const GstStructure *s = gst_event_get_structure (msg.event);
     gst_structure_get_double (s, "pointer_x", &x);
     gst_structure_get_double (s, "pointer_y", &y);
-    fail_unless (G_APPROX_VALUE (x, a.x, 0.001) && G_APPROX_VALUE (y, a.y, 0.001),
-                 "%s at %f,%f", a.json, x, y);
+    fail_unless (G_APPROX_VALUE (x, a.x, 0.001) && G_APPROX_VALUE (y, a.y, 0.001), "%s at %f,%f",
+                 a.json, x, y);
   }
   gst_event_unref (msg.event);
 }

@@ -59,8 +59,7 @@ GST_START_TEST (test_unreachable_server)
   Pipeline viewer (viewer_description ("ws://127.0.0.1:9/ws", "123456", "", "fakesink"));
   viewer.play ();
   fail_unless (wait_for_error (viewer, 5000), "no error within 5 s");
-  fail_unless (viewer.error.find ("Cannot reach the signalling server at ws://127.0.0.1:9/ws") ==
-                 0,
+  fail_unless (viewer.error.find ("Cannot reach the signalling server at ws://127.0.0.1:9/ws") == 0,
                "got \"%s\"", viewer.error.c_str ());
 }
 GST_END_TEST;
@@ -98,36 +97,36 @@ struct Session {
     gst_element_set_state (viewer->pipeline, GST_STATE_PAUSED);
     GstElement *webrtcbin = gst_bin_get_by_name (GST_BIN (viewer->get ("viewer")), "webrtcbin");
     fail_unless (webrtcbin != nullptr);
-    g_signal_connect (webrtcbin, "on-data-channel",
-                      G_CALLBACK (+[] (GstElement *, GObject *ch, gpointer d) {
-                        auto *self = static_cast<Session *> (d);
-                        g_signal_connect (ch, "on-message-string",
-                                          G_CALLBACK (+[] (GObject *, const char *text, gpointer d2) {
-                                            auto *s2 = static_cast<Session *> (d2);
-                                            std::lock_guard<std::mutex> guard (s2->lock);
-                                            s2->replies.push_back (text);
-                                          }),
-                                          self);
-                        std::lock_guard<std::mutex> guard (self->lock);
-                        self->channel = G_OBJECT (g_object_ref (ch));
-                      }),
-                      this);
+    g_signal_connect (
+        webrtcbin, "on-data-channel", G_CALLBACK (+[] (GstElement *, GObject *ch, gpointer d) {
+          auto *self = static_cast<Session *> (d);
+          g_signal_connect (ch, "on-message-string",
+                            G_CALLBACK (+[] (GObject *, const char *text, gpointer d2) {
+                              auto *s2 = static_cast<Session *> (d2);
+                              std::lock_guard<std::mutex> guard (s2->lock);
+                              s2->replies.push_back (text);
+                            }),
+                            self);
+          std::lock_guard<std::mutex> guard (self->lock);
+          self->channel = G_OBJECT (g_object_ref (ch));
+        }),
+        this);
     gst_object_unref (webrtcbin);
     viewer->play ();
     fail_unless (wait_until (
-                   [&] {
-                     std::lock_guard<std::mutex> guard (lock);
-                     return frames.buffers >= 10 && channel && !peer.empty ();
-                   },
-                   kTimeoutMs, host.get (), viewer.get ()),
+                     [&] {
+                       std::lock_guard<std::mutex> guard (lock);
+                       return frames.buffers >= 10 && channel && !peer.empty ();
+                     },
+                     kTimeoutMs, host.get (), viewer.get ()),
                  "no media/channel: %d frames (%s)", (int) frames.buffers, viewer->error.c_str ());
     GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CONNECTING;
     wait_until (
-      [&] {
-        g_object_get (channel, "ready-state", &state, nullptr);
-        return state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
-      },
-      5000, host.get (), viewer.get ());
+        [&] {
+          g_object_get (channel, "ready-state", &state, nullptr);
+          return state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+        },
+        5000, host.get (), viewer.get ());
   }
 
   ~Session ()
@@ -195,31 +194,31 @@ GST_START_TEST (test_navigation_needs_control)
   g_signal_emit_by_name (s.host->get ("host"), "grant-control", s.peer.c_str (), TRUE, &found);
   fail_unless (found);
   fail_unless (wait_until (
-    [&] {
-      gboolean control = FALSE;
-      g_object_get (s.viewer->get ("viewer"), "control", &control, nullptr);
-      return control;
-    },
-    5000, s.host.get (), s.viewer.get ()));
+      [&] {
+        gboolean control = FALSE;
+        g_object_get (s.viewer->get ("viewer"), "control", &control, nullptr);
+        return control;
+      },
+      5000, s.host.get (), s.viewer.get ()));
   s.send_navigation (gst_navigation_event_new_mouse_move (160, 60, GST_NAVIGATION_MODIFIER_NONE));
-  fail_unless (wait_until ([&] { return s.navigation () >= 1; }, 5000, s.host.get (),
-                           s.viewer.get ()));
+  fail_unless (
+      wait_until ([&] { return s.navigation () >= 1; }, 5000, s.host.get (), s.viewer.get ()));
   {
     std::lock_guard<std::mutex> guard (s.upstream.lock);
     fail_unless (s.upstream.last_type == "mouse-move", "%s", s.upstream.last_type.c_str ());
     fail_unless (G_APPROX_VALUE (s.upstream.last_x, 160.0, 0.01) &&
-                   G_APPROX_VALUE (s.upstream.last_y, 60.0, 0.01),
+                     G_APPROX_VALUE (s.upstream.last_y, 60.0, 0.01),
                  "at %f,%f", s.upstream.last_x, s.upstream.last_y);
   }
 
   /* Revoked: held input is released upstream. */
   g_signal_emit_by_name (s.host->get ("host"), "grant-control", s.peer.c_str (), FALSE, &found);
   fail_unless (wait_until (
-    [&] {
-      std::lock_guard<std::mutex> guard (s.upstream.lock);
-      return s.upstream.release_all >= 1;
-    },
-    5000, s.host.get (), s.viewer.get ()));
+      [&] {
+        std::lock_guard<std::mutex> guard (s.upstream.lock);
+        return s.upstream.release_all >= 1;
+      },
+      5000, s.host.get (), s.viewer.get ()));
 }
 GST_END_TEST;
 
@@ -247,28 +246,28 @@ GST_START_TEST (test_malformed_input_counted)
   /* The gst-plugins-rs control form, in pixels, is applied and answered. */
   s.send_raw ("{\"id\":7,\"request\":{\"type\":\"navigationEvent\",\"event\":"
               "{\"event\":\"MouseButtonPress\",\"button\":1,\"x\":32,\"y\":48}}}");
-  fail_unless (wait_until ([&] { return s.navigation () >= 1; }, 5000, s.host.get (),
-                           s.viewer.get ()));
+  fail_unless (
+      wait_until ([&] { return s.navigation () >= 1; }, 5000, s.host.get (), s.viewer.get ()));
   {
     std::lock_guard<std::mutex> guard (s.upstream.lock);
     fail_unless (s.upstream.last_type == "mouse-button-press");
     fail_unless (G_APPROX_VALUE (s.upstream.last_x, 32.0, 0.01));
   }
   fail_unless (wait_until (
-    [&] {
-      std::lock_guard<std::mutex> guard (s.lock);
-      for (const auto &r : s.replies)
-        if (r.find ("\"id\":7") != std::string::npos &&
-            r.find ("\"error\":null") != std::string::npos)
-          return true;
-      return false;
-    },
-    5000, s.host.get (), s.viewer.get ()));
+      [&] {
+        std::lock_guard<std::mutex> guard (s.lock);
+        for (const auto &r : s.replies)
+          if (r.find ("\"id\":7") != std::string::npos &&
+              r.find ("\"error\":null") != std::string::npos)
+            return true;
+        return false;
+      },
+      5000, s.host.get (), s.viewer.get ()));
 
   /* The compact form, normalised coordinates. */
   s.send_raw ("{\"t\":\"kd\",\"k\":\"Return\"}");
-  fail_unless (wait_until ([&] { return s.navigation () >= 2; }, 5000, s.host.get (),
-                           s.viewer.get ()));
+  fail_unless (
+      wait_until ([&] { return s.navigation () >= 2; }, 5000, s.host.get (), s.viewer.get ()));
 
   /* And the stream never stopped. */
   int before = s.frames.buffers;

@@ -42,6 +42,7 @@ static const CodecCase codec_cases[] = {
 GST_START_TEST (test_frames_arrive)
 {
   const CodecCase &c = codec_cases[__i__];
+  BufferCounter frames; /* outlives the pipelines whose pads it counts */
   TestServer server;
   Pipeline host (host_description (server.ws_url (), std::string ("video-codec=") + c.codec));
   host.play ();
@@ -49,7 +50,6 @@ GST_START_TEST (test_frames_arrive)
 
   Pipeline viewer (viewer_description (server.ws_url (), host.pin, "",
                                        "identity name=tap ! fakesink sync=false"));
-  BufferCounter frames;
   count_at (viewer, "tap", frames);
   viewer.play ();
   fail_unless (wait_until ([&] { return frames.buffers >= 15 || !viewer.error.empty (); },
@@ -58,7 +58,7 @@ GST_START_TEST (test_frames_arrive)
   fail_unless (viewer.error.empty (), "%s", viewer.error.c_str ());
   std::string caps = frames.caps_string ();
   fail_unless (caps.find (c.raw_name) == 0 && caps.find ("width=(int)320") != std::string::npos &&
-                 caps.find ("height=(int)240") != std::string::npos,
+                   caps.find ("height=(int)240") != std::string::npos,
                "unexpected caps %s", caps.c_str ());
 }
 GST_END_TEST;
@@ -66,6 +66,7 @@ GST_END_TEST;
 /* decode=false gives encoded caps that matroskamux takes; the file parses. */
 GST_START_TEST (test_record_without_decoding)
 {
+  BufferCounter frames, parsed;
   TestServer server;
   Pipeline host (host_description (server.ws_url (), ""));
   host.play ();
@@ -77,8 +78,7 @@ GST_START_TEST (test_record_without_decoding)
   Pipeline viewer (viewer_description (server.ws_url (), host.pin, "decode=false",
                                        std::string ("identity name=tap ! matroskamux ! "
                                                     "filesink location=") +
-                                         path));
-  BufferCounter frames;
+                                           path));
   count_at (viewer, "tap", frames);
   viewer.play ();
   fail_unless (wait_until ([&] { return frames.buffers >= 30 || !viewer.error.empty (); },
@@ -99,7 +99,6 @@ GST_START_TEST (test_record_without_decoding)
   /* It parses: matroskademux finds a VP8 track and frames in it. */
   Pipeline check (std::string ("filesrc location=") + path +
                   " ! matroskademux ! identity name=tap ! fakesink");
-  BufferCounter parsed;
   count_at (check, "tap", parsed);
   check.play ();
   fail_unless (wait_until ([&] { return check.eos || !check.error.empty (); }, 10000, &check));
@@ -136,9 +135,11 @@ static int count_elements (GstElement *bin, const char *klass_part, const char *
 /* Two viewers at once from one encoder; one leaves, the other keeps going. */
 GST_START_TEST (test_two_viewers_one_encoder)
 {
+  /* Declared before the pipelines: their teardown still reports into them. */
+  BufferCounter fa, fb;
+  std::vector<std::string> removed;
   TestServer server;
   Pipeline host (host_description (server.ws_url (), "max-viewers=2"));
-  std::vector<std::string> removed;
   g_signal_connect (host.get ("host"), "viewer-removed",
                     G_CALLBACK (+[] (GstElement *, const char *peer, gpointer data) {
                       static_cast<std::vector<std::string> *> (data)->push_back (peer);
@@ -151,15 +152,14 @@ GST_START_TEST (test_two_viewers_one_encoder)
                                               "identity name=tap ! fakesink sync=false"));
   Pipeline b (viewer_description (server.ws_url (), host.pin, "",
                                   "identity name=tap ! fakesink sync=false"));
-  BufferCounter fa, fb;
   count_at (*a, "tap", fa);
   count_at (b, "tap", fb);
   a->play ();
   b.play ();
-  fail_unless (wait_until ([&] { return fa.buffers >= 15 && fb.buffers >= 15; }, kTimeoutMs,
-                           &host, a, &b),
-               "frames: %d and %d (%s / %s)", (int) fa.buffers, (int) fb.buffers,
-               a->error.c_str (), b.error.c_str ());
+  fail_unless (
+      wait_until ([&] { return fa.buffers >= 15 && fb.buffers >= 15; }, kTimeoutMs, &host, a, &b),
+      "frames: %d and %d (%s / %s)", (int) fa.buffers, (int) fb.buffers, a->error.c_str (),
+      b.error.c_str ());
 
   GstElement *sink = host.get ("host");
   fail_unless_equals_int (count_elements (sink, "Encoder/Video", nullptr), 1);

@@ -141,20 +141,20 @@ BufferCounter::~BufferCounter ()
 void BufferCounter::attach (GstPad *pad)
 {
   gst_pad_add_probe (
-    pad, GST_PAD_PROBE_TYPE_BUFFER,
-    [] (GstPad *p, GstPadProbeInfo *, gpointer data) {
-      auto *self = static_cast<BufferCounter *> (data);
-      GstCaps *c = gst_pad_get_current_caps (p);
-      {
-        std::lock_guard<std::mutex> guard (self->lock);
-        gst_caps_replace (&self->caps, c);
-      }
-      if (c)
-        gst_caps_unref (c);
-      self->buffers++;
-      return GST_PAD_PROBE_OK;
-    },
-    this, nullptr);
+      pad, GST_PAD_PROBE_TYPE_BUFFER,
+      [] (GstPad *p, GstPadProbeInfo *, gpointer data) {
+        auto *self = static_cast<BufferCounter *> (data);
+        GstCaps *c = gst_pad_get_current_caps (p);
+        {
+          std::lock_guard<std::mutex> guard (self->lock);
+          gst_caps_replace (&self->caps, c);
+        }
+        if (c)
+          gst_caps_unref (c);
+        self->buffers++;
+        return GST_PAD_PROBE_OK;
+      },
+      this, nullptr);
 }
 
 std::string BufferCounter::caps_string ()
@@ -171,24 +171,24 @@ std::string BufferCounter::caps_string ()
 void UpstreamCatcher::attach (GstPad *pad)
 {
   gst_pad_add_probe (
-    pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-    [] (GstPad *, GstPadProbeInfo *info, gpointer data) {
-      auto *self = static_cast<UpstreamCatcher *> (data);
-      GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
-      std::lock_guard<std::mutex> guard (self->lock);
-      if (GST_EVENT_TYPE (ev) == GST_EVENT_NAVIGATION) {
-        self->navigation++;
-        const GstStructure *s = gst_event_get_structure (ev);
-        self->last_type = gst_structure_get_string (s, "event");
-        gst_structure_get_double (s, "pointer_x", &self->last_x);
-        gst_structure_get_double (s, "pointer_y", &self->last_y);
-      } else if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_UPSTREAM &&
-                 gst_event_has_name (ev, "gv-release-all")) {
-        self->release_all++;
-      }
-      return GST_PAD_PROBE_OK;
-    },
-    this, nullptr);
+      pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      [] (GstPad *, GstPadProbeInfo *info, gpointer data) {
+        auto *self = static_cast<UpstreamCatcher *> (data);
+        GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+        std::lock_guard<std::mutex> guard (self->lock);
+        if (GST_EVENT_TYPE (ev) == GST_EVENT_NAVIGATION) {
+          self->navigation++;
+          const GstStructure *s = gst_event_get_structure (ev);
+          self->last_type = gst_structure_get_string (s, "event");
+          gst_structure_get_double (s, "pointer_x", &self->last_x);
+          gst_structure_get_double (s, "pointer_y", &self->last_y);
+        } else if (GST_EVENT_TYPE (ev) == GST_EVENT_CUSTOM_UPSTREAM &&
+                   gst_event_has_name (ev, "gv-release-all")) {
+          self->release_all++;
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      this, nullptr);
 }
 
 std::string host_description (const std::string &url, const std::string &extra)

@@ -30,9 +30,9 @@ private:
 /* A pipeline and what its bus said. */
 struct Pipeline {
   GstElement *pipeline = nullptr;
-  std::string error;   /* first error message (the sentence for people) */
-  std::string pin;     /* from a gvwebrtcsink-session message */
-  int sessions = 0;    /* gvwebrtcsink-session messages seen */
+  std::string error; /* first error message (the sentence for people) */
+  std::string pin;   /* from a gvwebrtcsink-session message */
+  int sessions = 0;  /* gvwebrtcsink-session messages seen */
   bool eos = false;
 
   explicit Pipeline (const std::string &description);

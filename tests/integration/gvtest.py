@@ -1,0 +1,165 @@
+"""Shared helpers for the launcher's integration tests.
+
+Each test is self-contained: it starts its own `ghostview host` (with the
+signalling server in-process on 127.0.0.1 and a free port) and the clients
+it needs, and exits 77 with a one-line reason when it cannot run here.
+"""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SKIP = 77
+BUILD_DIR = os.environ.get("GHOSTVIEW_BUILD_DIR", "")
+GHOSTVIEW = os.environ.get("GHOSTVIEW", os.path.join(BUILD_DIR, "tools", "ghostview"))
+
+
+def skip(reason):
+    print(f"SKIP: {reason}")
+    sys.exit(SKIP)
+
+
+def fail(message):
+    print(f"FAIL: {message}")
+    sys.exit(1)
+
+
+def need_ghostview():
+    if not os.access(GHOSTVIEW, os.X_OK):
+        skip(f"{GHOSTVIEW} is not built")
+
+
+def need_elements(*names):
+    for name in names:
+        if subprocess.run(["gst-inspect-1.0", "--exists", name]).returncode != 0:
+            skip(f"GStreamer element {name} is not installed")
+
+
+def need_discoverer():
+    if not shutil.which("gst-discoverer-1.0"):
+        skip("gst-discoverer-1.0 is missing (Debian: gstreamer1.0-plugins-base-apps)")
+
+
+def workdir():
+    return tempfile.mkdtemp(prefix="gv-integration-")
+
+
+class Process:
+    """A ghostview process whose output lines are collected as they come,
+    each with the monotonic time it arrived."""
+
+    def __init__(self, args, name):
+        self.name = name
+        self.lines = []
+        self.cond = threading.Condition()
+        print(f"$ {' '.join(args)}", flush=True)
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, bufsize=1)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            line = line.rstrip("\n")
+            print(f"[{self.name}] {line}", flush=True)
+            with self.cond:
+                self.lines.append((time.monotonic(), line))
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait_for(self, pattern, timeout):
+        """The first match of `pattern` in the output, and when its line came."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for stamp, line in self.lines:
+                    m = regex.search(line)
+                    if m:
+                        return m, stamp
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.proc.poll() is not None and not self.reader.is_alive()):
+                    return None, None
+                self.cond.wait(min(left, 0.5))
+
+    def interrupt(self):
+        self.proc.send_signal(signal.SIGINT)
+        return time.monotonic()
+
+    def wait(self, timeout):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            fail(f"{self.name} did not exit within {timeout} s after SIGINT")
+        self.reader.join(5)
+        return rc
+
+    def output(self):
+        with self.cond:
+            return "\n".join(line for _, line in self.lines)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_host(*extra, name="host"):
+    """`ghostview host` with its own server on 127.0.0.1 and a free port;
+    returns (process, ws_url, pin)."""
+    host = Process([GHOSTVIEW, "host", "--local", "--port", "0", *extra], name)
+    m, _ = host.wait_for(r"WebSocket (ws://127\.0\.0\.1:\d+/ws)", 20)
+    if not m:
+        host.kill()
+        fail("the host did not start its signalling server:\n" + host.output())
+    url = m.group(1)
+    m, _ = host.wait_for(r"PIN: (\d{6})", 30)
+    if not m:
+        host.kill()
+        fail("the host printed no PIN:\n" + host.output())
+    return host, url, m.group(1)
+
+
+def discover(path):
+    """gst-discoverer-1.0's view of a file: container, video codec, duration (s)."""
+    out = subprocess.run(["gst-discoverer-1.0", path], capture_output=True, text=True,
+                         timeout=60).stdout
+    print(out, flush=True)
+    info = {"container": None, "video": None, "duration": None, "text": out}
+    m = re.search(r"container(?: #\d+)?: (.+)", out)
+    if m:
+        info["container"] = m.group(1).strip()
+    m = re.search(r"video(?: #\d+)?: (.+)", out)
+    if m:
+        info["video"] = m.group(1).strip()
+    m = re.search(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)", out)
+    if m:
+        h, mi, s = m.groups()
+        info["duration"] = int(h) * 3600 + int(mi) * 60 + float(s)
+    return info
+
+
+def check_recording(path, container, codec, expected_s, tolerance=0.10):
+    if not os.path.exists(path) or os.path.getsize(path) == 0:
+        fail(f"{path} was not written")
+    info = discover(path)
+    if not info["container"] or container.lower() not in info["container"].lower():
+        fail(f"{path}: container is {info['container']}, expected {container}")
+    if not info["video"] or codec.lower() not in info["video"].lower():
+        fail(f"{path}: video is {info['video']}, expected {codec}")
+    if info["duration"] is None:
+        fail(f"{path}: no duration (not finalized?)")
+    error = abs(info["duration"] - expected_s) / expected_s
+    print(f"{path}: {info['container']}, {info['video']}, {info['duration']:.2f} s "
+          f"(recorded {expected_s:.2f} s, off by {error * 100:.1f}%)", flush=True)
+    if error > tolerance:
+        fail(f"{path}: duration {info['duration']:.2f} s is more than {tolerance * 100:.0f}% "
+             f"from the {expected_s:.2f} s recorded")

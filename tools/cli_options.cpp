@@ -1,0 +1,168 @@
+#include "cli_options.h"
+
+namespace gv::launcher {
+namespace {
+
+/* A value as one gst-launch token: quoted when it holds a space or a
+ * character the parser would take for syntax. */
+std::string launch_token (const std::string &value)
+{
+  if (value.find_first_of (" \t\"'!=,;()<>{}[]\\") == std::string::npos)
+    return value;
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+} // namespace
+
+OptionValues::~OptionValues ()
+{
+  g_free (server_);
+  g_free (pin_);
+  g_free (source_);
+  g_free (codec_);
+  g_free (output_);
+  g_free (preset_);
+  g_strfreev (sets_);
+}
+
+std::vector<GOptionEntry> OptionValues::entries (unsigned which)
+{
+  std::vector<GOptionEntry> e;
+  if (which & OPT_SERVER)
+    e.push_back ({ "server", 's', 0, G_OPTION_ARG_STRING, &server_,
+                   "Signalling server WebSocket URL (ws://HOST:PORT/ws or wss://...)", "URL" });
+  if (which & OPT_PIN)
+    e.push_back ({ "pin", 0, 0, G_OPTION_ARG_STRING, &pin_, "6-digit PIN of the session", "PIN" });
+  if (which & OPT_SOURCE)
+    e.push_back ({ "source", 0, 0, G_OPTION_ARG_STRING, &source_,
+                   "What to share: screen (default; a test pattern when there is no display), "
+                   "test, display:N (monitor N of 'ghostview devices'), window:ID",
+                   "SOURCE" });
+  if (which & OPT_ENCODE) {
+    e.push_back ({ "codec", 'c', 0, G_OPTION_ARG_STRING, &codec_,
+                   "Video codec: vp8 (default), vp9 or h264", "CODEC" });
+    e.push_back (
+        { "bitrate", 'b', 0, G_OPTION_ARG_INT, &bitrate_, "Target bitrate in kbit/s", "KBPS" });
+    e.push_back ({ "fps", 0, 0, G_OPTION_ARG_INT, &fps_, "Frames per second", "FPS" });
+  }
+  if (which & OPT_ALLOW_CONTROL)
+    e.push_back ({ "allow-control", 0, 0, G_OPTION_ARG_NONE, &allow_control_,
+                   "Let viewers control mouse and keyboard (default: view only)", nullptr });
+  if (which & OPT_REQUEST_CONTROL)
+    e.push_back ({ "request-control", 0, 0, G_OPTION_ARG_NONE, &request_control_,
+                   "Ask the host for mouse and keyboard control", nullptr });
+  if (which & OPT_OUTPUT)
+    e.push_back ({ "output", 'o', 0, G_OPTION_ARG_FILENAME, &output_, "File to write", "FILE" });
+  if (which & OPT_PRESET)
+    e.push_back ({ "preset", 0, 0, G_OPTION_ARG_STRING, &preset_,
+                   "Host preset to run (default: host, or host-record with --output)", "NAME" });
+  if (which & OPT_LOCAL)
+    e.push_back ({ "local", 0, 0, G_OPTION_ARG_NONE, &local_,
+                   "Embedded server: listen on 127.0.0.1 only (default: all interfaces)",
+                   nullptr });
+  if (which & OPT_COMMON) {
+    e.push_back ({ "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets_,
+                   "Set a preset variable (repeatable; see 'ghostview presets')", "KEY=VALUE" });
+    e.push_back ({ "print-pipeline", 0, 0, G_OPTION_ARG_NONE, &print_pipeline_,
+                   "Print the final gst-launch description and exit", nullptr });
+    e.push_back ({ "eos-timeout", 0, 0, G_OPTION_ARG_INT, &eos_timeout_,
+                   "Seconds Ctrl-C waits for files to be finalized (default 10)", "SECONDS" });
+  }
+  e.push_back ({ nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr });
+  return e;
+}
+
+bool OptionValues::fill (LaunchOptions &out, GError **error) const
+{
+  auto bad = [error] (const char *format, auto... args) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, format, args...);
+    return false;
+  };
+  if (server_)
+    out.server = server_;
+  if (pin_)
+    out.pin = pin_;
+  if (source_)
+    out.source = source_;
+  if (codec_)
+    out.codec = codec_;
+  if (output_)
+    out.output = output_;
+  if (preset_)
+    out.preset = preset_;
+  out.bitrate = bitrate_;
+  out.fps = fps_;
+  out.allow_control = allow_control_;
+  out.request_control = request_control_;
+  out.print_pipeline = print_pipeline_;
+  out.local = local_;
+  out.eos_timeout_s = eos_timeout_;
+  for (gchar **s = sets_; s && *s; s++)
+    out.sets.emplace_back (*s);
+
+  if (!out.codec.empty () && out.codec != "vp8" && out.codec != "vp9" && out.codec != "h264")
+    return bad ("--codec %s: choose vp8, vp9 or h264", out.codec.c_str ());
+  if (pin_ &&
+      (out.pin.size () != 6 || out.pin.find_first_not_of ("0123456789") != std::string::npos))
+    return bad ("--pin %s: a PIN is 6 digits", out.pin.c_str ());
+  if (bitrate_ != -1 && (bitrate_ < 50 || bitrate_ > 100000))
+    return bad ("--bitrate %d: give kbit/s between 50 and 100000", bitrate_);
+  if (fps_ != -1 && (fps_ < 1 || fps_ > 240))
+    return bad ("--fps %d: give 1 to 240", fps_);
+  if (eos_timeout_ < 0)
+    return bad ("--eos-timeout %d: give 0 or more seconds", eos_timeout_);
+  if (server_ && !g_str_has_prefix (server_, "ws://") && !g_str_has_prefix (server_, "wss://"))
+    return bad ("--server %s: give a WebSocket URL, ws://HOST:PORT/ws or wss://HOST/ws", server_);
+  for (const auto &s : out.sets) {
+    std::string key, value;
+    if (!split_assignment (s, key, value))
+      return bad ("--set %s: expected KEY=VALUE with an upper-case KEY", s.c_str ());
+  }
+  return true;
+}
+
+bool options_to_variables (const LaunchOptions &options, const Preset &preset,
+                           std::map<std::string, std::string> &values, GError **error)
+{
+  struct Mapping {
+    const char *option;
+    const char *variable;
+    bool given;
+    std::string value;
+  };
+  const Mapping mappings[] = {
+    { "--server", "SERVER", !options.server.empty (), launch_token (options.server) },
+    { "--pin", "PIN", !options.pin.empty (), options.pin },
+    { "--codec", "CODEC", !options.codec.empty (), options.codec },
+    { "--bitrate", "BITRATE", options.bitrate != -1, std::to_string (options.bitrate) },
+    { "--fps", "FPS", options.fps != -1, std::to_string (options.fps) },
+    { "--allow-control", "ALLOW_CONTROL", options.allow_control, "true" },
+    { "--request-control", "REQUEST_CONTROL", options.request_control, "true" },
+    { "--output", "OUTPUT", !options.output.empty (), launch_token (options.output) },
+  };
+  for (const auto &m : mappings) {
+    if (!m.given)
+      continue;
+    if (!preset.has_variable (m.variable)) {
+      g_set_error (error, GV_PRESET_ERROR, PRESET_ERROR_UNKNOWN_VARIABLE,
+                   "%s does not apply to preset '%s': it has no %s variable (its variables: %s)",
+                   m.option, preset.name.c_str (), m.variable, preset.variable_names ().c_str ());
+      return false;
+    }
+    values[m.variable] = m.value;
+  }
+  for (const auto &s : options.sets) {
+    std::string key, value;
+    split_assignment (s, key, value);
+    values[key] = value;
+  }
+  return true;
+}
+
+} // namespace gv::launcher

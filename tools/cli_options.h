@@ -1,0 +1,78 @@
+/* The options shared by the pipeline commands (host, view, record, run) and
+ * how they map onto preset variables. */
+#pragma once
+
+#include "preset.h"
+
+#include <glib.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace gv::launcher {
+
+struct LaunchOptions {
+  std::string server; /* --server: signalling WebSocket URL */
+  std::string pin;
+  std::string source; /* screen | test | display:N | window:ID */
+  std::string codec;  /* vp8 | vp9 | h264 */
+  std::string output;
+  std::string preset; /* host: another host preset */
+  int bitrate = -1;   /* kbit/s */
+  int fps = -1;
+  bool allow_control = false;
+  bool request_control = false;
+  bool print_pipeline = false;
+  bool local = false; /* host: the embedded server listens on 127.0.0.1 only */
+  int eos_timeout_s = 10;
+  std::vector<std::string> sets; /* --set KEY=VALUE */
+};
+
+/* Which options a command offers. */
+enum OptionSet : unsigned {
+  OPT_SERVER = 1 << 0,
+  OPT_PIN = 1 << 1,
+  OPT_SOURCE = 1 << 2,
+  OPT_ENCODE = 1 << 3, /* --codec --bitrate --fps */
+  OPT_ALLOW_CONTROL = 1 << 4,
+  OPT_REQUEST_CONTROL = 1 << 5,
+  OPT_OUTPUT = 1 << 6,
+  OPT_PRESET = 1 << 7,
+  OPT_LOCAL = 1 << 8,
+  OPT_COMMON = 1 << 9, /* --set --print-pipeline --eos-timeout */
+};
+
+/* Owns the raw values the GOptionEntries point at; fill () copies them into
+ * a LaunchOptions after parsing. */
+class OptionValues {
+public:
+  OptionValues () = default;
+  ~OptionValues ();
+  OptionValues (const OptionValues &) = delete;
+  OptionValues &operator= (const OptionValues &) = delete;
+
+  /* The entries for `which`, terminated; valid while this object lives. */
+  std::vector<GOptionEntry> entries (unsigned which);
+  /* Copies and checks the values; false with `error` on a bad one. */
+  bool fill (LaunchOptions &out, GError **error) const;
+
+private:
+  gchar *server_ = nullptr, *pin_ = nullptr, *source_ = nullptr, *codec_ = nullptr;
+  gchar *output_ = nullptr, *preset_ = nullptr;
+  gchar **sets_ = nullptr;
+  gint bitrate_ = -1, fps_ = -1, eos_timeout_ = 10;
+  gboolean allow_control_ = FALSE, request_control_ = FALSE, print_pipeline_ = FALSE;
+  gboolean local_ = FALSE;
+};
+
+/* The preset variable values the options give: --server -> SERVER, --pin ->
+ * PIN, --codec -> CODEC, --bitrate -> BITRATE, --fps -> FPS,
+ * --allow-control -> ALLOW_CONTROL=true, --request-control ->
+ * REQUEST_CONTROL=true, --output -> OUTPUT, then every --set (which wins).
+ * An option whose variable the preset lacks is an error naming both. SOURCE
+ * (and INPUT) are set by the caller, which resolves --source. */
+bool options_to_variables (const LaunchOptions &options, const Preset &preset,
+                           std::map<std::string, std::string> &values, GError **error);
+
+} // namespace gv::launcher

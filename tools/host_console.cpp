@@ -1,0 +1,210 @@
+#include "host_console.h"
+
+#include "console.h"
+
+#include <functional>
+
+namespace gv::launcher {
+namespace {
+
+/* The sink emits its signals from its own threads: run `fn` on the main one. */
+void on_main_thread (std::function<void ()> fn)
+{
+  g_main_context_invoke_full (
+      nullptr, G_PRIORITY_DEFAULT,
+      [] (gpointer data) {
+        (*static_cast<std::function<void ()> *> (data)) ();
+        return G_SOURCE_REMOVE;
+      },
+      new std::function<void ()> (std::move (fn)),
+      [] (gpointer data) { delete static_cast<std::function<void ()> *> (data); });
+}
+
+GstElement *find_sink (GstElement *pipeline)
+{
+  GstElement *found = nullptr;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  while (!found && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    auto *e = GST_ELEMENT (g_value_get_object (&item));
+    GstElementFactory *f = gst_element_get_factory (e);
+    if (f && g_str_equal (GST_OBJECT_NAME (f), "gvwebrtcsink"))
+      found = GST_ELEMENT (gst_object_ref (e));
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return found;
+}
+
+std::string format_expiry (gint64 expires_at)
+{
+  if (expires_at <= 0)
+    return "unknown";
+  GDateTime *t = g_date_time_new_from_unix_local (expires_at);
+  gchar *clock = g_date_time_format (t, "%H:%M:%S");
+  gint64 minutes = (expires_at - g_get_real_time () / G_USEC_PER_SEC + 30) / 60;
+  std::string out = std::string (clock) + " (in " + std::to_string (minutes) + " min)";
+  g_free (clock);
+  g_date_time_unref (t);
+  return out;
+}
+
+std::string format_bitrate (double bps)
+{
+  gchar *text = bps >= 1e6 ? g_strdup_printf ("%.1f Mbit/s", bps / 1e6)
+                           : g_strdup_printf ("%.0f kbit/s", bps / 1e3);
+  std::string out (text);
+  g_free (text);
+  return out;
+}
+
+} // namespace
+
+void HostConsole::on_viewer_added (GstElement *, const char *peer, const char *name, gpointer user)
+{
+  auto *self = static_cast<HostConsole *> (user);
+  std::string p (peer ? peer : ""), n (name ? name : "");
+  on_main_thread ([self, p, n] { self->viewer_added (p, n); });
+}
+
+void HostConsole::on_viewer_removed (GstElement *, const char *peer, gpointer user)
+{
+  auto *self = static_cast<HostConsole *> (user);
+  std::string p (peer ? peer : "");
+  on_main_thread ([self, p] { self->viewer_removed (p); });
+}
+
+void HostConsole::on_control_requested (GstElement *, const char *peer, gpointer user)
+{
+  auto *self = static_cast<HostConsole *> (user);
+  std::string p (peer ? peer : "");
+  on_main_thread ([self, p] { self->control_requested (p); });
+}
+
+HostConsole::HostConsole (GstElement *pipeline, std::string what, bool allow_control)
+    : sink_ (find_sink (pipeline)), what_ (std::move (what)), allow_control_ (allow_control)
+{
+  if (!sink_)
+    return;
+  handlers_[0] = g_signal_connect (sink_, "viewer-added", G_CALLBACK (on_viewer_added), this);
+  handlers_[1] = g_signal_connect (sink_, "viewer-removed", G_CALLBACK (on_viewer_removed), this);
+  handlers_[2] =
+      g_signal_connect (sink_, "control-requested", G_CALLBACK (on_control_requested), this);
+  status_timer_ = g_timeout_add_seconds (stdout_is_tty () ? 1 : 5, status_cb, this);
+}
+
+HostConsole::~HostConsole ()
+{
+  if (status_timer_)
+    g_source_remove (status_timer_);
+  if (!sink_)
+    return;
+  for (gulong h : handlers_)
+    if (h)
+      g_signal_handler_disconnect (sink_, h);
+  /* Callbacks already queued for the main loop must not run on a dead
+   * console: drain them while the handlers are gone. */
+  while (g_main_context_iteration (nullptr, FALSE))
+    ;
+  gst_object_unref (sink_);
+}
+
+bool HostConsole::handle_message (GstMessage *msg)
+{
+  const GstStructure *s = gst_message_get_structure (msg);
+  if (!sink_ || !s || !gst_structure_has_name (s, "gvwebrtcsink-session"))
+    return false;
+  const char *pin = gst_structure_get_string (s, "pin");
+  const char *url = gst_structure_get_string (s, "viewer-url");
+  gint64 expires = 0;
+  gst_structure_get_int64 (s, "expires-at", &expires);
+  if (registered_)
+    print_event ("new session registered (the previous PIN was used, expired or the server "
+                 "reconnected)");
+  registered_ = true;
+  print_line ("");
+  print_line ("  GhostView host: " + what_);
+  print_line ("  PIN: " + std::string (pin ? pin : "?"));
+  print_line ("  Viewer URL: " + std::string (url && *url ? url : "(the server gave none)"));
+  print_line ("  Expires: " + format_expiry (expires));
+  print_line (std::string ("  Control: ") +
+              (allow_control_ ? "viewers may use mouse and keyboard"
+                              : "view only (--allow-control lets viewers use mouse and keyboard)"));
+  print_line ("  Press Ctrl-C to stop.");
+  print_line ("");
+  return true;
+}
+
+std::string HostConsole::label (const std::string &peer) const
+{
+  auto it = viewers_.find (peer);
+  if (it == viewers_.end () || it->second.name.empty ())
+    return "viewer " + peer;
+  return it->second.name + " (" + peer + ")";
+}
+
+void HostConsole::viewer_added (const std::string &peer, const std::string &name)
+{
+  viewers_[peer] = Viewer{ name, false };
+  print_event ("viewer joined: " + label (peer));
+  poll_stats ();
+}
+
+void HostConsole::viewer_removed (const std::string &peer)
+{
+  print_event ("viewer left: " + label (peer));
+  viewers_.erase (peer);
+}
+
+void HostConsole::control_requested (const std::string &peer)
+{
+  print_event (label (peer) + " asks for control" +
+               (allow_control_ ? "" : " (not granted: start with --allow-control)"));
+}
+
+/* Reads the sink's stats: reports control being granted or revoked (the sink
+ * has no signal for it) and draws the status line. */
+void HostConsole::poll_stats ()
+{
+  GstStructure *stats = nullptr;
+  g_object_get (sink_, "stats", &stats, nullptr);
+  if (!stats)
+    return;
+  double bitrate = 0;
+  guint with_control = 0, count = 0;
+  const GValue *list = gst_structure_get_value (stats, "viewers");
+  for (guint i = 0; list && i < gst_value_array_get_size (list); i++) {
+    const GstStructure *v = gst_value_get_structure (gst_value_array_get_value (list, i));
+    const char *peer = gst_structure_get_string (v, "peer-id");
+    gboolean control = FALSE;
+    double rate = 0;
+    gst_structure_get_boolean (v, "control", &control);
+    gst_structure_get_double (v, "bitrate", &rate);
+    bitrate += rate;
+    count++;
+    with_control += control ? 1 : 0;
+    auto it = peer ? viewers_.find (peer) : viewers_.end ();
+    if (it != viewers_.end () && it->second.control != (bool) control) {
+      it->second.control = control;
+      print_event (label (peer) + (control ? " was granted control" : " lost control"));
+    }
+  }
+  gst_structure_free (stats);
+  std::string status = "viewers: " + std::to_string (count);
+  if (with_control)
+    status += " (" + std::to_string (with_control) + " with control)";
+  if (count)
+    status += ", sending " + format_bitrate (bitrate);
+  update_status (status);
+}
+
+gboolean HostConsole::status_cb (gpointer user)
+{
+  auto *self = static_cast<HostConsole *> (user);
+  if (self->registered_)
+    self->poll_stats ();
+  return G_SOURCE_CONTINUE;
+}
+
+} // namespace gv::launcher

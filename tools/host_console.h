@@ -1,0 +1,50 @@
+/* What `ghostview host` tells the operator: the banner with the PIN, the
+ * viewer URL and the expiry (again on every new registration), one line per
+ * viewer event, and a status line (viewers, bitrate). */
+#pragma once
+
+#include <gst/gst.h>
+
+#include <map>
+#include <string>
+
+namespace gv::launcher {
+
+class HostConsole {
+public:
+  /* Finds the gvwebrtcsink in `pipeline` and connects to it; `what` is the
+   * banner's "Sharing: ..." text. Does nothing without a gvwebrtcsink. */
+  HostConsole (GstElement *pipeline, std::string what, bool allow_control);
+  ~HostConsole ();
+  HostConsole (const HostConsole &) = delete;
+  HostConsole &operator= (const HostConsole &) = delete;
+
+  bool active () const { return sink_ != nullptr; }
+  /* Feed every element message; returns true when it was the sink's. */
+  bool handle_message (GstMessage *msg);
+
+private:
+  struct Viewer {
+    std::string name;
+    bool control = false;
+  };
+  static gboolean status_cb (gpointer self);
+  static void on_viewer_added (GstElement *, const char *peer, const char *name, gpointer self);
+  static void on_viewer_removed (GstElement *, const char *peer, gpointer self);
+  static void on_control_requested (GstElement *, const char *peer, gpointer self);
+  void viewer_added (const std::string &peer, const std::string &name);
+  void viewer_removed (const std::string &peer);
+  void control_requested (const std::string &peer);
+  std::string label (const std::string &peer) const;
+  void poll_stats ();
+
+  GstElement *sink_ = nullptr;
+  std::string what_;
+  bool allow_control_;
+  std::map<std::string, Viewer> viewers_;
+  guint status_timer_ = 0;
+  gulong handlers_[3] = { 0, 0, 0 };
+  bool registered_ = false;
+};
+
+} // namespace gv::launcher

@@ -1,0 +1,273 @@
+/* host, view, record and run: choose a preset, fill its variables from the
+ * options, then print or run the pipeline. */
+#include "cli_options.h"
+#include "commands.h"
+#include "console.h"
+#include "embedded_server.h"
+#include "exit_codes.h"
+#include "host_console.h"
+#include "preset.h"
+#include "session.h"
+#include "sources.h"
+
+#include <gst/gst.h>
+
+#include <memory>
+
+namespace gv::launcher {
+namespace {
+
+enum class Command { Host, View, Record, Run };
+
+struct CommandInfo {
+  const char *name;
+  const char *parameters;
+  const char *summary;
+  unsigned options;
+};
+
+CommandInfo info_for (Command c)
+{
+  switch (c) {
+  case Command::Host:
+    return { "host", "- share this screen",
+             "Shares the screen (or a window, a display, a test pattern) with viewers who join "
+             "by PIN.\nWithout --server it starts the signalling server in this process, serving "
+             "the web\nviewer on --port (default 8443): one command is a complete session.\n"
+             "With --output it also records locally (preset host-record).",
+             OPT_SERVER | OPT_SOURCE | OPT_ENCODE | OPT_ALLOW_CONTROL | OPT_OUTPUT | OPT_PRESET |
+                 OPT_LOCAL | OPT_COMMON };
+  case Command::View:
+    return { "view", "- watch a session in a window",
+             "Joins a session by PIN and shows it in a window; mouse and keyboard in the\n"
+             "window reach the host once it grants control.",
+             OPT_SERVER | OPT_PIN | OPT_REQUEST_CONTROL | OPT_COMMON };
+  case Command::Record:
+    return { "record", "- record a session to a file",
+             "Joins a session by PIN and records it. .mkv (default) and .webm keep the host's\n"
+             "encoding (no re-encoding); .mp4 is transcoded to H.264. Ctrl-C finalizes the "
+             "file.",
+             OPT_SERVER | OPT_PIN | OPT_OUTPUT | OPT_ENCODE | OPT_COMMON };
+  case Command::Run:
+    return { "run", "PRESET|FILE - run a preset or a .pipeline file",
+             "Runs a preset by name ('ghostview presets' lists them) or a .pipeline file.\n"
+             "Options set the preset's variables: --server SERVER, --pin PIN, --codec CODEC,\n"
+             "--bitrate BITRATE, --fps FPS, --allow-control ALLOW_CONTROL, --output OUTPUT,\n"
+             "--source SOURCE; --set KEY=VALUE sets any variable.",
+             OPT_SERVER | OPT_PIN | OPT_SOURCE | OPT_ENCODE | OPT_ALLOW_CONTROL |
+                 OPT_REQUEST_CONTROL | OPT_OUTPUT | OPT_COMMON };
+  }
+  return {};
+}
+
+int usage_error (const char *command, const std::string &message)
+{
+  print_error (std::string ("ghostview ") + command + ": " + message);
+  print_error (std::string ("Run 'ghostview ") + command + " --help' for the options.");
+  return kExitUsage;
+}
+
+bool has_set (const LaunchOptions &o, const char *key)
+{
+  std::string prefix = std::string (key) + "=";
+  for (const auto &s : o.sets)
+    if (g_str_has_prefix (s.c_str (), prefix.c_str ()))
+      return true;
+  return false;
+}
+
+std::string default_recording_name ()
+{
+  GDateTime *now = g_date_time_new_now_local ();
+  gchar *name = g_date_time_format (now, "ghostview-%Y%m%d-%H%M%S.mkv");
+  std::string out (name);
+  g_free (name);
+  g_date_time_unref (now);
+  return out;
+}
+
+std::string lowercase_extension (const std::string &path)
+{
+  size_t dot = path.rfind ('.');
+  if (dot == std::string::npos || path.find ('/', dot) != std::string::npos)
+    return "";
+  gchar *lower = g_ascii_strdown (path.c_str () + dot, -1);
+  std::string out (lower);
+  g_free (lower);
+  return out;
+}
+
+int run_command (Command command, int argc, char **argv)
+{
+  CommandInfo info = info_for (command);
+  OptionValues values;
+  auto entries = values.entries (info.options);
+  gv::signaling::ServerConfig server_config;
+
+  GOptionContext *ctx = g_option_context_new (info.parameters);
+  g_option_context_set_summary (ctx, info.summary);
+  g_option_context_add_main_entries (ctx, entries.data (), nullptr);
+  if (command == Command::Host)
+    g_option_context_add_group (ctx, gv::signaling::server_option_group (server_config));
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  GError *error = nullptr;
+  LaunchOptions options;
+  bool parsed = g_option_context_parse (ctx, &argc, &argv, &error) && values.fill (options, &error);
+  g_option_context_free (ctx);
+  if (!parsed) {
+    std::string message = error->message;
+    g_error_free (error);
+    return usage_error (info.name, message);
+  }
+
+  /* Which preset. */
+  std::string preset_name;
+  switch (command) {
+  case Command::Host:
+    preset_name = !options.preset.empty ()  ? options.preset
+                  : options.output.empty () ? "host"
+                                            : "host-record";
+    break;
+  case Command::View:
+    preset_name = "view";
+    break;
+  case Command::Record:
+    if (options.output.empty ())
+      options.output = default_recording_name ();
+    preset_name = lowercase_extension (options.output) == ".mp4" ? "record-mp4" : "record";
+    if (lowercase_extension (options.output) == ".webm")
+      options.sets.insert (options.sets.begin (), "MUX=webmmux");
+    break;
+  case Command::Run:
+    if (argc < 2)
+      return usage_error (info.name, "name a preset or a .pipeline file ('ghostview presets' "
+                                     "lists them)");
+    if (argc > 2)
+      return usage_error (info.name, std::string ("unexpected argument '") + argv[2] + "'");
+    preset_name = argv[1];
+    break;
+  }
+  if (command != Command::Run && argc > 1)
+    return usage_error (info.name, std::string ("unexpected argument '") + argv[1] + "'");
+  if ((command == Command::View || command == Command::Record) && options.pin.empty () &&
+      !has_set (options, "PIN"))
+    return usage_error (info.name, "--pin is required: the 6-digit PIN the host shows");
+
+  Preset preset;
+  if (!find_preset (preset_name, preset, &error)) {
+    std::string message = error->message;
+    g_error_free (error);
+    return usage_error (info.name, message);
+  }
+
+  std::map<std::string, std::string> vars;
+  if (!options_to_variables (options, preset, vars, &error)) {
+    std::string message = error->message;
+    g_error_free (error);
+    return usage_error (info.name, message);
+  }
+
+  /* The source: resolved for host always (screen, or the test-pattern
+   * fallback), for run only when --source is given. */
+  std::string sharing = preset.name + " (" + preset.description + ")";
+  bool resolve =
+      !has_set (options, "SOURCE") &&
+      (!options.source.empty () || (command == Command::Host && preset.has_variable ("SOURCE")));
+  if (resolve) {
+    if (!preset.has_variable ("SOURCE"))
+      return usage_error (info.name, "--source does not apply to preset '" + preset.name +
+                                         "': it has no SOURCE variable");
+    SourceChoice source;
+    if (!resolve_source (options.source, source, &error)) {
+      std::string message = error->message;
+      g_error_free (error);
+      return usage_error (info.name, message);
+    }
+    vars["SOURCE"] = source.fragment;
+    if (preset.has_variable ("INPUT") && !has_set (options, "INPUT"))
+      vars["INPUT"] = source.input;
+    if (!source.note.empty ())
+      print_line (source.note);
+    sharing = source.input == "record" ? "sharing a test pattern" : "sharing the screen";
+    if (g_str_has_prefix (options.source.c_str (), "display:") ||
+        g_str_has_prefix (options.source.c_str (), "window:"))
+      sharing = "sharing " + options.source;
+  }
+
+  /* Host without --server: the signalling server runs in this process. */
+  std::unique_ptr<gv::signaling::Server> server;
+  bool embedded =
+      command == Command::Host && options.server.empty () && !has_set (options, "SERVER");
+  if (embedded) {
+    if (options.local)
+      server_config.address = "127.0.0.1";
+    complete_server_config (server_config);
+    if (!preset.has_variable ("SERVER"))
+      return usage_error (info.name, "preset '" + preset.name + "' has no SERVER variable");
+    if (options.print_pipeline) {
+      std::string host = server_config.address == "0.0.0.0" ? "127.0.0.1" : server_config.address;
+      vars["SERVER"] = std::string (server_config.tls () ? "wss://" : "ws://") + host + ":" +
+                       std::to_string (server_config.port) + "/ws";
+    }
+  }
+
+  std::string description;
+  if (!expand_preset (preset, vars, description, &error)) {
+    std::string message = error->message;
+    g_error_free (error);
+    return usage_error (info.name, message);
+  }
+  if (options.print_pipeline && !embedded) {
+    g_print ("%s\n", description.c_str ());
+    return kExitOk;
+  }
+  if (embedded) {
+    if (options.print_pipeline) {
+      g_print ("%s\n", description.c_str ());
+      return kExitOk;
+    }
+    server = start_server (server_config, info.name);
+    if (!server)
+      return kExitFailure;
+    vars["SERVER"] = server->ws_url ();
+    expand_preset (preset, vars, description, nullptr);
+  }
+
+  GstElement *pipeline = build_pipeline ("preset '" + preset.name + "'", description);
+  if (!pipeline)
+    return kExitPipeline;
+  Session session (pipeline, options.eos_timeout_s);
+  bool allow_control = options.allow_control;
+  if (auto it = vars.find ("ALLOW_CONTROL"); it != vars.end ())
+    allow_control = it->second == "true";
+  HostConsole host (session.pipeline (), sharing, allow_control);
+  session.on_element_message = [&host] (GstMessage *msg) { host.handle_message (msg); };
+  if (command == Command::View || command == Command::Record)
+    print_event ("joining session " +
+                 (options.pin.empty () ? std::string ("(PIN from --set)") : options.pin) + "...");
+  return session.run ();
+}
+
+} // namespace
+
+int command_host (int argc, char **argv)
+{
+  return run_command (Command::Host, argc, argv);
+}
+
+int command_view (int argc, char **argv)
+{
+  return run_command (Command::View, argc, argv);
+}
+
+int command_record (int argc, char **argv)
+{
+  return run_command (Command::Record, argc, argv);
+}
+
+int command_run (int argc, char **argv)
+{
+  return run_command (Command::Run, argc, argv);
+}
+
+} // namespace gv::launcher

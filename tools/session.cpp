@@ -1,0 +1,298 @@
+#include "session.h"
+
+#include "console.h"
+#include "exit_codes.h"
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+
+#include <set>
+
+namespace gv::launcher {
+namespace {
+
+std::string element_path (GstObject *obj)
+{
+  if (!obj)
+    return "the pipeline";
+  gchar *name = gst_object_get_name (obj);
+  std::string out = name ? name : "?";
+  g_free (name);
+  if (GST_IS_ELEMENT (obj)) {
+    if (GstElementFactory *f = gst_element_get_factory (GST_ELEMENT (obj)))
+      out += std::string (" (") + GST_OBJECT_NAME (f) + ")";
+  }
+  return out;
+}
+
+/* filesink location, or empty. */
+std::string sink_location (GstElement *e)
+{
+  GstElementFactory *f = gst_element_get_factory (e);
+  if (!f || !g_str_equal (GST_OBJECT_NAME (f), "filesink"))
+    return "";
+  gchar *location = nullptr;
+  g_object_get (e, "location", &location, nullptr);
+  std::string out = location ? location : "";
+  g_free (location);
+  return out;
+}
+
+template <typename F> void for_each_element (GstElement *pipeline, F &&f)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    f (GST_ELEMENT (g_value_get_object (&item)));
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+}
+
+GstPadProbeReturn first_buffer_probe (GstPad *, GstPadProbeInfo *, gpointer user)
+{
+  auto *location = static_cast<std::string *> (user);
+  std::string text = "recording to " + *location;
+  g_main_context_invoke_full (
+      nullptr, G_PRIORITY_DEFAULT,
+      [] (gpointer data) {
+        print_event (*static_cast<std::string *> (data));
+        return G_SOURCE_REMOVE;
+      },
+      new std::string (text), [] (gpointer data) { delete static_cast<std::string *> (data); });
+  return GST_PAD_PROBE_REMOVE;
+}
+
+} // namespace
+
+Session::Session (GstElement *pipeline, int eos_timeout_s)
+    : pipeline_ (GST_ELEMENT (gst_object_ref_sink (pipeline))), eos_timeout_s_ (eos_timeout_s)
+{
+  loop_ = g_main_loop_new (nullptr, FALSE);
+  GstBus *bus = gst_element_get_bus (pipeline_);
+  bus_watch_ = gst_bus_add_watch (bus, bus_cb, this);
+  gst_object_unref (bus);
+  sigint_ = g_unix_signal_add (SIGINT, signal_cb, this);
+  sigterm_ = g_unix_signal_add (SIGTERM, signal_cb, this);
+}
+
+Session::~Session ()
+{
+  for (guint id : { bus_watch_, sigint_, sigterm_, eos_timer_ })
+    if (id)
+      g_source_remove (id);
+  gst_element_set_state (pipeline_, GST_STATE_NULL);
+  gst_object_unref (pipeline_);
+  g_main_loop_unref (loop_);
+}
+
+void Session::watch_outputs ()
+{
+  for_each_element (pipeline_, [] (GstElement *e) {
+    std::string location = sink_location (e);
+    if (location.empty ())
+      return;
+    GstPad *pad = gst_element_get_static_pad (e, "sink");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, first_buffer_probe,
+                       new std::string (location),
+                       [] (gpointer data) { delete static_cast<std::string *> (data); });
+    gst_object_unref (pad);
+  });
+}
+
+void Session::report_outputs ()
+{
+  for_each_element (pipeline_, [] (GstElement *e) {
+    std::string location = sink_location (e);
+    if (location.empty ())
+      return;
+    GStatBuf st;
+    if (g_stat (location.c_str (), &st) == 0)
+      print_event ("saved " + location + " (" + std::to_string ((st.st_size + 1023) / 1024) +
+                   " KiB)");
+  });
+}
+
+int Session::run ()
+{
+  watch_outputs ();
+  if (gst_element_set_state (pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    /* The element said why on the bus; report that rather than a generic line. */
+    GstBus *bus = gst_element_get_bus (pipeline_);
+    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    gst_object_unref (bus);
+    if (msg) {
+      handle_error (msg);
+      gst_message_unref (msg);
+    } else {
+      print_error ("ghostview: error: the pipeline cannot start");
+    }
+    return kExitPipeline;
+  }
+  g_main_loop_run (loop_);
+  end_status ();
+  gst_element_set_state (pipeline_, GST_STATE_NULL);
+  if (exit_code_ == kExitOk || exit_code_ == kExitFailure)
+    report_outputs ();
+  return exit_code_;
+}
+
+void Session::finish (int code)
+{
+  exit_code_ = code;
+  g_main_loop_quit (loop_);
+}
+
+void Session::handle_error (GstMessage *msg)
+{
+  GError *err = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error (msg, &err, &debug);
+  std::string text = "ghostview: error: " + std::string (err->message);
+  text += "\n  from " + element_path (GST_MESSAGE_SRC (msg));
+  if (debug && *debug)
+    text += "\n  debug: " + std::string (debug);
+  text += "\n  (run with GST_DEBUG=3 or --gst-debug=*:3 for GStreamer's log)";
+  print_error (text);
+  g_error_free (err);
+  g_free (debug);
+}
+
+void Session::handle_warning (GstMessage *msg)
+{
+  static std::set<std::string> said;
+  GError *err = nullptr;
+  gst_message_parse_warning (msg, &err, nullptr);
+  /* Elements repeat themselves (per frame, per retry): each text once. */
+  if (said.insert (err->message).second)
+    print_error ("ghostview: warning: " + std::string (err->message));
+  g_error_free (err);
+}
+
+gboolean Session::bus_cb (GstBus *, GstMessage *msg, gpointer user)
+{
+  auto *self = static_cast<Session *> (user);
+  switch (GST_MESSAGE_TYPE (msg)) {
+  case GST_MESSAGE_ERROR:
+    if (self->exit_code_ == kExitOk) {
+      self->handle_error (msg);
+      self->finish (kExitPipeline);
+    }
+    break;
+  case GST_MESSAGE_WARNING:
+    self->handle_warning (msg);
+    break;
+  case GST_MESSAGE_EOS:
+    self->finish (self->exit_code_);
+    break;
+  case GST_MESSAGE_ELEMENT:
+    if (self->on_element_message)
+      self->on_element_message (msg);
+    break;
+  case GST_MESSAGE_STATE_CHANGED:
+    if (GST_MESSAGE_SRC (msg) == GST_OBJECT (self->pipeline_) && !self->playing_) {
+      GstState state;
+      gst_message_parse_state_changed (msg, nullptr, &state, nullptr);
+      if (state == GST_STATE_PLAYING) {
+        self->playing_ = true;
+        if (self->on_playing)
+          self->on_playing ();
+      }
+    }
+    break;
+  default:
+    break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+bool Session::data_has_flowed () const
+{
+  bool flowed = false;
+  for_each_element (pipeline_, [&flowed] (GstElement *e) {
+    if (!GST_OBJECT_FLAG_IS_SET (e, GST_ELEMENT_FLAG_SINK) || GST_IS_BIN (e))
+      return;
+    GstIterator *it = gst_element_iterate_sink_pads (e);
+    GValue item = G_VALUE_INIT;
+    while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+      if (gst_pad_has_current_caps (GST_PAD (g_value_get_object (&item))))
+        flowed = true;
+      g_value_reset (&item);
+    }
+    g_value_unset (&item);
+    gst_iterator_free (it);
+  });
+  return flowed;
+}
+
+gboolean Session::signal_cb (gpointer user)
+{
+  auto *self = static_cast<Session *> (user);
+  if (++self->signals_ > 1) {
+    print_error ("ghostview: stopping now; files may be incomplete");
+    self->finish (kExitInterrupted);
+    return G_SOURCE_CONTINUE;
+  }
+  if (!self->data_has_flowed ()) {
+    print_event ("stopping");
+    self->finish (kExitOk);
+    return G_SOURCE_CONTINUE;
+  }
+  print_event ("stopping: finishing files (press Ctrl-C again to quit at once)");
+  gst_element_send_event (self->pipeline_, gst_event_new_eos ());
+  if (self->eos_timeout_s_ > 0)
+    self->eos_timer_ = g_timeout_add_seconds (self->eos_timeout_s_, eos_timeout_cb, self);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean Session::eos_timeout_cb (gpointer user)
+{
+  auto *self = static_cast<Session *> (user);
+  self->eos_timer_ = 0;
+  print_error ("ghostview: the pipeline did not finish within " +
+               std::to_string (self->eos_timeout_s_) +
+               " s (--eos-timeout); stopping anyway, files may be incomplete");
+  self->finish (kExitFailure);
+  return G_SOURCE_REMOVE;
+}
+
+GstElement *build_pipeline (const std::string &what, const std::string &description)
+{
+  GstParseContext *ctx = gst_parse_context_new ();
+  GError *err = nullptr;
+  GstElement *pipeline =
+      gst_parse_launch_full (description.c_str (), ctx, GST_PARSE_FLAG_FATAL_ERRORS, &err);
+  if (!err && pipeline && !GST_IS_PIPELINE (pipeline)) {
+    /* A single element: put it in a pipeline so it has a bus and clock. */
+    GstElement *bin = gst_pipeline_new (nullptr);
+    gst_bin_add (GST_BIN (bin), pipeline);
+    pipeline = bin;
+  }
+  if (err) {
+    std::string text = "ghostview: " + what + ": ";
+    if (g_error_matches (err, GST_PARSE_ERROR, GST_PARSE_ERROR_NO_SUCH_ELEMENT)) {
+      gchar **missing = gst_parse_context_get_missing_elements (ctx);
+      std::string names;
+      for (gchar **m = missing; m && *m; m++)
+        names += (names.empty () ? "" : ", ") + std::string (*m);
+      g_strfreev (missing);
+      text += "missing GStreamer element" +
+              std::string (names.find (',') != std::string::npos ? "s " : " ") +
+              (names.empty () ? err->message : names) +
+              ". Install the plugin package that provides it (gst-inspect-1.0 NAME checks), "
+              "or set GST_PLUGIN_PATH for GhostView's own elements.";
+    } else {
+      text += "the pipeline description is broken: " + std::string (err->message);
+    }
+    print_error (text);
+    g_error_free (err);
+    if (pipeline)
+      gst_object_unref (pipeline);
+    pipeline = nullptr;
+  }
+  gst_parse_context_free (ctx);
+  return pipeline;
+}
+
+} // namespace gv::launcher

@@ -1,0 +1,57 @@
+/* Runs one pipeline to its end: bus messages, Ctrl-C/SIGTERM (EOS with a
+ * bounded wait, so files are finalized; a second signal quits at once), and
+ * the launcher's exit codes. */
+#pragma once
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <string>
+
+namespace gv::launcher {
+
+class Session {
+public:
+  /* Takes the (floating or owned) reference to `pipeline`. */
+  Session (GstElement *pipeline, int eos_timeout_s);
+  ~Session ();
+  Session (const Session &) = delete;
+  Session &operator= (const Session &) = delete;
+
+  GstElement *pipeline () const { return pipeline_; }
+
+  /* Element messages, on the main thread. */
+  std::function<void (GstMessage *)> on_element_message;
+  /* Once the pipeline is PLAYING. */
+  std::function<void ()> on_playing;
+
+  /* Plays the pipeline and runs the main loop until EOS, an error or a
+   * signal; returns the exit code. */
+  int run ();
+
+private:
+  static gboolean bus_cb (GstBus *bus, GstMessage *msg, gpointer self);
+  static gboolean signal_cb (gpointer self);
+  static gboolean eos_timeout_cb (gpointer self);
+  void handle_error (GstMessage *msg);
+  void handle_warning (GstMessage *msg);
+  bool data_has_flowed () const;
+  void finish (int code);
+  void report_outputs ();
+  void watch_outputs ();
+
+  GstElement *pipeline_ = nullptr;
+  GMainLoop *loop_ = nullptr;
+  int eos_timeout_s_;
+  int exit_code_ = 0;
+  int signals_ = 0;
+  bool playing_ = false;
+  guint bus_watch_ = 0, sigint_ = 0, sigterm_ = 0, eos_timer_ = 0;
+};
+
+/* Builds `description` with gst_parse_launch_full (fatal errors). On
+ * failure prints a message naming `what` (the preset) and the missing or
+ * broken element and returns nullptr. */
+GstElement *build_pipeline (const std::string &what, const std::string &description);
+
+} // namespace gv::launcher

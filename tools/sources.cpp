@@ -1,0 +1,99 @@
+#include "sources.h"
+
+#include "devices.h"
+
+#include <gst/gst.h>
+
+#include <cstdlib>
+
+namespace gv::launcher {
+
+std::string test_source_fragment ()
+{
+  return "videotestsrc is-live=true pattern=ball ! video/x-raw,width=1280,height=720";
+}
+
+bool screen_available (std::string *why)
+{
+  GstElement *src = gst_element_factory_make ("gvscreensrc", nullptr);
+  if (!src) {
+    if (why)
+      *why = "the gvscreensrc element is missing";
+    return false;
+  }
+  /* A bus of our own so the probe's error is not printed as the session's. */
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (src, bus);
+  bool ok = gst_element_set_state (src, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS;
+  if (!ok && why) {
+    *why = "no display could be opened";
+    if (GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR)) {
+      GError *err = nullptr;
+      gst_message_parse_error (msg, &err, nullptr);
+      *why = err->message;
+      g_error_free (err);
+      gst_message_unref (msg);
+    }
+  }
+  gst_element_set_state (src, GST_STATE_NULL);
+  gst_element_set_bus (src, nullptr);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+  return ok;
+}
+
+bool resolve_source (const std::string &spec, SourceChoice &out, GError **error)
+{
+  auto bad = [&] (const std::string &why) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--source %s: %s", spec.c_str (),
+                 why.c_str ());
+    return false;
+  };
+  out = SourceChoice ();
+  if (spec == "test") {
+    out.fragment = test_source_fragment ();
+    out.input = "record";
+    return true;
+  }
+  if (spec.empty () || spec == "screen") {
+    std::string why;
+    if (spec.empty () && !screen_available (&why)) {
+      out.fragment = test_source_fragment ();
+      out.input = "record";
+      out.note = "No screen to capture (" + why +
+                 "); sharing a test pattern instead. Give --source screen to insist.";
+      return true;
+    }
+    out.fragment = "gvscreensrc show-cursor=true";
+    return true;
+  }
+  if (g_str_has_prefix (spec.c_str (), "display:")) {
+    const char *index_text = spec.c_str () + strlen ("display:");
+    char *end = nullptr;
+    long index = strtol (index_text, &end, 10);
+    if (!*index_text || *end || index < 0)
+      return bad ("give display:N with N the number 'ghostview devices' shows");
+    auto displays = list_screen_devices (ScreenKind::Monitor);
+    if ((size_t) index >= displays.size ())
+      return bad ("there is no display " + std::to_string (index) + " (" +
+                  std::to_string (displays.size ()) + " found; see 'ghostview devices')");
+    const auto &d = displays[index];
+    out.fragment = "gvscreensrc show-cursor=true region=\"<" + std::to_string (d.x) + "," +
+                   std::to_string (d.y) + "," + std::to_string (d.width) + "," +
+                   std::to_string (d.height) + ">\"";
+    return true;
+  }
+  if (g_str_has_prefix (spec.c_str (), "window:")) {
+    const char *id_text = spec.c_str () + strlen ("window:");
+    char *end = nullptr;
+    guint64 id = g_ascii_strtoull (id_text, &end, 0);
+    if (!*id_text || *end || id == 0)
+      return bad ("give window:ID with the window id (decimal or 0x hex) 'ghostview devices' "
+                  "shows");
+    out.fragment = "gvscreensrc show-cursor=true window=" + std::to_string (id);
+    return true;
+  }
+  return bad ("choose screen, test, display:N or window:ID");
+}
+
+} // namespace gv::launcher
