@@ -58,7 +58,7 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
     e.push_back ({ "request-control", 0, 0, G_OPTION_ARG_NONE, &request_control_,
                    "Ask the host for mouse and keyboard control", nullptr });
   if (which & OPT_OUTPUT)
-    e.push_back ({ "output", 'o', 0, G_OPTION_ARG_FILENAME, &output_, "File to write", "FILE" });
+    e.push_back ({ "output", 0, 0, G_OPTION_ARG_FILENAME, &output_, "File to write", "FILE" });
   if (which & OPT_PRESET)
     e.push_back ({ "preset", 0, 0, G_OPTION_ARG_STRING, &preset_,
                    "Host preset to run (default: host, or host-record with --output)", "NAME" });

@@ -41,11 +41,26 @@ void print_usage (FILE *out)
                      "error, 130 a second Ctrl-C.\n");
 }
 
+/* libnice's UPnP helper (gupnp) warns on every machine where a port is
+ * taken or no router answers; that is noise to an operator, not a fault of
+ * the session. Shown with G_MESSAGES_DEBUG=all. */
+void quiet_library_noise ()
+{
+  for (const char *domain : { "gupnp-context", "gupnp-context-manager", "GUPnP", "GSSDP" })
+    g_log_set_handler (
+        domain, (GLogLevelFlags) (G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE),
+        [] (const gchar *log_domain, GLogLevelFlags, const gchar *message, gpointer) {
+          g_debug ("%s: %s", log_domain, message);
+        },
+        nullptr);
+}
+
 } // namespace
 
 int main (int argc, char **argv)
 {
   gv::launcher::add_build_plugin_path ();
+  quiet_library_noise ();
   if (argc < 2) {
     print_usage (stderr);
     return gv::launcher::kExitUsage;

@@ -91,15 +91,19 @@ HostConsole::HostConsole (GstElement *pipeline, std::string what, bool allow_con
   handlers_[1] = g_signal_connect (sink_, "viewer-removed", G_CALLBACK (on_viewer_removed), this);
   handlers_[2] =
       g_signal_connect (sink_, "control-requested", G_CALLBACK (on_control_requested), this);
-  status_timer_ = g_timeout_add_seconds (stdout_is_tty () ? 1 : 5, status_cb, this);
+  stats_thread_ = std::thread (&HostConsole::stats_thread, this);
 }
 
 HostConsole::~HostConsole ()
 {
-  if (status_timer_)
-    g_source_remove (status_timer_);
   if (!sink_)
     return;
+  {
+    std::lock_guard<std::mutex> guard (stats_lock_);
+    stopping_ = true;
+  }
+  stats_cond_.notify_all ();
+  stats_thread_.join ();
   for (gulong h : handlers_)
     if (h)
       g_signal_handler_disconnect (sink_, h);
@@ -148,7 +152,6 @@ void HostConsole::viewer_added (const std::string &peer, const std::string &name
 {
   viewers_[peer] = Viewer{ name, false };
   print_event ("viewer joined: " + label (peer));
-  poll_stats ();
 }
 
 void HostConsole::viewer_removed (const std::string &peer)
@@ -163,14 +166,28 @@ void HostConsole::control_requested (const std::string &peer)
                (allow_control_ ? "" : " (not granted: start with --allow-control)"));
 }
 
-/* Reads the sink's stats: reports control being granted or revoked (the sink
- * has no signal for it) and draws the status line. */
-void HostConsole::poll_stats ()
+void HostConsole::stats_thread ()
 {
-  GstStructure *stats = nullptr;
-  g_object_get (sink_, "stats", &stats, nullptr);
-  if (!stats)
+  const auto interval = std::chrono::seconds (stdout_is_tty () ? 1 : 5);
+  std::unique_lock<std::mutex> lock (stats_lock_);
+  while (!stats_cond_.wait_for (lock, interval, [this] { return stopping_; })) {
+    lock.unlock ();
+    GstStructure *stats = nullptr;
+    g_object_get (sink_, "stats", &stats, nullptr);
+    if (stats)
+      on_main_thread ([this, stats] { show_stats (stats); });
+    lock.lock ();
+  }
+}
+
+/* Reports control being granted or revoked (the sink has no signal for it)
+ * and draws the status line; takes `stats`. */
+void HostConsole::show_stats (GstStructure *stats)
+{
+  if (!registered_) {
+    gst_structure_free (stats);
     return;
+  }
   double bitrate = 0;
   guint with_control = 0, count = 0;
   const GValue *list = gst_structure_get_value (stats, "viewers");
@@ -197,14 +214,6 @@ void HostConsole::poll_stats ()
   if (count)
     status += ", sending " + format_bitrate (bitrate);
   update_status (status);
-}
-
-gboolean HostConsole::status_cb (gpointer user)
-{
-  auto *self = static_cast<HostConsole *> (user);
-  if (self->registered_)
-    self->poll_stats ();
-  return G_SOURCE_CONTINUE;
 }
 
 } // namespace gv::launcher

@@ -5,7 +5,10 @@
 
 #include <gst/gst.h>
 
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <string>
 
 namespace gv::launcher {
@@ -28,7 +31,6 @@ private:
     std::string name;
     bool control = false;
   };
-  static gboolean status_cb (gpointer self);
   static void on_viewer_added (GstElement *, const char *peer, const char *name, gpointer self);
   static void on_viewer_removed (GstElement *, const char *peer, gpointer self);
   static void on_control_requested (GstElement *, const char *peer, gpointer self);
@@ -36,13 +38,19 @@ private:
   void viewer_removed (const std::string &peer);
   void control_requested (const std::string &peer);
   std::string label (const std::string &peer) const;
-  void poll_stats ();
+  void show_stats (GstStructure *stats);
+  void stats_thread ();
 
   GstElement *sink_ = nullptr;
   std::string what_;
   bool allow_control_;
   std::map<std::string, Viewer> viewers_;
-  guint status_timer_ = 0;
+  /* The sink's stats wait on webrtcbin; read them off the main thread,
+   * which also runs the embedded signalling server. */
+  std::thread stats_thread_;
+  std::mutex stats_lock_;
+  std::condition_variable stats_cond_;
+  bool stopping_ = false;
   gulong handlers_[3] = { 0, 0, 0 };
   bool registered_ = false;
 };

@@ -40,7 +40,7 @@ bool parse_plain (const char *name, const char *parameters, const char *summary,
 gboolean quit_loop (gpointer loop)
 {
   g_main_loop_quit (static_cast<GMainLoop *> (loop));
-  return G_SOURCE_REMOVE;
+  return G_SOURCE_CONTINUE; /* removed by command_serve */
 }
 
 } // namespace

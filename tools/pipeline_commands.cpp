@@ -186,8 +186,13 @@ int run_command (Command command, int argc, char **argv)
     vars["SOURCE"] = source.fragment;
     if (preset.has_variable ("INPUT") && !has_set (options, "INPUT"))
       vars["INPUT"] = source.input;
-    if (!source.note.empty ())
-      print_line (source.note);
+    if (!source.note.empty ()) {
+      /* On stderr with --print-pipeline, so stdout stays a launch line. */
+      if (options.print_pipeline)
+        print_error (source.note);
+      else
+        print_line (source.note);
+    }
     sharing = source.input == "record" ? "sharing a test pattern" : "sharing the screen";
     if (g_str_has_prefix (options.source.c_str (), "display:") ||
         g_str_has_prefix (options.source.c_str (), "window:"))

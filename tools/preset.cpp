@@ -263,10 +263,14 @@ bool expand_preset (const Preset &preset, const std::map<std::string, std::strin
   }
   for (const auto &var : preset.variables) {
     if (var.required && values.find (var.name) == values.end ()) {
-      g_set_error (
-          error, GV_PRESET_ERROR, PRESET_ERROR_MISSING_VARIABLE,
-          "preset '%s' needs %s (%s): give --set %s=...", preset.name.c_str (), var.name.c_str (),
-          var.description.empty () ? "required" : var.description.c_str (), var.name.c_str ());
+      g_set_error (error, GV_PRESET_ERROR, PRESET_ERROR_MISSING_VARIABLE,
+                   "preset '%s' needs %s (%s): give --set %s=...", preset.name.c_str (),
+                   var.name.c_str (),
+                   var.description.empty () ? "required"
+                   : g_str_has_prefix (var.description.c_str (), "(required) ")
+                       ? var.description.c_str () + strlen ("(required) ")
+                       : var.description.c_str (),
+                   var.name.c_str ());
       return false;
     }
   }

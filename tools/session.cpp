@@ -6,6 +6,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 
+#include <atomic>
 #include <set>
 
 namespace gv::launcher {
@@ -64,6 +65,29 @@ GstPadProbeReturn first_buffer_probe (GstPad *, GstPadProbeInfo *, gpointer user
   return GST_PAD_PROBE_REMOVE;
 }
 
+/* The first buffer out of a source element: when media starts, which for a
+ * recorder is the start of the file's timeline (the muxer's own first write
+ * can lag behind an encoder). */
+GstPadProbeReturn source_buffer_probe (GstPad *, GstPadProbeInfo *, gpointer user)
+{
+  auto *said = static_cast<std::atomic<bool> *> (user);
+  if (!said->exchange (true))
+    g_main_context_invoke (
+        nullptr,
+        [] (gpointer) {
+          print_event ("video is flowing");
+          return G_SOURCE_REMOVE;
+        },
+        nullptr);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+void probe_source_pad (GstPad *pad, std::atomic<bool> *said)
+{
+  if (GST_PAD_IS_SRC (pad))
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, source_buffer_probe, said, nullptr);
+}
+
 } // namespace
 
 Session::Session (GstElement *pipeline, int eos_timeout_s)
@@ -89,7 +113,32 @@ Session::~Session ()
 
 void Session::watch_outputs ()
 {
-  for_each_element (pipeline_, [] (GstElement *e) {
+  /* Sources: top-level elements without sink pads (gvwebrtcsrc adds its
+   * pads later). */
+  GstIterator *it = gst_bin_iterate_elements (GST_BIN (pipeline_));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    auto *e = GST_ELEMENT (g_value_get_object (&item));
+    if (e->numsinkpads == 0) {
+      g_signal_connect (e, "pad-added", G_CALLBACK (+[] (GstElement *, GstPad *pad, gpointer said) {
+                          probe_source_pad (pad, static_cast<std::atomic<bool> *> (said));
+                        }),
+                        &media_flowing_);
+      GstIterator *pads = gst_element_iterate_src_pads (e);
+      GValue pad = G_VALUE_INIT;
+      while (gst_iterator_next (pads, &pad) == GST_ITERATOR_OK) {
+        probe_source_pad (GST_PAD (g_value_get_object (&pad)), &media_flowing_);
+        g_value_reset (&pad);
+      }
+      g_value_unset (&pad);
+      gst_iterator_free (pads);
+    }
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+
+  for_each_element (pipeline_, [this] (GstElement *e) {
     std::string location = sink_location (e);
     if (location.empty ())
       return;
@@ -97,7 +146,9 @@ void Session::watch_outputs ()
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, first_buffer_probe,
                        new std::string (location),
                        [] (gpointer data) { delete static_cast<std::string *> (data); });
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, file_eos_probe, this, nullptr);
     gst_object_unref (pad);
+    files_++;
   });
 }
 
@@ -112,6 +163,26 @@ void Session::report_outputs ()
       print_event ("saved " + location + " (" + std::to_string ((st.st_size + 1023) / 1024) +
                    " KiB)");
   });
+}
+
+/* A file sink got EOS: its file is complete. Some sinks (gvwebrtcsink with
+ * viewers) never post EOS, so once every file is complete after Ctrl-C the
+ * session is done without waiting for the pipeline's EOS message. */
+GstPadProbeReturn Session::file_eos_probe (GstPad *, GstPadProbeInfo *info, gpointer user)
+{
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
+    return GST_PAD_PROBE_OK;
+  g_main_context_invoke (
+      nullptr,
+      [] (gpointer user) {
+        auto *self = static_cast<Session *> (user);
+        if (++self->files_done_ == self->files_ && self->signals_ > 0 &&
+            self->exit_code_ == kExitOk)
+          self->finish (kExitOk);
+        return G_SOURCE_REMOVE;
+      },
+      user);
+  return GST_PAD_PROBE_OK;
 }
 
 int Session::run ()

@@ -5,6 +5,7 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -33,6 +34,7 @@ private:
   static gboolean bus_cb (GstBus *bus, GstMessage *msg, gpointer self);
   static gboolean signal_cb (gpointer self);
   static gboolean eos_timeout_cb (gpointer self);
+  static GstPadProbeReturn file_eos_probe (GstPad *, GstPadProbeInfo *, gpointer self);
   void handle_error (GstMessage *msg);
   void handle_warning (GstMessage *msg);
   bool data_has_flowed () const;
@@ -45,7 +47,9 @@ private:
   int eos_timeout_s_;
   int exit_code_ = 0;
   int signals_ = 0;
+  int files_ = 0, files_done_ = 0; /* file sinks, and those that got EOS */
   bool playing_ = false;
+  std::atomic<bool> media_flowing_{ false };
   guint bus_watch_ = 0, sigint_ = 0, sigterm_ = 0, eos_timer_ = 0;
 };
 

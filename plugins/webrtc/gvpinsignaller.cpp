@@ -19,20 +19,12 @@
  * (a new PIN); media of viewers already connected is not affected. As a
  * viewer every failure before admission is fatal and reported once.
  */
-#include "gvpinsignaller.h"
-
-#include "protocol.h"
-
-#include <libsoup/soup.h>
+#include "gvpinsignaller-private.h"
 
 #include <functional>
-#include <mutex>
-#include <string>
 
-GST_DEBUG_CATEGORY_STATIC (gv_pin_signaller_debug);
+GST_DEBUG_CATEGORY (gv_pin_signaller_debug);
 #define GST_CAT_DEFAULT gv_pin_signaller_debug
-
-namespace proto = gv::proto;
 
 enum {
   PROP_0,
@@ -45,49 +37,6 @@ enum {
   PROP_PIN_TTL,
   PROP_ROLE,
   PROP_JOIN_TIMEOUT,
-};
-
-#define DEFAULT_SERVER "ws://127.0.0.1:8443/ws"
-#define DEFAULT_MAX_VIEWERS 1
-#define DEFAULT_PIN_TTL 0
-#define DEFAULT_ROLE GV_SIGNALLER_ROLE_HOST
-#define DEFAULT_JOIN_TIMEOUT 30
-#define RECONNECT_MIN_MS 1000
-#define RECONNECT_MAX_MS 30000
-
-struct GvPinSignallerPrivate {
-  std::mutex lock;
-  /* settings */
-  std::string server = DEFAULT_SERVER;
-  std::string ca_file;
-  bool insecure_tls = false;
-  std::string pin;
-  std::string name;
-  int max_viewers = DEFAULT_MAX_VIEWERS;
-  int pin_ttl = DEFAULT_PIN_TTL;
-  GvSignallerRole role = DEFAULT_ROLE;
-  int join_timeout = DEFAULT_JOIN_TIMEOUT;
-
-  /* the signalling thread; ctx is non-null while started */
-  GMainContext *ctx = nullptr;
-  GMainLoop *loop = nullptr;
-  GThread *thread = nullptr;
-
-  /* below: touched on the signalling thread only */
-  SoupSession *session = nullptr;
-  GCancellable *cancellable = nullptr;
-  SoupWebsocketConnection *ws = nullptr;
-  GSource *retry_source = nullptr;
-  GSource *join_timer = nullptr;
-  guint backoff_ms = RECONNECT_MIN_MS;
-  bool admitted = false; /* viewer: joined; host: registered */
-  bool failed = false;   /* viewer: a fatal error was reported */
-  std::string session_id;
-};
-
-struct _GvPinSignaller {
-  GObject parent;
-  GvPinSignallerPrivate *priv;
 };
 
 static void gv_pin_signaller_iface_init (GvSignallerInterface *iface);
@@ -134,7 +83,7 @@ static void run_on_thread (GvPinSignaller *self, std::function<void ()> fn)
   g_main_context_unref (ctx);
 }
 
-static void emit_error (GvPinSignaller *self, const char *code, const std::string &message,
+void gv_pin_signaller_emit_error (GvPinSignaller *self, const char *code, const std::string &message,
                         bool fatal)
 {
   GST_INFO_OBJECT (self, "error %s (%s): %s", code, fatal ? "fatal" : "non-fatal",
@@ -144,7 +93,7 @@ static void emit_error (GvPinSignaller *self, const char *code, const std::strin
   g_signal_emit_by_name (self, "error", code, message.c_str (), (gboolean) fatal);
 }
 
-static void send_text (GvPinSignaller *self, const std::string &text)
+void gv_pin_signaller_send_text (GvPinSignaller *self, const std::string &text)
 {
   GvPinSignallerPrivate *priv = self->priv;
   if (!priv->ws || soup_websocket_connection_get_state (priv->ws) != SOUP_WEBSOCKET_STATE_OPEN) {
@@ -153,223 +102,6 @@ static void send_text (GvPinSignaller *self, const std::string &text)
   }
   GST_LOG_OBJECT (self, "-> %.200s", text.c_str ());
   soup_websocket_connection_send_text (priv->ws, text.c_str ());
-}
-
-/* ---- ICE server list -> webrtcbin URIs ---- */
-
-static std::string webrtcbin_uri (const std::string &url, const proto::IceServer &server)
-{
-  /* RTCPeerConnection form "stun:host:port" / "turn:host:port?transport=udp"
-   * to webrtcbin's "stun://host:port" / "turn://user:pass@host:port?..." */
-  auto colon = url.find (':');
-  if (colon == std::string::npos)
-    return {};
-  std::string scheme = url.substr (0, colon);
-  std::string rest = url.substr (colon + 1);
-  if (rest.rfind ("//", 0) == 0)
-    rest = rest.substr (2);
-  if (scheme == "stun" || scheme == "stuns")
-    return "stun://" + rest;
-  if (scheme == "turn" || scheme == "turns") {
-    gchar *user = g_uri_escape_string (server.username.c_str (), nullptr, FALSE);
-    gchar *pass = g_uri_escape_string (server.credential.c_str (), nullptr, FALSE);
-    std::string out = scheme + "://" + user + ":" + pass + "@" + rest;
-    g_free (user);
-    g_free (pass);
-    return out;
-  }
-  return {};
-}
-
-static void add_ice_servers (GstStructure *s, const std::vector<proto::IceServer> &servers)
-{
-  GPtrArray *stun = g_ptr_array_new ();
-  GPtrArray *turn = g_ptr_array_new ();
-  for (const auto &server : servers)
-    for (const auto &url : server.urls) {
-      std::string uri = webrtcbin_uri (url, server);
-      if (uri.empty ())
-        continue;
-      g_ptr_array_add (uri.rfind ("stun", 0) == 0 ? stun : turn, g_strdup (uri.c_str ()));
-    }
-  g_ptr_array_add (stun, nullptr);
-  g_ptr_array_add (turn, nullptr);
-  gchar **stun_v = (gchar **) g_ptr_array_free (stun, FALSE);
-  gchar **turn_v = (gchar **) g_ptr_array_free (turn, FALSE);
-  gst_structure_set (s, "stun-servers", G_TYPE_STRV, stun_v, "turn-servers", G_TYPE_STRV, turn_v,
-                     nullptr);
-  g_strfreev (stun_v);
-  g_strfreev (turn_v);
-}
-
-/* ---- incoming messages ---- */
-
-static std::string viewer_error_sentence (GvPinSignaller *self, const proto::Message &msg)
-{
-  std::string pin;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    pin = self->priv->pin;
-  }
-  std::string code = proto::get_string (msg, "code");
-  std::string server_message = proto::get_string (msg, "message");
-  auto known = proto::error_code_from_name (code.c_str ());
-  if (known) {
-    switch (*known) {
-    case proto::ErrorCode::PinInvalid:
-      return "No session has PIN " + pin + ".";
-    case proto::ErrorCode::PinExpired:
-      return "PIN " + pin + " has expired.";
-    case proto::ErrorCode::PinUsed:
-      return "PIN " + pin + " has already been used.";
-    case proto::ErrorCode::SessionFull:
-      return "The session with PIN " + pin + " is full; try again in a moment.";
-    case proto::ErrorCode::Declined:
-      return "The host declined the request to join session " + pin +
-             (server_message.empty () ? std::string (".") : ": " + server_message);
-    case proto::ErrorCode::RateLimited:
-      return "Too many attempts to join; wait a minute and try again.";
-    default:
-      break;
-    }
-  }
-  if (!server_message.empty ())
-    return server_message;
-  return known ? proto::error_code_default_message (*known) : "The signalling server refused.";
-}
-
-static void handle_error_message (GvPinSignaller *self, const proto::Message &msg)
-{
-  GvPinSignallerPrivate *priv = self->priv;
-  std::string code = proto::get_string (msg, "code");
-  std::string ref = proto::get_string (msg, "ref");
-  if (priv->role == GV_SIGNALLER_ROLE_VIEWER) {
-    /* Before admission every refusal ends the attempt; afterwards errors are
-     * answers to relayed messages and the media may well be fine. */
-    bool fatal = !priv->admitted;
-    emit_error (self, code.c_str (), viewer_error_sentence (self, msg), fatal);
-    if (fatal && priv->ws)
-      soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
-    return;
-  }
-  std::string message = proto::get_string (msg, "message", "the signalling server refused");
-  emit_error (self, code.c_str (), message + " (" + code + ", in answer to " + ref + ")", false);
-  if (!priv->admitted && priv->ws)
-    soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
-}
-
-static void handle_message (GvPinSignaller *self, const proto::Message &msg)
-{
-  GvPinSignallerPrivate *priv = self->priv;
-  switch (msg.type) {
-  case proto::Type::Registered: {
-    priv->admitted = true;
-    priv->backoff_ms = RECONNECT_MIN_MS;
-    priv->session_id = proto::get_string (msg, "session");
-    GstStructure *s = gst_structure_new (
-        "gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (), "pin", G_TYPE_STRING,
-        proto::get_string (msg, "pin").c_str (), "viewer-url", G_TYPE_STRING,
-        proto::get_string (msg, "viewer_url").c_str (), "expires-at", G_TYPE_INT64,
-        (gint64) proto::get_int (msg, "expires_at"), "max-viewers", G_TYPE_INT,
-        (gint) proto::get_int (msg, "max_viewers", 1), nullptr);
-    add_ice_servers (s, proto::get_ice_servers (msg));
-    g_signal_emit_by_name (self, "session-info", s);
-    gst_structure_free (s);
-    break;
-  }
-  case proto::Type::Waiting:
-    GST_INFO_OBJECT (self, "waiting for the host to admit us");
-    break;
-  case proto::Type::Joined: {
-    priv->admitted = true;
-    if (priv->join_timer) {
-      g_source_destroy (priv->join_timer);
-      g_clear_pointer (&priv->join_timer, g_source_unref);
-    }
-    priv->session_id = proto::get_string (msg, "session");
-    GstStructure *s =
-        gst_structure_new ("gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (),
-                           "peer-id", G_TYPE_STRING, proto::get_string (msg, "peer").c_str (),
-                           "capabilities", G_TYPE_UINT, proto::get_capabilities (msg), nullptr);
-    add_ice_servers (s, proto::get_ice_servers (msg));
-    g_signal_emit_by_name (self, "session-info", s);
-    gst_structure_free (s);
-    break;
-  }
-  case proto::Type::JoinRequest:
-    g_signal_emit_by_name (self, "session-requested", proto::get_string (msg, "peer").c_str (),
-                           proto::get_string (msg, "name").c_str ());
-    break;
-  case proto::Type::Capabilities:
-    g_signal_emit_by_name (self, "capabilities-changed", priv->session_id.c_str (),
-                           proto::get_capabilities (msg));
-    break;
-  case proto::Type::Sdp: {
-    std::string peer =
-        priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer") : priv->session_id;
-    std::string type = proto::get_string (msg, "sdp_type");
-    std::string text = proto::get_string (msg, "sdp");
-    GstSDPMessage *sdp = nullptr;
-    gst_sdp_message_new (&sdp);
-    if (gst_sdp_message_parse_buffer ((const guint8 *) text.data (), text.size (), sdp) !=
-        GST_SDP_OK) {
-      GST_WARNING_OBJECT (self, "unparsable SDP from %s", peer.c_str ());
-      gst_sdp_message_free (sdp);
-      break;
-    }
-    auto *desc = gst_webrtc_session_description_new (
-        type == "offer" ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
-    g_signal_emit_by_name (self, "session-description", peer.c_str (), desc);
-    gst_webrtc_session_description_free (desc);
-    break;
-  }
-  case proto::Type::Ice: {
-    std::string peer =
-        priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer") : priv->session_id;
-    g_signal_emit_by_name (
-        self, "handle-ice", peer.c_str (), (guint) proto::get_int (msg, "sdp_mline_index"),
-        proto::get_string (msg, "sdp_mid").c_str (), proto::get_string (msg, "candidate").c_str ());
-    break;
-  }
-  case proto::Type::PeerLeft:
-    g_signal_emit_by_name (self, "session-ended", proto::get_string (msg, "peer").c_str (),
-                           proto::get_string (msg, "reason", "left").c_str ());
-    break;
-  case proto::Type::SessionEnded:
-    g_signal_emit_by_name (self, "session-ended", priv->session_id.c_str (),
-                           proto::get_string (msg, "reason", "host-ended").c_str ());
-    break;
-  case proto::Type::Error:
-    handle_error_message (self, msg);
-    break;
-  case proto::Type::Ping:
-    send_text (self, proto::make_pong ());
-    break;
-  case proto::Type::Pong:
-    break;
-  default:
-    GST_DEBUG_OBJECT (self, "ignoring message of type %s", proto::type_name (msg.type));
-    break;
-  }
-}
-
-static void on_ws_message (SoupWebsocketConnection *, gint type, GBytes *message, gpointer user)
-{
-  auto *self = GV_PIN_SIGNALLER (user);
-  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-    GST_WARNING_OBJECT (self, "ignoring a binary frame");
-    return;
-  }
-  gsize len = 0;
-  const char *data = (const char *) g_bytes_get_data (message, &len);
-  GST_LOG_OBJECT (self, "<- %.*s", (int) MIN (len, 200), data);
-  proto::Message msg;
-  proto::ParseError err;
-  if (!proto::parse (data, len, msg, err)) {
-    GST_WARNING_OBJECT (self, "dropping a malformed message: %s", err.message.c_str ());
-    return;
-  }
-  handle_message (self, msg);
 }
 
 /* ---- connection lifecycle ---- */
@@ -392,13 +124,13 @@ static void connection_failed (GvPinSignaller *self, const char *code, const std
     if (priv->failed)
       return;
     /* An admitted viewer keeps its media; only later joins are affected. */
-    emit_error (self, code, why, !priv->admitted);
+    gv_pin_signaller_emit_error (self, code, why, !priv->admitted);
     return;
   }
   guint delay = priv->backoff_ms;
   priv->backoff_ms = MIN (priv->backoff_ms * 2, (guint) RECONNECT_MAX_MS);
   priv->admitted = false;
-  emit_error (self, code,
+  gv_pin_signaller_emit_error (self, code,
               why + "; retrying in " + std::to_string (delay / 1000.0).substr (0, 3) + " s", false);
   if (priv->retry_source)
     return;
@@ -437,7 +169,7 @@ static gboolean join_timeout_cb (gpointer user)
   GvPinSignallerPrivate *priv = self->priv;
   g_clear_pointer (&priv->join_timer, g_source_unref);
   if (!priv->admitted && !priv->failed) {
-    emit_error (self, "TIMEOUT",
+    gv_pin_signaller_emit_error (self, "TIMEOUT",
                 "The host did not answer the request to join within " +
                     std::to_string (priv->join_timeout) + " seconds.",
                 true);
@@ -471,7 +203,7 @@ static void on_connected (GObject *source, GAsyncResult *res, gpointer user)
   priv->ws = ws;
   soup_websocket_connection_set_max_incoming_payload_size (ws, 1024 * 1024);
   soup_websocket_connection_set_keepalive_interval (ws, 15);
-  g_signal_connect (ws, "message", G_CALLBACK (on_ws_message), self);
+  g_signal_connect (ws, "message", G_CALLBACK (gv_pin_signaller_on_ws_message), self);
   g_signal_connect (ws, "closed", G_CALLBACK (on_ws_closed), self);
   g_signal_connect (ws, "error", G_CALLBACK (on_ws_error), self);
 
@@ -490,7 +222,7 @@ static void on_connected (GObject *source, GAsyncResult *res, gpointer user)
   }
   GST_INFO_OBJECT (self, "connected, %s",
                    priv->role == GV_SIGNALLER_ROLE_HOST ? "registering" : "joining");
-  send_text (self, text);
+  gv_pin_signaller_send_text (self, text);
   if (priv->role == GV_SIGNALLER_ROLE_VIEWER && priv->join_timeout > 0 && !priv->join_timer) {
     priv->join_timer = g_timeout_source_new_seconds (priv->join_timeout);
     g_source_set_callback (priv->join_timer, join_timeout_cb, self, nullptr);
@@ -522,7 +254,7 @@ static void connect_to_server (GvPinSignaller *self)
       GError *err = nullptr;
       GTlsDatabase *db = g_tls_file_database_new (ca_file.c_str (), &err);
       if (!db) {
-        emit_error (self, GV_SIGNALLER_ERROR_UNREACHABLE,
+        gv_pin_signaller_emit_error (self, GV_SIGNALLER_ERROR_UNREACHABLE,
                     "Cannot read the CA file " + ca_file + ": " + err->message, true);
         g_error_free (err);
         return;
@@ -534,7 +266,7 @@ static void connect_to_server (GvPinSignaller *self)
   GError *err = nullptr;
   GUri *uri = g_uri_parse (server.c_str (), (GUriFlags) (SOUP_HTTP_URI_FLAGS), &err);
   if (!uri) {
-    emit_error (self, GV_SIGNALLER_ERROR_UNREACHABLE,
+    gv_pin_signaller_emit_error (self, GV_SIGNALLER_ERROR_UNREACHABLE,
                 "The signalling server address \"" + server + "\" is not a valid URI", true);
     g_error_free (err);
     return;
@@ -599,7 +331,7 @@ static void teardown_on_thread (GvPinSignaller *self, GMainLoop *loop, GCancella
     g_signal_handlers_disconnect_by_data (priv->ws, self);
     if (soup_websocket_connection_get_state (priv->ws) == SOUP_WEBSOCKET_STATE_OPEN) {
       if (priv->admitted)
-        send_text (self, priv->role == GV_SIGNALLER_ROLE_HOST ? proto::make_end ()
+        gv_pin_signaller_send_text (self, priv->role == GV_SIGNALLER_ROLE_HOST ? proto::make_end ()
                                                               : proto::make_leave ());
       soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
     }
@@ -619,6 +351,18 @@ static void signaller_stop (GvSignaller *signaller)
   GMainContext *ctx;
   GMainLoop *loop;
   GCancellable *cancellable;
+  bool own_thread;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    if (!priv->ctx)
+      return;
+    own_thread = priv->thread == g_thread_self ();
+  }
+  /* Two stops at once (a bin's end of stream and its state change) must not
+   * both join the thread; the second waits until the first is done. */
+  std::unique_lock<std::mutex> serial (priv->stop_lock, std::defer_lock);
+  if (!own_thread)
+    serial.lock ();
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     if (!priv->ctx)
@@ -636,7 +380,7 @@ static void signaller_stop (GvSignaller *signaller)
     priv->loop = nullptr;
     priv->thread = nullptr;
   }
-  if (thread == g_thread_self ()) {
+  if (own_thread) {
     /* Stopped from one of our own signal handlers: the loop ends once the
      * handler returns. */
     g_thread_unref (thread);
@@ -657,7 +401,7 @@ static void signaller_send_sdp (GvSignaller *signaller, const gchar *session_id,
   std::string msg =
       proto::make_sdp (peer, sdp->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer", text);
   g_free (text);
-  run_on_thread (self, [self, msg] () { send_text (self, msg); });
+  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
 }
 
 static void signaller_add_ice (GvSignaller *signaller, const gchar *session_id,
@@ -666,7 +410,7 @@ static void signaller_add_ice (GvSignaller *signaller, const gchar *session_id,
   auto *self = GV_PIN_SIGNALLER (signaller);
   std::string peer = self->priv->role == GV_SIGNALLER_ROLE_HOST ? session_id : "";
   std::string msg = proto::make_ice (peer, candidate ? candidate : "", mline_index, mid ? mid : "");
-  run_on_thread (self, [self, msg] () { send_text (self, msg); });
+  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
 }
 
 static void signaller_end_session (GvSignaller *signaller, const gchar *session_id)
@@ -675,7 +419,7 @@ static void signaller_end_session (GvSignaller *signaller, const gchar *session_
   std::string msg = self->priv->role == GV_SIGNALLER_ROLE_HOST
                         ? proto::make_kick (session_id, "removed by the host")
                         : proto::make_leave ();
-  run_on_thread (self, [self, msg] () { send_text (self, msg); });
+  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
 }
 
 static void signaller_accept_session (GvSignaller *signaller, const gchar *session_id,
@@ -683,7 +427,7 @@ static void signaller_accept_session (GvSignaller *signaller, const gchar *sessi
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
   std::string msg = proto::make_accept (session_id, capabilities | proto::kCapView);
-  run_on_thread (self, [self, msg] () { send_text (self, msg); });
+  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
 }
 
 static void signaller_decline_session (GvSignaller *signaller, const gchar *session_id,
@@ -691,7 +435,7 @@ static void signaller_decline_session (GvSignaller *signaller, const gchar *sess
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
   std::string msg = proto::make_decline (session_id, reason ? reason : "");
-  run_on_thread (self, [self, msg] () { send_text (self, msg); });
+  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
 }
 
 static void signaller_set_capabilities (GvSignaller *signaller, const gchar *session_id,
@@ -699,7 +443,7 @@ static void signaller_set_capabilities (GvSignaller *signaller, const gchar *ses
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
   std::string msg = proto::make_grant (session_id, capabilities | proto::kCapView);
-  run_on_thread (self, [self, msg] () { send_text (self, msg); });
+  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
 }
 
 static void gv_pin_signaller_iface_init (GvSignallerInterface *iface)

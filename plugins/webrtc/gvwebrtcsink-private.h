@@ -3,8 +3,10 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * gvwebrtcsink internals shared by its source files: gvwebrtcsink.cpp (the
- * element, its pads and the shared encoder) and gvwebrtcsink-viewer.cpp (one
- * webrtcbin per viewer, the input channel, stats).
+ * element, its pads, the signaller, the end of the stream),
+ * gvwebrtcsink-encoder.cpp (the shared encoder, payloader and tee) and
+ * gvwebrtcsink-viewer.cpp (one webrtcbin per viewer, the input channel,
+ * stats).
  */
 #pragma once
 
@@ -81,6 +83,8 @@ struct GvWebRTCSinkPrivate {
 
   /* session */
   bool running = false;
+  bool eos_seen = false; /* the input ended: the session is over */
+  std::map<std::string, std::string> pending_joins; /* join-request handled by the app: name */
   GstStructure *session_info = nullptr;
   std::map<std::string, GvViewerPtr> viewers;
   std::vector<GvViewerPtr> waiting_for_caps;
@@ -125,10 +129,19 @@ void gv_webrtc_sink_handle_ice (GvWebRTCSink *self, const char *id, guint mline,
 bool gv_webrtc_sink_set_control (GvWebRTCSink *self, const std::string &id, bool control);
 GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self);
 
+/* gvwebrtcsink-encoder.cpp */
+/* Watches the input's events: builds the shared chain on the first caps. */
+void gv_webrtc_sink_watch_input (GvWebRTCSink *self, GstPad *input_sink);
+/* Asks the shared encoder (or upstream, for encoded input) for a keyframe. */
+void gv_webrtc_sink_request_keyframe (GvWebRTCSink *self);
+/* Applies the bitrate property to the encoder; call with the lock held. */
+void gv_webrtc_sink_apply_bitrate_locked (GvWebRTCSink *self);
+
 /* gvwebrtcsink.cpp */
 /* Pushes an event upstream on the video pad (navigation, release-all). */
 bool gv_webrtc_sink_push_upstream (GvWebRTCSink *self, GstEvent *event);
-/* Asks the shared encoder (or upstream, for encoded input) for a keyframe. */
-void gv_webrtc_sink_request_keyframe (GvWebRTCSink *self);
 /* "gv-release-all": gvinputinject releases every key and button it holds. */
 void gv_webrtc_sink_release_all_input (GvWebRTCSink *self);
+/* EOS reached the end of the shared chain (or the input, without a chain):
+ * ends the session and posts EOS from the bin. Called on a streaming thread. */
+void gv_webrtc_sink_stream_ended (GvWebRTCSink *self, guint32 seqnum);

@@ -33,6 +33,9 @@
  * - warning messages when the signalling connection is lost or refused (the
  *   element retries with a backoff; viewers already connected keep
  *   streaming), error messages for a configuration that cannot work.
+ * - EOS: when EOS reaches the sink pad the encoder is drained, the session
+ *   is ended (every viewer is told, and its gvwebrtcsrc sends EOS
+ *   downstream) and the bin posts EOS, so `gst-launch-1.0 -e` finishes.
  *
  * ## Viewers and control
  * Join requests are accepted automatically up to `max-viewers`, with the
@@ -172,181 +175,6 @@ void gv_webrtc_sink_release_all_input (GvWebRTCSink *self)
       gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, gst_structure_new_empty ("gv-release-all")));
 }
 
-void gv_webrtc_sink_request_keyframe (GvWebRTCSink *self)
-{
-  GstPad *pad = nullptr;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    GstElement *target = self->priv->payloader;
-    if (target)
-      pad = gst_element_get_static_pad (target, "src");
-  }
-  if (!pad)
-    return;
-  GST_DEBUG_OBJECT (self, "requesting a keyframe");
-  gst_pad_send_event (pad,
-                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
-  gst_object_unref (pad);
-}
-
-/* ---- the shared chain: input -> [convert ! encoder] -> payloader -> tee ---- */
-
-static GstElement *make (GvWebRTCSink *self, const char *factory, const char *name = nullptr)
-{
-  GstElement *e = gst_element_factory_make (factory, name);
-  if (!e)
-    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-                       ("The GStreamer element \"%s\" is missing; install the plugin package that "
-                        "provides it.",
-                        factory),
-                       (nullptr));
-  return e;
-}
-
-static GstPadProbeReturn rtp_caps_probe (GstPad *, GstPadProbeInfo *info, gpointer user)
-{
-  auto *self = GV_WEBRTC_SINK (user);
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
-    return GST_PAD_PROBE_OK;
-  GstCaps *caps;
-  gst_event_parse_caps (event, &caps);
-  bool first;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    first = self->priv->rtp_caps == nullptr;
-    gst_caps_replace (&self->priv->rtp_caps, caps);
-  }
-  GST_DEBUG_OBJECT (self, "stream caps %" GST_PTR_FORMAT, caps);
-  if (first)
-    gv_webrtc_sink_stream_ready (self);
-  return GST_PAD_PROBE_OK;
-}
-
-/* Builds the shared part once the input caps are known. Runs on the
- * streaming thread, before the caps event goes further. */
-static bool build_chain (GvWebRTCSink *self, GstCaps *caps)
-{
-  GvWebRTCSinkPrivate *priv = self->priv;
-  GstStructure *s = gst_caps_get_structure (caps, 0);
-  const char *media = gst_structure_get_name (s);
-  GvWebRTCSinkCodec codec;
-  guint bitrate, kf;
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    codec = priv->codec;
-    bitrate = priv->bitrate_kbps;
-    kf = priv->keyframe_distance;
-  }
-  bool raw = g_str_equal (media, "video/x-raw");
-  if (!raw)
-    codec = g_str_equal (media, "video/x-vp9")    ? GV_WEBRTC_SINK_CODEC_VP9
-            : g_str_equal (media, "video/x-h264") ? GV_WEBRTC_SINK_CODEC_H264
-                                                  : GV_WEBRTC_SINK_CODEC_VP8;
-
-  std::vector<GstElement *> chain;
-  GstElement *encoder = nullptr;
-  if (raw) {
-    GstElement *convert = make (self, "videoconvert");
-    const char *factory = codec == GV_WEBRTC_SINK_CODEC_VP9    ? "vp9enc"
-                          : codec == GV_WEBRTC_SINK_CODEC_H264 ? "x264enc"
-                                                               : "vp8enc";
-    encoder = make (self, factory, "encoder");
-    if (!convert || !encoder)
-      return false;
-    chain.push_back (convert);
-    chain.push_back (encoder);
-    if (codec == GV_WEBRTC_SINK_CODEC_H264) {
-      g_object_set (encoder, "bitrate", bitrate, "key-int-max", kf, "bframes", 0, nullptr);
-      gst_util_set_object_arg (G_OBJECT (encoder), "tune", "zerolatency");
-      gst_util_set_object_arg (G_OBJECT (encoder), "speed-preset", "ultrafast");
-      GstElement *filter = make (self, "capsfilter");
-      GstCaps *profile = gst_caps_from_string ("video/x-h264,profile=constrained-baseline");
-      g_object_set (filter, "caps", profile, nullptr);
-      gst_caps_unref (profile);
-      chain.push_back (filter);
-    } else {
-      g_object_set (encoder, "deadline", (gint64) 1, "target-bitrate", (gint) (bitrate * 1000),
-                    "keyframe-max-dist", (gint) kf, "lag-in-frames", 0, "threads", 2, nullptr);
-      g_object_set (encoder, "cpu-used", codec == GV_WEBRTC_SINK_CODEC_VP9 ? 8 : -16, nullptr);
-      gst_util_set_object_arg (G_OBJECT (encoder), "end-usage", "cbr");
-      gst_util_set_object_arg (G_OBJECT (encoder), "error-resilient", "default");
-    }
-  }
-  if (codec == GV_WEBRTC_SINK_CODEC_H264) {
-    GstElement *parse = make (self, "h264parse");
-    if (!parse)
-      return false;
-    chain.push_back (parse);
-  }
-  const char *pay_factory = codec == GV_WEBRTC_SINK_CODEC_VP9    ? "rtpvp9pay"
-                            : codec == GV_WEBRTC_SINK_CODEC_H264 ? "rtph264pay"
-                                                                 : "rtpvp8pay";
-  GstElement *pay = make (self, pay_factory, "payloader");
-  GstElement *tee = make (self, "tee", "tee");
-  if (!pay || !tee)
-    return false;
-  g_object_set (pay, "mtu", 1200, "pt", 96, nullptr);
-  if (codec == GV_WEBRTC_SINK_CODEC_H264) {
-    g_object_set (pay, "config-interval", -1, nullptr);
-    gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
-  } else {
-    gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
-  }
-  g_object_set (tee, "allow-not-linked", TRUE, nullptr);
-  chain.push_back (pay);
-  chain.push_back (tee);
-
-  GstPad *tee_sink = gst_element_get_static_pad (tee, "sink");
-  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, rtp_caps_probe, self, nullptr);
-  gst_object_unref (tee_sink);
-
-  GstElement *prev = priv->input;
-  for (GstElement *e : chain) {
-    gst_bin_add (GST_BIN (self), e);
-    if (!gst_element_link (prev, e)) {
-      GST_ELEMENT_ERROR (
-          self, CORE, NEGOTIATION, ("Cannot build the encoding chain."),
-          ("failed to link %s to %s", GST_ELEMENT_NAME (prev), GST_ELEMENT_NAME (e)));
-      return false;
-    }
-    prev = e;
-  }
-  for (auto it = chain.rbegin (); it != chain.rend (); ++it)
-    gst_element_sync_state_with_parent (*it);
-
-  std::lock_guard<std::mutex> guard (priv->lock);
-  priv->encoder = encoder;
-  priv->payloader = pay;
-  priv->tee = tee;
-  priv->is_h264 = codec == GV_WEBRTC_SINK_CODEC_H264;
-  GST_INFO_OBJECT (self, "built %s chain for %" GST_PTR_FORMAT, raw ? "encoding" : "payloading",
-                   caps);
-  return true;
-}
-
-static GstPadProbeReturn input_caps_probe (GstPad *, GstPadProbeInfo *info, gpointer user)
-{
-  auto *self = GV_WEBRTC_SINK (user);
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
-    return GST_PAD_PROBE_OK;
-  GstCaps *caps;
-  gst_event_parse_caps (event, &caps);
-  GstStructure *s = gst_caps_get_structure (caps, 0);
-  bool build;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    gst_structure_get_int (s, "width", &self->priv->width);
-    gst_structure_get_int (s, "height", &self->priv->height);
-    build = !self->priv->chain_built;
-    self->priv->chain_built = true;
-  }
-  if (build && !build_chain (self, caps))
-    return GST_PAD_PROBE_DROP;
-  return GST_PAD_PROBE_OK;
-}
-
 static GstPad *gv_webrtc_sink_request_new_pad (GstElement *element, GstPadTemplate *templ,
                                                const gchar *name, const GstCaps *)
 {
@@ -362,7 +190,7 @@ static GstPad *gv_webrtc_sink_request_new_pad (GstElement *element, GstPadTempla
   GstElement *input = gst_element_factory_make ("identity", "input");
   gst_bin_add (GST_BIN (self), input);
   GstPad *target = gst_element_get_static_pad (input, "sink");
-  gst_pad_add_probe (target, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, input_caps_probe, self, nullptr);
+  gv_webrtc_sink_watch_input (self, target);
   GstPad *pad = gst_ghost_pad_new_from_template (name ? name : "video_0", target, templ);
   gst_object_unref (target);
   gst_pad_set_active (pad, TRUE);
@@ -383,6 +211,45 @@ static void gv_webrtc_sink_release_pad (GstElement *element, GstPad *pad)
       self->priv->video_pad = nullptr;
   }
   gst_element_remove_pad (element, pad);
+}
+
+/* ---- end of stream ---- */
+
+/* GstBin posts EOS once every sink child has, and ours never would: without
+ * a viewer it has no sink child at all, and a viewer's webrtcbin does not pass
+ * EOS on to its network sinks. So the bin ends the session itself: the server
+ * tells every viewer (their gvwebrtcsrc sends EOS downstream), then EOS is
+ * posted, and `gst-launch-1.0 -e` or a launcher's Ctrl-C finish. */
+static void end_session_and_post_eos (GstElement *element, gpointer data)
+{
+  auto *self = GV_WEBRTC_SINK (element);
+  GvSignaller *signaller;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    signaller = self->priv->signaller ? GV_SIGNALLER (g_object_ref (self->priv->signaller)) : nullptr;
+  }
+  if (signaller) {
+    gv_signaller_stop (signaller); /* the host's "end" goes out before it returns */
+    g_object_unref (signaller);
+  }
+  GST_INFO_OBJECT (self, "session ended, posting EOS");
+  GstMessage *eos = gst_message_new_eos (GST_OBJECT (self));
+  gst_message_set_seqnum (eos, GPOINTER_TO_UINT (data));
+  gst_element_post_message (element, eos);
+}
+
+void gv_webrtc_sink_stream_ended (GvWebRTCSink *self, guint32 seqnum)
+{
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    if (self->priv->eos_seen || !self->priv->running)
+      return;
+    self->priv->eos_seen = true;
+  }
+  GST_INFO_OBJECT (self, "end of stream: ending the session");
+  /* Not on the streaming thread: stopping the signaller waits for it. */
+  gst_element_call_async (GST_ELEMENT (self), end_session_and_post_eos, GUINT_TO_POINTER (seqnum),
+                          nullptr);
 }
 
 /* ---- signaller ---- */
@@ -414,11 +281,20 @@ static void on_session_requested (GvSignaller *signaller, const char *peer, cons
 {
   auto *self = GV_WEBRTC_SINK (user);
   gboolean handled = FALSE;
+  {
+    /* Kept for accept-viewer, which the handler may call at once. */
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    self->priv->pending_joins[peer] = name ? name : "";
+  }
   g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_JOIN_REQUEST], 0, peer, name,
                  &handled);
   if (handled) {
     GST_INFO_OBJECT (self, "the application decides on viewer %s", peer);
     return;
+  }
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    self->priv->pending_joins.erase (peer);
   }
   bool full, control;
   {
@@ -493,13 +369,19 @@ static void connect_signaller (GvWebRTCSink *self, GvSignaller *signaller)
 static void accept_viewer_action (GvWebRTCSink *self, const char *peer, gboolean control)
 {
   GvSignaller *signaller;
+  std::string name;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
     signaller = GV_SIGNALLER (g_object_ref (self->priv->signaller));
+    auto it = self->priv->pending_joins.find (peer);
+    if (it != self->priv->pending_joins.end ()) {
+      name = it->second;
+      self->priv->pending_joins.erase (it);
+    }
   }
   guint caps = GV_SIGNALLER_CAP_VIEW | (control ? GV_SIGNALLER_CAP_CONTROL : 0);
   gv_signaller_accept_session (signaller, peer, caps);
-  gv_webrtc_sink_add_viewer (self, peer, "", caps);
+  gv_webrtc_sink_add_viewer (self, peer, name, caps);
   g_object_unref (signaller);
 }
 
@@ -509,6 +391,7 @@ static void decline_viewer_action (GvWebRTCSink *self, const char *peer, const c
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
     signaller = GV_SIGNALLER (g_object_ref (self->priv->signaller));
+    self->priv->pending_joins.erase (peer);
   }
   gv_signaller_decline_session (signaller, peer, reason ? reason : "");
   g_object_unref (signaller);
@@ -535,6 +418,8 @@ static GstStateChangeReturn gv_webrtc_sink_change_state (GstElement *element,
     {
       std::lock_guard<std::mutex> guard (self->priv->lock);
       self->priv->running = true;
+      self->priv->eos_seen = false;
+      self->priv->pending_joins.clear ();
       signaller = GV_SIGNALLER (g_object_ref (self->priv->signaller));
       if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "max-viewers"))
         g_object_set (signaller, "max-viewers", self->priv->max_viewers, "pin-ttl",
@@ -560,6 +445,18 @@ static GstStateChangeReturn gv_webrtc_sink_change_state (GstElement *element,
     gst_caps_replace (&self->priv->rtp_caps, nullptr);
   }
   return ret;
+}
+
+/* The bin's EOS is its own (gv_webrtc_sink_stream_ended): a child's would
+ * make GstBin post a second one. */
+static void gv_webrtc_sink_handle_message (GstBin *bin, GstMessage *message)
+{
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
+    GST_DEBUG_OBJECT (bin, "dropping EOS from %s", GST_MESSAGE_SRC_NAME (message));
+    gst_message_unref (message);
+    return;
+  }
+  GST_BIN_CLASS (parent_class)->handle_message (bin, message);
 }
 
 /* ---- GObject ---- */
@@ -592,12 +489,7 @@ static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const G
     break;
   case PROP_BITRATE:
     priv->bitrate_kbps = g_value_get_uint (value);
-    if (priv->encoder) {
-      if (priv->is_h264)
-        g_object_set (priv->encoder, "bitrate", priv->bitrate_kbps, nullptr);
-      else
-        g_object_set (priv->encoder, "target-bitrate", (gint) (priv->bitrate_kbps * 1000), nullptr);
-    }
+    gv_webrtc_sink_apply_bitrate_locked (self);
     break;
   case PROP_KEYFRAME_DISTANCE:
     priv->keyframe_distance = g_value_get_uint (value);
@@ -701,7 +593,9 @@ static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBinClass *bin_class = GST_BIN_CLASS (klass);
 
+  bin_class->handle_message = gv_webrtc_sink_handle_message;
   gobject_class->set_property = gv_webrtc_sink_set_property;
   gobject_class->get_property = gv_webrtc_sink_get_property;
   gobject_class->dispose = gv_webrtc_sink_dispose;
@@ -811,6 +705,11 @@ static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
 static void gv_webrtc_sink_init (GvWebRTCSink *self)
 {
   self->priv = new GvWebRTCSinkPrivate ();
+  /* A sink, whatever the viewers' webrtcbins are: not a source because they
+   * hold network sources (the pipeline would send EOS into them), and still a
+   * sink once the last viewer's webrtcbin (a sink) is removed. */
+  gst_bin_set_suppressed_flags (GST_BIN (self),
+                                (GstElementFlags) (GST_ELEMENT_FLAG_SOURCE | GST_ELEMENT_FLAG_SINK));
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
   GvPinSignaller *signaller = gv_pin_signaller_new (GV_SIGNALLER_ROLE_HOST);
   connect_signaller (self, GV_SIGNALLER (signaller));

@@ -161,6 +161,7 @@ private:
   Latencies ramp_, probe_lat_;
   std::map<std::string, int> errors_;
   int failed_ = 0, unexpected_closes_ = 0;
+  int cut_ = 0; /* sessions still in set-up when the set-up time ran out */
   int window_ = 1;
 
   /* relay */
@@ -248,8 +249,7 @@ Generator::Generator (Options o) : opt_ (std::move (o))
   sdp_offer_ = make_sdp_text ("offer", opt_.sdp_bytes);
   sdp_answer_ = make_sdp_text ("answer", opt_.sdp_bytes);
   candidate_ = make_candidate_text (opt_.candidate_bytes);
-  window_ = opt_.window > 0 ? opt_.window
-                            : std::clamp (4000 / std::max (1, opt_.sessions), 1, 64);
+  window_ = opt_.window > 0 ? opt_.window : std::clamp (4000 / std::max (1, opt_.sessions), 1, 64);
 }
 
 Generator::~Generator ()
@@ -692,8 +692,11 @@ gboolean Generator::on_setup_timeout (gpointer data)
               self->opt_.setup_timeout_s, self->done_, self->opt_.sessions);
   self->next_ = self->opt_.sessions; /* start no more */
   for (auto &s : self->sessions_)
-    if (!s->negotiated && !s->failed)
+    if (!s->negotiated && !s->failed) {
+      self->cut_++;
+      self->failed_--; /* counted as cut, not failed */
       self->fail (s.get (), "set-up timeout");
+    }
   self->setup_done ();
   return G_SOURCE_REMOVE;
 }
@@ -709,17 +712,17 @@ void Generator::setup_done ()
   int live = 0;
   for (auto &s : sessions_)
     live += s->negotiated && !s->failed;
-  std::string out = "{\"event\":\"ready\",\"sessions\":" + std::to_string (opt_.sessions) +
-                    ",\"live\":" + std::to_string (live) +
-                    ",\"failed\":" + std::to_string (failed_) + ",\"setup_s\":" +
-                    std::to_string ((now_us () - setup_t0_) / 1e6) +
-                    ",\"cpu_s\":" + std::to_string (cpu_s () - setup_cpu0_) +
-                    ",\"concurrency\":" + std::to_string (opt_.concurrency) +
-                    ",\"window\":" + std::to_string (window_) +
-                    ",\"join_joined_ms\":" + latency_json (ramp_.joined_ms) +
-                    ",\"join_sdp_ms\":" + latency_json (ramp_.sdp_ms) +
-                    ",\"setup_ms\":" + latency_json (ramp_.setup_ms) +
-                    ",\"counters\":" + counters_json () + "}";
+  std::string out =
+      "{\"event\":\"ready\",\"sessions\":" + std::to_string (opt_.sessions) +
+      ",\"live\":" + std::to_string (live) + ",\"failed\":" + std::to_string (failed_) +
+      ",\"cut\":" + std::to_string (cut_) +
+      ",\"setup_s\":" + std::to_string ((now_us () - setup_t0_) / 1e6) +
+      ",\"cpu_s\":" + std::to_string (cpu_s () - setup_cpu0_) +
+      ",\"concurrency\":" + std::to_string (opt_.concurrency) +
+      ",\"window\":" + std::to_string (window_) +
+      ",\"join_joined_ms\":" + latency_json (ramp_.joined_ms) +
+      ",\"join_sdp_ms\":" + latency_json (ramp_.sdp_ms) +
+      ",\"setup_ms\":" + latency_json (ramp_.setup_ms) + ",\"counters\":" + counters_json () + "}";
   std::printf ("%s\n", out.c_str ());
   std::fflush (stdout);
   read_command ();
@@ -738,8 +741,8 @@ void Generator::on_line (GObject *source, GAsyncResult *res, gpointer data)
 {
   auto *self = static_cast<Generator *> (data);
   gsize len = 0;
-  gchar *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), res, &len,
-                                                      nullptr);
+  gchar *line =
+      g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), res, &len, nullptr);
   if (!line) {
     self->quit ();
     return;
@@ -812,8 +815,8 @@ gboolean Generator::on_relay_end (gpointer data)
               "{\"event\":\"relay\",\"messages\":%" G_GUINT64_FORMAT
               ",\"seconds\":%.3f,\"rate\":%.1f,\"window\":%d,\"cpu_s\":%.3f,\"failed\":%d,"
               "\"counters\":%s}",
-              n, secs, n / secs, self->window_, self->cpu_s () - self->relay_cpu0_,
-              self->failed_, self->counters_json ().c_str ());
+              n, secs, n / secs, self->window_, self->cpu_s () - self->relay_cpu0_, self->failed_,
+              self->counters_json ().c_str ());
   std::printf ("%s\n", buf);
   std::fflush (stdout);
   /* Let what is still in flight arrive (and be ignored) before the next
@@ -950,10 +953,9 @@ int main (int argc, char **argv)
     { "protocol", 0, 0, G_OPTION_ARG_STRING, &wire, "ghostview (default) or peerjs", "NAME" },
     { "url", 'u', 0, G_OPTION_ARG_STRING, &url,
       "WebSocket URL: ws://127.0.0.1:PORT/ws (ghostview) or ws://127.0.0.1:PORT/peerjs", "URL" },
-    { "sessions", 'n', 0, G_OPTION_ARG_INT, &o.sessions, "Concurrent sessions to hold (100)",
+    { "sessions", 'n', 0, G_OPTION_ARG_INT, &o.sessions, "Concurrent sessions to hold (100)", "N" },
+    { "concurrency", 'c', 0, G_OPTION_ARG_INT, &o.concurrency, "Sessions being set up at once (64)",
       "N" },
-    { "concurrency", 'c', 0, G_OPTION_ARG_INT, &o.concurrency,
-      "Sessions being set up at once (64)", "N" },
     { "candidates", 0, 0, G_OPTION_ARG_INT, &o.candidates,
       "ICE candidates each side sends in set-up (3)", "N" },
     { "sdp-bytes", 0, 0, G_OPTION_ARG_INT, &o.sdp_bytes, "SDP size (4096)", "BYTES" },

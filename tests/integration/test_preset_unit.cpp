@@ -114,19 +114,19 @@ void test_bad_headers ()
 {
   Preset p;
   GError *error = nullptr;
-  g_assert_false (parse_preset ("h", "# h: x\n# Variables:\n#   lower=1 no\n\nfakesink\n", p,
-                                &error));
+  g_assert_false (
+      parse_preset ("h", "# h: x\n# Variables:\n#   lower=1 no\n\nfakesink\n", p, &error));
   g_assert_error (error, GV_PRESET_ERROR, PRESET_ERROR_SYNTAX);
   g_assert_true (g_strstr_len (error->message, -1, "preset 'h', line 3") != nullptr);
   g_clear_error (&error);
 
-  g_assert_false (parse_preset ("d", "# d: x\n# Variables:\n#   A=1\n#   A=2\n\nfakesink\n", p,
-                                &error));
+  g_assert_false (
+      parse_preset ("d", "# d: x\n# Variables:\n#   A=1\n#   A=2\n\nfakesink\n", p, &error));
   g_assert_true (g_strstr_len (error->message, -1, "declared twice") != nullptr);
   g_clear_error (&error);
 
-  g_assert_false (parse_preset ("q", "# q: x\n# Variables:\n#   A=\"open\n\nfakesink\n", p,
-                                &error));
+  g_assert_false (
+      parse_preset ("q", "# q: x\n# Variables:\n#   A=\"open\n\nfakesink\n", p, &error));
   g_assert_true (g_strstr_len (error->message, -1, "no closing quote") != nullptr);
   g_clear_error (&error);
 

@@ -26,7 +26,7 @@ rec = None
 try:
     rec = gvtest.Process([gvtest.GHOSTVIEW, "record", "--server", url, "--pin", pin,
                           "--output", out], "record")
-    m, started = rec.wait_for(r"recording to ", 30)
+    m, started = rec.wait_for(r"video is flowing", 30)
     if not m:
         gvtest.fail("the recorder never started writing:\n" + rec.output())
     time.sleep(RECORD_S)

@@ -1,0 +1,78 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * GvPinSignaller internals shared by its source files: gvpinsignaller.cpp
+ * (the object, its thread, the connection and its retries) and
+ * gvpinsignaller-protocol.cpp (what each incoming protocol message does).
+ */
+#pragma once
+
+#include "gvpinsignaller.h"
+
+#include "protocol.h"
+
+#include <libsoup/soup.h>
+
+#include <mutex>
+#include <string>
+
+GST_DEBUG_CATEGORY_EXTERN (gv_pin_signaller_debug);
+
+namespace proto = gv::proto;
+
+#define DEFAULT_SERVER "ws://127.0.0.1:8443/ws"
+#define DEFAULT_MAX_VIEWERS 1
+#define DEFAULT_PIN_TTL 0
+#define DEFAULT_ROLE GV_SIGNALLER_ROLE_HOST
+#define DEFAULT_JOIN_TIMEOUT 30
+#define RECONNECT_MIN_MS 1000
+#define RECONNECT_MAX_MS 30000
+
+struct GvPinSignallerPrivate {
+  std::mutex lock;
+  std::mutex stop_lock; /* held through a stop, never on the signalling thread */
+  /* settings */
+  std::string server = DEFAULT_SERVER;
+  std::string ca_file;
+  bool insecure_tls = false;
+  std::string pin;
+  std::string name;
+  int max_viewers = DEFAULT_MAX_VIEWERS;
+  int pin_ttl = DEFAULT_PIN_TTL;
+  GvSignallerRole role = DEFAULT_ROLE;
+  int join_timeout = DEFAULT_JOIN_TIMEOUT;
+
+  /* the signalling thread; ctx is non-null while started */
+  GMainContext *ctx = nullptr;
+  GMainLoop *loop = nullptr;
+  GThread *thread = nullptr;
+
+  /* below: touched on the signalling thread only */
+  SoupSession *session = nullptr;
+  GCancellable *cancellable = nullptr;
+  SoupWebsocketConnection *ws = nullptr;
+  GSource *retry_source = nullptr;
+  GSource *join_timer = nullptr;
+  guint backoff_ms = RECONNECT_MIN_MS;
+  bool admitted = false; /* viewer: joined; host: registered */
+  bool failed = false;   /* viewer: a fatal error was reported */
+  std::string session_id;
+};
+
+struct _GvPinSignaller {
+  GObject parent;
+  GvPinSignallerPrivate *priv;
+};
+
+/* gvpinsignaller.cpp; signalling thread only */
+/* Emits "error"; a fatal one also marks a viewer as failed. */
+void gv_pin_signaller_emit_error (GvPinSignaller *self, const char *code,
+                                  const std::string &message, bool fatal);
+/* Sends a text frame if connected, else drops it with a warning. */
+void gv_pin_signaller_send_text (GvPinSignaller *self, const std::string &text);
+
+/* gvpinsignaller-protocol.cpp; signalling thread only */
+/* The WebSocket's "message" handler: parses and dispatches one message. */
+void gv_pin_signaller_on_ws_message (SoupWebsocketConnection *ws, gint type, GBytes *message,
+                                     gpointer user);

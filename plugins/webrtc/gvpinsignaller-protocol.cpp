@@ -1,0 +1,237 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * GvPinSignaller: what each incoming message of the PIN protocol
+ * (signaling/protocol.h) does, as signals of the GvSignaller interface, and
+ * the errors a viewer's user reads.
+ */
+#include "gvpinsignaller-private.h"
+
+#define GST_CAT_DEFAULT gv_pin_signaller_debug
+
+/* ---- ICE server list -> webrtcbin URIs ---- */
+
+static std::string webrtcbin_uri (const std::string &url, const proto::IceServer &server)
+{
+  /* RTCPeerConnection form "stun:host:port" / "turn:host:port?transport=udp"
+   * to webrtcbin's "stun://host:port" / "turn://user:pass@host:port?..." */
+  auto colon = url.find (':');
+  if (colon == std::string::npos)
+    return {};
+  std::string scheme = url.substr (0, colon);
+  std::string rest = url.substr (colon + 1);
+  if (rest.rfind ("//", 0) == 0)
+    rest = rest.substr (2);
+  if (scheme == "stun" || scheme == "stuns")
+    return "stun://" + rest;
+  if (scheme == "turn" || scheme == "turns") {
+    gchar *user = g_uri_escape_string (server.username.c_str (), nullptr, FALSE);
+    gchar *pass = g_uri_escape_string (server.credential.c_str (), nullptr, FALSE);
+    std::string out = scheme + "://" + user + ":" + pass + "@" + rest;
+    g_free (user);
+    g_free (pass);
+    return out;
+  }
+  return {};
+}
+
+static void add_ice_servers (GstStructure *s, const std::vector<proto::IceServer> &servers)
+{
+  GPtrArray *stun = g_ptr_array_new ();
+  GPtrArray *turn = g_ptr_array_new ();
+  for (const auto &server : servers)
+    for (const auto &url : server.urls) {
+      std::string uri = webrtcbin_uri (url, server);
+      if (uri.empty ())
+        continue;
+      g_ptr_array_add (uri.rfind ("stun", 0) == 0 ? stun : turn, g_strdup (uri.c_str ()));
+    }
+  g_ptr_array_add (stun, nullptr);
+  g_ptr_array_add (turn, nullptr);
+  gchar **stun_v = (gchar **) g_ptr_array_free (stun, FALSE);
+  gchar **turn_v = (gchar **) g_ptr_array_free (turn, FALSE);
+  gst_structure_set (s, "stun-servers", G_TYPE_STRV, stun_v, "turn-servers", G_TYPE_STRV, turn_v,
+                     nullptr);
+  g_strfreev (stun_v);
+  g_strfreev (turn_v);
+}
+
+/* ---- incoming messages ---- */
+
+static std::string viewer_error_sentence (GvPinSignaller *self, const proto::Message &msg)
+{
+  std::string pin;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    pin = self->priv->pin;
+  }
+  std::string code = proto::get_string (msg, "code");
+  std::string server_message = proto::get_string (msg, "message");
+  auto known = proto::error_code_from_name (code.c_str ());
+  if (known) {
+    switch (*known) {
+    case proto::ErrorCode::PinInvalid:
+      return "No session has PIN " + pin + ".";
+    case proto::ErrorCode::PinExpired:
+      return "PIN " + pin + " has expired.";
+    case proto::ErrorCode::PinUsed:
+      return "PIN " + pin + " has already been used.";
+    case proto::ErrorCode::SessionFull:
+      return "The session with PIN " + pin + " is full; try again in a moment.";
+    case proto::ErrorCode::Declined: {
+      /* The server words it as "The host declined the request to join:
+       * <reason>"; say it once, with the PIN. */
+      static const std::string prefix = "The host declined the request to join";
+      std::string reason = server_message;
+      if (reason.rfind (prefix, 0) == 0)
+        reason = reason.substr (prefix.size ());
+      reason.erase (0, reason.find_first_not_of (":. "));
+      return "The host declined the request to join session " + pin +
+             (reason.empty () ? std::string (".") : ": " + reason);
+    }
+    case proto::ErrorCode::RateLimited:
+      return "Too many attempts to join; wait a minute and try again.";
+    default:
+      break;
+    }
+  }
+  if (!server_message.empty ())
+    return server_message;
+  return known ? proto::error_code_default_message (*known) : "The signalling server refused.";
+}
+
+static void handle_error_message (GvPinSignaller *self, const proto::Message &msg)
+{
+  GvPinSignallerPrivate *priv = self->priv;
+  std::string code = proto::get_string (msg, "code");
+  std::string ref = proto::get_string (msg, "ref");
+  if (priv->role == GV_SIGNALLER_ROLE_VIEWER) {
+    /* Before admission every refusal ends the attempt; afterwards errors are
+     * answers to relayed messages and the media may well be fine. */
+    bool fatal = !priv->admitted;
+    gv_pin_signaller_emit_error (self, code.c_str (), viewer_error_sentence (self, msg), fatal);
+    if (fatal && priv->ws)
+      soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+    return;
+  }
+  std::string message = proto::get_string (msg, "message", "the signalling server refused");
+  gv_pin_signaller_emit_error (self, code.c_str (), message + " (" + code + ", in answer to " + ref + ")", false);
+  if (!priv->admitted && priv->ws)
+    soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+}
+
+static void handle_message (GvPinSignaller *self, const proto::Message &msg)
+{
+  GvPinSignallerPrivate *priv = self->priv;
+  switch (msg.type) {
+  case proto::Type::Registered: {
+    priv->admitted = true;
+    priv->backoff_ms = RECONNECT_MIN_MS;
+    priv->session_id = proto::get_string (msg, "session");
+    GstStructure *s = gst_structure_new (
+        "gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (), "pin", G_TYPE_STRING,
+        proto::get_string (msg, "pin").c_str (), "viewer-url", G_TYPE_STRING,
+        proto::get_string (msg, "viewer_url").c_str (), "expires-at", G_TYPE_INT64,
+        (gint64) proto::get_int (msg, "expires_at"), "max-viewers", G_TYPE_INT,
+        (gint) proto::get_int (msg, "max_viewers", 1), nullptr);
+    add_ice_servers (s, proto::get_ice_servers (msg));
+    g_signal_emit_by_name (self, "session-info", s);
+    gst_structure_free (s);
+    break;
+  }
+  case proto::Type::Waiting:
+    GST_INFO_OBJECT (self, "waiting for the host to admit us");
+    break;
+  case proto::Type::Joined: {
+    priv->admitted = true;
+    if (priv->join_timer) {
+      g_source_destroy (priv->join_timer);
+      g_clear_pointer (&priv->join_timer, g_source_unref);
+    }
+    priv->session_id = proto::get_string (msg, "session");
+    GstStructure *s =
+        gst_structure_new ("gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (),
+                           "peer-id", G_TYPE_STRING, proto::get_string (msg, "peer").c_str (),
+                           "capabilities", G_TYPE_UINT, proto::get_capabilities (msg), nullptr);
+    add_ice_servers (s, proto::get_ice_servers (msg));
+    g_signal_emit_by_name (self, "session-info", s);
+    gst_structure_free (s);
+    break;
+  }
+  case proto::Type::JoinRequest:
+    g_signal_emit_by_name (self, "session-requested", proto::get_string (msg, "peer").c_str (),
+                           proto::get_string (msg, "name").c_str ());
+    break;
+  case proto::Type::Capabilities:
+    g_signal_emit_by_name (self, "capabilities-changed", priv->session_id.c_str (),
+                           proto::get_capabilities (msg));
+    break;
+  case proto::Type::Sdp: {
+    std::string peer =
+        priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer") : priv->session_id;
+    std::string type = proto::get_string (msg, "sdp_type");
+    std::string text = proto::get_string (msg, "sdp");
+    GstSDPMessage *sdp = nullptr;
+    gst_sdp_message_new (&sdp);
+    if (gst_sdp_message_parse_buffer ((const guint8 *) text.data (), text.size (), sdp) !=
+        GST_SDP_OK) {
+      GST_WARNING_OBJECT (self, "unparsable SDP from %s", peer.c_str ());
+      gst_sdp_message_free (sdp);
+      break;
+    }
+    auto *desc = gst_webrtc_session_description_new (
+        type == "offer" ? GST_WEBRTC_SDP_TYPE_OFFER : GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
+    g_signal_emit_by_name (self, "session-description", peer.c_str (), desc);
+    gst_webrtc_session_description_free (desc);
+    break;
+  }
+  case proto::Type::Ice: {
+    std::string peer =
+        priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer") : priv->session_id;
+    g_signal_emit_by_name (
+        self, "handle-ice", peer.c_str (), (guint) proto::get_int (msg, "sdp_mline_index"),
+        proto::get_string (msg, "sdp_mid").c_str (), proto::get_string (msg, "candidate").c_str ());
+    break;
+  }
+  case proto::Type::PeerLeft:
+    g_signal_emit_by_name (self, "session-ended", proto::get_string (msg, "peer").c_str (),
+                           proto::get_string (msg, "reason", "left").c_str ());
+    break;
+  case proto::Type::SessionEnded:
+    g_signal_emit_by_name (self, "session-ended", priv->session_id.c_str (),
+                           proto::get_string (msg, "reason", "host-ended").c_str ());
+    break;
+  case proto::Type::Error:
+    handle_error_message (self, msg);
+    break;
+  case proto::Type::Ping:
+    gv_pin_signaller_send_text (self, proto::make_pong ());
+    break;
+  case proto::Type::Pong:
+    break;
+  default:
+    GST_DEBUG_OBJECT (self, "ignoring message of type %s", proto::type_name (msg.type));
+    break;
+  }
+}
+
+void gv_pin_signaller_on_ws_message (SoupWebsocketConnection *, gint type, GBytes *message,
+                                     gpointer user)
+{
+  auto *self = GV_PIN_SIGNALLER (user);
+  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+    GST_WARNING_OBJECT (self, "ignoring a binary frame");
+    return;
+  }
+  gsize len = 0;
+  const char *data = (const char *) g_bytes_get_data (message, &len);
+  GST_LOG_OBJECT (self, "<- %.*s", (int) MIN (len, 200), data);
+  proto::Message msg;
+  proto::ParseError err;
+  if (!proto::parse (data, len, msg, err)) {
+    GST_WARNING_OBJECT (self, "dropping a malformed message: %s", err.message.c_str ());
+    return;
+  }
+  handle_message (self, msg);
+}

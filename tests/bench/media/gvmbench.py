@@ -1,0 +1,325 @@
+#!/usr/bin/python3
+# GhostView media benchmarks — one process of a benchmark: a host, a bare
+# encoder, or a set of native receivers. Driven by run-media-bench.py over
+# stdin/stdout (one JSON object per line); usable by hand too.
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+#   gvmbench.py host    --server ws://127.0.0.1:PORT/ws --size 1280x720 --fps 30 --codec vp8 [--viewers N] [--encoders N]
+#   gvmbench.py encode  --size 1280x720 --fps 30 --codec vp8
+#   gvmbench.py recv    --server ws://... --pin 123456 [--pin ...] [--no-decode] [--latency MS] [--sync]
+#
+# Commands on stdin (each answered with one JSON line):
+#   mark    CPU seconds of this process (getrusage RUSAGE_SELF: all threads,
+#           user + system), wall-clock and monotonic time, frames so far;
+#           a receiver also resets its gvclockcheck statistics here.
+#   report  receiver: gvclockcheck statistics per PIN since the last mark.
+#   stamps FILE   host / encode: writes the CLOCK_REALTIME (ns) of every frame
+#           that passed gvclockstamp, one per line, to FILE.
+#   quit
+#
+# Events printed without being asked: {"event":"pin","pins":[...]} (host, once
+# every gvwebrtcsink registered), {"event":"viewer","pin":..} (host, each
+# viewer added), {"event":"first-frame","pin":..,"ttff_ms":..} (receiver:
+# from set_state(PLAYING) — which sends the join — to the first buffer on
+# gvwebrtcsrc's source pad), {"event":"error",...}.
+#
+# The stamp is gvclockstamp's wall-clock code, read back by gvclockcheck: both
+# run on this machine, so they read the same clock.
+import argparse
+import json
+import os
+import resource
+import sys
+import threading
+import time
+
+import gi
+
+gi.require_version('Gst', '1.0')
+gi.require_version('GLib', '2.0')
+from gi.repository import GLib, Gst  # noqa: E402
+
+# The encoder settings gvwebrtcsink uses (plugins/webrtc/gvwebrtcsink.cpp,
+# build_chain) with its defaults bitrate=2000 kbit/s, keyframe-distance=3000;
+# the bare-encode pipeline must use exactly these.
+BITRATE_KBPS = 2000
+KEYFRAME_DISTANCE = 3000
+ENCODERS = {
+    'vp8': ('videoconvert ! vp8enc deadline=1 target-bitrate={br} keyframe-max-dist={kf} '
+            'lag-in-frames=0 threads=2 cpu-used=-16 end-usage=cbr error-resilient=default'),
+    'h264': ('videoconvert ! x264enc bitrate={kbr} key-int-max={kf} bframes=0 tune=zerolatency '
+             'speed-preset=ultrafast ! video/x-h264,profile=constrained-baseline ! h264parse'),
+}
+
+
+def source_desc(args):
+    w, h = args.size.split('x')
+    return (f'videotestsrc is-live=true pattern={args.pattern} ! '
+            f'video/x-raw,format=I420,width={w},height={h},framerate={args.fps}/1 ! '
+            'gvclockstamp name=stamp')
+
+
+def host_desc(args):
+    sink = (f'gvwebrtcsink signaller::server={args.server} ice-loopback=true '
+            f'video-codec={args.codec} max-viewers={args.viewers}')
+    if args.encoders <= 1:
+        return f'{source_desc(args)} ! {sink} name=sink0'
+    # One encoder per viewer: one capture, a tee, and one gvwebrtcsink (its own
+    # encoder, one viewer) per branch — the model of an encoder per consumer.
+    branches = ' '.join(f't. ! queue max-size-buffers=2 leaky=no ! {sink} name=sink{i}'
+                        for i in range(args.encoders))
+    return f'{source_desc(args)} ! tee name=t {branches}'
+
+
+def encode_desc(args):
+    enc = ENCODERS[args.codec].format(br=BITRATE_KBPS * 1000, kbr=BITRATE_KBPS, kf=KEYFRAME_DISTANCE)
+    return f'{source_desc(args)} ! {enc} ! fakesink sync=false'
+
+
+def recv_desc(args, pin, i):
+    src = (f'gvwebrtcsrc name=src{i} signaller::server={args.server} pin={pin} ice-loopback=true '
+           f'latency={args.latency} decode={"true" if args.decode else "false"}')
+    sink = f'fakesink name=out{i} sync={"true" if args.sync else "false"}'
+    if args.decode:
+        return f'{src} ! gvclockcheck name=check{i} interval=0 ! {sink}'
+    return f'{src} ! {sink}'
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj) + '\n')
+    sys.stdout.flush()
+
+
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+class Agent:
+    def __init__(self, args):
+        self.args = args
+        self.loop = GLib.MainLoop()
+        self.pipelines = []
+        self.lock = threading.Lock()
+        self.stamps = []  # CLOCK_REALTIME ns of each stamped frame
+        self.frames = 0
+        self.pins = []
+        self.receivers = []
+        self.exit_code = 0
+
+    # ---- building ----
+    def launch(self, desc):
+        p = Gst.parse_launch(desc)
+        bus = p.get_bus()
+        bus.add_signal_watch()
+        bus.connect('message', self.on_message, p)
+        self.pipelines.append(p)
+        return p
+
+    def count_stamps(self, pipeline):
+        stamp = pipeline.get_by_name('stamp')
+        pad = stamp.get_static_pad('src')
+
+        def probe(_pad, _info):
+            now = time.time_ns()
+            with self.lock:
+                self.stamps.append(now)
+                self.frames += 1
+            return Gst.PadProbeReturn.OK
+        pad.add_probe(Gst.PadProbeType.BUFFER, probe)
+
+    def start_host(self):
+        p = self.launch(host_desc(self.args))
+        self.count_stamps(p)
+        self.expected_pins = max(1, self.args.encoders)
+        for i in range(self.expected_pins):
+            sink = p.get_by_name(f'sink{i}')
+            sink.connect('viewer-added', lambda _s, peer, _name, i=i: self.on_viewer(i, peer))
+        self.set_playing(p)
+
+    def start_encode(self):
+        p = self.launch(encode_desc(self.args))
+        self.count_stamps(p)
+        self.set_playing(p)
+        emit({'event': 'ready', 'desc': encode_desc(self.args)})
+
+    def start_recv(self):
+        for i, pin in enumerate(self.args.pin):
+            desc = recv_desc(self.args, pin, i)
+            p = Gst.parse_launch(desc)
+            bus = p.get_bus()
+            bus.add_signal_watch()
+            bus.connect('message', self.on_message, p)
+            self.pipelines.append(p)
+            rx = {'pin': pin, 'pipeline': p, 'desc': desc, 'start': 0.0, 'ttff_ms': None,
+                  'check': p.get_by_name(f'check{i}'), 'frames': 0, 'mark_frames': 0,
+                  'holds': [], 'pending': {}}
+            self.receivers.append(rx)
+            out = p.get_by_name(f'out{i}')
+            out.get_static_pad('sink').add_probe(Gst.PadProbeType.BUFFER,
+                                                 lambda pad, info, rx=rx: self.on_rx_buffer(rx, info))
+            if self.args.sync and rx['check']:
+                # Time a frame spends in the synchronising sink (waiting for
+                # its render time): gvclockcheck measures up to itself only.
+                out.set_property('signal-handoffs', True)
+                out.connect('handoff', lambda _s, buf, _pad, rx=rx: self.on_handoff(rx, buf))
+        for rx in self.receivers:
+            rx['start'] = time.monotonic()
+            self.set_playing(rx['pipeline'])
+
+    def set_playing(self, p):
+        if p.set_state(Gst.State.PLAYING) == Gst.StateChangeReturn.FAILURE:
+            self.fail('cannot start the pipeline')
+
+    # ---- events ----
+    def on_rx_buffer(self, rx, info):
+        now = time.monotonic()
+        with self.lock:
+            rx['frames'] += 1
+            first = rx['ttff_ms'] is None
+            if first:
+                rx['ttff_ms'] = (now - rx['start']) * 1000.0
+            if self.args.sync:
+                rx['pending'][info.get_buffer().pts] = now
+        if first:
+            GLib.idle_add(lambda: emit({'event': 'first-frame', 'pin': rx['pin'],
+                                        'ttff_ms': rx['ttff_ms']}) and False)
+        return Gst.PadProbeReturn.OK
+
+    def on_handoff(self, rx, buf):
+        now = time.monotonic()
+        with self.lock:
+            t = rx['pending'].pop(buf.pts, None)
+            if t is not None:
+                rx['holds'].append((now - t) * 1000.0)
+            if len(rx['pending']) > 1000:
+                rx['pending'].clear()
+
+    def on_viewer(self, i, peer):
+        GLib.idle_add(lambda: emit({'event': 'viewer', 'sink': i, 'peer': peer}) and False)
+
+    def on_message(self, _bus, msg, _pipeline):
+        t = msg.type
+        if t == Gst.MessageType.ELEMENT:
+            s = msg.get_structure()
+            if s and s.get_name() == 'gvwebrtcsink-session':
+                self.pins.append(s.get_string('pin'))
+                if len(self.pins) == self.expected_pins:
+                    emit({'event': 'pin', 'pins': self.pins, 'desc': host_desc(self.args)})
+        elif t == Gst.MessageType.ERROR:
+            err, dbg = msg.parse_error()
+            self.fail(f'{msg.src.get_name()}: {err.message} ({dbg})')
+        elif t == Gst.MessageType.WARNING:
+            err, _dbg = msg.parse_warning()
+            emit({'event': 'warning', 'message': f'{msg.src.get_name()}: {err.message}'})
+        elif t == Gst.MessageType.EOS:
+            emit({'event': 'eos'})
+
+    def fail(self, message):
+        emit({'event': 'error', 'message': message})
+        self.exit_code = 1
+        self.loop.quit()
+
+    # ---- commands ----
+    def command(self, line):
+        parts = line.split()
+        if not parts:
+            return False
+        cmd = parts[0]
+        if cmd == 'mark':
+            with self.lock:
+                frames = self.frames
+                for rx in self.receivers:
+                    rx['mark_frames'] = rx['frames']
+                    rx['holds'] = []
+            for rx in self.receivers:
+                if rx['check']:
+                    rx['check'].emit('reset')
+            emit({'event': 'mark', 'cpu_s': cpu_seconds(), 'mono_s': time.monotonic(),
+                  'wall_ns': time.time_ns(), 'frames': frames,
+                  'rx_frames': [rx['frames'] for rx in self.receivers]})
+        elif cmd == 'report':
+            out = []
+            for rx in self.receivers:
+                entry = {'pin': rx['pin'], 'ttff_ms': rx['ttff_ms'], 'desc': rx['desc']}
+                with self.lock:
+                    entry['frames'] = rx['frames'] - rx['mark_frames']
+                    holds = sorted(rx['holds'])
+                if holds:
+                    entry['sink_hold_p50_ms'] = holds[len(holds) // 2]
+                if rx['check']:
+                    s = rx['check'].get_property('stats')
+                    for k in ('count', 'unreadable', 'no-code', 'bad-checksum'):
+                        entry[k] = s.get_value(k)
+                    for k in ('p50', 'p95', 'max', 'min', 'mean'):
+                        entry[k] = s.get_value(k)
+                out.append(entry)
+            emit({'event': 'report', 'cpu_s': cpu_seconds(), 'mono_s': time.monotonic(),
+                  'wall_ns': time.time_ns(), 'receivers': out})
+        elif cmd == 'stamps':
+            with self.lock:
+                stamps = list(self.stamps)
+            with open(parts[1], 'w') as f:
+                f.write('\n'.join(str(s) for s in stamps))
+            emit({'event': 'stamps', 'n': len(stamps)})
+        elif cmd == 'quit':
+            self.loop.quit()
+        else:
+            emit({'event': 'error', 'message': f'unknown command {cmd}'})
+        return False
+
+    def read_stdin(self):
+        for line in sys.stdin:
+            GLib.idle_add(self.command, line.strip())
+        GLib.idle_add(self.loop.quit)
+
+    def run(self):
+        role = self.args.role
+        try:
+            if role == 'host':
+                self.start_host()
+            elif role == 'encode':
+                self.start_encode()
+            else:
+                self.start_recv()
+        except GLib.Error as e:
+            emit({'event': 'error', 'message': str(e)})
+            return 1
+        threading.Thread(target=self.read_stdin, daemon=True).start()
+        if self.args.max_seconds:
+            GLib.timeout_add_seconds(self.args.max_seconds, self.loop.quit)
+        self.loop.run()
+        for p in self.pipelines:
+            p.set_state(Gst.State.NULL)
+        return self.exit_code
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument('role', choices=['host', 'encode', 'recv'])
+    ap.add_argument('--server', default='')
+    ap.add_argument('--size', default='1280x720')
+    ap.add_argument('--fps', type=int, default=30)
+    ap.add_argument('--codec', choices=['vp8', 'h264'], default='vp8')
+    ap.add_argument('--pattern', default='ball')
+    ap.add_argument('--viewers', type=int, default=1, help='host: max-viewers of each gvwebrtcsink')
+    ap.add_argument('--encoders', type=int, default=1,
+                    help='host: N gvwebrtcsink (N encoders) behind a tee, one PIN each')
+    ap.add_argument('--pin', action='append', default=[])
+    ap.add_argument('--no-decode', dest='decode', action='store_false')
+    ap.add_argument('--latency', type=int, default=50, help='receiver jitterbuffer, ms')
+    ap.add_argument('--sync', action='store_true', help='receiver: fakesink sync=true')
+    ap.add_argument('--max-seconds', type=int, default=300, help='exit after this long regardless')
+    ap.add_argument('--print-pipeline', action='store_true')
+    args = ap.parse_args()
+    Gst.init(None)
+    if args.print_pipeline:
+        descs = {'host': lambda: [host_desc(args)], 'encode': lambda: [encode_desc(args)],
+                 'recv': lambda: [recv_desc(args, p, i) for i, p in enumerate(args.pin)]}
+        print('\n'.join(descs[args.role]()))
+        return 0
+    return Agent(args).run()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
