@@ -4,6 +4,7 @@
 #include "static_files.h"
 
 #include <climits>
+#include <sys/socket.h>
 #include <cstdlib>
 
 namespace gv::signaling {
@@ -25,6 +26,24 @@ gboolean housekeeping_callback (gpointer user_data)
 {
   static_cast<ServerImpl *> (user_data)->housekeeping ();
   return G_SOURCE_CONTINUE;
+}
+
+/* soup_server_listen() keeps GLib's listen backlog of 10, so a burst of
+ * connects (many viewers joining at once) loses SYNs and waits seconds for
+ * TCP retries. Listen on our own socket with the system's maximum. */
+GSocket *listening_socket (GInetAddress *inet, guint16 port, GError **error)
+{
+  GSocket *sock = g_socket_new (g_inet_address_get_family (inet), G_SOCKET_TYPE_STREAM,
+                                G_SOCKET_PROTOCOL_TCP, error);
+  if (!sock)
+    return nullptr;
+  GSocketAddress *addr = g_inet_socket_address_new (inet, port);
+  g_socket_set_listen_backlog (sock, SOMAXCONN);
+  bool ok = g_socket_bind (sock, addr, TRUE, error) && g_socket_listen (sock, error);
+  g_object_unref (addr);
+  if (!ok)
+    g_clear_object (&sock);
+  return sock;
 }
 
 void respond (SoupServerMessage *msg, guint status, const char *mime, std::string body)
@@ -80,12 +99,12 @@ bool ServerImpl::start (GError **error)
     g_clear_object (&soup);
     return false;
   }
-  GSocketAddress *addr = g_inet_socket_address_new (inet, (guint16) config.port);
+  GSocket *listener = listening_socket (inet, (guint16) config.port, error);
   g_object_unref (inet);
   SoupServerListenOptions opts =
       config.tls () ? SOUP_SERVER_LISTEN_HTTPS : (SoupServerListenOptions) 0;
-  bool ok = soup_server_listen (soup, addr, opts, error);
-  g_object_unref (addr);
+  bool ok = listener && soup_server_listen_socket (soup, listener, opts, error);
+  g_clear_object (&listener);
   if (!ok) {
     g_clear_object (&soup);
     return false;

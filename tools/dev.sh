@@ -52,14 +52,17 @@ install_missing() {
 }
 
 install_node_modules() {
-  # Browser tests drive Debian's chromium through playwright-core (from npm,
-  # pinned by tests/browser/package-lock.json). It never downloads a browser.
-  local dir=$top/tests/browser
-  [ -f "$dir/package-lock.json" ] || return 0
-  if [ ! -d "$dir/node_modules/playwright-core" ] ||
-    [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
-  fi
+  # Browser tests drive Debian's chromium through playwright-core, and the
+  # signalling benchmark compares with the PeerJS server; both come from npm,
+  # pinned by package-lock.json. Nothing here downloads a browser.
+  local dir
+  for dir in "$top/tests/browser" "$top/tests/bench"; do
+    [ -f "$dir/package-lock.json" ] || continue
+    if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+      [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  done
 }
 
 configure_and_build() {

@@ -228,6 +228,7 @@ def load_run(kind, n, args, build_dir, log):
             result["server_cmd"] = cmd
         time.sleep(0.5)
         result["rss_idle"] = sum(proc_status(p.pid).get("VmRSS", 0) for p, _ in servers)
+        cpu_idle = sum(proc_cpu_s(p.pid) for p, _ in servers)  # start-up, not set-up
 
         # Generators: the N sessions over several processes (each GLib main
         # loop costs O(its connections) per iteration), plus one process per
@@ -284,7 +285,7 @@ def load_run(kind, n, args, build_dir, log):
         result["window"] = ready[0]["window"] if ready else None
         time.sleep(0.5)
         result["rss_live"] = sum(proc_status(p.pid).get("VmRSS", 0) for p, _ in servers)
-        result["cpu_setup"] = sum(proc_cpu_s(p.pid) for p, _ in servers)
+        result["cpu_setup"] = sum(proc_cpu_s(p.pid) for p, _ in servers) - cpu_idle
 
         # Join latency with the N sessions live and otherwise quiet.
         for (proc, _, _), count in zip(probers, probes_per_shard):
@@ -346,30 +347,36 @@ def fmt_rate(v):
     return "–" if v is None else f"{v:,.0f}"
 
 
-def cell(runs, key, fmt, extra=None):
+def cell(runs, key, fmt):
     vals = [r.get(key) if not callable(key) else key(r) for r in runs]
     vals = [v for v in vals if v is not None]
     if not vals:
         return "–"
     m = statistics.median(vals)
     s = fmt(m)
-    if len(vals) > 1:
+    if len(vals) > 1 and fmt(min(vals)) != fmt(max(vals)):
         s += f" ({fmt(min(vals))}–{fmt(max(vals))})"
     return s
 
 
-def ratio_cell(gv_runs, pj_runs, key):
-    """Median of per-run ratios (same run: same machine state)."""
+def ratio_cell(gv_runs, pj_runs, key, same_live):
+    """Median of per-run ratios (same run: same machine state). With
+    same_live, only runs where both servers held the same number of sessions
+    count (a total over different session counts is no comparison)."""
     ratios = []
-    for g, p in zip(gv_runs, pj_runs):
+    by_run = {p["run"]: p for p in pj_runs}
+    for g in gv_runs:
+        p = by_run.get(g["run"])
+        if p is None or (same_live and g["live"] != p["live"]):
+            continue
         a = key(g) if callable(key) else g.get(key)
         b = key(p) if callable(key) else p.get(key)
         if a and b:
             ratios.append(a / b)
     if not ratios:
-        return "–"
+        return "n/a (live sessions differ)" if same_live else "–"
     s = f"{statistics.median(ratios):.2f}×"
-    if len(ratios) > 1:
+    if len(ratios) > 1 and f"{min(ratios):.2f}" != f"{max(ratios):.2f}":
         s += f" ({min(ratios):.2f}–{max(ratios):.2f})"
     return s
 
@@ -388,19 +395,15 @@ def short_path(a):
     return a
 
 
-def write_report(path, results, args, argv, notes):
+def write_report(path, results, meta):
+    args = argparse.Namespace(**meta["args"])
+    argv, notes = meta["argv"], meta["notes"]
     kinds = [k for k in ("ghostview", "peerjs") if any(r["kind"] == k for r in results)]
     lines = []
     lines.append("# Signalling load: ghostview-signaling vs PeerJS server\n")
     lines.append("Produced by:\n")
-    lines.append("```\n" + " ".join(shlex.quote(a) for a in argv) + "\n```\n")
-    load = os.getloadavg()
-    lines.append(
-        f"Machine: {platform.node()} — {os.cpu_count()} cores, {platform.system()} "
-        f"{platform.release()}, open files per process {sockets_per_process():,} "
-        f"(hard limit); load average at the end {load[0]:.2f} / {load[1]:.2f} / "
-        f"{load[2]:.2f}. **A shared, busy machine** (other builds and tests ran at the same "
-        "time): absolute figures are noisy; compare the two servers within a run.\n")
+    lines.append("```\n" + " ".join(shlex.quote(short_path(a)) for a in argv) + "\n```\n")
+    lines.append(meta["machine"] + "\n")
     lines.append(
         f"Each figure: median over {args.runs} run(s), (min–max) when more than one; ratios "
         "are GhostView ÷ PeerJS per run, then the median. Sessions: host + viewer "
@@ -421,11 +424,12 @@ def write_report(path, results, args, argv, notes):
         lines.append(head)
         lines.append("|---" * (len(kinds) + 1 + (1 if len(kinds) == 2 else 0)) + "|")
 
-        def row(label, key, fmt, ratio=False):
+        def row(label, key, fmt, ratio=False, same_live=False):
             cells = [cell(by[k], key, fmt) for k in kinds]
             r = ""
             if len(kinds) == 2:
-                r = " | " + (ratio_cell(by["ghostview"], by["peerjs"], key) if ratio else "")
+                r = " | " + (ratio_cell(by["ghostview"], by["peerjs"], key, same_live)
+                             if ratio else "")
             lines.append(f"| {label} | " + " | ".join(cells) + r + " |")
 
         row("sessions live (of N)", "live", lambda v: f"{v:,.0f}")
@@ -441,14 +445,17 @@ def write_report(path, results, args, argv, notes):
             lambda r: pct(r["ramp_sdp"], 50), fmt_ms, True)
         row("join → host SDP p99, ms (during ramp-up)",
             lambda r: pct(r["ramp_sdp"], 99), fmt_ms, True)
-        row("relay throughput, messages/s", "relay_rate", fmt_rate, True)
+        row("relay throughput, messages/s", "relay_rate", fmt_rate, True, True)
         row("server RSS idle, MB", "rss_idle", fmt_mb)
-        row("server RSS, N sessions live, MB", "rss_live", fmt_mb, True)
+        row("server RSS, N sessions live, MB", "rss_live", fmt_mb, True, True)
         row("server RSS per live session, KB",
             lambda r: (r["rss_live"] - r["rss_idle"]) / r["live"] / 1e3 if r["live"] else None,
             lambda v: f"{v:.1f}", True)
-        row("server peak RSS (VmHWM), MB", "hwm", fmt_mb, True)
-        row("server CPU s, set-up of N sessions", "cpu_setup", lambda v: f"{v:.2f}", True)
+        row("server peak RSS (VmHWM), MB", "hwm", fmt_mb, True, True)
+        row("server CPU s, set-up of N sessions", "cpu_setup", lambda v: f"{v:.2f}", True, True)
+        row("server CPU ms per session set up",
+            lambda r: r["cpu_setup"] * 1e3 / r["live"] if r["live"] else None,
+            lambda v: f"{v:.2f}", True)
         row("server CPU µs per relayed message", "server_us_per_msg",
             lambda v: f"{v:.1f}", True)
         row("server CPU during relay, cores", "server_cpu_relay", lambda v: f"{v:.2f}")
@@ -487,16 +494,9 @@ def write_report(path, results, args, argv, notes):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
+    # Everything, raw latencies included: --report-from rewrites the table.
     with open(os.path.splitext(path)[0] + ".json", "w") as f:
-        json.dump([{k: v for k, v in r.items() if not k.startswith(("ramp_", "probe_"))
-                    or not isinstance(v, list)} | {
-                        "probe_sdp_p50": pct(r.get("probe_sdp", []), 50),
-                        "probe_sdp_p99": pct(r.get("probe_sdp", []), 99),
-                        "probe_joined_p50": pct(r.get("probe_joined", []), 50),
-                        "probe_joined_p99": pct(r.get("probe_joined", []), 99),
-                        "ramp_sdp_p50": pct(r.get("ramp_sdp", []), 50),
-                        "ramp_sdp_p99": pct(r.get("ramp_sdp", []), 99)} for r in results],
-                  f, indent=1)
+        json.dump({"meta": meta, "results": results}, f)
 
 
 # ---------------------------------------------------------------- main
@@ -541,7 +541,16 @@ def main():
     p.add_argument("--smoke", action="store_true",
                    help="CI: 20 sessions, 1 run, ~seconds; checks the harness, not the numbers")
     p.add_argument("--node", default=shutil.which("node"))
+    p.add_argument("--report-from", metavar="JSON",
+                   help="run nothing: rewrite the markdown from a saved .json of a run")
     args = p.parse_args()
+    if args.report_from:
+        with open(args.report_from) as f:
+            saved = json.load(f)
+        out = args.out or os.path.splitext(args.report_from)[0] + ".md"
+        write_report(out, saved["results"], saved["meta"])
+        print(f"run-signaling-load: wrote {out}")
+        return 0
     if args.smoke:
         args.sizes, args.runs, args.relay_seconds, args.probes = "20", 1, 1, 6
         args.setup_timeout, args.run_timeout = 30, 60
@@ -627,7 +636,16 @@ def main():
     if not results:
         print("run-signaling-load: no run completed; see " + log_path, file=sys.stderr)
         return 1
-    write_report(out, results, args, [sys.argv[0]] + sys.argv[1:], notes)
+    load = os.getloadavg()
+    machine = (
+        f"Machine: {platform.node()} — {os.cpu_count()} cores, {platform.system()} "
+        f"{platform.release()}, open files per process {sockets_per_process():,} "
+        f"(hard limit); load average at the end {load[0]:.2f} / {load[1]:.2f} / "
+        f"{load[2]:.2f}. **A shared, busy machine** (other builds and tests ran at the same "
+        "time): absolute figures are noisy; compare the two servers within a run.")
+    meta = {"argv": [sys.argv[0]] + sys.argv[1:], "args": vars(args), "notes": notes,
+            "machine": machine}
+    write_report(out, results, meta)
     print(f"run-signaling-load: wrote {out}")
     with open(out) as f:
         print(f.read())

@@ -21,7 +21,9 @@
 # every gvwebrtcsink registered), {"event":"viewer","pin":..} (host, each
 # viewer added), {"event":"first-frame","pin":..,"ttff_ms":..} (receiver:
 # from set_state(PLAYING) — which sends the join — to the first buffer on
-# gvwebrtcsrc's source pad), {"event":"error",...}.
+# gvwebrtcsrc's source pad), {"event":"fresh-frame","pin":..,"fresh_ms":..}
+# (receiver: the same, to the first frame at most FRESH_MS old),
+# {"event":"error",...}.
 #
 # The stamp is gvclockstamp's wall-clock code, read back by gvclockcheck: both
 # run on this machine, so they read the same clock.
@@ -43,6 +45,7 @@ from gi.repository import GLib, Gst  # noqa: E402
 # build_chain) with its defaults bitrate=2000 kbit/s, keyframe-distance=3000;
 # the bare-encode pipeline must use exactly these.
 BITRATE_KBPS = 2000
+FRESH_MS = 100.0  # a frame at most this old counts as "fresh" (live picture)
 KEYFRAME_DISTANCE = 3000
 ENCODERS = {
     'vp8': ('videoconvert ! vp8enc deadline=1 target-bitrate={br} keyframe-max-dist={kf} '
@@ -153,7 +156,8 @@ class Agent:
             self.pipelines.append(p)
             rx = {'pin': pin, 'pipeline': p, 'desc': desc, 'start': 0.0, 'ttff_ms': None,
                   'check': p.get_by_name(f'check{i}'), 'frames': 0, 'mark_frames': 0,
-                  'holds': [], 'pending': {}}
+                  'holds': [], 'pending': {}, 'fresh_ms': None, 'first_latency_ms': None,
+                  'tracking': True}
             self.receivers.append(rx)
             out = p.get_by_name(f'out{i}')
             out.get_static_pad('sink').add_probe(Gst.PadProbeType.BUFFER,
@@ -181,6 +185,23 @@ class Agent:
                 rx['ttff_ms'] = (now - rx['start']) * 1000.0
             if self.args.sync:
                 rx['pending'][info.get_buffer().pts] = now
+        if rx['check'] and rx['tracking']:
+            # Until the picture is fresh: gvclockcheck has just read this
+            # frame; with a reset after each frame its p50 is this frame's
+            # latency. The first frames can be old (queued while the
+            # connection was set up), so "first frame" and "first fresh
+            # frame" (latency <= FRESH_MS) are reported apart.
+            s = rx['check'].get_property('stats')
+            if s.get_value('count') >= 1:
+                latency = s.get_value('p50')
+                if rx['first_latency_ms'] is None:
+                    rx['first_latency_ms'] = latency
+                if latency <= FRESH_MS:
+                    rx['fresh_ms'] = (now - rx['start']) * 1000.0
+                    rx['tracking'] = False
+                    GLib.idle_add(lambda: emit({'event': 'fresh-frame', 'pin': rx['pin'],
+                                                'fresh_ms': rx['fresh_ms']}) and False)
+            rx['check'].emit('reset')
         if first:
             GLib.idle_add(lambda: emit({'event': 'first-frame', 'pin': rx['pin'],
                                         'ttff_ms': rx['ttff_ms']}) and False)
@@ -231,6 +252,7 @@ class Agent:
                 frames = self.frames
                 for rx in self.receivers:
                     rx['mark_frames'] = rx['frames']
+                    rx['tracking'] = False
                     rx['holds'] = []
             for rx in self.receivers:
                 if rx['check']:
@@ -241,7 +263,8 @@ class Agent:
         elif cmd == 'report':
             out = []
             for rx in self.receivers:
-                entry = {'pin': rx['pin'], 'ttff_ms': rx['ttff_ms'], 'desc': rx['desc']}
+                entry = {'pin': rx['pin'], 'ttff_ms': rx['ttff_ms'], 'desc': rx['desc'],
+                         'fresh_ms': rx['fresh_ms'], 'first_latency_ms': rx['first_latency_ms']}
                 with self.lock:
                     entry['frames'] = rx['frames'] - rx['mark_frames']
                     holds = sorted(rx['holds'])
@@ -296,7 +319,7 @@ class Agent:
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument('role', choices=['host', 'encode', 'recv'])
+    ap.add_argument('role', choices=['host', 'encode', 'recv', 'check'])
     ap.add_argument('--server', default='')
     ap.add_argument('--size', default='1280x720')
     ap.add_argument('--fps', type=int, default=30)
@@ -313,6 +336,15 @@ def main():
     ap.add_argument('--print-pipeline', action='store_true')
     args = ap.parse_args()
     Gst.init(None)
+    if args.role == 'check':
+        # Which elements the benchmarks need are missing (JSON on stdout).
+        need = ['videotestsrc', 'videoconvert', 'fakesink', 'tee', 'queue', 'gvclockstamp',
+                'gvclockcheck', 'gvwebrtcsink', 'gvwebrtcsrc', 'webrtcbin', 'nicesrc',
+                'dtlssrtpenc', 'vp8enc', 'vp8dec', 'rtpvp8pay', 'rtpvp8depay']
+        optional = ['x264enc', 'h264parse', 'avdec_h264', 'rtph264pay', 'rtph264depay']
+        emit({'missing': [e for e in need if not Gst.ElementFactory.find(e)],
+              'missing_optional': [e for e in optional if not Gst.ElementFactory.find(e)]})
+        return 0
     if args.print_pipeline:
         descs = {'host': lambda: [host_desc(args)], 'encode': lambda: [encode_desc(args)],
                  'recv': lambda: [recv_desc(args, p, i) for i, p in enumerate(args.pin)]}

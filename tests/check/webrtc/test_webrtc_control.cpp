@@ -2,7 +2,7 @@
  * PIN, unreachable server), and the input channel: navigation arrives
  * upstream of the host only with control, malformed input is dropped and
  * counted while the stream goes on, the gst-plugins-rs control form is
- * answered. */
+ * answered, a flood is cut at the limit and counted. */
 #include "webrtc_harness.h"
 
 #include <gst/check/gstcheck.h>
@@ -15,13 +15,6 @@
 using namespace gvtest;
 
 static const int kTimeoutMs = 20000;
-
-static void count_at (Pipeline &p, const char *name, BufferCounter &counter)
-{
-  GstPad *pad = gst_element_get_static_pad (p.get (name), "src");
-  counter.attach (pad);
-  gst_object_unref (pad);
-}
 
 static bool wait_for_error (Pipeline &p, int ms)
 {
@@ -276,6 +269,54 @@ GST_START_TEST (test_malformed_input_counted)
 }
 GST_END_TEST;
 
+/* A burst beyond the flood limit (500 at once, then 250 a second) is dropped
+ * and counted, what fits is applied, and the video never stops. */
+GST_START_TEST (test_input_flood_dropped)
+{
+  Session s ("allow-control=true");
+  const guint64 burst = 1500;
+  gint64 start = g_get_monotonic_time ();
+  for (guint64 i = 0; i < burst; i++)
+    s.send_raw ("{\"t\":\"mm\",\"x\":0.5,\"y\":0.5}");
+  fail_unless (
+      wait_until ([&] { return s.stat ("input-events") + s.stat ("input-dropped-flood") >= burst; },
+                  10000, s.host.get (), s.viewer.get ()),
+      "only %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " messages accounted for",
+      s.stat ("input-events") + s.stat ("input-dropped-flood"), burst);
+  double elapsed_s = (g_get_monotonic_time () - start) / 1e6;
+  guint64 applied = s.stat ("input-events"), dropped = s.stat ("input-dropped-flood");
+  fail_unless_equals_int (applied + dropped, burst);
+  fail_unless (applied >= 500 && applied <= 500 + 250 * elapsed_s + 1,
+               "%" G_GUINT64_FORMAT " applied in %.2f s", applied, elapsed_s);
+  fail_unless (dropped > 0);
+  fail_unless_equals_int (s.stat ("input-dropped-malformed"), 0);
+
+  /* What was applied arrived upstream; the viewer's own entry counts the drops. */
+  fail_unless (wait_until ([&] { return (guint64) s.navigation () == applied; }, 5000,
+                           s.host.get (), s.viewer.get ()),
+               "%d navigation events upstream, %" G_GUINT64_FORMAT " applied", s.navigation (),
+               applied);
+  GstStructure *stats = nullptr;
+  g_object_get (s.host->get ("host"), "stats", &stats, nullptr);
+  const GValue *viewers = gst_structure_get_value (stats, "viewers");
+  fail_unless_equals_int (gst_value_array_get_size (viewers), 1);
+  const GstStructure *v = gst_value_get_structure (gst_value_array_get_value (viewers, 0));
+  guint64 viewer_dropped = 0;
+  gst_structure_get_uint64 (v, "input-dropped-flood", &viewer_dropped);
+  fail_unless_equals_int (viewer_dropped, dropped);
+  gst_structure_free (stats);
+
+  /* The stream never stopped, and once the burst is over input goes through again. */
+  int before = s.frames.buffers;
+  fail_unless (wait_until ([&] { return s.frames.buffers >= before + 20; }, 5000, s.host.get (),
+                           s.viewer.get ()),
+               "the video stalled at %d frames", (int) s.frames.buffers);
+  s.send_raw ("{\"t\":\"mm\",\"x\":0.25,\"y\":0.25}");
+  fail_unless (wait_until ([&] { return s.stat ("input-events") == applied + 1; }, 5000,
+                           s.host.get (), s.viewer.get ()));
+}
+GST_END_TEST;
+
 static Suite *webrtc_control_suite (void)
 {
   Suite *s = suite_create ("webrtc-control");
@@ -287,6 +328,7 @@ static Suite *webrtc_control_suite (void)
   tcase_add_test (tc, test_unreachable_server);
   tcase_add_test (tc, test_navigation_needs_control);
   tcase_add_test (tc, test_malformed_input_counted);
+  tcase_add_test (tc, test_input_flood_dropped);
   return s;
 }
 

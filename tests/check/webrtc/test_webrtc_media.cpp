@@ -1,7 +1,7 @@
 /* gvwebrtcsink -> real signalling server -> gvwebrtcsrc, in one process over
  * loopback: frames arrive (VP8, VP9, H.264), decode=false records into
- * matroskamux, two viewers share one encoder, one leaves and the other keeps
- * receiving. */
+ * matroskamux, three viewers share one encoder, one leaves and the other two
+ * keep receiving. */
 #include "webrtc_harness.h"
 
 #include <gst/check/gstcheck.h>
@@ -14,20 +14,6 @@
 using namespace gvtest;
 
 static const int kTimeoutMs = 20000;
-
-static void count_at (Pipeline &p, const char *name, BufferCounter &counter)
-{
-  GstPad *pad = gst_element_get_static_pad (p.get (name), "src");
-  counter.attach (pad);
-  gst_object_unref (pad);
-}
-
-static bool wait_for_pin (Pipeline &host)
-{
-  return wait_until ([&] { return !host.pin.empty () || !host.error.empty (); }, kTimeoutMs,
-                     &host) &&
-         host.error.empty ();
-}
 
 struct CodecCase {
   const char *codec;
@@ -132,14 +118,15 @@ static int count_elements (GstElement *bin, const char *klass_part, const char *
   return n;
 }
 
-/* Two viewers at once from one encoder; one leaves, the other keeps going. */
-GST_START_TEST (test_two_viewers_one_encoder)
+/* Three viewers at once from one encoder; one leaves, its webrtcbin goes, the
+ * other two keep receiving. */
+GST_START_TEST (test_three_viewers_one_encoder)
 {
   /* Declared before the pipelines: their teardown still reports into them. */
-  BufferCounter fa, fb;
+  BufferCounter fa, fb, fc;
   std::vector<std::string> removed;
   TestServer server;
-  Pipeline host (host_description (server.ws_url (), "max-viewers=2"));
+  Pipeline host (host_description (server.ws_url (), "max-viewers=3"));
   g_signal_connect (host.get ("host"), "viewer-removed",
                     G_CALLBACK (+[] (GstElement *, const char *peer, gpointer data) {
                       static_cast<std::vector<std::string> *> (data)->push_back (peer);
@@ -148,38 +135,43 @@ GST_START_TEST (test_two_viewers_one_encoder)
   host.play ();
   fail_unless (wait_for_pin (host));
 
-  auto *a = new Pipeline (viewer_description (server.ws_url (), host.pin, "",
-                                              "identity name=tap ! fakesink sync=false"));
-  Pipeline b (viewer_description (server.ws_url (), host.pin, "",
-                                  "identity name=tap ! fakesink sync=false"));
+  const std::string tail = "identity name=tap ! fakesink sync=false";
+  auto *a = new Pipeline (viewer_description (server.ws_url (), host.pin, "", tail));
+  Pipeline b (viewer_description (server.ws_url (), host.pin, "", tail));
+  Pipeline c (viewer_description (server.ws_url (), host.pin, "", tail));
   count_at (*a, "tap", fa);
   count_at (b, "tap", fb);
+  count_at (c, "tap", fc);
   a->play ();
   b.play ();
-  fail_unless (
-      wait_until ([&] { return fa.buffers >= 15 && fb.buffers >= 15; }, kTimeoutMs, &host, a, &b),
-      "frames: %d and %d (%s / %s)", (int) fa.buffers, (int) fb.buffers, a->error.c_str (),
-      b.error.c_str ());
+  c.play ();
+  fail_unless (wait_until ([&] { return fa.buffers >= 15 && fb.buffers >= 15 && fc.buffers >= 15; },
+                           kTimeoutMs, &host, a, &b, &c),
+               "frames: %d, %d and %d (%s / %s / %s)", (int) fa.buffers, (int) fb.buffers,
+               (int) fc.buffers, a->error.c_str (), b.error.c_str (), c.error.c_str ());
 
   GstElement *sink = host.get ("host");
   fail_unless_equals_int (count_elements (sink, "Encoder/Video", nullptr), 1);
-  fail_unless_equals_int (count_elements (sink, nullptr, "webrtcbin"), 2);
+  fail_unless_equals_int (count_elements (sink, nullptr, "webrtcbin"), 3);
 
   GstStructure *stats = nullptr;
   g_object_get (sink, "stats", &stats, nullptr);
   guint viewers = 0;
   gst_structure_get_uint (stats, "viewer-count", &viewers);
-  fail_unless_equals_int (viewers, 2);
+  fail_unless_equals_int (viewers, 3);
   gst_structure_free (stats);
 
   delete a; /* leaves: the server tells the host the viewer disconnected */
-  fail_unless (wait_until ([&] { return removed.size () == 1; }, 10000, &host, &b),
+  fail_unless (wait_until ([&] { return removed.size () == 1; }, 10000, &host, &b, &c),
                "viewer not removed");
-  fail_unless_equals_int (count_elements (sink, nullptr, "webrtcbin"), 1);
-  int before = fb.buffers;
-  fail_unless (wait_until ([&] { return fb.buffers >= before + 30; }, 10000, &host, &b),
-               "the remaining viewer stalled at %d", (int) fb.buffers);
+  fail_unless_equals_int (count_elements (sink, nullptr, "webrtcbin"), 2);
+  fail_unless_equals_int (count_elements (sink, "Encoder/Video", nullptr), 1);
+  int before_b = fb.buffers, before_c = fc.buffers;
+  fail_unless (wait_until ([&] { return fb.buffers >= before_b + 30 && fc.buffers >= before_c + 30; },
+                           10000, &host, &b, &c),
+               "the remaining viewers stalled at %d and %d", (int) fb.buffers, (int) fc.buffers);
   fail_unless (b.error.empty (), "%s", b.error.c_str ());
+  fail_unless (c.error.empty (), "%s", c.error.c_str ());
 }
 GST_END_TEST;
 
@@ -191,7 +183,7 @@ static Suite *webrtc_media_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_loop_test (tc, test_frames_arrive, 0, G_N_ELEMENTS (codec_cases));
   tcase_add_test (tc, test_record_without_decoding);
-  tcase_add_test (tc, test_two_viewers_one_encoder);
+  tcase_add_test (tc, test_three_viewers_one_encoder);
   return s;
 }
 

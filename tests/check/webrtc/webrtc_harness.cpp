@@ -15,10 +15,14 @@ struct TestServer::Impl {
   GThread *thread = nullptr;
   std::unique_ptr<gv::signaling::Server> server;
   int pin_ttl_s = 600;
+  guint port = 0; /* 0: a free one, the first time */
   std::mutex lock;
   std::condition_variable cond;
   bool ready = false;
   std::string url;
+
+  void start ();
+  void stop ();
 };
 
 static gpointer server_thread (gpointer data)
@@ -27,7 +31,7 @@ static gpointer server_thread (gpointer data)
   g_main_context_push_thread_default (impl->ctx);
   gv::signaling::ServerConfig config;
   config.address = "127.0.0.1";
-  config.port = 0;
+  config.port = impl->port;
   config.pin_ttl_s = impl->pin_ttl_s;
   GError *err = nullptr;
   impl->server = gv::signaling::Server::create (config, &err);
@@ -36,33 +40,66 @@ static gpointer server_thread (gpointer data)
   {
     std::lock_guard<std::mutex> guard (impl->lock);
     impl->url = impl->server->ws_url ();
+    impl->port = impl->server->port ();
     impl->ready = true;
     impl->cond.notify_all ();
   }
   g_main_loop_run (impl->loop);
   impl->server->stop ();
   impl->server.reset ();
+  /* Let the closed connections' last frames and FINs go out. */
+  for (int i = 0; i < 100 && g_main_context_iteration (impl->ctx, FALSE); i++)
+    ;
   g_main_context_pop_thread_default (impl->ctx);
   return nullptr;
+}
+
+void TestServer::Impl::start ()
+{
+  ctx = g_main_context_new ();
+  loop = g_main_loop_new (ctx, FALSE);
+  ready = false;
+  thread = g_thread_new ("test-server", server_thread, this);
+  std::unique_lock<std::mutex> guard (lock);
+  cond.wait (guard, [this] { return ready; });
+}
+
+void TestServer::Impl::stop ()
+{
+  if (!thread)
+    return;
+  g_main_loop_quit (loop);
+  g_thread_join (thread);
+  thread = nullptr;
+  g_main_loop_unref (loop);
+  g_main_context_unref (ctx);
+  loop = nullptr;
+  ctx = nullptr;
 }
 
 TestServer::TestServer (int pin_ttl_s) : impl_ (new Impl ())
 {
   impl_->pin_ttl_s = pin_ttl_s;
-  impl_->ctx = g_main_context_new ();
-  impl_->loop = g_main_loop_new (impl_->ctx, FALSE);
-  impl_->thread = g_thread_new ("test-server", server_thread, impl_.get ());
-  std::unique_lock<std::mutex> guard (impl_->lock);
-  impl_->cond.wait (guard, [this] { return impl_->ready; });
+  impl_->start ();
   url_ = impl_->url;
 }
 
 TestServer::~TestServer ()
 {
-  g_main_loop_quit (impl_->loop);
-  g_thread_join (impl_->thread);
-  g_main_loop_unref (impl_->loop);
-  g_main_context_unref (impl_->ctx);
+  impl_->stop ();
+}
+
+void TestServer::stop ()
+{
+  impl_->stop ();
+}
+
+void TestServer::restart ()
+{
+  impl_->stop ();
+  impl_->start ();
+  fail_unless (impl_->url == url_, "the new server listens at %s, not %s", impl_->url.c_str (),
+               url_.c_str ());
 }
 
 Pipeline::Pipeline (const std::string &description)
@@ -114,6 +151,14 @@ void Pipeline::pump (int ms)
         g_error_free (err);
       }
       break;
+    case GST_MESSAGE_WARNING: {
+      GError *err = nullptr;
+      gst_message_parse_warning (msg, &err, nullptr);
+      warning = err->message;
+      warnings++;
+      g_error_free (err);
+      break;
+    }
     case GST_MESSAGE_EOS:
       eos = true;
       break;
@@ -189,6 +234,20 @@ void UpstreamCatcher::attach (GstPad *pad)
         return GST_PAD_PROBE_OK;
       },
       this, nullptr);
+}
+
+void count_at (Pipeline &p, const char *name, BufferCounter &counter)
+{
+  GstPad *pad = gst_element_get_static_pad (p.get (name), "src");
+  counter.attach (pad);
+  gst_object_unref (pad);
+}
+
+bool wait_for_pin (Pipeline &host, int timeout_ms)
+{
+  return wait_until ([&] { return !host.pin.empty () || !host.error.empty (); }, timeout_ms,
+                     &host) &&
+         host.error.empty ();
 }
 
 std::string host_description (const std::string &url, const std::string &extra)

@@ -12,13 +12,18 @@
 
 namespace gvtest {
 
-/* The real gv::signaling::Server, embedded. */
+/* The real gv::signaling::Server, embedded on a thread of its own. */
 class TestServer {
 public:
   /* pin_ttl_s: the server's default PIN lifetime (seconds). */
   explicit TestServer (int pin_ttl_s = 600);
   ~TestServer ();
   const std::string &ws_url () const { return url_; }
+  /* The server goes away (every connection closed), as a crash or a
+   * restart would have it... */
+  void stop ();
+  /* ...and a new one, with no memory of the old, listens on the same port. */
+  void restart ();
 
   struct Impl;
 
@@ -30,7 +35,9 @@ private:
 /* A pipeline and what its bus said. */
 struct Pipeline {
   GstElement *pipeline = nullptr;
-  std::string error; /* first error message (the sentence for people) */
+  std::string error;   /* first error message (the sentence for people) */
+  std::string warning; /* last warning message */
+  int warnings = 0;
   std::string pin;   /* from a gvwebrtcsink-session message */
   int sessions = 0;  /* gvwebrtcsink-session messages seen */
   bool eos = false;
@@ -44,15 +51,15 @@ struct Pipeline {
 };
 
 /* Polls `cond` while pumping the pipelines' buses, up to `timeout_ms`. */
-template <typename Cond>
-bool wait_until (Cond cond, int timeout_ms, Pipeline *a, Pipeline *b = nullptr,
-                 Pipeline *c = nullptr)
+template <typename Cond, typename... Pipelines>
+bool wait_until (Cond cond, int timeout_ms, Pipelines *...pipelines)
 {
+  static_assert (sizeof...(pipelines) > 0, "pump at least one pipeline");
   gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
   while (!cond ()) {
     if (g_get_monotonic_time () > end)
       return false;
-    for (Pipeline *p : { a, b, c })
+    for (Pipeline *p : { static_cast<Pipeline *> (pipelines)... })
       if (p)
         p->pump (10);
   }
@@ -78,6 +85,11 @@ struct UpstreamCatcher {
   std::string last_type;
   void attach (GstPad *pad);
 };
+
+/* Counts the buffers leaving the element `name`'s src pad. */
+void count_at (Pipeline &p, const char *name, BufferCounter &counter);
+/* Waits for the host's gvwebrtcsink-session message (its PIN); false on an error. */
+bool wait_for_pin (Pipeline &host, int timeout_ms = 20000);
 
 std::string host_description (const std::string &url, const std::string &extra);
 std::string viewer_description (const std::string &url, const std::string &pin,
