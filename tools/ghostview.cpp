@@ -4,6 +4,7 @@
 #include "paths.h"
 
 #include <gst/gst.h>
+#include <openssl/crypto.h>
 
 #include <cstdio>
 #include <cstring>
@@ -59,6 +60,10 @@ void quiet_library_noise ()
 
 int main (int argc, char **argv)
 {
+  /* GStreamer's DTLS and libnice threads may still be winding down when we
+   * exit; OpenSSL's atexit cleanup would free state under them (OpenSSL's
+   * documented remedy for threaded programs). */
+  OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, nullptr);
   gv::launcher::add_build_plugin_path ();
   quiet_library_noise ();
   if (argc < 2) {

@@ -116,7 +116,8 @@ static void handle_error_message (GvPinSignaller *self, const proto::Message &ms
     return;
   }
   std::string message = proto::get_string (msg, "message", "the signalling server refused");
-  gv_pin_signaller_emit_error (self, code.c_str (), message + " (" + code + ", in answer to " + ref + ")", false);
+  gv_pin_signaller_emit_error (self, code.c_str (),
+                               message + " (" + code + ", in answer to " + ref + ")", false);
   if (!priv->admitted && priv->ws)
     soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
 }

@@ -83,8 +83,8 @@ static void run_on_thread (GvPinSignaller *self, std::function<void ()> fn)
   g_main_context_unref (ctx);
 }
 
-void gv_pin_signaller_emit_error (GvPinSignaller *self, const char *code, const std::string &message,
-                        bool fatal)
+void gv_pin_signaller_emit_error (GvPinSignaller *self, const char *code,
+                                  const std::string &message, bool fatal)
 {
   GST_INFO_OBJECT (self, "error %s (%s): %s", code, fatal ? "fatal" : "non-fatal",
                    message.c_str ());
@@ -130,8 +130,9 @@ static void connection_failed (GvPinSignaller *self, const char *code, const std
   guint delay = priv->backoff_ms;
   priv->backoff_ms = MIN (priv->backoff_ms * 2, (guint) RECONNECT_MAX_MS);
   priv->admitted = false;
-  gv_pin_signaller_emit_error (self, code,
-              why + "; retrying in " + std::to_string (delay / 1000.0).substr (0, 3) + " s", false);
+  gv_pin_signaller_emit_error (
+      self, code, why + "; retrying in " + std::to_string (delay / 1000.0).substr (0, 3) + " s",
+      false);
   if (priv->retry_source)
     return;
   priv->retry_source = g_timeout_source_new (delay);
@@ -170,9 +171,9 @@ static gboolean join_timeout_cb (gpointer user)
   g_clear_pointer (&priv->join_timer, g_source_unref);
   if (!priv->admitted && !priv->failed) {
     gv_pin_signaller_emit_error (self, "TIMEOUT",
-                "The host did not answer the request to join within " +
-                    std::to_string (priv->join_timeout) + " seconds.",
-                true);
+                                 "The host did not answer the request to join within " +
+                                     std::to_string (priv->join_timeout) + " seconds.",
+                                 true);
     if (priv->ws)
       soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
   }
@@ -255,7 +256,8 @@ static void connect_to_server (GvPinSignaller *self)
       GTlsDatabase *db = g_tls_file_database_new (ca_file.c_str (), &err);
       if (!db) {
         gv_pin_signaller_emit_error (self, GV_SIGNALLER_ERROR_UNREACHABLE,
-                    "Cannot read the CA file " + ca_file + ": " + err->message, true);
+                                     "Cannot read the CA file " + ca_file + ": " + err->message,
+                                     true);
         g_error_free (err);
         return;
       }
@@ -266,8 +268,9 @@ static void connect_to_server (GvPinSignaller *self)
   GError *err = nullptr;
   GUri *uri = g_uri_parse (server.c_str (), (GUriFlags) (SOUP_HTTP_URI_FLAGS), &err);
   if (!uri) {
-    gv_pin_signaller_emit_error (self, GV_SIGNALLER_ERROR_UNREACHABLE,
-                "The signalling server address \"" + server + "\" is not a valid URI", true);
+    gv_pin_signaller_emit_error (
+        self, GV_SIGNALLER_ERROR_UNREACHABLE,
+        "The signalling server address \"" + server + "\" is not a valid URI", true);
     g_error_free (err);
     return;
   }
@@ -331,8 +334,8 @@ static void teardown_on_thread (GvPinSignaller *self, GMainLoop *loop, GCancella
     g_signal_handlers_disconnect_by_data (priv->ws, self);
     if (soup_websocket_connection_get_state (priv->ws) == SOUP_WEBSOCKET_STATE_OPEN) {
       if (priv->admitted)
-        gv_pin_signaller_send_text (self, priv->role == GV_SIGNALLER_ROLE_HOST ? proto::make_end ()
-                                                              : proto::make_leave ());
+        gv_pin_signaller_send_text (
+            self, priv->role == GV_SIGNALLER_ROLE_HOST ? proto::make_end () : proto::make_leave ());
       soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
     }
     g_clear_object (&priv->ws);

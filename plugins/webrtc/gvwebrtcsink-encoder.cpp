@@ -145,7 +145,8 @@ static bool build_chain (GvWebRTCSink *self, GstCaps *caps)
   chain.push_back (tee);
 
   GstPad *tee_sink = gst_element_get_static_pad (tee, "sink");
-  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, stream_event_probe, self, nullptr);
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, stream_event_probe, self,
+                     nullptr);
   gst_object_unref (tee_sink);
 
   GstElement *prev = priv->input;

@@ -83,7 +83,7 @@ struct GvWebRTCSinkPrivate {
 
   /* session */
   bool running = false;
-  bool eos_seen = false; /* the input ended: the session is over */
+  bool eos_seen = false;                            /* the input ended: the session is over */
   std::map<std::string, std::string> pending_joins; /* join-request handled by the app: name */
   GstStructure *session_info = nullptr;
   std::map<std::string, GvViewerPtr> viewers;

@@ -89,8 +89,6 @@
 
 #include "gvpinsignaller.h"
 
-#include <gst/video/video.h>
-
 GST_DEBUG_CATEGORY (gv_webrtc_sink_debug);
 #define GST_CAT_DEFAULT gv_webrtc_sink_debug
 
@@ -216,17 +214,19 @@ static void gv_webrtc_sink_release_pad (GstElement *element, GstPad *pad)
 /* ---- end of stream ---- */
 
 /* GstBin posts EOS once every sink child has, and ours never would: without
- * a viewer it has no sink child at all, and a viewer's webrtcbin does not pass
- * EOS on to its network sinks. So the bin ends the session itself: the server
- * tells every viewer (their gvwebrtcsrc sends EOS downstream), then EOS is
- * posted, and `gst-launch-1.0 -e` or a launcher's Ctrl-C finish. */
+ * a viewer it has no sink child at all, and a viewer's webrtcbin, though a
+ * sink, never posts EOS (`gst-launch-1.0 -e` hung either way on 1.22). So the
+ * bin ends the session itself: the server tells every viewer (their
+ * gvwebrtcsrc sends EOS downstream), then EOS is posted, and
+ * `gst-launch-1.0 -e` or a launcher's Ctrl-C finish. */
 static void end_session_and_post_eos (GstElement *element, gpointer data)
 {
   auto *self = GV_WEBRTC_SINK (element);
   GvSignaller *signaller;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
-    signaller = self->priv->signaller ? GV_SIGNALLER (g_object_ref (self->priv->signaller)) : nullptr;
+    signaller =
+        self->priv->signaller ? GV_SIGNALLER (g_object_ref (self->priv->signaller)) : nullptr;
   }
   if (signaller) {
     gv_signaller_stop (signaller); /* the host's "end" goes out before it returns */
@@ -708,8 +708,8 @@ static void gv_webrtc_sink_init (GvWebRTCSink *self)
   /* A sink, whatever the viewers' webrtcbins are: not a source because they
    * hold network sources (the pipeline would send EOS into them), and still a
    * sink once the last viewer's webrtcbin (a sink) is removed. */
-  gst_bin_set_suppressed_flags (GST_BIN (self),
-                                (GstElementFlags) (GST_ELEMENT_FLAG_SOURCE | GST_ELEMENT_FLAG_SINK));
+  gst_bin_set_suppressed_flags (
+      GST_BIN (self), (GstElementFlags) (GST_ELEMENT_FLAG_SOURCE | GST_ELEMENT_FLAG_SINK));
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
   GvPinSignaller *signaller = gv_pin_signaller_new (GV_SIGNALLER_ROLE_HOST);
   connect_signaller (self, GV_SIGNALLER (signaller));

@@ -62,6 +62,32 @@ def source_desc(args):
             'gvclockstamp name=stamp')
 
 
+def encoder_settings(pipeline):
+    """The encoder's readable properties as strings (the host's is the one
+    gvwebrtcsink made, named "encoder"), to check that the bare-encode
+    pipeline encodes exactly as the host does."""
+    it = pipeline.iterate_recurse()
+    enc = None
+    while True:
+        ok, e = it.next()
+        if ok != Gst.IteratorResult.OK:
+            break
+        if e.get_name() == 'encoder':
+            enc = e
+            break
+    if enc is None:
+        return None
+    out = {'factory': enc.get_factory().get_name()}
+    for spec in enc.list_properties():
+        if spec.name in ('name', 'parent') or not (spec.flags & 1):  # G_PARAM_READABLE
+            continue
+        try:
+            out[spec.name] = str(enc.get_property(spec.name))
+        except (TypeError, ValueError):
+            pass
+    return out
+
+
 def host_desc(args):
     sink = (f'gvwebrtcsink signaller::server={args.server} ice-loopback=true '
             f'video-codec={args.codec} max-viewers={args.viewers}')
@@ -76,6 +102,7 @@ def host_desc(args):
 
 def encode_desc(args):
     enc = ENCODERS[args.codec].format(br=BITRATE_KBPS * 1000, kbr=BITRATE_KBPS, kf=KEYFRAME_DISTANCE)
+    enc = enc.replace('vp8enc ', 'vp8enc name=encoder ').replace('x264enc ', 'x264enc name=encoder ')
     return f'{source_desc(args)} ! {enc} ! fakesink sync=false'
 
 
@@ -229,6 +256,15 @@ class Agent:
                     emit({'event': 'pin', 'pins': self.pins, 'desc': host_desc(self.args)})
         elif t == Gst.MessageType.ERROR:
             err, dbg = msg.parse_error()
+            path = msg.src.get_path_string() if isinstance(msg.src, Gst.Object) else ''
+            if self.args.role == 'host' and 'webrtcbin' in path:
+                # An error inside one viewer's webrtcbin (seen: sctpenc "Could
+                # not write to resource" when a browser viewer leaves). It
+                # reaches the pipeline bus, where gst-launch would stop the
+                # host; here it is counted and the host goes on.
+                emit({'event': 'viewer-error', 'message': f'{msg.src.get_name()}: {err.message}',
+                      'path': path})
+                return
             self.fail(f'{msg.src.get_name()}: {err.message} ({dbg})')
         elif t == Gst.MessageType.WARNING:
             err, _dbg = msg.parse_warning()
@@ -257,9 +293,12 @@ class Agent:
             for rx in self.receivers:
                 if rx['check']:
                     rx['check'].emit('reset')
-            emit({'event': 'mark', 'cpu_s': cpu_seconds(), 'mono_s': time.monotonic(),
-                  'wall_ns': time.time_ns(), 'frames': frames,
-                  'rx_frames': [rx['frames'] for rx in self.receivers]})
+            msg = {'event': 'mark', 'cpu_s': cpu_seconds(), 'mono_s': time.monotonic(),
+                   'wall_ns': time.time_ns(), 'frames': frames,
+                   'rx_frames': [rx['frames'] for rx in self.receivers]}
+            if self.args.role in ('host', 'encode') and self.pipelines:
+                msg['encoder'] = encoder_settings(self.pipelines[0])
+            emit(msg)
         elif cmd == 'report':
             out = []
             for rx in self.receivers:

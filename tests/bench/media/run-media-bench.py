@@ -62,6 +62,7 @@ class Nice:
 
 
 NICE = Nice()
+VIEWER_ERRORS = []  # errors posted from inside a viewer's webrtcbin on the host bus
 
 
 def log(*a):
@@ -90,7 +91,10 @@ class Proc:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
+        out = open(os.path.join(os.path.dirname(self.stderr_path), f'{self.name}.stdout'), 'w')
         for line in self.p.stdout:
+            out.write(line)
+            out.flush()
             line = line.strip()
             if not line:
                 continue
@@ -98,7 +102,9 @@ class Proc:
                 self.q.put(json.loads(line))
             except ValueError:
                 self.q.put({'event': 'text', 'text': line})
-        self.q.put({'event': 'exit'})
+        rc = self.p.wait()
+        self.q.put({'event': 'exit', 'message': f'exited with status {rc}'
+                    + (f' (signal {-rc})' if rc < 0 else '')})
 
     def wait(self, event, timeout, where=''):
         """The next message named `event` (others before it are kept)."""
@@ -124,6 +130,15 @@ class Proc:
                                  f'\n{self.tail()}')
             self.backlog.append(m)
 
+    def events(self, name):
+        """Every message named `name` received so far and not waited for."""
+        while True:
+            try:
+                self.backlog.append(self.q.get_nowait())
+            except queue.Empty:
+                break
+        return [m for m in self.backlog if m.get('event') == name]
+
     def send(self, line):
         self.p.stdin.write(line + '\n')
         self.p.stdin.flush()
@@ -141,6 +156,11 @@ class Proc:
             return ''
 
     def stop(self):
+        if self.p.poll() is None:
+            time.sleep(0.2)  # late bus messages (a viewer leaving)
+        for m in self.events('viewer-error'):
+            VIEWER_ERRORS.append(f'{self.name}: {m["message"]} ({m["path"]})')
+        self.backlog = [m for m in self.backlog if m.get('event') != 'viewer-error']
         if self.p.poll() is None:
             try:
                 self.send('quit')
@@ -367,16 +387,17 @@ class Bench:
         self.ttff_rows('6 first frame (browser)', f'{codec.upper()} {size}@{fps}', reps, fid)
 
     # ---- 3: host CPU vs bare encode ----
-    def measure_cpu(self, proc):
+    def measure_cpu(self, proc, seconds=None):
         m0 = proc.ask('mark', 'mark')
-        time.sleep(self.args.seconds)
+        time.sleep(seconds or self.args.seconds)
         m1 = proc.ask('mark', 'mark')
         wall = m1['mono_s'] - m0['mono_s']
         frames = m1['frames'] - m0['frames']
         return {'cpu_s': m1['cpu_s'] - m0['cpu_s'], 'wall_s': wall, 'frames': frames,
-                'cpu_pct': 100 * (m1['cpu_s'] - m0['cpu_s']) / wall, 'fps': frames / wall}
+                'cpu_pct': 100 * (m1['cpu_s'] - m0['cpu_s']) / wall, 'fps': frames / wall,
+                'encoder': m1.get('encoder')}
 
-    def run_host_with_viewers(self, codec, size, fps, n, per_viewer):
+    def run_host_with_viewers(self, codec, size, fps, n, per_viewer, seconds=None):
         opts = ['--size', size, '--fps', fps, '--codec', codec]
         opts += ['--encoders', n, '--viewers', 1] if per_viewer else ['--viewers', n]
         host = self.agent('host', *opts)
@@ -388,7 +409,7 @@ class Bench:
             for i in range(n):
                 rx.wait('first-frame', 30, f'({i + 1} of {n} viewers)')
             time.sleep(self.args.warmup)
-            m = self.measure_cpu(host)
+            m = self.measure_cpu(host, seconds)
             m['desc'] = pin['desc']
             rep = rx.ask('report', 'report')
             m['rx_desc'] = rep['receivers'][0]['desc']
@@ -398,12 +419,14 @@ class Bench:
                 rx.stop()
             host.stop()
 
-    def run_encode(self, codec, size, fps):
+    def run_encode(self, codec, size, fps, seconds=None):
         enc = self.agent('encode', '--size', size, '--fps', fps, '--codec', codec)
         try:
             ready = enc.wait('ready', 30)
-            time.sleep(self.args.warmup)
-            m = self.measure_cpu(enc)
+            # As long as a host typically runs before its window opens (PIN,
+            # join, first frame, warm-up): the encoder at the same age.
+            time.sleep(self.args.warmup + (0.5 if self.args.smoke else 3.0))
+            m = self.measure_cpu(enc, seconds)
             m['desc'] = ready['desc']
             return m
         finally:
@@ -416,14 +439,21 @@ class Bench:
             raise BenchError(f'{fid}: {self.no_h264}')
         log(f'host CPU {fid}: {codec} {size}@{fps}')
         reps = []
+        secs = self.args.cpu_seconds
         for r in range(self.args.reps):
             # Interleaved, alternating which goes first: each pair is one run.
             if r % 2 == 0:
-                bare = self.run_encode(codec, size, fps)
-                full = self.run_host_with_viewers(codec, size, fps, 1, False)
+                bare = self.run_encode(codec, size, fps, secs)
+                full = self.run_host_with_viewers(codec, size, fps, 1, False, secs)
             else:
-                full = self.run_host_with_viewers(codec, size, fps, 1, False)
-                bare = self.run_encode(codec, size, fps)
+                full = self.run_host_with_viewers(codec, size, fps, 1, False, secs)
+                bare = self.run_encode(codec, size, fps, secs)
+            if bare['encoder'] != full['encoder']:
+                diff = {k: (bare['encoder'] or {}).get(k), 'host': (full['encoder'] or {}).get(k)}
+                diff = sorted(k for k in set(bare['encoder'] or {}) | set(full['encoder'] or {})
+                              if (bare['encoder'] or {}).get(k) != (full['encoder'] or {}).get(k))
+                raise BenchError(f'{fid}: the bare encoder is not configured as the host\'s '
+                                 f'(differs in {", ".join(diff)}); update ENCODERS in gvmbench.py')
             ratio = (full['cpu_s'] / max(full['frames'], 1)) / (bare['cpu_s'] / max(bare['frames'], 1))
             reps.append({'bare_pct': bare['cpu_pct'], 'full_pct': full['cpu_pct'],
                          'bare_fps': bare['fps'], 'full_fps': full['fps'], 'ratio': ratio,
@@ -443,6 +473,8 @@ class Bench:
     def fanout(self, fid, codec, size, fps, counts):
         if not self.wanted(fid):
             return
+        if codec == 'h264' and self.no_h264:
+            raise BenchError(f'{fid}: {self.no_h264}')
         log(f'fan-out {fid}: {codec} {size}@{fps}, viewers {counts}')
         reps = []
         descs = []
@@ -538,6 +570,12 @@ class Bench:
             cmd = f'`{SCRIPT_REL} --build-dir {a.build_dir} --only {r["only"]}`'
             lines.append(f'| {r["figure"]} | {r["config"]} | {r["result"]} | {r["goal"]} | '
                          f'{r["met"] or "—"} | {cmd} |')
+        if VIEWER_ERRORS:
+            lines += ['', '## Errors on the host bus from a viewer\'s webrtcbin', '',
+                      f'{len(VIEWER_ERRORS)} ERROR messages came from inside a per-viewer webrtcbin '
+                      '(the benchmark host counts them and goes on; a `gst-launch-1.0` host stops on '
+                      'the first one):', '']
+            lines += [f'- {e}' for e in VIEWER_ERRORS[:10]]
         if self.errors:
             lines += ['', '## Not measured in this run', '']
             lines += [f'- {e}' for e in self.errors]
@@ -603,6 +641,7 @@ class Bench:
                 lambda: self.host_cpu('cpu-vp8-1080p30', 'vp8', '1920x1080', 30),
                 lambda: self.host_cpu('cpu-h264-1080p30', 'h264', '1920x1080', 30),
                 lambda: self.fanout('fanout-vp8-720p30', 'vp8', '1280x720', 30, [1, 5, 10]),
+                lambda: self.fanout('fanout-h264-720p30', 'h264', '1280x720', 30, [1, 5, 10]),
             ]
         try:
             for step in steps:
@@ -630,6 +669,7 @@ def main():
     ap.add_argument('--browser-reps', type=int, default=3)
     ap.add_argument('--fanout-reps', type=int, default=1)
     ap.add_argument('--seconds', type=float, default=3.0, help='measured seconds per run')
+    ap.add_argument('--cpu-seconds', type=float, default=5.0, help='measured seconds per host-CPU run')
     ap.add_argument('--warmup', type=float, default=1.0, help='seconds after the first frame before measuring')
     ap.add_argument('--only', action='append', default=[], help='figure id prefix (repeatable)')
     ap.add_argument('--no-browser', action='store_true')
@@ -640,6 +680,7 @@ def main():
     a = ap.parse_args()
     if a.smoke:
         a.reps, a.browser_reps, a.fanout_reps, a.seconds, a.warmup = 1, 1, 1, 2.0, 0.5
+        a.cpu_seconds = 2.0
         a.no_browser = True
     NICE.value = a.nice
     if not a.out:

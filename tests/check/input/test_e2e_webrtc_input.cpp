@@ -56,13 +56,13 @@ GST_START_TEST (test_receiver_click_reaches_x_client)
     BufferCounter frames;
     PeerLog log;
     TestServer server;
-    gchar *host_desc = g_strdup_printf (
-        "gvscreensrc show-cursor=false framerate=15/1 region=\"<%d,%d,%d,%d>\" ! "
-        "gvinputinject name=inject backend=xtest ! videoconvert ! videoscale ! "
-        "video/x-raw,width=%d,height=%d ! "
-        "gvwebrtcsink name=host ice-loopback=true signaller::server=%s",
-        REGION_X, REGION_Y, REGION_W, REGION_H, REGION_W / 2, REGION_H / 2,
-        server.ws_url ().c_str ());
+    gchar *host_desc =
+        g_strdup_printf ("gvscreensrc show-cursor=false framerate=15/1 region=\"<%d,%d,%d,%d>\" ! "
+                         "gvinputinject name=inject backend=xtest ! videoconvert ! videoscale ! "
+                         "video/x-raw,width=%d,height=%d ! "
+                         "gvwebrtcsink name=host ice-loopback=true signaller::server=%s",
+                         REGION_X, REGION_Y, REGION_W, REGION_H, REGION_W / 2, REGION_H / 2,
+                         server.ws_url ().c_str ());
     Pipeline host (host_desc);
     g_free (host_desc);
     g_signal_connect (host.get ("host"), "viewer-added",
@@ -105,8 +105,8 @@ GST_START_TEST (test_receiver_click_reaches_x_client)
      * its video sink's window would: 100,80 in the region, 300,180 on the
      * screen. */
     GstPad *pad = gst_element_get_static_pad (viewer.get ("tap"), "src");
-    gst_pad_send_event (pad, gst_navigation_event_new_mouse_button_press (
-                                 1, 50, 40, GST_NAVIGATION_MODIFIER_NONE));
+    gst_pad_send_event (
+        pad, gst_navigation_event_new_mouse_button_press (1, 50, 40, GST_NAVIGATION_MODIFIER_NONE));
     gst_pad_send_event (pad, gst_navigation_event_new_mouse_button_release (
                                  1, 50, 40, GST_NAVIGATION_MODIFIER_NONE));
     gst_object_unref (pad);

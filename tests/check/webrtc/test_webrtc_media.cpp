@@ -167,9 +167,10 @@ GST_START_TEST (test_three_viewers_one_encoder)
   fail_unless_equals_int (count_elements (sink, nullptr, "webrtcbin"), 2);
   fail_unless_equals_int (count_elements (sink, "Encoder/Video", nullptr), 1);
   int before_b = fb.buffers, before_c = fc.buffers;
-  fail_unless (wait_until ([&] { return fb.buffers >= before_b + 30 && fc.buffers >= before_c + 30; },
-                           10000, &host, &b, &c),
-               "the remaining viewers stalled at %d and %d", (int) fb.buffers, (int) fc.buffers);
+  fail_unless (
+      wait_until ([&] { return fb.buffers >= before_b + 30 && fc.buffers >= before_c + 30; }, 10000,
+                  &host, &b, &c),
+      "the remaining viewers stalled at %d and %d", (int) fb.buffers, (int) fc.buffers);
   fail_unless (b.error.empty (), "%s", b.error.c_str ());
   fail_unless (c.error.empty (), "%s", c.error.c_str ());
 }

@@ -17,8 +17,7 @@ static const int kTimeoutMs = 20000;
 static const char *kTail = "identity name=tap ! fakesink sync=false";
 
 /* Pumps the buses for `ms` milliseconds, whatever happens. */
-template <typename... Pipelines>
-static void pump_for (int ms, Pipelines *...pipelines)
+template <typename... Pipelines> static void pump_for (int ms, Pipelines *...pipelines)
 {
   wait_until ([] { return false; }, ms, pipelines...);
 }
@@ -122,9 +121,10 @@ GST_START_TEST (test_application_decides_join)
   count_at (bob, "tap", bob_frames);
   alice.play ();
   bob.play ();
-  fail_unless (wait_until ([&] { return !log.peer ("alice").empty () && !log.peer ("bob").empty (); },
-                           10000, &host, &alice, &bob),
-               "join requests did not reach the application");
+  fail_unless (
+      wait_until ([&] { return !log.peer ("alice").empty () && !log.peer ("bob").empty (); }, 10000,
+                  &host, &alice, &bob),
+      "join requests did not reach the application");
 
   /* Until the application answers, nobody is admitted. */
   pump_for (300, &host, &alice, &bob);
@@ -140,7 +140,8 @@ GST_START_TEST (test_application_decides_join)
 
   fail_unless (wait_until ([&] { return !alice.error.empty (); }, 5000, &host, &alice, &bob),
                "the declined viewer got no error");
-  std::string expected = "The host declined the request to join session " + host.pin + ": not today";
+  std::string expected =
+      "The host declined the request to join session " + host.pin + ": not today";
   fail_unless (alice.error == expected, "got \"%s\"", alice.error.c_str ());
 
   fail_unless (wait_until ([&] { return bob_frames.buffers >= 15; }, kTimeoutMs, &host, &bob),

@@ -5,9 +5,19 @@
 #include <gst/check/gstcheck.h>
 #include <gst/video/navigation.h>
 
+#include <openssl/crypto.h>
+
 #include <condition_variable>
 
 namespace gvtest {
+
+/* GStreamer's DTLS and libnice threads can still be winding down when a test
+ * process exits; OpenSSL's atexit cleanup would free state under them. Its
+ * documented remedy for threaded programs is to skip that cleanup. */
+__attribute__ ((constructor)) static void keep_openssl_state_at_exit ()
+{
+  OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, nullptr);
+}
 
 struct TestServer::Impl {
   GMainContext *ctx = nullptr;

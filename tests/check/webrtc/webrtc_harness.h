@@ -38,8 +38,8 @@ struct Pipeline {
   std::string error;   /* first error message (the sentence for people) */
   std::string warning; /* last warning message */
   int warnings = 0;
-  std::string pin;   /* from a gvwebrtcsink-session message */
-  int sessions = 0;  /* gvwebrtcsink-session messages seen */
+  std::string pin;  /* from a gvwebrtcsink-session message */
+  int sessions = 0; /* gvwebrtcsink-session messages seen */
   bool eos = false;
 
   explicit Pipeline (const std::string &description);
