@@ -53,7 +53,7 @@
 #include "gvportal.h"
 #endif
 
-GST_DEBUG_CATEGORY_STATIC(gv_screen_src_debug);
+GST_DEBUG_CATEGORY_STATIC (gv_screen_src_debug);
 #define GST_CAT_DEFAULT gv_screen_src_debug
 
 enum {
@@ -113,14 +113,14 @@ struct _GvScreenSrc {
   GvScreenSrcPrivate *priv;
 };
 
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
-    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-raw(ANY)"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw(ANY)"));
 
 #define gv_screen_src_parent_class parent_class
-G_DEFINE_TYPE(GvScreenSrc, gv_screen_src, GST_TYPE_BIN);
-GST_ELEMENT_REGISTER_DEFINE(gvscreensrc, "gvscreensrc", GST_RANK_NONE, GV_TYPE_SCREEN_SRC);
+G_DEFINE_TYPE (GvScreenSrc, gv_screen_src, GST_TYPE_BIN);
+GST_ELEMENT_REGISTER_DEFINE (gvscreensrc, "gvscreensrc", GST_RANK_NONE, GV_TYPE_SCREEN_SRC);
 
-GType gv_screen_src_backend_get_type(void)
+GType gv_screen_src_backend_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
@@ -132,61 +132,61 @@ GType gv_screen_src_backend_get_type(void)
     { GV_SCREEN_SRC_BACKEND_AVF, "macOS (avfvideosrc)", "avf" },
     { 0, nullptr, nullptr },
   };
-  if (g_once_init_enter(&type)) {
-    GType t = g_enum_register_static("GvScreenSrcBackend", values);
-    g_once_init_leave(&type, t);
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GvScreenSrcBackend", values);
+    g_once_init_leave (&type, t);
   }
   return type;
 }
 
-static GvScreenSrcBackend resolve_auto_backend()
+static GvScreenSrcBackend resolve_auto_backend ()
 {
 #if defined(G_OS_WIN32)
   return GV_SCREEN_SRC_BACKEND_D3D11;
 #elif defined(__APPLE__)
   return GV_SCREEN_SRC_BACKEND_AVF;
 #else
-  const char *session = g_getenv("XDG_SESSION_TYPE");
-  bool wayland = (session && g_str_equal(session, "wayland")) || g_getenv("WAYLAND_DISPLAY");
+  const char *session = g_getenv ("XDG_SESSION_TYPE");
+  bool wayland = (session && g_str_equal (session, "wayland")) || g_getenv ("WAYLAND_DISPLAY");
 #ifdef GV_HAVE_PIPEWIRE
   if (wayland)
     return GV_SCREEN_SRC_BACKEND_PIPEWIRE;
 #endif
-  (void)wayland;
+  (void) wayland;
   return GV_SCREEN_SRC_BACKEND_XIMAGE;
 #endif
 }
 
-static void set_if_exists(GstElement *element, const char *name, const GValue *value)
+static void set_if_exists (GstElement *element, const char *name, const GValue *value)
 {
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), name))
-    g_object_set_property(G_OBJECT(element), name, value);
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (element), name))
+    g_object_set_property (G_OBJECT (element), name, value);
 }
 
-static void set_int_if_exists(GstElement *element, const char *name, gint v)
+static void set_int_if_exists (GstElement *element, const char *name, gint v)
 {
-  GParamSpec *pspec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), name);
+  GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (element), name);
   if (!pspec)
     return;
   GValue value = G_VALUE_INIT;
-  g_value_init(&value, G_TYPE_INT);
-  g_value_set_int(&value, v);
+  g_value_init (&value, G_TYPE_INT);
+  g_value_set_int (&value, v);
   GValue converted = G_VALUE_INIT;
-  g_value_init(&converted, pspec->value_type);
-  if (g_value_transform(&value, &converted))
-    set_if_exists(element, name, &converted);
-  g_value_unset(&converted);
-  g_value_unset(&value);
+  g_value_init (&converted, pspec->value_type);
+  if (g_value_transform (&value, &converted))
+    set_if_exists (element, name, &converted);
+  g_value_unset (&converted);
+  g_value_unset (&value);
 }
 
 /* Clips the requested region to a width x height area; false if empty. */
-static bool clip_region(const GvRect &want, gint width, gint height, GvRect *out)
+static bool clip_region (const GvRect &want, gint width, gint height, GvRect *out)
 {
   GvRect r;
-  r.x = CLAMP(want.x, 0, width);
-  r.y = CLAMP(want.y, 0, height);
-  r.width = want.width > 0 ? MIN(want.width, width - r.x) : width - r.x;
-  r.height = want.height > 0 ? MIN(want.height, height - r.y) : height - r.y;
+  r.x = CLAMP (want.x, 0, width);
+  r.y = CLAMP (want.y, 0, height);
+  r.width = want.width > 0 ? MIN (want.width, width - r.x) : width - r.x;
+  r.height = want.height > 0 ? MIN (want.height, height - r.y) : height - r.y;
   *out = r;
   return r.width > 1 && r.height > 1; /* ximagesrc needs endx > startx */
 }
@@ -195,129 +195,130 @@ static bool clip_region(const GvRect &want, gint width, gint height, GvRect *out
 
 #ifdef GV_HAVE_X11
 /* Call with priv->lock held. */
-static void configure_ximagesrc(GvScreenSrc *self)
+static void configure_ximagesrc (GvScreenSrc *self)
 {
   GvScreenSrcPrivate *priv = self->priv;
   const GvRect &c = priv->capture;
   bool full = c.x == 0 && c.y == 0 && c.width == priv->base_width && c.height == priv->base_height;
   /* ximagesrc's end coordinates are inclusive; 0/0/0/0 means everything */
-  g_object_set(priv->source, "startx", (guint)(full ? 0 : c.x), "starty", (guint)(full ? 0 : c.y),
-               "endx", (guint)(full ? 0 : c.x + c.width - 1), "endy",
-               (guint)(full ? 0 : c.y + c.height - 1), NULL);
+  g_object_set (priv->source, "startx", (guint) (full ? 0 : c.x), "starty",
+                (guint) (full ? 0 : c.y), "endx", (guint) (full ? 0 : c.x + c.width - 1), "endy",
+                (guint) (full ? 0 : c.y + c.height - 1), NULL);
 }
 
-static bool build_ximage(GvScreenSrc *self)
+static bool build_ximage (GvScreenSrc *self)
 {
   GvScreenSrcPrivate *priv = self->priv;
-  const char *name = priv->display.empty() ? nullptr : priv->display.c_str();
-  gv_x11_install_error_handler();
-  priv->dpy = XOpenDisplay(name);
+  const char *name = priv->display.empty () ? nullptr : priv->display.c_str ();
+  gv_x11_install_error_handler ();
+  priv->dpy = XOpenDisplay (name);
   if (!priv->dpy) {
-    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Could not open X display %s", name ? name : ""),
-                      ("XOpenDisplay failed; is DISPLAY set?"));
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Could not open X display %s", name ? name : ""),
+                       ("XOpenDisplay failed; is DISPLAY set?"));
     return false;
   }
   int rr_error_base = 0;
-  if (XRRQueryExtension(priv->dpy, &priv->rr_event_base, &rr_error_base))
-    XRRSelectInput(priv->dpy, DefaultRootWindow(priv->dpy), RRScreenChangeNotifyMask);
+  if (XRRQueryExtension (priv->dpy, &priv->rr_event_base, &rr_error_base))
+    XRRSelectInput (priv->dpy, DefaultRootWindow (priv->dpy), RRScreenChangeNotifyMask);
   else
     priv->rr_event_base = -1;
 
   if (priv->window) {
     int x, y;
-    if (!gv_x11_window_geometry(priv->dpy, priv->window, &x, &y, &priv->base_width,
-                                &priv->base_height)) {
-      GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND,
-                        ("Window 0x%" G_GINT64_MODIFIER "x not found", priv->window), (nullptr));
+    if (!gv_x11_window_geometry (priv->dpy, priv->window, &x, &y, &priv->base_width,
+                                 &priv->base_height)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+                         ("Window 0x%" G_GINT64_MODIFIER "x not found", priv->window), (nullptr));
       return false;
     }
-    GvX11ErrorTrap trap(priv->dpy);
-    XSelectInput(priv->dpy, priv->window, StructureNotifyMask);
+    GvX11ErrorTrap trap (priv->dpy);
+    XSelectInput (priv->dpy, priv->window, StructureNotifyMask);
   } else {
-    priv->base_width = DisplayWidth(priv->dpy, DefaultScreen(priv->dpy));
-    priv->base_height = DisplayHeight(priv->dpy, DefaultScreen(priv->dpy));
+    priv->base_width = DisplayWidth (priv->dpy, DefaultScreen (priv->dpy));
+    priv->base_height = DisplayHeight (priv->dpy, DefaultScreen (priv->dpy));
   }
-  if (!clip_region(priv->region, priv->base_width, priv->base_height, &priv->capture)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("The capture region is empty"),
-                      ("region %d,%d %dx%d outside a %dx%d %s", priv->region.x, priv->region.y,
-                       priv->region.width, priv->region.height, priv->base_width, priv->base_height,
-                       priv->window ? "window" : "screen"));
+  if (!clip_region (priv->region, priv->base_width, priv->base_height, &priv->capture)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("The capture region is empty"),
+                       ("region %d,%d %dx%d outside a %dx%d %s", priv->region.x, priv->region.y,
+                        priv->region.width, priv->region.height, priv->base_width,
+                        priv->base_height, priv->window ? "window" : "screen"));
     return false;
   }
 
-  priv->source = gst_element_factory_make("ximagesrc", nullptr);
+  priv->source = gst_element_factory_make ("ximagesrc", nullptr);
   if (!priv->source) {
-    GST_ELEMENT_ERROR(self, CORE, MISSING_PLUGIN, ("ximagesrc is missing"),
-                      ("install gstreamer1.0-plugins-good (gstreamer1.0-x)"));
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("ximagesrc is missing"),
+                       ("install gstreamer1.0-plugins-good (gstreamer1.0-x)"));
     return false;
   }
-  g_object_set(priv->source, "use-damage", FALSE, "show-pointer", (gboolean)priv->show_cursor,
-               "remote", FALSE, NULL);
+  g_object_set (priv->source, "use-damage", FALSE, "show-pointer", (gboolean) priv->show_cursor,
+                "remote", FALSE, NULL);
   if (name)
-    g_object_set(priv->source, "display-name", name, NULL);
+    g_object_set (priv->source, "display-name", name, NULL);
   if (priv->window)
-    g_object_set(priv->source, "xid", (guint64)priv->window, NULL);
-  configure_ximagesrc(self);
+    g_object_set (priv->source, "xid", (guint64) priv->window, NULL);
+  configure_ximagesrc (self);
   return true;
 }
 
 /* Drains X events on our own connection. Call with priv->lock held. Returns
  * true when the inner source must be restarted (screen size changed). */
-static bool poll_x_events(GvScreenSrc *self)
+static bool poll_x_events (GvScreenSrc *self)
 {
   GvScreenSrcPrivate *priv = self->priv;
   bool screen_changed = false;
-  while (priv->dpy && XPending(priv->dpy)) {
+  while (priv->dpy && XPending (priv->dpy)) {
     XEvent ev;
-    XNextEvent(priv->dpy, &ev);
+    XNextEvent (priv->dpy, &ev);
     if (ev.type == DestroyNotify && ev.xdestroywindow.window == priv->window)
       priv->window_gone = true;
     else if (priv->rr_event_base >= 0 && ev.type == priv->rr_event_base + RRScreenChangeNotify) {
-      XRRUpdateConfiguration(&ev);
+      XRRUpdateConfiguration (&ev);
       screen_changed = true;
     }
   }
   if (!screen_changed || priv->window)
     return false;
-  gint w = DisplayWidth(priv->dpy, DefaultScreen(priv->dpy));
-  gint h = DisplayHeight(priv->dpy, DefaultScreen(priv->dpy));
+  gint w = DisplayWidth (priv->dpy, DefaultScreen (priv->dpy));
+  gint h = DisplayHeight (priv->dpy, DefaultScreen (priv->dpy));
   if (w == priv->base_width && h == priv->base_height)
     return false;
-  GST_INFO_OBJECT(self, "screen resized %dx%d -> %dx%d", priv->base_width, priv->base_height, w, h);
+  GST_INFO_OBJECT (self, "screen resized %dx%d -> %dx%d", priv->base_width, priv->base_height, w,
+                   h);
   priv->base_width = w;
   priv->base_height = h;
   return true;
 }
 
-static void restart_source(GstElement *element, gpointer)
+static void restart_source (GstElement *element, gpointer)
 {
-  GvScreenSrc *self = GV_SCREEN_SRC(element);
+  GvScreenSrc *self = GV_SCREEN_SRC (element);
   GvScreenSrcPrivate *priv = self->priv;
   GstElement *source = nullptr;
   {
-    std::lock_guard<std::mutex> guard(priv->lock);
+    std::lock_guard<std::mutex> guard (priv->lock);
     priv->restart_pending = false;
     if (!priv->source)
       return;
-    if (!clip_region(priv->region, priv->base_width, priv->base_height, &priv->capture)) {
+    if (!clip_region (priv->region, priv->base_width, priv->base_height, &priv->capture)) {
       priv->window_gone = true; /* nothing left to capture */
       return;
     }
-    source = GST_ELEMENT(gst_object_ref(priv->source));
+    source = GST_ELEMENT (gst_object_ref (priv->source));
   }
-  gst_element_set_state(source, GST_STATE_NULL);
+  gst_element_set_state (source, GST_STATE_NULL);
   {
-    std::lock_guard<std::mutex> guard(priv->lock);
-    configure_ximagesrc(self);
+    std::lock_guard<std::mutex> guard (priv->lock);
+    configure_ximagesrc (self);
   }
-  gst_element_sync_state_with_parent(source);
-  gst_object_unref(source);
+  gst_element_sync_state_with_parent (source);
+  gst_object_unref (source);
 }
 #endif /* GV_HAVE_X11 */
 
 /* ---- other platforms ---------------------------------------------------- */
 
-static bool build_other(GvScreenSrc *self, GvScreenSrcBackend backend)
+static bool build_other (GvScreenSrc *self, GvScreenSrcBackend backend)
 {
   GvScreenSrcPrivate *priv = self->priv;
   const char *factory = backend == GV_SCREEN_SRC_BACKEND_PIPEWIRE ? "pipewiresrc"
@@ -334,62 +335,62 @@ static bool build_other(GvScreenSrc *self, GvScreenSrcBackend backend)
   built_in |= backend == GV_SCREEN_SRC_BACKEND_AVF;
 #endif
   if (!built_in) {
-    GST_ELEMENT_ERROR(self, CORE, NOT_IMPLEMENTED,
-                      ("This build has no %s capture backend", factory), (nullptr));
+    GST_ELEMENT_ERROR (self, CORE, NOT_IMPLEMENTED,
+                       ("This build has no %s capture backend", factory), (nullptr));
     return false;
   }
-  priv->source = gst_element_factory_make(factory, nullptr);
+  priv->source = gst_element_factory_make (factory, nullptr);
   if (!priv->source) {
-    GST_ELEMENT_ERROR(self, CORE, MISSING_PLUGIN, ("%s is missing", factory),
-                      ("pipewiresrc is in gstreamer1.0-pipewire; d3d11screencapturesrc and "
-                       "avfvideosrc in gst-plugins-bad"));
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("%s is missing", factory),
+                       ("pipewiresrc is in gstreamer1.0-pipewire; d3d11screencapturesrc and "
+                        "avfvideosrc in gst-plugins-bad"));
     return false;
   }
-  gint index = priv->display.empty() ? 0 : atoi(priv->display.c_str());
+  gint index = priv->display.empty () ? 0 : atoi (priv->display.c_str ());
   const GvRect &r = priv->region;
   if (backend == GV_SCREEN_SRC_BACKEND_PIPEWIRE) {
 #ifdef GV_HAVE_PIPEWIRE
     GError *err = nullptr;
     guint types = priv->window ? 2 : 1;
-    if (!gv_portal_open(types, priv->show_cursor, PORTAL_TIMEOUT_S, &priv->portal, &err)) {
-      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ, ("Screen-cast portal failed: %s", err->message),
-                        (nullptr));
-      g_clear_error(&err);
+    if (!gv_portal_open (types, priv->show_cursor, PORTAL_TIMEOUT_S, &priv->portal, &err)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("Screen-cast portal failed: %s", err->message),
+                         (nullptr));
+      g_clear_error (&err);
       return false;
     }
-    gchar *path = g_strdup_printf("%u", priv->portal.node_id);
-    g_object_set(priv->source, "fd", priv->portal.fd, "path", path, NULL);
-    g_free(path);
+    gchar *path = g_strdup_printf ("%u", priv->portal.node_id);
+    g_object_set (priv->source, "fd", priv->portal.fd, "path", path, NULL);
+    g_free (path);
     priv->base_width = priv->portal.width;
     priv->base_height = priv->portal.height;
 #endif
   } else if (backend == GV_SCREEN_SRC_BACKEND_D3D11) {
-    set_int_if_exists(priv->source, "monitor-index", index);
-    g_object_set(priv->source, "show-cursor", (gboolean)priv->show_cursor, NULL);
+    set_int_if_exists (priv->source, "monitor-index", index);
+    g_object_set (priv->source, "show-cursor", (gboolean) priv->show_cursor, NULL);
     if (priv->window) {
-      if (!g_object_class_find_property(G_OBJECT_GET_CLASS(priv->source), "window-handle")) {
-        GST_ELEMENT_ERROR(self, CORE, NOT_IMPLEMENTED,
-                          ("Window capture needs GStreamer 1.24's d3d11screencapturesrc"),
-                          (nullptr));
+      if (!g_object_class_find_property (G_OBJECT_GET_CLASS (priv->source), "window-handle")) {
+        GST_ELEMENT_ERROR (self, CORE, NOT_IMPLEMENTED,
+                           ("Window capture needs GStreamer 1.24's d3d11screencapturesrc"),
+                           (nullptr));
         return false;
       }
-      g_object_set(priv->source, "window-handle", (guint64)priv->window, NULL);
+      g_object_set (priv->source, "window-handle", (guint64) priv->window, NULL);
     }
     if (r.width > 0 && r.height > 0) {
-      set_int_if_exists(priv->source, "crop-x", r.x);
-      set_int_if_exists(priv->source, "crop-y", r.y);
-      set_int_if_exists(priv->source, "crop-width", r.width);
-      set_int_if_exists(priv->source, "crop-height", r.height);
+      set_int_if_exists (priv->source, "crop-x", r.x);
+      set_int_if_exists (priv->source, "crop-y", r.y);
+      set_int_if_exists (priv->source, "crop-width", r.width);
+      set_int_if_exists (priv->source, "crop-height", r.height);
     }
   } else {
     if (priv->window) {
-      GST_ELEMENT_ERROR(self, CORE, NOT_IMPLEMENTED,
-                        ("Window capture is not available with avfvideosrc"), (nullptr));
+      GST_ELEMENT_ERROR (self, CORE, NOT_IMPLEMENTED,
+                         ("Window capture is not available with avfvideosrc"), (nullptr));
       return false;
     }
-    g_object_set(priv->source, "capture-screen", TRUE, "capture-screen-cursor",
-                 (gboolean)priv->show_cursor, NULL);
-    set_int_if_exists(priv->source, "device-index", index);
+    g_object_set (priv->source, "capture-screen", TRUE, "capture-screen-cursor",
+                  (gboolean) priv->show_cursor, NULL);
+    set_int_if_exists (priv->source, "device-index", index);
   }
   priv->capture = r;
   return true;
@@ -397,15 +398,15 @@ static bool build_other(GvScreenSrc *self, GvScreenSrcBackend backend)
 
 /* ---- the bin ------------------------------------------------------------ */
 
-static GstPadProbeReturn buffer_probe(GstPad *, GstPadProbeInfo *, gpointer user_data)
+static GstPadProbeReturn buffer_probe (GstPad *, GstPadProbeInfo *, gpointer user_data)
 {
-  GvScreenSrc *self = GV_SCREEN_SRC(user_data);
+  GvScreenSrc *self = GV_SCREEN_SRC (user_data);
   GvScreenSrcPrivate *priv = self->priv;
   bool post_error = false, restart = false;
   {
-    std::lock_guard<std::mutex> guard(priv->lock);
+    std::lock_guard<std::mutex> guard (priv->lock);
 #ifdef GV_HAVE_X11
-    if (poll_x_events(self) && !priv->restart_pending) {
+    if (poll_x_events (self) && !priv->restart_pending) {
       priv->restart_pending = true;
       restart = true;
     }
@@ -418,95 +419,95 @@ static GstPadProbeReturn buffer_probe(GstPad *, GstPadProbeInfo *, gpointer user
       return GST_PAD_PROBE_DROP;
   }
   if (post_error) {
-    GST_ELEMENT_ERROR(self, RESOURCE, NOT_FOUND, ("The captured window was closed"),
-                      ("window 0x%" G_GINT64_MODIFIER "x destroyed", priv->window));
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("The captured window was closed"),
+                       ("window 0x%" G_GINT64_MODIFIER "x destroyed", priv->window));
     return GST_PAD_PROBE_DROP;
   }
 #ifdef GV_HAVE_X11
   if (restart)
-    gst_element_call_async(GST_ELEMENT(self), restart_source, nullptr, nullptr);
+    gst_element_call_async (GST_ELEMENT (self), restart_source, nullptr, nullptr);
 #else
-  (void)restart;
+  (void) restart;
 #endif
   return GST_PAD_PROBE_OK;
 }
 
-static bool build(GvScreenSrc *self)
+static bool build (GvScreenSrc *self)
 {
   GvScreenSrcPrivate *priv = self->priv;
-  std::unique_lock<std::mutex> guard(priv->lock);
+  std::unique_lock<std::mutex> guard (priv->lock);
   priv->window_gone = priv->error_posted = priv->restart_pending = false;
-  priv->active
-      = priv->backend == GV_SCREEN_SRC_BACKEND_AUTO ? resolve_auto_backend() : priv->backend;
+  priv->active =
+      priv->backend == GV_SCREEN_SRC_BACKEND_AUTO ? resolve_auto_backend () : priv->backend;
   bool ok;
   if (priv->active == GV_SCREEN_SRC_BACKEND_XIMAGE) {
 #ifdef GV_HAVE_X11
-    ok = build_ximage(self);
+    ok = build_ximage (self);
 #else
-    GST_ELEMENT_ERROR(self, CORE, NOT_IMPLEMENTED, ("This build has no X11 capture"), (nullptr));
+    GST_ELEMENT_ERROR (self, CORE, NOT_IMPLEMENTED, ("This build has no X11 capture"), (nullptr));
     ok = false;
 #endif
   } else {
-    ok = build_other(self, priv->active);
+    ok = build_other (self, priv->active);
   }
   if (!ok) {
     if (priv->source)
-      gst_object_unref(gst_object_ref_sink(priv->source));
+      gst_object_unref (gst_object_ref_sink (priv->source));
     priv->source = nullptr;
     return false;
   }
-  priv->capsfilter = gst_element_factory_make("capsfilter", nullptr);
-  GstCaps *caps = gst_caps_new_simple("video/x-raw", "framerate", GST_TYPE_FRACTION, priv->fps_n,
-                                      priv->fps_d, NULL);
-  gst_caps_set_features(caps, 0, gst_caps_features_new_any());
-  g_object_set(priv->capsfilter, "caps", caps, NULL);
-  gst_caps_unref(caps);
+  priv->capsfilter = gst_element_factory_make ("capsfilter", nullptr);
+  GstCaps *caps = gst_caps_new_simple ("video/x-raw", "framerate", GST_TYPE_FRACTION, priv->fps_n,
+                                       priv->fps_d, NULL);
+  gst_caps_set_features (caps, 0, gst_caps_features_new_any ());
+  g_object_set (priv->capsfilter, "caps", caps, NULL);
+  gst_caps_unref (caps);
   GstElement *source = priv->source, *capsfilter = priv->capsfilter;
-  guard.unlock();
+  guard.unlock ();
 
-  gst_bin_add_many(GST_BIN(self), source, capsfilter, NULL);
-  gst_element_link(source, capsfilter);
-  GstPad *pad = gst_element_get_static_pad(capsfilter, "src");
-  gst_ghost_pad_set_target(GST_GHOST_PAD(self->srcpad), pad);
-  guard.lock();
-  priv->probe_id = gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, buffer_probe, self, nullptr);
-  guard.unlock();
-  gst_object_unref(pad);
+  gst_bin_add_many (GST_BIN (self), source, capsfilter, NULL);
+  gst_element_link (source, capsfilter);
+  GstPad *pad = gst_element_get_static_pad (capsfilter, "src");
+  gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), pad);
+  guard.lock ();
+  priv->probe_id = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, buffer_probe, self, nullptr);
+  guard.unlock ();
+  gst_object_unref (pad);
   return true;
 }
 
-static void teardown(GvScreenSrc *self)
+static void teardown (GvScreenSrc *self)
 {
   GvScreenSrcPrivate *priv = self->priv;
-  gst_ghost_pad_set_target(GST_GHOST_PAD(self->srcpad), nullptr);
+  gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), nullptr);
   GstElement *source, *capsfilter;
   {
-    std::lock_guard<std::mutex> guard(priv->lock);
+    std::lock_guard<std::mutex> guard (priv->lock);
     source = priv->source;
     capsfilter = priv->capsfilter;
     priv->source = priv->capsfilter = nullptr;
   }
   for (GstElement *e : { source, capsfilter }) {
     if (e) {
-      gst_element_set_state(e, GST_STATE_NULL);
-      gst_bin_remove(GST_BIN(self), e);
+      gst_element_set_state (e, GST_STATE_NULL);
+      gst_bin_remove (GST_BIN (self), e);
     }
   }
-  std::lock_guard<std::mutex> guard(priv->lock);
+  std::lock_guard<std::mutex> guard (priv->lock);
 #ifdef GV_HAVE_X11
   if (priv->dpy)
-    XCloseDisplay(priv->dpy);
+    XCloseDisplay (priv->dpy);
   priv->dpy = nullptr;
 #endif
 #ifdef GV_HAVE_PIPEWIRE
-  gv_portal_close(&priv->portal);
+  gv_portal_close (&priv->portal);
 #endif
 }
 
-static bool current_region(GvScreenSrc *self, GvCaptureRegion *out)
+static bool current_region (GvScreenSrc *self, GvCaptureRegion *out)
 {
   GvScreenSrcPrivate *priv = self->priv;
-  std::lock_guard<std::mutex> guard(priv->lock);
+  std::lock_guard<std::mutex> guard (priv->lock);
   if (!priv->source || priv->window_gone)
     return false;
   out->x = priv->capture.x;
@@ -516,11 +517,11 @@ static bool current_region(GvScreenSrc *self, GvCaptureRegion *out)
   out->window = priv->window;
 #ifdef GV_HAVE_X11
   if (priv->dpy) {
-    out->screen_width = DisplayWidth(priv->dpy, DefaultScreen(priv->dpy));
-    out->screen_height = DisplayHeight(priv->dpy, DefaultScreen(priv->dpy));
+    out->screen_width = DisplayWidth (priv->dpy, DefaultScreen (priv->dpy));
+    out->screen_height = DisplayHeight (priv->dpy, DefaultScreen (priv->dpy));
     if (priv->window) {
       int wx, wy, ww, wh;
-      if (!gv_x11_window_geometry(priv->dpy, priv->window, &wx, &wy, &ww, &wh))
+      if (!gv_x11_window_geometry (priv->dpy, priv->window, &wx, &wy, &ww, &wh))
         return false;
       out->x += wx;
       out->y += wy;
@@ -543,189 +544,189 @@ static bool current_region(GvScreenSrc *self, GvCaptureRegion *out)
 /* The ghost pad's own query function, which proxies to the inner source. */
 static GstPadQueryFunction ghost_query_default = nullptr;
 
-static gboolean gv_screen_src_src_query(GstPad *pad, GstObject *parent, GstQuery *query)
+static gboolean gv_screen_src_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
-  if (gv_capture_region_query_is(query)) {
+  if (gv_capture_region_query_is (query)) {
     GvCaptureRegion region;
-    if (!current_region(GV_SCREEN_SRC(parent), &region))
+    if (!current_region (GV_SCREEN_SRC (parent), &region))
       return FALSE;
-    gv_capture_region_query_set(query, region);
-    GST_LOG_OBJECT(parent, "capture region %d,%d %dx%d", region.x, region.y, region.width,
-                   region.height);
+    gv_capture_region_query_set (query, region);
+    GST_LOG_OBJECT (parent, "capture region %d,%d %dx%d", region.x, region.y, region.width,
+                    region.height);
     return TRUE;
   }
-  return ghost_query_default(pad, parent, query);
+  return ghost_query_default (pad, parent, query);
 }
 
-static GstStateChangeReturn gv_screen_src_change_state(GstElement *element,
-                                                       GstStateChange transition)
+static GstStateChangeReturn gv_screen_src_change_state (GstElement *element,
+                                                        GstStateChange transition)
 {
-  GvScreenSrc *self = GV_SCREEN_SRC(element);
-  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !build(self)) {
-    teardown(self);
+  GvScreenSrc *self = GV_SCREEN_SRC (element);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY && !build (self)) {
+    teardown (self);
     return GST_STATE_CHANGE_FAILURE;
   }
-  GstStateChangeReturn ret = GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
-  if (transition == GST_STATE_CHANGE_READY_TO_NULL
-      || (transition == GST_STATE_CHANGE_NULL_TO_READY && ret == GST_STATE_CHANGE_FAILURE))
-    teardown(self);
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL ||
+      (transition == GST_STATE_CHANGE_NULL_TO_READY && ret == GST_STATE_CHANGE_FAILURE))
+    teardown (self);
   return ret;
 }
 
-static void gv_screen_src_set_property(GObject *object, guint prop_id, const GValue *value,
-                                       GParamSpec *pspec)
+static void gv_screen_src_set_property (GObject *object, guint prop_id, const GValue *value,
+                                        GParamSpec *pspec)
 {
-  GvScreenSrcPrivate *priv = GV_SCREEN_SRC(object)->priv;
-  std::lock_guard<std::mutex> guard(priv->lock);
+  GvScreenSrcPrivate *priv = GV_SCREEN_SRC (object)->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
   switch (prop_id) {
   case PROP_BACKEND:
-    priv->backend = (GvScreenSrcBackend)g_value_get_enum(value);
+    priv->backend = (GvScreenSrcBackend) g_value_get_enum (value);
     break;
   case PROP_DISPLAY: {
-    const gchar *s = g_value_get_string(value);
+    const gchar *s = g_value_get_string (value);
     priv->display = s ? s : "";
     break;
   }
   case PROP_WINDOW:
-    priv->window = g_value_get_uint64(value);
+    priv->window = g_value_get_uint64 (value);
     break;
   case PROP_SHOW_CURSOR:
-    priv->show_cursor = g_value_get_boolean(value);
+    priv->show_cursor = g_value_get_boolean (value);
     break;
   case PROP_REGION: {
-    guint n = gst_value_array_get_size(value);
+    guint n = gst_value_array_get_size (value);
     if (n == 0) {
-      priv->region = GvRect();
+      priv->region = GvRect ();
     } else if (n == 4) {
       gint v[4];
       for (guint i = 0; i < 4; i++)
-        v[i] = g_value_get_int(gst_value_array_get_value(value, i));
-      priv->region.x = MAX(v[0], 0);
-      priv->region.y = MAX(v[1], 0);
-      priv->region.width = MAX(v[2], 0);
-      priv->region.height = MAX(v[3], 0);
+        v[i] = g_value_get_int (gst_value_array_get_value (value, i));
+      priv->region.x = MAX (v[0], 0);
+      priv->region.y = MAX (v[1], 0);
+      priv->region.width = MAX (v[2], 0);
+      priv->region.height = MAX (v[3], 0);
     } else {
-      GST_WARNING_OBJECT(object, "region needs 4 values <x,y,width,height>, got %u", n);
+      GST_WARNING_OBJECT (object, "region needs 4 values <x,y,width,height>, got %u", n);
     }
     break;
   }
   case PROP_FRAMERATE:
-    priv->fps_n = gst_value_get_fraction_numerator(value);
-    priv->fps_d = gst_value_get_fraction_denominator(value);
+    priv->fps_n = gst_value_get_fraction_numerator (value);
+    priv->fps_d = gst_value_get_fraction_denominator (value);
     break;
   default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
   }
 }
 
-static void gv_screen_src_get_property(GObject *object, guint prop_id, GValue *value,
-                                       GParamSpec *pspec)
+static void gv_screen_src_get_property (GObject *object, guint prop_id, GValue *value,
+                                        GParamSpec *pspec)
 {
-  GvScreenSrcPrivate *priv = GV_SCREEN_SRC(object)->priv;
-  std::lock_guard<std::mutex> guard(priv->lock);
+  GvScreenSrcPrivate *priv = GV_SCREEN_SRC (object)->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
   switch (prop_id) {
   case PROP_BACKEND:
-    g_value_set_enum(value, priv->backend);
+    g_value_set_enum (value, priv->backend);
     break;
   case PROP_DISPLAY:
-    g_value_set_string(value, priv->display.empty() ? nullptr : priv->display.c_str());
+    g_value_set_string (value, priv->display.empty () ? nullptr : priv->display.c_str ());
     break;
   case PROP_WINDOW:
-    g_value_set_uint64(value, priv->window);
+    g_value_set_uint64 (value, priv->window);
     break;
   case PROP_SHOW_CURSOR:
-    g_value_set_boolean(value, priv->show_cursor);
+    g_value_set_boolean (value, priv->show_cursor);
     break;
   case PROP_REGION: {
     const GvRect &r = priv->region;
     if (r.x || r.y || r.width || r.height) {
       for (gint v : { r.x, r.y, r.width, r.height }) {
         GValue item = G_VALUE_INIT;
-        g_value_init(&item, G_TYPE_INT);
-        g_value_set_int(&item, v);
-        gst_value_array_append_and_take_value(value, &item);
+        g_value_init (&item, G_TYPE_INT);
+        g_value_set_int (&item, v);
+        gst_value_array_append_and_take_value (value, &item);
       }
     }
     break;
   }
   case PROP_FRAMERATE:
-    gst_value_set_fraction(value, priv->fps_n, priv->fps_d);
+    gst_value_set_fraction (value, priv->fps_n, priv->fps_d);
     break;
   default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
   }
 }
 
-static void gv_screen_src_finalize(GObject *object)
+static void gv_screen_src_finalize (GObject *object)
 {
-  delete GV_SCREEN_SRC(object)->priv;
-  G_OBJECT_CLASS(parent_class)->finalize(object);
+  delete GV_SCREEN_SRC (object)->priv;
+  G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-static void gv_screen_src_class_init(GvScreenSrcClass *klass)
+static void gv_screen_src_class_init (GvScreenSrcClass *klass)
 {
-  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
-  const auto flags = (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  const auto flags = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
 
   gobject_class->set_property = gv_screen_src_set_property;
   gobject_class->get_property = gv_screen_src_get_property;
   gobject_class->finalize = gv_screen_src_finalize;
 
-  g_object_class_install_property(
+  g_object_class_install_property (
       gobject_class, PROP_BACKEND,
-      g_param_spec_enum("backend", "Backend", "Platform capture element to use (set in NULL)",
-                        GV_TYPE_SCREEN_SRC_BACKEND, DEFAULT_BACKEND, flags));
-  g_object_class_install_property(
+      g_param_spec_enum ("backend", "Backend", "Platform capture element to use (set in NULL)",
+                         GV_TYPE_SCREEN_SRC_BACKEND, DEFAULT_BACKEND, flags));
+  g_object_class_install_property (
       gobject_class, PROP_DISPLAY,
-      g_param_spec_string("display", "Display",
-                          "X11 display name (default: $DISPLAY); on Windows and macOS the "
-                          "monitor index",
-                          nullptr, flags));
-  g_object_class_install_property(
+      g_param_spec_string ("display", "Display",
+                           "X11 display name (default: $DISPLAY); on Windows and macOS the "
+                           "monitor index",
+                           nullptr, flags));
+  g_object_class_install_property (
       gobject_class, PROP_WINDOW,
-      g_param_spec_uint64("window", "Window",
-                          "Id of the window to capture (X11 XID, Windows HWND), 0 for the "
-                          "whole display",
-                          0, G_MAXUINT64, DEFAULT_WINDOW, flags));
-  g_object_class_install_property(gobject_class, PROP_SHOW_CURSOR,
-                                  g_param_spec_boolean("show-cursor", "Show cursor",
-                                                       "Draw the mouse pointer into the frames",
-                                                       DEFAULT_SHOW_CURSOR, flags));
-  g_object_class_install_property(
+      g_param_spec_uint64 ("window", "Window",
+                           "Id of the window to capture (X11 XID, Windows HWND), 0 for the "
+                           "whole display",
+                           0, G_MAXUINT64, DEFAULT_WINDOW, flags));
+  g_object_class_install_property (gobject_class, PROP_SHOW_CURSOR,
+                                   g_param_spec_boolean ("show-cursor", "Show cursor",
+                                                         "Draw the mouse pointer into the frames",
+                                                         DEFAULT_SHOW_CURSOR, flags));
+  g_object_class_install_property (
       gobject_class, PROP_REGION,
-      gst_param_spec_array(
+      gst_param_spec_array (
           "region", "Region",
           "Area to capture as <x, y, width, height>, relative to the display "
           "or window; width/height 0 reach the edge; empty: everything",
-          g_param_spec_int("value", "Value", "Coordinate", 0, G_MAXINT, 0,
-                           (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)),
+          g_param_spec_int ("value", "Value", "Coordinate", 0, G_MAXINT, 0,
+                            (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)),
           flags));
-  g_object_class_install_property(gobject_class, PROP_FRAMERATE,
-                                  gst_param_spec_fraction("framerate", "Frame rate",
-                                                          "Frames per second to capture", 1, 1, 240,
-                                                          1, DEFAULT_FPS_N, DEFAULT_FPS_D, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_FRAMERATE,
+      gst_param_spec_fraction ("framerate", "Frame rate", "Frames per second to capture", 1, 1, 240,
+                               1, DEFAULT_FPS_N, DEFAULT_FPS_D, flags));
 
   element_class->change_state = gv_screen_src_change_state;
-  gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_set_static_metadata(
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (
       element_class, "GhostView screen source", "Source/Video/Screen",
       "Captures a display, a region of it or a window with the platform's capture element",
       "GhostView developers");
-  gst_type_mark_as_plugin_api(GV_TYPE_SCREEN_SRC_BACKEND, (GstPluginAPIFlags)0);
+  gst_type_mark_as_plugin_api (GV_TYPE_SCREEN_SRC_BACKEND, (GstPluginAPIFlags) 0);
 
-  GST_DEBUG_CATEGORY_INIT(gv_screen_src_debug, "gvscreensrc", 0, "GhostView screen source");
+  GST_DEBUG_CATEGORY_INIT (gv_screen_src_debug, "gvscreensrc", 0, "GhostView screen source");
 }
 
-static void gv_screen_src_init(GvScreenSrc *self)
+static void gv_screen_src_init (GvScreenSrc *self)
 {
-  self->priv = new GvScreenSrcPrivate();
-  self->srcpad = gst_ghost_pad_new_no_target_from_template(
-      "src", gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(self), "src"));
-  ghost_query_default = GST_PAD_QUERYFUNC(self->srcpad);
-  gst_pad_set_query_function(self->srcpad, gv_screen_src_src_query);
-  gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
-  GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SOURCE);
+  self->priv = new GvScreenSrcPrivate ();
+  self->srcpad = gst_ghost_pad_new_no_target_from_template (
+      "src", gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src"));
+  ghost_query_default = GST_PAD_QUERYFUNC (self->srcpad);
+  gst_pad_set_query_function (self->srcpad, gv_screen_src_src_query);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
 }

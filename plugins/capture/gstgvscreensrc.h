@@ -13,12 +13,12 @@ typedef enum {
   GV_SCREEN_SRC_BACKEND_AVF,
 } GvScreenSrcBackend;
 
-#define GV_TYPE_SCREEN_SRC_BACKEND (gv_screen_src_backend_get_type())
-GType gv_screen_src_backend_get_type(void);
+#define GV_TYPE_SCREEN_SRC_BACKEND (gv_screen_src_backend_get_type ())
+GType gv_screen_src_backend_get_type (void);
 
-#define GV_TYPE_SCREEN_SRC (gv_screen_src_get_type())
-G_DECLARE_FINAL_TYPE(GvScreenSrc, gv_screen_src, GV, SCREEN_SRC, GstBin)
+#define GV_TYPE_SCREEN_SRC (gv_screen_src_get_type ())
+G_DECLARE_FINAL_TYPE (GvScreenSrc, gv_screen_src, GV, SCREEN_SRC, GstBin)
 
-GST_ELEMENT_REGISTER_DECLARE(gvscreensrc);
+GST_ELEMENT_REGISTER_DECLARE (gvscreensrc);
 
 G_END_DECLS

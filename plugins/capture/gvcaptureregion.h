@@ -30,41 +30,41 @@ struct GvCaptureRegion {
   guint64 window = 0;
 };
 
-static inline GstQuery *gv_capture_region_query_new(void)
+static inline GstQuery *gv_capture_region_query_new (void)
 {
-  return gst_query_new_custom(GST_QUERY_CUSTOM,
-                              gst_structure_new_empty(GV_CAPTURE_REGION_QUERY_NAME));
+  return gst_query_new_custom (GST_QUERY_CUSTOM,
+                               gst_structure_new_empty (GV_CAPTURE_REGION_QUERY_NAME));
 }
 
-static inline gboolean gv_capture_region_query_is(GstQuery *query)
+static inline gboolean gv_capture_region_query_is (GstQuery *query)
 {
-  if (GST_QUERY_TYPE(query) != GST_QUERY_CUSTOM)
+  if (GST_QUERY_TYPE (query) != GST_QUERY_CUSTOM)
     return FALSE;
-  const GstStructure *s = gst_query_get_structure(query);
-  return s && gst_structure_has_name(s, GV_CAPTURE_REGION_QUERY_NAME);
+  const GstStructure *s = gst_query_get_structure (query);
+  return s && gst_structure_has_name (s, GV_CAPTURE_REGION_QUERY_NAME);
 }
 
-static inline void gv_capture_region_query_set(GstQuery *query, const GvCaptureRegion &r)
+static inline void gv_capture_region_query_set (GstQuery *query, const GvCaptureRegion &r)
 {
-  GstStructure *s = gst_query_writable_structure(query);
-  gst_structure_set(s, "x", G_TYPE_INT, r.x, "y", G_TYPE_INT, r.y, "width", G_TYPE_INT, r.width,
-                    "height", G_TYPE_INT, r.height, "screen-width", G_TYPE_INT, r.screen_width,
-                    "screen-height", G_TYPE_INT, r.screen_height, "window", G_TYPE_UINT64, r.window,
-                    NULL);
+  GstStructure *s = gst_query_writable_structure (query);
+  gst_structure_set (s, "x", G_TYPE_INT, r.x, "y", G_TYPE_INT, r.y, "width", G_TYPE_INT, r.width,
+                     "height", G_TYPE_INT, r.height, "screen-width", G_TYPE_INT, r.screen_width,
+                     "screen-height", G_TYPE_INT, r.screen_height, "window", G_TYPE_UINT64,
+                     r.window, NULL);
 }
 
-static inline gboolean gv_capture_region_query_parse(GstQuery *query, GvCaptureRegion *r)
+static inline gboolean gv_capture_region_query_parse (GstQuery *query, GvCaptureRegion *r)
 {
-  const GstStructure *s = gst_query_get_structure(query);
-  if (!s || !gst_structure_get_int(s, "x", &r->x) || !gst_structure_get_int(s, "y", &r->y)
-      || !gst_structure_get_int(s, "width", &r->width)
-      || !gst_structure_get_int(s, "height", &r->height) || r->width <= 0 || r->height <= 0)
+  const GstStructure *s = gst_query_get_structure (query);
+  if (!s || !gst_structure_get_int (s, "x", &r->x) || !gst_structure_get_int (s, "y", &r->y) ||
+      !gst_structure_get_int (s, "width", &r->width) ||
+      !gst_structure_get_int (s, "height", &r->height) || r->width <= 0 || r->height <= 0)
     return FALSE;
-  if (!gst_structure_get_int(s, "screen-width", &r->screen_width))
+  if (!gst_structure_get_int (s, "screen-width", &r->screen_width))
     r->screen_width = 0;
-  if (!gst_structure_get_int(s, "screen-height", &r->screen_height))
+  if (!gst_structure_get_int (s, "screen-height", &r->screen_height))
     r->screen_height = 0;
-  if (!gst_structure_get_uint64(s, "window", &r->window))
+  if (!gst_structure_get_uint64 (s, "window", &r->window))
     r->window = 0;
   return TRUE;
 }

@@ -20,6 +20,6 @@ struct GvPortalStream {
 };
 
 /* @source_types: 1 = monitor, 2 = window (bit mask). */
-gboolean gv_portal_open(guint source_types, gboolean show_cursor, guint timeout_s,
-                        GvPortalStream *out, GError **error);
-void gv_portal_close(GvPortalStream *stream);
+gboolean gv_portal_open (guint source_types, gboolean show_cursor, guint timeout_s,
+                         GvPortalStream *out, GError **error);
+void gv_portal_close (GvPortalStream *stream);

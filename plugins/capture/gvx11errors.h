@@ -11,18 +11,17 @@
 
 #include <X11/Xlib.h>
 
-void gv_x11_install_error_handler();
+void gv_x11_install_error_handler ();
 
-class GvX11ErrorTrap
-{
+class GvX11ErrorTrap {
 public:
-  explicit GvX11ErrorTrap(Display *dpy);
-  ~GvX11ErrorTrap();
+  explicit GvX11ErrorTrap (Display *dpy);
+  ~GvX11ErrorTrap ();
   /* XSyncs, then returns the first error code seen in the scope (0 = none). */
-  int sync();
+  int sync ();
 
-  GvX11ErrorTrap(const GvX11ErrorTrap &) = delete;
-  GvX11ErrorTrap &operator=(const GvX11ErrorTrap &) = delete;
+  GvX11ErrorTrap (const GvX11ErrorTrap &) = delete;
+  GvX11ErrorTrap &operator= (const GvX11ErrorTrap &) = delete;
 
 private:
   Display *dpy_;

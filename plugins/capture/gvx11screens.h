@@ -21,9 +21,9 @@ struct GvX11Window {
   int x = 0, y = 0, width = 0, height = 0;
 };
 
-std::vector<GvX11Monitor> gv_x11_list_monitors(Display *dpy);
-std::vector<GvX11Window> gv_x11_list_windows(Display *dpy);
+std::vector<GvX11Monitor> gv_x11_list_monitors (Display *dpy);
+std::vector<GvX11Window> gv_x11_list_windows (Display *dpy);
 
 /* Root-relative geometry of @xid; false when the window no longer exists. */
-bool gv_x11_window_geometry(Display *dpy, unsigned long xid, int *x, int *y, int *width,
-                            int *height);
+bool gv_x11_window_geometry (Display *dpy, unsigned long xid, int *x, int *y, int *width,
+                             int *height);

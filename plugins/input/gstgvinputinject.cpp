@@ -71,7 +71,7 @@
 #include <set>
 #include <vector>
 
-GST_DEBUG_CATEGORY_STATIC(gv_input_inject_debug);
+GST_DEBUG_CATEGORY_STATIC (gv_input_inject_debug);
 #define GST_CAT_DEFAULT gv_input_inject_debug
 
 #define RELEASE_ALL_EVENT_NAME "gv-release-all"
@@ -118,7 +118,7 @@ struct GvInputInjectPrivate {
   guint64 injected = 0;
   guint64 dropped_disabled = 0, dropped_flood = 0, dropped_unknown_key = 0;
   guint64 dropped_failed = 0, released = 0;
-  guint64 dropped() const
+  guint64 dropped () const
   {
     return dropped_disabled + dropped_flood + dropped_unknown_key + dropped_failed;
   }
@@ -131,16 +131,16 @@ struct _GvInputInject {
 
 static guint signals[LAST_SIGNAL];
 
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
-    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-raw(ANY)"));
-static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
-    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("video/x-raw(ANY)"));
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw(ANY)"));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw(ANY)"));
 
 #define gv_input_inject_parent_class parent_class
-G_DEFINE_TYPE(GvInputInject, gv_input_inject, GST_TYPE_BASE_TRANSFORM);
-GST_ELEMENT_REGISTER_DEFINE(gvinputinject, "gvinputinject", GST_RANK_NONE, GV_TYPE_INPUT_INJECT);
+G_DEFINE_TYPE (GvInputInject, gv_input_inject, GST_TYPE_BASE_TRANSFORM);
+GST_ELEMENT_REGISTER_DEFINE (gvinputinject, "gvinputinject", GST_RANK_NONE, GV_TYPE_INPUT_INJECT);
 
-GType gv_input_inject_backend_get_type(void)
+GType gv_input_inject_backend_get_type (void)
 {
   static GType type = 0;
   static const GEnumValue values[] = {
@@ -152,40 +152,40 @@ GType gv_input_inject_backend_get_type(void)
       "record" },
     { 0, nullptr, nullptr },
   };
-  if (g_once_init_enter(&type)) {
-    GType t = g_enum_register_static("GvInputInjectBackend", values);
-    g_once_init_leave(&type, t);
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GvInputInjectBackend", values);
+    g_once_init_leave (&type, t);
   }
   return type;
 }
 
 /* ---- backends ------------------------------------------------------------ */
 
-static std::unique_ptr<GvInputBackend> open_backend(GvInputInject *self, GvInputInjectBackend kind,
-                                                    const std::string &display, std::string *error)
+static std::unique_ptr<GvInputBackend> open_backend (GvInputInject *self, GvInputInjectBackend kind,
+                                                     const std::string &display, std::string *error)
 {
   GvInputInjectPrivate *priv = self->priv;
   switch (kind) {
   case GV_INPUT_INJECT_BACKEND_RECORD:
     /* called with priv->lock held: queue, post after unlocking */
-    return gv_input_backend_new_record([priv](GstStructure *s) { priv->pending.push_back(s); });
+    return gv_input_backend_new_record ([priv] (GstStructure *s) { priv->pending.push_back (s); });
   case GV_INPUT_INJECT_BACKEND_XTEST:
 #ifdef GV_HAVE_XTEST
-    return gv_input_backend_new_xtest(display.c_str(), error);
+    return gv_input_backend_new_xtest (display.c_str (), error);
 #else
     *error = "this build has no XTest backend";
     return nullptr;
 #endif
   case GV_INPUT_INJECT_BACKEND_UINPUT:
 #ifdef GV_HAVE_UINPUT
-    return gv_input_backend_new_uinput(error);
+    return gv_input_backend_new_uinput (error);
 #else
     *error = "this build has no uinput backend";
     return nullptr;
 #endif
   case GV_INPUT_INJECT_BACKEND_SENDINPUT:
 #ifdef GV_HAVE_SENDINPUT
-    return gv_input_backend_new_sendinput(error);
+    return gv_input_backend_new_sendinput (error);
 #else
     *error = "this build has no SendInput backend";
     return nullptr;
@@ -197,14 +197,14 @@ static std::unique_ptr<GvInputBackend> open_backend(GvInputInject *self, GvInput
   for (GvInputInjectBackend k : { GV_INPUT_INJECT_BACKEND_SENDINPUT, GV_INPUT_INJECT_BACKEND_XTEST,
                                   GV_INPUT_INJECT_BACKEND_UINPUT }) {
     std::string e;
-    if (auto backend = open_backend(self, k, display, &e)) {
-      GST_INFO_OBJECT(
+    if (auto backend = open_backend (self, k, display, &e)) {
+      GST_INFO_OBJECT (
           self, "using the %s backend",
-          g_enum_get_value(G_ENUM_CLASS(g_type_class_peek(GV_TYPE_INPUT_INJECT_BACKEND)), k)
+          g_enum_get_value (G_ENUM_CLASS (g_type_class_peek (GV_TYPE_INPUT_INJECT_BACKEND)), k)
               ->value_nick);
       return backend;
     }
-    errors += (errors.empty() ? "" : "; ") + e;
+    errors += (errors.empty () ? "" : "; ") + e;
   }
   *error = errors;
   return nullptr;
@@ -212,101 +212,101 @@ static std::unique_ptr<GvInputBackend> open_backend(GvInputInject *self, GvInput
 
 /* ---- injection (priv->lock held) ----------------------------------------- */
 
-static void inject_locked(GvInputInject *self, const GvInputEvent &ev)
+static void inject_locked (GvInputInject *self, const GvInputEvent &ev)
 {
   GvInputInjectPrivate *priv = self->priv;
-  if (!priv->backend || !priv->backend->inject(ev)) {
+  if (!priv->backend || !priv->backend->inject (ev)) {
     priv->dropped_failed++;
-    GST_DEBUG_OBJECT(self, "%s not injected", gv_input_event_type_name(ev.type));
+    GST_DEBUG_OBJECT (self, "%s not injected", gv_input_event_type_name (ev.type));
     return;
   }
   priv->injected++;
   switch (ev.type) {
   case GvInputEventType::BUTTON_PRESS:
-    priv->held_buttons.insert(ev.button);
+    priv->held_buttons.insert (ev.button);
     break;
   case GvInputEventType::BUTTON_RELEASE:
-    priv->held_buttons.erase(ev.button);
+    priv->held_buttons.erase (ev.button);
     break;
   case GvInputEventType::KEY_PRESS:
     priv->held_keys[ev.keysym] = ev.key;
     break;
   case GvInputEventType::KEY_RELEASE:
-    priv->held_keys.erase(ev.keysym);
+    priv->held_keys.erase (ev.keysym);
     break;
   default:
     break;
   }
 }
 
-static void release_all_locked(GvInputInject *self, const char *why)
+static void release_all_locked (GvInputInject *self, const char *why)
 {
   GvInputInjectPrivate *priv = self->priv;
-  if (priv->held_keys.empty() && priv->held_buttons.empty())
+  if (priv->held_keys.empty () && priv->held_buttons.empty ())
     return;
-  GST_INFO_OBJECT(self, "releasing %zu keys and %zu buttons (%s)", priv->held_keys.size(),
-                  priv->held_buttons.size(), why);
+  GST_INFO_OBJECT (self, "releasing %zu keys and %zu buttons (%s)", priv->held_keys.size (),
+                   priv->held_buttons.size (), why);
   std::set<gint> buttons = priv->held_buttons;
   for (gint button : buttons) {
     GvInputEvent ev;
     ev.type = GvInputEventType::BUTTON_RELEASE;
     ev.button = button;
     ev.synthetic = true;
-    inject_locked(self, ev);
+    inject_locked (self, ev);
     priv->released++;
   }
   /* modifiers last, so a held Ctrl does not turn the other releases into shortcuts */
   std::map<guint32, std::string> keys = priv->held_keys;
   for (int pass = 0; pass < 2; pass++) {
     for (const auto &k : keys) {
-      if ((pass == 0) == (bool)gv_keysym_is_modifier(k.first))
+      if ((pass == 0) == (bool) gv_keysym_is_modifier (k.first))
         continue;
       GvInputEvent ev;
       ev.type = GvInputEventType::KEY_RELEASE;
       ev.keysym = k.first;
       ev.key = k.second;
       ev.synthetic = true;
-      inject_locked(self, ev);
+      inject_locked (self, ev);
       priv->released++;
     }
   }
   /* a backend that failed must not leave us believing keys are down forever */
-  priv->held_keys.clear();
-  priv->held_buttons.clear();
+  priv->held_keys.clear ();
+  priv->held_buttons.clear ();
   priv->touch_id = -1;
 }
 
-static void post_pending(GvInputInject *self)
+static void post_pending (GvInputInject *self)
 {
   std::vector<GstStructure *> pending;
   {
-    std::lock_guard<std::mutex> guard(self->priv->lock);
-    pending.swap(self->priv->pending);
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    pending.swap (self->priv->pending);
   }
   for (GstStructure *s : pending)
-    gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+    gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
 
-static void release_all(GvInputInject *self, const char *why)
+static void release_all (GvInputInject *self, const char *why)
 {
   {
-    std::lock_guard<std::mutex> guard(self->priv->lock);
-    release_all_locked(self, why);
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    release_all_locked (self, why);
   }
-  post_pending(self);
+  post_pending (self);
 }
 
 /* Token bucket: max_rate per second, bursts up to one second's worth. */
-static bool flood_allows_locked(GvInputInjectPrivate *priv)
+static bool flood_allows_locked (GvInputInjectPrivate *priv)
 {
   if (priv->max_rate == 0)
     return true;
-  gint64 now = g_get_monotonic_time();
+  gint64 now = g_get_monotonic_time ();
   if (priv->last_refill == 0)
     priv->tokens = priv->max_rate;
   else
-    priv->tokens = MIN((gdouble)priv->max_rate,
-                       priv->tokens + (now - priv->last_refill) * priv->max_rate / 1e6);
+    priv->tokens = MIN ((gdouble) priv->max_rate,
+                        priv->tokens + (now - priv->last_refill) * priv->max_rate / 1e6);
   priv->last_refill = now;
   if (priv->tokens < 1)
     return false;
@@ -331,55 +331,55 @@ static const ModifierKey modifier_keys[] = {
 
 /* Injects @ev, wrapped in presses/releases of the modifiers its state asks
  * for and that are not held. */
-static void inject_with_modifiers_locked(GvInputInject *self, const GvInputEvent &ev)
+static void inject_with_modifiers_locked (GvInputInject *self, const GvInputEvent &ev)
 {
   GvInputInjectPrivate *priv = self->priv;
   std::vector<guint32> added;
   bool wrap = ev.type == GvInputEventType::BUTTON_PRESS || ev.type == GvInputEventType::KEY_PRESS;
   for (const ModifierKey &m : modifier_keys) {
-    if (!wrap || !(ev.modifiers & m.mask) || gv_keysym_is_modifier(ev.keysym))
+    if (!wrap || !(ev.modifiers & m.mask) || gv_keysym_is_modifier (ev.keysym))
       continue;
     bool held = false;
     for (guint32 alt : m.alternates)
-      held |= alt && priv->held_keys.count(alt);
+      held |= alt && priv->held_keys.count (alt);
     if (held)
       continue;
     GvInputEvent mod;
     mod.type = GvInputEventType::KEY_PRESS;
     mod.keysym = m.keysym;
     mod.synthetic = true;
-    inject_locked(self, mod);
-    added.push_back(m.keysym);
+    inject_locked (self, mod);
+    added.push_back (m.keysym);
   }
-  inject_locked(self, ev);
-  for (auto it = added.rbegin(); it != added.rend(); ++it) {
+  inject_locked (self, ev);
+  for (auto it = added.rbegin (); it != added.rend (); ++it) {
     GvInputEvent mod;
     mod.type = GvInputEventType::KEY_RELEASE;
     mod.keysym = *it;
     mod.synthetic = true;
-    inject_locked(self, mod);
+    inject_locked (self, mod);
   }
 }
 
 /* ---- navigation ---------------------------------------------------------- */
 
 /* Maps stream coordinates to the screen; call without priv->lock. */
-static void map_pointer(GvInputInject *self, gdouble sx, gdouble sy, GvInputEvent *ev)
+static void map_pointer (GvInputInject *self, gdouble sx, gdouble sy, GvInputEvent *ev)
 {
   GvInputInjectPrivate *priv = self->priv;
   gint sw, sh;
   {
-    std::lock_guard<std::mutex> guard(priv->lock);
+    std::lock_guard<std::mutex> guard (priv->lock);
     sw = priv->stream_width;
     sh = priv->stream_height;
   }
   GvCaptureRegion region;
-  GstQuery *query = gv_capture_region_query_new();
-  bool have_region = gst_pad_peer_query(GST_BASE_TRANSFORM_SINK_PAD(self), query)
-                     && gv_capture_region_query_parse(query, &region);
-  gst_query_unref(query);
+  GstQuery *query = gv_capture_region_query_new ();
+  bool have_region = gst_pad_peer_query (GST_BASE_TRANSFORM_SINK_PAD (self), query) &&
+                     gv_capture_region_query_parse (query, &region);
+  gst_query_unref (query);
   if (!have_region) {
-    region = GvCaptureRegion();
+    region = GvCaptureRegion ();
     region.width = sw > 0 ? sw : G_MAXINT / 2;
     region.height = sh > 0 ? sh : G_MAXINT / 2;
   }
@@ -389,67 +389,67 @@ static void map_pointer(GvInputInject *self, gdouble sx, gdouble sy, GvInputEven
   }
   gdouble x = region.x + sx * region.width / sw;
   gdouble y = region.y + sy * region.height / sh;
-  ev->x = (gint)CLAMP(x, (gdouble)region.x, (gdouble)region.x + region.width - 1);
-  ev->y = (gint)CLAMP(y, (gdouble)region.y, (gdouble)region.y + region.height - 1);
+  ev->x = (gint) CLAMP (x, (gdouble) region.x, (gdouble) region.x + region.width - 1);
+  ev->y = (gint) CLAMP (y, (gdouble) region.y, (gdouble) region.y + region.height - 1);
   ev->stream_x = sx;
   ev->stream_y = sy;
   ev->screen_width = region.screen_width > 0 ? region.screen_width : region.x + region.width;
   ev->screen_height = region.screen_height > 0 ? region.screen_height : region.y + region.height;
 }
 
-static gboolean handle_navigation(GvInputInject *self, GstEvent *event)
+static gboolean handle_navigation (GvInputInject *self, GstEvent *event)
 {
   GvInputInjectPrivate *priv = self->priv;
-  GstNavigationEventType type = gst_navigation_event_get_type(event);
+  GstNavigationEventType type = gst_navigation_event_get_type (event);
   GstNavigationModifierType state = GST_NAVIGATION_MODIFIER_NONE;
-  gst_navigation_event_parse_modifier_state(event, &state);
+  gst_navigation_event_parse_modifier_state (event, &state);
 
   std::vector<GvInputEvent> events;
   gdouble x = 0, y = 0;
-  bool pointer = gst_navigation_event_get_coordinates(event, &x, &y);
+  bool pointer = gst_navigation_event_get_coordinates (event, &x, &y);
   GvInputEvent base;
   base.modifiers = state;
   if (pointer)
-    map_pointer(self, x, y, &base);
+    map_pointer (self, x, y, &base);
 
   guint touch_id = 0;
   gdouble pressure = 0;
   switch (type) {
   case GST_NAVIGATION_EVENT_MOUSE_MOVE:
     base.type = GvInputEventType::MOTION;
-    events.push_back(base);
+    events.push_back (base);
     break;
   case GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS:
   case GST_NAVIGATION_EVENT_MOUSE_BUTTON_RELEASE: {
-    gst_navigation_event_parse_mouse_button_event(event, &base.button, nullptr, nullptr);
+    gst_navigation_event_parse_mouse_button_event (event, &base.button, nullptr, nullptr);
     GvInputEvent move = base;
     move.type = GvInputEventType::MOTION;
-    events.push_back(move);
+    events.push_back (move);
     base.type = type == GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS ? GvInputEventType::BUTTON_PRESS
                                                                 : GvInputEventType::BUTTON_RELEASE;
-    events.push_back(base);
+    events.push_back (base);
     break;
   }
   case GST_NAVIGATION_EVENT_MOUSE_SCROLL: {
     /* GStreamer 1.22's get_coordinates() does not cover scroll events. */
-    gst_navigation_event_parse_mouse_scroll_event(event, &x, &y, &base.delta_x, &base.delta_y);
-    map_pointer(self, x, y, &base);
+    gst_navigation_event_parse_mouse_scroll_event (event, &x, &y, &base.delta_x, &base.delta_y);
+    map_pointer (self, x, y, &base);
     GvInputEvent move = base;
     move.type = GvInputEventType::MOTION;
-    events.push_back(move);
+    events.push_back (move);
     base.type = GvInputEventType::SCROLL;
-    events.push_back(base);
+    events.push_back (base);
     break;
   }
   case GST_NAVIGATION_EVENT_KEY_PRESS:
   case GST_NAVIGATION_EVENT_KEY_RELEASE: {
     const gchar *key = nullptr;
-    gst_navigation_event_parse_key_event(event, &key);
+    gst_navigation_event_parse_key_event (event, &key);
     base.key = key ? key : "";
-    base.keysym = gv_keysym_from_name(key);
+    base.keysym = gv_keysym_from_name (key);
     base.type = type == GST_NAVIGATION_EVENT_KEY_PRESS ? GvInputEventType::KEY_PRESS
                                                        : GvInputEventType::KEY_RELEASE;
-    events.push_back(base);
+    events.push_back (base);
     break;
   }
   case GST_NAVIGATION_EVENT_TOUCH_DOWN:
@@ -457,13 +457,13 @@ static gboolean handle_navigation(GvInputInject *self, GstEvent *event)
   case GST_NAVIGATION_EVENT_TOUCH_UP:
   case GST_NAVIGATION_EVENT_TOUCH_CANCEL: {
     if (type == GST_NAVIGATION_EVENT_TOUCH_UP)
-      gst_navigation_event_parse_touch_up_event(event, &touch_id, nullptr, nullptr);
+      gst_navigation_event_parse_touch_up_event (event, &touch_id, nullptr, nullptr);
     else if (type != GST_NAVIGATION_EVENT_TOUCH_CANCEL)
-      gst_navigation_event_parse_touch_event(event, &touch_id, nullptr, nullptr, &pressure);
-    std::lock_guard<std::mutex> guard(priv->lock);
-    bool primary = priv->touch_id == (gint)touch_id;
+      gst_navigation_event_parse_touch_event (event, &touch_id, nullptr, nullptr, &pressure);
+    std::lock_guard<std::mutex> guard (priv->lock);
+    bool primary = priv->touch_id == (gint) touch_id;
     if (type == GST_NAVIGATION_EVENT_TOUCH_DOWN && priv->touch_id < 0) {
-      priv->touch_id = (gint)touch_id;
+      priv->touch_id = (gint) touch_id;
       primary = true;
     }
     if (type == GST_NAVIGATION_EVENT_TOUCH_CANCEL)
@@ -474,14 +474,14 @@ static gboolean handle_navigation(GvInputInject *self, GstEvent *event)
     if (type != GST_NAVIGATION_EVENT_TOUCH_CANCEL) {
       GvInputEvent move = base;
       move.type = GvInputEventType::MOTION;
-      events.push_back(move);
+      events.push_back (move);
     }
     if (type == GST_NAVIGATION_EVENT_TOUCH_DOWN) {
       base.type = GvInputEventType::BUTTON_PRESS;
-      events.push_back(base);
+      events.push_back (base);
     } else if (type != GST_NAVIGATION_EVENT_TOUCH_MOTION) {
       base.type = GvInputEventType::BUTTON_RELEASE;
-      events.push_back(base);
+      events.push_back (base);
       priv->touch_id = -1;
     }
     break;
@@ -491,260 +491,260 @@ static gboolean handle_navigation(GvInputInject *self, GstEvent *event)
   }
 
   {
-    std::lock_guard<std::mutex> guard(priv->lock);
+    std::lock_guard<std::mutex> guard (priv->lock);
     for (const GvInputEvent &ev : events) {
-      bool release
-          = ev.type == GvInputEventType::BUTTON_RELEASE || ev.type == GvInputEventType::KEY_RELEASE;
+      bool release =
+          ev.type == GvInputEventType::BUTTON_RELEASE || ev.type == GvInputEventType::KEY_RELEASE;
       if (!priv->enabled || !priv->backend) {
         priv->dropped_disabled++;
-      } else if ((ev.type == GvInputEventType::KEY_PRESS
-                  || ev.type == GvInputEventType::KEY_RELEASE)
-                 && ev.keysym == 0) {
+      } else if ((ev.type == GvInputEventType::KEY_PRESS ||
+                  ev.type == GvInputEventType::KEY_RELEASE) &&
+                 ev.keysym == 0) {
         priv->dropped_unknown_key++;
-        GST_DEBUG_OBJECT(self, "unknown key '%s' dropped", ev.key.c_str());
+        GST_DEBUG_OBJECT (self, "unknown key '%s' dropped", ev.key.c_str ());
       } else if (release) {
         /* only what we pressed; a release whose press was dropped is dropped */
         bool held = ev.type == GvInputEventType::KEY_RELEASE
-                        ? priv->held_keys.count(ev.keysym) > 0
-                        : priv->held_buttons.count(ev.button) > 0;
+                        ? priv->held_keys.count (ev.keysym) > 0
+                        : priv->held_buttons.count (ev.button) > 0;
         if (held)
-          inject_locked(self, ev);
-      } else if (!flood_allows_locked(priv)) {
+          inject_locked (self, ev);
+      } else if (!flood_allows_locked (priv)) {
         priv->dropped_flood++;
       } else {
-        inject_with_modifiers_locked(self, ev);
+        inject_with_modifiers_locked (self, ev);
       }
     }
   }
-  post_pending(self);
+  post_pending (self);
   return TRUE;
 }
 
 /* ---- GstBaseTransform ----------------------------------------------------- */
 
-static gboolean gv_input_inject_src_event(GstBaseTransform *trans, GstEvent *event)
+static gboolean gv_input_inject_src_event (GstBaseTransform *trans, GstEvent *event)
 {
-  GvInputInject *self = GV_INPUT_INJECT(trans);
-  if (GST_EVENT_TYPE(event) == GST_EVENT_NAVIGATION) {
-    if (handle_navigation(self, event)) {
-      gst_event_unref(event);
+  GvInputInject *self = GV_INPUT_INJECT (trans);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_NAVIGATION) {
+    if (handle_navigation (self, event)) {
+      gst_event_unref (event);
       return TRUE;
     }
-  } else if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_UPSTREAM
-             && gst_event_has_name(event, RELEASE_ALL_EVENT_NAME)) {
-    release_all(self, RELEASE_ALL_EVENT_NAME " event");
-    gst_event_unref(event);
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_UPSTREAM &&
+             gst_event_has_name (event, RELEASE_ALL_EVENT_NAME)) {
+    release_all (self, RELEASE_ALL_EVENT_NAME " event");
+    gst_event_unref (event);
     return TRUE;
   }
-  return GST_BASE_TRANSFORM_CLASS(parent_class)->src_event(trans, event);
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->src_event (trans, event);
 }
 
-static gboolean gv_input_inject_sink_event(GstBaseTransform *trans, GstEvent *event)
+static gboolean gv_input_inject_sink_event (GstBaseTransform *trans, GstEvent *event)
 {
-  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS || GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_START)
-    release_all(GV_INPUT_INJECT(trans), GST_EVENT_TYPE_NAME(event));
-  return GST_BASE_TRANSFORM_CLASS(parent_class)->sink_event(trans, event);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS || GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START)
+    release_all (GV_INPUT_INJECT (trans), GST_EVENT_TYPE_NAME (event));
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
-static gboolean gv_input_inject_set_caps(GstBaseTransform *trans, GstCaps *incaps, GstCaps *)
+static gboolean gv_input_inject_set_caps (GstBaseTransform *trans, GstCaps *incaps, GstCaps *)
 {
-  GvInputInjectPrivate *priv = GV_INPUT_INJECT(trans)->priv;
-  GstStructure *s = gst_caps_get_structure(incaps, 0);
-  std::lock_guard<std::mutex> guard(priv->lock);
-  if (!gst_structure_get_int(s, "width", &priv->stream_width)
-      || !gst_structure_get_int(s, "height", &priv->stream_height))
+  GvInputInjectPrivate *priv = GV_INPUT_INJECT (trans)->priv;
+  GstStructure *s = gst_caps_get_structure (incaps, 0);
+  std::lock_guard<std::mutex> guard (priv->lock);
+  if (!gst_structure_get_int (s, "width", &priv->stream_width) ||
+      !gst_structure_get_int (s, "height", &priv->stream_height))
     priv->stream_width = priv->stream_height = 0;
   return TRUE;
 }
 
-static GstFlowReturn gv_input_inject_transform_ip(GstBaseTransform *, GstBuffer *)
+static GstFlowReturn gv_input_inject_transform_ip (GstBaseTransform *, GstBuffer *)
 {
   return GST_FLOW_OK;
 }
 
-static GstStateChangeReturn gv_input_inject_change_state(GstElement *element,
-                                                         GstStateChange transition)
+static GstStateChangeReturn gv_input_inject_change_state (GstElement *element,
+                                                          GstStateChange transition)
 {
-  GvInputInject *self = GV_INPUT_INJECT(element);
+  GvInputInject *self = GV_INPUT_INJECT (element);
   GvInputInjectPrivate *priv = self->priv;
 
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
     GvInputInjectBackend kind;
     std::string display, error;
     {
-      std::lock_guard<std::mutex> guard(priv->lock);
+      std::lock_guard<std::mutex> guard (priv->lock);
       kind = priv->backend_kind;
       display = priv->display;
     }
-    auto backend = open_backend(self, kind, display, &error);
+    auto backend = open_backend (self, kind, display, &error);
     if (!backend && kind != GV_INPUT_INJECT_BACKEND_AUTO) {
-      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("Cannot inject input: %s", error.c_str()),
-                        (nullptr));
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("Cannot inject input: %s", error.c_str ()),
+                         (nullptr));
       return GST_STATE_CHANGE_FAILURE;
     }
     if (!backend) /* auto: video still flows, input is dropped and counted */
-      GST_ELEMENT_WARNING(self, RESOURCE, OPEN_WRITE,
-                          ("No input backend available, remote control is off"),
-                          ("%s", error.c_str()));
-    std::lock_guard<std::mutex> guard(priv->lock);
-    priv->backend = std::move(backend);
+      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
+                           ("No input backend available, remote control is off"),
+                           ("%s", error.c_str ()));
+    std::lock_guard<std::mutex> guard (priv->lock);
+    priv->backend = std::move (backend);
     priv->tokens = 0;
     priv->last_refill = 0;
   }
-  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED
-      || transition == GST_STATE_CHANGE_PAUSED_TO_READY)
-    release_all(self, "state change");
+  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED ||
+      transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    release_all (self, "state change");
 
-  GstStateChangeReturn ret = GST_ELEMENT_CLASS(parent_class)->change_state(element, transition);
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
-    release_all(self, "state change");
-    std::lock_guard<std::mutex> guard(priv->lock);
+    release_all (self, "state change");
+    std::lock_guard<std::mutex> guard (priv->lock);
     if (priv->backend)
-      priv->backend->reset();
-    priv->backend.reset();
+      priv->backend->reset ();
+    priv->backend.reset ();
   }
   return ret;
 }
 
 /* ---- GObject -------------------------------------------------------------- */
 
-static void gv_input_inject_release_all_action(GvInputInject *self)
+static void gv_input_inject_release_all_action (GvInputInject *self)
 {
-  release_all(self, "release-all signal");
+  release_all (self, "release-all signal");
 }
 
-static void gv_input_inject_set_property(GObject *object, guint prop_id, const GValue *value,
-                                         GParamSpec *pspec)
+static void gv_input_inject_set_property (GObject *object, guint prop_id, const GValue *value,
+                                          GParamSpec *pspec)
 {
-  GvInputInject *self = GV_INPUT_INJECT(object);
+  GvInputInject *self = GV_INPUT_INJECT (object);
   GvInputInjectPrivate *priv = self->priv;
   bool disabled = false;
   {
-    std::lock_guard<std::mutex> guard(priv->lock);
+    std::lock_guard<std::mutex> guard (priv->lock);
     switch (prop_id) {
     case PROP_BACKEND:
-      priv->backend_kind = (GvInputInjectBackend)g_value_get_enum(value);
+      priv->backend_kind = (GvInputInjectBackend) g_value_get_enum (value);
       break;
     case PROP_DISPLAY: {
-      const gchar *s = g_value_get_string(value);
+      const gchar *s = g_value_get_string (value);
       priv->display = s ? s : "";
       break;
     }
     case PROP_ENABLED:
-      priv->enabled = g_value_get_boolean(value);
+      priv->enabled = g_value_get_boolean (value);
       disabled = !priv->enabled;
       break;
     case PROP_MAX_RATE:
-      priv->max_rate = g_value_get_uint(value);
+      priv->max_rate = g_value_get_uint (value);
       break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
     }
   }
   if (disabled)
-    release_all(self, "injection disabled");
+    release_all (self, "injection disabled");
 }
 
-static void gv_input_inject_get_property(GObject *object, guint prop_id, GValue *value,
-                                         GParamSpec *pspec)
+static void gv_input_inject_get_property (GObject *object, guint prop_id, GValue *value,
+                                          GParamSpec *pspec)
 {
-  GvInputInjectPrivate *priv = GV_INPUT_INJECT(object)->priv;
-  std::lock_guard<std::mutex> guard(priv->lock);
+  GvInputInjectPrivate *priv = GV_INPUT_INJECT (object)->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
   switch (prop_id) {
   case PROP_BACKEND:
-    g_value_set_enum(value, priv->backend_kind);
+    g_value_set_enum (value, priv->backend_kind);
     break;
   case PROP_DISPLAY:
-    g_value_set_string(value, priv->display.empty() ? nullptr : priv->display.c_str());
+    g_value_set_string (value, priv->display.empty () ? nullptr : priv->display.c_str ());
     break;
   case PROP_ENABLED:
-    g_value_set_boolean(value, priv->enabled);
+    g_value_set_boolean (value, priv->enabled);
     break;
   case PROP_MAX_RATE:
-    g_value_set_uint(value, priv->max_rate);
+    g_value_set_uint (value, priv->max_rate);
     break;
   case PROP_INJECTED:
-    g_value_set_uint64(value, priv->injected);
+    g_value_set_uint64 (value, priv->injected);
     break;
   case PROP_DROPPED:
-    g_value_set_uint64(value, priv->dropped());
+    g_value_set_uint64 (value, priv->dropped ());
     break;
   case PROP_STATS:
-    g_value_take_boxed(
-        value, gst_structure_new(
+    g_value_take_boxed (
+        value, gst_structure_new (
                    "gvinputinject-stats", "injected", G_TYPE_UINT64, priv->injected, "dropped",
-                   G_TYPE_UINT64, priv->dropped(), "dropped-disabled", G_TYPE_UINT64,
+                   G_TYPE_UINT64, priv->dropped (), "dropped-disabled", G_TYPE_UINT64,
                    priv->dropped_disabled, "dropped-flood", G_TYPE_UINT64, priv->dropped_flood,
                    "dropped-unknown-key", G_TYPE_UINT64, priv->dropped_unknown_key,
                    "dropped-failed", G_TYPE_UINT64, priv->dropped_failed, "released", G_TYPE_UINT64,
-                   priv->released, "held-keys", G_TYPE_UINT, (guint)priv->held_keys.size(),
-                   "held-buttons", G_TYPE_UINT, (guint)priv->held_buttons.size(), NULL));
+                   priv->released, "held-keys", G_TYPE_UINT, (guint) priv->held_keys.size (),
+                   "held-buttons", G_TYPE_UINT, (guint) priv->held_buttons.size (), NULL));
     break;
   default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
   }
 }
 
-static void gv_input_inject_finalize(GObject *object)
+static void gv_input_inject_finalize (GObject *object)
 {
-  GvInputInjectPrivate *priv = GV_INPUT_INJECT(object)->priv;
+  GvInputInjectPrivate *priv = GV_INPUT_INJECT (object)->priv;
   for (GstStructure *s : priv->pending)
-    gst_structure_free(s);
+    gst_structure_free (s);
   delete priv;
-  G_OBJECT_CLASS(parent_class)->finalize(object);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-static void gv_input_inject_class_init(GvInputInjectClass *klass)
+static void gv_input_inject_class_init (GvInputInjectClass *klass)
 {
-  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
-  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS(klass);
-  const auto rw = (GParamFlags)(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-  const auto rw_playing = (GParamFlags)(rw | GST_PARAM_MUTABLE_PLAYING);
-  const auto ro = (GParamFlags)(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  const auto rw = (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  const auto rw_playing = (GParamFlags) (rw | GST_PARAM_MUTABLE_PLAYING);
+  const auto ro = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   gobject_class->set_property = gv_input_inject_set_property;
   gobject_class->get_property = gv_input_inject_get_property;
   gobject_class->finalize = gv_input_inject_finalize;
 
-  g_object_class_install_property(
+  g_object_class_install_property (
       gobject_class, PROP_BACKEND,
-      g_param_spec_enum("backend", "Backend", "How to inject input (set in NULL)",
-                        GV_TYPE_INPUT_INJECT_BACKEND, DEFAULT_BACKEND, rw));
-  g_object_class_install_property(gobject_class, PROP_DISPLAY,
-                                  g_param_spec_string("display", "Display",
-                                                      "X11 display for xtest (default: $DISPLAY)",
-                                                      nullptr, rw));
-  g_object_class_install_property(
+      g_param_spec_enum ("backend", "Backend", "How to inject input (set in NULL)",
+                         GV_TYPE_INPUT_INJECT_BACKEND, DEFAULT_BACKEND, rw));
+  g_object_class_install_property (gobject_class, PROP_DISPLAY,
+                                   g_param_spec_string ("display", "Display",
+                                                        "X11 display for xtest (default: $DISPLAY)",
+                                                        nullptr, rw));
+  g_object_class_install_property (
       gobject_class, PROP_ENABLED,
-      g_param_spec_boolean("enabled", "Enabled",
-                           "Inject events; when false every event is dropped and counted, and "
-                           "what is held is released",
-                           DEFAULT_ENABLED, rw_playing));
-  g_object_class_install_property(
+      g_param_spec_boolean ("enabled", "Enabled",
+                            "Inject events; when false every event is dropped and counted, and "
+                            "what is held is released",
+                            DEFAULT_ENABLED, rw_playing));
+  g_object_class_install_property (
       gobject_class, PROP_MAX_RATE,
-      g_param_spec_uint("max-rate", "Max rate",
-                        "Presses, moves and scrolls injected per second at most (bursts up to "
-                        "one second's worth); 0 = no limit. Releases are never limited",
-                        0, G_MAXUINT, DEFAULT_MAX_RATE, rw_playing));
-  g_object_class_install_property(
+      g_param_spec_uint ("max-rate", "Max rate",
+                         "Presses, moves and scrolls injected per second at most (bursts up to "
+                         "one second's worth); 0 = no limit. Releases are never limited",
+                         0, G_MAXUINT, DEFAULT_MAX_RATE, rw_playing));
+  g_object_class_install_property (
       gobject_class, PROP_INJECTED,
-      g_param_spec_uint64("injected", "Injected", "Events injected", 0, G_MAXUINT64, 0, ro));
-  g_object_class_install_property(
+      g_param_spec_uint64 ("injected", "Injected", "Events injected", 0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property (
       gobject_class, PROP_DROPPED,
-      g_param_spec_uint64("dropped", "Dropped",
-                          "Events dropped (disabled, flood limit, unknown key, backend failure)", 0,
-                          G_MAXUINT64, 0, ro));
-  g_object_class_install_property(
+      g_param_spec_uint64 ("dropped", "Dropped",
+                           "Events dropped (disabled, flood limit, unknown key, backend failure)",
+                           0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property (
       gobject_class, PROP_STATS,
-      g_param_spec_boxed("stats", "Statistics",
-                         "injected, dropped, dropped-disabled, dropped-flood, "
-                         "dropped-unknown-key, dropped-failed, released, held-keys, "
-                         "held-buttons",
-                         GST_TYPE_STRUCTURE, ro));
+      g_param_spec_boxed ("stats", "Statistics",
+                          "injected, dropped, dropped-disabled, dropped-flood, "
+                          "dropped-unknown-key, dropped-failed, released, held-keys, "
+                          "held-buttons",
+                          GST_TYPE_STRUCTURE, ro));
 
   /**
    * GvInputInject::release-all:
@@ -752,14 +752,15 @@ static void gv_input_inject_class_init(GvInputInjectClass *klass)
    * Releases every key and mouse button this element holds down. Call it when
    * a viewer leaves or loses control.
    */
-  signals[SIGNAL_RELEASE_ALL] = g_signal_new_class_handler(
-      "release-all", G_TYPE_FROM_CLASS(klass), (GSignalFlags)(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-      G_CALLBACK(gv_input_inject_release_all_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 0);
+  signals[SIGNAL_RELEASE_ALL] = g_signal_new_class_handler (
+      "release-all", G_TYPE_FROM_CLASS (klass),
+      (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (gv_input_inject_release_all_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 0);
 
   element_class->change_state = gv_input_inject_change_state;
-  gst_element_class_add_static_pad_template(element_class, &sink_template);
-  gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_set_static_metadata(
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (
       element_class, "GhostView input injector", "Filter/Video",
       "Injects upstream navigation events (mouse, keyboard, touch) into the OS",
       "GhostView developers");
@@ -770,14 +771,14 @@ static void gv_input_inject_class_init(GvInputInjectClass *klass)
   trans_class->transform_ip = gv_input_inject_transform_ip;
   trans_class->passthrough_on_same_caps = TRUE;
   trans_class->transform_ip_on_passthrough = FALSE;
-  gst_type_mark_as_plugin_api(GV_TYPE_INPUT_INJECT_BACKEND, (GstPluginAPIFlags)0);
+  gst_type_mark_as_plugin_api (GV_TYPE_INPUT_INJECT_BACKEND, (GstPluginAPIFlags) 0);
 
-  GST_DEBUG_CATEGORY_INIT(gv_input_inject_debug, "gvinputinject", 0, "GhostView input injection");
+  GST_DEBUG_CATEGORY_INIT (gv_input_inject_debug, "gvinputinject", 0, "GhostView input injection");
 }
 
-static void gv_input_inject_init(GvInputInject *self)
+static void gv_input_inject_init (GvInputInject *self)
 {
-  self->priv = new GvInputInjectPrivate();
-  gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), TRUE);
-  gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
+  self->priv = new GvInputInjectPrivate ();
+  gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
+  gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }

@@ -14,12 +14,12 @@ typedef enum {
   GV_INPUT_INJECT_BACKEND_RECORD,
 } GvInputInjectBackend;
 
-#define GV_TYPE_INPUT_INJECT_BACKEND (gv_input_inject_backend_get_type())
-GType gv_input_inject_backend_get_type(void);
+#define GV_TYPE_INPUT_INJECT_BACKEND (gv_input_inject_backend_get_type ())
+GType gv_input_inject_backend_get_type (void);
 
-#define GV_TYPE_INPUT_INJECT (gv_input_inject_get_type())
-G_DECLARE_FINAL_TYPE(GvInputInject, gv_input_inject, GV, INPUT_INJECT, GstBaseTransform)
+#define GV_TYPE_INPUT_INJECT (gv_input_inject_get_type ())
+G_DECLARE_FINAL_TYPE (GvInputInject, gv_input_inject, GV, INPUT_INJECT, GstBaseTransform)
 
-GST_ELEMENT_REGISTER_DECLARE(gvinputinject);
+GST_ELEMENT_REGISTER_DECLARE (gvinputinject);
 
 G_END_DECLS

@@ -34,28 +34,28 @@ struct GvInputEvent {
   bool synthetic = false;                   /* made by release-all or a modifier sync */
 };
 
-const char *gv_input_event_type_name(GvInputEventType type);
+const char *gv_input_event_type_name (GvInputEventType type);
 
-class GvInputBackend
-{
+class GvInputBackend {
 public:
-  virtual ~GvInputBackend() = default;
+  virtual ~GvInputBackend () = default;
   /* Returns false when the event could not be injected. */
-  virtual bool inject(const GvInputEvent &ev) = 0;
+  virtual bool inject (const GvInputEvent &ev) = 0;
   /* Undoes what the backend changed for itself (borrowed keycodes...). */
-  virtual void reset() {}
+  virtual void reset () {}
 };
 
 /* Receives each event structure the record backend makes (ownership passes). */
-using GvInputPostFunc = std::function<void(GstStructure *)>;
+using GvInputPostFunc = std::function<void (GstStructure *)>;
 
-std::unique_ptr<GvInputBackend> gv_input_backend_new_record(GvInputPostFunc post);
+std::unique_ptr<GvInputBackend> gv_input_backend_new_record (GvInputPostFunc post);
 #ifdef GV_HAVE_XTEST
-std::unique_ptr<GvInputBackend> gv_input_backend_new_xtest(const char *display, std::string *error);
+std::unique_ptr<GvInputBackend> gv_input_backend_new_xtest (const char *display,
+                                                            std::string *error);
 #endif
 #ifdef GV_HAVE_UINPUT
-std::unique_ptr<GvInputBackend> gv_input_backend_new_uinput(std::string *error);
+std::unique_ptr<GvInputBackend> gv_input_backend_new_uinput (std::string *error);
 #endif
 #ifdef GV_HAVE_SENDINPUT
-std::unique_ptr<GvInputBackend> gv_input_backend_new_sendinput(std::string *error);
+std::unique_ptr<GvInputBackend> gv_input_backend_new_sendinput (std::string *error);
 #endif

@@ -2,7 +2,7 @@
  * "gvinputinject-event" element message instead of input (tests, audit). */
 #include "gvinputbackend.h"
 
-const char *gv_input_event_type_name(GvInputEventType type)
+const char *gv_input_event_type_name (GvInputEventType type)
 {
   switch (type) {
   case GvInputEventType::MOTION:
@@ -21,22 +21,20 @@ const char *gv_input_event_type_name(GvInputEventType type)
   return "unknown";
 }
 
-namespace
-{
-class RecordBackend : public GvInputBackend
-{
+namespace {
+class RecordBackend : public GvInputBackend {
 public:
-  explicit RecordBackend(GvInputPostFunc post) : post_(std::move(post)) {}
+  explicit RecordBackend (GvInputPostFunc post) : post_ (std::move (post)) {}
 
-  bool inject(const GvInputEvent &ev) override
+  bool inject (const GvInputEvent &ev) override
   {
-    post_(gst_structure_new(
-        "gvinputinject-event", "type", G_TYPE_STRING, gv_input_event_type_name(ev.type), "x",
+    post_ (gst_structure_new (
+        "gvinputinject-event", "type", G_TYPE_STRING, gv_input_event_type_name (ev.type), "x",
         G_TYPE_INT, ev.x, "y", G_TYPE_INT, ev.y, "stream-x", G_TYPE_DOUBLE, ev.stream_x, "stream-y",
         G_TYPE_DOUBLE, ev.stream_y, "button", G_TYPE_INT, ev.button, "key", G_TYPE_STRING,
-        ev.key.c_str(), "keysym", G_TYPE_UINT, ev.keysym, "delta-x", G_TYPE_DOUBLE, ev.delta_x,
+        ev.key.c_str (), "keysym", G_TYPE_UINT, ev.keysym, "delta-x", G_TYPE_DOUBLE, ev.delta_x,
         "delta-y", G_TYPE_DOUBLE, ev.delta_y, "modifiers", G_TYPE_UINT, ev.modifiers, "synthetic",
-        G_TYPE_BOOLEAN, (gboolean)ev.synthetic, NULL));
+        G_TYPE_BOOLEAN, (gboolean) ev.synthetic, NULL));
     return true;
   }
 
@@ -45,7 +43,7 @@ private:
 };
 } // namespace
 
-std::unique_ptr<GvInputBackend> gv_input_backend_new_record(GvInputPostFunc post)
+std::unique_ptr<GvInputBackend> gv_input_backend_new_record (GvInputPostFunc post)
 {
-  return std::make_unique<RecordBackend>(std::move(post));
+  return std::make_unique<RecordBackend> (std::move (post));
 }

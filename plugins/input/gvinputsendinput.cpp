@@ -10,9 +10,8 @@
 
 #include <vector>
 
-namespace
-{
-WORD virtual_key(guint32 keysym)
+namespace {
+WORD virtual_key (guint32 keysym)
 {
   switch (keysym) {
   case 0xff0d:
@@ -74,28 +73,27 @@ WORD virtual_key(guint32 keysym)
     break;
   }
   if (keysym >= 0xffbe && keysym < 0xffbe + 24)
-    return (WORD)(VK_F1 + (keysym - 0xffbe));
+    return (WORD) (VK_F1 + (keysym - 0xffbe));
   return 0;
 }
 
-class SendInputBackend : public GvInputBackend
-{
+class SendInputBackend : public GvInputBackend {
 public:
-  bool inject(const GvInputEvent &ev) override
+  bool inject (const GvInputEvent &ev) override
   {
     std::vector<INPUT> inputs;
     INPUT in;
-    ZeroMemory(&in, sizeof in);
+    ZeroMemory (&in, sizeof in);
     switch (ev.type) {
     case GvInputEventType::MOTION: {
-      int vx = GetSystemMetrics(SM_XVIRTUALSCREEN), vy = GetSystemMetrics(SM_YVIRTUALSCREEN);
-      int vw = MAX(GetSystemMetrics(SM_CXVIRTUALSCREEN), 2);
-      int vh = MAX(GetSystemMetrics(SM_CYVIRTUALSCREEN), 2);
+      int vx = GetSystemMetrics (SM_XVIRTUALSCREEN), vy = GetSystemMetrics (SM_YVIRTUALSCREEN);
+      int vw = MAX (GetSystemMetrics (SM_CXVIRTUALSCREEN), 2);
+      int vh = MAX (GetSystemMetrics (SM_CYVIRTUALSCREEN), 2);
       in.type = INPUT_MOUSE;
-      in.mi.dx = (LONG)((gint64)(ev.x - vx) * 65535 / (vw - 1));
-      in.mi.dy = (LONG)((gint64)(ev.y - vy) * 65535 / (vh - 1));
+      in.mi.dx = (LONG) ((gint64) (ev.x - vx) * 65535 / (vw - 1));
+      in.mi.dy = (LONG) ((gint64) (ev.y - vy) * 65535 / (vh - 1));
       in.mi.dwFlags = MOUSEEVENTF_MOVE | MOUSEEVENTF_ABSOLUTE | MOUSEEVENTF_VIRTUALDESK;
-      inputs.push_back(in);
+      inputs.push_back (in);
       break;
     }
     case GvInputEventType::BUTTON_PRESS:
@@ -120,57 +118,57 @@ public:
       default:
         return false;
       }
-      inputs.push_back(in);
+      inputs.push_back (in);
       break;
     }
     case GvInputEventType::SCROLL:
       in.type = INPUT_MOUSE;
       if (ev.delta_y != 0) {
         in.mi.dwFlags = MOUSEEVENTF_WHEEL;
-        in.mi.mouseData = (DWORD)(LONG)(ev.delta_y * WHEEL_DELTA);
-        inputs.push_back(in);
+        in.mi.mouseData = (DWORD) (LONG) (ev.delta_y * WHEEL_DELTA);
+        inputs.push_back (in);
       }
       if (ev.delta_x != 0) {
         in.mi.dwFlags = MOUSEEVENTF_HWHEEL;
-        in.mi.mouseData = (DWORD)(LONG)(ev.delta_x * WHEEL_DELTA);
-        inputs.push_back(in);
+        in.mi.mouseData = (DWORD) (LONG) (ev.delta_x * WHEEL_DELTA);
+        inputs.push_back (in);
       }
       break;
     case GvInputEventType::KEY_PRESS:
     case GvInputEventType::KEY_RELEASE: {
       DWORD up = ev.type == GvInputEventType::KEY_RELEASE ? KEYEVENTF_KEYUP : 0;
       in.type = INPUT_KEYBOARD;
-      if (WORD vk = virtual_key(ev.keysym)) {
+      if (WORD vk = virtual_key (ev.keysym)) {
         in.ki.wVk = vk;
         in.ki.dwFlags = up;
-        inputs.push_back(in);
+        inputs.push_back (in);
         break;
       }
       gunichar c = ev.keysym >= 0x01000000 ? ev.keysym - 0x01000000 : ev.keysym;
       gunichar2 units[2];
       int n = c >= 0x10000 ? 2 : 1;
       if (n == 2) {
-        units[0] = (gunichar2)(0xd800 + ((c - 0x10000) >> 10));
-        units[1] = (gunichar2)(0xdc00 + ((c - 0x10000) & 0x3ff));
+        units[0] = (gunichar2) (0xd800 + ((c - 0x10000) >> 10));
+        units[1] = (gunichar2) (0xdc00 + ((c - 0x10000) & 0x3ff));
       } else {
-        units[0] = (gunichar2)c;
+        units[0] = (gunichar2) c;
       }
       for (int i = 0; i < n; i++) {
         in.ki.wScan = units[i];
         in.ki.dwFlags = KEYEVENTF_UNICODE | up;
-        inputs.push_back(in);
+        inputs.push_back (in);
       }
       break;
     }
     }
-    if (inputs.empty())
+    if (inputs.empty ())
       return true;
-    return SendInput((UINT)inputs.size(), inputs.data(), sizeof(INPUT)) == inputs.size();
+    return SendInput ((UINT) inputs.size (), inputs.data (), sizeof (INPUT)) == inputs.size ();
   }
 };
 } // namespace
 
-std::unique_ptr<GvInputBackend> gv_input_backend_new_sendinput(std::string *)
+std::unique_ptr<GvInputBackend> gv_input_backend_new_sendinput (std::string *)
 {
-  return std::make_unique<SendInputBackend>();
+  return std::make_unique<SendInputBackend> ();
 }

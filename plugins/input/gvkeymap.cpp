@@ -10,8 +10,7 @@
 #include <X11/Xlib.h>
 #endif
 
-namespace
-{
+namespace {
 struct NamedKeysym {
   const char *name;
   guint32 keysym;
@@ -129,7 +128,7 @@ const guint function_codes[12] = {
 
 #endif /* __linux__ */
 
-guint32 keysym_from_codepoint(gunichar c)
+guint32 keysym_from_codepoint (gunichar c)
 {
   if ((c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff))
     return c;
@@ -143,43 +142,43 @@ guint32 keysym_from_codepoint(gunichar c)
 }
 } // namespace
 
-guint32 gv_keysym_from_name(const gchar *name)
+guint32 gv_keysym_from_name (const gchar *name)
 {
-  if (!name || !*name || !g_utf8_validate(name, -1, nullptr))
+  if (!name || !*name || !g_utf8_validate (name, -1, nullptr))
     return 0;
   /* one character */
-  const gchar *next = g_utf8_next_char(name);
+  const gchar *next = g_utf8_next_char (name);
   if (*next == '\0')
-    return keysym_from_codepoint(g_utf8_get_char(name));
+    return keysym_from_codepoint (g_utf8_get_char (name));
   for (const NamedKeysym &k : named_keysyms)
-    if (g_str_equal(k.name, name))
+    if (g_str_equal (k.name, name))
       return k.keysym;
-  if (name[0] == 'F' && g_ascii_isdigit(name[1])) {
-    guint64 n = g_ascii_strtoull(name + 1, nullptr, 10);
+  if (name[0] == 'F' && g_ascii_isdigit (name[1])) {
+    guint64 n = g_ascii_strtoull (name + 1, nullptr, 10);
     if (n >= 1 && n <= 35)
-      return 0xffbe + (guint32)(n - 1);
+      return 0xffbe + (guint32) (n - 1);
   }
   if ((name[0] == 'U' && name[1] == '+') || (name[0] == '0' && name[1] == 'x')) {
     gchar *end = nullptr;
-    guint64 v = g_ascii_strtoull(name + 2, &end, 16);
+    guint64 v = g_ascii_strtoull (name + 2, &end, 16);
     if (end && *end == '\0' && v > 0 && v <= 0x10ffff)
-      return name[0] == 'U' ? keysym_from_codepoint((gunichar)v) : (guint32)v;
+      return name[0] == 'U' ? keysym_from_codepoint ((gunichar) v) : (guint32) v;
     return 0;
   }
 #ifdef GV_HAVE_XTEST
-  KeySym ks = XStringToKeysym(name);
+  KeySym ks = XStringToKeysym (name);
   if (ks != NoSymbol)
-    return (guint32)ks;
+    return (guint32) ks;
 #endif
   return 0;
 }
 
-gboolean gv_keysym_to_evdev(guint32 keysym, guint *code, gboolean *shift)
+gboolean gv_keysym_to_evdev (guint32 keysym, guint *code, gboolean *shift)
 {
   *shift = FALSE;
 #ifndef __linux__
-  (void)keysym;
-  (void)code;
+  (void) keysym;
+  (void) code;
   return FALSE;
 #else
   if (keysym >= 'a' && keysym <= 'z') {
@@ -210,7 +209,7 @@ gboolean gv_keysym_to_evdev(guint32 keysym, guint *code, gboolean *shift)
 #endif
 }
 
-gboolean gv_keysym_is_modifier(guint32 keysym)
+gboolean gv_keysym_is_modifier (guint32 keysym)
 {
   return (keysym >= 0xffe1 && keysym <= 0xffee) || keysym == 0xfe03;
 }

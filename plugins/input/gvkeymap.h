@@ -12,11 +12,11 @@
 #include <glib.h>
 
 /* 0 when the name is unknown. */
-guint32 gv_keysym_from_name(const gchar *name);
+guint32 gv_keysym_from_name (const gchar *name);
 
 /* US layout: Linux KEY_* code for @keysym and whether Shift is needed;
  * false when there is none. */
-gboolean gv_keysym_to_evdev(guint32 keysym, guint *code, gboolean *shift);
+gboolean gv_keysym_to_evdev (guint32 keysym, guint *code, gboolean *shift);
 
 /* True for Shift/Control/Alt/Super/Meta keysyms. */
-gboolean gv_keysym_is_modifier(guint32 keysym);
+gboolean gv_keysym_is_modifier (guint32 keysym);

@@ -41,8 +41,8 @@ typedef enum {
   GV_CLOCK_CODE_CORNER_BOTTOM_RIGHT,
 } GvClockCodeCorner;
 
-#define GV_TYPE_CLOCK_CODE_CORNER (gv_clock_code_corner_get_type())
-GType gv_clock_code_corner_get_type(void);
+#define GV_TYPE_CLOCK_CODE_CORNER (gv_clock_code_corner_get_type ())
+GType gv_clock_code_corner_get_type (void);
 
 G_END_DECLS
 
@@ -51,8 +51,7 @@ G_END_DECLS
   "{ I420, YV12, NV12, NV21, Y42B, Y444, GRAY8, YUY2, UYVY, BGRx, BGRA, RGBx, RGBA, xRGB, xBGR, "  \
   "ARGB, ABGR, RGB, BGR }"
 
-namespace gv::clockcode
-{
+namespace gv::clockcode {
 
 constexpr unsigned kColumns = 12;
 constexpr unsigned kRows = 8;
@@ -61,7 +60,7 @@ constexpr unsigned kSyncBits = 16;
 constexpr unsigned kStampBits = 64;
 constexpr unsigned kCrcBits = 16;
 constexpr uint16_t kSyncWord = 0xC5A3;
-static_assert(kSyncBits + kStampBits + kCrcBits == kCells, "every cell carries one bit");
+static_assert (kSyncBits + kStampBits + kCrcBits == kCells, "every cell carries one bit");
 
 constexpr unsigned kDefaultCellSize = 16;
 constexpr unsigned kMinCellSize = 4;
@@ -86,26 +85,26 @@ enum class ReadResult {
   kBadChecksum, /* sync word present, but the CRC does not match */
 };
 
-uint16_t crc16(const uint8_t *data, size_t len);
+uint16_t crc16 (const uint8_t *data, size_t len);
 
 /* The cell bits for @stamp_ns. */
-Bits encode(uint64_t stamp_ns);
+Bits encode (uint64_t stamp_ns);
 
 /* Decodes per-cell brightness means (0..255); *stamp_ns is set only on kOk. */
-ReadResult decode(const CellMeans &means, uint64_t *stamp_ns);
+ReadResult decode (const CellMeans &means, uint64_t *stamp_ns);
 
 /* Where the code sits in a frame of @width x @height; false if it does not fit. */
-bool place(int width, int height, GvClockCodeCorner corner, unsigned cell_size, int *x, int *y);
+bool place (int width, int height, GvClockCodeCorner corner, unsigned cell_size, int *x, int *y);
 
 /* Writes the code for @stamp_ns into @frame; false if the frame is too small. */
-bool write_frame(GstVideoFrame *frame, GvClockCodeCorner corner, unsigned cell_size,
-                 uint64_t stamp_ns);
+bool write_frame (GstVideoFrame *frame, GvClockCodeCorner corner, unsigned cell_size,
+                  uint64_t stamp_ns);
 
 /* Reads the code from @frame; kNoCode if the frame is too small. */
-ReadResult read_frame(const GstVideoFrame *frame, GvClockCodeCorner corner, unsigned cell_size,
-                      uint64_t *stamp_ns);
+ReadResult read_frame (const GstVideoFrame *frame, GvClockCodeCorner corner, unsigned cell_size,
+                       uint64_t *stamp_ns);
 
 /* CLOCK_REALTIME in nanoseconds since the Unix epoch. */
-uint64_t realtime_now_ns();
+uint64_t realtime_now_ns ();
 
 } // namespace gv::clockcode

@@ -8,9 +8,9 @@
 
 G_BEGIN_DECLS
 
-#define GV_TYPE_CLOCK_CHECK (gv_clock_check_get_type())
-G_DECLARE_FINAL_TYPE(GvClockCheck, gv_clock_check, GV, CLOCK_CHECK, GstVideoFilter)
+#define GV_TYPE_CLOCK_CHECK (gv_clock_check_get_type ())
+G_DECLARE_FINAL_TYPE (GvClockCheck, gv_clock_check, GV, CLOCK_CHECK, GstVideoFilter)
 
-GST_ELEMENT_REGISTER_DECLARE(gvclockcheck);
+GST_ELEMENT_REGISTER_DECLARE (gvclockcheck);
 
 G_END_DECLS

@@ -59,7 +59,7 @@
 
 #include <mutex>
 
-GST_DEBUG_CATEGORY_STATIC(gv_clock_stamp_debug);
+GST_DEBUG_CATEGORY_STATIC (gv_clock_stamp_debug);
 #define GST_CAT_DEFAULT gv_clock_stamp_debug
 
 enum {
@@ -85,144 +85,145 @@ struct _GvClockStamp {
 };
 
 #define gv_clock_stamp_parent_class parent_class
-G_DEFINE_TYPE(GvClockStamp, gv_clock_stamp, GST_TYPE_VIDEO_FILTER);
-GST_ELEMENT_REGISTER_DEFINE(gvclockstamp, "gvclockstamp", GST_RANK_NONE, GV_TYPE_CLOCK_STAMP);
+G_DEFINE_TYPE (GvClockStamp, gv_clock_stamp, GST_TYPE_VIDEO_FILTER);
+GST_ELEMENT_REGISTER_DEFINE (gvclockstamp, "gvclockstamp", GST_RANK_NONE, GV_TYPE_CLOCK_STAMP);
 
-static GstStaticPadTemplate sink_template
-    = GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-                              GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(GV_CLOCK_CODE_FORMATS)));
+static GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+                             GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (GV_CLOCK_CODE_FORMATS)));
 
-static GstStaticPadTemplate src_template
-    = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
-                              GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(GV_CLOCK_CODE_FORMATS)));
+static GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE ("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+                             GST_STATIC_CAPS (GST_VIDEO_CAPS_MAKE (GV_CLOCK_CODE_FORMATS)));
 
-static void gv_clock_stamp_set_property(GObject *object, guint prop_id, const GValue *value,
-                                        GParamSpec *pspec)
+static void gv_clock_stamp_set_property (GObject *object, guint prop_id, const GValue *value,
+                                         GParamSpec *pspec)
 {
-  GvClockStamp *self = GV_CLOCK_STAMP(object);
-  std::lock_guard<std::mutex> guard(self->priv->lock);
+  GvClockStamp *self = GV_CLOCK_STAMP (object);
+  std::lock_guard<std::mutex> guard (self->priv->lock);
 
   switch (prop_id) {
   case PROP_CORNER:
-    self->priv->corner = static_cast<GvClockCodeCorner>(g_value_get_enum(value));
+    self->priv->corner = static_cast<GvClockCodeCorner> (g_value_get_enum (value));
     self->priv->warned_small = false;
     break;
   case PROP_CELL_SIZE:
-    self->priv->cell_size = g_value_get_uint(value);
+    self->priv->cell_size = g_value_get_uint (value);
     self->priv->warned_small = false;
     break;
   default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
   }
 }
 
-static void gv_clock_stamp_get_property(GObject *object, guint prop_id, GValue *value,
-                                        GParamSpec *pspec)
+static void gv_clock_stamp_get_property (GObject *object, guint prop_id, GValue *value,
+                                         GParamSpec *pspec)
 {
-  GvClockStamp *self = GV_CLOCK_STAMP(object);
-  std::lock_guard<std::mutex> guard(self->priv->lock);
+  GvClockStamp *self = GV_CLOCK_STAMP (object);
+  std::lock_guard<std::mutex> guard (self->priv->lock);
 
   switch (prop_id) {
   case PROP_CORNER:
-    g_value_set_enum(value, self->priv->corner);
+    g_value_set_enum (value, self->priv->corner);
     break;
   case PROP_CELL_SIZE:
-    g_value_set_uint(value, self->priv->cell_size);
+    g_value_set_uint (value, self->priv->cell_size);
     break;
   default:
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
   }
 }
 
-static gboolean gv_clock_stamp_set_info(GstVideoFilter *filter, GstCaps *incaps, GstVideoInfo *,
-                                        GstCaps *, GstVideoInfo *)
+static gboolean gv_clock_stamp_set_info (GstVideoFilter *filter, GstCaps *incaps, GstVideoInfo *,
+                                         GstCaps *, GstVideoInfo *)
 {
-  GvClockStamp *self = GV_CLOCK_STAMP(filter);
-  GST_DEBUG_OBJECT(self, "caps %" GST_PTR_FORMAT, incaps);
-  std::lock_guard<std::mutex> guard(self->priv->lock);
+  GvClockStamp *self = GV_CLOCK_STAMP (filter);
+  GST_DEBUG_OBJECT (self, "caps %" GST_PTR_FORMAT, incaps);
+  std::lock_guard<std::mutex> guard (self->priv->lock);
   self->priv->warned_small = false;
   return TRUE;
 }
 
-static GstFlowReturn gv_clock_stamp_transform_frame_ip(GstVideoFilter *filter, GstVideoFrame *frame)
+static GstFlowReturn gv_clock_stamp_transform_frame_ip (GstVideoFilter *filter,
+                                                        GstVideoFrame *frame)
 {
-  GvClockStamp *self = GV_CLOCK_STAMP(filter);
+  GvClockStamp *self = GV_CLOCK_STAMP (filter);
   GvClockCodeCorner corner;
   guint cell_size;
   bool warn = false;
 
   {
-    std::lock_guard<std::mutex> guard(self->priv->lock);
+    std::lock_guard<std::mutex> guard (self->priv->lock);
     corner = self->priv->corner;
     cell_size = self->priv->cell_size;
   }
 
   /* Taken as late as possible, just before the frame leaves us. */
-  const guint64 now = gv::clockcode::realtime_now_ns();
-  if (!gv::clockcode::write_frame(frame, corner, cell_size, now)) {
-    std::lock_guard<std::mutex> guard(self->priv->lock);
+  const guint64 now = gv::clockcode::realtime_now_ns ();
+  if (!gv::clockcode::write_frame (frame, corner, cell_size, now)) {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
     warn = !self->priv->warned_small;
     self->priv->warned_small = true;
   }
 
   if (warn) {
-    GST_ELEMENT_WARNING(self, STREAM, FORMAT, ("Frame too small for the clock code."),
-                        ("%dx%d frame, the code needs %ux%u at cell-size %u; frames pass unstamped",
-                         GST_VIDEO_FRAME_WIDTH(frame), GST_VIDEO_FRAME_HEIGHT(frame),
-                         gv::clockcode::kColumns * cell_size, gv::clockcode::kRows * cell_size,
-                         cell_size));
+    GST_ELEMENT_WARNING (
+        self, STREAM, FORMAT, ("Frame too small for the clock code."),
+        ("%dx%d frame, the code needs %ux%u at cell-size %u; frames pass unstamped",
+         GST_VIDEO_FRAME_WIDTH (frame), GST_VIDEO_FRAME_HEIGHT (frame),
+         gv::clockcode::kColumns * cell_size, gv::clockcode::kRows * cell_size, cell_size));
   }
   return GST_FLOW_OK;
 }
 
-static void gv_clock_stamp_finalize(GObject *object)
+static void gv_clock_stamp_finalize (GObject *object)
 {
-  GvClockStamp *self = GV_CLOCK_STAMP(object);
+  GvClockStamp *self = GV_CLOCK_STAMP (object);
   delete self->priv;
-  G_OBJECT_CLASS(parent_class)->finalize(object);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-static void gv_clock_stamp_class_init(GvClockStampClass *klass)
+static void gv_clock_stamp_class_init (GvClockStampClass *klass)
 {
-  GObjectClass *gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
-  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS(klass);
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstVideoFilterClass *filter_class = GST_VIDEO_FILTER_CLASS (klass);
 
   gobject_class->set_property = gv_clock_stamp_set_property;
   gobject_class->get_property = gv_clock_stamp_get_property;
   gobject_class->finalize = gv_clock_stamp_finalize;
 
-  g_object_class_install_property(
+  g_object_class_install_property (
       gobject_class, PROP_CORNER,
-      g_param_spec_enum("corner", "Corner", "Corner of the frame the code is written in",
-                        GV_TYPE_CLOCK_CODE_CORNER, DEFAULT_CORNER,
-                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-                                                 | GST_PARAM_MUTABLE_PLAYING)));
-  g_object_class_install_property(
+      g_param_spec_enum ("corner", "Corner", "Corner of the frame the code is written in",
+                         GV_TYPE_CLOCK_CODE_CORNER, DEFAULT_CORNER,
+                         static_cast<GParamFlags> (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                   GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (
       gobject_class, PROP_CELL_SIZE,
-      g_param_spec_uint("cell-size", "Cell size",
-                        "Side of one code cell in pixels (the code is 12x8 cells)",
-                        gv::clockcode::kMinCellSize, gv::clockcode::kMaxCellSize, DEFAULT_CELL_SIZE,
-                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
-                                                 | GST_PARAM_MUTABLE_PLAYING)));
+      g_param_spec_uint (
+          "cell-size", "Cell size", "Side of one code cell in pixels (the code is 12x8 cells)",
+          gv::clockcode::kMinCellSize, gv::clockcode::kMaxCellSize, DEFAULT_CELL_SIZE,
+          static_cast<GParamFlags> (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                    GST_PARAM_MUTABLE_PLAYING)));
 
-  gst_element_class_add_static_pad_template(element_class, &sink_template);
-  gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_set_static_metadata(
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (
       element_class, "GhostView clock stamp", "Filter/Video",
       "Writes the wall-clock time into each frame as a code that survives lossy coding",
       "GhostView contributors");
 
-  filter_class->set_info = GST_DEBUG_FUNCPTR(gv_clock_stamp_set_info);
-  filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gv_clock_stamp_transform_frame_ip);
+  filter_class->set_info = GST_DEBUG_FUNCPTR (gv_clock_stamp_set_info);
+  filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR (gv_clock_stamp_transform_frame_ip);
 
-  gst_type_mark_as_plugin_api(GV_TYPE_CLOCK_CODE_CORNER, static_cast<GstPluginAPIFlags>(0));
-  GST_DEBUG_CATEGORY_INIT(gv_clock_stamp_debug, "gvclockstamp", 0, "GhostView clock stamp");
+  gst_type_mark_as_plugin_api (GV_TYPE_CLOCK_CODE_CORNER, static_cast<GstPluginAPIFlags> (0));
+  GST_DEBUG_CATEGORY_INIT (gv_clock_stamp_debug, "gvclockstamp", 0, "GhostView clock stamp");
 }
 
-static void gv_clock_stamp_init(GvClockStamp *self)
+static void gv_clock_stamp_init (GvClockStamp *self)
 {
-  self->priv = new GvClockStampPrivate();
+  self->priv = new GvClockStampPrivate ();
 }

@@ -11,16 +11,16 @@
 #include "gvclockcheck.h"
 #include "gvclockstamp.h"
 
-static gboolean plugin_init(GstPlugin *plugin)
+static gboolean plugin_init (GstPlugin *plugin)
 {
   gboolean ret = FALSE;
 
-  ret |= GST_ELEMENT_REGISTER(gvclockstamp, plugin);
-  ret |= GST_ELEMENT_REGISTER(gvclockcheck, plugin);
+  ret |= GST_ELEMENT_REGISTER (gvclockstamp, plugin);
+  ret |= GST_ELEMENT_REGISTER (gvclockcheck, plugin);
 
   return ret;
 }
 
-GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, ghostviewlatency,
-                  "GhostView glass-to-glass latency measurement", plugin_init, VERSION, GST_LICENSE,
-                  GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, ghostviewlatency,
+                   "GhostView glass-to-glass latency measurement", plugin_init, VERSION,
+                   GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
