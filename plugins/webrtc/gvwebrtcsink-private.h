@@ -120,6 +120,9 @@ void gv_webrtc_sink_add_viewer (GvWebRTCSink *self, const std::string &id, const
 /* Removes a viewer's branch asynchronously; `kick` also tells the server. */
 void gv_webrtc_sink_remove_viewer (GvWebRTCSink *self, const std::string &id, bool kick);
 void gv_webrtc_sink_remove_all_viewers (GvWebRTCSink *self);
+/* When `message` (an error) comes from inside one viewer's branch, removes
+ * that viewer and returns its id; empty when it is not a viewer's. */
+std::string gv_webrtc_sink_viewer_of_message (GvWebRTCSink *self, GstMessage *message);
 /* The stream's RTP caps are known: serve viewers that waited for them. */
 void gv_webrtc_sink_stream_ready (GvWebRTCSink *self);
 void gv_webrtc_sink_handle_sdp (GvWebRTCSink *self, const char *id,

@@ -555,6 +555,45 @@ void gv_webrtc_sink_remove_viewer (GvWebRTCSink *self, const std::string &id, bo
       hold (v), [] (gpointer d) { release_hold (d); });
 }
 
+/* The element directly inside the sink that `obj` belongs to, or nullptr. */
+static GstObject *branch_root (GvWebRTCSink *self, GstObject *obj)
+{
+  GstObject *cur = obj ? GST_OBJECT (gst_object_ref (obj)) : nullptr;
+  while (cur) {
+    GstObject *parent = gst_object_get_parent (cur);
+    if (parent == GST_OBJECT (self)) {
+      gst_object_unref (parent);
+      return cur;
+    }
+    gst_object_unref (cur);
+    cur = parent;
+  }
+  return nullptr;
+}
+
+std::string gv_webrtc_sink_viewer_of_message (GvWebRTCSink *self, GstMessage *message)
+{
+  GstObject *root = branch_root (self, GST_MESSAGE_SRC (message));
+  if (!root)
+    return {};
+  std::string id;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    for (const auto &kv : self->priv->viewers)
+      if (GST_OBJECT (kv.second->webrtcbin) == root || GST_OBJECT (kv.second->queue) == root)
+        id = kv.first;
+  }
+  /* A branch already being torn down (its viewer forgotten) still counts:
+   * e.g. sctpenc failing to write once the peer has gone. */
+  bool stray_branch =
+      id.empty () && GST_IS_ELEMENT (root) && gst_element_get_factory (GST_ELEMENT (root)) &&
+      g_strcmp0 (GST_OBJECT_NAME (gst_element_get_factory (GST_ELEMENT (root))), "webrtcbin") == 0;
+  gst_object_unref (root);
+  if (!id.empty ())
+    gv_webrtc_sink_remove_viewer (self, id, true);
+  return stray_branch ? std::string ("(leaving)") : id;
+}
+
 void gv_webrtc_sink_remove_all_viewers (GvWebRTCSink *self)
 {
   std::vector<std::string> ids;

@@ -448,13 +448,34 @@ static GstStateChangeReturn gv_webrtc_sink_change_state (GstElement *element,
 }
 
 /* The bin's EOS is its own (gv_webrtc_sink_stream_ended): a child's would
- * make GstBin post a second one. */
+ * make GstBin post a second one. An error inside one viewer's branch is that
+ * viewer's problem: the viewer is removed and the error becomes a warning, so
+ * the host and the other viewers go on. */
 static void gv_webrtc_sink_handle_message (GstBin *bin, GstMessage *message)
 {
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
     GST_DEBUG_OBJECT (bin, "dropping EOS from %s", GST_MESSAGE_SRC_NAME (message));
     gst_message_unref (message);
     return;
+  }
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
+    std::string viewer = gv_webrtc_sink_viewer_of_message (GV_WEBRTC_SINK (bin), message);
+    if (!viewer.empty ()) {
+      GError *err = nullptr;
+      gchar *debug = nullptr;
+      gst_message_parse_error (message, &err, &debug);
+      GST_WARNING_OBJECT (bin, "viewer %s: %s (%s); removing it", viewer.c_str (), err->message,
+                          debug ? debug : "");
+      std::string text = "Viewer " + viewer + " failed and was removed: " + err->message;
+      GError *warning = g_error_new_literal (err->domain, err->code, text.c_str ());
+      GstMessage *converted = gst_message_new_warning (GST_OBJECT (bin), warning, debug);
+      g_error_free (warning);
+      g_error_free (err);
+      g_free (debug);
+      gst_message_unref (message);
+      GST_BIN_CLASS (parent_class)->handle_message (bin, converted);
+      return;
+    }
   }
   GST_BIN_CLASS (parent_class)->handle_message (bin, message);
 }

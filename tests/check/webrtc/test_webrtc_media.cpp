@@ -120,6 +120,65 @@ static int count_elements (GstElement *bin, const char *klass_part, const char *
 
 /* Three viewers at once from one encoder; one leaves, its webrtcbin goes, the
  * other two keep receiving. */
+/* One viewer's branch failing (as sctpenc does when a browser leaves
+ * abruptly) removes that viewer with a warning; the host keeps streaming. */
+GST_START_TEST (test_viewer_error_removes_only_that_viewer)
+{
+  BufferCounter fa, fb;
+  std::vector<std::string> removed;
+  TestServer server;
+  Pipeline host (host_description (server.ws_url (), "max-viewers=2"));
+  g_signal_connect (host.get ("host"), "viewer-removed",
+                    G_CALLBACK (+[] (GstElement *, const char *peer, gpointer data) {
+                      static_cast<std::vector<std::string> *> (data)->push_back (peer);
+                    }),
+                    &removed);
+  host.play ();
+  fail_unless (wait_for_pin (host));
+  const std::string tail = "identity name=tap ! fakesink sync=false";
+  Pipeline a (viewer_description (server.ws_url (), host.pin, "", tail));
+  Pipeline b (viewer_description (server.ws_url (), host.pin, "", tail));
+  count_at (a, "tap", fa);
+  count_at (b, "tap", fb);
+  a.play ();
+  b.play ();
+  fail_unless (
+      wait_until ([&] { return fa.buffers >= 15 && fb.buffers >= 15; }, kTimeoutMs, &host, &a, &b),
+      "frames: %d and %d", (int) fa.buffers, (int) fb.buffers);
+
+  /* An element inside the first webrtcbin reports a write failure. */
+  GstElement *sink = host.get ("host");
+  GstElement *webrtcbin = nullptr;
+  GstIterator *it = gst_bin_iterate_elements (GST_BIN (sink));
+  GValue item = G_VALUE_INIT;
+  while (!webrtcbin && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    auto *el = GST_ELEMENT (g_value_get_object (&item));
+    if (g_strcmp0 (GST_OBJECT_NAME (gst_element_get_factory (el)), "webrtcbin") == 0)
+      webrtcbin = GST_ELEMENT (gst_object_ref (el));
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  fail_unless (webrtcbin != nullptr);
+  GST_ELEMENT_ERROR (webrtcbin, RESOURCE, WRITE, ("Could not write to resource."),
+                     ("simulated: the peer went away"));
+  gst_object_unref (webrtcbin);
+
+  fail_unless (wait_until ([&] { return removed.size () == 1; }, 10000, &host, &a, &b),
+               "the failing viewer was not removed");
+  fail_unless (host.error.empty (), "the host stopped: %s", host.error.c_str ());
+  fail_unless (host.warning.find ("failed and was removed") != std::string::npos, "warning: %s",
+               host.warning.c_str ());
+  fail_unless_equals_int (count_elements (sink, nullptr, "webrtcbin"), 1);
+  int before_a = fa.buffers, before_b = fb.buffers;
+  fail_unless (
+      wait_until ([&] { return fa.buffers >= before_a + 30 || fb.buffers >= before_b + 30; }, 10000,
+                  &host, &a, &b),
+      "the remaining viewer stalled");
+  fail_unless (host.error.empty (), "the host stopped: %s", host.error.c_str ());
+}
+GST_END_TEST;
+
 GST_START_TEST (test_three_viewers_one_encoder)
 {
   /* Declared before the pipelines: their teardown still reports into them. */
@@ -185,6 +244,7 @@ static Suite *webrtc_media_suite (void)
   tcase_add_loop_test (tc, test_frames_arrive, 0, G_N_ELEMENTS (codec_cases));
   tcase_add_test (tc, test_record_without_decoding);
   tcase_add_test (tc, test_three_viewers_one_encoder);
+  tcase_add_test (tc, test_viewer_error_removes_only_that_viewer);
   return s;
 }
 
