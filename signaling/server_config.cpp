@@ -51,8 +51,12 @@ namespace {
 struct ServerOptionValues {
   ServerConfig *config = nullptr;
   gchar *address = nullptr, *web_root = nullptr, *cert = nullptr, *key = nullptr;
-  gchar *public_url = nullptr, *secret_file = nullptr;
+  gchar *public_url = nullptr, *secret_file = nullptr, *secret = nullptr;
   gchar **origins = nullptr, **stun = nullptr, **turn = nullptr;
+  /* Earlier spellings, still accepted (hidden from --help). */
+  gchar *address_alias = nullptr;
+  gchar **origins_alias = nullptr, **stun_alias = nullptr, **turn_alias = nullptr;
+  gboolean tls_proxy_alias = FALSE;
   gint port = -1, pin_ttl = -1, idle = -1, turn_ttl = -1, max_sessions = -1;
   gboolean production = FALSE, tls_proxy = FALSE, trust_proxy = FALSE;
   gdouble create_rate = -1, message_rate = -1; /* rate-limit tuning; see validate */
@@ -65,6 +69,11 @@ struct ServerOptionValues {
     g_free (key);
     g_free (public_url);
     g_free (secret_file);
+    g_free (secret);
+    g_free (address_alias);
+    g_strfreev (origins_alias);
+    g_strfreev (stun_alias);
+    g_strfreev (turn_alias);
     g_strfreev (origins);
     g_strfreev (stun);
     g_strfreev (turn);
@@ -77,7 +86,8 @@ gboolean apply_environment (GOptionContext *, GOptionGroup *, gpointer data, GEr
   ServerConfig &config = *static_cast<ServerOptionValues *> (data)->config;
   if (const char *env = g_getenv ("GHOSTVIEW_ENV"))
     config.production = g_ascii_strcasecmp (env, "production") == 0;
-  config.behind_tls_proxy = env_true ("GHOSTVIEW_BEHIND_TLS_PROXY");
+  config.behind_tls_proxy =
+      env_true ("GHOSTVIEW_BEHIND_PROXY") || env_true ("GHOSTVIEW_BEHIND_TLS_PROXY");
   for (auto &o : split_list (g_getenv ("GHOSTVIEW_ALLOWED_ORIGINS")))
     config.allowed_origins.push_back (normalise_origin (o));
   if (const char *v = g_getenv ("GHOSTVIEW_TLS_CERT"))
@@ -99,8 +109,8 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
 {
   auto &v = *static_cast<ServerOptionValues *> (data);
   ServerConfig &config = *v.config;
-  if (v.address)
-    config.address = v.address;
+  if (v.address || v.address_alias)
+    config.address = v.address ? v.address : v.address_alias;
   if (v.port >= 0) {
     if (v.port > 65535) {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--port %d is not a port",
@@ -119,7 +129,7 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
     config.public_url = v.public_url;
   if (v.production)
     config.production = true;
-  if (v.tls_proxy)
+  if (v.tls_proxy || v.tls_proxy_alias)
     config.behind_tls_proxy = true;
   if (v.trust_proxy)
     config.trust_proxy = true;
@@ -151,10 +161,15 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
   }
   std::vector<std::string> list;
   append_strv (list, v.origins);
+  append_strv (list, v.origins_alias);
   for (auto &o : list)
     config.allowed_origins.push_back (normalise_origin (o));
   append_strv (config.stun_urls, v.stun);
+  append_strv (config.stun_urls, v.stun_alias);
   append_strv (config.turn_urls, v.turn);
+  append_strv (config.turn_urls, v.turn_alias);
+  if (v.secret)
+    config.turn_secret = v.secret;
   if (v.secret_file) {
     gchar *contents = nullptr;
     if (!g_file_get_contents (v.secret_file, &contents, nullptr, error))
@@ -173,26 +188,30 @@ GOptionGroup *server_option_group (ServerConfig &config)
   v->config = &config;
 
   const GOptionEntry entries[] = {
-    { "address", 'a', 0, G_OPTION_ARG_STRING, &v->address, "Address to listen on (default 0.0.0.0)",
-      "ADDR" },
+    { "bind", 0, 0, G_OPTION_ARG_STRING, &v->address,
+      "Address to listen on (default 0.0.0.0; 127.0.0.1 for this machine only)", "ADDR" },
     { "port", 'p', 0, G_OPTION_ARG_INT, &v->port,
       "Port to listen on (default 8443; 0 picks a free one)", "PORT" },
     { "web-root", 0, 0, G_OPTION_ARG_FILENAME, &v->web_root, "Folder of web pages to serve at /",
       "DIR" },
-    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &v->cert, "TLS certificate (PEM); serves https/wss",
-      "FILE" },
-    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &v->key, "TLS private key (PEM)", "FILE" },
-    { "behind-tls-proxy", 0, 0, G_OPTION_ARG_NONE, &v->tls_proxy,
-      "A reverse proxy terminates TLS in front of this server", nullptr },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &v->cert,
+      "TLS certificate (PEM); serves https/wss (or GHOSTVIEW_TLS_CERT)", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &v->key,
+      "TLS private key (PEM; or GHOSTVIEW_TLS_KEY)", "FILE" },
+    { "behind-proxy", 0, 0, G_OPTION_ARG_NONE, &v->tls_proxy,
+      "A reverse proxy terminates TLS in front of this server (or GHOSTVIEW_BEHIND_PROXY=1)",
+      nullptr },
     { "trust-proxy", 0, 0, G_OPTION_ARG_NONE, &v->trust_proxy,
       "Take the client IP from X-Forwarded-For (only behind a proxy you run)", nullptr },
     { "production", 0, 0, G_OPTION_ARG_NONE, &v->production,
       "Refuse to start without TLS and an allowed-origins list (also GHOSTVIEW_ENV=production)",
       nullptr },
-    { "allowed-origin", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &v->origins,
-      "Origin allowed to open the WebSocket (repeat, or comma-separated)", "ORIGIN" },
+    { "allowed-origins", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &v->origins,
+      "Origins allowed to open the WebSocket, comma-separated or repeated (or "
+      "GHOSTVIEW_ALLOWED_ORIGINS)",
+      "ORIGINS" },
     { "public-url", 0, 0, G_OPTION_ARG_STRING, &v->public_url,
-      "Base URL viewers open (default: derived from the request)", "URL" },
+      "Base URL viewers open (default: derived from the request; or GHOSTVIEW_PUBLIC_URL)", "URL" },
     { "pin-ttl", 0, 0, G_OPTION_ARG_INT, &v->pin_ttl, "PIN time-to-live in seconds (default 600)",
       "SECONDS" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &v->idle,
@@ -207,14 +226,31 @@ GOptionGroup *server_option_group (ServerConfig &config)
       "Messages one connection may send per second, burst 4x (default 50). Above the default "
       "is for tests and benchmarks; --production refuses it",
       "PER_S" },
-    { "stun", 0, 0, G_OPTION_ARG_STRING_ARRAY, &v->stun, "STUN URL handed to peers (repeatable)",
+    { "stun-url", 0, 0, G_OPTION_ARG_STRING_ARRAY, &v->stun,
+      "STUN URL handed to peers, repeatable (or GHOSTVIEW_STUN_URLS, comma-separated)", "URL" },
+    { "turn-url", 0, 0, G_OPTION_ARG_STRING_ARRAY, &v->turn,
+      "TURN URL handed to peers with short-term credentials, repeatable (or "
+      "GHOSTVIEW_TURN_URLS)",
       "URL" },
-    { "turn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &v->turn,
-      "TURN URL handed to peers with short-term credentials (repeatable)", "URL" },
+    { "turn-secret", 0, 0, G_OPTION_ARG_STRING, &v->secret,
+      "coturn's static-auth-secret. Other users can read a command line: prefer "
+      "--turn-secret-file or GHOSTVIEW_TURN_SECRET",
+      "SECRET" },
     { "turn-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &v->secret_file,
-      "File holding coturn's static-auth-secret (or GHOSTVIEW_TURN_SECRET)", "FILE" },
+      "File holding coturn's static-auth-secret", "FILE" },
     { "turn-ttl", 0, 0, G_OPTION_ARG_INT, &v->turn_ttl,
       "Lifetime of TURN credentials in seconds (default 86400)", "SECONDS" },
+    /* Earlier spellings. */
+    { "address", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &v->address_alias, nullptr,
+      nullptr },
+    { "allowed-origin", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &v->origins_alias,
+      nullptr, nullptr },
+    { "behind-tls-proxy", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &v->tls_proxy_alias, nullptr,
+      nullptr },
+    { "stun", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &v->stun_alias, nullptr,
+      nullptr },
+    { "turn", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING_ARRAY, &v->turn_alias, nullptr,
+      nullptr },
     { nullptr, 0, 0, G_OPTION_ARG_NONE, nullptr, nullptr, nullptr },
   };
 
@@ -248,13 +284,14 @@ bool validate_server_config (const ServerConfig &config, GError **error)
   if (config.tls_cert_file.empty () != config.tls_key_file.empty ())
     return bad ("TLS needs both --tls-cert and --tls-key");
   if (!config.turn_urls.empty () && config.turn_secret.empty ())
-    return bad ("--turn needs the coturn secret (--turn-secret-file or GHOSTVIEW_TURN_SECRET)");
+    return bad ("--turn-url needs the coturn secret (--turn-secret-file, --turn-secret or "
+                "GHOSTVIEW_TURN_SECRET)");
   if (config.production) {
     if (!config.tls () && !config.behind_tls_proxy)
       return bad ("production mode needs TLS: give --tls-cert and --tls-key, or "
-                  "--behind-tls-proxy when a reverse proxy terminates TLS");
+                  "--behind-proxy when a reverse proxy terminates TLS");
     if (config.allowed_origins.empty ())
-      return bad ("production mode needs an allowed-origins list: --allowed-origin "
+      return bad ("production mode needs an allowed-origins list: --allowed-origins "
                   "https://your.domain (or GHOSTVIEW_ALLOWED_ORIGINS)");
     /* Rate limits may be tightened in production, never loosened: the
      * higher --create-rate / --message-rate are test and benchmark knobs. */

@@ -3,6 +3,9 @@
 #include "gv_check.h"
 
 #include <cstdio>
+#include <csignal>
+#include <map>
+#include <sys/wait.h>
 
 namespace gv::test {
 namespace {
@@ -40,10 +43,38 @@ gboolean accept_any_certificate (SoupMessage *, GTlsCertificate *, GTlsCertifica
   return TRUE; /* tests use a throwaway self-signed certificate */
 }
 
-SoupSession *test_session ()
+SoupSession *test_session (const char *local_ip = nullptr)
 {
-  static SoupSession *session = soup_session_new ();
+  static std::map<std::string, SoupSession *> sessions;
+  std::string key = local_ip ? local_ip : "";
+  auto it = sessions.find (key);
+  if (it != sessions.end ())
+    return it->second;
+  SoupSession *session;
+  if (local_ip) {
+    GInetSocketAddress *addr =
+        G_INET_SOCKET_ADDRESS (g_inet_socket_address_new_from_string (local_ip, 0));
+    session = soup_session_new_with_options ("local-address", addr, nullptr);
+    g_object_unref (addr);
+  } else {
+    session = soup_session_new ();
+  }
+  sessions[key] = session;
   return session;
+}
+
+guint healthz_field (const std::string &http_url, const char *field)
+{
+  std::string body;
+  if (http_request (http_url + "/healthz", &body) != 200)
+    return G_MAXUINT;
+  JsonParser *parser = json_parser_new ();
+  guint value = G_MAXUINT;
+  if (json_parser_load_from_data (parser, body.c_str (), -1, nullptr))
+    value = (guint) json_object_get_int_member (
+        json_node_get_object (json_parser_get_root (parser)), field);
+  g_object_unref (parser);
+  return value;
 }
 
 } // namespace
@@ -56,32 +87,85 @@ void spin (int ms)
       g_usleep (1000);
 }
 
-std::unique_ptr<signaling::Server> start_server (signaling::ServerConfig config)
+ServerProcess::~ServerProcess ()
 {
-  config.address = "127.0.0.1";
-  config.port = 0;
-  if (config.web_root.empty ()) {
-    const char *web = g_getenv ("GHOSTVIEW_WEB_DIR");
-    config.web_root = web ? web : "";
+  if (!pid)
+    return;
+  kill (pid, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 300 && waitpid (pid, &status, WNOHANG) == 0; i++)
+    spin (10);
+  if (waitpid (pid, &status, WNOHANG) == 0) {
+    kill (pid, SIGKILL);
+    waitpid (pid, &status, 0);
   }
+  g_spawn_close_pid (pid);
+}
+
+guint ServerProcess::live_sessions () const
+{
+  return healthz_field (http_url_, "sessions");
+}
+guint ServerProcess::live_viewers () const
+{
+  return healthz_field (http_url_, "viewers");
+}
+
+std::unique_ptr<ServerProcess> start_server (const std::vector<std::string> &args)
+{
+  std::string exe =
+      std::string (g_getenv ("GHOSTVIEW_BUILD_DIR")) + "/signaling/ghostview-signaling";
+  const char *web = g_getenv ("GHOSTVIEW_WEB_DIR");
+  std::vector<std::string> all{ exe, "--bind", "127.0.0.1", "--port", "0" };
+  if (web) {
+    all.push_back ("--web-root");
+    all.push_back (web);
+  }
+  all.insert (all.end (), args.begin (), args.end ());
+  std::vector<gchar *> argv;
+  for (auto &a : all)
+    argv.push_back (a.data ());
+  argv.push_back (nullptr);
+
+  auto server = std::make_unique<ServerProcess> ();
+  gint out_fd = -1;
   GError *error = nullptr;
-  auto server = signaling::Server::create (config, &error);
-  if (server && !server->start (&error))
-    server.reset ();
-  if (!server) {
-    std::fprintf (stderr, "server did not start: %s\n", error ? error->message : "?");
-    g_clear_error (&error);
+  if (!g_spawn_async_with_pipes (nullptr, argv.data (), nullptr, G_SPAWN_DO_NOT_REAP_CHILD, nullptr,
+                                 nullptr, &server->pid, nullptr, &out_fd, nullptr, &error)) {
+    std::fprintf (stderr, "cannot start %s: %s\n", exe.c_str (), error->message);
+    g_error_free (error);
+    return nullptr;
   }
+  /* The first line says where it listens; it comes once the socket is open. */
+  GIOChannel *ch = g_io_channel_unix_new (out_fd);
+  g_io_channel_set_close_on_unref (ch, TRUE);
+  gchar *line = nullptr;
+  GIOStatus st = g_io_channel_read_line (ch, &line, nullptr, nullptr, nullptr);
+  g_io_channel_unref (ch);
+  std::string banner = st == G_IO_STATUS_NORMAL && line ? line : "";
+  g_free (line);
+  const std::string marker = "listening on ";
+  auto at = banner.find (marker);
+  if (at == std::string::npos) {
+    std::fprintf (stderr, "ghostview-signaling did not start (said: \"%s\")\n", banner.c_str ());
+    return nullptr;
+  }
+  std::string url = banner.substr (at + marker.size ());
+  server->http_url_ = url.substr (0, url.find (' '));
+  bool tls = g_str_has_prefix (server->http_url_.c_str (), "https://");
+  server->ws_url_ =
+      (tls ? "wss" : "ws") + server->http_url_.substr (server->http_url_.find (':')) + "/ws";
   return server;
 }
 
-std::unique_ptr<WsClient> WsClient::connect (const std::string &url, const char *origin)
+std::unique_ptr<WsClient> WsClient::connect (const std::string &url, const char *origin,
+                                             const char *local_ip)
 {
   SoupMessage *msg = soup_message_new ("GET", url.c_str ());
   g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), nullptr);
   ConnectResult r;
-  soup_session_websocket_connect_async (test_session (), msg, origin, nullptr, G_PRIORITY_DEFAULT,
-                                        nullptr, on_connected, &r);
+  soup_session_websocket_connect_async (test_session (local_ip), msg, origin, nullptr,
+                                        G_PRIORITY_DEFAULT, nullptr, on_connected, &r);
   gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
   while (!r.done && g_get_monotonic_time () < end)
     g_main_context_iteration (nullptr, TRUE);

@@ -1,27 +1,45 @@
-/* Test harness: a real signalling server on 127.0.0.1 (port 0) in this
- * process, and a real libsoup WebSocket client that waits for messages by
- * iterating the default main context. */
+/* Test harness: the real ghostview-signaling process on 127.0.0.1 (port 0),
+ * and a real libsoup WebSocket client that waits for messages by iterating
+ * the default main context. */
 #pragma once
 
 #include "protocol.h"
-#include "server.h"
 
 #include <libsoup/soup.h>
 
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace gv::test {
 
-/* A server on 127.0.0.1 with a free port and test-friendly settings. */
-std::unique_ptr<signaling::Server> start_server (signaling::ServerConfig config = {});
+/* A running ghostview-signaling, stopped (SIGTERM) when destroyed. */
+class ServerProcess {
+public:
+  ~ServerProcess ();
+  const std::string &http_url () const { return http_url_; }
+  const std::string &ws_url () const { return ws_url_; }
+  /* From /healthz. */
+  guint live_sessions () const;
+  guint live_viewers () const;
+
+  GPid pid = 0;
+  std::string http_url_, ws_url_;
+};
+
+/* Starts build/signaling/ghostview-signaling --bind 127.0.0.1 --port 0
+ * --web-root $GHOSTVIEW_WEB_DIR, then `args` (later options win), and waits
+ * for its "listening on" line. nullptr (and a message) if it did not start. */
+std::unique_ptr<ServerProcess> start_server (const std::vector<std::string> &args = {});
 
 class WsClient {
 public:
-  /* Connects to `url`; `origin` is sent as the Origin header when set.
+  /* Connects to `url`; `origin` is sent as the Origin header when set;
+   * `local_ip` (e.g. "127.0.0.7") is the address the client connects from.
    * Returns nullptr (with a message on stderr) if the upgrade fails. */
-  static std::unique_ptr<WsClient> connect (const std::string &url, const char *origin = nullptr);
+  static std::unique_ptr<WsClient> connect (const std::string &url, const char *origin = nullptr,
+                                            const char *local_ip = nullptr);
   ~WsClient ();
 
   void send (const std::string &text);

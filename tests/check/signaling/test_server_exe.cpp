@@ -76,7 +76,8 @@ START_TEST (test_usage_errors)
     { { "--port", "99999" }, "not a port" },
     { { "--no-such-option" }, "Unknown option" },
     { { "--tls-cert", "/nonexistent.pem" }, "both --tls-cert and --tls-key" },
-    { { "--turn", "turn:127.0.0.1:3478" }, "--turn needs the coturn secret" },
+    { { "--turn-url", "turn:127.0.0.1:3478" }, "--turn-url needs the coturn secret" },
+    { { "--turn", "turn:127.0.0.1:3478" }, "--turn-url needs the coturn secret" },
   };
   for (auto &c : cases) {
     std::vector<gchar *> argv{ (gchar *) exe.c_str () };

@@ -4,6 +4,7 @@
 
 #include "gv_check.h"
 #include <glib/gstdio.h>
+#include <sys/wait.h>
 
 using namespace gv;
 using namespace gv::test;
@@ -47,9 +48,7 @@ std::string run_openssl_cert (std::string &key)
 START_TEST (test_static_pages_and_headers)
 {
   std::string secret;
-  signaling::ServerConfig config;
-  config.web_root = make_web_root (secret);
-  auto server = start_server (config);
+  auto server = start_server ({ "--web-root", make_web_root (secret) });
   std::string base = server->http_url ();
   std::string body, value;
 
@@ -75,9 +74,7 @@ END_TEST
 START_TEST (test_no_directory_traversal)
 {
   std::string secret;
-  signaling::ServerConfig config;
-  config.web_root = make_web_root (secret);
-  auto server = start_server (config);
+  auto server = start_server ({ "--web-root", make_web_root (secret) });
   std::string base = server->http_url ();
   const char *attempts[] = {
     "/../secret.txt",   "/%2e%2e/secret.txt",       "/js/%2e%2e/%2e%2e/secret.txt",
@@ -137,10 +134,8 @@ END_TEST
 START_TEST (test_tls)
 {
   std::string key;
-  signaling::ServerConfig config;
-  config.tls_cert_file = run_openssl_cert (key);
-  config.tls_key_file = key;
-  auto server = start_server (config);
+  std::string cert = run_openssl_cert (key);
+  auto server = start_server ({ "--tls-cert", cert, "--tls-key", key });
   ck_assert (server);
   ck_assert (g_str_has_prefix (server->ws_url ().c_str (), "wss://"));
   std::string body, hsts;
@@ -154,44 +149,51 @@ START_TEST (test_tls)
 }
 END_TEST
 
-START_TEST (test_production_refusals)
+/* Runs the executable to completion; returns its exit status and stderr. */
+static int run_server (std::vector<const char *> args, std::string &err_out,
+                       const char *env_name = nullptr, const char *env_value = nullptr)
 {
-  signaling::ServerConfig config;
-  config.production = true;
-  GError *error = nullptr;
-  ck_assert (!signaling::Server::create (config, &error));
-  ck_assert_msg (strstr (error->message, "TLS"), "%s", error->message);
-  g_clear_error (&error);
-
-  config.behind_tls_proxy = true;
-  ck_assert (!signaling::Server::create (config, &error));
-  ck_assert_msg (strstr (error->message, "allowed-origins"), "%s", error->message);
-  g_clear_error (&error);
-
-  config.allowed_origins = { "https://app.example" };
-  ck_assert (signaling::Server::create (config, &error));
-
-  /* The executable says why and exits non-zero. */
   std::string exe =
       std::string (g_getenv ("GHOSTVIEW_BUILD_DIR")) + "/signaling/ghostview-signaling";
-  gchar *argv[] = { (gchar *) exe.c_str (), (gchar *) "--production", (gchar *) "--port",
-                    (gchar *) "0", nullptr };
-  gchar *err_out = nullptr;
+  std::vector<gchar *> argv{ (gchar *) exe.c_str () };
+  for (auto *a : args)
+    argv.push_back ((gchar *) a);
+  argv.push_back (nullptr);
+  gchar **envp = g_get_environ ();
+  if (env_name)
+    envp = g_environ_setenv (envp, env_name, env_value, TRUE);
+  gchar *err = nullptr;
   gint status = 0;
-  ck_assert (g_spawn_sync (nullptr, argv, nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, nullptr,
-                           &err_out, &status, nullptr));
-  ck_assert (!g_spawn_check_wait_status (status, nullptr));
-  ck_assert_msg (strstr (err_out, "production mode needs TLS"), "%s", err_out);
-  g_free (err_out);
-
-  gchar *env_argv[] = { (gchar *) exe.c_str (), (gchar *) "--port", (gchar *) "0", nullptr };
-  gchar **envp = g_environ_setenv (g_get_environ (), "GHOSTVIEW_ENV", "production", TRUE);
-  ck_assert (g_spawn_sync (nullptr, env_argv, envp, G_SPAWN_DEFAULT, nullptr, nullptr, nullptr,
-                           &err_out, &status, nullptr));
-  ck_assert (!g_spawn_check_wait_status (status, nullptr));
-  ck_assert_msg (strstr (err_out, "production mode"), "%s", err_out);
-  g_free (err_out);
+  ck_assert (g_spawn_sync (nullptr, argv.data (), envp, G_SPAWN_DEFAULT, nullptr, nullptr, nullptr,
+                           &err, &status, nullptr));
+  err_out = err ? err : "";
+  g_free (err);
   g_strfreev (envp);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+START_TEST (test_production_refusals)
+{
+  std::string err;
+  ck_assert_int_ne (run_server ({ "--production", "--port", "0" }, err), 0);
+  ck_assert_msg (err.find ("production mode needs TLS") != std::string::npos, "%s", err.c_str ());
+
+  ck_assert_int_ne (run_server ({ "--port", "0" }, err, "GHOSTVIEW_ENV", "production"), 0);
+  ck_assert_msg (err.find ("production mode needs TLS") != std::string::npos, "%s", err.c_str ());
+
+  ck_assert_int_ne (run_server ({ "--production", "--behind-proxy", "--port", "0" }, err), 0);
+  ck_assert_msg (err.find ("allowed-origins") != std::string::npos, "%s", err.c_str ());
+
+  /* With both it starts, and it still refuses raised rate limits. */
+  ck_assert_int_ne (run_server ({ "--production", "--behind-proxy", "--allowed-origins",
+                                  "https://app.example", "--create-rate", "1000", "--port", "0" },
+                                err),
+                    0);
+  auto ok = start_server (
+      { "--production", "--behind-proxy", "--allowed-origins", "https://app.example" });
+  ck_assert_msg (ok != nullptr, "production mode with a TLS proxy and origins did not start");
+  std::string body;
+  ck_assert_uint_eq (http_request (ok->http_url () + "/healthz", &body), 200);
 }
 END_TEST
 
