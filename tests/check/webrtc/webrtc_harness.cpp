@@ -28,6 +28,7 @@ struct TestServer::Impl {
   guint port = 0; /* 0: a free one, the first time */
   std::mutex lock;
   std::condition_variable cond;
+  std::string start_error; /* set by the server thread when it cannot start */
   bool ready = false;
   std::string url;
 
@@ -45,8 +46,17 @@ static gpointer server_thread (gpointer data)
   config.pin_ttl_s = impl->pin_ttl_s;
   GError *err = nullptr;
   impl->server = gv::signaling::Server::create (config, &err);
-  if (!impl->server || !impl->server->start (&err))
-    g_error ("cannot start the signalling server: %s", err ? err->message : "?");
+  if (!impl->server || !impl->server->start (&err)) {
+    /* Reported on the test's thread (Impl::start), as a test failure. */
+    std::lock_guard<std::mutex> guard (impl->lock);
+    impl->start_error = err ? err->message : "unknown error";
+    g_clear_error (&err);
+    impl->server.reset ();
+    impl->ready = true;
+    impl->cond.notify_all ();
+    g_main_context_pop_thread_default (impl->ctx);
+    return nullptr;
+  }
   {
     std::lock_guard<std::mutex> guard (impl->lock);
     impl->url = impl->server->ws_url ();
@@ -69,9 +79,18 @@ void TestServer::Impl::start ()
   ctx = g_main_context_new ();
   loop = g_main_loop_new (ctx, FALSE);
   ready = false;
+  start_error.clear ();
   thread = g_thread_new ("test-server", server_thread, this);
-  std::unique_lock<std::mutex> guard (lock);
-  cond.wait (guard, [this] { return ready; });
+  std::string failure;
+  {
+    std::unique_lock<std::mutex> guard (lock);
+    cond.wait (guard, [this] { return ready; });
+    failure = start_error;
+  }
+  if (!failure.empty ()) {
+    stop ();
+    fail ("cannot start the signalling server: %s", failure.c_str ());
+  }
 }
 
 void TestServer::Impl::stop ()
