@@ -4,7 +4,7 @@
  *
  * gvwebrtcsink internals shared by its source files: gvwebrtcsink.cpp (the
  * element, its pads, the signaller, the end of the stream),
- * gvwebrtcsink-encoder.cpp (the shared encoder, payloader and tee) and
+ * gvwebrtcsink-encoder.cpp (the shared encoders, payloaders and tees) and
  * gvwebrtcsink-viewer.cpp (one webrtcbin per viewer, the input channel,
  * stats).
  */
@@ -25,15 +25,40 @@ GST_DEBUG_CATEGORY_EXTERN (gv_webrtc_sink_debug);
 inline constexpr double kInputBurst = 500;
 inline constexpr double kInputPerSecond = 250;
 
+/* The sink takes one video and one audio stream. */
+enum class GvMediaKind { Video = 0, Audio = 1 };
+inline constexpr int kMediaKinds = 2;
+
+/* One input of the sink: its request pad and, once its caps are known, the
+ * shared chain input -> [convert ! encoder] -> payloader -> tee. */
+struct GvSinkStream {
+  explicit GvSinkStream (GvMediaKind k) : kind (k) {}
+  GvMediaKind kind;
+  GvWebRTCSink *sink = nullptr; /* not a reference: the sink owns its streams */
+  GstPad *pad = nullptr;        /* our ghost sink pad */
+  GstElement *input = nullptr;  /* identity the ghost pad targets */
+  GstElement *encoder = nullptr;
+  GstElement *payloader = nullptr;
+  GstElement *tee = nullptr;
+  GstCaps *rtp_caps = nullptr; /* the payloader's output; viewers wait for it */
+  bool chain_built = false;
+  bool ended = false; /* EOS reached its tee (or its input, without a chain) */
+};
+
+/* A viewer's part of one stream: tee pad -> queue -> webrtcbin sink pad. */
+struct GvViewerBranch {
+  GstElement *queue = nullptr;
+  GstPad *tee_pad = nullptr;
+};
+
 struct GvViewer {
   GvWebRTCSink *sink = nullptr; /* not a reference: viewers never outlive the sink */
   std::string id;
   std::string name;
   guint capabilities = GV_SIGNALLER_CAP_VIEW;
 
-  GstElement *queue = nullptr;
+  GvViewerBranch branches[kMediaKinds];
   GstElement *webrtcbin = nullptr;
-  GstPad *tee_pad = nullptr;
   GObject *channel = nullptr; /* GstWebRTCDataChannel, ours or the viewer's */
   bool offered = false;
   bool connected = false;
@@ -47,8 +72,9 @@ struct GvViewer {
   gint64 tokens_at_us = 0;
 
   /* media counters, updated by a pad probe (under the sink's lock) */
-  guint64 frames_sent = 0;
-  guint64 bytes_sent = 0;
+  guint64 frames_sent = 0; /* video frames */
+  guint64 audio_packets_sent = 0;
+  guint64 bytes_sent = 0; /* video and audio RTP */
   guint64 bytes_at_last_stats = 0;
   gint64 last_stats_us = 0;
 };
@@ -65,19 +91,16 @@ struct GvWebRTCSinkPrivate {
   bool control_on_request = false;
   GvWebRTCSinkCodec codec = GV_WEBRTC_SINK_CODEC_VP8;
   guint bitrate_kbps = 2000;
+  guint audio_bitrate_kbps = 64;
   guint keyframe_distance = 3000;
   bool ice_loopback = false;
   GvSignaller *signaller = nullptr;
   std::vector<gulong> signaller_handlers;
 
-  /* the shared stream */
-  GstPad *video_pad = nullptr; /* our ghost sink pad */
-  GstElement *input = nullptr; /* identity the ghost pad targets */
-  GstElement *encoder = nullptr;
-  GstElement *payloader = nullptr;
-  GstElement *tee = nullptr;
-  GstCaps *rtp_caps = nullptr; /* the payloader's output; viewers wait for it */
-  bool chain_built = false;
+  /* the shared streams, indexed by GvMediaKind */
+  GvSinkStream streams[kMediaKinds] = { GvSinkStream (GvMediaKind::Video),
+                                        GvSinkStream (GvMediaKind::Audio) };
+  GvSinkStream &video () { return streams[(int) GvMediaKind::Video]; }
   bool is_h264 = false;
   int width = 0, height = 0;
 
@@ -133,14 +156,20 @@ bool gv_webrtc_sink_set_control (GvWebRTCSink *self, const std::string &id, bool
 GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self);
 
 /* gvwebrtcsink-encoder.cpp */
-/* Watches the input's events: builds the shared chain on the first caps. */
-void gv_webrtc_sink_watch_input (GvWebRTCSink *self, GstPad *input_sink);
+/* Watches a stream's input events: builds its shared chain on the first caps. */
+void gv_webrtc_sink_watch_input (GvSinkStream *stream, GstPad *input_sink);
+/* Every stream that has a pad knows its RTP caps (and there is one): a
+ * viewer's webrtcbin can be made. Call with the lock held. */
+bool gv_webrtc_sink_streams_ready_locked (GvWebRTCSinkPrivate *priv);
 /* Asks the shared encoder (or upstream, for encoded input) for a keyframe. */
 void gv_webrtc_sink_request_keyframe (GvWebRTCSink *self);
 /* Applies the bitrate property to the encoder; call with the lock held. */
 void gv_webrtc_sink_apply_bitrate_locked (GvWebRTCSink *self);
 
 /* gvwebrtcsink.cpp */
+/* EOS reached the end of one stream's chain: when every stream has ended,
+ * the session ends (gv_webrtc_sink_stream_ended). */
+void gv_webrtc_sink_stream_eos (GvSinkStream *stream, guint32 seqnum);
 /* Pushes an event upstream on the video pad (navigation, release-all). */
 bool gv_webrtc_sink_push_upstream (GvWebRTCSink *self, GstEvent *event);
 /* "gv-release-all": gvinputinject releases every key and button it holds. */

@@ -2,8 +2,9 @@
  * Copyright (C) 2024 GhostView contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * gvwebrtcsink: one branch per viewer (tee pad -> queue -> webrtcbin), its
- * negotiation, its input data channel, its removal, and the stats.
+ * gvwebrtcsink: one webrtcbin per viewer, fed by one branch per stream
+ * (tee pad -> queue -> webrtcbin sink pad), its negotiation, its input data
+ * channel, its removal, and the stats.
  */
 #include "gvwebrtcsink-private.h"
 
@@ -236,12 +237,18 @@ static void on_offer_created (GstPromise *promise, gpointer user)
   gst_webrtc_session_description_free (offer);
 }
 
+/* Counts what one viewer's branch sends: bytes, and video frames (RTP
+ * marker bits) or audio packets. */
+template <GvMediaKind kind>
 static GstPadProbeReturn count_sent (GstPad *, GstPadProbeInfo *info, gpointer user)
 {
   GvViewer *v = held (user);
-  guint64 frames = 0, bytes = 0;
+  guint64 frames = 0, packets = 0, bytes = 0;
   auto count = [&] (GstBuffer *buf) {
     bytes += gst_buffer_get_size (buf);
+    packets++;
+    if (kind != GvMediaKind::Video)
+      return;
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
     if (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp)) {
       frames += gst_rtp_buffer_get_marker (&rtp) ? 1 : 0;
@@ -257,50 +264,90 @@ static GstPadProbeReturn count_sent (GstPad *, GstPadProbeInfo *info, gpointer u
   }
   std::lock_guard<std::mutex> guard (v->sink->priv->lock);
   v->frames_sent += frames;
+  if (kind == GvMediaKind::Audio)
+    v->audio_packets_sent += packets;
   v->bytes_sent += bytes;
   return GST_PAD_PROBE_OK;
+}
+
+/* What one stream gives a new viewer: its tee and caps. */
+struct StreamFeed {
+  GvMediaKind kind;
+  GstElement *tee; /* owned */
+  GstCaps *caps;   /* owned */
+};
+
+/* Adds the viewer's branch of one stream: a leaky queue into a new
+ * webrtcbin sink pad (its transceiver is made with the pad). The tee is
+ * linked later, once webrtcbin is running. */
+static GstElement *add_stream_branch (GvWebRTCSink *self, const GvViewerPtr &v,
+                                      GstElement *webrtcbin, const StreamFeed &feed)
+{
+  GstElement *queue = gst_element_factory_make ("queue", nullptr);
+  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
+                (guint64) 500 * GST_MSECOND, nullptr);
+  gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
+  gst_bin_add (GST_BIN (self), queue);
+  GstPadTemplate *templ = gst_element_get_pad_template (webrtcbin, "sink_%u");
+  GstPad *wsink = gst_element_request_pad (webrtcbin, templ, nullptr, feed.caps);
+  GstPad *qsrc = gst_element_get_static_pad (queue, "src");
+  gst_pad_link (qsrc, wsink);
+  gst_pad_add_probe (qsrc,
+                     (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                     feed.kind == GvMediaKind::Video ? count_sent<GvMediaKind::Video>
+                                                     : count_sent<GvMediaKind::Audio>,
+                     hold (v), [] (gpointer d) { release_hold (d); });
+  gst_object_unref (wsink);
+  gst_object_unref (qsrc);
+  return queue;
 }
 
 static void create_branch (GvWebRTCSink *self, const GvViewerPtr &v)
 {
   GvWebRTCSinkPrivate *priv = self->priv;
-  GstCaps *rtp_caps;
-  GstElement *tee;
+  std::vector<StreamFeed> feeds;
   bool loopback;
   GstStructure *info;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    if (!viewer_is_live (self, v.get ()) || !priv->tee || !priv->running)
+    if (!viewer_is_live (self, v.get ()) || !priv->running)
       return;
-    rtp_caps = gst_caps_ref (priv->rtp_caps);
-    tee = GST_ELEMENT (gst_object_ref (priv->tee));
+    for (const GvSinkStream &stream : priv->streams)
+      if (stream.tee && stream.rtp_caps)
+        feeds.push_back ({ stream.kind, GST_ELEMENT (gst_object_ref (stream.tee)),
+                           gst_caps_ref (stream.rtp_caps) });
     loopback = priv->ice_loopback;
     info = priv->session_info ? gst_structure_copy (priv->session_info) : nullptr;
   }
+  auto drop_feeds = [&] () {
+    for (const StreamFeed &feed : feeds) {
+      gst_object_unref (feed.tee);
+      gst_caps_unref (feed.caps);
+    }
+    if (info)
+      gst_structure_free (info);
+  };
+  if (feeds.empty ()) {
+    drop_feeds ();
+    return;
+  }
   GST_INFO_OBJECT (self, "adding viewer %s (%s)", v->id.c_str (), v->name.c_str ());
 
-  GstElement *queue = gst_element_factory_make ("queue", nullptr);
   GstElement *webrtcbin = gst_element_factory_make ("webrtcbin", nullptr);
   if (!webrtcbin) {
     GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
                        ("webrtcbin is missing; install gstreamer1.0-plugins-bad and "
                         "gstreamer1.0-nice."),
                        (nullptr));
-    gst_object_unref (queue);
-    gst_object_unref (tee);
-    gst_caps_unref (rtp_caps);
-    if (info)
-      gst_structure_free (info);
+    drop_feeds ();
     return;
   }
-  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
-                (guint64) 500 * GST_MSECOND, nullptr);
-  gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
   gst_util_set_object_arg (G_OBJECT (webrtcbin), "bundle-policy", "max-bundle");
   gv::webrtc::maybe_add_loopback (webrtcbin, loopback, GST_OBJECT (self));
   gv::webrtc::configure_ice_servers (webrtcbin, info);
   if (info)
     gst_structure_free (info);
+  info = nullptr;
 
   g_signal_connect_data (webrtcbin, "on-ice-candidate", G_CALLBACK (on_ice_candidate), hold (v),
                          release_hold, (GConnectFlags) 0);
@@ -308,42 +355,41 @@ static void create_branch (GvWebRTCSink *self, const GvViewerPtr &v)
                          hold (v), release_hold, (GConnectFlags) 0);
   g_signal_connect_data (webrtcbin, "on-data-channel", G_CALLBACK (on_data_channel), hold (v),
                          release_hold, (GConnectFlags) 0);
+  gst_bin_add (GST_BIN (self), webrtcbin);
 
-  gst_bin_add_many (GST_BIN (self), queue, webrtcbin, nullptr);
-  GstPadTemplate *templ = gst_element_get_pad_template (webrtcbin, "sink_%u");
-  GstPad *wsink = gst_element_request_pad (webrtcbin, templ, nullptr, rtp_caps);
-  GstPad *qsrc = gst_element_get_static_pad (queue, "src");
-  GstPad *qsink = gst_element_get_static_pad (queue, "sink");
-  gst_pad_link (qsrc, wsink);
-  gst_pad_add_probe (qsrc,
-                     (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-                     count_sent, hold (v), [] (gpointer d) { release_hold (d); });
-  gst_object_unref (wsink);
-  gst_object_unref (qsrc);
+  GstElement *queues[kMediaKinds] = {};
+  for (const StreamFeed &feed : feeds)
+    queues[(int) feed.kind] = add_stream_branch (self, v, webrtcbin, feed);
 
+  /* The offer is made before the first buffer reaches webrtcbin: give each
+   * transceiver its stream's fixed caps, or it offers the payloader's
+   * template ranges. Transceivers come in the order of the pads. */
   GArray *transceivers = nullptr;
   g_signal_emit_by_name (webrtcbin, "get-transceivers", &transceivers);
-  /* The offer is made before the first buffer reaches webrtcbin: give it the
-   * stream's fixed caps, or it offers the payloader's template ranges. */
-  GstCaps *prefs = gst_caps_copy (rtp_caps);
-  gst_structure_remove_fields (gst_caps_get_structure (prefs, 0), "ssrc", "timestamp-offset",
-                               "seqnum-offset", nullptr);
-  for (guint i = 0; transceivers && i < transceivers->len; i++)
+  for (guint i = 0; transceivers && i < transceivers->len && i < feeds.size (); i++) {
+    GstCaps *prefs = gst_caps_copy (feeds[i].caps);
+    gst_structure_remove_fields (gst_caps_get_structure (prefs, 0), "ssrc", "timestamp-offset",
+                                 "seqnum-offset", nullptr);
     g_object_set (g_array_index (transceivers, GstWebRTCRTPTransceiver *, i), "direction",
                   GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", prefs,
                   nullptr);
-  gst_caps_unref (prefs);
+    gst_caps_unref (prefs);
+  }
   if (transceivers)
     g_array_unref (transceivers);
 
   gst_element_sync_state_with_parent (webrtcbin);
-  gst_element_sync_state_with_parent (queue);
-
-  GstPad *tee_pad = gst_element_request_pad_simple (tee, "src_%u");
-  gst_pad_link (tee_pad, qsink);
-  gst_object_unref (qsink);
-  gst_object_unref (tee);
-  gst_caps_unref (rtp_caps);
+  GstPad *tee_pads[kMediaKinds] = {};
+  for (const StreamFeed &feed : feeds) {
+    GstElement *queue = queues[(int) feed.kind];
+    gst_element_sync_state_with_parent (queue);
+    GstPad *tee_pad = gst_element_request_pad_simple (feed.tee, "src_%u");
+    GstPad *qsink = gst_element_get_static_pad (queue, "sink");
+    gst_pad_link (tee_pad, qsink);
+    gst_object_unref (qsink);
+    tee_pads[(int) feed.kind] = tee_pad;
+  }
+  drop_feeds ();
 
   GObject *channel = nullptr;
   GstStructure *opts = gst_structure_new ("opts", "ordered", G_TYPE_BOOLEAN, TRUE, nullptr);
@@ -351,9 +397,9 @@ static void create_branch (GvWebRTCSink *self, const GvViewerPtr &v)
   gst_structure_free (opts);
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    v->queue = queue;
+    for (int k = 0; k < kMediaKinds; k++)
+      v->branches[k] = { queues[k], tee_pads[k] };
     v->webrtcbin = webrtcbin;
-    v->tee_pad = tee_pad;
   }
   if (channel) {
     attach_channel (v.get (), v, channel);
@@ -381,7 +427,7 @@ void gv_webrtc_sink_add_viewer (GvWebRTCSink *self, const std::string &id, const
     if (priv->viewers.count (id))
       return;
     priv->viewers[id] = v;
-    ready = priv->rtp_caps != nullptr;
+    ready = gv_webrtc_sink_streams_ready_locked (priv);
     if (!ready)
       priv->waiting_for_caps.push_back (v);
   }
@@ -475,31 +521,37 @@ bool gv_webrtc_sink_set_control (GvWebRTCSink *self, const std::string &id, bool
 
 static void teardown_branch (GvWebRTCSink *self, const GvViewerPtr &v)
 {
-  GstElement *queue, *webrtcbin, *tee;
-  GstPad *tee_pad;
+  GvViewerBranch branches[kMediaKinds];
+  GstElement *tees[kMediaKinds] = {};
+  GstElement *webrtcbin;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
-    queue = v->queue;
+    for (int k = 0; k < kMediaKinds; k++) {
+      branches[k] = v->branches[k];
+      v->branches[k] = {};
+      GstElement *tee = self->priv->streams[k].tee;
+      tees[k] = tee ? GST_ELEMENT (gst_object_ref (tee)) : nullptr;
+    }
     webrtcbin = v->webrtcbin;
-    tee_pad = v->tee_pad;
-    tee = self->priv->tee ? GST_ELEMENT (gst_object_ref (self->priv->tee)) : nullptr;
-    v->queue = v->webrtcbin = nullptr;
-    v->tee_pad = nullptr;
+    v->webrtcbin = nullptr;
     v->channel = nullptr;
   }
-  if (tee_pad) {
-    GstPad *peer = gst_pad_get_peer (tee_pad);
-    if (peer) {
-      gst_pad_unlink (tee_pad, peer);
-      gst_object_unref (peer);
+  for (int k = 0; k < kMediaKinds; k++) {
+    GstPad *tee_pad = branches[k].tee_pad;
+    if (tee_pad) {
+      GstPad *peer = gst_pad_get_peer (tee_pad);
+      if (peer) {
+        gst_pad_unlink (tee_pad, peer);
+        gst_object_unref (peer);
+      }
+      if (tees[k])
+        gst_element_release_request_pad (tees[k], tee_pad);
+      gst_object_unref (tee_pad);
     }
-    if (tee)
-      gst_element_release_request_pad (tee, tee_pad);
-    gst_object_unref (tee_pad);
+    if (tees[k])
+      gst_object_unref (tees[k]);
   }
-  if (tee)
-    gst_object_unref (tee);
-  for (GstElement *e : { webrtcbin, queue }) {
+  for (GstElement *e : { webrtcbin, branches[0].queue, branches[1].queue }) {
     if (!e)
       continue;
     gst_element_set_locked_state (e, TRUE);
@@ -580,8 +632,11 @@ std::string gv_webrtc_sink_viewer_of_message (GvWebRTCSink *self, GstMessage *me
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
     for (const auto &kv : self->priv->viewers)
-      if (GST_OBJECT (kv.second->webrtcbin) == root || GST_OBJECT (kv.second->queue) == root)
-        id = kv.first;
+      for (GstObject *part :
+           { GST_OBJECT (kv.second->webrtcbin), GST_OBJECT (kv.second->branches[0].queue),
+             GST_OBJECT (kv.second->branches[1].queue) })
+        if (part && part == root)
+          id = kv.first;
   }
   /* A branch already being torn down (its viewer forgotten) still counts:
    * e.g. sctpenc failing to write once the peer has gone. */
@@ -698,10 +753,11 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
           v->name.c_str (), "control", G_TYPE_BOOLEAN,
           (gboolean) ((v->capabilities & GV_SIGNALLER_CAP_CONTROL) != 0), "connected",
           G_TYPE_BOOLEAN, (gboolean) v->connected, "frames-sent", G_TYPE_UINT64, v->frames_sent,
-          "bytes-sent", G_TYPE_UINT64, v->bytes_sent, "bitrate", G_TYPE_DOUBLE, bitrate,
-          "input-events", G_TYPE_UINT64, v->input_events, "input-dropped-malformed", G_TYPE_UINT64,
-          v->dropped_malformed, "input-dropped-no-control", G_TYPE_UINT64, v->dropped_no_control,
-          "input-dropped-flood", G_TYPE_UINT64, v->dropped_flood, nullptr);
+          "audio-packets-sent", G_TYPE_UINT64, v->audio_packets_sent, "bytes-sent", G_TYPE_UINT64,
+          v->bytes_sent, "bitrate", G_TYPE_DOUBLE, bitrate, "input-events", G_TYPE_UINT64,
+          v->input_events, "input-dropped-malformed", G_TYPE_UINT64, v->dropped_malformed,
+          "input-dropped-no-control", G_TYPE_UINT64, v->dropped_no_control, "input-dropped-flood",
+          G_TYPE_UINT64, v->dropped_flood, nullptr);
     }
     double rtt = -1;
     gint64 lost = 0;

@@ -16,6 +16,12 @@
  * offered as profile-level-id 42e01f) using low-latency settings; encoded
  * video (video/x-vp8, video/x-vp9, video/x-h264) is payloaded as is.
  *
+ * An `audio_%u` pad (one, beside the one `video_%u` pad) adds an audio
+ * track to the same peer connection: raw audio is encoded once to Opus at
+ * 48 kHz (`audio-bitrate`), Opus is payloaded as is. Viewers wait until every
+ * requested pad has started; a pad requested once viewers are connected is
+ * sent to the viewers who join after it.
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 videotestsrc is-live=true ! gvwebrtcsink signaller::server=ws://127.0.0.1:8443/ws
@@ -25,6 +31,10 @@
  *     gvwebrtcsink signaller::server=ws://127.0.0.1:8443/ws video-codec=h264 max-viewers=3 \
  *     allow-control=true
  * ]|
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! gvwebrtcsink name=s \
+ *     signaller::server=ws://127.0.0.1:8443/ws  audiotestsrc is-live=true ! s.audio_0
+ * ]| shares video and sound.
  *
  * ## Bus messages
  * - element message `gvwebrtcsink-session`: `pin` (string), `viewer-url`
@@ -33,7 +43,7 @@
  * - warning messages when the signalling connection is lost or refused (the
  *   element retries with a backoff; viewers already connected keep
  *   streaming), error messages for a configuration that cannot work.
- * - EOS: when EOS reaches the sink pad the encoder is drained, the session
+ * - EOS: when EOS has reached every sink pad the encoders are drained, the session
  *   is ended (every viewer is told, and its gvwebrtcsrc sends EOS
  *   downstream) and the bin posts EOS, so `gst-launch-1.0 -e` finishes.
  *
@@ -101,6 +111,7 @@ enum {
   PROP_CONTROL_ON_REQUEST,
   PROP_VIDEO_CODEC,
   PROP_BITRATE,
+  PROP_AUDIO_BITRATE,
   PROP_KEYFRAME_DISTANCE,
   PROP_ICE_LOOPBACK,
   PROP_STATS,
@@ -112,6 +123,7 @@ enum {
 #define DEFAULT_CONTROL_ON_REQUEST FALSE
 #define DEFAULT_VIDEO_CODEC GV_WEBRTC_SINK_CODEC_VP8
 #define DEFAULT_BITRATE 2000
+#define DEFAULT_AUDIO_BITRATE 64
 #define DEFAULT_KEYFRAME_DISTANCE 3000
 #define DEFAULT_ICE_LOOPBACK FALSE
 
@@ -121,6 +133,9 @@ static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
     "video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
     GST_STATIC_CAPS ("video/x-raw; video/x-vp8; video/x-vp9; "
                      "video/x-h264, stream-format=(string){ avc, byte-stream }"));
+
+static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE (
+    "audio_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS ("audio/x-raw; audio/x-opus"));
 
 static void gv_webrtc_sink_child_proxy_init (gpointer g_iface, gpointer iface_data);
 
@@ -153,8 +168,8 @@ bool gv_webrtc_sink_push_upstream (GvWebRTCSink *self, GstEvent *event)
   GstPad *pad = nullptr;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
-    if (self->priv->video_pad)
-      pad = GST_PAD (gst_object_ref (self->priv->video_pad));
+    if (self->priv->video ().pad)
+      pad = GST_PAD (gst_object_ref (self->priv->video ().pad));
   }
   if (!pad) {
     gst_event_unref (event);
@@ -178,25 +193,30 @@ static GstPad *gv_webrtc_sink_request_new_pad (GstElement *element, GstPadTempla
 {
   auto *self = GV_WEBRTC_SINK (element);
   GvWebRTCSinkPrivate *priv = self->priv;
+  bool video = g_str_has_prefix (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "video");
+  GvSinkStream &stream = priv->streams[(int) (video ? GvMediaKind::Video : GvMediaKind::Audio)];
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    if (priv->video_pad) {
-      GST_WARNING_OBJECT (self, "only one video pad is supported");
+    if (stream.pad) {
+      GST_WARNING_OBJECT (self, "only one %s pad is supported", video ? "video" : "audio");
       return nullptr;
     }
   }
-  GstElement *input = gst_element_factory_make ("identity", "input");
+  GstElement *input = gst_element_factory_make ("identity", video ? "input" : "audio-input");
   gst_bin_add (GST_BIN (self), input);
   GstPad *target = gst_element_get_static_pad (input, "sink");
-  gv_webrtc_sink_watch_input (self, target);
-  GstPad *pad = gst_ghost_pad_new_from_template (name ? name : "video_0", target, templ);
+  gv_webrtc_sink_watch_input (&stream, target);
+  GstPad *pad = gst_ghost_pad_new_from_template (name    ? name
+                                                 : video ? "video_0"
+                                                         : "audio_0",
+                                                 target, templ);
   gst_object_unref (target);
   gst_pad_set_active (pad, TRUE);
   gst_element_sync_state_with_parent (input);
   gst_element_add_pad (element, pad);
   std::lock_guard<std::mutex> guard (priv->lock);
-  priv->input = input;
-  priv->video_pad = pad;
+  stream.input = input;
+  stream.pad = pad;
   return pad;
 }
 
@@ -205,8 +225,9 @@ static void gv_webrtc_sink_release_pad (GstElement *element, GstPad *pad)
   auto *self = GV_WEBRTC_SINK (element);
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
-    if (pad == self->priv->video_pad)
-      self->priv->video_pad = nullptr;
+    for (GvSinkStream &stream : self->priv->streams)
+      if (pad == stream.pad)
+        stream.pad = nullptr;
   }
   gst_element_remove_pad (element, pad);
 }
@@ -236,6 +257,23 @@ static void end_session_and_post_eos (GstElement *element, gpointer data)
   GstMessage *eos = gst_message_new_eos (GST_OBJECT (self));
   gst_message_set_seqnum (eos, GPOINTER_TO_UINT (data));
   gst_element_post_message (element, eos);
+}
+
+void gv_webrtc_sink_stream_eos (GvSinkStream *stream, guint32 seqnum)
+{
+  GvWebRTCSink *self = stream->sink;
+  bool all_ended = true;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    stream->ended = true;
+    for (const GvSinkStream &s : self->priv->streams)
+      all_ended = all_ended && (!s.pad || s.ended);
+  }
+  GST_DEBUG_OBJECT (self, "%s stream ended%s",
+                    stream->kind == GvMediaKind::Video ? "video" : "audio",
+                    all_ended ? ", the last one" : "");
+  if (all_ended)
+    gv_webrtc_sink_stream_ended (self, seqnum);
 }
 
 void gv_webrtc_sink_stream_ended (GvWebRTCSink *self, guint32 seqnum)
@@ -442,7 +480,10 @@ static GstStateChangeReturn gv_webrtc_sink_change_state (GstElement *element,
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     std::lock_guard<std::mutex> guard (self->priv->lock);
-    gst_caps_replace (&self->priv->rtp_caps, nullptr);
+    for (GvSinkStream &stream : self->priv->streams) {
+      gst_caps_replace (&stream.rtp_caps, nullptr);
+      stream.ended = false;
+    }
   }
   return ret;
 }
@@ -512,6 +553,10 @@ static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const G
     priv->bitrate_kbps = g_value_get_uint (value);
     gv_webrtc_sink_apply_bitrate_locked (self);
     break;
+  case PROP_AUDIO_BITRATE:
+    priv->audio_bitrate_kbps = g_value_get_uint (value);
+    gv_webrtc_sink_apply_bitrate_locked (self);
+    break;
   case PROP_KEYFRAME_DISTANCE:
     priv->keyframe_distance = g_value_get_uint (value);
     break;
@@ -556,6 +601,9 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
   case PROP_BITRATE:
     g_value_set_uint (value, priv->bitrate_kbps);
     break;
+  case PROP_AUDIO_BITRATE:
+    g_value_set_uint (value, priv->audio_bitrate_kbps);
+    break;
   case PROP_KEYFRAME_DISTANCE:
     g_value_set_uint (value, priv->keyframe_distance);
     break;
@@ -585,7 +633,8 @@ static void gv_webrtc_sink_dispose (GObject *object)
 static void gv_webrtc_sink_finalize (GObject *object)
 {
   auto *self = GV_WEBRTC_SINK (object);
-  gst_caps_replace (&self->priv->rtp_caps, nullptr);
+  for (GvSinkStream &stream : self->priv->streams)
+    gst_caps_replace (&stream.rtp_caps, nullptr);
   if (self->priv->session_info)
     gst_structure_free (self->priv->session_info);
   delete self->priv;
@@ -662,6 +711,11 @@ static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
       g_param_spec_uint ("bitrate", "Bitrate", "Target bitrate of the shared encoder, kbit/s", 50,
                          100000, DEFAULT_BITRATE, rw_playing));
   g_object_class_install_property (
+      gobject_class, PROP_AUDIO_BITRATE,
+      g_param_spec_uint ("audio-bitrate", "Audio bitrate",
+                         "Bitrate of the shared Opus encoder (raw audio on audio_%u), kbit/s", 6,
+                         510, DEFAULT_AUDIO_BITRATE, rw_playing));
+  g_object_class_install_property (
       gobject_class, PROP_KEYFRAME_DISTANCE,
       g_param_spec_uint ("keyframe-distance", "Keyframe distance",
                          "Maximum frames between keyframes (new viewers and losses ask for one)", 1,
@@ -714,10 +768,12 @@ static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
   element_class->release_pad = gv_webrtc_sink_release_pad;
   element_class->change_state = gv_webrtc_sink_change_state;
   gst_element_class_add_static_pad_template (element_class, &video_template);
-  gst_element_class_set_static_metadata (
-      element_class, "GhostView WebRTC sink", "Sink/Network/WebRTC",
-      "Shares video with viewers who join by PIN, one shared encoder for all, input back-channel",
-      "GhostView contributors");
+  gst_element_class_add_static_pad_template (element_class, &audio_template);
+  gst_element_class_set_static_metadata (element_class, "GhostView WebRTC sink",
+                                         "Sink/Network/WebRTC",
+                                         "Shares video and audio with viewers who join by PIN, one "
+                                         "shared encoder for all, input back-channel",
+                                         "GhostView contributors");
 
   gst_type_mark_as_plugin_api (GV_TYPE_WEBRTC_SINK_CODEC, (GstPluginAPIFlags) 0);
   GST_DEBUG_CATEGORY_INIT (gv_webrtc_sink_debug, "gvwebrtcsink", 0, "GhostView WebRTC sink");
@@ -726,6 +782,8 @@ static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
 static void gv_webrtc_sink_init (GvWebRTCSink *self)
 {
   self->priv = new GvWebRTCSinkPrivate ();
+  for (GvSinkStream &stream : self->priv->streams)
+    stream.sink = self;
   /* A sink, whatever the viewers' webrtcbins are: not a source because they
    * hold network sources (the pipeline would send EOS into them), and still a
    * sink once the last viewer's webrtcbin (a sink) is removed. */

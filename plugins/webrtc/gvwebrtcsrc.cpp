@@ -6,13 +6,16 @@
  * SECTION:element-gvwebrtcsrc
  * @title: gvwebrtcsrc
  * @short_description: join a GhostView session by PIN and receive its video
+ * and audio
  *
  * gvwebrtcsrc joins the session with PIN `pin` through the signalling
  * server, answers the host's offer and exposes one `video_%u` source pad
  * per stream: raw video with `decode=true` (the default), or depayloaded,
  * parsed encoded video with `decode=false` (video/x-vp8, video/x-vp9,
  * video/x-h264 — caps that matroskamux/mp4mux accept) for recording without
- * re-encoding. The jitterbuffer latency defaults to 50 ms (webrtcbin's
+ * re-encoding. When the host also sends sound, an `audio_%u` pad appears:
+ * raw audio with `decode=true`, Opus (audio/x-opus) with `decode=false`.
+ * The jitterbuffer latency defaults to 50 ms (webrtcbin's
  * default, 200 ms, is tuned for calls, not screens).
  *
  * Navigation events from downstream (the window of autovideosink, say) are
@@ -34,6 +37,10 @@
  * gst-launch-1.0 -e gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 decode=false !
  * \ matroskamux ! filesink location=session.mkv
  * ]|
+ * |[
+ * gst-launch-1.0 gvwebrtcsrc name=src signaller::server=ws://127.0.0.1:8443/ws pin=123456 \
+ *     src.video_0 ! videoconvert ! autovideosink  src.audio_0 ! audioconvert ! autoaudiosink
+ * ]| plays a host's video and sound.
  */
 #include "gvwebrtcsrc.h"
 
@@ -82,7 +89,7 @@ struct GvWebRTCSrcPrivate {
   guint capabilities = 0;
   std::string session_id;
   std::vector<GstElement *> depayloaders; /* first element of each stream's chain */
-  guint pad_count = 0;
+  guint video_pads = 0, audio_pads = 0;
   guint64 nav_dropped = 0;
 };
 
@@ -93,6 +100,8 @@ struct _GvWebRTCSrc {
 
 static GstStaticPadTemplate video_template =
     GST_STATIC_PAD_TEMPLATE ("video_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS_ANY);
+static GstStaticPadTemplate audio_template =
+    GST_STATIC_PAD_TEMPLATE ("audio_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS_ANY);
 
 static void gv_webrtc_src_child_proxy_init (gpointer g_iface, gpointer iface_data);
 
@@ -151,18 +160,20 @@ static GstPadProbeReturn navigation_probe (GstPad *pad, GstPadProbeInfo *info, g
   return GST_PAD_PROBE_HANDLED;
 }
 
-static void expose_pad (GvWebRTCSrc *self, GstPad *target)
+static void expose_pad (GvWebRTCSrc *self, GstPad *target, bool video)
 {
   guint index;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
-    index = self->priv->pad_count++;
+    index = video ? self->priv->video_pads++ : self->priv->audio_pads++;
   }
-  gchar *name = g_strdup_printf ("video_%u", index);
+  const char *templ_name = video ? "video_%u" : "audio_%u";
+  gchar *name = g_strdup_printf (video ? "video_%u" : "audio_%u", index);
   GstPad *ghost = gst_ghost_pad_new_from_template (
-      name, target, gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "video_%u"));
+      name, target, gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), templ_name));
   g_free (name);
-  gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, navigation_probe, self, nullptr);
+  if (video)
+    gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, navigation_probe, self, nullptr);
   gst_pad_set_active (ghost, TRUE);
   gst_element_add_pad (GST_ELEMENT (self), ghost);
   GST_INFO_OBJECT (self, "exposed %s", GST_PAD_NAME (ghost));
@@ -170,10 +181,32 @@ static void expose_pad (GvWebRTCSrc *self, GstPad *target)
 
 static void on_decodebin_pad (GstElement *, GstPad *pad, gpointer user)
 {
-  expose_pad (GV_WEBRTC_SRC (user), pad);
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  if (!caps)
+    caps = gst_pad_query_caps (pad, nullptr);
+  bool video =
+      g_str_has_prefix (gst_structure_get_name (gst_caps_get_structure (caps, 0)), "video");
+  gst_caps_unref (caps);
+  expose_pad (GV_WEBRTC_SRC (user), pad, video);
 }
 
 /* ---- webrtcbin ---- */
+
+/* The depayloading (and parsing) elements for an RTP stream; empty when
+ * this receiver cannot handle it. */
+static std::vector<const char *> depayloaders_for (const std::string &media,
+                                                   const std::string &encoding)
+{
+  if (media == "video" && encoding == "VP8")
+    return { "rtpvp8depay" };
+  if (media == "video" && encoding == "VP9")
+    return { "rtpvp9depay" };
+  if (media == "video" && encoding == "H264")
+    return { "rtph264depay", "h264parse" };
+  if (media == "audio" && encoding == "OPUS")
+    return { "rtpopusdepay", "opusparse" };
+  return {};
+}
 
 static void on_webrtc_pad (GstElement *, GstPad *pad, gpointer user)
 {
@@ -184,29 +217,20 @@ static void on_webrtc_pad (GstElement *, GstPad *pad, gpointer user)
   if (!caps)
     caps = gst_pad_query_caps (pad, nullptr);
   GstStructure *s = gst_caps_get_structure (caps, 0);
-  const char *media = gst_structure_get_string (s, "media");
-  std::string encoding = gst_structure_get_string (s, "encoding-name")
-                             ? gst_structure_get_string (s, "encoding-name")
-                             : "";
+  const char *field = gst_structure_get_string (s, "media");
+  std::string media = field ? field : "";
+  field = gst_structure_get_string (s, "encoding-name");
+  std::string encoding = field ? field : "";
   gst_caps_unref (caps);
-  if (g_strcmp0 (media, "video") != 0) {
-    GST_WARNING_OBJECT (self, "ignoring a %s stream (%s)", media, encoding.c_str ());
+  std::vector<const char *> factories = depayloaders_for (media, encoding);
+  if (factories.empty ()) {
+    GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
+                         ("The host sends %s %s, which this receiver cannot handle; it is ignored.",
+                          encoding.c_str (), media.c_str ()),
+                         (nullptr));
     return;
   }
-  std::vector<const char *> factories;
-  if (encoding == "VP8")
-    factories = { "rtpvp8depay" };
-  else if (encoding == "VP9")
-    factories = { "rtpvp9depay" };
-  else if (encoding == "H264")
-    factories = { "rtph264depay", "h264parse" };
-  else {
-    GST_ELEMENT_WARNING (
-        self, STREAM, CODEC_NOT_FOUND,
-        ("The host sends %s video, which this receiver cannot handle.", encoding.c_str ()),
-        (nullptr));
-    return;
-  }
+  bool video = media == "video";
   bool decode;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
@@ -242,7 +266,7 @@ static void on_webrtc_pad (GstElement *, GstPad *pad, gpointer user)
     g_signal_connect (last, "pad-added", G_CALLBACK (on_decodebin_pad), self);
   else {
     GstPad *src = gst_element_get_static_pad (last, "src");
-    expose_pad (self, src);
+    expose_pad (self, src, video);
     gst_object_unref (src);
   }
   for (auto it = chain.rbegin (); it != chain.rend (); ++it)
@@ -561,7 +585,7 @@ static void teardown (GvWebRTCSrc *self)
     gst_element_remove_pad (GST_ELEMENT (self), GST_PAD (l->data));
   g_list_free_full (pads, gst_object_unref);
   std::lock_guard<std::mutex> guard (priv->lock);
-  priv->pad_count = 0;
+  priv->video_pads = priv->audio_pads = 0;
 }
 
 static GstStateChangeReturn gv_webrtc_src_change_state (GstElement *element,
@@ -776,6 +800,7 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
 
   element_class->change_state = gv_webrtc_src_change_state;
   gst_element_class_add_static_pad_template (element_class, &video_template);
+  gst_element_class_add_static_pad_template (element_class, &audio_template);
   gst_element_class_set_static_metadata (
       element_class, "GhostView WebRTC source", "Source/Network/WebRTC",
       "Joins a GhostView session by PIN and outputs its video; sends input back",
