@@ -26,7 +26,8 @@
  * A wrong, used or expired PIN, a declined join, a host that never answers
  * and an unreachable server each end in an error message a person can act
  * on ("PIN 123456 has expired."), never a hang. When the host ends the
- * session, the pads get EOS, so a recording is finalised.
+ * session, the pads get EOS, so a recording is finalised. Once every stream
+ * of the host's offer has its pad, the element signals `no-more-pads`.
  *
  * ## Example launch lines
  * |[
@@ -90,6 +91,8 @@ struct GvWebRTCSrcPrivate {
   std::string session_id;
   std::vector<GstElement *> depayloaders; /* first element of each stream's chain */
   guint video_pads = 0, audio_pads = 0;
+  guint streams_offered = 0; /* audio/video sections of the host's offer */
+  guint streams_settled = 0; /* of those: exposed as a pad, or ignored */
   guint64 nav_dropped = 0;
 };
 
@@ -179,6 +182,22 @@ static void expose_pad (GvWebRTCSrc *self, GstPad *target, bool video)
   GST_INFO_OBJECT (self, "exposed %s", GST_PAD_NAME (ghost));
 }
 
+/* One stream of the offer has its pad (or is ignored): after the last one,
+ * no-more-pads. */
+static void stream_settled (GvWebRTCSrc *self)
+{
+  bool last;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    self->priv->streams_settled++;
+    last = self->priv->streams_settled == self->priv->streams_offered;
+  }
+  if (last) {
+    GST_INFO_OBJECT (self, "every offered stream has its pad");
+    gst_element_no_more_pads (GST_ELEMENT (self));
+  }
+}
+
 static void on_decodebin_pad (GstElement *, GstPad *pad, gpointer user)
 {
   GstCaps *caps = gst_pad_get_current_caps (pad);
@@ -188,6 +207,7 @@ static void on_decodebin_pad (GstElement *, GstPad *pad, gpointer user)
       g_str_has_prefix (gst_structure_get_name (gst_caps_get_structure (caps, 0)), "video");
   gst_caps_unref (caps);
   expose_pad (GV_WEBRTC_SRC (user), pad, video);
+  stream_settled (GV_WEBRTC_SRC (user));
 }
 
 /* ---- webrtcbin ---- */
@@ -228,6 +248,7 @@ static void on_webrtc_pad (GstElement *, GstPad *pad, gpointer user)
                          ("The host sends %s %s, which this receiver cannot handle; it is ignored.",
                           encoding.c_str (), media.c_str ()),
                          (nullptr));
+    stream_settled (self);
     return;
   }
   bool video = media == "video";
@@ -268,6 +289,7 @@ static void on_webrtc_pad (GstElement *, GstPad *pad, gpointer user)
     GstPad *src = gst_element_get_static_pad (last, "src");
     expose_pad (self, src, video);
     gst_object_unref (src);
+    stream_settled (self);
   }
   for (auto it = chain.rbegin (); it != chain.rend (); ++it)
     gst_element_sync_state_with_parent (*it);
@@ -416,6 +438,10 @@ static void on_session_description (GvSignaller *, const char *, GstWebRTCSessio
     const char *kind = gst_sdp_media_get_media (media);
     if (g_strcmp0 (kind, "video") != 0 && g_strcmp0 (kind, "audio") != 0)
       continue;
+    {
+      std::lock_guard<std::mutex> guard (self->priv->lock);
+      self->priv->streams_offered++;
+    }
     GstCaps *caps = gst_caps_new_empty ();
     for (guint f = 0; f < gst_sdp_media_formats_len (media); f++) {
       gint pt = atoi (gst_sdp_media_get_format (media, f));
@@ -586,6 +612,7 @@ static void teardown (GvWebRTCSrc *self)
   g_list_free_full (pads, gst_object_unref);
   std::lock_guard<std::mutex> guard (priv->lock);
   priv->video_pads = priv->audio_pads = 0;
+  priv->streams_offered = priv->streams_settled = 0;
 }
 
 static GstStateChangeReturn gv_webrtc_src_change_state (GstElement *element,

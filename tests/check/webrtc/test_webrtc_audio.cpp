@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <string>
@@ -108,6 +109,13 @@ GST_START_TEST (test_video_and_audio_arrive)
                    kHeard + " ! fakesink sync=false");
   count_at (viewer, "tap", frames);
   listen_at (viewer, "ear", ear);
+  /* no-more-pads comes once both streams have their pad. */
+  std::atomic<int> pads_when_done{ -1 };
+  g_signal_connect (viewer.get ("viewer"), "no-more-pads",
+                    G_CALLBACK (+[] (GstElement *e, gpointer user) {
+                      *static_cast<std::atomic<int> *> (user) = e->numsrcpads;
+                    }),
+                    &pads_when_done);
   viewer.play ();
   fail_unless (
       wait_until (
@@ -116,6 +124,7 @@ GST_START_TEST (test_video_and_audio_arrive)
       "only %d frames and %.2f s of sound (%s)", (int) frames.buffers, ear.seconds (),
       viewer.error.c_str ());
   fail_unless (viewer.error.empty (), "%s", viewer.error.c_str ());
+  fail_unless (pads_when_done == 2, "no-more-pads with %d pads", (int) pads_when_done);
   fail_unless (frames.caps_string ().find ("video/x-raw") == 0, "video caps %s",
                frames.caps_string ().c_str ());
   /* Opus at 48 kHz keeps the tone: loud enough and at its pitch. */
