@@ -13,6 +13,7 @@
 #include "gvsignaller.h"
 #include "gvwebrtcsink.h"
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,6 +63,9 @@ struct GvViewer {
   GObject *channel = nullptr; /* GstWebRTCDataChannel, ours or the viewer's */
   bool offered = false;
   bool connected = false;
+  /* Media reaches the webrtcbin only once it is connected: what came before
+   * would arrive stale. Read without the lock by the branches' probes. */
+  std::atomic<bool> media_flowing{ false };
 
   /* input counters (under the sink's lock) */
   guint64 input_events = 0;

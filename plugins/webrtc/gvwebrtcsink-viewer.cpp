@@ -180,6 +180,8 @@ static void on_connection_state (GstElement *webrtcbin, GParamSpec *, gpointer u
       std::lock_guard<std::mutex> guard (v->sink->priv->lock);
       v->connected = true;
     }
+    /* From now on the viewer gets media, starting with a fresh keyframe. */
+    v->media_flowing = true;
     gv_webrtc_sink_request_keyframe (v->sink);
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
     GST_INFO_OBJECT (v->sink, "connection to viewer %s failed, removing it", v->id.c_str ());
@@ -299,6 +301,16 @@ static GstElement *add_stream_branch (GvWebRTCSink *self, const GvViewerPtr &v,
                      hold (v), [] (gpointer d) { release_hold (d); });
   gst_object_unref (wsink);
   gst_object_unref (qsrc);
+  /* Until the peer connection is up, frames would only wait in the queue
+   * and reach the viewer stale: drop them. */
+  GstPad *qsink = gst_element_get_static_pad (queue, "sink");
+  gst_pad_add_probe (
+      qsink, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [] (GstPad *, GstPadProbeInfo *, gpointer user) {
+        return held (user)->media_flowing ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+      },
+      hold (v), [] (gpointer d) { release_hold (d); });
+  gst_object_unref (qsink);
   return queue;
 }
 

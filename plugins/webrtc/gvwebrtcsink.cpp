@@ -98,6 +98,7 @@
 #include "gvwebrtcsink-private.h"
 
 #include "gvpinsignaller.h"
+#include "gvwebrtcutils.h"
 
 GST_DEBUG_CATEGORY (gv_webrtc_sink_debug);
 #define GST_CAT_DEFAULT gv_webrtc_sink_debug
@@ -451,6 +452,8 @@ static GstStateChangeReturn gv_webrtc_sink_change_state (GstElement *element,
                                                          GstStateChange transition)
 {
   auto *self = GV_WEBRTC_SINK (element);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY)
+    gv::webrtc::prepare_dtls_certificate (); /* long before the first viewer */
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     GvSignaller *signaller;
     {

@@ -273,6 +273,12 @@ static void on_webrtc_pad (GstElement *, GstPad *pad, gpointer user)
         gst_object_unref (c);
       return;
     }
+    /* Video depayloaders wait for a keyframe, at the start and after a
+     * loss, and ask the host for one (RTCP PLI) instead of passing on
+     * frames that would decode to garbage. */
+    for (const char *prop : { "wait-for-keyframe", "request-keyframe" })
+      if (video && g_object_class_find_property (G_OBJECT_GET_CLASS (e), prop))
+        g_object_set (e, prop, TRUE, nullptr);
     chain.push_back (e);
   }
   GstElement *prev = nullptr;
@@ -619,6 +625,8 @@ static GstStateChangeReturn gv_webrtc_src_change_state (GstElement *element,
                                                         GstStateChange transition)
 {
   auto *self = GV_WEBRTC_SRC (element);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY)
+    gv::webrtc::prepare_dtls_certificate (); /* while the join goes on */
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
     if (!setup_webrtcbin (self))
       return GST_STATE_CHANGE_FAILURE;

@@ -136,4 +136,28 @@ void configure_ice_servers (GstElement *webrtcbin, const GstStructure *info)
   }
 }
 
+void prepare_dtls_certificate ()
+{
+  init_debug ();
+  static gsize started = 0;
+  if (!g_once_init_enter (&started))
+    return;
+  GThread *thread = g_thread_try_new (
+      "gv-dtls-cert",
+      [] (gpointer) -> gpointer {
+        gint64 start = g_get_monotonic_time ();
+        /* Making the element generates the shared certificate. */
+        GstElement *dtls = gst_element_factory_make ("dtlsdec", nullptr);
+        if (dtls)
+          gst_object_unref (gst_object_ref_sink (dtls));
+        GST_DEBUG ("DTLS certificate ready in %" G_GINT64_FORMAT " ms",
+                   (g_get_monotonic_time () - start) / 1000);
+        return nullptr;
+      },
+      nullptr, nullptr);
+  if (thread)
+    g_thread_unref (thread);
+  g_once_init_leave (&started, 1);
+}
+
 } // namespace gv::webrtc

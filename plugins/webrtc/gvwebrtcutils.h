@@ -3,7 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * webrtcbin helpers shared by gvwebrtcsink and gvwebrtcsrc: ICE on loopback,
- * mDNS candidates, ICE servers from the signaller.
+ * mDNS candidates, ICE servers from the signaller, the DTLS certificate.
  */
 #pragma once
 
@@ -28,5 +28,12 @@ void add_remote_candidate (GstElement *webrtcbin, guint mline_index, const char 
 
 /* Sets stun-server and adds turn-servers from a signaller's session-info. */
 void configure_ice_servers (GstElement *webrtcbin, const GstStructure *session_info);
+
+/* GStreamer's DTLS elements generate the process's certificate (an RSA-2048
+ * key, 0.2 - 0.6 s of CPU) when the first of them is made, which is on the
+ * join path: the host's first offer, the receiver's answer. This makes it
+ * now, on a thread of its own, once per process; a webrtcbin that needs it
+ * meanwhile waits for the same generation instead of starting another. */
+void prepare_dtls_certificate ();
 
 } // namespace gv::webrtc
