@@ -57,6 +57,8 @@ struct GvPinSignallerPrivate {
   guint backoff_ms = RECONNECT_MIN_MS;
   bool admitted = false; /* viewer: joined; host: registered */
   bool failed = false;   /* viewer: a fatal error was reported */
+  /* why the server's certificate was refused in the last connection attempt */
+  GTlsCertificateFlags tls_rejected = (GTlsCertificateFlags) 0;
   std::string session_id;
 };
 

@@ -180,6 +180,54 @@ static gboolean join_timeout_cb (gpointer user)
   return G_SOURCE_REMOVE;
 }
 
+/* The reasons GLib gives for refusing a certificate, as words. */
+static std::string describe_certificate_errors (GTlsCertificateFlags errors)
+{
+  static const struct {
+    GTlsCertificateFlags flag;
+    const char *words;
+  } reasons[] = {
+    { G_TLS_CERTIFICATE_UNKNOWN_CA, "it is not signed by a trusted certificate authority" },
+    { G_TLS_CERTIFICATE_BAD_IDENTITY, "it was issued for another host name" },
+    { G_TLS_CERTIFICATE_NOT_ACTIVATED, "it is not valid yet" },
+    { G_TLS_CERTIFICATE_EXPIRED, "it has expired" },
+    { G_TLS_CERTIFICATE_REVOKED, "it was revoked" },
+    { G_TLS_CERTIFICATE_INSECURE, "it uses an insecure algorithm" },
+  };
+  std::string out;
+  for (const auto &r : reasons) {
+    if (!(errors & r.flag))
+      continue;
+    out += out.empty () ? "" : ", ";
+    out += r.words;
+  }
+  return out.empty () ? "it could not be verified" : out;
+}
+
+/* A refused certificate is a setting to change, not a network problem: say
+ * which setting. */
+static std::string untrusted_certificate_message (GvPinSignaller *self, const std::string &server,
+                                                  const GError *err)
+{
+  GvPinSignallerPrivate *priv = self->priv;
+  std::string ca_file;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    ca_file = priv->ca_file;
+  }
+  std::string why = priv->tls_rejected
+                        ? describe_certificate_errors (priv->tls_rejected)
+                        : std::string ("it could not be verified (") + err->message + ")";
+  std::string message =
+      "The signalling server at " + server + " presented a TLS certificate that is not trusted: ";
+  if (ca_file.empty ())
+    return message + why +
+           ". Trust the server's certificate authority with signaller::ca-file=<PEM file>, "
+           "or, for development only, set signaller::insecure-tls=true";
+  return message + why + ". Check that signaller::ca-file=" + ca_file +
+         " holds the authority that signed the server's certificate";
+}
+
 static void on_connected (GObject *source, GAsyncResult *res, gpointer user)
 {
   auto *self = GV_PIN_SIGNALLER (user);
@@ -194,7 +242,10 @@ static void on_connected (GObject *source, GAsyncResult *res, gpointer user)
       std::lock_guard<std::mutex> guard (priv->lock);
       server = priv->server;
     }
-    std::string why = "Cannot reach the signalling server at " + server + ": " + err->message;
+    std::string why =
+        g_error_matches (err, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) || priv->tls_rejected
+            ? untrusted_certificate_message (self, server, err)
+            : "Cannot reach the signalling server at " + server + ": " + err->message;
     g_error_free (err);
     if (!cancelled)
       connection_failed (self, GV_SIGNALLER_ERROR_UNREACHABLE, why);
@@ -238,6 +289,15 @@ static gboolean accept_any_certificate (SoupMessage *, GTlsCertificate *, GTlsCe
   return TRUE;
 }
 
+/* Refuses the certificate, as libsoup would, remembering why for the error
+ * message (libsoup's own says only "Unacceptable TLS certificate"). */
+static gboolean remember_certificate_errors (SoupMessage *, GTlsCertificate *,
+                                             GTlsCertificateFlags errors, gpointer user)
+{
+  GV_PIN_SIGNALLER (user)->priv->tls_rejected = errors;
+  return FALSE;
+}
+
 static void connect_to_server (GvPinSignaller *self)
 {
   GvPinSignallerPrivate *priv = self->priv;
@@ -250,17 +310,20 @@ static void connect_to_server (GvPinSignaller *self)
     insecure = priv->insecure_tls;
   }
   if (!priv->session) {
-    priv->session = soup_session_new ();
+    GTlsDatabase *db = nullptr;
     if (!ca_file.empty ()) {
       GError *err = nullptr;
-      GTlsDatabase *db = g_tls_file_database_new (ca_file.c_str (), &err);
+      db = g_tls_file_database_new (ca_file.c_str (), &err);
       if (!db) {
-        gv_pin_signaller_emit_error (self, GV_SIGNALLER_ERROR_UNREACHABLE,
-                                     "Cannot read the CA file " + ca_file + ": " + err->message,
-                                     true);
+        gv_pin_signaller_emit_error (
+            self, GV_SIGNALLER_ERROR_UNREACHABLE,
+            "Cannot read the CA file " + ca_file + " (signaller::ca-file): " + err->message, true);
         g_error_free (err);
         return;
       }
+    }
+    priv->session = soup_session_new ();
+    if (db) {
       soup_session_set_tls_database (priv->session, db);
       g_object_unref (db);
     }
@@ -276,8 +339,11 @@ static void connect_to_server (GvPinSignaller *self)
   }
   SoupMessage *msg = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
   g_uri_unref (uri);
+  priv->tls_rejected = (GTlsCertificateFlags) 0;
   if (insecure)
     g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_any_certificate), nullptr);
+  else
+    g_signal_connect (msg, "accept-certificate", G_CALLBACK (remember_certificate_errors), self);
   GST_INFO_OBJECT (self, "connecting to %s", server.c_str ());
   soup_session_websocket_connect_async (priv->session, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
                                         priv->cancellable, on_connected, g_object_ref (self));

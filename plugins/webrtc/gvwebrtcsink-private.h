@@ -12,6 +12,7 @@
 
 #include "gvsignaller.h"
 #include "gvwebrtcsink.h"
+#include "gvwebrtcutils.h"
 
 #include <atomic>
 #include <map>
@@ -98,8 +99,7 @@ struct GvWebRTCSinkPrivate {
   guint audio_bitrate_kbps = 64;
   guint keyframe_distance = 3000;
   bool ice_loopback = false;
-  GvSignaller *signaller = nullptr;
-  std::vector<gulong> signaller_handlers;
+  gv::webrtc::SignallerHold signaller;
 
   /* the shared streams, indexed by GvMediaKind */
   GvSinkStream streams[kMediaKinds] = { GvSinkStream (GvMediaKind::Video),

@@ -36,7 +36,7 @@ static GvViewer *held (gpointer data)
 static GvSignaller *ref_signaller (GvWebRTCSink *self)
 {
   std::lock_guard<std::mutex> guard (self->priv->lock);
-  return self->priv->signaller ? GV_SIGNALLER (g_object_ref (self->priv->signaller)) : nullptr;
+  return self->priv->signaller.ref ();
 }
 
 static bool viewer_is_live (GvWebRTCSink *self, GvViewer *v)
@@ -515,8 +515,7 @@ bool gv_webrtc_sink_set_control (GvWebRTCSink *self, const std::string &id, bool
     else
       it->second->capabilities &= ~GV_SIGNALLER_CAP_CONTROL;
     caps = it->second->capabilities;
-    signaller =
-        self->priv->signaller ? GV_SIGNALLER (g_object_ref (self->priv->signaller)) : nullptr;
+    signaller = self->priv->signaller.ref ();
   }
   GST_INFO_OBJECT (self, "%s control %s viewer %s", control ? "granting" : "revoking",
                    control ? "to" : "from", id.c_str ());

@@ -247,8 +247,7 @@ static void end_session_and_post_eos (GstElement *element, gpointer data)
   GvSignaller *signaller;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
-    signaller =
-        self->priv->signaller ? GV_SIGNALLER (g_object_ref (self->priv->signaller)) : nullptr;
+    signaller = self->priv->signaller.ref ();
   }
   if (signaller) {
     gv_signaller_stop (signaller); /* the host's "end" goes out before it returns */
@@ -382,25 +381,16 @@ static void on_signaller_error (GvSignaller *, const char *code, const char *mes
 
 static void connect_signaller (GvWebRTCSink *self, GvSignaller *signaller)
 {
-  GvWebRTCSinkPrivate *priv = self->priv;
-  if (priv->signaller) {
-    for (gulong id : priv->signaller_handlers)
-      g_signal_handler_disconnect (priv->signaller, id);
-    priv->signaller_handlers.clear ();
-    g_object_unref (priv->signaller);
-  }
-  priv->signaller = GV_SIGNALLER (g_object_ref_sink (signaller));
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "role"))
-    g_object_set (signaller, "role", GV_SIGNALLER_ROLE_HOST, nullptr);
-  auto &h = priv->signaller_handlers;
-  h.push_back (g_signal_connect (signaller, "session-info", G_CALLBACK (on_session_info), self));
-  h.push_back (
-      g_signal_connect (signaller, "session-requested", G_CALLBACK (on_session_requested), self));
-  h.push_back (g_signal_connect (signaller, "session-description",
-                                 G_CALLBACK (on_session_description), self));
-  h.push_back (g_signal_connect (signaller, "handle-ice", G_CALLBACK (on_handle_ice), self));
-  h.push_back (g_signal_connect (signaller, "session-ended", G_CALLBACK (on_session_ended), self));
-  h.push_back (g_signal_connect (signaller, "error", G_CALLBACK (on_signaller_error), self));
+  self->priv->signaller.attach (signaller, GV_SIGNALLER_ROLE_HOST,
+                                {
+                                    { "session-info", G_CALLBACK (on_session_info) },
+                                    { "session-requested", G_CALLBACK (on_session_requested) },
+                                    { "session-description", G_CALLBACK (on_session_description) },
+                                    { "handle-ice", G_CALLBACK (on_handle_ice) },
+                                    { "session-ended", G_CALLBACK (on_session_ended) },
+                                    { "error", G_CALLBACK (on_signaller_error) },
+                                },
+                                self);
 }
 
 /* ---- action signals ---- */
@@ -411,7 +401,7 @@ static void accept_viewer_action (GvWebRTCSink *self, const char *peer, gboolean
   std::string name;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
-    signaller = GV_SIGNALLER (g_object_ref (self->priv->signaller));
+    signaller = self->priv->signaller.ref ();
     auto it = self->priv->pending_joins.find (peer);
     if (it != self->priv->pending_joins.end ()) {
       name = it->second;
@@ -429,7 +419,7 @@ static void decline_viewer_action (GvWebRTCSink *self, const char *peer, const c
   GvSignaller *signaller;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
-    signaller = GV_SIGNALLER (g_object_ref (self->priv->signaller));
+    signaller = self->priv->signaller.ref ();
     self->priv->pending_joins.erase (peer);
   }
   gv_signaller_decline_session (signaller, peer, reason ? reason : "");
@@ -461,7 +451,7 @@ static GstStateChangeReturn gv_webrtc_sink_change_state (GstElement *element,
       self->priv->running = true;
       self->priv->eos_seen = false;
       self->priv->pending_joins.clear ();
-      signaller = GV_SIGNALLER (g_object_ref (self->priv->signaller));
+      signaller = self->priv->signaller.ref ();
       if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "max-viewers"))
         g_object_set (signaller, "max-viewers", self->priv->max_viewers, "pin-ttl",
                       self->priv->pin_ttl, nullptr);
@@ -474,7 +464,7 @@ static GstStateChangeReturn gv_webrtc_sink_change_state (GstElement *element,
     {
       std::lock_guard<std::mutex> guard (self->priv->lock);
       self->priv->running = false;
-      signaller = GV_SIGNALLER (g_object_ref (self->priv->signaller));
+      signaller = self->priv->signaller.ref ();
     }
     gv_signaller_stop (signaller);
     g_object_unref (signaller);
@@ -584,7 +574,7 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
   std::lock_guard<std::mutex> guard (priv->lock);
   switch (prop_id) {
   case PROP_SIGNALLER:
-    g_value_set_object (value, priv->signaller);
+    g_value_set_object (value, priv->signaller.signaller);
     break;
   case PROP_MAX_VIEWERS:
     g_value_set_int (value, priv->max_viewers);
@@ -623,13 +613,7 @@ static void gv_webrtc_sink_dispose (GObject *object)
 {
   auto *self = GV_WEBRTC_SINK (object);
   GvWebRTCSinkPrivate *priv = self->priv;
-  if (priv->signaller) {
-    gv_signaller_stop (priv->signaller);
-    for (gulong id : priv->signaller_handlers)
-      g_signal_handler_disconnect (priv->signaller, id);
-    priv->signaller_handlers.clear ();
-    g_clear_object (&priv->signaller);
-  }
+  priv->signaller.release ();
   G_OBJECT_CLASS (parent_class)->dispose (object);
 }
 
@@ -647,13 +631,8 @@ static void gv_webrtc_sink_finalize (GObject *object)
 static GObject *child_proxy_get_child_by_name (GstChildProxy *proxy, const gchar *name)
 {
   auto *self = GV_WEBRTC_SINK (proxy);
-  if (g_strcmp0 (name, "signaller") == 0) {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    return self->priv->signaller ? G_OBJECT (g_object_ref (self->priv->signaller)) : nullptr;
-  }
-  GstChildProxyInterface *parent_iface = static_cast<GstChildProxyInterface *> (
-      g_type_interface_peek (parent_class, GST_TYPE_CHILD_PROXY));
-  return parent_iface->get_child_by_name (proxy, name);
+  return gv::webrtc::signaller_or_child (proxy, name, self->priv->lock, self->priv->signaller,
+                                         parent_class);
 }
 
 static void gv_webrtc_sink_child_proxy_init (gpointer g_iface, gpointer)
@@ -678,12 +657,8 @@ static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
       (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   const auto rw_playing =
       (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
-  g_object_class_install_property (
-      gobject_class, PROP_SIGNALLER,
-      g_param_spec_object ("signaller", "Signaller",
-                           "The GvSignaller (default: a GvPinSignaller); its properties are set as "
-                           "signaller::server=ws://... on a launch line",
-                           GV_TYPE_SIGNALLER, rw));
+  g_object_class_install_property (gobject_class, PROP_SIGNALLER,
+                                   gv::webrtc::signaller_param_spec ());
   g_object_class_install_property (
       gobject_class, PROP_MAX_VIEWERS,
       g_param_spec_int ("max-viewers", "Max viewers",

@@ -82,8 +82,7 @@ struct GvWebRTCSrcPrivate {
   guint latency = DEFAULT_LATENCY;
   bool ice_loopback = DEFAULT_ICE_LOOPBACK;
   bool request_control = DEFAULT_REQUEST_CONTROL;
-  GvSignaller *signaller = nullptr;
-  std::vector<gulong> signaller_handlers;
+  gv::webrtc::SignallerHold signaller;
 
   GstElement *webrtcbin = nullptr;
   GObject *channel = nullptr; /* the input data channel, owned */
@@ -117,7 +116,7 @@ GST_ELEMENT_REGISTER_DEFINE (gvwebrtcsrc, "gvwebrtcsrc", GST_RANK_NONE, GV_TYPE_
 static GvSignaller *ref_signaller (GvWebRTCSrc *self)
 {
   std::lock_guard<std::mutex> guard (self->priv->lock);
-  return self->priv->signaller ? GV_SIGNALLER (g_object_ref (self->priv->signaller)) : nullptr;
+  return self->priv->signaller.ref ();
 }
 
 static GstElement *ref_webrtcbin (GvWebRTCSrc *self)
@@ -525,25 +524,17 @@ static void on_signaller_error (GvSignaller *, const char *code, const char *mes
 
 static void connect_signaller (GvWebRTCSrc *self, GvSignaller *signaller)
 {
-  GvWebRTCSrcPrivate *priv = self->priv;
-  if (priv->signaller) {
-    for (gulong id : priv->signaller_handlers)
-      g_signal_handler_disconnect (priv->signaller, id);
-    priv->signaller_handlers.clear ();
-    g_object_unref (priv->signaller);
-  }
-  priv->signaller = GV_SIGNALLER (g_object_ref_sink (signaller));
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "role"))
-    g_object_set (signaller, "role", GV_SIGNALLER_ROLE_VIEWER, nullptr);
-  auto &h = priv->signaller_handlers;
-  h.push_back (g_signal_connect (signaller, "session-info", G_CALLBACK (on_session_info), self));
-  h.push_back (g_signal_connect (signaller, "session-description",
-                                 G_CALLBACK (on_session_description), self));
-  h.push_back (g_signal_connect (signaller, "handle-ice", G_CALLBACK (on_handle_ice), self));
-  h.push_back (g_signal_connect (signaller, "capabilities-changed",
-                                 G_CALLBACK (on_capabilities_changed), self));
-  h.push_back (g_signal_connect (signaller, "session-ended", G_CALLBACK (on_session_ended), self));
-  h.push_back (g_signal_connect (signaller, "error", G_CALLBACK (on_signaller_error), self));
+  self->priv->signaller.attach (
+      signaller, GV_SIGNALLER_ROLE_VIEWER,
+      {
+          { "session-info", G_CALLBACK (on_session_info) },
+          { "session-description", G_CALLBACK (on_session_description) },
+          { "handle-ice", G_CALLBACK (on_handle_ice) },
+          { "capabilities-changed", G_CALLBACK (on_capabilities_changed) },
+          { "session-ended", G_CALLBACK (on_session_ended) },
+          { "error", G_CALLBACK (on_signaller_error) },
+      },
+      self);
 }
 
 /* ---- GstElement ---- */
@@ -672,12 +663,12 @@ static void gv_webrtc_src_set_property (GObject *object, guint prop_id, const GV
       connect_signaller (self, GV_SIGNALLER (g_value_get_object (value)));
     break;
   case PROP_PIN:
-    if (g_object_class_find_property (G_OBJECT_GET_CLASS (priv->signaller), "pin"))
-      g_object_set_property (G_OBJECT (priv->signaller), "pin", value);
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (priv->signaller.signaller), "pin"))
+      g_object_set_property (G_OBJECT (priv->signaller.signaller), "pin", value);
     break;
   case PROP_DISPLAY_NAME:
-    if (g_object_class_find_property (G_OBJECT_GET_CLASS (priv->signaller), "name"))
-      g_object_set_property (G_OBJECT (priv->signaller), "name", value);
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (priv->signaller.signaller), "name"))
+      g_object_set_property (G_OBJECT (priv->signaller.signaller), "name", value);
     break;
   case PROP_DECODE:
     priv->decode = g_value_get_boolean (value);
@@ -707,15 +698,15 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
   std::lock_guard<std::mutex> guard (priv->lock);
   switch (prop_id) {
   case PROP_SIGNALLER:
-    g_value_set_object (value, priv->signaller);
+    g_value_set_object (value, priv->signaller.signaller);
     break;
   case PROP_PIN:
-    if (g_object_class_find_property (G_OBJECT_GET_CLASS (priv->signaller), "pin"))
-      g_object_get_property (G_OBJECT (priv->signaller), "pin", value);
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (priv->signaller.signaller), "pin"))
+      g_object_get_property (G_OBJECT (priv->signaller.signaller), "pin", value);
     break;
   case PROP_DISPLAY_NAME:
-    if (g_object_class_find_property (G_OBJECT_GET_CLASS (priv->signaller), "name"))
-      g_object_get_property (G_OBJECT (priv->signaller), "name", value);
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (priv->signaller.signaller), "name"))
+      g_object_get_property (G_OBJECT (priv->signaller.signaller), "name", value);
     break;
   case PROP_DECODE:
     g_value_set_boolean (value, priv->decode);
@@ -742,13 +733,7 @@ static void gv_webrtc_src_dispose (GObject *object)
 {
   auto *self = GV_WEBRTC_SRC (object);
   GvWebRTCSrcPrivate *priv = self->priv;
-  if (priv->signaller) {
-    gv_signaller_stop (priv->signaller);
-    for (gulong id : priv->signaller_handlers)
-      g_signal_handler_disconnect (priv->signaller, id);
-    priv->signaller_handlers.clear ();
-    g_clear_object (&priv->signaller);
-  }
+  priv->signaller.release ();
   g_clear_object (&priv->channel);
   for (GstElement *e : priv->depayloaders)
     gst_object_unref (e);
@@ -765,13 +750,8 @@ static void gv_webrtc_src_finalize (GObject *object)
 static GObject *child_proxy_get_child_by_name (GstChildProxy *proxy, const gchar *name)
 {
   auto *self = GV_WEBRTC_SRC (proxy);
-  if (g_strcmp0 (name, "signaller") == 0) {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    return self->priv->signaller ? G_OBJECT (g_object_ref (self->priv->signaller)) : nullptr;
-  }
-  auto *parent_iface = static_cast<GstChildProxyInterface *> (
-      g_type_interface_peek (parent_class, GST_TYPE_CHILD_PROXY));
-  return parent_iface->get_child_by_name (proxy, name);
+  return gv::webrtc::signaller_or_child (proxy, name, self->priv->lock, self->priv->signaller,
+                                         parent_class);
 }
 
 static void gv_webrtc_src_child_proxy_init (gpointer g_iface, gpointer)
@@ -791,12 +771,8 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
 
   const auto rw =
       (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
-  g_object_class_install_property (
-      gobject_class, PROP_SIGNALLER,
-      g_param_spec_object ("signaller", "Signaller",
-                           "The GvSignaller (default: a GvPinSignaller); its properties are set as "
-                           "signaller::server=ws://... on a launch line",
-                           GV_TYPE_SIGNALLER, rw));
+  g_object_class_install_property (gobject_class, PROP_SIGNALLER,
+                                   gv::webrtc::signaller_param_spec ());
   g_object_class_install_property (
       gobject_class, PROP_PIN,
       g_param_spec_string ("pin", "PIN",

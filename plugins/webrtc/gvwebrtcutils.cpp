@@ -160,4 +160,58 @@ void prepare_dtls_certificate ()
   g_once_init_leave (&started, 1);
 }
 
+void SignallerHold::attach (GvSignaller *next, GvSignallerRole role,
+                            std::initializer_list<Handler> connect, gpointer user)
+{
+  if (signaller) {
+    for (gulong id : handlers)
+      g_signal_handler_disconnect (signaller, id);
+    handlers.clear ();
+    g_object_unref (signaller);
+  }
+  signaller = GV_SIGNALLER (g_object_ref_sink (next));
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "role"))
+    g_object_set (signaller, "role", role, nullptr);
+  for (const Handler &h : connect)
+    handlers.push_back (g_signal_connect (signaller, h.signal, h.callback, user));
+}
+
+void SignallerHold::release ()
+{
+  if (!signaller)
+    return;
+  gv_signaller_stop (signaller);
+  for (gulong id : handlers)
+    g_signal_handler_disconnect (signaller, id);
+  handlers.clear ();
+  g_clear_object (&signaller);
+}
+
+GvSignaller *SignallerHold::ref () const
+{
+  return signaller ? GV_SIGNALLER (g_object_ref (signaller)) : nullptr;
+}
+
+GParamSpec *signaller_param_spec ()
+{
+  return g_param_spec_object (
+      "signaller", "Signaller",
+      "The GvSignaller (default: a GvPinSignaller); its properties are set as "
+      "signaller::server=ws://... on a launch line",
+      GV_TYPE_SIGNALLER,
+      (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY));
+}
+
+GObject *signaller_or_child (GstChildProxy *proxy, const gchar *name, std::mutex &lock,
+                             const SignallerHold &hold, gpointer parent_class)
+{
+  if (g_strcmp0 (name, "signaller") == 0) {
+    std::lock_guard<std::mutex> guard (lock);
+    return G_OBJECT (hold.ref ());
+  }
+  auto *parent_iface = static_cast<GstChildProxyInterface *> (
+      g_type_interface_peek (parent_class, GST_TYPE_CHILD_PROXY));
+  return parent_iface->get_child_by_name (proxy, name);
+}
+
 } // namespace gv::webrtc

@@ -3,11 +3,18 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * webrtcbin helpers shared by gvwebrtcsink and gvwebrtcsrc: ICE on loopback,
- * mDNS candidates, ICE servers from the signaller, the DTLS certificate.
+ * mDNS candidates, ICE servers from the signaller, the DTLS certificate,
+ * and the elements' hold on their signaller.
  */
 #pragma once
 
+#include "gvsignaller.h"
+
 #include <gst/gst.h>
+
+#include <initializer_list>
+#include <mutex>
+#include <vector>
 
 namespace gv::webrtc {
 
@@ -35,5 +42,35 @@ void configure_ice_servers (GstElement *webrtcbin, const GstStructure *session_i
  * now, on a thread of its own, once per process; a webrtcbin that needs it
  * meanwhile waits for the same generation instead of starting another. */
 void prepare_dtls_certificate ();
+
+/* The signaller an element talks through and the handlers it connected.
+ * The element guards it with its own lock. */
+struct SignallerHold {
+  GvSignaller *signaller = nullptr;
+  std::vector<gulong> handlers;
+
+  struct Handler {
+    const char *signal;
+    GCallback callback;
+  };
+  /* Takes `signaller` (sinking a floating reference), gives it `role` if it
+   * has that property, connects `handlers` with `user`; the previous
+   * signaller is disconnected and dropped. */
+  void attach (GvSignaller *signaller, GvSignallerRole role, std::initializer_list<Handler> connect,
+               gpointer user);
+  /* Stops the signaller, disconnects it and drops it. */
+  void release ();
+  /* A new reference, or nullptr. */
+  GvSignaller *ref () const;
+};
+
+/* The elements' "signaller" property (construct or READY). */
+GParamSpec *signaller_param_spec ();
+
+/* GstChildProxy::get_child_by_name of an element with a signaller:
+ * "signaller" (as in `signaller::server=...` on a launch line) is `hold`'s,
+ * any other name is looked up by `parent_class`'s implementation. */
+GObject *signaller_or_child (GstChildProxy *proxy, const gchar *name, std::mutex &lock,
+                             const SignallerHold &hold, gpointer parent_class);
 
 } // namespace gv::webrtc
