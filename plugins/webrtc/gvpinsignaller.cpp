@@ -21,6 +21,11 @@
  */
 #include "gvpinsignaller-private.h"
 
+#include <glib/gstdio.h>
+
+#include <cerrno>
+#include <fcntl.h>
+
 #include <functional>
 
 GST_DEBUG_CATEGORY (gv_pin_signaller_debug);
@@ -312,13 +317,23 @@ static void connect_to_server (GvPinSignaller *self)
   if (!priv->session) {
     GTlsDatabase *db = nullptr;
     if (!ca_file.empty ()) {
+      /* GnuTLS says only "Error while reading file" for a file that is not
+       * there: ask the system why first. */
+      std::string why;
+      int fd = g_open (ca_file.c_str (), O_RDONLY, 0);
+      if (fd < 0)
+        why = g_strerror (errno);
+      else
+        g_close (fd, nullptr);
       GError *err = nullptr;
-      db = g_tls_file_database_new (ca_file.c_str (), &err);
+      if (why.empty ())
+        db = g_tls_file_database_new (ca_file.c_str (), &err);
       if (!db) {
-        gv_pin_signaller_emit_error (
-            self, GV_SIGNALLER_ERROR_UNREACHABLE,
-            "Cannot read the CA file " + ca_file + " (signaller::ca-file): " + err->message, true);
-        g_error_free (err);
+        gv_pin_signaller_emit_error (self, GV_SIGNALLER_ERROR_UNREACHABLE,
+                                     "Cannot read the CA file " + ca_file +
+                                         " (signaller::ca-file): " + (err ? err->message : why),
+                                     true);
+        g_clear_error (&err);
         return;
       }
     }

@@ -717,9 +717,16 @@ static gboolean find_remote_inbound (GQuark, const GValue *value, gpointer data)
   if (gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr) &&
       type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
     gst_structure_get_double (s, "round-trip-time", out->first);
+    /* A gint64 since GStreamer 1.22 (a gint before): read either. RFC 3550's
+     * cumulative loss goes below zero with duplicates, and a GStreamer
+     * receiver reports -1 on a clean link (it counts a packet from before the
+     * sequence number it starts from): none lost, for the user. */
+    gint64 lost64 = 0;
     gint lost = 0;
-    if (gst_structure_get_int (s, "packets-lost", &lost))
-      *out->second += lost;
+    if (gst_structure_get_int64 (s, "packets-lost", &lost64))
+      *out->second += MAX (lost64, 0);
+    else if (gst_structure_get_int (s, "packets-lost", &lost))
+      *out->second += MAX (lost, 0);
   }
   return TRUE;
 }

@@ -78,6 +78,11 @@ enum {
 
 struct GvWebRTCSrcPrivate {
   std::mutex lock;
+  /* Held while a pad is added: the streams' pads come from different
+   * streaming threads, and pad-added handlers such as gst-launch's delayed
+   * links are not safe to run concurrently (seen as "no handler with id"
+   * criticals with video_0 and audio_0 linked by name). */
+  std::mutex expose_lock;
   bool decode = DEFAULT_DECODE;
   guint latency = DEFAULT_LATENCY;
   bool ice_loopback = DEFAULT_ICE_LOOPBACK;
@@ -177,7 +182,10 @@ static void expose_pad (GvWebRTCSrc *self, GstPad *target, bool video)
   if (video)
     gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, navigation_probe, self, nullptr);
   gst_pad_set_active (ghost, TRUE);
-  gst_element_add_pad (GST_ELEMENT (self), ghost);
+  {
+    std::lock_guard<std::mutex> guard (self->priv->expose_lock);
+    gst_element_add_pad (GST_ELEMENT (self), ghost);
+  }
   GST_INFO_OBJECT (self, "exposed %s", GST_PAD_NAME (ghost));
 }
 

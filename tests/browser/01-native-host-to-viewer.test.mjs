@@ -1,6 +1,7 @@
 // Scenario 1: a native host (gvwebrtcsink) -> the browser viewer. After the
 // PIN is typed, frames are decoded within 5 s (getStats framesDecoded > 0) and
-// the page shows a picture, not a blank.
+// the page shows a picture, not a blank. Without audio there is no unmute
+// button (scenario 7 has audio).
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -50,6 +51,9 @@ test('native host -> browser viewer: frames decoded within 5 s of typing the PIN
 
   await waitFor(() => page.evaluate(() => window.ghostviewViewer.state === 'live'), 3000, 'state live');
   assert.equal(await page.textContent('#status'), 'Live');
+  // A host without audio: no audio track, so no unmute button.
+  assert.deepEqual(await page.evaluate(() => document.getElementById('video').srcObject.getAudioTracks().length), 0);
+  assert.ok(await page.locator('#mute').isHidden(), 'no unmute button without audio');
   await page.waitForTimeout(500); // a few frames, so the screenshot shows the picture
   const variety = await videoVariety(page);
   log('video variety', variety.toFixed(2));

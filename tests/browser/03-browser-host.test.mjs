@@ -59,7 +59,7 @@ test('browser host -> native recorder and browser viewer', async () => {
   log('browser host PIN', pin);
   assert.match(pin, /^\d{6}$/);
   assert.equal(await hostPage.getAttribute('#pin', 'data-pin'), pin);
-  assert.match(await hostPage.textContent('#expiry'), /for (9|10):\d\d/);
+  assert.match(await hostPage.textContent('#expiry'), /^New viewers can join with this PIN for another (9 min \d+ s|10 min) \(until .+\)\.$/);
   assert.equal(await hostPage.inputValue('#viewer-url'), `${server.url}/?pin=${pin}`);
 
   // --- the native record preset joins; the person accepts it ---

@@ -18,6 +18,7 @@ const ui = {
   viewers: $('viewers'), noViewers: $('no-viewers'), joinOrigin: $('join-origin'),
   stopped: $('stopped'), stoppedText: $('stopped-text'), restart: $('restart'),
   requestTemplate: $('request-template'), viewerTemplate: $('viewer-template'),
+  newPin: $('new-pin'), newPinError: $('new-pin-error'),
 };
 
 // idle -> capturing -> registering -> sharing -> stopped
@@ -29,27 +30,49 @@ const STATUS_TEXT = {
   stopped: 'Not sharing',
 };
 
+// How long the server may take to answer a `register` before we give up.
+const REGISTER_TIMEOUT_MS = 10000;
+
+/*
+ * One signalling connection is one session with one PIN: the server gives a
+ * connection its role for life, so a new PIN means a new connection. The
+ * current connection's PIN is the one shown and takes new viewers. When a new
+ * PIN replaces it, the old connection stays open (retired) only while viewers
+ * or requests it brought in are still there, so they keep watching; anyone who
+ * still tries the old PIN is declined.
+ */
 const host = {
   state: 'idle',
   stream: null,
-  signaling: null,
-  iceServers: [],
-  pin: '',
-  expiresAt: 0,
+  conn: null, // the current session (null after the server connection is lost)
+  pending: null, // a connection whose `register` is in flight
+  retired: new Set(),
+  renewing: false,
+  newPinHadFocus: false,
+  settings: { maxViewers: 1, name: '' },
   expiryTimer: 0,
   viewers: new Map(), // peer -> Viewer (admitted)
-  requests: new Map(), // peer -> {peer, name, address, element}
+  requests: new Map(), // peer -> {peer, conn, name, address, element}
 };
 
 function setState(state) {
   host.state = state;
   document.body.dataset.state = state;
-  ui.status.textContent = state === 'sharing' ? `Sharing — ${host.viewers.size} watching` : STATUS_TEXT[state];
   ui.start.hidden = !['idle', 'capturing', 'registering'].includes(state);
   ui.sharing.hidden = state !== 'sharing';
   ui.actions.hidden = state !== 'sharing';
   ui.stopped.hidden = state !== 'stopped';
   ui.startButton.disabled = state === 'capturing' || state === 'registering';
+  if (state === 'sharing') {
+    renderPin();
+  } else {
+    setStatus(STATUS_TEXT[state]);
+  }
+}
+
+function setStatus(text) {
+  // #status is a live region: rewriting the same words would announce them again.
+  if (ui.status.textContent !== text) ui.status.textContent = text;
 }
 
 function showStartError(text) {
@@ -57,81 +80,242 @@ function showStartError(text) {
   ui.startError.hidden = !text;
 }
 
+function showNewPinError(text) {
+  ui.newPinError.textContent = text;
+  ui.newPinError.hidden = !text;
+}
+
 function displayName(name) {
   return name && name.trim() ? name.trim() : 'A viewer';
 }
 
-// ---- starting ----
-
-async function startSharing() {
-  showStartError('');
-  const maxViewers = Math.min(MAX_VIEWERS_LIMIT, Math.max(1, parseInt(ui.maxViewers.value, 10) || 1));
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) {
-    showStartError('This browser cannot share its screen (it needs a current Chrome, Edge or Firefox on a computer, over HTTPS or localhost).');
-    return;
+/** Moves focus to `target` when it would otherwise be lost (on a hidden element or the body). */
+function keepFocus(target) {
+  const active = document.activeElement;
+  if (!active || active === document.body || active.closest('[hidden]') || active.disabled) {
+    target.focus({ preventScroll: true });
   }
-  setState('capturing');
+}
+
+// ---- capture ----
+
+function captureLive() {
+  return !!host.stream && host.stream.getVideoTracks().some((t) => t.readyState === 'live');
+}
+
+/** Asks the person for a screen, window or tab; resolves '' or what went wrong. */
+async function captureScreen() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) {
+    return 'This browser cannot share its screen (it needs a current Chrome, Edge or Firefox on a computer, over HTTPS or localhost).';
+  }
+  let stream;
   try {
-    host.stream = await navigator.mediaDevices.getDisplayMedia({
+    stream = await navigator.mediaDevices.getDisplayMedia({
       video: { frameRate: { ideal: 30, max: 30 } },
       audio: false,
     });
   } catch (e) {
-    setState('idle');
-    showStartError(e && e.name === 'NotAllowedError'
+    return e && e.name === 'NotAllowedError'
       ? 'Screen sharing was not allowed. Click "Start sharing" and pick a screen, window or tab.'
-      : `Could not capture the screen (${(e && e.message) || e}).`);
-    return;
+      : `Could not capture the screen (${(e && e.message) || e}).`;
   }
-  const track = host.stream.getVideoTracks()[0];
+  releaseCapture();
+  host.stream = stream;
+  const track = stream.getVideoTracks()[0];
   if (track) {
     // Screens are text and edges: keep them sharp rather than smooth.
     if ('contentHint' in track) track.contentHint = 'detail';
-    track.addEventListener('ended', () => stopSharing('You stopped sharing from the browser.'));
+    track.addEventListener('ended', () => {
+      if (host.stream === stream) stopSharing('You stopped sharing from the browser.');
+    });
   }
-  ui.preview.srcObject = host.stream;
-
-  setState('registering');
-  const signaling = new Signaling({ onMessage, onClose: onSignalingClosed });
-  host.signaling = signaling;
-  try {
-    await signaling.open();
-  } catch {
-    releaseCapture();
-    setState('idle');
-    showStartError('Could not reach the GhostView server. Check your connection and try again.');
-    return;
-  }
-  signaling.send(makeRegister({ maxViewers, name: ui.hostName.value.trim() }));
-  try {
-    localStorage.setItem('ghostview.hostName', ui.hostName.value.trim());
-    localStorage.setItem('ghostview.maxViewers', String(maxViewers));
-  } catch { /* private mode */ }
+  ui.preview.srcObject = stream;
+  return '';
 }
 
-function onMessage(msg) {
+// ---- sessions ----
+
+function openConnection() {
+  const conn = {
+    signaling: null, pin: '', expiresAtMs: 0, maxViewers: host.settings.maxViewers, accepted: 0,
+    iceServers: [], viewerUrl: '', retired: false, settle: null, registerTimer: 0,
+  };
+  conn.signaling = new Signaling({
+    onMessage: (msg) => onMessage(conn, msg),
+    onClose: (info) => onConnectionClosed(conn, info),
+  });
+  return conn;
+}
+
+/** Ends a registration in flight: with the `registered` message, or an error text. */
+function settleRegistration(conn, error, msg) {
+  const settle = conn.settle;
+  if (!settle) return;
+  conn.settle = null;
+  clearTimeout(conn.registerTimer);
+  if (host.pending === conn) host.pending = null;
+  if (error) {
+    conn.signaling.close();
+    settle.reject(new Error(error));
+  } else {
+    settle.resolve(conn);
+  }
+}
+
+/** Registers a new session on a new connection; resolves the connection once it has a PIN. */
+function register() {
+  const conn = openConnection();
+  host.pending = conn;
+  const registered = new Promise((resolve, reject) => { conn.settle = { resolve, reject }; });
+  conn.registerTimer = setTimeout(
+    () => settleRegistration(conn, 'The server did not answer. Try again.'), REGISTER_TIMEOUT_MS);
+  conn.signaling.open().then(
+    () => conn.signaling.send(makeRegister(host.settings)),
+    () => settleRegistration(conn, 'Could not reach the GhostView server. Check your connection and try again.'),
+  );
+  return registered;
+}
+
+function onRegistered(conn, msg) {
+  if (!conn.settle) return;
+  conn.pin = String(msg.pin || '');
+  conn.iceServers = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
+  // Counted from now with the server's TTL, so a wrong clock here does not matter.
+  const ttl = Number(msg.pin_ttl);
+  conn.expiresAtMs = ttl > 0 ? Date.now() + ttl * 1000 : (Number(msg.expires_at) || 0) * 1000;
+  conn.maxViewers = Number(msg.max_viewers) || conn.maxViewers;
+  conn.viewerUrl = msg.viewer_url || `${window.location.origin}/?pin=${conn.pin}`;
+  settleRegistration(conn, '', msg);
+}
+
+/** Makes `conn` the session whose PIN is shown; the one it replaces is retired. */
+function adopt(conn) {
+  const old = host.conn;
+  host.conn = conn;
+  if (old && old !== conn) retire(old);
+  const pin = conn.pin;
+  ui.pin.textContent = pin.length === 6 ? `${pin.slice(0, 3)} ${pin.slice(3)}` : pin;
+  ui.pin.dataset.pin = pin;
+  ui.viewerUrl.value = conn.viewerUrl;
+  ui.joinOrigin.textContent = new URL(conn.viewerUrl, window.location.href).host;
+  showNewPinError('');
+  clearInterval(host.expiryTimer);
+  host.expiryTimer = setInterval(renderPin, 1000);
+  setState('sharing');
+  renderLists();
+}
+
+function retire(conn) {
+  conn.retired = true;
+  host.retired.add(conn);
+  endRetiredIfIdle(conn);
+}
+
+/** A retired session ends once nobody it admitted (or who is asking) remains. */
+function endRetiredIfIdle(conn) {
+  if (!conn || !conn.retired || !host.retired.has(conn)) return;
+  const inUse = [...host.viewers.values(), ...host.requests.values()].some((x) => x.conn === conn);
+  if (inUse) return;
+  host.retired.delete(conn);
+  conn.signaling.send(makeEnd());
+  conn.signaling.close();
+}
+
+async function startSharing() {
+  showStartError('');
+  host.settings = {
+    maxViewers: Math.min(MAX_VIEWERS_LIMIT, Math.max(1, parseInt(ui.maxViewers.value, 10) || 1)),
+    name: ui.hostName.value.trim(),
+  };
+  try {
+    localStorage.setItem('ghostview.hostName', host.settings.name);
+    localStorage.setItem('ghostview.maxViewers', String(host.settings.maxViewers));
+  } catch { /* private mode */ }
+  setState('capturing');
+  const captureError = await captureScreen();
+  if (captureError) {
+    setState('idle');
+    showStartError(captureError);
+    keepFocus(ui.startButton);
+    return;
+  }
+  setState('registering');
+  let conn;
+  try {
+    conn = await register();
+  } catch (e) {
+    if (host.state !== 'registering') return; // stopped meanwhile
+    releaseCapture();
+    setState('idle');
+    showStartError(e.message);
+    keepFocus(ui.startButton);
+    return;
+  }
+  if (host.state !== 'registering') {
+    conn.signaling.close();
+    return;
+  }
+  adopt(conn);
+  keepFocus(ui.copyUrl);
+}
+
+/**
+ * "New PIN": registers a new session for the capture that is live (there is
+ * one whenever this button shows: when the capture ends, sharing stops, and
+ * "Share again with a new PIN" asks for a screen again). Viewers already
+ * watching stay.
+ */
+async function renewPin() {
+  if (host.renewing || host.state !== 'sharing' || !captureLive()) return;
+  setRenewing(true);
+  showNewPinError('');
+  try {
+    const conn = await register();
+    if (host.state !== 'sharing') {
+      conn.signaling.close();
+      return;
+    }
+    adopt(conn);
+  } catch (e) {
+    if (host.state === 'sharing') showNewPinError(`No new PIN: ${e.message}`);
+  } finally {
+    setRenewing(false);
+  }
+}
+
+function setRenewing(on) {
+  const hadFocus = document.activeElement === ui.newPin;
+  host.renewing = on;
+  ui.newPin.disabled = on;
+  ui.newPin.setAttribute('aria-busy', String(on));
+  ui.newPin.textContent = on ? 'Getting a new PIN…' : 'New PIN';
+  if (on && hadFocus) host.newPinHadFocus = true;
+  if (!on && host.newPinHadFocus) {
+    host.newPinHadFocus = false;
+    if (host.state === 'sharing') keepFocus(ui.newPin);
+  }
+}
+
+function onMessage(conn, msg) {
   switch (msg.type) {
     case Type.REGISTERED:
-      onRegistered(msg);
+      onRegistered(conn, msg);
       break;
     case Type.JOIN_REQUEST:
-      onJoinRequest(msg);
+      onJoinRequest(conn, msg);
       break;
     case Type.SDP:
-      onRemoteSdp(msg);
+      onRemoteSdp(conn, msg);
       break;
     case Type.ICE:
-      onRemoteIce(msg);
+      onRemoteIce(conn, msg);
       break;
     case Type.PEER_LEFT:
-      onPeerLeft(msg);
+      onPeerLeft(conn, msg);
       break;
     case Type.ERROR:
-      if (host.state === 'registering') {
-        releaseCapture();
-        host.signaling?.close();
-        setState('idle');
-        showStartError(errorMessage(msg.code, msg.message));
+      if (conn.settle) {
+        settleRegistration(conn, errorMessage(msg.code, msg.message));
       } else {
         console.warn('GhostView: server error', msg.code, msg.message);
       }
@@ -141,43 +325,78 @@ function onMessage(msg) {
   }
 }
 
-function onRegistered(msg) {
-  host.pin = String(msg.pin || '');
-  host.iceServers = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
-  host.expiresAt = Number(msg.expires_at) || 0;
-  ui.pin.textContent = host.pin.length === 6 ? `${host.pin.slice(0, 3)} ${host.pin.slice(3)}` : host.pin;
-  ui.pin.dataset.pin = host.pin;
-  ui.viewerUrl.value = msg.viewer_url || `${window.location.origin}/?pin=${host.pin}`;
-  ui.joinOrigin.textContent = new URL(ui.viewerUrl.value, window.location.href).host;
-  clearInterval(host.expiryTimer);
-  host.expiryTimer = setInterval(updateExpiry, 1000);
-  updateExpiry();
-  setState('sharing');
-  renderLists();
+// ---- the PIN's state ----
+
+/** Why nobody new can join with the PIN shown: '' (they can), 'expired', 'used' or 'offline'. */
+function pinProblem() {
+  const c = host.conn;
+  if (!c) return 'offline';
+  if (c.expiresAtMs && Date.now() >= c.expiresAtMs) return 'expired';
+  if (c.accepted >= c.maxViewers) return 'used';
+  return '';
 }
 
-function updateExpiry() {
-  const left = Math.round(host.expiresAt - Date.now() / 1000);
-  if (!host.expiresAt) {
-    ui.expiry.textContent = '';
-  } else if (left > 0) {
-    const m = Math.floor(left / 60);
-    const s = String(left % 60).padStart(2, '0');
-    ui.expiry.textContent = `New viewers can join with it for ${m}:${s}`;
-    ui.expiry.classList.toggle('warn', left <= 60);
+function describeDuration(seconds) {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h) return m ? `${h} h ${m} min` : `${h} h`;
+  if (m) return s ? `${m} min ${s} s` : `${m} min`;
+  return `${s} s`;
+}
+
+function clockTime(ms) {
+  return new Date(ms).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+}
+
+const STATUS_NOTE = { expired: ' · PIN expired', used: ' · PIN used up' };
+
+function renderPin() {
+  if (host.state !== 'sharing') return;
+  const c = host.conn;
+  const problem = pinProblem();
+  const again = 'Click "New PIN" to let more people join.';
+  let text;
+  if (problem === 'offline') {
+    text = 'The connection to the server was lost, so this PIN no longer works and anyone watching was '
+      + 'disconnected. Your screen is still captured: click "New PIN" to share it again.';
+  } else if (problem === 'expired') {
+    text = `This PIN expired at ${clockTime(c.expiresAtMs)}: nobody new can join with it. Viewers already watching stay. ${again}`;
+  } else if (problem === 'used') {
+    const n = c.accepted;
+    text = `This PIN has let in ${n} ${n === 1 ? 'viewer' : 'viewers'}, as many as it allows: nobody new can join with it. ${again}`;
+  } else if (!c.expiresAtMs) {
+    text = '';
   } else {
-    ui.expiry.textContent = 'The PIN has expired: nobody new can join. Viewers already here stay. Stop and share again for a new PIN.';
-    ui.expiry.classList.add('warn');
-    ui.pin.classList.add('expired');
-    clearInterval(host.expiryTimer);
+    const left = Math.max(1, Math.ceil((c.expiresAtMs - Date.now()) / 1000));
+    text = left <= 60
+      ? `This PIN stops working in ${describeDuration(left)} (at ${clockTime(c.expiresAtMs)}). Anyone who has not joined by then will need a new PIN.`
+      : `New viewers can join with this PIN for another ${describeDuration(left)} (until ${clockTime(c.expiresAtMs)}).`;
   }
+  const warn = !!problem || (!!c && !!c.expiresAtMs && c.expiresAtMs - Date.now() <= 60000);
+  ui.expiry.classList.toggle('warn', warn);
+  ui.expiry.textContent = text;
+  ui.expiry.dataset.problem = problem;
+  ui.pin.classList.toggle('expired', !!problem);
+  ui.newPin.classList.toggle('primary', !!problem);
+  ui.newPin.classList.toggle('ghost', !problem);
+  ui.copyUrl.disabled = !!problem; // the link would not let anyone in
+  document.body.dataset.pinProblem = problem;
+  const n = host.viewers.size;
+  setStatus(problem === 'offline' ? 'Offline — get a new PIN to share again'
+    : `Sharing — ${n} ${n === 1 ? 'viewer' : 'viewers'}${STATUS_NOTE[problem] || ''}`);
 }
 
 // ---- consent ----
 
-function onJoinRequest(msg) {
+function onJoinRequest(conn, msg) {
   const peer = String(msg.peer || '');
   if (!peer || host.requests.has(peer) || host.viewers.has(peer)) return;
+  if (conn.retired) {
+    // The person replaced this PIN: whoever still has it must ask for the new one.
+    conn.signaling.send(makeDecline(peer, 'The host has a new PIN now. Ask them for it.'));
+    return;
+  }
   const el = ui.requestTemplate.content.firstElementChild.cloneNode(true);
   el.dataset.peer = peer;
   el.querySelector('.name').textContent = displayName(msg.name);
@@ -186,7 +405,7 @@ function onJoinRequest(msg) {
     accept(peer, el.querySelector('.allow-control').checked);
   });
   el.querySelector('.decline').addEventListener('click', () => decline(peer));
-  host.requests.set(peer, { peer, name: msg.name || '', address: msg.address || '', element: el });
+  host.requests.set(peer, { peer, conn, name: msg.name || '', address: msg.address || '', element: el });
   ui.requests.append(el);
   renderLists();
   el.querySelector('.accept').focus({ preventScroll: true });
@@ -209,8 +428,9 @@ function decline(peer) {
   if (!req) return;
   host.requests.delete(peer);
   req.element.remove();
-  host.signaling?.send(makeDecline(peer));
+  req.conn.signaling.send(makeDecline(peer));
   renderLists();
+  endRetiredIfIdle(req.conn);
 }
 
 function accept(peer, allowControl) {
@@ -219,13 +439,16 @@ function accept(peer, allowControl) {
   host.requests.delete(peer);
   req.element.remove();
   const caps = allowControl ? [Capability.VIEW, Capability.CONTROL] : [Capability.VIEW];
-  host.signaling?.send(makeAccept(peer, caps));
+  const { conn } = req;
+  conn.signaling.send(makeAccept(peer, caps));
+  conn.accepted++;
   const viewer = {
-    peer, name: req.name, address: req.address, control: allowControl, controlRequested: false,
+    peer, conn, name: req.name, address: req.address, control: allowControl, controlRequested: false,
     state: 'connecting', pc: null, channel: null, inputEvents: 0, pendingIce: [], element: null,
   };
   host.viewers.set(peer, viewer);
   renderViewer(viewer);
+  renderPin();
   connectViewer(viewer).catch((e) => {
     console.warn('GhostView: could not offer to', peer, e);
     viewer.state = 'failed';
@@ -249,10 +472,10 @@ function preferCodecs(transceiver) {
 }
 
 async function connectViewer(viewer) {
-  const pc = new RTCPeerConnection({ iceServers: host.iceServers });
+  const pc = new RTCPeerConnection({ iceServers: viewer.conn.iceServers });
   viewer.pc = pc;
   pc.addEventListener('icecandidate', (ev) => {
-    if (ev.candidate && ev.candidate.candidate) host.signaling?.send(makeIce(viewer.peer, ev.candidate));
+    if (ev.candidate && ev.candidate.candidate) viewer.conn.signaling.send(makeIce(viewer.peer, ev.candidate));
   });
   pc.addEventListener('connectionstatechange', () => {
     const s = pc.connectionState;
@@ -270,11 +493,17 @@ async function connectViewer(viewer) {
   }
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
-  host.signaling?.send(makeSdp(viewer.peer, 'offer', pc.localDescription.sdp));
+  viewer.conn.signaling.send(makeSdp(viewer.peer, 'offer', pc.localDescription.sdp));
 }
 
-async function onRemoteSdp(msg) {
-  const viewer = host.viewers.get(msg.peer);
+/** The admitted viewer `peer` of session `conn`, if any. */
+function viewerOf(conn, peer) {
+  const viewer = host.viewers.get(peer);
+  return viewer && viewer.conn === conn ? viewer : null;
+}
+
+async function onRemoteSdp(conn, msg) {
+  const viewer = viewerOf(conn, msg.peer);
   if (!viewer || !viewer.pc || msg.sdp_type !== 'answer') return;
   try {
     await viewer.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
@@ -286,8 +515,8 @@ async function onRemoteSdp(msg) {
   }
 }
 
-function onRemoteIce(msg) {
-  const viewer = host.viewers.get(msg.peer);
+function onRemoteIce(conn, msg) {
+  const viewer = viewerOf(conn, msg.peer);
   const init = iceCandidateInit(msg);
   if (!viewer || !viewer.pc || !init) return;
   if (!viewer.pc.remoteDescription) {
@@ -323,12 +552,12 @@ function onViewerInput(viewer, data) {
 function setControl(viewer, on) {
   viewer.control = on;
   viewer.controlRequested = false;
-  host.signaling?.send(makeGrant(viewer.peer, on ? [Capability.VIEW, Capability.CONTROL] : [Capability.VIEW]));
+  viewer.conn.signaling.send(makeGrant(viewer.peer, on ? [Capability.VIEW, Capability.CONTROL] : [Capability.VIEW]));
   renderViewer(viewer);
 }
 
 function removeViewer(viewer) {
-  host.signaling?.send(makeKick(viewer.peer, 'removed by the host'));
+  viewer.conn.signaling.send(makeKick(viewer.peer, 'removed by the host'));
   dropViewer(viewer.peer);
 }
 
@@ -339,15 +568,17 @@ function dropViewer(peer) {
   if (viewer.pc) viewer.pc.close();
   viewer.element?.remove();
   renderLists();
+  endRetiredIfIdle(viewer.conn);
 }
 
-function onPeerLeft(msg) {
+function onPeerLeft(conn, msg) {
   const req = host.requests.get(msg.peer);
-  if (req) { // left while the person was still deciding
+  if (req && req.conn === conn) { // left while the person was still deciding
     host.requests.delete(msg.peer);
     req.element.remove();
+    endRetiredIfIdle(conn);
   }
-  dropViewer(msg.peer);
+  if (viewerOf(conn, msg.peer)) dropViewer(msg.peer);
   renderLists();
 }
 
@@ -383,10 +614,7 @@ function renderViewer(viewer) {
 function renderLists() {
   ui.noRequests.hidden = host.requests.size > 0;
   ui.noViewers.hidden = host.viewers.size > 0;
-  if (host.state === 'sharing') {
-    const n = host.viewers.size;
-    ui.status.textContent = `Sharing — ${n} ${n === 1 ? 'viewer' : 'viewers'}`;
-  }
+  renderPin();
 }
 
 // ---- stopping ----
@@ -397,30 +625,54 @@ function releaseCapture() {
   ui.preview.srcObject = null;
 }
 
+/** Every session this page holds: the current one, one being registered, retired ones. */
+function allConnections() {
+  return [host.conn, host.pending, ...host.retired].filter(Boolean);
+}
+
 function stopSharing(text = 'Nobody can see your screen now.') {
   if (host.state === 'stopped' || host.state === 'idle') return;
-  host.signaling?.send(makeEnd());
-  host.signaling?.close();
-  host.signaling = null;
+  const conns = allConnections();
+  host.conn = null;
+  host.retired.clear();
+  for (const conn of conns) {
+    if (conn.pin) conn.signaling.send(makeEnd());
+    conn.signaling.close(); // a registration in flight is cancelled by this
+  }
   for (const peer of [...host.viewers.keys()]) dropViewer(peer);
   for (const req of host.requests.values()) req.element.remove();
   host.requests.clear();
   clearInterval(host.expiryTimer);
   releaseCapture();
   ui.pin.classList.remove('expired');
+  showNewPinError('');
   ui.stoppedText.textContent = text;
   setState('stopped');
+  keepFocus(ui.restart);
 }
 
-function onSignalingClosed({ byUs }) {
-  if (byUs) return;
-  if (host.state === 'registering') {
-    releaseCapture();
-    setState('idle');
-    showStartError('The connection to the server was lost. Try again.');
+/** A session's connection to the server is gone: the server forgot the session. */
+function onConnectionClosed(conn, { byUs, wasOpen }) {
+  if (conn.settle) {
+    settleRegistration(conn, byUs ? 'Cancelled.'
+      : wasOpen ? 'The connection to the server was lost. Try again.'
+        : 'Could not reach the GhostView server. Check your connection and try again.');
     return;
   }
-  stopSharing('The connection to the server was lost, so the session ended. Share again for a new PIN.');
+  if (byUs) return;
+  host.retired.delete(conn);
+  for (const req of [...host.requests.values()]) {
+    if (req.conn !== conn) continue;
+    host.requests.delete(req.peer);
+    req.element.remove();
+  }
+  for (const viewer of [...host.viewers.values()]) if (viewer.conn === conn) dropViewer(viewer.peer);
+  if (conn === host.conn) {
+    // Keep the capture: "New PIN" registers again without asking for a screen.
+    host.conn = null;
+    clearInterval(host.expiryTimer);
+  }
+  renderLists();
 }
 
 // ---- wiring ----
@@ -430,10 +682,9 @@ ui.form.addEventListener('submit', (ev) => {
   startSharing();
 });
 ui.stop.addEventListener('click', () => stopSharing());
-ui.restart.addEventListener('click', () => {
-  setState('idle');
-  ui.startButton.focus();
-});
+ui.newPin.addEventListener('click', renewPin);
+// Asks for a screen again (the capture ended with the session) and registers.
+ui.restart.addEventListener('click', startSharing);
 ui.copyUrl.addEventListener('click', async () => {
   try {
     await navigator.clipboard.writeText(ui.viewerUrl.value);
@@ -445,8 +696,8 @@ ui.copyUrl.addEventListener('click', async () => {
   setTimeout(() => { ui.copyUrl.textContent = 'Copy link'; }, 2000);
 });
 window.addEventListener('pagehide', () => {
-  // Closing the tab ends the session at once (the server would notice anyway).
-  if (host.signaling) host.signaling.send(makeEnd());
+  // Closing the tab ends the sessions at once (the server would notice anyway).
+  for (const conn of allConnections()) if (conn.pin) conn.signaling.send(makeEnd());
 });
 
 try {
@@ -459,7 +710,12 @@ setState('idle');
 // For tests and debugging.
 window.ghostviewHost = {
   get state() { return host.state; },
-  get pin() { return host.pin; },
+  get pin() { return host.conn ? host.conn.pin : ''; },
+  /** Why nobody new can join with the PIN shown: '', 'expired', 'used' or 'offline'. */
+  get pinProblem() { return host.state === 'sharing' ? pinProblem() : ''; },
+  get renewing() { return host.renewing; },
+  /** Sessions this page holds open: the current one and retired ones still in use. */
+  get sessions() { return allConnections().filter((c) => c.pin).map((c) => ({ pin: c.pin, retired: c.retired })); },
   get viewers() {
     return [...host.viewers.values()].map((v) => ({
       peer: v.peer, name: v.name, state: v.state, control: v.control,

@@ -1,14 +1,17 @@
 // GhostView — the viewer's stats overlay: resolution, fps, bitrate and RTT
-// from RTCPeerConnection.getStats(), once a second.
+// (and the audio's codec and bitrate when there is audio) from
+// RTCPeerConnection.getStats(), once a second.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
 /** The figures the overlay shows, from one getStats() report (and the last). */
 export function summarise(report, previous) {
   let inbound = null;
+  let audio = null;
   let pair = null;
   let selectedPairId = '';
   report.forEach((s) => {
     if (s.type === 'inbound-rtp' && s.kind === 'video') inbound = s;
+    if (s.type === 'inbound-rtp' && s.kind === 'audio') audio = s;
     if (s.type === 'transport' && s.selectedCandidatePairId) selectedPairId = s.selectedCandidatePairId;
   });
   if (selectedPairId) pair = report.get(selectedPairId) || null;
@@ -29,15 +32,30 @@ export function summarise(report, previous) {
     rttMs: pair && pair.currentRoundTripTime != null ? pair.currentRoundTripTime * 1000 : null,
     packetsLost: inbound ? inbound.packetsLost || 0 : 0,
     codec: '',
+    // null when the host sends no audio
+    audio: audio ? {
+      timestamp: audio.timestamp,
+      bytesReceived: audio.bytesReceived || 0,
+      packetsReceived: audio.packetsReceived || 0,
+      codec: '',
+      bitrateKbps: null,
+    } : null,
   };
-  if (inbound && inbound.codecId) {
-    const codec = report.get(inbound.codecId);
-    if (codec && codec.mimeType) out.codec = codec.mimeType.replace(/^video\//, '');
-  }
+  const mime = (stat) => {
+    const codec = stat && stat.codecId ? report.get(stat.codecId) : null;
+    return codec && codec.mimeType ? codec.mimeType.replace(/^(video|audio)\//, '') : '';
+  };
+  out.codec = mime(inbound);
+  if (out.audio) out.audio.codec = mime(audio);
   if (previous && now > previous.timestamp) {
     const seconds = (now - previous.timestamp) / 1000;
     out.bitrateKbps = ((out.bytesReceived - previous.bytesReceived) * 8) / 1000 / seconds;
     if (out.fps == null) out.fps = (out.framesDecoded - previous.framesDecoded) / seconds;
+  }
+  const a = out.audio;
+  const pa = previous && previous.audio;
+  if (a && pa && a.timestamp > pa.timestamp) {
+    a.bitrateKbps = ((a.bytesReceived - pa.bytesReceived) * 8) / (a.timestamp - pa.timestamp);
   }
   return out;
 }
@@ -93,16 +111,19 @@ export class StatsOverlay {
     this.last = s;
     this.latest = s;
     const fmt = (v, digits, unit) => (v == null || !Number.isFinite(v) ? '–' : `${v.toFixed(digits)} ${unit}`);
-    this.element.replaceChildren(
+    const rate = (kbps) => (kbps == null ? '–'
+      : kbps >= 1000 ? fmt(kbps / 1000, 2, 'Mbit/s') : fmt(kbps, 0, 'kbit/s'));
+    const lines = [
       formatLine('Resolution', s.width ? `${s.width}×${s.height}` : '–'),
       formatLine('Frame rate', fmt(s.fps, 0, 'fps')),
-      formatLine('Bitrate', s.bitrateKbps == null ? '–'
-        : s.bitrateKbps >= 1000 ? fmt(s.bitrateKbps / 1000, 2, 'Mbit/s') : fmt(s.bitrateKbps, 0, 'kbit/s')),
+      formatLine('Bitrate', rate(s.bitrateKbps)),
       formatLine('RTT', fmt(s.rttMs, 0, 'ms')),
       formatLine('Codec', s.codec || '–'),
       formatLine('Frames', String(s.framesDecoded)),
       formatLine('Lost', String(s.packetsLost)),
-    );
+    ];
+    if (s.audio) lines.push(formatLine('Audio', `${s.audio.codec || '–'} ${rate(s.audio.bitrateKbps)}`));
+    this.element.replaceChildren(...lines);
   }
 
   stop() {

@@ -18,7 +18,7 @@ const ui = {
   connect: $('connect'), joinError: $('join-error'), stage: $('stage'), surface: $('surface'),
   video: $('video'), stageMessage: $('stage-message'), stageText: $('stage-text'),
   stats: $('stats'), toast: $('toast'), ended: $('ended'), endedText: $('ended-text'),
-  rejoin: $('rejoin'),
+  rejoin: $('rejoin'), mute: $('mute'),
 };
 
 // idle -> connecting -> waiting -> joining -> live -> ended
@@ -63,6 +63,7 @@ function setState(state, detail) {
   ui.stageText.textContent = detail || STATUS_TEXT[state];
   ui.connect.disabled = false;
   updateControlUi();
+  updateAudioUi();
 }
 
 function showJoinError(text, detail = '') {
@@ -79,6 +80,7 @@ function showJoinError(text, detail = '') {
 
 let toastTimer = 0;
 function toast(text, ms = 4000) {
+  delete ui.toast.dataset.hint;
   ui.toast.textContent = text;
   ui.toast.hidden = false;
   clearTimeout(toastTimer);
@@ -204,11 +206,7 @@ function createPeerConnection(iceServers) {
   pc.addEventListener('icecandidate', (ev) => {
     if (ev.candidate && ev.candidate.candidate) session.signaling?.send(makeIce('', ev.candidate));
   });
-  pc.addEventListener('track', (ev) => {
-    const stream = ev.streams && ev.streams[0] ? ev.streams[0] : new MediaStream([ev.track]);
-    if (ui.video.srcObject !== stream) ui.video.srcObject = stream;
-    ui.video.play().catch(() => {});
-  });
+  pc.addEventListener('track', (ev) => onRemoteTrack(ev.track));
   pc.addEventListener('datachannel', (ev) => adoptChannel(ev.channel));
   pc.addEventListener('connectionstatechange', () => {
     if (pc !== session.pc) return;
@@ -254,6 +252,60 @@ function onRemoteIce(msg) {
     return;
   }
   session.pc.addIceCandidate(init).catch((e) => console.debug('GhostView: candidate ignored', e.message));
+}
+
+/**
+ * Every received track (video, and audio when the host sends it, whichever
+ * streams the offer put them in) plays in the one <video>, muted at first:
+ * browsers refuse sound that starts by itself.
+ */
+function onRemoteTrack(track) {
+  const current = ui.video.srcObject ? ui.video.srcObject.getTracks() : [];
+  if (current.includes(track)) return;
+  // A new stream object rather than addTrack: the element reliably picks up
+  // tracks that are there when srcObject is set.
+  ui.video.srcObject = new MediaStream([...current, track]);
+  ui.video.play().catch(() => {});
+  track.addEventListener('ended', updateAudioUi);
+  if (track.kind === 'audio') {
+    updateAudioUi();
+    if (ui.video.muted) {
+      toast('This share has sound. Select "Unmute" to hear it.', 6000);
+      ui.toast.dataset.hint = 'unmute';
+    }
+  }
+}
+
+function hasAudio() {
+  const stream = ui.video.srcObject;
+  return !!stream && stream.getAudioTracks().some((t) => t.readyState === 'live');
+}
+
+function updateAudioUi() {
+  const watching = session.state === 'joining' || session.state === 'live';
+  ui.mute.hidden = !watching || !hasAudio();
+  const muted = ui.video.muted;
+  ui.mute.textContent = muted ? 'Unmute' : 'Mute';
+  ui.mute.setAttribute('aria-label', muted ? 'Unmute audio' : 'Mute audio');
+  ui.mute.title = muted ? 'The shared audio is muted' : 'You hear the shared audio';
+}
+
+async function toggleMute() {
+  if (!ui.video.muted) {
+    ui.video.muted = true;
+    updateAudioUi();
+    return;
+  }
+  ui.video.muted = false;
+  updateAudioUi();
+  if (ui.toast.dataset.hint === 'unmute') ui.toast.hidden = true; // done what it said
+  try {
+    await ui.video.play();
+  } catch {
+    ui.video.muted = true;
+    updateAudioUi();
+    toast('The browser blocked the sound. Select "Unmute" again.');
+  }
 }
 
 function onFirstFrame() {
@@ -321,6 +373,8 @@ function teardown() {
   if (session.signaling) session.signaling.close();
   session.signaling = null;
   ui.video.srcObject = null;
+  ui.video.muted = true; // the next session starts muted too
+  updateAudioUi();
   if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
 }
 
@@ -361,6 +415,8 @@ ui.toggleStats.addEventListener('click', () => {
   ui.toggleStats.setAttribute('aria-pressed', String(shown));
 });
 ui.fullscreen.addEventListener('click', toggleFullscreen);
+ui.mute.addEventListener('click', toggleMute);
+ui.video.addEventListener('volumechange', updateAudioUi);
 ui.video.addEventListener('dblclick', () => { if (!input.enabled) toggleFullscreen(); });
 ui.leave.addEventListener('click', leave);
 ui.rejoin.addEventListener('click', () => {
@@ -409,5 +465,7 @@ window.ghostviewViewer = {
   get channelState() { return session.channel ? session.channel.readyState : 'none'; },
   get inputSent() { return input.sent; },
   get endReason() { return session.endReason; },
+  get hasAudio() { return hasAudio(); },
+  get muted() { return ui.video.muted; },
   stats: () => stats.latest,
 };

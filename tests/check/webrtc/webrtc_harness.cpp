@@ -2,6 +2,7 @@
 
 #include "server.h"
 
+#include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <gst/video/navigation.h>
 
@@ -19,13 +20,49 @@ __attribute__ ((constructor)) static void keep_openssl_state_at_exit ()
   OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, nullptr);
 }
 
+TestCertificate::TestCertificate ()
+{
+  gchar *tmp = g_dir_make_tmp ("gv-webrtc-tls-XXXXXX", nullptr);
+  fail_unless (tmp != nullptr);
+  dir = tmp;
+  g_free (tmp);
+  cert_file = dir + "/cert.pem";
+  key_file = dir + "/key.pem";
+  /* The address goes in subjectAltName too: GnuTLS checks an IP there. */
+  const gchar *argv[] = { "openssl",  "req",
+                          "-x509",    "-newkey",
+                          "rsa:2048", "-nodes",
+                          "-days",    "1",
+                          "-subj",    "/CN=127.0.0.1",
+                          "-addext",  "subjectAltName=IP:127.0.0.1",
+                          "-keyout",  key_file.c_str (),
+                          "-out",     cert_file.c_str (),
+                          nullptr };
+  gchar *err_out = nullptr;
+  gint status = -1;
+  GError *err = nullptr;
+  gboolean spawned = g_spawn_sync (nullptr, (gchar **) argv, nullptr, G_SPAWN_SEARCH_PATH, nullptr,
+                                   nullptr, nullptr, &err_out, &status, &err);
+  fail_unless (spawned, "cannot run openssl: %s", err ? err->message : "?");
+  fail_unless (g_spawn_check_wait_status (status, nullptr), "openssl req failed: %s", err_out);
+  g_free (err_out);
+}
+
+TestCertificate::~TestCertificate ()
+{
+  g_unlink (cert_file.c_str ());
+  g_unlink (key_file.c_str ());
+  g_rmdir (dir.c_str ());
+}
+
 struct TestServer::Impl {
   GMainContext *ctx = nullptr;
   GMainLoop *loop = nullptr;
   GThread *thread = nullptr;
   std::unique_ptr<gv::signaling::Server> server;
   int pin_ttl_s = 600;
-  guint port = 0; /* 0: a free one, the first time */
+  std::string tls_cert_file, tls_key_file; /* empty: plain ws:// */
+  guint port = 0;                          /* 0: a free one, the first time */
   std::mutex lock;
   std::condition_variable cond;
   std::string start_error; /* set by the server thread when it cannot start */
@@ -44,6 +81,8 @@ static gpointer server_thread (gpointer data)
   config.address = "127.0.0.1";
   config.port = impl->port;
   config.pin_ttl_s = impl->pin_ttl_s;
+  config.tls_cert_file = impl->tls_cert_file;
+  config.tls_key_file = impl->tls_key_file;
   GError *err = nullptr;
   impl->server = gv::signaling::Server::create (config, &err);
   if (!impl->server || !impl->server->start (&err)) {
@@ -111,6 +150,15 @@ TestServer::TestServer (int pin_ttl_s) : impl_ (new Impl ())
   impl_->pin_ttl_s = pin_ttl_s;
   impl_->start ();
   url_ = impl_->url;
+}
+
+TestServer::TestServer (const TestCertificate &tls) : impl_ (new Impl ())
+{
+  impl_->tls_cert_file = tls.cert_file;
+  impl_->tls_key_file = tls.key_file;
+  impl_->start ();
+  url_ = impl_->url;
+  fail_unless (g_str_has_prefix (url_.c_str (), "wss://"), "a TLS server at %s", url_.c_str ());
 }
 
 TestServer::~TestServer ()

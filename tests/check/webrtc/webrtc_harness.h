@@ -12,11 +12,21 @@
 
 namespace gvtest {
 
+/* A throwaway self-signed certificate for 127.0.0.1 (made with `openssl
+ * req`), its key, in a temporary folder that goes with the object. */
+struct TestCertificate {
+  std::string dir, cert_file, key_file;
+  TestCertificate ();
+  ~TestCertificate ();
+};
+
 /* The real gv::signaling::Server, embedded on a thread of its own. */
 class TestServer {
 public:
   /* pin_ttl_s: the server's default PIN lifetime (seconds). */
   explicit TestServer (int pin_ttl_s = 600);
+  /* Serves wss:// (and https://) with this certificate. */
+  explicit TestServer (const TestCertificate &tls);
   ~TestServer ();
   const std::string &ws_url () const { return url_; }
   /* The server goes away (every connection closed), as a crash or a
