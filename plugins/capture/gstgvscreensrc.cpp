@@ -26,8 +26,8 @@
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 gvscreensrc show-cursor=false region="<0,0,640,480>" framerate=15/1 ! videoconvert
- * ! autovideosink
+ * gst-launch-1.0 gvscreensrc show-cursor=false region="<0,0,640,480>" framerate=15/1 \
+ *     ! videoconvert ! autovideosink
  * ]|
  * Shows the top-left 640x480 of the screen.
  */

@@ -49,7 +49,7 @@
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 gvscreensrc ! gvinputinject backend=xtest ! videoconvert ! xvimagesink
+ * gst-launch-1.0 gvscreensrc ! gvinputinject backend=xtest ! videoconvert ! ximagesink
  * ]|
  * Clicks and keys in the window reach the captured screen.
  */

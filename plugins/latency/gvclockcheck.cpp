@@ -42,9 +42,10 @@
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 -m videotestsrc num-buffers=150 ! video/x-raw,width=640,height=360,framerate=30/1
- * ! gvclockstamp ! x264enc tune=zerolatency speed-preset=ultrafast ! avdec_h264 ! gvclockcheck
- * interval=500000000 ! fakesink
+ * gst-launch-1.0 -m videotestsrc num-buffers=150 \
+ *     ! video/x-raw,width=640,height=360,framerate=30/1 ! gvclockstamp \
+ *     ! x264enc tune=zerolatency speed-preset=ultrafast ! avdec_h264 \
+ *     ! gvclockcheck interval=500000000 ! fakesink
  * ]| Prints a `gvclockcheck-stats` message twice a second and one at EOS.
  */
 #ifdef HAVE_CONFIG_H

@@ -45,8 +45,9 @@
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 videotestsrc num-buffers=300 ! video/x-raw,width=640,height=360,framerate=30/1 !
- * gvclockstamp ! vp8enc deadline=1 ! vp8dec ! gvclockcheck ! fakesink
+ * gst-launch-1.0 videotestsrc num-buffers=300 \
+ *     ! video/x-raw,width=640,height=360,framerate=30/1 ! gvclockstamp \
+ *     ! vp8enc deadline=1 ! vp8dec ! gvclockcheck ! fakesink
  * ]| Stamps, encodes and decodes 10 s of video; gvclockcheck posts
  * `gvclockcheck-stats` messages (see `gst-launch-1.0 -m`).
  */

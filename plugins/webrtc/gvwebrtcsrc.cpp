@@ -31,17 +31,20 @@
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 ! videoconvert !
- * autovideosink
+ * gst-launch-1.0 gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 \
+ *     ! videoconvert ! autovideosink
  * ]|
  * |[
- * gst-launch-1.0 -e gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 decode=false !
- * \ matroskamux ! filesink location=session.mkv
+ * gst-launch-1.0 -e gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 \
+ *     decode=false ! matroskamux ! filesink location=session.mkv
  * ]|
  * |[
  * gst-launch-1.0 gvwebrtcsrc name=src signaller::server=ws://127.0.0.1:8443/ws pin=123456 \
  *     src.video_0 ! videoconvert ! autovideosink  src.audio_0 ! audioconvert ! autoaudiosink
  * ]| plays a host's video and sound.
+ *
+ * A pad left unlinked (say the sound, below a pipeline written for video
+ * only) is dropped rather than stopping the other streams.
  */
 #include "gvwebrtcsrc.h"
 
@@ -181,6 +184,15 @@ static void expose_pad (GvWebRTCSrc *self, GstPad *target, bool video)
   g_free (name);
   if (video)
     gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, navigation_probe, self, nullptr);
+  /* A pad nobody linked (the audio of a host that added sound, downstream
+   * of a pipeline written for video only) is dropped, not fatal: not-linked
+   * would stop the other streams too. */
+  gst_pad_add_probe (
+      ghost, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+      [] (GstPad *pad, GstPadProbeInfo *, gpointer) {
+        return gst_pad_is_linked (pad) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+      },
+      nullptr, nullptr);
   gst_pad_set_active (ghost, TRUE);
   {
     std::lock_guard<std::mutex> guard (self->priv->expose_lock);
@@ -255,6 +267,14 @@ static void on_webrtc_pad (GstElement *, GstPad *pad, gpointer user)
                          ("The host sends %s %s, which this receiver cannot handle; it is ignored.",
                           encoding.c_str (), media.c_str ()),
                          (nullptr));
+    /* Into a fakesink: an unlinked webrtcbin pad would stop every stream. */
+    GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
+    g_object_set (sink, "sync", FALSE, "async", FALSE, nullptr);
+    gst_bin_add (GST_BIN (self), sink);
+    gst_element_sync_state_with_parent (sink);
+    GstPad *sink_pad = gst_element_get_static_pad (sink, "sink");
+    gst_pad_link (pad, sink_pad);
+    gst_object_unref (sink_pad);
     stream_settled (self);
     return;
   }

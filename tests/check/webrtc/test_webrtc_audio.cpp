@@ -204,6 +204,30 @@ GST_START_TEST (test_record_video_and_audio)
 }
 GST_END_TEST;
 
+/* A receiver written for video only (its audio pad stays unlinked) keeps
+ * getting video from a host that also sends sound. */
+GST_START_TEST (test_video_only_receiver_of_audio_host)
+{
+  BufferCounter frames;
+  TestServer server;
+  Pipeline host (host_description (server.ws_url (), "") + "  " + kTone + "host.audio_0");
+  host.play ();
+  fail_unless (wait_for_pin (host));
+  Pipeline viewer (viewer_description (server.ws_url (), host.pin, "decode=false",
+                                       "identity name=tap ! matroskamux ! fakesink"));
+  count_at (viewer, "tap", frames);
+  viewer.play ();
+  fail_unless (wait_until ([&] { return frames.buffers >= 60 || !viewer.error.empty (); },
+                           kTimeoutMs, &host, &viewer),
+               "only %d frames (%s)", (int) frames.buffers, viewer.error.c_str ());
+  fail_unless (viewer.error.empty (), "%s", viewer.error.c_str ());
+  fail_unless (frames.caps_string ().find ("video/x-vp8") == 0, "caps %s",
+               frames.caps_string ().c_str ());
+  GstElement *src = viewer.get ("viewer");
+  fail_unless (src->numsrcpads == 2, "%d pads", src->numsrcpads);
+}
+GST_END_TEST;
+
 /* A host with sound only (no video pad), from raw audio and from Opus. */
 static const char *audio_only_hosts[] = {
   "audiotestsrc is-live=true freq=440 volume=0.5 ! gvwebrtcsink name=host",
@@ -238,6 +262,7 @@ static Suite *webrtc_audio_suite (void)
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_video_and_audio_arrive);
   tcase_add_test (tc, test_record_video_and_audio);
+  tcase_add_test (tc, test_video_only_receiver_of_audio_host);
   tcase_add_loop_test (tc, test_audio_only_host, 0, G_N_ELEMENTS (audio_only_hosts));
   suite_add_tcase (s, tc);
   return s;
