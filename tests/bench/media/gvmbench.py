@@ -41,15 +41,17 @@ gi.require_version('Gst', '1.0')
 gi.require_version('GLib', '2.0')
 from gi.repository import GLib, Gst  # noqa: E402
 
-# The encoder settings gvwebrtcsink uses (plugins/webrtc/gvwebrtcsink.cpp,
-# build_chain) with its defaults bitrate=2000 kbit/s, keyframe-distance=3000;
+# The encoder settings gvwebrtcsink uses (plugins/webrtc/gvwebrtcsink-encoder.cpp,
+# video_chain) with its defaults bitrate=2000 kbit/s, keyframe-distance=3000;
 # the bare-encode pipeline must use exactly these.
 BITRATE_KBPS = 2000
 FRESH_MS = 100.0  # a frame at most this old counts as "fresh" (live picture)
 KEYFRAME_DISTANCE = 3000
+VPX_THREADS = min(max(GLib.get_num_processors() // 2, 1), 4)  # as the sink: half the processors, 1-4
 ENCODERS = {
     'vp8': ('videoconvert ! vp8enc deadline=1 target-bitrate={br} keyframe-max-dist={kf} '
-            'lag-in-frames=0 threads=2 cpu-used=-16 end-usage=cbr error-resilient=default'),
+            f'lag-in-frames=0 threads={VPX_THREADS} cpu-used=-16 end-usage=cbr '
+            'error-resilient=default'),
     'h264': ('videoconvert ! x264enc bitrate={kbr} key-int-max={kf} bframes=0 tune=zerolatency '
              'speed-preset=ultrafast ! video/x-h264,profile=constrained-baseline ! h264parse'),
 }

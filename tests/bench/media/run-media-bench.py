@@ -449,7 +449,6 @@ class Bench:
                 full = self.run_host_with_viewers(codec, size, fps, 1, False, secs)
                 bare = self.run_encode(codec, size, fps, secs)
             if bare['encoder'] != full['encoder']:
-                diff = {k: (bare['encoder'] or {}).get(k), 'host': (full['encoder'] or {}).get(k)}
                 diff = sorted(k for k in set(bare['encoder'] or {}) | set(full['encoder'] or {})
                               if (bare['encoder'] or {}).get(k) != (full['encoder'] or {}).get(k))
                 raise BenchError(f'{fid}: the bare encoder is not configured as the host\'s '
