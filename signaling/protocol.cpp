@@ -140,7 +140,8 @@ const std::vector<TypeSpec> &type_specs ()
     { Type::Error,
       { { "code", Kind::String, true, 1, 64 },
         { "message", Kind::String, false, 0, 1024 },
-        { "ref", Kind::String, false, 0, 64 } } },
+        { "ref", Kind::String, false, 0, 64 },
+        { "reason", Kind::String, false, 0, kMaxReasonBytes } } },
   };
   return specs;
 }
@@ -359,29 +360,17 @@ const char *error_code_default_message (ErrorCode code)
 std::vector<std::string> capability_names (guint caps)
 {
   std::vector<std::string> out;
-  if (caps & kCapView)
-    out.emplace_back ("view");
-  if (caps & kCapControl)
-    out.emplace_back ("control");
-  if (caps & kCapClipboard)
-    out.emplace_back ("clipboard");
-  if (caps & kCapFile)
-    out.emplace_back ("file");
+  for (const CapabilityInfo &c : kCapabilities)
+    if (caps & c.bit)
+      out.emplace_back (c.name);
   return out;
 }
 
 std::optional<guint> capability_from_name (const char *name)
 {
-  if (!name)
-    return std::nullopt;
-  if (strcmp (name, "view") == 0)
-    return kCapView;
-  if (strcmp (name, "control") == 0)
-    return kCapControl;
-  if (strcmp (name, "clipboard") == 0)
-    return kCapClipboard;
-  if (strcmp (name, "file") == 0)
-    return kCapFile;
+  for (const CapabilityInfo &c : kCapabilities)
+    if (name && strcmp (name, c.name) == 0)
+      return (guint) c.bit;
   return std::nullopt;
 }
 
@@ -657,13 +646,16 @@ std::string make_session_ended (const char *reason)
   return Builder (Type::SessionEnded).str ("reason", reason).text ();
 }
 
-std::string make_error (ErrorCode code, const std::string &message, Type ref)
+std::string make_error (ErrorCode code, const std::string &message, Type ref,
+                        const std::string &reason)
 {
   Builder b (Type::Error);
   b.str ("code", error_code_name (code))
       .str ("message", message.empty () ? error_code_default_message (code) : message);
   if (ref != Type::Unknown)
     b.str ("ref", type_name (ref));
+  if (!reason.empty ())
+    b.str ("reason", reason);
   return b.text ();
 }
 

@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include "capabilities.h"
+
 #include <json-glib/json-glib.h>
 
 #include <cstdint>
@@ -77,15 +79,6 @@ std::optional<ErrorCode> error_code_from_name (const char *name);
 /* A sentence a person understands, used when no better message is known. */
 const char *error_code_default_message (ErrorCode code);
 
-/* Capabilities a host grants a viewer, as a bit set. */
-enum Capability : guint {
-  kCapView = 1u << 0,
-  kCapControl = 1u << 1,
-  kCapClipboard = 1u << 2,
-  kCapFile = 1u << 3,
-};
-inline constexpr guint kAllCapabilities = kCapView | kCapControl | kCapClipboard | kCapFile;
-
 /* Session end / peer-left reasons. */
 inline constexpr const char *kReasonLeft = "left";
 inline constexpr const char *kReasonDisconnected = "disconnected";
@@ -128,7 +121,7 @@ bool has_field (const Message &msg, const char *field);
 guint get_capabilities (const Message &msg, const char *field = "capabilities");
 std::vector<IceServer> get_ice_servers (const Message &msg);
 
-/* Capability set <-> JSON names ("view", "control", "clipboard", "file"). */
+/* Capability set <-> JSON names (gv::kCapabilities: "view", "control", ...). */
 std::vector<std::string> capability_names (guint caps);
 std::optional<guint> capability_from_name (const char *name);
 
@@ -175,6 +168,8 @@ std::string make_joined (const std::string &session, const std::string &peer, gu
 std::string make_capabilities (guint capabilities);
 std::string make_peer_left (const std::string &peer, const char *reason);
 std::string make_session_ended (const char *reason);
-std::string make_error (ErrorCode code, const std::string &message, Type ref = Type::Unknown);
+/* `reason`: for DECLINED, the host's own words (sent only when not empty). */
+std::string make_error (ErrorCode code, const std::string &message, Type ref = Type::Unknown,
+                        const std::string &reason = "");
 
 } // namespace gv::proto

@@ -1,42 +1,6 @@
 #include "rate_limiter.h"
 
-#include <algorithm>
-
 namespace gv::signaling {
-
-void TokenBucket::refill (gint64 now_us)
-{
-  if (last_us_ >= 0 && now_us > last_us_)
-    tokens_ = std::min (burst_, tokens_ + (double) (now_us - last_us_) / G_USEC_PER_SEC * rate_);
-  if (now_us > last_us_)
-    last_us_ = now_us;
-}
-
-bool TokenBucket::has_token (gint64 now_us)
-{
-  refill (now_us);
-  return tokens_ >= 1.0;
-}
-
-bool TokenBucket::try_take (gint64 now_us)
-{
-  if (!has_token (now_us))
-    return false;
-  tokens_ -= 1.0;
-  return true;
-}
-
-void TokenBucket::spend (gint64 now_us)
-{
-  refill (now_us);
-  tokens_ = std::max (0.0, tokens_ - 1.0);
-}
-
-bool TokenBucket::is_full (gint64 now_us)
-{
-  refill (now_us);
-  return tokens_ >= burst_;
-}
 
 TokenBucket &KeyedRateLimiter::bucket (const std::string &key)
 {

@@ -1,35 +1,17 @@
-/* Token buckets, single and keyed (per client IP). Time is passed in so
- * tests can drive it. */
+/* Token buckets keyed by client (IP address or prefix), built on the one
+ * gv::TokenBucket. Time is passed in so tests can drive it. */
 #pragma once
 
 #include <glib.h>
+
+#include "token_bucket.h"
 
 #include <string>
 #include <unordered_map>
 
 namespace gv::signaling {
 
-class TokenBucket {
-public:
-  TokenBucket (double burst, double per_second)
-      : burst_ (burst), rate_ (per_second), tokens_ (burst)
-  {}
-  /* True when a whole token is available at `now_us`. */
-  bool has_token (gint64 now_us);
-  /* Takes one token if available. */
-  bool try_take (gint64 now_us);
-  /* Takes one token, going no lower than zero. */
-  void spend (gint64 now_us);
-  /* Full again: nothing to remember. */
-  bool is_full (gint64 now_us);
-
-private:
-  void refill (gint64 now_us);
-  double burst_;
-  double rate_;
-  double tokens_;
-  gint64 last_us_ = -1;
-};
+using gv::TokenBucket;
 
 class KeyedRateLimiter {
 public:

@@ -348,7 +348,7 @@ void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)
   switch (m.type) {
   case Type::Accept: {
     guint caps = proto::has_field (m, "capabilities") ? proto::get_capabilities (m)
-                                                      : (guint) proto::kCapView;
+                                                      : (guint) GV_CAPABILITY_VIEW;
     if (!registry.accept (*s, viewer, caps)) {
       send_error (c, ErrorCode::NotAllowed, "viewer " + viewer + " is already admitted", m.type);
       return;
@@ -374,7 +374,7 @@ void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)
             proto::make_error (ErrorCode::Declined,
                                reason.empty () ? ""
                                                : "The host declined the request to join: " + reason,
-                               Type::Join));
+                               Type::Join, reason));
     }
     return;
   }

@@ -101,7 +101,7 @@ bool SessionRegistry::accept (Session &s, const std::string &viewer_peer, guint 
   if (it == s.viewers.end () || it->second.admitted)
     return false;
   it->second.admitted = true;
-  it->second.capabilities = (capabilities & proto::kAllCapabilities) | proto::kCapView;
+  it->second.capabilities = (capabilities & gv::kAllCapabilities) | GV_CAPABILITY_VIEW;
   s.uses_spent++;
   return true;
 }
@@ -111,7 +111,7 @@ bool SessionRegistry::grant (Session &s, const std::string &viewer_peer, guint c
   auto it = s.viewers.find (viewer_peer);
   if (it == s.viewers.end () || !it->second.admitted)
     return false;
-  it->second.capabilities = (capabilities & proto::kAllCapabilities) | proto::kCapView;
+  it->second.capabilities = (capabilities & gv::kAllCapabilities) | GV_CAPABILITY_VIEW;
   return true;
 }
 

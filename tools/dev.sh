@@ -67,7 +67,7 @@ install_node_modules() {
 
 configure_and_build() {
   if [ ! -f "$build_dir/build.ninja" ]; then
-    meson setup "$build_dir" "$top"
+    meson setup "$build_dir" "$top" --wrap-mode=nodownload
   fi
   ninja -C "$build_dir"
 }

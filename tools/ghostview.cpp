@@ -4,7 +4,9 @@
 #include "paths.h"
 
 #include <gst/gst.h>
+#ifdef GV_HAVE_LIBCRYPTO
 #include <openssl/crypto.h>
+#endif
 
 #include <cstdio>
 #include <cstring>
@@ -63,7 +65,9 @@ int main (int argc, char **argv)
   /* GStreamer's DTLS and libnice threads may still be winding down when we
    * exit; OpenSSL's atexit cleanup would free state under them (OpenSSL's
    * documented remedy for threaded programs). */
+#ifdef GV_HAVE_LIBCRYPTO
   OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, nullptr);
+#endif
   gv::launcher::add_build_plugin_path ();
   quiet_library_noise ();
   if (argc < 2) {

@@ -82,6 +82,14 @@ void HostConsole::on_control_requested (GstElement *, const char *peer, gpointer
   on_main_thread ([self, p] { self->control_requested (p); });
 }
 
+void HostConsole::on_control_changed (GstElement *, const char *peer, gboolean control,
+                                      gpointer user)
+{
+  auto *self = static_cast<HostConsole *> (user);
+  std::string p (peer ? peer : "");
+  on_main_thread ([self, p, control] { self->control_changed (p, control); });
+}
+
 HostConsole::HostConsole (GstElement *pipeline, std::string what, bool allow_control)
     : sink_ (find_sink (pipeline)), what_ (std::move (what)), allow_control_ (allow_control)
 {
@@ -91,19 +99,21 @@ HostConsole::HostConsole (GstElement *pipeline, std::string what, bool allow_con
   handlers_[1] = g_signal_connect (sink_, "viewer-removed", G_CALLBACK (on_viewer_removed), this);
   handlers_[2] =
       g_signal_connect (sink_, "control-requested", G_CALLBACK (on_control_requested), this);
-  stats_thread_ = std::thread (&HostConsole::stats_thread, this);
+  handlers_[3] = g_signal_connect (sink_, "control-changed", G_CALLBACK (on_control_changed), this);
+  status_timer_ = g_timeout_add_seconds (
+      stdout_is_tty () ? 1 : 5,
+      [] (gpointer self) -> gboolean {
+        static_cast<HostConsole *> (self)->show_status ();
+        return G_SOURCE_CONTINUE;
+      },
+      this);
 }
 
 HostConsole::~HostConsole ()
 {
   if (!sink_)
     return;
-  {
-    std::lock_guard<std::mutex> guard (stats_lock_);
-    stopping_ = true;
-  }
-  stats_cond_.notify_all ();
-  stats_thread_.join ();
+  g_source_remove (status_timer_);
   for (gulong h : handlers_)
     if (h)
       g_signal_handler_disconnect (sink_, h);
@@ -166,34 +176,29 @@ void HostConsole::control_requested (const std::string &peer)
                (allow_control_ ? "" : " (not granted: start with --allow-control)"));
 }
 
-void HostConsole::stats_thread ()
+void HostConsole::control_changed (const std::string &peer, bool control)
 {
-  const auto interval = std::chrono::seconds (stdout_is_tty () ? 1 : 5);
-  std::unique_lock<std::mutex> lock (stats_lock_);
-  while (!stats_cond_.wait_for (lock, interval, [this] { return stopping_; })) {
-    lock.unlock ();
-    GstStructure *stats = nullptr;
-    g_object_get (sink_, "stats", &stats, nullptr);
-    if (stats)
-      on_main_thread ([this, stats] { show_stats (stats); });
-    lock.lock ();
-  }
+  auto it = viewers_.find (peer);
+  if (it == viewers_.end () || it->second.control == control)
+    return;
+  it->second.control = control;
+  print_event (label (peer) + (control ? " was granted control" : " lost control"));
 }
 
-/* Reports control being granted or revoked (the sink has no signal for it)
- * and draws the status line; takes `stats`. */
-void HostConsole::show_stats (GstStructure *stats)
+/* The status line: viewers, how many have control, what is sent. */
+void HostConsole::show_status ()
 {
-  if (!registered_) {
-    gst_structure_free (stats);
+  if (!registered_)
     return;
-  }
+  GstStructure *stats = nullptr;
+  g_object_get (sink_, "stats", &stats, nullptr);
+  if (!stats)
+    return;
   double bitrate = 0;
   guint with_control = 0, count = 0;
   const GValue *list = gst_structure_get_value (stats, "viewers");
   for (guint i = 0; list && i < gst_value_array_get_size (list); i++) {
     const GstStructure *v = gst_value_get_structure (gst_value_array_get_value (list, i));
-    const char *peer = gst_structure_get_string (v, "peer-id");
     gboolean control = FALSE;
     double rate = 0;
     gst_structure_get_boolean (v, "control", &control);
@@ -201,11 +206,6 @@ void HostConsole::show_stats (GstStructure *stats)
     bitrate += rate;
     count++;
     with_control += control ? 1 : 0;
-    auto it = peer ? viewers_.find (peer) : viewers_.end ();
-    if (it != viewers_.end () && it->second.control != (bool) control) {
-      it->second.control = control;
-      print_event (label (peer) + (control ? " was granted control" : " lost control"));
-    }
   }
   gst_structure_free (stats);
   std::string status = "viewers: " + std::to_string (count);

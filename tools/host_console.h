@@ -5,10 +5,7 @@
 
 #include <gst/gst.h>
 
-#include <condition_variable>
 #include <map>
-#include <mutex>
-#include <thread>
 #include <string>
 
 namespace gv::launcher {
@@ -34,24 +31,20 @@ private:
   static void on_viewer_added (GstElement *, const char *peer, const char *name, gpointer self);
   static void on_viewer_removed (GstElement *, const char *peer, gpointer self);
   static void on_control_requested (GstElement *, const char *peer, gpointer self);
+  static void on_control_changed (GstElement *, const char *peer, gboolean control, gpointer self);
   void viewer_added (const std::string &peer, const std::string &name);
   void viewer_removed (const std::string &peer);
   void control_requested (const std::string &peer);
+  void control_changed (const std::string &peer, bool control);
   std::string label (const std::string &peer) const;
-  void show_stats (GstStructure *stats);
-  void stats_thread ();
+  void show_status ();
 
   GstElement *sink_ = nullptr;
   std::string what_;
   bool allow_control_;
   std::map<std::string, Viewer> viewers_;
-  /* The sink's stats wait on webrtcbin; read them off the main thread,
-   * which also runs the embedded signalling server. */
-  std::thread stats_thread_;
-  std::mutex stats_lock_;
-  std::condition_variable stats_cond_;
-  bool stopping_ = false;
-  gulong handlers_[3] = { 0, 0, 0 };
+  guint status_timer_ = 0; /* on the main loop; reading the sink's stats never waits */
+  gulong handlers_[4] = { 0, 0, 0, 0 };
   bool registered_ = false;
 };
 

@@ -62,6 +62,7 @@
 #include "gvcaptureregion.h"
 #include "gvinputbackend.h"
 #include "gvkeymap.h"
+#include "token_bucket.h"
 
 #include <gst/video/navigation.h>
 #include <gst/video/video.h>
@@ -110,8 +111,8 @@ struct GvInputInjectPrivate {
   std::map<guint32, std::string> held_keys; /* keysym -> name */
   std::set<gint> held_buttons;
   gint touch_id = -1; /* the touch point that drives the pointer */
-  gdouble tokens = 0;
-  gint64 last_refill = 0;
+  /* the flood limit: max_rate per second, bursts up to one second's worth */
+  gv::TokenBucket flood{ DEFAULT_MAX_RATE, DEFAULT_MAX_RATE };
   std::vector<GstStructure *> pending; /* record backend messages, posted unlocked */
 
   /* counters */
@@ -296,22 +297,9 @@ static void release_all (GvInputInject *self, const char *why)
   post_pending (self);
 }
 
-/* Token bucket: max_rate per second, bursts up to one second's worth. */
 static bool flood_allows_locked (GvInputInjectPrivate *priv)
 {
-  if (priv->max_rate == 0)
-    return true;
-  gint64 now = g_get_monotonic_time ();
-  if (priv->last_refill == 0)
-    priv->tokens = priv->max_rate;
-  else
-    priv->tokens = MIN ((gdouble) priv->max_rate,
-                        priv->tokens + (now - priv->last_refill) * priv->max_rate / 1e6);
-  priv->last_refill = now;
-  if (priv->tokens < 1)
-    return false;
-  priv->tokens -= 1;
-  return true;
+  return priv->max_rate == 0 || priv->flood.try_take (g_get_monotonic_time ());
 }
 
 struct ModifierKey {
@@ -588,8 +576,7 @@ static GstStateChangeReturn gv_input_inject_change_state (GstElement *element,
                            ("%s", error.c_str ()));
     std::lock_guard<std::mutex> guard (priv->lock);
     priv->backend = std::move (backend);
-    priv->tokens = 0;
-    priv->last_refill = 0;
+    priv->flood.reset (priv->max_rate, priv->max_rate);
   }
   if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED ||
       transition == GST_STATE_CHANGE_PAUSED_TO_READY)
@@ -637,6 +624,7 @@ static void gv_input_inject_set_property (GObject *object, guint prop_id, const 
       break;
     case PROP_MAX_RATE:
       priv->max_rate = g_value_get_uint (value);
+      priv->flood.reset (priv->max_rate, priv->max_rate);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

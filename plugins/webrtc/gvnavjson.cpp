@@ -261,6 +261,11 @@ std::string make_control_response (gint64 id, const char *error)
   return out;
 }
 
+std::string make_request_control ()
+{
+  return "{\"t\":\"request-control\"}";
+}
+
 std::string compact_from_event (GstEvent *event, int width, int height)
 {
   GstNavigationEventType type = gst_navigation_event_get_type (event);

@@ -19,6 +19,8 @@
 
 namespace gv::nav {
 
+/* Label of the input data channel the host opens to every viewer. */
+inline constexpr const char *kChannelLabel = "control";
 /* Largest message accepted on the input channel. */
 inline constexpr gsize kMaxMessageBytes = 4096;
 /* Longest key name accepted ("Return", "Shift_L", "a"). */
@@ -41,6 +43,9 @@ bool parse_input_message (const char *data, gsize length, int width, int height,
 
 /* {"type":"ControlResponseMessage","id":N,"error":null|"..."} */
 std::string make_control_response (gint64 id, const char *error);
+
+/* {"t":"request-control"}: the viewer asks the host for control. */
+std::string make_request_control ();
 
 /* Receiver side: a navigation event in pixels of a `width`x`height` stream
  * to the compact form; empty if the event is not one we forward. */

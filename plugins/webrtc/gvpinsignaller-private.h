@@ -15,6 +15,7 @@
 #include <libsoup/soup.h>
 
 #include <mutex>
+#include <set>
 #include <string>
 
 GST_DEBUG_CATEGORY_EXTERN (gv_pin_signaller_debug);
@@ -26,6 +27,7 @@ namespace proto = gv::proto;
 #define DEFAULT_PIN_TTL 0
 #define DEFAULT_ROLE GV_SIGNALLER_ROLE_HOST
 #define DEFAULT_JOIN_TIMEOUT 30
+#define SESSION_FULL_REASON "The session is full."
 #define RECONNECT_MIN_MS 1000
 #define RECONNECT_MAX_MS 30000
 
@@ -60,6 +62,9 @@ struct GvPinSignallerPrivate {
   /* why the server's certificate was refused in the last connection attempt */
   GTlsCertificateFlags tls_rejected = (GTlsCertificateFlags) 0;
   std::string session_id;
+  /* host: viewers accepted and not gone, the session's viewer limit counts
+   * them (they stay across a reconnection: their media goes on) */
+  std::set<std::string> admitted_peers;
 };
 
 struct _GvPinSignaller {

@@ -36,11 +36,12 @@ static std::string webrtcbin_uri (const std::string &url, const proto::IceServer
   return {};
 }
 
-static void add_ice_servers (GstStructure *s, const std::vector<proto::IceServer> &servers)
+/* The ICE servers of a registered/joined message, for the bins. */
+static void publish_ice_servers (GvPinSignaller *self, const proto::Message &msg)
 {
-  GPtrArray *stun = g_ptr_array_new ();
-  GPtrArray *turn = g_ptr_array_new ();
-  for (const auto &server : servers)
+  GPtrArray *stun = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *turn = g_ptr_array_new_with_free_func (g_free);
+  for (const auto &server : proto::get_ice_servers (msg))
     for (const auto &url : server.urls) {
       std::string uri = webrtcbin_uri (url, server);
       if (uri.empty ())
@@ -49,12 +50,10 @@ static void add_ice_servers (GstStructure *s, const std::vector<proto::IceServer
     }
   g_ptr_array_add (stun, nullptr);
   g_ptr_array_add (turn, nullptr);
-  gchar **stun_v = (gchar **) g_ptr_array_free (stun, FALSE);
-  gchar **turn_v = (gchar **) g_ptr_array_free (turn, FALSE);
-  gst_structure_set (s, "stun-servers", G_TYPE_STRV, stun_v, "turn-servers", G_TYPE_STRV, turn_v,
-                     nullptr);
-  g_strfreev (stun_v);
-  g_strfreev (turn_v);
+  gv_signaller_set_ice_servers (GV_SIGNALLER (self), (const gchar *const *) stun->pdata,
+                                (const gchar *const *) turn->pdata);
+  g_ptr_array_unref (stun);
+  g_ptr_array_unref (turn);
 }
 
 /* ---- incoming messages ---- */
@@ -80,13 +79,7 @@ static std::string viewer_error_sentence (GvPinSignaller *self, const proto::Mes
     case proto::ErrorCode::SessionFull:
       return "The session with PIN " + pin + " is full; try again in a moment.";
     case proto::ErrorCode::Declined: {
-      /* The server words it as "The host declined the request to join:
-       * <reason>"; say it once, with the PIN. */
-      static const std::string prefix = "The host declined the request to join";
-      std::string reason = server_message;
-      if (reason.rfind (prefix, 0) == 0)
-        reason = reason.substr (prefix.size ());
-      reason.erase (0, reason.find_first_not_of (":. "));
+      std::string reason = proto::get_string (msg, "reason");
       return "The host declined the request to join session " + pin +
              (reason.empty () ? std::string (".") : ": " + reason);
     }
@@ -122,6 +115,25 @@ static void handle_error_message (GvPinSignaller *self, const proto::Message &ms
     soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
 }
 
+/* A viewer with the right PIN asks to join: beyond the session's viewer
+ * limit it is declined here; otherwise the element decides. */
+static void handle_join_request (GvPinSignaller *self, const std::string &peer,
+                                 const std::string &name)
+{
+  GvPinSignallerPrivate *priv = self->priv;
+  int max_viewers;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    max_viewers = priv->max_viewers;
+  }
+  if ((int) priv->admitted_peers.size () >= max_viewers) {
+    GST_INFO_OBJECT (self, "declining %s: %d viewers already admitted", peer.c_str (), max_viewers);
+    gv_pin_signaller_send_text (self, proto::make_decline (peer, SESSION_FULL_REASON));
+    return;
+  }
+  g_signal_emit_by_name (self, "peer-requested", peer.c_str (), name.c_str ());
+}
+
 static void handle_message (GvPinSignaller *self, const proto::Message &msg)
 {
   GvPinSignallerPrivate *priv = self->priv;
@@ -130,14 +142,14 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
     priv->admitted = true;
     priv->backoff_ms = RECONNECT_MIN_MS;
     priv->session_id = proto::get_string (msg, "session");
+    publish_ice_servers (self, msg);
     GstStructure *s = gst_structure_new (
         "gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (), "pin", G_TYPE_STRING,
         proto::get_string (msg, "pin").c_str (), "viewer-url", G_TYPE_STRING,
         proto::get_string (msg, "viewer_url").c_str (), "expires-at", G_TYPE_INT64,
         (gint64) proto::get_int (msg, "expires_at"), "max-viewers", G_TYPE_INT,
         (gint) proto::get_int (msg, "max_viewers", 1), nullptr);
-    add_ice_servers (s, proto::get_ice_servers (msg));
-    g_signal_emit_by_name (self, "session-info", s);
+    g_signal_emit_by_name (self, "session-announced", s);
     gst_structure_free (s);
     break;
   }
@@ -151,26 +163,19 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
       g_clear_pointer (&priv->join_timer, g_source_unref);
     }
     priv->session_id = proto::get_string (msg, "session");
-    GstStructure *s =
-        gst_structure_new ("gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (),
-                           "peer-id", G_TYPE_STRING, proto::get_string (msg, "peer").c_str (),
-                           "capabilities", G_TYPE_UINT, proto::get_capabilities (msg), nullptr);
-    add_ice_servers (s, proto::get_ice_servers (msg));
-    g_signal_emit_by_name (self, "session-info", s);
-    gst_structure_free (s);
+    publish_ice_servers (self, msg);
+    g_signal_emit_by_name (self, "admitted", (GvCapabilities) proto::get_capabilities (msg));
     break;
   }
   case proto::Type::JoinRequest:
-    g_signal_emit_by_name (self, "session-requested", proto::get_string (msg, "peer").c_str (),
-                           proto::get_string (msg, "name").c_str ());
+    handle_join_request (self, proto::get_string (msg, "peer"), proto::get_string (msg, "name"));
     break;
   case proto::Type::Capabilities:
-    g_signal_emit_by_name (self, "capabilities-changed", priv->session_id.c_str (),
-                           proto::get_capabilities (msg));
+    g_signal_emit_by_name (self, "capabilities-changed",
+                           (GvCapabilities) proto::get_capabilities (msg));
     break;
   case proto::Type::Sdp: {
-    std::string peer =
-        priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer") : priv->session_id;
+    std::string peer = priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer") : "";
     std::string type = proto::get_string (msg, "sdp_type");
     std::string text = proto::get_string (msg, "sdp");
     GstSDPMessage *sdp = nullptr;
@@ -188,20 +193,22 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
     break;
   }
   case proto::Type::Ice: {
-    std::string peer =
-        priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer") : priv->session_id;
+    std::string peer = priv->role == GV_SIGNALLER_ROLE_HOST ? proto::get_string (msg, "peer") : "";
     g_signal_emit_by_name (
         self, "handle-ice", peer.c_str (), (guint) proto::get_int (msg, "sdp_mline_index"),
         proto::get_string (msg, "sdp_mid").c_str (), proto::get_string (msg, "candidate").c_str ());
     break;
   }
-  case proto::Type::PeerLeft:
-    g_signal_emit_by_name (self, "session-ended", proto::get_string (msg, "peer").c_str (),
-                           proto::get_string (msg, "reason", "left").c_str ());
+  case proto::Type::PeerLeft: {
+    std::string peer = proto::get_string (msg, "peer");
+    priv->admitted_peers.erase (peer);
+    g_signal_emit_by_name (self, "peer-left", peer.c_str (),
+                           proto::get_string (msg, "reason", proto::kReasonLeft).c_str ());
     break;
+  }
   case proto::Type::SessionEnded:
-    g_signal_emit_by_name (self, "session-ended", priv->session_id.c_str (),
-                           proto::get_string (msg, "reason", "host-ended").c_str ());
+    g_signal_emit_by_name (self, "session-ended",
+                           proto::get_string (msg, "reason", proto::kReasonHostEnded).c_str ());
     break;
   case proto::Type::Error:
     handle_error_message (self, msg);

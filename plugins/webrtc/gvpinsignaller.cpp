@@ -18,6 +18,14 @@
  * exponential backoff (1 s doubling up to 30 s) and registers a new session
  * (a new PIN); media of viewers already connected is not affected. As a
  * viewer every failure before admission is fatal and reported once.
+ *
+ * The session's rules are all here: the PIN and its lifetime (`pin-ttl`),
+ * how many viewers it admits (`max-viewers`: the PIN's number of uses, and
+ * the viewers admitted at once — a join beyond it is declined with "The
+ * session is full." before the element is asked), the viewer URL. The host
+ * element only sees `peer-requested` for viewers within those rules, and
+ * `session-announced` with `session-id`, `pin`, `viewer-url`, `expires-at`
+ * and `max-viewers`.
  */
 #include "gvpinsignaller-private.h"
 
@@ -394,6 +402,7 @@ static void signaller_start (GvSignaller *signaller)
     priv->backoff_ms = RECONNECT_MIN_MS;
     priv->admitted = false;
     priv->failed = false;
+    priv->admitted_peers.clear (); /* the thread is not running yet */
     priv->thread = g_thread_new ("gvpinsignaller", thread_main, g_main_loop_ref (priv->loop));
   }
   run_on_thread (self, [self] () { connect_to_server (self); });
@@ -476,58 +485,71 @@ static void signaller_stop (GvSignaller *signaller)
   g_main_context_unref (ctx);
 }
 
-static void signaller_send_sdp (GvSignaller *signaller, const gchar *session_id,
+static void send_on_thread (GvPinSignaller *self, std::string msg)
+{
+  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
+}
+
+static void signaller_send_sdp (GvSignaller *signaller, const gchar *peer_id,
                                 const GstWebRTCSessionDescription *sdp)
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
   gchar *text = gst_sdp_message_as_text (sdp->sdp);
-  std::string peer = self->priv->role == GV_SIGNALLER_ROLE_HOST ? session_id : "";
+  std::string peer = self->priv->role == GV_SIGNALLER_ROLE_HOST ? peer_id : "";
   std::string msg =
       proto::make_sdp (peer, sdp->type == GST_WEBRTC_SDP_TYPE_OFFER ? "offer" : "answer", text);
   g_free (text);
-  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
+  send_on_thread (self, std::move (msg));
 }
 
-static void signaller_add_ice (GvSignaller *signaller, const gchar *session_id,
-                               const gchar *candidate, guint mline_index, const gchar *mid)
+static void signaller_add_ice (GvSignaller *signaller, const gchar *peer_id, const gchar *candidate,
+                               guint mline_index, const gchar *mid)
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
-  std::string peer = self->priv->role == GV_SIGNALLER_ROLE_HOST ? session_id : "";
-  std::string msg = proto::make_ice (peer, candidate ? candidate : "", mline_index, mid ? mid : "");
-  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
+  std::string peer = self->priv->role == GV_SIGNALLER_ROLE_HOST ? peer_id : "";
+  send_on_thread (self,
+                  proto::make_ice (peer, candidate ? candidate : "", mline_index, mid ? mid : ""));
 }
 
-static void signaller_end_session (GvSignaller *signaller, const gchar *session_id)
+static void signaller_remove_peer (GvSignaller *signaller, const gchar *peer_id)
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
-  std::string msg = self->priv->role == GV_SIGNALLER_ROLE_HOST
-                        ? proto::make_kick (session_id, "removed by the host")
-                        : proto::make_leave ();
-  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
+  if (self->priv->role != GV_SIGNALLER_ROLE_HOST) {
+    send_on_thread (self, proto::make_leave ());
+    return;
+  }
+  std::string peer = peer_id ? peer_id : "";
+  run_on_thread (self, [self, peer] () {
+    self->priv->admitted_peers.erase (peer);
+    gv_pin_signaller_send_text (self, proto::make_kick (peer, "removed by the host"));
+  });
 }
 
-static void signaller_accept_session (GvSignaller *signaller, const gchar *session_id,
-                                      guint capabilities)
+static void signaller_accept_peer (GvSignaller *signaller, const gchar *peer_id,
+                                   GvCapabilities capabilities)
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
-  std::string msg = proto::make_accept (session_id, capabilities | proto::kCapView);
-  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
+  std::string peer = peer_id ? peer_id : "";
+  std::string msg = proto::make_accept (peer, capabilities | GV_CAPABILITY_VIEW);
+  run_on_thread (self, [self, peer, msg] () {
+    self->priv->admitted_peers.insert (peer);
+    gv_pin_signaller_send_text (self, msg);
+  });
 }
 
-static void signaller_decline_session (GvSignaller *signaller, const gchar *session_id,
-                                       const gchar *reason)
+static void signaller_decline_peer (GvSignaller *signaller, const gchar *peer_id,
+                                    const gchar *reason)
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
-  std::string msg = proto::make_decline (session_id, reason ? reason : "");
-  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
+  send_on_thread (self, proto::make_decline (peer_id ? peer_id : "", reason ? reason : ""));
 }
 
-static void signaller_set_capabilities (GvSignaller *signaller, const gchar *session_id,
-                                        guint capabilities)
+static void signaller_set_capabilities (GvSignaller *signaller, const gchar *peer_id,
+                                        GvCapabilities capabilities)
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
-  std::string msg = proto::make_grant (session_id, capabilities | proto::kCapView);
-  run_on_thread (self, [self, msg] () { gv_pin_signaller_send_text (self, msg); });
+  send_on_thread (self,
+                  proto::make_grant (peer_id ? peer_id : "", capabilities | GV_CAPABILITY_VIEW));
 }
 
 static void gv_pin_signaller_iface_init (GvSignallerInterface *iface)
@@ -536,9 +558,9 @@ static void gv_pin_signaller_iface_init (GvSignallerInterface *iface)
   iface->stop = signaller_stop;
   iface->send_sdp = signaller_send_sdp;
   iface->add_ice = signaller_add_ice;
-  iface->end_session = signaller_end_session;
-  iface->accept_session = signaller_accept_session;
-  iface->decline_session = signaller_decline_session;
+  iface->remove_peer = signaller_remove_peer;
+  iface->accept_peer = signaller_accept_peer;
+  iface->decline_peer = signaller_decline_peer;
   iface->set_capabilities = signaller_set_capabilities;
 }
 
@@ -673,7 +695,7 @@ static void gv_pin_signaller_class_init (GvPinSignallerClass *klass)
   g_object_class_install_property (
       gobject_class, PROP_MAX_VIEWERS,
       g_param_spec_int ("max-viewers", "Max viewers",
-                        "Host: how many viewers the PIN admits (its number of uses)", 1,
+                        "Host: viewers admitted at once, and the PIN's number of uses", 1,
                         proto::kMaxViewersLimit, DEFAULT_MAX_VIEWERS, flags));
   g_object_class_install_property (
       gobject_class, PROP_PIN_TTL,

@@ -37,8 +37,10 @@
  * ]| shares video and sound.
  *
  * ## Bus messages
- * - element message `gvwebrtcsink-session`: `pin` (string), `viewer-url`
- *   (string), `expires-at` (gint64, Unix seconds), `session-id` (string).
+ * - element message `gvwebrtcsink-session`: what the signaller announces
+ *   about the session, unread by the element. With the default
+ *   GvPinSignaller: `pin` (string), `viewer-url` (string), `expires-at`
+ *   (gint64, Unix seconds), `session-id` (string), `max-viewers` (int).
  *   Posted on every registration, also after a reconnection (a new PIN).
  * - warning messages when the signalling connection is lost or refused (the
  *   element retries with a backoff; viewers already connected keep
@@ -47,15 +49,30 @@
  *   is ended (every viewer is told, and its gvwebrtcsrc sends EOS
  *   downstream) and the bin posts EOS, so `gst-launch-1.0 -e` finishes.
  *
- * ## Viewers and control
- * Join requests are accepted automatically up to `max-viewers`, with the
- * `view` capability plus `control` when `allow-control` is true. An
- * application takes the decision itself by connecting to `join-request` and
- * returning TRUE, then calling the `accept-viewer` / `decline-viewer` action
- * signals. `grant-control` grants or revokes control per viewer;
- * `remove-viewer` removes one. With `control-on-request=true` a viewer that
- * sends `{"t":"request-control"}` is granted control (`control-requested` is
- * emitted either way).
+ * ## Sessions, viewers and control
+ * The session's rules are the signaller's: with GvPinSignaller the PIN, its
+ * lifetime (`signaller::pin-ttl`) and how many viewers it admits
+ * (`signaller::max-viewers`, default 1). The element's own `max-viewers`
+ * and `pin-ttl` are kept as aliases of those two.
+ *
+ * The element decides who of the viewers the signaller lets through gets
+ * in, and with which capabilities: every one, with the `view` capability
+ * plus `control` when `allow-control` is true; or, when an application
+ * connects to `join-request` and returns TRUE, as the application says with
+ * the `accept-viewer` / `decline-viewer` action signals. `grant-control`
+ * grants or revokes control per viewer; `control-changed` (peer-id,
+ * gboolean) tells when a viewer gains or loses control, also when it is
+ * admitted with control. `remove-viewer` removes one. With `control-on-request=true` a
+ * viewer that sends `{"t":"request-control"}` is granted control
+ * (`control-requested` is emitted either way).
+ *
+ * Signals are emitted from GStreamer's threads: `join-request`,
+ * `viewer-added` and the `control-changed` of an admission from the
+ * signaller's, `viewer-removed`,
+ * `control-requested` and a `control-changed` that follows a request from
+ * the sink's own thread (where viewers change state), a `control-changed`
+ * after `grant-control` from the caller's. Do not change the pipeline's
+ * state from their handlers.
  *
  * ## Input data channel
  * The sink opens a data channel labelled `control` to every viewer (and
@@ -79,6 +96,8 @@
  * (`delta_x`, `delta_y`), KeyPress/KeyRelease (`key`), TouchDown/Motion/Up
  * (`identifier`, `pressure`), TouchFrame, TouchCancel; answered with
  * `{"type":"ControlResponseMessage","id":N,"error":null}` or an error string.
+ * The messages are defined once in gvnavjson.h; the browser's copy
+ * (web/js/protocol.js) is checked against it.
  *
  * Events become GstNavigation events pushed upstream on the video pad, in
  * pixels of the negotiated caps (videoscale/videoconvert map them further,
@@ -98,10 +117,13 @@
 #include "gvwebrtcsink-private.h"
 
 #include "gvpinsignaller.h"
-#include "gvwebrtcutils.h"
+#include "gvwebrtctexts.h"
 
 GST_DEBUG_CATEGORY (gv_webrtc_sink_debug);
 #define GST_CAT_DEFAULT gv_webrtc_sink_debug
+
+using gv::webrtc::MediaKind;
+using gv::webrtc::StreamEncoder;
 
 enum {
   PROP_0,
@@ -118,8 +140,6 @@ enum {
   PROP_STATS,
 };
 
-#define DEFAULT_MAX_VIEWERS 1
-#define DEFAULT_PIN_TTL 0
 #define DEFAULT_ALLOW_CONTROL FALSE
 #define DEFAULT_CONTROL_ON_REQUEST FALSE
 #define DEFAULT_VIDEO_CODEC GV_WEBRTC_SINK_CODEC_VP8
@@ -127,6 +147,8 @@ enum {
 #define DEFAULT_AUDIO_BITRATE 64
 #define DEFAULT_KEYFRAME_DISTANCE 3000
 #define DEFAULT_ICE_LOOPBACK FALSE
+/* How often each viewer's bitrate and receiver reports are sampled. */
+#define STATS_INTERVAL_MS 1000
 
 guint gv_webrtc_sink_signals[GV_SINK_N_SIGNALS];
 
@@ -162,74 +184,29 @@ GType gv_webrtc_sink_codec_get_type (void)
   return type;
 }
 
-/* ---- upstream events ---- */
-
-bool gv_webrtc_sink_push_upstream (GvWebRTCSink *self, GstEvent *event)
-{
-  GstPad *pad = nullptr;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    if (self->priv->video ().pad)
-      pad = GST_PAD (gst_object_ref (self->priv->video ().pad));
-  }
-  if (!pad) {
-    gst_event_unref (event);
-    return false;
-  }
-  bool ok = gst_pad_push_event (pad, event);
-  gst_object_unref (pad);
-  return ok;
-}
-
 void gv_webrtc_sink_release_all_input (GvWebRTCSink *self)
 {
   GST_DEBUG_OBJECT (self, "releasing all held input upstream");
-  gv_webrtc_sink_push_upstream (
-      self,
+  self->priv->video ().push_upstream (
       gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, gst_structure_new_empty ("gv-release-all")));
 }
+
+/* ---- pads ---- */
 
 static GstPad *gv_webrtc_sink_request_new_pad (GstElement *element, GstPadTemplate *templ,
                                                const gchar *name, const GstCaps *)
 {
   auto *self = GV_WEBRTC_SINK (element);
-  GvWebRTCSinkPrivate *priv = self->priv;
   bool video = g_str_has_prefix (GST_PAD_TEMPLATE_NAME_TEMPLATE (templ), "video");
-  GvSinkStream &stream = priv->streams[(int) (video ? GvMediaKind::Video : GvMediaKind::Audio)];
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    if (stream.pad) {
-      GST_WARNING_OBJECT (self, "only one %s pad is supported", video ? "video" : "audio");
-      return nullptr;
-    }
-  }
-  GstElement *input = gst_element_factory_make ("identity", video ? "input" : "audio-input");
-  gst_bin_add (GST_BIN (self), input);
-  GstPad *target = gst_element_get_static_pad (input, "sink");
-  gv_webrtc_sink_watch_input (&stream, target);
-  GstPad *pad = gst_ghost_pad_new_from_template (name    ? name
-                                                 : video ? "video_0"
-                                                         : "audio_0",
-                                                 target, templ);
-  gst_object_unref (target);
-  gst_pad_set_active (pad, TRUE);
-  gst_element_sync_state_with_parent (input);
-  gst_element_add_pad (element, pad);
-  std::lock_guard<std::mutex> guard (priv->lock);
-  stream.input = input;
-  stream.pad = pad;
-  return pad;
+  return self->priv->streams[(int) (video ? MediaKind::Video : MediaKind::Audio)]->add_input (
+      name, templ);
 }
 
 static void gv_webrtc_sink_release_pad (GstElement *element, GstPad *pad)
 {
   auto *self = GV_WEBRTC_SINK (element);
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    for (GvSinkStream &stream : self->priv->streams)
-      if (pad == stream.pad)
-        stream.pad = nullptr;
-  }
+  for (auto &stream : self->priv->streams)
+    stream->release_input (pad);
   gst_element_remove_pad (element, pad);
 }
 
@@ -238,7 +215,7 @@ static void gv_webrtc_sink_release_pad (GstElement *element, GstPad *pad)
 /* GstBin posts EOS once every sink child has, and ours never would: without
  * a viewer it has no sink child at all, and a viewer's webrtcbin, though a
  * sink, never posts EOS (`gst-launch-1.0 -e` hung either way on 1.22). So the
- * bin ends the session itself: the server tells every viewer (their
+ * bin ends the session itself: the signaller tells every viewer (their
  * gvwebrtcsrc sends EOS downstream), then EOS is posted, and
  * `gst-launch-1.0 -e` or a launcher's Ctrl-C finish. */
 static void end_session_and_post_eos (GstElement *element, gpointer data)
@@ -249,35 +226,21 @@ static void end_session_and_post_eos (GstElement *element, gpointer data)
     std::lock_guard<std::mutex> guard (self->priv->lock);
     signaller = self->priv->signaller.ref ();
   }
-  if (signaller) {
-    gv_signaller_stop (signaller); /* the host's "end" goes out before it returns */
-    g_object_unref (signaller);
-  }
+  gv_signaller_stop (signaller); /* the host's "end" goes out before it returns */
+  g_object_unref (signaller);
   GST_INFO_OBJECT (self, "session ended, posting EOS");
   GstMessage *eos = gst_message_new_eos (GST_OBJECT (self));
   gst_message_set_seqnum (eos, GPOINTER_TO_UINT (data));
   gst_element_post_message (element, eos);
 }
 
-void gv_webrtc_sink_stream_eos (GvSinkStream *stream, guint32 seqnum)
+/* A stream's EOS went through its chain: when every stream has ended, the
+ * session ends. On a streaming thread. */
+static void stream_ended (GvWebRTCSink *self, guint32 seqnum)
 {
-  GvWebRTCSink *self = stream->sink;
-  bool all_ended = true;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    stream->ended = true;
-    for (const GvSinkStream &s : self->priv->streams)
-      all_ended = all_ended && (!s.pad || s.ended);
-  }
-  GST_DEBUG_OBJECT (self, "%s stream ended%s",
-                    stream->kind == GvMediaKind::Video ? "video" : "audio",
-                    all_ended ? ", the last one" : "");
-  if (all_ended)
-    gv_webrtc_sink_stream_ended (self, seqnum);
-}
-
-void gv_webrtc_sink_stream_ended (GvWebRTCSink *self, guint32 seqnum)
-{
+  for (auto &stream : self->priv->streams)
+    if (stream->has_input () && !stream->ended ())
+      return;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
     if (self->priv->eos_seen || !self->priv->running)
@@ -290,140 +253,16 @@ void gv_webrtc_sink_stream_ended (GvWebRTCSink *self, guint32 seqnum)
                           nullptr);
 }
 
-/* ---- signaller ---- */
-
-static void on_session_info (GvSignaller *, GstStructure *info, gpointer user)
-{
-  auto *self = GV_WEBRTC_SINK (user);
-  const char *pin = gst_structure_get_string (info, "pin");
-  const char *url = gst_structure_get_string (info, "viewer-url");
-  const char *session = gst_structure_get_string (info, "session-id");
-  gint64 expires = 0;
-  gst_structure_get_int64 (info, "expires-at", &expires);
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    if (self->priv->session_info)
-      gst_structure_free (self->priv->session_info);
-    self->priv->session_info = gst_structure_copy (info);
-  }
-  GST_INFO_OBJECT (self, "registered: PIN %s, %s", pin, url);
-  GstStructure *s =
-      gst_structure_new ("gvwebrtcsink-session", "pin", G_TYPE_STRING, pin, "viewer-url",
-                         G_TYPE_STRING, url ? url : "", "expires-at", G_TYPE_INT64, expires,
-                         "session-id", G_TYPE_STRING, session ? session : "", nullptr);
-  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
-}
-
-static void on_session_requested (GvSignaller *signaller, const char *peer, const char *name,
-                                  gpointer user)
-{
-  auto *self = GV_WEBRTC_SINK (user);
-  gboolean handled = FALSE;
-  {
-    /* Kept for accept-viewer, which the handler may call at once. */
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    self->priv->pending_joins[peer] = name ? name : "";
-  }
-  g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_JOIN_REQUEST], 0, peer, name,
-                 &handled);
-  if (handled) {
-    GST_INFO_OBJECT (self, "the application decides on viewer %s", peer);
-    return;
-  }
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    self->priv->pending_joins.erase (peer);
-  }
-  bool full, control;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    full = (int) self->priv->viewers.size () >= self->priv->max_viewers;
-    control = self->priv->allow_control;
-  }
-  if (full) {
-    GST_INFO_OBJECT (self, "declining %s: max-viewers reached", peer);
-    gv_signaller_decline_session (signaller, peer, "The session is full.");
-    return;
-  }
-  guint caps = GV_SIGNALLER_CAP_VIEW | (control ? GV_SIGNALLER_CAP_CONTROL : 0);
-  gv_signaller_accept_session (signaller, peer, caps);
-  gv_webrtc_sink_add_viewer (self, peer, name ? name : "", caps);
-}
-
-static void on_session_description (GvSignaller *, const char *peer,
-                                    GstWebRTCSessionDescription *desc, gpointer user)
-{
-  gv_webrtc_sink_handle_sdp (GV_WEBRTC_SINK (user), peer, desc);
-}
-
-static void on_handle_ice (GvSignaller *, const char *peer, guint mline, const char *,
-                           const char *candidate, gpointer user)
-{
-  gv_webrtc_sink_handle_ice (GV_WEBRTC_SINK (user), peer, mline, candidate);
-}
-
-static void on_session_ended (GvSignaller *, const char *peer, const char *reason, gpointer user)
-{
-  auto *self = GV_WEBRTC_SINK (user);
-  GST_INFO_OBJECT (self, "viewer %s left (%s)", peer, reason);
-  gv_webrtc_sink_remove_viewer (self, peer, false);
-}
-
-static void on_signaller_error (GvSignaller *, const char *code, const char *message,
-                                gboolean fatal, gpointer user)
-{
-  auto *self = GV_WEBRTC_SINK (user);
-  if (fatal)
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", message), ("signaller error %s", code));
-  else
-    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("%s", message), ("signaller error %s", code));
-}
-
-static void connect_signaller (GvWebRTCSink *self, GvSignaller *signaller)
-{
-  self->priv->signaller.attach (signaller, GV_SIGNALLER_ROLE_HOST,
-                                {
-                                    { "session-info", G_CALLBACK (on_session_info) },
-                                    { "session-requested", G_CALLBACK (on_session_requested) },
-                                    { "session-description", G_CALLBACK (on_session_description) },
-                                    { "handle-ice", G_CALLBACK (on_handle_ice) },
-                                    { "session-ended", G_CALLBACK (on_session_ended) },
-                                    { "error", G_CALLBACK (on_signaller_error) },
-                                },
-                                self);
-}
-
 /* ---- action signals ---- */
 
 static void accept_viewer_action (GvWebRTCSink *self, const char *peer, gboolean control)
 {
-  GvSignaller *signaller;
-  std::string name;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    signaller = self->priv->signaller.ref ();
-    auto it = self->priv->pending_joins.find (peer);
-    if (it != self->priv->pending_joins.end ()) {
-      name = it->second;
-      self->priv->pending_joins.erase (it);
-    }
-  }
-  guint caps = GV_SIGNALLER_CAP_VIEW | (control ? GV_SIGNALLER_CAP_CONTROL : 0);
-  gv_signaller_accept_session (signaller, peer, caps);
-  gv_webrtc_sink_add_viewer (self, peer, name, caps);
-  g_object_unref (signaller);
+  gv_webrtc_sink_accept (self, peer ? peer : "", control);
 }
 
 static void decline_viewer_action (GvWebRTCSink *self, const char *peer, const char *reason)
 {
-  GvSignaller *signaller;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    signaller = self->priv->signaller.ref ();
-    self->priv->pending_joins.erase (peer);
-  }
-  gv_signaller_decline_session (signaller, peer, reason ? reason : "");
-  g_object_unref (signaller);
+  gv_webrtc_sink_decline (self, peer ? peer : "", reason);
 }
 
 static gboolean grant_control_action (GvWebRTCSink *self, const char *peer, gboolean control)
@@ -438,100 +277,158 @@ static void remove_viewer_action (GvWebRTCSink *self, const char *peer)
 
 /* ---- GstElement ---- */
 
+static void start_session (GvWebRTCSink *self)
+{
+  GvWebRTCSinkPrivate *priv = self->priv;
+  priv->thread.start ();
+  priv->thread.every (STATS_INTERVAL_MS, [self] () {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    for (const auto &kv : self->priv->viewers)
+      kv.second->sample_stats ();
+  });
+  GvSignaller *signaller;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    priv->running = true;
+    priv->eos_seen = false;
+    priv->pending_joins.clear ();
+    signaller = priv->signaller.ref ();
+  }
+  gv_signaller_start (signaller);
+  g_object_unref (signaller);
+}
+
+static void stop_session (GvWebRTCSink *self)
+{
+  GvWebRTCSinkPrivate *priv = self->priv;
+  GvSignaller *signaller;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    priv->running = false;
+    signaller = priv->signaller.ref ();
+  }
+  gv_signaller_stop (signaller);
+  g_object_unref (signaller);
+  gv_webrtc_sink_remove_all_viewers (self);
+  priv->thread.stop (); /* runs the viewers' last tasks: their teardown */
+}
+
 static GstStateChangeReturn gv_webrtc_sink_change_state (GstElement *element,
                                                          GstStateChange transition)
 {
   auto *self = GV_WEBRTC_SINK (element);
   if (transition == GST_STATE_CHANGE_NULL_TO_READY)
     gv::webrtc::prepare_dtls_certificate (); /* long before the first viewer */
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
-    GvSignaller *signaller;
-    {
-      std::lock_guard<std::mutex> guard (self->priv->lock);
-      self->priv->running = true;
-      self->priv->eos_seen = false;
-      self->priv->pending_joins.clear ();
-      signaller = self->priv->signaller.ref ();
-      if (g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "max-viewers"))
-        g_object_set (signaller, "max-viewers", self->priv->max_viewers, "pin-ttl",
-                      self->priv->pin_ttl, nullptr);
-    }
-    gv_signaller_start (signaller);
-    g_object_unref (signaller);
-  }
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    GvSignaller *signaller;
-    {
-      std::lock_guard<std::mutex> guard (self->priv->lock);
-      self->priv->running = false;
-      signaller = self->priv->signaller.ref ();
-    }
-    gv_signaller_stop (signaller);
-    g_object_unref (signaller);
-    gv_webrtc_sink_remove_all_viewers (self);
-  }
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    start_session (self);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    stop_session (self);
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    for (GvSinkStream &stream : self->priv->streams) {
-      gst_caps_replace (&stream.rtp_caps, nullptr);
-      stream.ended = false;
-    }
-  }
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
+    for (auto &stream : self->priv->streams)
+      stream->reset ();
   return ret;
 }
 
-/* The bin's EOS is its own (gv_webrtc_sink_stream_ended): a child's would
- * make GstBin post a second one. An error inside one viewer's branch is that
- * viewer's problem: the viewer is removed and the error becomes a warning, so
- * the host and the other viewers go on. */
+/* The element directly inside the sink that `obj` belongs to, or nullptr. */
+static GstElement *branch_root (GvWebRTCSink *self, GstObject *obj)
+{
+  GstObject *cur = obj ? GST_OBJECT (gst_object_ref (obj)) : nullptr;
+  while (cur) {
+    GstObject *parent = gst_object_get_parent (cur);
+    if (parent == GST_OBJECT (self)) {
+      gst_object_unref (parent);
+      if (GST_IS_ELEMENT (cur))
+        return GST_ELEMENT (cur);
+      gst_object_unref (cur);
+      return nullptr;
+    }
+    gst_object_unref (cur);
+    cur = parent;
+  }
+  return nullptr;
+}
+
+static bool is_webrtcbin (GstElement *element)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+  return factory && g_strcmp0 (GST_OBJECT_NAME (factory), "webrtcbin") == 0;
+}
+
+/* The bin's EOS is its own (stream_ended): a child's would make GstBin post
+ * a second one. An error inside one viewer's branch is that viewer's
+ * problem: the viewer is removed and the error becomes a warning, so the
+ * host and the other viewers go on. A branch already being removed still
+ * counts (sctpenc failing to write once the peer has gone, say). */
 static void gv_webrtc_sink_handle_message (GstBin *bin, GstMessage *message)
 {
+  auto *self = GV_WEBRTC_SINK (bin);
   if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_EOS) {
     GST_DEBUG_OBJECT (bin, "dropping EOS from %s", GST_MESSAGE_SRC_NAME (message));
     gst_message_unref (message);
     return;
   }
-  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR) {
-    std::string viewer = gv_webrtc_sink_viewer_of_message (GV_WEBRTC_SINK (bin), message);
-    if (!viewer.empty ()) {
-      GError *err = nullptr;
-      gchar *debug = nullptr;
-      gst_message_parse_error (message, &err, &debug);
-      GST_WARNING_OBJECT (bin, "viewer %s: %s (%s); removing it", viewer.c_str (), err->message,
-                          debug ? debug : "");
-      std::string text = "Viewer " + viewer + " failed and was removed: " + err->message;
-      GError *warning = g_error_new_literal (err->domain, err->code, text.c_str ());
-      GstMessage *converted = gst_message_new_warning (GST_OBJECT (bin), warning, debug);
-      g_error_free (warning);
-      g_error_free (err);
-      g_free (debug);
-      gst_message_unref (message);
-      GST_BIN_CLASS (parent_class)->handle_message (bin, converted);
-      return;
-    }
+  GstElement *root = GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR
+                         ? branch_root (self, GST_MESSAGE_SRC (message))
+                         : nullptr;
+  std::string viewer = root ? gv_webrtc_sink_viewer_of (self, root) : std::string ();
+  bool leaving = root && viewer.empty () && is_webrtcbin (root);
+  if (root)
+    gst_object_unref (root);
+  if (viewer.empty () && !leaving) {
+    GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+    return;
   }
-  GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+  if (!viewer.empty ())
+    gv_webrtc_sink_remove_viewer (self, viewer, true);
+  GError *err = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error (message, &err, &debug);
+  std::string who = viewer.empty () ? std::string ("(leaving)") : viewer;
+  GST_WARNING_OBJECT (bin, "viewer %s: %s (%s); removing it", who.c_str (), err->message,
+                      debug ? debug : "");
+  std::string text = gv::webrtc::texts::viewer_failed (who, err->message);
+  GError *warning = g_error_new_literal (err->domain, err->code, text.c_str ());
+  GstMessage *converted = gst_message_new_warning (GST_OBJECT (bin), warning, debug);
+  g_error_free (warning);
+  g_error_free (err);
+  g_free (debug);
+  gst_message_unref (message);
+  GST_BIN_CLASS (parent_class)->handle_message (bin, converted);
 }
 
 /* ---- GObject ---- */
+
+/* max-viewers and pin-ttl are the PIN signaller's: the element's properties
+ * of those names read and write the signaller's. */
+static bool forward_to_signaller (GvWebRTCSinkPrivate *priv, const char *name, GValue *get,
+                                  const GValue *set)
+{
+  GObject *signaller = G_OBJECT (priv->signaller.signaller);
+  if (!signaller || !g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), name))
+    return false;
+  if (set)
+    g_object_set_property (signaller, name, set);
+  else
+    g_object_get_property (signaller, name, get);
+  return true;
+}
 
 static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const GValue *value,
                                          GParamSpec *pspec)
 {
   auto *self = GV_WEBRTC_SINK (object);
   GvWebRTCSinkPrivate *priv = self->priv;
-  std::lock_guard<std::mutex> guard (priv->lock);
+  std::unique_lock<std::mutex> guard (priv->lock);
+  gv::webrtc::EncoderSettings &settings = priv->encoder_settings;
   switch (prop_id) {
   case PROP_SIGNALLER:
     if (g_value_get_object (value))
-      connect_signaller (self, GV_SIGNALLER (g_value_get_object (value)));
+      gv_webrtc_sink_attach_signaller (self, GV_SIGNALLER (g_value_get_object (value)));
     break;
   case PROP_MAX_VIEWERS:
-    priv->max_viewers = g_value_get_int (value);
-    break;
   case PROP_PIN_TTL:
-    priv->pin_ttl = g_value_get_int (value);
+    forward_to_signaller (priv, pspec->name, nullptr, value);
     break;
   case PROP_ALLOW_CONTROL:
     priv->allow_control = g_value_get_boolean (value);
@@ -540,18 +437,20 @@ static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const G
     priv->control_on_request = g_value_get_boolean (value);
     break;
   case PROP_VIDEO_CODEC:
-    priv->codec = (GvWebRTCSinkCodec) g_value_get_enum (value);
+    settings.codec = (GvWebRTCSinkCodec) g_value_get_enum (value);
     break;
   case PROP_BITRATE:
-    priv->bitrate_kbps = g_value_get_uint (value);
-    gv_webrtc_sink_apply_bitrate_locked (self);
+  case PROP_AUDIO_BITRATE: {
+    (prop_id == PROP_BITRATE ? settings.bitrate_kbps : settings.audio_bitrate_kbps) =
+        g_value_get_uint (value);
+    gv::webrtc::EncoderSettings now = settings;
+    guard.unlock ();
+    for (auto &stream : priv->streams)
+      stream->apply_settings (now);
     break;
-  case PROP_AUDIO_BITRATE:
-    priv->audio_bitrate_kbps = g_value_get_uint (value);
-    gv_webrtc_sink_apply_bitrate_locked (self);
-    break;
+  }
   case PROP_KEYFRAME_DISTANCE:
-    priv->keyframe_distance = g_value_get_uint (value);
+    settings.keyframe_distance = g_value_get_uint (value);
     break;
   case PROP_ICE_LOOPBACK:
     priv->ice_loopback = g_value_get_boolean (value);
@@ -572,15 +471,15 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
     return;
   }
   std::lock_guard<std::mutex> guard (priv->lock);
+  const gv::webrtc::EncoderSettings &settings = priv->encoder_settings;
   switch (prop_id) {
   case PROP_SIGNALLER:
     g_value_set_object (value, priv->signaller.signaller);
     break;
   case PROP_MAX_VIEWERS:
-    g_value_set_int (value, priv->max_viewers);
-    break;
   case PROP_PIN_TTL:
-    g_value_set_int (value, priv->pin_ttl);
+    if (!forward_to_signaller (priv, pspec->name, value, nullptr))
+      g_param_value_set_default (pspec, value);
     break;
   case PROP_ALLOW_CONTROL:
     g_value_set_boolean (value, priv->allow_control);
@@ -589,16 +488,16 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
     g_value_set_boolean (value, priv->control_on_request);
     break;
   case PROP_VIDEO_CODEC:
-    g_value_set_enum (value, priv->codec);
+    g_value_set_enum (value, settings.codec);
     break;
   case PROP_BITRATE:
-    g_value_set_uint (value, priv->bitrate_kbps);
+    g_value_set_uint (value, settings.bitrate_kbps);
     break;
   case PROP_AUDIO_BITRATE:
-    g_value_set_uint (value, priv->audio_bitrate_kbps);
+    g_value_set_uint (value, settings.audio_bitrate_kbps);
     break;
   case PROP_KEYFRAME_DISTANCE:
-    g_value_set_uint (value, priv->keyframe_distance);
+    g_value_set_uint (value, settings.keyframe_distance);
     break;
   case PROP_ICE_LOOPBACK:
     g_value_set_boolean (value, priv->ice_loopback);
@@ -612,19 +511,13 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
 static void gv_webrtc_sink_dispose (GObject *object)
 {
   auto *self = GV_WEBRTC_SINK (object);
-  GvWebRTCSinkPrivate *priv = self->priv;
-  priv->signaller.release ();
+  self->priv->signaller.release ();
   G_OBJECT_CLASS (parent_class)->dispose (object);
 }
 
 static void gv_webrtc_sink_finalize (GObject *object)
 {
-  auto *self = GV_WEBRTC_SINK (object);
-  for (GvSinkStream &stream : self->priv->streams)
-    gst_caps_replace (&stream.rtp_caps, nullptr);
-  if (self->priv->session_info)
-    gst_structure_free (self->priv->session_info);
-  delete self->priv;
+  delete GV_WEBRTC_SINK (object)->priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -641,34 +534,27 @@ static void gv_webrtc_sink_child_proxy_init (gpointer g_iface, gpointer)
   iface->get_child_by_name = child_proxy_get_child_by_name;
 }
 
-static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
+static void install_properties (GObjectClass *gobject_class)
 {
-  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
-  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
-  GstBinClass *bin_class = GST_BIN_CLASS (klass);
-
-  bin_class->handle_message = gv_webrtc_sink_handle_message;
-  gobject_class->set_property = gv_webrtc_sink_set_property;
-  gobject_class->get_property = gv_webrtc_sink_get_property;
-  gobject_class->dispose = gv_webrtc_sink_dispose;
-  gobject_class->finalize = gv_webrtc_sink_finalize;
-
   const auto rw =
       (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
   const auto rw_playing =
       (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+  const auto alias = (GParamFlags) (rw | G_PARAM_DEPRECATED);
   g_object_class_install_property (gobject_class, PROP_SIGNALLER,
                                    gv::webrtc::signaller_param_spec ());
   g_object_class_install_property (
       gobject_class, PROP_MAX_VIEWERS,
       g_param_spec_int ("max-viewers", "Max viewers",
-                        "Viewers admitted at once (also the PIN's number of uses)", 1, 64,
-                        DEFAULT_MAX_VIEWERS, rw));
+                        "The signaller's max-viewers (GvPinSignaller: viewers admitted at once, "
+                        "and the PIN's number of uses); prefer signaller::max-viewers",
+                        1, 64, 1, alias));
   g_object_class_install_property (
       gobject_class, PROP_PIN_TTL,
       g_param_spec_int ("pin-ttl", "PIN TTL",
-                        "Seconds the PIN stays valid (0: the server's default, 10 minutes)", 0,
-                        24 * 3600, DEFAULT_PIN_TTL, rw));
+                        "The signaller's pin-ttl (seconds the PIN stays valid; 0: the server's "
+                        "default, 10 minutes); prefer signaller::pin-ttl",
+                        0, 24 * 3600, 0, alias));
   g_object_class_install_property (
       gobject_class, PROP_ALLOW_CONTROL,
       g_param_spec_boolean ("allow-control", "Allow control",
@@ -708,39 +594,59 @@ static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
       gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Stats",
                           "gvwebrtcsink-stats: input counters and a `viewers` array of "
-                          "gvwebrtcsink-viewer structures (peer-id, bitrate, rtt, packets-lost, "
-                          "frames-sent, ...). Do not read it from a streaming thread.",
+                          "gvwebrtcsink-viewer structures (peer-id, bitrate over the last 2 s, "
+                          "rtt, packets-lost, frames-sent, ...), as last sampled (every second); "
+                          "reading it never waits",
                           GST_TYPE_STRUCTURE,
                           (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+}
 
-  GType type = G_TYPE_FROM_CLASS (klass);
-  gv_webrtc_sink_signals[GV_SINK_SIGNAL_VIEWER_ADDED] =
+static void install_signals (GType type)
+{
+  auto &signals = gv_webrtc_sink_signals;
+  signals[GV_SINK_SIGNAL_VIEWER_ADDED] =
       g_signal_new ("viewer-added", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
                     G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
-  gv_webrtc_sink_signals[GV_SINK_SIGNAL_VIEWER_REMOVED] =
+  signals[GV_SINK_SIGNAL_VIEWER_REMOVED] =
       g_signal_new ("viewer-removed", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
                     G_TYPE_NONE, 1, G_TYPE_STRING);
-  gv_webrtc_sink_signals[GV_SINK_SIGNAL_JOIN_REQUEST] =
+  signals[GV_SINK_SIGNAL_JOIN_REQUEST] =
       g_signal_new ("join-request", type, G_SIGNAL_RUN_LAST, 0, g_signal_accumulator_true_handled,
                     nullptr, nullptr, G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_STRING);
-  gv_webrtc_sink_signals[GV_SINK_SIGNAL_CONTROL_REQUESTED] =
+  signals[GV_SINK_SIGNAL_CONTROL_REQUESTED] =
       g_signal_new ("control-requested", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
                     G_TYPE_NONE, 1, G_TYPE_STRING);
-  gv_webrtc_sink_signals[GV_SINK_SIGNAL_ACCEPT_VIEWER] = g_signal_new_class_handler (
-      "accept-viewer", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-      G_CALLBACK (accept_viewer_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
-      G_TYPE_BOOLEAN);
-  gv_webrtc_sink_signals[GV_SINK_SIGNAL_DECLINE_VIEWER] = g_signal_new_class_handler (
-      "decline-viewer", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-      G_CALLBACK (decline_viewer_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 2, G_TYPE_STRING,
-      G_TYPE_STRING);
-  gv_webrtc_sink_signals[GV_SINK_SIGNAL_GRANT_CONTROL] = g_signal_new_class_handler (
-      "grant-control", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-      G_CALLBACK (grant_control_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 2,
-      G_TYPE_STRING, G_TYPE_BOOLEAN);
-  gv_webrtc_sink_signals[GV_SINK_SIGNAL_REMOVE_VIEWER] = g_signal_new_class_handler (
-      "remove-viewer", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
-      G_CALLBACK (remove_viewer_action), nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[GV_SINK_SIGNAL_CONTROL_CHANGED] =
+      g_signal_new ("control-changed", type, G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
+                    G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+  const auto action = (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION);
+  signals[GV_SINK_SIGNAL_ACCEPT_VIEWER] = g_signal_new_class_handler (
+      "accept-viewer", type, action, G_CALLBACK (accept_viewer_action), nullptr, nullptr, nullptr,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+  signals[GV_SINK_SIGNAL_DECLINE_VIEWER] = g_signal_new_class_handler (
+      "decline-viewer", type, action, G_CALLBACK (decline_viewer_action), nullptr, nullptr, nullptr,
+      G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[GV_SINK_SIGNAL_GRANT_CONTROL] = g_signal_new_class_handler (
+      "grant-control", type, action, G_CALLBACK (grant_control_action), nullptr, nullptr, nullptr,
+      G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_BOOLEAN);
+  signals[GV_SINK_SIGNAL_REMOVE_VIEWER] =
+      g_signal_new_class_handler ("remove-viewer", type, action, G_CALLBACK (remove_viewer_action),
+                                  nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBinClass *bin_class = GST_BIN_CLASS (klass);
+
+  bin_class->handle_message = gv_webrtc_sink_handle_message;
+  gobject_class->set_property = gv_webrtc_sink_set_property;
+  gobject_class->get_property = gv_webrtc_sink_get_property;
+  gobject_class->dispose = gv_webrtc_sink_dispose;
+  gobject_class->finalize = gv_webrtc_sink_finalize;
+  install_properties (gobject_class);
+  install_signals (G_TYPE_FROM_CLASS (klass));
 
   element_class->request_new_pad = gv_webrtc_sink_request_new_pad;
   element_class->release_pad = gv_webrtc_sink_release_pad;
@@ -759,9 +665,20 @@ static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
 
 static void gv_webrtc_sink_init (GvWebRTCSink *self)
 {
-  self->priv = new GvWebRTCSinkPrivate ();
-  for (GvSinkStream &stream : self->priv->streams)
-    stream.sink = self;
+  GvWebRTCSinkPrivate *priv = new GvWebRTCSinkPrivate ();
+  self->priv = priv;
+  for (MediaKind kind : { MediaKind::Video, MediaKind::Audio })
+    priv->streams[(int) kind] = std::make_unique<StreamEncoder> (
+        kind, GST_ELEMENT (self),
+        StreamEncoder::Callbacks{
+            [priv] () {
+              std::lock_guard<std::mutex> guard (priv->lock);
+              return priv->encoder_settings;
+            },
+            [self] () { gv_webrtc_sink_streams_ready (self); },
+            [self] (guint32 seqnum) { stream_ended (self, seqnum); },
+        });
+  gv_webrtc_sink_init_viewers (self);
   /* A sink, whatever the viewers' webrtcbins are: not a source because they
    * hold network sources (the pipeline would send EOS into them), and still a
    * sink once the last viewer's webrtcbin (a sink) is removed. */
@@ -769,6 +686,6 @@ static void gv_webrtc_sink_init (GvWebRTCSink *self)
       GST_BIN (self), (GstElementFlags) (GST_ELEMENT_FLAG_SOURCE | GST_ELEMENT_FLAG_SINK));
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
   GvPinSignaller *signaller = gv_pin_signaller_new (GV_SIGNALLER_ROLE_HOST);
-  connect_signaller (self, GV_SIGNALLER (signaller));
+  gv_webrtc_sink_attach_signaller (self, GV_SIGNALLER (signaller));
   g_object_unref (signaller);
 }

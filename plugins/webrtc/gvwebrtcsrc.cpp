@@ -46,20 +46,15 @@
  * A pad left unlinked (say the sound, below a pipeline written for video
  * only) is dropped rather than stopping the other streams.
  */
-#include "gvwebrtcsrc.h"
+#include "gvwebrtcsrc-private.h"
 
 #include "gvnavjson.h"
 #include "gvpinsignaller.h"
-#include "gvsignaller.h"
-#include "gvwebrtcutils.h"
+#include "gvwebrtctexts.h"
 
 #include <gst/webrtc/webrtc.h>
 
-#include <mutex>
-#include <string>
-#include <vector>
-
-GST_DEBUG_CATEGORY_STATIC (gv_webrtc_src_debug);
+GST_DEBUG_CATEGORY (gv_webrtc_src_debug);
 #define GST_CAT_DEFAULT gv_webrtc_src_debug
 
 enum {
@@ -72,40 +67,6 @@ enum {
   PROP_ICE_LOOPBACK,
   PROP_REQUEST_CONTROL,
   PROP_CONTROL,
-};
-
-#define DEFAULT_DECODE TRUE
-#define DEFAULT_LATENCY 50
-#define DEFAULT_ICE_LOOPBACK FALSE
-#define DEFAULT_REQUEST_CONTROL FALSE
-
-struct GvWebRTCSrcPrivate {
-  std::mutex lock;
-  /* Held while a pad is added: the streams' pads come from different
-   * streaming threads, and pad-added handlers such as gst-launch's delayed
-   * links are not safe to run concurrently (seen as "no handler with id"
-   * criticals with video_0 and audio_0 linked by name). */
-  std::mutex expose_lock;
-  bool decode = DEFAULT_DECODE;
-  guint latency = DEFAULT_LATENCY;
-  bool ice_loopback = DEFAULT_ICE_LOOPBACK;
-  bool request_control = DEFAULT_REQUEST_CONTROL;
-  gv::webrtc::SignallerHold signaller;
-
-  GstElement *webrtcbin = nullptr;
-  GObject *channel = nullptr; /* the input data channel, owned */
-  guint capabilities = 0;
-  std::string session_id;
-  std::vector<GstElement *> depayloaders; /* first element of each stream's chain */
-  guint video_pads = 0, audio_pads = 0;
-  guint streams_offered = 0; /* audio/video sections of the host's offer */
-  guint streams_settled = 0; /* of those: exposed as a pad, or ignored */
-  guint64 nav_dropped = 0;
-};
-
-struct _GvWebRTCSrc {
-  GstBin parent;
-  GvWebRTCSrcPrivate *priv;
 };
 
 static GstStaticPadTemplate video_template =
@@ -133,210 +94,10 @@ static GstElement *ref_webrtcbin (GvWebRTCSrc *self)
   return self->priv->webrtcbin ? GST_ELEMENT (gst_object_ref (self->priv->webrtcbin)) : nullptr;
 }
 
-/* ---- navigation -> data channel ---- */
-
-static GstPadProbeReturn navigation_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user)
-{
-  auto *self = GV_WEBRTC_SRC (user);
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  if (GST_EVENT_TYPE (event) != GST_EVENT_NAVIGATION)
-    return GST_PAD_PROBE_OK;
-  int width = 0, height = 0;
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  if (caps) {
-    GstStructure *s = gst_caps_get_structure (caps, 0);
-    gst_structure_get_int (s, "width", &width);
-    gst_structure_get_int (s, "height", &height);
-    gst_caps_unref (caps);
-  }
-  GObject *channel = nullptr;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    if (self->priv->channel && (self->priv->capabilities & GV_SIGNALLER_CAP_CONTROL))
-      channel = G_OBJECT (g_object_ref (self->priv->channel));
-    else
-      self->priv->nav_dropped++;
-  }
-  if (channel) {
-    std::string text = gv::nav::compact_from_event (event, width, height);
-    if (!text.empty ()) {
-      GST_LOG_OBJECT (self, "sending input %s", text.c_str ());
-      gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), text.c_str ());
-    }
-    g_object_unref (channel);
-  } else {
-    GST_LOG_OBJECT (self, "no control granted, dropping a navigation event");
-  }
-  return GST_PAD_PROBE_HANDLED;
-}
-
-static void expose_pad (GvWebRTCSrc *self, GstPad *target, bool video)
-{
-  guint index;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    index = video ? self->priv->video_pads++ : self->priv->audio_pads++;
-  }
-  const char *templ_name = video ? "video_%u" : "audio_%u";
-  gchar *name = g_strdup_printf (video ? "video_%u" : "audio_%u", index);
-  GstPad *ghost = gst_ghost_pad_new_from_template (
-      name, target, gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), templ_name));
-  g_free (name);
-  if (video)
-    gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, navigation_probe, self, nullptr);
-  /* A pad nobody linked (the audio of a host that added sound, downstream
-   * of a pipeline written for video only) is dropped, not fatal: not-linked
-   * would stop the other streams too. */
-  gst_pad_add_probe (
-      ghost, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      [] (GstPad *pad, GstPadProbeInfo *, gpointer) {
-        return gst_pad_is_linked (pad) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-      },
-      nullptr, nullptr);
-  gst_pad_set_active (ghost, TRUE);
-  {
-    std::lock_guard<std::mutex> guard (self->priv->expose_lock);
-    gst_element_add_pad (GST_ELEMENT (self), ghost);
-  }
-  GST_INFO_OBJECT (self, "exposed %s", GST_PAD_NAME (ghost));
-}
-
-/* One stream of the offer has its pad (or is ignored): after the last one,
- * no-more-pads. */
-static void stream_settled (GvWebRTCSrc *self)
-{
-  bool last;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    self->priv->streams_settled++;
-    last = self->priv->streams_settled == self->priv->streams_offered;
-  }
-  if (last) {
-    GST_INFO_OBJECT (self, "every offered stream has its pad");
-    gst_element_no_more_pads (GST_ELEMENT (self));
-  }
-}
-
-static void on_decodebin_pad (GstElement *, GstPad *pad, gpointer user)
-{
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  if (!caps)
-    caps = gst_pad_query_caps (pad, nullptr);
-  bool video =
-      g_str_has_prefix (gst_structure_get_name (gst_caps_get_structure (caps, 0)), "video");
-  gst_caps_unref (caps);
-  expose_pad (GV_WEBRTC_SRC (user), pad, video);
-  stream_settled (GV_WEBRTC_SRC (user));
-}
-
-/* ---- webrtcbin ---- */
-
-/* The depayloading (and parsing) elements for an RTP stream; empty when
- * this receiver cannot handle it. */
-static std::vector<const char *> depayloaders_for (const std::string &media,
-                                                   const std::string &encoding)
-{
-  if (media == "video" && encoding == "VP8")
-    return { "rtpvp8depay" };
-  if (media == "video" && encoding == "VP9")
-    return { "rtpvp9depay" };
-  if (media == "video" && encoding == "H264")
-    return { "rtph264depay", "h264parse" };
-  if (media == "audio" && encoding == "OPUS")
-    return { "rtpopusdepay", "opusparse" };
-  return {};
-}
-
-static void on_webrtc_pad (GstElement *, GstPad *pad, gpointer user)
-{
-  auto *self = GV_WEBRTC_SRC (user);
-  if (GST_PAD_DIRECTION (pad) != GST_PAD_SRC)
-    return;
-  GstCaps *caps = gst_pad_get_current_caps (pad);
-  if (!caps)
-    caps = gst_pad_query_caps (pad, nullptr);
-  GstStructure *s = gst_caps_get_structure (caps, 0);
-  const char *field = gst_structure_get_string (s, "media");
-  std::string media = field ? field : "";
-  field = gst_structure_get_string (s, "encoding-name");
-  std::string encoding = field ? field : "";
-  gst_caps_unref (caps);
-  std::vector<const char *> factories = depayloaders_for (media, encoding);
-  if (factories.empty ()) {
-    GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
-                         ("The host sends %s %s, which this receiver cannot handle; it is ignored.",
-                          encoding.c_str (), media.c_str ()),
-                         (nullptr));
-    /* Into a fakesink: an unlinked webrtcbin pad would stop every stream. */
-    GstElement *sink = gst_element_factory_make ("fakesink", nullptr);
-    g_object_set (sink, "sync", FALSE, "async", FALSE, nullptr);
-    gst_bin_add (GST_BIN (self), sink);
-    gst_element_sync_state_with_parent (sink);
-    GstPad *sink_pad = gst_element_get_static_pad (sink, "sink");
-    gst_pad_link (pad, sink_pad);
-    gst_object_unref (sink_pad);
-    stream_settled (self);
-    return;
-  }
-  bool video = media == "video";
-  bool decode;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    decode = self->priv->decode;
-  }
-  if (decode)
-    factories.push_back ("decodebin");
-
-  std::vector<GstElement *> chain;
-  for (const char *f : factories) {
-    GstElement *e = gst_element_factory_make (f, nullptr);
-    if (!e) {
-      GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-                         ("The GStreamer element \"%s\" is missing; install the plugin package "
-                          "that provides it.",
-                          f),
-                         (nullptr));
-      for (GstElement *c : chain)
-        gst_object_unref (c);
-      return;
-    }
-    /* Video depayloaders wait for a keyframe, at the start and after a
-     * loss, and ask the host for one (RTCP PLI) instead of passing on
-     * frames that would decode to garbage. */
-    for (const char *prop : { "wait-for-keyframe", "request-keyframe" })
-      if (video && g_object_class_find_property (G_OBJECT_GET_CLASS (e), prop))
-        g_object_set (e, prop, TRUE, nullptr);
-    chain.push_back (e);
-  }
-  GstElement *prev = nullptr;
-  for (GstElement *e : chain) {
-    gst_bin_add (GST_BIN (self), e);
-    if (prev)
-      gst_element_link (prev, e);
-    prev = e;
-  }
-  GstElement *last = chain.back ();
-  if (decode)
-    g_signal_connect (last, "pad-added", G_CALLBACK (on_decodebin_pad), self);
-  else {
-    GstPad *src = gst_element_get_static_pad (last, "src");
-    expose_pad (self, src, video);
-    gst_object_unref (src);
-    stream_settled (self);
-  }
-  for (auto it = chain.rbegin (); it != chain.rend (); ++it)
-    gst_element_sync_state_with_parent (*it);
-  GstPad *sink = gst_element_get_static_pad (chain.front (), "sink");
-  gst_pad_link (pad, sink);
-  gst_object_unref (sink);
-  std::lock_guard<std::mutex> guard (self->priv->lock);
-  self->priv->depayloaders.push_back (GST_ELEMENT (gst_object_ref (chain.front ())));
-}
-
 static void send_control_request (GvWebRTCSrc *self, GObject *channel)
 {
   gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel),
-                                       "{\"t\":\"request-control\"}");
+                                       gv::nav::make_request_control ().c_str ());
   GST_INFO_OBJECT (self, "asked the host for control");
 }
 
@@ -348,7 +109,7 @@ static void on_channel_open (GObject *channel, GParamSpec *, gpointer user)
   bool ask;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
-    ask = self->priv->request_control && !(self->priv->capabilities & GV_SIGNALLER_CAP_CONTROL);
+    ask = self->priv->request_control && !(self->priv->capabilities & GV_CAPABILITY_CONTROL);
   }
   if (state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN && ask)
     send_control_request (self, channel);
@@ -376,15 +137,8 @@ static void on_ice_candidate (GstElement *, guint mline, const gchar *candidate,
 {
   auto *self = GV_WEBRTC_SRC (user);
   GvSignaller *signaller = ref_signaller (self);
-  std::string session;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    session = self->priv->session_id;
-  }
-  if (signaller) {
-    gv_signaller_add_ice (signaller, session.c_str (), candidate, mline, nullptr);
-    g_object_unref (signaller);
-  }
+  gv_signaller_add_ice (signaller, "", candidate, mline, nullptr);
+  g_object_unref (signaller);
 }
 
 static void on_connection_state (GstElement *webrtcbin, GParamSpec *, gpointer user)
@@ -394,8 +148,7 @@ static void on_connection_state (GstElement *webrtcbin, GParamSpec *, gpointer u
   g_object_get (webrtcbin, "connection-state", &state, nullptr);
   GST_DEBUG_OBJECT (self, "connection state %d", state);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
-    GST_ELEMENT_ERROR (self, RESOURCE, READ,
-                       ("The connection to the host failed (no usable network path)."),
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("%s", gv::webrtc::texts::kConnectionToHostFailed),
                        ("webrtcbin connection-state failed"));
 }
 
@@ -410,7 +163,7 @@ static void on_answer_created (GstPromise *promise, gpointer user)
   GstElement *webrtcbin = ref_webrtcbin (self);
   if (!answer || !webrtcbin) {
     if (!answer)
-      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Cannot answer the host's offer."), (nullptr));
+      GST_ELEMENT_ERROR (self, STREAM, FAILED, ("%s", gv::webrtc::texts::kCannotAnswer), (nullptr));
     if (answer)
       gst_webrtc_session_description_free (answer);
     if (webrtcbin)
@@ -419,36 +172,40 @@ static void on_answer_created (GstPromise *promise, gpointer user)
   }
   g_signal_emit_by_name (webrtcbin, "set-local-description", answer, nullptr);
   GvSignaller *signaller = ref_signaller (self);
-  std::string session;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    session = self->priv->session_id;
-  }
-  if (signaller) {
-    gv_signaller_send_sdp (signaller, session.c_str (), answer);
-    g_object_unref (signaller);
-  }
+  gv_signaller_send_sdp (signaller, "", answer);
+  g_object_unref (signaller);
   gst_webrtc_session_description_free (answer);
   gst_object_unref (webrtcbin);
 }
 
 /* ---- signaller ---- */
 
-static void on_session_info (GvSignaller *, GstStructure *info, gpointer user)
+/* The capabilities the host gives us; `control` is notified when it changes. */
+static void set_capabilities (GvWebRTCSrc *self, guint caps)
 {
-  auto *self = GV_WEBRTC_SRC (user);
-  guint caps = 0;
-  gst_structure_get_uint (info, "capabilities", &caps);
+  bool had;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
+    had = self->priv->capabilities & GV_CAPABILITY_CONTROL;
     self->priv->capabilities = caps;
-    const char *session = gst_structure_get_string (info, "session-id");
-    self->priv->session_id = session ? session : "";
   }
-  GST_INFO_OBJECT (self, "joined, capabilities 0x%x", caps);
+  GST_INFO_OBJECT (self, "capabilities now 0x%x", caps);
+  if (had != ((caps & GV_CAPABILITY_CONTROL) != 0))
+    g_object_notify (G_OBJECT (self), "control");
+}
+
+static void on_admitted (GvSignaller *signaller, GvCapabilities caps, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  GST_INFO_OBJECT (self, "admitted");
+  set_capabilities (self, caps);
   GstElement *webrtcbin = ref_webrtcbin (self);
   if (webrtcbin) {
-    gv::webrtc::configure_ice_servers (webrtcbin, info);
+    GStrv stun = nullptr, turn = nullptr;
+    gv_signaller_dup_ice_servers (signaller, &stun, &turn);
+    gv::webrtc::configure_ice_servers (webrtcbin, stun, turn);
+    g_strfreev (stun);
+    g_strfreev (turn);
     gst_object_unref (webrtcbin);
   }
 }
@@ -509,15 +266,12 @@ static void on_handle_ice (GvSignaller *, const char *, guint mline, const char 
   gst_object_unref (webrtcbin);
 }
 
-static void on_capabilities_changed (GvSignaller *, const char *, guint caps, gpointer user)
+static void on_capabilities_changed (GvSignaller *, GvCapabilities caps, gpointer user)
 {
-  auto *self = GV_WEBRTC_SRC (user);
-  GST_INFO_OBJECT (self, "capabilities now 0x%x", caps);
-  std::lock_guard<std::mutex> guard (self->priv->lock);
-  self->priv->capabilities = caps;
+  set_capabilities (GV_WEBRTC_SRC (user), caps);
 }
 
-static void on_session_ended (GvSignaller *, const char *, const char *reason, gpointer user)
+static void on_session_ended (GvSignaller *, const char *reason, gpointer user)
 {
   auto *self = GV_WEBRTC_SRC (user);
   GST_INFO_OBJECT (self, "session ended (%s), sending EOS", reason);
@@ -528,8 +282,8 @@ static void on_session_ended (GvSignaller *, const char *, const char *reason, g
       heads.push_back (GST_ELEMENT (gst_object_ref (e)));
   }
   if (heads.empty ()) {
-    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("The host ended the session (%s).", reason),
-                       (nullptr));
+    GST_ELEMENT_ERROR (self, RESOURCE, READ,
+                       ("%s", gv::webrtc::texts::host_ended (reason).c_str ()), (nullptr));
     return;
   }
   for (GstElement *e : heads) {
@@ -555,7 +309,7 @@ static void connect_signaller (GvWebRTCSrc *self, GvSignaller *signaller)
   self->priv->signaller.attach (
       signaller, GV_SIGNALLER_ROLE_VIEWER,
       {
-          { "session-info", G_CALLBACK (on_session_info) },
+          { "admitted", G_CALLBACK (on_admitted) },
           { "session-description", G_CALLBACK (on_session_description) },
           { "handle-ice", G_CALLBACK (on_handle_ice) },
           { "capabilities-changed", G_CALLBACK (on_capabilities_changed) },
@@ -571,9 +325,7 @@ static bool setup_webrtcbin (GvWebRTCSrc *self)
 {
   GstElement *webrtcbin = gst_element_factory_make ("webrtcbin", "webrtcbin");
   if (!webrtcbin) {
-    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN,
-                       ("webrtcbin is missing; install gstreamer1.0-plugins-bad and "
-                        "gstreamer1.0-nice."),
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("%s", gv::webrtc::texts::kMissingWebrtcbin),
                        (nullptr));
     return false;
   }
@@ -587,7 +339,7 @@ static bool setup_webrtcbin (GvWebRTCSrc *self)
   g_object_set (webrtcbin, "latency", latency, nullptr);
   gst_util_set_object_arg (G_OBJECT (webrtcbin), "bundle-policy", "max-bundle");
   gv::webrtc::maybe_add_loopback (webrtcbin, loopback, GST_OBJECT (self));
-  g_signal_connect (webrtcbin, "pad-added", G_CALLBACK (on_webrtc_pad), self);
+  g_signal_connect (webrtcbin, "pad-added", G_CALLBACK (gv_webrtc_src_on_stream), self);
   g_signal_connect (webrtcbin, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (webrtcbin, "on-data-channel", G_CALLBACK (on_data_channel), self);
   g_signal_connect (webrtcbin, "notify::connection-state", G_CALLBACK (on_connection_state), self);
@@ -604,11 +356,9 @@ static void teardown (GvWebRTCSrc *self)
 {
   GvWebRTCSrcPrivate *priv = self->priv;
   std::vector<GstElement *> heads;
-  GstElement *webrtcbin;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     heads.swap (priv->depayloaders);
-    webrtcbin = priv->webrtcbin;
     priv->webrtcbin = nullptr;
     g_clear_object (&priv->channel);
     priv->capabilities = 0;
@@ -626,7 +376,6 @@ static void teardown (GvWebRTCSrc *self)
     gst_bin_remove (GST_BIN (self), GST_ELEMENT (l->data));
   }
   g_list_free_full (children, gst_object_unref);
-  (void) webrtcbin;
   GList *pads = nullptr;
   GST_OBJECT_LOCK (self);
   for (GList *l = GST_ELEMENT_PADS (self); l; l = l->next)
@@ -749,7 +498,7 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
     g_value_set_boolean (value, priv->request_control);
     break;
   case PROP_CONTROL:
-    g_value_set_boolean (value, (priv->capabilities & GV_SIGNALLER_CAP_CONTROL) != 0);
+    g_value_set_boolean (value, (priv->capabilities & GV_CAPABILITY_CONTROL) != 0);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);

@@ -116,23 +116,14 @@ void add_remote_candidate (GstElement *webrtcbin, guint mline_index, const char 
   g_object_unref (resolver);
 }
 
-void configure_ice_servers (GstElement *webrtcbin, const GstStructure *info)
+void configure_ice_servers (GstElement *webrtcbin, const gchar *const *stun,
+                            const gchar *const *turn)
 {
-  if (!info)
-    return;
-  const GValue *stun = gst_structure_get_value (info, "stun-servers");
-  if (stun && G_VALUE_HOLDS (stun, G_TYPE_STRV)) {
-    auto **v = (gchar **) g_value_get_boxed (stun);
-    if (v && v[0])
-      g_object_set (webrtcbin, "stun-server", v[0], nullptr);
-  }
-  const GValue *turn = gst_structure_get_value (info, "turn-servers");
-  if (turn && G_VALUE_HOLDS (turn, G_TYPE_STRV)) {
-    auto **v = (gchar **) g_value_get_boxed (turn);
-    for (int i = 0; v && v[i]; i++) {
-      gboolean ok = FALSE;
-      g_signal_emit_by_name (webrtcbin, "add-turn-server", v[i], &ok);
-    }
+  if (stun && stun[0])
+    g_object_set (webrtcbin, "stun-server", stun[0], nullptr);
+  for (int i = 0; turn && turn[i]; i++) {
+    gboolean ok = FALSE;
+    g_signal_emit_by_name (webrtcbin, "add-turn-server", turn[i], &ok);
   }
 }
 

@@ -33,8 +33,10 @@ void maybe_add_loopback (GstElement *webrtcbin, bool force, GstObject *log_objec
 void add_remote_candidate (GstElement *webrtcbin, guint mline_index, const char *candidate,
                            GstObject *log_object);
 
-/* Sets stun-server and adds turn-servers from a signaller's session-info. */
-void configure_ice_servers (GstElement *webrtcbin, const GstStructure *session_info);
+/* Sets stun-server (the first of `stun`) and adds every `turn` server, in
+ * webrtcbin's URI form (gv_signaller_dup_ice_servers). */
+void configure_ice_servers (GstElement *webrtcbin, const gchar *const *stun,
+                            const gchar *const *turn);
 
 /* GStreamer's DTLS elements generate the process's certificate (an RSA-2048
  * key, 0.2 - 0.6 s of CPU) when the first of them is made, which is on the

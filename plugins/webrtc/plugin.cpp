@@ -2,6 +2,7 @@
  * Copyright (C) 2024 GhostView contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
+#include "gvdirectsignaller.h"
 #include "gvpinsignaller.h"
 #include "gvwebrtcsink.h"
 #include "gvwebrtcsrc.h"
@@ -11,6 +12,8 @@ static gboolean plugin_init (GstPlugin *plugin)
   gboolean ret = FALSE;
   gst_type_mark_as_plugin_api (GV_TYPE_SIGNALLER, (GstPluginAPIFlags) 0);
   gst_type_mark_as_plugin_api (GV_TYPE_PIN_SIGNALLER, (GstPluginAPIFlags) 0);
+  gst_type_mark_as_plugin_api (GV_TYPE_DIRECT_SIGNALLER, (GstPluginAPIFlags) 0);
+  gst_type_mark_as_plugin_api (GV_TYPE_CAPABILITIES, (GstPluginAPIFlags) 0);
   ret |= GST_ELEMENT_REGISTER (gvwebrtcsink, plugin);
   ret |= GST_ELEMENT_REGISTER (gvwebrtcsrc, plugin);
   return ret;

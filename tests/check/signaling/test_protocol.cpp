@@ -40,8 +40,8 @@ START_TEST (test_builders_round_trip)
   ck_assert_int_eq (get_int (m, "version"), kVersion);
   GV_ASSERT_STR_EQ (get_string (m, "name").c_str (), "Alice's laptop");
 
-  ck_assert (parses (make_accept ("abc", kCapView | kCapControl), m, e));
-  ck_assert_uint_eq (get_capabilities (m), kCapView | kCapControl);
+  ck_assert (parses (make_accept ("abc", GV_CAPABILITY_VIEW | GV_CAPABILITY_CONTROL), m, e));
+  ck_assert_uint_eq (get_capabilities (m), GV_CAPABILITY_VIEW | GV_CAPABILITY_CONTROL);
 
   std::string sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n";
   ck_assert (parses (make_sdp ("p1", "offer", sdp), m, e));

@@ -38,9 +38,9 @@ START_TEST (test_full_session_flow)
   viewer->send (proto::make_sdp ("", "answer", "v=0"));
   viewer->expect_error (ErrorCode::NotAllowed);
 
-  host->send (proto::make_accept (vid, proto::kCapView));
+  host->send (proto::make_accept (vid, GV_CAPABILITY_VIEW));
   proto::Message joined = viewer->expect (Type::Joined);
-  ck_assert_uint_eq (proto::get_capabilities (joined), proto::kCapView);
+  ck_assert_uint_eq (proto::get_capabilities (joined), GV_CAPABILITY_VIEW);
 
   host->send (proto::make_sdp (vid, "offer", "v=0\r\nhost-offer\r\n"));
   proto::Message offer = viewer->expect (Type::Sdp);
@@ -64,12 +64,12 @@ START_TEST (test_full_session_flow)
                                "candidate:2"));
 
   /* Control granted, then revoked. */
-  host->send (proto::make_grant (vid, proto::kCapView | proto::kCapControl));
+  host->send (proto::make_grant (vid, GV_CAPABILITY_VIEW | GV_CAPABILITY_CONTROL));
   ck_assert_uint_eq (proto::get_capabilities (viewer->expect (Type::Capabilities)),
-                     proto::kCapView | proto::kCapControl);
-  host->send (proto::make_grant (vid, proto::kCapView));
+                     GV_CAPABILITY_VIEW | GV_CAPABILITY_CONTROL);
+  host->send (proto::make_grant (vid, GV_CAPABILITY_VIEW));
   ck_assert_uint_eq (proto::get_capabilities (viewer->expect (Type::Capabilities)),
-                     proto::kCapView);
+                     GV_CAPABILITY_VIEW);
 
   /* A host cannot address a peer outside its session. */
   host->send (proto::make_sdp ("nobody", "offer", "v=0"));
@@ -118,7 +118,7 @@ START_TEST (test_wrong_used_expired_declined)
   v3->send (proto::make_join (pin, ""));
   v3->expect_error (ErrorCode::SessionFull);
 
-  host->send (proto::make_accept (v2id, proto::kCapView));
+  host->send (proto::make_accept (v2id, GV_CAPABILITY_VIEW));
   v2->expect (Type::Joined);
   v3->send (proto::make_join (pin, ""));
   text = v3->expect_error (ErrorCode::PinUsed);
@@ -174,7 +174,7 @@ START_TEST (test_kick_and_viewer_disconnect)
     v[i]->send (proto::make_join (pin, ""));
     ids[i] = proto::get_string (v[i]->expect (Type::Waiting), "peer");
     host->expect (Type::JoinRequest);
-    host->send (proto::make_accept (ids[i], proto::kCapView));
+    host->send (proto::make_accept (ids[i], GV_CAPABILITY_VIEW));
     v[i]->expect (Type::Joined);
   }
   host->send (proto::make_kick (ids[0], ""));
@@ -193,7 +193,7 @@ START_TEST (test_roles_are_enforced)
 {
   auto server = start_server ();
   auto stranger = WsClient::connect (server->ws_url ());
-  stranger->send (proto::make_accept ("x", proto::kCapControl));
+  stranger->send (proto::make_accept ("x", GV_CAPABILITY_CONTROL));
   stranger->expect_error (ErrorCode::NotAllowed);
   stranger->send (proto::make_sdp ("x", "offer", "v=0"));
   stranger->expect_error (ErrorCode::NotAllowed);
@@ -208,7 +208,7 @@ START_TEST (test_roles_are_enforced)
   auto viewer = WsClient::connect (server->ws_url ());
   viewer->send (proto::make_join (pin, ""));
   viewer->expect (Type::Waiting);
-  viewer->send (proto::make_grant ("anyone", proto::kCapControl));
+  viewer->send (proto::make_grant ("anyone", GV_CAPABILITY_CONTROL));
   viewer->expect_error (ErrorCode::NotAllowed);
   viewer->send (proto::make_end ());
   viewer->expect_error (ErrorCode::NotAllowed);

@@ -65,8 +65,8 @@ START_TEST (test_single_use_and_expiry)
   ck_assert (!first.error);
   /* The only use is held by v1's pending request. */
   ck_assert (reg.join (pin, viewer ("v2"), kSec).error == ErrorCode::SessionFull);
-  ck_assert (reg.accept (*s, "v1", gv::proto::kCapControl));
-  ck_assert_uint_eq (s->viewers["v1"].capabilities, gv::proto::kCapControl | gv::proto::kCapView);
+  ck_assert (reg.accept (*s, "v1", GV_CAPABILITY_CONTROL));
+  ck_assert_uint_eq (s->viewers["v1"].capabilities, GV_CAPABILITY_CONTROL | GV_CAPABILITY_VIEW);
   ck_assert (reg.join (pin, viewer ("v3"), kSec).error == ErrorCode::PinUsed);
   /* Leaving does not give the use back. */
   reg.remove_viewer (*s, "v1");
@@ -88,8 +88,8 @@ START_TEST (test_declined_request_frees_its_use)
   ck_assert (!reg.join (s->pin, viewer ("c"), 0).error);
   ck_assert (reg.accept (*s, "a", 0));
   ck_assert (!reg.accept (*s, "a", 0)); /* twice */
-  ck_assert (reg.grant (*s, "a", gv::proto::kCapControl));
-  ck_assert (!reg.grant (*s, "c", gv::proto::kCapControl)); /* still pending */
+  ck_assert (reg.grant (*s, "a", GV_CAPABILITY_CONTROL));
+  ck_assert (!reg.grant (*s, "c", GV_CAPABILITY_CONTROL)); /* still pending */
   ck_assert (reg.find_by_viewer ("c") == s);
 
   auto viewers = reg.end (s->id);

@@ -6,7 +6,9 @@
 #include <gst/check/gstcheck.h>
 #include <gst/video/navigation.h>
 
+#ifdef GV_HAVE_LIBCRYPTO
 #include <openssl/crypto.h>
+#endif
 
 #include <condition_variable>
 
@@ -17,7 +19,9 @@ namespace gvtest {
  * documented remedy for threaded programs is to skip that cleanup. */
 __attribute__ ((constructor)) static void keep_openssl_state_at_exit ()
 {
+#ifdef GV_HAVE_LIBCRYPTO
   OPENSSL_init_crypto (OPENSSL_INIT_NO_ATEXIT, nullptr);
+#endif
 }
 
 TestCertificate::TestCertificate ()

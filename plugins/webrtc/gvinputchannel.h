@@ -1,0 +1,73 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One viewer's input data channel on the host: each message is checked
+ * (flood limit, size, form: gvnavjson.h), turned into a GstNavigation event
+ * and handed on only when the viewer has control; refusals are counted and,
+ * for the gst-plugins-rs control form, answered. Messages arrive on
+ * webrtcbin's threads; nothing here waits.
+ */
+#pragma once
+
+#include "token_bucket.h"
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace gv::webrtc {
+
+/* The flood limit of one viewer's input channel. */
+inline constexpr double kInputBurst = 500;
+inline constexpr double kInputPerSecond = 250;
+
+struct InputCounters {
+  guint64 events = 0;     /* handed on */
+  guint64 malformed = 0;  /* not a message we understand, or too large */
+  guint64 no_control = 0; /* from a viewer without control */
+  guint64 flood = 0;      /* beyond the flood limit */
+
+  InputCounters &operator+= (const InputCounters &other);
+};
+
+class InputChannel : public std::enable_shared_from_this<InputChannel> {
+public:
+  struct Callbacks {
+    /* The video's size in pixels (0 x 0 when unknown). */
+    std::function<void (int &width, int &height)> video_size;
+    /* Whether the viewer has control now. */
+    std::function<bool ()> has_control;
+    /* Takes a navigation event to push upstream. */
+    std::function<void (GstEvent *event)> navigate;
+    /* The viewer asked for control. */
+    std::function<void ()> control_requested;
+  };
+
+  InputChannel (std::string peer, GstObject *log_object, Callbacks callbacks);
+
+  /* Listens to `channel` (a GstWebRTCDataChannel, ours or the viewer's). */
+  void attach (GObject *channel);
+  /* No message is handled once this returns. */
+  void close ();
+  InputCounters counters () const;
+
+private:
+  static void on_string (GObject *channel, const gchar *text, gpointer self);
+  static void on_data (GObject *channel, GBytes *data, gpointer self);
+  void handle (GObject *channel, const char *text, gsize length);
+
+  const std::string peer_;
+  GstObject *const log_object_;
+  const Callbacks callbacks_;
+  std::atomic<bool> closed_{ false };
+  mutable std::mutex lock_;
+  gv::TokenBucket flood_{ kInputBurst, kInputPerSecond };
+  InputCounters counters_;
+};
+
+} // namespace gv::webrtc

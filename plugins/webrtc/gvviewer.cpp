@@ -1,0 +1,500 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gvviewer.h"
+
+#include "gvnavjson.h"
+#include "gvwebrtctexts.h"
+#include "gvwebrtcutils.h"
+
+#include <gst/rtp/rtp.h>
+
+GST_DEBUG_CATEGORY_EXTERN (gv_webrtc_sink_debug);
+#define GST_CAT_DEFAULT gv_webrtc_sink_debug
+
+namespace gv::webrtc {
+
+/* The window the bitrate is measured over. */
+static constexpr gint64 kBitrateWindowUs = 2 * G_USEC_PER_SEC;
+
+Viewer::Viewer (std::string peer, std::string name, GvCapabilities capabilities, ViewerHost &host,
+                TaskThread &thread)
+    : peer_ (std::move (peer)), name_ (std::move (name)), host_ (host), queue_ (thread),
+      capabilities_ (capabilities | GV_CAPABILITY_VIEW)
+{
+  input_ = std::make_shared<InputChannel> (
+      peer_, GST_OBJECT (host_.log_object ()),
+      InputChannel::Callbacks{
+          [this] (int &w, int &h) { host_.video_size (w, h); },
+          [this] () { return (capabilities_.load () & GV_CAPABILITY_CONTROL) != 0; },
+          [this] (GstEvent *event) { host_.navigate (event); },
+          [this] () { host_.control_requested (peer_); },
+      });
+}
+
+Viewer::~Viewer ()
+{
+  input_->close ();
+}
+
+GvCapabilities Viewer::set_capabilities (GvCapabilities capabilities)
+{
+  return (GvCapabilities) capabilities_.exchange (capabilities | GV_CAPABILITY_VIEW);
+}
+
+gpointer Viewer::weak ()
+{
+  return new std::weak_ptr<Viewer> (shared_from_this ());
+}
+
+void Viewer::release (gpointer data, GClosure *)
+{
+  delete static_cast<std::weak_ptr<Viewer> *> (data);
+}
+
+ViewerPtr Viewer::lock (gpointer data)
+{
+  return static_cast<std::weak_ptr<Viewer> *> (data)->lock ();
+}
+
+/* ---- start: the webrtcbin, its branches, the offer ---- */
+
+void Viewer::start (std::vector<StreamFeed> feeds)
+{
+  queue_.post ([self = shared_from_this (), feeds = std::move (feeds)] () mutable {
+    self->do_start (feeds);
+  });
+}
+
+template <MediaKind kind>
+GstPadProbeReturn Viewer::count_sent (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  ViewerPtr self = lock (data);
+  if (!self)
+    return GST_PAD_PROBE_OK;
+  guint64 frames = 0, packets = 0, bytes = 0;
+  auto count = [&] (GstBuffer *buf) {
+    bytes += gst_buffer_get_size (buf);
+    packets++;
+    if (kind != MediaKind::Video)
+      return;
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp)) {
+      frames += gst_rtp_buffer_get_marker (&rtp) ? 1 : 0;
+      gst_rtp_buffer_unmap (&rtp);
+    }
+  };
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    count (GST_PAD_PROBE_INFO_BUFFER (info));
+  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+    for (guint i = 0; i < gst_buffer_list_length (list); i++)
+      count (gst_buffer_list_get (list, i));
+  }
+  self->frames_sent_ += frames;
+  if (kind == MediaKind::Audio)
+    self->audio_packets_sent_ += packets;
+  self->bytes_sent_ += bytes;
+  return GST_PAD_PROBE_OK;
+}
+
+/* A leaky queue into a new webrtcbin sink pad (its transceiver is made with
+ * the pad); the tee is linked once webrtcbin runs. */
+void Viewer::add_branch (GstElement *webrtcbin, const StreamFeed &feed)
+{
+  GstElement *queue = gst_element_factory_make ("queue", nullptr);
+  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
+                (guint64) 500 * GST_MSECOND, nullptr);
+  gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
+  gst_bin_add (host_.bin (), queue);
+  GstPadTemplate *templ = gst_element_get_pad_template (webrtcbin, "sink_%u");
+  GstPad *wsink = gst_element_request_pad (webrtcbin, templ, nullptr, feed.caps);
+  GstPad *qsrc = gst_element_get_static_pad (queue, "src");
+  gst_pad_link (qsrc, wsink);
+  const auto buffers =
+      (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST);
+  gst_pad_add_probe (qsrc, buffers,
+                     feed.kind == MediaKind::Video ? count_sent<MediaKind::Video>
+                                                   : count_sent<MediaKind::Audio>,
+                     weak (), [] (gpointer d) { release (d); });
+  gst_object_unref (wsink);
+  gst_object_unref (qsrc);
+  /* Until the peer connection is up, frames would only wait in the queue
+   * and reach the viewer stale: drop them. */
+  GstPad *qsink = gst_element_get_static_pad (queue, "sink");
+  gst_pad_add_probe (
+      qsink, buffers,
+      [] (GstPad *, GstPadProbeInfo *, gpointer data) {
+        ViewerPtr self = lock (data);
+        return self && self->media_flowing_ ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+      },
+      weak (), [] (gpointer d) { release (d); });
+  gst_object_unref (qsink);
+  std::lock_guard<std::mutex> guard (lock_);
+  branches_.push_back ({ feed.kind, queue, nullptr, GST_ELEMENT (gst_object_ref (feed.tee)) });
+}
+
+void Viewer::do_start (std::vector<StreamFeed> &feeds)
+{
+  GST_INFO_OBJECT (host_.log_object (), "adding viewer %s (%s)", peer_.c_str (), name_.c_str ());
+  GstElement *webrtcbin = gst_element_factory_make ("webrtcbin", nullptr);
+  if (!webrtcbin) {
+    GST_ELEMENT_ERROR (host_.bin (), CORE, MISSING_PLUGIN, ("%s", texts::kMissingWebrtcbin),
+                       (nullptr));
+    return;
+  }
+  GStrv stun = nullptr, turn = nullptr;
+  bool loopback = false;
+  host_.ice_settings (&stun, &turn, &loopback);
+  gst_util_set_object_arg (G_OBJECT (webrtcbin), "bundle-policy", "max-bundle");
+  maybe_add_loopback (webrtcbin, loopback, GST_OBJECT (host_.log_object ()));
+  configure_ice_servers (webrtcbin, stun, turn);
+  g_strfreev (stun);
+  g_strfreev (turn);
+
+  auto on_candidate = [] (GstElement *, guint mline, const gchar *candidate, gpointer data) {
+    if (ViewerPtr self = lock (data))
+      self->queue_.post ([self, mline, c = std::string (candidate ? candidate : "")] () {
+        self->host_.send_ice (self->peer_, mline, c);
+      });
+  };
+  auto on_state = [] (GstElement *bin, GParamSpec *, gpointer data) {
+    GstWebRTCPeerConnectionState state;
+    g_object_get (bin, "connection-state", &state, nullptr);
+    if (ViewerPtr self = lock (data))
+      self->queue_.post ([self, state] () { self->connection_state_changed (state); });
+  };
+  auto on_channel = [] (GstElement *, GObject *channel, gpointer data) {
+    /* At once, not on the queue: a message may follow right away. */
+    if (ViewerPtr self = lock (data)) {
+      GST_DEBUG_OBJECT (self->host_.log_object (), "viewer %s opened a data channel",
+                        self->peer_.c_str ());
+      self->input_->attach (channel);
+    }
+  };
+  g_signal_connect_data (
+      webrtcbin, "on-ice-candidate",
+      G_CALLBACK (
+          +static_cast<void (*) (GstElement *, guint, const gchar *, gpointer)> (on_candidate)),
+      weak (), release, (GConnectFlags) 0);
+  g_signal_connect_data (
+      webrtcbin, "notify::connection-state",
+      G_CALLBACK (+static_cast<void (*) (GstElement *, GParamSpec *, gpointer)> (on_state)),
+      weak (), release, (GConnectFlags) 0);
+  g_signal_connect_data (
+      webrtcbin, "on-data-channel",
+      G_CALLBACK (+static_cast<void (*) (GstElement *, GObject *, gpointer)> (on_channel)), weak (),
+      release, (GConnectFlags) 0);
+  gst_bin_add (host_.bin (), webrtcbin);
+
+  for (const StreamFeed &feed : feeds)
+    add_branch (webrtcbin, feed);
+
+  /* The offer is made before the first buffer reaches webrtcbin: give each
+   * transceiver its stream's fixed caps, or it offers the payloader's
+   * template ranges. Transceivers come in the order of the pads. */
+  GArray *transceivers = nullptr;
+  g_signal_emit_by_name (webrtcbin, "get-transceivers", &transceivers);
+  for (guint i = 0; transceivers && i < transceivers->len && i < feeds.size (); i++) {
+    GstCaps *prefs = gst_caps_copy (feeds[i].caps);
+    GstStructure *s = gst_caps_get_structure (prefs, 0);
+    gst_structure_remove_fields (s, "ssrc", "timestamp-offset", "seqnum-offset", nullptr);
+    if (g_strcmp0 (gst_structure_get_string (s, "encoding-name"), "H264") == 0)
+      h264_ = true;
+    g_object_set (g_array_index (transceivers, GstWebRTCRTPTransceiver *, i), "direction",
+                  GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", prefs,
+                  nullptr);
+    gst_caps_unref (prefs);
+  }
+  if (transceivers)
+    g_array_unref (transceivers);
+
+  gst_element_sync_state_with_parent (webrtcbin);
+  std::vector<Branch> branches;
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    branches = branches_;
+  }
+  for (Branch &branch : branches) {
+    gst_element_sync_state_with_parent (branch.queue);
+    branch.tee_pad = gst_element_request_pad_simple (branch.tee, "src_%u");
+    GstPad *qsink = gst_element_get_static_pad (branch.queue, "sink");
+    gst_pad_link (branch.tee_pad, qsink);
+    gst_object_unref (qsink);
+  }
+
+  GObject *channel = nullptr;
+  GstStructure *opts = gst_structure_new ("opts", "ordered", G_TYPE_BOOLEAN, TRUE, nullptr);
+  g_signal_emit_by_name (webrtcbin, "create-data-channel", gv::nav::kChannelLabel, opts, &channel);
+  gst_structure_free (opts);
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    branches_ = branches;
+    webrtcbin_ = webrtcbin;
+  }
+  if (channel) {
+    input_->attach (channel);
+    g_object_unref (channel);
+  }
+
+  GstPromise *promise = gst_promise_new_with_change_func (
+      [] (GstPromise *p, gpointer data) {
+        GstWebRTCSessionDescription *offer = nullptr;
+        if (gst_promise_wait (p) == GST_PROMISE_RESULT_REPLIED && gst_promise_get_reply (p))
+          gst_structure_get (gst_promise_get_reply (p), "offer",
+                             GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
+        gst_promise_unref (p);
+        ViewerPtr self = lock (data);
+        if (!self) {
+          if (offer)
+            gst_webrtc_session_description_free (offer);
+          return;
+        }
+        auto shared = std::shared_ptr<GstWebRTCSessionDescription> (
+            offer, [] (GstWebRTCSessionDescription *d) {
+              if (d)
+                gst_webrtc_session_description_free (d);
+            });
+        self->queue_.post ([self, shared] () { self->offer_created (shared.get ()); });
+      },
+      weak (), [] (gpointer d) { release (d); });
+  g_signal_emit_by_name (webrtcbin, "create-offer", nullptr, promise);
+}
+
+/* H.264 is offered as constrained baseline level 3.1 whatever level the
+ * encoder picked: browsers look for 42e01f. */
+static std::string offer_text (const GstWebRTCSessionDescription *offer, bool h264)
+{
+  gchar *raw = gst_sdp_message_as_text (offer->sdp);
+  std::string text = raw;
+  g_free (raw);
+  static const std::string key = "profile-level-id=";
+  for (size_t at = h264 ? text.find (key) : std::string::npos; at != std::string::npos;
+       at = text.find (key, at + key.size ()))
+    if (at + key.size () + 6 <= text.size ())
+      text.replace (at + key.size (), 6, "42e01f");
+  return text;
+}
+
+void Viewer::offer_created (GstWebRTCSessionDescription *offer)
+{
+  GstElement *webrtcbin = ref_webrtcbin ();
+  if (!offer || !webrtcbin) {
+    GST_WARNING_OBJECT (host_.log_object (), "no offer for viewer %s", peer_.c_str ());
+    if (webrtcbin)
+      gst_object_unref (webrtcbin);
+    return;
+  }
+  g_signal_emit_by_name (webrtcbin, "set-local-description", offer, nullptr);
+  gst_object_unref (webrtcbin);
+  std::string text = offer_text (offer, h264_);
+  GstSDPMessage *sdp = nullptr;
+  gst_sdp_message_new_from_text (text.c_str (), &sdp);
+  GstWebRTCSessionDescription *sent =
+      gst_webrtc_session_description_new (GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+  host_.send_sdp (peer_, sent);
+  gst_webrtc_session_description_free (sent);
+}
+
+void Viewer::connection_state_changed (GstWebRTCPeerConnectionState state)
+{
+  GST_DEBUG_OBJECT (host_.log_object (), "viewer %s connection state %d", peer_.c_str (), state);
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED) {
+    {
+      std::lock_guard<std::mutex> guard (stats_lock_);
+      connected_ = true;
+    }
+    /* From now on the viewer gets media, starting with a fresh keyframe. */
+    media_flowing_ = true;
+    host_.connected (peer_);
+  } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
+    GST_INFO_OBJECT (host_.log_object (), "connection to viewer %s failed", peer_.c_str ());
+    host_.failed (peer_);
+  }
+}
+
+void Viewer::set_remote_description (GstWebRTCSessionDescription *answer)
+{
+  auto shared = std::shared_ptr<GstWebRTCSessionDescription> (
+      gst_webrtc_session_description_copy (answer),
+      [] (GstWebRTCSessionDescription *d) { gst_webrtc_session_description_free (d); });
+  queue_.post ([self = shared_from_this (), shared] () {
+    GstElement *webrtcbin = self->ref_webrtcbin ();
+    if (!webrtcbin)
+      return;
+    if (shared->type != GST_WEBRTC_SDP_TYPE_ANSWER)
+      GST_WARNING_OBJECT (self->host_.log_object (),
+                          "viewer %s sent an offer; the host offers, ignoring",
+                          self->peer_.c_str ());
+    else
+      g_signal_emit_by_name (webrtcbin, "set-remote-description", shared.get (), nullptr);
+    gst_object_unref (webrtcbin);
+  });
+}
+
+void Viewer::add_remote_candidate (guint mline, const std::string &candidate)
+{
+  queue_.post ([self = shared_from_this (), mline, candidate] () {
+    GstElement *webrtcbin = self->ref_webrtcbin ();
+    if (!webrtcbin)
+      return;
+    /* mDNS names resolve on this thread's context, the queue's. */
+    gv::webrtc::add_remote_candidate (webrtcbin, mline, candidate.c_str (),
+                                      GST_OBJECT (self->host_.log_object ()));
+    gst_object_unref (webrtcbin);
+  });
+}
+
+/* ---- stop ---- */
+
+void Viewer::stop (std::function<void ()> done)
+{
+  queue_.post ([self = shared_from_this (), done = std::move (done)] () {
+    self->do_stop ();
+    done ();
+  });
+}
+
+void Viewer::do_stop ()
+{
+  queue_.close ();
+  input_->close ();
+  media_flowing_ = false;
+  GstElement *webrtcbin;
+  std::vector<Branch> branches;
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    webrtcbin = webrtcbin_;
+    webrtcbin_ = nullptr;
+    branches.swap (branches_);
+  }
+  for (Branch &branch : branches) {
+    if (branch.tee_pad) {
+      GstPad *peer = gst_pad_get_peer (branch.tee_pad);
+      if (peer) {
+        gst_pad_unlink (branch.tee_pad, peer);
+        gst_object_unref (peer);
+      }
+      gst_element_release_request_pad (branch.tee, branch.tee_pad);
+      gst_object_unref (branch.tee_pad);
+    }
+    gst_object_unref (branch.tee);
+  }
+  std::vector<GstElement *> parts;
+  if (webrtcbin)
+    parts.push_back (webrtcbin);
+  for (Branch &branch : branches)
+    parts.push_back (branch.queue);
+  for (GstElement *e : parts) {
+    gst_element_set_locked_state (e, TRUE);
+    gst_element_set_state (e, GST_STATE_NULL);
+    gst_bin_remove (host_.bin (), e);
+  }
+  GST_INFO_OBJECT (host_.log_object (), "viewer %s removed", peer_.c_str ());
+}
+
+GstElement *Viewer::ref_webrtcbin () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return webrtcbin_ ? GST_ELEMENT (gst_object_ref (webrtcbin_)) : nullptr;
+}
+
+bool Viewer::owns (GstElement *element) const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  if (element == webrtcbin_)
+    return element != nullptr;
+  for (const Branch &branch : branches_)
+    if (branch.queue == element)
+      return true;
+  return false;
+}
+
+/* ---- statistics ---- */
+
+void Viewer::sample_stats ()
+{
+  queue_.post ([self = shared_from_this ()] () {
+    gint64 now = g_get_monotonic_time ();
+    {
+      std::lock_guard<std::mutex> guard (self->stats_lock_);
+      auto &samples = self->byte_samples_;
+      samples.emplace_back (now, self->bytes_sent_.load ());
+      while (samples.size () > 2 && now - samples[1].first >= kBitrateWindowUs)
+        samples.pop_front ();
+      const auto &oldest = samples.front ();
+      if (now > oldest.first)
+        self->bitrate_ =
+            (samples.back ().second - oldest.second) * 8.0 * G_USEC_PER_SEC / (now - oldest.first);
+    }
+    GstElement *webrtcbin = self->ref_webrtcbin ();
+    if (!webrtcbin)
+      return;
+    GstPromise *promise = gst_promise_new_with_change_func (
+        [] (GstPromise *p, gpointer data) {
+          ViewerPtr viewer = lock (data);
+          if (viewer && gst_promise_wait (p) == GST_PROMISE_RESULT_REPLIED &&
+              gst_promise_get_reply (p))
+            viewer->stats_received (gst_promise_get_reply (p));
+        },
+        self->weak (), [] (gpointer d) { release (d); });
+    g_signal_emit_by_name (webrtcbin, "get-stats", nullptr, promise);
+    gst_promise_unref (promise);
+    gst_object_unref (webrtcbin);
+  });
+}
+
+/* webrtcbin's thread: the receiver-report figures of every stream. */
+void Viewer::stats_received (const GstStructure *stats)
+{
+  double rtt = -1;
+  gint64 lost = 0;
+  auto visit = [&] (const GValue *value) {
+    if (!GST_VALUE_HOLDS_STRUCTURE (value))
+      return;
+    const GstStructure *s = gst_value_get_structure (value);
+    GstWebRTCStatsType type;
+    if (!gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr) ||
+        type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
+      return;
+    gst_structure_get_double (s, "round-trip-time", &rtt);
+    /* A gint64 since GStreamer 1.22 (a gint before): read either. RFC 3550's
+     * cumulative loss goes below zero with duplicates, and a GStreamer
+     * receiver reports -1 on a clean link (it counts a packet from before the
+     * sequence number it starts from): none lost, for the user. */
+    gint64 lost64 = 0;
+    gint lost32 = 0;
+    if (gst_structure_get_int64 (s, "packets-lost", &lost64))
+      lost += MAX (lost64, 0);
+    else if (gst_structure_get_int (s, "packets-lost", &lost32))
+      lost += MAX (lost32, 0);
+  };
+  gst_structure_foreach (
+      stats,
+      [] (GQuark, const GValue *value, gpointer data) -> gboolean {
+        (*static_cast<decltype (visit) *> (data)) (value);
+        return TRUE;
+      },
+      &visit);
+  std::lock_guard<std::mutex> guard (stats_lock_);
+  rtt_ = rtt;
+  packets_lost_ = lost;
+}
+
+ViewerStats Viewer::stats () const
+{
+  ViewerStats out;
+  out.frames_sent = frames_sent_;
+  out.audio_packets_sent = audio_packets_sent_;
+  out.bytes_sent = bytes_sent_;
+  out.input = input_->counters ();
+  std::lock_guard<std::mutex> guard (stats_lock_);
+  out.connected = connected_;
+  out.bitrate = bitrate_;
+  out.rtt = rtt_;
+  out.packets_lost = packets_lost_;
+  return out;
+}
+
+} // namespace gv::webrtc

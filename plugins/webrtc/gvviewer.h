@@ -1,0 +1,151 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * One viewer of gvwebrtcsink: its webrtcbin, one branch per stream (a tee
+ * pad of the stream's encoder -> queue -> webrtcbin sink pad), the
+ * negotiation, its input channel and its statistics.
+ *
+ * Ownership runs one way: the sink owns its viewers, a viewer owns its
+ * webrtcbin and branches. A viewer reaches back only through ViewerHost,
+ * which the sink implements; encoders are only seen as the StreamFeeds the
+ * viewer subscribes to. Every change of a viewer's state runs on its
+ * TaskQueue; webrtcbin's callbacks only post to it.
+ */
+#pragma once
+
+#include "gvinputchannel.h"
+#include "gvsignaller.h"
+#include "gvstreamencoder.h"
+#include "gvtaskqueue.h"
+
+#include <gst/gst.h>
+#include <gst/webrtc/webrtc.h>
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace gv::webrtc {
+
+class Viewer;
+using ViewerPtr = std::shared_ptr<Viewer>;
+
+/* What a viewer asks of the element that owns it. Called on the viewer's
+ * task queue unless said otherwise. */
+class ViewerHost {
+public:
+  virtual ~ViewerHost () = default;
+  virtual GstBin *bin () = 0;
+  virtual GObject *log_object () = 0;
+  /* The ICE servers and whether to gather on loopback only. */
+  virtual void ice_settings (GStrv *stun, GStrv *turn, bool *loopback) = 0;
+  virtual void send_sdp (const std::string &peer, const GstWebRTCSessionDescription *offer) = 0;
+  virtual void send_ice (const std::string &peer, guint mline, const std::string &candidate) = 0;
+  /* The peer connection is up; media flows from the next keyframe. */
+  virtual void connected (const std::string &peer) = 0;
+  /* The peer connection failed: the viewer should go. */
+  virtual void failed (const std::string &peer) = 0;
+  /* From the input channel's thread. */
+  virtual void video_size (int &width, int &height) = 0;
+  virtual void navigate (GstEvent *event) = 0;
+  virtual void control_requested (const std::string &peer) = 0;
+};
+
+/* A viewer's figures, read without waiting and without changing anything. */
+struct ViewerStats {
+  bool connected = false;
+  guint64 frames_sent = 0; /* video frames (RTP marker bits) */
+  guint64 audio_packets_sent = 0;
+  guint64 bytes_sent = 0; /* video and audio RTP */
+  double bitrate = 0;     /* bit/s over the last sampling window */
+  double rtt = -1;        /* seconds, from the viewer's receiver reports; -1: none yet */
+  gint64 packets_lost = 0;
+  InputCounters input;
+};
+
+class Viewer : public std::enable_shared_from_this<Viewer> {
+public:
+  Viewer (std::string peer, std::string name, GvCapabilities capabilities, ViewerHost &host,
+          TaskThread &thread);
+  ~Viewer ();
+  Viewer (const Viewer &) = delete;
+  Viewer &operator= (const Viewer &) = delete;
+
+  const std::string &peer () const { return peer_; }
+  const std::string &name () const { return name_; }
+  GvCapabilities capabilities () const { return (GvCapabilities) capabilities_.load (); }
+  /* Returns the previous set. Any thread. */
+  GvCapabilities set_capabilities (GvCapabilities capabilities);
+
+  /* Posted to the viewer's queue: */
+  /* Makes the webrtcbin and its branches from `feeds`, and offers. */
+  void start (std::vector<StreamFeed> feeds);
+  void set_remote_description (GstWebRTCSessionDescription *answer);
+  void add_remote_candidate (guint mline, const std::string &candidate);
+  /* Samples the byte counters for the bitrate and asks webrtcbin for the
+   * receiver-report figures (answered later, on webrtcbin's thread). */
+  void sample_stats ();
+  /* Removes the webrtcbin and branches from the bin; the last task: later
+   * ones are dropped. `done` runs after, on the queue. */
+  void stop (std::function<void ()> done);
+
+  /* Any thread: */
+  ViewerStats stats () const;
+  /* Whether `element` (a direct child of the sink's bin) is one of ours. */
+  bool owns (GstElement *element) const;
+
+private:
+  struct Branch {
+    MediaKind kind = MediaKind::Video;
+    GstElement *queue = nullptr;
+    GstPad *tee_pad = nullptr;
+    GstElement *tee = nullptr;
+  };
+
+  void do_start (std::vector<StreamFeed> &feeds);
+  void add_branch (GstElement *webrtcbin, const StreamFeed &feed);
+  void offer_created (GstWebRTCSessionDescription *offer);
+  void connection_state_changed (GstWebRTCPeerConnectionState state);
+  void do_stop ();
+  GstElement *ref_webrtcbin () const;
+  void stats_received (const GstStructure *stats);
+  template <MediaKind kind>
+  static GstPadProbeReturn count_sent (GstPad *, GstPadProbeInfo *info, gpointer self);
+  /* A weak pointer to this viewer for a callback's user data: callbacks
+   * never keep a viewer alive. */
+  gpointer weak ();
+  static void release (gpointer data, GClosure * = nullptr);
+  static ViewerPtr lock (gpointer data);
+
+  const std::string peer_;
+  const std::string name_;
+  ViewerHost &host_;
+  TaskQueue queue_;
+  std::atomic<guint> capabilities_;
+  std::shared_ptr<InputChannel> input_;
+  /* Media reaches the webrtcbin only once it is connected: what came before
+   * would arrive stale. Read by the branches' probes. */
+  std::atomic<bool> media_flowing_{ false };
+
+  /* On the queue only (read under lock_ by owns ()). */
+  mutable std::mutex lock_;
+  GstElement *webrtcbin_ = nullptr;
+  std::vector<Branch> branches_;
+  bool h264_ = false;
+
+  /* Counted by the branches' probes. */
+  std::atomic<guint64> frames_sent_{ 0 }, audio_packets_sent_{ 0 }, bytes_sent_{ 0 };
+  /* Stats kept for readers, under stats_lock_. */
+  mutable std::mutex stats_lock_;
+  bool connected_ = false;
+  std::deque<std::pair<gint64, guint64>> byte_samples_; /* (time, bytes sent) */
+  double bitrate_ = 0;
+  double rtt_ = -1;
+  gint64 packets_lost_ = 0;
+};
+
+} // namespace gv::webrtc

@@ -1,0 +1,415 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gvwebrtcsink's viewers: who gets in with which capabilities (the
+ * element's policy; the session's own rules are the signaller's), the
+ * signaller's peers as Viewer objects, control grants, and the stats.
+ */
+#include "gvwebrtcsink-private.h"
+
+#define GST_CAT_DEFAULT gv_webrtc_sink_debug
+
+using gv::webrtc::InputCounters;
+using gv::webrtc::MediaKind;
+using gv::webrtc::StreamFeed;
+using gv::webrtc::Viewer;
+using gv::webrtc::ViewerPtr;
+using gv::webrtc::ViewerStats;
+
+static GvSignaller *ref_signaller (GvWebRTCSink *self)
+{
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  return self->priv->signaller.ref ();
+}
+
+static ViewerPtr find_viewer (GvWebRTCSink *self, const std::string &peer)
+{
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  auto it = self->priv->viewers.find (peer);
+  return it == self->priv->viewers.end () ? nullptr : it->second;
+}
+
+/* ---- what viewers ask of the sink ---- */
+
+class GvSinkViewerHost : public gv::webrtc::ViewerHost {
+public:
+  explicit GvSinkViewerHost (GvWebRTCSink *sink) : sink_ (sink) {}
+
+  GstBin *bin () override { return GST_BIN (sink_); }
+  GObject *log_object () override { return G_OBJECT (sink_); }
+
+  void ice_settings (GStrv *stun, GStrv *turn, bool *loopback) override
+  {
+    GvSignaller *signaller = ref_signaller (sink_);
+    gv_signaller_dup_ice_servers (signaller, stun, turn);
+    g_object_unref (signaller);
+    std::lock_guard<std::mutex> guard (sink_->priv->lock);
+    *loopback = sink_->priv->ice_loopback;
+  }
+
+  void send_sdp (const std::string &peer, const GstWebRTCSessionDescription *offer) override
+  {
+    GvSignaller *signaller = ref_signaller (sink_);
+    gv_signaller_send_sdp (signaller, peer.c_str (), offer);
+    g_object_unref (signaller);
+  }
+
+  void send_ice (const std::string &peer, guint mline, const std::string &candidate) override
+  {
+    GvSignaller *signaller = ref_signaller (sink_);
+    gv_signaller_add_ice (signaller, peer.c_str (), candidate.c_str (), mline, nullptr);
+    g_object_unref (signaller);
+  }
+
+  void connected (const std::string &) override { sink_->priv->video ().request_keyframe (); }
+
+  void failed (const std::string &peer) override
+  {
+    gv_webrtc_sink_remove_viewer (sink_, peer, true);
+  }
+
+  void video_size (int &width, int &height) override
+  {
+    sink_->priv->video ().video_size (width, height);
+  }
+
+  void navigate (GstEvent *event) override { sink_->priv->video ().push_upstream (event); }
+
+  void control_requested (const std::string &peer) override
+  {
+    /* On the thread viewers change state on, not the data channel's. */
+    GvWebRTCSink *sink = sink_;
+    sink_->priv->thread.post ([sink, peer] () {
+      g_signal_emit (sink, gv_webrtc_sink_signals[GV_SINK_SIGNAL_CONTROL_REQUESTED], 0,
+                     peer.c_str ());
+      bool grant;
+      {
+        std::lock_guard<std::mutex> guard (sink->priv->lock);
+        grant = sink->priv->control_on_request;
+      }
+      if (grant)
+        gv_webrtc_sink_set_control (sink, peer, true);
+    });
+  }
+
+private:
+  GvWebRTCSink *const sink_; /* not a reference: the sink outlives its viewers */
+};
+
+void gv_webrtc_sink_init_viewers (GvWebRTCSink *self)
+{
+  self->priv->viewer_host = std::make_unique<GvSinkViewerHost> (self);
+}
+
+/* ---- viewers come and go ---- */
+
+/* What a new viewer subscribes to; empty until every stream with a pad
+ * knows its caps. */
+static std::vector<StreamFeed> ready_feeds (GvWebRTCSink *self)
+{
+  std::vector<StreamFeed> feeds;
+  for (auto &stream : self->priv->streams) {
+    if (!stream->has_input ())
+      continue;
+    std::optional<StreamFeed> feed = stream->feed ();
+    if (!feed)
+      return {};
+    feeds.push_back (*feed);
+  }
+  return feeds;
+}
+
+static void add_viewer (GvWebRTCSink *self, const std::string &peer, const std::string &name,
+                        GvCapabilities capabilities)
+{
+  GvWebRTCSinkPrivate *priv = self->priv;
+  auto viewer =
+      std::make_shared<Viewer> (peer, name, capabilities, *priv->viewer_host, priv->thread);
+  std::vector<StreamFeed> feeds = ready_feeds (self);
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    if (!priv->running || priv->viewers.count (peer))
+      return;
+    priv->viewers[peer] = viewer;
+    if (feeds.empty ())
+      priv->waiting_for_streams.push_back (viewer);
+  }
+  g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_VIEWER_ADDED], 0, peer.c_str (),
+                 name.c_str ());
+  if (viewer->capabilities () & GV_CAPABILITY_CONTROL)
+    g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_CONTROL_CHANGED], 0, peer.c_str (),
+                   TRUE);
+  if (feeds.empty ())
+    GST_INFO_OBJECT (self, "viewer %s waits for the streams to start", peer.c_str ());
+  else
+    viewer->start (std::move (feeds));
+}
+
+void gv_webrtc_sink_streams_ready (GvWebRTCSink *self)
+{
+  std::vector<StreamFeed> feeds = ready_feeds (self);
+  if (feeds.empty ())
+    return;
+  std::vector<ViewerPtr> waiting;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    waiting.swap (self->priv->waiting_for_streams);
+  }
+  for (const ViewerPtr &viewer : waiting)
+    viewer->start (feeds);
+}
+
+static ViewerPtr forget_viewer (GvWebRTCSink *self, const std::string &peer)
+{
+  GvWebRTCSinkPrivate *priv = self->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
+  auto it = priv->viewers.find (peer);
+  if (it == priv->viewers.end ())
+    return nullptr;
+  ViewerPtr viewer = it->second;
+  priv->viewers.erase (it);
+  auto &waiting = priv->waiting_for_streams;
+  for (auto w = waiting.begin (); w != waiting.end (); ++w)
+    if (*w == viewer) {
+      waiting.erase (w);
+      break;
+    }
+  return viewer;
+}
+
+/* On the viewer's queue, once its webrtcbin is gone. */
+static void viewer_stopped (GvWebRTCSink *self, const ViewerPtr &viewer)
+{
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    self->priv->gone_input += viewer->stats ().input;
+  }
+  g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_VIEWER_REMOVED], 0,
+                 viewer->peer ().c_str ());
+  if (viewer->capabilities () & GV_CAPABILITY_CONTROL)
+    gv_webrtc_sink_release_all_input (self);
+}
+
+static void stop_viewer (GvWebRTCSink *self, const ViewerPtr &viewer)
+{
+  viewer->stop ([self, viewer] () { viewer_stopped (self, viewer); });
+}
+
+void gv_webrtc_sink_remove_viewer (GvWebRTCSink *self, const std::string &peer, bool tell_signaller)
+{
+  ViewerPtr viewer = forget_viewer (self, peer);
+  if (!viewer)
+    return;
+  if (tell_signaller) {
+    GvSignaller *signaller = ref_signaller (self);
+    gv_signaller_remove_peer (signaller, peer.c_str ());
+    g_object_unref (signaller);
+  }
+  stop_viewer (self, viewer);
+}
+
+void gv_webrtc_sink_remove_all_viewers (GvWebRTCSink *self)
+{
+  std::map<std::string, ViewerPtr> viewers;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    viewers.swap (self->priv->viewers);
+    self->priv->waiting_for_streams.clear ();
+  }
+  for (const auto &kv : viewers)
+    stop_viewer (self, kv.second);
+}
+
+std::string gv_webrtc_sink_viewer_of (GvWebRTCSink *self, GstElement *element)
+{
+  std::lock_guard<std::mutex> guard (self->priv->lock);
+  for (const auto &kv : self->priv->viewers)
+    if (kv.second->owns (element))
+      return kv.first;
+  return {};
+}
+
+bool gv_webrtc_sink_set_control (GvWebRTCSink *self, const std::string &peer, bool control)
+{
+  ViewerPtr viewer = find_viewer (self, peer);
+  if (!viewer)
+    return false;
+  GvCapabilities now = viewer->capabilities ();
+  now = (GvCapabilities) (control ? now | GV_CAPABILITY_CONTROL : now & ~GV_CAPABILITY_CONTROL);
+  bool had = viewer->set_capabilities (now) & GV_CAPABILITY_CONTROL;
+  GST_INFO_OBJECT (self, "%s control %s viewer %s", control ? "granting" : "revoking",
+                   control ? "to" : "from", peer.c_str ());
+  GvSignaller *signaller = ref_signaller (self);
+  gv_signaller_set_capabilities (signaller, peer.c_str (), now);
+  g_object_unref (signaller);
+  if (had != control)
+    g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_CONTROL_CHANGED], 0, peer.c_str (),
+                   (gboolean) control);
+  if (had && !control)
+    gv_webrtc_sink_release_all_input (self);
+  return true;
+}
+
+void gv_webrtc_sink_accept (GvWebRTCSink *self, const std::string &peer, bool control)
+{
+  GvSignaller *signaller;
+  std::string name;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    signaller = self->priv->signaller.ref ();
+    auto it = self->priv->pending_joins.find (peer);
+    if (it != self->priv->pending_joins.end ()) {
+      name = it->second;
+      self->priv->pending_joins.erase (it);
+    }
+  }
+  auto caps = (GvCapabilities) (GV_CAPABILITY_VIEW | (control ? GV_CAPABILITY_CONTROL : 0));
+  gv_signaller_accept_peer (signaller, peer.c_str (), caps);
+  g_object_unref (signaller);
+  add_viewer (self, peer, name, caps);
+}
+
+void gv_webrtc_sink_decline (GvWebRTCSink *self, const std::string &peer, const char *reason)
+{
+  GvSignaller *signaller;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    signaller = self->priv->signaller.ref ();
+    self->priv->pending_joins.erase (peer);
+  }
+  gv_signaller_decline_peer (signaller, peer.c_str (), reason ? reason : "");
+  g_object_unref (signaller);
+}
+
+/* ---- the signaller ---- */
+
+static void on_session_announced (GvSignaller *, GstStructure *details, gpointer user)
+{
+  auto *self = GV_WEBRTC_SINK (user);
+  GstStructure *s = gst_structure_copy (details);
+  gst_structure_set_name (s, "gvwebrtcsink-session");
+  GST_INFO_OBJECT (self, "session announced: %" GST_PTR_FORMAT, s);
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* The element's admission policy: the application decides when it handles
+ * join-request, else every viewer gets in, with control when allow-control. */
+static void on_peer_requested (GvSignaller *, const char *peer, const char *name, gpointer user)
+{
+  auto *self = GV_WEBRTC_SINK (user);
+  gboolean handled = FALSE;
+  bool control;
+  {
+    /* Kept for accept-viewer, which the handler may call at once. */
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    self->priv->pending_joins[peer] = name ? name : "";
+    control = self->priv->allow_control;
+  }
+  g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_JOIN_REQUEST], 0, peer, name,
+                 &handled);
+  if (handled) {
+    GST_INFO_OBJECT (self, "the application decides on viewer %s", peer);
+    return;
+  }
+  gv_webrtc_sink_accept (self, peer, control);
+}
+
+static void on_session_description (GvSignaller *, const char *peer,
+                                    GstWebRTCSessionDescription *desc, gpointer user)
+{
+  auto *self = GV_WEBRTC_SINK (user);
+  ViewerPtr viewer = find_viewer (self, peer);
+  if (viewer)
+    viewer->set_remote_description (desc);
+  else
+    GST_WARNING_OBJECT (self, "SDP for unknown viewer %s", peer);
+}
+
+static void on_handle_ice (GvSignaller *, const char *peer, guint mline, const char *,
+                           const char *candidate, gpointer user)
+{
+  ViewerPtr viewer = find_viewer (GV_WEBRTC_SINK (user), peer);
+  if (viewer && candidate)
+    viewer->add_remote_candidate (mline, candidate);
+}
+
+static void on_peer_left (GvSignaller *, const char *peer, const char *reason, gpointer user)
+{
+  auto *self = GV_WEBRTC_SINK (user);
+  GST_INFO_OBJECT (self, "viewer %s left (%s)", peer, reason);
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    self->priv->pending_joins.erase (peer);
+  }
+  gv_webrtc_sink_remove_viewer (self, peer, false);
+}
+
+static void on_signaller_error (GvSignaller *, const char *code, const char *message,
+                                gboolean fatal, gpointer user)
+{
+  auto *self = GV_WEBRTC_SINK (user);
+  if (fatal)
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", message), ("signaller error %s", code));
+  else
+    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("%s", message), ("signaller error %s", code));
+}
+
+void gv_webrtc_sink_attach_signaller (GvWebRTCSink *self, GvSignaller *signaller)
+{
+  self->priv->signaller.attach (signaller, GV_SIGNALLER_ROLE_HOST,
+                                {
+                                    { "session-announced", G_CALLBACK (on_session_announced) },
+                                    { "peer-requested", G_CALLBACK (on_peer_requested) },
+                                    { "session-description", G_CALLBACK (on_session_description) },
+                                    { "handle-ice", G_CALLBACK (on_handle_ice) },
+                                    { "peer-left", G_CALLBACK (on_peer_left) },
+                                    { "error", G_CALLBACK (on_signaller_error) },
+                                },
+                                self);
+}
+
+/* ---- stats: read from what the viewers last measured, never waiting ---- */
+
+static void set_input_counters (GstStructure *s, const InputCounters &c)
+{
+  gst_structure_set (s, "input-events", G_TYPE_UINT64, c.events, "input-dropped-malformed",
+                     G_TYPE_UINT64, c.malformed, "input-dropped-no-control", G_TYPE_UINT64,
+                     c.no_control, "input-dropped-flood", G_TYPE_UINT64, c.flood, nullptr);
+}
+
+GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
+{
+  std::vector<ViewerPtr> viewers;
+  InputCounters total;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    for (const auto &kv : self->priv->viewers)
+      viewers.push_back (kv.second);
+    total = self->priv->gone_input;
+  }
+  GValue array = G_VALUE_INIT;
+  gst_value_array_init (&array, viewers.size ());
+  for (const ViewerPtr &viewer : viewers) {
+    ViewerStats st = viewer->stats ();
+    total += st.input;
+    GstStructure *vs = gst_structure_new (
+        "gvwebrtcsink-viewer", "peer-id", G_TYPE_STRING, viewer->peer ().c_str (), "name",
+        G_TYPE_STRING, viewer->name ().c_str (), "control", G_TYPE_BOOLEAN,
+        (gboolean) ((viewer->capabilities () & GV_CAPABILITY_CONTROL) != 0), "connected",
+        G_TYPE_BOOLEAN, (gboolean) st.connected, "frames-sent", G_TYPE_UINT64, st.frames_sent,
+        "audio-packets-sent", G_TYPE_UINT64, st.audio_packets_sent, "bytes-sent", G_TYPE_UINT64,
+        st.bytes_sent, "bitrate", G_TYPE_DOUBLE, st.bitrate, "rtt", G_TYPE_DOUBLE, st.rtt,
+        "packets-lost", G_TYPE_INT64, st.packets_lost, nullptr);
+    set_input_counters (vs, st.input);
+    GValue val = G_VALUE_INIT;
+    g_value_init (&val, GST_TYPE_STRUCTURE);
+    g_value_take_boxed (&val, vs);
+    gst_value_array_append_and_take_value (&array, &val);
+  }
+  GstStructure *s = gst_structure_new ("gvwebrtcsink-stats", "viewer-count", G_TYPE_UINT,
+                                       (guint) viewers.size (), nullptr);
+  set_input_counters (s, total);
+  gst_structure_take_value (s, "viewers", &array);
+  return s;
+}

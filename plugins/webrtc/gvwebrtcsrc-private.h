@@ -1,0 +1,56 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gvwebrtcsrc internals shared by its source files: gvwebrtcsrc.cpp (the
+ * element, its signaller and webrtcbin, the negotiation) and
+ * gvwebrtcsrc-streams.cpp (each received stream: depayloading, decoding,
+ * its source pad, and navigation sent back on the input channel).
+ */
+#pragma once
+
+#include "gvsignaller.h"
+#include "gvwebrtcsrc.h"
+#include "gvwebrtcutils.h"
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+GST_DEBUG_CATEGORY_EXTERN (gv_webrtc_src_debug);
+
+#define DEFAULT_DECODE TRUE
+#define DEFAULT_LATENCY 50
+#define DEFAULT_ICE_LOOPBACK FALSE
+#define DEFAULT_REQUEST_CONTROL FALSE
+
+struct GvWebRTCSrcPrivate {
+  std::mutex lock;
+  /* Held while a pad is added: the streams' pads come from different
+   * streaming threads, and pad-added handlers such as gst-launch's delayed
+   * links are not safe to run concurrently (seen as "no handler with id"
+   * criticals with video_0 and audio_0 linked by name). */
+  std::mutex expose_lock;
+  bool decode = DEFAULT_DECODE;
+  guint latency = DEFAULT_LATENCY;
+  bool ice_loopback = DEFAULT_ICE_LOOPBACK;
+  bool request_control = DEFAULT_REQUEST_CONTROL;
+  gv::webrtc::SignallerHold signaller;
+
+  GstElement *webrtcbin = nullptr;
+  GObject *channel = nullptr; /* the input data channel, owned */
+  guint capabilities = 0;
+  std::vector<GstElement *> depayloaders; /* first element of each stream's chain */
+  guint video_pads = 0, audio_pads = 0;
+  guint streams_offered = 0; /* audio/video sections of the host's offer */
+  guint streams_settled = 0; /* of those: exposed as a pad, or ignored */
+  guint64 nav_dropped = 0;
+};
+
+struct _GvWebRTCSrc {
+  GstBin parent;
+  GvWebRTCSrcPrivate *priv;
+};
+
+/* gvwebrtcsrc-streams.cpp: webrtcbin's "pad-added": a received stream. */
+void gv_webrtc_src_on_stream (GstElement *webrtcbin, GstPad *pad, gpointer self);

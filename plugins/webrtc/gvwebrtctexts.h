@@ -1,0 +1,61 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The sentences the WebRTC elements and signallers show people, in one
+ * place: error and warning messages on the bus, and the words of the
+ * signallers' "error" signal. Protocol error codes have their default
+ * sentences in signaling/protocol.cpp; what a viewer's page shows is in
+ * web/js/protocol.js.
+ */
+#pragma once
+
+#include <string>
+
+namespace gv::webrtc::texts {
+
+inline std::string missing_element (const char *factory)
+{
+  return std::string ("The GStreamer element \"") + factory +
+         "\" is missing; install the plugin package that provides it.";
+}
+
+inline constexpr const char *kMissingWebrtcbin =
+    "webrtcbin is missing; install gstreamer1.0-plugins-bad and gstreamer1.0-nice.";
+
+inline std::string cannot_build_chain (const char *media)
+{
+  return std::string ("Cannot build the ") + media + " encoding chain.";
+}
+
+inline std::string viewer_failed (const std::string &peer, const char *why)
+{
+  return "Viewer " + peer + " failed and was removed: " + why;
+}
+
+inline constexpr const char *kConnectionToHostFailed =
+    "The connection to the host failed (no usable network path).";
+inline constexpr const char *kCannotAnswer = "Cannot answer the host's offer.";
+
+inline std::string host_ended (const char *reason)
+{
+  return std::string ("The host ended the session (") + reason + ").";
+}
+
+inline std::string unsupported_stream (const std::string &encoding, const std::string &media)
+{
+  return "The host sends " + encoding + " " + media +
+         ", which this receiver cannot handle; it is ignored.";
+}
+
+inline constexpr const char *kSessionFull = "The session is full.";
+
+inline std::string host_declined (const std::string &session, const std::string &reason)
+{
+  std::string words = "The host declined the request to join";
+  if (!session.empty ())
+    words += " session " + session;
+  return words + (reason.empty () ? std::string (".") : ": " + reason);
+}
+
+} // namespace gv::webrtc::texts

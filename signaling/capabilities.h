@@ -1,0 +1,65 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * What a host lets a viewer do: the one definition of the capability bits,
+ * shared by the wire protocol (protocol.h: each bit's JSON name) and the
+ * GStreamer elements (the GvCapabilities flags type, whose nicks are these
+ * same names). The table below is checked at compile time, so a bit cannot
+ * be added to one side only.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  GV_CAPABILITY_VIEW = 1 << 0,      /* watch the stream (every admitted viewer) */
+  GV_CAPABILITY_CONTROL = 1 << 1,   /* mouse, keyboard and touch input */
+  GV_CAPABILITY_CLIPBOARD = 1 << 2, /* reserved: clipboard exchange */
+  GV_CAPABILITY_FILE = 1 << 3,      /* reserved: file transfer */
+} GvCapabilities;
+
+G_END_DECLS
+
+#ifdef __cplusplus
+
+namespace gv {
+
+struct CapabilityInfo {
+  GvCapabilities bit;
+  const char *name;        /* on the wire, and the GFlags nick */
+  const char *description; /* the GFlags value name */
+};
+
+/* In bit order: entry i is bit 1 << i. */
+inline constexpr CapabilityInfo kCapabilities[] = {
+  { GV_CAPABILITY_VIEW, "view", "Watch the stream" },
+  { GV_CAPABILITY_CONTROL, "control", "Mouse, keyboard and touch input" },
+  { GV_CAPABILITY_CLIPBOARD, "clipboard", "Clipboard (reserved)" },
+  { GV_CAPABILITY_FILE, "file", "File transfer (reserved)" },
+};
+
+inline constexpr guint kCapabilityCount = G_N_ELEMENTS (kCapabilities);
+inline constexpr guint kAllCapabilities = (1u << kCapabilityCount) - 1;
+
+namespace detail {
+constexpr bool capability_bits_in_order ()
+{
+  for (guint i = 0; i < kCapabilityCount; i++)
+    if ((guint) kCapabilities[i].bit != 1u << i)
+      return false;
+  return true;
+}
+} // namespace detail
+
+static_assert (detail::capability_bits_in_order (),
+               "kCapabilities must list every GvCapabilities bit once, in bit order");
+static_assert (kAllCapabilities == (GV_CAPABILITY_VIEW | GV_CAPABILITY_CONTROL |
+                                    GV_CAPABILITY_CLIPBOARD | GV_CAPABILITY_FILE),
+               "a GvCapabilities bit is missing from kCapabilities");
+
+} // namespace gv
+
+#endif
