@@ -26,6 +26,8 @@
  */
 #include "gvdirectsignaller.h"
 
+#include "gvwebrtctexts.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -385,12 +387,12 @@ static void signaller_decline_peer (GvSignaller *signaller, const gchar *peer_id
 {
   auto *self = GV_DIRECT_SIGNALLER (signaller);
   std::string room = room_of (self), peer = peer_id ? peer_id : "";
-  std::string words = reason && *reason ? std::string (": ") + reason : std::string (".");
   std::lock_guard<std::mutex> guard (rooms_lock);
   GvDirectSignaller *viewer = viewer_locked (room, peer);
   if (!viewer)
     return;
-  emit_error (viewer, "DECLINED", "The host declined the request to join" + words, true);
+  emit_error (viewer, "DECLINED", gv::webrtc::texts::host_declined ("", reason ? reason : ""),
+              true);
   rooms ()[room].viewers.erase (peer);
 }
 

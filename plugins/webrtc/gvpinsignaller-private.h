@@ -27,7 +27,6 @@ namespace proto = gv::proto;
 #define DEFAULT_PIN_TTL 0
 #define DEFAULT_ROLE GV_SIGNALLER_ROLE_HOST
 #define DEFAULT_JOIN_TIMEOUT 30
-#define SESSION_FULL_REASON "The session is full."
 #define RECONNECT_MIN_MS 1000
 #define RECONNECT_MAX_MS 30000
 
@@ -38,7 +37,9 @@ struct GvPinSignallerPrivate {
   std::string server = DEFAULT_SERVER;
   std::string ca_file;
   bool insecure_tls = false;
-  std::string pin;
+  std::string pin;        /* viewer: the PIN to join; host: the session's, once announced */
+  std::string viewer_url; /* host: announced with the PIN */
+  gint64 expires_at = 0;  /* host: when the PIN expires, Unix seconds */
   std::string name;
   int max_viewers = DEFAULT_MAX_VIEWERS;
   int pin_ttl = DEFAULT_PIN_TTL;
@@ -51,7 +52,7 @@ struct GvPinSignallerPrivate {
   GThread *thread = nullptr;
 
   /* below: touched on the signalling thread only */
-  SoupSession *session = nullptr;
+  SoupSession *http = nullptr; /* the HTTP client the WebSocket comes from */
   GCancellable *cancellable = nullptr;
   SoupWebsocketConnection *ws = nullptr;
   GSource *retry_source = nullptr;

@@ -8,6 +8,8 @@
  */
 #include "gvpinsignaller-private.h"
 
+#include "gvwebrtctexts.h"
+
 #define GST_CAT_DEFAULT gv_pin_signaller_debug
 
 /* ---- ICE server list -> webrtcbin URIs ---- */
@@ -78,11 +80,8 @@ static std::string viewer_error_sentence (GvPinSignaller *self, const proto::Mes
       return "PIN " + pin + " has already been used.";
     case proto::ErrorCode::SessionFull:
       return "The session with PIN " + pin + " is full; try again in a moment.";
-    case proto::ErrorCode::Declined: {
-      std::string reason = proto::get_string (msg, "reason");
-      return "The host declined the request to join session " + pin +
-             (reason.empty () ? std::string (".") : ": " + reason);
-    }
+    case proto::ErrorCode::Declined:
+      return gv::webrtc::texts::host_declined (pin, proto::get_string (msg, "reason"));
     case proto::ErrorCode::RateLimited:
       return "Too many attempts to join; wait a minute and try again.";
     default:
@@ -128,7 +127,7 @@ static void handle_join_request (GvPinSignaller *self, const std::string &peer,
   }
   if ((int) priv->admitted_peers.size () >= max_viewers) {
     GST_INFO_OBJECT (self, "declining %s: %d viewers already admitted", peer.c_str (), max_viewers);
-    gv_pin_signaller_send_text (self, proto::make_decline (peer, SESSION_FULL_REASON));
+    gv_pin_signaller_send_text (self, proto::make_decline (peer, gv::webrtc::texts::kSessionFull));
     return;
   }
   g_signal_emit_by_name (self, "peer-requested", peer.c_str (), name.c_str ());
@@ -143,12 +142,22 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
     priv->backoff_ms = RECONNECT_MIN_MS;
     priv->session_id = proto::get_string (msg, "session");
     publish_ice_servers (self, msg);
-    GstStructure *s = gst_structure_new (
-        "gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (), "pin", G_TYPE_STRING,
-        proto::get_string (msg, "pin").c_str (), "viewer-url", G_TYPE_STRING,
-        proto::get_string (msg, "viewer_url").c_str (), "expires-at", G_TYPE_INT64,
-        (gint64) proto::get_int (msg, "expires_at"), "max-viewers", G_TYPE_INT,
-        (gint) proto::get_int (msg, "max_viewers", 1), nullptr);
+    std::string pin = proto::get_string (msg, "pin");
+    std::string url = proto::get_string (msg, "viewer_url");
+    gint64 expires_at = proto::get_int (msg, "expires_at");
+    {
+      std::lock_guard<std::mutex> guard (priv->lock);
+      priv->pin = pin;
+      priv->viewer_url = url;
+      priv->expires_at = expires_at;
+    }
+    for (const char *property : { "pin", "viewer-url", "expires-at" })
+      g_object_notify (G_OBJECT (self), property);
+    GstStructure *s =
+        gst_structure_new ("gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (),
+                           "pin", G_TYPE_STRING, pin.c_str (), "viewer-url", G_TYPE_STRING,
+                           url.c_str (), "expires-at", G_TYPE_INT64, expires_at, "max-viewers",
+                           G_TYPE_INT, (gint) proto::get_int (msg, "max_viewers", 1), nullptr);
     g_signal_emit_by_name (self, "session-announced", s);
     gst_structure_free (s);
     break;

@@ -25,7 +25,9 @@
  * session is full." before the element is asked), the viewer URL. The host
  * element only sees `peer-requested` for viewers within those rules, and
  * `session-announced` with `session-id`, `pin`, `viewer-url`, `expires-at`
- * and `max-viewers`.
+ * and `max-viewers`. An application that holds the signaller reads the same
+ * as typed properties: `pin`, `viewer-url` and `expires-at` (notified on
+ * every registration).
  */
 #include "gvpinsignaller-private.h"
 
@@ -50,6 +52,8 @@ enum {
   PROP_PIN_TTL,
   PROP_ROLE,
   PROP_JOIN_TIMEOUT,
+  PROP_VIEWER_URL,
+  PROP_EXPIRES_AT,
 };
 
 static void gv_pin_signaller_iface_init (GvSignallerInterface *iface);
@@ -322,7 +326,7 @@ static void connect_to_server (GvPinSignaller *self)
     ca_file = priv->ca_file;
     insecure = priv->insecure_tls;
   }
-  if (!priv->session) {
+  if (!priv->http) {
     GTlsDatabase *db = nullptr;
     if (!ca_file.empty ()) {
       /* GnuTLS says only "Error while reading file" for a file that is not
@@ -345,9 +349,9 @@ static void connect_to_server (GvPinSignaller *self)
         return;
       }
     }
-    priv->session = soup_session_new ();
+    priv->http = soup_session_new ();
     if (db) {
-      soup_session_set_tls_database (priv->session, db);
+      soup_session_set_tls_database (priv->http, db);
       g_object_unref (db);
     }
   }
@@ -368,7 +372,7 @@ static void connect_to_server (GvPinSignaller *self)
   else
     g_signal_connect (msg, "accept-certificate", G_CALLBACK (remember_certificate_errors), self);
   GST_INFO_OBJECT (self, "connecting to %s", server.c_str ());
-  soup_session_websocket_connect_async (priv->session, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
+  soup_session_websocket_connect_async (priv->http, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
                                         priv->cancellable, on_connected, g_object_ref (self));
   g_object_unref (msg);
 }
@@ -430,9 +434,9 @@ static void teardown_on_thread (GvPinSignaller *self, GMainLoop *loop, GCancella
     }
     g_clear_object (&priv->ws);
   }
-  if (priv->session)
-    soup_session_abort (priv->session);
-  g_clear_object (&priv->session);
+  if (priv->http)
+    soup_session_abort (priv->http);
+  g_clear_object (&priv->http);
   g_main_loop_quit (loop);
 }
 
@@ -640,6 +644,12 @@ static void gv_pin_signaller_get_property (GObject *object, guint prop_id, GValu
   case PROP_JOIN_TIMEOUT:
     g_value_set_int (value, priv->join_timeout);
     break;
+  case PROP_VIEWER_URL:
+    g_value_set_string (value, priv->viewer_url.c_str ());
+    break;
+  case PROP_EXPIRES_AT:
+    g_value_set_int64 (value, priv->expires_at);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -687,8 +697,10 @@ static void gv_pin_signaller_class_init (GvPinSignallerClass *klass)
                             "Accept any TLS certificate (development only)", FALSE, flags));
   g_object_class_install_property (
       gobject_class, PROP_PIN,
-      g_param_spec_string ("pin", "PIN", "Viewer: the 6-digit PIN of the session to join", nullptr,
-                           flags));
+      g_param_spec_string ("pin", "PIN",
+                           "Viewer: the 6-digit PIN of the session to join; host: the session's "
+                           "PIN once registered (notified on every new PIN)",
+                           nullptr, flags));
   g_object_class_install_property (
       gobject_class, PROP_NAME,
       g_param_spec_string ("name", "Name", "Display name shown to the other side", nullptr, flags));
@@ -711,6 +723,17 @@ static void gv_pin_signaller_class_init (GvPinSignallerClass *klass)
       g_param_spec_int ("join-timeout", "Join timeout",
                         "Viewer: seconds to wait for the host to admit us (0: forever)", 0, 3600,
                         DEFAULT_JOIN_TIMEOUT, flags));
+  const auto readable = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property (
+      gobject_class, PROP_VIEWER_URL,
+      g_param_spec_string ("viewer-url", "Viewer URL",
+                           "Host: the page a viewer opens to join (from the server)", nullptr,
+                           readable));
+  g_object_class_install_property (
+      gobject_class, PROP_EXPIRES_AT,
+      g_param_spec_int64 ("expires-at", "Expires at",
+                          "Host: when the PIN expires, Unix seconds (0: not registered)", 0,
+                          G_MAXINT64, 0, readable));
 
   GST_DEBUG_CATEGORY_INIT (gv_pin_signaller_debug, "gvpinsignaller", 0, "GhostView PIN signaller");
 }

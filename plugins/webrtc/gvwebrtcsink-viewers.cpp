@@ -126,24 +126,21 @@ static void add_viewer (GvWebRTCSink *self, const std::string &peer, const std::
   GvWebRTCSinkPrivate *priv = self->priv;
   auto viewer =
       std::make_shared<Viewer> (peer, name, capabilities, *priv->viewer_host, priv->thread);
-  std::vector<StreamFeed> feeds = ready_feeds (self);
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     if (!priv->running || priv->viewers.count (peer))
       return;
     priv->viewers[peer] = viewer;
-    if (feeds.empty ())
-      priv->waiting_for_streams.push_back (viewer);
+    priv->waiting_for_streams.push_back (viewer);
   }
   g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_VIEWER_ADDED], 0, peer.c_str (),
                  name.c_str ());
   if (viewer->capabilities () & GV_CAPABILITY_CONTROL)
     g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_CONTROL_CHANGED], 0, peer.c_str (),
                    TRUE);
-  if (feeds.empty ())
-    GST_INFO_OBJECT (self, "viewer %s waits for the streams to start", peer.c_str ());
-  else
-    viewer->start (std::move (feeds));
+  /* Every viewer waits in the list until the streams are ready; whoever
+   * finds them ready (here, or the last stream's caps) starts it, once. */
+  gv_webrtc_sink_streams_ready (self);
 }
 
 void gv_webrtc_sink_streams_ready (GvWebRTCSink *self)

@@ -92,7 +92,7 @@ def encoder_settings(pipeline):
 
 def host_desc(args):
     sink = (f'gvwebrtcsink signaller::server={args.server} ice-loopback=true '
-            f'video-codec={args.codec} max-viewers={args.viewers}')
+            f'video-codec={args.codec} signaller::max-viewers={args.viewers}')
     if args.encoders <= 1:
         return f'{source_desc(args)} ! {sink} name=sink0'
     # One encoder per viewer: one capture, a tee, and one gvwebrtcsink (its own
@@ -366,7 +366,7 @@ def main():
     ap.add_argument('--fps', type=int, default=30)
     ap.add_argument('--codec', choices=['vp8', 'h264'], default='vp8')
     ap.add_argument('--pattern', default='ball')
-    ap.add_argument('--viewers', type=int, default=1, help='host: max-viewers of each gvwebrtcsink')
+    ap.add_argument('--viewers', type=int, default=1, help='host: signaller::max-viewers of each gvwebrtcsink')
     ap.add_argument('--encoders', type=int, default=1,
                     help='host: N gvwebrtcsink (N encoders) behind a tee, one PIN each')
     ap.add_argument('--pin', action='append', default=[])
