@@ -26,6 +26,7 @@
  */
 #include "gvdirectsignaller.h"
 
+#include "gvtaskqueue.h"
 #include "gvwebrtctexts.h"
 
 #include <atomic>
@@ -86,63 +87,38 @@ std::map<std::string, Room> &rooms ()
 }
 
 /* The thread every signal is emitted from, for the life of the process. */
-GThread *dispatch_thread = nullptr;
-
-GMainContext *dispatch_context ()
+gv::webrtc::TaskThread &dispatch_thread ()
 {
-  static GMainContext *ctx = nullptr;
-  if (g_once_init_enter (&ctx)) {
-    GMainContext *c = g_main_context_new ();
-    GMainLoop *loop = g_main_loop_new (c, FALSE);
-    dispatch_thread = g_thread_new (
-        "gvdirectsignal",
-        [] (gpointer data) -> gpointer {
-          auto *l = static_cast<GMainLoop *> (data);
-          g_main_context_push_thread_default (g_main_loop_get_context (l));
-          g_main_loop_run (l);
-          return nullptr;
-        },
-        loop);
-    g_once_init_leave (&ctx, c);
-  }
-  return ctx;
+  static gv::webrtc::TaskThread *thread = [] () {
+    auto *t = new gv::webrtc::TaskThread ("gvdirectsignal");
+    t->start ();
+    return t;
+  }();
+  return *thread;
 }
-
-struct Delivery {
-  GvDirectSignaller *target;
-  std::function<void (GvDirectSignaller *)> fn;
-};
 
 /* Runs `fn (target)` on the dispatch thread, if `target` is still active
  * then. */
 void deliver (GvDirectSignaller *target, std::function<void (GvDirectSignaller *)> fn)
 {
-  auto *d = new Delivery{ GV_DIRECT_SIGNALLER (g_object_ref (target)), std::move (fn) };
-  g_main_context_invoke_full (
-      dispatch_context (), G_PRIORITY_DEFAULT,
-      [] (gpointer data) -> gboolean {
-        auto *d = static_cast<Delivery *> (data);
-        GvDirectSignallerPrivate *priv = d->target->priv;
-        {
-          std::lock_guard<std::mutex> guard (priv->lock);
-          if (!priv->active)
-            return G_SOURCE_REMOVE;
-          priv->delivering++;
-        }
-        d->fn (d->target);
-        {
-          std::lock_guard<std::mutex> guard (priv->lock);
-          priv->delivering--;
-        }
-        priv->idle.notify_all ();
-        return G_SOURCE_REMOVE;
-      },
-      d,
-      [] (gpointer data) {
-        auto *d = static_cast<Delivery *> (data);
-        g_object_unref (d->target);
-        delete d;
-      });
+  auto hold =
+      std::shared_ptr<GvDirectSignaller> (GV_DIRECT_SIGNALLER (g_object_ref (target)),
+                                          [] (GvDirectSignaller *s) { g_object_unref (s); });
+  dispatch_thread ().post ([hold, fn = std::move (fn)] () {
+    GvDirectSignallerPrivate *priv = hold->priv;
+    {
+      std::lock_guard<std::mutex> guard (priv->lock);
+      if (!priv->active)
+        return;
+      priv->delivering++;
+    }
+    fn (hold.get ());
+    {
+      std::lock_guard<std::mutex> guard (priv->lock);
+      priv->delivering--;
+    }
+    priv->idle.notify_all ();
+  });
 }
 
 void emit_error (GvDirectSignaller *target, const char *code, const std::string &message,
@@ -292,7 +268,7 @@ static void signaller_stop (GvSignaller *signaller)
   std::unique_lock<std::mutex> guard (priv->lock);
   priv->active = false;
   /* On the dispatch thread the one delivery running is the caller's own. */
-  if (g_thread_self () != dispatch_thread)
+  if (!dispatch_thread ().is_current ())
     priv->idle.wait (guard, [priv] { return priv->delivering == 0; });
 }
 

@@ -10,6 +10,7 @@
 
 #include "gvpinsignaller.h"
 
+#include "gvtaskqueue.h"
 #include "protocol.h"
 
 #include <libsoup/soup.h>
@@ -46,10 +47,8 @@ struct GvPinSignallerPrivate {
   GvSignallerRole role = DEFAULT_ROLE;
   int join_timeout = DEFAULT_JOIN_TIMEOUT;
 
-  /* the signalling thread; ctx is non-null while started */
-  GMainContext *ctx = nullptr;
-  GMainLoop *loop = nullptr;
-  GThread *thread = nullptr;
+  /* the signalling thread: running while started */
+  gv::webrtc::TaskThread thread{ "gvpinsignaller" };
 
   /* below: touched on the signalling thread only */
   SoupSession *http = nullptr; /* the HTTP client the WebSocket comes from */

@@ -65,39 +65,14 @@ static void connect_to_server (GvPinSignaller *self);
 
 /* ---- running code on the signalling thread ---- */
 
-struct Invocation {
-  GvPinSignaller *self;
-  std::function<void ()> fn;
-};
-
-static gboolean invoke_cb (gpointer data)
-{
-  auto *inv = static_cast<Invocation *> (data);
-  inv->fn ();
-  return G_SOURCE_REMOVE;
-}
-
-static void invoke_free (gpointer data)
-{
-  auto *inv = static_cast<Invocation *> (data);
-  g_object_unref (inv->self);
-  delete inv;
-}
-
+/* Runs `fn` on the signalling thread, holding a reference; dropped when
+ * the signaller is not started. */
 static void run_on_thread (GvPinSignaller *self, std::function<void ()> fn)
 {
-  GMainContext *ctx;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    ctx = self->priv->ctx ? g_main_context_ref (self->priv->ctx) : nullptr;
-  }
-  if (!ctx) {
+  auto hold = std::shared_ptr<GvPinSignaller> (GV_PIN_SIGNALLER (g_object_ref (self)),
+                                               [] (GvPinSignaller *s) { g_object_unref (s); });
+  if (!self->priv->thread.post ([hold, fn = std::move (fn)] () { fn (); }))
     GST_DEBUG_OBJECT (self, "not started, dropping a request");
-    return;
-  }
-  auto *inv = new Invocation{ GV_PIN_SIGNALLER (g_object_ref (self)), std::move (fn) };
-  g_main_context_invoke_full (ctx, G_PRIORITY_DEFAULT, invoke_cb, inv, invoke_free);
-  g_main_context_unref (ctx);
 }
 
 void gv_pin_signaller_emit_error (GvPinSignaller *self, const char *code,
@@ -377,42 +352,30 @@ static void connect_to_server (GvPinSignaller *self)
   g_object_unref (msg);
 }
 
-static gpointer thread_main (gpointer user)
-{
-  /* Owns one reference to the loop; the context is the loop's. */
-  auto *loop = static_cast<GMainLoop *> (user);
-  GMainContext *ctx = g_main_loop_get_context (loop);
-  g_main_context_push_thread_default (ctx);
-  g_main_loop_run (loop);
-  g_main_context_pop_thread_default (ctx);
-  g_main_loop_unref (loop);
-  return nullptr;
-}
-
 /* ---- GvSignaller ---- */
 
 static void signaller_start (GvSignaller *signaller)
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
   GvPinSignallerPrivate *priv = self->priv;
+  if (priv->thread.running ())
+    return;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    if (priv->ctx)
-      return;
-    priv->ctx = g_main_context_new ();
-    priv->loop = g_main_loop_new (priv->ctx, FALSE);
     g_clear_object (&priv->cancellable);
     priv->cancellable = g_cancellable_new ();
     priv->backoff_ms = RECONNECT_MIN_MS;
     priv->admitted = false;
     priv->failed = false;
     priv->admitted_peers.clear (); /* the thread is not running yet */
-    priv->thread = g_thread_new ("gvpinsignaller", thread_main, g_main_loop_ref (priv->loop));
   }
+  priv->thread.start ();
   run_on_thread (self, [self] () { connect_to_server (self); });
 }
 
-static void teardown_on_thread (GvPinSignaller *self, GMainLoop *loop, GCancellable *cancellable)
+/* Leaves the session (host: "end", viewer: "leave") and closes everything
+ * of the connection. On the signalling thread. */
+static void teardown_on_thread (GvPinSignaller *self, GCancellable *cancellable)
 {
   GvPinSignallerPrivate *priv = self->priv;
   g_cancellable_cancel (cancellable);
@@ -437,56 +400,36 @@ static void teardown_on_thread (GvPinSignaller *self, GMainLoop *loop, GCancella
   if (priv->http)
     soup_session_abort (priv->http);
   g_clear_object (&priv->http);
-  g_main_loop_quit (loop);
 }
 
 static void signaller_stop (GvSignaller *signaller)
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
   GvPinSignallerPrivate *priv = self->priv;
-  GThread *thread;
-  GMainContext *ctx;
-  GMainLoop *loop;
-  GCancellable *cancellable;
-  bool own_thread;
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    if (!priv->ctx)
-      return;
-    own_thread = priv->thread == g_thread_self ();
-  }
+  if (!priv->thread.running ())
+    return;
+  bool own_thread = priv->thread.is_current ();
   /* Two stops at once (a bin's end of stream and its state change) must not
    * both join the thread; the second waits until the first is done. */
   std::unique_lock<std::mutex> serial (priv->stop_lock, std::defer_lock);
   if (!own_thread)
     serial.lock ();
+  if (!priv->thread.running ())
+    return;
+  GCancellable *cancellable;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    if (!priv->ctx)
-      return;
-    thread = priv->thread;
-    ctx = priv->ctx;
-    loop = priv->loop;
-    cancellable = priv->cancellable;
-  }
-  run_on_thread (self,
-                 [self, loop, cancellable] () { teardown_on_thread (self, loop, cancellable); });
-  {
-    std::lock_guard<std::mutex> guard (priv->lock);
-    priv->ctx = nullptr;
-    priv->loop = nullptr;
-    priv->thread = nullptr;
+    cancellable = G_CANCELLABLE (g_object_ref (priv->cancellable));
   }
   if (own_thread) {
-    /* Stopped from one of our own signal handlers: the loop ends once the
+    /* Stopped from one of our own signal handlers: the thread ends once the
      * handler returns. */
-    g_thread_unref (thread);
+    teardown_on_thread (self, cancellable);
   } else {
-    g_thread_join (thread);
+    priv->thread.post ([self, cancellable] () { teardown_on_thread (self, cancellable); });
   }
-  /* Invocations queued after the teardown are dropped with the context. */
-  g_main_loop_unref (loop);
-  g_main_context_unref (ctx);
+  priv->thread.stop ();
+  g_object_unref (cancellable);
 }
 
 static void send_on_thread (GvPinSignaller *self, std::string msg)

@@ -76,6 +76,15 @@ void TaskThread::stop ()
     loop_ = nullptr;
     thread_ = nullptr;
   }
+  if (g_main_context_get_thread_default () == ctx) {
+    /* Called from one of its own tasks: the loop ends when the task returns;
+     * the thread lets go of its own reference to the loop. */
+    g_main_loop_quit (loop);
+    g_thread_unref (thread);
+    g_main_loop_unref (loop);
+    g_main_context_unref (ctx);
+    return;
+  }
   /* Queued last: everything posted before runs first. */
   auto *quit = new Task{ [loop] () { g_main_loop_quit (loop); } };
   GSource *source = g_idle_source_new ();
@@ -86,6 +95,12 @@ void TaskThread::stop ()
   g_thread_join (thread);
   g_main_loop_unref (loop);
   g_main_context_unref (ctx);
+}
+
+bool TaskThread::running () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return ctx_ != nullptr;
 }
 
 bool TaskThread::post (std::function<void ()> task)

@@ -27,8 +27,10 @@ public:
   /* Starts the thread; a no-op while it runs. */
   void start ();
   /* Runs what was posted before, then ends the thread and joins it. Tasks
-   * posted afterwards are dropped. Never call it from a task. */
+   * posted afterwards are dropped. From a task of its own, the thread ends
+   * once that task returns, and tasks still queued are dropped. */
   void stop ();
+  bool running () const;
   /* Runs `task` on the thread, after everything posted before it. Dropped
    * (false) when the thread is not running. */
   bool post (std::function<void ()> task);

@@ -345,11 +345,7 @@ static void on_peer_left (GvSignaller *, const char *peer, const char *reason, g
 static void on_signaller_error (GvSignaller *, const char *code, const char *message,
                                 gboolean fatal, gpointer user)
 {
-  auto *self = GV_WEBRTC_SINK (user);
-  if (fatal)
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", message), ("signaller error %s", code));
-  else
-    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("%s", message), ("signaller error %s", code));
+  gv::webrtc::post_signaller_error (GST_ELEMENT (user), code, message, fatal);
 }
 
 void gv_webrtc_sink_attach_signaller (GvWebRTCSink *self, GvSignaller *signaller)

@@ -297,11 +297,7 @@ static void on_session_ended (GvSignaller *, const char *reason, gpointer user)
 static void on_signaller_error (GvSignaller *, const char *code, const char *message,
                                 gboolean fatal, gpointer user)
 {
-  auto *self = GV_WEBRTC_SRC (user);
-  if (fatal)
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", message), ("signaller error %s", code));
-  else
-    GST_ELEMENT_WARNING (self, RESOURCE, READ, ("%s", message), ("signaller error %s", code));
+  gv::webrtc::post_signaller_error (GST_ELEMENT (user), code, message, fatal);
 }
 
 static void connect_signaller (GvWebRTCSrc *self, GvSignaller *signaller)

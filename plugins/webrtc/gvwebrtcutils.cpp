@@ -151,6 +151,14 @@ void prepare_dtls_certificate ()
   g_once_init_leave (&started, 1);
 }
 
+void post_signaller_error (GstElement *element, const char *code, const char *message, bool fatal)
+{
+  if (fatal)
+    GST_ELEMENT_ERROR (element, RESOURCE, OPEN_READ, ("%s", message), ("signaller error %s", code));
+  else
+    GST_ELEMENT_WARNING (element, RESOURCE, READ, ("%s", message), ("signaller error %s", code));
+}
+
 void SignallerHold::attach (GvSignaller *next, GvSignallerRole role,
                             std::initializer_list<Handler> connect, gpointer user)
 {

@@ -45,6 +45,10 @@ void configure_ice_servers (GstElement *webrtcbin, const gchar *const *stun,
  * meanwhile waits for the same generation instead of starting another. */
 void prepare_dtls_certificate ();
 
+/* A signaller's "error" as the element's bus message: an error when the
+ * signaller has given up (`fatal`), a warning otherwise. */
+void post_signaller_error (GstElement *element, const char *code, const char *message, bool fatal);
+
 /* The signaller an element talks through and the handlers it connected.
  * The element guards it with its own lock. */
 struct SignallerHold {
