@@ -7,7 +7,7 @@
 #include "exit_codes.h"
 #include "host_console.h"
 #include "preset.h"
-#include "session.h"
+#include "pipeline_run.h"
 #include "sources.h"
 
 #include <gst/gst.h>
@@ -241,16 +241,16 @@ int run_command (Command command, int argc, char **argv)
   GstElement *pipeline = build_pipeline ("preset '" + preset.name + "'", description);
   if (!pipeline)
     return kExitPipeline;
-  Session session (pipeline, options.eos_timeout_s);
+  PipelineRun run (pipeline, options.eos_timeout_s);
   bool allow_control = options.allow_control;
   if (auto it = vars.find ("ALLOW_CONTROL"); it != vars.end ())
     allow_control = it->second == "true";
-  HostConsole host (session.pipeline (), sharing, allow_control);
-  session.on_element_message = [&host] (GstMessage *msg) { host.handle_message (msg); };
+  HostConsole host (run.pipeline (), sharing, allow_control);
+  run.on_element_message = [&host] (GstMessage *msg) { host.handle_message (msg); };
   if (command == Command::View || command == Command::Record)
     print_event ("joining session " +
                  (options.pin.empty () ? std::string ("(PIN from --set)") : options.pin) + "...");
-  return session.run ();
+  return run.run ();
 }
 
 } // namespace

@@ -1,4 +1,4 @@
-#include "session.h"
+#include "pipeline_run.h"
 
 #include "console.h"
 #include "exit_codes.h"
@@ -90,7 +90,7 @@ void probe_source_pad (GstPad *pad, std::atomic<bool> *said)
 
 } // namespace
 
-Session::Session (GstElement *pipeline, int eos_timeout_s)
+PipelineRun::PipelineRun (GstElement *pipeline, int eos_timeout_s)
     : pipeline_ (GST_ELEMENT (gst_object_ref_sink (pipeline))), eos_timeout_s_ (eos_timeout_s)
 {
   loop_ = g_main_loop_new (nullptr, FALSE);
@@ -101,7 +101,7 @@ Session::Session (GstElement *pipeline, int eos_timeout_s)
   sigterm_ = g_unix_signal_add (SIGTERM, signal_cb, this);
 }
 
-Session::~Session ()
+PipelineRun::~PipelineRun ()
 {
   for (guint id : { bus_watch_, sigint_, sigterm_, eos_timer_ })
     if (id)
@@ -111,7 +111,7 @@ Session::~Session ()
   g_main_loop_unref (loop_);
 }
 
-void Session::watch_outputs ()
+void PipelineRun::watch_outputs ()
 {
   /* Sources: top-level elements without sink pads (gvwebrtcsrc adds its
    * pads later). */
@@ -152,7 +152,7 @@ void Session::watch_outputs ()
   });
 }
 
-void Session::report_outputs ()
+void PipelineRun::report_outputs ()
 {
   for_each_element (pipeline_, [] (GstElement *e) {
     std::string location = sink_location (e);
@@ -168,14 +168,14 @@ void Session::report_outputs ()
 /* A file sink got EOS: its file is complete. Some sinks (gvwebrtcsink with
  * viewers) never post EOS, so once every file is complete after Ctrl-C the
  * session is done without waiting for the pipeline's EOS message. */
-GstPadProbeReturn Session::file_eos_probe (GstPad *, GstPadProbeInfo *info, gpointer user)
+GstPadProbeReturn PipelineRun::file_eos_probe (GstPad *, GstPadProbeInfo *info, gpointer user)
 {
   if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) != GST_EVENT_EOS)
     return GST_PAD_PROBE_OK;
   g_main_context_invoke (
       nullptr,
       [] (gpointer user) {
-        auto *self = static_cast<Session *> (user);
+        auto *self = static_cast<PipelineRun *> (user);
         if (++self->files_done_ == self->files_ && self->signals_ > 0 &&
             self->exit_code_ == kExitOk)
           self->finish (kExitOk);
@@ -185,7 +185,7 @@ GstPadProbeReturn Session::file_eos_probe (GstPad *, GstPadProbeInfo *info, gpoi
   return GST_PAD_PROBE_OK;
 }
 
-int Session::run ()
+int PipelineRun::run ()
 {
   watch_outputs ();
   if (gst_element_set_state (pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -209,13 +209,13 @@ int Session::run ()
   return exit_code_;
 }
 
-void Session::finish (int code)
+void PipelineRun::finish (int code)
 {
   exit_code_ = code;
   g_main_loop_quit (loop_);
 }
 
-void Session::handle_error (GstMessage *msg)
+void PipelineRun::handle_error (GstMessage *msg)
 {
   GError *err = nullptr;
   gchar *debug = nullptr;
@@ -230,7 +230,7 @@ void Session::handle_error (GstMessage *msg)
   g_free (debug);
 }
 
-void Session::handle_warning (GstMessage *msg)
+void PipelineRun::handle_warning (GstMessage *msg)
 {
   static std::set<std::string> said;
   GError *err = nullptr;
@@ -241,9 +241,9 @@ void Session::handle_warning (GstMessage *msg)
   g_error_free (err);
 }
 
-gboolean Session::bus_cb (GstBus *, GstMessage *msg, gpointer user)
+gboolean PipelineRun::bus_cb (GstBus *, GstMessage *msg, gpointer user)
 {
-  auto *self = static_cast<Session *> (user);
+  auto *self = static_cast<PipelineRun *> (user);
   switch (GST_MESSAGE_TYPE (msg)) {
   case GST_MESSAGE_ERROR:
     if (self->exit_code_ == kExitOk) {
@@ -278,7 +278,7 @@ gboolean Session::bus_cb (GstBus *, GstMessage *msg, gpointer user)
   return G_SOURCE_CONTINUE;
 }
 
-bool Session::data_has_flowed () const
+bool PipelineRun::data_has_flowed () const
 {
   bool flowed = false;
   for_each_element (pipeline_, [&flowed] (GstElement *e) {
@@ -297,9 +297,9 @@ bool Session::data_has_flowed () const
   return flowed;
 }
 
-gboolean Session::signal_cb (gpointer user)
+gboolean PipelineRun::signal_cb (gpointer user)
 {
-  auto *self = static_cast<Session *> (user);
+  auto *self = static_cast<PipelineRun *> (user);
   if (++self->signals_ > 1) {
     print_error ("ghostview: stopping now; files may be incomplete");
     self->finish (kExitInterrupted);
@@ -317,9 +317,9 @@ gboolean Session::signal_cb (gpointer user)
   return G_SOURCE_CONTINUE;
 }
 
-gboolean Session::eos_timeout_cb (gpointer user)
+gboolean PipelineRun::eos_timeout_cb (gpointer user)
 {
-  auto *self = static_cast<Session *> (user);
+  auto *self = static_cast<PipelineRun *> (user);
   self->eos_timer_ = 0;
   print_error ("ghostview: the pipeline did not finish within " +
                std::to_string (self->eos_timeout_s_) +

@@ -11,13 +11,13 @@
 
 namespace gv::launcher {
 
-class Session {
+class PipelineRun {
 public:
   /* Takes the (floating or owned) reference to `pipeline`. */
-  Session (GstElement *pipeline, int eos_timeout_s);
-  ~Session ();
-  Session (const Session &) = delete;
-  Session &operator= (const Session &) = delete;
+  PipelineRun (GstElement *pipeline, int eos_timeout_s);
+  ~PipelineRun ();
+  PipelineRun (const PipelineRun &) = delete;
+  PipelineRun &operator= (const PipelineRun &) = delete;
 
   GstElement *pipeline () const { return pipeline_; }
 
