@@ -331,6 +331,38 @@ Type type_from_name (const char *name)
   return Type::Unknown;
 }
 
+std::vector<const char *> type_names ()
+{
+  std::vector<const char *> out;
+  for (const auto &t : kTypeNames)
+    out.push_back (t.name);
+  return out;
+}
+
+std::vector<FieldInfo> type_fields (Type type)
+{
+  std::vector<FieldInfo> out;
+  const TypeSpec *spec = spec_for (type);
+  if (!spec)
+    return out;
+  for (const FieldSpec &f : spec->fields) {
+    const char *kind = f.kind == Kind::String        ? "string"
+                       : f.kind == Kind::Int         ? "int"
+                       : f.kind == Kind::StringArray ? "string-array"
+                                                     : "array";
+    out.push_back ({ f.name, kind, f.required, f.min, f.max });
+  }
+  return out;
+}
+
+std::vector<const char *> error_code_names ()
+{
+  std::vector<const char *> out;
+  for (const auto &e : kErrors)
+    out.push_back (e.name);
+  return out;
+}
+
 const char *error_code_name (ErrorCode code)
 {
   for (const auto &e : kErrors)

@@ -57,6 +57,18 @@ enum class Type {
 
 const char *type_name (Type type);
 Type type_from_name (const char *name);
+/* Every type's name, in the table's order (for tools and tests). */
+std::vector<const char *> type_names ();
+
+/* What a message of `type` may carry, as parse() checks it. */
+struct FieldInfo {
+  const char *name;
+  const char *kind; /* "string", "int", "string-array" or "array" */
+  bool required;
+  gint64 min; /* int: minimum value; string: minimum length in bytes */
+  gint64 max; /* int: maximum value; string and arrays: maximum length */
+};
+std::vector<FieldInfo> type_fields (Type type);
 
 enum class ErrorCode {
   PinInvalid,
@@ -75,6 +87,7 @@ enum class ErrorCode {
 };
 
 const char *error_code_name (ErrorCode code);
+std::vector<const char *> error_code_names ();
 std::optional<ErrorCode> error_code_from_name (const char *name);
 /* A sentence a person understands, used when no better message is known. */
 const char *error_code_default_message (ErrorCode code);
@@ -85,6 +98,8 @@ inline constexpr const char *kReasonDisconnected = "disconnected";
 inline constexpr const char *kReasonRemoved = "removed";
 inline constexpr const char *kReasonHostEnded = "host-ended";
 inline constexpr const char *kReasonHostDisconnected = "host-disconnected";
+inline constexpr const char *kReasons[] = { kReasonLeft, kReasonDisconnected, kReasonRemoved,
+                                            kReasonHostEnded, kReasonHostDisconnected };
 
 struct IceServer {
   std::vector<std::string> urls;

@@ -4,7 +4,6 @@
  */
 #include "gvnavjson.h"
 
-#include <gst/video/navigation.h>
 #include <gst/video/video-enumtypes.h>
 #include <json-glib/json-glib.h>
 
@@ -53,35 +52,41 @@ struct Fields {
   }
 };
 
-bool fail (std::string &error, const char *why)
+bool fail (std::string &error, std::string why)
 {
-  error = why;
+  error = std::move (why);
   return false;
 }
 
-/* Maps a coordinate into [0, size]; `normalised` ones are scaled first. */
-bool coordinate (const Fields &f, const char *name, bool normalised, int size, double &out)
+enum class Form { Compact, Control };
+
+const char *kind_name (const KindSpec &kind, Form form)
 {
-  double v;
-  if (!f.number (name, v))
+  return form == Form::Compact ? kind.compact : kind.control;
+}
+
+const char *field_name (const FieldSpec &spec, Form form)
+{
+  return form == Form::Compact ? spec.compact : spec.control;
+}
+
+bool valid_key (const char *key)
+{
+  const FieldSpec &spec = field_spec (Field::Key);
+  gsize len = key ? strlen (key) : 0;
+  if (len < spec.min || len > spec.max || !g_utf8_validate (key, (gssize) len, nullptr))
     return false;
-  if (normalised) {
-    v = CLAMP (v, 0.0, 1.0);
-    if (size > 0)
-      v *= (double) size;
-  } else if (size > 0) {
-    v = CLAMP (v, 0.0, (double) size);
-  } else if (v < 0) {
-    v = 0;
-  }
-  out = v;
+  for (const char *p = key; *p; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      return false;
   return true;
 }
 
-GstNavigationModifierType modifiers (const Fields &f)
+GstNavigationModifierType modifiers (const Fields &f, Form form)
 {
-  const char *m = f.string ("modifier_state");
-  if (!m || !*m || strlen (m) > 256)
+  const FieldSpec &spec = field_spec (Field::ModifierState);
+  const char *m = f.string (field_name (spec, form));
+  if (!m || !*m || strlen (m) > spec.max)
     return GST_NAVIGATION_MODIFIER_NONE;
   GValue v = G_VALUE_INIT;
   g_value_init (&v, GST_TYPE_NAVIGATION_MODIFIER_TYPE);
@@ -92,93 +97,255 @@ GstNavigationModifierType modifiers (const Fields &f)
   return out;
 }
 
-bool valid_key (const char *key)
+/* What a message carries, by Field; NAN where absent without a fallback. */
+struct Values {
+  double number[kFieldCount];
+  const char *key = nullptr;
+
+  Values ()
+  {
+    for (double &n : number)
+      n = NAN;
+  }
+  double operator[] (Field f) const { return number[(gsize) f]; }
+  double &operator[] (Field f) { return number[(gsize) f]; }
+};
+
+/* Reads one present field as the table says. Coordinates are mapped into
+ * [0, size]; compact ones are normalised and scaled first. */
+bool read_field (const Fields &f, const FieldSpec &spec, Form form, int width, int height,
+                 Values &v, std::string &error)
 {
-  gsize len = key ? strlen (key) : 0;
-  if (len == 0 || len > kMaxKeyBytes || !g_utf8_validate (key, (gssize) len, nullptr))
-    return false;
-  for (const char *p = key; *p; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      return false;
-  return true;
+  const char *name = field_name (spec, form);
+  auto range = [&] () {
+    return g_strdup_printf ("\"%s\" out of range %g..%g", name, spec.min, spec.max);
+  };
+  switch (spec.type) {
+  case FieldType::Coordinate: {
+    double c;
+    if (!f.number (name, c))
+      return fail (error, std::string ("\"") + name + "\" must be a number");
+    int size = spec.field == Field::Y ? height : width;
+    if (form == Form::Compact) {
+      c = CLAMP (c, spec.min, spec.max);
+      if (size > 0)
+        c *= (double) size;
+    } else if (size > 0) {
+      c = CLAMP (c, 0.0, (double) size);
+    } else if (c < 0) {
+      c = 0;
+    }
+    v[spec.field] = c;
+    return true;
+  }
+  case FieldType::Integer: {
+    gint64 i;
+    if (!f.integer (name, i))
+      return fail (error, std::string ("\"") + name + "\" must be an integer");
+    if (i < spec.min || i > spec.max) {
+      g_autofree gchar *why = range ();
+      return fail (error, why);
+    }
+    v[spec.field] = (double) i;
+    return true;
+  }
+  case FieldType::Number: {
+    double n;
+    if (!f.number (name, n))
+      return fail (error, std::string ("\"") + name + "\" must be a number");
+    if (n < spec.min || n > spec.max) {
+      g_autofree gchar *why = range ();
+      return fail (error, why);
+    }
+    v[spec.field] = n;
+    return true;
+  }
+  case FieldType::Key: {
+    const char *key = f.string (name);
+    if (!valid_key (key)) {
+      g_autofree gchar *why =
+          g_strdup_printf ("\"%s\" must be a key name of %g..%g bytes (e.g. \"a\", \"Return\")",
+                           name, spec.min, spec.max);
+      return fail (error, why);
+    }
+    v.key = key;
+    return true;
+  }
+  case FieldType::Modifiers:
+    break;
+  }
+  return fail (error, std::string ("\"") + name + "\" cannot be read");
 }
 
-/* Builds the event named `kind` (compact: "mm"; control form: "MouseMove"). */
-bool make_event (const Fields &f, const char *kind, bool normalised, int width, int height,
-                 GstEvent *&event, std::string &error)
+/* Reads the fields `kind` lists, in the table's order and presence. */
+bool read_fields (const Fields &f, const KindSpec &kind, Form form, int width, int height,
+                  Values &v, std::string &error)
 {
-  GstNavigationModifierType state = modifiers (f);
-  double x = 0, y = 0;
-  auto xy = [&] () {
-    return coordinate (f, "x", normalised, width, x) && coordinate (f, "y", normalised, height, y);
-  };
-  auto is = [&] (const char *compact, const char *rs) {
-    return strcmp (kind, normalised ? compact : rs) == 0;
-  };
-  const char *button_field = normalised ? "b" : "button";
-
-  if (is ("mm", "MouseMove")) {
-    if (!xy ())
-      return fail (error, "mouse move needs numeric x and y");
-    event = gst_navigation_event_new_mouse_move (x, y, state);
-  } else if (is ("md", "MouseButtonPress") || is ("mu", "MouseButtonRelease")) {
-    gint64 button = 1;
-    if (f.has (button_field) && !f.integer (button_field, button))
-      return fail (error, "mouse button must be an integer");
-    if (button < 1 || button > 9)
-      return fail (error, "mouse button out of range 1..9");
-    if (!xy ())
-      return fail (error, "mouse button needs numeric x and y");
-    bool press = is ("md", "MouseButtonPress");
-    event = press ? gst_navigation_event_new_mouse_button_press ((gint) button, x, y, state)
-                  : gst_navigation_event_new_mouse_button_release ((gint) button, x, y, state);
-  } else if (is ("wh", "MouseScroll")) {
-    double dx = 0, dy = 0;
-    const char *fx = normalised ? "dx" : "delta_x";
-    const char *fy = normalised ? "dy" : "delta_y";
-    if ((f.has (fx) && !f.number (fx, dx)) || (f.has (fy) && !f.number (fy, dy)))
-      return fail (error, "scroll deltas must be numbers");
-    if (std::fabs (dx) > 10000 || std::fabs (dy) > 10000)
-      return fail (error, "scroll delta out of range");
-    if (!f.has ("x")) {
-      x = y = 0;
-    } else if (!xy ()) {
-      return fail (error, "scroll position must be numeric");
+  bool previous_present = true;
+  for (gsize i = 0; i < kind_field_count (kind); i++) {
+    const FieldUse &use = kind.fields[i];
+    const FieldSpec &spec = field_spec (use.field);
+    bool present = f.has (field_name (spec, form));
+    bool required = use.presence == Presence::Required;
+    if (use.presence == Presence::WithPrevious) {
+      required = previous_present;
+      present = present && previous_present; /* without the previous one: ignored */
     }
-    event = gst_navigation_event_new_mouse_scroll (x, y, dx, dy, state);
-  } else if (is ("kd", "KeyPress") || is ("ku", "KeyRelease")) {
-    const char *key = f.string (normalised ? "k" : "key");
-    if (!valid_key (key))
-      return fail (error, "key needs a key name (e.g. \"a\", \"Return\")");
-    event = is ("kd", "KeyPress") ? gst_navigation_event_new_key_press (key, state)
-                                  : gst_navigation_event_new_key_release (key, state);
-  } else if (is ("td", "TouchDown") || is ("tm", "TouchMotion") || is ("tu", "TouchUp")) {
-    gint64 id = 0;
-    if (!f.integer (normalised ? "id" : "identifier", id) || id < 0 || id > 64)
-      return fail (error, "touch needs an identifier 0..64");
-    if (!xy ())
-      return fail (error, "touch needs numeric x and y");
-    double pressure = NAN;
-    const char *pf = normalised ? "p" : "pressure";
-    if (f.has (pf) && !f.number (pf, pressure))
-      return fail (error, "touch pressure must be a number");
-    if (is ("tu", "TouchUp"))
-      event = gst_navigation_event_new_touch_up ((guint) id, x, y, state);
-    else if (is ("td", "TouchDown"))
-      event = gst_navigation_event_new_touch_down ((guint) id, x, y, pressure, state);
-    else
-      event = gst_navigation_event_new_touch_motion ((guint) id, x, y, pressure, state);
-  } else if (is ("tf", "TouchFrame")) {
-    event = gst_navigation_event_new_touch_frame (state);
-  } else if (is ("tc", "TouchCancel")) {
-    event = gst_navigation_event_new_touch_cancel (state);
-  } else {
-    return fail (error, "unknown input event");
+    previous_present = present;
+    if (!present) {
+      if (required)
+        return fail (error, std::string (kind_name (kind, form)) + " needs \"" +
+                                field_name (spec, form) + "\"");
+      v[use.field] = spec.fallback;
+      continue;
+    }
+    if (!read_field (f, spec, form, width, height, v, error))
+      return false;
   }
   return true;
 }
 
+/* Builds the event of `kind` from the fields of `f`. */
+bool make_event (const Fields &f, const KindSpec &kind, Form form, int width, int height,
+                 GstEvent *&event, std::string &error)
+{
+  Values v;
+  if (!read_fields (f, kind, form, width, height, v, error))
+    return false;
+  GstNavigationModifierType state = modifiers (f, form);
+  double x = v[Field::X], y = v[Field::Y];
+  gint button = (gint) v[Field::Button];
+  guint id = (guint) v[Field::TouchId];
+  switch (kind.event) {
+  case GST_NAVIGATION_EVENT_MOUSE_MOVE:
+    event = gst_navigation_event_new_mouse_move (x, y, state);
+    break;
+  case GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS:
+    event = gst_navigation_event_new_mouse_button_press (button, x, y, state);
+    break;
+  case GST_NAVIGATION_EVENT_MOUSE_BUTTON_RELEASE:
+    event = gst_navigation_event_new_mouse_button_release (button, x, y, state);
+    break;
+  case GST_NAVIGATION_EVENT_MOUSE_SCROLL:
+    event = gst_navigation_event_new_mouse_scroll (x, y, v[Field::DeltaX], v[Field::DeltaY], state);
+    break;
+  case GST_NAVIGATION_EVENT_KEY_PRESS:
+    event = gst_navigation_event_new_key_press (v.key, state);
+    break;
+  case GST_NAVIGATION_EVENT_KEY_RELEASE:
+    event = gst_navigation_event_new_key_release (v.key, state);
+    break;
+  case GST_NAVIGATION_EVENT_TOUCH_DOWN:
+    event = gst_navigation_event_new_touch_down (id, x, y, v[Field::Pressure], state);
+    break;
+  case GST_NAVIGATION_EVENT_TOUCH_MOTION:
+    event = gst_navigation_event_new_touch_motion (id, x, y, v[Field::Pressure], state);
+    break;
+  case GST_NAVIGATION_EVENT_TOUCH_UP:
+    event = gst_navigation_event_new_touch_up (id, x, y, state);
+    break;
+  case GST_NAVIGATION_EVENT_TOUCH_FRAME:
+    event = gst_navigation_event_new_touch_frame (state);
+    break;
+  case GST_NAVIGATION_EVENT_TOUCH_CANCEL:
+    event = gst_navigation_event_new_touch_cancel (state);
+    break;
+  default:
+    /* A kind in kKinds without a case here: test_navjson's table walk fails. */
+    return fail (error, std::string ("unsupported input event ") + kind_name (kind, form));
+  }
+  return true;
+}
+
+/* The values of a navigation event, by Field; false if it is not one of
+ * kKinds or cannot be sent (a key name the host would refuse). */
+bool event_values (GstEvent *event, GstNavigationEventType type, Values &v)
+{
+  double x = 0, y = 0, dx = 0, dy = 0, pressure = NAN;
+  gint button = 0;
+  guint id = 0;
+  switch (type) {
+  case GST_NAVIGATION_EVENT_MOUSE_MOVE:
+    gst_navigation_event_parse_mouse_move_event (event, &x, &y);
+    break;
+  case GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS:
+  case GST_NAVIGATION_EVENT_MOUSE_BUTTON_RELEASE:
+    gst_navigation_event_parse_mouse_button_event (event, &button, &x, &y);
+    break;
+  case GST_NAVIGATION_EVENT_MOUSE_SCROLL:
+    gst_navigation_event_parse_mouse_scroll_event (event, &x, &y, &dx, &dy);
+    break;
+  case GST_NAVIGATION_EVENT_KEY_PRESS:
+  case GST_NAVIGATION_EVENT_KEY_RELEASE:
+    if (!gst_navigation_event_parse_key_event (event, &v.key) || !valid_key (v.key))
+      return false;
+    break;
+  case GST_NAVIGATION_EVENT_TOUCH_DOWN:
+  case GST_NAVIGATION_EVENT_TOUCH_MOTION:
+    gst_navigation_event_parse_touch_event (event, &id, &x, &y, &pressure);
+    break;
+  case GST_NAVIGATION_EVENT_TOUCH_UP:
+    gst_navigation_event_parse_touch_up_event (event, &id, &x, &y);
+    break;
+  case GST_NAVIGATION_EVENT_TOUCH_FRAME:
+  case GST_NAVIGATION_EVENT_TOUCH_CANCEL:
+    break;
+  default:
+    return false;
+  }
+  v[Field::X] = x;
+  v[Field::Y] = y;
+  v[Field::Button] = button;
+  v[Field::DeltaX] = dx;
+  v[Field::DeltaY] = dy;
+  v[Field::TouchId] = id;
+  v[Field::Pressure] = pressure;
+  return true;
+}
+
+std::string to_text (JsonBuilder *b)
+{
+  JsonNode *root = json_builder_get_root (b);
+  gchar *text = json_to_string (root, FALSE);
+  std::string out = text;
+  g_free (text);
+  json_node_unref (root);
+  return out;
+}
+
 } // namespace
+
+const KindSpec *kind_by_compact (const char *name)
+{
+  for (const KindSpec &k : kKinds)
+    if (name && strcmp (k.compact, name) == 0)
+      return &k;
+  return nullptr;
+}
+
+const KindSpec *kind_by_control (const char *name)
+{
+  for (const KindSpec &k : kKinds)
+    if (name && strcmp (k.control, name) == 0)
+      return &k;
+  return nullptr;
+}
+
+const KindSpec *kind_by_event (GstNavigationEventType event)
+{
+  for (const KindSpec &k : kKinds)
+    if (k.event == event)
+      return &k;
+  return nullptr;
+}
+
+gsize kind_field_count (const KindSpec &kind)
+{
+  gsize n = 0;
+  while (n < G_N_ELEMENTS (kind.fields) && kind.fields[n].field != Field::Count)
+    n++;
+  return n;
+}
 
 bool parse_input_message (const char *data, gsize length, int width, int height, InputMessage &out,
                           std::string &error)
@@ -202,35 +369,45 @@ bool parse_input_message (const char *data, gsize length, int width, int height,
   }
   Fields top{ json_node_get_object (root) };
   bool ok;
-  if (const char *t = top.string ("t")) {
-    if (strcmp (t, "request-control") == 0) {
+  if (const char *t = top.string (kKindField)) {
+    const KindSpec *kind = kind_by_compact (t);
+    if (strcmp (t, kRequestControl) == 0) {
       out.request_control = true;
       ok = true;
+    } else if (!kind) {
+      ok = fail (error, "unknown input event");
     } else {
-      ok = make_event (top, t, true, width, height, out.event, error);
+      ok = make_event (top, *kind, Form::Compact, width, height, out.event, error);
     }
   } else {
     gint64 id;
-    if (top.integer ("id", id)) {
+    if (top.integer (kControlIdField, id)) {
       out.has_id = true;
       out.id = id;
     }
-    JsonNode *req = json_object_get_member (top.obj, "request");
+    JsonNode *req = json_object_get_member (top.obj, kControlRequestField);
     if (!out.has_id || !req || !JSON_NODE_HOLDS_OBJECT (req)) {
-      ok = fail (error, "message has neither \"t\" nor \"id\" and \"request\"");
+      ok = fail (error, std::string ("message has neither \"") + kKindField + "\" nor \"" +
+                            kControlIdField + "\" and \"" + kControlRequestField + "\"");
     } else {
       Fields request{ json_node_get_object (req) };
-      const char *type = request.string ("type");
-      JsonNode *ev = json_object_get_member (request.obj, "event");
-      if (!type || strcmp (type, "navigationEvent") != 0) {
+      const char *type = request.string (kControlTypeField);
+      JsonNode *ev = json_object_get_member (request.obj, kControlEventField);
+      if (!type || strcmp (type, kControlRequestType) != 0) {
         ok = fail (error, "unsupported request type");
       } else if (!ev || !JSON_NODE_HOLDS_OBJECT (ev)) {
-        ok = fail (error, "navigationEvent request without an event");
+        ok = fail (error, std::string (kControlRequestType) + " request without an event");
       } else {
         Fields event{ json_node_get_object (ev) };
-        const char *name = event.string ("event");
-        ok = name ? make_event (event, name, false, width, height, out.event, error)
-                  : fail (error, "navigation event without an \"event\" name");
+        const char *name = event.string (kControlEventField);
+        const KindSpec *kind = kind_by_control (name);
+        if (!name)
+          ok = fail (error, std::string ("navigation event without an \"") + kControlEventField +
+                                "\" name");
+        else if (!kind)
+          ok = fail (error, "unknown input event");
+        else
+          ok = make_event (event, *kind, Form::Control, width, height, out.event, error);
       }
     }
   }
@@ -242,121 +419,75 @@ std::string make_control_response (gint64 id, const char *error)
 {
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "ControlResponseMessage");
-  json_builder_set_member_name (b, "id");
+  json_builder_set_member_name (b, kControlTypeField);
+  json_builder_add_string_value (b, kControlResponseType);
+  json_builder_set_member_name (b, kControlIdField);
   json_builder_add_int_value (b, id);
-  json_builder_set_member_name (b, "error");
+  json_builder_set_member_name (b, kControlErrorField);
   if (error)
     json_builder_add_string_value (b, error);
   else
     json_builder_add_null_value (b);
   json_builder_end_object (b);
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, FALSE);
-  std::string out = text;
-  g_free (text);
-  json_node_unref (root);
+  std::string out = to_text (b);
   g_object_unref (b);
   return out;
 }
 
 std::string make_request_control ()
 {
-  return "{\"t\":\"request-control\"}";
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, kKindField);
+  json_builder_add_string_value (b, kRequestControl);
+  json_builder_end_object (b);
+  std::string out = to_text (b);
+  g_object_unref (b);
+  return out;
 }
 
 std::string compact_from_event (GstEvent *event, int width, int height)
 {
   GstNavigationEventType type = gst_navigation_event_get_type (event);
+  const KindSpec *kind = kind_by_event (type);
+  Values v;
+  if (!kind || !event_values (event, type, v))
+    return {};
+
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
-  auto put_str = [b] (const char *name, const char *value) {
-    json_builder_set_member_name (b, name);
-    json_builder_add_string_value (b, value);
-  };
-  auto put_num = [b] (const char *name, double value) {
-    json_builder_set_member_name (b, name);
-    json_builder_add_double_value (b, value);
-  };
-  auto put_xy = [&] (double x, double y) {
-    put_num ("x", width > 0 ? CLAMP (x / width, 0.0, 1.0) : 0.0);
-    put_num ("y", height > 0 ? CLAMP (y / height, 0.0, 1.0) : 0.0);
-  };
-  bool ok = true;
-  double x = 0, y = 0, dx = 0, dy = 0;
-  gint button = 0;
-  const char *key = nullptr;
-  switch (type) {
-  case GST_NAVIGATION_EVENT_MOUSE_MOVE:
-    gst_navigation_event_parse_mouse_move_event (event, &x, &y);
-    put_str ("t", "mm");
-    put_xy (x, y);
-    break;
-  case GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS:
-  case GST_NAVIGATION_EVENT_MOUSE_BUTTON_RELEASE:
-    gst_navigation_event_parse_mouse_button_event (event, &button, &x, &y);
-    put_str ("t", type == GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS ? "md" : "mu");
-    put_xy (x, y);
-    json_builder_set_member_name (b, "b");
-    json_builder_add_int_value (b, button);
-    break;
-  case GST_NAVIGATION_EVENT_MOUSE_SCROLL:
-    gst_navigation_event_parse_mouse_scroll_event (event, &x, &y, &dx, &dy);
-    put_str ("t", "wh");
-    put_xy (x, y);
-    put_num ("dx", dx);
-    put_num ("dy", dy);
-    break;
-  case GST_NAVIGATION_EVENT_KEY_PRESS:
-  case GST_NAVIGATION_EVENT_KEY_RELEASE:
-    ok = gst_navigation_event_parse_key_event (event, &key) && valid_key (key);
-    if (ok) {
-      put_str ("t", type == GST_NAVIGATION_EVENT_KEY_PRESS ? "kd" : "ku");
-      put_str ("k", key);
+  json_builder_set_member_name (b, kKindField);
+  json_builder_add_string_value (b, kind->compact);
+  for (gsize i = 0; i < kind_field_count (*kind); i++) {
+    const FieldSpec &spec = field_spec (kind->fields[i].field);
+    double value = v[spec.field];
+    switch (spec.type) {
+    case FieldType::Coordinate: {
+      int size = spec.field == Field::Y ? height : width;
+      json_builder_set_member_name (b, spec.compact);
+      json_builder_add_double_value (b, size > 0 ? CLAMP (value / size, spec.min, spec.max) : 0.0);
+      break;
     }
-    break;
-  case GST_NAVIGATION_EVENT_TOUCH_DOWN:
-  case GST_NAVIGATION_EVENT_TOUCH_MOTION: {
-    guint id = 0;
-    double pressure = NAN;
-    gst_navigation_event_parse_touch_event (event, &id, &x, &y, &pressure);
-    put_str ("t", type == GST_NAVIGATION_EVENT_TOUCH_DOWN ? "td" : "tm");
-    json_builder_set_member_name (b, "id");
-    json_builder_add_int_value (b, id);
-    put_xy (x, y);
-    if (std::isfinite (pressure))
-      put_num ("p", pressure);
-    break;
-  }
-  case GST_NAVIGATION_EVENT_TOUCH_UP: {
-    guint id = 0;
-    gst_navigation_event_parse_touch_up_event (event, &id, &x, &y);
-    put_str ("t", "tu");
-    json_builder_set_member_name (b, "id");
-    json_builder_add_int_value (b, id);
-    put_xy (x, y);
-    break;
-  }
-  case GST_NAVIGATION_EVENT_TOUCH_FRAME:
-    put_str ("t", "tf");
-    break;
-  case GST_NAVIGATION_EVENT_TOUCH_CANCEL:
-    put_str ("t", "tc");
-    break;
-  default:
-    ok = false;
-    break;
+    case FieldType::Integer:
+      json_builder_set_member_name (b, spec.compact);
+      json_builder_add_int_value (b, (gint64) value);
+      break;
+    case FieldType::Number:
+      if (std::isfinite (value)) { /* an unknown pressure is left out */
+        json_builder_set_member_name (b, spec.compact);
+        json_builder_add_double_value (b, value);
+      }
+      break;
+    case FieldType::Key:
+      json_builder_set_member_name (b, spec.compact);
+      json_builder_add_string_value (b, v.key);
+      break;
+    case FieldType::Modifiers:
+      break;
+    }
   }
   json_builder_end_object (b);
-  std::string out;
-  if (ok) {
-    JsonNode *root = json_builder_get_root (b);
-    gchar *text = json_to_string (root, FALSE);
-    out = text;
-    g_free (text);
-    json_node_unref (root);
-  }
+  std::string out = to_text (b);
   g_object_unref (b);
   return out;
 }

@@ -2,19 +2,27 @@
  * Copyright (C) 2024 GhostView contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * The input data channel's messages <-> GstNavigation events. Two forms are
- * accepted (see gvwebrtcsink's documentation for the full list):
+ * The input data channel's messages <-> GstNavigation events: the one
+ * definition of that protocol. Two forms are accepted (see gvwebrtcsink's
+ * documentation, "Input data channel"):
  *   compact:  {"t":"mm","x":0.5,"y":0.25}       (coordinates normalised 0..1)
  *   gst-plugins-rs control form:
  *     {"id":3,"request":{"type":"navigationEvent",
  *                        "event":{"event":"MouseMove","x":640,"y":360}}}
  *     (coordinates in pixels of the stream), answered with
  *     {"type":"ControlResponseMessage","id":3,"error":null}
+ *
+ * kKinds below lists every message kind with its fields in both forms; the
+ * parser and compact_from_event() read and write fields only through it, and
+ * tests/check/webrtc/test_navjson.cpp walks it through both. The browser's
+ * copy (web/js/protocol.js) is checked against it by tests/protocol/.
  */
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/video/navigation.h>
 
+#include <cmath>
 #include <string>
 
 namespace gv::nav {
@@ -25,6 +33,225 @@ inline constexpr const char *kChannelLabel = "control";
 inline constexpr gsize kMaxMessageBytes = 4096;
 /* Longest key name accepted ("Return", "Shift_L", "a"). */
 inline constexpr gsize kMaxKeyBytes = 32;
+/* Mouse buttons: 1 left, 2 middle, 3 right, 4..7 wheel, 8 back, 9 forward. */
+inline constexpr int kMinButton = 1;
+inline constexpr int kMaxButton = 9;
+/* Touch point identifiers. */
+inline constexpr int kMinTouchId = 0;
+inline constexpr int kMaxTouchId = 64;
+/* Largest scroll step either way, in notches. */
+inline constexpr double kMaxScrollDelta = 10000;
+/* A longer modifier_state is ignored (no modifiers), not refused. */
+inline constexpr gsize kMaxModifierStateBytes = 256;
+
+/* The compact form: the member naming the kind, and the one kind that is
+ * not an event. */
+inline constexpr const char *kKindField = "t";
+inline constexpr const char *kRequestControl = "request-control";
+
+/* The gst-plugins-rs control form. */
+inline constexpr const char *kControlIdField = "id";
+inline constexpr const char *kControlRequestField = "request";
+inline constexpr const char *kControlTypeField = "type";
+inline constexpr const char *kControlRequestType = "navigationEvent";
+inline constexpr const char *kControlEventField = "event"; /* the event object, and its kind */
+inline constexpr const char *kControlErrorField = "error";
+inline constexpr const char *kControlResponseType = "ControlResponseMessage";
+
+/* Every value a message kind can carry. */
+enum class Field { X, Y, Button, DeltaX, DeltaY, Key, TouchId, Pressure, ModifierState, Count };
+
+enum class FieldType {
+  Coordinate, /* number; compact form: 0..1 of the picture, control form: pixels;
+               * clamped into the picture, never refused for its value */
+  Integer,    /* a JSON integer in [min, max]; refused outside */
+  Number,     /* a finite JSON number in [min, max]; refused outside */
+  Key,        /* an X keysym name: 1..kMaxKeyBytes bytes of UTF-8, no control characters */
+  Modifiers,  /* GstNavigationModifierType nicks joined by '+' ("shift-mask+control-mask");
+               * ignored (no modifiers) when not understood, never refused */
+};
+
+struct FieldSpec {
+  Field field;
+  const char *name;    /* for people and protocol.js (InputField.DELTA_X) */
+  const char *compact; /* member name in the compact form */
+  const char *control; /* member name in the control form's event */
+  FieldType type;
+  double min, max; /* Integer/Number: accepted range; Coordinate: the compact form's;
+                    * Key/Modifiers: length in bytes */
+  double fallback; /* value when an optional field is absent (NAN: none) */
+};
+
+/* Indexed by Field. */
+inline constexpr FieldSpec kFields[] = {
+  { Field::X, "x", "x", "x", FieldType::Coordinate, 0, 1, 0 },
+  { Field::Y, "y", "y", "y", FieldType::Coordinate, 0, 1, 0 },
+  { Field::Button, "button", "b", "button", FieldType::Integer, kMinButton, kMaxButton, 1 },
+  { Field::DeltaX, "delta-x", "dx", "delta_x", FieldType::Number, -kMaxScrollDelta, kMaxScrollDelta,
+    0 },
+  { Field::DeltaY, "delta-y", "dy", "delta_y", FieldType::Number, -kMaxScrollDelta, kMaxScrollDelta,
+    0 },
+  { Field::Key, "key", "k", "key", FieldType::Key, 1, kMaxKeyBytes, NAN },
+  { Field::TouchId, "touch-id", "id", "identifier", FieldType::Integer, kMinTouchId, kMaxTouchId,
+    NAN },
+  { Field::Pressure, "pressure", "p", "pressure", FieldType::Number, -G_MAXDOUBLE, G_MAXDOUBLE,
+    NAN },
+  { Field::ModifierState, "modifier-state", "modifier_state", "modifier_state",
+    FieldType::Modifiers, 0, kMaxModifierStateBytes, NAN },
+};
+inline constexpr gsize kFieldCount = G_N_ELEMENTS (kFields);
+
+enum class Presence {
+  Required,
+  Optional,     /* absent: the field's fallback */
+  WithPrevious, /* present exactly when the field listed before it is (the wheel's y) */
+};
+
+struct FieldUse {
+  Field field = Field::Count; /* Count: an unused entry */
+  Presence presence = Presence::Optional;
+};
+
+struct KindSpec {
+  const char *name;    /* for people and protocol.js (Input.MOUSE_DOWN) */
+  const char *compact; /* the compact form's "t" */
+  const char *control; /* the control form's event "event" */
+  GstNavigationEventType event;
+  /* In the order compact_from_event() writes them; modifier_state, which
+   * every kind accepts, is not listed. Unused entries come last. */
+  FieldUse fields[4];
+};
+
+inline constexpr KindSpec kKinds[] = {
+  { "mouse-move",
+    "mm",
+    "MouseMove",
+    GST_NAVIGATION_EVENT_MOUSE_MOVE,
+    { { Field::X, Presence::Required }, { Field::Y, Presence::Required } } },
+  { "mouse-down",
+    "md",
+    "MouseButtonPress",
+    GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS,
+    { { Field::X, Presence::Required },
+      { Field::Y, Presence::Required },
+      { Field::Button, Presence::Optional } } },
+  { "mouse-up",
+    "mu",
+    "MouseButtonRelease",
+    GST_NAVIGATION_EVENT_MOUSE_BUTTON_RELEASE,
+    { { Field::X, Presence::Required },
+      { Field::Y, Presence::Required },
+      { Field::Button, Presence::Optional } } },
+  { "wheel",
+    "wh",
+    "MouseScroll",
+    GST_NAVIGATION_EVENT_MOUSE_SCROLL,
+    { { Field::X, Presence::Optional },
+      { Field::Y, Presence::WithPrevious },
+      { Field::DeltaX, Presence::Optional },
+      { Field::DeltaY, Presence::Optional } } },
+  { "key-down",
+    "kd",
+    "KeyPress",
+    GST_NAVIGATION_EVENT_KEY_PRESS,
+    { { Field::Key, Presence::Required } } },
+  { "key-up",
+    "ku",
+    "KeyRelease",
+    GST_NAVIGATION_EVENT_KEY_RELEASE,
+    { { Field::Key, Presence::Required } } },
+  { "touch-down",
+    "td",
+    "TouchDown",
+    GST_NAVIGATION_EVENT_TOUCH_DOWN,
+    { { Field::TouchId, Presence::Required },
+      { Field::X, Presence::Required },
+      { Field::Y, Presence::Required },
+      { Field::Pressure, Presence::Optional } } },
+  { "touch-move",
+    "tm",
+    "TouchMotion",
+    GST_NAVIGATION_EVENT_TOUCH_MOTION,
+    { { Field::TouchId, Presence::Required },
+      { Field::X, Presence::Required },
+      { Field::Y, Presence::Required },
+      { Field::Pressure, Presence::Optional } } },
+  { "touch-up",
+    "tu",
+    "TouchUp",
+    GST_NAVIGATION_EVENT_TOUCH_UP,
+    { { Field::TouchId, Presence::Required },
+      { Field::X, Presence::Required },
+      { Field::Y, Presence::Required } } },
+  { "touch-frame", "tf", "TouchFrame", GST_NAVIGATION_EVENT_TOUCH_FRAME, {} },
+  { "touch-cancel", "tc", "TouchCancel", GST_NAVIGATION_EVENT_TOUCH_CANCEL, {} },
+};
+inline constexpr gsize kKindCount = G_N_ELEMENTS (kKinds);
+
+/* ---- compile-time checks of the tables ---- */
+namespace detail {
+
+constexpr bool same (const char *a, const char *b)
+{
+  while (*a && *a == *b)
+    a++, b++;
+  return *a == *b;
+}
+
+constexpr bool fields_in_order ()
+{
+  for (gsize i = 0; i < kFieldCount; i++)
+    if ((gsize) kFields[i].field != i)
+      return false;
+  return kFieldCount == (gsize) Field::Count;
+}
+
+constexpr bool kinds_well_formed ()
+{
+  for (gsize i = 0; i < kKindCount; i++) {
+    const KindSpec &k = kKinds[i];
+    if (same (k.compact, kRequestControl))
+      return false;
+    for (gsize j = 0; j < i; j++)
+      if (same (k.name, kKinds[j].name) || same (k.compact, kKinds[j].compact) ||
+          same (k.control, kKinds[j].control) || k.event == kKinds[j].event)
+        return false;
+    bool ended = false;
+    for (gsize f = 0; f < G_N_ELEMENTS (k.fields); f++) {
+      const FieldUse &use = k.fields[f];
+      if (use.field == Field::Count) {
+        ended = true;
+        continue;
+      }
+      if (ended || use.field == Field::ModifierState)
+        return false;
+      if (use.presence == Presence::WithPrevious && f == 0)
+        return false;
+      for (gsize g = 0; g < f; g++)
+        if (k.fields[g].field == use.field)
+          return false;
+    }
+  }
+  return true;
+}
+
+} // namespace detail
+
+static_assert (detail::fields_in_order (), "kFields must list every Field once, in enum order");
+static_assert (detail::kinds_well_formed (),
+               "kKinds: names, compact names, control names and events must be unique, fields "
+               "listed once each, modifier_state never, unused entries last");
+
+/* The kind with compact name (or control name) `name`; null if none. */
+const KindSpec *kind_by_compact (const char *name);
+const KindSpec *kind_by_control (const char *name);
+const KindSpec *kind_by_event (GstNavigationEventType event);
+inline const FieldSpec &field_spec (Field field)
+{
+  return kFields[(gsize) field];
+}
+/* The fields a kind uses, up to the first unused entry. */
+gsize kind_field_count (const KindSpec &kind);
 
 struct InputMessage {
   GstEvent *event = nullptr;    /* a navigation event, owned; null if none */

@@ -2,8 +2,8 @@
 // a tab, admit viewers one by one, with the person's consent.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
-  Capability, errorMessage, iceCandidateInit, INPUT_CHANNEL_LABEL, Input, makeAccept, makeDecline,
-  makeEnd, makeGrant, makeIce, makeKick, makeRegister, makeSdp, MAX_INPUT_MESSAGE_BYTES,
+  Capability, errorMessage, iceCandidateInit, INPUT_CHANNEL_LABEL, Input, inputKind, makeAccept,
+  makeDecline, makeEnd, makeGrant, makeIce, makeKick, makeRegister, makeSdp, MAX_INPUT_MESSAGE_BYTES,
   MAX_VIEWERS_LIMIT, Type,
 } from './protocol.js';
 import { Signaling } from './signaling.js';
@@ -534,7 +534,7 @@ function onViewerInput(viewer, data) {
   } catch {
     return;
   }
-  if (msg && msg.t === Input.REQUEST_CONTROL) {
+  if (inputKind(msg) === Input.REQUEST_CONTROL) {
     if (!viewer.control) {
       viewer.controlRequested = true;
       renderViewer(viewer);

@@ -1,8 +1,11 @@
 // GhostView — the viewer's remote control: pointer, wheel, keyboard and touch
-// on the <video> become compact input messages (see protocol.js `Input`) in
-// the host's picture coordinates, normalised to 0..1.
+// on the <video> become compact input messages (built by protocol.js) in the
+// host's picture coordinates, normalised to 0..1.
 // SPDX-License-Identifier: LGPL-2.1-or-later
-import { Input } from './protocol.js';
+import {
+  Input, InputButton, InputModifier, makeKey, makeMouseButton, makeMouseMove, makeTouch,
+  makeTouchCancel, makeTouchFrame, makeWheel, MAX_TOUCH_ID, withModifierState,
+} from './protocol.js';
 
 /**
  * Where the picture is drawn inside a <video> with `object-fit: contain`:
@@ -68,23 +71,20 @@ export function keysymFor(ev) {
   return ''; // "Dead", "Unidentified", "Process" (IME) ...
 }
 
-/** Adds "modifier_state" ("shift-mask+control-mask") when a modifier is held. */
+/** Adds the modifier state ("shift-mask+control-mask") when a modifier is held. */
 function withModifiers(msg, ev) {
-  const m = modifierState(ev);
-  if (m) msg.modifier_state = m;
-  return msg;
-}
-
-function modifierState(ev) {
   const m = [];
-  if (ev.shiftKey) m.push('shift-mask');
-  if (ev.ctrlKey) m.push('control-mask');
-  if (ev.altKey) m.push('mod1-mask');
-  if (ev.metaKey) m.push('meta-mask');
-  return m.join('+');
+  if (ev.shiftKey) m.push(InputModifier.SHIFT);
+  if (ev.ctrlKey) m.push(InputModifier.CONTROL);
+  if (ev.altKey) m.push(InputModifier.ALT);
+  if (ev.metaKey) m.push(InputModifier.META);
+  return withModifierState(msg, m);
 }
 
-const DOM_TO_GST_BUTTON = [1, 2, 3, 8, 9]; // left, middle, right, back, forward
+// MouseEvent.button (0 left, 1 middle, 2 right, 3 back, 4 forward) -> InputButton.
+const DOM_TO_GST_BUTTON = [
+  InputButton.LEFT, InputButton.MIDDLE, InputButton.RIGHT, InputButton.BACK, InputButton.FORWARD,
+];
 const WHEEL_STEP_PX = 100; // one wheel notch in Chromium and Firefox
 
 /**
@@ -156,13 +156,13 @@ export class RemoteInput {
     this.surface.setPointerCapture?.(e.pointerId);
     this.flushMove();
     if (e.pointerType === 'touch') {
-      this.emit({ t: Input.TOUCH_DOWN, id: this.touchId(e), x: p.x, y: p.y, p: e.pressure || 0.5 });
-      this.emit({ t: Input.TOUCH_FRAME });
+      this.emit(makeTouch(Input.TOUCH_DOWN, this.touchId(e), p.x, p.y, e.pressure || 0.5));
+      this.emit(makeTouchFrame());
       return;
     }
-    const b = DOM_TO_GST_BUTTON[e.button] || 1;
+    const b = DOM_TO_GST_BUTTON[e.button] || InputButton.LEFT;
     this.heldButtons.add(b);
-    this.emit(withModifiers({ t: Input.MOUSE_DOWN, x: p.x, y: p.y, b }, e));
+    this.emit(withModifiers(makeMouseButton(true, p.x, p.y, b), e));
   }
 
   onPointerMove(e) {
@@ -174,12 +174,12 @@ export class RemoteInput {
       if (!e.buttons) return;
       e.preventDefault();
       this.flushMove();
-      this.emit({ t: Input.TOUCH_MOVE, id: this.touchId(e), x: p.x, y: p.y, p: e.pressure || 0.5 });
-      this.emit({ t: Input.TOUCH_FRAME });
+      this.emit(makeTouch(Input.TOUCH_MOVE, this.touchId(e), p.x, p.y, e.pressure || 0.5));
+      this.emit(makeTouchFrame());
       return;
     }
     // At most one move per animation frame: the host drops bursts anyway.
-    this.pendingMove = { t: Input.MOUSE_MOVE, x: p.x, y: p.y };
+    this.pendingMove = makeMouseMove(p.x, p.y);
     if (!this.moveFrame) this.moveFrame = requestAnimationFrame(() => this.flushMove());
   }
 
@@ -189,30 +189,30 @@ export class RemoteInput {
     this.flushMove();
     if (e.pointerType === 'touch') {
       e.preventDefault();
-      this.emit({ t: Input.TOUCH_UP, id: this.touchId(e), x: p.x, y: p.y });
-      this.emit({ t: Input.TOUCH_FRAME });
+      this.emit(makeTouch(Input.TOUCH_UP, this.touchId(e), p.x, p.y));
+      this.emit(makeTouchFrame());
       this.touchIds?.delete(e.pointerId);
       return;
     }
-    const b = DOM_TO_GST_BUTTON[e.button] || 1;
+    const b = DOM_TO_GST_BUTTON[e.button] || InputButton.LEFT;
     if (!this.heldButtons.delete(b)) return;
     e.preventDefault();
-    this.emit(withModifiers({ t: Input.MOUSE_UP, x: p.x, y: p.y, b }, e));
+    this.emit(withModifiers(makeMouseButton(false, p.x, p.y, b), e));
   }
 
   onPointerCancel(e) {
     if (!this.enabled || e.pointerType !== 'touch') return;
-    this.emit({ t: Input.TOUCH_CANCEL });
+    this.emit(makeTouchCancel());
     this.touchIds?.clear();
   }
 
-  // Touch ids on the wire are small (0..64); pointerIds are not.
+  // Touch ids on the wire are small (0..MAX_TOUCH_ID); pointerIds are not.
   touchId(e) {
     this.touchIds ??= new Map();
     if (!this.touchIds.has(e.pointerId)) {
       const used = new Set(this.touchIds.values());
       let id = 0;
-      while (used.has(id) && id < 64) id++;
+      while (used.has(id) && id < MAX_TOUCH_ID) id++;
       this.touchIds.set(e.pointerId, id);
     }
     return this.touchIds.get(e.pointerId);
@@ -232,7 +232,7 @@ export class RemoteInput {
     this.wheelAccum.x -= stepX;
     this.wheelAccum.y -= stepY;
     // DOM: positive deltaY scrolls down; GstNavigation: positive dy is up.
-    this.emit({ t: Input.WHEEL, x: p.x, y: p.y, dx: -stepX, dy: -stepY });
+    this.emit(makeWheel(p.x, p.y, -stepX, -stepY));
   }
 
   onKey(e, down) {
@@ -243,24 +243,24 @@ export class RemoteInput {
     e.stopPropagation();
     if (down) {
       this.heldKeys.set(e.code || k, k);
-      this.emit(withModifiers({ t: Input.KEY_DOWN, k }, e));
+      this.emit(withModifiers(makeKey(true, k), e));
     } else {
       const held = this.heldKeys.get(e.code || k) || k;
       this.heldKeys.delete(e.code || k);
-      this.emit(withModifiers({ t: Input.KEY_UP, k: held }, e));
+      this.emit(withModifiers(makeKey(false, held), e));
     }
   }
 
   /** Releases every key and button we pressed (focus lost, control revoked). */
   releaseAll() {
     if (!this.enabled) return;
-    for (const k of this.heldKeys.values()) this.emit({ t: Input.KEY_UP, k });
+    for (const k of this.heldKeys.values()) this.emit(makeKey(false, k));
     this.heldKeys.clear();
     for (const b of this.heldButtons) {
-      this.emit({ t: Input.MOUSE_UP, x: this.lastPoint.x, y: this.lastPoint.y, b });
+      this.emit(makeMouseButton(false, this.lastPoint.x, this.lastPoint.y, b));
     }
     this.heldButtons.clear();
-    if (this.touchIds?.size) this.emit({ t: Input.TOUCH_CANCEL });
+    if (this.touchIds?.size) this.emit(makeTouchCancel());
     this.touchIds?.clear();
   }
 }

@@ -1,10 +1,14 @@
-// GhostView signalling protocol, version 1 — the browser's one definition.
+// GhostView wire protocols, the browser's side: signalling (version 1) and
+// the input data channel's compact form.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
-// Mirrors signaling/PROTOCOL.md (prose) and signaling/protocol.h (C++): keep
-// all three in step. Used by the viewer page (/) and the browser host
-// (/host.html). Also the input data channel's compact message form, as
-// documented in plugins/webrtc/gvwebrtcsink.cpp ("Input data channel").
+// Both are defined once in C++: signalling in signaling/protocol.h (prose:
+// signaling/PROTOCOL.md), capabilities in signaling/capabilities.h, the input
+// data channel in plugins/webrtc/gvnavjson.h (kKinds, kFields). This module
+// mirrors them for the viewer page (/) and the browser host (/host.html);
+// tests/protocol/parity.test.mjs holds it to the C++ definitions both ways
+// and runs every builder below through the C++ parsers, so a change on one
+// side fails the build until the other follows.
 
 export const VERSION = 1;
 export const PIN_DIGITS = 6;
@@ -104,14 +108,12 @@ export const Reason = Object.freeze({
   REMOVED: 'removed',
   HOST_ENDED: 'host-ended',
   HOST_DISCONNECTED: 'host-disconnected',
-  DECLINED: 'declined',
 });
 
 const END_REASON_MESSAGES = Object.freeze({
-  'host-ended': 'The host ended the session.',
-  'host-disconnected': 'The host disconnected.',
-  removed: 'The host removed you from the session.',
-  declined: 'The host declined your request to join.',
+  [Reason.HOST_ENDED]: 'The host ended the session.',
+  [Reason.HOST_DISCONNECTED]: 'The host disconnected.',
+  [Reason.REMOVED]: 'The host removed you from the session.',
 });
 
 /** Why a viewer's session ended, for people. */
@@ -217,24 +219,106 @@ export function iceCandidateInit(msg) {
 }
 
 // ---- the input data channel (gvwebrtcsink "Input data channel") ----
+// plugins/webrtc/gvnavjson.h is the definition; the names here follow its
+// tables (kind "mouse-down" -> Input.MOUSE_DOWN, field "delta-x" ->
+// InputField.DELTA_X).
 
 /** Label of the data channel the host opens to every viewer. */
 export const INPUT_CHANNEL_LABEL = 'control';
 /** Largest message the host accepts on that channel. */
 export const MAX_INPUT_MESSAGE_BYTES = 4096;
+/** Touch point identifiers the host accepts: 0..MAX_TOUCH_ID. */
+export const MAX_TOUCH_ID = 64;
 
-/** Compact input message kinds ("t"), coordinates normalised to 0..1. */
+/** Compact input message kinds (InputField.KIND), coordinates normalised to 0..1. */
 export const Input = Object.freeze({
   MOUSE_MOVE: 'mm', // x, y
-  MOUSE_DOWN: 'md', // x, y, b (1 left, 2 middle, 3 right)
+  MOUSE_DOWN: 'md', // x, y, b
   MOUSE_UP: 'mu',
-  WHEEL: 'wh', // x, y, dx, dy (positive dy scrolls up)
-  KEY_DOWN: 'kd', // k: X keysym name ("a", "Return", "Shift_L")
+  WHEEL: 'wh', // x, y, dx, dy
+  KEY_DOWN: 'kd', // k
   KEY_UP: 'ku',
   TOUCH_DOWN: 'td', // id, x, y, p
   TOUCH_MOVE: 'tm',
-  TOUCH_UP: 'tu',
+  TOUCH_UP: 'tu', // id, x, y
   TOUCH_FRAME: 'tf',
   TOUCH_CANCEL: 'tc',
   REQUEST_CONTROL: 'request-control',
 });
+
+/** Member names of the compact form. */
+export const InputField = Object.freeze({
+  KIND: 't', // an Input value
+  X: 'x', // 0..1 of the picture's width
+  Y: 'y', // 0..1 of its height
+  BUTTON: 'b', // an InputButton
+  DELTA_X: 'dx', // wheel notches; positive dx scrolls left
+  DELTA_Y: 'dy', // positive dy scrolls up
+  KEY: 'k', // an X keysym name ("a", "Return", "Shift_L")
+  TOUCH_ID: 'id', // 0..MAX_TOUCH_ID
+  PRESSURE: 'p', // 0..1
+  MODIFIER_STATE: 'modifier_state', // InputModifier values joined by '+'
+});
+
+/** Mouse buttons, numbered as X11 and GstNavigation number them. */
+export const InputButton = Object.freeze({ LEFT: 1, MIDDLE: 2, RIGHT: 3, BACK: 8, FORWARD: 9 });
+
+/** Modifier names for InputField.MODIFIER_STATE (GstNavigationModifierType nicks). */
+export const InputModifier = Object.freeze({
+  SHIFT: 'shift-mask',
+  CONTROL: 'control-mask',
+  ALT: 'mod1-mask',
+  META: 'meta-mask',
+});
+
+// ---- input builders: each returns the object to send (JSON.stringify it) ----
+
+export function makeMouseMove(x, y) {
+  return { [InputField.KIND]: Input.MOUSE_MOVE, [InputField.X]: x, [InputField.Y]: y };
+}
+
+export function makeMouseButton(down, x, y, button) {
+  return {
+    [InputField.KIND]: down ? Input.MOUSE_DOWN : Input.MOUSE_UP,
+    [InputField.X]: x,
+    [InputField.Y]: y,
+    [InputField.BUTTON]: button,
+  };
+}
+
+/** `dx`, `dy` in notches, positive dy scrolling up. */
+export function makeWheel(x, y, dx, dy) {
+  return {
+    [InputField.KIND]: Input.WHEEL,
+    [InputField.X]: x,
+    [InputField.Y]: y,
+    [InputField.DELTA_X]: dx,
+    [InputField.DELTA_Y]: dy,
+  };
+}
+
+export function makeKey(down, key) {
+  return { [InputField.KIND]: down ? Input.KEY_DOWN : Input.KEY_UP, [InputField.KEY]: key };
+}
+
+/** `kind`: Input.TOUCH_DOWN, TOUCH_MOVE or TOUCH_UP (which carries no pressure). */
+export function makeTouch(kind, id, x, y, pressure) {
+  const m = { [InputField.KIND]: kind, [InputField.TOUCH_ID]: id, [InputField.X]: x, [InputField.Y]: y };
+  if (kind !== Input.TOUCH_UP && pressure !== undefined) m[InputField.PRESSURE] = pressure;
+  return m;
+}
+
+export const makeTouchFrame = () => ({ [InputField.KIND]: Input.TOUCH_FRAME });
+export const makeTouchCancel = () => ({ [InputField.KIND]: Input.TOUCH_CANCEL });
+export const makeRequestControl = () => ({ [InputField.KIND]: Input.REQUEST_CONTROL });
+
+/** Adds the held InputModifier values to `msg`, when there are any. */
+export function withModifierState(msg, modifiers) {
+  if (modifiers.length) msg[InputField.MODIFIER_STATE] = modifiers.join('+');
+  return msg;
+}
+
+/** The Input kind of a received message (undefined if it has none). */
+export function inputKind(msg) {
+  return msg?.[InputField.KIND];
+}

@@ -2,9 +2,9 @@
 // the host gives it.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
-  Capability, errorMessage, iceCandidateInit, Input, INPUT_CHANNEL_LABEL,
-  isValidPin, JOIN_FATAL_ERRORS, makeIce, makeJoin, makeLeave, makeSdp, MAX_INPUT_MESSAGE_BYTES,
-  normalisePin, sessionEndedMessage, Type,
+  Capability, errorMessage, iceCandidateInit, Input, INPUT_CHANNEL_LABEL, inputKind,
+  isValidPin, JOIN_FATAL_ERRORS, makeIce, makeJoin, makeLeave, makeRequestControl, makeSdp,
+  MAX_INPUT_MESSAGE_BYTES, normalisePin, sessionEndedMessage, Type,
 } from './protocol.js';
 import { Signaling } from './signaling.js';
 import { RemoteInput } from './input.js';
@@ -322,7 +322,7 @@ function sendInput(msg) {
   const text = JSON.stringify(msg);
   if (text.length > MAX_INPUT_MESSAGE_BYTES) return false;
   // Back-pressure: drop moves rather than queue seconds of them.
-  if (msg.t === Input.MOUSE_MOVE && ch.bufferedAmount > 64 * 1024) return false;
+  if (inputKind(msg) === Input.MOUSE_MOVE && ch.bufferedAmount > 64 * 1024) return false;
   ch.send(text);
   return true;
 }
@@ -333,7 +333,7 @@ function requestControl() {
     toast('This host does not offer remote control.');
     return;
   }
-  ch.send(JSON.stringify({ t: Input.REQUEST_CONTROL }));
+  ch.send(JSON.stringify(makeRequestControl()));
   session.controlRequested = true;
   toast('Asked the host for control…');
   updateControlUi();

@@ -1,10 +1,14 @@
 /* The input channel's message forms <-> GstNavigation events, without
- * WebRTC: the table of accepted and refused messages. */
+ * WebRTC: the table of accepted and refused messages, and a walk of
+ * gv::nav::kKinds through the parser and the builder so that the table
+ * cannot say what the code does not do. */
 #include "gvnavjson.h"
 
 #include <gst/check/gstcheck.h>
 #include <gst/video/navigation.h>
+#include <json-glib/json-glib.h>
 
+#include <cmath>
 #include <string>
 
 struct Accepted {
@@ -114,6 +118,241 @@ GST_START_TEST (test_response_and_compact)
 }
 GST_END_TEST;
 
+/* ---- the table walk: every kind of gv::nav::kKinds, in both forms ---- */
+
+using gv::nav::Field;
+using gv::nav::FieldSpec;
+using gv::nav::FieldType;
+using gv::nav::KindSpec;
+using gv::nav::Presence;
+
+static const int kWidth = 640, kHeight = 480;
+
+/* A valid value for `spec` that is not its fallback: normalised for the
+ * compact form, in pixels of kWidth x kHeight for the control form. */
+static void add_sample (JsonBuilder *b, const FieldSpec &spec, bool compact)
+{
+  json_builder_set_member_name (b, compact ? spec.compact : spec.control);
+  switch (spec.type) {
+  case FieldType::Coordinate: {
+    double v = spec.field == Field::Y ? 0.75 : 0.25;
+    json_builder_add_double_value (b,
+                                   compact ? v : v * (spec.field == Field::Y ? kHeight : kWidth));
+    break;
+  }
+  case FieldType::Integer:
+    json_builder_add_int_value (b, (gint64) spec.min + 1);
+    break;
+  case FieldType::Number:
+    json_builder_add_double_value (b, 0.5);
+    break;
+  case FieldType::Key:
+    json_builder_add_string_value (b, "a");
+    break;
+  case FieldType::Modifiers:
+    json_builder_add_string_value (b, "shift-mask");
+    break;
+  }
+}
+
+static std::string to_text (JsonBuilder *b)
+{
+  JsonNode *root = json_builder_get_root (b);
+  gchar *text = json_to_string (root, FALSE);
+  std::string out = text;
+  g_free (text);
+  json_node_unref (root);
+  g_object_unref (b);
+  return out;
+}
+
+/* The kind's message with every listed field (but `skip`, and with `bad`
+ * replaced by `bad_value`) and a modifier_state. */
+static std::string build (const KindSpec &kind, bool compact, Field skip = Field::Count,
+                          Field bad = Field::Count, JsonNode *bad_value = nullptr)
+{
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  if (!compact) {
+    json_builder_set_member_name (b, gv::nav::kControlIdField);
+    json_builder_add_int_value (b, 5);
+    json_builder_set_member_name (b, gv::nav::kControlRequestField);
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, gv::nav::kControlTypeField);
+    json_builder_add_string_value (b, gv::nav::kControlRequestType);
+    json_builder_set_member_name (b, gv::nav::kControlEventField);
+    json_builder_begin_object (b);
+  }
+  json_builder_set_member_name (b, compact ? gv::nav::kKindField : gv::nav::kControlEventField);
+  json_builder_add_string_value (b, compact ? kind.compact : kind.control);
+  for (gsize i = 0; i < gv::nav::kind_field_count (kind); i++) {
+    const FieldSpec &spec = gv::nav::field_spec (kind.fields[i].field);
+    if (spec.field == skip)
+      continue;
+    if (spec.field == bad) {
+      json_builder_set_member_name (b, compact ? spec.compact : spec.control);
+      json_builder_add_value (b, json_node_copy (bad_value));
+      continue;
+    }
+    add_sample (b, spec, compact);
+  }
+  add_sample (b, gv::nav::field_spec (Field::ModifierState), compact);
+  if (!compact) {
+    json_builder_end_object (b);
+    json_builder_end_object (b);
+  }
+  json_builder_end_object (b);
+  return to_text (b);
+}
+
+static GstEvent *parse_ok (const std::string &text, gv::nav::InputMessage &msg)
+{
+  std::string error;
+  fail_unless (
+      gv::nav::parse_input_message (text.c_str (), text.size (), kWidth, kHeight, msg, error),
+      "%s refused: %s", text.c_str (), error.c_str ());
+  fail_unless (msg.event != nullptr, "%s: no event", text.c_str ());
+  return msg.event;
+}
+
+static void refused_with (const std::string &text, const char *field)
+{
+  gv::nav::InputMessage msg;
+  std::string error;
+  fail_if (gv::nav::parse_input_message (text.c_str (), text.size (), kWidth, kHeight, msg, error),
+           "%s accepted", text.c_str ());
+  fail_unless (msg.event == nullptr);
+  fail_unless (error.find (std::string ("\"") + field + "\"") != std::string::npos,
+               "%s: the error \"%s\" does not name %s", text.c_str (), error.c_str (), field);
+}
+
+GST_START_TEST (test_table_kind)
+{
+  const KindSpec &kind = gv::nav::kKinds[__i__];
+  fail_unless (gv::nav::kind_by_compact (kind.compact) == &kind);
+  fail_unless (gv::nav::kind_by_control (kind.control) == &kind);
+  fail_unless (gv::nav::kind_by_event (kind.event) == &kind);
+
+  /* The compact form becomes the kind's event ... */
+  std::string text = build (kind, true);
+  gv::nav::InputMessage msg;
+  GstEvent *event = parse_ok (text, msg);
+  fail_unless_equals_int (gst_navigation_event_get_type (event), kind.event);
+  GstNavigationModifierType state = GST_NAVIGATION_MODIFIER_NONE;
+  fail_unless (gst_navigation_event_parse_modifier_state (event, &state));
+  fail_unless_equals_int (state, GST_NAVIGATION_MODIFIER_SHIFT_MASK);
+
+  /* ... which the builder writes back as exactly the table's fields, with
+   * the values sent (modifier_state is not forwarded). */
+  std::string again = gv::nav::compact_from_event (event, kWidth, kHeight);
+  gst_event_unref (event);
+  JsonNode *root = json_from_string (again.c_str (), nullptr);
+  fail_unless (root && JSON_NODE_HOLDS_OBJECT (root), "%s", again.c_str ());
+  JsonObject *obj = json_node_get_object (root);
+  fail_unless_equals_string (json_object_get_string_member (obj, gv::nav::kKindField),
+                             kind.compact);
+  fail_unless_equals_int (json_object_get_size (obj), gv::nav::kind_field_count (kind) + 1);
+  JsonNode *sent = json_from_string (text.c_str (), nullptr);
+  JsonObject *sent_obj = json_node_get_object (sent);
+  for (gsize i = 0; i < gv::nav::kind_field_count (kind); i++) {
+    const FieldSpec &spec = gv::nav::field_spec (kind.fields[i].field);
+    fail_unless (json_object_has_member (obj, spec.compact), "%s lacks %s", again.c_str (),
+                 spec.compact);
+    JsonNode *a = json_object_get_member (obj, spec.compact);
+    JsonNode *b = json_object_get_member (sent_obj, spec.compact);
+    if (spec.type == FieldType::Key) {
+      fail_unless_equals_string (json_node_get_string (a), json_node_get_string (b));
+    } else {
+      fail_unless (G_APPROX_VALUE (json_node_get_double (a), json_node_get_double (b), 1e-9),
+                   "%s: %s is %f, sent %f", kind.name, spec.compact, json_node_get_double (a),
+                   json_node_get_double (b));
+    }
+  }
+  json_node_unref (sent);
+  json_node_unref (root);
+
+  /* ... and parses again to the same message. */
+  gv::nav::InputMessage msg2;
+  event = parse_ok (again, msg2);
+  std::string third = gv::nav::compact_from_event (event, kWidth, kHeight);
+  fail_unless_equals_string (third.c_str (), again.c_str ());
+  gst_event_unref (event);
+
+  /* The control form, in pixels, is the same event. */
+  gv::nav::InputMessage control;
+  event = parse_ok (build (kind, false), control);
+  fail_unless (control.has_id && control.id == 5);
+  std::string from_control = gv::nav::compact_from_event (event, kWidth, kHeight);
+  fail_unless_equals_string (from_control.c_str (), again.c_str ());
+  gst_event_unref (event);
+}
+GST_END_TEST;
+
+/* Each field as the table says: a required one missing, a wrong type, a
+ * value out of range is refused with an error that names the field; an
+ * optional one may be left out. */
+GST_START_TEST (test_table_fields)
+{
+  const KindSpec &kind = gv::nav::kKinds[__i__];
+  JsonNode *wrong = json_node_new (JSON_NODE_ARRAY);
+  json_node_take_array (wrong, json_array_new ());
+  for (bool compact : { true, false }) {
+    for (gsize i = 0; i < gv::nav::kind_field_count (kind); i++) {
+      const gv::nav::FieldUse &use = kind.fields[i];
+      const FieldSpec &spec = gv::nav::field_spec (use.field);
+      const char *name = compact ? spec.compact : spec.control;
+      std::string without = build (kind, compact, use.field);
+      if (use.presence == Presence::Optional) {
+        gv::nav::InputMessage msg;
+        gst_event_unref (parse_ok (without, msg));
+      } else {
+        refused_with (without, name);
+      }
+      refused_with (build (kind, compact, Field::Count, use.field, wrong), name);
+      if ((spec.type == FieldType::Integer || spec.type == FieldType::Number) &&
+          spec.max < G_MAXDOUBLE) {
+        JsonNode *n = json_node_new (JSON_NODE_VALUE);
+        for (double v : { spec.min - 1, spec.max + 1 }) {
+          if (spec.type == FieldType::Integer)
+            json_node_set_int (n, (gint64) v);
+          else
+            json_node_set_double (n, v);
+          refused_with (build (kind, compact, Field::Count, use.field, n), name);
+        }
+        json_node_unref (n);
+      }
+    }
+  }
+  json_node_unref (wrong);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_table_builders)
+{
+  std::string text = gv::nav::make_request_control ();
+  gv::nav::InputMessage msg;
+  std::string error;
+  fail_unless (gv::nav::parse_input_message (text.c_str (), text.size (), 0, 0, msg, error));
+  fail_unless (msg.request_control && msg.event == nullptr);
+  fail_unless (gv::nav::kind_by_compact (gv::nav::kRequestControl) == nullptr);
+
+  JsonNode *root = json_from_string (gv::nav::make_control_response (9, "no").c_str (), nullptr);
+  JsonObject *obj = json_node_get_object (root);
+  fail_unless_equals_string (json_object_get_string_member (obj, gv::nav::kControlTypeField),
+                             gv::nav::kControlResponseType);
+  fail_unless_equals_int (json_object_get_int_member (obj, gv::nav::kControlIdField), 9);
+  fail_unless_equals_string (json_object_get_string_member (obj, gv::nav::kControlErrorField),
+                             "no");
+  json_node_unref (root);
+
+  /* Every event the table lists is forwarded; others are not. */
+  GstEvent *ev = gst_navigation_event_new_command (GST_NAVIGATION_COMMAND_MENU1);
+  fail_unless (gv::nav::kind_by_event (gst_navigation_event_get_type (ev)) == nullptr);
+  fail_unless (gv::nav::compact_from_event (ev, kWidth, kHeight).empty ());
+  gst_event_unref (ev);
+}
+GST_END_TEST;
+
 static Suite *navjson_suite (void)
 {
   Suite *s = suite_create ("webrtc-navjson");
@@ -123,6 +362,9 @@ static Suite *navjson_suite (void)
   tcase_add_loop_test (tc, test_refused, 0, G_N_ELEMENTS (refused));
   tcase_add_test (tc, test_oversized);
   tcase_add_test (tc, test_response_and_compact);
+  tcase_add_loop_test (tc, test_table_kind, 0, gv::nav::kKindCount);
+  tcase_add_loop_test (tc, test_table_fields, 0, gv::nav::kKindCount);
+  tcase_add_test (tc, test_table_builders);
   return s;
 }
 

@@ -1,0 +1,292 @@
+// web/js/protocol.js against the C++ definitions it mirrors, both ways:
+// the input data channel (plugins/webrtc/gvnavjson.h), signalling
+// (signaling/protocol.h) and capabilities (signaling/capabilities.h), as
+// printed by protocol-dump; and every builder's message through the C++
+// parsers themselves. No browser: node's own test runner.
+//   node tests/protocol/parity.test.mjs build/tests/protocol/protocol-dump
+// SPDX-License-Identifier: LGPL-2.1-or-later
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { after, test } from 'node:test';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const sourceDir = process.env.GHOSTVIEW_SOURCE_DIR || path.resolve(here, '../..');
+const webDir = process.env.GHOSTVIEW_WEB_DIR || path.join(sourceDir, 'web');
+const dumpBin = process.argv[2] || path.join(sourceDir, 'build', 'tests', 'protocol', 'protocol-dump');
+if (!existsSync(dumpBin)) {
+  process.stdout.write(`SKIP: ${dumpBin} is not built (ninja -C build)\n`);
+  process.exit(77);
+}
+
+const proto = await import(pathToFileURL(path.join(webDir, 'js', 'protocol.js')).href);
+
+// protocol-dump needs GStreamer's types, not its plugins: an empty registry
+// of our own, so no run scans or touches the user's.
+const scratch = mkdtempSync(path.join(tmpdir(), 'gv-protocol-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+const dumpEnv = {
+  ...process.env,
+  GST_PLUGIN_SYSTEM_PATH_1_0: '',
+  GST_PLUGIN_PATH_1_0: '',
+  GST_REGISTRY_1_0: path.join(scratch, 'registry.bin'),
+};
+
+function runDump(args, input) {
+  const r = spawnSync(dumpBin, args, { input, env: dumpEnv, encoding: 'utf8' });
+  assert.equal(r.status, 0, `protocol-dump ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const cxx = JSON.parse(runDump([]));
+
+/** Each message (an object) through a C++ parser; its results, in order. */
+function cxxParse(args, messages) {
+  const out = runDump(args, messages.map((m) => `${JSON.stringify(m)}\n`).join(''));
+  const results = out.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  assert.equal(results.length, messages.length);
+  return results;
+}
+
+/** The table name rule both sides follow: "mouse-down" -> MOUSE_DOWN. */
+const constName = (name) => name.toUpperCase().replace(/-/g, '_');
+
+/** `obj` is exactly { constName(name): value } over `entries` ([name, value]). */
+function assertExactly(obj, entries, what) {
+  const expected = Object.fromEntries(entries.map(([name, value]) => [constName(name), value]));
+  for (const [key, value] of Object.entries(expected)) {
+    assert.ok(key in obj, `protocol.js ${what} lacks ${key} (${JSON.stringify(value)}), which C++ defines`);
+    assert.deepEqual(obj[key], value, `protocol.js ${what}.${key}`);
+  }
+  for (const key of Object.keys(obj)) {
+    assert.ok(key in expected, `protocol.js ${what}.${key} (${JSON.stringify(obj[key])}) is not in the C++ definition`);
+  }
+}
+
+// Every export of protocol.js, by how this file checks it. A new export
+// fails the last test until it is listed here, so nothing reaches the
+// pages unchecked.
+const CHECKED = {
+  signalling: ['VERSION', 'PIN_DIGITS', 'MAX_MESSAGE_BYTES', 'MAX_SDP_BYTES', 'MAX_CANDIDATE_BYTES',
+    'MAX_NAME_BYTES', 'MAX_REASON_BYTES', 'MAX_VIEWERS_LIMIT', 'Type', 'ErrorCode', 'Capability',
+    'Reason', 'CloseCode', 'JOIN_FATAL_ERRORS', 'isValidPin', 'normalisePin'],
+  signallingBuilders: ['makeRegister', 'makeJoin', 'makeAccept', 'makeDecline', 'makeGrant', 'makeKick',
+    'makeEnd', 'makeLeave', 'makePing', 'makeSdp', 'makeIce'],
+  input: ['INPUT_CHANNEL_LABEL', 'MAX_INPUT_MESSAGE_BYTES', 'MAX_TOUCH_ID', 'Input', 'InputField',
+    'InputButton', 'InputModifier', 'inputKind'],
+  inputBuilders: ['makeMouseMove', 'makeMouseButton', 'makeWheel', 'makeKey', 'makeTouch', 'makeTouchFrame',
+    'makeTouchCancel', 'makeRequestControl', 'withModifierState'],
+  // The pages' own: sentences for people and helpers with no wire format
+  // of their own (their inputs and outputs are the checked names above).
+  browserOnly: ['errorMessage', 'sessionEndedMessage', 'truncateUtf8', 'signalingUrl', 'iceCandidateInit'],
+};
+
+// ---- signalling ----
+
+test('signalling limits and version are the C++ ones', () => {
+  const s = cxx.signalling;
+  assert.equal(proto.VERSION, s.version);
+  assert.equal(proto.PIN_DIGITS, s.pin_digits);
+  assert.equal(proto.MAX_MESSAGE_BYTES, s.max_message_bytes);
+  assert.equal(proto.MAX_SDP_BYTES, s.max_sdp_bytes);
+  assert.equal(proto.MAX_CANDIDATE_BYTES, s.max_candidate_bytes);
+  assert.equal(proto.MAX_NAME_BYTES, s.max_name_bytes);
+  assert.equal(proto.MAX_REASON_BYTES, s.max_reason_bytes);
+  assert.equal(proto.MAX_VIEWERS_LIMIT, s.max_viewers_limit);
+  assert.ok(proto.isValidPin('7'.repeat(s.pin_digits)));
+  assert.ok(!proto.isValidPin('7'.repeat(s.pin_digits + 1)) && !proto.isValidPin('7'.repeat(s.pin_digits - 1)));
+  assert.equal(proto.normalisePin('1'.repeat(s.pin_digits + 3)).length, s.pin_digits);
+});
+
+test('message types, error codes, reasons, close codes and capabilities are the C++ ones', () => {
+  const s = cxx.signalling;
+  assertExactly(proto.Type, s.types.map((t) => [t.name, t.name]), 'Type');
+  assertExactly(proto.ErrorCode, s.error_codes.map((c) => [c, c]), 'ErrorCode');
+  assertExactly(proto.Reason, s.reasons.map((r) => [r, r]), 'Reason');
+  assertExactly(proto.CloseCode, Object.entries(s.close_codes), 'CloseCode');
+  assertExactly(proto.Capability, cxx.capabilities.map((c) => [c.name, c.name]), 'Capability');
+  // In bit order, as the wire lists them.
+  assert.deepEqual(Object.values(proto.Capability), cxx.capabilities.map((c) => c.name));
+
+  // Every code and reason has a sentence of the pages' own.
+  for (const code of s.error_codes) assert.ok(!proto.errorMessage(code).startsWith('Unexpected'), `a message for ${code}`);
+  for (const code of proto.JOIN_FATAL_ERRORS) assert.ok(s.error_codes.includes(code), `JOIN_FATAL_ERRORS: ${code}`);
+  const fallback = proto.sessionEndedMessage('no-such-reason');
+  for (const reason of [proto.Reason.HOST_ENDED, proto.Reason.HOST_DISCONNECTED, proto.Reason.REMOVED]) {
+    assert.notEqual(proto.sessionEndedMessage(reason), fallback, `a message for ${reason}`);
+  }
+});
+
+test('every signalling builder makes a message the C++ parser accepts, with C++ field names and kinds', () => {
+  const caps = Object.values(proto.Capability);
+  const candidate = { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host', sdpMLineIndex: 0, sdpMid: '0' };
+  const samples = [
+    proto.makeRegister(),
+    proto.makeRegister({ maxViewers: proto.MAX_VIEWERS_LIMIT, pinTtl: 600, name: 'é'.repeat(100) }),
+    proto.makeJoin('123456'),
+    proto.makeJoin('123456', 'Al'),
+    proto.makeAccept('p1'),
+    proto.makeAccept('p1', caps),
+    proto.makeDecline('p1'),
+    proto.makeDecline('p1', 'x'.repeat(1000)),
+    proto.makeGrant('p1', [proto.Capability.VIEW, proto.Capability.CONTROL]),
+    proto.makeKick('p1', 'bye'),
+    proto.makeEnd(),
+    proto.makeLeave(),
+    proto.makePing(),
+    proto.makeSdp('p1', 'offer', 'v=0\r\n'),
+    proto.makeSdp('', 'answer', 'v=0\r\n'),
+    proto.makeIce('p1', candidate),
+    proto.makeIce('', null),
+  ];
+  const made = new Set(samples.map((m) => m.type));
+  for (const name of CHECKED.signallingBuilders) {
+    assert.equal(typeof proto[name], 'function', name);
+  }
+  assert.equal(made.size, CHECKED.signallingBuilders.length, 'one sample type per builder');
+
+  const results = cxxParse(['parse-signalling'], samples);
+  const specs = Object.fromEntries(cxx.signalling.types.map((t) => [t.name, t.fields]));
+  samples.forEach((msg, i) => {
+    const text = JSON.stringify(msg);
+    assert.ok(results[i].ok, `C++ refuses ${text}: ${results[i].code} ${results[i].error}`);
+    assert.equal(results[i].type, msg.type);
+    const fields = Object.fromEntries(specs[msg.type].map((f) => [f.name, f]));
+    for (const [key, value] of Object.entries(msg)) {
+      if (key === 'type') continue;
+      const f = fields[key];
+      assert.ok(f, `${text}: "${key}" is not a field of "${msg.type}" in signaling/protocol.cpp`);
+      if (f.kind === 'string') {
+        assert.equal(typeof value, 'string', `${text}: ${key}`);
+        const bytes = Buffer.byteLength(value);
+        assert.ok(bytes >= f.min && bytes <= f.max, `${text}: ${key} is ${bytes} bytes, C++ takes ${f.min}..${f.max}`);
+      } else if (f.kind === 'int') {
+        assert.ok(Number.isInteger(value) && value >= f.min && value <= f.max, `${text}: ${key}`);
+      } else {
+        assert.ok(Array.isArray(value) && value.length <= f.max, `${text}: ${key}`);
+        if (f.kind === 'string-array') {
+          for (const v of value) assert.ok(caps.includes(v), `${text}: ${key} holds "${v}"`);
+        }
+      }
+    }
+    for (const f of specs[msg.type]) {
+      if (f.required) assert.ok(f.name in msg, `${text} lacks "${f.name}", required by C++`);
+    }
+  });
+});
+
+// ---- the input data channel ----
+
+test('input channel constants are the C++ ones', () => {
+  const i = cxx.input;
+  assert.equal(proto.INPUT_CHANNEL_LABEL, i.channel_label);
+  assert.equal(proto.MAX_INPUT_MESSAGE_BYTES, i.max_message_bytes);
+  assert.equal(i.touch_id.min, 0);
+  assert.equal(proto.MAX_TOUCH_ID, i.touch_id.max);
+  for (const [name, b] of Object.entries(proto.InputButton)) {
+    assert.ok(Number.isInteger(b) && b >= i.button.min && b <= i.button.max,
+      `InputButton.${name} = ${b}, C++ takes ${i.button.min}..${i.button.max}`);
+  }
+  const nicks = i.modifiers.map((m) => m.nick);
+  for (const [name, m] of Object.entries(proto.InputModifier)) {
+    assert.ok(nicks.includes(m), `InputModifier.${name} = "${m}" is not a GstNavigationModifierType nick`);
+  }
+});
+
+test('input kinds and field names are the C++ table', () => {
+  const i = cxx.input;
+  assertExactly(proto.Input, [...i.kinds.map((k) => [k.name, k.compact]), [i.request_control, i.request_control]], 'Input');
+  assertExactly(proto.InputField, [['kind', i.kind_field], ...i.fields.map((f) => [f.name, f.compact])], 'InputField');
+});
+
+// One message per builder and kind, with every field the kind can carry.
+function inputSamples() {
+  const I = proto.Input;
+  return [
+    proto.makeMouseMove(0.12345, 1),
+    proto.makeMouseButton(true, 0, 0.5, proto.InputButton.LEFT),
+    proto.makeMouseButton(false, 0.5, 0.5, proto.InputButton.FORWARD),
+    proto.makeWheel(0.25, 0.75, -1, 3),
+    proto.makeKey(true, 'a'),
+    proto.makeKey(false, 'ISO_Level3_Shift'),
+    proto.makeTouch(I.TOUCH_DOWN, 0, 0.5, 0.5, 0.5),
+    proto.makeTouch(I.TOUCH_MOVE, proto.MAX_TOUCH_ID, 0.25, 0.5, 1),
+    proto.makeTouch(I.TOUCH_UP, 3, 0.25, 0.5, 0.7),
+    proto.makeTouchFrame(),
+    proto.makeTouchCancel(),
+    proto.makeRequestControl(),
+    proto.withModifierState(proto.makeKey(true, 'Return'), Object.values(proto.InputModifier)),
+    proto.withModifierState(proto.makeMouseMove(0.5, 0.5), []),
+  ];
+}
+
+test('every input builder makes what the host parses as that kind, and writes back the same', () => {
+  const i = cxx.input;
+  const F = proto.InputField;
+  const fieldsByName = Object.fromEntries(i.fields.map((f) => [f.name, f]));
+  const kindsByCompact = Object.fromEntries(i.kinds.map((k) => [k.compact, k]));
+  const samples = inputSamples();
+  const width = 1920;
+  const height = 1080;
+  const results = cxxParse(['parse-input', String(width), String(height)], samples);
+  const made = new Set();
+  samples.forEach((msg, n) => {
+    const text = JSON.stringify(msg);
+    const r = results[n];
+    assert.ok(r.ok, `the host refuses ${text}: ${r.error}`);
+    assert.ok(Buffer.byteLength(text) <= i.max_message_bytes);
+    const t = proto.inputKind(msg);
+    made.add(t);
+    if (t === proto.Input.REQUEST_CONTROL) {
+      assert.ok(r.request_control, text);
+      assert.deepEqual(Object.keys(msg), [F.KIND]);
+      return;
+    }
+    const kind = kindsByCompact[t];
+    assert.ok(kind, `${text}: no C++ kind "${t}"`);
+    assert.equal(r.kind, kind.name, text);
+
+    // Exactly the kind's fields (required ones present), in the table's order.
+    const allowed = [i.kind_field, ...kind.fields.map((u) => fieldsByName[u.name].compact), F.MODIFIER_STATE];
+    const keys = Object.keys(msg);
+    for (const key of keys) assert.ok(allowed.includes(key), `${text}: "${key}" is not a field of C++ kind ${kind.name}`);
+    assert.deepEqual(keys, allowed.filter((k) => keys.includes(k)), `${text}: fields out of the table's order`);
+    for (const u of kind.fields) {
+      if (u.presence === 'required') assert.ok(fieldsByName[u.name].compact in msg, `${text} lacks ${u.name}`);
+    }
+
+    // The host's own compact form of what it understood is this message
+    // (modifier_state is not forwarded; its bits are checked instead).
+    const back = JSON.parse(r.compact);
+    const { [F.MODIFIER_STATE]: modifiers, ...sent } = msg;
+    assert.deepEqual(Object.keys(back), Object.keys(sent), `${text} -> ${r.compact}`);
+    for (const [key, value] of Object.entries(sent)) {
+      if (typeof value === 'number') assert.ok(Math.abs(back[key] - value) < 1e-9, `${text} -> ${r.compact}: ${key}`);
+      else assert.equal(back[key], value, `${text} -> ${r.compact}: ${key}`);
+    }
+    const bits = (modifiers ? modifiers.split('+') : [])
+      .reduce((acc, nick) => acc | i.modifiers.find((m) => m.nick === nick).value, 0);
+    assert.equal(r.modifier_state, bits, `${text}: modifier_state`);
+  });
+  // ... and the builders cover every kind C++ defines.
+  for (const k of i.kinds) assert.ok(made.has(k.compact), `no protocol.js builder makes C++ kind ${k.name}`);
+});
+
+test('the pages build input messages only through protocol.js', () => {
+  for (const file of ['input.js', 'viewer.js', 'host.js']) {
+    const js = readFileSync(path.join(webDir, 'js', file), 'utf8');
+    assert.doesNotMatch(js, /[{,]\s*t\s*:/, `${file}: a message literal with "t"; use protocol.js's builders`);
+    assert.doesNotMatch(js, /\.t\b|\bmodifier_state\b|'[a-z0-9]+-mask'/, `${file}: an input field or modifier by its literal name`);
+  }
+});
+
+test('every protocol.js export is checked here or declared the pages\' own', () => {
+  const listed = new Set(Object.values(CHECKED).flat());
+  for (const name of Object.keys(proto)) {
+    assert.ok(listed.has(name), `protocol.js exports ${name}: check it against C++ here, or list it in CHECKED.browserOnly`);
+  }
+  for (const name of listed) assert.ok(name in proto, `CHECKED lists ${name}, which protocol.js does not export`);
+});

@@ -1,0 +1,354 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The C++ definitions of our wire protocols, for parity.test.mjs to compare
+ * web/js/protocol.js with:
+ *
+ *   protocol-dump                          the input data channel's table and
+ *                                          constants (plugins/webrtc/gvnavjson.h),
+ *                                          the signalling protocol's types, fields,
+ *                                          error codes and limits (signaling/protocol.h)
+ *                                          and the capability names, as one JSON object
+ *   protocol-dump parse-input WIDTH HEIGHT each line of stdin through the host's input
+ *                                          parser; one JSON result a line
+ *   protocol-dump parse-signalling         each line of stdin through the signalling
+ *                                          parser; one JSON result a line
+ */
+#include "capabilities.h"
+#include "gvnavjson.h"
+#include "protocol.h"
+
+#include <gst/gst.h>
+#include <gst/video/navigation.h>
+#include <gst/video/video-enumtypes.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+namespace {
+
+using namespace gv::nav;
+
+void member (JsonBuilder *b, const char *name, const char *value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value);
+}
+
+void member (JsonBuilder *b, const char *name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+void member (JsonBuilder *b, const char *name, bool value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_boolean_value (b, value);
+}
+
+/* A finite number, or null (unbounded, no fallback). */
+void number_member (JsonBuilder *b, const char *name, double value)
+{
+  json_builder_set_member_name (b, name);
+  if (!std::isfinite (value) || std::fabs (value) >= G_MAXDOUBLE)
+    json_builder_add_null_value (b);
+  else if (value == std::floor (value) && std::fabs (value) < 1e15)
+    json_builder_add_int_value (b, (gint64) value);
+  else
+    json_builder_add_double_value (b, value);
+}
+
+void range_member (JsonBuilder *b, const char *name, gint64 min, gint64 max)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  member (b, "min", min);
+  member (b, "max", max);
+  json_builder_end_object (b);
+}
+
+const char *type_name (FieldType type)
+{
+  switch (type) {
+  case FieldType::Coordinate:
+    return "coordinate";
+  case FieldType::Integer:
+    return "integer";
+  case FieldType::Number:
+    return "number";
+  case FieldType::Key:
+    return "key";
+  case FieldType::Modifiers:
+    return "modifiers";
+  }
+  return "unknown";
+}
+
+const char *presence_name (Presence presence)
+{
+  switch (presence) {
+  case Presence::Required:
+    return "required";
+  case Presence::Optional:
+    return "optional";
+  case Presence::WithPrevious:
+    return "with-previous";
+  }
+  return "unknown";
+}
+
+const char *event_nick (GstNavigationEventType event)
+{
+  GEnumClass *klass = (GEnumClass *) g_type_class_ref (GST_TYPE_NAVIGATION_EVENT_TYPE);
+  GEnumValue *v = g_enum_get_value (klass, event);
+  const char *nick = v ? v->value_nick : "unknown";
+  g_type_class_unref (klass);
+  return nick;
+}
+
+void dump_input (JsonBuilder *b)
+{
+  json_builder_set_member_name (b, "input");
+  json_builder_begin_object (b);
+  member (b, "channel_label", kChannelLabel);
+  member (b, "max_message_bytes", (gint64) kMaxMessageBytes);
+  member (b, "max_key_bytes", (gint64) kMaxKeyBytes);
+  member (b, "max_modifier_state_bytes", (gint64) kMaxModifierStateBytes);
+  range_member (b, "button", kMinButton, kMaxButton);
+  range_member (b, "touch_id", kMinTouchId, kMaxTouchId);
+  number_member (b, "max_scroll_delta", kMaxScrollDelta);
+  member (b, "kind_field", kKindField);
+  member (b, "request_control", kRequestControl);
+
+  json_builder_set_member_name (b, "control_form");
+  json_builder_begin_object (b);
+  member (b, "id_field", kControlIdField);
+  member (b, "request_field", kControlRequestField);
+  member (b, "type_field", kControlTypeField);
+  member (b, "request_type", kControlRequestType);
+  member (b, "event_field", kControlEventField);
+  member (b, "error_field", kControlErrorField);
+  member (b, "response_type", kControlResponseType);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "fields");
+  json_builder_begin_array (b);
+  for (const FieldSpec &f : kFields) {
+    json_builder_begin_object (b);
+    member (b, "name", f.name);
+    member (b, "compact", f.compact);
+    member (b, "control", f.control);
+    member (b, "type", type_name (f.type));
+    number_member (b, "min", f.min);
+    number_member (b, "max", f.max);
+    number_member (b, "fallback", f.fallback);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "kinds");
+  json_builder_begin_array (b);
+  for (const KindSpec &k : kKinds) {
+    json_builder_begin_object (b);
+    member (b, "name", k.name);
+    member (b, "compact", k.compact);
+    member (b, "control", k.control);
+    member (b, "event", event_nick (k.event));
+    json_builder_set_member_name (b, "fields");
+    json_builder_begin_array (b);
+    for (gsize i = 0; i < kind_field_count (k); i++) {
+      json_builder_begin_object (b);
+      member (b, "name", field_spec (k.fields[i].field).name);
+      member (b, "presence", presence_name (k.fields[i].presence));
+      json_builder_end_object (b);
+    }
+    json_builder_end_array (b);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+
+  /* What modifier_state may name: GstNavigationModifierType's nicks. */
+  json_builder_set_member_name (b, "modifiers");
+  json_builder_begin_array (b);
+  GFlagsClass *flags = (GFlagsClass *) g_type_class_ref (GST_TYPE_NAVIGATION_MODIFIER_TYPE);
+  for (guint i = 0; i < flags->n_values; i++) {
+    json_builder_begin_object (b);
+    member (b, "nick", flags->values[i].value_nick);
+    member (b, "value", (gint64) flags->values[i].value);
+    json_builder_end_object (b);
+  }
+  g_type_class_unref (flags);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+}
+
+void dump_signalling (JsonBuilder *b)
+{
+  namespace proto = gv::proto;
+  json_builder_set_member_name (b, "signalling");
+  json_builder_begin_object (b);
+  member (b, "version", (gint64) proto::kVersion);
+  member (b, "pin_digits", (gint64) proto::kPinDigits);
+  member (b, "max_message_bytes", (gint64) proto::kMaxMessageBytes);
+  member (b, "max_sdp_bytes", (gint64) proto::kMaxSdpBytes);
+  member (b, "max_candidate_bytes", (gint64) proto::kMaxCandidateBytes);
+  member (b, "max_name_bytes", (gint64) proto::kMaxNameBytes);
+  member (b, "max_reason_bytes", (gint64) proto::kMaxReasonBytes);
+  member (b, "max_viewers_limit", (gint64) proto::kMaxViewersLimit);
+
+  json_builder_set_member_name (b, "types");
+  json_builder_begin_array (b);
+  for (const char *name : proto::type_names ()) {
+    json_builder_begin_object (b);
+    member (b, "name", name);
+    json_builder_set_member_name (b, "fields");
+    json_builder_begin_array (b);
+    for (const proto::FieldInfo &f : proto::type_fields (proto::type_from_name (name))) {
+      json_builder_begin_object (b);
+      member (b, "name", f.name);
+      member (b, "kind", f.kind);
+      member (b, "required", f.required);
+      member (b, "min", f.min);
+      member (b, "max", f.max);
+      json_builder_end_object (b);
+    }
+    json_builder_end_array (b);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "error_codes");
+  json_builder_begin_array (b);
+  for (const char *name : proto::error_code_names ())
+    json_builder_add_string_value (b, name);
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "reasons");
+  json_builder_begin_array (b);
+  for (const char *reason : proto::kReasons)
+    json_builder_add_string_value (b, reason);
+  json_builder_end_array (b);
+
+  /* The WebSocket close codes the server uses (signaling/server_ws.cpp),
+   * under the names web/js/protocol.js gives them. */
+  json_builder_set_member_name (b, "close_codes");
+  json_builder_begin_object (b);
+  member (b, "NORMAL", (gint64) SOUP_WEBSOCKET_CLOSE_NORMAL);
+  member (b, "GOING_AWAY", (gint64) SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+  member (b, "POLICY", (gint64) SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
+  member (b, "TOO_BIG", (gint64) SOUP_WEBSOCKET_CLOSE_TOO_BIG);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+}
+
+void dump_capabilities (JsonBuilder *b)
+{
+  json_builder_set_member_name (b, "capabilities");
+  json_builder_begin_array (b);
+  for (const gv::CapabilityInfo &c : gv::kCapabilities) {
+    json_builder_begin_object (b);
+    member (b, "name", c.name);
+    member (b, "bit", (gint64) c.bit);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+}
+
+void print (JsonBuilder *b, bool pretty)
+{
+  JsonNode *root = json_builder_get_root (b);
+  gchar *text = json_to_string (root, pretty);
+  std::cout << text << "\n";
+  g_free (text);
+  json_node_unref (root);
+  g_object_unref (b);
+}
+
+void parse_input (int width, int height)
+{
+  std::string line;
+  while (std::getline (std::cin, line)) {
+    InputMessage msg;
+    std::string error;
+    bool ok = parse_input_message (line.c_str (), line.size (), width, height, msg, error);
+    JsonBuilder *b = json_builder_new ();
+    json_builder_begin_object (b);
+    member (b, "ok", ok);
+    if (!ok) {
+      member (b, "error", error.c_str ());
+    } else if (msg.request_control) {
+      member (b, "request_control", true);
+    } else {
+      GstNavigationEventType type = gst_navigation_event_get_type (msg.event);
+      const KindSpec *kind = kind_by_event (type);
+      member (b, "kind", kind ? kind->name : "unknown");
+      member (b, "event", event_nick (type));
+      GstNavigationModifierType state = GST_NAVIGATION_MODIFIER_NONE;
+      gst_navigation_event_parse_modifier_state (msg.event, &state);
+      member (b, "modifier_state", (gint64) state);
+      /* The host's own compact form of what it understood. */
+      member (b, "compact", compact_from_event (msg.event, width, height).c_str ());
+      gst_event_unref (msg.event);
+    }
+    json_builder_end_object (b);
+    print (b, FALSE);
+  }
+}
+
+void parse_signalling ()
+{
+  namespace proto = gv::proto;
+  std::string line;
+  while (std::getline (std::cin, line)) {
+    proto::Message msg;
+    proto::ParseError error;
+    bool ok = proto::parse (line.c_str (), line.size (), msg, error);
+    JsonBuilder *b = json_builder_new ();
+    json_builder_begin_object (b);
+    member (b, "ok", ok);
+    if (ok) {
+      member (b, "type", proto::type_name (msg.type));
+    } else {
+      member (b, "code", proto::error_code_name (error.code));
+      member (b, "error", error.message.c_str ());
+    }
+    json_builder_end_object (b);
+    print (b, FALSE);
+  }
+}
+
+} // namespace
+
+int main (int argc, char **argv)
+{
+  gst_init (nullptr, nullptr);
+  if (argc == 1) {
+    JsonBuilder *b = json_builder_new ();
+    json_builder_begin_object (b);
+    dump_input (b);
+    dump_signalling (b);
+    dump_capabilities (b);
+    json_builder_end_object (b);
+    print (b, TRUE);
+    return 0;
+  }
+  if (argc == 4 && strcmp (argv[1], "parse-input") == 0) {
+    parse_input (atoi (argv[2]), atoi (argv[3]));
+    return 0;
+  }
+  if (argc == 2 && strcmp (argv[1], "parse-signalling") == 0) {
+    parse_signalling ();
+    return 0;
+  }
+  std::cerr << "usage: " << argv[0]
+            << " [parse-input WIDTH HEIGHT | parse-signalling]  (see protocol-dump.cpp)\n";
+  return 2;
+}
