@@ -81,7 +81,7 @@ const CHECKED = {
     'makeTouchCancel', 'makeRequestControl', 'withModifierState'],
   // The pages' own: sentences for people and helpers with no wire format
   // of their own (their inputs and outputs are the checked names above).
-  browserOnly: ['errorMessage', 'sessionEndedMessage', 'truncateUtf8', 'signalingUrl', 'iceCandidateInit'],
+  browserOnly: ['errorMessage', 'sessionEndedMessage', 'truncateUtf8', 'signallingUrl', 'iceCandidateInit'],
 };
 
 // ---- signalling ----

@@ -6,7 +6,7 @@ import {
   makeDecline, makeEnd, makeGrant, makeIce, makeKick, makeRegister, makeSdp, MAX_INPUT_MESSAGE_BYTES,
   MAX_VIEWERS_LIMIT, Type,
 } from './protocol.js';
-import { Signaling } from './signaling.js';
+import { Signalling } from './signalling.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -137,10 +137,10 @@ async function captureScreen() {
 
 function openConnection() {
   const conn = {
-    signaling: null, pin: '', expiresAtMs: 0, maxViewers: host.settings.maxViewers, accepted: 0,
+    signalling: null, pin: '', expiresAtMs: 0, maxViewers: host.settings.maxViewers, accepted: 0,
     iceServers: [], viewerUrl: '', retired: false, settle: null, registerTimer: 0,
   };
-  conn.signaling = new Signaling({
+  conn.signalling = new Signalling({
     onMessage: (msg) => onMessage(conn, msg),
     onClose: (info) => onConnectionClosed(conn, info),
   });
@@ -155,7 +155,7 @@ function settleRegistration(conn, error, msg) {
   clearTimeout(conn.registerTimer);
   if (host.pending === conn) host.pending = null;
   if (error) {
-    conn.signaling.close();
+    conn.signalling.close();
     settle.reject(new Error(error));
   } else {
     settle.resolve(conn);
@@ -169,8 +169,8 @@ function register() {
   const registered = new Promise((resolve, reject) => { conn.settle = { resolve, reject }; });
   conn.registerTimer = setTimeout(
     () => settleRegistration(conn, 'The server did not answer. Try again.'), REGISTER_TIMEOUT_MS);
-  conn.signaling.open().then(
-    () => conn.signaling.send(makeRegister(host.settings)),
+  conn.signalling.open().then(
+    () => conn.signalling.send(makeRegister(host.settings)),
     () => settleRegistration(conn, 'Could not reach the GhostView server. Check your connection and try again.'),
   );
   return registered;
@@ -217,8 +217,8 @@ function endRetiredIfIdle(conn) {
   const inUse = [...host.viewers.values(), ...host.requests.values()].some((x) => x.conn === conn);
   if (inUse) return;
   host.retired.delete(conn);
-  conn.signaling.send(makeEnd());
-  conn.signaling.close();
+  conn.signalling.send(makeEnd());
+  conn.signalling.close();
 }
 
 async function startSharing() {
@@ -252,7 +252,7 @@ async function startSharing() {
     return;
   }
   if (host.state !== 'registering') {
-    conn.signaling.close();
+    conn.signalling.close();
     return;
   }
   adopt(conn);
@@ -272,7 +272,7 @@ async function renewPin() {
   try {
     const conn = await register();
     if (host.state !== 'sharing') {
-      conn.signaling.close();
+      conn.signalling.close();
       return;
     }
     adopt(conn);
@@ -394,7 +394,7 @@ function onJoinRequest(conn, msg) {
   if (!peer || host.requests.has(peer) || host.viewers.has(peer)) return;
   if (conn.retired) {
     // The person replaced this PIN: whoever still has it must ask for the new one.
-    conn.signaling.send(makeDecline(peer, 'The host has a new PIN now. Ask them for it.'));
+    conn.signalling.send(makeDecline(peer, 'The host has a new PIN now. Ask them for it.'));
     return;
   }
   const el = ui.requestTemplate.content.firstElementChild.cloneNode(true);
@@ -428,7 +428,7 @@ function decline(peer) {
   if (!req) return;
   host.requests.delete(peer);
   req.element.remove();
-  req.conn.signaling.send(makeDecline(peer));
+  req.conn.signalling.send(makeDecline(peer));
   renderLists();
   endRetiredIfIdle(req.conn);
 }
@@ -440,7 +440,7 @@ function accept(peer, allowControl) {
   req.element.remove();
   const caps = allowControl ? [Capability.VIEW, Capability.CONTROL] : [Capability.VIEW];
   const { conn } = req;
-  conn.signaling.send(makeAccept(peer, caps));
+  conn.signalling.send(makeAccept(peer, caps));
   conn.accepted++;
   const viewer = {
     peer, conn, name: req.name, address: req.address, control: allowControl, controlRequested: false,
@@ -475,7 +475,7 @@ async function connectViewer(viewer) {
   const pc = new RTCPeerConnection({ iceServers: viewer.conn.iceServers });
   viewer.pc = pc;
   pc.addEventListener('icecandidate', (ev) => {
-    if (ev.candidate && ev.candidate.candidate) viewer.conn.signaling.send(makeIce(viewer.peer, ev.candidate));
+    if (ev.candidate && ev.candidate.candidate) viewer.conn.signalling.send(makeIce(viewer.peer, ev.candidate));
   });
   pc.addEventListener('connectionstatechange', () => {
     const s = pc.connectionState;
@@ -493,7 +493,7 @@ async function connectViewer(viewer) {
   }
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
-  viewer.conn.signaling.send(makeSdp(viewer.peer, 'offer', pc.localDescription.sdp));
+  viewer.conn.signalling.send(makeSdp(viewer.peer, 'offer', pc.localDescription.sdp));
 }
 
 /** The admitted viewer `peer` of session `conn`, if any. */
@@ -552,12 +552,12 @@ function onViewerInput(viewer, data) {
 function setControl(viewer, on) {
   viewer.control = on;
   viewer.controlRequested = false;
-  viewer.conn.signaling.send(makeGrant(viewer.peer, on ? [Capability.VIEW, Capability.CONTROL] : [Capability.VIEW]));
+  viewer.conn.signalling.send(makeGrant(viewer.peer, on ? [Capability.VIEW, Capability.CONTROL] : [Capability.VIEW]));
   renderViewer(viewer);
 }
 
 function removeViewer(viewer) {
-  viewer.conn.signaling.send(makeKick(viewer.peer, 'removed by the host'));
+  viewer.conn.signalling.send(makeKick(viewer.peer, 'removed by the host'));
   dropViewer(viewer.peer);
 }
 
@@ -636,8 +636,8 @@ function stopSharing(text = 'Nobody can see your screen now.') {
   host.conn = null;
   host.retired.clear();
   for (const conn of conns) {
-    if (conn.pin) conn.signaling.send(makeEnd());
-    conn.signaling.close(); // a registration in flight is cancelled by this
+    if (conn.pin) conn.signalling.send(makeEnd());
+    conn.signalling.close(); // a registration in flight is cancelled by this
   }
   for (const peer of [...host.viewers.keys()]) dropViewer(peer);
   for (const req of host.requests.values()) req.element.remove();
@@ -697,7 +697,7 @@ ui.copyUrl.addEventListener('click', async () => {
 });
 window.addEventListener('pagehide', () => {
   // Closing the tab ends the sessions at once (the server would notice anyway).
-  for (const conn of allConnections()) if (conn.pin) conn.signaling.send(makeEnd());
+  for (const conn of allConnections()) if (conn.pin) conn.signalling.send(makeEnd());
 });
 
 try {

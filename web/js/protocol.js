@@ -152,7 +152,7 @@ export function truncateUtf8(text, bytes) {
 }
 
 /** The signalling WebSocket of the server that served this page. */
-export function signalingUrl(loc = window.location) {
+export function signallingUrl(loc = window.location) {
   return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
 }
 

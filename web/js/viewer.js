@@ -6,7 +6,7 @@ import {
   isValidPin, JOIN_FATAL_ERRORS, makeIce, makeJoin, makeLeave, makeRequestControl, makeSdp,
   MAX_INPUT_MESSAGE_BYTES, normalisePin, sessionEndedMessage, Type,
 } from './protocol.js';
-import { Signaling } from './signaling.js';
+import { Signalling } from './signalling.js';
 import { RemoteInput } from './input.js';
 import { StatsOverlay } from './stats.js';
 
@@ -33,7 +33,7 @@ const STATUS_TEXT = {
 
 const session = {
   state: 'idle',
-  signaling: null,
+  signalling: null,
   pc: null,
   channel: null,
   capabilities: [],
@@ -123,12 +123,12 @@ function start(pin) {
   });
   setState('connecting', 'Connecting to the server…');
   ui.connect.disabled = true;
-  const signaling = new Signaling({ onMessage, onClose: onSignalingClosed });
-  session.signaling = signaling;
-  signaling.open().then(
-    () => signaling.send(makeJoin(pin, name)),
+  const signalling = new Signalling({ onMessage, onClose: onSignallingClosed });
+  session.signalling = signalling;
+  signalling.open().then(
+    () => signalling.send(makeJoin(pin, name)),
     () => {
-      if (session.signaling === signaling) fail('Could not reach the GhostView server. Check your connection and try again.');
+      if (session.signalling === signalling) fail('Could not reach the GhostView server. Check your connection and try again.');
     },
   );
 }
@@ -185,7 +185,7 @@ function fail(text, code = '', detail = '') {
   ui.pin.select();
 }
 
-function onSignalingClosed({ byUs }) {
+function onSignallingClosed({ byUs }) {
   if (byUs || session.state === 'idle' || session.state === 'ended') return;
   if (session.lastError && session.state !== 'live') {
     fail(errorMessage(session.lastError.code, session.lastError.message), session.lastError.code);
@@ -204,7 +204,7 @@ function createPeerConnection(iceServers) {
   const pc = new RTCPeerConnection({ iceServers });
   session.pc = pc;
   pc.addEventListener('icecandidate', (ev) => {
-    if (ev.candidate && ev.candidate.candidate) session.signaling?.send(makeIce('', ev.candidate));
+    if (ev.candidate && ev.candidate.candidate) session.signalling?.send(makeIce('', ev.candidate));
   });
   pc.addEventListener('track', (ev) => onRemoteTrack(ev.track));
   pc.addEventListener('datachannel', (ev) => adoptChannel(ev.channel));
@@ -237,7 +237,7 @@ async function onRemoteSdp(msg) {
     for (const c of session.pendingIce.splice(0)) await pc.addIceCandidate(c).catch(() => {});
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
-    session.signaling?.send(makeSdp('', 'answer', pc.localDescription.sdp));
+    session.signalling?.send(makeSdp('', 'answer', pc.localDescription.sdp));
   } catch (e) {
     console.warn('GhostView: negotiation failed', e);
     end(`Could not set up the video with the host (${e.message || e}).`, 'failed');
@@ -370,8 +370,8 @@ function teardown() {
   if (session.pc) session.pc.close();
   session.pc = null;
   session.channel = null;
-  if (session.signaling) session.signaling.close();
-  session.signaling = null;
+  if (session.signalling) session.signalling.close();
+  session.signalling = null;
   ui.video.srcObject = null;
   ui.video.muted = true; // the next session starts muted too
   updateAudioUi();
@@ -388,7 +388,7 @@ function end(text, reason) {
 }
 
 function leave() {
-  session.signaling?.send(makeLeave());
+  session.signalling?.send(makeLeave());
   if (session.state === 'connecting' || session.state === 'waiting') {
     teardown(); // cancelled before the host answered: back to the PIN
     setState('idle');
@@ -426,7 +426,7 @@ ui.rejoin.addEventListener('click', () => {
   ui.pin.focus();
 });
 window.addEventListener('pagehide', () => {
-  if (session.signaling) session.signaling.send(makeLeave());
+  if (session.signalling) session.signalling.send(makeLeave());
 });
 
 function toggleFullscreen() {

@@ -40,7 +40,7 @@ export function requireBrowser() {
   return playwright.chromium;
 }
 
-export function signalingBinary() {
+export function serverBinary() {
   const bin = path.join(buildDir, 'signaling', 'ghostview-signaling');
   if (!existsSync(bin)) skip(`the signalling server is not built (${bin})`);
   return bin;
@@ -68,7 +68,7 @@ export function requireGstElements(...names) {
 
 /** Starts ghostview-signaling on 127.0.0.1, a free port; resolves {url, ws, stop}. */
 export async function startServer(extraArgs = []) {
-  const bin = signalingBinary();
+  const bin = serverBinary();
   const child = spawn(bin, ['--address', '127.0.0.1', '--port', '0', '--web-root', webDir, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,6 @@
 // GhostView — the signalling WebSocket, shared by the viewer and host pages.
 // SPDX-License-Identifier: LGPL-2.1-or-later
-import { MAX_MESSAGE_BYTES, makePing, signalingUrl, Type } from './protocol.js';
+import { MAX_MESSAGE_BYTES, makePing, signallingUrl, Type } from './protocol.js';
 
 const KEEPALIVE_MS = 25000;
 
@@ -9,8 +9,8 @@ const KEEPALIVE_MS = 25000;
  * every parsed message; `onClose({code, reason, wasOpen, byUs})` is called
  * once, when the connection is gone for whatever cause.
  */
-export class Signaling {
-  constructor({ url = signalingUrl(), onMessage, onClose } = {}) {
+export class Signalling {
+  constructor({ url = signallingUrl(), onMessage, onClose } = {}) {
     this.url = url;
     this.onMessage = onMessage || (() => {});
     this.onClose = onClose || (() => {});
