@@ -152,9 +152,12 @@ enum {
 
 guint gv_webrtc_sink_signals[GV_SINK_N_SIGNALS];
 
+/* Raw video in any format, I420 first: a source that can give anything
+ * (videotestsrc) then gives what the encoders take, instead of the first
+ * format on its list (16-bit RGBA, converted at a cost for every frame). */
 static GstStaticPadTemplate video_template = GST_STATIC_PAD_TEMPLATE (
     "video_%u", GST_PAD_SINK, GST_PAD_REQUEST,
-    GST_STATIC_CAPS ("video/x-raw; video/x-vp8; video/x-vp9; "
+    GST_STATIC_CAPS ("video/x-raw, format=(string)I420; video/x-raw; video/x-vp8; video/x-vp9; "
                      "video/x-h264, stream-format=(string){ avc, byte-stream }"));
 
 static GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE (

@@ -187,9 +187,10 @@ Pipeline::Pipeline (const std::string &description)
 {
   GError *err = nullptr;
   pipeline = gst_parse_launch (description.c_str (), &err);
-  fail_unless (pipeline != nullptr, "cannot parse \"%s\": %s", description.c_str (),
-               err ? err->message : "?");
-  g_clear_error (&err);
+  /* A description gst_parse_launch only partly understood (a missing
+   * element or property) still gives a pipeline: fail on the error too. */
+  fail_unless (pipeline != nullptr && err == nullptr, "cannot parse \"%s\": %s",
+               description.c_str (), err ? err->message : "?");
 }
 
 Pipeline::~Pipeline ()
@@ -246,7 +247,9 @@ void Pipeline::pump (int ms)
     case GST_MESSAGE_ELEMENT: {
       const GstStructure *s = gst_message_get_structure (msg);
       if (gst_structure_has_name (s, "gvwebrtcsink-session")) {
-        pin = gst_structure_get_string (s, "pin");
+        /* A GvDirectSignaller's session has a room, not a PIN. */
+        const gchar *announced = gst_structure_get_string (s, "pin");
+        pin = announced ? announced : "";
         sessions++;
       }
       break;
@@ -333,7 +336,8 @@ bool wait_for_pin (Pipeline &host, int timeout_ms)
 
 std::string host_description (const std::string &url, const std::string &extra)
 {
-  return "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+  return "videotestsrc is-live=true ! video/x-raw,format=I420,width=320,height=240,framerate=30/1 "
+         "! "
          "identity name=up ! gvwebrtcsink name=host ice-loopback=true signaller::server=" +
          url + " " + extra;
 }

@@ -54,6 +54,8 @@ struct Pipeline {
 
   explicit Pipeline (const std::string &description);
   ~Pipeline ();
+  Pipeline (const Pipeline &) = delete;
+  Pipeline &operator= (const Pipeline &) = delete;
   GstElement *get (const char *name); /* borrowed */
   void play ();
   /* Pops bus messages for up to `ms` milliseconds. */
