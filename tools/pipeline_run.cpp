@@ -257,6 +257,11 @@ gboolean PipelineRun::bus_cb (GstBus *, GstMessage *msg, gpointer user)
   case GST_MESSAGE_EOS:
     self->finish (self->exit_code_);
     break;
+  case GST_MESSAGE_LATENCY:
+    /* A receiver's jitterbuffer follows the path's round trip: the sinks'
+     * latency has to follow it too, or frames arrive late and are dropped. */
+    gst_bin_recalculate_latency (GST_BIN (self->pipeline_));
+    break;
   case GST_MESSAGE_ELEMENT:
     if (self->on_element_message)
       self->on_element_message (msg);

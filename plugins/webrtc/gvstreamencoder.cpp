@@ -6,6 +6,7 @@
 
 #include "gvwebrtctexts.h"
 
+#include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
 #include <vector>
@@ -130,7 +131,23 @@ bool StreamEncoder::push_upstream (GstEvent *event)
   return ok;
 }
 
-void StreamEncoder::request_keyframe ()
+/* ---- keyframe requests ---- */
+
+bool StreamEncoder::admit_keyframe_request ()
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  keyframes_.requested++;
+  gint64 now = g_get_monotonic_time ();
+  if (last_keyframe_us_ && now - last_keyframe_us_ < (gint64) keyframe_min_interval_ms_ * 1000) {
+    keyframe_pending_ = true;
+    return false;
+  }
+  last_keyframe_us_ = now;
+  keyframes_.forced++;
+  return true;
+}
+
+void StreamEncoder::force_keyframe ()
 {
   GstPad *pad = nullptr;
   {
@@ -140,15 +157,60 @@ void StreamEncoder::request_keyframe ()
   }
   if (!pad)
     return;
-  GST_DEBUG_OBJECT (owner_, "requesting a %s keyframe", media_kind_name (kind_));
+  GST_DEBUG_OBJECT (owner_, "asking for a %s keyframe", media_kind_name (kind_));
   gst_pad_send_event (pad,
                       gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
   gst_object_unref (pad);
 }
 
+void StreamEncoder::request_keyframe ()
+{
+  if (admit_keyframe_request ())
+    force_keyframe ();
+}
+
+KeyframeCounters StreamEncoder::keyframe_counters () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return keyframes_;
+}
+
+/* On the tee's sink pad, going up: a viewer's PLI or FIR, which webrtcbin
+ * turns into a force-key-unit event. One viewer asking for a keyframe on
+ * every loss must not flood every viewer with keyframes. */
+GstPadProbeReturn StreamEncoder::viewer_request_probe (GstPad *, GstPadProbeInfo *info,
+                                                       gpointer user)
+{
+  auto *self = static_cast<StreamEncoder *> (user);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (!gst_video_event_is_force_key_unit (event))
+    return GST_PAD_PROBE_OK;
+  return self->admit_keyframe_request () ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
+/* On the tee's sink pad, each buffer: a request held back is served once
+ * its interval has passed. */
+GstPadProbeReturn StreamEncoder::pending_keyframe_probe (GstPad *, GstPadProbeInfo *, gpointer user)
+{
+  auto *self = static_cast<StreamEncoder *> (user);
+  {
+    std::lock_guard<std::mutex> guard (self->lock_);
+    gint64 now = g_get_monotonic_time ();
+    if (!self->keyframe_pending_ ||
+        now - self->last_keyframe_us_ < (gint64) self->keyframe_min_interval_ms_ * 1000)
+      return GST_PAD_PROBE_OK;
+    self->keyframe_pending_ = false;
+    self->last_keyframe_us_ = now;
+    self->keyframes_.forced++;
+  }
+  self->force_keyframe ();
+  return GST_PAD_PROBE_OK;
+}
+
 void StreamEncoder::apply_settings (const EncoderSettings &settings)
 {
   std::lock_guard<std::mutex> guard (lock_);
+  keyframe_min_interval_ms_ = settings.keyframe_min_interval_ms;
   if (!encoder_)
     return;
   if (kind_ == MediaKind::Audio)
@@ -185,6 +247,23 @@ GstElement *StreamEncoder::make (const char *factory, const char *name)
     GST_ELEMENT_ERROR (owner_, CORE, MISSING_PLUGIN,
                        ("%s", texts::missing_element (factory).c_str ()), (nullptr));
   return e;
+}
+
+/* Transport-wide sequence numbers on every video packet: each viewer's
+ * webrtcbin numbers its own copy, its viewer reports what arrived when
+ * (TWCC feedback), and that is what the viewer's bandwidth estimate is made
+ * from. The extension then appears in the payloader's caps, hence in the
+ * offer ("a=extmap", "a=rtcp-fb:96 transport-cc"). */
+static void add_twcc_extension (GstElement *payloader)
+{
+  GstRTPHeaderExtension *twcc = gst_rtp_header_extension_create_from_uri (kTwccUri);
+  if (!twcc) {
+    GST_WARNING ("rtphdrexttwcc is missing: no bandwidth estimate for viewers");
+    return;
+  }
+  gst_rtp_header_extension_set_id (twcc, kTwccExtensionId);
+  g_signal_emit_by_name (payloader, "add-extension", twcc);
+  gst_object_unref (twcc);
 }
 
 /* [videoconvert ! encoder] [! h264parse] ! payloader */
@@ -251,6 +330,7 @@ bool StreamEncoder::video_elements (GstCaps *caps, const EncoderSettings &settin
   if (!pay)
     return false;
   g_object_set (pay, "mtu", 1200, "pt", 96, nullptr);
+  add_twcc_extension (pay);
   if (h264) {
     g_object_set (pay, "config-interval", -1, nullptr);
     gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
@@ -302,6 +382,10 @@ bool StreamEncoder::build_chain (GstCaps *caps)
 {
   bool video = kind_ == MediaKind::Video;
   EncoderSettings settings = callbacks_.settings ();
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    keyframe_min_interval_ms_ = settings.keyframe_min_interval_ms;
+  }
   std::vector<GstElement *> chain;
   bool made =
       video ? video_elements (caps, settings, chain) : audio_elements (caps, settings, chain);
@@ -319,6 +403,13 @@ bool StreamEncoder::build_chain (GstCaps *caps)
   GstPad *tee_sink = gst_element_get_static_pad (tee, "sink");
   gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, output_event_probe, this,
                      nullptr);
+  if (video) {
+    gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, viewer_request_probe, this,
+                       nullptr);
+    gst_pad_add_probe (
+        tee_sink, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        pending_keyframe_probe, this, nullptr);
+  }
   gst_object_unref (tee_sink);
 
   GstElement *prev;

@@ -22,6 +22,12 @@
 namespace gv::webrtc {
 
 enum class MediaKind { Video = 0, Audio = 1 };
+
+/* Transport-wide congestion control's RTP header extension, and its id in
+ * our offers. */
+inline constexpr const char *kTwccUri =
+    "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+inline constexpr guint kTwccExtensionId = 1;
 inline constexpr int kMediaKinds = 2;
 const char *media_kind_name (MediaKind kind);
 
@@ -31,6 +37,15 @@ struct EncoderSettings {
   guint bitrate_kbps = 2000;
   guint audio_bitrate_kbps = 64;
   guint keyframe_distance = 3000;
+  /* Keyframe requests (new viewers, PLI/FIR from any viewer) closer than
+   * this are served by one keyframe at the end of the interval. */
+  guint keyframe_min_interval_ms = 500;
+};
+
+/* What became of the keyframe requests of a stream. */
+struct KeyframeCounters {
+  guint64 requested = 0; /* by viewers (PLI/FIR) and by the element */
+  guint64 forced = 0;    /* keyframes asked of the encoder */
 };
 
 /* Where a subscriber takes a stream's RTP from. Holds references. */
@@ -76,8 +91,11 @@ public:
   void video_size (int &width, int &height) const;
   /* Pushes an event upstream of the element's pad (navigation, release-all). */
   bool push_upstream (GstEvent *event);
-  /* A keyframe from the shared encoder (or upstream, for encoded input). */
+  /* A keyframe from the shared encoder (or upstream, for encoded input),
+   * at most one per keyframe_min_interval_ms: requests in between are
+   * served together at the end of the interval. */
   void request_keyframe ();
+  KeyframeCounters keyframe_counters () const;
   void apply_settings (const EncoderSettings &settings);
   /* The pipeline went to READY: caps and end of stream are forgotten. */
   void reset ();
@@ -85,6 +103,11 @@ public:
 private:
   static GstPadProbeReturn input_event_probe (GstPad *, GstPadProbeInfo *info, gpointer self);
   static GstPadProbeReturn output_event_probe (GstPad *, GstPadProbeInfo *info, gpointer self);
+  static GstPadProbeReturn viewer_request_probe (GstPad *, GstPadProbeInfo *info, gpointer self);
+  static GstPadProbeReturn pending_keyframe_probe (GstPad *, GstPadProbeInfo *info, gpointer self);
+  /* Whether a request now may go to the encoder; if not, it is kept. */
+  bool admit_keyframe_request ();
+  void force_keyframe ();
   bool build_chain (GstCaps *caps);
   bool video_elements (GstCaps *caps, const EncoderSettings &settings,
                        std::vector<GstElement *> &chain);
@@ -108,6 +131,11 @@ private:
   bool chain_built_ = false;
   bool ended_ = false;
   int width_ = 0, height_ = 0;
+  /* keyframe requests, under lock_ */
+  guint keyframe_min_interval_ms_ = 500;
+  gint64 last_keyframe_us_ = 0; /* when one was last asked of the encoder */
+  bool keyframe_pending_ = false;
+  KeyframeCounters keyframes_;
 };
 
 } // namespace gv::webrtc

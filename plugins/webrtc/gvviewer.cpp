@@ -202,9 +202,13 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
     gst_structure_remove_fields (s, "ssrc", "timestamp-offset", "seqnum-offset", nullptr);
     if (g_strcmp0 (gst_structure_get_string (s, "encoding-name"), "H264") == 0)
       h264_ = true;
-    g_object_set (g_array_index (transceivers, GstWebRTCRTPTransceiver *, i), "direction",
-                  GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences", prefs,
-                  nullptr);
+    GstWebRTCRTPTransceiver *trans = g_array_index (transceivers, GstWebRTCRTPTransceiver *, i);
+    g_object_set (trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+                  "codec-preferences", prefs, nullptr);
+    /* Video losses are resent (NACK, RTX) rather than repaired with a new
+     * keyframe for everyone. */
+    if (feeds[i].kind == MediaKind::Video)
+      g_object_set (trans, "do-nack", TRUE, nullptr);
     gst_caps_unref (prefs);
   }
   if (transceivers)
@@ -413,6 +417,27 @@ bool Viewer::owns (GstElement *element) const
 
 /* ---- statistics ---- */
 
+/* The packets webrtcbin's retransmission senders (rtprtxsend) resent. */
+static guint64 count_retransmissions (GstElement *webrtcbin)
+{
+  guint64 total = 0;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    auto *e = GST_ELEMENT (g_value_get_object (&item));
+    GstElementFactory *f = gst_element_get_factory (e);
+    if (f && g_str_equal (GST_OBJECT_NAME (f), "rtprtxsend")) {
+      guint packets = 0;
+      g_object_get (e, "num-rtx-packets", &packets, nullptr);
+      total += packets;
+    }
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return total;
+}
+
 void Viewer::sample_stats ()
 {
   queue_.post ([self = shared_from_this ()] () {
@@ -431,6 +456,11 @@ void Viewer::sample_stats ()
     GstElement *webrtcbin = self->ref_webrtcbin ();
     if (!webrtcbin)
       return;
+    guint64 resent = count_retransmissions (webrtcbin);
+    {
+      std::lock_guard<std::mutex> guard (self->stats_lock_);
+      self->packets_retransmitted_ = resent;
+    }
     GstPromise *promise = gst_promise_new_with_change_func (
         [] (GstPromise *p, gpointer data) {
           ViewerPtr viewer = lock (data);
@@ -450,13 +480,19 @@ void Viewer::stats_received (const GstStructure *stats)
 {
   double rtt = -1;
   gint64 lost = 0;
+  guint64 nacks = 0;
   auto visit = [&] (const GValue *value) {
     if (!GST_VALUE_HOLDS_STRUCTURE (value))
       return;
     const GstStructure *s = gst_value_get_structure (value);
     GstWebRTCStatsType type;
-    if (!gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr) ||
-        type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
+    if (!gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr))
+      return;
+    guint nack_count = 0;
+    if (type == GST_WEBRTC_STATS_OUTBOUND_RTP &&
+        gst_structure_get_uint (s, "nack-count", &nack_count))
+      nacks += nack_count;
+    if (type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
       return;
     gst_structure_get_double (s, "round-trip-time", &rtt);
     /* A gint64 since GStreamer 1.22 (a gint before): read either. RFC 3550's
@@ -480,6 +516,7 @@ void Viewer::stats_received (const GstStructure *stats)
   std::lock_guard<std::mutex> guard (stats_lock_);
   rtt_ = rtt;
   packets_lost_ = lost;
+  nacks_received_ = nacks;
 }
 
 ViewerStats Viewer::stats () const
@@ -494,6 +531,8 @@ ViewerStats Viewer::stats () const
   out.bitrate = bitrate_;
   out.rtt = rtt_;
   out.packets_lost = packets_lost_;
+  out.nacks_received = nacks_received_;
+  out.packets_retransmitted = packets_retransmitted_;
   return out;
 }
 

@@ -64,6 +64,8 @@ struct ViewerStats {
   double bitrate = 0;     /* bit/s over the last sampling window */
   double rtt = -1;        /* seconds, from the viewer's receiver reports; -1: none yet */
   gint64 packets_lost = 0;
+  guint64 nacks_received = 0;        /* the viewer's requests to resend a packet */
+  guint64 packets_retransmitted = 0; /* packets resent (RTX) */
   InputCounters input;
 };
 
@@ -146,6 +148,8 @@ private:
   double bitrate_ = 0;
   double rtt_ = -1;
   gint64 packets_lost_ = 0;
+  guint64 nacks_received_ = 0;
+  guint64 packets_retransmitted_ = 0;
 };
 
 } // namespace gv::webrtc

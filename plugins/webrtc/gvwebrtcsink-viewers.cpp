@@ -393,15 +393,20 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
         G_TYPE_BOOLEAN, (gboolean) st.connected, "frames-sent", G_TYPE_UINT64, st.frames_sent,
         "audio-packets-sent", G_TYPE_UINT64, st.audio_packets_sent, "bytes-sent", G_TYPE_UINT64,
         st.bytes_sent, "bitrate", G_TYPE_DOUBLE, st.bitrate, "rtt", G_TYPE_DOUBLE, st.rtt,
-        "packets-lost", G_TYPE_INT64, st.packets_lost, nullptr);
+        "packets-lost", G_TYPE_INT64, st.packets_lost, "nacks-received", G_TYPE_UINT64,
+        st.nacks_received, "packets-retransmitted", G_TYPE_UINT64, st.packets_retransmitted,
+        nullptr);
     set_input_counters (vs, st.input);
     GValue val = G_VALUE_INIT;
     g_value_init (&val, GST_TYPE_STRUCTURE);
     g_value_take_boxed (&val, vs);
     gst_value_array_append_and_take_value (&array, &val);
   }
-  GstStructure *s = gst_structure_new ("gvwebrtcsink-stats", "viewer-count", G_TYPE_UINT,
-                                       (guint) viewers.size (), nullptr);
+  gv::webrtc::KeyframeCounters keyframes = self->priv->video ().keyframe_counters ();
+  GstStructure *s =
+      gst_structure_new ("gvwebrtcsink-stats", "viewer-count", G_TYPE_UINT, (guint) viewers.size (),
+                         "keyframe-requests", G_TYPE_UINT64, keyframes.requested,
+                         "keyframes-forced", G_TYPE_UINT64, keyframes.forced, nullptr);
   set_input_counters (s, total);
   gst_structure_take_value (s, "viewers", &array);
   return s;

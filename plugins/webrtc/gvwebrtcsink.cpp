@@ -136,6 +136,7 @@ enum {
   PROP_BITRATE,
   PROP_AUDIO_BITRATE,
   PROP_KEYFRAME_DISTANCE,
+  PROP_KEYFRAME_MIN_INTERVAL,
   PROP_ICE_LOOPBACK,
   PROP_STATS,
 };
@@ -146,6 +147,7 @@ enum {
 #define DEFAULT_BITRATE 2000
 #define DEFAULT_AUDIO_BITRATE 64
 #define DEFAULT_KEYFRAME_DISTANCE 3000
+#define DEFAULT_KEYFRAME_MIN_INTERVAL 500
 #define DEFAULT_ICE_LOOPBACK FALSE
 /* How often each viewer's bitrate and receiver reports are sampled. */
 #define STATS_INTERVAL_MS 1000
@@ -455,6 +457,14 @@ static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const G
   case PROP_KEYFRAME_DISTANCE:
     settings.keyframe_distance = g_value_get_uint (value);
     break;
+  case PROP_KEYFRAME_MIN_INTERVAL: {
+    settings.keyframe_min_interval_ms = g_value_get_uint (value);
+    gv::webrtc::EncoderSettings now = settings;
+    guard.unlock ();
+    for (auto &stream : priv->streams)
+      stream->apply_settings (now);
+    break;
+  }
   case PROP_ICE_LOOPBACK:
     priv->ice_loopback = g_value_get_boolean (value);
     break;
@@ -501,6 +511,9 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
     break;
   case PROP_KEYFRAME_DISTANCE:
     g_value_set_uint (value, settings.keyframe_distance);
+    break;
+  case PROP_KEYFRAME_MIN_INTERVAL:
+    g_value_set_uint (value, settings.keyframe_min_interval_ms);
     break;
   case PROP_ICE_LOOPBACK:
     g_value_set_boolean (value, priv->ice_loopback);
@@ -587,6 +600,13 @@ static void install_properties (GObjectClass *gobject_class)
       g_param_spec_uint ("keyframe-distance", "Keyframe distance",
                          "Maximum frames between keyframes (new viewers and losses ask for one)", 1,
                          100000, DEFAULT_KEYFRAME_DISTANCE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_KEYFRAME_MIN_INTERVAL,
+      g_param_spec_uint ("keyframe-min-interval", "Keyframe minimum interval",
+                         "Keyframe requests (new viewers, a viewer's PLI/FIR) closer than this "
+                         "many milliseconds are served by one keyframe at the end of the "
+                         "interval, so one lossy viewer cannot flood the others (0: no limit)",
+                         0, 10000, DEFAULT_KEYFRAME_MIN_INTERVAL, rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_ICE_LOOPBACK,
       g_param_spec_boolean ("ice-loopback", "ICE on loopback",

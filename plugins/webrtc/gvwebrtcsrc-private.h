@@ -9,10 +9,12 @@
  */
 #pragma once
 
+#include "gvjitterlatency.h"
 #include "gvsignaller.h"
 #include "gvwebrtcsrc.h"
 #include "gvwebrtcutils.h"
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -21,6 +23,8 @@ GST_DEBUG_CATEGORY_EXTERN (gv_webrtc_src_debug);
 
 #define DEFAULT_DECODE TRUE
 #define DEFAULT_LATENCY 50
+#define DEFAULT_MAX_LATENCY 400
+#define DEFAULT_ADAPTIVE_LATENCY TRUE
 #define DEFAULT_ICE_LOOPBACK FALSE
 #define DEFAULT_REQUEST_CONTROL FALSE
 
@@ -32,19 +36,21 @@ struct GvWebRTCSrcPrivate {
    * criticals with video_0 and audio_0 linked by name). */
   std::mutex expose_lock;
   bool decode = DEFAULT_DECODE;
-  guint latency = DEFAULT_LATENCY;
+  guint latency = DEFAULT_LATENCY; /* the floor when adaptive */
+  guint max_latency = DEFAULT_MAX_LATENCY;
+  bool adaptive_latency = DEFAULT_ADAPTIVE_LATENCY;
   bool ice_loopback = DEFAULT_ICE_LOOPBACK;
   bool request_control = DEFAULT_REQUEST_CONTROL;
   gv::webrtc::SignallerHold signaller;
 
   GstElement *webrtcbin = nullptr;
+  std::unique_ptr<gv::webrtc::JitterLatency> jitter_latency;
   GObject *channel = nullptr; /* the input data channel, owned */
   guint capabilities = 0;
   std::vector<GstElement *> depayloaders; /* first element of each stream's chain */
   guint video_pads = 0, audio_pads = 0;
   guint streams_offered = 0; /* audio/video sections of the host's offer */
   guint streams_settled = 0; /* of those: exposed as a pad, or ignored */
-  guint64 nav_dropped = 0;
 };
 
 struct _GvWebRTCSrc {

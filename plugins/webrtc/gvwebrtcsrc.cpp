@@ -64,6 +64,9 @@ enum {
   PROP_DISPLAY_NAME,
   PROP_DECODE,
   PROP_LATENCY,
+  PROP_MAX_LATENCY,
+  PROP_ADAPTIVE_LATENCY,
+  PROP_CURRENT_LATENCY,
   PROP_ICE_LOOPBACK,
   PROP_REQUEST_CONTROL,
   PROP_CONTROL,
@@ -210,6 +213,25 @@ static void on_admitted (GvSignaller *signaller, GvCapabilities caps, gpointer u
   }
 }
 
+/* The offer's RTP header extensions ("a=extmap", as extmap-N caps fields)
+ * onto every format of `caps`, so that the answer keeps them: transport-wide
+ * congestion control feedback needs its extension on both sides. */
+static void copy_header_extensions (const GstSDPMedia *media, GstCaps *caps)
+{
+  GstCaps *attributes = gst_caps_new_empty_simple ("application/x-rtp");
+  gst_sdp_media_attributes_to_caps (media, attributes);
+  const GstStructure *from = gst_caps_get_structure (attributes, 0);
+  for (guint i = 0; i < (guint) gst_structure_n_fields (from); i++) {
+    const char *field = gst_structure_nth_field_name (from, i);
+    if (!g_str_has_prefix (field, "extmap-"))
+      continue;
+    for (guint k = 0; k < gst_caps_get_size (caps); k++)
+      gst_structure_set_value (gst_caps_get_structure (caps, k), field,
+                               gst_structure_get_value (from, field));
+  }
+  gst_caps_unref (attributes);
+}
+
 static void on_session_description (GvSignaller *, const char *, GstWebRTCSessionDescription *desc,
                                     gpointer user)
 {
@@ -242,11 +264,17 @@ static void on_session_description (GvSignaller *, const char *, GstWebRTCSessio
         gst_structure_set_name (gst_caps_get_structure (one, k), "application/x-rtp");
       gst_caps_append (caps, one);
     }
+    copy_header_extensions (media, caps);
     GstWebRTCRTPTransceiver *trans = nullptr;
     g_signal_emit_by_name (webrtcbin, "add-transceiver",
                            GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_RECVONLY, caps, &trans);
-    if (trans)
+    if (trans) {
+      /* Ask for lost video packets again (NACK) instead of waiting for the
+       * next keyframe; the jitterbuffer latency follows what that takes. */
+      if (g_strcmp0 (kind, "video") == 0)
+        g_object_set (trans, "do-nack", TRUE, nullptr);
       gst_object_unref (trans);
+    }
     gst_caps_unref (caps);
   }
   g_signal_emit_by_name (webrtcbin, "set-remote-description", desc, nullptr);
@@ -325,14 +353,17 @@ static bool setup_webrtcbin (GvWebRTCSrc *self)
                        (nullptr));
     return false;
   }
-  guint latency;
-  bool loopback;
+  guint latency, max_latency;
+  bool loopback, adaptive;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
     latency = self->priv->latency;
+    max_latency = self->priv->max_latency;
+    adaptive = self->priv->adaptive_latency;
     loopback = self->priv->ice_loopback;
   }
   g_object_set (webrtcbin, "latency", latency, nullptr);
+  self->priv->jitter_latency->start (webrtcbin, latency, max_latency, adaptive);
   gst_util_set_object_arg (G_OBJECT (webrtcbin), "bundle-policy", "max-bundle");
   gv::webrtc::maybe_add_loopback (webrtcbin, loopback, GST_OBJECT (self));
   g_signal_connect (webrtcbin, "pad-added", G_CALLBACK (gv_webrtc_src_on_stream), self);
@@ -351,6 +382,7 @@ static bool setup_webrtcbin (GvWebRTCSrc *self)
 static void teardown (GvWebRTCSrc *self)
 {
   GvWebRTCSrcPrivate *priv = self->priv;
+  priv->jitter_latency->stop ();
   std::vector<GstElement *> heads;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
@@ -450,6 +482,15 @@ static void gv_webrtc_src_set_property (GObject *object, guint prop_id, const GV
     priv->latency = g_value_get_uint (value);
     if (priv->webrtcbin)
       g_object_set (priv->webrtcbin, "latency", priv->latency, nullptr);
+    priv->jitter_latency->set_bounds (priv->latency, priv->max_latency, priv->adaptive_latency);
+    break;
+  case PROP_MAX_LATENCY:
+  case PROP_ADAPTIVE_LATENCY:
+    if (prop_id == PROP_MAX_LATENCY)
+      priv->max_latency = g_value_get_uint (value);
+    else
+      priv->adaptive_latency = g_value_get_boolean (value);
+    priv->jitter_latency->set_bounds (priv->latency, priv->max_latency, priv->adaptive_latency);
     break;
   case PROP_ICE_LOOPBACK:
     priv->ice_loopback = g_value_get_boolean (value);
@@ -486,6 +527,15 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
     break;
   case PROP_LATENCY:
     g_value_set_uint (value, priv->latency);
+    break;
+  case PROP_MAX_LATENCY:
+    g_value_set_uint (value, priv->max_latency);
+    break;
+  case PROP_ADAPTIVE_LATENCY:
+    g_value_set_boolean (value, priv->adaptive_latency);
+    break;
+  case PROP_CURRENT_LATENCY:
+    g_value_set_uint (value, priv->jitter_latency->current_ms ());
     break;
   case PROP_ICE_LOOPBACK:
     g_value_set_boolean (value, priv->ice_loopback);
@@ -564,8 +614,30 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
   g_object_class_install_property (
       gobject_class, PROP_LATENCY,
       g_param_spec_uint (
-          "latency", "Latency", "Jitterbuffer latency in milliseconds", 0, 10000, DEFAULT_LATENCY,
+          "latency", "Latency",
+          "Jitterbuffer latency in milliseconds; with adaptive-latency, the smallest it gets", 0,
+          10000, DEFAULT_LATENCY,
           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (
+      gobject_class, PROP_MAX_LATENCY,
+      g_param_spec_uint (
+          "max-latency", "Maximum latency",
+          "With adaptive-latency, the largest jitterbuffer latency, milliseconds", 0, 10000,
+          DEFAULT_MAX_LATENCY,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (
+      gobject_class, PROP_ADAPTIVE_LATENCY,
+      g_param_spec_boolean (
+          "adaptive-latency", "Adaptive latency",
+          "Let the jitterbuffer latency follow the measured retransmission round trip and jitter "
+          "(between latency and max-latency), so lost packets come back in time",
+          DEFAULT_ADAPTIVE_LATENCY,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)));
+  g_object_class_install_property (
+      gobject_class, PROP_CURRENT_LATENCY,
+      g_param_spec_uint ("current-latency", "Current latency",
+                         "The jitterbuffer latency now, milliseconds", 0, 10000, DEFAULT_LATENCY,
+                         (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
   g_object_class_install_property (
       gobject_class, PROP_ICE_LOOPBACK,
       g_param_spec_boolean ("ice-loopback", "ICE on loopback",
@@ -595,6 +667,7 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
 static void gv_webrtc_src_init (GvWebRTCSrc *self)
 {
   self->priv = new GvWebRTCSrcPrivate ();
+  self->priv->jitter_latency = std::make_unique<gv::webrtc::JitterLatency> (GST_ELEMENT (self));
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
   GvPinSignaller *signaller = gv_pin_signaller_new (GV_SIGNALLER_ROLE_VIEWER);
   connect_signaller (self, GV_SIGNALLER (signaller));

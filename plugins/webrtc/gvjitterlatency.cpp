@@ -1,0 +1,202 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gvjitterlatency.h"
+
+#include <algorithm>
+#include <cmath>
+
+GST_DEBUG_CATEGORY_EXTERN (gv_webrtc_src_debug);
+#define GST_CAT_DEFAULT gv_webrtc_src_debug
+
+namespace gv::webrtc {
+
+/* Changes smaller than this are not worth a latency renegotiation. */
+static constexpr guint kMinChangeMs = 10;
+/* How often the latency is looked at. */
+static constexpr GstClockTime kTickNs = 250 * GST_MSECOND;
+/* Added to every target: scheduling and decoding take a little. */
+static constexpr double kMarginMs = 20;
+/* After packets came late, the latency is not lowered for this long. */
+static constexpr gint64 kHoldAfterLateMs = 10000;
+
+guint target_latency_ms (guint floor_ms, guint ceiling_ms, double rtx_rtt_ms, double jitter_ms)
+{
+  ceiling_ms = std::max (ceiling_ms, floor_ms);
+  if (!std::isfinite (rtx_rtt_ms) || rtx_rtt_ms <= 0)
+    return floor_ms;
+  if (!std::isfinite (jitter_ms) || jitter_ms < 0)
+    jitter_ms = 0;
+  double wanted = 2.5 * rtx_rtt_ms + 2 * jitter_ms + kMarginMs;
+  return (guint) std::clamp (wanted, (double) floor_ms, (double) ceiling_ms);
+}
+
+JitterLatency::~JitterLatency ()
+{
+  stop ();
+}
+
+void JitterLatency::start (GstElement *webrtcbin, guint floor_ms, guint ceiling_ms, bool adaptive)
+{
+  stop ();
+  GstElement *rtpbin = gst_bin_get_by_name (GST_BIN (webrtcbin), "rtpbin");
+  GstClock *clock = gst_system_clock_obtain ();
+  std::lock_guard<std::mutex> guard (lock_);
+  floor_ms_ = floor_ms;
+  ceiling_ms_ = ceiling_ms;
+  adaptive_ = adaptive;
+  current_ms_ = floor_ms;
+  if (rtpbin) {
+    rtpbin_ = rtpbin;
+    handlers_[0] =
+        g_signal_connect (rtpbin, "new-jitterbuffer", G_CALLBACK (on_new_jitterbuffer), this);
+    handlers_[1] = g_signal_connect (rtpbin, "on-new-ssrc", G_CALLBACK (on_new_ssrc), this);
+  } else {
+    GST_WARNING_OBJECT (owner_, "webrtcbin has no rtpbin: the latency stays at %u ms", floor_ms);
+  }
+  tick_ = gst_clock_new_periodic_id (clock, gst_clock_get_time (clock) + kTickNs, kTickNs);
+  gst_clock_id_wait_async (tick_, on_tick, this, nullptr);
+  gst_object_unref (clock);
+}
+
+void JitterLatency::stop ()
+{
+  GstClockID tick;
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    tick = tick_;
+    tick_ = nullptr;
+  }
+  if (tick) {
+    gst_clock_id_unschedule (tick);
+    gst_clock_id_unref (tick);
+  }
+  std::lock_guard<std::mutex> guard (lock_);
+  if (rtpbin_) {
+    for (gulong handler : handlers_)
+      g_signal_handler_disconnect (rtpbin_, handler);
+    gst_object_unref (rtpbin_);
+    rtpbin_ = nullptr;
+  }
+  for (GstElement *jb : jitterbuffers_)
+    gst_object_unref (jb);
+  jitterbuffers_.clear ();
+}
+
+void JitterLatency::set_bounds (guint floor_ms, guint ceiling_ms, bool adaptive)
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  floor_ms_ = floor_ms;
+  ceiling_ms_ = ceiling_ms;
+  adaptive_ = adaptive;
+}
+
+void JitterLatency::on_new_jitterbuffer (GstElement *, GstElement *jitterbuffer, guint, guint,
+                                         gpointer user)
+{
+  auto *self = static_cast<JitterLatency *> (user);
+  /* webrtcbin 1.22 turns retransmission requests on only for transceivers
+   * it matches to the jitterbuffer's stream, which it does not for an
+   * answerer's transceivers: ask for lost packets here. A stream the host
+   * does not resend (audio) just gets no answer. */
+  g_object_set (jitterbuffer, "do-retransmission", TRUE, nullptr);
+  std::lock_guard<std::mutex> guard (self->lock_);
+  self->jitterbuffers_.push_back (GST_ELEMENT (gst_object_ref (jitterbuffer)));
+}
+
+void JitterLatency::on_new_ssrc (GstElement *rtpbin, guint session, guint, gpointer user)
+{
+  GObject *internal = nullptr;
+  g_signal_emit_by_name (rtpbin, "get-internal-session", session, &internal);
+  if (!internal)
+    return;
+  guint64 interval = 0;
+  g_object_get (internal, "rtcp-min-interval", &interval, nullptr);
+  if (interval != kReceiverRtcpIntervalNs) {
+    GST_DEBUG_OBJECT (static_cast<JitterLatency *> (user)->owner_,
+                      "RTP session %u reports every %" G_GUINT64_FORMAT " ms at most", session,
+                      kReceiverRtcpIntervalNs / GST_MSECOND);
+    g_object_set (internal, "rtcp-min-interval", kReceiverRtcpIntervalNs, nullptr);
+  }
+  g_object_unref (internal);
+}
+
+gboolean JitterLatency::on_tick (GstClock *, GstClockTime, GstClockID, gpointer user)
+{
+  static_cast<JitterLatency *> (user)->adjust ();
+  return TRUE;
+}
+
+guint next_latency_ms (guint floor_ms, guint ceiling_ms, guint current_ms, double rtx_rtt_ms,
+                       double jitter_ms, bool late, gint64 ms_since_late)
+{
+  ceiling_ms = std::max (ceiling_ms, floor_ms);
+  guint target = target_latency_ms (floor_ms, ceiling_ms, rtx_rtt_ms, jitter_ms);
+  if (late) {
+    /* Packets came after their deadline: whatever the round trip says, the
+     * latency is too small now. */
+    guint grown = std::max ({ target, current_ms + current_ms / 2, current_ms + 20 });
+    return std::min (grown, ceiling_ms);
+  }
+  if (target >= current_ms)
+    return target;
+  if (ms_since_late < kHoldAfterLateMs)
+    return std::max (current_ms, floor_ms);
+  /* Back down slowly once the path has been clean for a while. */
+  guint step = std::max<guint> (5, (current_ms - target) / 4);
+  return std::max (target, current_ms - std::min (step, current_ms - target));
+}
+
+void JitterLatency::adjust ()
+{
+  std::vector<GstElement *> jitterbuffers;
+  guint floor_ms, ceiling_ms;
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    if (!tick_ || !adaptive_)
+      return;
+    for (GstElement *jb : jitterbuffers_)
+      jitterbuffers.push_back (GST_ELEMENT (gst_object_ref (jb)));
+    floor_ms = floor_ms_;
+    ceiling_ms = ceiling_ms_;
+  }
+  double rtt_ms = 0, jitter_ms = 0;
+  guint64 late_total = 0;
+  for (GstElement *jb : jitterbuffers) {
+    GstStructure *stats = nullptr;
+    g_object_get (jb, "stats", &stats, nullptr);
+    guint64 rtt = 0, jitter = 0, late = 0;
+    if (stats) {
+      gst_structure_get_uint64 (stats, "rtx-rtt", &rtt);
+      gst_structure_get_uint64 (stats, "avg-jitter", &jitter);
+      gst_structure_get_uint64 (stats, "num-late", &late);
+      gst_structure_free (stats);
+    }
+    rtt_ms = std::max (rtt_ms, rtt / 1e6);
+    jitter_ms = std::max (jitter_ms, jitter / 1e6);
+    late_total += late;
+  }
+  gint64 now_us = g_get_monotonic_time ();
+  bool late = late_total > late_seen_;
+  late_seen_ = late_total;
+  if (late)
+    last_late_us_ = now_us;
+  gint64 since_late_ms = last_late_us_ ? (now_us - last_late_us_) / 1000 : G_MAXINT64 / 1000;
+  guint now = current_ms_;
+  guint next = next_latency_ms (floor_ms, ceiling_ms, now, rtt_ms, jitter_ms, late, since_late_ms);
+  if ((next > now ? next - now : now - next) >= kMinChangeMs || (late && next > now)) {
+    GST_INFO_OBJECT (owner_,
+                     "jitterbuffer latency %u -> %u ms (retransmission round trip %.0f ms, "
+                     "jitter %.1f ms%s)",
+                     now, next, rtt_ms, jitter_ms, late ? ", packets came late" : "");
+    for (GstElement *jb : jitterbuffers)
+      g_object_set (jb, "latency", next, nullptr);
+    current_ms_ = next;
+    changes_++;
+  }
+  for (GstElement *jb : jitterbuffers)
+    gst_object_unref (jb);
+}
+
+} // namespace gv::webrtc

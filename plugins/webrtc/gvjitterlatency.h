@@ -1,0 +1,86 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gvwebrtcsrc's jitterbuffer latency, following the path: small on a LAN,
+ * larger where a lost packet's retransmission takes longer to come back.
+ * Four times a second it reads each jitterbuffer's measured retransmission
+ * round trip, jitter and late packets and sets the latency to what a
+ * retransmission needs, between the element's `latency` (the floor) and
+ * `max-latency`: at once when packets come too late, slowly back down once
+ * the path has been clean for ten seconds.
+ *
+ * It also lets the receiver's RTP sessions report every ~25 ms instead of
+ * every 5 s (GStreamer's default minimum): a NACK for a lost packet, and
+ * transport-wide congestion control feedback, ride on those reports, and a
+ * request that waits seconds comes too late to be of use.
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+namespace gv::webrtc {
+
+/* How often a receiver's RTCP (receiver reports, NACKs, TWCC feedback)
+ * may go out at most. */
+inline constexpr guint64 kReceiverRtcpIntervalNs = 25 * GST_MSECOND;
+
+/* The latency (ms) that lets a retransmitted packet arrive in time, also
+ * when its first request is lost or waits for the next report: two and a
+ * half retransmission round trips plus twice the jitter plus a margin,
+ * never below `floor_ms` nor above `ceiling_ms`. A round trip of 0 (none
+ * measured yet: nothing was lost) gives the floor. */
+guint target_latency_ms (guint floor_ms, guint ceiling_ms, double rtx_rtt_ms, double jitter_ms);
+
+/* The next latency (ms): up to the target at once; on late packets at
+ * least half again as much (a retransmission missed its deadline); down
+ * toward the target only once nothing was late for a while, a quarter of
+ * the way per step. */
+guint next_latency_ms (guint floor_ms, guint ceiling_ms, guint current_ms, double rtx_rtt_ms,
+                       double jitter_ms, bool late, gint64 ms_since_late);
+
+class JitterLatency {
+public:
+  explicit JitterLatency (GstElement *owner) : owner_ (owner) {}
+  ~JitterLatency ();
+  JitterLatency (const JitterLatency &) = delete;
+  JitterLatency &operator= (const JitterLatency &) = delete;
+
+  /* Watches the jitterbuffers `webrtcbin` makes from now on and starts the
+   * once-a-second adjustment. */
+  void start (GstElement *webrtcbin, guint floor_ms, guint ceiling_ms, bool adaptive);
+  /* Stops adjusting and forgets the jitterbuffers. */
+  void stop ();
+  void set_bounds (guint floor_ms, guint ceiling_ms, bool adaptive);
+  /* The latency the jitterbuffers have now, ms. */
+  guint current_ms () const { return current_ms_; }
+  /* How many times it was changed. */
+  guint changes () const { return changes_; }
+
+private:
+  static void on_new_jitterbuffer (GstElement *rtpbin, GstElement *jitterbuffer, guint session,
+                                   guint ssrc, gpointer self);
+  static void on_new_ssrc (GstElement *rtpbin, guint session, guint ssrc, gpointer self);
+  static gboolean on_tick (GstClock *, GstClockTime, GstClockID, gpointer self);
+  void adjust ();
+
+  GstElement *const owner_; /* for logs */
+  mutable std::mutex lock_;
+  std::vector<GstElement *> jitterbuffers_; /* references */
+  GstElement *rtpbin_ = nullptr;
+  gulong handlers_[2] = { 0, 0 };
+  GstClockID tick_ = nullptr;
+  guint floor_ms_ = 50, ceiling_ms_ = 400;
+  bool adaptive_ = true;
+  std::atomic<guint> current_ms_{ 50 };
+  std::atomic<guint> changes_{ 0 };
+  /* on the clock's thread only */
+  guint64 late_seen_ = 0;
+  gint64 last_late_us_ = 0;
+};
+
+} // namespace gv::webrtc

@@ -1,0 +1,217 @@
+/* Loss recovery between gvwebrtcsink and gvwebrtcsrc, paired in one
+ * process: when the network loses video packets the receiver asks for them
+ * again (NACK) and the host resends them (RTX), so the video goes on at its
+ * frame rate instead of waiting for keyframes; a viewer that asks for a
+ * keyframe a hundred times a second gets a few, not a hundred (one lossy
+ * viewer cannot flood everyone with keyframes); and the receiver's
+ * jitterbuffer latency stays at its floor on a clean link. */
+#include "direct_harness.h"
+
+#include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
+
+#include <atomic>
+#include <string>
+
+using namespace gvtest;
+
+static const int kTimeoutMs = 20000;
+static const int kFramerate = 30; /* kSmallVideo's */
+
+/* Drops every `every`-th packet the host's network sink sends once armed:
+ * only large ones (video RTP; DTLS, SCTP and RTCP are small), as a lossy
+ * link would lose them after encryption. */
+struct NetworkLoss {
+  int every = 20;
+  std::atomic<bool> armed{ false };
+  std::atomic<int> seen{ 0 }, dropped{ 0 };
+
+  static GstPadProbeReturn probe (GstPad *, GstPadProbeInfo *info, gpointer user)
+  {
+    auto *self = static_cast<NetworkLoss *> (user);
+    if (!self->armed || !(info->type & GST_PAD_PROBE_TYPE_BUFFER))
+      return GST_PAD_PROBE_OK;
+    if (gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)) < 400)
+      return GST_PAD_PROBE_OK;
+    if (++self->seen % self->every)
+      return GST_PAD_PROBE_OK;
+    self->dropped++;
+    return GST_PAD_PROBE_DROP;
+  }
+
+  /* On the sink pad of the nicesink inside the host's webrtcbin. */
+  void attach (GstElement *host_sink)
+  {
+    GstElement *webrtcbin = child_by_factory (host_sink, "webrtcbin");
+    fail_unless (webrtcbin != nullptr, "the host has no webrtcbin");
+    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
+    GValue item = G_VALUE_INIT;
+    int found = 0;
+    while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+      auto *e = GST_ELEMENT (g_value_get_object (&item));
+      GstElementFactory *f = gst_element_get_factory (e);
+      if (f && g_str_equal (GST_OBJECT_NAME (f), "nicesink")) {
+        GstPad *pad = gst_element_get_static_pad (e, "sink");
+        gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, probe, this, nullptr);
+        gst_object_unref (pad);
+        found++;
+      }
+      g_value_reset (&item);
+    }
+    g_value_unset (&item);
+    gst_iterator_free (it);
+    gst_object_unref (webrtcbin);
+    fail_unless (found > 0, "no nicesink in the host's webrtcbin");
+  }
+};
+
+static guint64 viewer_u64 (GstElement *sink, const char *field)
+{
+  GstStructure *v = viewer_stats (sink);
+  guint64 out = 0;
+  if (v) {
+    gst_structure_get_uint64 (v, field, &out);
+    gst_structure_free (v);
+  }
+  return out;
+}
+
+GST_START_TEST (test_lost_packets_are_resent)
+{
+  DirectRoom room;
+  BufferCounter frames;
+  NetworkLoss loss;
+  DirectHost host (room, video_host ("bitrate=1000"));
+  DirectViewer viewer (room, tapped_viewer ());
+  count_at (viewer, "tap", frames);
+  host.play ();
+  viewer.play ();
+  fail_unless (wait_until ([&] { return frames.buffers >= 15 || !viewer.error.empty (); },
+                           kTimeoutMs, &host, &viewer),
+               "no frames: %s", viewer.error.c_str ());
+  loss.attach (host.sink ());
+
+  /* Five percent of the video packets lost for four seconds. */
+  loss.armed = true;
+  int before = frames.buffers;
+  gint64 start = g_get_monotonic_time ();
+  pump_for (4000, &host, &viewer);
+  double seconds = (g_get_monotonic_time () - start) / 1e6;
+  loss.armed = false;
+  double fps = (frames.buffers - before) / seconds;
+  GST_INFO ("%d of %d packets lost, %.1f frames/s", (int) loss.dropped, (int) loss.seen, fps);
+  fail_unless (loss.dropped >= 10, "only %d packets dropped", (int) loss.dropped);
+  /* Without retransmission every loss stops the picture until the next
+   * keyframe (2 per second at most): well under half the frame rate. */
+  fail_unless (fps >= 0.5 * kFramerate, "%.1f frames/s through the loss", fps);
+
+  /* The viewer asked for them, the host resent them. */
+  fail_unless (wait_until (
+                   [&] {
+                     return viewer_u64 (host.sink (), "nacks-received") > 0 &&
+                            viewer_u64 (host.sink (), "packets-retransmitted") > 0;
+                   },
+                   kTimeoutMs, &host, &viewer),
+               "no retransmission: %" G_GUINT64_FORMAT " NACKs, %" G_GUINT64_FORMAT " resent",
+               viewer_u64 (host.sink (), "nacks-received"),
+               viewer_u64 (host.sink (), "packets-retransmitted"));
+  fail_unless (viewer.error.empty (), "%s", viewer.error.c_str ());
+  fail_unless (host.error.empty (), "%s", host.error.c_str ());
+}
+GST_END_TEST;
+
+/* Counts the keyframes the shared encoder makes. */
+static GstPadProbeReturn count_keyframes (GstPad *, GstPadProbeInfo *info, gpointer user)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  if (buf && !GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT))
+    (*static_cast<std::atomic<int> *> (user))++;
+  return GST_PAD_PROBE_OK;
+}
+
+GST_START_TEST (test_keyframe_requests_are_coalesced)
+{
+  DirectRoom room;
+  BufferCounter frames;
+  DirectHost host (room, video_host ("keyframe-min-interval=500"));
+  DirectViewer viewer (room, tapped_viewer ());
+  count_at (viewer, "tap", frames);
+  host.play ();
+  viewer.play ();
+  fail_unless (wait_until ([&] { return frames.buffers >= 15 || !viewer.error.empty (); },
+                           kTimeoutMs, &host, &viewer),
+               "no frames: %s", viewer.error.c_str ());
+
+  std::atomic<int> keyframes{ 0 };
+  GstElement *encoder = gst_bin_get_by_name (GST_BIN (host.sink ()), "encoder");
+  fail_unless (encoder != nullptr);
+  GstPad *encoded = gst_element_get_static_pad (encoder, "src");
+  gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_BUFFER, count_keyframes, &keyframes, nullptr);
+  /* What webrtcbin sends up the viewer's branch for each PLI. */
+  GstElement *queue = child_by_factory (host.sink (), "queue");
+  fail_unless (queue != nullptr, "no viewer branch");
+  GstPad *branch = gst_element_get_static_pad (queue, "src");
+  guint64 asked_before = sink_stat (host.sink (), "keyframe-requests");
+
+  /* A hundred requests a second for two seconds. */
+  gint64 start = g_get_monotonic_time ();
+  int sent = 0;
+  while (g_get_monotonic_time () - start < 2 * G_USEC_PER_SEC) {
+    gst_pad_send_event (branch,
+                        gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
+    sent++;
+    host.pump (5);
+    viewer.pump (5);
+  }
+  pump_for (700, &host, &viewer); /* the last held request is served */
+  double seconds = (g_get_monotonic_time () - start) / 1e6;
+  int made = keyframes;
+  guint64 asked = sink_stat (host.sink (), "keyframe-requests") - asked_before;
+  GST_INFO ("%d requests, %" G_GUINT64_FORMAT " counted, %d keyframes in %.1f s", sent, asked, made,
+            seconds);
+  fail_unless (asked >= (guint64) sent, "%" G_GUINT64_FORMAT " of %d requests counted", asked,
+               sent);
+  /* One per half second at most, and the held one at the end. */
+  fail_unless (made >= 2 && made <= (int) (seconds / 0.5) + 2, "%d keyframes for %d requests", made,
+               sent);
+  fail_unless (frames.buffers > 0 && viewer.error.empty (), "%s", viewer.error.c_str ());
+  gst_object_unref (branch);
+  gst_object_unref (queue);
+  gst_object_unref (encoded);
+  gst_object_unref (encoder);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_latency_stays_low_on_a_clean_link)
+{
+  DirectRoom room;
+  BufferCounter frames;
+  DirectHost host (room, video_host ());
+  DirectViewer viewer (room, tapped_viewer ("latency=50 max-latency=300"));
+  count_at (viewer, "tap", frames);
+  host.play ();
+  viewer.play ();
+  fail_unless (wait_until ([&] { return frames.buffers >= 60 || !viewer.error.empty (); },
+                           kTimeoutMs, &host, &viewer),
+               "no frames: %s", viewer.error.c_str ());
+  guint current = 0;
+  gboolean adaptive = FALSE;
+  g_object_get (viewer.src (), "current-latency", &current, "adaptive-latency", &adaptive, nullptr);
+  fail_unless (adaptive, "adaptive latency is on by default");
+  fail_unless (current == 50, "latency %u ms on a clean link", current);
+}
+GST_END_TEST;
+
+static Suite *webrtc_direct_recovery_suite (void)
+{
+  Suite *s = suite_create ("webrtc-direct-recovery");
+  TCase *tc = tcase_create ("general");
+  tcase_set_timeout (tc, 60);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_lost_packets_are_resent);
+  tcase_add_test (tc, test_keyframe_requests_are_coalesced);
+  tcase_add_test (tc, test_latency_stays_low_on_a_clean_link);
+  return s;
+}
+
+GST_CHECK_MAIN (webrtc_direct_recovery);
