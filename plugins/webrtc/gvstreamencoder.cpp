@@ -211,14 +211,39 @@ void StreamEncoder::apply_settings (const EncoderSettings &settings)
 {
   std::lock_guard<std::mutex> guard (lock_);
   keyframe_min_interval_ms_ = settings.keyframe_min_interval_ms;
-  if (!encoder_)
+  configured_kbps_ =
+      kind_ == MediaKind::Audio ? settings.audio_bitrate_kbps : settings.bitrate_kbps;
+  set_encoder_bitrate_locked ();
+}
+
+void StreamEncoder::set_encoder_bitrate_locked ()
+{
+  guint kbps = configured_kbps_;
+  if (kind_ == MediaKind::Video && limit_bps_)
+    kbps = (guint) MIN ((guint64) kbps, MAX (limit_bps_ / 1000, (guint64) 1));
+  if (!encoder_ || kbps == running_kbps_)
     return;
+  running_kbps_ = kbps;
   if (kind_ == MediaKind::Audio)
-    g_object_set (encoder_, "bitrate", (gint) (settings.audio_bitrate_kbps * 1000), nullptr);
+    g_object_set (encoder_, "bitrate", (gint) (kbps * 1000), nullptr);
   else if (h264_)
-    g_object_set (encoder_, "bitrate", settings.bitrate_kbps, nullptr);
+    g_object_set (encoder_, "bitrate", kbps, nullptr);
   else
-    g_object_set (encoder_, "target-bitrate", (gint) (settings.bitrate_kbps * 1000), nullptr);
+    g_object_set (encoder_, "target-bitrate", (gint) (kbps * 1000), nullptr);
+}
+
+guint StreamEncoder::limit_bitrate (guint64 bps)
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  limit_bps_ = bps;
+  set_encoder_bitrate_locked ();
+  return running_kbps_;
+}
+
+guint StreamEncoder::encoder_bitrate_kbps () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return running_kbps_;
 }
 
 void StreamEncoder::reset ()
@@ -385,6 +410,9 @@ bool StreamEncoder::build_chain (GstCaps *caps)
   {
     std::lock_guard<std::mutex> guard (lock_);
     keyframe_min_interval_ms_ = settings.keyframe_min_interval_ms;
+    configured_kbps_ = video ? settings.bitrate_kbps : settings.audio_bitrate_kbps;
+    running_kbps_ = configured_kbps_; /* what the chain is built with */
+    limit_bps_ = 0;
   }
   std::vector<GstElement *> chain;
   bool made =

@@ -97,6 +97,12 @@ public:
   void request_keyframe ();
   KeyframeCounters keyframe_counters () const;
   void apply_settings (const EncoderSettings &settings);
+  /* Video: what the viewers' links take, bit/s (0: no limit). The encoder
+   * runs at the smaller of this and the configured bitrate; returns the
+   * bitrate it runs at now, kbit/s. */
+  guint limit_bitrate (guint64 bps);
+  /* Video: the bitrate the encoder runs at, kbit/s (0 before it exists). */
+  guint encoder_bitrate_kbps () const;
   /* The pipeline went to READY: caps and end of stream are forgotten. */
   void reset ();
 
@@ -131,6 +137,11 @@ private:
   bool chain_built_ = false;
   bool ended_ = false;
   int width_ = 0, height_ = 0;
+  /* bitrate, under lock_ */
+  guint configured_kbps_ = 0; /* the element's bitrate property */
+  guint64 limit_bps_ = 0;     /* from the viewers' estimates; 0: none */
+  guint running_kbps_ = 0;    /* what the encoder was last set to */
+  void set_encoder_bitrate_locked ();
   /* keyframe requests, under lock_ */
   guint keyframe_min_interval_ms_ = 500;
   gint64 last_keyframe_us_ = 0; /* when one was last asked of the encoder */

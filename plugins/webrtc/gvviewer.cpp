@@ -118,6 +118,10 @@ void Viewer::add_branch (GstElement *webrtcbin, const StreamFeed &feed)
                      feed.kind == MediaKind::Video ? count_sent<MediaKind::Video>
                                                    : count_sent<MediaKind::Audio>,
                      weak (), [] (gpointer d) { release (d); });
+  /* The viewer's congestion feedback comes up the video branch. */
+  if (feed.kind == MediaKind::Video)
+    gst_pad_add_probe (qsrc, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, feedback_probe, weak (),
+                       [] (gpointer d) { release (d); });
   gst_object_unref (wsink);
   gst_object_unref (qsrc);
   /* Until the peer connection is up, frames would only wait in the queue
@@ -137,6 +141,13 @@ void Viewer::add_branch (GstElement *webrtcbin, const StreamFeed &feed)
 
 void Viewer::do_start (std::vector<StreamFeed> &feeds)
 {
+  BandwidthEstimator::Bounds bounds;
+  bounds.max_bps = host_.max_bitrate_bps ();
+  /* Start at the host's bitrate: on a LAN nothing changes, on a narrow link
+   * the first over-use brings it down within a second or two. */
+  bounds.start_bps = bounds.max_bps;
+  bounds.min_bps = MIN (bounds.min_bps, bounds.max_bps);
+  estimator_ = std::make_unique<BandwidthEstimator> (bounds);
   GST_INFO_OBJECT (host_.log_object (), "adding viewer %s (%s)", peer_.c_str (), name_.c_str ());
   GstElement *webrtcbin = gst_element_factory_make ("webrtcbin", nullptr);
   if (!webrtcbin) {
@@ -417,6 +428,94 @@ bool Viewer::owns (GstElement *element) const
 
 /* ---- statistics ---- */
 
+/* The monotonic clock webrtcbin's RTP sessions stamp packets with. */
+static gint64 session_clock_now ()
+{
+  GstClock *clock = gst_system_clock_obtain ();
+  GstClockTime now = gst_clock_get_time (clock);
+  gst_object_unref (clock);
+  return (gint64) MIN (now, (GstClockTime) G_MAXINT64);
+}
+
+/* Transport-wide congestion control feedback, as webrtcbin's RTP session
+ * sends it upstream: every packet the viewer reported, when it was sent
+ * and when (if) it arrived. Taken here: the shared encoder has no use for
+ * it. */
+GstPadProbeReturn Viewer::feedback_probe (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  const GstStructure *s = gst_event_get_structure (event);
+  if (!s || !gst_structure_has_name (s, "RTPTWCCPackets"))
+    return GST_PAD_PROBE_OK;
+  ViewerPtr self = lock (data);
+  if (!self)
+    return GST_PAD_PROBE_DROP;
+  std::vector<BandwidthEstimator::PacketResult> packets;
+  const GValue *list = gst_structure_get_value (s, "packets");
+  /* A GValueArray (deprecated in GLib, still what rtpsession sends). */
+  if (list && g_str_equal (g_type_name (G_VALUE_TYPE (list)), "GValueArray")) {
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+    auto *array = static_cast<GValueArray *> (g_value_get_boxed (list));
+    for (guint i = 0; array && i < array->n_values; i++) {
+      const GValue *v = &array->values[i];
+      if (!GST_VALUE_HOLDS_STRUCTURE (v))
+        continue;
+      const GstStructure *p = gst_value_get_structure (v);
+      guint seqnum = 0, size = 0;
+      guint64 sent = GST_CLOCK_TIME_NONE, arrived = GST_CLOCK_TIME_NONE;
+      gboolean lost = FALSE;
+      if (!gst_structure_get_uint (p, "seqnum", &seqnum) ||
+          !gst_structure_get_uint64 (p, "local-ts", &sent) || sent > (guint64) G_MAXINT64)
+        continue;
+      gst_structure_get_uint64 (p, "remote-ts", &arrived);
+      gst_structure_get_uint (p, "size", &size);
+      gst_structure_get_boolean (p, "lost", &lost);
+      BandwidthEstimator::PacketResult r;
+      r.seq = (guint16) seqnum;
+      r.send_time = (gint64) sent;
+      r.arrival_time =
+          lost || arrived > (guint64) G_MAXINT64 ? BandwidthEstimator::kLost : (gint64) arrived;
+      r.size = size;
+      packets.push_back (r);
+    }
+    G_GNUC_END_IGNORE_DEPRECATIONS
+  }
+  self->queue_.post (
+      [self, packets = std::move (packets)] () mutable { self->feedback (packets); });
+  return GST_PAD_PROBE_DROP;
+}
+
+void Viewer::feedback (std::vector<BandwidthEstimator::PacketResult> &packets)
+{
+  if (!estimator_)
+    return;
+  estimator_->on_feedback (packets, session_clock_now ());
+  publish_estimate ();
+}
+
+void Viewer::receiver_report (double fraction_lost, double rtt_s)
+{
+  if (!estimator_ || estimator_->twcc_active ())
+    return;
+  estimator_->on_receiver_report (fraction_lost, rtt_s, session_clock_now ());
+  publish_estimate ();
+}
+
+/* On the queue: the estimate for readers, and for the sink when it moved. */
+void Viewer::publish_estimate ()
+{
+  guint64 bps = estimator_->estimate_bps ();
+  {
+    std::lock_guard<std::mutex> guard (stats_lock_);
+    estimator_state_ = BandwidthEstimator::state_name (estimator_->state ());
+    const auto &c = estimator_->counters ();
+    feedback_ignored_ = c.packets_ignored + c.reports_ignored + c.rtt_ignored + c.times_ignored;
+  }
+  guint64 before = estimate_bps_.exchange (bps);
+  if (bps != before)
+    host_.estimate_changed (peer_, bps);
+}
+
 /* The packets webrtcbin's retransmission senders (rtprtxsend) resent. */
 static guint64 count_retransmissions (GstElement *webrtcbin)
 {
@@ -453,6 +552,13 @@ void Viewer::sample_stats ()
         self->bitrate_ =
             (samples.back ().second - oldest.second) * 8.0 * G_USEC_PER_SEC / (now - oldest.first);
     }
+    if (self->estimator_) {
+      /* Without TWCC feedback, what was sent is the evidence an increase
+       * needs. */
+      guint64 sent = self->bytes_sent_;
+      self->estimator_->on_sent (sent - self->sent_at_last_sample_, session_clock_now ());
+      self->sent_at_last_sample_ = sent;
+    }
     GstElement *webrtcbin = self->ref_webrtcbin ();
     if (!webrtcbin)
       return;
@@ -478,7 +584,7 @@ void Viewer::sample_stats ()
 /* webrtcbin's thread: the receiver-report figures of every stream. */
 void Viewer::stats_received (const GstStructure *stats)
 {
-  double rtt = -1;
+  double rtt = -1, fraction_lost = -1;
   gint64 lost = 0;
   guint64 nacks = 0;
   auto visit = [&] (const GValue *value) {
@@ -495,6 +601,7 @@ void Viewer::stats_received (const GstStructure *stats)
     if (type != GST_WEBRTC_STATS_REMOTE_INBOUND_RTP)
       return;
     gst_structure_get_double (s, "round-trip-time", &rtt);
+    gst_structure_get_double (s, "fraction-lost", &fraction_lost);
     /* A gint64 since GStreamer 1.22 (a gint before): read either. RFC 3550's
      * cumulative loss goes below zero with duplicates, and a GStreamer
      * receiver reports -1 on a clean link (it counts a packet from before the
@@ -513,10 +620,16 @@ void Viewer::stats_received (const GstStructure *stats)
         return TRUE;
       },
       &visit);
-  std::lock_guard<std::mutex> guard (stats_lock_);
-  rtt_ = rtt;
-  packets_lost_ = lost;
-  nacks_received_ = nacks;
+  {
+    std::lock_guard<std::mutex> guard (stats_lock_);
+    rtt_ = rtt;
+    packets_lost_ = lost;
+    nacks_received_ = nacks;
+  }
+  if (fraction_lost >= 0)
+    queue_.post ([self = shared_from_this (), fraction_lost, rtt] () {
+      self->receiver_report (fraction_lost, rtt > 0 ? rtt : 0);
+    });
 }
 
 ViewerStats Viewer::stats () const
@@ -533,6 +646,9 @@ ViewerStats Viewer::stats () const
   out.packets_lost = packets_lost_;
   out.nacks_received = nacks_received_;
   out.packets_retransmitted = packets_retransmitted_;
+  out.estimated_bitrate = estimate_bps_;
+  out.estimator_state = estimator_state_;
+  out.feedback_ignored = feedback_ignored_;
   return out;
 }
 

@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include "gvbandwidthestimator.h"
 #include "gvinputchannel.h"
 #include "gvsignaller.h"
 #include "gvstreamencoder.h"
@@ -53,6 +54,10 @@ public:
   virtual void video_size (int &width, int &height) = 0;
   virtual void navigate (GstEvent *event) = 0;
   virtual void control_requested (const std::string &peer) = 0;
+  /* The viewer's bandwidth estimate changed (bit/s). */
+  virtual void estimate_changed (const std::string &peer, guint64 bps) = 0;
+  /* The most the host sends a viewer (its configured bitrate), bit/s. */
+  virtual guint64 max_bitrate_bps () = 0;
 };
 
 /* A viewer's figures, read without waiting and without changing anything. */
@@ -66,6 +71,9 @@ struct ViewerStats {
   gint64 packets_lost = 0;
   guint64 nacks_received = 0;        /* the viewer's requests to resend a packet */
   guint64 packets_retransmitted = 0; /* packets resent (RTX) */
+  guint64 estimated_bitrate = 0;     /* what the viewer's link takes, bit/s; 0: not yet */
+  std::string estimator_state;       /* "increase", "hold", "decrease" */
+  guint64 feedback_ignored = 0;      /* congestion feedback refused as malformed */
   InputCounters input;
 };
 
@@ -97,6 +105,8 @@ public:
 
   /* Any thread: */
   ViewerStats stats () const;
+  /* What the viewer's link takes, bit/s; 0 before the first estimate. */
+  guint64 estimate_bps () const { return estimate_bps_; }
   /* Whether `element` (a direct child of the sink's bin) is one of ours. */
   bool owns (GstElement *element) const;
 
@@ -115,6 +125,10 @@ private:
   void do_stop ();
   GstElement *ref_webrtcbin () const;
   void stats_received (const GstStructure *stats);
+  static GstPadProbeReturn feedback_probe (GstPad *, GstPadProbeInfo *info, gpointer self);
+  void feedback (std::vector<BandwidthEstimator::PacketResult> &packets);
+  void receiver_report (double fraction_lost, double rtt_s);
+  void publish_estimate ();
   template <MediaKind kind>
   static GstPadProbeReturn count_sent (GstPad *, GstPadProbeInfo *info, gpointer self);
   /* A weak pointer to this viewer for a callback's user data: callbacks
@@ -139,6 +153,11 @@ private:
   std::vector<Branch> branches_;
   bool h264_ = false;
 
+  /* On the queue only: the estimate of this viewer's link. */
+  std::unique_ptr<BandwidthEstimator> estimator_;
+  guint64 sent_at_last_sample_ = 0;
+  std::atomic<guint64> estimate_bps_{ 0 };
+
   /* Counted by the branches' probes. */
   std::atomic<guint64> frames_sent_{ 0 }, audio_packets_sent_{ 0 }, bytes_sent_{ 0 };
   /* Stats kept for readers, under stats_lock_. */
@@ -150,6 +169,8 @@ private:
   gint64 packets_lost_ = 0;
   guint64 nacks_received_ = 0;
   guint64 packets_retransmitted_ = 0;
+  std::string estimator_state_;
+  guint64 feedback_ignored_ = 0;
 };
 
 } // namespace gv::webrtc

@@ -88,6 +88,8 @@ void gv_webrtc_sink_remove_all_viewers (GvWebRTCSink *self);
 /* The viewer whose webrtcbin or queue is `element` (a direct child of the
  * sink); empty if none. Changes nothing. */
 std::string gv_webrtc_sink_viewer_of (GvWebRTCSink *self, GstElement *element);
+/* Sets the shared video encoder's bitrate from the viewers' estimates. */
+void gv_webrtc_sink_follow_estimates (GvWebRTCSink *self);
 bool gv_webrtc_sink_set_control (GvWebRTCSink *self, const std::string &peer, bool control);
 GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self);
 /* The application's answer to a join-request. */

@@ -93,6 +93,17 @@ public:
     });
   }
 
+  void estimate_changed (const std::string &, guint64) override
+  {
+    gv_webrtc_sink_follow_estimates (sink_);
+  }
+
+  guint64 max_bitrate_bps () override
+  {
+    std::lock_guard<std::mutex> guard (sink_->priv->lock);
+    return (guint64) sink_->priv->encoder_settings.bitrate_kbps * 1000;
+  }
+
 private:
   GvWebRTCSink *const sink_; /* not a reference: the sink outlives its viewers */
 };
@@ -100,6 +111,30 @@ private:
 void gv_webrtc_sink_init_viewers (GvWebRTCSink *self)
 {
   self->priv->viewer_host = std::make_unique<GvSinkViewerHost> (self);
+}
+
+/* ---- the shared encoder follows the viewers' links ---- */
+
+void gv_webrtc_sink_follow_estimates (GvWebRTCSink *self)
+{
+  /* One encoder for all: it runs at what the narrowest link takes (never
+   * above the configured bitrate). A viewer without an estimate yet does
+   * not hold the others back. */
+  guint64 narrowest = 0;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    for (const auto &kv : self->priv->viewers) {
+      guint64 bps = kv.second->estimate_bps ();
+      if (bps && (!narrowest || bps < narrowest))
+        narrowest = bps;
+    }
+  }
+  guint before = self->priv->video ().encoder_bitrate_kbps ();
+  guint now = self->priv->video ().limit_bitrate (narrowest);
+  if (now != before)
+    GST_DEBUG_OBJECT (self,
+                      "video encoder at %u kbit/s (narrowest link %" G_GUINT64_FORMAT " bit/s)",
+                      now, narrowest);
 }
 
 /* ---- viewers come and go ---- */
@@ -184,6 +219,7 @@ static void viewer_stopped (GvWebRTCSink *self, const ViewerPtr &viewer)
   }
   g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_VIEWER_REMOVED], 0,
                  viewer->peer ().c_str ());
+  gv_webrtc_sink_follow_estimates (self); /* the narrowest link may have gone */
   if (viewer->capabilities () & GV_CAPABILITY_CONTROL)
     gv_webrtc_sink_release_all_input (self);
 }
@@ -395,6 +431,8 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
         st.bytes_sent, "bitrate", G_TYPE_DOUBLE, st.bitrate, "rtt", G_TYPE_DOUBLE, st.rtt,
         "packets-lost", G_TYPE_INT64, st.packets_lost, "nacks-received", G_TYPE_UINT64,
         st.nacks_received, "packets-retransmitted", G_TYPE_UINT64, st.packets_retransmitted,
+        "estimated-bitrate", G_TYPE_UINT64, st.estimated_bitrate, "estimator-state", G_TYPE_STRING,
+        st.estimator_state.c_str (), "feedback-ignored", G_TYPE_UINT64, st.feedback_ignored,
         nullptr);
     set_input_counters (vs, st.input);
     GValue val = G_VALUE_INIT;
@@ -406,7 +444,8 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
   GstStructure *s =
       gst_structure_new ("gvwebrtcsink-stats", "viewer-count", G_TYPE_UINT, (guint) viewers.size (),
                          "keyframe-requests", G_TYPE_UINT64, keyframes.requested,
-                         "keyframes-forced", G_TYPE_UINT64, keyframes.forced, nullptr);
+                         "keyframes-forced", G_TYPE_UINT64, keyframes.forced, "encoder-bitrate",
+                         G_TYPE_UINT, self->priv->video ().encoder_bitrate_kbps (), nullptr);
   set_input_counters (s, total);
   gst_structure_take_value (s, "viewers", &array);
   return s;

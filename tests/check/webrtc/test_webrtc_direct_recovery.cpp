@@ -11,6 +11,7 @@
 #include <gst/video/video.h>
 
 #include <atomic>
+#include <mutex>
 #include <string>
 
 using namespace gvtest;
@@ -40,7 +41,9 @@ struct NetworkLoss {
   }
 
   /* On the sink pad of the nicesink inside the host's webrtcbin. */
-  void attach (GstElement *host_sink)
+  void attach (GstElement *host_sink) { on_network_sink (host_sink, probe, this); }
+
+  static void on_network_sink (GstElement *host_sink, GstPadProbeCallback callback, gpointer data)
   {
     GstElement *webrtcbin = child_by_factory (host_sink, "webrtcbin");
     fail_unless (webrtcbin != nullptr, "the host has no webrtcbin");
@@ -52,7 +55,7 @@ struct NetworkLoss {
       GstElementFactory *f = gst_element_get_factory (e);
       if (f && g_str_equal (GST_OBJECT_NAME (f), "nicesink")) {
         GstPad *pad = gst_element_get_static_pad (e, "sink");
-        gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, probe, this, nullptr);
+        gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, callback, data, nullptr);
         gst_object_unref (pad);
         found++;
       }
@@ -62,6 +65,39 @@ struct NetworkLoss {
     gst_iterator_free (it);
     gst_object_unref (webrtcbin);
     fail_unless (found > 0, "no nicesink in the host's webrtcbin");
+  }
+};
+
+/* A link of `kbps` kbit/s after the host's network sink: a token bucket
+ * with a short queue's worth of burst; what does not fit is lost, as on a
+ * saturated link with a small buffer. */
+struct NarrowLink {
+  double kbps = 0; /* 0: no limit */
+  double tokens = 0;
+  gint64 last_us = 0;
+  std::atomic<int> dropped{ 0 };
+  std::mutex lock;
+
+  static GstPadProbeReturn probe (GstPad *, GstPadProbeInfo *info, gpointer user)
+  {
+    auto *self = static_cast<NarrowLink *> (user);
+    if (!(info->type & GST_PAD_PROBE_TYPE_BUFFER))
+      return GST_PAD_PROBE_OK;
+    gsize size = gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info));
+    std::lock_guard<std::mutex> guard (self->lock);
+    if (self->kbps <= 0 || size < 400)
+      return GST_PAD_PROBE_OK;
+    gint64 now = g_get_monotonic_time ();
+    double burst = self->kbps * 1000 / 8 * 0.05; /* 50 ms */
+    if (self->last_us)
+      self->tokens = MIN (burst, self->tokens + (now - self->last_us) * self->kbps / 8000.0);
+    self->last_us = now;
+    if (self->tokens < size) {
+      self->dropped++;
+      return GST_PAD_PROBE_DROP;
+    }
+    self->tokens -= size;
+    return GST_PAD_PROBE_OK;
   }
 };
 
@@ -202,6 +238,69 @@ GST_START_TEST (test_latency_stays_low_on_a_clean_link)
 }
 GST_END_TEST;
 
+static guint encoder_kbps (GstElement *sink)
+{
+  GstStructure *stats = nullptr;
+  g_object_get (sink, "stats", &stats, nullptr);
+  guint kbps = 0;
+  if (stats) {
+    gst_structure_get_uint (stats, "encoder-bitrate", &kbps);
+    gst_structure_free (stats);
+  }
+  return kbps;
+}
+
+GST_START_TEST (test_encoder_follows_a_narrow_link)
+{
+  DirectRoom room;
+  BufferCounter frames;
+  NarrowLink link;
+  DirectHost host (room, video_host ("bitrate=1500"));
+  DirectViewer viewer (room, tapped_viewer ());
+  count_at (viewer, "tap", frames);
+  host.play ();
+  viewer.play ();
+  fail_unless (wait_until ([&] { return frames.buffers >= 15 || !viewer.error.empty (); },
+                           kTimeoutMs, &host, &viewer),
+               "no frames: %s", viewer.error.c_str ());
+  /* A clean link: the viewer's estimate exists and the encoder keeps the
+   * configured bitrate. */
+  fail_unless (wait_until ([&] { return viewer_u64 (host.sink (), "estimated-bitrate") > 0; },
+                           kTimeoutMs, &host, &viewer),
+               "no bandwidth estimate for the viewer");
+  pump_for (2000, &host, &viewer);
+  guint clean = encoder_kbps (host.sink ());
+  GST_INFO ("clean link: encoder at %u kbit/s, estimate %" G_GUINT64_FORMAT, clean,
+            viewer_u64 (host.sink (), "estimated-bitrate"));
+  fail_unless (clean >= 1200, "the encoder slowed to %u kbit/s on a clean link", clean);
+
+  /* The link narrows to 400 kbit/s: the shared encoder follows it down. */
+  GstElement *webrtcbin = child_by_factory (host.sink (), "webrtcbin");
+  gst_object_unref (webrtcbin);
+  NetworkLoss::on_network_sink (host.sink (), NarrowLink::probe, &link);
+  {
+    std::lock_guard<std::mutex> guard (link.lock);
+    link.kbps = 400;
+  }
+  bool followed =
+      wait_until ([&] { return encoder_kbps (host.sink ()) <= 600; }, kTimeoutMs, &host, &viewer);
+  GST_INFO ("narrow link: encoder at %u kbit/s, estimate %" G_GUINT64_FORMAT ", %d dropped",
+            encoder_kbps (host.sink ()), viewer_u64 (host.sink (), "estimated-bitrate"),
+            (int) link.dropped);
+  fail_unless (followed,
+               "encoder still at %u kbit/s on a 400 kbit/s link (estimate %" G_GUINT64_FORMAT ")",
+               encoder_kbps (host.sink ()), viewer_u64 (host.sink (), "estimated-bitrate"));
+  {
+    std::lock_guard<std::mutex> guard (link.lock);
+    link.kbps = 0;
+  }
+  int before = frames.buffers;
+  fail_unless (
+      wait_until ([&] { return frames.buffers >= before + 30; }, kTimeoutMs, &host, &viewer),
+      "the viewer stalled");
+}
+GST_END_TEST;
+
 static Suite *webrtc_direct_recovery_suite (void)
 {
   Suite *s = suite_create ("webrtc-direct-recovery");
@@ -211,6 +310,7 @@ static Suite *webrtc_direct_recovery_suite (void)
   tcase_add_test (tc, test_lost_packets_are_resent);
   tcase_add_test (tc, test_keyframe_requests_are_coalesced);
   tcase_add_test (tc, test_latency_stays_low_on_a_clean_link);
+  tcase_add_test (tc, test_encoder_follows_a_narrow_link);
   return s;
 }
 
