@@ -9,6 +9,8 @@
 #include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
+#include <string>
+
 #include <vector>
 
 GST_DEBUG_CATEGORY_EXTERN (gv_webrtc_sink_debug);
@@ -21,11 +23,13 @@ const char *media_kind_name (MediaKind kind)
   return kind == MediaKind::Video ? "video" : "audio";
 }
 
-StreamFeed::StreamFeed (MediaKind k, GstElement *t, GstCaps *c)
-    : kind (k), tee (GST_ELEMENT (gst_object_ref (t))), caps (gst_caps_ref (c))
+StreamFeed::StreamFeed (MediaKind k, GstElement *t, GstCaps *c, GvWebRTCSinkCodec codec)
+    : kind (k), tee (GST_ELEMENT (gst_object_ref (t))), caps (gst_caps_ref (c)), codec (codec)
 {}
 
-StreamFeed::StreamFeed (const StreamFeed &other) : StreamFeed (other.kind, other.tee, other.caps) {}
+StreamFeed::StreamFeed (const StreamFeed &other)
+    : StreamFeed (other.kind, other.tee, other.caps, other.codec)
+{}
 
 StreamFeed::~StreamFeed ()
 {
@@ -104,7 +108,7 @@ std::optional<StreamFeed> StreamEncoder::feed () const
   std::lock_guard<std::mutex> guard (lock_);
   if (!tee_ || !rtp_caps_)
     return std::nullopt;
-  return StreamFeed (kind_, tee_, rtp_caps_);
+  return StreamFeed (kind_, tee_, rtp_caps_, codec_);
 }
 
 void StreamEncoder::video_size (int &width, int &height) const
@@ -131,125 +135,130 @@ bool StreamEncoder::push_upstream (GstEvent *event)
   return ok;
 }
 
-/* ---- keyframe requests ---- */
-
-bool StreamEncoder::admit_keyframe_request ()
+void StreamEncoder::apply_settings (const EncoderSettings &settings)
 {
   std::lock_guard<std::mutex> guard (lock_);
-  keyframes_.requested++;
-  gint64 now = g_get_monotonic_time ();
-  if (last_keyframe_us_ && now - last_keyframe_us_ < (gint64) keyframe_min_interval_ms_ * 1000) {
-    keyframe_pending_ = true;
-    return false;
-  }
-  last_keyframe_us_ = now;
-  keyframes_.forced++;
-  return true;
+  settings_ = settings;
+  if (audio_encoder_)
+    g_object_set (audio_encoder_, "bitrate", (gint) (settings.audio_bitrate_kbps * 1000), nullptr);
+  for (auto &l : layers_)
+    if (l)
+      l->set_keyframe_min_interval (settings.keyframe_min_interval_ms);
 }
 
-void StreamEncoder::force_keyframe ()
+/* ---- video layers ---- */
+
+VideoLayer *StreamEncoder::layer (int index) const
 {
-  GstPad *pad = nullptr;
-  {
+  std::lock_guard<std::mutex> guard (lock_);
+  if (index < 0 || index >= kMaxLayers)
+    return nullptr;
+  return layers_[index].get ();
+}
+
+int StreamEncoder::layer_count () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  if (kind_ != MediaKind::Video || !chain_built_ || !raw_tee_)
+    return layers_[0] ? 1 : 0;
+  return CLAMP (settings_.video_layers, 1, kMaxLayers);
+}
+
+LayerSettings StreamEncoder::layer_settings_locked (int index) const
+{
+  LayerSettings ls;
+  ls.codec = codec_;
+  ls.keyframe_distance = settings_.keyframe_distance;
+  ls.keyframe_min_interval_ms = settings_.keyframe_min_interval_ms;
+  ls.width = width_;
+  ls.height = height_;
+  ls.divisor = LayerPlan::divisor (index);
+  LayerPlan plan;
+  plan.max_bps = (guint64) settings_.bitrate_kbps * 1000;
+  plan.layers = CLAMP (settings_.video_layers, 1, kMaxLayers);
+  ls.bitrate_kbps = (guint) MAX (plan.top_bps (index) / 1000, (guint64) 1);
+  return ls;
+}
+
+GstElement *StreamEncoder::watch_layer (int index)
+{
+  index = CLAMP (index, 0, MAX (layer_count () - 1, 0));
+  VideoLayer *l = layer (index);
+  if (!l) {
+    /* First use of a lower layer: built now, from the raw tee. */
+    std::unique_ptr<VideoLayer> made;
+    GstElement *raw_tee;
+    LayerSettings ls;
+    {
+      std::lock_guard<std::mutex> guard (lock_);
+      raw_tee = raw_tee_;
+      ls = layer_settings_locked (index);
+    }
+    if (!raw_tee)
+      return nullptr;
+    made = std::make_unique<VideoLayer> (index, owner_);
+    if (!made->build_encoding (raw_tee, ls))
+      return nullptr;
     std::lock_guard<std::mutex> guard (lock_);
-    if (payloader_)
-      pad = gst_element_get_static_pad (payloader_, "src");
+    if (!layers_[index])
+      layers_[index] = std::move (made);
+    l = layers_[index].get ();
   }
-  if (!pad)
-    return;
-  GST_DEBUG_OBJECT (owner_, "asking for a %s keyframe", media_kind_name (kind_));
-  gst_pad_send_event (pad,
-                      gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
-  gst_object_unref (pad);
+  l->watch ();
+  l->request_keyframe (); /* whoever starts watching starts at a keyframe */
+  GstElement *tee = l->tee ();
+  return tee ? GST_ELEMENT (gst_object_ref (tee)) : nullptr;
 }
 
-void StreamEncoder::request_keyframe ()
+void StreamEncoder::unwatch_layer (int index)
 {
-  if (admit_keyframe_request ())
-    force_keyframe ();
+  if (VideoLayer *l = layer (index))
+    l->unwatch ();
+}
+
+void StreamEncoder::request_keyframe (int index)
+{
+  if (VideoLayer *l = layer (index))
+    l->request_keyframe ();
 }
 
 KeyframeCounters StreamEncoder::keyframe_counters () const
 {
+  KeyframeCounters total;
   std::lock_guard<std::mutex> guard (lock_);
-  return keyframes_;
+  for (const auto &l : layers_)
+    if (l)
+      total += l->keyframe_counters ();
+  return total;
 }
 
-/* On the tee's sink pad, going up: a viewer's PLI or FIR, which webrtcbin
- * turns into a force-key-unit event. One viewer asking for a keyframe on
- * every loss must not flood every viewer with keyframes. */
-GstPadProbeReturn StreamEncoder::viewer_request_probe (GstPad *, GstPadProbeInfo *info,
-                                                       gpointer user)
+void StreamEncoder::set_layer_bitrate (int index, guint kbps)
 {
-  auto *self = static_cast<StreamEncoder *> (user);
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  if (!gst_video_event_is_force_key_unit (event))
-    return GST_PAD_PROBE_OK;
-  return self->admit_keyframe_request () ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+  if (VideoLayer *l = layer (index))
+    l->set_bitrate_kbps (kbps);
 }
 
-/* On the tee's sink pad, each buffer: a request held back is served once
- * its interval has passed. */
-GstPadProbeReturn StreamEncoder::pending_keyframe_probe (GstPad *, GstPadProbeInfo *, gpointer user)
+guint StreamEncoder::layer_bitrate (int index) const
 {
-  auto *self = static_cast<StreamEncoder *> (user);
-  {
-    std::lock_guard<std::mutex> guard (self->lock_);
-    gint64 now = g_get_monotonic_time ();
-    if (!self->keyframe_pending_ ||
-        now - self->last_keyframe_us_ < (gint64) self->keyframe_min_interval_ms_ * 1000)
-      return GST_PAD_PROBE_OK;
-    self->keyframe_pending_ = false;
-    self->last_keyframe_us_ = now;
-    self->keyframes_.forced++;
-  }
-  self->force_keyframe ();
-  return GST_PAD_PROBE_OK;
+  VideoLayer *l = layer (index);
+  return l && l->encodes () ? l->bitrate_kbps () : 0;
 }
 
-void StreamEncoder::apply_settings (const EncoderSettings &settings)
+int StreamEncoder::encoders_running () const
 {
+  int n = 0;
   std::lock_guard<std::mutex> guard (lock_);
-  keyframe_min_interval_ms_ = settings.keyframe_min_interval_ms;
-  configured_kbps_ =
-      kind_ == MediaKind::Audio ? settings.audio_bitrate_kbps : settings.bitrate_kbps;
-  set_encoder_bitrate_locked ();
-}
-
-void StreamEncoder::set_encoder_bitrate_locked ()
-{
-  guint kbps = configured_kbps_;
-  if (kind_ == MediaKind::Video && limit_bps_)
-    kbps = (guint) MIN ((guint64) kbps, MAX (limit_bps_ / 1000, (guint64) 1));
-  if (!encoder_ || kbps == running_kbps_)
-    return;
-  running_kbps_ = kbps;
-  if (kind_ == MediaKind::Audio)
-    g_object_set (encoder_, "bitrate", (gint) (kbps * 1000), nullptr);
-  else if (h264_)
-    g_object_set (encoder_, "bitrate", kbps, nullptr);
-  else
-    g_object_set (encoder_, "target-bitrate", (gint) (kbps * 1000), nullptr);
-}
-
-guint StreamEncoder::limit_bitrate (guint64 bps)
-{
-  std::lock_guard<std::mutex> guard (lock_);
-  limit_bps_ = bps;
-  set_encoder_bitrate_locked ();
-  return running_kbps_;
-}
-
-guint StreamEncoder::encoder_bitrate_kbps () const
-{
-  std::lock_guard<std::mutex> guard (lock_);
-  return running_kbps_;
+  for (const auto &l : layers_)
+    n += l && l->encodes () ? 1 : 0;
+  return n;
 }
 
 void StreamEncoder::reset ()
 {
   std::lock_guard<std::mutex> guard (lock_);
-  gst_caps_replace (&rtp_caps_, nullptr);
+  /* Audio's caps come again with the next data; video's are the codec's. */
+  if (kind_ == MediaKind::Audio)
+    gst_caps_replace (&rtp_caps_, nullptr);
   ended_ = false;
 }
 
@@ -277,8 +286,7 @@ GstElement *StreamEncoder::make (const char *factory, const char *name)
 /* Transport-wide sequence numbers on every video packet: each viewer's
  * webrtcbin numbers its own copy, its viewer reports what arrived when
  * (TWCC feedback), and that is what the viewer's bandwidth estimate is made
- * from. The extension then appears in the payloader's caps, hence in the
- * offer ("a=extmap", "a=rtcp-fb:96 transport-cc"). */
+ * from. The extension then appears in the payloader's caps. */
 static void add_twcc_extension (GstElement *payloader)
 {
   GstRTPHeaderExtension *twcc = gst_rtp_header_extension_create_from_uri (kTwccUri);
@@ -291,153 +299,149 @@ static void add_twcc_extension (GstElement *payloader)
   gst_object_unref (twcc);
 }
 
-/* [videoconvert ! encoder] [! h264parse] ! payloader */
-bool StreamEncoder::video_elements (GstCaps *caps, const EncoderSettings &settings,
-                                    std::vector<GstElement *> &chain)
+static const char *encoding_name (GvWebRTCSinkCodec codec)
 {
-  const char *media = gst_structure_get_name (gst_caps_get_structure (caps, 0));
-  GvWebRTCSinkCodec codec = settings.codec;
-  bool raw = g_str_equal (media, "video/x-raw");
-  if (!raw)
-    codec = g_str_equal (media, "video/x-vp9")    ? GV_WEBRTC_SINK_CODEC_VP9
-            : g_str_equal (media, "video/x-h264") ? GV_WEBRTC_SINK_CODEC_H264
-                                                  : GV_WEBRTC_SINK_CODEC_VP8;
-  bool h264 = codec == GV_WEBRTC_SINK_CODEC_H264;
-  if (raw) {
-    GstElement *convert = make ("videoconvert");
-    const char *factory = codec == GV_WEBRTC_SINK_CODEC_VP9 ? "vp9enc"
-                          : h264                            ? "x264enc"
-                                                            : "vp8enc";
-    GstElement *encoder = make (factory, "encoder");
-    for (GstElement *e : { convert, encoder })
-      if (e)
-        chain.push_back (e);
-    if (!convert || !encoder)
-      return false; /* the caller drops what is in `chain` */
-    if (h264) {
-      g_object_set (encoder, "bitrate", settings.bitrate_kbps, "key-int-max",
-                    settings.keyframe_distance, "bframes", 0, nullptr);
-      gst_util_set_object_arg (G_OBJECT (encoder), "tune", "zerolatency");
-      gst_util_set_object_arg (G_OBJECT (encoder), "speed-preset", "ultrafast");
-      GstElement *filter = make ("capsfilter");
-      if (!filter)
-        return false;
-      GstCaps *profile = gst_caps_from_string ("video/x-h264,profile=constrained-baseline");
-      g_object_set (filter, "caps", profile, nullptr);
-      gst_caps_unref (profile);
-      chain.push_back (filter);
-    } else {
-      /* libvpx's worker threads spin while they wait for each other: on a
-       * small, busy machine two threads cost 4x the CPU of one (measured in
-       * tests/bench/media). Half the processors, 1 to 4. */
-      gint threads = CLAMP ((gint) g_get_num_processors () / 2, 1, 4);
-      g_object_set (encoder, "deadline", (gint64) 1, "target-bitrate",
-                    (gint) (settings.bitrate_kbps * 1000), "keyframe-max-dist",
-                    (gint) settings.keyframe_distance, "lag-in-frames", 0, "threads", threads,
-                    nullptr);
-      g_object_set (encoder, "cpu-used", codec == GV_WEBRTC_SINK_CODEC_VP9 ? 8 : -16, nullptr);
-      gst_util_set_object_arg (G_OBJECT (encoder), "end-usage", "cbr");
-      gst_util_set_object_arg (G_OBJECT (encoder), "error-resilient", "default");
-    }
-    std::lock_guard<std::mutex> guard (lock_);
-    encoder_ = encoder;
+  return codec == GV_WEBRTC_SINK_CODEC_VP9    ? "VP9"
+         : codec == GV_WEBRTC_SINK_CODEC_H264 ? "H264"
+                                              : "VP8";
+}
+
+GstElement *make_video_payloader (GvWebRTCSinkCodec codec, GstElement *owner)
+{
+  const char *factory = codec == GV_WEBRTC_SINK_CODEC_VP9    ? "rtpvp9pay"
+                        : codec == GV_WEBRTC_SINK_CODEC_H264 ? "rtph264pay"
+                                                             : "rtpvp8pay";
+  GstElement *pay = gst_element_factory_make (factory, nullptr);
+  if (!pay) {
+    GST_ELEMENT_ERROR (owner, CORE, MISSING_PLUGIN,
+                       ("%s", texts::missing_element (factory).c_str ()), (nullptr));
+    return nullptr;
   }
-  if (h264) {
-    GstElement *parse = make ("h264parse");
-    if (!parse)
-      return false;
-    chain.push_back (parse);
-  }
-  const char *pay_factory = codec == GV_WEBRTC_SINK_CODEC_VP9 ? "rtpvp9pay"
-                            : h264                            ? "rtph264pay"
-                                                              : "rtpvp8pay";
-  GstElement *pay = make (pay_factory, "payloader");
-  if (!pay)
-    return false;
   g_object_set (pay, "mtu", 1200, "pt", 96, nullptr);
-  add_twcc_extension (pay);
-  if (h264) {
+  if (codec == GV_WEBRTC_SINK_CODEC_H264) {
     g_object_set (pay, "config-interval", -1, nullptr);
     gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
   } else {
     gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
   }
-  chain.push_back (pay);
-  std::lock_guard<std::mutex> guard (lock_);
-  payloader_ = pay;
-  h264_ = h264;
+  add_twcc_extension (pay);
+  return pay;
+}
+
+/* What a viewer's transceiver offers: the codec, our payload type and the
+ * congestion control extension (H.264's profile-level-id is written into
+ * the offer, browsers look for 42e01f). */
+static GstCaps *video_rtp_caps (GvWebRTCSinkCodec codec)
+{
+  GstCaps *caps = gst_caps_new_simple (
+      "application/x-rtp", "media", G_TYPE_STRING, "video", "clock-rate", G_TYPE_INT, 90000,
+      "encoding-name", G_TYPE_STRING, encoding_name (codec), "payload", G_TYPE_INT, 96, nullptr);
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  gst_structure_set (s, ("extmap-" + std::to_string (kTwccExtensionId)).c_str (), G_TYPE_STRING,
+                     kTwccUri, nullptr);
+  if (codec == GV_WEBRTC_SINK_CODEC_H264)
+    gst_structure_set (s, "packetization-mode", G_TYPE_STRING, "1", nullptr);
+  return caps;
+}
+
+/* Raw input: a tee of raw frames, and layer 0 right away. Encoded input:
+ * layer 0 passes it through. */
+bool StreamEncoder::build_video (GstCaps *caps, const EncoderSettings &settings)
+{
+  const char *media = gst_structure_get_name (gst_caps_get_structure (caps, 0));
+  bool raw = g_str_equal (media, "video/x-raw");
+  GvWebRTCSinkCodec codec = settings.codec;
+  if (!raw)
+    codec = g_str_equal (media, "video/x-vp9")    ? GV_WEBRTC_SINK_CODEC_VP9
+            : g_str_equal (media, "video/x-h264") ? GV_WEBRTC_SINK_CODEC_H264
+                                                  : GV_WEBRTC_SINK_CODEC_VP8;
+  GstElement *input;
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    codec_ = codec;
+    input = input_;
+  }
+  auto layer0 = std::make_unique<VideoLayer> (0, owner_);
+  if (raw) {
+    GstElement *raw_tee = make ("tee", "raw-tee");
+    if (!raw_tee)
+      return false;
+    g_object_set (raw_tee, "allow-not-linked", TRUE, nullptr);
+    gst_bin_add (GST_BIN (owner_), raw_tee);
+    if (!gst_element_link (input, raw_tee)) {
+      GST_ELEMENT_ERROR (owner_, CORE, NEGOTIATION,
+                         ("%s", texts::cannot_build_chain ("video").c_str ()), (nullptr));
+      return false;
+    }
+    gst_element_sync_state_with_parent (raw_tee);
+    LayerSettings ls;
+    {
+      std::lock_guard<std::mutex> guard (lock_);
+      raw_tee_ = raw_tee;
+      ls = layer_settings_locked (0);
+    }
+    if (!layer0->build_encoding (raw_tee, ls))
+      return false;
+  } else if (!layer0->build_passthrough (input, codec)) {
+    return false;
+  }
+  GstPad *tee_sink = gst_element_get_static_pad (layer0->tee (), "sink");
+  gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, output_event_probe, this,
+                     nullptr);
+  gst_object_unref (tee_sink);
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    tee_ = layer0->tee ();
+    layers_[0] = std::move (layer0);
+    gst_caps_replace (&rtp_caps_, nullptr);
+    rtp_caps_ = video_rtp_caps (codec);
+  }
+  GST_INFO_OBJECT (owner_, "built the video %s for %" GST_PTR_FORMAT,
+                   raw ? "ladder" : "passthrough", caps);
+  callbacks_.ready ();
   return true;
 }
 
-/* [audioconvert ! audioresample ! 48 kHz ! opusenc] ! rtpopuspay. Opus at
- * 48 kHz is what every browser decodes. */
-bool StreamEncoder::audio_elements (GstCaps *caps, const EncoderSettings &settings,
-                                    std::vector<GstElement *> &chain)
+/* [audioconvert ! audioresample ! 48 kHz ! opusenc] ! rtpopuspay ! tee.
+ * Opus at 48 kHz is what every browser decodes. */
+bool StreamEncoder::build_audio (GstCaps *caps, const EncoderSettings &settings)
 {
-  const char *media = gst_structure_get_name (gst_caps_get_structure (caps, 0));
-  if (g_str_equal (media, "audio/x-raw")) {
+  std::vector<GstElement *> chain;
+  GstElement *encoder = nullptr;
+  auto drop = [&] () {
+    for (GstElement *e : chain)
+      gst_object_unref (gst_object_ref_sink (e));
+    return false;
+  };
+  if (g_str_equal (gst_structure_get_name (gst_caps_get_structure (caps, 0)), "audio/x-raw")) {
     GstElement *convert = make ("audioconvert");
     GstElement *resample = make ("audioresample");
     GstElement *filter = make ("capsfilter");
-    GstElement *encoder = make ("opusenc", "audio-encoder");
+    encoder = make ("opusenc", "audio-encoder");
     for (GstElement *e : { convert, resample, filter, encoder })
       if (e)
         chain.push_back (e);
     if (!convert || !resample || !filter || !encoder)
-      return false; /* the caller drops what is in `chain` */
+      return drop ();
     GstCaps *rate = gst_caps_from_string ("audio/x-raw,rate=48000");
     g_object_set (filter, "caps", rate, nullptr);
     gst_caps_unref (rate);
     g_object_set (encoder, "bitrate", (gint) (settings.audio_bitrate_kbps * 1000), nullptr);
-    std::lock_guard<std::mutex> guard (lock_);
-    encoder_ = encoder;
   }
   GstElement *pay = make ("rtpopuspay", "audio-payloader");
   if (!pay)
-    return false;
+    return drop ();
   g_object_set (pay, "mtu", 1200, "pt", 111, nullptr);
   chain.push_back (pay);
-  std::lock_guard<std::mutex> guard (lock_);
-  payloader_ = pay;
-  return true;
-}
-
-/* Runs on the streaming thread, before the caps event goes further. */
-bool StreamEncoder::build_chain (GstCaps *caps)
-{
-  bool video = kind_ == MediaKind::Video;
-  EncoderSettings settings = callbacks_.settings ();
-  {
-    std::lock_guard<std::mutex> guard (lock_);
-    keyframe_min_interval_ms_ = settings.keyframe_min_interval_ms;
-    configured_kbps_ = video ? settings.bitrate_kbps : settings.audio_bitrate_kbps;
-    running_kbps_ = configured_kbps_; /* what the chain is built with */
-    limit_bps_ = 0;
-  }
-  std::vector<GstElement *> chain;
-  bool made =
-      video ? video_elements (caps, settings, chain) : audio_elements (caps, settings, chain);
-  GstElement *tee = made ? make ("tee", video ? "tee" : "audio-tee") : nullptr;
-  if (!tee) {
-    for (GstElement *e : chain)
-      gst_object_unref (gst_object_ref_sink (e));
-    std::lock_guard<std::mutex> guard (lock_);
-    encoder_ = payloader_ = nullptr;
-    return false;
-  }
+  GstElement *tee = make ("tee", "audio-tee");
+  if (!tee)
+    return drop ();
   g_object_set (tee, "allow-not-linked", TRUE, nullptr);
   chain.push_back (tee);
 
   GstPad *tee_sink = gst_element_get_static_pad (tee, "sink");
   gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, output_event_probe, this,
                      nullptr);
-  if (video) {
-    gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, viewer_request_probe, this,
-                       nullptr);
-    gst_pad_add_probe (
-        tee_sink, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-        pending_keyframe_probe, this, nullptr);
-  }
   gst_object_unref (tee_sink);
 
   GstElement *prev;
@@ -449,8 +453,7 @@ bool StreamEncoder::build_chain (GstCaps *caps)
     gst_bin_add (GST_BIN (owner_), e);
     if (!gst_element_link (prev, e)) {
       GST_ELEMENT_ERROR (
-          owner_, CORE, NEGOTIATION,
-          ("%s", texts::cannot_build_chain (media_kind_name (kind_)).c_str ()),
+          owner_, CORE, NEGOTIATION, ("%s", texts::cannot_build_chain ("audio").c_str ()),
           ("failed to link %s to %s", GST_ELEMENT_NAME (prev), GST_ELEMENT_NAME (e)));
       return false;
     }
@@ -461,9 +464,21 @@ bool StreamEncoder::build_chain (GstCaps *caps)
 
   std::lock_guard<std::mutex> guard (lock_);
   tee_ = tee;
-  GST_INFO_OBJECT (owner_, "built %s chain for %" GST_PTR_FORMAT,
-                   encoder_ ? "encoding" : "payloading", caps);
+  audio_encoder_ = encoder;
+  GST_INFO_OBJECT (owner_, "built the audio %s for %" GST_PTR_FORMAT,
+                   encoder ? "encoder" : "payloader", caps);
   return true;
+}
+
+/* Runs on the streaming thread, before the caps event goes further. */
+bool StreamEncoder::build_chain (GstCaps *caps)
+{
+  EncoderSettings settings = callbacks_.settings ();
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    settings_ = settings;
+  }
+  return kind_ == MediaKind::Video ? build_video (caps, settings) : build_audio (caps, settings);
 }
 
 GstPadProbeReturn StreamEncoder::input_event_probe (GstPad *, GstPadProbeInfo *info, gpointer user)
@@ -501,8 +516,9 @@ GstPadProbeReturn StreamEncoder::input_event_probe (GstPad *, GstPadProbeInfo *i
   return GST_PAD_PROBE_OK;
 }
 
-/* On the tee's sink pad: the payloader's caps (subscribers wait for them)
- * and the end of the stream, once the encoder has drained. */
+/* On the (layer 0) tee's sink pad: the end of the stream, once the encoder
+ * has drained; for audio also the payloader's caps (subscribers wait for
+ * them). */
 GstPadProbeReturn StreamEncoder::output_event_probe (GstPad *, GstPadProbeInfo *info, gpointer user)
 {
   auto *self = static_cast<StreamEncoder *> (user);
@@ -511,7 +527,7 @@ GstPadProbeReturn StreamEncoder::output_event_probe (GstPad *, GstPadProbeInfo *
     self->mark_ended (gst_event_get_seqnum (event));
     return GST_PAD_PROBE_OK;
   }
-  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS || self->kind_ == MediaKind::Video)
     return GST_PAD_PROBE_OK;
   GstCaps *caps;
   gst_event_parse_caps (event, &caps);

@@ -2,22 +2,29 @@
  * Copyright (C) 2024 GhostView contributors
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * One input stream of gvwebrtcsink, encoded once for every viewer:
- *   sink pad -> identity -> [convert ! encoder] -> payloader -> tee
- * built when the input's caps are known. Viewers subscribe by taking a pad
- * of the tee (a StreamFeed); the encoder knows nothing of them. Video is
- * encoded to VP8, VP9 or H.264, audio to Opus; encoded input is payloaded
- * as is.
+ * One input stream of gvwebrtcsink, encoded once for all viewers, built
+ * when the input's caps are known. The encoder knows nothing of its
+ * viewers: they take pads of its tees.
+ *   audio: sink pad -> identity -> [audioconvert ! ... ! opusenc] ->
+ *          rtpopuspay -> tee (RTP, shared)
+ *   video: sink pad -> identity -> tee (raw) -> one VideoLayer per quality
+ *          layer in use (gvvideolayer.h), each with a tee of encoded
+ *          frames that viewers payload themselves; encoded input is one
+ *          layer, passed through.
  */
 #pragma once
 
+#include "gvlayerplan.h"
+#include "gvvideolayer.h"
 #include "gvwebrtcsink.h"
 
 #include <gst/gst.h>
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 namespace gv::webrtc {
 
@@ -40,32 +47,37 @@ struct EncoderSettings {
   /* Keyframe requests (new viewers, PLI/FIR from any viewer) closer than
    * this are served by one keyframe at the end of the interval. */
   guint keyframe_min_interval_ms = 500;
+  /* How many video quality layers there may be (gvlayerplan.h). */
+  int video_layers = kMaxLayers;
 };
 
-/* What became of the keyframe requests of a stream. */
-struct KeyframeCounters {
-  guint64 requested = 0; /* by viewers (PLI/FIR) and by the element */
-  guint64 forced = 0;    /* keyframes asked of the encoder */
-};
-
-/* Where a subscriber takes a stream's RTP from. Holds references. */
+/* Where a subscriber takes a stream from. Holds references.
+ * Audio: RTP from the shared payloader's tee; `caps` are its fixed caps.
+ * Video: encoded frames of layer 0's tee; each viewer payloads them itself
+ * (`codec`), and `caps` are the RTP caps to offer. */
 struct StreamFeed {
   MediaKind kind = MediaKind::Video;
   GstElement *tee = nullptr;
-  GstCaps *caps = nullptr; /* fixed RTP caps of the payloader */
+  GstCaps *caps = nullptr;
+  GvWebRTCSinkCodec codec = GV_WEBRTC_SINK_CODEC_VP8;
 
   StreamFeed () = default;
-  StreamFeed (MediaKind k, GstElement *t, GstCaps *c);
+  StreamFeed (MediaKind k, GstElement *t, GstCaps *c, GvWebRTCSinkCodec codec);
   StreamFeed (const StreamFeed &other);
   StreamFeed &operator= (const StreamFeed &other) = delete;
   ~StreamFeed ();
 };
 
+/* A viewer's own video payloader for `codec` (pt 96, MTU 1200, the
+ * transport-wide congestion control extension); nullptr (an error posted on
+ * `owner`) when missing. */
+GstElement *make_video_payloader (GvWebRTCSinkCodec codec, GstElement *owner);
+
 class StreamEncoder {
 public:
   struct Callbacks {
     std::function<EncoderSettings ()> settings; /* read when the chain is built */
-    std::function<void ()> ready;               /* the first RTP caps are known */
+    std::function<void ()> ready;               /* viewers may subscribe now */
     std::function<void (guint32 seqnum)> ended; /* EOS went through the whole chain */
   };
 
@@ -82,7 +94,7 @@ public:
   /* Forgets the pad the element is releasing; false if it is not ours. */
   bool release_input (GstPad *pad);
   bool has_input () const;
-  /* The RTP caps are known (and nobody waits for them any more). */
+  /* Viewers may subscribe (the caps to offer are known). */
   bool ready () const;
   bool ended () const;
   /* What a new viewer subscribes to; empty until ready. */
@@ -91,62 +103,59 @@ public:
   void video_size (int &width, int &height) const;
   /* Pushes an event upstream of the element's pad (navigation, release-all). */
   bool push_upstream (GstEvent *event);
-  /* A keyframe from the shared encoder (or upstream, for encoded input),
-   * at most one per keyframe_min_interval_ms: requests in between are
-   * served together at the end of the interval. */
-  void request_keyframe ();
-  KeyframeCounters keyframe_counters () const;
   void apply_settings (const EncoderSettings &settings);
-  /* Video: what the viewers' links take, bit/s (0: no limit). The encoder
-   * runs at the smaller of this and the configured bitrate; returns the
-   * bitrate it runs at now, kbit/s. */
-  guint limit_bitrate (guint64 bps);
-  /* Video: the bitrate the encoder runs at, kbit/s (0 before it exists). */
-  guint encoder_bitrate_kbps () const;
   /* The pipeline went to READY: caps and end of stream are forgotten. */
   void reset ();
+
+  /* ---- video layers ---- */
+  /* How many layers viewers may use: 1 for encoded input. */
+  int layer_count () const;
+  /* A viewer starts watching `layer` (built on first use; call from a
+   * thread that may change the bin, not a streaming thread): the layer's
+   * encoded tee (a new reference), or nullptr. */
+  GstElement *watch_layer (int layer);
+  void unwatch_layer (int layer);
+  /* A keyframe from the layer's encoder (or upstream, for encoded input),
+   * coalesced per layer (keyframe_min_interval_ms). */
+  void request_keyframe (int layer);
+  KeyframeCounters keyframe_counters () const;
+  /* Sets the layer's encoder bitrate (kbit/s; ignored when 0). */
+  void set_layer_bitrate (int layer, guint kbps);
+  /* The bitrate a layer is encoded at now, kbit/s; 0 when not encoding. */
+  guint layer_bitrate (int layer) const;
+  /* Layers being encoded now. */
+  int encoders_running () const;
 
 private:
   static GstPadProbeReturn input_event_probe (GstPad *, GstPadProbeInfo *info, gpointer self);
   static GstPadProbeReturn output_event_probe (GstPad *, GstPadProbeInfo *info, gpointer self);
-  static GstPadProbeReturn viewer_request_probe (GstPad *, GstPadProbeInfo *info, gpointer self);
-  static GstPadProbeReturn pending_keyframe_probe (GstPad *, GstPadProbeInfo *info, gpointer self);
-  /* Whether a request now may go to the encoder; if not, it is kept. */
-  bool admit_keyframe_request ();
-  void force_keyframe ();
   bool build_chain (GstCaps *caps);
-  bool video_elements (GstCaps *caps, const EncoderSettings &settings,
-                       std::vector<GstElement *> &chain);
-  bool audio_elements (GstCaps *caps, const EncoderSettings &settings,
-                       std::vector<GstElement *> &chain);
+  bool build_video (GstCaps *caps, const EncoderSettings &settings);
+  bool build_audio (GstCaps *caps, const EncoderSettings &settings);
   GstElement *make (const char *factory, const char *name = nullptr);
   void mark_ended (guint32 seqnum);
+  LayerSettings layer_settings_locked (int layer) const;
+  VideoLayer *layer (int index) const;
 
   const MediaKind kind_;
   GstElement *const owner_;
   const Callbacks callbacks_;
 
   mutable std::mutex lock_;
-  GstPad *pad_ = nullptr;         /* the element's ghost sink pad */
-  GstElement *input_ = nullptr;   /* identity the ghost pad targets */
-  GstElement *encoder_ = nullptr; /* null for encoded input */
-  GstElement *payloader_ = nullptr;
-  GstElement *tee_ = nullptr;
+  GstPad *pad_ = nullptr;       /* the element's ghost sink pad */
+  GstElement *input_ = nullptr; /* identity the ghost pad targets */
+  GstElement *tee_ = nullptr;   /* audio: RTP; video: layer 0's encoded frames */
   GstCaps *rtp_caps_ = nullptr;
-  bool h264_ = false;
   bool chain_built_ = false;
   bool ended_ = false;
   int width_ = 0, height_ = 0;
-  /* bitrate, under lock_ */
-  guint configured_kbps_ = 0; /* the element's bitrate property */
-  guint64 limit_bps_ = 0;     /* from the viewers' estimates; 0: none */
-  guint running_kbps_ = 0;    /* what the encoder was last set to */
-  void set_encoder_bitrate_locked ();
-  /* keyframe requests, under lock_ */
-  guint keyframe_min_interval_ms_ = 500;
-  gint64 last_keyframe_us_ = 0; /* when one was last asked of the encoder */
-  bool keyframe_pending_ = false;
-  KeyframeCounters keyframes_;
+  EncoderSettings settings_; /* as last applied */
+  /* audio */
+  GstElement *audio_encoder_ = nullptr; /* null for Opus input */
+  /* video */
+  GvWebRTCSinkCodec codec_ = GV_WEBRTC_SINK_CODEC_VP8;
+  GstElement *raw_tee_ = nullptr; /* null for encoded input */
+  std::unique_ptr<VideoLayer> layers_[kMaxLayers];
 };
 
 } // namespace gv::webrtc

@@ -99,15 +99,37 @@ GstPadProbeReturn Viewer::count_sent (GstPad *, GstPadProbeInfo *info, gpointer 
   return GST_PAD_PROBE_OK;
 }
 
-/* A leaky queue into a new webrtcbin sink pad (its transceiver is made with
- * the pad); the tee is linked once webrtcbin runs. */
+/* A stream's branch into a new webrtcbin sink pad (its transceiver is made
+ * with the pad): audio, a leaky queue (the shared tee is linked once
+ * webrtcbin runs); video, a funnel of the layers the viewer watches, its
+ * own payloader and a leaky queue. */
 void Viewer::add_branch (GstElement *webrtcbin, const StreamFeed &feed)
 {
+  bool video = feed.kind == MediaKind::Video;
+  Branch branch;
+  branch.kind = feed.kind;
+  GstElement *funnel = nullptr, *payloader = nullptr;
+  if (video) {
+    funnel = gst_element_factory_make ("funnel", nullptr);
+    payloader = make_video_payloader (feed.codec, GST_ELEMENT (host_.bin ()));
+    if (!funnel || !payloader) {
+      if (funnel)
+        gst_object_unref (gst_object_ref_sink (funnel));
+      if (payloader)
+        gst_object_unref (gst_object_ref_sink (payloader));
+      return;
+    }
+    branch.elements = { funnel, payloader };
+  }
   GstElement *queue = gst_element_factory_make ("queue", nullptr);
   g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
                 (guint64) 500 * GST_MSECOND, nullptr);
   gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
-  gst_bin_add (host_.bin (), queue);
+  branch.elements.push_back (queue);
+  for (GstElement *e : branch.elements)
+    gst_bin_add (host_.bin (), e);
+  if (video)
+    gst_element_link_many (funnel, payloader, queue, nullptr);
   GstPadTemplate *templ = gst_element_get_pad_template (webrtcbin, "sink_%u");
   GstPad *wsink = gst_element_request_pad (webrtcbin, templ, nullptr, feed.caps);
   GstPad *qsrc = gst_element_get_static_pad (queue, "src");
@@ -115,11 +137,10 @@ void Viewer::add_branch (GstElement *webrtcbin, const StreamFeed &feed)
   const auto buffers =
       (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST);
   gst_pad_add_probe (qsrc, buffers,
-                     feed.kind == MediaKind::Video ? count_sent<MediaKind::Video>
-                                                   : count_sent<MediaKind::Audio>,
-                     weak (), [] (gpointer d) { release (d); });
+                     video ? count_sent<MediaKind::Video> : count_sent<MediaKind::Audio>, weak (),
+                     [] (gpointer d) { release (d); });
   /* The viewer's congestion feedback comes up the video branch. */
-  if (feed.kind == MediaKind::Video)
+  if (video)
     gst_pad_add_probe (qsrc, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, feedback_probe, weak (),
                        [] (gpointer d) { release (d); });
   gst_object_unref (wsink);
@@ -135,8 +156,25 @@ void Viewer::add_branch (GstElement *webrtcbin, const StreamFeed &feed)
       },
       weak (), [] (gpointer d) { release (d); });
   gst_object_unref (qsink);
+  if (video) {
+    std::weak_ptr<Viewer> viewer = shared_from_this ();
+    auto layers =
+        std::make_shared<LayerSwitch> (funnel, GST_OBJECT (host_.log_object ()),
+                                       LayerSwitch::Callbacks{
+                                           [this] (int layer) { return host_.watch_layer (layer); },
+                                           [this] (int layer) { host_.unwatch_layer (layer); },
+                                           [viewer] (std::function<void ()> task) {
+                                             if (ViewerPtr v = viewer.lock ())
+                                               v->queue_.post (std::move (task));
+                                           },
+                                       });
+    std::lock_guard<std::mutex> guard (lock_);
+    layer_switch_ = layers;
+  } else {
+    branch.tee = GST_ELEMENT (gst_object_ref (feed.tee));
+  }
   std::lock_guard<std::mutex> guard (lock_);
-  branches_.push_back ({ feed.kind, queue, nullptr, GST_ELEMENT (gst_object_ref (feed.tee)) });
+  branches_.push_back (branch);
 }
 
 void Viewer::do_start (std::vector<StreamFeed> &feeds)
@@ -232,12 +270,17 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
     branches = branches_;
   }
   for (Branch &branch : branches) {
-    gst_element_sync_state_with_parent (branch.queue);
-    branch.tee_pad = gst_element_request_pad_simple (branch.tee, "src_%u");
-    GstPad *qsink = gst_element_get_static_pad (branch.queue, "sink");
-    gst_pad_link (branch.tee_pad, qsink);
-    gst_object_unref (qsink);
+    for (auto it = branch.elements.rbegin (); it != branch.elements.rend (); ++it)
+      gst_element_sync_state_with_parent (*it);
+    if (branch.kind == MediaKind::Audio) {
+      branch.tee_pad = gst_element_request_pad_simple (branch.tee, "src_%u");
+      GstPad *qsink = gst_element_get_static_pad (branch.elements.front (), "sink");
+      gst_pad_link (branch.tee_pad, qsink);
+      gst_object_unref (qsink);
+    }
   }
+  if (std::shared_ptr<LayerSwitch> layers = this->layers ())
+    layers->switch_to (0); /* everyone starts on the full-size layer */
 
   GObject *channel = nullptr;
   GstStructure *opts = gst_structure_new ("opts", "ordered", G_TYPE_BOOLEAN, TRUE, nullptr);
@@ -285,10 +328,20 @@ static std::string offer_text (const GstWebRTCSessionDescription *offer, bool h2
   std::string text = raw;
   g_free (raw);
   static const std::string key = "profile-level-id=";
-  for (size_t at = h264 ? text.find (key) : std::string::npos; at != std::string::npos;
-       at = text.find (key, at + key.size ()))
-    if (at + key.size () + 6 <= text.size ())
+  if (!h264)
+    return text;
+  bool found = false;
+  for (size_t at = text.find (key); at != std::string::npos; at = text.find (key, at + key.size ()))
+    if (at + key.size () + 6 <= text.size ()) {
       text.replace (at + key.size (), 6, "42e01f");
+      found = true;
+    }
+  /* Offered from our codec preferences, which leave the profile out (each
+   * layer's encoder states its own level): say constrained baseline. */
+  static const std::string fmtp = "a=fmtp:96 ";
+  size_t at = text.find (fmtp);
+  if (!found && at != std::string::npos)
+    text.insert (at + fmtp.size (), key + "42e01f;");
   return text;
 }
 
@@ -322,7 +375,7 @@ void Viewer::connection_state_changed (GstWebRTCPeerConnectionState state)
     }
     /* From now on the viewer gets media, starting with a fresh keyframe. */
     media_flowing_ = true;
-    host_.connected (peer_);
+    host_.request_keyframe (std::max (layer (), 0));
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
     GST_INFO_OBJECT (host_.log_object (), "connection to viewer %s failed", peer_.c_str ());
     host_.failed (peer_);
@@ -361,6 +414,32 @@ void Viewer::add_remote_candidate (guint mline, const std::string &candidate)
   });
 }
 
+/* ---- video layers ---- */
+
+void Viewer::switch_layer (int layer)
+{
+  queue_.post ([self = shared_from_this (), layer] () {
+    GstElement *webrtcbin = self->ref_webrtcbin ();
+    std::shared_ptr<LayerSwitch> layers = self->layers ();
+    if (webrtcbin && layers)
+      layers->switch_to (layer);
+    if (webrtcbin)
+      gst_object_unref (webrtcbin);
+  });
+}
+
+std::shared_ptr<LayerSwitch> Viewer::layers () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return layer_switch_;
+}
+
+int Viewer::layer () const
+{
+  std::shared_ptr<LayerSwitch> layers = this->layers ();
+  return layers ? std::max (layers->target (), 0) : 0;
+}
+
 /* ---- stop ---- */
 
 void Viewer::stop (std::function<void ()> done)
@@ -384,6 +463,8 @@ void Viewer::do_stop ()
     webrtcbin_ = nullptr;
     branches.swap (branches_);
   }
+  if (std::shared_ptr<LayerSwitch> layers = this->layers ())
+    layers->stop ();
   for (Branch &branch : branches) {
     if (branch.tee_pad) {
       GstPad *peer = gst_pad_get_peer (branch.tee_pad);
@@ -394,13 +475,14 @@ void Viewer::do_stop ()
       gst_element_release_request_pad (branch.tee, branch.tee_pad);
       gst_object_unref (branch.tee_pad);
     }
-    gst_object_unref (branch.tee);
+    if (branch.tee)
+      gst_object_unref (branch.tee);
   }
   std::vector<GstElement *> parts;
   if (webrtcbin)
     parts.push_back (webrtcbin);
   for (Branch &branch : branches)
-    parts.push_back (branch.queue);
+    parts.insert (parts.end (), branch.elements.begin (), branch.elements.end ());
   for (GstElement *e : parts) {
     gst_element_set_locked_state (e, TRUE);
     gst_element_set_state (e, GST_STATE_NULL);
@@ -421,8 +503,9 @@ bool Viewer::owns (GstElement *element) const
   if (element == webrtcbin_)
     return element != nullptr;
   for (const Branch &branch : branches_)
-    if (branch.queue == element)
-      return true;
+    for (GstElement *e : branch.elements)
+      if (e == element)
+        return true;
   return false;
 }
 
@@ -649,6 +732,10 @@ ViewerStats Viewer::stats () const
   out.estimated_bitrate = estimate_bps_;
   out.estimator_state = estimator_state_;
   out.feedback_ignored = feedback_ignored_;
+  if (std::shared_ptr<LayerSwitch> layers = this->layers ()) {
+    out.layer = layers->active ();
+    out.layer_moves = layers->moves ();
+  }
   return out;
 }
 

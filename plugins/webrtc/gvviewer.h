@@ -16,6 +16,7 @@
 
 #include "gvbandwidthestimator.h"
 #include "gvinputchannel.h"
+#include "gvlayerswitch.h"
 #include "gvsignaller.h"
 #include "gvstreamencoder.h"
 #include "gvtaskqueue.h"
@@ -46,8 +47,11 @@ public:
   virtual void ice_settings (GStrv *stun, GStrv *turn, bool *loopback) = 0;
   virtual void send_sdp (const std::string &peer, const GstWebRTCSessionDescription *offer) = 0;
   virtual void send_ice (const std::string &peer, guint mline, const std::string &candidate) = 0;
-  /* The peer connection is up; media flows from the next keyframe. */
-  virtual void connected (const std::string &peer) = 0;
+  /* Video layers (StreamEncoder): start or stop watching one (its tee of
+   * encoded frames, a reference), ask it for a keyframe. */
+  virtual GstElement *watch_layer (int layer) = 0;
+  virtual void unwatch_layer (int layer) = 0;
+  virtual void request_keyframe (int layer) = 0;
   /* The peer connection failed: the viewer should go. */
   virtual void failed (const std::string &peer) = 0;
   /* From the input channel's thread. */
@@ -74,6 +78,8 @@ struct ViewerStats {
   guint64 estimated_bitrate = 0;     /* what the viewer's link takes, bit/s; 0: not yet */
   std::string estimator_state;       /* "increase", "hold", "decrease" */
   guint64 feedback_ignored = 0;      /* congestion feedback refused as malformed */
+  int layer = -1;                    /* the video layer it sees; -1: none yet */
+  guint64 layer_moves = 0;
   InputCounters input;
 };
 
@@ -96,6 +102,8 @@ public:
   void start (std::vector<StreamFeed> feeds);
   void set_remote_description (GstWebRTCSessionDescription *answer);
   void add_remote_candidate (guint mline, const std::string &candidate);
+  /* Moves the viewer to video layer `layer` (at its next keyframe). */
+  void switch_layer (int layer);
   /* Samples the byte counters for the bitrate and asks webrtcbin for the
    * receiver-report figures (answered later, on webrtcbin's thread). */
   void sample_stats ();
@@ -107,15 +115,22 @@ public:
   ViewerStats stats () const;
   /* What the viewer's link takes, bit/s; 0 before the first estimate. */
   guint64 estimate_bps () const { return estimate_bps_; }
+  /* The video layer the viewer sees or is moving to (0 before it starts). */
+  int layer () const;
+  /* The sink's bookkeeping for moves up (gvlayerplan.h), under its lock. */
+  gint64 fits_higher_since_us = 0;
   /* Whether `element` (a direct child of the sink's bin) is one of ours. */
   bool owns (GstElement *element) const;
 
 private:
+  /* One stream's part of the viewer's pipeline: audio, a tee pad into a
+   * queue; video, a funnel of layers into the viewer's payloader and a
+   * queue. */
   struct Branch {
     MediaKind kind = MediaKind::Video;
-    GstElement *queue = nullptr;
-    GstPad *tee_pad = nullptr;
-    GstElement *tee = nullptr;
+    std::vector<GstElement *> elements; /* in the bin, first to last */
+    GstPad *tee_pad = nullptr;          /* audio */
+    GstElement *tee = nullptr;          /* audio; a reference */
   };
 
   void do_start (std::vector<StreamFeed> &feeds);
@@ -124,6 +139,7 @@ private:
   void connection_state_changed (GstWebRTCPeerConnectionState state);
   void do_stop ();
   GstElement *ref_webrtcbin () const;
+  std::shared_ptr<LayerSwitch> layers () const;
   void stats_received (const GstStructure *stats);
   static GstPadProbeReturn feedback_probe (GstPad *, GstPadProbeInfo *info, gpointer self);
   void feedback (std::vector<BandwidthEstimator::PacketResult> &packets);
@@ -152,6 +168,7 @@ private:
   GstElement *webrtcbin_ = nullptr;
   std::vector<Branch> branches_;
   bool h264_ = false;
+  std::shared_ptr<LayerSwitch> layer_switch_; /* video; under lock_ */
 
   /* On the queue only: the estimate of this viewer's link. */
   std::unique_ptr<BandwidthEstimator> estimator_;

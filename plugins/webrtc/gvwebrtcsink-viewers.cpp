@@ -62,7 +62,11 @@ public:
     g_object_unref (signaller);
   }
 
-  void connected (const std::string &) override { sink_->priv->video ().request_keyframe (); }
+  GstElement *watch_layer (int layer) override { return sink_->priv->video ().watch_layer (layer); }
+
+  void unwatch_layer (int layer) override { sink_->priv->video ().unwatch_layer (layer); }
+
+  void request_keyframe (int layer) override { sink_->priv->video ().request_keyframe (layer); }
 
   void failed (const std::string &peer) override
   {
@@ -117,24 +121,35 @@ void gv_webrtc_sink_init_viewers (GvWebRTCSink *self)
 
 void gv_webrtc_sink_follow_estimates (GvWebRTCSink *self)
 {
-  /* One encoder for all: it runs at what the narrowest link takes (never
-   * above the configured bitrate). A viewer without an estimate yet does
-   * not hold the others back. */
-  guint64 narrowest = 0;
+  /* The quality ladder (gvlayerplan.h): each viewer on the layer its link
+   * takes, each layer encoded at its viewers' narrowest link. */
+  GvWebRTCSinkPrivate *priv = self->priv;
+  gv::webrtc::StreamEncoder &video = priv->video ();
+  gv::webrtc::LayerPlan plan;
+  std::vector<ViewerPtr> viewers;
+  std::vector<gv::webrtc::LayerViewer> states;
+  std::vector<int> assignment;
   {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    for (const auto &kv : self->priv->viewers) {
-      guint64 bps = kv.second->estimate_bps ();
-      if (bps && (!narrowest || bps < narrowest))
-        narrowest = bps;
+    std::lock_guard<std::mutex> guard (priv->lock);
+    plan.max_bps = (guint64) priv->encoder_settings.bitrate_kbps * 1000;
+    plan.layers = MAX (1, MIN (priv->encoder_settings.video_layers, video.layer_count ()));
+    for (const auto &kv : priv->viewers) {
+      viewers.push_back (kv.second);
+      states.push_back (
+          { kv.second->estimate_bps (), kv.second->layer (), kv.second->fits_higher_since_us });
     }
+    assignment = gv::webrtc::assign_layers (plan, states, g_get_monotonic_time ());
+    for (size_t i = 0; i < viewers.size (); i++)
+      viewers[i]->fits_higher_since_us = states[i].fits_higher_since_us;
   }
-  guint before = self->priv->video ().encoder_bitrate_kbps ();
-  guint now = self->priv->video ().limit_bitrate (narrowest);
-  if (now != before)
-    GST_DEBUG_OBJECT (self,
-                      "video encoder at %u kbit/s (narrowest link %" G_GUINT64_FORMAT " bit/s)",
-                      now, narrowest);
+  for (size_t i = 0; i < viewers.size (); i++)
+    if (assignment[i] != viewers[i]->layer ())
+      viewers[i]->switch_layer (assignment[i]);
+  for (int layer = 0; layer < plan.layers; layer++) {
+    guint64 bps = gv::webrtc::layer_bitrate (plan, layer, states, assignment);
+    if (bps)
+      video.set_layer_bitrate (layer, (guint) MAX (bps / 1000, (guint64) 1));
+  }
 }
 
 /* ---- viewers come and go ---- */
@@ -433,7 +448,7 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
         st.nacks_received, "packets-retransmitted", G_TYPE_UINT64, st.packets_retransmitted,
         "estimated-bitrate", G_TYPE_UINT64, st.estimated_bitrate, "estimator-state", G_TYPE_STRING,
         st.estimator_state.c_str (), "feedback-ignored", G_TYPE_UINT64, st.feedback_ignored,
-        nullptr);
+        "layer", G_TYPE_INT, st.layer, "layer-moves", G_TYPE_UINT64, st.layer_moves, nullptr);
     set_input_counters (vs, st.input);
     GValue val = G_VALUE_INIT;
     g_value_init (&val, GST_TYPE_STRUCTURE);
@@ -444,8 +459,21 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
   GstStructure *s =
       gst_structure_new ("gvwebrtcsink-stats", "viewer-count", G_TYPE_UINT, (guint) viewers.size (),
                          "keyframe-requests", G_TYPE_UINT64, keyframes.requested,
-                         "keyframes-forced", G_TYPE_UINT64, keyframes.forced, "encoder-bitrate",
-                         G_TYPE_UINT, self->priv->video ().encoder_bitrate_kbps (), nullptr);
+                         "keyframes-forced", G_TYPE_UINT64, keyframes.forced, "encoders-running",
+                         G_TYPE_INT, self->priv->video ().encoders_running (), nullptr);
+  /* What each layer is encoded at (0: not encoding), and, for one layer
+   * only, the encoder's bitrate. */
+  GValue rates = G_VALUE_INIT;
+  gst_value_array_init (&rates, gv::webrtc::kMaxLayers);
+  for (int layer = 0; layer < gv::webrtc::kMaxLayers; layer++) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, G_TYPE_UINT);
+    g_value_set_uint (&v, self->priv->video ().layer_bitrate (layer));
+    gst_value_array_append_and_take_value (&rates, &v);
+  }
+  gst_structure_take_value (s, "layer-bitrates", &rates);
+  gst_structure_set (s, "encoder-bitrate", G_TYPE_UINT, self->priv->video ().layer_bitrate (0),
+                     nullptr);
   set_input_counters (s, total);
   gst_structure_take_value (s, "viewers", &array);
   return s;

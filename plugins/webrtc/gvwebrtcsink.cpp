@@ -137,6 +137,7 @@ enum {
   PROP_AUDIO_BITRATE,
   PROP_KEYFRAME_DISTANCE,
   PROP_KEYFRAME_MIN_INTERVAL,
+  PROP_VIDEO_LAYERS,
   PROP_ICE_LOOPBACK,
   PROP_STATS,
 };
@@ -291,6 +292,9 @@ static void start_session (GvWebRTCSink *self)
     for (const auto &kv : self->priv->viewers)
       kv.second->sample_stats ();
   });
+  /* Moves up the ladder wait for a settled estimate: looked at every
+   * second even when no estimate changes. */
+  priv->thread.every (STATS_INTERVAL_MS, [self] () { gv_webrtc_sink_follow_estimates (self); });
   GvSignaller *signaller;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
@@ -457,6 +461,9 @@ static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const G
   case PROP_KEYFRAME_DISTANCE:
     settings.keyframe_distance = g_value_get_uint (value);
     break;
+  case PROP_VIDEO_LAYERS:
+    settings.video_layers = g_value_get_int (value);
+    break;
   case PROP_KEYFRAME_MIN_INTERVAL: {
     settings.keyframe_min_interval_ms = g_value_get_uint (value);
     gv::webrtc::EncoderSettings now = settings;
@@ -514,6 +521,9 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
     break;
   case PROP_KEYFRAME_MIN_INTERVAL:
     g_value_set_uint (value, settings.keyframe_min_interval_ms);
+    break;
+  case PROP_VIDEO_LAYERS:
+    g_value_set_int (value, settings.video_layers);
     break;
   case PROP_ICE_LOOPBACK:
     g_value_set_boolean (value, priv->ice_loopback);
@@ -600,6 +610,14 @@ static void install_properties (GObjectClass *gobject_class)
       g_param_spec_uint ("keyframe-distance", "Keyframe distance",
                          "Maximum frames between keyframes (new viewers and losses ask for one)", 1,
                          100000, DEFAULT_KEYFRAME_DISTANCE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_VIDEO_LAYERS,
+      g_param_spec_int ("video-layers", "Video layers",
+                        "Quality layers of raw video, each encoded once while a viewer watches "
+                        "it: full size (bitrate down to a third of it), half size, quarter size. "
+                        "A viewer watches the layer its link takes and moves at a keyframe; "
+                        "1: one encoder, slowed to the narrowest viewer's link",
+                        1, gv::webrtc::kMaxLayers, gv::webrtc::kMaxLayers, rw));
   g_object_class_install_property (
       gobject_class, PROP_KEYFRAME_MIN_INTERVAL,
       g_param_spec_uint ("keyframe-min-interval", "Keyframe minimum interval",

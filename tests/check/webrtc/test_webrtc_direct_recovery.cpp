@@ -19,6 +19,9 @@ using namespace gvtest;
 static const int kTimeoutMs = 20000;
 static const int kFramerate = 30; /* kSmallVideo's */
 
+static void probe_inside (GstElement *bin, const char *factory, const char *pad,
+                          GstPadProbeCallback callback, gpointer data);
+
 /* Drops every `every`-th packet the host's network sink sends once armed:
  * only large ones (video RTP; DTLS, SCTP and RTCP are small), as a lossy
  * link would lose them after encryption. */
@@ -41,36 +44,35 @@ struct NetworkLoss {
   }
 
   /* On the sink pad of the nicesink inside the host's webrtcbin. */
-  void attach (GstElement *host_sink) { on_network_sink (host_sink, probe, this); }
-
-  static void on_network_sink (GstElement *host_sink, GstPadProbeCallback callback, gpointer data)
-  {
-    GstElement *webrtcbin = child_by_factory (host_sink, "webrtcbin");
-    fail_unless (webrtcbin != nullptr, "the host has no webrtcbin");
-    GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
-    GValue item = G_VALUE_INIT;
-    int found = 0;
-    while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-      auto *e = GST_ELEMENT (g_value_get_object (&item));
-      GstElementFactory *f = gst_element_get_factory (e);
-      if (f && g_str_equal (GST_OBJECT_NAME (f), "nicesink")) {
-        GstPad *pad = gst_element_get_static_pad (e, "sink");
-        gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, callback, data, nullptr);
-        gst_object_unref (pad);
-        found++;
-      }
-      g_value_reset (&item);
-    }
-    g_value_unset (&item);
-    gst_iterator_free (it);
-    gst_object_unref (webrtcbin);
-    fail_unless (found > 0, "no nicesink in the host's webrtcbin");
-  }
+  void attach (GstElement *host_sink) { probe_inside (host_sink, "nicesink", "sink", probe, this); }
 };
 
-/* A link of `kbps` kbit/s after the host's network sink: a token bucket
- * with a short queue's worth of burst; what does not fit is lost, as on a
- * saturated link with a small buffer. */
+/* Adds a buffer probe on pad `pad` of every `factory` element anywhere in
+ * `bin` (a gvwebrtcsink or gvwebrtcsrc: inside its webrtcbin). */
+static void probe_inside (GstElement *bin, const char *factory, const char *pad,
+                          GstPadProbeCallback callback, gpointer data)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (bin));
+  GValue item = G_VALUE_INIT;
+  int found = 0;
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    auto *e = GST_ELEMENT (g_value_get_object (&item));
+    GstElementFactory *f = gst_element_get_factory (e);
+    if (f && g_str_equal (GST_OBJECT_NAME (f), factory)) {
+      GstPad *p = gst_element_get_static_pad (e, pad);
+      gst_pad_add_probe (p, GST_PAD_PROBE_TYPE_BUFFER, callback, data, nullptr);
+      gst_object_unref (p);
+      found++;
+    }
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  fail_unless (found > 0, "no %s in %s", factory, GST_ELEMENT_NAME (bin));
+}
+
+/* A link of `kbps` kbit/s: a token bucket with 50 ms of burst; what does
+ * not fit is lost, as on a saturated link with a small buffer. */
 struct NarrowLink {
   double kbps = 0; /* 0: no limit */
   double tokens = 0;
@@ -88,7 +90,7 @@ struct NarrowLink {
     if (self->kbps <= 0 || size < 400)
       return GST_PAD_PROBE_OK;
     gint64 now = g_get_monotonic_time ();
-    double burst = self->kbps * 1000 / 8 * 0.05; /* 50 ms */
+    double burst = self->kbps * 1000 / 8 * 0.05;
     if (self->last_us)
       self->tokens = MIN (burst, self->tokens + (now - self->last_us) * self->kbps / 8000.0);
     self->last_us = now;
@@ -238,15 +240,23 @@ GST_START_TEST (test_latency_stays_low_on_a_clean_link)
 }
 GST_END_TEST;
 
+/* What the layer the only viewer watches is encoded at, kbit/s. */
 static guint encoder_kbps (GstElement *sink)
 {
   GstStructure *stats = nullptr;
   g_object_get (sink, "stats", &stats, nullptr);
   guint kbps = 0;
-  if (stats) {
-    gst_structure_get_uint (stats, "encoder-bitrate", &kbps);
-    gst_structure_free (stats);
+  GstStructure *v = viewer_stats (sink);
+  int layer = 0;
+  if (v) {
+    gst_structure_get_int (v, "layer", &layer);
+    gst_structure_free (v);
   }
+  const GValue *rates = stats ? gst_structure_get_value (stats, "layer-bitrates") : nullptr;
+  if (rates && layer >= 0 && (guint) layer < gst_value_array_get_size (rates))
+    kbps = g_value_get_uint (gst_value_array_get_value (rates, layer));
+  if (stats)
+    gst_structure_free (stats);
   return kbps;
 }
 
@@ -274,16 +284,19 @@ GST_START_TEST (test_encoder_follows_a_narrow_link)
             viewer_u64 (host.sink (), "estimated-bitrate"));
   fail_unless (clean >= 1200, "the encoder slowed to %u kbit/s on a clean link", clean);
 
-  /* The link narrows to 400 kbit/s: the shared encoder follows it down. */
-  GstElement *webrtcbin = child_by_factory (host.sink (), "webrtcbin");
-  gst_object_unref (webrtcbin);
-  NetworkLoss::on_network_sink (host.sink (), NarrowLink::probe, &link);
+  /* The link narrows to 400 kbit/s: what the viewer watches follows it down
+   * (the full-size layer at a lower rate, or a smaller layer). */
+  probe_inside (host.sink (), "nicesink", "sink", NarrowLink::probe, &link);
   {
     std::lock_guard<std::mutex> guard (link.lock);
     link.kbps = 400;
   }
-  bool followed =
-      wait_until ([&] { return encoder_kbps (host.sink ()) <= 600; }, kTimeoutMs, &host, &viewer);
+  bool followed = wait_until (
+      [&] {
+        guint kbps = encoder_kbps (host.sink ());
+        return kbps > 0 && kbps <= 600;
+      },
+      kTimeoutMs, &host, &viewer);
   GST_INFO ("narrow link: encoder at %u kbit/s, estimate %" G_GUINT64_FORMAT ", %d dropped",
             encoder_kbps (host.sink ()), viewer_u64 (host.sink (), "estimated-bitrate"),
             (int) link.dropped);
@@ -301,6 +314,114 @@ GST_START_TEST (test_encoder_follows_a_narrow_link)
 }
 GST_END_TEST;
 
+static GstStructure *viewer_entry (GstElement *sink, const std::string &peer)
+{
+  return viewer_stats (sink, peer);
+}
+
+static int viewer_layer (GstElement *sink, const std::string &peer)
+{
+  GstStructure *v = viewer_entry (sink, peer);
+  int layer = -1;
+  if (v) {
+    gst_structure_get_int (v, "layer", &layer);
+    gst_structure_free (v);
+  }
+  return layer;
+}
+
+static int encoders_running (GstElement *sink)
+{
+  GstStructure *stats = nullptr;
+  g_object_get (sink, "stats", &stats, nullptr);
+  int n = 0;
+  if (stats) {
+    gst_structure_get_int (stats, "encoders-running", &n);
+    gst_structure_free (stats);
+  }
+  return n;
+}
+
+/* The quality ladder: of two viewers, the one on a narrow link moves to a
+ * smaller layer (its picture gets smaller, its frames keep coming) while
+ * the one on a clean link keeps full size at full rate: two encoders, not
+ * one slowed to the narrow link. */
+GST_START_TEST (test_narrow_viewer_moves_down_the_ladder)
+{
+  DirectRoom room;
+  SinkLog log;
+  BufferCounter clean_frames, narrow_frames;
+  NarrowLink link;
+  DirectHost host (room, video_host ("bitrate=1500"));
+  log.attach (host.sink ());
+  DirectViewer clean (room, tapped_viewer (), "clean");
+  DirectViewer narrow (room, tapped_viewer (), "narrow");
+  count_at (clean, "tap", clean_frames);
+  count_at (narrow, "tap", narrow_frames);
+  host.play ();
+  clean.play ();
+  narrow.play ();
+  fail_unless (wait_until (
+                   [&] {
+                     return (clean_frames.buffers >= 15 && narrow_frames.buffers >= 15) ||
+                            !clean.error.empty () || !narrow.error.empty ();
+                   },
+                   kTimeoutMs, &host, &clean, &narrow),
+               "no frames: %s %s", clean.error.c_str (), narrow.error.c_str ());
+  std::string narrow_peer = log.peer ("narrow"), clean_peer = log.peer ("clean");
+  fail_unless (viewer_layer (host.sink (), clean_peer) == 0 &&
+                   viewer_layer (host.sink (), narrow_peer) == 0 &&
+                   encoders_running (host.sink ()) == 1,
+               "both viewers start on layer 0 of one encoder");
+
+  /* The narrow viewer's link takes 300 kbit/s. */
+  probe_inside (narrow.src (), "nicesrc", "src", NarrowLink::probe, &link);
+  {
+    std::lock_guard<std::mutex> guard (link.lock);
+    link.kbps = 300;
+  }
+  bool moved = wait_until ([&] { return viewer_layer (host.sink (), narrow_peer) > 0; }, kTimeoutMs,
+                           &host, &clean, &narrow);
+  GST_INFO (
+      "narrow viewer on layer %d, estimate %" G_GUINT64_FORMAT ", %d encoders",
+      viewer_layer (host.sink (), narrow_peer),
+      [&] {
+        GstStructure *v = viewer_entry (host.sink (), narrow_peer);
+        guint64 e = 0;
+        if (v) {
+          gst_structure_get_uint64 (v, "estimated-bitrate", &e);
+          gst_structure_free (v);
+        }
+        return e;
+      }(),
+      encoders_running (host.sink ()));
+  fail_unless (moved, "the narrow viewer stayed on layer 0");
+  fail_unless (viewer_layer (host.sink (), clean_peer) == 0, "the clean viewer left layer 0");
+  fail_unless (encoders_running (host.sink ()) == 2, "%d encoders running",
+               encoders_running (host.sink ()));
+
+  /* Both keep getting frames: the narrow one smaller, the clean one at the
+   * full 320x240 and at a rate the narrow link could not take. */
+  int clean_before = clean_frames.buffers, narrow_before = narrow_frames.buffers;
+  fail_unless (wait_until (
+                   [&] {
+                     return clean_frames.buffers >= clean_before + 30 &&
+                            narrow_frames.buffers >= narrow_before + 15;
+                   },
+                   kTimeoutMs, &host, &clean, &narrow),
+               "frames stopped: clean %d, narrow %d", clean_frames.buffers - clean_before,
+               narrow_frames.buffers - narrow_before);
+  std::string narrow_caps = narrow_frames.caps_string ();
+  std::string clean_caps = clean_frames.caps_string ();
+  fail_unless (clean_caps.find ("width=(int)320") != std::string::npos, "clean: %s",
+               clean_caps.c_str ());
+  fail_unless (narrow_caps.find ("width=(int)320") == std::string::npos, "narrow: %s",
+               narrow_caps.c_str ());
+  fail_unless (clean.error.empty () && narrow.error.empty (), "%s %s", clean.error.c_str (),
+               narrow.error.c_str ());
+}
+GST_END_TEST;
+
 static Suite *webrtc_direct_recovery_suite (void)
 {
   Suite *s = suite_create ("webrtc-direct-recovery");
@@ -311,6 +432,7 @@ static Suite *webrtc_direct_recovery_suite (void)
   tcase_add_test (tc, test_keyframe_requests_are_coalesced);
   tcase_add_test (tc, test_latency_stays_low_on_a_clean_link);
   tcase_add_test (tc, test_encoder_follows_a_narrow_link);
+  tcase_add_test (tc, test_narrow_viewer_moves_down_the_ladder);
   return s;
 }
 

@@ -1,0 +1,103 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gvlayerplan.h"
+
+#include <algorithm>
+
+namespace gv::webrtc {
+
+/* Layer tops as fractions of B: full size down to a third, half size down
+ * to a tenth, quarter size below. */
+static constexpr double kTopShare[kMaxLayers] = { 1.0, 1.0 / 3, 1.0 / 10 };
+/* Below this the quarter-size layer still runs (a frozen picture helps no
+ * one more than a blurred one). */
+static constexpr guint64 kFloorBps = 30000;
+/* Going up needs the estimate this much above the higher layer's bottom. */
+static constexpr double kUpMargin = 1.15;
+/* Layer 0 leaves out viewers below this share of the best viewer's link. */
+static constexpr double kShareOfBest = 0.6;
+
+guint64 LayerPlan::top_bps (int layer) const
+{
+  layer = std::clamp (layer, 0, kMaxLayers - 1);
+  return std::max<guint64> ((guint64) (max_bps * kTopShare[layer]), kFloorBps);
+}
+
+guint64 LayerPlan::bottom_bps (int layer) const
+{
+  if (layer >= layers - 1)
+    return kFloorBps;
+  return top_bps (layer + 1);
+}
+
+/* The highest layer whose bottom `bps` reaches, with `margin`. */
+static int layer_for (const LayerPlan &plan, guint64 bps, double margin, guint64 layer0_bottom)
+{
+  for (int layer = 0; layer < plan.layers; layer++) {
+    guint64 bottom = layer == 0 ? layer0_bottom : plan.bottom_bps (layer);
+    if (bps >= bottom * margin || layer == plan.layers - 1)
+      return layer;
+  }
+  return plan.layers - 1;
+}
+
+std::vector<int> assign_layers (const LayerPlan &plan, std::vector<LayerViewer> &viewers,
+                                gint64 now_us)
+{
+  std::vector<int> out (viewers.size (), 0);
+  if (plan.layers <= 1)
+    return out;
+  guint64 best = 0;
+  for (const LayerViewer &v : viewers)
+    best = std::max (best, std::min (v.estimate_bps ? v.estimate_bps : plan.max_bps, plan.max_bps));
+  guint64 layer0_bottom = std::max (plan.bottom_bps (0), (guint64) (best * kShareOfBest));
+  for (size_t i = 0; i < viewers.size (); i++) {
+    LayerViewer &v = viewers[i];
+    int current = std::clamp (v.layer, 0, plan.layers - 1);
+    if (!v.estimate_bps) {
+      out[i] = current;
+      continue;
+    }
+    int fits = layer_for (plan, v.estimate_bps, 1.0, layer0_bottom);
+    if (fits > current) { /* worse: down at once */
+      out[i] = fits;
+      v.fits_higher_since_us = 0;
+      continue;
+    }
+    int fits_with_margin = layer_for (plan, v.estimate_bps, kUpMargin, layer0_bottom);
+    if (fits_with_margin >= current) {
+      out[i] = current;
+      v.fits_higher_since_us = 0;
+      continue;
+    }
+    if (!v.fits_higher_since_us)
+      v.fits_higher_since_us = now_us;
+    bool settled = now_us - v.fits_higher_since_us >= plan.up_after_us;
+    out[i] = settled ? current - 1 : current; /* one step at a time */
+    if (settled)
+      v.fits_higher_since_us = 0;
+  }
+  return out;
+}
+
+guint64 layer_bitrate (const LayerPlan &plan, int layer, const std::vector<LayerViewer> &viewers,
+                       const std::vector<int> &assignment)
+{
+  guint64 rate = 0;
+  bool watched = false;
+  for (size_t i = 0; i < viewers.size () && i < assignment.size (); i++) {
+    if (assignment[i] != layer)
+      continue;
+    guint64 estimate = viewers[i].estimate_bps ? viewers[i].estimate_bps : plan.max_bps;
+    rate = watched ? std::min (rate, estimate) : estimate;
+    watched = true;
+  }
+  if (!watched)
+    return 0;
+  guint64 top = plan.layers <= 1 ? plan.max_bps : plan.top_bps (layer);
+  return std::clamp (rate, std::min (kFloorBps, top), top);
+}
+
+} // namespace gv::webrtc
