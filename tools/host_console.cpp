@@ -196,16 +196,30 @@ void HostConsole::show_status ()
     return;
   double bitrate = 0;
   guint with_control = 0, count = 0;
+  std::string links;
+  static const char *const kLayerNames[] = { "full", "half", "quarter" };
   const GValue *list = gst_structure_get_value (stats, "viewers");
   for (guint i = 0; list && i < gst_value_array_get_size (list); i++) {
     const GstStructure *v = gst_value_get_structure (gst_value_array_get_value (list, i));
     gboolean control = FALSE;
     double rate = 0;
+    guint64 estimate = 0;
+    gint layer = -1;
     gst_structure_get_boolean (v, "control", &control);
     gst_structure_get_double (v, "bitrate", &rate);
+    gst_structure_get_uint64 (v, "estimated-bitrate", &estimate);
+    gst_structure_get_int (v, "layer", &layer);
     bitrate += rate;
     count++;
     with_control += control ? 1 : 0;
+    /* What each viewer's link takes (its bandwidth estimate) and the size
+     * it watches. */
+    if (estimate) {
+      links += links.empty () ? "" : ", ";
+      links += format_bitrate ((double) estimate);
+      if (layer >= 0 && layer < (gint) G_N_ELEMENTS (kLayerNames))
+        links += std::string (" ") + kLayerNames[layer];
+    }
   }
   gst_structure_free (stats);
   std::string status = "viewers: " + std::to_string (count);
@@ -213,6 +227,8 @@ void HostConsole::show_status ()
     status += " (" + std::to_string (with_control) + " with control)";
   if (count)
     status += ", sending " + format_bitrate (bitrate);
+  if (!links.empty ())
+    status += "; links " + links;
   update_status (status);
 }
 

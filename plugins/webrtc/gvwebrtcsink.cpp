@@ -10,8 +10,9 @@
  *
  * gvwebrtcsink registers a session with the GhostView signalling server and
  * posts its PIN on the bus. Each viewer that joins with the PIN gets a
- * webrtcbin of its own; all of them are fed by ONE encoder (encode once,
- * send to many), and a new viewer gets a keyframe at once. Raw video is
+ * webrtcbin of its own; all of them are fed by shared encoders (encode
+ * once per quality layer, never once per viewer; see "Real networks"), and
+ * a new viewer gets a keyframe at once. Raw video is
  * encoded with `video-codec` (vp8, vp9, or H.264 constrained-baseline,
  * offered as profile-level-id 42e01f) using low-latency settings; encoded
  * video (video/x-vp8, video/x-vp9, video/x-h264) is payloaded as is.
@@ -106,6 +107,30 @@
  * counted; so are events from a viewer without control. When a viewer with
  * control leaves or loses control, a custom upstream event `gv-release-all`
  * is pushed so that held keys and buttons are released.
+ *
+ * ## Real networks
+ * All on by default, properties only tune it:
+ * - Lost video packets are resent: every viewer negotiates NACK and RTX.
+ *   Keyframe requests (a viewer's PLI/FIR, new viewers) are coalesced per
+ *   encoder, at most one per `keyframe-min-interval` (500 ms), so one lossy
+ *   viewer cannot flood the others with keyframes.
+ * - Every viewer has a bandwidth estimate (delay- and loss-based, in the
+ *   spirit of Google Congestion Control), fed by its transport-wide
+ *   congestion control feedback, or its receiver reports where it sends
+ *   none. It never exceeds `bitrate`.
+ * - Raw video is encoded once per quality layer in use (`video-layers`,
+ *   up to 3): full size from `bitrate` down to a third of it, half size,
+ *   quarter size. Each viewer watches the layer its link takes and moves
+ *   between layers at a keyframe (through its own payloader: one continuous
+ *   RTP stream); each layer is encoded at the narrowest link of its
+ *   viewers. A viewer far below the best viewer's link does not hold the
+ *   full-size layer down: it moves to a smaller one. With `video-layers=1`
+ *   one encoder follows the narrowest viewer. Encoded input is one layer.
+ * - `stats` gives, per viewer, `estimated-bitrate`, `estimator-state`,
+ *   `layer`, `layer-moves`, `nacks-received`, `packets-retransmitted` and
+ *   `feedback-ignored` (malformed congestion feedback, counted and
+ *   dropped), and for the sink `layer-bitrates`, `encoders-running`,
+ *   `keyframe-requests`, `keyframes-forced`.
  *
  * ## ICE
  * ICE servers (STUN, TURN with short-term credentials) come from the

@@ -15,8 +15,15 @@
  * video/x-h264 — caps that matroskamux/mp4mux accept) for recording without
  * re-encoding. When the host also sends sound, an `audio_%u` pad appears:
  * raw audio with `decode=true`, Opus (audio/x-opus) with `decode=false`.
- * The jitterbuffer latency defaults to 50 ms (webrtcbin's
- * default, 200 ms, is tuned for calls, not screens).
+ * The jitterbuffer latency starts at `latency`, 50 ms (webrtcbin's
+ * default, 200 ms, is tuned for calls, not screens). Lost video packets are
+ * asked for again (NACK; the host resends them), and with
+ * `adaptive-latency` (the default) the latency follows what a
+ * retransmission takes on this path: the measured retransmission round
+ * trip and jitter, up at once when packets come too late, back down slowly
+ * once the path is clean, never above `max-latency` (`current-latency`
+ * tells where it is). The receiver reports every 25 ms at most, so its
+ * requests and congestion feedback reach the host in time.
  *
  * Navigation events from downstream (the window of autovideosink, say) are
  * sent to the host over the input data channel in the compact form
