@@ -40,11 +40,39 @@ void InputChannel::attach (GObject *channel)
                          (GConnectFlags) 0);
   g_signal_connect_data (channel, "on-message-data", G_CALLBACK (on_data), hold (), release,
                          (GConnectFlags) 0);
+  std::lock_guard<std::mutex> guard (lock_);
+  if (!closed_)
+    channels_.push_back (G_OBJECT (g_object_ref (channel)));
+}
+
+void InputChannel::send (const std::string &text)
+{
+  std::vector<GObject *> channels;
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    for (GObject *channel : channels_)
+      channels.push_back (G_OBJECT (g_object_ref (channel)));
+  }
+  for (GObject *channel : channels) {
+    /* A channel not open yet refuses to send with a critical. */
+    GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+    g_object_get (channel, "ready-state", &state, nullptr);
+    if (!closed_ && state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
+      gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), text.c_str ());
+    g_object_unref (channel);
+  }
 }
 
 void InputChannel::close ()
 {
   closed_ = true;
+  std::vector<GObject *> channels;
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    channels.swap (channels_);
+  }
+  for (GObject *channel : channels)
+    g_object_unref (channel);
 }
 
 InputCounters InputChannel::counters () const

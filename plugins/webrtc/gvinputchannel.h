@@ -6,7 +6,8 @@
  * (flood limit, size, form: gvnavjson.h), turned into a GstNavigation event
  * and handed on only when the viewer has control; refusals are counted and,
  * for the gst-plugins-rs control form, answered. Messages arrive on
- * webrtcbin's threads; nothing here waits.
+ * webrtcbin's threads; nothing here waits. The host's own messages to the
+ * viewer (its link report) go out through send ().
  */
 #pragma once
 
@@ -19,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace gv::webrtc {
 
@@ -50,9 +52,14 @@ public:
 
   InputChannel (std::string peer, GstObject *log_object, Callbacks callbacks);
 
-  /* Listens to `channel` (a GstWebRTCDataChannel, ours or the viewer's). */
+  /* Listens to `channel` (a GstWebRTCDataChannel, ours or the viewer's),
+   * and keeps it for send () until close (). */
   void attach (GObject *channel);
-  /* No message is handled once this returns. */
+  /* Sends `text` on every attached channel that is open. Any thread, no lock
+   * of the caller's held: it never waits (the channel queues the message),
+   * and a channel that closes meanwhile drops it. */
+  void send (const std::string &text);
+  /* No message is handled or sent once this returns; the channels are let go. */
   void close ();
   InputCounters counters () const;
 
@@ -66,6 +73,9 @@ private:
   const Callbacks callbacks_;
   std::atomic<bool> closed_{ false };
   mutable std::mutex lock_;
+  /* Owned; under lock_. Each holds this object through its handlers, so
+   * close () breaks the cycle. */
+  std::vector<GObject *> channels_;
   gv::TokenBucket flood_{ kInputBurst, kInputPerSecond };
   InputCounters counters_;
 };

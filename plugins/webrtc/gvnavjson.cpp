@@ -326,7 +326,7 @@ const KindSpec *kind_by_compact (const char *name)
 const KindSpec *kind_by_control (const char *name)
 {
   for (const KindSpec &k : kKinds)
-    if (name && strcmp (k.control, name) == 0)
+    if (name && k.control && strcmp (k.control, name) == 0)
       return &k;
   return nullptr;
 }
@@ -334,7 +334,7 @@ const KindSpec *kind_by_control (const char *name)
 const KindSpec *kind_by_event (GstNavigationEventType event)
 {
   for (const KindSpec &k : kKinds)
-    if (k.event == event)
+    if (k.direction == Direction::ViewerToHost && k.event == event)
       return &k;
   return nullptr;
 }
@@ -347,27 +347,49 @@ gsize kind_field_count (const KindSpec &kind)
   return n;
 }
 
-bool parse_input_message (const char *data, gsize length, int width, int height, InputMessage &out,
-                          std::string &error)
+namespace {
+
+/* One message of the channel as a JSON object; null (with `error` set) if
+ * it is not one. The parser owns the object: unref it after. */
+JsonParser *load_object (const char *data, gsize length, Fields &top, std::string &error)
 {
+  const char *why = nullptr;
   if (!data || length == 0)
-    return fail (error, "empty message");
-  if (length > kMaxMessageBytes)
-    return fail (error, "message too large");
-  if (!g_utf8_validate (data, (gssize) length, nullptr))
-    return fail (error, "message is not UTF-8");
+    why = "empty message";
+  else if (length > kMaxMessageBytes)
+    why = "message too large";
+  else if (!g_utf8_validate (data, (gssize) length, nullptr))
+    why = "message is not UTF-8";
+  if (why) {
+    fail (error, why);
+    return nullptr;
+  }
 
   JsonParser *parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) length, nullptr)) {
     g_object_unref (parser);
-    return fail (error, "message is not JSON");
+    fail (error, "message is not JSON");
+    return nullptr;
   }
   JsonNode *root = json_parser_get_root (parser);
   if (!root || !JSON_NODE_HOLDS_OBJECT (root)) {
     g_object_unref (parser);
-    return fail (error, "message is not a JSON object");
+    fail (error, "message is not a JSON object");
+    return nullptr;
   }
-  Fields top{ json_node_get_object (root) };
+  top.obj = json_node_get_object (root);
+  return parser;
+}
+
+} // namespace
+
+bool parse_input_message (const char *data, gsize length, int width, int height, InputMessage &out,
+                          std::string &error)
+{
+  Fields top{ nullptr };
+  JsonParser *parser = load_object (data, length, top, error);
+  if (!parser)
+    return false;
   bool ok;
   if (const char *t = top.string (kKindField)) {
     const KindSpec *kind = kind_by_compact (t);
@@ -376,6 +398,8 @@ bool parse_input_message (const char *data, gsize length, int width, int height,
       ok = true;
     } else if (!kind) {
       ok = fail (error, "unknown input event");
+    } else if (kind->direction != Direction::ViewerToHost) {
+      ok = fail (error, std::string ("\"") + t + "\" is the host's to send, not a viewer's");
     } else {
       ok = make_event (top, *kind, Form::Compact, width, height, out.event, error);
     }
@@ -490,6 +514,57 @@ std::string compact_from_event (GstEvent *event, int width, int height)
   std::string out = to_text (b);
   g_object_unref (b);
   return out;
+}
+
+std::string make_link_message (const LinkReport &link)
+{
+  const KindSpec *kind = kind_by_compact (kLinkKind);
+  Values v;
+  v[Field::LinkEstimate] = (double) link.estimate_bps;
+  v[Field::LinkLayer] = link.layer >= 0 ? link.layer : NAN;
+  v[Field::LinkBitrate] = (double) link.bitrate_bps;
+
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, kKindField);
+  json_builder_add_string_value (b, kind->compact);
+  for (gsize i = 0; i < kind_field_count (*kind); i++) {
+    const FieldSpec &spec = field_spec (kind->fields[i].field);
+    double value = v[spec.field];
+    if (std::isnan (value)) /* an optional field without a value is left out */
+      continue;
+    json_builder_set_member_name (b, spec.compact);
+    json_builder_add_int_value (b, (gint64) CLAMP (value, spec.min, spec.max));
+  }
+  json_builder_end_object (b);
+  std::string out = to_text (b);
+  g_object_unref (b);
+  return out;
+}
+
+bool parse_host_message (const char *data, gsize length, LinkReport &out, std::string &error)
+{
+  Fields top{ nullptr };
+  JsonParser *parser = load_object (data, length, top, error);
+  if (!parser)
+    return false;
+  const char *t = top.string (kKindField);
+  const KindSpec *kind = kind_by_compact (t);
+  Values v;
+  bool ok;
+  if (!t)
+    ok = fail (error, std::string ("message has no \"") + kKindField + "\"");
+  else if (!kind || kind->direction != Direction::HostToViewer)
+    ok = fail (error, std::string ("\"") + t + "\" is not a message the host sends");
+  else
+    ok = read_fields (top, *kind, Form::Compact, 0, 0, v, error);
+  g_object_unref (parser);
+  if (!ok)
+    return false;
+  out.estimate_bps = (guint64) v[Field::LinkEstimate];
+  out.layer = std::isnan (v[Field::LinkLayer]) ? -1 : (int) v[Field::LinkLayer];
+  out.bitrate_bps = (guint64) v[Field::LinkBitrate];
+  return true;
 }
 
 } // namespace gv::nav

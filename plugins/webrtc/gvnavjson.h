@@ -3,8 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * The input data channel's messages <-> GstNavigation events: the one
- * definition of that protocol. Two forms are accepted (see gvwebrtcsink's
- * documentation, "Input data channel"):
+ * definition of that protocol. Two forms are accepted from a viewer (see
+ * gvwebrtcsink's documentation, "Input data channel"):
  *   compact:  {"t":"mm","x":0.5,"y":0.25}       (coordinates normalised 0..1)
  *   gst-plugins-rs control form:
  *     {"id":3,"request":{"type":"navigationEvent",
@@ -12,8 +12,13 @@
  *     (coordinates in pixels of the stream), answered with
  *     {"type":"ControlResponseMessage","id":3,"error":null}
  *
- * kKinds below lists every message kind with its fields in both forms; the
- * parser and compact_from_event() read and write fields only through it, and
+ * The host sends on the same channel, in the compact form only, about once a
+ * second: {"t":"link","estimate":1400000,"layer":0,"bitrate":1350000}, what
+ * it knows of the link to that viewer (see LinkReport). A side never accepts
+ * the kinds the other side sends.
+ *
+ * kKinds below lists every message kind with its direction and its fields in
+ * both forms; the parsers and the builders read and write fields only through it, and
  * tests/check/webrtc/test_navjson.cpp walks it through both. The browser's
  * copy (web/js/protocol.js) is checked against it by tests/protocol/.
  */
@@ -43,11 +48,17 @@ inline constexpr int kMaxTouchId = 64;
 inline constexpr double kMaxScrollDelta = 10000;
 /* A longer modifier_state is ignored (no modifiers), not refused. */
 inline constexpr gsize kMaxModifierStateBytes = 256;
+/* The host's link report: bit/s up to 10 Gbit/s; video layers 0 (full
+ * size), 1 (half) and 2 (quarter), as the sink's quality ladder has them. */
+inline constexpr double kMaxLinkBps = 10e9;
+inline constexpr int kMaxLinkLayer = 2;
 
-/* The compact form: the member naming the kind, and the one kind that is
- * not an event. */
+/* The compact form: the member naming the kind, the viewer's one kind that
+ * is not an event (not in kKinds), and the host's report (in kKinds). */
 inline constexpr const char *kKindField = "t";
 inline constexpr const char *kRequestControl = "request-control";
+/* The host's report of the link to a viewer (LinkReport). */
+inline constexpr const char *kLinkKind = "link";
 
 /* The gst-plugins-rs control form. */
 inline constexpr const char *kControlIdField = "id";
@@ -59,7 +70,21 @@ inline constexpr const char *kControlErrorField = "error";
 inline constexpr const char *kControlResponseType = "ControlResponseMessage";
 
 /* Every value a message kind can carry. */
-enum class Field { X, Y, Button, DeltaX, DeltaY, Key, TouchId, Pressure, ModifierState, Count };
+enum class Field {
+  X,
+  Y,
+  Button,
+  DeltaX,
+  DeltaY,
+  Key,
+  TouchId,
+  Pressure,
+  ModifierState,
+  LinkEstimate,
+  LinkLayer,
+  LinkBitrate,
+  Count
+};
 
 enum class FieldType {
   Coordinate, /* number; compact form: 0..1 of the picture, control form: pixels;
@@ -73,9 +98,10 @@ enum class FieldType {
 
 struct FieldSpec {
   Field field;
-  const char *name;    /* for people and protocol.js (InputField.DELTA_X) */
+  const char *name;    /* for people and protocol.js (InputField.DELTA_X, HostField.ESTIMATE) */
   const char *compact; /* member name in the compact form */
-  const char *control; /* member name in the control form's event */
+  const char *control; /* member name in the control form's event; null for the fields
+                        * of host -> viewer kinds, which have no control form */
   FieldType type;
   double min, max; /* Integer/Number: accepted range; Coordinate: the compact form's;
                     * Key/Modifiers: length in bytes */
@@ -98,6 +124,9 @@ inline constexpr FieldSpec kFields[] = {
     NAN },
   { Field::ModifierState, "modifier-state", "modifier_state", "modifier_state",
     FieldType::Modifiers, 0, kMaxModifierStateBytes, NAN },
+  { Field::LinkEstimate, "estimate", "estimate", nullptr, FieldType::Integer, 0, kMaxLinkBps, NAN },
+  { Field::LinkLayer, "layer", "layer", nullptr, FieldType::Integer, 0, kMaxLinkLayer, NAN },
+  { Field::LinkBitrate, "bitrate", "bitrate", nullptr, FieldType::Integer, 0, kMaxLinkBps, NAN },
 };
 inline constexpr gsize kFieldCount = G_N_ELEMENTS (kFields);
 
@@ -112,14 +141,22 @@ struct FieldUse {
   Presence presence = Presence::Optional;
 };
 
+/* Who sends a kind. The other side refuses it: a viewer's report of a link
+ * is malformed input to the host. */
+enum class Direction {
+  ViewerToHost, /* input events: both forms, a GstNavigation event each */
+  HostToViewer, /* reports: the compact form only, no event */
+};
+
 struct KindSpec {
-  const char *name;    /* for people and protocol.js (Input.MOUSE_DOWN) */
+  const char *name;    /* for people and protocol.js (Input.MOUSE_DOWN, HostMessage.LINK) */
   const char *compact; /* the compact form's "t" */
-  const char *control; /* the control form's event "event" */
-  GstNavigationEventType event;
-  /* In the order compact_from_event() writes them; modifier_state, which
-   * every kind accepts, is not listed. Unused entries come last. */
+  const char *control; /* the control form's event "event"; null: HostToViewer */
+  GstNavigationEventType event; /* GST_NAVIGATION_EVENT_INVALID: HostToViewer */
+  /* In the order the builders write them; modifier_state, which every
+   * ViewerToHost kind accepts, is not listed. Unused entries come last. */
   FieldUse fields[4];
+  Direction direction = Direction::ViewerToHost;
 };
 
 inline constexpr KindSpec kKinds[] = {
@@ -185,6 +222,16 @@ inline constexpr KindSpec kKinds[] = {
       { Field::Y, Presence::Required } } },
   { "touch-frame", "tf", "TouchFrame", GST_NAVIGATION_EVENT_TOUCH_FRAME, {} },
   { "touch-cancel", "tc", "TouchCancel", GST_NAVIGATION_EVENT_TOUCH_CANCEL, {} },
+  /* The host's report of the link to a viewer (LinkReport); no layer when
+   * the host sends no video. */
+  { "link",
+    kLinkKind,
+    nullptr,
+    GST_NAVIGATION_EVENT_INVALID,
+    { { Field::LinkEstimate, Presence::Required },
+      { Field::LinkLayer, Presence::Optional },
+      { Field::LinkBitrate, Presence::Required } },
+    Direction::HostToViewer },
 };
 inline constexpr gsize kKindCount = G_N_ELEMENTS (kKinds);
 
@@ -206,15 +253,26 @@ constexpr bool fields_in_order ()
   return kFieldCount == (gsize) Field::Count;
 }
 
+constexpr bool same_if_named (const char *a, const char *b)
+{
+  return a && b && same (a, b);
+}
+
 constexpr bool kinds_well_formed ()
 {
   for (gsize i = 0; i < kKindCount; i++) {
     const KindSpec &k = kKinds[i];
+    const bool from_viewer = k.direction == Direction::ViewerToHost;
     if (same (k.compact, kRequestControl))
+      return false;
+    /* A viewer's kind has both forms and an event; the host's neither. */
+    if (from_viewer != (k.control != nullptr) ||
+        from_viewer != (k.event != GST_NAVIGATION_EVENT_INVALID))
       return false;
     for (gsize j = 0; j < i; j++)
       if (same (k.name, kKinds[j].name) || same (k.compact, kKinds[j].compact) ||
-          same (k.control, kKinds[j].control) || k.event == kKinds[j].event)
+          same_if_named (k.control, kKinds[j].control) ||
+          (from_viewer && k.event == kKinds[j].event))
         return false;
     bool ended = false;
     for (gsize f = 0; f < G_N_ELEMENTS (k.fields); f++) {
@@ -224,6 +282,9 @@ constexpr bool kinds_well_formed ()
         continue;
       }
       if (ended || use.field == Field::ModifierState)
+        return false;
+      /* A field of one direction only: a control name exactly for a viewer's. */
+      if (from_viewer != (kFields[(gsize) use.field].control != nullptr))
         return false;
       if (use.presence == Presence::WithPrevious && f == 0)
         return false;
@@ -235,14 +296,26 @@ constexpr bool kinds_well_formed ()
   return true;
 }
 
+constexpr bool is_host_kind (const char *compact)
+{
+  for (const KindSpec &k : kKinds)
+    if (same (k.compact, compact))
+      return k.direction == Direction::HostToViewer;
+  return false;
+}
+
 } // namespace detail
 
 static_assert (detail::fields_in_order (), "kFields must list every Field once, in enum order");
 static_assert (detail::kinds_well_formed (),
                "kKinds: names, compact names, control names and events must be unique, fields "
-               "listed once each, modifier_state never, unused entries last");
+               "listed once each, modifier_state never, unused entries last; a viewer's kinds "
+               "have a control name and an event and use fields with control names, the host's "
+               "have neither");
+static_assert (detail::is_host_kind (kLinkKind), "kKinds must list the host's link report");
 
-/* The kind with compact name (or control name) `name`; null if none. */
+/* The kind with compact name (either direction) or control name `name`;
+ * the ViewerToHost kind of `event`; null if none. */
 const KindSpec *kind_by_compact (const char *name);
 const KindSpec *kind_by_control (const char *name);
 const KindSpec *kind_by_event (GstNavigationEventType event);
@@ -277,5 +350,21 @@ std::string make_request_control ();
 /* Receiver side: a navigation event in pixels of a `width`x`height` stream
  * to the compact form; empty if the event is not one we forward. */
 std::string compact_from_event (GstEvent *event, int width, int height);
+
+/* What the host tells a viewer of the link between them ({"t":"link"}). */
+struct LinkReport {
+  guint64 estimate_bps = 0; /* the host's bandwidth estimate of the link */
+  int layer = -1;           /* the video layer the viewer watches, 0..kMaxLinkLayer;
+                             * -1: none (no video) */
+  guint64 bitrate_bps = 0;  /* what the host sent the viewer lately */
+};
+
+/* Host side: {"t":"link","estimate":N,"layer":N,"bitrate":N}, values clamped
+ * into the table's ranges, "layer" left out when it is -1. */
+std::string make_link_message (const LinkReport &link);
+
+/* Viewer side: one message from the host. Returns false with `error` set
+ * when it is malformed or not a kind the host sends. */
+bool parse_host_message (const char *data, gsize length, LinkReport &out, std::string &error);
 
 } // namespace gv::nav

@@ -4,11 +4,14 @@
  */
 #include "gvviewer.h"
 
+#include "gvlayerplan.h"
 #include "gvnavjson.h"
 #include "gvwebrtctexts.h"
 #include "gvwebrtcutils.h"
 
 #include <gst/rtp/rtp.h>
+
+#include <cmath>
 
 GST_DEBUG_CATEGORY_EXTERN (gv_webrtc_sink_debug);
 #define GST_CAT_DEFAULT gv_webrtc_sink_debug
@@ -17,6 +20,9 @@ namespace gv::webrtc {
 
 /* The window the bitrate is measured over. */
 static constexpr gint64 kBitrateWindowUs = 2 * G_USEC_PER_SEC;
+
+static_assert (gv::nav::kMaxLinkLayer == kMaxLayers - 1,
+               "the link report names every layer of the quality ladder");
 
 Viewer::Viewer (std::string peer, std::string name, GvCapabilities capabilities, ViewerHost &host,
                 TaskThread &thread)
@@ -599,6 +605,23 @@ void Viewer::publish_estimate ()
     host_.estimate_changed (peer_, bps);
 }
 
+/* On the queue, once a second: {"t":"link",...} to the viewer, its figures
+ * as the sink's stats have them (no lock held while sending). */
+void Viewer::send_link_report ()
+{
+  gv::nav::LinkReport link;
+  link.estimate_bps = estimate_bps_;
+  if (link.estimate_bps == 0)
+    return; /* nothing measured yet: the viewer shows nothing rather than a guess */
+  {
+    std::lock_guard<std::mutex> guard (stats_lock_);
+    link.bitrate_bps = (guint64) std::llround (bitrate_);
+  }
+  if (std::shared_ptr<LayerSwitch> layers = this->layers ())
+    link.layer = layers->active ();
+  input_->send (gv::nav::make_link_message (link));
+}
+
 /* The packets webrtcbin's retransmission senders (rtprtxsend) resent. */
 static guint64 count_retransmissions (GstElement *webrtcbin)
 {
@@ -642,6 +665,7 @@ void Viewer::sample_stats ()
       self->estimator_->on_sent (sent - self->sent_at_last_sample_, session_clock_now ());
       self->sent_at_last_sample_ = sent;
     }
+    self->send_link_report ();
     GstElement *webrtcbin = self->ref_webrtcbin ();
     if (!webrtcbin)
       return;

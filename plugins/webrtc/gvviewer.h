@@ -104,8 +104,10 @@ public:
   void add_remote_candidate (guint mline, const std::string &candidate);
   /* Moves the viewer to video layer `layer` (at its next keyframe). */
   void switch_layer (int layer);
-  /* Samples the byte counters for the bitrate and asks webrtcbin for the
-   * receiver-report figures (answered later, on webrtcbin's thread). */
+  /* Samples the byte counters for the bitrate, asks webrtcbin for the
+   * receiver-report figures (answered later, on webrtcbin's thread) and
+   * tells the viewer its link (estimate, layer, bitrate) on its input
+   * channel, once there is an estimate. */
   void sample_stats ();
   /* Removes the webrtcbin and branches from the bin; the last task: later
    * ones are dropped. `done` runs after, on the queue. */
@@ -145,6 +147,7 @@ private:
   void feedback (std::vector<BandwidthEstimator::PacketResult> &packets);
   void receiver_report (double fraction_lost, double rtt_s);
   void publish_estimate ();
+  void send_link_report ();
   template <MediaKind kind>
   static GstPadProbeReturn count_sent (GstPad *, GstPadProbeInfo *info, gpointer self);
   /* A weak pointer to this viewer for a callback's user data: callbacks

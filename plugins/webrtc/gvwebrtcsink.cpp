@@ -97,7 +97,10 @@
  * (`delta_x`, `delta_y`), KeyPress/KeyRelease (`key`), TouchDown/Motion/Up
  * (`identifier`, `pressure`), TouchFrame, TouchCancel; answered with
  * `{"type":"ControlResponseMessage","id":N,"error":null}` or an error string.
- * The messages are defined once in gvnavjson.h; the browser's copy
+ * The host sends each viewer `{"t":"link","estimate":N,"layer":0..2,
+ * "bitrate":N}` (bit/s) about once a second: its bandwidth estimate, the
+ * layer it watches and what it was sent; a viewer sending it is malformed
+ * input. The messages are defined once in gvnavjson.h; the browser's copy
  * (web/js/protocol.js) is checked against it.
  *
  * Events become GstNavigation events pushed upstream on the video pad, in

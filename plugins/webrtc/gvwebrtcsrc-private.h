@@ -10,6 +10,7 @@
 #pragma once
 
 #include "gvjitterlatency.h"
+#include "gvnavjson.h"
 #include "gvsignaller.h"
 #include "gvwebrtcsrc.h"
 #include "gvwebrtcutils.h"
@@ -46,6 +47,7 @@ struct GvWebRTCSrcPrivate {
   GstElement *webrtcbin = nullptr;
   std::unique_ptr<gv::webrtc::JitterLatency> jitter_latency;
   GObject *channel = nullptr; /* the input data channel, owned */
+  gv::nav::LinkReport link;   /* the host's last report of the link */
   guint capabilities = 0;
   std::vector<GstElement *> depayloaders; /* first element of each stream's chain */
   guint video_pads = 0, audio_pads = 0;

@@ -30,6 +30,13 @@
  * documented in gvwebrtcsink, once the host has granted control;
  * `request-control=true` asks the host for it when the channel opens.
  *
+ * The host tells its viewer about once a second, on the same channel, what
+ * it knows of the link between them: `link-estimate` (its bandwidth
+ * estimate, bit/s), `link-layer` (the video layer sent: 0 full size, 1 half,
+ * 2 quarter) and `link-bitrate` (what it sent lately, bit/s). They are 0, -1
+ * and 0 until the first report; each change is notified, from webrtcbin's
+ * thread.
+ *
  * A wrong, used or expired PIN, a declined join, a host that never answers
  * and an unreachable server each end in an error message a person can act
  * on ("PIN 123456 has expired."), never a hang. When the host ends the
@@ -77,6 +84,9 @@ enum {
   PROP_ICE_LOOPBACK,
   PROP_REQUEST_CONTROL,
   PROP_CONTROL,
+  PROP_LINK_ESTIMATE,
+  PROP_LINK_LAYER,
+  PROP_LINK_BITRATE,
 };
 
 static GstStaticPadTemplate video_template =
@@ -125,6 +135,42 @@ static void on_channel_open (GObject *channel, GParamSpec *, gpointer user)
     send_control_request (self, channel);
 }
 
+/* The host's last link report; each property that changed is notified. */
+static void set_link (GvWebRTCSrc *self, const gv::nav::LinkReport &link)
+{
+  bool estimate, layer, bitrate;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    gv::nav::LinkReport &was = self->priv->link;
+    estimate = was.estimate_bps != link.estimate_bps;
+    layer = was.layer != link.layer;
+    bitrate = was.bitrate_bps != link.bitrate_bps;
+    was = link;
+  }
+  if (estimate)
+    g_object_notify (G_OBJECT (self), "link-estimate");
+  if (layer)
+    g_object_notify (G_OBJECT (self), "link-layer");
+  if (bitrate)
+    g_object_notify (G_OBJECT (self), "link-bitrate");
+}
+
+static void on_host_message (GObject *, const gchar *text, gpointer user)
+{
+  auto *self = GV_WEBRTC_SRC (user);
+  gv::nav::LinkReport link;
+  std::string error;
+  if (!gv::nav::parse_host_message (text, text ? strlen (text) : 0, link, error)) {
+    GST_DEBUG_OBJECT (self, "ignoring a message from the host: %s", error.c_str ());
+    return;
+  }
+  GST_LOG_OBJECT (self,
+                  "link: estimate %" G_GUINT64_FORMAT " bit/s, layer %d, sent %" G_GUINT64_FORMAT
+                  " bit/s",
+                  link.estimate_bps, link.layer, link.bitrate_bps);
+  set_link (self, link);
+}
+
 static void on_data_channel (GstElement *, GObject *channel, gpointer user)
 {
   auto *self = GV_WEBRTC_SRC (user);
@@ -139,6 +185,8 @@ static void on_data_channel (GstElement *, GObject *channel, gpointer user)
     self->priv->channel = G_OBJECT (g_object_ref (channel));
   }
   g_signal_connect_object (channel, "notify::ready-state", G_CALLBACK (on_channel_open), self,
+                           (GConnectFlags) 0);
+  g_signal_connect_object (channel, "on-message-string", G_CALLBACK (on_host_message), self,
                            (GConnectFlags) 0);
   on_channel_open (channel, nullptr, self);
 }
@@ -419,6 +467,7 @@ static void teardown (GvWebRTCSrc *self)
   for (GList *l = pads; l; l = l->next)
     gst_element_remove_pad (GST_ELEMENT (self), GST_PAD (l->data));
   g_list_free_full (pads, gst_object_unref);
+  set_link (self, gv::nav::LinkReport ());
   std::lock_guard<std::mutex> guard (priv->lock);
   priv->video_pads = priv->audio_pads = 0;
   priv->streams_offered = priv->streams_settled = 0;
@@ -553,6 +602,15 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
   case PROP_CONTROL:
     g_value_set_boolean (value, (priv->capabilities & GV_CAPABILITY_CONTROL) != 0);
     break;
+  case PROP_LINK_ESTIMATE:
+    g_value_set_uint64 (value, priv->link.estimate_bps);
+    break;
+  case PROP_LINK_LAYER:
+    g_value_set_int (value, priv->link.layer);
+    break;
+  case PROP_LINK_BITRATE:
+    g_value_set_uint64 (value, priv->link.bitrate_bps);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -660,6 +718,25 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
       gobject_class, PROP_CONTROL,
       g_param_spec_boolean ("control", "Control", "Whether the host has granted control", FALSE,
                             (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  const auto ro = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property (
+      gobject_class, PROP_LINK_ESTIMATE,
+      g_param_spec_uint64 ("link-estimate", "Link estimate",
+                           "The host's estimate of what the link from it takes, bit/s "
+                           "(0 until the host's first report)",
+                           0, (guint64) gv::nav::kMaxLinkBps, 0, ro));
+  g_object_class_install_property (
+      gobject_class, PROP_LINK_LAYER,
+      g_param_spec_int ("link-layer", "Link layer",
+                        "The video layer the host sends: 0 full size, 1 half, 2 quarter "
+                        "(-1 until the host's first report, or without video)",
+                        -1, gv::nav::kMaxLinkLayer, -1, ro));
+  g_object_class_install_property (
+      gobject_class, PROP_LINK_BITRATE,
+      g_param_spec_uint64 ("link-bitrate", "Link bitrate",
+                           "What the host sent lately, bit/s, by its own count "
+                           "(0 until the host's first report)",
+                           0, (guint64) gv::nav::kMaxLinkBps, 0, ro));
 
   element_class->change_state = gv_webrtc_src_change_state;
   gst_element_class_add_static_pad_template (element_class, &video_template);

@@ -1,7 +1,8 @@
 // Scenario 1: a native host (gvwebrtcsink) -> the browser viewer. After the
 // PIN is typed, frames are decoded within 5 s (getStats framesDecoded > 0) and
 // the page shows a picture, not a blank. Without audio there is no unmute
-// button (scenario 7 has audio).
+// button (scenario 7 has audio). The stats overlay shows the stream's figures
+// and the link as the host reports it (its estimate, the picture size).
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -66,6 +67,14 @@ test('native host -> browser viewer: frames decoded within 5 s of typing the PIN
   const stats = await page.textContent('#stats');
   assert.match(stats, /640×360/);
   assert.match(stats, /bit\/s/);
+  // The host's link report, about once a second, in words.
+  const linkLine = '#stats div:has(> .k:text-is("Link")) .v';
+  await waitFor(async () => (await page.locator(linkLine).count()) === 1, 5000, 'a Link line in the stats');
+  const link = await page.textContent(linkLine);
+  log('link line', link);
+  assert.match(link, /^\d+(\.\d)? [kM]bit\/s · (Full|Half|Quarter) size$/);
+  const report = await page.evaluate(() => window.ghostviewViewer.link());
+  assert.ok(report.estimate > 0 && report.layer >= 0, JSON.stringify(report));
   await screenshot(page, 'viewer-live-native-host');
 
   // Letterboxing: a phone-shaped window keeps the whole picture.

@@ -79,6 +79,7 @@ const CHECKED = {
     'InputButton', 'InputModifier', 'inputKind'],
   inputBuilders: ['makeMouseMove', 'makeMouseButton', 'makeWheel', 'makeKey', 'makeTouch', 'makeTouchFrame',
     'makeTouchCancel', 'makeRequestControl', 'withModifierState'],
+  host: ['HostMessage', 'HostField', 'MAX_LINK_BPS', 'MAX_LINK_LAYER', 'parseHostMessage'],
   // The pages' own: sentences for people and helpers with no wire format
   // of their own (their inputs and outputs are the checked names above).
   browserOnly: ['errorMessage', 'sessionEndedMessage', 'truncateUtf8', 'signallingUrl', 'iceCandidateInit'],
@@ -180,6 +181,13 @@ test('every signalling builder makes a message the C++ parser accepts, with C++ 
 
 // ---- the input data channel ----
 
+// The table's kinds by who sends them, and the fields each side's kinds use.
+const viewerKinds = cxx.input.kinds.filter((k) => k.direction === 'viewer-to-host');
+const hostKinds = cxx.input.kinds.filter((k) => k.direction === 'host-to-viewer');
+const hostFieldNames = new Set(hostKinds.flatMap((k) => k.fields.map((u) => u.name)));
+const inputFields = cxx.input.fields.filter((f) => !hostFieldNames.has(f.name));
+const hostFields = cxx.input.fields.filter((f) => hostFieldNames.has(f.name));
+
 test('input channel constants are the C++ ones', () => {
   const i = cxx.input;
   assert.equal(proto.INPUT_CHANNEL_LABEL, i.channel_label);
@@ -198,8 +206,9 @@ test('input channel constants are the C++ ones', () => {
 
 test('input kinds and field names are the C++ table', () => {
   const i = cxx.input;
-  assertExactly(proto.Input, [...i.kinds.map((k) => [k.name, k.compact]), [i.request_control, i.request_control]], 'Input');
-  assertExactly(proto.InputField, [['kind', i.kind_field], ...i.fields.map((f) => [f.name, f.compact])], 'InputField');
+  assert.ok(viewerKinds.length + hostKinds.length === i.kinds.length, 'every kind has a direction');
+  assertExactly(proto.Input, [...viewerKinds.map((k) => [k.name, k.compact]), [i.request_control, i.request_control]], 'Input');
+  assertExactly(proto.InputField, [['kind', i.kind_field], ...inputFields.map((f) => [f.name, f.compact])], 'InputField');
 });
 
 // One message per builder and kind, with every field the kind can carry.
@@ -271,8 +280,85 @@ test('every input builder makes what the host parses as that kind, and writes ba
       .reduce((acc, nick) => acc | i.modifiers.find((m) => m.nick === nick).value, 0);
     assert.equal(r.modifier_state, bits, `${text}: modifier_state`);
   });
-  // ... and the builders cover every kind C++ defines.
-  for (const k of i.kinds) assert.ok(made.has(k.compact), `no protocol.js builder makes C++ kind ${k.name}`);
+  // ... and the builders cover every kind a viewer sends.
+  for (const k of viewerKinds) assert.ok(made.has(k.compact), `no protocol.js builder makes C++ kind ${k.name}`);
+});
+
+// ---- the host's messages on the input channel ----
+
+test('host message kinds, field names and limits are the C++ table', () => {
+  const i = cxx.input;
+  assertExactly(proto.HostMessage, hostKinds.map((k) => [k.name, k.compact]), 'HostMessage');
+  assertExactly(proto.HostField, hostFields.map((f) => [f.name, f.compact]), 'HostField');
+  assert.equal(proto.HostMessage.LINK, i.link_kind);
+  assert.equal(proto.MAX_LINK_BPS, i.max_link_bps);
+  assert.equal(proto.MAX_LINK_LAYER, i.max_link_layer);
+  for (const f of hostFields) {
+    assert.equal(f.type, 'integer', `${f.name}: parseHostMessage reads integers`);
+    assert.equal(f.min, 0, `${f.name}: min`);
+    assert.equal(f.max, f.name === 'layer' ? proto.MAX_LINK_LAYER : proto.MAX_LINK_BPS, `${f.name}: max`);
+  }
+  // parseHostMessage's rule for the layer (absent: -1) is the table's: optional.
+  const link = hostKinds.find((k) => k.compact === i.link_kind);
+  assert.deepEqual(link.fields.map((u) => [u.name, u.presence]),
+    [['estimate', 'required'], ['layer', 'optional'], ['bitrate', 'required']]);
+});
+
+test('parseHostMessage reads what the host writes', () => {
+  for (const [estimate, layer, bitrate] of [[1400000, 0, 1350000], [64000, 2, 0], [1, -1, 5], [1e10, 1, 1e10]]) {
+    const text = runDump(['make-link', String(estimate), String(layer), String(bitrate)]).trim();
+    assert.deepEqual(proto.parseHostMessage(text), { kind: proto.HostMessage.LINK, estimate, layer, bitrate }, text);
+  }
+});
+
+test('parseHostMessage and the C++ parser agree on what is a host message', () => {
+  const L = proto.HostMessage.LINK;
+  const F = proto.HostField;
+  const link = (fields) => JSON.stringify({ [proto.InputField.KIND]: L, ...fields });
+  // JSON numbers spelt 1e3 or 1.0 are integers to JavaScript, not to
+  // json-glib: the host writes plain integers, so they are left out.
+  const lines = [
+    link({ [F.ESTIMATE]: 1400000, [F.LAYER]: 0, [F.BITRATE]: 1350000 }),
+    link({ [F.ESTIMATE]: 1400000, [F.BITRATE]: 1350000 }),
+    link({ [F.ESTIMATE]: proto.MAX_LINK_BPS, [F.LAYER]: proto.MAX_LINK_LAYER, [F.BITRATE]: 0, later: 'ignored' }),
+    link({}),
+    link({ [F.ESTIMATE]: 1400000 }),
+    link({ [F.BITRATE]: 1 }),
+    link({ [F.ESTIMATE]: -1, [F.BITRATE]: 1 }),
+    link({ [F.ESTIMATE]: proto.MAX_LINK_BPS + 1, [F.BITRATE]: 1 }),
+    link({ [F.ESTIMATE]: 1.5, [F.BITRATE]: 1 }),
+    link({ [F.ESTIMATE]: '1', [F.BITRATE]: 1 }),
+    link({ [F.ESTIMATE]: 1, [F.BITRATE]: null }),
+    link({ [F.ESTIMATE]: 1, [F.LAYER]: proto.MAX_LINK_LAYER + 1, [F.BITRATE]: 1 }),
+    link({ [F.ESTIMATE]: 1, [F.LAYER]: -1, [F.BITRATE]: 1 }),
+    link({ [F.ESTIMATE]: 1, [F.LAYER]: null, [F.BITRATE]: 1 }),
+    link({ [F.ESTIMATE]: 1, [F.LAYER]: 'full', [F.BITRATE]: 1 }),
+    link({ [F.ESTIMATE]: 1, [F.BITRATE]: 1, pad: 'x'.repeat(cxx.input.max_message_bytes) }),
+    '{"t":"link","estimate":1,"bitrate":1',
+    'not json',
+    '[]',
+    'null',
+    '{}',
+    JSON.stringify(proto.makeMouseMove(0.5, 0.5)),
+    JSON.stringify(proto.makeRequestControl()),
+    JSON.stringify({ type: cxx.input.control_form.response_type, id: 1, error: null }),
+  ];
+  const results = runDump(['parse-host'], lines.map((l) => `${l}\n`).join('')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.equal(results.length, lines.length);
+  lines.forEach((text, n) => {
+    const js = proto.parseHostMessage(text);
+    const c = results[n];
+    assert.equal(js !== null, c.ok, `${text.slice(0, 80)}: JavaScript ${js ? 'accepts' : 'refuses'}, C++ ${c.ok ? 'accepts' : `refuses (${c.error})`}`);
+    if (c.ok) assert.deepEqual(js, { kind: c.kind, estimate: c.estimate, layer: c.layer, bitrate: c.bitrate }, text);
+  });
+  assert.ok(results.filter((r) => r.ok).length === 3, 'the accepted samples are accepted');
+  assert.equal(proto.parseHostMessage(new ArrayBuffer(8)), null, 'binary: not a host message');
+});
+
+test('the host refuses its own messages from a viewer', () => {
+  const text = runDump(['make-link', '1400000', '0', '1350000']).trim();
+  const [r] = cxxParse(['parse-input', '1920', '1080'], [JSON.parse(text)]);
+  assert.ok(!r.ok, `the host accepts ${text}`);
 });
 
 test('the pages build input messages only through protocol.js', () => {

@@ -12,6 +12,9 @@
  *                                          and the capability names, as one JSON object
  *   protocol-dump parse-input WIDTH HEIGHT each line of stdin through the host's input
  *                                          parser; one JSON result a line
+ *   protocol-dump parse-host               each line of stdin through the viewer's parser
+ *                                          of the host's messages; one JSON result a line
+ *   protocol-dump make-link EST LAYER RATE the host's link report of those figures
  *   protocol-dump parse-signalling         each line of stdin through the signalling
  *                                          parser; one JSON result a line
  */
@@ -36,10 +39,14 @@ namespace {
 
 using namespace gv::nav;
 
+/* A string, or null for none. */
 void member (JsonBuilder *b, const char *name, const char *value)
 {
   json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, value);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
 }
 
 void member (JsonBuilder *b, const char *name, gint64 value)
@@ -105,8 +112,22 @@ const char *presence_name (Presence presence)
   return "unknown";
 }
 
+const char *direction_name (Direction direction)
+{
+  switch (direction) {
+  case Direction::ViewerToHost:
+    return "viewer-to-host";
+  case Direction::HostToViewer:
+    return "host-to-viewer";
+  }
+  return "unknown";
+}
+
+/* The GstNavigationEventType's nick; null for none (the host's kinds). */
 const char *event_nick (GstNavigationEventType event)
 {
+  if (event == GST_NAVIGATION_EVENT_INVALID)
+    return nullptr;
   GEnumClass *klass = (GEnumClass *) g_type_class_ref (GST_TYPE_NAVIGATION_EVENT_TYPE);
   GEnumValue *v = g_enum_get_value (klass, event);
   const char *nick = v ? v->value_nick : "unknown";
@@ -127,6 +148,9 @@ void dump_input (JsonBuilder *b)
   number_member (b, "max_scroll_delta", kMaxScrollDelta);
   member (b, "kind_field", kKindField);
   member (b, "request_control", kRequestControl);
+  member (b, "link_kind", kLinkKind);
+  number_member (b, "max_link_bps", kMaxLinkBps);
+  member (b, "max_link_layer", (gint64) kMaxLinkLayer);
 
   json_builder_set_member_name (b, "control_form");
   json_builder_begin_object (b);
@@ -162,6 +186,7 @@ void dump_input (JsonBuilder *b)
     member (b, "compact", k.compact);
     member (b, "control", k.control);
     member (b, "event", event_nick (k.event));
+    member (b, "direction", direction_name (k.direction));
     json_builder_set_member_name (b, "fields");
     json_builder_begin_array (b);
     for (gsize i = 0; i < kind_field_count (k); i++) {
@@ -303,6 +328,29 @@ void parse_input (int width, int height)
   }
 }
 
+void parse_host ()
+{
+  std::string line;
+  while (std::getline (std::cin, line)) {
+    LinkReport link;
+    std::string error;
+    bool ok = parse_host_message (line.c_str (), line.size (), link, error);
+    JsonBuilder *b = json_builder_new ();
+    json_builder_begin_object (b);
+    member (b, "ok", ok);
+    if (ok) {
+      member (b, "kind", kLinkKind);
+      member (b, "estimate", (gint64) link.estimate_bps);
+      member (b, "layer", (gint64) link.layer);
+      member (b, "bitrate", (gint64) link.bitrate_bps);
+    } else {
+      member (b, "error", error.c_str ());
+    }
+    json_builder_end_object (b);
+    print (b, FALSE);
+  }
+}
+
 void parse_signalling ()
 {
   namespace proto = gv::proto;
@@ -348,7 +396,20 @@ int main (int argc, char **argv)
     parse_signalling ();
     return 0;
   }
+  if (argc == 2 && strcmp (argv[1], "parse-host") == 0) {
+    parse_host ();
+    return 0;
+  }
+  if (argc == 5 && strcmp (argv[1], "make-link") == 0) {
+    LinkReport link;
+    link.estimate_bps = g_ascii_strtoull (argv[2], nullptr, 10);
+    link.layer = atoi (argv[3]);
+    link.bitrate_bps = g_ascii_strtoull (argv[4], nullptr, 10);
+    std::cout << make_link_message (link) << "\n";
+    return 0;
+  }
   std::cerr << "usage: " << argv[0]
-            << " [parse-input WIDTH HEIGHT | parse-signalling]  (see protocol-dump.cpp)\n";
+            << " [parse-input WIDTH HEIGHT | parse-host | make-link ESTIMATE LAYER BITRATE | "
+               "parse-signalling]  (see protocol-dump.cpp)\n";
   return 2;
 }

@@ -1,5 +1,6 @@
 // GhostView wire protocols, the browser's side: signalling (version 1) and
-// the input data channel's compact form.
+// the input data channel's compact form (the viewer's input, the host's
+// link reports).
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // Both are defined once in C++: signalling in signaling/protocol.h (prose:
@@ -321,4 +322,50 @@ export function withModifierState(msg, modifiers) {
 /** The Input kind of a received message (undefined if it has none). */
 export function inputKind(msg) {
   return msg?.[InputField.KIND];
+}
+
+// ---- the host's messages on the same channel (host -> viewer) ----
+// Kinds of gvnavjson.h's kKinds with Direction::HostToViewer; a host never
+// accepts them from a viewer.
+
+/** Kinds the host sends (InputField.KIND). */
+export const HostMessage = Object.freeze({
+  LINK: 'link', // about once a second: what the host knows of the link to this viewer
+});
+
+/** Member names of the host's messages. */
+export const HostField = Object.freeze({
+  ESTIMATE: 'estimate', // bit/s: the host's bandwidth estimate of the link
+  LAYER: 'layer', // the video layer sent: 0 full size, 1 half, 2 quarter; absent without video
+  BITRATE: 'bitrate', // bit/s the host sent lately
+});
+
+/** Largest bit/s a link report carries. */
+export const MAX_LINK_BPS = 10e9;
+/** Layers a link report names: 0..MAX_LINK_LAYER. */
+export const MAX_LINK_LAYER = 2;
+
+const linkInteger = (value, max) => Number.isInteger(value) && value >= 0 && value <= max;
+
+/**
+ * A message from the host (a data channel message's `data`) as
+ * {kind: HostMessage.LINK, estimate, layer, bitrate} (layer -1 when absent);
+ * null when it is not one: not text, malformed, or not a kind the host sends.
+ */
+export function parseHostMessage(data) {
+  if (typeof data !== 'string' || !data || new TextEncoder().encode(data).length > MAX_INPUT_MESSAGE_BYTES) return null;
+  let msg;
+  try {
+    msg = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (!msg || typeof msg !== 'object' || Array.isArray(msg) || msg[InputField.KIND] !== HostMessage.LINK) return null;
+  const estimate = msg[HostField.ESTIMATE];
+  const bitrate = msg[HostField.BITRATE];
+  const hasLayer = Object.hasOwn(msg, HostField.LAYER);
+  const layer = hasLayer ? msg[HostField.LAYER] : -1;
+  if (!linkInteger(estimate, MAX_LINK_BPS) || !linkInteger(bitrate, MAX_LINK_BPS)) return null;
+  if (hasLayer && !linkInteger(layer, MAX_LINK_LAYER)) return null;
+  return { kind: HostMessage.LINK, estimate, layer, bitrate };
 }

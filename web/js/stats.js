@@ -1,6 +1,7 @@
 // GhostView — the viewer's stats overlay: resolution, fps, bitrate and RTT
 // (and the audio's codec and bitrate when there is audio) from
-// RTCPeerConnection.getStats(), once a second.
+// RTCPeerConnection.getStats(), once a second; and the link as the host
+// sees it (its estimate, the picture size it sends), from its link reports.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 
 /** The figures the overlay shows, from one getStats() report (and the last). */
@@ -60,6 +61,17 @@ export function summarise(report, previous) {
   return out;
 }
 
+// The host's video layers (protocol.js HostField.LAYER), for people.
+const LAYER_WORDS = ['Full size', 'Half size', 'Quarter size'];
+
+/** A link report (protocol.js parseHostMessage) as "1.4 Mbit/s · Full size". */
+export function linkText(link) {
+  const bps = link.estimate;
+  const rate = bps >= 1e6 ? `${(bps / 1e6).toFixed(1)} Mbit/s` : `${Math.round(bps / 1e3)} kbit/s`;
+  const layer = LAYER_WORDS[link.layer];
+  return layer ? `${rate} · ${layer}` : rate;
+}
+
 function formatLine(label, value) {
   const row = document.createElement('div');
   const k = document.createElement('span');
@@ -80,6 +92,8 @@ export class StatsOverlay {
     this.timer = 0;
     this.last = null;
     this.latest = null;
+    this.link = null; // the host's last link report; none before its first
+    this.linkLine = null;
   }
 
   get visible() {
@@ -96,6 +110,14 @@ export class StatsOverlay {
       this.refresh();
     }
     return show;
+  }
+
+  /** The host's link report, shown at once (and kept for each refresh). */
+  setLink(link) {
+    this.link = link;
+    this.linkLine ||= formatLine('Link', '');
+    this.linkLine.lastChild.textContent = linkText(link);
+    if (this.visible && !this.linkLine.isConnected) this.element.append(this.linkLine);
   }
 
   async refresh() {
@@ -123,11 +145,14 @@ export class StatsOverlay {
       formatLine('Lost', String(s.packetsLost)),
     ];
     if (s.audio) lines.push(formatLine('Audio', `${s.audio.codec || '–'} ${rate(s.audio.bitrateKbps)}`));
+    if (this.linkLine) lines.push(this.linkLine);
     this.element.replaceChildren(...lines);
   }
 
   stop() {
     this.toggle(false);
     this.last = null;
+    this.link = null;
+    this.linkLine = null;
   }
 }

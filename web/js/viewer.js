@@ -2,9 +2,9 @@
 // the host gives it.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
-  Capability, errorMessage, iceCandidateInit, Input, INPUT_CHANNEL_LABEL, inputKind,
+  Capability, errorMessage, HostMessage, iceCandidateInit, Input, INPUT_CHANNEL_LABEL, inputKind,
   isValidPin, JOIN_FATAL_ERRORS, makeIce, makeJoin, makeLeave, makeRequestControl, makeSdp,
-  MAX_INPUT_MESSAGE_BYTES, normalisePin, sessionEndedMessage, Type,
+  MAX_INPUT_MESSAGE_BYTES, normalisePin, parseHostMessage, sessionEndedMessage, Type,
 } from './protocol.js';
 import { Signalling } from './signalling.js';
 import { RemoteInput } from './input.js';
@@ -222,6 +222,10 @@ function adoptChannel(channel) {
   if (channel.label !== INPUT_CHANNEL_LABEL) return;
   session.channel = channel;
   channel.addEventListener('open', updateControlUi);
+  channel.addEventListener('message', (ev) => {
+    const msg = parseHostMessage(ev.data);
+    if (msg && msg.kind === HostMessage.LINK && session.channel === channel) stats.setLink(msg);
+  });
   channel.addEventListener('close', () => {
     if (session.channel === channel) session.channel = null;
     updateControlUi();
@@ -468,4 +472,5 @@ window.ghostviewViewer = {
   get hasAudio() { return hasAudio(); },
   get muted() { return ui.video.muted; },
   stats: () => stats.latest,
+  link: () => stats.link,
 };

@@ -1,7 +1,8 @@
 /* The input channel's message forms <-> GstNavigation events, without
  * WebRTC: the table of accepted and refused messages, and a walk of
  * gv::nav::kKinds through the parser and the builder so that the table
- * cannot say what the code does not do. */
+ * cannot say what the code does not do; the host's link report, through
+ * the receiver's parser, whole and malformed. */
 #include "gvnavjson.h"
 
 #include <gst/check/gstcheck.h>
@@ -229,6 +230,8 @@ static void refused_with (const std::string &text, const char *field)
 GST_START_TEST (test_table_kind)
 {
   const KindSpec &kind = gv::nav::kKinds[__i__];
+  if (kind.direction != gv::nav::Direction::ViewerToHost)
+    return; /* test_table_host_kind */
   fail_unless (gv::nav::kind_by_compact (kind.compact) == &kind);
   fail_unless (gv::nav::kind_by_control (kind.control) == &kind);
   fail_unless (gv::nav::kind_by_event (kind.event) == &kind);
@@ -294,6 +297,8 @@ GST_END_TEST;
 GST_START_TEST (test_table_fields)
 {
   const KindSpec &kind = gv::nav::kKinds[__i__];
+  if (kind.direction != gv::nav::Direction::ViewerToHost)
+    return; /* test_table_host_kind */
   JsonNode *wrong = json_node_new (JSON_NODE_ARRAY);
   json_node_take_array (wrong, json_array_new ());
   for (bool compact : { true, false }) {
@@ -353,6 +358,163 @@ GST_START_TEST (test_table_builders)
 }
 GST_END_TEST;
 
+/* ---- the host's link report ---- */
+
+static gv::nav::LinkReport parse_link_ok (const std::string &text)
+{
+  gv::nav::LinkReport link;
+  std::string error;
+  fail_unless (gv::nav::parse_host_message (text.c_str (), text.size (), link, error),
+               "%s refused: %s", text.c_str (), error.c_str ());
+  return link;
+}
+
+static void link_refused_with (const std::string &text, const char *what)
+{
+  gv::nav::LinkReport link;
+  link.estimate_bps = 7;
+  std::string error;
+  fail_if (gv::nav::parse_host_message (text.c_str (), text.size (), link, error), "%s accepted",
+           text.c_str ());
+  fail_unless (error.find (what) != std::string::npos, "%s: the error \"%s\" does not name %s",
+               text.c_str (), error.c_str (), what);
+  fail_unless_equals_int (link.estimate_bps, 7); /* untouched */
+}
+
+/* Each HostToViewer kind as the table says, through the receiver's parser:
+ * with every field, without each optional one, and refused (naming the
+ * field) without a required one, with a wrong type, out of range. The host
+ * refuses it from a viewer. */
+GST_START_TEST (test_table_host_kind)
+{
+  const KindSpec &kind = gv::nav::kKinds[__i__];
+  if (kind.direction != gv::nav::Direction::HostToViewer)
+    return;
+  fail_unless (gv::nav::kind_by_compact (kind.compact) == &kind);
+  fail_unless (kind.control == nullptr && gv::nav::kind_by_event (kind.event) == nullptr);
+  auto build_host = [&] (Field skip, Field bad, const char *bad_value) {
+    std::string text = std::string ("{\"") + gv::nav::kKindField + "\":\"" + kind.compact + "\"";
+    for (gsize i = 0; i < gv::nav::kind_field_count (kind); i++) {
+      const FieldSpec &spec = gv::nav::field_spec (kind.fields[i].field);
+      fail_unless (spec.type == FieldType::Integer, "%s: the builder writes integers only",
+                   spec.name);
+      if (spec.field == skip)
+        continue;
+      text += std::string (",\"") + spec.compact + "\":";
+      text += spec.field == bad ? bad_value : std::to_string ((gint64) spec.min + 1);
+    }
+    return text + "}";
+  };
+  parse_link_ok (build_host (Field::Count, Field::Count, nullptr));
+  for (gsize i = 0; i < gv::nav::kind_field_count (kind); i++) {
+    const gv::nav::FieldUse &use = kind.fields[i];
+    const FieldSpec &spec = gv::nav::field_spec (use.field);
+    std::string quoted = std::string ("\"") + spec.compact + "\"";
+    std::string without = build_host (use.field, Field::Count, nullptr);
+    if (use.presence == Presence::Optional)
+      parse_link_ok (without);
+    else
+      link_refused_with (without, quoted.c_str ());
+    for (const char *wrong : { "\"1\"", "1.5", "null", "[]", "true" })
+      link_refused_with (build_host (Field::Count, use.field, wrong), quoted.c_str ());
+    for (double v : { spec.min - 1, spec.max + 1 })
+      link_refused_with (build_host (Field::Count, use.field, std::to_string ((gint64) v).c_str ()),
+                         quoted.c_str ());
+  }
+
+  /* The host never takes it from a viewer: malformed input. */
+  std::string text = build_host (Field::Count, Field::Count, nullptr);
+  gv::nav::InputMessage msg;
+  std::string error;
+  fail_if (gv::nav::parse_input_message (text.c_str (), text.size (), kWidth, kHeight, msg, error),
+           "the host accepts %s", text.c_str ());
+  fail_unless (msg.event == nullptr && !msg.request_control);
+  fail_unless (error.find (kind.compact) != std::string::npos, "%s", error.c_str ());
+}
+GST_END_TEST;
+
+GST_START_TEST (test_link_round_trip)
+{
+  gv::nav::LinkReport link;
+  link.estimate_bps = 1400000;
+  link.layer = 1;
+  link.bitrate_bps = 1350000;
+  std::string text = gv::nav::make_link_message (link);
+  fail_unless_equals_string (
+      text.c_str (), "{\"t\":\"link\",\"estimate\":1400000,\"layer\":1,\"bitrate\":1350000}");
+  gv::nav::LinkReport back = parse_link_ok (text);
+  fail_unless_equals_uint64 (back.estimate_bps, 1400000);
+  fail_unless_equals_int (back.layer, 1);
+  fail_unless_equals_uint64 (back.bitrate_bps, 1350000);
+
+  /* No video: no layer, read back as -1. */
+  link.layer = -1;
+  text = gv::nav::make_link_message (link);
+  fail_unless (text.find ("layer") == std::string::npos, "%s", text.c_str ());
+  fail_unless_equals_int (parse_link_ok (text).layer, -1);
+
+  /* Whatever the host holds, it writes what a viewer accepts. */
+  link.estimate_bps = G_MAXUINT64;
+  link.layer = 7;
+  link.bitrate_bps = (guint64) gv::nav::kMaxLinkBps + 1;
+  back = parse_link_ok (gv::nav::make_link_message (link));
+  fail_unless_equals_uint64 (back.estimate_bps, (guint64) gv::nav::kMaxLinkBps);
+  fail_unless_equals_int (back.layer, gv::nav::kMaxLinkLayer);
+  fail_unless_equals_uint64 (back.bitrate_bps, (guint64) gv::nav::kMaxLinkBps);
+}
+GST_END_TEST;
+
+/* What else a receiver may get on the channel, or a broken host may send. */
+static const char *link_refused[] = {
+  "",
+  "null",
+  "not json",
+  "[]",
+  "{}",
+  "{\"t\":1}",
+  "{\"t\":\"zz\",\"estimate\":1,\"bitrate\":1}",
+  "{\"t\":\"mm\",\"x\":0.5,\"y\":0.5}",
+  "{\"t\":\"request-control\"}",
+  "{\"type\":\"ControlResponseMessage\",\"id\":1,\"error\":null}",
+  "{\"t\":\"link\"}",
+  "{\"t\":\"link\",\"estimate\":1400000}",
+  "{\"t\":\"link\",\"estimate\":-1,\"bitrate\":0}",
+  "{\"t\":\"link\",\"estimate\":1e300,\"bitrate\":0}",
+  "{\"t\":\"link\",\"estimate\":1400000.5,\"bitrate\":0}",
+  "{\"t\":\"link\",\"estimate\":\"1400000\",\"bitrate\":0}",
+  "{\"t\":\"link\",\"estimate\":99999999999999999999,\"bitrate\":0}",
+  "{\"t\":\"link\",\"estimate\":1,\"layer\":-1,\"bitrate\":0}",
+  "{\"t\":\"link\",\"estimate\":1,\"layer\":3,\"bitrate\":0}",
+  "{\"t\":\"link\",\"estimate\":1,\"layer\":null,\"bitrate\":0}",
+  "{\"t\":\"link\",\"estimate\":1,\"layer\":\"full\",\"bitrate\":0}",
+  "{\"t\":\"link\",\"estimate\":1,\"bitrate\":{}}",
+  "{\"t\":\"link\",\"estimate\":1,\"bitrate\":0",
+};
+
+GST_START_TEST (test_link_refused)
+{
+  const char *json = link_refused[__i__];
+  gv::nav::LinkReport link;
+  std::string error;
+  fail_if (gv::nav::parse_host_message (json, strlen (json), link, error), "%s accepted", json);
+  fail_if (error.empty ());
+  fail_unless_equals_uint64 (link.estimate_bps, 0);
+  fail_unless_equals_int (link.layer, -1);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_link_oversized)
+{
+  std::string big = "{\"t\":\"link\",\"estimate\":1,\"bitrate\":1,\"pad\":\"" +
+                    std::string (gv::nav::kMaxMessageBytes, 'a') + "\"}";
+  gv::nav::LinkReport link;
+  std::string error;
+  fail_if (gv::nav::parse_host_message (big.c_str (), big.size (), link, error));
+  /* Members it does not know are left alone, as in the viewer's messages. */
+  parse_link_ok ("{\"t\":\"link\",\"estimate\":1,\"bitrate\":1,\"later\":true}");
+}
+GST_END_TEST;
+
 static Suite *navjson_suite (void)
 {
   Suite *s = suite_create ("webrtc-navjson");
@@ -365,6 +527,10 @@ static Suite *navjson_suite (void)
   tcase_add_loop_test (tc, test_table_kind, 0, gv::nav::kKindCount);
   tcase_add_loop_test (tc, test_table_fields, 0, gv::nav::kKindCount);
   tcase_add_test (tc, test_table_builders);
+  tcase_add_loop_test (tc, test_table_host_kind, 0, gv::nav::kKindCount);
+  tcase_add_test (tc, test_link_round_trip);
+  tcase_add_loop_test (tc, test_link_refused, 0, G_N_ELEMENTS (link_refused));
+  tcase_add_test (tc, test_link_oversized);
   return s;
 }
 

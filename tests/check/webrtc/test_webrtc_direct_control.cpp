@@ -5,7 +5,10 @@
  * receiver's `control` follows with notify::control; revoking releases held
  * input upstream; malformed messages are dropped and counted while the
  * stream goes on; the gst-plugins-rs control form is answered; a flood is
- * cut at the limit and counted; a receiver can ask for control. */
+ * cut at the limit and counted; a receiver can ask for control; the host
+ * reports the link to each viewer on the same channel (link-estimate,
+ * link-layer, link-bitrate on the receiver) and refuses that report from a
+ * viewer. */
 #include "direct_harness.h"
 
 #include <gst/check/gstcheck.h>
@@ -29,6 +32,7 @@ struct Session {
   UpstreamCatcher upstream;
   SinkLog log;
   std::atomic<int> control_notifies{ 0 };
+  std::atomic<int> link_notifies{ 0 };
   std::mutex lock;
   GObject *channel = nullptr;
   std::vector<std::string> replies;
@@ -52,6 +56,12 @@ struct Session {
                         static_cast<Session *> (d)->control_notifies++;
                       }),
                       this);
+    for (const char *link : { "notify::link-estimate", "notify::link-layer" })
+      g_signal_connect (viewer->src (), link,
+                        G_CALLBACK (+[] (GObject *, GParamSpec *, gpointer d) {
+                          static_cast<Session *> (d)->link_notifies++;
+                        }),
+                        this);
     /* webrtcbin is made on the way to PAUSED. */
     gst_element_set_state (viewer->pipeline, GST_STATE_PAUSED);
     GstElement *webrtcbin = gst_bin_get_by_name (GST_BIN (viewer->src ()), "webrtcbin");
@@ -407,6 +417,67 @@ GST_START_TEST (test_request_control)
 }
 GST_END_TEST;
 
+/* About once a second the host tells the viewer its link on the input
+ * channel; the receiver has it as properties, with notify, before and
+ * without any control. A viewer that sends the host's report is refused
+ * as malformed, and the stream goes on. */
+GST_START_TEST (test_link_report)
+{
+  Session s ("");
+  auto link = [&] (guint64 &estimate, gint &layer, guint64 &bitrate) {
+    g_object_get (s.viewer->src (), "link-estimate", &estimate, "link-layer", &layer,
+                  "link-bitrate", &bitrate, nullptr);
+  };
+  guint64 estimate = 0, bitrate = 0;
+  gint layer = -1;
+  fail_unless (s.wait (
+                   [&] {
+                     link (estimate, layer, bitrate);
+                     return estimate > 0 && layer == 0 && bitrate > 0;
+                   },
+                   5000),
+               "no link report: estimate %" G_GUINT64_FORMAT
+               ", layer %d, bitrate %" G_GUINT64_FORMAT,
+               estimate, layer, bitrate);
+  fail_unless (s.link_notifies >= 2, "%d notifications", (int) s.link_notifies);
+  /* The figures are the host's own for this viewer. */
+  guint64 max_bps = 0;
+  {
+    guint kbps = 0;
+    g_object_get (s.host->sink (), "bitrate", &kbps, nullptr);
+    max_bps = (guint64) kbps * 1000;
+  }
+  fail_unless (estimate <= max_bps, "estimate %" G_GUINT64_FORMAT " above the host's bitrate",
+               estimate);
+  GstStructure *v = viewer_stats (s.host->sink (), s.peer);
+  fail_unless (v != nullptr);
+  gint host_layer = -2;
+  gst_structure_get_int (v, "layer", &host_layer);
+  gst_structure_free (v);
+  fail_unless_equals_int (host_layer, layer);
+  /* On the wire, as the test's own copy of the channel saw it. */
+  fail_unless (s.wait (
+                   [&] {
+                     std::lock_guard<std::mutex> guard (s.lock);
+                     for (const auto &r : s.replies)
+                       if (r.rfind ("{\"t\":\"link\",\"estimate\":", 0) == 0)
+                         return true;
+                     return false;
+                   },
+                   3000),
+               "no link report on the channel");
+
+  /* From a viewer it is malformed. */
+  s.send_raw ("{\"t\":\"link\",\"estimate\":1000,\"layer\":0,\"bitrate\":1000}");
+  s.round_trip (1);
+  fail_unless_equals_int (s.stat ("input-dropped-malformed"), 1);
+  fail_unless_equals_int (s.navigation (), 0);
+  int before = s.frames.buffers;
+  fail_unless (s.wait ([&] { return s.frames.buffers >= before + 10; }, 5000),
+               "the video stalled at %d frames", (int) s.frames.buffers);
+}
+GST_END_TEST;
+
 static Suite *webrtc_direct_control_suite (void)
 {
   Suite *s = suite_create ("webrtc-direct-control");
@@ -418,6 +489,7 @@ static Suite *webrtc_direct_control_suite (void)
   tcase_add_test (tc, test_malformed_input_counted);
   tcase_add_test (tc, test_input_flood_dropped);
   tcase_add_loop_test (tc, test_request_control, 0, 2);
+  tcase_add_test (tc, test_link_report);
   return s;
 }
 
