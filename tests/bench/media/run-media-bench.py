@@ -1,11 +1,18 @@
 #!/usr/bin/python3
 """GhostView media benchmarks (issue 7, items 1, 2, 3, 4 and 6).
 
-  1. glass-to-glass latency, native receiver, loopback (gvclockstamp ->
-     gvwebrtcsink -> gvwebrtcsrc -> gvclockcheck), VP8 and H.264, 720p30,
-     1080p30, 1080p60; the 200 ms jitterbuffer anchor; a sync=true variant;
+  1. latency, native receiver, loopback (gvclockstamp -> gvwebrtcsink ->
+     gvwebrtcsrc -> gvclockcheck), VP8 and H.264, 720p30, 1080p30, 1080p60,
+     read twice from the same frames in the same run: "at display"
+     (glass-to-glass: when a fakesink sync=true, with the pipeline's latency
+     and its default processing-deadline, renders the frame) and "decoder
+     output" (right after the decoder, before any clock wait); what-ifs that
+     show what the display figure is made of (no queue before the sink, as
+     view.pipeline; sink processing-deadline 0; jitterbuffer floor 20 ms;
+     the host recalculating latency; webrtcbin's 200 ms jitterbuffer);
   2. the same stamp read in headless Chromium by the viewer page
-     (web/js/latency-reader.js);
+     (web/js/latency-reader.js) at the frame's expectedDisplayTime, i.e. at
+     display;
   3. host CPU: source ! gvwebrtcsink with one viewer vs the bare encode
      (same source ! same encoder settings ! fakesink), interleaved runs;
   4. fan-out: host CPU with 1, 5, 10 receivers (receivers in another
@@ -248,21 +255,31 @@ class Bench:
         return not self.args.only or any(fid.startswith(o) for o in self.args.only)
 
     # ---- 1 + 6 native: latency and time to first frame ----
-    def latency(self, fid, codec, size, fps, latency=50, sync=False):
+    def latency(self, fid, codec, size, fps, latency=50, sink_deadline=None, no_queue=False,
+                host_latency=False):
+        """Latency at display and at decoder output, read from the same frames
+        in the same run (gvmbench.py recv: two gvclockcheck instances)."""
         if not self.wanted(fid):
             return
         if codec == 'h264' and self.no_h264:
             raise BenchError(f'{fid}: {self.no_h264}')
         a = self.args
-        log(f'latency {fid}: {codec} {size}@{fps} jitterbuffer {latency} ms sync={sync}')
-        host = self.agent('host', '--size', size, '--fps', fps, '--codec', codec, '--viewers', a.reps)
+        log(f'latency {fid}: {codec} {size}@{fps} jitterbuffer {latency} ms'
+            + (f' sink processing-deadline {sink_deadline} ms' if sink_deadline is not None else '')
+            + (' no queue' if no_queue else '') + (' host recalculates latency' if host_latency else ''))
+        host = self.agent('host', '--size', size, '--fps', fps, '--codec', codec, '--viewers', a.reps,
+                          *(['--host-latency'] if host_latency else []))
         reps = []
         descs = []
         try:
             pin = host.wait('pin', 30)
             descs.append(pin['desc'])
             for r in range(a.reps):
-                opts = ['--pin', pin['pins'][0], '--latency', latency] + (['--sync'] if sync else [])
+                opts = ['--pin', pin['pins'][0], '--latency', latency]
+                if sink_deadline is not None:
+                    opts += ['--sink-deadline', sink_deadline]
+                if no_queue:
+                    opts += ['--no-queue']
                 rx = self.agent('recv', *opts)
                 try:
                     ff = rx.wait('first-frame', 20, f'(rep {r + 1})')
@@ -278,40 +295,97 @@ class Bench:
                     rx.stop()
                 e = rep['receivers'][0]
                 descs.append(e['desc'])
+                disp, dec = e['display'], e['decoded']
                 window = rep['mono_s'] - m0['mono_s']
-                shift = int(e['p50'] * 1e6)
-                stamped = self.stamps_between(host, m0['wall_ns'] - shift, rep['wall_ns'] - shift)
+                # The frames shown in the window were stamped about p50 earlier.
+                shift = int(disp['p50'] * 1e6)
+                t0, t1 = m0['wall_ns'] - shift, rep['wall_ns'] - shift
+                stamped = self.stamps_between(host, t0, t1)
+                enc = host.ask(f'encode {t0} {t1}', 'encode')
                 reps.append({'ttff_ms': ff['ttff_ms'], 'fresh_ms': fresh,
-                             'first_age_ms': e['first_latency_ms'], 'p50': e['p50'], 'p95': e['p95'],
-                             'max': e['max'], 'count': e['count'], 'unreadable': e['unreadable'],
+                             'first_age_ms': e['first_latency_ms'],
+                             'p50': disp['p50'], 'p95': disp['p95'], 'max': disp['max'],
+                             'count': disp['count'], 'unreadable': disp['unreadable'],
+                             'dec_p50': dec['p50'], 'dec_p95': dec['p95'], 'dec_max': dec['max'],
+                             'dec_count': dec['count'], 'dec_unreadable': dec['unreadable'],
+                             'wait_p50': e['wait_to_display_p50_ms'],
+                             'wait_p95': e['wait_to_display_p95_ms'],
+                             'encode_p50': enc['p50'], 'encode_p95': enc['p95'],
+                             'jitterbuffer_ms': e['current_latency_ms'],
+                             'jb_window_peak_ms': e['window_peak_latency_ms'],
+                             'jb_startup_peak_ms': e['peak_latency_ms'],
+                             'raised_in_window': e['window_peak_latency_ms'] > latency,
+                             'sink_latency_ms': e['sink_latency_ms'],
+                             'sink_deadline_ms': e['sink_processing_deadline_ms'],
+                             'other_latency_ms': (e['sink_latency_ms'] - e['current_latency_ms']
+                                                  - e['sink_processing_deadline_ms']),
+                             'latency_messages': e['latency_messages'],
+                             'read_errors': e['display_read_errors'],
                              'stamped': stamped, 'window_s': window,
-                             'src_fps': stamped / window, 'rx_fps': e['count'] / window,
-                             'share': e['count'] / stamped if stamped else 0.0,
-                             'sink_hold_ms': e.get('sink_hold_p50_ms')})
-                log(f'  rep {r + 1}: p50 {e["p50"]:.1f} p95 {e["p95"]:.1f} max {e["max"]:.1f} ms, '
-                    f'{e["count"]}/{stamped} frames, ttff {ff["ttff_ms"]:.0f} ms')
+                             'src_fps': stamped / window, 'rx_fps': disp['count'] / window,
+                             'share': disp['count'] / stamped if stamped else 0.0})
+                log(f'  rep {r + 1}: at display p50 {disp["p50"]:.1f} p95 {disp["p95"]:.1f} '
+                    f'max {disp["max"]:.1f} ms; decoder output p50 {dec["p50"]:.1f} p95 {dec["p95"]:.1f} ms; '
+                    f'jitterbuffer {e["current_latency_ms"]} ms (peak {e["peak_latency_ms"]}), '
+                    f'sink latency {e["sink_latency_ms"]:.1f} ms, '
+                    f'{disp["count"]}/{stamped} frames, ttff {ff["ttff_ms"]:.0f} ms')
         finally:
             host.stop()
         self.raw[fid] = reps
-        self.pipelines[fid] = list(dict.fromkeys(descs))
+        self.pipelines[fid] = list(dict.fromkeys(descs)) + [
+            'gvclockcheck name=check interval=0 ! fakesink sync=false async=false   '
+            '(at display: fed from the display sink\'s handoff, in the receiver process)']
         med = {k: median([r[k] for r in reps]) for k in reps[0]}
         med['fresh_missing'] = sum(1 for r in reps if r['fresh_ms'] is None)
         interval = 1000.0 / fps
-        cfg = f'{codec.upper()} {size}@{fps}, jitterbuffer {latency} ms, fakesink sync={str(sync).lower()}'
+        cfg = f'{codec.upper()} {size}@{fps}, jitterbuffer `latency={latency}`'
+        if sink_deadline is not None:
+            cfg += f', sink `processing-deadline={sink_deadline}` ms'
+        if no_queue:
+            cfg += ', no queue before the display sink (as `view.pipeline`)'
+        if host_latency:
+            cfg += ', host recalculates latency (as the launcher; videotestsrc declares 1 frame)'
+        default = latency == 50 and sink_deadline is None and not no_queue and not host_latency
+
+        def ms(v, digits=1):
+            return '?' if v is None else f'{v:.{digits}f}'
         res = (f'p50 **{med["p50"]:.1f}** / p95 {med["p95"]:.1f} / max {med["max"]:.1f} ms; '
-               f'delivered {100 * med["share"]:.0f}% of stamped; source {med["src_fps"]:.1f} fps '
-               f'of {fps}, decoded {med["rx_fps"]:.1f} fps')
-        if sync and med['sink_hold_ms'] is not None:
-            res += (f'; + sink hold p50 {med["sink_hold_ms"]:.1f} ms = shown after '
-                    f'~{med["p50"] + med["sink_hold_ms"]:.0f} ms')
+               f'shown {100 * med["share"]:.0f}% of stamped; source {med["src_fps"]:.1f} fps of {fps}. '
+               'Runs\' p50 (jitterbuffer latency at the end): '
+               + ', '.join(f'{r["p50"]:.1f} ({r["jitterbuffer_ms"]})' for r in reps) + '. ')
+        clean = [r for r in reps if r['jb_startup_peak_ms'] <= latency]
+        if clean:
+            c = {k: median([r[k] for r in clean]) for k in clean[0]}
+            res += (f'Made of ({len(clean)} run(s) at the floor): stamp → encoder output '
+                    f'{ms(c["encode_p50"])} ms, → decoder output {ms(c["dec_p50"])} ms, then '
+                    f'{ms(c["wait_p50"])} ms until shown: the sink shows a frame at its timestamp '
+                    f'(about when its first packet arrived) plus the pipeline latency, '
+                    f'{ms(c["sink_latency_ms"], 0)} ms = jitterbuffer {ms(c["jitterbuffer_ms"], 0)} '
+                    f'+ sink processing-deadline {ms(c["sink_deadline_ms"], 0)}'
+                    + (f' + other elements {c["other_latency_ms"]:.0f}' if c['other_latency_ms'] else '')
+                    + '. ')
+        raised = [r['jb_startup_peak_ms'] for r in reps if r['jb_startup_peak_ms'] > latency]
+        if raised:
+            res += (f'**In {len(raised)} of {len(reps)} runs the adaptive jitterbuffer latency rose above '
+                    f'its floor** (to {min(raised)}–{max(raised)} ms, from start-up to the end of the '
+                    f'window); frames after a rise are shown that much later. ')
+        res += f'{med["latency_messages"]:.0f} LATENCY messages handled per run'
         if med['unreadable']:
             res += f'; {med["unreadable"]:.0f} unreadable'
         goal, met = '—', ''
-        if size == '1920x1080' and fps == 30 and latency == 50 and not sync:
+        if codec == 'vp8' and size == '1280x720' and fps == 30 and default:
+            goal = 'p50 ≤ 45 ms, p95 ≤ 60 ms (clean loopback)'
+            met = 'met' if med['p50'] <= 45 and med['p95'] <= 60 else 'short'
+        elif size == '1920x1080' and fps == 30 and default:
             goal = f'p50 ≤ {interval + 15:.1f} ms (1 frame + 15), p95 ≤ 80 ms'
             met = 'met' if med['p50'] <= interval + 15 and med['p95'] <= 80 else 'short'
-        self.row('1 latency (native)', cfg, res, goal, met, fid, med)
-        if latency == 50 and not sync:
+        self.row('1 latency at display (native)', cfg, res, goal, met, fid, med)
+        res = (f'p50 **{med["dec_p50"]:.1f}** / p95 {med["dec_p95"]:.1f} / max {med["dec_max"]:.1f} ms; '
+               f'decoded {med["dec_count"] / med["window_s"]:.1f} fps (same frames, same run)')
+        if med['dec_unreadable']:
+            res += f'; {med["dec_unreadable"]:.0f} unreadable'
+        self.row('1 latency, decoder output (native; not glass-to-glass)', cfg, res, '—', '', fid, med)
+        if default:
             self.ttff_rows('6 first frame (native)', f'{codec.upper()} {size}@{fps}', reps, fid)
 
     def ttff_rows(self, fig, cfg, reps, fid):
@@ -383,7 +457,8 @@ class Bench:
         goal, met = '—', ''
         if size == '1920x1080' and fps == 30:
             goal, met = 'p50 ≤ 70 ms', 'met' if med['p50'] <= 70 else 'short'
-        self.row('2 latency (browser)', f'{codec.upper()} {size}@{fps}, headless Chromium', res, goal, met, fid, med)
+        self.row('2 latency at display (browser: the frame\'s expectedDisplayTime)',
+                 f'{codec.upper()} {size}@{fps}, headless Chromium', res, goal, met, fid, med)
         self.ttff_rows('6 first frame (browser)', f'{codec.upper()} {size}@{fps}', reps, fid)
 
     # ---- 3: host CPU vs bare encode ----
@@ -558,7 +633,12 @@ class Bench:
                  f'{a.fanout_reps} fan-out), each measured for {a.seconds:g} s after {a.warmup:g} s of '
                  'warm-up; videotestsrc is-live=true pattern=ball (a moving picture) stamped by '
                  'gvclockstamp; everything over 127.0.0.1 through ghostview-signaling. '
-                 '"Delivered" = frames whose stamp was read / frames stamped in the same window; '
+                 'Native latency is read twice from the same frames: **at display** (glass-to-glass: '
+                 'the moment `fakesink sync=true` renders the frame, after the jitterbuffer and the '
+                 'sink\'s clock wait, the pipeline\'s latency recalculated on every LATENCY message '
+                 'as the launcher does) and at **decoder output** (right after the decoder, before '
+                 'any clock wait; not what a viewer sees). '
+                 '"Shown"/"delivered" = frames whose stamp was read / frames stamped in the same window; '
                  '"source fps" shows whether the encoder kept up (a live source that cannot push '
                  'a frame in time falls behind instead of queueing).'
                  + (f' Benchmark processes ran at niceness {a.nice} (priority over the other work).'
@@ -632,9 +712,12 @@ class Bench:
                 lambda: self.latency('latency-h264-720p30', 'h264', '1280x720', 30),
                 lambda: self.latency('latency-h264-1080p30', 'h264', '1920x1080', 30),
                 lambda: self.latency('latency-h264-1080p60', 'h264', '1920x1080', 60),
-                lambda: self.latency('anchor-vp8-1080p30-sync-jb50', 'vp8', '1920x1080', 30, 50, True),
-                lambda: self.latency('anchor-vp8-1080p30-sync-jb200', 'vp8', '1920x1080', 30, 200, True),
-                lambda: self.latency('anchor-vp8-1080p30-jb200', 'vp8', '1920x1080', 30, 200, False),
+                # What the display figure is made of, and what changes it.
+                lambda: self.latency('noqueue-vp8-720p30', 'vp8', '1280x720', 30, no_queue=True),
+                lambda: self.latency('deadline0-vp8-720p30', 'vp8', '1280x720', 30, sink_deadline=0),
+                lambda: self.latency('floor20-vp8-720p30', 'vp8', '1280x720', 30, latency=20),
+                lambda: self.latency('hostlatency-vp8-720p30', 'vp8', '1280x720', 30, host_latency=True),
+                lambda: self.latency('anchor-vp8-1080p30-jb200', 'vp8', '1920x1080', 30, 200),
                 lambda: self.browser('browser-vp8-1080p30', 'vp8', '1920x1080', 30),
                 lambda: self.browser('browser-h264-1080p30', 'h264', '1920x1080', 30),
                 lambda: self.host_cpu('cpu-vp8-1080p30', 'vp8', '1920x1080', 30),
