@@ -162,27 +162,41 @@ void JitterLatency::adjust ()
     ceiling_ms = ceiling_ms_;
   }
   double rtt_ms = 0, jitter_ms = 0;
-  guint64 late_total = 0;
+  guint64 late_total = 0, recovered_total = 0;
   for (GstElement *jb : jitterbuffers) {
     GstStructure *stats = nullptr;
     g_object_get (jb, "stats", &stats, nullptr);
-    guint64 rtt = 0, jitter = 0, late = 0;
+    guint64 rtt = 0, jitter = 0, late = 0, recovered = 0;
     if (stats) {
       gst_structure_get_uint64 (stats, "rtx-rtt", &rtt);
       gst_structure_get_uint64 (stats, "avg-jitter", &jitter);
       gst_structure_get_uint64 (stats, "num-late", &late);
+      gst_structure_get_uint64 (stats, "rtx-success-count", &recovered);
       gst_structure_free (stats);
     }
     rtt_ms = std::max (rtt_ms, rtt / 1e6);
     jitter_ms = std::max (jitter_ms, jitter / 1e6);
     late_total += late;
+    recovered_total += recovered;
   }
   gint64 now_us = g_get_monotonic_time ();
   bool late = late_total > late_seen_;
   late_seen_ = late_total;
   if (late)
     last_late_us_ = now_us;
-  gint64 since_late_ms = last_late_us_ ? (now_us - last_late_us_) / 1000 : G_MAXINT64 / 1000;
+  /* The jitterbuffer keeps its last retransmission round trip for ever:
+   * it counts only while retransmissions keep bringing packets back. A
+   * request for a packet that was only late (a busy machine) brings back a
+   * duplicate, not a recovery, and is no measure of the path. */
+  if (recovered_total > recovered_seen_) {
+    last_recovery_us_ = now_us;
+    last_rtt_ms_ = rtt_ms;
+  }
+  recovered_seen_ = recovered_total;
+  bool recovering = last_recovery_us_ && now_us - last_recovery_us_ < kHoldAfterLateMs * 1000;
+  rtt_ms = recovering ? last_rtt_ms_ : 0;
+  gint64 last_event_us = std::max (last_late_us_, recovering ? last_recovery_us_ : 0);
+  gint64 since_late_ms = last_event_us ? (now_us - last_event_us) / 1000 : G_MAXINT64 / 1000;
   guint now = current_ms_;
   guint next = next_latency_ms (floor_ms, ceiling_ms, now, rtt_ms, jitter_ms, late, since_late_ms);
   if ((next > now ? next - now : now - next) >= kMinChangeMs || (late && next > now)) {

@@ -81,6 +81,9 @@ private:
   /* on the clock's thread only */
   guint64 late_seen_ = 0;
   gint64 last_late_us_ = 0;
+  guint64 recovered_seen_ = 0;
+  gint64 last_recovery_us_ = 0;
+  double last_rtt_ms_ = 0;
 };
 
 } // namespace gv::webrtc

@@ -15,7 +15,7 @@
  * video/x-h264 — caps that matroskamux/mp4mux accept) for recording without
  * re-encoding. When the host also sends sound, an `audio_%u` pad appears:
  * raw audio with `decode=true`, Opus (audio/x-opus) with `decode=false`.
- * The jitterbuffer latency starts at `latency`, 50 ms (webrtcbin's
+ * The jitterbuffer latency starts at `latency`, 20 ms (webrtcbin's
  * default, 200 ms, is tuned for calls, not screens). Lost video packets are
  * asked for again (NACK; the host resends them), and with
  * `adaptive-latency` (the default) the latency follows what a

@@ -538,7 +538,7 @@ def main():
                     help='host: N gvwebrtcsink (N encoders) behind a tee, one PIN each')
     ap.add_argument('--pin', action='append', default=[])
     ap.add_argument('--no-decode', dest='decode', action='store_false')
-    ap.add_argument('--latency', type=int, default=50, help='receiver jitterbuffer, ms')
+    ap.add_argument('--latency', type=int, default=20, help='receiver jitterbuffer floor, ms (the element default)')
     ap.add_argument('--no-queue', action='store_true',
                     help='receiver: no queue between decoder output and the display sink (as '
                          'pipelines/view.pipeline); decoding then waits for each frame to be shown')

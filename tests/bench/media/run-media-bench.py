@@ -8,7 +8,7 @@
      and its default processing-deadline, renders the frame) and "decoder
      output" (right after the decoder, before any clock wait); what-ifs that
      show what the display figure is made of (no queue before the sink, as
-     view.pipeline; sink processing-deadline 0; jitterbuffer floor 20 ms;
+     view.pipeline; sink processing-deadline 0; jitterbuffer floor 50 ms (the old default);
      the host recalculating latency; webrtcbin's 200 ms jitterbuffer);
   2. the same stamp read in headless Chromium by the viewer page
      (web/js/latency-reader.js) at the frame's expectedDisplayTime, i.e. at
@@ -255,7 +255,7 @@ class Bench:
         return not self.args.only or any(fid.startswith(o) for o in self.args.only)
 
     # ---- 1 + 6 native: latency and time to first frame ----
-    def latency(self, fid, codec, size, fps, latency=50, sink_deadline=None, no_queue=False,
+    def latency(self, fid, codec, size, fps, latency=20, sink_deadline=None, no_queue=False,
                 host_latency=False):
         """Latency at display and at decoder output, read from the same frames
         in the same run (gvmbench.py recv: two gvclockcheck instances)."""
@@ -345,7 +345,7 @@ class Bench:
             cfg += ', no queue before the display sink (as `view.pipeline`)'
         if host_latency:
             cfg += ', host recalculates latency (as the launcher; videotestsrc declares 1 frame)'
-        default = latency == 50 and sink_deadline is None and not no_queue and not host_latency
+        default = latency == 20 and sink_deadline is None and not no_queue and not host_latency
 
         def ms(v, digits=1):
             return '?' if v is None else f'{v:.{digits}f}'
@@ -715,7 +715,7 @@ class Bench:
                 # What the display figure is made of, and what changes it.
                 lambda: self.latency('noqueue-vp8-720p30', 'vp8', '1280x720', 30, no_queue=True),
                 lambda: self.latency('deadline0-vp8-720p30', 'vp8', '1280x720', 30, sink_deadline=0),
-                lambda: self.latency('floor20-vp8-720p30', 'vp8', '1280x720', 30, latency=20),
+                lambda: self.latency('floor50-vp8-720p30', 'vp8', '1280x720', 30, latency=50),
                 lambda: self.latency('hostlatency-vp8-720p30', 'vp8', '1280x720', 30, host_latency=True),
                 lambda: self.latency('anchor-vp8-1080p30-jb200', 'vp8', '1920x1080', 30, 200),
                 lambda: self.browser('browser-vp8-1080p30', 'vp8', '1920x1080', 30),
