@@ -106,6 +106,11 @@ constexpr gint64 kMinRateSpan = 100 * kMs;
  * at least 1 s and 20 packets (a receiver report's cadence; fewer packets
  * make 2 % and 10 % noise), or 5 s with any packets. */
 constexpr double kLossDecreaseAbove = 0.10;
+/* Sending at least this share of the estimate counts as sending at it. */
+constexpr double kSendingAtEstimate = 0.8;
+/* Loss this heavy is a bottleneck far below the rate sent (a drop-tail
+ * queue fed twice its rate drops half), not noise. */
+constexpr double kHeavyLoss = 0.25;
 constexpr double kLossIncreaseBelow = 0.02;
 constexpr gint64 kLossWindow = 1 * kSecond;
 constexpr guint64 kLossWindowPackets = 20;
@@ -192,7 +197,8 @@ BandwidthEstimator::BandwidthEstimator () : BandwidthEstimator (Bounds ()) {}
 BandwidthEstimator::BandwidthEstimator (const Bounds &bounds)
     : min_bps_ (kFloorBps), max_bps_ (kCeilingBps), delay_bps_ (0), loss_bps_ (0),
       threshold_ms_ (kInitialThresholdMs), received_ (kReceivedWindow, kRateBucket, kMinRateSpan),
-      sent_ (kSentWindow, kRateBucket, kMinRateSpan), rtt_ (kDefaultRtt)
+      sent_ (kSentWindow, kRateBucket, kMinRateSpan),
+      reported_ (kReceivedWindow, kRateBucket, kMinRateSpan), rtt_ (kDefaultRtt)
 {
   set_bounds (bounds.min_bps, bounds.max_bps);
   delay_bps_ = loss_bps_ = clamp_bps (bounds.start_bps);
@@ -363,10 +369,12 @@ void BandwidthEstimator::on_feedback (const std::vector<PacketResult> &packets, 
       current_ = Group ();
       reset_delay_detector ();
       received_.reset ();
+      reported_.reset ();
       window_start_ = kLost;
       window_received_ = window_lost_ = 0;
     }
     last_feedback_ = now;
+    reported_.add (p.send_time, p.size);
     if (p.arrival_time < 0) {
       lost++;
       continue;
@@ -660,7 +668,18 @@ void BandwidthEstimator::apply_loss (double fraction, gint64 window)
   loss_fraction_ = fraction;
   const double current = combined_bps ();
   if (fraction > kLossDecreaseAbove) {
-    loss_bps_ = clamp_bps (current * (1 - 0.5 * fraction));
+    double next = current * (1 - 0.5 * fraction);
+    /* Heavy loss while sending at the estimate is a full queue (a drop-tail
+     * bottleneck keeps the delay flat, so the delay side may not see it):
+     * what arrived is what the path carries. Straight there, at most
+     * halving per window, instead of a quarter off per second. Not when the
+     * source sends less than the estimate: then the loss says nothing about
+     * the path's rate. */
+    double sent = 0, received = 0;
+    if (fraction > kHeavyLoss && twcc_active_ && reported_.rate_bps (sent) &&
+        sent >= kSendingAtEstimate * current && received_.rate_bps (received))
+      next = std::min (next, std::max (kDecreaseFactor * received, 0.5 * current));
+    loss_bps_ = clamp_bps (next);
     loss_action_ = State::Decrease;
     counters_.loss_decreases++;
   } else if (fraction >= kLossIncreaseBelow) {

@@ -204,8 +204,10 @@ private:
   double capacity_bps_ = 0, capacity_rel_var_ = 0;
   double average_packet_bytes_ = 1200;
 
-  /* Received rate (TWCC, on the receiver's clock) and send rate (on_sent). */
-  RateWindow received_, sent_;
+  /* Received rate (TWCC, on the receiver's clock), send rate (on_sent),
+   * and the rate of what the feedback reports, lost or not (on the
+   * sender's clock: what was sent, as the receiver's feedback covers it). */
+  RateWindow received_, sent_, reported_;
 
   /* Loss-based controller. */
   State loss_action_ = State::Hold;

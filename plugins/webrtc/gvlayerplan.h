@@ -7,9 +7,9 @@
  * estimates, so it is tested on its own (tests/check/webrtc).
  *
  * With B the configured bitrate:
- *   layer 0: full size,    from a third of B up to B
- *   layer 1: half size,    from a tenth of B up to a third of B
- *   layer 2: quarter size, below a tenth of B
+ *   layer 0: full size,    from half of B up to B
+ *   layer 1: half size,    from a sixth of B up to half of B
+ *   layer 2: quarter size, below a sixth of B
  * A viewer goes down at once when its estimate no longer fits its layer,
  * and up only after its estimate has fitted the layer above (with a 15 %
  * margin) for a few seconds, so it does not flap. Layer 0 also leaves out a

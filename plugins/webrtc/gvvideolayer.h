@@ -95,6 +95,7 @@ private:
   bool h264_ = false;
   int watchers_ = 0;
   guint bitrate_kbps_ = 0;
+  guint top_kbps_ = 0; /* the bitrate it was built with: the layer's top */
   guint keyframe_min_interval_ms_ = 500;
   gint64 last_keyframe_us_ = 0;
   bool keyframe_pending_ = false;

@@ -122,13 +122,17 @@
  *   congestion control feedback, or its receiver reports where it sends
  *   none. It never exceeds `bitrate`.
  * - Raw video is encoded once per quality layer in use (`video-layers`,
- *   up to 3): full size from `bitrate` down to a third of it, half size,
+ *   up to 3): full size from `bitrate` down to half of it, half size,
  *   quarter size. Each viewer watches the layer its link takes and moves
  *   between layers at a keyframe (through its own payloader: one continuous
  *   RTP stream); each layer is encoded at the narrowest link of its
  *   viewers. A viewer far below the best viewer's link does not hold the
  *   full-size layer down: it moves to a smaller one. With `video-layers=1`
  *   one encoder follows the narrowest viewer. Encoded input is one layer.
+ * - VP8 and VP9 hold their bitrate the way WebRTC stacks set libvpx: a
+ *   one-second rate buffer and keyframes of at most three average frames;
+ *   below a layer's top (a link asked for less) frames are dropped rather
+ *   than the target overshot when the content is too busy for the size.
  * - `stats` gives, per viewer, `estimated-bitrate`, `estimator-state`,
  *   `layer`, `layer-moves`, `nacks-received`, `packets-retransmitted` and
  *   `feedback-ignored` (malformed congestion feedback, counted and
@@ -642,7 +646,7 @@ static void install_properties (GObjectClass *gobject_class)
       gobject_class, PROP_VIDEO_LAYERS,
       g_param_spec_int ("video-layers", "Video layers",
                         "Quality layers of raw video, each encoded once while a viewer watches "
-                        "it: full size (bitrate down to a third of it), half size, quarter size. "
+                        "it: full size (bitrate down to half of it), half size, quarter size. "
                         "A viewer watches the layer its link takes and moves at a keyframe; "
                         "1: one encoder, slowed to the narrowest viewer's link",
                         1, gv::webrtc::kMaxLayers, gv::webrtc::kMaxLayers, rw));

@@ -11,11 +11,14 @@
 #
 # Commands on stdin (each answered with one JSON line):
 #   mark    starts a measurement window (the answer carries the monotonic time)
-#   report  host: the sink's `stats` sampled every 0.5 s since the mark, and
-#           the latest webrtcbin get-stats per viewer; viewer: the monotonic
-#           time of every frame fakesink sync=true rendered and of every
-#           keyframe out of the depayloader since the mark, its webrtcbin's
-#           get-stats and its rtpjitterbuffer's stats
+#   report  host: the sink's `stats` sampled every 0.5 s since the mark (per
+#           viewer, plus encoders-running, layer-bitrates and the process's
+#           CPU seconds), and the latest webrtcbin get-stats per viewer;
+#           viewer: the monotonic time of every frame fakesink sync=true
+#           rendered and of every keyframe out of the depayloader since the
+#           mark, the latency at display since the mark (gvclockcheck's
+#           statistics), its webrtcbin's get-stats and its rtpjitterbuffer's
+#           stats
 #   quit
 #
 # Events printed without being asked: {"event":"pin",...} (host),
@@ -23,8 +26,17 @@
 # {"event":"first-frame","ttff_ms":..} (viewer: set_state(PLAYING), which
 # sends the join, to the first frame rendered), {"event":"error",...}.
 # Times are CLOCK_MONOTONIC, which every network namespace shares.
+#
+# Latency at display: the host stamps each frame with gvclockstamp (the
+# wall clock, CLOCK_REALTIME, which the namespaces share too); the viewer
+# reads the stamp of each frame as fakesink sync=true hands it over (after
+# the jitterbuffer and the sink's clock wait: when it would be shown), with
+# gvclockcheck fed by hand, as tests/bench/media does. The code's cells are
+# STAMP_CELL pixels at full size, so a viewer on a half- or quarter-size
+# layer still reads it (the reader's cell size follows the frame's width).
 import argparse
 import json
+import resource
 import sys
 import threading
 import time
@@ -39,6 +51,7 @@ from gi.repository import GLib, Gst  # noqa: E402
 warnings.simplefilter('ignore', DeprecationWarning)  # GObject.ValueArray.get_nth
 
 SAMPLE_MS = 500
+STAMP_CELL = 32  # clock-code cell, pixels at full size (quarter size: 8)
 VIDEO_DEPAYLOADERS = ('rtpvp8depay', 'rtpvp9depay', 'rtph264depay', 'rtpav1depay')
 # webrtcbin get-stats types worth keeping (GstWebRTCStatsType nicks) and the
 # fields of each that are numbers; everything numeric is kept.
@@ -101,6 +114,56 @@ def webrtc_stats(reply):
     return out
 
 
+def cpu_seconds():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+class DisplayReader:
+    """gvclockcheck at the moment a frame is shown: fed from the display
+    sink's handoff (its streaming thread, once the clock wait is over), in a
+    pipeline of its own that only reads."""
+
+    def __init__(self, full_width):
+        self.full_width = full_width
+        self.pipeline = Gst.parse_launch('gvclockcheck name=check interval=0 ! '
+                                         'fakesink sync=false async=false')
+        self.check = self.pipeline.get_by_name('check')
+        self.pad = self.check.get_static_pad('sink')
+        self.caps = None
+        self.pipeline.set_state(Gst.State.PLAYING)
+
+    def read(self, sink_pad, buf):
+        caps = sink_pad.get_current_caps()
+        if caps is None:
+            return
+        if self.caps is None:
+            self.pad.send_event(Gst.Event.new_stream_start('display'))
+        if self.caps is None or not caps.is_equal(self.caps):
+            self.caps = caps
+            ok, width = caps.get_structure(0).get_int('width')
+            if ok and width > 0:
+                cell = max(4, round(STAMP_CELL * width / self.full_width))
+                self.check.set_property('cell-size', cell)
+            self.pad.send_event(Gst.Event.new_caps(caps))
+            segment = Gst.Segment()
+            segment.init(Gst.Format.TIME)
+            self.pad.send_event(Gst.Event.new_segment(segment))
+        self.pad.chain(buf)
+
+    def reset(self):
+        self.check.emit('reset')
+
+    def stats(self):
+        st = self.check.get_property('stats')
+        out = {k: st.get_value(k) for k in ('count', 'unreadable')}
+        out.update({k: st.get_value(k) for k in ('p50', 'p95', 'max')})
+        return out
+
+    def stop(self):
+        self.pipeline.set_state(Gst.State.NULL)
+
+
 def webrtcbins(bin_):
     it = bin_.iterate_recurse()
     found = []
@@ -130,6 +193,7 @@ class Agent:
         self.first_frame = None
         self.start = None
         self.rtc = {}           # webrtcbin name -> latest get-stats (filtered)
+        self.reader = None      # viewer: DisplayReader
 
     def launch(self, desc):
         self.desc = desc
@@ -147,7 +211,8 @@ class Agent:
         if a.bitrate:
             sink += f' bitrate={a.bitrate}'
         return (f'videotestsrc is-live=true pattern={a.pattern} ! '
-                f'video/x-raw,width={w},height={h},framerate={a.fps}/1 ! {sink}')
+                f'video/x-raw,width={w},height={h},framerate={a.fps}/1 ! '
+                f'gvclockstamp cell-size={STAMP_CELL} ! {sink}')
 
     def start_host(self):
         self.launch(self.host_desc())
@@ -165,9 +230,17 @@ class Agent:
         sink = self.pipeline.get_by_name('sink')
         stats = sink.get_property('stats')  # never waits (the sink samples every second)
         viewers = viewers_of(stats) if stats else []
+        host = {'cpu_s': cpu_seconds()}
+        if stats:
+            ok, running = stats.get_int('encoders-running')
+            if ok:
+                host['encoders-running'] = running
+            ok, arr = stats.get_array('layer-bitrates')
+            if ok and arr is not None:
+                host['layer-bitrates'] = [arr.get_nth(i) for i in range(arr.n_values)]
         with self.lock:
             if self.mark is not None:
-                self.samples.append((time.monotonic(), viewers))
+                self.samples.append((time.monotonic(), viewers, host))
         self.poll_webrtc(sink)
         return True
 
@@ -180,6 +253,7 @@ class Agent:
 
     def start_recv(self):
         self.launch(self.recv_desc())
+        self.reader = DisplayReader(int(self.args.size.split('x')[0]))
         self.pipeline.get_by_name('out').connect('handoff', self.on_handoff)
         self.keyframes = []  # monotonic time of each keyframe out of the depayloader
         self.pipeline.connect('deep-element-added', self.on_element_added)
@@ -202,8 +276,9 @@ class Agent:
             return Gst.PadProbeReturn.OK
         element.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER, probe)
 
-    def on_handoff(self, _sink, _buf, _pad):
+    def on_handoff(self, _sink, buf, pad):
         now = time.monotonic()
+        self.reader.read(pad, buf)
         with self.lock:
             self.frames.append(now)
             first = self.first_frame is None
@@ -281,6 +356,8 @@ class Agent:
                 self.mark = time.monotonic()
                 self.samples = []
                 mark = self.mark
+            if self.reader:
+                self.reader.reset()
             emit({'event': 'mark', 'mono_s': mark})
         elif cmd == 'report':
             jitterbuffers = self.jitterbuffer_stats() if self.args.role == 'recv' else None
@@ -288,7 +365,7 @@ class Agent:
                 out = {'event': 'report', 'mono_s': time.monotonic(), 'mark_s': self.mark,
                        'desc': self.desc, 'webrtc': dict(self.rtc)}
                 if self.args.role == 'host':
-                    out['samples'] = [{'mono_s': t, 'viewers': v} for t, v in self.samples]
+                    out['samples'] = [{'mono_s': t, 'viewers': v, **h} for t, v, h in self.samples]
                 else:
                     since = self.mark if self.mark is not None else 0.0
                     out['frames'] = [t for t in self.frames if t >= since]
@@ -296,6 +373,7 @@ class Agent:
                     out['keyframes'] = [t for t in self.keyframes if t >= since]
                     out['first_frame_s'] = self.first_frame
                     out['start_s'] = self.start
+                    out['display_latency'] = self.reader.stats()
             emit(out)
         elif cmd == 'quit':
             self.loop.quit()
@@ -321,6 +399,8 @@ class Agent:
         GLib.timeout_add_seconds(self.args.max_seconds, self.loop.quit)
         self.loop.run()
         self.pipeline.set_state(Gst.State.NULL)
+        if self.reader:
+            self.reader.stop()
         return self.exit_code
 
 
@@ -328,7 +408,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument('role', choices=['host', 'recv', 'check'])
     ap.add_argument('--server', default='')
-    ap.add_argument('--size', default='1280x720')
+    ap.add_argument('--size', default='1280x720', help='host: what it shares; viewer: the full size '
+                    '(where the clock code is read at its full cell size)')
     ap.add_argument('--fps', type=int, default=30)
     ap.add_argument('--codec', choices=['vp8', 'vp9', 'h264'], default='vp8')
     ap.add_argument('--pattern', default='ball')
@@ -343,7 +424,7 @@ def main():
     Gst.init(None)
     if args.role == 'check':
         need = ['videotestsrc', 'fakesink', 'gvwebrtcsink', 'gvwebrtcsrc', 'webrtcbin', 'nicesrc',
-                'dtlssrtpenc', 'vp8enc', 'vp8dec']
+                'dtlssrtpenc', 'vp8enc', 'vp8dec', 'gvclockstamp', 'gvclockcheck']
         emit({'missing': [e for e in need if not Gst.ElementFactory.find(e)]})
         return 0
     agent = Agent(args)

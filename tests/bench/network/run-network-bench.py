@@ -12,8 +12,11 @@ stdin/stdout, as tests/bench/media does.
 Measured over a window that starts 2 s after every viewer's first frame (or
 when the join times out): frames/s rendered at the viewer (fakesink
 sync=true: counted when they would be displayed), the longest freeze (the
-largest gap between rendered frames, window edges included), time to first
-frame, what the host sent to that viewer (gvwebrtcsink `stats`: bytes-sent
+largest gap between rendered frames, window edges included), latency at
+display p50/p95 (gvclockstamp on the host, read as the sink hands each frame
+over), time to first frame, time to adapt (from the host's sending rate,
+sampled from the join on), the encoders running and the host process's CPU,
+what the host sent to that viewer (gvwebrtcsink `stats`: bytes-sent
 -> kbit/s, rtt, packets-lost, NACKs received and packets retransmitted where
 the sink reports them), webrtcbin's NACK/PLI/FIR counts on both sides, the
 viewer's jitterbuffer losses and retransmission requests, and what the
@@ -88,6 +91,8 @@ SCENARIOS = [
 # encoder's 2 Mbit/s target: a page being scrolled, what a capped link feels.
 CONTENT = {'ball': 'ball', 'scroll': 'smpte horizontal-speed=8'}
 FREEZE_MS = 200  # a gap at least this long counts as a freeze
+RATE_SPAN_S = 1.0  # the host's sending rate is measured over the last second
+FULL_RATE = 0.9  # "back to full quality": this share of the rate before a drop, on layer 0
 
 
 def median(xs):
@@ -129,6 +134,48 @@ def recovery_s(frames, t0, t1, fps_goal):
     return None
 
 
+def viewer_rows(samples, name):
+    return [(s['mono_s'], v) for s in samples for v in s['viewers'] if v.get('name') == name]
+
+
+def send_rates(samples, name):
+    """[(t, kbit/s over the RATE_SPAN_S before t, layer)] of what the host
+    sent to viewer `name`, one per sample."""
+    rows = viewer_rows(samples, name)
+    out = []
+    j = 0
+    for i, (t, v) in enumerate(rows):
+        while j + 1 < i and rows[j + 1][0] <= t - RATE_SPAN_S:
+            j += 1
+        tj, vj = rows[j]
+        if t - tj >= RATE_SPAN_S * 0.9:
+            kbps = (v.get('bytes-sent', 0) - vj.get('bytes-sent', 0)) * 8 / 1000.0 / (t - tj)
+            out.append((t, kbps, v.get('layer')))
+    return out
+
+
+def first_time(rates, t_from, test):
+    """Seconds from t_from to the first rate sample at or after it that
+    passes test(kbps, layer); None if none does."""
+    for t, kbps, layer in rates:
+        if t >= t_from + RATE_SPAN_S * 0.9 and test(kbps, layer):
+            return t - t_from
+    return None
+
+
+def host_process(samples, t0, t1):
+    """The host process's CPU (% of one core) and the most encoders it ran
+    over [t0, t1]."""
+    rows = [s for s in samples if t0 <= s['mono_s'] <= t1 and 'cpu_s' in s]
+    out = {}
+    if len(rows) >= 2:
+        out['cpu_pct'] = (rows[-1]['cpu_s'] - rows[0]['cpu_s']) * 100.0 / (rows[-1]['mono_s'] - rows[0]['mono_s'])
+    running = [s['encoders-running'] for s in rows if 'encoders-running' in s]
+    if running:
+        out['encoders_max'] = max(running)
+    return out
+
+
 def host_window(samples, name, t0, t1):
     """What the host sent to viewer `name` over [t0, t1], from the sink's
     `stats` samples: kbit/s from bytes-sent (last minus first in the window);
@@ -136,8 +183,7 @@ def host_window(samples, name, t0, t1):
     an RTCP receiver report arrives); packets-lost (from receiver reports,
     cumulative over the session) as the highest seen; NACKs received and
     packets retransmitted, where the sink reports them, over the window."""
-    rows = [(s['mono_s'], v) for s in samples if t0 <= s['mono_s'] <= t1
-            for v in s['viewers'] if v.get('name') == name]
+    rows = [(t, v) for t, v in viewer_rows(samples, name) if t0 <= t <= t1]
     if len(rows) < 2:
         return {}
     (ta, a), (tb, b) = rows[0], rows[-1]
@@ -150,6 +196,13 @@ def host_window(samples, name, t0, t1):
     for key in ('nacks-received', 'packets-retransmitted'):
         if key in b:
             out[key] = b[key] - a.get(key, 0)
+    estimates = sorted(v['estimated-bitrate'] / 1000.0 for _t, v in rows if 'estimated-bitrate' in v)
+    if estimates:
+        out['estimate_kbps'] = estimates[len(estimates) // 2]
+    layers = [v['layer'] for _t, v in rows if 'layer' in v]
+    if layers:
+        out['layer_last'] = layers[-1]
+        out['layers_seen'] = sorted(set(layers))
     return out
 
 
@@ -174,6 +227,47 @@ def rtc_counts(rtc_by_bin, kind, viewer_ip=None):
             if kind == 'inbound-rtp' and 'packets-lost' in src:
                 out['packets-lost'] = out.get('packets-lost', 0) + max(src['packets-lost'], 0)
     return out
+
+
+ADAPT_KEYS = (('fits_after_s', 'fits the link after'), ('down_after_s', 'under the drop after'),
+              ('full_after_s', 'back to full after'))
+
+
+def lat(v, key):
+    d = v.get('display_latency') or {}
+    return d.get(key) if d.get('count') else None
+
+
+def latency_cell(v):
+    d = v.get('display_latency') or {}
+    if not d.get('count'):
+        return '—' if not d else f'— (0 read, {d.get("unreadable", 0)} not)'
+    return f'{d["p50"]:.0f} / {d["p95"]:.0f} ms ({d["count"]}, {d.get("unreadable", 0)} not)'
+
+
+def adapt_cell(v):
+    parts = [f'{what} {v[k]:.1f} s' if v[k] is not None else f'{what}: never'
+             for k, what in ADAPT_KEYS if k in v]
+    return '; '.join(parts) or '—'
+
+
+def median_adapt(vs):
+    parts = []
+    for k, what in ADAPT_KEYS:
+        xs = [v[k] for v in vs if k in v]
+        if xs:
+            got = [x for x in xs if x is not None]
+            text = f'{what} {median(got):.1f} s' if got else f'{what}: never'
+            if got and len(got) < len(xs):
+                text += f' ({len(xs) - len(got)} never)'
+            parts.append(text)
+    return '; '.join(parts) or '—'
+
+
+def process_cell(r):
+    h = r.get('host_process') or {}
+    cpu = f'{h["cpu_pct"]:.0f} %' if 'cpu_pct' in h else '—'
+    return f'{cpu} / {h.get("encoders_max", "—")}'
 
 
 def jitterbuffer_counts(jbs):
@@ -269,10 +363,13 @@ class NetworkBench:
             viewers = []
             try:
                 pin = host.wait('pin', 30)
+                # The host's samples start before the join: time to adapt
+                # counts from it.
+                host.ask('mark', 'mark')
                 for link in lab.links:
                     rx = self.agent(lab, link.viewer_ns, 'recv', '--server', ws[link.index],
                                     '--pin', pin['pin'], '--name', f'link{link.index}',
-                                    '--latency', a.latency)
+                                    '--latency', a.latency, '--size', a.size)
                     viewers.append(rx)
                 t_join = time.monotonic()
                 ttff = []
@@ -287,7 +384,7 @@ class NetworkBench:
                 if any(t is not None for t in ttff):
                     time.sleep(a.warmup)
                 t0 = time.monotonic()
-                for p in [host] + viewers:
+                for p in viewers:
                     p.ask('mark', 'mark')
                 link_before = [link.stats() for link in lab.links]
                 phases = []
@@ -309,12 +406,14 @@ class NetworkBench:
                 for p in viewers + [host]:
                     p.stop()
         res = self.summarise(sc, lab, t0, t1, ttff, reports, hrep, link_before, link_after, phases,
-                             pin.get('desc', ''))
+                             pin.get('desc', ''), t_join)
         return {'content': content, **res}
 
-    def summarise(self, sc, lab, t0, t1, ttff, reports, hrep, link_before, link_after, phases, host_desc):
+    def summarise(self, sc, lab, t0, t1, ttff, reports, hrep, link_before, link_after, phases, host_desc,
+                  t_join):
         a = self.args
-        out = {'scenario': sc.name, 'what': sc.what, 'window_s': round(t1 - t0, 2), 'viewers': []}
+        out = {'scenario': sc.name, 'what': sc.what, 'window_s': round(t1 - t0, 2), 'viewers': [],
+               'host_process': host_process(hrep['samples'], t0, t1)}
         for i, (rep, tt) in enumerate(zip(reports, ttff)):
             link = lab.links[i]
             name = f'link{i}'
@@ -325,6 +424,18 @@ class NetworkBench:
             v['viewer_webrtc'] = rtc_counts(rep['webrtc'], 'inbound-rtp')
             v['jitterbuffer'] = jitterbuffer_counts(rep.get('jitterbuffers'))
             v['keyframes'] = len([t for t in rep.get('keyframes', []) if t0 <= t <= t1])
+            v['display_latency'] = rep.get('display_latency') or {}
+            rates = send_rates(hrep['samples'], name)
+            # The host's side over time, from the join (JSON only): seconds,
+            # kbit/s sent over the last second, layer, estimate kbit/s.
+            estimate_at = {t: v.get('estimated-bitrate', 0) / 1000.0
+                           for t, v in viewer_rows(hrep['samples'], name)}
+            v['trace'] = [[round(t - t_join, 2), round(kbps), layer, round(estimate_at.get(t, 0))]
+                          for t, kbps, layer in rates]
+            cap = (sc.links[i].get('both') or sc.links[i].get('down') or {}).get('rate')
+            if cap and not phases:
+                # Time from the join until what the host sends fits the link.
+                v['fits_after_s'] = first_time(rates, t_join, lambda kbps, _l, cap=cap: kbps <= cap)
             before, after = link_before[i], link_after[i]
             v['link'] = {d: {k: after[d][k] - before[d][k] for k in
                              ('rx_frames', 'lost_random', 'dropped_queue', 'sent_frames', 'sent_bytes')}
@@ -350,6 +461,16 @@ class NetworkBench:
                     v['phases'].append(ph)
                 last = phases[-1]
                 v['recovered_after_s'] = recovery_s(rep['frames'], last[1], t1, 0.9 * a.fps)
+                # Time to adapt: under the narrow phase's rate after it
+                # starts, and back to full quality (layer 0, FULL_RATE of the
+                # rate before) after the link comes back.
+                full = v['phases'][0]['host_kbps']
+                narrow = sc.schedule[1][2].get('rate')
+                if narrow:
+                    v['down_after_s'] = first_time(rates, phases[1][1], lambda kbps, _l: kbps <= narrow)
+                if full:
+                    v['full_after_s'] = first_time(
+                        rates, last[1], lambda kbps, layer: kbps >= FULL_RATE * full and layer in (0, None))
             out['viewers'].append(v)
         out['pipelines'] = [host_desc] + [r.get('desc', '') for r in reports]
         return out
@@ -376,10 +497,12 @@ class NetworkBench:
                  f'(schedule: its length) from {a.warmup:g} s after the first frame. One row again: '
                  f'`{SCRIPT_REL} --build-dir {a.build_dir} --only SCENARIO --content CONTENT`.', '',
                  '| Scenario | Run | Content | Viewer link | fps | Longest freeze | Freezes ≥ 200 ms (time) | '
-                 'First frame | Host sent | RTT (sink) | Lost (sink) | Keyframes at viewer | '
+                 'Latency at display p50 / p95 (frames read) | First frame | Adapted | Host sent | '
+                 'Estimate / layer (sink) | Host CPU / encoders | RTT (sink) | Lost (sink) | '
+                 'Keyframes at viewer | '
                  'Jitterbuffer lost / rtx requests (viewer) | NACKs in / retransmitted (sink) | '
                  'NACK / PLI / FIR sent (viewer webrtcbin) | Link dropped (down: random / queue) |',
-                 '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|']
+                 '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|']
         if a.reps > 1:
             lines[-2:-2] = self.summary(f) + ['', f'Every run ({a.reps} per row above):', '']
         for r in self.results:
@@ -390,7 +513,11 @@ class NetworkBench:
                     f'| {r["scenario"]} | {r["rep"]} | {r["content"]} | {v["link"]["index"]}: {imp} | '
                     f'**{v["fps"]:.1f}** | '
                     f'**{f(v["longest_freeze_ms"])} ms** | {v["freezes"]} ({v["frozen_s"]:.1f} s) | '
-                    f'{f(v["ttff_ms"], "{:.0f} ms", "never")} | {f(h.get("kbps"), "{:.0f} kbit/s")} | '
+                    f'{latency_cell(v)} | '
+                    f'{f(v["ttff_ms"], "{:.0f} ms", "never")} | {adapt_cell(v)} | '
+                    f'{f(h.get("kbps"), "{:.0f} kbit/s")} | '
+                    f'{f(h.get("estimate_kbps"), "{:.0f} kbit/s")} / {f(h.get("layer_last"))} | '
+                    f'{process_cell(r)} | '
                     f'{f(h.get("rtt_ms"), "{:.1f} ms")} | {f(h.get("packets-lost"))} | {v["keyframes"]} | '
                     f'{f(jb.get("num-lost"))} / {f(jb.get("rtx-count"))} | '
                     f'{f(h.get("nacks-received"))} / {f(h.get("packets-retransmitted"))} | '
@@ -444,6 +571,13 @@ class NetworkBench:
                       fh, indent=1, default=str)
         log('wrote', a.out)
 
+    @staticmethod
+    def summary_header():
+        return ['| Scenario | Content | Viewer link | fps, median (range) | Longest freeze, median (range) | '
+                'Latency at display p50 / p95, median | First frame, median | Adapted, median | '
+                'Host sent, median | Host CPU / encoders, median | Keyframes at viewer, median | Runs |',
+                '|---|---|---|---|---|---|---|---|---|---|---|---|']
+
     def summary(self, f):
         """Medians over the runs of each scenario, content and viewer, with
         the range: a single run's longest freeze is one sample of a maximum."""
@@ -451,9 +585,10 @@ class NetworkBench:
         for r in self.results:
             for v in r['viewers']:
                 groups.setdefault((r['scenario'], r['content'], v['link']['index']), []).append(v)
-        out = ['| Scenario | Content | Viewer link | fps, median (range) | Longest freeze, median (range) | '
-               'First frame, median | Host sent, median | Keyframes at viewer, median | Runs |',
-               '|---|---|---|---|---|---|---|---|---|']
+        out = self.summary_header()
+        hosts = {}
+        for r in self.results:
+            hosts.setdefault((r['scenario'], r['content']), []).append(r.get('host_process') or {})
 
         def rng(xs, fmt):
             xs = [x for x in xs if x is not None]
@@ -468,8 +603,13 @@ class NetworkBench:
                 first += f' ({never} never)'
             out.append(f'| {name} | {content} | {index}: {describe(vs[0]["impairment"])} | '
                        f'**{rng([v["fps"] for v in vs], "{:.1f}")}** | '
-                       f'**{rng([v["longest_freeze_ms"] for v in vs], "{:.0f}")} ms** | {first} | '
+                       f'**{rng([v["longest_freeze_ms"] for v in vs], "{:.0f}")} ms** | '
+                       f'{f(median([lat(v, "p50") for v in vs]))} / '
+                       f'{f(median([lat(v, "p95") for v in vs]), "{:.0f} ms")} | {first} | '
+                       f'{median_adapt(vs)} | '
                        f'{f(median([v["host"].get("kbps") for v in vs]), "{:.0f} kbit/s")} | '
+                       f'{f(median([h.get("cpu_pct") for h in hosts[(name, content)]]), "{:.0f} %")} / '
+                       f'{f(median([h.get("encoders_max") for h in hosts[(name, content)]]))} | '
                        f'{f(median([v["keyframes"] for v in vs]))} | {len(vs)} |')
         return out
 
@@ -509,8 +649,9 @@ class NetworkBench:
             print(json.dumps({k: v for k, v in res.items() if k != 'pipelines'}, default=str), flush=True)
             for v in res['viewers']:
                 log(f'  link {v["link"]["index"]}: {v["fps"]:.1f} fps, longest freeze '
-                    f'{v["longest_freeze_ms"]:.0f} ms, first frame {v["ttff_ms"]} ms, host '
-                    f'{v["host"].get("kbps", 0):.0f} kbit/s')
+                    f'{v["longest_freeze_ms"]:.0f} ms, at display {latency_cell(v)}, first frame '
+                    f'{v["ttff_ms"]} ms, {adapt_cell(v)}, host {v["host"].get("kbps", 0):.0f} kbit/s, '
+                    f'{process_cell(res)}')
         machine['load_after'] = self.machine()['load']
         self.write(machine, time.monotonic() - t_start)
         if a.smoke:

@@ -280,6 +280,40 @@ START_TEST (test_ramp_and_settle)
 }
 END_TEST
 
+/* Joining a 1 Mbit/s link with a short drop-tail queue at twice its rate
+ * (a viewer starts at the host's bitrate): the estimate fits the link
+ * within 3 s (the network bench's goal), and stays within it. The paced
+ * sender here lets the delay side see the queue grow; the real encoder's
+ * bursts fill it within a frame or two, where the loss side's cut to the
+ * received rate does the work (tests/bench/network, cap1m). */
+START_TEST (test_start_above_a_short_queue)
+{
+  BandwidthEstimator bwe (bounds (30000, 2000000, 2000000));
+  Link link;
+  link.capacity_bps = 1e6;
+  link.buffer = 100 * kMs;
+  link.one_way = 1 * kMs;
+  Sim sim (bwe, link);
+  sim.after_feedback = [&] (gint64) { assert_sane (bwe, 30000, 2000000); };
+  sim.run_until (at (30));
+  print_trace ("start above", sim, 1);
+  gint64 fits = -1;
+  for (const auto &[t, bps] : sim.trace)
+    if (bps <= link.capacity_bps) {
+      fits = t;
+      break;
+    }
+  g_print ("fits the link after %.1f s; 10-30 s mean %.2f max %.2f (of C)\n",
+           (double) (fits - kStart) / kSecond, sim.mean_in (at (10), at (30)) / link.capacity_bps,
+           sim.max_in (at (10), at (30)) / link.capacity_bps);
+  ck_assert_msg (fits >= 0 && fits <= at (3), "fits the link after %.1f s",
+                 (double) (fits - kStart) / kSecond);
+  ck_assert_msg (sim.mean_in (at (10), at (30)) >= 0.6 * link.capacity_bps &&
+                     sim.mean_in (at (10), at (30)) <= link.capacity_bps,
+                 "mean %.0f", sim.mean_in (at (10), at (30)));
+}
+END_TEST
+
 /* Capacity above the host's maximum: the estimate reaches the maximum and
  * never passes it. */
 START_TEST (test_never_above_max)
@@ -782,6 +816,7 @@ static Suite *bandwidth_estimator_suite ()
   tcase_set_timeout (tc, 60);
   tcase_add_loop_test (tc, test_ramp_and_settle, 0, G_N_ELEMENTS (ramp_capacities));
   tcase_add_test (tc, test_never_above_max);
+  tcase_add_test (tc, test_start_above_a_short_queue);
   tcase_add_test (tc, test_capacity_drop_and_return);
   tcase_add_test (tc, test_random_loss_after_ramp);
   tcase_add_test (tc, test_random_loss_from_start);
