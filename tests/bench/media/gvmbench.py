@@ -64,9 +64,10 @@ gi.require_version('GLib', '2.0')
 gi.require_version('GstBase', '1.0')
 from gi.repository import GLib, Gst, GstBase  # noqa: E402
 
-# The encoder settings gvwebrtcsink uses (plugins/webrtc/gvwebrtcsink-encoder.cpp,
-# video_chain) with its defaults bitrate=2000 kbit/s, keyframe-distance=3000;
-# the bare-encode pipeline must use exactly these.
+# The encoder settings gvwebrtcsink uses (plugins/webrtc/gvvideolayer.cpp,
+# configure_encoder; at a layer's top bitrate, so no frame drops) with its
+# defaults bitrate=2000 kbit/s, keyframe-distance=3000; the bare-encode
+# pipeline must use exactly these.
 BITRATE_KBPS = 2000
 FRESH_MS = 100.0  # a frame at most this old counts as "fresh" (live picture)
 KEYFRAME_DISTANCE = 3000
@@ -74,7 +75,8 @@ VPX_THREADS = min(max(GLib.get_num_processors() // 2, 1), 4)  # as the sink: hal
 ENCODERS = {
     'vp8': ('videoconvert ! vp8enc deadline=1 target-bitrate={br} keyframe-max-dist={kf} '
             f'lag-in-frames=0 threads={VPX_THREADS} cpu-used=-16 end-usage=cbr '
-            'error-resilient=default'),
+            'error-resilient=default buffer-size=1000 buffer-initial-size=500 '
+            'buffer-optimal-size=600 max-intra-bitrate=300'),
     'h264': ('videoconvert ! x264enc bitrate={kbr} key-int-max={kf} bframes=0 tune=zerolatency '
              'speed-preset=ultrafast ! video/x-h264,profile=constrained-baseline ! h264parse'),
 }
