@@ -620,6 +620,12 @@ void Viewer::send_link_report ()
   if (std::shared_ptr<LayerSwitch> layers = this->layers ())
     link.layer = layers->active ();
   input_->send (gv::nav::make_link_message (link));
+  const char *feedback = "none";
+  if (estimator_ && estimator_->twcc_active ())
+    feedback = "twcc";
+  else if (estimator_ && estimator_->counters ().receiver_reports > 0)
+    feedback = "receiver-reports";
+  host_.link_reported (peer_, name_, link.estimate_bps, link.layer, link.bitrate_bps, feedback);
 }
 
 /* The packets webrtcbin's retransmission senders (rtprtxsend) resent. */

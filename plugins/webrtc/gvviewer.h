@@ -60,6 +60,11 @@ public:
   virtual void control_requested (const std::string &peer) = 0;
   /* The viewer's bandwidth estimate changed (bit/s). */
   virtual void estimate_changed (const std::string &peer, guint64 bps) = 0;
+  /* Once a second, what the viewer was told of its link ({"t":"link"}), and
+   * what its estimate is fed by: "twcc", "receiver-reports" or "none". */
+  virtual void link_reported (const std::string &peer, const std::string &name,
+                              guint64 estimate_bps, int layer, guint64 bitrate_bps,
+                              const char *feedback) = 0;
   /* The most the host sends a viewer (its configured bitrate), bit/s. */
   virtual guint64 max_bitrate_bps () = 0;
 };

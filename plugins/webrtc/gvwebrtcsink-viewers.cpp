@@ -102,6 +102,16 @@ public:
     gv_webrtc_sink_follow_estimates (sink_);
   }
 
+  void link_reported (const std::string &peer, const std::string &name, guint64 estimate_bps,
+                      int layer, guint64 bitrate_bps, const char *feedback) override
+  {
+    GstStructure *s = gst_structure_new (
+        "gvwebrtcsink-link", "peer-id", G_TYPE_STRING, peer.c_str (), "name", G_TYPE_STRING,
+        name.c_str (), "estimated-bitrate", G_TYPE_UINT64, estimate_bps, "layer", G_TYPE_INT, layer,
+        "bitrate", G_TYPE_UINT64, bitrate_bps, "feedback", G_TYPE_STRING, feedback, nullptr);
+    gst_element_post_message (GST_ELEMENT (sink_), gst_message_new_element (GST_OBJECT (sink_), s));
+  }
+
   guint64 max_bitrate_bps () override
   {
     std::lock_guard<std::mutex> guard (sink_->priv->lock);

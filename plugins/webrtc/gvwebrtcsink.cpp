@@ -43,6 +43,13 @@
  *   GvPinSignaller: `pin` (string), `viewer-url` (string), `expires-at`
  *   (gint64, Unix seconds), `session-id` (string), `max-viewers` (int).
  *   Posted on every registration, also after a reconnection (a new PIN).
+ * - element message `gvwebrtcsink-link`, about once a second per viewer
+ *   once it has an estimate: what the viewer is told of its link
+ *   (`{"t":"link"}`): `peer-id`, `name` (strings), `estimated-bitrate`
+ *   (guint64, bit/s), `layer` (int, -1: no video), `bitrate` (guint64,
+ *   bit/s sent lately), and `feedback` (string: "twcc" when the viewer's
+ *   transport-wide congestion control feedback drives the estimate,
+ *   "receiver-reports" when only its RTCP receiver reports do, "none").
  * - warning messages when the signalling connection is lost or refused (the
  *   element retries with a backoff; viewers already connected keep
  *   streaming), error messages for a configuration that cannot work.

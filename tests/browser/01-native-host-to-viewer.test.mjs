@@ -2,7 +2,8 @@
 // PIN is typed, frames are decoded within 5 s (getStats framesDecoded > 0) and
 // the page shows a picture, not a blank. Without audio there is no unmute
 // button (scenario 7 has audio). The stats overlay shows the stream's figures
-// and the link as the host reports it (its estimate, the picture size).
+// and the link as the host reports it (its estimate, the picture size); the
+// host says Chromium's TWCC feedback drives that estimate.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -75,6 +76,11 @@ test('native host -> browser viewer: frames decoded within 5 s of typing the PIN
   assert.match(link, /^\d+(\.\d)? [kM]bit\/s · (Full|Half|Quarter) size$/);
   const report = await page.evaluate(() => window.ghostviewViewer.link());
   assert.ok(report.estimate > 0 && report.layer >= 0, JSON.stringify(report));
+  // The host's side of that report (a gvwebrtcsink-link bus message): the
+  // estimate is driven by Chromium's transport-wide congestion control
+  // feedback, not only by its receiver reports.
+  const twcc = /gvwebrtcsink-link[^\n]*feedback=\(string\)twcc/;
+  await waitFor(() => twcc.test(host.output), 5000, 'a gvwebrtcsink-link message with feedback=twcc');
   await screenshot(page, 'viewer-live-native-host');
 
   // Letterboxing: a phone-shaped window keeps the whole picture.
