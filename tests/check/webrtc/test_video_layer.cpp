@@ -27,8 +27,8 @@ static GstPadProbeReturn count_buffers (GstPad *, GstPadProbeInfo *, gpointer us
 
 /* Waits until `count` passes `target`; false after kFlowTimeoutUs or an
  * error on the bus (its text in `error`). */
-static bool wait_for_flow (GstElement *pipeline, const std::atomic<guint64> &count,
-                           guint64 target, std::string &error)
+static bool wait_for_flow (GstElement *pipeline, const std::atomic<guint64> &count, guint64 target,
+                           std::string &error)
 {
   GstBus *bus = gst_element_get_bus (pipeline);
   gint64 end = g_get_monotonic_time () + kFlowTimeoutUs;
