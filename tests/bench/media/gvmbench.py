@@ -194,14 +194,17 @@ class DisplayReader:
     just before the frame would be shown; the frame goes straight into this
     gvclockcheck's sink pad on that thread (gst_pad_chain), so the stamp is
     read at that moment. The reader is a pipeline of its own, with no clock:
-    it only reads."""
+    it only reads. With full_width and full_cell (the stamp's cell size at
+    that width), a smaller frame (a lower quality layer) is read with the
+    cell size scaled to its width."""
 
-    def __init__(self):
+    def __init__(self, full_width=None, full_cell=None):
         self.pipeline = Gst.parse_launch(DISPLAY_READER_DESC)
         self.check = self.pipeline.get_by_name('check')
         self.pad = self.check.get_static_pad('sink')
         self.caps = None
         self.errors = 0
+        self.full_width, self.full_cell = full_width, full_cell
         self.pipeline.set_state(Gst.State.PLAYING)
 
     def read(self, sink_pad, buf):
@@ -210,6 +213,9 @@ class DisplayReader:
             self.pad.send_event(Gst.Event.new_stream_start('display'))
         if self.caps is None or not caps.is_equal(self.caps):
             self.caps = caps
+            ok, width = caps.get_structure(0).get_int('width')
+            if self.full_width and ok and width > 0:
+                self.check.set_property('cell-size', max(4, round(self.full_cell * width / self.full_width)))
             self.pad.send_event(Gst.Event.new_caps(caps))
             segment = Gst.Segment()
             segment.init(Gst.Format.TIME)

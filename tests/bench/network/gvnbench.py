@@ -35,8 +35,9 @@
 # STAMP_CELL pixels at full size, so a viewer on a half- or quarter-size
 # layer still reads it (the reader's cell size follows the frame's width).
 import argparse
+import importlib.util
 import json
-import resource
+import os
 import sys
 import threading
 import time
@@ -49,6 +50,19 @@ gi.require_version('GLib', '2.0')
 from gi.repository import GLib, Gst  # noqa: E402
 
 warnings.simplefilter('ignore', DeprecationWarning)  # GObject.ValueArray.get_nth
+
+
+def _media_agent():
+    """tests/bench/media/gvmbench.py as a module: its DisplayReader,
+    check_stats and cpu_seconds are used as they are."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'media', 'gvmbench.py')
+    spec = importlib.util.spec_from_file_location('gv_media_agent', path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+media = _media_agent()
 
 SAMPLE_MS = 500
 STAMP_CELL = 32  # clock-code cell, pixels at full size (quarter size: 8)
@@ -112,56 +126,6 @@ def webrtc_stats(reply):
         return True
     reply.foreach(field)
     return out
-
-
-def cpu_seconds():
-    r = resource.getrusage(resource.RUSAGE_SELF)
-    return r.ru_utime + r.ru_stime
-
-
-class DisplayReader:
-    """gvclockcheck at the moment a frame is shown: fed from the display
-    sink's handoff (its streaming thread, once the clock wait is over), in a
-    pipeline of its own that only reads."""
-
-    def __init__(self, full_width):
-        self.full_width = full_width
-        self.pipeline = Gst.parse_launch('gvclockcheck name=check interval=0 ! '
-                                         'fakesink sync=false async=false')
-        self.check = self.pipeline.get_by_name('check')
-        self.pad = self.check.get_static_pad('sink')
-        self.caps = None
-        self.pipeline.set_state(Gst.State.PLAYING)
-
-    def read(self, sink_pad, buf):
-        caps = sink_pad.get_current_caps()
-        if caps is None:
-            return
-        if self.caps is None:
-            self.pad.send_event(Gst.Event.new_stream_start('display'))
-        if self.caps is None or not caps.is_equal(self.caps):
-            self.caps = caps
-            ok, width = caps.get_structure(0).get_int('width')
-            if ok and width > 0:
-                cell = max(4, round(STAMP_CELL * width / self.full_width))
-                self.check.set_property('cell-size', cell)
-            self.pad.send_event(Gst.Event.new_caps(caps))
-            segment = Gst.Segment()
-            segment.init(Gst.Format.TIME)
-            self.pad.send_event(Gst.Event.new_segment(segment))
-        self.pad.chain(buf)
-
-    def reset(self):
-        self.check.emit('reset')
-
-    def stats(self):
-        st = self.check.get_property('stats')
-        out = {k: st.get_value(k) for k in ('count', 'unreadable')}
-        out.update({k: st.get_value(k) for k in ('p50', 'p95', 'max')})
-        return out
-
-    def stop(self):
-        self.pipeline.set_state(Gst.State.NULL)
 
 
 def webrtcbins(bin_):
@@ -230,7 +194,7 @@ class Agent:
         sink = self.pipeline.get_by_name('sink')
         stats = sink.get_property('stats')  # never waits (the sink samples every second)
         viewers = viewers_of(stats) if stats else []
-        host = {'cpu_s': cpu_seconds()}
+        host = {'cpu_s': media.cpu_seconds()}
         if stats:
             ok, running = stats.get_int('encoders-running')
             if ok:
@@ -253,7 +217,7 @@ class Agent:
 
     def start_recv(self):
         self.launch(self.recv_desc())
-        self.reader = DisplayReader(int(self.args.size.split('x')[0]))
+        self.reader = media.DisplayReader(int(self.args.size.split('x')[0]), STAMP_CELL)
         self.pipeline.get_by_name('out').connect('handoff', self.on_handoff)
         self.keyframes = []  # monotonic time of each keyframe out of the depayloader
         self.pipeline.connect('deep-element-added', self.on_element_added)
@@ -357,7 +321,7 @@ class Agent:
                 self.samples = []
                 mark = self.mark
             if self.reader:
-                self.reader.reset()
+                self.reader.check.emit('reset')
             emit({'event': 'mark', 'mono_s': mark})
         elif cmd == 'report':
             jitterbuffers = self.jitterbuffer_stats() if self.args.role == 'recv' else None
@@ -373,7 +337,7 @@ class Agent:
                     out['keyframes'] = [t for t in self.keyframes if t >= since]
                     out['first_frame_s'] = self.first_frame
                     out['start_s'] = self.start
-                    out['display_latency'] = self.reader.stats()
+                    out['display_latency'] = media.check_stats(self.reader.check)
             emit(out)
         elif cmd == 'quit':
             self.loop.quit()

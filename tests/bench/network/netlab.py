@@ -78,6 +78,20 @@ def ns_pids(ns):
     return [int(p) for p in r.stdout.split() if p.isdigit()]
 
 
+def kill_inside(ns):
+    """SIGKILL to every process still inside namespace ns."""
+    for pid in ns_pids(ns):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def remove_namespace(ns):
+    kill_inside(ns)
+    ip('netns', 'del', ns, check=False)
+
+
 def unavailable_reason():
     """None when namespaces, veths and AF_PACKET work here, else why not."""
     if not sys.platform.startswith('linux'):
@@ -126,12 +140,7 @@ def reaper_main():
     for name in live:
         if name not in existing:
             continue
-        for pid in ns_pids(name):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        ip('netns', 'del', name, check=False)
+        remove_namespace(name)
         removed.append(name)
     try:
         if removed:
@@ -429,11 +438,7 @@ class Lab:
                         pass
             # Anything else still inside (a child of a child): ours too.
             for name in self.made:
-                for pid in ns_pids(name):
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
+                kill_inside(name)
             for name in reversed(self.made):
                 ip('netns', 'del', name, check=False)
                 if self.reaper:
@@ -460,12 +465,7 @@ def cleanup_stale():
         pid = int(m.group(1))
         if os.path.exists(f'/proc/{pid}'):
             continue
-        for p in ns_pids(name):
-            try:
-                os.kill(p, signal.SIGKILL)
-            except OSError:
-                pass
-        ip('netns', 'del', name, check=False)
+        remove_namespace(name)
         removed.append(name)
     print('removed: ' + (', '.join(removed) if removed else 'nothing'))
     return 0
