@@ -116,6 +116,17 @@ constexpr gint64 kLossWindow = 1 * kSecond;
 constexpr guint64 kLossWindowPackets = 20;
 constexpr gint64 kMaxLossWindow = 5 * kSecond;
 
+/* Probes (libwebrtc's ProbeBitrateEstimator): a cluster tells something
+ * from 5 packets that arrived; a received rate above twice the sent rate is
+ * an artefact of a short cluster; received below 90 % of sent means the
+ * path is full, and then 95 % of what it delivered is what it carries. A
+ * probe whose feedback has not come 2 s after it ended tells nothing. */
+constexpr guint kMinProbePackets = 5;
+constexpr double kMaxProbeRatio = 2.0;
+constexpr double kProbeSaturated = 0.9;
+constexpr double kProbeSaturatedShare = 0.95;
+constexpr gint64 kProbeTimeout = 2 * kSecond;
+
 /* RTT: 200 ms until measured (libwebrtc's default), smoothed by 1/8 (TCP's
  * SRTT); samples above 10 s are not a round trip. */
 constexpr gint64 kDefaultRtt = 200 * kMs;
@@ -374,6 +385,7 @@ void BandwidthEstimator::on_feedback (const std::vector<PacketResult> &packets, 
       window_received_ = window_lost_ = 0;
     }
     last_feedback_ = now;
+    add_to_probe (p);
     reported_.add (p.send_time, p.size);
     if (p.arrival_time < 0) {
       lost++;
@@ -385,6 +397,8 @@ void BandwidthEstimator::on_feedback (const std::vector<PacketResult> &packets, 
     newest_send = std::max (newest_send, p.send_time);
     add_to_delay_detector (p);
   }
+  if (probe_.active && (probe_.covered || now > probe_.given_up))
+    finish_probe ();
   if (!any_accepted)
     return;
   counters_.packets_received += received;
@@ -395,6 +409,93 @@ void BandwidthEstimator::on_feedback (const std::vector<PacketResult> &packets, 
   count_loss (received, lost, now);
   if (received > 0)
     update_delay_controller (now);
+}
+
+/* Probes */
+
+gint64 BandwidthEstimator::probe_sent (gint64 start, gint64 end, guint64 target_bps)
+{
+  probe_ = Probe ();
+  probe_.active = true;
+  probe_.id = next_probe_id_++;
+  probe_.start = std::max<gint64> (start, 0);
+  probe_.end = std::max (end, probe_.start);
+  probe_.given_up =
+      probe_.end > G_MAXINT64 - kProbeTimeout ? G_MAXINT64 : probe_.end + kProbeTimeout;
+  probe_.target_bps = target_bps;
+  return probe_.id;
+}
+
+void BandwidthEstimator::add_to_probe (const PacketResult &p)
+{
+  if (!probe_.active || p.send_time < probe_.start)
+    return;
+  if (p.send_time > probe_.end) {
+    probe_.covered = true;
+    return;
+  }
+  if (probe_.received + probe_.lost == 0 || p.send_time < probe_.first_send)
+    probe_.first_send = p.send_time;
+  if (probe_.received + probe_.lost == 0 || p.send_time >= probe_.last_send) {
+    probe_.last_send = p.send_time;
+    probe_.last_sent_size = p.size;
+  }
+  probe_.sent_bytes += p.size;
+  if (p.arrival_time < 0) {
+    probe_.lost++;
+    return;
+  }
+  if (probe_.received == 0 || p.arrival_time < probe_.first_arrival) {
+    probe_.first_arrival = p.arrival_time;
+    probe_.first_received_size = p.size;
+  }
+  if (probe_.received == 0 || p.arrival_time > probe_.last_arrival)
+    probe_.last_arrival = p.arrival_time;
+  probe_.received_bytes += p.size;
+  probe_.received++;
+}
+
+void BandwidthEstimator::finish_probe ()
+{
+  const Probe probe = probe_;
+  probe_ = Probe ();
+  counters_.probes++;
+  probe_result_ = ProbeResult ();
+  probe_result_.id = probe.id;
+  probe_result_.target_bps = probe.target_bps;
+  if (probe.received < kMinProbePackets || probe.last_send <= probe.first_send ||
+      probe.last_arrival <= probe.first_arrival)
+    return;
+  /* The last packet sent and the first received open the intervals: they
+   * take no time of them. */
+  const double send_bps = (probe.sent_bytes - probe.last_sent_size) * 8 * kSecond /
+                          (probe.last_send - probe.first_send);
+  const double received_bps = (probe.received_bytes - probe.first_received_size) * 8 * kSecond /
+                              (probe.last_arrival - probe.first_arrival);
+  if (!std::isfinite (send_bps) || !std::isfinite (received_bps) ||
+      received_bps > kMaxProbeRatio * send_bps)
+    return;
+  double bps = std::min (send_bps, received_bps);
+  if (received_bps < kProbeSaturated * send_bps)
+    bps = kProbeSaturatedShare * received_bps;
+  probe_result_.bps = (guint64) std::clamp (bps, 0.0, kCeilingBps);
+
+  /* What the path delivered without a queue growing is what it takes: the
+   * delay side starts from there (past the old congestion point), and the
+   * loss side too when the cluster lost nothing to speak of. */
+  if (!twcc_active_ || usage_ == Usage::Overuse)
+    return;
+  const double before = combined_bps ();
+  const double raised = clamp_bps (bps);
+  if (raised > delay_bps_) {
+    delay_bps_ = raised;
+    have_capacity_ = false;
+  }
+  const guint total = probe.received + probe.lost;
+  if (raised > loss_bps_ && (double) probe.lost < kLossIncreaseBelow * total)
+    loss_bps_ = raised;
+  if (combined_bps () > before)
+    counters_.probes_raised++;
 }
 
 /* Delay detector */

@@ -9,12 +9,19 @@
 namespace gv::webrtc {
 
 /* Layer tops as fractions of B: full size down to a half, half size down
- * to a sixth, quarter size below. A size takes about four times the bits of
- * the next one down for the same picture: busy content (a page scrolling)
- * at 720p needed 2.1 Mbit/s in VP8, at 360p 0.76, at 180p 0.28
- * (tests/bench/network). With full size down to a third, a 1 Mbit/s link
- * got 720p at 10 frames/s where 360p plays at 30. */
-static constexpr double kTopShare[kMaxLayers] = { 1.0, 1.0 / 2, 1.0 / 6 };
+ * to a sixth and up to a third, quarter size below. A size takes about four
+ * times the bits of the next one down for the same picture: busy content (a
+ * page scrolling) at 720p needed 2.1 Mbit/s in VP8, at 360p 0.76, at 180p
+ * 0.28 (tests/bench/network). With full size down to a third, a 1 Mbit/s link
+ * got 720p at 10 frames/s where 360p plays at 30. Half size stops at a third
+ * of B, more bits per pixel than full size gets at B: more only fills a
+ * narrow link's queue (a 1 Mbit/s link run at 1 Mbit/s queued 300 ms). A
+ * viewer whose link could take more goes up a layer once a probe shows it
+ * (gvprober.h). */
+static constexpr double kTopShare[kMaxLayers] = { 1.0, 1.0 / 3, 1.0 / 6 };
+/* A viewer stays on a layer while its estimate reaches the layer's bottom:
+ * full size needs half of B, half size a sixth. */
+static constexpr double kBottomShare[kMaxLayers] = { 1.0 / 2, 1.0 / 6, 0 };
 /* Below this the quarter-size layer still runs (a frozen picture helps no
  * one more than a blurred one). */
 static constexpr guint64 kFloorBps = 30000;
@@ -33,7 +40,8 @@ guint64 LayerPlan::bottom_bps (int layer) const
 {
   if (layer >= layers - 1)
     return kFloorBps;
-  return top_bps (layer + 1);
+  layer = std::clamp (layer, 0, kMaxLayers - 1);
+  return std::max<guint64> ((guint64) (max_bps * kBottomShare[layer]), kFloorBps);
 }
 
 /* The highest layer whose bottom `bps` reaches, with `margin`. */

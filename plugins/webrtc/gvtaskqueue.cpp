@@ -117,6 +117,18 @@ bool TaskThread::post (std::function<void ()> task)
   return true;
 }
 
+bool TaskThread::after (guint delay_ms, std::function<void ()> task)
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  if (!ctx_)
+    return false;
+  GSource *source = g_timeout_source_new (delay_ms);
+  g_source_set_callback (source, run_task, new Task{ std::move (task) }, free_task);
+  g_source_attach (source, ctx_);
+  g_source_unref (source);
+  return true;
+}
+
 void TaskThread::every (guint interval_ms, std::function<void ()> tick)
 {
   std::lock_guard<std::mutex> guard (lock_);
@@ -140,6 +152,16 @@ bool TaskQueue::post (std::function<void ()> task)
   if (!is_open ())
     return false;
   return thread_.post ([open = open_, task = std::move (task)] () {
+    if (open->load ())
+      task ();
+  });
+}
+
+bool TaskQueue::post_after (guint delay_ms, std::function<void ()> task)
+{
+  if (!is_open ())
+    return false;
+  return thread_.after (delay_ms, [open = open_, task = std::move (task)] () {
     if (open->load ())
       task ();
   });

@@ -34,6 +34,9 @@ public:
   /* Runs `task` on the thread, after everything posted before it. Dropped
    * (false) when the thread is not running. */
   bool post (std::function<void ()> task);
+  /* Runs `task` once on the thread, `delay_ms` from now. Dropped (false)
+   * when the thread is not running. */
+  bool after (guint delay_ms, std::function<void ()> task);
   /* Runs `tick` every `interval_ms` on the thread until stop (). */
   void every (guint interval_ms, std::function<void ()> tick);
   /* True on the thread itself. */
@@ -54,6 +57,8 @@ class TaskQueue {
 public:
   explicit TaskQueue (TaskThread &thread) : thread_ (thread) {}
   bool post (std::function<void ()> task);
+  /* Runs `task` `delay_ms` from now, unless the queue was closed by then. */
+  bool post_after (guint delay_ms, std::function<void ()> task);
   /* Call on the thread (from one of this queue's tasks) or once the thread
    * has stopped. */
   void close () { open_->store (false); }

@@ -192,6 +192,7 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   bounds.start_bps = bounds.max_bps;
   bounds.min_bps = MIN (bounds.min_bps, bounds.max_bps);
   estimator_ = std::make_unique<BandwidthEstimator> (bounds);
+  prober_ = std::make_unique<RtxProber> (host_.log_object ());
   GST_INFO_OBJECT (host_.log_object (), "adding viewer %s (%s)", peer_.c_str (), name_.c_str ());
   GstElement *webrtcbin = gst_element_factory_make ("webrtcbin", nullptr);
   if (!webrtcbin) {
@@ -382,6 +383,11 @@ void Viewer::connection_state_changed (GstWebRTCPeerConnectionState state)
     /* From now on the viewer gets media, starting with a fresh keyframe. */
     media_flowing_ = true;
     host_.request_keyframe (std::max (layer (), 0));
+    GstElement *webrtcbin = prober_ ? ref_webrtcbin () : nullptr;
+    if (webrtcbin) {
+      prober_->prepare (webrtcbin);
+      gst_object_unref (webrtcbin);
+    }
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
     GST_INFO_OBJECT (host_.log_object (), "connection to viewer %s failed", peer_.c_str ());
     host_.failed (peer_);
@@ -471,6 +477,8 @@ void Viewer::do_stop ()
   }
   if (std::shared_ptr<LayerSwitch> layers = this->layers ())
     layers->stop ();
+  if (prober_)
+    prober_->detach ();
   for (Branch &branch : branches) {
     if (branch.tee_pad) {
       GstPad *peer = gst_pad_get_peer (branch.tee_pad);
@@ -580,6 +588,77 @@ void Viewer::feedback (std::vector<BandwidthEstimator::PacketResult> &packets)
     return;
   estimator_->on_feedback (packets, session_clock_now ());
   publish_estimate ();
+  follow_probes ();
+}
+
+/* Bursts of a probe: kProbeBursts, kProbeBurstMs apart, together
+ * kProbeDurationMs. */
+static constexpr int kProbeBursts = 5;
+static constexpr guint kProbeBurstMs = kProbeDurationMs / kProbeBursts;
+
+/* On the queue, after each feedback: the last probe's result, and the next
+ * probe when the plan wants one (gvprobeplan.h). */
+void Viewer::follow_probes ()
+{
+  const gint64 now_us = g_get_monotonic_time ();
+  const BandwidthEstimator::ProbeResult &result = estimator_->last_probe ();
+  if (result.id != last_probe_id_) {
+    last_probe_id_ = result.id;
+    probe_plan_.finished (now_us, result.target_bps, result.bps);
+    GST_DEBUG_OBJECT (
+        host_.log_object (),
+        "viewer %s: probe at %" G_GUINT64_FORMAT " kbit/s, the link delivered %" G_GUINT64_FORMAT
+        " kbit/s; estimate %" G_GUINT64_FORMAT " kbit/s",
+        peer_.c_str (), result.target_bps / 1000, result.bps / 1000, estimate_bps_.load () / 1000);
+    std::lock_guard<std::mutex> guard (stats_lock_);
+    probes_carried_ = probe_plan_.succeeded ();
+  }
+  if (std::shared_ptr<LayerSwitch> layers = this->layers ()) {
+    const guint64 moves = layers->moves ();
+    if (moves != layer_moves_seen_)
+      probe_plan_.hold (now_us);
+    layer_moves_seen_ = moves;
+  }
+  if (estimator_->probing () || !media_flowing_ || !estimator_->twcc_active ())
+    return;
+  const bool calm = estimator_->state () != BandwidthEstimator::State::Decrease &&
+                    estimator_->loss_fraction () < 0.02;
+  double sending;
+  {
+    std::lock_guard<std::mutex> guard (stats_lock_);
+    sending = bitrate_;
+  }
+  const guint64 target = probe_plan_.next (now_us, estimator_->estimate_bps (), (guint64) sending,
+                                           host_.max_bitrate_bps (), calm);
+  if (target == 0 || target <= sending)
+    return;
+  GST_DEBUG_OBJECT (host_.log_object (),
+                    "viewer %s: probing at %" G_GUINT64_FORMAT " kbit/s (sending %.0f kbit/s)",
+                    peer_.c_str (), target / 1000, sending / 1000);
+  /* The extra bytes of one burst: what brings the viewer to the target
+   * for one burst's time. */
+  const guint64 bytes = (guint64) ((target - sending) * kProbeBurstMs / 1000 / 8);
+  const gint64 start = session_clock_now ();
+  estimator_->probe_sent (start, start + (gint64) (kProbeDurationMs + 5) * GST_MSECOND, target);
+  probe_plan_.started (now_us);
+  {
+    std::lock_guard<std::mutex> guard (stats_lock_);
+    probes_ = probe_plan_.sent ();
+  }
+  send_probe_burst (0, bytes);
+}
+
+void Viewer::send_probe_burst (int burst, guint64 bytes)
+{
+  GstElement *webrtcbin = ref_webrtcbin ();
+  if (!webrtcbin)
+    return;
+  prober_->send (webrtcbin, bytes);
+  gst_object_unref (webrtcbin);
+  if (burst + 1 < kProbeBursts)
+    queue_.post_after (kProbeBurstMs, [self = shared_from_this (), burst, bytes] () {
+      self->send_probe_burst (burst + 1, bytes);
+    });
 }
 
 void Viewer::receiver_report (double fraction_lost, double rtt_s)
@@ -762,6 +841,8 @@ ViewerStats Viewer::stats () const
   out.estimated_bitrate = estimate_bps_;
   out.estimator_state = estimator_state_;
   out.feedback_ignored = feedback_ignored_;
+  out.probes = probes_;
+  out.probes_carried = probes_carried_;
   if (std::shared_ptr<LayerSwitch> layers = this->layers ()) {
     out.layer = layers->active ();
     out.layer_moves = layers->moves ();

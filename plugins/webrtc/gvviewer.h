@@ -17,6 +17,8 @@
 #include "gvbandwidthestimator.h"
 #include "gvinputchannel.h"
 #include "gvlayerswitch.h"
+#include "gvprobeplan.h"
+#include "gvrtxprober.h"
 #include "gvsignaller.h"
 #include "gvstreamencoder.h"
 #include "gvtaskqueue.h"
@@ -83,6 +85,8 @@ struct ViewerStats {
   guint64 estimated_bitrate = 0;     /* what the viewer's link takes, bit/s; 0: not yet */
   std::string estimator_state;       /* "increase", "hold", "decrease" */
   guint64 feedback_ignored = 0;      /* congestion feedback refused as malformed */
+  guint64 probes = 0;                /* bandwidth probes sent (gvprobeplan.h) */
+  guint64 probes_carried = 0;        /* ... that the link carried */
   int layer = -1;                    /* the video layer it sees; -1: none yet */
   guint64 layer_moves = 0;
   InputCounters input;
@@ -152,6 +156,8 @@ private:
   void feedback (std::vector<BandwidthEstimator::PacketResult> &packets);
   void receiver_report (double fraction_lost, double rtt_s);
   void publish_estimate ();
+  void follow_probes ();
+  void send_probe_burst (int burst, guint64 bytes);
   void send_link_report ();
   template <MediaKind kind>
   static GstPadProbeReturn count_sent (GstPad *, GstPadProbeInfo *info, gpointer self);
@@ -182,6 +188,10 @@ private:
   std::unique_ptr<BandwidthEstimator> estimator_;
   guint64 sent_at_last_sample_ = 0;
   std::atomic<guint64> estimate_bps_{ 0 };
+  ProbePlan probe_plan_;
+  gint64 last_probe_id_ = 0;
+  guint64 layer_moves_seen_ = 0;
+  std::unique_ptr<RtxProber> prober_;
 
   /* Counted by the branches' probes. */
   std::atomic<guint64> frames_sent_{ 0 }, audio_packets_sent_{ 0 }, bytes_sent_{ 0 };
@@ -196,6 +206,7 @@ private:
   guint64 packets_retransmitted_ = 0;
   std::string estimator_state_;
   guint64 feedback_ignored_ = 0;
+  guint64 probes_ = 0, probes_carried_ = 0;
 };
 
 } // namespace gv::webrtc

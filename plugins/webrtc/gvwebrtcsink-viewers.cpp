@@ -458,6 +458,7 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
         st.nacks_received, "packets-retransmitted", G_TYPE_UINT64, st.packets_retransmitted,
         "estimated-bitrate", G_TYPE_UINT64, st.estimated_bitrate, "estimator-state", G_TYPE_STRING,
         st.estimator_state.c_str (), "feedback-ignored", G_TYPE_UINT64, st.feedback_ignored,
+        "probes", G_TYPE_UINT64, st.probes, "probes-carried", G_TYPE_UINT64, st.probes_carried,
         "layer", G_TYPE_INT, st.layer, "layer-moves", G_TYPE_UINT64, st.layer_moves, nullptr);
     set_input_counters (vs, st.input);
     GValue val = G_VALUE_INIT;

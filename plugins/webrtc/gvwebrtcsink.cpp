@@ -129,8 +129,8 @@
  *   congestion control feedback, or its receiver reports where it sends
  *   none. It never exceeds `bitrate`.
  * - Raw video is encoded once per quality layer in use (`video-layers`,
- *   up to 3): full size from `bitrate` down to half of it, half size,
- *   quarter size. Each viewer watches the layer its link takes and moves
+ *   up to 3): full size from `bitrate` down to half of it, half size up
+ *   to a third of it, quarter size. Each viewer watches the layer its link takes and moves
  *   between layers at a keyframe (through its own payloader: one continuous
  *   RTP stream); each layer is encoded at the narrowest link of its
  *   viewers. A viewer far below the best viewer's link does not hold the
@@ -141,7 +141,10 @@
  *   below a layer's top (a link asked for less) frames are dropped rather
  *   than the target overshot when the content is too busy for the size.
  * - `stats` gives, per viewer, `estimated-bitrate`, `estimator-state`,
- *   `layer`, `layer-moves`, `nacks-received`, `packets-retransmitted` and
+ *   `layer`, `layer-moves`, `nacks-received`, `packets-retransmitted`,
+ *   `probes` and `probes-carried` (short bursts of retransmitted packets
+ *   that test whether a viewer's link takes more, after a dip or while a
+ *   small layer sends less than the link could take), and
  *   `feedback-ignored` (malformed congestion feedback, counted and
  *   dropped), and for the sink `layer-bitrates`, `encoders-running`,
  *   `keyframe-requests`, `keyframes-forced`.

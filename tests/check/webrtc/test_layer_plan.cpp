@@ -68,7 +68,7 @@ GST_START_TEST (test_up_one_step_after_a_while)
   ck_assert_int_eq (assign_layers (p, v, t + p.up_after_us + 1)[1], 1);
   ck_assert_int_eq (assign_layers (p, v, t + 2 * p.up_after_us + 1)[1], 0);
   /* Just above a layer's bottom is not enough to go up: no flapping. */
-  std::vector<LayerViewer> edge = { { p.top_bps (1) + 1000, 1, 0 } };
+  std::vector<LayerViewer> edge = { { p.bottom_bps (0) + 1000, 1, 0 } };
   for (gint64 s = 0; s < 20; s++)
     ck_assert_int_eq (assign_layers (p, edge, s * G_USEC_PER_SEC)[0], 1);
 }

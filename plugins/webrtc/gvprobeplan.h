@@ -1,0 +1,63 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * When to probe a viewer's link, and how hard. The estimate alone climbs
+ * 15 % a second and never past 1.5 times what the viewer received: a viewer
+ * held on a small layer (its encoder sends less than the estimate), or one
+ * whose link just came back from a dip, would wait for ever or for tens of
+ * seconds. A probe is a short cluster (kProbeDurationMs) of extra packets
+ * that brings what the viewer gets to a target rate; the estimator reads
+ * what the path delivered (BandwidthEstimator::probe_sent ()).
+ *
+ *   - never while the estimate is at the host's maximum (nothing to find),
+ *     nor while the link is not calm (a decrease, or loss of 2 % or more),
+ *     nor within 2 s of that;
+ *   - nor within 2 s of a move between layers (its keyframe is a burst of
+ *     its own);
+ *   - the target is twice the estimate when the media sends less than 3/4
+ *     of it (a small layer: the link is idle, not known), one and a half
+ *     times otherwise (the media already tests the estimate), at most the
+ *     maximum; after a probe the link refused, only a quarter more than
+ *     the estimate until one passes;
+ *   - after a probe the path carried, the next one follows 0.5 s later
+ *     (2, 4, 8 times: back to a fast link within a few seconds); after one it
+ *     did not, 3 s later.
+ * Pure arithmetic on times in microseconds: tested on its own.
+ */
+#pragma once
+
+#include <glib.h>
+
+namespace gv::webrtc {
+
+/* How long one probe cluster lasts: long enough for a rate (5 packets and
+ * more at any target worth probing), short enough that a link that cannot
+ * take the target queues only a few tens of milliseconds. */
+inline constexpr guint kProbeDurationMs = 50;
+
+class ProbePlan {
+public:
+  /* The target of a probe to start now (bit/s), or 0 for none. */
+  guint64 next (gint64 now_us, guint64 estimate_bps, guint64 sending_bps, guint64 max_bps,
+                bool calm);
+  /* Something else bursts now (a layer move's keyframe): no probe for a
+   * while. */
+  void hold (gint64 now_us);
+  /* A probe was sent now. */
+  void started (gint64 now_us);
+  /* The estimator evaluated a probe: its target and what the path delivered
+   * (0: nothing could be told). */
+  void finished (gint64 now_us, guint64 target_bps, guint64 delivered_bps);
+
+  guint64 sent () const { return sent_; }
+  guint64 succeeded () const { return succeeded_; }
+
+private:
+  gint64 next_at_us_ = 0;
+  bool waiting_ = false;
+  bool refused_ = false; /* the last probe that told something was refused */
+  guint64 sent_ = 0, succeeded_ = 0;
+};
+
+} // namespace gv::webrtc
