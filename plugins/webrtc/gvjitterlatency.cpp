@@ -4,8 +4,6 @@
  */
 #include "gvjitterlatency.h"
 
-#include <gst/rtp/rtp.h>
-
 #include <algorithm>
 #include <cmath>
 
@@ -22,8 +20,8 @@ static constexpr GstClockTime kTickNs = 250 * GST_MSECOND;
 static constexpr double kMarginMs = 20;
 /* After packets came late, or a retransmission saved one, the latency is
  * not lowered for this long. Ten seconds kept a narrow link at the 300 ms
- * its first second of queueing asked for: once the sender has adapted,
- * three clean seconds are enough to say the path is calm again. */
+ * its first second of queueing asked for: three clean seconds are enough to
+ * say the path is calm again. */
 static constexpr gint64 kHoldAfterLateMs = 3000;
 
 guint target_latency_ms (guint floor_ms, guint ceiling_ms, double rtx_rtt_ms, double jitter_ms)
@@ -35,29 +33,6 @@ guint target_latency_ms (guint floor_ms, guint ceiling_ms, double rtx_rtt_ms, do
     jitter_ms = 0;
   double wanted = 2.5 * rtx_rtt_ms + 2 * jitter_ms + kMarginMs;
   return (guint) std::clamp (wanted, (double) floor_ms, (double) ceiling_ms);
-}
-
-void FrameSpread::add (guint32 rtp_time, guint16 seq, gint64 arrival_us)
-{
-  if (have_ && (gint16) (seq - highest_seq_) <= 0)
-    return; /* a retransmission or a duplicate: not the frame's own pace */
-  if (!have_ || rtp_time != rtp_time_) {
-    have_ = true;
-    rtp_time_ = rtp_time;
-    first_arrival_us_ = arrival_us;
-  }
-  highest_seq_ = seq;
-  const double spread = (arrival_us - first_arrival_us_) / 1000.0;
-  while (!maxima_.empty () && maxima_.back ().second <= spread)
-    maxima_.pop_back ();
-  maxima_.emplace_back (arrival_us, spread);
-}
-
-double FrameSpread::max_ms (gint64 now_us)
-{
-  while (!maxima_.empty () && now_us - maxima_.front ().first > kSpreadWindowUs)
-    maxima_.pop_front ();
-  return maxima_.empty () ? 0 : maxima_.front ().second;
 }
 
 JitterLatency::~JitterLatency ()
@@ -129,38 +104,8 @@ void JitterLatency::on_new_jitterbuffer (GstElement *, GstElement *jitterbuffer,
    * answerer's transceivers: ask for lost packets here. A stream the host
    * does not resend (audio) just gets no answer. */
   g_object_set (jitterbuffer, "do-retransmission", TRUE, nullptr);
-  if (GstPad *sink = gst_element_get_static_pad (jitterbuffer, "sink")) {
-    gst_pad_add_probe (
-        sink, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-        on_packets, self, nullptr);
-    gst_object_unref (sink);
-  }
   std::lock_guard<std::mutex> guard (self->lock_);
   self->jitterbuffers_.push_back (GST_ELEMENT (gst_object_ref (jitterbuffer)));
-}
-
-GstPadProbeReturn JitterLatency::on_packets (GstPad *, GstPadProbeInfo *info, gpointer user)
-{
-  auto *self = static_cast<JitterLatency *> (user);
-  const gint64 now_us = g_get_monotonic_time ();
-  auto add = [self, now_us] (GstBuffer *buffer) {
-    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-    if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
-      return;
-    const guint32 ts = gst_rtp_buffer_get_timestamp (&rtp);
-    const guint16 seq = gst_rtp_buffer_get_seq (&rtp);
-    gst_rtp_buffer_unmap (&rtp);
-    std::lock_guard<std::mutex> guard (self->lock_);
-    self->spread_.add (ts, seq, now_us);
-  };
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
-    for (guint i = 0; i < gst_buffer_list_length (list); i++)
-      add (gst_buffer_list_get (list, i));
-  } else {
-    add (GST_PAD_PROBE_INFO_BUFFER (info));
-  }
-  return GST_PAD_PROBE_OK;
 }
 
 void JitterLatency::on_new_ssrc (GstElement *rtpbin, guint session, guint, gpointer user)
@@ -210,7 +155,6 @@ void JitterLatency::adjust ()
 {
   std::vector<GstElement *> jitterbuffers;
   guint floor_ms, ceiling_ms;
-  double spread_ms;
   {
     std::lock_guard<std::mutex> guard (lock_);
     if (!tick_ || !adaptive_)
@@ -219,11 +163,7 @@ void JitterLatency::adjust ()
       jitterbuffers.push_back (GST_ELEMENT (gst_object_ref (jb)));
     floor_ms = floor_ms_;
     ceiling_ms = ceiling_ms_;
-    spread_ms = spread_.max_ms (g_get_monotonic_time ());
   }
-  /* Never below what a frame took to arrive lately, plus a margin. */
-  floor_ms =
-      std::clamp ((guint) (spread_ms + kMarginMs), floor_ms, std::max (floor_ms, ceiling_ms));
   double rtt_ms = 0, jitter_ms = 0;
   guint64 late_total = 0, recovered_total = 0;
   for (GstElement *jb : jitterbuffers) {

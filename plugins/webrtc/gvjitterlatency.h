@@ -20,7 +20,6 @@
 #include <gst/gst.h>
 
 #include <atomic>
-#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -36,26 +35,6 @@ inline constexpr guint64 kReceiverRtcpIntervalNs = 25 * GST_MSECOND;
  * never below `floor_ms` nor above `ceiling_ms`. A round trip of 0 (none
  * measured yet: nothing was lost) gives the floor. */
 guint target_latency_ms (guint floor_ms, guint ceiling_ms, double rtx_rtt_ms, double jitter_ms);
-
-/* The longest a frame's packets took to arrive after its first, over the
- * last kSpreadWindowUs: on a narrow link a keyframe takes tens of
- * milliseconds on the wire, and a latency below that makes its tail late.
- * Counts only packets newer than any before (not retransmissions, not
- * duplicates). */
-class FrameSpread {
-public:
-  static constexpr gint64 kSpreadWindowUs = 5 * G_USEC_PER_SEC;
-  void add (guint32 rtp_time, guint16 seq, gint64 arrival_us);
-  /* The largest spread in the window, ms, as of `now_us`. */
-  double max_ms (gint64 now_us);
-
-private:
-  bool have_ = false;
-  guint32 rtp_time_ = 0;
-  guint16 highest_seq_ = 0;
-  gint64 first_arrival_us_ = 0;
-  std::deque<std::pair<gint64, double>> maxima_; /* (time, spread): decreasing spreads */
-};
 
 /* The next latency (ms): up to the target at once; on late packets at
  * least half again as much (a retransmission missed its deadline); down
@@ -87,13 +66,11 @@ private:
                                    guint ssrc, gpointer self);
   static void on_new_ssrc (GstElement *rtpbin, guint session, guint ssrc, gpointer self);
   static gboolean on_tick (GstClock *, GstClockTime, GstClockID, gpointer self);
-  static GstPadProbeReturn on_packets (GstPad *, GstPadProbeInfo *info, gpointer self);
   void adjust ();
 
   GstElement *const owner_; /* for logs */
   mutable std::mutex lock_;
   std::vector<GstElement *> jitterbuffers_; /* references */
-  FrameSpread spread_;                      /* video and audio alike: the larger counts */
   GstElement *rtpbin_ = nullptr;
   gulong handlers_[2] = { 0, 0 };
   GstClockID tick_ = nullptr;

@@ -11,7 +11,6 @@
 
 GST_DEBUG_CATEGORY (gv_webrtc_src_debug);
 
-using gv::webrtc::FrameSpread;
 using gv::webrtc::next_latency_ms;
 using gv::webrtc::target_latency_ms;
 
@@ -61,31 +60,6 @@ GST_START_TEST (test_next)
 }
 GST_END_TEST;
 
-/* A frame's packets spread over the wire: the largest spread of the last
- * 20 s, not counting retransmissions or duplicates. */
-GST_START_TEST (test_frame_spread)
-{
-  FrameSpread spread;
-  gint64 t = 1000000;
-  guint16 seq = 65530; /* wraps on the way */
-  for (guint32 frame = 0; frame < 30; frame++, t += 33000)
-    for (int packet = 0; packet < 3; packet++)
-      spread.add (frame * 3000, seq++, t + packet * 2000);
-  ck_assert (std::fabs (spread.max_ms (t) - 4.0) < 0.01);
-  /* A keyframe: 8 packets 8 ms apart on a narrow link. */
-  for (int packet = 0; packet < 8; packet++)
-    spread.add (90000, seq++, t + packet * 8000);
-  /* A retransmission of an old packet and a duplicate, 150 ms late. */
-  spread.add (90000, (guint16) (seq - 5), t + 150000);
-  spread.add (90000, (guint16) (seq - 1), t + 150000);
-  ck_assert (std::fabs (spread.max_ms (t + 60000) - 56.0) < 0.01);
-  /* Forgotten after the window. */
-  t += FrameSpread::kSpreadWindowUs + 100000;
-  spread.add (93000, seq++, t);
-  ck_assert (std::fabs (spread.max_ms (t) - 0.0) < 0.01);
-}
-GST_END_TEST;
-
 static Suite *jitter_latency_suite (void)
 {
   Suite *s = suite_create ("webrtc-jitter-latency");
@@ -93,7 +67,6 @@ static Suite *jitter_latency_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_target);
   tcase_add_test (tc, test_next);
-  tcase_add_test (tc, test_frame_spread);
   return s;
 }
 
