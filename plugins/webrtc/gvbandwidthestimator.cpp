@@ -258,6 +258,14 @@ guint64 BandwidthEstimator::received_bps () const
   return (guint64) std::clamp (bps, 0.0, kCeilingBps);
 }
 
+guint64 BandwidthEstimator::sent_bps () const
+{
+  double bps = 0;
+  if (!reported_.rate_bps (bps))
+    return 0;
+  return (guint64) std::clamp (bps, 0.0, kCeilingBps);
+}
+
 BandwidthEstimator::State BandwidthEstimator::state () const
 {
   const State delay = twcc_active_ ? delay_action_ : State::Increase;
@@ -476,8 +484,10 @@ void BandwidthEstimator::finish_probe ()
       received_bps > kMaxProbeRatio * send_bps)
     return;
   double bps = std::min (send_bps, received_bps);
-  if (received_bps < kProbeSaturated * send_bps)
+  if (received_bps < kProbeSaturated * send_bps) {
     bps = kProbeSaturatedShare * received_bps;
+    probe_result_.saturated = true;
+  }
   probe_result_.bps = (guint64) std::clamp (bps, 0.0, kCeilingBps);
 
   /* What the path delivered without a queue growing is what it takes: the

@@ -100,6 +100,7 @@ public:
     gint64 id = 0;          /* probe_sent ()'s return value; 0: none yet */
     guint64 target_bps = 0; /* what it was sent at */
     guint64 bps = 0;        /* what the path delivered; 0: it told nothing */
+    bool saturated = false; /* it delivered under 90 % of what was sent */
   };
 
   BandwidthEstimator ();
@@ -140,7 +141,10 @@ public:
   /* For stats and debugging. */
   guint64 delay_based_bps () const;
   guint64 loss_based_bps () const;
-  guint64 received_bps () const;                           /* 0 while unknown */
+  guint64 received_bps () const; /* 0 while unknown */
+  /* What the feedback of the last 500 ms covers, at its send times: the
+   * rate the viewer was sent, known ~one feedback interval late. */
+  guint64 sent_bps () const;                               /* 0 while unknown */
   double loss_fraction () const { return loss_fraction_; } /* last loss window */
   gint64 rtt () const { return rtt_; }                     /* ns, smoothed */
   double delay_threshold_ms () const { return threshold_ms_; }

@@ -4,6 +4,8 @@
  */
 #include "gvjitterlatency.h"
 
+#include <gst/rtp/rtp.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -21,7 +23,8 @@ static constexpr double kMarginMs = 20;
 /* After packets came late, or a retransmission saved one, the latency is
  * not lowered for this long. Ten seconds kept a narrow link at the 300 ms
  * its first second of queueing asked for: three clean seconds are enough to
- * say the path is calm again. */
+ * say the path is calm again (frames that take long to arrive keep their
+ * share through FrameSpread). */
 static constexpr gint64 kHoldAfterLateMs = 3000;
 
 guint target_latency_ms (guint floor_ms, guint ceiling_ms, double rtx_rtt_ms, double jitter_ms)
@@ -33,6 +36,46 @@ guint target_latency_ms (guint floor_ms, guint ceiling_ms, double rtx_rtt_ms, do
     jitter_ms = 0;
   double wanted = 2.5 * rtx_rtt_ms + 2 * jitter_ms + kMarginMs;
   return (guint) std::clamp (wanted, (double) floor_ms, (double) ceiling_ms);
+}
+
+/* Frames kept at most, whatever their times say. */
+static constexpr std::size_t kMaxFrames = 1000;
+/* The share of recent frames the latency covers: one frame in ten may wait
+ * for the decoder's next chance (a hiccup of the machine is not the path). */
+static constexpr double kSpreadShare = 0.9;
+
+void FrameSpread::add (guint32 rtp_time, guint16 seq, gint64 arrival_us)
+{
+  if (have_ && (gint16) (seq - highest_seq_) <= 0)
+    return; /* a retransmission or a duplicate: not the frame's own pace */
+  if (have_ && rtp_time != rtp_time_) {
+    frames_.emplace_back (last_arrival_us_, (last_arrival_us_ - first_arrival_us_) / 1000.0);
+    if (frames_.size () > kMaxFrames)
+      frames_.pop_front ();
+  }
+  if (!have_ || rtp_time != rtp_time_) {
+    rtp_time_ = rtp_time;
+    first_arrival_us_ = arrival_us;
+  }
+  have_ = true;
+  highest_seq_ = seq;
+  last_arrival_us_ = arrival_us;
+}
+
+double FrameSpread::percentile_ms (gint64 now_us, double q)
+{
+  while (!frames_.empty () && now_us - frames_.front ().first > kWindowUs)
+    frames_.pop_front ();
+  if (frames_.empty ())
+    return 0;
+  std::vector<double> spreads;
+  spreads.reserve (frames_.size ());
+  for (const auto &frame : frames_)
+    spreads.push_back (frame.second);
+  const std::size_t at =
+      std::min (spreads.size () - 1, (std::size_t) (std::clamp (q, 0.0, 1.0) * spreads.size ()));
+  std::nth_element (spreads.begin (), spreads.begin () + at, spreads.end ());
+  return spreads[at];
 }
 
 JitterLatency::~JitterLatency ()
@@ -104,8 +147,40 @@ void JitterLatency::on_new_jitterbuffer (GstElement *, GstElement *jitterbuffer,
    * answerer's transceivers: ask for lost packets here. A stream the host
    * does not resend (audio) just gets no answer. */
   g_object_set (jitterbuffer, "do-retransmission", TRUE, nullptr);
+  if (GstPad *sink = gst_element_get_static_pad (jitterbuffer, "sink")) {
+    gst_pad_add_probe (
+        sink, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        on_packets, self, nullptr);
+    gst_object_unref (sink);
+  }
   std::lock_guard<std::mutex> guard (self->lock_);
   self->jitterbuffers_.push_back (GST_ELEMENT (gst_object_ref (jitterbuffer)));
+}
+
+/* Every packet into a jitterbuffer, on its streaming thread: arrival times
+ * for FrameSpread. (Video and audio alike: audio frames are one packet.) */
+GstPadProbeReturn JitterLatency::on_packets (GstPad *, GstPadProbeInfo *info, gpointer user)
+{
+  auto *self = static_cast<JitterLatency *> (user);
+  const gint64 now_us = g_get_monotonic_time ();
+  auto add = [self, now_us] (GstBuffer *buffer) {
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
+      return;
+    const guint32 ts = gst_rtp_buffer_get_timestamp (&rtp);
+    const guint16 seq = gst_rtp_buffer_get_seq (&rtp);
+    gst_rtp_buffer_unmap (&rtp);
+    std::lock_guard<std::mutex> guard (self->lock_);
+    self->spread_.add (ts, seq, now_us);
+  };
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+    for (guint i = 0; i < gst_buffer_list_length (list); i++)
+      add (gst_buffer_list_get (list, i));
+  } else {
+    add (GST_PAD_PROBE_INFO_BUFFER (info));
+  }
+  return GST_PAD_PROBE_OK;
 }
 
 void JitterLatency::on_new_ssrc (GstElement *rtpbin, guint session, guint, gpointer user)
@@ -146,8 +221,11 @@ guint next_latency_ms (guint floor_ms, guint ceiling_ms, guint current_ms, doubl
     return target;
   if (ms_since_late < kHoldAfterLateMs)
     return std::max (current_ms, floor_ms);
-  /* Back down slowly once the path has been clean for a while. */
-  guint step = std::max<guint> (5, (current_ms - target) / 4);
+  /* Back down once the path has been clean for a while: half the way per
+   * step (400 ms is back to 70 within 1.5 s), at least the smallest change
+   * worth making (a smaller step was never applied, and the latency stayed
+   * up to 40 ms above its target for good). */
+  guint step = std::max<guint> (kMinChangeMs, (current_ms - target) / 2);
   return std::max (target, current_ms - std::min (step, current_ms - target));
 }
 
@@ -155,6 +233,7 @@ void JitterLatency::adjust ()
 {
   std::vector<GstElement *> jitterbuffers;
   guint floor_ms, ceiling_ms;
+  double spread_ms;
   {
     std::lock_guard<std::mutex> guard (lock_);
     if (!tick_ || !adaptive_)
@@ -163,7 +242,11 @@ void JitterLatency::adjust ()
       jitterbuffers.push_back (GST_ELEMENT (gst_object_ref (jb)));
     floor_ms = floor_ms_;
     ceiling_ms = ceiling_ms_;
+    spread_ms = spread_.percentile_ms (g_get_monotonic_time (), kSpreadShare);
   }
+  /* Never below what most frames took to arrive lately, plus a margin. */
+  floor_ms =
+      std::clamp ((guint) (spread_ms + kMarginMs), floor_ms, std::max (floor_ms, ceiling_ms));
   double rtt_ms = 0, jitter_ms = 0;
   guint64 late_total = 0, recovered_total = 0;
   for (GstElement *jb : jitterbuffers) {

@@ -20,6 +20,7 @@
 #include <gst/gst.h>
 
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <vector>
 
@@ -35,6 +36,27 @@ inline constexpr guint64 kReceiverRtcpIntervalNs = 25 * GST_MSECOND;
  * never below `floor_ms` nor above `ceiling_ms`. A round trip of 0 (none
  * measured yet: nothing was lost) gives the floor. */
 guint target_latency_ms (guint floor_ms, guint ceiling_ms, double rtx_rtt_ms, double jitter_ms);
+
+/* How long frames take to arrive, first packet to last: on a narrow link a
+ * frame's packets queue behind each other (a 3 KB frame takes 24 ms at
+ * 1 Mbit/s), and a latency below that makes frames late as a rule. Counts
+ * only packets newer than any before (not retransmissions, not
+ * duplicates); keeps the frames of the last kWindowUs. */
+class FrameSpread {
+public:
+  static constexpr gint64 kWindowUs = 3 * G_USEC_PER_SEC;
+  void add (guint32 rtp_time, guint16 seq, gint64 arrival_us);
+  /* The spread (ms) that the share `q` (0..1) of the recent frames stayed
+   * within, as of `now_us`; 0 with no frame. */
+  double percentile_ms (gint64 now_us, double q);
+
+private:
+  bool have_ = false;
+  guint32 rtp_time_ = 0;
+  guint16 highest_seq_ = 0;
+  gint64 first_arrival_us_ = 0, last_arrival_us_ = 0;
+  std::deque<std::pair<gint64, double>> frames_; /* (arrival of the last packet, spread ms) */
+};
 
 /* The next latency (ms): up to the target at once; on late packets at
  * least half again as much (a retransmission missed its deadline); down
@@ -66,11 +88,13 @@ private:
                                    guint ssrc, gpointer self);
   static void on_new_ssrc (GstElement *rtpbin, guint session, guint ssrc, gpointer self);
   static gboolean on_tick (GstClock *, GstClockTime, GstClockID, gpointer self);
+  static GstPadProbeReturn on_packets (GstPad *, GstPadProbeInfo *info, gpointer self);
   void adjust ();
 
   GstElement *const owner_; /* for logs */
   mutable std::mutex lock_;
   std::vector<GstElement *> jitterbuffers_; /* references */
+  FrameSpread spread_;
   GstElement *rtpbin_ = nullptr;
   gulong handlers_[2] = { 0, 0 };
   GstClockID tick_ = nullptr;

@@ -61,9 +61,12 @@ std::vector<int> assign_layers (const LayerPlan &plan, std::vector<LayerViewer> 
   std::vector<int> out (viewers.size (), 0);
   if (plan.layers <= 1)
     return out;
+  /* The best link among those measured: a viewer without an estimate yet
+   * says nothing about its link, and counting it as the host's bitrate
+   * pushed a viewer still at its starting estimate off the full size. */
   guint64 best = 0;
   for (const LayerViewer &v : viewers)
-    best = std::max (best, std::min (v.estimate_bps ? v.estimate_bps : plan.max_bps, plan.max_bps));
+    best = std::max (best, std::min (v.estimate_bps, plan.max_bps));
   guint64 layer0_bottom = std::max (plan.bottom_bps (0), (guint64) (best * kShareOfBest));
   for (size_t i = 0; i < viewers.size (); i++) {
     LayerViewer &v = viewers[i];

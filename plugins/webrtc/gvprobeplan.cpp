@@ -13,14 +13,15 @@ static constexpr double kNearMax = 0.95;
 static constexpr double kIdleTargetFactor = 2.0;
 static constexpr double kBusyTargetFactor = 1.5;
 static constexpr double kIdleBelow = 0.75;
-/* After a probe the link refused, the next ones ask only a quarter more:
- * on a link that is full they queue ~10 ms; on one that came back they
- * pass, and the climb goes on at full factors. */
+/* After a probe the link refused, the next asks only a quarter more than
+ * the estimate, 3 s later, then 6 s: on a full link each costs a little
+ * queue (twice the estimate on a full 1 Mbit/s link queued 65 ms more and
+ * cost keyframes), and a link that came back is found within 6 s. Once one
+ * passes, the climb goes on at full factors, 0.5 s apart. */
 static constexpr double kGentleTargetFactor = 1.25;
-/* A probe the path carried delivered at least this share of its target. */
-static constexpr double kCarried = 0.9;
 static constexpr gint64 kAfterCarriedUs = 500 * 1000;
 static constexpr gint64 kAfterRefusedUs = 3 * G_USEC_PER_SEC;
+static constexpr gint64 kAfterRefusedMaxUs = 6 * G_USEC_PER_SEC;
 static constexpr gint64 kAfterTroubleUs = 2 * G_USEC_PER_SEC;
 /* A probe whose result never comes (no feedback at all) is given up. */
 static constexpr gint64 kGiveUpUs = 3 * G_USEC_PER_SEC;
@@ -41,7 +42,7 @@ guint64 ProbePlan::next (gint64 now_us, guint64 estimate_bps, guint64 sending_bp
       estimate_bps >= kNearMax * max_bps)
     return 0;
   double factor = sending_bps < kIdleBelow * estimate_bps ? kIdleTargetFactor : kBusyTargetFactor;
-  if (refused_)
+  if (refusals_ > 0)
     factor = kGentleTargetFactor;
   double target = std::min ((double) max_bps, factor * estimate_bps);
   return (guint64) target;
@@ -54,16 +55,22 @@ void ProbePlan::started (gint64 now_us)
   next_at_us_ = now_us + kGiveUpUs;
 }
 
-void ProbePlan::finished (gint64 now_us, guint64 target_bps, guint64 delivered_bps)
+void ProbePlan::finished (gint64 now_us, guint64 delivered_bps, bool saturated)
 {
   if (!waiting_)
     return;
   waiting_ = false;
-  bool carried = target_bps > 0 && delivered_bps >= kCarried * target_bps;
-  if (carried)
+  const bool carried = delivered_bps > 0 && !saturated;
+  gint64 wait = kAfterRefusedUs;
+  if (carried) {
     succeeded_++;
-  refused_ = !carried && delivered_bps > 0;
-  next_at_us_ = now_us + (carried ? kAfterCarriedUs : kAfterRefusedUs);
+    refusals_ = 0;
+    wait = kAfterCarriedUs;
+  } else if (saturated) {
+    wait = std::min (kAfterRefusedUs << std::min (refusals_, 4u), kAfterRefusedMaxUs);
+    refusals_++;
+  }
+  next_at_us_ = now_us + wait;
 }
 
 } // namespace gv::webrtc

@@ -20,9 +20,9 @@
  *     times otherwise (the media already tests the estimate), at most the
  *     maximum; after a probe the link refused, only a quarter more than
  *     the estimate until one passes;
- *   - after a probe the path carried, the next one follows 0.5 s later
- *     (2, 4, 8 times: back to a fast link within a few seconds); after one it
- *     did not, 3 s later.
+ *   - after a probe the path carried (delivered what it was sent), the next
+ *     one follows 0.5 s later (back to a fast link within a few seconds);
+ *     after one it refused, 3 s later, then 6 s.
  * Pure arithmetic on times in microseconds: tested on its own.
  */
 #pragma once
@@ -46,9 +46,10 @@ public:
   void hold (gint64 now_us);
   /* A probe was sent now. */
   void started (gint64 now_us);
-  /* The estimator evaluated a probe: its target and what the path delivered
-   * (0: nothing could be told). */
-  void finished (gint64 now_us, guint64 target_bps, guint64 delivered_bps);
+  /* The estimator evaluated a probe: what the path delivered (0: nothing
+   * could be told) and whether that was less than it was sent (the link is
+   * full: the probe was refused). */
+  void finished (gint64 now_us, guint64 delivered_bps, bool saturated);
 
   guint64 sent () const { return sent_; }
   guint64 succeeded () const { return succeeded_; }
@@ -56,7 +57,7 @@ public:
 private:
   gint64 next_at_us_ = 0;
   bool waiting_ = false;
-  bool refused_ = false; /* the last probe that told something was refused */
+  guint refusals_ = 0; /* probes the link refused since the last it carried */
   guint64 sent_ = 0, succeeded_ = 0;
 };
 

@@ -133,12 +133,12 @@ guint64 RtxProber::send (GstElement *webrtcbin, guint64 bytes)
       gst_object_unref (src);
     return 0;
   }
-  /* The newest packets, newest first, again from the newest when more are
-   * needed than are kept. */
+  /* The oldest packets kept, oldest first: they have long arrived (or
+   * were lost and asked for), so a copy never races its original. */
   guint64 asked = 0, packets = 0;
-  for (auto it = recent.rbegin (); asked < bytes && packets < kMaxPacketsPerSend; ++packets) {
-    if (it == recent.rend ())
-      it = recent.rbegin ();
+  for (auto it = recent.begin (); asked < bytes && packets < kMaxPacketsPerSend; ++packets) {
+    if (it == recent.end ())
+      it = recent.begin ();
     GstStructure *request =
         gst_structure_new ("GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT, (guint) it->seq,
                            "ssrc", G_TYPE_UINT, it->ssrc, nullptr);

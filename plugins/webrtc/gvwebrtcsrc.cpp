@@ -20,10 +20,15 @@
  * asked for again (NACK; the host resends them), and with
  * `adaptive-latency` (the default) the latency follows what a
  * retransmission takes on this path: the measured retransmission round
- * trip and jitter, up at once when packets come too late, back down slowly
- * once the path is clean, never above `max-latency` (`current-latency`
- * tells where it is). The receiver reports every 25 ms at most, so its
- * requests and congestion feedback reach the host in time.
+ * trip and jitter, up at once when packets come too late, back down within
+ * a few seconds once the path has been clean for three, never below what
+ * nine frames in ten took to arrive lately (a narrow link spreads a frame's
+ * packets), never above `max-latency` (`current-latency` tells where it
+ * is). Each change posts a latency message: an application passes it on
+ * with gst_bin_recalculate_latency () (gst-launch-1.0 and `ghostview` do),
+ * or its sink keeps the latency of the first frame. The receiver reports
+ * every 25 ms at most, so its requests and congestion feedback reach the
+ * host in time.
  *
  * Navigation events from downstream (the window of autovideosink, say) are
  * sent to the host over the input data channel in the compact form

@@ -152,6 +152,7 @@ class Agent:
         self.pipeline = None
         self.exit_code = 0
         self.mark = None
+        self.latency_messages = 0
         self.samples = []       # host: (mono, [viewer dicts])
         self.frames = []        # viewer: monotonic time of each rendered frame
         self.first_frame = None
@@ -287,7 +288,15 @@ class Agent:
 
     def on_message(self, _bus, msg):
         t = msg.type
-        if t == Gst.MessageType.ELEMENT:
+        if t == Gst.MessageType.LATENCY and self.args.role == 'recv':
+            # gvwebrtcsrc's jitterbuffer latency changed: give the sink the
+            # new one, as the launcher (tools/pipeline_run.cpp) and
+            # gst-launch-1.0 do. Without it the sink kept the latency of the
+            # moment the first frame came (300 - 450 ms on a link congested
+            # at the join) for the whole run.
+            self.pipeline.recalculate_latency()
+            self.latency_messages += 1
+        elif t == Gst.MessageType.ELEMENT:
             s = msg.get_structure()
             if s and s.get_name() == 'gvwebrtcsink-session':
                 emit({'event': 'pin', 'pin': s.get_string('pin'), 'desc': self.desc})
@@ -334,6 +343,7 @@ class Agent:
                     since = self.mark if self.mark is not None else 0.0
                     out['frames'] = [t for t in self.frames if t >= since]
                     out['jitterbuffers'] = jitterbuffers
+                    out['latency_messages'] = self.latency_messages
                     out['keyframes'] = [t for t in self.keyframes if t >= since]
                     out['first_frame_s'] = self.first_frame
                     out['start_s'] = self.start

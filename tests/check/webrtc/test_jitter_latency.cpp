@@ -11,6 +11,7 @@
 
 GST_DEBUG_CATEGORY (gv_webrtc_src_debug);
 
+using gv::webrtc::FrameSpread;
 using gv::webrtc::next_latency_ms;
 using gv::webrtc::target_latency_ms;
 
@@ -51,12 +52,45 @@ GST_START_TEST (test_next)
   while (latency > 50 && steps < 100) {
     guint next = next_latency_ms (50, 400, latency, 0, 0, false, 60000);
     ck_assert_uint_lt (next, latency);
-    ck_assert_uint_ge (latency - next, MIN (5u, latency - 50));
+    /* Every step is one worth making (10 ms, the smallest change applied),
+     * down to the target itself. */
+    ck_assert_uint_ge (latency - next, MIN (10u, latency - 50));
     latency = next;
     steps++;
   }
   ck_assert_uint_eq (latency, 50);
   ck_assert_int_gt (steps, 2);
+}
+GST_END_TEST;
+
+/* Frames' packets spread over the wire: what nine frames in ten stayed
+ * within, over the last 3 s, retransmissions and duplicates left out. */
+GST_START_TEST (test_frame_spread)
+{
+  FrameSpread spread;
+  gint64 t = 1000000;
+  guint16 seq = 65500; /* wraps on the way */
+  guint32 ts = 0;
+  auto frame = [&] (int packets, gint64 gap_us) {
+    for (int p = 0; p < packets; p++)
+      spread.add (ts, seq++, t + p * gap_us);
+    ts += 3000;
+    t += 33000;
+  };
+  ck_assert (spread.percentile_ms (t, 0.9) == 0); /* nothing yet */
+  for (int i = 0; i < 60; i++)
+    frame (3, 2000); /* 4 ms each */
+  /* One slow frame among 60 (a hiccup), and a retransmission 150 ms late. */
+  frame (8, 8000);
+  spread.add (ts - 3000, (guint16) (seq - 3), t + 150000);
+  frame (3, 2000);
+  ck_assert (std::fabs (spread.percentile_ms (t, 0.9) - 4.0) < 0.01);
+  /* A narrow link: every frame takes 24 ms. */
+  for (int i = 0; i < 60; i++)
+    frame (4, 8000);
+  ck_assert (std::fabs (spread.percentile_ms (t, 0.9) - 24.0) < 0.01);
+  /* Forgotten after the window. */
+  ck_assert (spread.percentile_ms (t + FrameSpread::kWindowUs + 100000, 0.9) == 0);
 }
 GST_END_TEST;
 
@@ -67,6 +101,7 @@ static Suite *jitter_latency_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_target);
   tcase_add_test (tc, test_next);
+  tcase_add_test (tc, test_frame_spread);
   return s;
 }
 
