@@ -104,7 +104,9 @@ constexpr gint64 kMinRateSpan = 100 * kMs;
  * loss, below 2 % increase by 8 % (as the delay side, so loss does not slow
  * a clean ramp), in between hold. With TWCC, loss is counted over windows of
  * at least 1 s and 20 packets (a receiver report's cadence; fewer packets
- * make 2 % and 10 % noise), or 5 s with any packets. */
+ * make 2 % and 10 % noise), or 5 s with any packets; heavy loss (over 25 %)
+ * over 40 packets closes a window after 0.5 s (a 1 Mbit/s viewer joining at
+ * 2 Mbit/s then fits its link within 3 s, not 3.5). */
 constexpr double kLossDecreaseAbove = 0.10;
 /* Sending at least this share of the estimate counts as sending at it. */
 constexpr double kSendingAtEstimate = 0.8;
@@ -766,7 +768,10 @@ void BandwidthEstimator::count_loss (guint64 received, guint64 lost, gint64 now)
   window_lost_ += lost;
   const guint64 total = window_received_ + window_lost_;
   const gint64 span = now - window_start_;
-  if ((span >= kLossWindow && total >= kLossWindowPackets) ||
+  /* Heavy loss over many packets is no noise: half a window tells. */
+  const bool heavy =
+      total >= 2 * kLossWindowPackets && (double) window_lost_ > kHeavyLoss * (double) total;
+  if ((span >= kLossWindow && total >= kLossWindowPackets) || (span >= kLossWindow / 2 && heavy) ||
       (span >= kMaxLossWindow && total > 0)) {
     apply_loss ((double) window_lost_ / total, span);
     window_start_ = now;
