@@ -252,20 +252,22 @@ guint64 BandwidthEstimator::loss_based_bps () const
   return (guint64) clamp_bps (loss_bps_);
 }
 
-guint64 BandwidthEstimator::received_bps () const
+guint64 BandwidthEstimator::RateWindow::bps_or_zero () const
 {
   double bps = 0;
-  if (!received_.rate_bps (bps))
+  if (!rate_bps (bps))
     return 0;
   return (guint64) std::clamp (bps, 0.0, kCeilingBps);
 }
 
+guint64 BandwidthEstimator::received_bps () const
+{
+  return received_.bps_or_zero ();
+}
+
 guint64 BandwidthEstimator::sent_bps () const
 {
-  double bps = 0;
-  if (!reported_.rate_bps (bps))
-    return 0;
-  return (guint64) std::clamp (bps, 0.0, kCeilingBps);
+  return reported_.bps_or_zero ();
 }
 
 BandwidthEstimator::State BandwidthEstimator::state () const

@@ -163,6 +163,7 @@ private:
     RateWindow (gint64 window, gint64 bucket, gint64 min_span);
     void add (gint64 t, double bytes);
     bool rate_bps (double &bps) const;
+    guint64 bps_or_zero () const; /* 0 while unknown */
     void reset ();
 
   private:

@@ -4,6 +4,8 @@
  */
 #include "gvjitterlatency.h"
 
+#include "gvpadbuffers.h"
+
 #include <gst/rtp/rtp.h>
 
 #include <algorithm>
@@ -173,13 +175,7 @@ GstPadProbeReturn JitterLatency::on_packets (GstPad *, GstPadProbeInfo *info, gp
     std::lock_guard<std::mutex> guard (self->lock_);
     self->spread_.add (ts, seq, now_us);
   };
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
-    for (guint i = 0; i < gst_buffer_list_length (list); i++)
-      add (gst_buffer_list_get (list, i));
-  } else {
-    add (GST_PAD_PROBE_INFO_BUFFER (info));
-  }
+  for_each_buffer (info, add);
   return GST_PAD_PROBE_OK;
 }
 

@@ -17,7 +17,7 @@ namespace gv::webrtc {
  * of B, more bits per pixel than full size gets at B: more only fills a
  * narrow link's queue (a 1 Mbit/s link run at 1 Mbit/s queued 300 ms). A
  * viewer whose link could take more goes up a layer once a probe shows it
- * (gvprober.h). */
+ * (gvprobeplan.h). */
 static constexpr double kTopShare[kMaxLayers] = { 1.0, 1.0 / 3, 1.0 / 6 };
 /* A viewer stays on a layer while its estimate reaches the layer's bottom:
  * full size needs half of B, half size a sixth. */

@@ -4,6 +4,9 @@
  */
 #include "gvrtxprober.h"
 
+#include "gvpadbuffers.h"
+#include "gvwebrtcutils.h"
+
 #include <gst/rtp/rtp.h>
 
 #include <string>
@@ -43,23 +46,6 @@ void RtxProber::detach ()
   recent_.clear ();
 }
 
-static GstElement *find_rtxsend (GstElement *webrtcbin)
-{
-  GstElement *found = nullptr;
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
-  GValue item = G_VALUE_INIT;
-  while (!found && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    auto *e = GST_ELEMENT (g_value_get_object (&item));
-    GstElementFactory *f = gst_element_get_factory (e);
-    if (f && g_str_equal (GST_OBJECT_NAME (f), "rtprtxsend"))
-      found = GST_ELEMENT (gst_object_ref (e));
-    g_value_reset (&item);
-  }
-  g_value_unset (&item);
-  gst_iterator_free (it);
-  return found;
-}
-
 bool RtxProber::attach (GstElement *webrtcbin)
 {
   {
@@ -67,7 +53,11 @@ bool RtxProber::attach (GstElement *webrtcbin)
     if (rtxsend_)
       return payload_types_ != nullptr;
   }
-  GstElement *rtxsend = find_rtxsend (webrtcbin);
+  GstElement *rtxsend = nullptr;
+  for_each_element_made_by (GST_BIN (webrtcbin), "rtprtxsend", [&rtxsend] (GstElement *e) {
+    rtxsend = GST_ELEMENT (gst_object_ref (e));
+    return false; /* the first: one per bundled session */
+  });
   if (!rtxsend)
     return false; /* not negotiated yet */
   GstStructure *map = nullptr;
@@ -88,13 +78,7 @@ bool RtxProber::attach (GstElement *webrtcbin)
 GstPadProbeReturn RtxProber::on_buffers (GstPad *, GstPadProbeInfo *info, gpointer user)
 {
   auto *self = static_cast<RtxProber *> (user);
-  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
-    for (guint i = 0; i < gst_buffer_list_length (list); i++)
-      self->remember (gst_buffer_list_get (list, i));
-  } else {
-    self->remember (GST_PAD_PROBE_INFO_BUFFER (info));
-  }
+  for_each_buffer (info, [self] (GstBuffer *buffer) { self->remember (buffer); });
   return GST_PAD_PROBE_OK;
 }
 

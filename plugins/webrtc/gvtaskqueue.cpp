@@ -103,41 +103,33 @@ bool TaskThread::running () const
   return ctx_ != nullptr;
 }
 
-bool TaskThread::post (std::function<void ()> task)
+bool TaskThread::attach (GSource *source, GSourceFunc run, std::function<void ()> task)
 {
   std::lock_guard<std::mutex> guard (lock_);
-  if (!ctx_)
-    return false;
+  if (ctx_) {
+    g_source_set_callback (source, run, new Task{ std::move (task) }, free_task);
+    g_source_attach (source, ctx_);
+  }
+  g_source_unref (source);
+  return ctx_ != nullptr;
+}
+
+bool TaskThread::post (std::function<void ()> task)
+{
   /* Idle sources of one priority run in the order they were attached. */
   GSource *source = g_idle_source_new ();
   g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, run_task, new Task{ std::move (task) }, free_task);
-  g_source_attach (source, ctx_);
-  g_source_unref (source);
-  return true;
+  return attach (source, run_task, std::move (task));
 }
 
 bool TaskThread::after (guint delay_ms, std::function<void ()> task)
 {
-  std::lock_guard<std::mutex> guard (lock_);
-  if (!ctx_)
-    return false;
-  GSource *source = g_timeout_source_new (delay_ms);
-  g_source_set_callback (source, run_task, new Task{ std::move (task) }, free_task);
-  g_source_attach (source, ctx_);
-  g_source_unref (source);
-  return true;
+  return attach (g_timeout_source_new (delay_ms), run_task, std::move (task));
 }
 
 void TaskThread::every (guint interval_ms, std::function<void ()> tick)
 {
-  std::lock_guard<std::mutex> guard (lock_);
-  if (!ctx_)
-    return;
-  GSource *source = g_timeout_source_new (interval_ms);
-  g_source_set_callback (source, run_tick, new Task{ std::move (tick) }, free_task);
-  g_source_attach (source, ctx_);
-  g_source_unref (source);
+  attach (g_timeout_source_new (interval_ms), run_tick, std::move (tick));
 }
 
 bool TaskThread::is_current () const
@@ -147,24 +139,22 @@ bool TaskThread::is_current () const
   return ctx && ctx == ctx_;
 }
 
-bool TaskQueue::post (std::function<void ()> task)
+std::function<void ()> TaskQueue::while_open (std::function<void ()> task) const
 {
-  if (!is_open ())
-    return false;
-  return thread_.post ([open = open_, task = std::move (task)] () {
+  return [open = open_, task = std::move (task)] () {
     if (open->load ())
       task ();
-  });
+  };
+}
+
+bool TaskQueue::post (std::function<void ()> task)
+{
+  return is_open () && thread_.post (while_open (std::move (task)));
 }
 
 bool TaskQueue::post_after (guint delay_ms, std::function<void ()> task)
 {
-  if (!is_open ())
-    return false;
-  return thread_.after (delay_ms, [open = open_, task = std::move (task)] () {
-    if (open->load ())
-      task ();
-  });
+  return is_open () && thread_.after (delay_ms, while_open (std::move (task)));
 }
 
 } // namespace gv::webrtc

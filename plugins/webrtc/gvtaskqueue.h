@@ -43,6 +43,10 @@ public:
   bool is_current () const;
 
 private:
+  /* Runs `task` from `source` (taking the source's reference) on the
+   * thread; false, and nothing attached, when the thread is not running. */
+  bool attach (GSource *source, GSourceFunc run, std::function<void ()> task);
+
   const char *name_;
   mutable std::mutex lock_;
   GMainContext *ctx_ = nullptr; /* non-null while running */
@@ -65,6 +69,9 @@ public:
   bool is_open () const { return open_->load (); }
 
 private:
+  /* `task`, run only if the queue is still open by then. */
+  std::function<void ()> while_open (std::function<void ()> task) const;
+
   TaskThread &thread_;
   std::shared_ptr<std::atomic<bool>> open_ = std::make_shared<std::atomic<bool>> (true);
 };

@@ -6,6 +6,7 @@
 
 #include "gvlayerplan.h"
 #include "gvnavjson.h"
+#include "gvpadbuffers.h"
 #include "gvwebrtctexts.h"
 #include "gvwebrtcutils.h"
 
@@ -91,13 +92,7 @@ GstPadProbeReturn Viewer::count_sent (GstPad *, GstPadProbeInfo *info, gpointer 
       gst_rtp_buffer_unmap (&rtp);
     }
   };
-  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    count (GST_PAD_PROBE_INFO_BUFFER (info));
-  } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
-    for (guint i = 0; i < gst_buffer_list_length (list); i++)
-      count (gst_buffer_list_get (list, i));
-  }
+  for_each_buffer (info, count);
   self->frames_sent_ += frames;
   if (kind == MediaKind::Audio)
     self->audio_packets_sent_ += packets;
@@ -714,20 +709,12 @@ void Viewer::send_link_report ()
 static guint64 count_retransmissions (GstElement *webrtcbin)
 {
   guint64 total = 0;
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    auto *e = GST_ELEMENT (g_value_get_object (&item));
-    GstElementFactory *f = gst_element_get_factory (e);
-    if (f && g_str_equal (GST_OBJECT_NAME (f), "rtprtxsend")) {
-      guint packets = 0;
-      g_object_get (e, "num-rtx-packets", &packets, nullptr);
-      total += packets;
-    }
-    g_value_reset (&item);
-  }
-  g_value_unset (&item);
-  gst_iterator_free (it);
+  for_each_element_made_by (GST_BIN (webrtcbin), "rtprtxsend", [&total] (GstElement *e) {
+    guint packets = 0;
+    g_object_get (e, "num-rtx-packets", &packets, nullptr);
+    total += packets;
+    return true;
+  });
   return total;
 }
 

@@ -213,4 +213,21 @@ GObject *signaller_or_child (GstChildProxy *proxy, const gchar *name, std::mutex
   return parent_iface->get_child_by_name (proxy, name);
 }
 
+void for_each_element_made_by (GstBin *bin, const char *factory,
+                               const std::function<bool (GstElement *)> &visit)
+{
+  GstIterator *it = gst_bin_iterate_recurse (bin);
+  GValue item = G_VALUE_INIT;
+  bool more = true;
+  while (more && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    auto *e = GST_ELEMENT (g_value_get_object (&item));
+    GstElementFactory *f = gst_element_get_factory (e);
+    if (f && g_str_equal (GST_OBJECT_NAME (f), factory))
+      more = visit (e);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+}
+
 } // namespace gv::webrtc

@@ -12,6 +12,7 @@
 
 #include <gst/gst.h>
 
+#include <functional>
 #include <initializer_list>
 #include <mutex>
 #include <vector>
@@ -37,6 +38,12 @@ void add_remote_candidate (GstElement *webrtcbin, guint mline_index, const char 
  * webrtcbin's URI form (gv_signaller_dup_ice_servers). */
 void configure_ice_servers (GstElement *webrtcbin, const gchar *const *stun,
                             const gchar *const *turn);
+
+/* Calls `visit` with every element in `bin`, at any depth, made by the
+ * factory `factory` (rtprtxsend inside a webrtcbin, say), until it returns
+ * false. */
+void for_each_element_made_by (GstBin *bin, const char *factory,
+                               const std::function<bool (GstElement *)> &visit);
 
 /* GStreamer's DTLS elements generate the process's certificate (an RSA-2048
  * key, 0.2 - 0.6 s of CPU) when the first of them is made, which is on the
