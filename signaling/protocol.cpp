@@ -22,6 +22,8 @@ constexpr TypeName kTypeNames[] = {
   { Type::Ping, "ping" },
   { Type::Sdp, "sdp" },
   { Type::Ice, "ice" },
+  { Type::Report, "report" },
+  { Type::Restart, "restart" },
   { Type::Registered, "registered" },
   { Type::Waiting, "waiting" },
   { Type::JoinRequest, "join-request" },
@@ -112,6 +114,12 @@ const std::vector<TypeSpec> &type_specs ()
         { "candidate", Kind::String, true, 0, kMaxCandidateBytes },
         { "sdp_mline_index", Kind::Int, true, 0, 255 },
         { "sdp_mid", Kind::String, false, 0, kIdMax } } },
+    { Type::Report,
+      { { "peer", Kind::String, false, 0, kIdMax },
+        { "problem", Kind::String, true, 1, 32 },
+        { "detail", Kind::String, false, 0, kMaxDetailBytes },
+        { "codec", Kind::String, false, 0, kMaxCodecBytes } } },
+    { Type::Restart, { { "peer", Kind::String, false, 0, kIdMax } } },
     { Type::Registered,
       { { "session", Kind::String, true, 1, kIdMax },
         { "peer", Kind::String, true, 1, kIdMax },
@@ -185,6 +193,35 @@ bool fail (ParseError &error, ErrorCode code, std::string message)
   error.code = code;
   error.message = std::move (message);
   return false;
+}
+
+/* Text shown to a person on another machine (a report's detail, on the
+ * host's console and page): one line, no control characters, so it cannot
+ * forge lines of its own. */
+bool is_one_line (const char *s)
+{
+  for (const char *p = s; *p; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+    if (g_unichar_iscntrl (c) || c == 0x2028 || c == 0x2029)
+      return false;
+  }
+  return true;
+}
+
+/* `text` cut to at most `bytes` bytes, never inside a character. */
+std::string truncate_utf8 (const std::string &text, gsize bytes)
+{
+  if (text.size () <= bytes)
+    return text;
+  const char *start = text.c_str ();
+  const char *end = start;
+  while (*end) {
+    const char *next = g_utf8_next_char (end);
+    if ((gsize) (next - start) > bytes)
+      break;
+    end = next;
+  }
+  return std::string (start, end);
 }
 
 bool check_field (JsonObject *obj, const FieldSpec &f, ParseError &error)
@@ -463,6 +500,18 @@ bool parse (const char *data, gsize length, Message &out, ParseError &error)
     if (strcmp (st, "offer") != 0 && strcmp (st, "answer") != 0)
       return fail (error, ErrorCode::BadMessage, "\"sdp_type\" must be \"offer\" or \"answer\"");
   }
+  if (type == Type::Report) {
+    const char *problem = json_object_get_string_member (obj.get (), "problem");
+    if (!is_problem (problem))
+      return fail (error, ErrorCode::BadMessage,
+                   "unknown problem \"" + std::string (problem, strnlen (problem, 32)) + "\"");
+    for (const char *field : { "detail", "codec" }) {
+      JsonNode *node = json_object_get_member (obj.get (), field);
+      if (node && JSON_NODE_HOLDS_VALUE (node) && !is_one_line (json_node_get_string (node)))
+        return fail (error, ErrorCode::BadMessage,
+                     std::string ("\"") + field + "\" must be one line of text");
+    }
+  }
   if (json_object_has_member (obj.get (), "capabilities") &&
       (type == Type::Accept || type == Type::Grant)) {
     JsonArray *arr = json_object_get_array_member (obj.get (), "capabilities");
@@ -476,6 +525,14 @@ bool parse (const char *data, gsize length, Message &out, ParseError &error)
   out.type = type;
   out.body = std::move (obj);
   return true;
+}
+
+bool is_problem (const char *name)
+{
+  for (const char *p : kProblems)
+    if (name && strcmp (name, p) == 0)
+      return true;
+  return false;
 }
 
 std::string get_string (const Message &msg, const char *field, const char *fallback)
@@ -619,6 +676,22 @@ std::string make_ice (const std::string &peer, const std::string &candidate, gui
       .num ("sdp_mline_index", mline_index)
       .opt_str ("sdp_mid", mid)
       .text ();
+}
+
+std::string make_report (const std::string &peer, const std::string &problem,
+                         const std::string &detail, const std::string &codec)
+{
+  return Builder (Type::Report)
+      .opt_str ("peer", peer)
+      .str ("problem", problem)
+      .opt_str ("detail", truncate_utf8 (detail, kMaxDetailBytes))
+      .opt_str ("codec", truncate_utf8 (codec, kMaxCodecBytes))
+      .text ();
+}
+
+std::string make_restart (const std::string &peer)
+{
+  return Builder (Type::Restart).opt_str ("peer", peer).text ();
 }
 
 std::string make_registered (const RegisteredParams &p)

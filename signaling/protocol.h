@@ -25,6 +25,10 @@ inline constexpr gsize kMaxSdpBytes = 60 * 1024;
 inline constexpr gsize kMaxCandidateBytes = 1024;
 inline constexpr gsize kMaxNameBytes = 64;
 inline constexpr gsize kMaxReasonBytes = 256;
+/* A viewer's report (type "report"): its `detail`, for people, and the
+ * `codec` it names. */
+inline constexpr gsize kMaxDetailBytes = 256;
+inline constexpr gsize kMaxCodecBytes = 32;
 inline constexpr int kMaxViewersLimit = 64;
 inline constexpr int kPinDigits = 6;
 
@@ -43,6 +47,9 @@ enum class Type {
   /* both directions (relayed between host and one viewer) */
   Sdp,
   Ice,
+  /* viewer -> host (relayed) */
+  Report,  /* why the viewer sees no picture (or that it is back) */
+  Restart, /* the viewer asks for a new peer connection: a fresh offer */
   /* server -> client */
   Registered,   /* to host: session id, PIN, expiry, ICE servers */
   Waiting,      /* to viewer: join request is with the host */
@@ -100,6 +107,21 @@ inline constexpr const char *kReasonHostEnded = "host-ended";
 inline constexpr const char *kReasonHostDisconnected = "host-disconnected";
 inline constexpr const char *kReasons[] = { kReasonLeft, kReasonDisconnected, kReasonRemoved,
                                             kReasonHostEnded, kReasonHostDisconnected };
+
+/* What a viewer reports in a `report` (its "problem"): why it sees no
+ * picture, or that the picture is back. Fixed; anything else is refused. */
+inline constexpr const char *kProblemNoCommonCodec = "no-common-codec";
+inline constexpr const char *kProblemConnectionBlocked = "connection-blocked";
+inline constexpr const char *kProblemConnectionLost = "connection-lost";
+inline constexpr const char *kProblemNoMedia = "no-media";
+inline constexpr const char *kProblemMediaStopped = "media-stopped";
+inline constexpr const char *kProblemCannotDecode = "cannot-decode";
+inline constexpr const char *kProblemResolved = "resolved";
+inline constexpr const char *kProblems[] = {
+  kProblemNoCommonCodec, kProblemConnectionBlocked, kProblemConnectionLost, kProblemNoMedia,
+  kProblemMediaStopped,  kProblemCannotDecode,      kProblemResolved,
+};
+bool is_problem (const char *name);
 
 struct IceServer {
   std::vector<std::string> urls;
@@ -163,6 +185,13 @@ std::string make_pong ();
 std::string make_sdp (const std::string &peer, const std::string &sdp_type, const std::string &sdp);
 std::string make_ice (const std::string &peer, const std::string &candidate, guint mline_index,
                       const std::string &mid);
+/* Viewer -> host, relayed like sdp and ice (`peer` empty from the viewer,
+ * the viewer's id from the server). `problem` is one of kProblems; `detail`
+ * (one line for people, cut to kMaxDetailBytes) and `codec` (a codec's RTP
+ * name, e.g. "H264") are sent when not empty. */
+std::string make_report (const std::string &peer, const std::string &problem,
+                         const std::string &detail, const std::string &codec);
+std::string make_restart (const std::string &peer);
 
 struct RegisteredParams {
   std::string session;

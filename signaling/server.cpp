@@ -211,14 +211,28 @@ std::string ServerImpl::metrics_text () const
     g_string_append_printf (s, "ghostview_join_failures_total{code=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             code.c_str (), n);
   counter_head ("ghostview_rate_limited_total", "Requests refused by a rate limit.");
-  for (const char *limit : { "create", "join_ip", "join_global", "messages" }) {
+  for (const char *limit :
+       { "create", "join_ip", "join_global", "messages", "reports", "restarts" }) {
     auto it = metrics.rate_limited.find (limit);
     g_string_append_printf (s, "ghostview_rate_limited_total{limit=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             limit, it == metrics.rate_limited.end () ? 0 : it->second);
   }
-  counter_head ("ghostview_messages_relayed_total", "SDP and ICE messages relayed.");
+  counter_head ("ghostview_messages_relayed_total",
+                "SDP, ICE, report and restart messages relayed.");
   g_string_append_printf (s, "ghostview_messages_relayed_total %" G_GUINT64_FORMAT "\n",
                           metrics.messages_relayed);
+  counter_head ("ghostview_viewer_reports_total",
+                "Viewers' reports of why they see no picture, by problem.");
+  for (const char *problem : proto::kProblems) {
+    auto it = metrics.reports_by_problem.find (problem);
+    g_string_append_printf (
+        s, "ghostview_viewer_reports_total{problem=\"%s\"} %" G_GUINT64_FORMAT "\n", problem,
+        it == metrics.reports_by_problem.end () ? 0 : it->second);
+  }
+  counter_head ("ghostview_viewer_restarts_total",
+                "Viewers' requests for a new peer connection (Retry).");
+  g_string_append_printf (s, "ghostview_viewer_restarts_total %" G_GUINT64_FORMAT "\n",
+                          metrics.restarts);
   counter_head ("ghostview_messages_rejected_total", "Messages answered with an error.");
   g_string_append_printf (s, "ghostview_messages_rejected_total %" G_GUINT64_FORMAT "\n",
                           metrics.messages_rejected);

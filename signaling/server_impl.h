@@ -34,6 +34,9 @@ struct Connection {
   std::string page_base; /* "http://host:port" the client reached us at */
   Role role = Role::None;
   TokenBucket messages;
+  /* A viewer's reports and restarts, on top of `messages` (PROTOCOL.md). */
+  TokenBucket reports{ 10, 1.0 / 3 };
+  TokenBucket restarts{ 3, 1.0 / 10 };
   gint64 last_seen_us;
   gint64 last_rate_error_us = 0;
   guint dropped = 0;
@@ -49,6 +52,8 @@ struct Metrics {
   std::map<std::string, guint64> join_failures_by_code;
   std::map<std::string, guint64> rate_limited; /* by limit name */
   guint64 messages_relayed = 0;
+  std::map<std::string, guint64> reports_by_problem; /* viewers' `report`s relayed */
+  guint64 restarts = 0;                              /* viewers' `restart`s relayed */
   guint64 messages_rejected = 0;
   guint64 connections_total = 0;
   guint64 origin_rejected = 0;
@@ -103,6 +108,7 @@ private:
   void on_join (Connection &c, const proto::Message &m);
   void on_host_decision (Connection &c, const proto::Message &m);
   void on_relay (Connection &c, const proto::Message &m);
+  void on_viewer_notice (Connection &c, const proto::Message &m);
   void on_leave (Connection &c);
   void end_session (const std::string &session_id, const char *reason);
   void drop_viewer (Session &s, const std::string &viewer, const char *host_reason,

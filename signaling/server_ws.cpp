@@ -230,6 +230,10 @@ void ServerImpl::handle_text (Connection &c, GBytes *bytes)
   case Type::Ice:
     on_relay (c, m);
     return;
+  case Type::Report:
+  case Type::Restart:
+    on_viewer_notice (c, m);
+    return;
   case Type::Leave:
     on_leave (c);
     return;
@@ -431,6 +435,42 @@ void ServerImpl::on_relay (Connection &c, const proto::Message &m)
                             (guint) proto::get_int (m, "sdp_mline_index"),
                             proto::get_string (m, "sdp_mid"));
   if (send_to (to, text))
+    metrics.messages_relayed++;
+}
+
+/* A viewer's report or restart, for its host only: relayed like sdp and ice,
+ * with limits of their own (a restart costs the host a peer connection). */
+void ServerImpl::on_viewer_notice (Connection &c, const proto::Message &m)
+{
+  Session *s = c.role == Role::Viewer ? registry.find_by_viewer (c.peer) : nullptr;
+  const Viewer *self = s ? find_viewer (*s, c.peer) : nullptr;
+  if (!self || !self->admitted) {
+    send_error (c, ErrorCode::NotAllowed,
+                std::string ("only a viewer the host has accepted sends \"") +
+                    proto::type_name (m.type) + "\"",
+                m.type);
+    return;
+  }
+  bool report = m.type == Type::Report;
+  if (!(report ? c.reports : c.restarts).try_take (g_get_monotonic_time ())) {
+    metrics.rate_limited[report ? "reports" : "restarts"]++;
+    send_error (c, ErrorCode::RateLimited,
+                report ? "Too many reports; this one was dropped."
+                       : "Too many retries in a short time. Wait a few seconds and try again.",
+                m.type);
+    return;
+  }
+  std::string text;
+  if (report) {
+    std::string problem = proto::get_string (m, "problem");
+    text = proto::make_report (c.peer, problem, proto::get_string (m, "detail"),
+                               proto::get_string (m, "codec"));
+    metrics.reports_by_problem[problem]++;
+  } else {
+    text = proto::make_restart (c.peer);
+    metrics.restarts++;
+  }
+  if (send_to (s->host_peer, text))
     metrics.messages_relayed++;
 }
 

@@ -26,6 +26,7 @@ OptionValues::~OptionValues ()
   g_free (pin_);
   g_free (source_);
   g_free (codec_);
+  g_free (fallback_codec_);
   g_free (output_);
   g_free (preset_);
   g_strfreev (sets_);
@@ -47,6 +48,10 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
   if (which & OPT_ENCODE) {
     e.push_back ({ "codec", 'c', 0, G_OPTION_ARG_STRING, &codec_,
                    "Video codec: vp8 (default), vp9 or h264", "CODEC" });
+    e.push_back ({ "fallback-codec", 0, 0, G_OPTION_ARG_STRING, &fallback_codec_,
+                   "Codec for viewers that cannot decode --codec (a browser without H.264, "
+                   "say): vp8 (default), vp9, h264 or none",
+                   "CODEC" });
     e.push_back (
         { "bitrate", 'b', 0, G_OPTION_ARG_INT, &bitrate_, "Target bitrate in kbit/s", "KBPS" });
     e.push_back ({ "fps", 0, 0, G_OPTION_ARG_INT, &fps_, "Frames per second", "FPS" });
@@ -92,6 +97,8 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
     out.source = source_;
   if (codec_)
     out.codec = codec_;
+  if (fallback_codec_)
+    out.fallback_codec = fallback_codec_;
   if (output_)
     out.output = output_;
   if (preset_)
@@ -108,6 +115,10 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
 
   if (!out.codec.empty () && out.codec != "vp8" && out.codec != "vp9" && out.codec != "h264")
     return bad ("--codec %s: choose vp8, vp9 or h264", out.codec.c_str ());
+  const std::string &fallback = out.fallback_codec;
+  if (!fallback.empty () && fallback != "vp8" && fallback != "vp9" && fallback != "h264" &&
+      fallback != "none")
+    return bad ("--fallback-codec %s: choose vp8, vp9, h264 or none", fallback.c_str ());
   if (pin_ &&
       (out.pin.size () != 6 || out.pin.find_first_not_of ("0123456789") != std::string::npos))
     return bad ("--pin %s: a PIN is 6 digits", out.pin.c_str ());
@@ -140,6 +151,8 @@ bool options_to_variables (const LaunchOptions &options, const Preset &preset,
     { "--server", "SERVER", !options.server.empty (), launch_token (options.server) },
     { "--pin", "PIN", !options.pin.empty (), options.pin },
     { "--codec", "CODEC", !options.codec.empty (), options.codec },
+    { "--fallback-codec", "FALLBACK_CODEC", !options.fallback_codec.empty (),
+      options.fallback_codec },
     { "--bitrate", "BITRATE", options.bitrate != -1, std::to_string (options.bitrate) },
     { "--fps", "FPS", options.fps != -1, std::to_string (options.fps) },
     { "--allow-control", "ALLOW_CONTROL", options.allow_control, "true" },

@@ -15,8 +15,9 @@ namespace gv::launcher {
 struct LaunchOptions {
   std::string server; /* --server: signalling WebSocket URL */
   std::string pin;
-  std::string source; /* screen | test | display:N | window:ID */
-  std::string codec;  /* vp8 | vp9 | h264 */
+  std::string source;         /* screen | test | display:N | window:ID */
+  std::string codec;          /* vp8 | vp9 | h264 */
+  std::string fallback_codec; /* vp8 | vp9 | h264 | none */
   std::string output;
   std::string preset; /* host: another host preset */
   int bitrate = -1;   /* kbit/s */
@@ -34,7 +35,7 @@ enum OptionSet : unsigned {
   OPT_SERVER = 1 << 0,
   OPT_PIN = 1 << 1,
   OPT_SOURCE = 1 << 2,
-  OPT_ENCODE = 1 << 3, /* --codec --bitrate --fps */
+  OPT_ENCODE = 1 << 3, /* --codec --fallback-codec --bitrate --fps */
   OPT_ALLOW_CONTROL = 1 << 4,
   OPT_REQUEST_CONTROL = 1 << 5,
   OPT_OUTPUT = 1 << 6,
@@ -59,7 +60,7 @@ public:
 
 private:
   gchar *server_ = nullptr, *pin_ = nullptr, *source_ = nullptr, *codec_ = nullptr;
-  gchar *output_ = nullptr, *preset_ = nullptr;
+  gchar *output_ = nullptr, *preset_ = nullptr, *fallback_codec_ = nullptr;
   gchar **sets_ = nullptr;
   gint bitrate_ = -1, fps_ = -1, eos_timeout_ = 10;
   gboolean allow_control_ = FALSE, request_control_ = FALSE, print_pipeline_ = FALSE;
@@ -67,7 +68,8 @@ private:
 };
 
 /* The preset variable values the options give: --server -> SERVER, --pin ->
- * PIN, --codec -> CODEC, --bitrate -> BITRATE, --fps -> FPS,
+ * PIN, --codec -> CODEC, --fallback-codec -> FALLBACK_CODEC, --bitrate ->
+ * BITRATE, --fps -> FPS,
  * --allow-control -> ALLOW_CONTROL=true, --request-control ->
  * REQUEST_CONTROL=true, --output -> OUTPUT, then every --set (which wins).
  * An option whose variable the preset lacks is an error naming both. SOURCE

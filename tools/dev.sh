@@ -22,7 +22,7 @@ packages=(
   libx11-dev libxtst-dev libxrandr-dev libxext-dev libxfixes-dev
   xvfb x11-utils xdotool python3-gi gir1.2-gstreamer-1.0
   coturn openssl ca-certificates curl procps
-  nodejs npm chromium
+  nodejs npm chromium firefox-esr
 )
 
 install_missing() {
@@ -52,15 +52,17 @@ install_missing() {
 }
 
 install_node_modules() {
-  # Browser tests drive Debian's chromium through playwright-core, and the
-  # signalling benchmark compares with the PeerJS server; both come from npm,
-  # pinned by package-lock.json. Nothing here downloads a browser.
+  # Browser tests drive Debian's chromium through playwright-core and its
+  # firefox-esr through puppeteer-core, and the signalling benchmark compares
+  # with the PeerJS server; all come from npm, pinned by package-lock.json.
+  # Nothing here downloads a browser.
   local dir
   for dir in "$top/tests/browser" "$top/tests/bench"; do
     [ -f "$dir/package-lock.json" ] || continue
     if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
       [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-      (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+      (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 \
+        npm ci --no-audit --no-fund --loglevel=error)
     fi
   done
 }

@@ -59,6 +59,29 @@ std::string format_bitrate (double bps)
   return out;
 }
 
+/* A viewer's report (gvwebrtcsink-viewer-report), for the operator. */
+std::string report_text (const std::string &problem, const std::string &codec)
+{
+  std::string named = codec.empty () ? "" : " (" + codec + ")";
+  if (problem == "no-common-codec")
+    return "cannot play the video: their browser decodes none of the codecs offered (--codec "
+           "vp8 suits every browser)";
+  if (problem == "connection-blocked")
+    return "cannot connect: the network between you blocks the connection (a TURN server "
+           "would help)";
+  if (problem == "connection-lost")
+    return "lost the connection: the network between you stopped carrying the video";
+  if (problem == "no-media")
+    return "is connected but receives no video (is the source running?)";
+  if (problem == "media-stopped")
+    return "stopped receiving video (is the source still running?)";
+  if (problem == "cannot-decode")
+    return "receives the video but their browser cannot decode it" + named;
+  if (problem == "resolved")
+    return "sees the picture again";
+  return "reports \"" + problem + "\"";
+}
+
 } // namespace
 
 void HostConsole::on_viewer_added (GstElement *, const char *peer, const char *name, gpointer user)
@@ -127,7 +150,18 @@ HostConsole::~HostConsole ()
 bool HostConsole::handle_message (GstMessage *msg)
 {
   const GstStructure *s = gst_message_get_structure (msg);
-  if (!sink_ || !s || !gst_structure_has_name (s, "gvwebrtcsink-session"))
+  if (!sink_ || !s)
+    return false;
+  if (gst_structure_has_name (s, "gvwebrtcsink-viewer-report") ||
+      gst_structure_has_name (s, "gvwebrtcsink-viewer-restart")) {
+    viewer_report (s);
+    return true;
+  }
+  if (gst_structure_has_name (s, "gvwebrtcsink-codec")) {
+    viewer_codec (s);
+    return true;
+  }
+  if (!gst_structure_has_name (s, "gvwebrtcsink-session"))
     return false;
   const char *pin = gst_structure_get_string (s, "pin");
   const char *url = gst_structure_get_string (s, "viewer-url");
@@ -162,6 +196,43 @@ void HostConsole::viewer_added (const std::string &peer, const std::string &name
 {
   viewers_[peer] = Viewer{ name, false };
   print_event ("viewer joined: " + label (peer));
+}
+
+/* On the main thread (bus messages are handled there). The detail comes
+ * from the viewer's page: the server lets through one line of text only. */
+void HostConsole::viewer_report (const GstStructure *s)
+{
+  auto field = [s] (const char *name) {
+    const char *v = gst_structure_get_string (s, name);
+    return std::string (v ? v : "");
+  };
+  std::string peer = field ("peer-id");
+  if (viewers_.find (peer) == viewers_.end () && !field ("name").empty ())
+    viewers_[peer] = Viewer{ field ("name"), false };
+  if (gst_structure_has_name (s, "gvwebrtcsink-viewer-restart")) {
+    print_event (label (peer) + " asked for the video again (Retry)");
+    return;
+  }
+  std::string problem = field ("problem");
+  std::string detail = field ("detail");
+  std::string text = label (peer) + " " + report_text (problem, field ("codec"));
+  if (!detail.empty ())
+    text += " - " + detail;
+  print_event (text + " [" + problem + "]");
+}
+
+/* Which video codec a viewer's answer picked: the operator sees who gets
+ * the fallback, and who can decode none of the codecs offered. */
+void HostConsole::viewer_codec (const GstStructure *s)
+{
+  const char *peer = gst_structure_get_string (s, "peer-id");
+  const char *codec = gst_structure_get_string (s, "codec");
+  if (!peer || !codec)
+    return;
+  if (g_str_equal (codec, "none"))
+    print_event (label (peer) + " can decode none of the video codecs offered: no video");
+  else
+    print_event (label (peer) + " gets " + codec + " video");
 }
 
 void HostConsole::viewer_removed (const std::string &peer)

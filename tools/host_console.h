@@ -1,6 +1,7 @@
 /* What `ghostview host` tells the operator: the banner with the PIN, the
  * viewer URL and the expiry (again on every new registration), one line per
- * viewer event, and a status line (viewers, bitrate). */
+ * viewer event (joined, left, control, a viewer's report of why it sees no
+ * picture, its Retry), and a status line (viewers, bitrate). */
 #pragma once
 
 #include <gst/gst.h>
@@ -36,7 +37,10 @@ private:
   void viewer_removed (const std::string &peer);
   void control_requested (const std::string &peer);
   void control_changed (const std::string &peer, bool control);
+  /* gvwebrtcsink-viewer-report / -restart: one event line. */
+  void viewer_report (const GstStructure *s);
   std::string label (const std::string &peer) const;
+  void viewer_codec (const GstStructure *s);
   void show_status ();
 
   GstElement *sink_ = nullptr;

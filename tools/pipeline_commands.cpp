@@ -52,7 +52,8 @@ CommandInfo info_for (Command c)
     return { "run", "PRESET|FILE - run a preset or a .pipeline file",
              "Runs a preset by name ('ghostview presets' lists them) or a .pipeline file.\n"
              "Options set the preset's variables: --server SERVER, --pin PIN, --codec CODEC,\n"
-             "--bitrate BITRATE, --fps FPS, --allow-control ALLOW_CONTROL, --output OUTPUT,\n"
+             "--fallback-codec FALLBACK_CODEC, --bitrate BITRATE, --fps FPS,\n"
+             "--allow-control ALLOW_CONTROL, --output OUTPUT,\n"
              "--source SOURCE; --set KEY=VALUE sets any variable.",
              OPT_SERVER | OPT_PIN | OPT_SOURCE | OPT_ENCODE | OPT_ALLOW_CONTROL |
                  OPT_REQUEST_CONTROL | OPT_OUTPUT | OPT_COMMON };

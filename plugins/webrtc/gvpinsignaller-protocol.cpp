@@ -208,6 +208,24 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
         proto::get_string (msg, "sdp_mid").c_str (), proto::get_string (msg, "candidate").c_str ());
     break;
   }
+  case proto::Type::Report: {
+    /* Host role only: the server relays a viewer's reports to its host. */
+    if (priv->role != GV_SIGNALLER_ROLE_HOST)
+      break;
+    std::string peer = proto::get_string (msg, "peer");
+    GstStructure *report = gst_structure_new (
+        "gv-report", "problem", G_TYPE_STRING, proto::get_string (msg, "problem").c_str (),
+        "detail", G_TYPE_STRING, proto::get_string (msg, "detail").c_str (), "codec", G_TYPE_STRING,
+        proto::get_string (msg, "codec").c_str (), nullptr);
+    GST_INFO_OBJECT (self, "viewer %s reports %" GST_PTR_FORMAT, peer.c_str (), report);
+    g_signal_emit_by_name (self, "peer-report", peer.c_str (), report);
+    gst_structure_free (report);
+    break;
+  }
+  case proto::Type::Restart:
+    if (priv->role == GV_SIGNALLER_ROLE_HOST)
+      g_signal_emit_by_name (self, "peer-restart", proto::get_string (msg, "peer").c_str ());
+    break;
   case proto::Type::PeerLeft: {
     std::string peer = proto::get_string (msg, "peer");
     priv->admitted_peers.erase (peer);

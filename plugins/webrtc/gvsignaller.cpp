@@ -22,6 +22,16 @@
  *   gv_signaller_accept_peer() or gv_signaller_decline_peer().
  * - `peer-left` (gchararray peer-id, gchararray reason): a viewer, admitted
  *   or waiting, is gone ("left", "disconnected", "removed").
+ * - `peer-report` (gchararray peer-id, GstStructure *report): an admitted
+ *   viewer says why it sees no picture, or that it is back. `report` is a
+ *   `gv-report` structure: `problem` (string: "no-common-codec",
+ *   "connection-blocked", "connection-lost", "no-media", "media-stopped",
+ *   "cannot-decode" or "resolved"; signaling/protocol.h kProblems),
+ *   `detail` (string, one line for people, may be empty) and `codec`
+ *   (string, e.g. "H264", may be empty).
+ * - `peer-restart` (gchararray peer-id): an admitted viewer asks for a new
+ *   peer connection (its Retry): drop its webrtcbin and offer again on a
+ *   fresh one. It stays admitted, with its capabilities.
  * - `session-announced` (GstStructure *details): the session can be
  *   joined. The fields are the signaller's, for people and applications
  *   (GvPinSignaller: `session-id`, `pin`, `viewer-url`, `expires-at` (gint64,
@@ -91,6 +101,8 @@ static void gv_signaller_default_init (GvSignallerInterface *iface)
   add ("peer-requested", 2, G_TYPE_STRING, G_TYPE_STRING);
   add ("peer-left", 2, G_TYPE_STRING, G_TYPE_STRING);
   add ("session-announced", 1, GST_TYPE_STRUCTURE);
+  add ("peer-report", 2, G_TYPE_STRING, GST_TYPE_STRUCTURE);
+  add ("peer-restart", 1, G_TYPE_STRING);
   add ("admitted", 1, GV_TYPE_CAPABILITIES);
   add ("capabilities-changed", 1, GV_TYPE_CAPABILITIES);
   add ("session-ended", 1, G_TYPE_STRING);

@@ -23,12 +23,14 @@ const char *media_kind_name (MediaKind kind)
   return kind == MediaKind::Video ? "video" : "audio";
 }
 
-StreamFeed::StreamFeed (MediaKind k, GstElement *t, GstCaps *c, GvWebRTCSinkCodec codec)
-    : kind (k), tee (GST_ELEMENT (gst_object_ref (t))), caps (gst_caps_ref (c)), codec (codec)
+StreamFeed::StreamFeed (MediaKind k, GstElement *t, GstCaps *c,
+                        std::vector<GvWebRTCSinkCodec> codecs)
+    : kind (k), tee (GST_ELEMENT (gst_object_ref (t))), caps (gst_caps_ref (c)),
+      codecs (std::move (codecs))
 {}
 
 StreamFeed::StreamFeed (const StreamFeed &other)
-    : StreamFeed (other.kind, other.tee, other.caps, other.codec)
+    : StreamFeed (other.kind, other.tee, other.caps, other.codecs)
 {}
 
 StreamFeed::~StreamFeed ()
@@ -108,7 +110,10 @@ std::optional<StreamFeed> StreamEncoder::feed () const
   std::lock_guard<std::mutex> guard (lock_);
   if (!tee_ || !rtp_caps_)
     return std::nullopt;
-  return StreamFeed (kind_, tee_, rtp_caps_, codec_);
+  std::vector<GvWebRTCSinkCodec> codecs;
+  if (kind_ == MediaKind::Video)
+    codecs.assign (codecs_, codecs_ + codec_count_);
+  return StreamFeed (kind_, tee_, rtp_caps_, std::move (codecs));
 }
 
 void StreamEncoder::video_size (int &width, int &height) const
@@ -151,9 +156,15 @@ void StreamEncoder::apply_settings (const EncoderSettings &settings)
 VideoLayer *StreamEncoder::layer (int index) const
 {
   std::lock_guard<std::mutex> guard (lock_);
-  if (index < 0 || index >= kMaxLayers)
+  if (index < 0 || index >= kCodecSlots * kMaxLayers)
     return nullptr;
   return layers_[index].get ();
+}
+
+int StreamEncoder::codec_count () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return codec_count_;
 }
 
 int StreamEncoder::layer_count () const
@@ -167,22 +178,25 @@ int StreamEncoder::layer_count () const
 LayerSettings StreamEncoder::layer_settings_locked (int index) const
 {
   LayerSettings ls;
-  ls.codec = codec_;
+  ls.codec = codecs_[CLAMP (layer_slot (index), 0, codec_count_ - 1)];
   ls.keyframe_distance = settings_.keyframe_distance;
   ls.keyframe_min_interval_ms = settings_.keyframe_min_interval_ms;
   ls.width = width_;
   ls.height = height_;
-  ls.divisor = LayerPlan::divisor (index);
+  ls.divisor = LayerPlan::divisor (layer_size (index));
   LayerPlan plan;
   plan.max_bps = (guint64) settings_.bitrate_kbps * 1000;
   plan.layers = CLAMP (settings_.video_layers, 1, kMaxLayers);
-  ls.bitrate_kbps = (guint) MAX (plan.top_bps (index) / 1000, (guint64) 1);
+  ls.bitrate_kbps = (guint) MAX (plan.top_bps (layer_size (index)) / 1000, (guint64) 1);
   return ls;
 }
 
 GstElement *StreamEncoder::watch_layer (int index)
 {
-  index = CLAMP (index, 0, MAX (layer_count () - 1, 0));
+  const int slot = layer_slot (index);
+  if (index < 0 || slot >= codec_count ())
+    return nullptr;
+  index = layer_index (slot, CLAMP (layer_size (index), 0, MAX (layer_count () - 1, 0)));
   VideoLayer *l = layer (index);
   if (!l) {
     /* First use of a lower layer: built now, from the raw tee. */
@@ -299,14 +313,14 @@ static void add_twcc_extension (GstElement *payloader)
   gst_object_unref (twcc);
 }
 
-static const char *encoding_name (GvWebRTCSinkCodec codec)
+const char *encoding_name (GvWebRTCSinkCodec codec)
 {
   return codec == GV_WEBRTC_SINK_CODEC_VP9    ? "VP9"
          : codec == GV_WEBRTC_SINK_CODEC_H264 ? "H264"
                                               : "VP8";
 }
 
-GstElement *make_video_payloader (GvWebRTCSinkCodec codec, GstElement *owner)
+GstElement *make_video_payloader (GvWebRTCSinkCodec codec, guint pt, GstElement *owner)
 {
   const char *factory = codec == GV_WEBRTC_SINK_CODEC_VP9    ? "rtpvp9pay"
                         : codec == GV_WEBRTC_SINK_CODEC_H264 ? "rtph264pay"
@@ -317,7 +331,7 @@ GstElement *make_video_payloader (GvWebRTCSinkCodec codec, GstElement *owner)
                        ("%s", texts::missing_element (factory).c_str ()), (nullptr));
     return nullptr;
   }
-  g_object_set (pay, "mtu", 1200, "pt", 96, nullptr);
+  g_object_set (pay, "mtu", 1200, "pt", pt, nullptr);
   if (codec == GV_WEBRTC_SINK_CODEC_H264) {
     g_object_set (pay, "config-interval", -1, nullptr);
     gst_util_set_object_arg (G_OBJECT (pay), "aggregate-mode", "zero-latency");
@@ -328,19 +342,23 @@ GstElement *make_video_payloader (GvWebRTCSinkCodec codec, GstElement *owner)
   return pay;
 }
 
-/* What a viewer's transceiver offers: the codec, our payload type and the
- * congestion control extension (H.264's profile-level-id is written into
- * the offer, browsers look for 42e01f). */
-static GstCaps *video_rtp_caps (GvWebRTCSinkCodec codec)
+/* What a viewer's transceiver offers: each codec in order of preference,
+ * with its payload type and the congestion control extension (H.264's
+ * profile-level-id is written into the offer, browsers look for 42e01f). */
+static GstCaps *video_rtp_caps (const GvWebRTCSinkCodec *codecs, int count)
 {
-  GstCaps *caps = gst_caps_new_simple (
-      "application/x-rtp", "media", G_TYPE_STRING, "video", "clock-rate", G_TYPE_INT, 90000,
-      "encoding-name", G_TYPE_STRING, encoding_name (codec), "payload", G_TYPE_INT, 96, nullptr);
-  GstStructure *s = gst_caps_get_structure (caps, 0);
-  gst_structure_set (s, ("extmap-" + std::to_string (kTwccExtensionId)).c_str (), G_TYPE_STRING,
-                     kTwccUri, nullptr);
-  if (codec == GV_WEBRTC_SINK_CODEC_H264)
-    gst_structure_set (s, "packetization-mode", G_TYPE_STRING, "1", nullptr);
+  GstCaps *caps = gst_caps_new_empty ();
+  for (int slot = 0; slot < count; slot++) {
+    GstStructure *s = gst_structure_new ("application/x-rtp", "media", G_TYPE_STRING, "video",
+                                         "clock-rate", G_TYPE_INT, 90000, "encoding-name",
+                                         G_TYPE_STRING, encoding_name (codecs[slot]), "payload",
+                                         G_TYPE_INT, (gint) slot_payload_type (slot), nullptr);
+    gst_structure_set (s, ("extmap-" + std::to_string (kTwccExtensionId)).c_str (), G_TYPE_STRING,
+                       kTwccUri, nullptr);
+    if (codecs[slot] == GV_WEBRTC_SINK_CODEC_H264)
+      gst_structure_set (s, "packetization-mode", G_TYPE_STRING, "1", nullptr);
+    gst_caps_append_structure (caps, s);
+  }
   return caps;
 }
 
@@ -358,7 +376,15 @@ bool StreamEncoder::build_video (GstCaps *caps, const EncoderSettings &settings)
   GstElement *input;
   {
     std::lock_guard<std::mutex> guard (lock_);
-    codec_ = codec;
+    codecs_[0] = codec;
+    codec_count_ = 1;
+    /* A fallback for viewers that cannot decode the codec: raw input only
+     * (encoded input is passed through, never transcoded). */
+    if (raw && settings.fallback_codec != GV_WEBRTC_SINK_FALLBACK_NONE &&
+        (GvWebRTCSinkCodec) settings.fallback_codec != codec) {
+      codecs_[1] = (GvWebRTCSinkCodec) settings.fallback_codec;
+      codec_count_ = 2;
+    }
     input = input_;
   }
   auto layer0 = std::make_unique<VideoLayer> (0, owner_);
@@ -394,7 +420,7 @@ bool StreamEncoder::build_video (GstCaps *caps, const EncoderSettings &settings)
     tee_ = layer0->tee ();
     layers_[0] = std::move (layer0);
     gst_caps_replace (&rtp_caps_, nullptr);
-    rtp_caps_ = video_rtp_caps (codec);
+    rtp_caps_ = video_rtp_caps (codecs_, codec_count_);
   }
   GST_INFO_OBJECT (owner_, "built the video %s for %" GST_PTR_FORMAT,
                    raw ? "ladder" : "passthrough", caps);

@@ -11,6 +11,12 @@
  *          layer in use (gvvideolayer.h), each with a tee of encoded
  *          frames that viewers payload themselves; encoded input is one
  *          layer, passed through.
+ *
+ * Raw video is offered in two codecs when a fallback is set: the
+ * configured one (codec slot 0, payload type 96) and the fallback (slot 1,
+ * payload type 97). Each viewer's answer picks one; each codec has its own
+ * ladder of layers, encoded only while a viewer of that codec watches it.
+ * A layer's index counts across codecs: slot * kMaxLayers + size layer.
  */
 #pragma once
 
@@ -38,9 +44,33 @@ inline constexpr guint kTwccExtensionId = 1;
 inline constexpr int kMediaKinds = 2;
 const char *media_kind_name (MediaKind kind);
 
+/* Codecs raw video may be offered in: the configured one and a fallback. */
+inline constexpr int kCodecSlots = 2;
+inline constexpr int layer_index (int slot, int size)
+{
+  return slot * kMaxLayers + size;
+}
+inline constexpr int layer_slot (int index)
+{
+  return index / kMaxLayers;
+}
+inline constexpr int layer_size (int index)
+{
+  return index % kMaxLayers;
+}
+/* The RTP payload type a codec slot is offered and sent with. */
+inline constexpr guint slot_payload_type (int slot)
+{
+  return 96 + (guint) slot;
+}
+/* "VP8", "VP9", "H264": the codec's RTP encoding name. */
+const char *encoding_name (GvWebRTCSinkCodec codec);
+
 /* The element's settings a chain is built with. */
 struct EncoderSettings {
   GvWebRTCSinkCodec codec = GV_WEBRTC_SINK_CODEC_VP8;
+  /* For viewers that cannot decode `codec` (raw input only). */
+  GvWebRTCSinkFallbackCodec fallback_codec = GV_WEBRTC_SINK_FALLBACK_VP8;
   guint bitrate_kbps = 2000;
   guint audio_bitrate_kbps = 64;
   guint keyframe_distance = 3000;
@@ -54,24 +84,25 @@ struct EncoderSettings {
 /* Where a subscriber takes a stream from. Holds references.
  * Audio: RTP from the shared payloader's tee; `caps` are its fixed caps.
  * Video: encoded frames of layer 0's tee; each viewer payloads them itself
- * (`codec`), and `caps` are the RTP caps to offer. */
+ * in the codec its answer picked, and `caps` are the RTP caps to offer:
+ * one structure per codec slot (`codecs`), in order of preference. */
 struct StreamFeed {
   MediaKind kind = MediaKind::Video;
   GstElement *tee = nullptr;
   GstCaps *caps = nullptr;
-  GvWebRTCSinkCodec codec = GV_WEBRTC_SINK_CODEC_VP8;
+  std::vector<GvWebRTCSinkCodec> codecs; /* video: by codec slot */
 
   StreamFeed () = default;
-  StreamFeed (MediaKind k, GstElement *t, GstCaps *c, GvWebRTCSinkCodec codec);
+  StreamFeed (MediaKind k, GstElement *t, GstCaps *c, std::vector<GvWebRTCSinkCodec> codecs);
   StreamFeed (const StreamFeed &other);
   StreamFeed &operator= (const StreamFeed &other) = delete;
   ~StreamFeed ();
 };
 
-/* A viewer's own video payloader for `codec` (pt 96, MTU 1200, the
- * transport-wide congestion control extension); nullptr (an error posted on
- * `owner`) when missing. */
-GstElement *make_video_payloader (GvWebRTCSinkCodec codec, GstElement *owner);
+/* A viewer's own video payloader for `codec` (payload type `pt`, MTU 1200,
+ * the transport-wide congestion control extension); nullptr (an error
+ * posted on `owner`) when missing. */
+GstElement *make_video_payloader (GvWebRTCSinkCodec codec, guint pt, GstElement *owner);
 
 class StreamEncoder {
 public:
@@ -108,11 +139,14 @@ public:
   void reset ();
 
   /* ---- video layers ---- */
-  /* How many layers viewers may use: 1 for encoded input. */
+  /* How many sizes viewers may use (per codec): 1 for encoded input. */
   int layer_count () const;
-  /* A viewer starts watching `layer` (built on first use; call from a
-   * thread that may change the bin, not a streaming thread): the layer's
-   * encoded tee (a new reference), or nullptr. */
+  /* How many codecs video is offered in: 2 with a fallback, else 1. */
+  int codec_count () const;
+  /* A viewer starts watching `layer` (an index across codecs: layer_index
+   * ()), built on first use; call from a thread that may change the bin,
+   * not a streaming thread. The layer's encoded tee (a new reference), or
+   * nullptr. */
   GstElement *watch_layer (int layer);
   void unwatch_layer (int layer);
   /* A keyframe from the layer's encoder (or upstream, for encoded input),
@@ -153,9 +187,10 @@ private:
   /* audio */
   GstElement *audio_encoder_ = nullptr; /* null for Opus input */
   /* video */
-  GvWebRTCSinkCodec codec_ = GV_WEBRTC_SINK_CODEC_VP8;
+  GvWebRTCSinkCodec codecs_[kCodecSlots] = { GV_WEBRTC_SINK_CODEC_VP8, GV_WEBRTC_SINK_CODEC_VP8 };
+  int codec_count_ = 1;
   GstElement *raw_tee_ = nullptr; /* null for encoded input */
-  std::unique_ptr<VideoLayer> layers_[kMaxLayers];
+  std::unique_ptr<VideoLayer> layers_[kCodecSlots * kMaxLayers];
 };
 
 } // namespace gv::webrtc

@@ -137,11 +137,21 @@ bool VideoLayer::build_encoding (GstElement *raw_tee, const LayerSettings &s)
     }
   }
   GstElement *convert = ok ? add ("videoconvert") : nullptr;
+  /* 8-bit 4:2:0 into every encoder, whatever the source gives: VP9
+   * profile 0, the one we offer (no profile-id). vp9enc also takes 4:4:4
+   * and 10/12-bit input and then writes profile 1-3; Chromium decodes
+   * 10/12-bit, Firefox fails on every frame and asks for keyframes. */
+  GstElement *format = convert ? add ("capsfilter") : nullptr;
+  if (format) {
+    GstCaps *caps = gst_caps_from_string ("video/x-raw,format=I420");
+    g_object_set (format, "caps", caps, nullptr);
+    gst_caps_unref (caps);
+  }
   const char *factory = s.codec == GV_WEBRTC_SINK_CODEC_VP9 ? "vp9enc"
                         : h264                              ? "x264enc"
                                                             : "vp8enc";
-  GstElement *encoder = convert ? add (factory) : nullptr;
-  ok = ok && convert && encoder;
+  GstElement *encoder = format ? add (factory) : nullptr;
+  ok = ok && convert && format && encoder;
   if (ok && h264) {
     GstElement *profile = add ("capsfilter");
     GstElement *parse = add ("h264parse");

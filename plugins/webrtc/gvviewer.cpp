@@ -7,6 +7,7 @@
 #include "gvlayerplan.h"
 #include "gvnavjson.h"
 #include "gvpadbuffers.h"
+#include "gvsdpcodecs.h"
 #include "gvwebrtctexts.h"
 #include "gvwebrtcutils.h"
 
@@ -103,24 +104,19 @@ GstPadProbeReturn Viewer::count_sent (GstPad *, GstPadProbeInfo *info, gpointer 
 /* A stream's branch into a new webrtcbin sink pad (its transceiver is made
  * with the pad): audio, a leaky queue (the shared tee is linked once
  * webrtcbin runs); video, a funnel of the layers the viewer watches, its
- * own payloader and a leaky queue. */
+ * own payloader (made once the answer picked the codec: attach_payloader)
+ * and a leaky queue. */
 void Viewer::add_branch (GstElement *webrtcbin, const StreamFeed &feed)
 {
   bool video = feed.kind == MediaKind::Video;
   Branch branch;
   branch.kind = feed.kind;
-  GstElement *funnel = nullptr, *payloader = nullptr;
+  GstElement *funnel = nullptr;
   if (video) {
     funnel = gst_element_factory_make ("funnel", nullptr);
-    payloader = make_video_payloader (feed.codec, GST_ELEMENT (host_.bin ()));
-    if (!funnel || !payloader) {
-      if (funnel)
-        gst_object_unref (gst_object_ref_sink (funnel));
-      if (payloader)
-        gst_object_unref (gst_object_ref_sink (payloader));
+    if (!funnel)
       return;
-    }
-    branch.elements = { funnel, payloader };
+    branch.elements = { funnel };
   }
   GstElement *queue = gst_element_factory_make ("queue", nullptr);
   g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
@@ -129,8 +125,6 @@ void Viewer::add_branch (GstElement *webrtcbin, const StreamFeed &feed)
   branch.elements.push_back (queue);
   for (GstElement *e : branch.elements)
     gst_bin_add (host_.bin (), e);
-  if (video)
-    gst_element_link_many (funnel, payloader, queue, nullptr);
   GstPadTemplate *templ = gst_element_get_pad_template (webrtcbin, "sink_%u");
   GstPad *wsink = gst_element_request_pad (webrtcbin, templ, nullptr, feed.caps);
   GstPad *qsrc = gst_element_get_static_pad (queue, "src");
@@ -252,10 +246,11 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   g_signal_emit_by_name (webrtcbin, "get-transceivers", &transceivers);
   for (guint i = 0; transceivers && i < transceivers->len && i < feeds.size (); i++) {
     GstCaps *prefs = gst_caps_copy (feeds[i].caps);
-    GstStructure *s = gst_caps_get_structure (prefs, 0);
-    gst_structure_remove_fields (s, "ssrc", "timestamp-offset", "seqnum-offset", nullptr);
-    if (g_strcmp0 (gst_structure_get_string (s, "encoding-name"), "H264") == 0)
-      h264_ = true;
+    for (guint n = 0; n < gst_caps_get_size (prefs); n++)
+      gst_structure_remove_fields (gst_caps_get_structure (prefs, n), "ssrc", "timestamp-offset",
+                                   "seqnum-offset", nullptr);
+    if (feeds[i].kind == MediaKind::Video)
+      video_codecs_ = feeds[i].codecs;
     GstWebRTCRTPTransceiver *trans = g_array_index (transceivers, GstWebRTCRTPTransceiver *, i);
     g_object_set (trans, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
                   "codec-preferences", prefs, nullptr);
@@ -284,9 +279,6 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
       gst_object_unref (qsink);
     }
   }
-  if (std::shared_ptr<LayerSwitch> layers = this->layers ())
-    layers->switch_to (0); /* everyone starts on the full-size layer */
-
   GObject *channel = nullptr;
   GstStructure *opts = gst_structure_new ("opts", "ordered", G_TYPE_BOOLEAN, TRUE, nullptr);
   g_signal_emit_by_name (webrtcbin, "create-data-channel", gv::nav::kChannelLabel, opts, &channel);
@@ -325,15 +317,16 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   g_signal_emit_by_name (webrtcbin, "create-offer", nullptr, promise);
 }
 
-/* H.264 is offered as constrained baseline level 3.1 whatever level the
- * encoder picked: browsers look for 42e01f. */
-static std::string offer_text (const GstWebRTCSessionDescription *offer, bool h264)
+/* H.264 (payload type `h264_pt`, -1: not offered) is offered as
+ * constrained baseline level 3.1 whatever level the encoder picked:
+ * browsers look for 42e01f. */
+static std::string offer_text (const GstWebRTCSessionDescription *offer, int h264_pt)
 {
   gchar *raw = gst_sdp_message_as_text (offer->sdp);
   std::string text = raw;
   g_free (raw);
   static const std::string key = "profile-level-id=";
-  if (!h264)
+  if (h264_pt < 0)
     return text;
   bool found = false;
   for (size_t at = text.find (key); at != std::string::npos; at = text.find (key, at + key.size ()))
@@ -343,7 +336,7 @@ static std::string offer_text (const GstWebRTCSessionDescription *offer, bool h2
     }
   /* Offered from our codec preferences, which leave the profile out (each
    * layer's encoder states its own level): say constrained baseline. */
-  static const std::string fmtp = "a=fmtp:96 ";
+  const std::string fmtp = "a=fmtp:" + std::to_string (h264_pt) + " ";
   size_t at = text.find (fmtp);
   if (!found && at != std::string::npos)
     text.insert (at + fmtp.size (), key + "42e01f;");
@@ -359,9 +352,18 @@ void Viewer::offer_created (GstWebRTCSessionDescription *offer)
       gst_object_unref (webrtcbin);
     return;
   }
+  /* Every codec offered gets its retransmissions, not only the first. */
+  std::vector<guint> pts;
+  for (size_t slot = 0; slot < video_codecs_.size (); slot++)
+    pts.push_back (slot_payload_type ((int) slot));
+  add_missing_rtx (offer->sdp, pts);
   g_signal_emit_by_name (webrtcbin, "set-local-description", offer, nullptr);
   gst_object_unref (webrtcbin);
-  std::string text = offer_text (offer, h264_);
+  int h264_pt = -1;
+  for (size_t slot = 0; slot < video_codecs_.size (); slot++)
+    if (video_codecs_[slot] == GV_WEBRTC_SINK_CODEC_H264)
+      h264_pt = (int) slot_payload_type ((int) slot);
+  std::string text = offer_text (offer, h264_pt);
   GstSDPMessage *sdp = nullptr;
   gst_sdp_message_new_from_text (text.c_str (), &sdp);
   GstWebRTCSessionDescription *sent =
@@ -380,7 +382,8 @@ void Viewer::connection_state_changed (GstWebRTCPeerConnectionState state)
     }
     /* From now on the viewer gets media, starting with a fresh keyframe. */
     media_flowing_ = true;
-    host_.request_keyframe (std::max (layer (), 0));
+    if (layer_index_now () >= 0)
+      host_.request_keyframe (layer_index_now ());
     GstElement *webrtcbin = prober_ ? ref_webrtcbin () : nullptr;
     if (webrtcbin) {
       prober_->prepare (webrtcbin);
@@ -408,7 +411,72 @@ void Viewer::set_remote_description (GstWebRTCSessionDescription *answer)
     else
       g_signal_emit_by_name (webrtcbin, "set-remote-description", shared.get (), nullptr);
     gst_object_unref (webrtcbin);
+    if (shared->type == GST_WEBRTC_SDP_TYPE_ANSWER)
+      self->choose_codec (shared.get ());
   });
+}
+
+/* The first of our payload types in the answer's video section is the
+ * codec the viewer gets (JSEP: the answerer lists what it takes, best
+ * first); a rejected section (port 0) or none of ours: no common codec. */
+void Viewer::choose_codec (const GstWebRTCSessionDescription *answer)
+{
+  if (video_codecs_.empty () || codec_slot_ >= 0)
+    return;
+  std::vector<guint> ours;
+  for (size_t s = 0; s < video_codecs_.size (); s++)
+    ours.push_back (slot_payload_type ((int) s));
+  const int pt = answer_video_payload (answer->sdp, ours);
+  int slot = -1;
+  for (size_t s = 0; s < ours.size (); s++)
+    if ((int) ours[s] == pt)
+      slot = (int) s;
+  const char *codec = slot >= 0 ? encoding_name (video_codecs_[slot]) : nullptr;
+  {
+    std::lock_guard<std::mutex> guard (stats_lock_);
+    codec_ = codec ? codec : "none";
+  }
+  if (slot < 0) {
+    GST_WARNING_OBJECT (host_.log_object (),
+                        "viewer %s (%s) accepts none of the video codecs offered: no video",
+                        peer_.c_str (), name_.c_str ());
+  } else {
+    GST_INFO_OBJECT (host_.log_object (), "viewer %s (%s) gets %s%s", peer_.c_str (),
+                     name_.c_str (), codec, slot > 0 ? " (the fallback codec)" : "");
+    if (attach_payloader (slot))
+      codec_slot_ = slot;
+  }
+  host_.codec_chosen (peer_, name_, codec);
+  if (codec_slot_ >= 0)
+    if (std::shared_ptr<LayerSwitch> layers = this->layers ())
+      layers->switch_to (layer_index (codec_slot_, 0)); /* everyone starts at full size */
+}
+
+/* funnel -> payloader (the chosen codec, its payload type) -> queue. */
+bool Viewer::attach_payloader (int slot)
+{
+  GstElement *payloader = make_video_payloader (video_codecs_[slot], slot_payload_type (slot),
+                                                GST_ELEMENT (host_.bin ()));
+  if (!payloader)
+    return false;
+  std::lock_guard<std::mutex> guard (lock_);
+  for (Branch &branch : branches_) {
+    if (branch.kind != MediaKind::Video || branch.elements.size () != 2)
+      continue;
+    GstElement *funnel = branch.elements.front (), *queue = branch.elements.back ();
+    gst_bin_add (host_.bin (), payloader);
+    if (!gst_element_link_many (funnel, payloader, queue, nullptr)) {
+      GST_ERROR_OBJECT (host_.log_object (), "cannot link viewer %s's %s payloader", peer_.c_str (),
+                        encoding_name (video_codecs_[slot]));
+      gst_bin_remove (host_.bin (), payloader);
+      return false;
+    }
+    branch.elements.insert (branch.elements.begin () + 1, payloader);
+    gst_element_sync_state_with_parent (payloader);
+    return true;
+  }
+  gst_object_unref (gst_object_ref_sink (payloader));
+  return false;
 }
 
 void Viewer::add_remote_candidate (guint mline, const std::string &candidate)
@@ -431,8 +499,9 @@ void Viewer::switch_layer (int layer)
   queue_.post ([self = shared_from_this (), layer] () {
     GstElement *webrtcbin = self->ref_webrtcbin ();
     std::shared_ptr<LayerSwitch> layers = self->layers ();
-    if (webrtcbin && layers)
-      layers->switch_to (layer);
+    const int slot = self->codec_slot_;
+    if (webrtcbin && layers && slot >= 0)
+      layers->switch_to (layer_index (slot, layer));
     if (webrtcbin)
       gst_object_unref (webrtcbin);
   });
@@ -444,10 +513,15 @@ std::shared_ptr<LayerSwitch> Viewer::layers () const
   return layer_switch_;
 }
 
-int Viewer::layer () const
+int Viewer::layer_index_now () const
 {
   std::shared_ptr<LayerSwitch> layers = this->layers ();
-  return layers ? std::max (layers->target (), 0) : 0;
+  return layers ? layers->target () : -1;
+}
+
+int Viewer::layer () const
+{
+  return layer_size (std::max (layer_index_now (), 0));
 }
 
 /* ---- stop ---- */
@@ -695,7 +769,7 @@ void Viewer::send_link_report ()
     link.bitrate_bps = (guint64) std::llround (bitrate_);
   }
   if (std::shared_ptr<LayerSwitch> layers = this->layers ())
-    link.layer = layers->active ();
+    link.layer = layers->active () >= 0 ? layer_size (layers->active ()) : -1;
   input_->send (gv::nav::make_link_message (link));
   const char *feedback = "none";
   if (estimator_ && estimator_->twcc_active ())
@@ -833,8 +907,9 @@ ViewerStats Viewer::stats () const
   out.feedback_ignored = feedback_ignored_;
   out.probes = probes_;
   out.probes_carried = probes_carried_;
+  out.codec = codec_;
   if (std::shared_ptr<LayerSwitch> layers = this->layers ()) {
-    out.layer = layers->active ();
+    out.layer = layers->active () >= 0 ? layer_size (layers->active ()) : -1;
     out.layer_moves = layers->moves ();
   }
   return out;

@@ -69,6 +69,10 @@ public:
                               const char *feedback) = 0;
   /* The most the host sends a viewer (its configured bitrate), bit/s. */
   virtual guint64 max_bitrate_bps () = 0;
+  /* The viewer's answer picked a video codec (its RTP encoding name), or
+   * accepted none of those offered (nullptr). */
+  virtual void codec_chosen (const std::string &peer, const std::string &name,
+                             const char *codec) = 0;
 };
 
 /* A viewer's figures, read without waiting and without changing anything. */
@@ -87,7 +91,8 @@ struct ViewerStats {
   guint64 feedback_ignored = 0;      /* congestion feedback refused as malformed */
   guint64 probes = 0;                /* bandwidth probes sent (gvprobeplan.h) */
   guint64 probes_carried = 0;        /* ... that the link carried */
-  int layer = -1;                    /* the video layer it sees; -1: none yet */
+  int layer = -1;                    /* the video layer (size) it sees; -1: none yet */
+  std::string codec;                 /* its video codec ("VP8"...); "none"; "": not answered yet */
   guint64 layer_moves = 0;
   InputCounters input;
 };
@@ -111,7 +116,8 @@ public:
   void start (std::vector<StreamFeed> feeds);
   void set_remote_description (GstWebRTCSessionDescription *answer);
   void add_remote_candidate (guint mline, const std::string &candidate);
-  /* Moves the viewer to video layer `layer` (at its next keyframe). */
+  /* Moves the viewer to video layer (size) `layer` of its codec, at the
+   * next keyframe. */
   void switch_layer (int layer);
   /* Samples the byte counters for the bitrate, asks webrtcbin for the
    * receiver-report figures (answered later, on webrtcbin's thread) and
@@ -126,8 +132,12 @@ public:
   ViewerStats stats () const;
   /* What the viewer's link takes, bit/s; 0 before the first estimate. */
   guint64 estimate_bps () const { return estimate_bps_; }
-  /* The video layer the viewer sees or is moving to (0 before it starts). */
+  /* The video layer (size: 0 full, 1 half, 2 quarter) the viewer sees or
+   * is moving to (0 before it starts). */
   int layer () const;
+  /* The codec slot its answer picked (gvstreamencoder.h); -1 before the
+   * answer, or when it took no video codec. */
+  int codec_slot () const { return codec_slot_; }
   /* The sink's bookkeeping for moves up (gvlayerplan.h), under its lock. */
   gint64 fits_higher_since_us = 0;
   /* Whether `element` (a direct child of the sink's bin) is one of ours. */
@@ -143,6 +153,11 @@ private:
     GstPad *tee_pad = nullptr;          /* audio */
     GstElement *tee = nullptr;          /* audio; a reference */
   };
+  /* Video: the payloader, made once the answer picked the codec. */
+  void choose_codec (const GstWebRTCSessionDescription *answer);
+  bool attach_payloader (int slot);
+  /* The layer (across codecs) the viewer sees or moves to; -1: none. */
+  int layer_index_now () const;
 
   void do_start (std::vector<StreamFeed> &feeds);
   void add_branch (GstElement *webrtcbin, const StreamFeed &feed);
@@ -181,8 +196,9 @@ private:
   mutable std::mutex lock_;
   GstElement *webrtcbin_ = nullptr;
   std::vector<Branch> branches_;
-  bool h264_ = false;
-  std::shared_ptr<LayerSwitch> layer_switch_; /* video; under lock_ */
+  std::vector<GvWebRTCSinkCodec> video_codecs_; /* offered, by codec slot */
+  std::shared_ptr<LayerSwitch> layer_switch_;   /* video; under lock_ */
+  std::atomic<int> codec_slot_{ -1 };
 
   /* On the queue only: the estimate of this viewer's link. */
   std::unique_ptr<BandwidthEstimator> estimator_;
@@ -207,6 +223,7 @@ private:
   std::string estimator_state_;
   guint64 feedback_ignored_ = 0;
   guint64 probes_ = 0, probes_carried_ = 0;
+  std::string codec_;
 };
 
 } // namespace gv::webrtc

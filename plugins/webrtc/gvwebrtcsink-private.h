@@ -68,6 +68,7 @@ enum {
   GV_SINK_SIGNAL_DECLINE_VIEWER,
   GV_SINK_SIGNAL_GRANT_CONTROL,
   GV_SINK_SIGNAL_REMOVE_VIEWER,
+  GV_SINK_SIGNAL_VIEWER_REPORT, /* gvwebrtcsink-reports.cpp */
   GV_SINK_N_SIGNALS
 };
 extern guint gv_webrtc_sink_signals[GV_SINK_N_SIGNALS];
@@ -95,6 +96,19 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self);
 /* The application's answer to a join-request. */
 void gv_webrtc_sink_accept (GvWebRTCSink *self, const std::string &peer, bool control);
 void gv_webrtc_sink_decline (GvWebRTCSink *self, const std::string &peer, const char *reason);
+
+/* gvwebrtcsink-reports.cpp: viewers' reports and retries (issue 19) */
+/* "viewer-report" (peer-id, problem, detail, codec), in class_init. */
+void gv_webrtc_sink_install_report_signal (GType type);
+/* The signaller's "peer-report" and "peer-restart". */
+void gv_webrtc_sink_on_peer_report (GvSignaller *signaller, const char *peer, GstStructure *report,
+                                    gpointer sink);
+void gv_webrtc_sink_on_peer_restart (GvSignaller *signaller, const char *peer, gpointer sink);
+/* True (with a warning and a report posted) when `desc` is an answer that
+ * rejects a media section: webrtcbin 1.22 aborts on one (an assertion in
+ * _connect_rtpfunnel), so it must not be given it. */
+bool gv_webrtc_sink_refuse_rejecting_answer (GvWebRTCSink *self, const std::string &peer,
+                                             const GstWebRTCSessionDescription *desc);
 
 /* gvwebrtcsink.cpp */
 /* "gv-release-all": gvinputinject releases every key and button it holds. */

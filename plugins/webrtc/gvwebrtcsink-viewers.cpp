@@ -118,6 +118,16 @@ public:
     return (guint64) sink_->priv->encoder_settings.bitrate_kbps * 1000;
   }
 
+  void codec_chosen (const std::string &peer, const std::string &name, const char *codec) override
+  {
+    /* Which viewer gets which codec (none: it accepted none we offered). */
+    GstStructure *s = gst_structure_new ("gvwebrtcsink-codec", "peer-id", G_TYPE_STRING,
+                                         peer.c_str (), "name", G_TYPE_STRING, name.c_str (),
+                                         "codec", G_TYPE_STRING, codec ? codec : "none", nullptr);
+    gst_element_post_message (GST_ELEMENT (sink_), gst_message_new_element (GST_OBJECT (sink_), s));
+    gv_webrtc_sink_follow_estimates (sink_); /* a viewer joined its codec's ladder */
+  }
+
 private:
   GvWebRTCSink *const sink_; /* not a reference: the sink outlives its viewers */
 };
@@ -129,10 +139,10 @@ void gv_webrtc_sink_init_viewers (GvWebRTCSink *self)
 
 /* ---- the shared encoder follows the viewers' links ---- */
 
-void gv_webrtc_sink_follow_estimates (GvWebRTCSink *self)
+/* The ladder of one codec (slot): its viewers, each on the layer its link
+ * takes, each layer encoded at its viewers' narrowest link. */
+static void follow_estimates_of_codec (GvWebRTCSink *self, int slot)
 {
-  /* The quality ladder (gvlayerplan.h): each viewer on the layer its link
-   * takes, each layer encoded at its viewers' narrowest link. */
   GvWebRTCSinkPrivate *priv = self->priv;
   gv::webrtc::StreamEncoder &video = priv->video ();
   gv::webrtc::LayerPlan plan;
@@ -144,10 +154,14 @@ void gv_webrtc_sink_follow_estimates (GvWebRTCSink *self)
     plan.max_bps = (guint64) priv->encoder_settings.bitrate_kbps * 1000;
     plan.layers = MAX (1, MIN (priv->encoder_settings.video_layers, video.layer_count ()));
     for (const auto &kv : priv->viewers) {
+      if (kv.second->codec_slot () != slot)
+        continue;
       viewers.push_back (kv.second);
       states.push_back (
           { kv.second->estimate_bps (), kv.second->layer (), kv.second->fits_higher_since_us });
     }
+    if (viewers.empty ())
+      return;
     assignment = gv::webrtc::assign_layers (plan, states, g_get_monotonic_time ());
     for (size_t i = 0; i < viewers.size (); i++)
       viewers[i]->fits_higher_since_us = states[i].fits_higher_since_us;
@@ -158,8 +172,18 @@ void gv_webrtc_sink_follow_estimates (GvWebRTCSink *self)
   for (int layer = 0; layer < plan.layers; layer++) {
     guint64 bps = gv::webrtc::layer_bitrate (plan, layer, states, assignment);
     if (bps)
-      video.set_layer_bitrate (layer, (guint) MAX (bps / 1000, (guint64) 1));
+      video.set_layer_bitrate (gv::webrtc::layer_index (slot, layer),
+                               (guint) MAX (bps / 1000, (guint64) 1));
   }
+}
+
+void gv_webrtc_sink_follow_estimates (GvWebRTCSink *self)
+{
+  /* One quality ladder per codec in use (gvlayerplan.h): the viewers of
+   * the fallback codec share its encoders, as those of the configured
+   * codec share theirs. */
+  for (int slot = 0; slot < self->priv->video ().codec_count (); slot++)
+    follow_estimates_of_codec (self, slot);
 }
 
 /* ---- viewers come and go ---- */
@@ -378,6 +402,10 @@ static void on_session_description (GvSignaller *, const char *peer,
 {
   auto *self = GV_WEBRTC_SINK (user);
   ViewerPtr viewer = find_viewer (self, peer);
+  /* Viewers' reports (gvwebrtcsink-reports.cpp): an answer that rejects a
+   * media section never reaches webrtcbin. */
+  if (viewer && gv_webrtc_sink_refuse_rejecting_answer (self, peer, desc))
+    return;
   if (viewer)
     viewer->set_remote_description (desc);
   else
@@ -419,6 +447,9 @@ void gv_webrtc_sink_attach_signaller (GvWebRTCSink *self, GvSignaller *signaller
                                     { "handle-ice", G_CALLBACK (on_handle_ice) },
                                     { "peer-left", G_CALLBACK (on_peer_left) },
                                     { "error", G_CALLBACK (on_signaller_error) },
+                                    /* gvwebrtcsink-reports.cpp */
+                                    { "peer-report", G_CALLBACK (gv_webrtc_sink_on_peer_report) },
+                                    { "peer-restart", G_CALLBACK (gv_webrtc_sink_on_peer_restart) },
                                 },
                                 self);
 }
@@ -459,7 +490,8 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
         "estimated-bitrate", G_TYPE_UINT64, st.estimated_bitrate, "estimator-state", G_TYPE_STRING,
         st.estimator_state.c_str (), "feedback-ignored", G_TYPE_UINT64, st.feedback_ignored,
         "probes", G_TYPE_UINT64, st.probes, "probes-carried", G_TYPE_UINT64, st.probes_carried,
-        "layer", G_TYPE_INT, st.layer, "layer-moves", G_TYPE_UINT64, st.layer_moves, nullptr);
+        "layer", G_TYPE_INT, st.layer, "layer-moves", G_TYPE_UINT64, st.layer_moves, "codec",
+        G_TYPE_STRING, st.codec.c_str (), nullptr);
     set_input_counters (vs, st.input);
     GValue val = G_VALUE_INIT;
     g_value_init (&val, GST_TYPE_STRUCTURE);
@@ -473,16 +505,19 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
                          "keyframes-forced", G_TYPE_UINT64, keyframes.forced, "encoders-running",
                          G_TYPE_INT, self->priv->video ().encoders_running (), nullptr);
   /* What each layer is encoded at (0: not encoding), and, for one layer
-   * only, the encoder's bitrate. */
-  GValue rates = G_VALUE_INIT;
-  gst_value_array_init (&rates, gv::webrtc::kMaxLayers);
-  for (int layer = 0; layer < gv::webrtc::kMaxLayers; layer++) {
-    GValue v = G_VALUE_INIT;
-    g_value_init (&v, G_TYPE_UINT);
-    g_value_set_uint (&v, self->priv->video ().layer_bitrate (layer));
-    gst_value_array_append_and_take_value (&rates, &v);
+   * only, the encoder's bitrate; the fallback codec's layers apart. */
+  for (int slot = 0; slot < self->priv->video ().codec_count (); slot++) {
+    GValue rates = G_VALUE_INIT;
+    gst_value_array_init (&rates, gv::webrtc::kMaxLayers);
+    for (int layer = 0; layer < gv::webrtc::kMaxLayers; layer++) {
+      GValue v = G_VALUE_INIT;
+      g_value_init (&v, G_TYPE_UINT);
+      g_value_set_uint (&v,
+                        self->priv->video ().layer_bitrate (gv::webrtc::layer_index (slot, layer)));
+      gst_value_array_append_and_take_value (&rates, &v);
+    }
+    gst_structure_take_value (s, slot == 0 ? "layer-bitrates" : "fallback-layer-bitrates", &rates);
   }
-  gst_structure_take_value (s, "layer-bitrates", &rates);
   gst_structure_set (s, "encoder-bitrate", G_TYPE_UINT, self->priv->video ().layer_bitrate (0),
                      nullptr);
   set_input_counters (s, total);

@@ -17,6 +17,14 @@
  * offered as profile-level-id 42e01f) using low-latency settings; encoded
  * video (video/x-vp8, video/x-vp9, video/x-h264) is payloaded as is.
  *
+ * Every viewer gets the codec it can decode: raw video is offered in
+ * `video-codec` and, after it, in `fallback-codec` (VP8 by default), and
+ * the viewer's answer picks one. The viewers of the fallback codec share
+ * its encoders as the others share theirs (one more ladder, encoded only
+ * while someone watches it), so a Firefox without H.264 watching an H.264
+ * host costs one more encoder, not one per viewer. Stats and the
+ * `gvwebrtcsink-codec` message say who gets which.
+ *
  * An `audio_%u` pad (one, beside the one `video_%u` pad) adds an audio
  * track to the same peer connection: raw audio is encoded once to Opus at
  * 48 kHz (`audio-bitrate`), Opus is payloaded as is. Viewers wait until every
@@ -43,6 +51,10 @@
  *   GvPinSignaller: `pin` (string), `viewer-url` (string), `expires-at`
  *   (gint64, Unix seconds), `session-id` (string), `max-viewers` (int).
  *   Posted on every registration, also after a reconnection (a new PIN).
+ * - element message `gvwebrtcsink-codec`, once per viewer when its answer
+ *   arrived: `peer-id`, `name` and `codec` (string: the RTP encoding name
+ *   of the video codec it gets, "VP8", "VP9", "H264", or "none" when it
+ *   accepted none of those offered).
  * - element message `gvwebrtcsink-link`, about once a second per viewer
  *   once it has an estimate: what the viewer is told of its link
  *   (`{"t":"link"}`): `peer-id`, `name` (strings), `estimated-bitrate`
@@ -50,6 +62,22 @@
  *   bit/s sent lately), and `feedback` (string: "twcc" when the viewer's
  *   transport-wide congestion control feedback drives the estimate,
  *   "receiver-reports" when only its RTCP receiver reports do, "none").
+ * - element message `gvwebrtcsink-viewer-report`: a viewer sees no
+ *   picture, and why (or that it is back): `peer-id`, `name`, `problem`
+ *   (string: "no-common-codec": its browser decodes none of the video
+ *   codecs offered; "connection-blocked": the peer connection never
+ *   connected, a TURN server would help; "connection-lost"; "no-media":
+ *   connected, and nothing arrives; "media-stopped": the video played, then
+ *   stopped arriving; "cannot-decode": packets arrive, no frame decodes;
+ *   "resolved": frames again), `detail` (one line for people), `codec`
+ *   (e.g. "VP9", may be empty), `observed-by` ("viewer": the viewer's page
+ *   reported it through the signaller; "host": the sink saw it itself, an
+ *   answer that rejects a media section, which is not applied). The
+ *   `viewer-report` signal (peer-id, problem, detail, codec) says the same.
+ * - element message `gvwebrtcsink-viewer-restart` (`peer-id`, `name`): the
+ *   viewer asked for the video again (its Retry): its webrtcbin is replaced
+ *   by a fresh one with a fresh offer; it stays admitted, with its
+ *   capabilities (no viewer-removed / viewer-added).
  * - warning messages when the signalling connection is lost or refused (the
  *   element retries with a backoff; viewers already connected keep
  *   streaming), error messages for a configuration that cannot work.
@@ -142,12 +170,12 @@
  *   than the target overshot when the content is too busy for the size.
  * - `stats` gives, per viewer, `estimated-bitrate`, `estimator-state`,
  *   `layer`, `layer-moves`, `nacks-received`, `packets-retransmitted`,
- *   `probes` and `probes-carried` (short bursts of retransmitted packets
+ *   `codec`, `probes` and `probes-carried` (short bursts of retransmitted packets
  *   that test whether a viewer's link takes more, after a dip or while a
  *   small layer sends less than the link could take), and
  *   `feedback-ignored` (malformed congestion feedback, counted and
- *   dropped), and for the sink `layer-bitrates`, `encoders-running`,
- *   `keyframe-requests`, `keyframes-forced`.
+ *   dropped), and for the sink `layer-bitrates` (and `fallback-layer-bitrates`),
+ * `encoders-running`, `keyframe-requests`, `keyframes-forced`.
  *
  * ## ICE
  * ICE servers (STUN, TURN with short-term credentials) come from the
@@ -175,6 +203,7 @@ enum {
   PROP_ALLOW_CONTROL,
   PROP_CONTROL_ON_REQUEST,
   PROP_VIDEO_CODEC,
+  PROP_FALLBACK_CODEC,
   PROP_BITRATE,
   PROP_AUDIO_BITRATE,
   PROP_KEYFRAME_DISTANCE,
@@ -187,6 +216,7 @@ enum {
 #define DEFAULT_ALLOW_CONTROL FALSE
 #define DEFAULT_CONTROL_ON_REQUEST FALSE
 #define DEFAULT_VIDEO_CODEC GV_WEBRTC_SINK_CODEC_VP8
+#define DEFAULT_FALLBACK_CODEC GV_WEBRTC_SINK_FALLBACK_VP8
 #define DEFAULT_BITRATE 2000
 #define DEFAULT_AUDIO_BITRATE 64
 #define DEFAULT_KEYFRAME_DISTANCE 3000
@@ -227,6 +257,23 @@ GType gv_webrtc_sink_codec_get_type (void)
   };
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GvWebRTCSinkCodec", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType gv_webrtc_sink_fallback_codec_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    { GV_WEBRTC_SINK_FALLBACK_VP8, "VP8", "vp8" },
+    { GV_WEBRTC_SINK_FALLBACK_VP9, "VP9", "vp9" },
+    { GV_WEBRTC_SINK_FALLBACK_H264, "H.264 constrained baseline", "h264" },
+    { GV_WEBRTC_SINK_FALLBACK_NONE, "No fallback: such viewers get no video", "none" },
+    { 0, nullptr, nullptr },
+  };
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GvWebRTCSinkFallbackCodec", values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -432,19 +479,12 @@ static void gv_webrtc_sink_handle_message (GstBin *bin, GstMessage *message)
   }
   if (!viewer.empty ())
     gv_webrtc_sink_remove_viewer (self, viewer, true);
-  GError *err = nullptr;
-  gchar *debug = nullptr;
-  gst_message_parse_error (message, &err, &debug);
   std::string who = viewer.empty () ? std::string ("(leaving)") : viewer;
-  GST_WARNING_OBJECT (bin, "viewer %s: %s (%s); removing it", who.c_str (), err->message,
-                      debug ? debug : "");
-  std::string text = gv::webrtc::texts::viewer_failed (who, err->message);
-  GError *warning = g_error_new_literal (err->domain, err->code, text.c_str ());
-  GstMessage *converted = gst_message_new_warning (GST_OBJECT (bin), warning, debug);
-  g_error_free (warning);
-  g_error_free (err);
-  g_free (debug);
-  gst_message_unref (message);
+  GstMessage *converted =
+      gv::webrtc::error_as_warning (message, GST_OBJECT (bin), [&] (const char *error) {
+        GST_WARNING_OBJECT (bin, "viewer %s: %s; removing it", who.c_str (), error);
+        return gv::webrtc::texts::viewer_failed (who, error);
+      });
   GST_BIN_CLASS (parent_class)->handle_message (bin, converted);
 }
 
@@ -489,6 +529,9 @@ static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const G
     break;
   case PROP_VIDEO_CODEC:
     settings.codec = (GvWebRTCSinkCodec) g_value_get_enum (value);
+    break;
+  case PROP_FALLBACK_CODEC:
+    settings.fallback_codec = (GvWebRTCSinkFallbackCodec) g_value_get_enum (value);
     break;
   case PROP_BITRATE:
   case PROP_AUDIO_BITRATE: {
@@ -551,6 +594,9 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
     break;
   case PROP_VIDEO_CODEC:
     g_value_set_enum (value, settings.codec);
+    break;
+  case PROP_FALLBACK_CODEC:
+    g_value_set_enum (value, settings.fallback_codec);
     break;
   case PROP_BITRATE:
     g_value_set_uint (value, settings.bitrate_kbps);
@@ -639,6 +685,13 @@ static void install_properties (GObjectClass *gobject_class)
       g_param_spec_enum ("video-codec", "Video codec", "Codec used to encode raw video",
                          GV_TYPE_WEBRTC_SINK_CODEC, DEFAULT_VIDEO_CODEC, rw));
   g_object_class_install_property (
+      gobject_class, PROP_FALLBACK_CODEC,
+      g_param_spec_enum ("fallback-codec", "Fallback codec",
+                         "Codec for viewers that cannot decode video-codec (offered beside it; "
+                         "each viewer's answer picks one), encoded once for all of them; "
+                         "none: such viewers get no video. Raw input only",
+                         GV_TYPE_WEBRTC_SINK_FALLBACK_CODEC, DEFAULT_FALLBACK_CODEC, rw));
+  g_object_class_install_property (
       gobject_class, PROP_BITRATE,
       g_param_spec_uint ("bitrate", "Bitrate", "Target bitrate of the shared encoder, kbit/s", 50,
                          100000, DEFAULT_BITRATE, rw_playing));
@@ -715,6 +768,7 @@ static void install_signals (GType type)
   signals[GV_SINK_SIGNAL_REMOVE_VIEWER] =
       g_signal_new_class_handler ("remove-viewer", type, action, G_CALLBACK (remove_viewer_action),
                                   nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
+  gv_webrtc_sink_install_report_signal (type);
 }
 
 static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)

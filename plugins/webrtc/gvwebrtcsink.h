@@ -17,6 +17,18 @@ typedef enum {
 #define GV_TYPE_WEBRTC_SINK_CODEC (gv_webrtc_sink_codec_get_type ())
 GType gv_webrtc_sink_codec_get_type (void);
 
+/* The codec a viewer that cannot decode `video-codec` gets instead; the
+ * values of the codecs are GvWebRTCSinkCodec's. */
+typedef enum {
+  GV_WEBRTC_SINK_FALLBACK_VP8 = GV_WEBRTC_SINK_CODEC_VP8,
+  GV_WEBRTC_SINK_FALLBACK_VP9 = GV_WEBRTC_SINK_CODEC_VP9,
+  GV_WEBRTC_SINK_FALLBACK_H264 = GV_WEBRTC_SINK_CODEC_H264,
+  GV_WEBRTC_SINK_FALLBACK_NONE = 3,
+} GvWebRTCSinkFallbackCodec;
+
+#define GV_TYPE_WEBRTC_SINK_FALLBACK_CODEC (gv_webrtc_sink_fallback_codec_get_type ())
+GType gv_webrtc_sink_fallback_codec_get_type (void);
+
 #define GV_TYPE_WEBRTC_SINK (gv_webrtc_sink_get_type ())
 G_DECLARE_FINAL_TYPE (GvWebRTCSink, gv_webrtc_sink, GV, WEBRTC_SINK, GstBin)
 

@@ -42,6 +42,7 @@ struct GvWebRTCSrcPrivate {
   bool adaptive_latency = DEFAULT_ADAPTIVE_LATENCY;
   bool ice_loopback = DEFAULT_ICE_LOOPBACK;
   bool request_control = DEFAULT_REQUEST_CONTROL;
+  std::string video_codecs; /* accepted, best first ("vp8,h264"); empty: what this machine can */
   gv::webrtc::SignallerHold signaller;
 
   GstElement *webrtcbin = nullptr;

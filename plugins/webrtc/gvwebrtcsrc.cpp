@@ -30,6 +30,12 @@
  * every 25 ms at most, so its requests and congestion feedback reach the
  * host in time.
  *
+ * The answer accepts only the video codecs this receiver can handle
+ * (`video-codecs`, best first; by default every codec whose depayloader and
+ * decoder are installed): a host that offers a fallback codec sends that
+ * when its first choice is not among them, and with nothing in common a
+ * warning says which codecs each side has.
+ *
  * Navigation events from downstream (the window of autovideosink, say) are
  * sent to the host over the input data channel in the compact form
  * documented in gvwebrtcsink, once the host has granted control;
@@ -61,6 +67,10 @@
  * gst-launch-1.0 gvwebrtcsrc name=src signaller::server=ws://127.0.0.1:8443/ws pin=123456 \
  *     src.video_0 ! videoconvert ! autovideosink  src.audio_0 ! audioconvert ! autoaudiosink
  * ]| plays a host's video and sound.
+ * |[
+ * gst-launch-1.0 -e gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 \
+ *     decode=false video-codecs=vp8 ! matroskamux ! filesink location=session.mkv
+ * ]| records VP8 whatever the host's first codec (it sends its fallback, VP8 by default).
  *
  * A pad left unlinked (say the sound, below a pipeline written for video
  * only) is dropped rather than stopping the other streams.
@@ -69,6 +79,7 @@
 
 #include "gvnavjson.h"
 #include "gvpinsignaller.h"
+#include "gvsdpcodecs.h"
 #include "gvwebrtctexts.h"
 
 #include <gst/webrtc/webrtc.h>
@@ -88,6 +99,7 @@ enum {
   PROP_CURRENT_LATENCY,
   PROP_ICE_LOOPBACK,
   PROP_REQUEST_CONTROL,
+  PROP_VIDEO_CODECS,
   PROP_CONTROL,
   PROP_LINK_ESTIMATE,
   PROP_LINK_LAYER,
@@ -215,6 +227,56 @@ static void on_connection_state (GstElement *webrtcbin, GParamSpec *, gpointer u
                        ("webrtcbin connection-state failed"));
 }
 
+/* Keeps in `sdp` (a copy of the offer, then the answer) only the video
+ * codecs this receiver takes, in its order of preference: the host sends
+ * the first (a host with a fallback codec sends that to a receiver that
+ * cannot decode its first choice). With none in common the video section
+ * is rejected and, with `warn`, a warning says why. */
+static void accept_video_codecs (GvWebRTCSrc *self, GstSDPMessage *answer, bool warn)
+{
+  std::string configured;
+  bool decode;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    configured = self->priv->video_codecs;
+    decode = self->priv->decode;
+  }
+  std::vector<std::string> accepted = configured.empty ()
+                                          ? gv::webrtc::receivable_video_codecs (decode)
+                                          : gv::webrtc::parse_codec_list (configured.c_str ());
+  std::vector<std::string> offered;
+  for (guint i = 0; i < gst_sdp_message_medias_len (answer); i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media (answer, i);
+    if (g_strcmp0 (gst_sdp_media_get_media (m), "video") != 0 || gv::webrtc::section_rejected (m))
+      continue;
+    for (guint a = 0; a < gst_sdp_media_attributes_len (m); a++) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (m, a);
+      const char *space = attr->value ? strchr (attr->value, ' ') : nullptr;
+      if (g_strcmp0 (attr->key, "rtpmap") == 0 && space && !g_str_has_prefix (space + 1, "rtx/"))
+        offered.push_back (std::string (space + 1, strcspn (space + 1, "/")));
+    }
+  }
+  if (offered.empty ())
+    return; /* no video */
+  /* Chosen codecs in our order; by default the host's order decides. */
+  std::vector<std::string> kept =
+      gv::webrtc::keep_video_codecs (answer, accepted, !configured.empty ());
+  if (kept.empty () && warn) {
+    std::string have, sent;
+    for (const std::string &c : accepted)
+      have += (have.empty () ? "" : ", ") + c;
+    for (const std::string &c : offered)
+      sent += (sent.empty () ? "" : ", ") + c;
+    GST_ELEMENT_WARNING (self, STREAM, CODEC_NOT_FOUND,
+                         ("%s", gv::webrtc::texts::no_common_codec (sent, have).c_str ()),
+                         (nullptr));
+    return;
+  }
+  if (!kept.empty ())
+    GST_INFO_OBJECT (self, "accepting video codecs %s%s", kept[0].c_str (),
+                     kept.size () > 1 ? " and others" : "");
+}
+
 static void on_answer_created (GstPromise *promise, gpointer user)
 {
   auto *self = GV_WEBRTC_SRC (user);
@@ -233,6 +295,7 @@ static void on_answer_created (GstPromise *promise, gpointer user)
       gst_object_unref (webrtcbin);
     return;
   }
+  accept_video_codecs (self, answer->sdp, false);
   g_signal_emit_by_name (webrtcbin, "set-local-description", answer, nullptr);
   GvSignaller *signaller = ref_signaller (self);
   gv_signaller_send_sdp (signaller, "", answer);
@@ -304,12 +367,18 @@ static void on_session_description (GvSignaller *, const char *, GstWebRTCSessio
   if (!webrtcbin)
     return;
   /* One receive-only transceiver per offered video/audio section, with the
-   * offer's codecs, so that webrtcbin answers them instead of rejecting. */
-  for (guint i = 0; i < gst_sdp_message_medias_len (desc->sdp); i++) {
-    const GstSDPMedia *media = gst_sdp_message_get_media (desc->sdp, i);
+   * offer's codecs that this receiver takes (webrtcbin answers the first),
+   * so that webrtcbin answers them instead of rejecting. */
+  GstSDPMessage *wanted = nullptr;
+  gst_sdp_message_copy (desc->sdp, &wanted);
+  accept_video_codecs (self, wanted, true);
+  for (guint i = 0; i < gst_sdp_message_medias_len (wanted); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (wanted, i);
     const char *kind = gst_sdp_media_get_media (media);
     if (g_strcmp0 (kind, "video") != 0 && g_strcmp0 (kind, "audio") != 0)
       continue;
+    if (gv::webrtc::section_rejected (media))
+      continue; /* nothing in common: the answer rejects it */
     {
       std::lock_guard<std::mutex> guard (self->priv->lock);
       self->priv->streams_offered++;
@@ -337,6 +406,7 @@ static void on_session_description (GvSignaller *, const char *, GstWebRTCSessio
     }
     gst_caps_unref (caps);
   }
+  gst_sdp_message_free (wanted);
   g_signal_emit_by_name (webrtcbin, "set-remote-description", desc, nullptr);
   GstPromise *promise = gst_promise_new_with_change_func (on_answer_created, self, nullptr);
   g_signal_emit_by_name (webrtcbin, "create-answer", nullptr, promise);
@@ -559,6 +629,9 @@ static void gv_webrtc_src_set_property (GObject *object, guint prop_id, const GV
   case PROP_REQUEST_CONTROL:
     priv->request_control = g_value_get_boolean (value);
     break;
+  case PROP_VIDEO_CODECS:
+    priv->video_codecs = g_value_get_string (value) ? g_value_get_string (value) : "";
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -603,6 +676,9 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
     break;
   case PROP_REQUEST_CONTROL:
     g_value_set_boolean (value, priv->request_control);
+    break;
+  case PROP_VIDEO_CODECS:
+    g_value_set_string (value, priv->video_codecs.empty () ? nullptr : priv->video_codecs.c_str ());
     break;
   case PROP_CONTROL:
     g_value_set_boolean (value, (priv->capabilities & GV_CAPABILITY_CONTROL) != 0);
@@ -653,10 +729,35 @@ static void gv_webrtc_src_child_proxy_init (gpointer g_iface, gpointer)
   iface->get_child_by_name = child_proxy_get_child_by_name;
 }
 
+/* The data channel's transport (SCTP) failing loses the input channel and
+ * the link reports, not the picture: a warning, so the streams go on and a
+ * host that ends the session (browsers close the peer connection right
+ * after saying so) still ends it with EOS. */
+static void gv_webrtc_src_handle_message (GstBin *bin, GstMessage *message)
+{
+  GstElementFactory *factory =
+      GST_IS_ELEMENT (GST_MESSAGE_SRC (message))
+          ? gst_element_get_factory (GST_ELEMENT (GST_MESSAGE_SRC (message)))
+          : nullptr;
+  const char *name = factory ? GST_OBJECT_NAME (factory) : "";
+  if (GST_MESSAGE_TYPE (message) != GST_MESSAGE_ERROR ||
+      (g_strcmp0 (name, "sctpenc") != 0 && g_strcmp0 (name, "sctpdec") != 0)) {
+    GST_BIN_CLASS (parent_class)->handle_message (bin, message);
+    return;
+  }
+  GstMessage *converted =
+      gv::webrtc::error_as_warning (message, GST_OBJECT (bin), [bin] (const char *error) {
+        GST_INFO_OBJECT (bin, "data channel transport failed: %s", error);
+        return std::string (gv::webrtc::texts::kInputChannelLost);
+      });
+  GST_BIN_CLASS (parent_class)->handle_message (bin, converted);
+}
+
 static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GST_BIN_CLASS (klass)->handle_message = gv_webrtc_src_handle_message;
   gobject_class->set_property = gv_webrtc_src_set_property;
   gobject_class->get_property = gv_webrtc_src_get_property;
   gobject_class->dispose = gv_webrtc_src_dispose;
@@ -681,6 +782,13 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
       g_param_spec_boolean ("decode", "Decode",
                             "Output raw video (true) or depayloaded, parsed encoded video (false)",
                             DEFAULT_DECODE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_VIDEO_CODECS,
+      g_param_spec_string ("video-codecs", "Video codecs",
+                           "Video codecs to accept, best first, comma-separated (vp8, vp9, h264); "
+                           "the host sends the first it has. Default: every codec this "
+                           "machine can depayload and decode (with decode=false: depayload)",
+                           nullptr, rw));
   g_object_class_install_property (
       gobject_class, PROP_LATENCY,
       g_param_spec_uint (

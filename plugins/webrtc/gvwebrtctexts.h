@@ -23,6 +23,14 @@ inline std::string missing_element (const char *factory)
 inline constexpr const char *kMissingWebrtcbin =
     "webrtcbin is missing; install gstreamer1.0-plugins-bad and gstreamer1.0-nice.";
 
+/* The host's video codecs (`offered`) and the receiver's share none. */
+inline std::string no_common_codec (const std::string &offered, const std::string &accepted)
+{
+  return "No common video codec: the host sends " + offered + ", this receiver takes " +
+         (accepted.empty () ? std::string ("none") : accepted) +
+         " (install the GStreamer decoder, or start the host with another codec).";
+}
+
 inline std::string cannot_build_chain (const char *media)
 {
   return std::string ("Cannot build the ") + media + " encoding chain.";
@@ -36,6 +44,9 @@ inline std::string viewer_failed (const std::string &peer, const char *why)
 inline constexpr const char *kConnectionToHostFailed =
     "The connection to the host failed (no usable network path).";
 inline constexpr const char *kCannotAnswer = "Cannot answer the host's offer.";
+inline constexpr const char *kInputChannelLost =
+    "The data channel to the host closed: no more control or link reports (the picture goes on "
+    "while the host sends it).";
 
 inline std::string host_ended (const char *reason)
 {
@@ -49,6 +60,14 @@ inline std::string unsupported_stream (const std::string &encoding, const std::s
 }
 
 inline constexpr const char *kSessionFull = "The session is full.";
+
+/* A viewer's answer rejected media sections ("video", "audio"). */
+inline std::string viewer_rejected_media (const std::string &viewer, const std::string &kinds)
+{
+  return "Viewer " + viewer + " cannot play the " + kinds +
+         " offered: its browser decodes none of the codecs (its answer rejects them), so it "
+         "gets no picture.";
+}
 
 inline std::string host_declined (const std::string &session, const std::string &reason)
 {

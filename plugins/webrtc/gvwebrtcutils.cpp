@@ -230,4 +230,19 @@ void for_each_element_made_by (GstBin *bin, const char *factory,
   gst_iterator_free (it);
 }
 
+GstMessage *error_as_warning (GstMessage *error, GstObject *from,
+                              const std::function<std::string (const char *)> &text)
+{
+  GError *err = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error (error, &err, &debug);
+  GError *warning = g_error_new_literal (err->domain, err->code, text (err->message).c_str ());
+  GstMessage *converted = gst_message_new_warning (from, warning, debug);
+  g_error_free (warning);
+  g_error_free (err);
+  g_free (debug);
+  gst_message_unref (error);
+  return converted;
+}
+
 } // namespace gv::webrtc

@@ -15,6 +15,7 @@
 #include <functional>
 #include <initializer_list>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace gv::webrtc {
@@ -55,6 +56,11 @@ void prepare_dtls_certificate ();
 /* A signaller's "error" as the element's bus message: an error when the
  * signaller has given up (`fatal`), a warning otherwise. */
 void post_signaller_error (GstElement *element, const char *code, const char *message, bool fatal);
+
+/* `error` (an error message, taken) as a warning from `from`, its text
+ * `text (the error's own text)`, its domain, code and debug kept. */
+GstMessage *error_as_warning (GstMessage *error, GstObject *from,
+                              const std::function<std::string (const char *)> &text);
 
 /* The signaller an element talks through and the handlers it connected.
  * The element guards it with its own lock. */

@@ -71,10 +71,10 @@ function assertExactly(obj, entries, what) {
 // pages unchecked.
 const CHECKED = {
   signalling: ['VERSION', 'PIN_DIGITS', 'MAX_MESSAGE_BYTES', 'MAX_SDP_BYTES', 'MAX_CANDIDATE_BYTES',
-    'MAX_NAME_BYTES', 'MAX_REASON_BYTES', 'MAX_VIEWERS_LIMIT', 'Type', 'ErrorCode', 'Capability',
-    'Reason', 'CloseCode', 'JOIN_FATAL_ERRORS', 'isValidPin', 'normalisePin'],
+    'MAX_NAME_BYTES', 'MAX_REASON_BYTES', 'MAX_VIEWERS_LIMIT', 'MAX_DETAIL_BYTES', 'MAX_CODEC_BYTES', 'Type',
+    'ErrorCode', 'Capability', 'Reason', 'Problem', 'CloseCode', 'JOIN_FATAL_ERRORS', 'isValidPin', 'normalisePin'],
   signallingBuilders: ['makeRegister', 'makeJoin', 'makeAccept', 'makeDecline', 'makeGrant', 'makeKick',
-    'makeEnd', 'makeLeave', 'makePing', 'makeSdp', 'makeIce'],
+    'makeEnd', 'makeLeave', 'makePing', 'makeSdp', 'makeIce', 'makeReport', 'makeRestart'],
   input: ['INPUT_CHANNEL_LABEL', 'MAX_INPUT_MESSAGE_BYTES', 'MAX_TOUCH_ID', 'Input', 'InputField',
     'InputButton', 'InputModifier', 'inputKind'],
   inputBuilders: ['makeMouseMove', 'makeMouseButton', 'makeWheel', 'makeKey', 'makeTouch', 'makeTouchFrame',
@@ -97,6 +97,8 @@ test('signalling limits and version are the C++ ones', () => {
   assert.equal(proto.MAX_NAME_BYTES, s.max_name_bytes);
   assert.equal(proto.MAX_REASON_BYTES, s.max_reason_bytes);
   assert.equal(proto.MAX_VIEWERS_LIMIT, s.max_viewers_limit);
+  assert.equal(proto.MAX_DETAIL_BYTES, s.max_detail_bytes);
+  assert.equal(proto.MAX_CODEC_BYTES, s.max_codec_bytes);
   assert.ok(proto.isValidPin('7'.repeat(s.pin_digits)));
   assert.ok(!proto.isValidPin('7'.repeat(s.pin_digits + 1)) && !proto.isValidPin('7'.repeat(s.pin_digits - 1)));
   assert.equal(proto.normalisePin('1'.repeat(s.pin_digits + 3)).length, s.pin_digits);
@@ -107,6 +109,7 @@ test('message types, error codes, reasons, close codes and capabilities are the 
   assertExactly(proto.Type, s.types.map((t) => [t.name, t.name]), 'Type');
   assertExactly(proto.ErrorCode, s.error_codes.map((c) => [c, c]), 'ErrorCode');
   assertExactly(proto.Reason, s.reasons.map((r) => [r, r]), 'Reason');
+  assertExactly(proto.Problem, s.problems.map((p) => [p, p]), 'Problem');
   assertExactly(proto.CloseCode, Object.entries(s.close_codes), 'CloseCode');
   assertExactly(proto.Capability, cxx.capabilities.map((c) => [c.name, c.name]), 'Capability');
   // In bit order, as the wire lists them.
@@ -142,6 +145,10 @@ test('every signalling builder makes a message the C++ parser accepts, with C++ 
     proto.makeSdp('', 'answer', 'v=0\r\n'),
     proto.makeIce('p1', candidate),
     proto.makeIce('', null),
+    proto.makeReport(proto.Problem.NO_COMMON_CODEC),
+    // Line breaks, control characters and oversize are the builder's to fix.
+    proto.makeReport(proto.Problem.CANNOT_DECODE, `frames\r\nstopped\u0007 ${'é'.repeat(400)}`, `VP9\n${'x'.repeat(60)}`),
+    proto.makeRestart(),
   ];
   const made = new Set(samples.map((m) => m.type));
   for (const name of CHECKED.signallingBuilders) {
@@ -177,6 +184,52 @@ test('every signalling builder makes a message the C++ parser accepts, with C++ 
       if (f.required) assert.ok(f.name in msg, `${text} lacks "${f.name}", required by C++`);
     }
   });
+});
+
+test('a report is refused by the C++ parser unless its problem is listed and its texts are one short line', () => {
+  const s = cxx.signalling;
+  const report = (fields) => ({ type: proto.Type.REPORT, ...fields });
+  const cases = [
+    // [message, accepted]
+    ...s.problems.map((problem) => [report({ problem }), true]),
+    [report({ problem: 'no-media', detail: 'x'.repeat(s.max_detail_bytes), codec: 'c'.repeat(s.max_codec_bytes) }), true],
+    [report({ problem: 'no-media', detail: 'é'.repeat(s.max_detail_bytes / 2) }), true],
+    [report({}), false],
+    [report({ problem: '' }), false],
+    [report({ problem: 'bored' }), false],
+    [report({ problem: 'NO-MEDIA' }), false],
+    [report({ problem: 7 }), false],
+    [report({ problem: 'no-media', detail: 'x'.repeat(s.max_detail_bytes + 1) }), false],
+    [report({ problem: 'no-media', codec: 'c'.repeat(s.max_codec_bytes + 1) }), false],
+    [report({ problem: 'no-media', detail: 'two\nlines' }), false],
+    [report({ problem: 'no-media', detail: 'bell\u0007' }), false],
+    [report({ problem: 'no-media', detail: 'sep\u2028arator' }), false],
+    [report({ problem: 'no-media', codec: 'H264\r' }), false],
+    [report({ problem: 'no-media', detail: ['a'] }), false],
+    [{ type: proto.Type.RESTART }, true],
+    [{ type: proto.Type.RESTART, peer: 'x'.repeat(65) }, false],
+  ];
+  const results = cxxParse(['parse-signalling'], cases.map(([m]) => m));
+  cases.forEach(([msg, accepted], i) => {
+    const text = JSON.stringify(msg).slice(0, 120);
+    assert.equal(results[i].ok, accepted, `${text}: C++ ${results[i].ok ? 'accepts' : `refuses (${results[i].error})`}`);
+    if (!accepted) {
+      assert.equal(results[i].code, proto.ErrorCode.BAD_MESSAGE, text);
+      assert.ok(results[i].error.length > 10, `${text}: a clear error (${results[i].error})`);
+    }
+  });
+  // Whatever a page passes, makeReport makes what the C++ parser accepts.
+  const made = [
+    proto.makeReport(proto.Problem.NO_MEDIA, 'two\nlines\u2028and a bell\u0007', 'H264\r'),
+    proto.makeReport(proto.Problem.NO_MEDIA, 'é'.repeat(s.max_detail_bytes), '€'.repeat(s.max_codec_bytes)),
+    proto.makeReport(proto.Problem.RESOLVED, '\n\n', ''),
+  ];
+  for (const [i, r] of cxxParse(['parse-signalling'], made).entries()) {
+    assert.ok(r.ok, `${JSON.stringify(made[i])}: ${r.error}`);
+  }
+  assert.equal(made[0].detail, 'two lines and a bell');
+  assert.equal(made[0].codec, 'H264');
+  assert.ok(!('detail' in made[2]), 'an empty detail is left out');
 });
 
 // ---- the input data channel ----

@@ -8,7 +8,8 @@
  *   protocol-dump                          the input data channel's table and
  *                                          constants (plugins/webrtc/gvnavjson.h),
  *                                          the signalling protocol's types, fields,
- *                                          error codes and limits (signaling/protocol.h)
+ *                                          error codes, report problems and limits
+ *                                          (signaling/protocol.h)
  *                                          and the capability names, as one JSON object
  *   protocol-dump parse-input WIDTH HEIGHT each line of stdin through the host's input
  *                                          parser; one JSON result a line
@@ -228,6 +229,8 @@ void dump_signalling (JsonBuilder *b)
   member (b, "max_name_bytes", (gint64) proto::kMaxNameBytes);
   member (b, "max_reason_bytes", (gint64) proto::kMaxReasonBytes);
   member (b, "max_viewers_limit", (gint64) proto::kMaxViewersLimit);
+  member (b, "max_detail_bytes", (gint64) proto::kMaxDetailBytes);
+  member (b, "max_codec_bytes", (gint64) proto::kMaxCodecBytes);
 
   json_builder_set_member_name (b, "types");
   json_builder_begin_array (b);
@@ -254,6 +257,12 @@ void dump_signalling (JsonBuilder *b)
   json_builder_begin_array (b);
   for (const char *name : proto::error_code_names ())
     json_builder_add_string_value (b, name);
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "problems");
+  json_builder_begin_array (b);
+  for (const char *problem : proto::kProblems)
+    json_builder_add_string_value (b, problem);
   json_builder_end_array (b);
 
   json_builder_set_member_name (b, "reasons");

@@ -4,8 +4,9 @@
 import {
   Capability, errorMessage, iceCandidateInit, INPUT_CHANNEL_LABEL, Input, inputKind, makeAccept,
   makeDecline, makeEnd, makeGrant, makeIce, makeKick, makeRegister, makeSdp, MAX_INPUT_MESSAGE_BYTES,
-  MAX_VIEWERS_LIMIT, Type,
+  MAX_VIEWERS_LIMIT, Problem, Type,
 } from './protocol.js';
+import { hostText } from './diagnose.js';
 import { Signalling } from './signalling.js';
 
 const $ = (id) => document.getElementById(id);
@@ -313,6 +314,12 @@ function onMessage(conn, msg) {
     case Type.PEER_LEFT:
       onPeerLeft(conn, msg);
       break;
+    case Type.REPORT:
+      onReport(conn, msg);
+      break;
+    case Type.RESTART:
+      onRestart(conn, msg);
+      break;
     case Type.ERROR:
       if (conn.settle) {
         settleRegistration(conn, errorMessage(msg.code, msg.message));
@@ -445,6 +452,7 @@ function accept(peer, allowControl) {
   const viewer = {
     peer, conn, name: req.name, address: req.address, control: allowControl, controlRequested: false,
     state: 'connecting', pc: null, channel: null, inputEvents: 0, pendingIce: [], element: null,
+    problem: null, restarts: 0,
   };
   host.viewers.set(peer, viewer);
   renderViewer(viewer);
@@ -547,6 +555,32 @@ function onViewerInput(viewer, data) {
   if (viewer.inputEvents === 1 || viewer.inputEvents % 50 === 0) renderViewer(viewer);
 }
 
+// ---- a viewer's reports and Retry ----
+
+/** The viewer says why it sees no picture (or that it is back). */
+function onReport(conn, msg) {
+  const viewer = viewerOf(conn, msg.peer);
+  if (!viewer || !Object.values(Problem).includes(msg.problem)) return;
+  viewer.problem = msg.problem === Problem.RESOLVED ? null
+    : { problem: msg.problem, detail: String(msg.detail || ''), codec: String(msg.codec || '') };
+  renderViewer(viewer);
+}
+
+/** The viewer asks for the video again: a fresh peer connection and offer. */
+function onRestart(conn, msg) {
+  const viewer = viewerOf(conn, msg.peer);
+  if (!viewer || !captureLive()) return;
+  if (viewer.pc) viewer.pc.close();
+  Object.assign(viewer, { pc: null, channel: null, pendingIce: [], state: 'connecting', problem: null });
+  viewer.restarts++;
+  renderViewer(viewer);
+  connectViewer(viewer).catch((e) => {
+    console.warn('GhostView: could not offer again to', viewer.peer, e);
+    viewer.state = 'failed';
+    renderViewer(viewer);
+  });
+}
+
 // ---- viewers ----
 
 function setControl(viewer, on) {
@@ -605,6 +639,10 @@ function renderViewer(viewer) {
     : viewer.control ? ` · may control${viewer.inputEvents ? ` (${viewer.inputEvents} events, not applied)` : ''}` : '';
   el.querySelector('.control-note').textContent = note;
   el.classList.toggle('asking', viewer.controlRequested);
+  const problem = el.querySelector('.problem');
+  problem.textContent = viewer.problem ? hostText(viewer.problem.problem, viewer.problem.codec) : '';
+  problem.title = viewer.problem ? viewer.problem.detail : '';
+  problem.hidden = !viewer.problem;
   const button = el.querySelector('.control');
   button.textContent = viewer.control ? 'Revoke control' : viewer.controlRequested ? 'Grant control' : 'Allow control';
   button.classList.toggle('primary', viewer.controlRequested);
@@ -720,6 +758,7 @@ window.ghostviewHost = {
     return [...host.viewers.values()].map((v) => ({
       peer: v.peer, name: v.name, state: v.state, control: v.control,
       controlRequested: v.controlRequested, inputEvents: v.inputEvents,
+      problem: v.problem ? v.problem.problem : '', restarts: v.restarts,
     }));
   },
   get requests() { return [...host.requests.keys()]; },

@@ -1,10 +1,10 @@
-// GhostView — the viewer's remote control: pointer, wheel, keyboard and touch
+// GhostView — the viewer's remote control: mouse, pen, wheel and keyboard
 // on the <video> become compact input messages (built by protocol.js) in the
-// host's picture coordinates, normalised to 0..1.
+// host's picture coordinates, normalised to 0..1. Touch is touch.js's: it
+// tells a tap from a pinch before sending anything.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
-  Input, InputButton, InputModifier, makeKey, makeMouseButton, makeMouseMove, makeTouch,
-  makeTouchCancel, makeTouchFrame, makeWheel, MAX_TOUCH_ID, withModifierState,
+  InputButton, InputModifier, makeKey, makeMouseButton, makeMouseMove, makeWheel, withModifierState,
 } from './protocol.js';
 
 /**
@@ -104,11 +104,11 @@ export class RemoteInput {
     this.wheelAccum = { x: 0, y: 0 };
     this.lastPoint = { x: 0.5, y: 0.5 };
     this.sent = 0;
+    this.enabledListeners = [];
     this.handlers = {
       pointerdown: (e) => this.onPointerDown(e),
       pointermove: (e) => this.onPointerMove(e),
       pointerup: (e) => this.onPointerUp(e),
-      pointercancel: (e) => this.onPointerCancel(e),
       wheel: (e) => this.onWheel(e),
       keydown: (e) => this.onKey(e, true),
       keyup: (e) => this.onKey(e, false),
@@ -126,6 +126,12 @@ export class RemoteInput {
     this.enabled = on;
     this.surface.classList.toggle('controlling', on);
     if (on) this.surface.focus({ preventScroll: true });
+    for (const fn of this.enabledListeners) fn(on);
+  }
+
+  /** Calls `fn(enabled)` whenever control is given or taken away. */
+  onEnabledChange(fn) {
+    this.enabledListeners.push(fn);
   }
 
   emit(msg) {
@@ -148,74 +154,35 @@ export class RemoteInput {
   }
 
   onPointerDown(e) {
-    if (!this.enabled) return;
+    if (!this.enabled || e.pointerType === 'touch') return;
     this.surface.focus({ preventScroll: true });
     const p = this.point(e, false);
     if (!p) return; // on the letterbox bars
     e.preventDefault();
     this.surface.setPointerCapture?.(e.pointerId);
     this.flushMove();
-    if (e.pointerType === 'touch') {
-      this.emit(makeTouch(Input.TOUCH_DOWN, this.touchId(e), p.x, p.y, e.pressure || 0.5));
-      this.emit(makeTouchFrame());
-      return;
-    }
     const b = DOM_TO_GST_BUTTON[e.button] || InputButton.LEFT;
     this.heldButtons.add(b);
     this.emit(withModifiers(makeMouseButton(true, p.x, p.y, b), e));
   }
 
   onPointerMove(e) {
-    if (!this.enabled) return;
-    const captured = this.heldButtons.size > 0 || e.pointerType === 'touch';
-    const p = this.point(e, captured);
+    if (!this.enabled || e.pointerType === 'touch') return;
+    const p = this.point(e, this.heldButtons.size > 0);
     if (!p) return;
-    if (e.pointerType === 'touch') {
-      if (!e.buttons) return;
-      e.preventDefault();
-      this.flushMove();
-      this.emit(makeTouch(Input.TOUCH_MOVE, this.touchId(e), p.x, p.y, e.pressure || 0.5));
-      this.emit(makeTouchFrame());
-      return;
-    }
     // At most one move per animation frame: the host drops bursts anyway.
     this.pendingMove = makeMouseMove(p.x, p.y);
     if (!this.moveFrame) this.moveFrame = requestAnimationFrame(() => this.flushMove());
   }
 
   onPointerUp(e) {
-    if (!this.enabled) return;
+    if (!this.enabled || e.pointerType === 'touch') return;
     const p = this.point(e, true) || this.lastPoint;
     this.flushMove();
-    if (e.pointerType === 'touch') {
-      e.preventDefault();
-      this.emit(makeTouch(Input.TOUCH_UP, this.touchId(e), p.x, p.y));
-      this.emit(makeTouchFrame());
-      this.touchIds?.delete(e.pointerId);
-      return;
-    }
     const b = DOM_TO_GST_BUTTON[e.button] || InputButton.LEFT;
     if (!this.heldButtons.delete(b)) return;
     e.preventDefault();
     this.emit(withModifiers(makeMouseButton(false, p.x, p.y, b), e));
-  }
-
-  onPointerCancel(e) {
-    if (!this.enabled || e.pointerType !== 'touch') return;
-    this.emit(makeTouchCancel());
-    this.touchIds?.clear();
-  }
-
-  // Touch ids on the wire are small (0..MAX_TOUCH_ID); pointerIds are not.
-  touchId(e) {
-    this.touchIds ??= new Map();
-    if (!this.touchIds.has(e.pointerId)) {
-      const used = new Set(this.touchIds.values());
-      let id = 0;
-      while (used.has(id) && id < MAX_TOUCH_ID) id++;
-      this.touchIds.set(e.pointerId, id);
-    }
-    return this.touchIds.get(e.pointerId);
   }
 
   onWheel(e) {
@@ -260,7 +227,5 @@ export class RemoteInput {
       this.emit(makeMouseButton(false, this.lastPoint.x, this.lastPoint.y, b));
     }
     this.heldButtons.clear();
-    if (this.touchIds?.size) this.emit(makeTouchCancel());
-    this.touchIds?.clear();
   }
 }

@@ -19,6 +19,9 @@ export const MAX_CANDIDATE_BYTES = 1024;
 export const MAX_NAME_BYTES = 64;
 export const MAX_REASON_BYTES = 256;
 export const MAX_VIEWERS_LIMIT = 64;
+/** A viewer's `report`: its `detail` (one line for people) and `codec`. */
+export const MAX_DETAIL_BYTES = 256;
+export const MAX_CODEC_BYTES = 32;
 
 /** Message "type" names, both directions. */
 export const Type = Object.freeze({
@@ -35,6 +38,9 @@ export const Type = Object.freeze({
   // both directions (relayed between a host and one viewer)
   SDP: 'sdp',
   ICE: 'ice',
+  // viewer -> host (relayed)
+  REPORT: 'report', // why the viewer sees no picture (or that it is back)
+  RESTART: 'restart', // the viewer asks for a new peer connection (Retry)
   // server -> client
   REGISTERED: 'registered',
   WAITING: 'waiting',
@@ -121,6 +127,17 @@ const END_REASON_MESSAGES = Object.freeze({
 export function sessionEndedMessage(reason) {
   return END_REASON_MESSAGES[reason] || 'The session has ended.';
 }
+
+/** A `report`'s `problem` (PROTOCOL.md "Reports and retries"). */
+export const Problem = Object.freeze({
+  NO_COMMON_CODEC: 'no-common-codec', // the browser decodes none of the video codecs offered
+  CONNECTION_BLOCKED: 'connection-blocked', // ICE/DTLS never connected
+  CONNECTION_LOST: 'connection-lost', // connected, then failed or stayed down
+  NO_MEDIA: 'no-media', // connected (or no offer yet), no video arrived
+  MEDIA_STOPPED: 'media-stopped', // video played, then nothing arrived
+  CANNOT_DECODE: 'cannot-decode', // packets arrive, no frame decodes
+  RESOLVED: 'resolved', // frames decode again
+});
 
 /** WebSocket close codes the server uses. */
 export const CloseCode = Object.freeze({
@@ -210,6 +227,26 @@ export function makeIce(peer, candidate) {
   if (peer) m.peer = peer;
   return m;
 }
+
+// One line of text: control characters (and line separators) become spaces,
+// as the server refuses them in a report.
+const oneLine = (text) => String(text || '').replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+
+/**
+ * Viewer -> host: why there is no picture (a Problem). `detail` (one line
+ * for people) and `codec` (an RTP codec name) are cut to their limits.
+ */
+export function makeReport(problem, detail = '', codec = '') {
+  const m = { type: Type.REPORT, problem };
+  const line = oneLine(detail);
+  if (line) m.detail = truncateUtf8(line, MAX_DETAIL_BYTES);
+  const name = oneLine(codec);
+  if (name) m.codec = truncateUtf8(name, MAX_CODEC_BYTES);
+  return m;
+}
+
+/** Viewer -> host: a new peer connection, please (a fresh offer). */
+export const makeRestart = () => ({ type: Type.RESTART });
 
 /** A received `ice` message as RTCIceCandidateInit, or null for end-of-candidates. */
 export function iceCandidateInit(msg) {

@@ -3,12 +3,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
   Capability, errorMessage, HostMessage, iceCandidateInit, Input, INPUT_CHANNEL_LABEL, inputKind,
-  isValidPin, JOIN_FATAL_ERRORS, makeIce, makeJoin, makeLeave, makeRequestControl, makeSdp,
-  MAX_INPUT_MESSAGE_BYTES, normalisePin, parseHostMessage, sessionEndedMessage, Type,
+  isValidPin, JOIN_FATAL_ERRORS, makeIce, makeJoin, makeLeave, makeRequestControl, makeRestart, makeSdp,
+  MAX_INPUT_MESSAGE_BYTES, normalisePin, parseHostMessage, Problem, Reason, sessionEndedMessage, Type,
 } from './protocol.js';
+import { describe, stallSeconds } from './diagnose.js';
+import { PictureWatch, refuseCodecs } from './stall.js';
 import { Signalling } from './signalling.js';
 import { RemoteInput } from './input.js';
 import { StatsOverlay } from './stats.js';
+import { TouchView } from './touch.js'; // touch and small screens (issue 19)
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -19,6 +22,7 @@ const ui = {
   video: $('video'), stageMessage: $('stage-message'), stageText: $('stage-text'),
   stats: $('stats'), toast: $('toast'), ended: $('ended'), endedText: $('ended-text'),
   rejoin: $('rejoin'), mute: $('mute'),
+  problem: $('problem'), problemTitle: $('problem-title'), problemText: $('problem-text'), retry: $('retry'),
 };
 
 // idle -> connecting -> waiting -> joining -> live -> ended
@@ -42,10 +46,28 @@ const session = {
   pendingIce: [],
   endReason: '',
   lastError: null, // {code, message}
+  iceServers: [], // from `joined`, for each new peer connection (Retry)
+  refusedCodecs: [], // tests: video codecs this page behaves as if it cannot decode
 };
 
 const input = new RemoteInput(ui.video, ui.surface, sendInput);
+// Pinch/pan zoom of the picture, taps as clicks, the on-screen keyboard.
+new TouchView(ui.video, ui.surface, input);
 const stats = new StatsOverlay(ui.stats, () => session.pc);
+// No silent stalls: why there is no picture, with a Retry; the host is told.
+const STALL_SECONDS = stallSeconds(window.location.search);
+const pictures = new PictureWatch({
+  ui: { panel: ui.problem, title: ui.problemTitle, text: ui.problemText },
+  stallMs: STALL_SECONDS * 1000,
+  getPc: () => session.pc,
+  send: (msg) => session.signalling?.send(msg),
+  onChange: (problem) => {
+    ui.stageMessage.hidden = session.state === 'live' || !!problem;
+    ui.status.textContent = problem ? 'No picture' : STATUS_TEXT[session.state]; // the alert says why
+    if (problem) document.body.dataset.problem = problem.problem;
+    else delete document.body.dataset.problem;
+  },
+});
 
 function setState(state, detail) {
   session.state = state;
@@ -59,7 +81,7 @@ function setState(state, detail) {
   ui.toggleStats.hidden = !watching;
   ui.fullscreen.hidden = !watching;
   ui.leave.textContent = watching ? 'Leave' : 'Cancel';
-  ui.stageMessage.hidden = state === 'live';
+  ui.stageMessage.hidden = state === 'live' || !!pictures.problem;
   ui.stageText.textContent = detail || STATUS_TEXT[state];
   ui.connect.disabled = false;
   updateControlUi();
@@ -140,8 +162,10 @@ function onMessage(msg) {
       break;
     case Type.JOINED:
       session.capabilities = Array.isArray(msg.capabilities) ? msg.capabilities : [Capability.VIEW];
-      createPeerConnection(Array.isArray(msg.ice_servers) ? msg.ice_servers : []);
+      session.iceServers = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
+      createPeerConnection(session.iceServers);
       setState('joining', 'The host accepted. Starting the video…');
+      pictures.start();
       break;
     case Type.SDP:
       onRemoteSdp(msg);
@@ -153,7 +177,7 @@ function onMessage(msg) {
       onCapabilities(Array.isArray(msg.capabilities) ? msg.capabilities : [Capability.VIEW]);
       break;
     case Type.SESSION_ENDED:
-      end(sessionEndedMessage(msg.reason), msg.reason);
+      end(endedText(msg.reason), msg.reason);
       break;
     case Type.ERROR:
       onError(msg);
@@ -164,6 +188,16 @@ function onMessage(msg) {
 }
 
 function onError(msg) {
+  // A report the server dropped (over its limit) is nothing the viewer can
+  // act on; a refused Retry says, in the server's words, when to try again.
+  if (msg.ref === Type.REPORT) {
+    console.warn('GhostView: report not relayed', msg.code, msg.message);
+    return;
+  }
+  if (msg.ref === Type.RESTART) {
+    toast(msg.message || errorMessage(msg.code));
+    return;
+  }
   session.lastError = { code: msg.code, message: msg.message };
   const text = errorMessage(msg.code, msg.message);
   const joining = ['connecting', 'waiting'].includes(session.state);
@@ -211,7 +245,7 @@ function createPeerConnection(iceServers) {
   pc.addEventListener('connectionstatechange', () => {
     if (pc !== session.pc) return;
     if (pc.connectionState === 'failed') {
-      end('The video connection to the host failed (no network path between you and the host).', 'failed');
+      pictures.check(); // says why at once, with a Retry
     } else if (pc.connectionState === 'disconnected' && session.state === 'live') {
       toast('The connection is unstable…');
     }
@@ -234,18 +268,59 @@ function adoptChannel(channel) {
 }
 
 async function onRemoteSdp(msg) {
+  if (!session.pc || msg.sdp_type !== 'offer') return;
+  // Every offer of ours is a fresh webrtcbin (after a Retry): a fresh peer connection.
+  if (session.pc.remoteDescription) replacePeerConnection();
   const pc = session.pc;
-  if (!pc || msg.sdp_type !== 'offer') return;
   try {
     await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
     for (const c of session.pendingIce.splice(0)) await pc.addIceCandidate(c).catch(() => {});
+    if (pictures.offered(msg.sdp)) return; // no video codec this browser decodes: said so
+    refuseCodecs(pc, session.refusedCodecs);
     const answer = await pc.createAnswer();
+    if (pc !== session.pc) return;
+    if (pictures.answered(answer.sdp)) return; // the answer would reject the video: said so
     await pc.setLocalDescription(answer);
     session.signalling?.send(makeSdp('', 'answer', pc.localDescription.sdp));
   } catch (e) {
     console.warn('GhostView: negotiation failed', e);
     end(`Could not set up the video with the host (${e.message || e}).`, 'failed');
   }
+}
+
+/**
+ * Why the session ended, for people. A native host removes a viewer whose
+ * connection failed: when the page already knows the network is to blame,
+ * it says that rather than "the host removed you".
+ */
+function endedText(reason) {
+  const p = pictures.problem;
+  const network = p && [Problem.CONNECTION_BLOCKED, Problem.CONNECTION_LOST].includes(p.problem);
+  return reason === Reason.REMOVED && network ? `${describe(p).text} The host closed the connection.` : sessionEndedMessage(reason);
+}
+
+/** A new RTCPeerConnection in place of the current one (the session goes on). */
+function replacePeerConnection() {
+  if (session.pc) session.pc.close();
+  session.channel = null;
+  session.pendingIce = [];
+  ui.video.srcObject = null;
+  createPeerConnection(session.iceServers);
+  updateControlUi();
+  updateAudioUi();
+}
+
+/**
+ * Retry: the host makes a fresh offer on a fresh webrtcbin for this same
+ * admitted session (`restart`); a new PIN join would be refused, the PIN
+ * being single-use.
+ */
+function retry() {
+  if (!session.signalling || !['joining', 'live'].includes(session.state)) return;
+  session.signalling.send(makeRestart());
+  replacePeerConnection();
+  pictures.start();
+  setState('joining', 'Asking the host for the video again…');
 }
 
 function onRemoteIce(msg) {
@@ -368,6 +443,7 @@ function onCapabilities(caps) {
 // ---- leaving ----
 
 function teardown() {
+  pictures.stop();
   input.setEnabled(false);
   stats.stop();
   ui.toggleStats.setAttribute('aria-pressed', 'false');
@@ -423,6 +499,7 @@ ui.mute.addEventListener('click', toggleMute);
 ui.video.addEventListener('volumechange', updateAudioUi);
 ui.video.addEventListener('dblclick', () => { if (!input.enabled) toggleFullscreen(); });
 ui.leave.addEventListener('click', leave);
+ui.retry.addEventListener('click', retry);
 ui.rejoin.addEventListener('click', () => {
   setState('idle');
   showJoinError('');
@@ -473,4 +550,10 @@ window.ghostviewViewer = {
   get muted() { return ui.video.muted; },
   stats: () => stats.latest,
   link: () => stats.link,
+  /** Why there is no picture ({problem, ...}), or null; and what the host was told. */
+  get problem() { return pictures.problem; },
+  get reports() { return pictures.reports.slice(); },
+  get stallSeconds() { return STALL_SECONDS; },
+  /** Behave as a browser that cannot decode these video codecs (RTP names, "H264"); [] undoes it. */
+  refuseCodecs(names) { session.refusedCodecs = Array.isArray(names) ? names.map(String) : []; },
 };

@@ -66,10 +66,13 @@ export function requireGstElements(...names) {
   }
 }
 
-/** Starts ghostview-signaling on 127.0.0.1, a free port; resolves {url, ws, stop}. */
-export async function startServer(extraArgs = []) {
+/**
+ * Starts ghostview-signaling on 127.0.0.1 (or `address`: the Firefox tests
+ * pass their veth address), a free port; resolves {url, ws, stop}.
+ */
+export async function startServer(extraArgs = [], { address = '127.0.0.1' } = {}) {
   const bin = serverBinary();
-  const child = spawn(bin, ['--address', '127.0.0.1', '--port', '0', '--web-root', webDir, ...extraArgs], {
+  const child = spawn(bin, ['--address', address, '--port', '0', '--web-root', webDir, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -79,7 +82,7 @@ export async function startServer(extraArgs = []) {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 10000);
     child.stdout.on('data', (d) => {
       out += d;
-      const m = out.match(/listening on (http:\/\/[^\s]+)/);
+      const m = out.match(/listening on (https?:\/\/[^\s]+)/);
       if (m) {
         clearTimeout(timer);
         resolve(m[1].replace(/\/$/, ''));
@@ -133,9 +136,11 @@ const FAKE_MEDIA_ARGS = [
 
 /**
  * Launches one headless Chromium (one at a time: the machine has 2 cores).
- * `fakeMedia`: getDisplayMedia gets a synthetic screen.
+ * `fakeMedia`: getDisplayMedia gets a synthetic screen. `device`: context
+ * options that emulate a device (a playwright-core `devices[...]` entry:
+ * viewport, isMobile, hasTouch, deviceScaleFactor, userAgent).
  */
-export async function launchBrowser({ fakeMedia = false, extraArgs = [] } = {}) {
+export async function launchBrowser({ fakeMedia = false, extraArgs = [], device = {} } = {}) {
   const chromium = requireBrowser();
   const profile = mkdtempSync(path.join(tmpdir(), 'gv-chromium-'));
   const args = [...CHROMIUM_ARGS, ...(fakeMedia ? FAKE_MEDIA_ARGS : []), ...extraArgs];
@@ -145,6 +150,7 @@ export async function launchBrowser({ fakeMedia = false, extraArgs = [] } = {}) 
     args,
     viewport: { width: 1280, height: 800 },
     env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+    ...deviceOptions(device),
   });
   return {
     context,
@@ -155,12 +161,34 @@ export async function launchBrowser({ fakeMedia = false, extraArgs = [] } = {}) 
   };
 }
 
+// A devices[...] entry without what is not a context option.
+function deviceOptions({ defaultBrowserType, ...options }) {
+  return options;
+}
+
+/** playwright-core's device descriptors (devices['Pixel 7']...). */
+export function browserDevices() {
+  return createRequire(path.join(testDir, 'package.json'))('playwright-core').devices;
+}
+
 /**
  * Opens `url` in a new page of `browser`, recording console errors, page
  * errors and Content-Security-Policy violations in `page.problems`.
  */
 export async function openPage(browser, url) {
   const page = await browser.context.newPage();
+  recordPageProblems(page);
+  // Runs before any page script, outside the page's CSP.
+  await page.addInitScript(instrumentPage);
+  await page.goto(url, { waitUntil: 'load' });
+  return page;
+}
+
+/**
+ * Console errors, page errors and failed requests of `page` (playwright's
+ * or puppeteer's: the same events) into `page.problems`.
+ */
+export function recordPageProblems(page) {
   page.problems = [];
   page.on('console', (msg) => {
     if (msg.type() === 'error') page.problems.push(`console error: ${msg.text()}`);
@@ -170,22 +198,24 @@ export async function openPage(browser, url) {
     const f = req.failure();
     page.problems.push(`request failed: ${req.url()} ${f ? f.errorText : ''}`);
   });
-  // Runs before any page script, outside the page's CSP.
-  await page.addInitScript(() => {
-    window.__cspViolations = [];
-    // Every data-channel message the page sends, for diagnostics.
-    window.__channelSent = [];
-    const send = RTCDataChannel.prototype.send;
-    RTCDataChannel.prototype.send = function (data) {
-      if (typeof data === 'string' && window.__channelSent.length < 1000) window.__channelSent.push(data);
-      return send.call(this, data);
-    };
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
-    });
+}
+
+/**
+ * Runs in the page before its own scripts: CSP violations into
+ * window.__cspViolations, every data-channel message the page sends into
+ * window.__channelSent (for diagnostics).
+ */
+export function instrumentPage() {
+  window.__cspViolations = [];
+  window.__channelSent = [];
+  const send = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function (data) {
+    if (typeof data === 'string' && window.__channelSent.length < 1000) window.__channelSent.push(data);
+    return send.call(this, data);
+  };
+  document.addEventListener('securitypolicyviolation', (e) => {
+    window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
   });
-  await page.goto(url, { waitUntil: 'load' });
-  return page;
 }
 
 export async function cspViolations(page) {

@@ -97,6 +97,69 @@ START_TEST (test_malformed_refused)
 }
 END_TEST
 
+/* A viewer's report: a problem from the fixed list, one short line of
+ * detail and codec; anything else is refused with a sentence saying why. */
+static std::string refusal_text (const std::string &text)
+{
+  Message m;
+  ParseError e;
+  ck_assert_msg (!parses (text, m, e), "accepted: %s", text.c_str ());
+  ck_assert_msg (e.code == ErrorCode::BadMessage, "not BAD_MESSAGE: %s", text.c_str ());
+  return e.message;
+}
+
+START_TEST (test_report_validated)
+{
+  Message m;
+  ParseError e;
+  for (const char *problem : kProblems) {
+    ck_assert (is_problem (problem));
+    ck_assert_msg (parses (make_report ("", problem, "", ""), m, e), "%s: %s", problem,
+                   e.message.c_str ());
+    ck_assert (m.type == Type::Report);
+    GV_ASSERT_STR_EQ (get_string (m, "problem").c_str (), problem);
+    ck_assert (!has_field (m, "detail") && !has_field (m, "codec"));
+  }
+  ck_assert_uint_eq (G_N_ELEMENTS (kProblems), 7);
+  ck_assert (!is_problem ("") && !is_problem (nullptr) && !is_problem ("No-Media"));
+
+  /* The builder keeps what fits, cut at a character. */
+  std::string long_detail;
+  for (int i = 0; i < 200; i++)
+    long_detail += "\xc3\xa9"; /* é, 2 bytes */
+  ck_assert (parses (make_report ("p1", kProblemCannotDecode, long_detail, "VP9"), m, e));
+  ck_assert_uint_eq (get_string (m, "detail").size (), kMaxDetailBytes);
+  ck_assert (g_utf8_validate (get_string (m, "detail").c_str (), -1, nullptr));
+  GV_ASSERT_STR_EQ (get_string (m, "codec").c_str (), "VP9");
+  GV_ASSERT_STR_EQ (get_string (m, "peer").c_str (), "p1");
+  ck_assert (parses (make_restart (""), m, e) && m.type == Type::Restart);
+  ck_assert (!has_field (m, "peer"));
+
+  const std::string ok = "{\"type\":\"report\",\"problem\":\"no-media\"";
+  std::string why = refusal_text ("{\"type\":\"report\"}");
+  ck_assert_msg (why.find ("problem") != std::string::npos, "%s", why.c_str ());
+  why = refusal_text ("{\"type\":\"report\",\"problem\":\"bored\"}");
+  GV_ASSERT_STR_EQ (why.c_str (), "unknown problem \"bored\"");
+  refusal_text ("{\"type\":\"report\",\"problem\":\"\"}");
+  refusal_text ("{\"type\":\"report\",\"problem\":7}");
+  why = refusal_text (ok + ",\"detail\":\"" + std::string (kMaxDetailBytes + 1, 'x') + "\"}");
+  GV_ASSERT_STR_EQ (why.c_str (), "\"detail\" has a bad length");
+  ck_assert (parses (ok + ",\"detail\":\"" + std::string (kMaxDetailBytes, 'x') + "\"}", m, e));
+  why = refusal_text (ok + ",\"codec\":\"" + std::string (kMaxCodecBytes + 1, 'x') + "\"}");
+  GV_ASSERT_STR_EQ (why.c_str (), "\"codec\" has a bad length");
+  /* Shown on the host's console and page: one line, no control characters. */
+  why = refusal_text (ok + ",\"detail\":\"fine\\n[12:00:00] viewer joined: forged\"}");
+  GV_ASSERT_STR_EQ (why.c_str (), "\"detail\" must be one line of text");
+  refusal_text (ok + ",\"detail\":\"bell\\u0007\"}");
+  refusal_text (ok + ",\"detail\":\"escape\\u001b[2J\"}");
+  refusal_text (ok + ",\"detail\":\"line\\u2028separator\"}");
+  why = refusal_text (ok + ",\"codec\":\"H264\\r\"}");
+  GV_ASSERT_STR_EQ (why.c_str (), "\"codec\" must be one line of text");
+  refusal_text (ok + ",\"detail\":[\"a\"]}");
+  refusal_text ("{\"type\":\"restart\",\"peer\":\"" + std::string (65, 'p') + "\"}");
+}
+END_TEST
+
 START_TEST (test_version_checked)
 {
   ck_assert (refusal ("{\"type\":\"join\",\"version\":2,\"pin\":\"123456\"}") ==
@@ -153,6 +216,7 @@ static Suite *protocol_suite ()
   TCase *tc = tcase_create ("protocol");
   tcase_add_test (tc, test_builders_round_trip);
   tcase_add_test (tc, test_malformed_refused);
+  tcase_add_test (tc, test_report_validated);
   tcase_add_test (tc, test_version_checked);
   tcase_add_test (tc, test_size_and_depth_limits);
   tcase_add_test (tc, test_error_codes_stable);

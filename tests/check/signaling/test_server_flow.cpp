@@ -216,6 +216,89 @@ START_TEST (test_roles_are_enforced)
 }
 END_TEST
 
+/* A viewer's report and Retry reach its host with the viewer's id; only an
+ * admitted viewer sends them; bad ones are refused with a clear error and
+ * never relayed; a flood of them is cut by their own limits. */
+START_TEST (test_reports_and_restarts)
+{
+  auto server = start_server ();
+  auto host = WsClient::connect (server->ws_url ());
+  std::string pin = proto::get_string (register_host (*host), "pin");
+  auto viewer = WsClient::connect (server->ws_url ());
+
+  /* No role yet, then pending: not allowed. */
+  viewer->send (proto::make_report ("", proto::kProblemNoMedia, "", ""));
+  viewer->expect_error (ErrorCode::NotAllowed);
+  viewer->send (proto::make_join (pin, "Bob"));
+  std::string vid = proto::get_string (viewer->expect (Type::Waiting), "peer");
+  host->expect (Type::JoinRequest);
+  viewer->send (proto::make_restart (""));
+  std::string why = viewer->expect_error (ErrorCode::NotAllowed);
+  ck_assert_msg (why.find ("accepted") != std::string::npos, "%s", why.c_str ());
+  /* A host does not send them. */
+  host->send (proto::make_report (vid, proto::kProblemNoMedia, "", ""));
+  host->expect_error (ErrorCode::NotAllowed);
+
+  host->send (proto::make_accept (vid, GV_CAPABILITY_VIEW));
+  viewer->expect (Type::Joined);
+
+  viewer->send (proto::make_report ("", proto::kProblemNoCommonCodec,
+                                    "the browser decodes none of: H264", "H264"));
+  proto::Message report = host->expect (Type::Report);
+  GV_ASSERT_STR_EQ (proto::get_string (report, "peer"), vid);
+  GV_ASSERT_STR_EQ (proto::get_string (report, "problem").c_str (), "no-common-codec");
+  GV_ASSERT_STR_EQ (proto::get_string (report, "detail").c_str (),
+                    "the browser decodes none of: H264");
+  GV_ASSERT_STR_EQ (proto::get_string (report, "codec").c_str (), "H264");
+
+  /* A viewer cannot pose as another: the server names the sender. */
+  viewer->send ("{\"type\":\"report\",\"peer\":\"someone-else\",\"problem\":\"resolved\"}");
+  GV_ASSERT_STR_EQ (proto::get_string (host->expect (Type::Report), "peer"), vid);
+
+  /* Refused, with a sentence, and not relayed. */
+  viewer->send ("{\"type\":\"report\",\"problem\":\"bored\"}");
+  why = viewer->expect_error (ErrorCode::BadMessage);
+  GV_ASSERT_STR_EQ (why.c_str (), "unknown problem \"bored\"");
+  viewer->send ("{\"type\":\"report\",\"problem\":\"no-media\",\"detail\":\"" +
+                std::string (proto::kMaxDetailBytes + 1, 'x') + "\"}");
+  why = viewer->expect_error (ErrorCode::BadMessage);
+  ck_assert_msg (why.find ("detail") != std::string::npos, "%s", why.c_str ());
+  viewer->send ("{\"type\":\"report\",\"problem\":\"no-media\",\"detail\":\"a\\nb\"}");
+  viewer->expect_error (ErrorCode::BadMessage);
+
+  viewer->send (proto::make_restart (""));
+  proto::Message restart = host->expect (Type::Restart);
+  GV_ASSERT_STR_EQ (proto::get_string (restart, "peer"), vid);
+
+  /* Restarts: 3 at once (one spent above), then one per 10 s. */
+  viewer->send (proto::make_restart (""));
+  host->expect (Type::Restart);
+  viewer->send (proto::make_restart (""));
+  host->expect (Type::Restart);
+  viewer->send (proto::make_restart (""));
+  why = viewer->expect_error (ErrorCode::RateLimited);
+  ck_assert_msg (why.find ("Wait") != std::string::npos, "%s", why.c_str ());
+  /* Reports: 10 at once (two spent above), then one per 3 s. */
+  for (int i = 0; i < 8; i++) {
+    viewer->send (proto::make_report ("", proto::kProblemMediaStopped, "", ""));
+    host->expect (Type::Report);
+  }
+  viewer->send (proto::make_report ("", proto::kProblemMediaStopped, "", ""));
+  viewer->expect_error (ErrorCode::RateLimited);
+  ck_assert_msg (host->next (300).type == Type::Unknown, "a refused report was relayed");
+
+  std::string metrics;
+  http_request (server->http_url () + "/metrics", &metrics);
+  for (const char *line :
+       { "ghostview_viewer_reports_total{problem=\"no-common-codec\"} 1",
+         "ghostview_viewer_reports_total{problem=\"media-stopped\"} 8",
+         "ghostview_viewer_restarts_total 3", "ghostview_rate_limited_total{limit=\"restarts\"} 1",
+         "ghostview_rate_limited_total{limit=\"reports\"} 1" })
+    ck_assert_msg (metrics.find (line) != std::string::npos, "no \"%s\" in\n%s", line,
+                   metrics.c_str ());
+}
+END_TEST
+
 static Suite *flow_suite ()
 {
   Suite *s = suite_create ("server-flow");
@@ -226,6 +309,7 @@ static Suite *flow_suite ()
   tcase_add_test (tc, test_host_disconnect_ends_session);
   tcase_add_test (tc, test_kick_and_viewer_disconnect);
   tcase_add_test (tc, test_roles_are_enforced);
+  tcase_add_test (tc, test_reports_and_restarts);
   suite_add_tcase (s, tc);
   return s;
 }
