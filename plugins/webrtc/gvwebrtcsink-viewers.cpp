@@ -8,6 +8,8 @@
  */
 #include "gvwebrtcsink-private.h"
 
+#include "gvwebrtctexts.h"
+
 #define GST_CAT_DEFAULT gv_webrtc_sink_debug
 
 using gv::webrtc::InputCounters;
@@ -31,6 +33,10 @@ static ViewerPtr find_viewer (GvWebRTCSink *self, const std::string &peer)
 }
 
 /* ---- what viewers ask of the sink ---- */
+
+/* How long a viewer whose connection failed stays admitted, waiting for
+ * its Retry. */
+static constexpr guint kFailedGraceMs = 60 * 1000;
 
 class GvSinkViewerHost : public gv::webrtc::ViewerHost {
 public:
@@ -68,9 +74,38 @@ public:
 
   void request_keyframe (int layer) override { sink_->priv->video ().request_keyframe (layer); }
 
+  /* The viewer's connection failed (ICE or DTLS). It stays admitted for
+   * kFailedGraceMs: its page says why and offers Retry (`restart`), which
+   * replaces this connection on the same session (its PIN is spent). If no
+   * retry comes, it goes. */
   void failed (const std::string &peer) override
   {
-    gv_webrtc_sink_remove_viewer (sink_, peer, true);
+    ViewerPtr viewer;
+    {
+      std::lock_guard<std::mutex> guard (sink_->priv->lock);
+      auto it = sink_->priv->viewers.find (peer);
+      if (it == sink_->priv->viewers.end ())
+        return;
+      viewer = it->second;
+    }
+    GST_ELEMENT_WARNING (
+        sink_, RESOURCE, WRITE,
+        ("%s", gv::webrtc::texts::viewer_connection_failed (
+                   viewer->name ().empty () ? peer : viewer->name (), kFailedGraceMs / 1000)
+                   .c_str ()),
+        ("viewer %s: peer connection failed", peer.c_str ()));
+    GvWebRTCSink *sink = sink_;
+    std::weak_ptr<Viewer> failed = viewer;
+    sink_->priv->thread.after (kFailedGraceMs, [sink, peer, failed] () {
+      ViewerPtr still = failed.lock ();
+      {
+        std::lock_guard<std::mutex> guard (sink->priv->lock);
+        auto it = sink->priv->viewers.find (peer);
+        if (!still || it == sink->priv->viewers.end () || it->second != still)
+          return; /* it retried (a new connection), or is gone */
+      }
+      gv_webrtc_sink_remove_viewer (sink, peer, true);
+    });
   }
 
   void video_size (int &width, int &height) override

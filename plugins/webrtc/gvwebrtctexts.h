@@ -41,6 +41,13 @@ inline std::string viewer_failed (const std::string &peer, const char *why)
   return "Viewer " + peer + " failed and was removed: " + why;
 }
 
+inline std::string viewer_connection_failed (const std::string &viewer, guint grace_s)
+{
+  return "The connection to viewer " + viewer +
+         " failed (no usable network path; a TURN server helps); it stays admitted for " +
+         std::to_string (grace_s) + " s so its Retry can reconnect.";
+}
+
 inline constexpr const char *kConnectionToHostFailed =
     "The connection to the host failed (no usable network path).";
 inline constexpr const char *kCannotAnswer = "Cannot answer the host's offer.";

@@ -13,6 +13,8 @@
 //     host resumes and the picture comes back by itself ("resolved").
 // No network path (the test withholds every ICE candidate): "the network
 // blocks the connection; ask for a TURN server", on the host's bus too.
+// The connection fails for real (ICE checks time out): the host keeps the
+// viewer admitted and says so, and the page's Retry reconnects it.
 // The browser host (host.html): a viewer's report shows in its list (its
 // sender stopped: replaceTrack(null)), and the viewer's Retry gets a fresh
 // peer connection from the page, and the picture.
@@ -296,5 +298,57 @@ test('browser host: a viewer\'s report shows in its list, and its Retry gets a f
   } finally {
     await page.close();
     await hostPage.close();
+  }
+});
+
+test('the connection fails: the host keeps the viewer admitted, and Retry brings the picture', async () => {
+  // ICE fails for real: the page hands the host only candidates at an
+  // unreachable address (TEST-NET-1) and takes none of the host's, so the
+  // host's connectivity checks time out and its webrtcbin goes to FAILED.
+  // The host keeps the viewer admitted for a while (the PIN, single-use,
+  // is spent): the page's Retry, once the network is back, gets a fresh
+  // connection on the same session.
+  const page = await openPage(browser, `${server.url}/?stall=${STALL}`);
+  await page.evaluate(() => {
+    window.__iceBlocked = true;
+    const Original = window.RTCPeerConnection;
+    const unreachable = (c) => c.replace(/^(candidate:\S+ \d+ \S+ \d+ )\S+/, '$1192.0.2.1');
+    window.RTCPeerConnection = class extends Original {
+      setRemoteDescription(desc) {
+        if (!window.__iceBlocked || !desc.sdp) return super.setRemoteDescription(desc);
+        const sdp = desc.sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:')).join('\r\n');
+        return super.setRemoteDescription({ type: desc.type, sdp });
+      }
+      addIceCandidate(c) { return window.__iceBlocked ? Promise.resolve() : super.addIceCandidate(c); }
+      addEventListener(type, listener, options) {
+        if (type !== 'icecandidate') return super.addEventListener(type, listener, options);
+        return super.addEventListener(type, (e) => {
+          if (!window.__iceBlocked || !e.candidate || !e.candidate.candidate) return listener(e);
+          const c = e.candidate.toJSON();
+          return listener({ candidate: new RTCIceCandidate({ ...c, candidate: unreachable(c.candidate) }) });
+        }, options);
+      }
+    };
+  });
+  const host = await startLauncherHost(['--fps', '15', '--bitrate', '600']);
+  try {
+    await join(page, host.pin);
+    await waitFor(() => /viewer joined/.test(host.output), 5000, 'the host admits the viewer');
+    await page.waitForSelector('#problem:not([hidden])', { timeout: (STALL + 4) * 1000 });
+    // The host's checks time out (libnice: some seconds); it says so and
+    // keeps the viewer: no "viewer left".
+    await waitFor(() => /connection to viewer .* failed/.test(host.output), 40000, 'the host sees the connection fail');
+    log('host:', tail(host.output, 4));
+    assert.doesNotMatch(host.output, /viewer left/);
+    await page.evaluate(() => { window.__iceBlocked = false; });
+    const before = await framesDecoded(page);
+    await page.click('#retry');
+    await waitFor(async () => (await framesDecoded(page)) > before + 10, 15000, 'frames after Retry');
+    assert.match(host.output, /asked for the video again \(Retry\)/);
+    assert.doesNotMatch(host.output, /viewer left/);
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.close();
+    await host.stop();
   }
 });
