@@ -100,6 +100,21 @@ bool section_rejected (const GstSDPMedia *media)
          gst_sdp_media_get_attribute_val (media, "bundle-only") == nullptr;
 }
 
+std::vector<std::string> video_codec_names (const GstSDPMessage *sdp)
+{
+  std::vector<std::string> names;
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+    if (!is_video (media) || section_rejected (media))
+      continue;
+    SectionCodecs c = read_section (media);
+    for (guint pt : c.formats)
+      if (c.names.count (pt) && c.names[pt] != "RTX")
+        names.push_back (c.names[pt]);
+  }
+  return names;
+}
+
 int add_missing_rtx (GstSDPMessage *sdp, const std::vector<guint> &pts)
 {
   int added = 0;

@@ -20,6 +20,10 @@ namespace gv::webrtc {
  * section of an offer also has port 0). */
 bool section_rejected (const GstSDPMedia *media);
 
+/* The encoding names of the codecs the video sections not rejected carry
+ * (upper case, rtx left out), in their order. */
+std::vector<std::string> video_codec_names (const GstSDPMessage *sdp);
+
 /* Adds a retransmission payload type (rtx, apt=PT) for each of `pts` that
  * the video sections offer without one. webrtcbin (1.22) gives only the
  * first codec of a section one; a viewer answering with another codec

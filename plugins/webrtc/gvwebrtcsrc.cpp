@@ -244,18 +244,7 @@ static void accept_video_codecs (GvWebRTCSrc *self, GstSDPMessage *answer, bool 
   std::vector<std::string> accepted = configured.empty ()
                                           ? gv::webrtc::receivable_video_codecs (decode)
                                           : gv::webrtc::parse_codec_list (configured.c_str ());
-  std::vector<std::string> offered;
-  for (guint i = 0; i < gst_sdp_message_medias_len (answer); i++) {
-    const GstSDPMedia *m = gst_sdp_message_get_media (answer, i);
-    if (g_strcmp0 (gst_sdp_media_get_media (m), "video") != 0 || gv::webrtc::section_rejected (m))
-      continue;
-    for (guint a = 0; a < gst_sdp_media_attributes_len (m); a++) {
-      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (m, a);
-      const char *space = attr->value ? strchr (attr->value, ' ') : nullptr;
-      if (g_strcmp0 (attr->key, "rtpmap") == 0 && space && !g_str_has_prefix (space + 1, "rtx/"))
-        offered.push_back (std::string (space + 1, strcspn (space + 1, "/")));
-    }
-  }
+  const std::vector<std::string> offered = gv::webrtc::video_codec_names (answer);
   if (offered.empty ())
     return; /* no video */
   /* Chosen codecs in our order; by default the host's order decides. */

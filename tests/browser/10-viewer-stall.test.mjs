@@ -26,7 +26,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
   buildDir, framesDecoded, gstEnv, launchBrowser, log, openPage, requireBrowser, requireGstElements,
-  screenshot, skip, startServer, stopProcess, tail, waitFor,
+  screenshot, skip, startServer, stopProcess, tail, waitFor, waitForPin,
 } from './lib/harness.mjs';
 import { requirePythonGst, startPausableHost } from './lib/pausable-host.mjs';
 
@@ -60,22 +60,7 @@ function startLauncherHost(args) {
   const host = { child, pin: '', output: '', stop: () => stopProcess(child, 'SIGINT', 8000) };
   child.stdout.on('data', (d) => { host.output += d; });
   child.stderr.on('data', (d) => { host.output += d; });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no PIN from ghostview host:\n${tail(host.output)}`)), 20000);
-    const check = () => {
-      const m = host.output.match(/PIN: (\d{6})/);
-      if (m) {
-        clearTimeout(timer);
-        host.pin = m[1];
-        resolve(host);
-      }
-    };
-    child.stdout.on('data', check);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`ghostview host exited (${code}):\n${tail(host.output)}`));
-    });
-  });
+  return waitForPin(child, host, /PIN: (\d{6})/, 20000, 'ghostview host');
 }
 
 const problemOf = (page) => page.evaluate(() => document.getElementById('problem').dataset.problem || '');

@@ -302,10 +302,20 @@ export function startNativeHost(pipeline, { timeoutMs = 15000 } = {}) {
     }
   });
   child.stderr.on('data', (d) => { host.output += d; });
+  return waitForPin(child, host, /gvwebrtcsink-session[^\n]*?pin=\(string\)"?(\d{6})/, timeoutMs,
+    'gst-launch-1.0');
+}
+
+/**
+ * Resolves `host` (whose `output` the caller collects from `child`) with
+ * `host.pin` set once `pattern`'s first group shows in it; rejects when
+ * `child` (`what`) exits first or after `timeoutMs`.
+ */
+export function waitForPin(child, host, pattern, timeoutMs, what) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no PIN from the native host in ${timeoutMs} ms:\n${tail(host.output)}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`no PIN from ${what} in ${timeoutMs} ms:\n${tail(host.output)}`)), timeoutMs);
     const check = () => {
-      const m = host.output.match(/gvwebrtcsink-session[^\n]*?pin=\(string\)"?(\d{6})/);
+      const m = host.output.match(pattern);
       if (m) {
         clearTimeout(timer);
         host.pin = m[1];
@@ -315,7 +325,7 @@ export function startNativeHost(pipeline, { timeoutMs = 15000 } = {}) {
     child.stdout.on('data', check);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`gst-launch-1.0 exited (${code}) before a PIN:\n${tail(host.output)}`));
+      reject(new Error(`${what} exited (${code}) before a PIN:\n${tail(host.output)}`));
     });
   });
 }

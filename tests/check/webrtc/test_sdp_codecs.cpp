@@ -48,7 +48,12 @@ static std::string text_of (const GstSDPMessage *sdp)
 GST_START_TEST (test_every_offered_codec_gets_rtx)
 {
   GstSDPMessage *sdp = parse (kOffer);
+  std::vector<std::string> names = video_codec_names (sdp);
+  fail_unless_equals_int (names.size (), 2);
+  fail_unless_equals_string (names[0].c_str (), "H264");
+  fail_unless_equals_string (names[1].c_str (), "VP8");
   fail_unless_equals_int (add_missing_rtx (sdp, { 96, 97 }), 1);
+  fail_unless_equals_int (video_codec_names (sdp).size (), 2); /* rtx is no codec */
   std::string t = text_of (sdp);
   fail_unless (t.find ("m=video 9 UDP/TLS/RTP/SAVPF 96 97 98 99\r\n") != std::string::npos, "%s",
                t.c_str ());
