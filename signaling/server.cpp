@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include "http_errors.h"
 #include "server_impl.h"
 #include "static_files.h"
 
@@ -16,10 +17,28 @@ void http_callback (SoupServer *, SoupServerMessage *msg, const char *path, GHas
   static_cast<ServerImpl *> (user_data)->handle_http (msg, path);
 }
 
+/* Runs when /ws's request headers are in: a request that is no WebSocket
+ * handshake gets the JSON error of every endpoint (libsoup's own answer
+ * would be an HTML page) and its body is never looked at. */
+void websocket_early_callback (SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
+                               gpointer user_data)
+{
+  GError *error = nullptr;
+  if (soup_websocket_server_check_handshake (msg, nullptr, nullptr, nullptr, &error))
+    return;
+  auto *self = static_cast<ServerImpl *> (user_data);
+  add_security_headers (soup_server_message_get_response_headers (msg), self->https ());
+  respond_error (msg, SOUP_STATUS_BAD_REQUEST, "NOT_WEBSOCKET",
+                 std::string ("/ws is the WebSocket endpoint: ") + error->message);
+  g_error_free (error);
+}
+
 void websocket_callback (SoupServer *, SoupServerMessage *msg, const char *,
                          SoupWebsocketConnection *ws, gpointer user_data)
 {
-  static_cast<ServerImpl *> (user_data)->handle_websocket (msg, ws);
+  auto *self = static_cast<ServerImpl *> (user_data);
+  self->http_guard->upgraded (msg);
+  self->handle_websocket (msg, ws);
 }
 
 gboolean housekeeping_callback (gpointer user_data)
@@ -50,6 +69,26 @@ void respond (SoupServerMessage *msg, guint status, const char *mime, std::strin
 {
   soup_server_message_set_status (msg, status, nullptr);
   soup_server_message_set_response (msg, mime, SOUP_MEMORY_COPY, body.data (), body.size ());
+}
+
+/* The JSON error of a static-file status that is not 200. */
+void respond_static_error (SoupServerMessage *msg, guint status, const char *path)
+{
+  std::string where (path);
+  if (where.size () > 200)
+    where = where.substr (0, 200) + "...";
+  switch (status) {
+  case SOUP_STATUS_NOT_FOUND:
+    respond_error (msg, status, "NOT_FOUND", "No page at " + where + ".");
+    return;
+  case SOUP_STATUS_FORBIDDEN:
+    respond_error (msg, status, "FORBIDDEN",
+                   "Only files inside the web root are served; " + where + " is not one.");
+    return;
+  default:
+    respond_error (msg, SOUP_STATUS_BAD_REQUEST, "BAD_PATH",
+                   "The path holds an encoded slash, a backslash, a NUL or bad escaping.");
+  }
 }
 
 } // namespace
@@ -84,12 +123,21 @@ bool ServerImpl::start (GError **error)
     if (!cert)
       return false;
   }
+  /* raw-paths: libsoup leaves percent-escapes alone, so the static-file
+   * resolver decodes a path exactly once (and refuses an encoded slash). */
   soup = SOUP_SERVER (g_object_new (SOUP_TYPE_SERVER, "server-header", "ghostview-signaling",
-                                    "tls-certificate", cert, nullptr));
+                                    "tls-certificate", cert, "raw-paths", TRUE, nullptr));
   g_clear_object (&cert);
+  /* permessage-deflate would inflate a frame with no bound on the result
+   * (a 1 MiB frame of zeros is 1 GiB); our messages are small JSON. */
+  soup_server_remove_websocket_extension (soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  http_guard = std::make_unique<HttpGuard> (
+      config.trust_proxy ? 0 : config.max_connections_per_address, config.http_timeout_s, https ());
+  http_guard->attach (soup);
 
   soup_server_add_websocket_handler (soup, "/ws", nullptr, nullptr, websocket_callback, this,
                                      nullptr);
+  soup_server_add_early_handler (soup, "/ws", websocket_early_callback, this, nullptr);
   soup_server_add_handler (soup, nullptr, http_callback, this, nullptr);
 
   GInetAddress *inet = g_inet_address_new_from_string (config.address.c_str ());
@@ -127,6 +175,8 @@ void ServerImpl::stop ()
   }
   close_all (SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
   connections.clear ();
+  if (http_guard)
+    http_guard->detach ();
   if (soup) {
     soup_server_disconnect (soup);
     g_clear_object (&soup);
@@ -160,11 +210,10 @@ std::string ServerImpl::page_base (SoupServerMessage *msg) const
       base.pop_back ();
     return base;
   }
-  bool https = config.tls () || config.behind_tls_proxy;
   const char *host =
       soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Host");
   std::string h = host && strlen (host) < 256 ? host : config.address + ":" + std::to_string (port);
-  return std::string (https ? "https://" : "http://") + h;
+  return std::string (https () ? "https://" : "http://") + h;
 }
 
 std::string ServerImpl::healthz_json () const
@@ -242,19 +291,30 @@ std::string ServerImpl::metrics_text () const
   counter_head ("ghostview_origin_rejected_total", "WebSocket upgrades from a refused origin.");
   g_string_append_printf (s, "ghostview_origin_rejected_total %" G_GUINT64_FORMAT "\n",
                           metrics.origin_rejected);
+  counter_head ("ghostview_http_refused_total",
+                "HTTP connections closed at once: their address held the most allowed.");
+  g_string_append_printf (s, "ghostview_http_refused_total %" G_GUINT64_FORMAT "\n",
+                          http_guard ? http_guard->refused : 0);
+  counter_head ("ghostview_http_timeouts_total",
+                "HTTP connections closed for a request that did not arrive, or idling, in time.");
+  g_string_append_printf (s, "ghostview_http_timeouts_total %" G_GUINT64_FORMAT "\n",
+                          http_guard ? http_guard->timed_out : 0);
+  counter_head ("ghostview_http_too_large_total", "HTTP requests refused for their body size.");
+  g_string_append_printf (s, "ghostview_http_too_large_total %" G_GUINT64_FORMAT "\n",
+                          http_guard ? http_guard->too_large : 0);
   return std::string (g_string_free (s, FALSE));
 }
 
 void ServerImpl::handle_http (SoupServerMessage *msg, const char *path)
 {
-  add_security_headers (soup_server_message_get_response_headers (msg),
-                        config.tls () || config.behind_tls_proxy);
+  add_security_headers (soup_server_message_get_response_headers (msg), https ());
   const char *method = soup_server_message_get_method (msg);
   bool head = strcmp (method, "HEAD") == 0;
   if (strcmp (method, "GET") != 0 && !head) {
     soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
                                   "GET, HEAD");
-    respond (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain", "method not allowed\n");
+    respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
+                   std::string ("Only GET and HEAD are served here, not ") + method + ".");
     return;
   }
   if (strcmp (path, "/healthz") == 0) {
@@ -265,25 +325,21 @@ void ServerImpl::handle_http (SoupServerMessage *msg, const char *path)
     respond (msg, SOUP_STATUS_OK, "text/plain; version=0.0.4", metrics_text ());
     return;
   }
-  if (strcmp (path, "/ws") == 0) {
-    respond (msg, SOUP_STATUS_BAD_REQUEST, "text/plain", "WebSocket endpoint: upgrade required\n");
-    return;
-  }
   if (web_root.empty ()) {
-    respond (msg, SOUP_STATUS_NOT_FOUND, "text/plain", "no web pages are served here\n");
+    respond_error (msg, SOUP_STATUS_NOT_FOUND, "NOT_FOUND", "No web pages are served here.");
     return;
   }
 
   std::string file;
   guint status = resolve_static_path (web_root, path, file);
   if (status != SOUP_STATUS_OK) {
-    respond (msg, status, "text/plain", std::string (soup_status_get_phrase (status)) + "\n");
+    respond_static_error (msg, status, path);
     return;
   }
   gchar *data = nullptr;
   gsize len = 0;
   if (!g_file_get_contents (file.c_str (), &data, &len, nullptr)) {
-    respond (msg, SOUP_STATUS_NOT_FOUND, "text/plain", "Not Found\n");
+    respond_static_error (msg, SOUP_STATUS_NOT_FOUND, path);
     return;
   }
   soup_server_message_set_status (msg, SOUP_STATUS_OK, nullptr);

@@ -58,6 +58,7 @@ struct ServerOptionValues {
   gchar **origins_alias = nullptr, **stun_alias = nullptr, **turn_alias = nullptr;
   gboolean tls_proxy_alias = FALSE;
   gint port = -1, pin_ttl = -1, idle = -1, turn_ttl = -1, max_sessions = -1;
+  gint http_timeout = -1, max_per_address = -1;
   gboolean production = FALSE, tls_proxy = FALSE, trust_proxy = FALSE;
   gdouble create_rate = -1, message_rate = -1; /* rate-limit tuning; see validate */
 
@@ -141,6 +142,10 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
     config.turn_ttl_s = v.turn_ttl;
   if (v.max_sessions > 0)
     config.max_sessions = (guint) v.max_sessions;
+  if (v.http_timeout >= 0)
+    config.http_timeout_s = v.http_timeout;
+  if (v.max_per_address >= 0)
+    config.max_connections_per_address = (guint) v.max_per_address;
   if (v.create_rate >= 0) {
     if (v.create_rate < 1) {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -218,6 +223,14 @@ GOptionGroup *server_option_group (ServerConfig &config)
       "Close connections silent for this long (default 60)", "SECONDS" },
     { "max-sessions", 0, 0, G_OPTION_ARG_INT, &v->max_sessions,
       "Most live sessions (default 100000)", "N" },
+    { "http-timeout", 0, 0, G_OPTION_ARG_INT, &v->http_timeout,
+      "Close an HTTP connection whose request has not fully arrived, or that sits idle between "
+      "requests, after this long (default 10)",
+      "SECONDS" },
+    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &v->max_per_address,
+      "TCP connections one client address may hold at once; more are closed at once (default "
+      "64; not applied with --trust-proxy)",
+      "N" },
     { "create-rate", 0, 0, G_OPTION_ARG_DOUBLE, &v->create_rate,
       "Sessions one client IP may create per minute, also the burst (default 10). Above the "
       "default is for tests and benchmarks from one address; --production refuses it",
@@ -305,6 +318,10 @@ bool validate_server_config (const ServerConfig &config, GError **error)
   }
   if (config.pin_ttl_s < 1 || config.pin_ttl_s > 24 * 3600)
     return bad ("--pin-ttl must be between 1 and 86400 seconds");
+  if (config.http_timeout_s < 1 || config.http_timeout_s > 3600)
+    return bad ("--http-timeout must be between 1 and 3600 seconds");
+  if (config.max_connections_per_address < 1)
+    return bad ("--max-connections-per-address must be at least 1");
   return true;
 }
 

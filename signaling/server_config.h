@@ -25,6 +25,14 @@ struct ServerConfig {
   int keepalive_s = 20;
   guint max_sessions = 100000;
 
+  /* The HTTP surface (README, "Limits"): a request must arrive whole, and a
+   * kept-alive connection may sit idle, this long (slowloris); one client
+   * address may hold this many TCP connections at once (pages and
+   * WebSockets together; not applied with trust_proxy, where every
+   * connection comes from the proxy). */
+  int http_timeout_s = 10;
+  guint max_connections_per_address = 64;
+
   /* ICE servers handed to peers. TURN URLs get short-term credentials. */
   std::vector<std::string> stun_urls;
   std::vector<std::string> turn_urls;

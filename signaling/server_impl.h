@@ -2,6 +2,7 @@
  * lifecycle) and server_ws.cpp (WebSocket connections and messages). */
 #pragma once
 
+#include "http_guard.h"
 #include "protocol.h"
 #include "rate_limiter.h"
 #include "server_config.h"
@@ -72,6 +73,8 @@ public:
   std::string client_address (SoupServerMessage *msg) const;
   std::string page_base (SoupServerMessage *msg) const;
   std::string healthz_json () const;
+  /* Clients reach us over https: our TLS, or a proxy's in front. */
+  bool https () const { return config.tls () || config.behind_tls_proxy; }
   std::string metrics_text () const;
 
   /* server_ws.cpp: WebSocket */
@@ -87,6 +90,7 @@ public:
   guint port = 0;
   gint64 started_us = 0;
   guint housekeeping_source = 0;
+  std::unique_ptr<HttpGuard> http_guard;
 
   SessionRegistry registry;
   KeyedRateLimiter create_limiter;

@@ -94,10 +94,15 @@ void add_security_headers (SoupMessageHeaders *headers, bool tls)
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
   soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
   soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
-  soup_message_headers_replace (headers, "Cross-Origin-Opener-Policy", "same-origin");
   soup_message_headers_replace (headers, "Cache-Control", "no-cache");
-  if (tls)
+  /* Both only mean something on https: Chromium logs an error for a
+   * Cross-Origin-Opener-Policy from an untrustworthy (plain http, not
+   * localhost) origin, and HSTS over http would pin clients to an https
+   * this server may not have. */
+  if (tls) {
+    soup_message_headers_replace (headers, "Cross-Origin-Opener-Policy", "same-origin");
     soup_message_headers_replace (headers, "Strict-Transport-Security", "max-age=31536000");
+  }
 }
 
 } // namespace gv::signaling

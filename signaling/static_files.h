@@ -21,6 +21,7 @@ guint resolve_static_path (const std::string &root, const char *url_path, std::s
 
 const char *mime_type_for (const std::string &file);
 
+/* `tls`: the client reached us over https (our TLS or a proxy's). */
 void add_security_headers (SoupMessageHeaders *headers, bool tls);
 
 } // namespace gv::signaling

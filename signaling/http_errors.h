@@ -1,0 +1,19 @@
+/* Error answers of the HTTP side: one JSON shape, {"code", "message"}, for
+ * every status the server chooses itself (PROTOCOL.md, "HTTP errors"). */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include <string>
+
+namespace gv::signaling {
+
+/* The request body larger than this is refused with 413; no endpoint takes
+ * a body, so this only bounds what a client may make the server read. */
+constexpr gsize kMaxRequestBodyBytes = 16 * 1024;
+
+/* Answers `status` with {"code": code, "message": message} as JSON. */
+void respond_error (SoupServerMessage *msg, guint status, const char *code,
+                    const std::string &message);
+
+} // namespace gv::signaling
