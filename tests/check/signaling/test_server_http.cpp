@@ -65,6 +65,13 @@ START_TEST (test_static_pages_and_headers)
   ck_assert (value.find ("frame-ancestors 'none'") != std::string::npos);
   http_request (base + "/", &body, "GET", "X-Content-Type-Options", &value);
   GV_ASSERT_STR_EQ (value.c_str (), "nosniff");
+  /* Plain http: nothing that only https may say (Chromium logs an error for
+   * a Cross-Origin-Opener-Policy from an untrustworthy origin). */
+  for (const char *https_only : { "Cross-Origin-Opener-Policy", "Strict-Transport-Security" }) {
+    value = "unset";
+    http_request (base + "/", &body, "GET", https_only, &value);
+    ck_assert_msg (value.empty (), "%s: %s on plain http", https_only, value.c_str ());
+  }
 
   ck_assert_uint_eq (http_request (base + "/missing.html", &body), 404);
   ck_assert_uint_eq (http_request (base + "/", &body, "POST"), 405);
@@ -143,6 +150,9 @@ START_TEST (test_tls)
                                    "Strict-Transport-Security", &hsts),
                      200);
   ck_assert (!hsts.empty ());
+  std::string coop;
+  http_request (server->http_url () + "/", &body, "GET", "Cross-Origin-Opener-Policy", &coop);
+  GV_ASSERT_STR_EQ (coop.c_str (), "same-origin");
   auto host = WsClient::connect (server->ws_url ());
   ck_assert (host);
   ck_assert_uint_eq (proto::get_string (register_host (*host), "pin").size (), 6);
@@ -192,8 +202,11 @@ START_TEST (test_production_refusals)
   auto ok = start_server (
       { "--production", "--behind-proxy", "--allowed-origins", "https://app.example" });
   ck_assert_msg (ok != nullptr, "production mode with a TLS proxy and origins did not start");
-  std::string body;
-  ck_assert_uint_eq (http_request (ok->http_url () + "/healthz", &body), 200);
+  std::string body, hsts;
+  ck_assert_uint_eq (
+      http_request (ok->http_url () + "/healthz", &body, "GET", "Strict-Transport-Security", &hsts),
+      200);
+  ck_assert_msg (!hsts.empty (), "behind a TLS proxy the client is on https: HSTS expected");
 }
 END_TEST
 
