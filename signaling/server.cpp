@@ -3,6 +3,7 @@
 #include "http_errors.h"
 #include "server_impl.h"
 #include "static_files.h"
+#include "ws_limited_stream.h"
 
 #include <climits>
 #include <sys/socket.h>
@@ -33,12 +34,42 @@ void websocket_early_callback (SoupServer *, SoupServerMessage *msg, const char 
   g_error_free (error);
 }
 
-void websocket_callback (SoupServer *, SoupServerMessage *msg, const char *,
-                         SoupWebsocketConnection *ws, gpointer user_data)
+/* The 101 is out: from here the connection is a WebSocket. What libsoup's
+ * WebSocket handler would do, but with the stream wrapped in the frame and
+ * message limits of ws_limited_stream.h. */
+void websocket_upgraded_callback (SoupServerMessage *msg, gpointer user_data)
 {
   auto *self = static_cast<ServerImpl *> (user_data);
   self->http_guard->upgraded (msg);
+  GIOStream *stream = soup_server_message_steal_connection (msg);
+  GIOStream *limited = ws_limited_stream_new (stream, kMaxWebSocketBytes);
+  g_object_unref (stream);
+  const char *origin =
+      soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Origin");
+  SoupWebsocketConnection *ws =
+      soup_websocket_connection_new (limited, soup_server_message_get_uri (msg),
+                                     SOUP_WEBSOCKET_CONNECTION_SERVER, origin, nullptr, nullptr);
+  ws_limited_stream_close_on_too_big (limited, ws);
+  g_object_unref (limited);
   self->handle_websocket (msg, ws);
+  g_object_unref (ws);
+}
+
+void websocket_callback (SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
+                         gpointer user_data)
+{
+  /* No extensions: permessage-deflate would inflate a frame with no bound
+   * on the result (a 1 MiB frame of zeros is 1 GiB); our messages are
+   * small JSON. */
+  if (!soup_websocket_server_process_handshake (msg, nullptr, nullptr, nullptr, nullptr)) {
+    add_security_headers (soup_server_message_get_response_headers (msg),
+                          static_cast<ServerImpl *> (user_data)->https ());
+    respond_error (msg, SOUP_STATUS_BAD_REQUEST, "NOT_WEBSOCKET",
+                   "/ws is the WebSocket endpoint: the handshake is not valid.");
+    return;
+  }
+  g_signal_connect (msg, "wrote-informational", G_CALLBACK (websocket_upgraded_callback),
+                    user_data);
 }
 
 gboolean housekeeping_callback (gpointer user_data)
@@ -128,15 +159,11 @@ bool ServerImpl::start (GError **error)
   soup = SOUP_SERVER (g_object_new (SOUP_TYPE_SERVER, "server-header", "ghostview-signaling",
                                     "tls-certificate", cert, "raw-paths", TRUE, nullptr));
   g_clear_object (&cert);
-  /* permessage-deflate would inflate a frame with no bound on the result
-   * (a 1 MiB frame of zeros is 1 GiB); our messages are small JSON. */
-  soup_server_remove_websocket_extension (soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   http_guard = std::make_unique<HttpGuard> (
       config.trust_proxy ? 0 : config.max_connections_per_address, config.http_timeout_s, https ());
   http_guard->attach (soup);
 
-  soup_server_add_websocket_handler (soup, "/ws", nullptr, nullptr, websocket_callback, this,
-                                     nullptr);
+  soup_server_add_handler (soup, "/ws", websocket_callback, this, nullptr);
   soup_server_add_early_handler (soup, "/ws", websocket_early_callback, this, nullptr);
   soup_server_add_handler (soup, nullptr, http_callback, this, nullptr);
 

@@ -17,6 +17,11 @@
 
 namespace gv::signaling {
 
+/* A WebSocket frame or message (fragments together) above this closes the
+ * connection with 1009; between the protocol's 64 KiB and this, a message
+ * is answered TOO_LARGE and the connection kept. */
+constexpr guint64 kMaxWebSocketBytes = 1024 * 1024;
+
 enum class Role { None, Host, Viewer };
 
 class ServerImpl;

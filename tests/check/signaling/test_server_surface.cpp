@@ -131,6 +131,69 @@ void assert_json_error (const std::string &reply, const char *code)
   g_object_unref (parser);
 }
 
+/* A raw WebSocket handshake offering permessage-deflate; returns the
+ * server's 101 response head. */
+std::string ws_handshake (int fd)
+{
+  send_all (fd, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n"
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n");
+  std::string head;
+  char c;
+  while (head.find ("\r\n\r\n") == std::string::npos && recv (fd, &c, 1, 0) == 1)
+    head += c;
+  return head;
+}
+
+/* The header of a masked client frame (the mask is zero: payload as is). */
+std::string frame_header (guint8 first_byte, guint64 payload_len)
+{
+  std::string h (1, (char) first_byte);
+  if (payload_len < 126) {
+    h += (char) (0x80 | payload_len);
+  } else if (payload_len <= 0xffff) {
+    h += (char) (0x80 | 126);
+    h += (char) (payload_len >> 8);
+    h += (char) (payload_len & 0xff);
+  } else {
+    h += (char) (0x80 | 127);
+    for (int shift = 56; shift >= 0; shift -= 8)
+      h += (char) ((payload_len >> shift) & 0xff);
+  }
+  return h + std::string (4, '\0');
+}
+
+/* Reads frames until a close frame; returns its code (0: none came within
+ * `timeout_ms`). */
+int read_close_code (int fd, int timeout_ms)
+{
+  std::string got;
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+  while (g_get_monotonic_time () < deadline) {
+    for (size_t at = 0; at + 2 <= got.size ();) {
+      guint8 opcode = (guint8) got[at] & 0x0f;
+      size_t len = (guint8) got[at + 1] & 0x7f, head = 2;
+      if (len == 126 && at + 4 <= got.size ()) {
+        len = ((guint8) got[at + 2] << 8) | (guint8) got[at + 3];
+        head = 4;
+      }
+      if (opcode == 0x8 && len >= 2 && at + head + 2 <= got.size ())
+        return ((guint8) got[at + head] << 8) | (guint8) got[at + head + 1];
+      at += head + len;
+    }
+    char buf[4096];
+    pollfd p{ fd, POLLIN, 0 };
+    if (poll (&p, 1, 100) <= 0)
+      continue;
+    ssize_t n = recv (fd, buf, sizeof buf, 0);
+    if (n <= 0)
+      return 0;
+    got.append (buf, (size_t) n);
+  }
+  return 0;
+}
+
 void assert_still_serving (const ServerProcess &server)
 {
   ck_assert_uint_eq (status_of (get (server, "/healthz")), 200);
@@ -352,6 +415,46 @@ START_TEST (test_connections_per_address)
 }
 END_TEST
 
+START_TEST (test_websocket_limits)
+{
+  auto server = start_server ();
+
+  /* No compression: permessage-deflate would inflate without a bound. */
+  int fd = raw_connect (*server);
+  std::string head = ws_handshake (fd);
+  ck_assert_msg (g_str_has_prefix (head.c_str (), "HTTP/1.1 101"), "%s", head.c_str ());
+  ck_assert_msg (head.find ("permessage-deflate") == std::string::npos, "%s", head.c_str ());
+
+  /* A message in fragments within the limit is one message. */
+  std::string ping = proto::make_ping ();
+  size_t half = ping.size () / 2;
+  send_all (fd, frame_header (0x01, half) + ping.substr (0, half));
+  send_all (fd, frame_header (0x80, ping.size () - half) + ping.substr (half));
+  std::string reply;
+  for (int i = 0; i < 20 && reply.find ("\"pong\"") == std::string::npos; i++)
+    reply += read_reply (fd, 100);
+  ck_assert_msg (reply.find ("\"pong\"") != std::string::npos, "no pong: %s", reply.c_str ());
+
+  /* A frame announced over 1 MiB: closed with 1009 before its payload. */
+  send_all (fd, frame_header (0x81, 2 * 1024 * 1024));
+  ck_assert_int_eq (read_close_code (fd, 3000), SOUP_WEBSOCKET_CLOSE_TOO_BIG);
+  close (fd);
+
+  /* Fragments of 256 KiB each within the frame limit, until the message
+   * passes 1 MiB: closed with 1009 too, and nothing past it is kept. */
+  fd = raw_connect (*server);
+  ws_handshake (fd);
+  const std::string chunk (256 * 1024, 'x');
+  send_all (fd, frame_header (0x01, chunk.size ()) + chunk);
+  for (int i = 0; i < 4; i++)
+    send_all (fd, frame_header (0x00, chunk.size ()) + chunk);
+  ck_assert_int_eq (read_close_code (fd, 3000), SOUP_WEBSOCKET_CLOSE_TOO_BIG);
+  close (fd);
+
+  assert_still_serving (*server);
+}
+END_TEST
+
 static Suite *surface_suite ()
 {
   Suite *s = suite_create ("server-surface");
@@ -362,6 +465,7 @@ static Suite *surface_suite ()
   tcase_add_test (tc, test_request_body_limit);
   tcase_add_test (tc, test_slow_and_idle_connections_closed);
   tcase_add_test (tc, test_connections_per_address);
+  tcase_add_test (tc, test_websocket_limits);
   suite_add_tcase (s, tc);
   return s;
 }

@@ -1,0 +1,271 @@
+#include "ws_limited_stream.h"
+
+#include <cstring>
+
+namespace {
+
+/* Follows client frame headers (RFC 6455 5.2) across reads. */
+struct FrameTracker {
+  guint8 head[10]; /* first byte, length byte, extended length */
+  guint head_len = 0;
+  guint64 skip = 0; /* mask and payload bytes of the current frame left */
+  guint64 message = 0;
+
+  /* Bytes of `data` that may pass before the header that breaks
+   * `max_bytes`; `n` when none does. */
+  gsize scan (const guint8 *data, gsize n, guint64 max_bytes)
+  {
+    for (gsize i = 0; i < n; i++) {
+      if (skip) {
+        guint64 run = MIN (skip, (guint64) (n - i));
+        skip -= run;
+        i += run - 1;
+        continue;
+      }
+      head[head_len++] = data[i];
+      if (head_len < 2)
+        continue;
+      guint len7 = head[1] & 0x7f;
+      guint need = len7 == 126 ? 4 : len7 == 127 ? 10 : 2;
+      if (head_len < need)
+        continue;
+      guint64 payload = len7;
+      if (len7 >= 126) {
+        payload = 0;
+        for (guint b = 2; b < need; b++)
+          payload = (payload << 8) | head[b];
+      }
+      guint opcode = head[0] & 0x0f;
+      bool control = opcode & 0x8;
+      if (!control)
+        message = opcode ? payload : message + payload;
+      if (payload > max_bytes || (!control && message > max_bytes))
+        return i;
+      head_len = 0;
+      skip = payload + ((head[1] & 0x80) ? 4 : 0);
+    }
+    return n;
+  }
+};
+
+} // namespace
+
+/* The input side: a pollable filter over the connection's input. */
+#define GV_TYPE_WS_LIMITED_INPUT (gv_ws_limited_input_get_type ())
+G_DECLARE_FINAL_TYPE (GvWsLimitedInput, gv_ws_limited_input, GV, WS_LIMITED_INPUT,
+                      GFilterInputStream)
+
+struct _GvWsLimitedInput {
+  GFilterInputStream parent;
+  FrameTracker *tracker;
+  guint64 max_bytes;
+  bool over;   /* a frame broke the limit: drop everything from here on */
+  GWeakRef ws; /* the SoupWebsocketConnection to close */
+};
+
+static void gv_ws_limited_input_pollable_init (GPollableInputStreamInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (GvWsLimitedInput, gv_ws_limited_input, G_TYPE_FILTER_INPUT_STREAM,
+                         G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_INPUT_STREAM,
+                                                gv_ws_limited_input_pollable_init))
+
+static GPollableInputStream *base_of (GvWsLimitedInput *self)
+{
+  return G_POLLABLE_INPUT_STREAM (
+      g_filter_input_stream_get_base_stream (G_FILTER_INPUT_STREAM (self)));
+}
+
+static gboolean close_too_big (gpointer data)
+{
+  auto *ws =
+      static_cast<SoupWebsocketConnection *> (g_weak_ref_get (&GV_WS_LIMITED_INPUT (data)->ws));
+  if (ws) {
+    if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
+                                       "message over the size limit");
+    g_object_unref (ws);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Lets through what stays within the limit; past it, reports "nothing to
+ * read yet" so libsoup waits while the close goes out. */
+static gssize limit_read (GvWsLimitedInput *self, guint8 *buffer, gssize got, GError **error)
+{
+  if (got <= 0)
+    return got;
+  if (!self->over) {
+    gsize pass = self->tracker->scan (buffer, (gsize) got, self->max_bytes);
+    if (pass == (gsize) got)
+      return got;
+    self->over = true;
+    g_idle_add_full (G_PRIORITY_DEFAULT, close_too_big, g_object_ref (self), g_object_unref);
+    if (pass > 0)
+      return (gssize) pass;
+  }
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "message over the limit");
+  return -1;
+}
+
+static gssize gv_ws_limited_input_read_nonblocking (GPollableInputStream *stream, void *buffer,
+                                                    gsize count, GError **error)
+{
+  auto *self = GV_WS_LIMITED_INPUT (stream);
+  gssize got =
+      g_pollable_input_stream_read_nonblocking (base_of (self), buffer, count, nullptr, error);
+  return limit_read (self, static_cast<guint8 *> (buffer), got, error);
+}
+
+static gssize gv_ws_limited_input_read (GInputStream *stream, void *buffer, gsize count,
+                                        GCancellable *cancellable, GError **error)
+{
+  auto *self = GV_WS_LIMITED_INPUT (stream);
+  gssize got =
+      g_input_stream_read (G_INPUT_STREAM (base_of (self)), buffer, count, cancellable, error);
+  return limit_read (self, static_cast<guint8 *> (buffer), got, error);
+}
+
+static gboolean gv_ws_limited_input_can_poll (GPollableInputStream *stream)
+{
+  return g_pollable_input_stream_can_poll (base_of (GV_WS_LIMITED_INPUT (stream)));
+}
+
+static gboolean gv_ws_limited_input_is_readable (GPollableInputStream *stream)
+{
+  return g_pollable_input_stream_is_readable (base_of (GV_WS_LIMITED_INPUT (stream)));
+}
+
+static GSource *gv_ws_limited_input_create_source (GPollableInputStream *stream,
+                                                   GCancellable *cancellable)
+{
+  GSource *base =
+      g_pollable_input_stream_create_source (base_of (GV_WS_LIMITED_INPUT (stream)), nullptr);
+  GSource *source = g_pollable_source_new_full (stream, base, cancellable);
+  g_source_unref (base);
+  return source;
+}
+
+static void gv_ws_limited_input_pollable_init (GPollableInputStreamInterface *iface)
+{
+  iface->can_poll = gv_ws_limited_input_can_poll;
+  iface->is_readable = gv_ws_limited_input_is_readable;
+  iface->create_source = gv_ws_limited_input_create_source;
+  iface->read_nonblocking = gv_ws_limited_input_read_nonblocking;
+}
+
+static void gv_ws_limited_input_finalize (GObject *object)
+{
+  delete GV_WS_LIMITED_INPUT (object)->tracker;
+  g_weak_ref_clear (&GV_WS_LIMITED_INPUT (object)->ws);
+  G_OBJECT_CLASS (gv_ws_limited_input_parent_class)->finalize (object);
+}
+
+static void gv_ws_limited_input_class_init (GvWsLimitedInputClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = gv_ws_limited_input_finalize;
+  G_INPUT_STREAM_CLASS (klass)->read_fn = gv_ws_limited_input_read;
+}
+
+static void gv_ws_limited_input_init (GvWsLimitedInput *self)
+{
+  self->tracker = new FrameTracker ();
+  g_weak_ref_init (&self->ws, nullptr);
+}
+
+/* The stream libsoup gets: the limited input, the connection's own output,
+ * and closing closes the connection. */
+#define GV_TYPE_WS_LIMITED_STREAM (gv_ws_limited_stream_get_type ())
+G_DECLARE_FINAL_TYPE (GvWsLimitedStream, gv_ws_limited_stream, GV, WS_LIMITED_STREAM, GIOStream)
+
+struct _GvWsLimitedStream {
+  GIOStream parent;
+  GIOStream *base;
+  GInputStream *input;
+};
+
+G_DEFINE_TYPE (GvWsLimitedStream, gv_ws_limited_stream, G_TYPE_IO_STREAM)
+
+static GInputStream *gv_ws_limited_stream_get_input (GIOStream *stream)
+{
+  return GV_WS_LIMITED_STREAM (stream)->input;
+}
+
+static GOutputStream *gv_ws_limited_stream_get_output (GIOStream *stream)
+{
+  return g_io_stream_get_output_stream (GV_WS_LIMITED_STREAM (stream)->base);
+}
+
+static gboolean gv_ws_limited_stream_close (GIOStream *stream, GCancellable *cancellable,
+                                            GError **error)
+{
+  return g_io_stream_close (GV_WS_LIMITED_STREAM (stream)->base, cancellable, error);
+}
+
+/* Closing asynchronously the base's own way (the default would run the
+ * synchronous close in a thread). */
+static void gv_ws_limited_stream_close_async (GIOStream *stream, int priority,
+                                              GCancellable *cancellable,
+                                              GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (stream, cancellable, callback, user_data);
+  g_io_stream_close_async (
+      GV_WS_LIMITED_STREAM (stream)->base, priority, cancellable,
+      [] (GObject *base, GAsyncResult *result, gpointer data) {
+        GTask *t = G_TASK (data);
+        GError *error = nullptr;
+        if (g_io_stream_close_finish (G_IO_STREAM (base), result, &error))
+          g_task_return_boolean (t, TRUE);
+        else
+          g_task_return_error (t, error);
+        g_object_unref (t);
+      },
+      task);
+}
+
+static gboolean gv_ws_limited_stream_close_finish (GIOStream *, GAsyncResult *result,
+                                                   GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void gv_ws_limited_stream_finalize (GObject *object)
+{
+  auto *self = GV_WS_LIMITED_STREAM (object);
+  g_object_unref (self->input);
+  g_object_unref (self->base);
+  G_OBJECT_CLASS (gv_ws_limited_stream_parent_class)->finalize (object);
+}
+
+static void gv_ws_limited_stream_class_init (GvWsLimitedStreamClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = gv_ws_limited_stream_finalize;
+  GIOStreamClass *io = G_IO_STREAM_CLASS (klass);
+  io->get_input_stream = gv_ws_limited_stream_get_input;
+  io->get_output_stream = gv_ws_limited_stream_get_output;
+  io->close_fn = gv_ws_limited_stream_close;
+  io->close_async = gv_ws_limited_stream_close_async;
+  io->close_finish = gv_ws_limited_stream_close_finish;
+}
+
+static void gv_ws_limited_stream_init (GvWsLimitedStream *) {}
+
+namespace gv::signaling {
+
+GIOStream *ws_limited_stream_new (GIOStream *base, guint64 max_bytes)
+{
+  auto *input = GV_WS_LIMITED_INPUT (g_object_new (GV_TYPE_WS_LIMITED_INPUT, "base-stream",
+                                                   g_io_stream_get_input_stream (base),
+                                                   "close-base-stream", FALSE, nullptr));
+  input->max_bytes = max_bytes;
+  auto *self = GV_WS_LIMITED_STREAM (g_object_new (GV_TYPE_WS_LIMITED_STREAM, nullptr));
+  self->base = G_IO_STREAM (g_object_ref (base));
+  self->input = G_INPUT_STREAM (input);
+  return G_IO_STREAM (self);
+}
+
+void ws_limited_stream_close_on_too_big (GIOStream *stream, SoupWebsocketConnection *ws)
+{
+  g_weak_ref_set (&GV_WS_LIMITED_INPUT (GV_WS_LIMITED_STREAM (stream)->input)->ws, ws);
+}
+
+} // namespace gv::signaling
