@@ -1,5 +1,6 @@
 // Scenario 5: the pages load with no Content-Security-Policy violation, no
-// console error and no failed request, under the server's strict CSP; the
+// console error and no failed request, under the server's strict CSP (also
+// over plain http from a name that is not localhost); the
 // sources have no inline script or style; protocol.js is in step with
 // signaling/PROTOCOL.md (and with the C++ definitions: tests/protocol/); and
 // the pages fit a phone.
@@ -110,6 +111,33 @@ for (const [name, url] of [['viewer', '/'], ['viewer-prefilled', '/?pin=123456']
     await page.close();
   });
 }
+
+// Reached by a name, not localhost, plain http is an untrustworthy origin:
+// Chromium then logs an error for any Cross-Origin-Opener-Policy header
+// ("ignored, because the URL's origin was untrustworthy"), and the server
+// must not send one (nor HSTS) on http. The name maps to 127.0.0.1 inside
+// Chromium only.
+test('viewer page over plain http from a LAN name: no header error', async () => {
+  const lan = await launchBrowser({ extraArgs: ['--host-resolver-rules=MAP ghostview.test 127.0.0.1'] });
+  try {
+    const url = server.url.replace('127.0.0.1', 'ghostview.test');
+    for (const path of ['/', '/?pin=123456']) {
+      const page = await openPage(lan, `${url}${path}`);
+      assert.equal(await page.evaluate(() => window.isSecureContext), false, 'not a secure context');
+      await page.waitForTimeout(300);
+      assert.deepEqual(await cspViolations(page), []);
+      assert.deepEqual(page.problems, []);
+      const headers = await page.evaluate(async () => {
+        const r = await fetch(window.location.href);
+        return ['cross-origin-opener-policy', 'strict-transport-security'].map((h) => r.headers.get(h));
+      });
+      assert.deepEqual(headers, [null, null]);
+      await page.close();
+    }
+  } finally {
+    await lan.close();
+  }
+});
 
 test('the pages fit a phone', async () => {
   for (const [name, url] of [['viewer', '/'], ['host', '/host.html']]) {
