@@ -194,6 +194,24 @@ int read_close_code (int fd, int timeout_ms)
   return 0;
 }
 
+/* Sockets the server process holds open. */
+int open_sockets (const ServerProcess &server)
+{
+  gchar *dir_path = g_strdup_printf ("/proc/%d/fd", server.pid);
+  GDir *dir = g_dir_open (dir_path, 0, nullptr);
+  ck_assert (dir);
+  int n = 0;
+  while (const char *name = g_dir_read_name (dir)) {
+    gchar *link = g_file_read_link ((std::string (dir_path) + "/" + name).c_str (), nullptr);
+    if (link && g_str_has_prefix (link, "socket:"))
+      n++;
+    g_free (link);
+  }
+  g_dir_close (dir);
+  g_free (dir_path);
+  return n;
+}
+
 void assert_still_serving (const ServerProcess &server)
 {
   ck_assert_uint_eq (status_of (get (server, "/healthz")), 200);
@@ -455,6 +473,29 @@ START_TEST (test_websocket_limits)
 }
 END_TEST
 
+START_TEST (test_one_request_per_connection)
+{
+  auto server = start_server ();
+  assert_still_serving (*server);
+  spin (200);
+  int before = open_sockets (*server);
+  /* HTTP/1.1 keeps a connection by default; the server ends each after its
+   * answer (libsoup 3.2 would leak one its client closes while idle). */
+  for (int i = 0; i < 20; i++) {
+    int fd = raw_connect (*server);
+    send_all (fd, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    bool closed = false;
+    std::string reply = read_reply (fd, 2000, &closed);
+    ck_assert_uint_eq (status_of (reply), 200);
+    ck_assert_msg (has_header (reply, "Connection: close"), "%s", reply.c_str ());
+    ck_assert_msg (closed, "the server kept the connection after its answer");
+    close (fd);
+  }
+  spin (200);
+  ck_assert_int_eq (open_sockets (*server), before);
+}
+END_TEST
+
 static Suite *surface_suite ()
 {
   Suite *s = suite_create ("server-surface");
@@ -466,6 +507,7 @@ static Suite *surface_suite ()
   tcase_add_test (tc, test_slow_and_idle_connections_closed);
   tcase_add_test (tc, test_connections_per_address);
   tcase_add_test (tc, test_websocket_limits);
+  tcase_add_test (tc, test_one_request_per_connection);
   suite_add_tcase (s, tc);
   return s;
 }
