@@ -157,8 +157,8 @@ void HttpGuard::refuse_body (SoupServerMessage *msg)
   too_large++;
   SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
   add_security_headers (h, https_);
-  /* The rest of the body is read and dropped; then the connection ends. */
-  soup_message_headers_replace (h, "Connection", "close");
+  /* The rest of the body is read and dropped (within the deadline), then
+   * the answer goes out and the connection ends. */
   respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "PAYLOAD_TOO_LARGE",
                  "Request bodies are limited to " + std::to_string (kMaxRequestBodyBytes) +
                      " bytes, and no endpoint here takes one.");

@@ -194,6 +194,13 @@ START_TEST (test_production_refusals)
   ck_assert_int_ne (run_server ({ "--production", "--behind-proxy", "--port", "0" }, err), 0);
   ck_assert_msg (err.find ("allowed-origins") != std::string::npos, "%s", err.c_str ());
 
+  ck_assert_int_ne (run_server ({ "--http-timeout", "0", "--port", "0" }, err), 0);
+  ck_assert_msg (err.find ("--http-timeout must be between") != std::string::npos, "%s",
+                 err.c_str ());
+  ck_assert_int_ne (run_server ({ "--max-connections-per-address", "0", "--port", "0" }, err), 0);
+  ck_assert_msg (err.find ("--max-connections-per-address must be at least 1") != std::string::npos,
+                 "%s", err.c_str ());
+
   /* With both it starts, and it still refuses raised rate limits. */
   ck_assert_int_ne (run_server ({ "--production", "--behind-proxy", "--allowed-origins",
                                   "https://app.example", "--create-rate", "1000", "--port", "0" },
