@@ -302,6 +302,21 @@ guint http_request (const std::string &url, std::string *body, const char *metho
   return status;
 }
 
+std::string make_test_certificate (std::string &key)
+{
+  gchar *dir = g_dir_make_tmp ("gv-tls-XXXXXX", nullptr);
+  std::string cert = std::string (dir) + "/cert.pem";
+  key = std::string (dir) + "/key.pem";
+  g_free (dir);
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                    "-keyout " +
+                    key + " -out " + cert;
+  gint status = -1;
+  ck_assert (g_spawn_command_line_sync (cmd.c_str (), nullptr, nullptr, &status, nullptr));
+  ck_assert_int_eq (status, 0);
+  return cert;
+}
+
 proto::Message register_host (WsClient &host, int max_viewers, int pin_ttl)
 {
   proto::RegisterParams p;

@@ -68,6 +68,10 @@ void spin (int ms);
 guint http_request (const std::string &url, std::string *body = nullptr, const char *method = "GET",
                     const char *header = nullptr, std::string *header_value = nullptr);
 
+/* A self-signed certificate for 127.0.0.1 (openssl); returns the
+ * certificate file and sets `key` to the key file. */
+std::string make_test_certificate (std::string &key);
+
 /* register + registered; returns the registered message. */
 proto::Message register_host (WsClient &host, int max_viewers = 1, int pin_ttl = 0);
 

@@ -28,21 +28,6 @@ std::string make_web_root (std::string &outside_secret)
   return root;
 }
 
-std::string run_openssl_cert (std::string &key)
-{
-  gchar *dir = g_dir_make_tmp ("gv-tls-XXXXXX", nullptr);
-  std::string cert = std::string (dir) + "/cert.pem";
-  key = std::string (dir) + "/key.pem";
-  g_free (dir);
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
-                    "-keyout " +
-                    key + " -out " + cert;
-  gint status = -1;
-  ck_assert (g_spawn_command_line_sync (cmd.c_str (), nullptr, nullptr, &status, nullptr));
-  ck_assert_int_eq (status, 0);
-  return cert;
-}
-
 } // namespace
 
 START_TEST (test_static_pages_and_headers)
@@ -141,7 +126,7 @@ END_TEST
 START_TEST (test_tls)
 {
   std::string key;
-  std::string cert = run_openssl_cert (key);
+  std::string cert = make_test_certificate (key);
   auto server = start_server ({ "--tls-cert", cert, "--tls-key", key });
   ck_assert (server);
   ck_assert (g_str_has_prefix (server->ws_url ().c_str (), "wss://"));

@@ -371,6 +371,19 @@ START_TEST (test_slow_and_idle_connections_closed)
                  "byte-a-time headers still open after %" G_GINT64_FORMAT " ms", ms);
   close (slow);
 
+  /* Over TLS the deadline starts at accept too: a client that never
+   * finishes its handshake is closed like any. */
+  std::string key;
+  std::string cert = make_test_certificate (key);
+  auto tls = start_server ({ "--http-timeout", "2", "--tls-cert", cert, "--tls-key", key });
+  ck_assert (tls);
+  int half_hello = raw_connect (*tls);
+  send_all (half_hello, std::string ("\x16\x03\x01\x00\xff", 5)); /* a record header only */
+  ms = ms_until_closed (half_hello, 8000);
+  ck_assert_msg (ms >= 1500 && ms <= 5000,
+                 "an unfinished TLS handshake closed after %" G_GINT64_FORMAT " ms", ms);
+  close (half_hello);
+
   /* A WebSocket is not an HTTP request: it outlives the deadline. */
   auto ws = WsClient::connect (server->ws_url ());
   ck_assert (ws);
