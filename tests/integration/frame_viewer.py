@@ -9,7 +9,7 @@ line per event on stdout:
   {"event": "warning", "mono_s": T, "message": ..}
   {"event": "eos", "mono_s": T}
 
-    frame_viewer.py --server ws://HOST:PORT/ws --pin 123456 [--seconds 60]
+    frame_viewer.py --server ws://HOST:PORT/ws --pin 123456 [--seconds 60] [--media-timeout S]
 
 gvwebrtcsrc ! fakesink, as `ghostview view` runs it with another sink. Times
 are CLOCK_MONOTONIC, which every network namespace shares."""
@@ -34,10 +34,13 @@ def main():
     ap.add_argument("--server", required=True)
     ap.add_argument("--pin", required=True)
     ap.add_argument("--seconds", type=int, default=60, help="exit after this long")
+    ap.add_argument("--media-timeout", type=int, default=-1,
+                    help="gvwebrtcsrc media-timeout (default: the element's)")
     args = ap.parse_args()
     Gst.init(None)
-    pipeline = Gst.parse_launch(f"gvwebrtcsrc signaller::server={args.server} pin={args.pin} "
-                                "! fakesink name=out sync=true signal-handoffs=true")
+    timeout = f" media-timeout={args.media_timeout}" if args.media_timeout >= 0 else ""
+    pipeline = Gst.parse_launch(f"gvwebrtcsrc signaller::server={args.server} pin={args.pin}"
+                                f"{timeout} ! fakesink name=out sync=true signal-handoffs=true")
     frames = [0]
     pipeline.get_by_name("out").connect("handoff", lambda *_: frames.__setitem__(0, frames[0] + 1))
     loop = GLib.MainLoop()
