@@ -53,6 +53,10 @@
  * on ("PIN 123456 has expired."), never a hang. When the host ends the
  * session, the pads get EOS, so a recording is finalised. Once every stream
  * of the host's offer has its pad, the element signals `no-more-pads`.
+ * When the media stops (the network cut), a warning says so after 5 s and
+ * an error ends the session after `media-timeout` seconds (30; 10 once the
+ * signalling server is unreachable too): never a frozen picture with
+ * nothing said (gvmediawatch.h).
  *
  * ## Example launch lines
  * |[
