@@ -54,6 +54,10 @@ DiskSpaceWatch::~DiskSpaceWatch ()
 
 bool DiskSpaceWatch::check (Watched &w)
 {
+  /* A device or a pipe (/dev/null, a FIFO) fills no disk. */
+  if (g_file_test (w.location.c_str (), G_FILE_TEST_EXISTS) &&
+      !g_file_test (w.location.c_str (), G_FILE_TEST_IS_REGULAR))
+    return true;
   guint64 free_bytes;
   if (!query_free (w.directory, free_bytes))
     return true; /* a file system that does not say: nothing to watch */
