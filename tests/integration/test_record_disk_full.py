@@ -2,7 +2,10 @@
 """`ghostview record` onto a disk that fills up (a 3 MiB tmpfs): the
 recorder says so in a sentence for people and exits non-zero on its own,
 and the file written up to then plays: ffprobe sees a VP8 stream with a
-length and decodes its frames.
+length and decodes its frames. Then a pipeline that fills the disk faster
+than the launcher's free-space watch looks (raw video as fast as it
+comes): the write fails with ENOSPC, and the launcher names the disk and
+the file rather than GStreamer's "No space left on the resource.".
 
 The host sends noise (videotestsrc pattern=snow, which does not compress)
 so the disk fills in seconds. The tmpfs lives in a private mount namespace
@@ -101,6 +104,20 @@ try:
     if frames < 15:
         gvtest.fail(f"{out}: only {frames} frames decode")
     print(f"{out}: VP8, {duration:.2f} s, {frames} frames decoded", flush=True)
+
+    os.remove(out)
+    raw = os.path.join(disk, "raw.yuv")
+    fill = os.path.join(gvtest.workdir(), "fill.pipeline")
+    with open(fill, "w") as f:
+        f.write("# raw video as fast as it comes\n"
+                f"videotestsrc num-buffers=100 ! video/x-raw,width=640,height=480 "
+                f"! filesink location={raw}\n")
+    r = subprocess.run([gvtest.GHOSTVIEW, "run", fill], capture_output=True, text=True, timeout=60)
+    print(r.stdout + r.stderr, flush=True)
+    if r.returncode != 3:
+        gvtest.fail(f"ghostview run exited {r.returncode} on a full disk (expected 3, an error)")
+    if f"the disk is full: no space left on the device to write {raw}" not in r.stderr:
+        gvtest.fail("no sentence naming the full disk and the file")
 finally:
     if rec:
         rec.kill()
