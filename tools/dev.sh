@@ -21,7 +21,7 @@ packages=(
   gstreamer1.0-pipewire
   libx11-dev libxtst-dev libxrandr-dev libxext-dev libxfixes-dev
   xvfb x11-utils xdotool python3-gi gir1.2-gstreamer-1.0
-  coturn openssl ca-certificates curl procps
+  coturn openssl ca-certificates curl procps ffmpeg
   nodejs npm chromium firefox-esr
 )
 

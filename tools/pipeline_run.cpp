@@ -149,7 +149,12 @@ void PipelineRun::watch_outputs ()
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, file_eos_probe, this, nullptr);
     gst_object_unref (pad);
     files_++;
+    file_locations_.push_back (location);
   });
+  disk_space_watch_ = std::make_unique<DiskSpaceWatch> (
+      file_locations_, [this] (const std::string &location, guint64 free_bytes) {
+        on_low_space (location, free_bytes);
+      });
 }
 
 void PipelineRun::report_outputs ()
@@ -176,9 +181,9 @@ GstPadProbeReturn PipelineRun::file_eos_probe (GstPad *, GstPadProbeInfo *info, 
       nullptr,
       [] (gpointer user) {
         auto *self = static_cast<PipelineRun *> (user);
-        if (++self->files_done_ == self->files_ && self->signals_ > 0 &&
+        if (++self->files_done_ == self->files_ && self->finishing_files_ &&
             self->exit_code_ == kExitOk)
-          self->finish (kExitOk);
+          self->finish (self->finished_code_);
         return G_SOURCE_REMOVE;
       },
       user);
@@ -221,6 +226,16 @@ void PipelineRun::handle_error (GstMessage *msg)
   gchar *debug = nullptr;
   gst_message_parse_error (msg, &err, &debug);
   std::string text = "ghostview: error: " + std::string (err->message);
+  std::string location = GST_IS_ELEMENT (GST_MESSAGE_SRC (msg))
+                             ? sink_location (GST_ELEMENT (GST_MESSAGE_SRC (msg)))
+                             : "";
+  if (g_error_matches (err, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NO_SPACE_LEFT) &&
+      !location.empty ())
+    /* GStreamer's own text ("No space left on the resource.") names neither
+     * the disk nor the file. Faster than the free-space watch could see. */
+    text = "ghostview: error: the disk is full: no space left on the device to write " + location +
+           ". What was written before stays in the file, without an index (players may not "
+           "show its length). Free some space, or record to another disk (--output).";
   text += "\n  from " + element_path (GST_MESSAGE_SRC (msg));
   if (debug && *debug)
     text += "\n  debug: " + std::string (debug);
@@ -255,7 +270,7 @@ gboolean PipelineRun::bus_cb (GstBus *, GstMessage *msg, gpointer user)
     self->handle_warning (msg);
     break;
   case GST_MESSAGE_EOS:
-    self->finish (self->exit_code_);
+    self->finish (self->exit_code_ != kExitOk ? self->exit_code_ : self->finished_code_);
     break;
   case GST_MESSAGE_LATENCY:
     /* A receiver's jitterbuffer follows the path's round trip: the sinks'
@@ -315,11 +330,37 @@ gboolean PipelineRun::signal_cb (gpointer user)
     self->finish (kExitOk);
     return G_SOURCE_CONTINUE;
   }
+  if (self->finishing_files_)
+    return G_SOURCE_CONTINUE; /* already finishing (the disk filled) */
   print_event ("stopping: finishing files (press Ctrl-C again to quit at once)");
-  gst_element_send_event (self->pipeline_, gst_event_new_eos ());
-  if (self->eos_timeout_s_ > 0)
-    self->eos_timer_ = g_timeout_add_seconds (self->eos_timeout_s_, eos_timeout_cb, self);
+  self->finish_files (kExitOk);
   return G_SOURCE_CONTINUE;
+}
+
+/* EOS through the pipeline so that the muxers write their index and the
+ * files' length, bounded by --eos-timeout; `code` is the exit code once they
+ * are done. */
+void PipelineRun::finish_files (int code)
+{
+  finishing_files_ = true;
+  finished_code_ = code;
+  gst_element_send_event (pipeline_, gst_event_new_eos ());
+  if (eos_timeout_s_ > 0)
+    eos_timer_ = g_timeout_add_seconds (eos_timeout_s_, eos_timeout_cb, this);
+}
+
+/* The disk is nearly full: stop while the muxer can still finish the file,
+ * rather than at "No space left on device", which leaves a file without
+ * index or length. */
+void PipelineRun::on_low_space (const std::string &location, guint64 free_bytes)
+{
+  if (finishing_files_ || exit_code_ != kExitOk)
+    return;
+  print_error ("ghostview: error: the disk is almost full (" +
+               std::to_string ((free_bytes + 1023) / 1024) + " KiB left where " + location +
+               " is written): stopping now so the recording is finished and plays up to here. "
+               "Free some space, or record to another disk (--output).");
+  finish_files (kExitFailure);
 }
 
 gboolean PipelineRun::eos_timeout_cb (gpointer user)

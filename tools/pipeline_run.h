@@ -3,11 +3,15 @@
  * the launcher's exit codes. */
 #pragma once
 
+#include "disk_space_watch.h"
+
 #include <gst/gst.h>
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace gv::launcher {
 
@@ -38,6 +42,8 @@ private:
   void handle_error (GstMessage *msg);
   void handle_warning (GstMessage *msg);
   bool data_has_flowed () const;
+  void finish_files (int code);
+  void on_low_space (const std::string &location, guint64 free_bytes);
   void finish (int code);
   void report_outputs ();
   void watch_outputs ();
@@ -47,9 +53,13 @@ private:
   int eos_timeout_s_;
   int exit_code_ = 0;
   int signals_ = 0;
+  bool finishing_files_ = false;
+  int finished_code_ = 0;          /* the exit code once the files are finished */
   int files_ = 0, files_done_ = 0; /* file sinks, and those that got EOS */
   bool playing_ = false;
   std::atomic<bool> media_flowing_{ false };
+  std::vector<std::string> file_locations_;
+  std::unique_ptr<DiskSpaceWatch> disk_space_watch_;
   guint bus_watch_ = 0, sigint_ = 0, sigterm_ = 0, eos_timer_ = 0;
 };
 

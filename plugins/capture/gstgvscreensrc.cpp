@@ -361,6 +361,11 @@ static bool build_other (GvScreenSrc *self, GvScreenSrcBackend backend)
     gchar *path = g_strdup_printf ("%u", priv->portal.node_id);
     g_object_set (priv->source, "fd", priv->portal.fd, "path", path, NULL);
     g_free (path);
+    /* PipeWire sends a frame only when the screen changes: a still screen
+     * would look to a receiver like a network that is down (gvwebrtcsrc
+     * media-timeout, the page's stall check). The last frame once a second
+     * keeps a still picture alive at little cost. */
+    set_int_if_exists (priv->source, "keepalive-time", 1000);
     priv->base_width = priv->portal.width;
     priv->base_height = priv->portal.height;
 #endif

@@ -10,8 +10,10 @@
 #pragma once
 
 #include "gvjitterlatency.h"
+#include "gvmediawatch.h"
 #include "gvnavjson.h"
 #include "gvsignaller.h"
+#include "gvtaskqueue.h"
 #include "gvwebrtcsrc.h"
 #include "gvwebrtcutils.h"
 
@@ -28,6 +30,7 @@ GST_DEBUG_CATEGORY_EXTERN (gv_webrtc_src_debug);
 #define DEFAULT_ADAPTIVE_LATENCY TRUE
 #define DEFAULT_ICE_LOOPBACK FALSE
 #define DEFAULT_REQUEST_CONTROL FALSE
+#define DEFAULT_MEDIA_TIMEOUT 30
 
 struct GvWebRTCSrcPrivate {
   std::mutex lock;
@@ -54,6 +57,10 @@ struct GvWebRTCSrcPrivate {
   guint video_pads = 0, audio_pads = 0;
   guint streams_offered = 0; /* audio/video sections of the host's offer */
   guint streams_settled = 0; /* of those: exposed as a pad, or ignored */
+  /* No frozen picture with nothing said (gvmediawatch.h): checked once a
+   * second on a thread of its own while PLAYING. */
+  gv::webrtc::MediaWatch media_watch{ DEFAULT_MEDIA_TIMEOUT };
+  gv::webrtc::TaskThread watch_thread{ "gvwebrtcsrc-watch" };
 };
 
 struct _GvWebRTCSrc {

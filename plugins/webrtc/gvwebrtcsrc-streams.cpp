@@ -69,10 +69,11 @@ static void expose_pad (GvWebRTCSrc *self, GstPad *target, bool video)
    * would stop the other streams too. */
   gst_pad_add_probe (
       ghost, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      [] (GstPad *pad, GstPadProbeInfo *, gpointer) {
+      [] (GstPad *pad, GstPadProbeInfo *, gpointer user) {
+        GV_WEBRTC_SRC (user)->priv->media_watch.on_media (g_get_monotonic_time ());
         return gst_pad_is_linked (pad) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
       },
-      nullptr, nullptr);
+      self, nullptr);
   gst_pad_set_active (ghost, TRUE);
   {
     std::lock_guard<std::mutex> guard (self->priv->expose_lock);

@@ -53,6 +53,10 @@
  * on ("PIN 123456 has expired."), never a hang. When the host ends the
  * session, the pads get EOS, so a recording is finalised. Once every stream
  * of the host's offer has its pad, the element signals `no-more-pads`.
+ * When the media stops (the network cut), a warning says so after 5 s and
+ * an error ends the session after `media-timeout` seconds (30; 10 once the
+ * signalling server is unreachable too): never a frozen picture with
+ * nothing said (gvmediawatch.h).
  *
  * ## Example launch lines
  * |[
@@ -104,6 +108,7 @@ enum {
   PROP_LINK_ESTIMATE,
   PROP_LINK_LAYER,
   PROP_LINK_BITRATE,
+  PROP_MEDIA_TIMEOUT,
 };
 
 static GstStaticPadTemplate video_template =
@@ -422,6 +427,7 @@ static void on_session_ended (GvSignaller *, const char *reason, gpointer user)
 {
   auto *self = GV_WEBRTC_SRC (user);
   GST_INFO_OBJECT (self, "session ended (%s), sending EOS", reason);
+  self->priv->media_watch.on_ended ();
   std::vector<GstElement *> heads;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
@@ -444,6 +450,8 @@ static void on_session_ended (GvSignaller *, const char *reason, gpointer user)
 static void on_signaller_error (GvSignaller *, const char *code, const char *message,
                                 gboolean fatal, gpointer user)
 {
+  if (g_strcmp0 (code, GV_SIGNALLER_ERROR_DISCONNECTED) == 0)
+    GV_WEBRTC_SRC (user)->priv->media_watch.on_signalling_lost ();
   gv::webrtc::post_signaller_error (GST_ELEMENT (user), code, message, fatal);
 }
 
@@ -537,6 +545,30 @@ static void teardown (GvWebRTCSrc *self)
   priv->streams_offered = priv->streams_settled = 0;
 }
 
+/* Once a second while PLAYING: a warning when the media stopped, an error
+ * when it will not come back (gvmediawatch.h). */
+static void watch_media (GvWebRTCSrc *self)
+{
+  gv::webrtc::MediaWatch &watch = self->priv->media_watch;
+  gint64 now = g_get_monotonic_time ();
+  guint stalled = watch.stalled_s (now);
+  switch (watch.check (now)) {
+  case gv::webrtc::MediaWatch::Verdict::kWarn:
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+                         ("%s", gv::webrtc::texts::media_stalled (stalled).c_str ()),
+                         ("no buffer for %u s", stalled));
+    break;
+  case gv::webrtc::MediaWatch::Verdict::kGiveUp:
+    GST_ELEMENT_ERROR (
+        self, RESOURCE, READ,
+        ("%s", gv::webrtc::texts::media_lost (stalled, watch.signalling_lost ()).c_str ()),
+        ("no buffer for %u s (media-timeout %u s)", stalled, watch.timeout ()));
+    break;
+  case gv::webrtc::MediaWatch::Verdict::kFine:
+    break;
+  }
+}
+
 static GstStateChangeReturn gv_webrtc_src_change_state (GstElement *element,
                                                         GstStateChange transition)
 {
@@ -547,6 +579,8 @@ static GstStateChangeReturn gv_webrtc_src_change_state (GstElement *element,
     if (!setup_webrtcbin (self))
       return GST_STATE_CHANGE_FAILURE;
   }
+  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED)
+    self->priv->watch_thread.stop (); /* media stops for a good reason */
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE)
     return ret;
@@ -558,6 +592,11 @@ static GstStateChangeReturn gv_webrtc_src_change_state (GstElement *element,
     ret = GST_STATE_CHANGE_NO_PREROLL;
     break;
   }
+  case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
+    self->priv->media_watch.restart (g_get_monotonic_time ());
+    self->priv->watch_thread.start ();
+    self->priv->watch_thread.every (1000, [self] () { watch_media (self); });
+    break;
   case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
     ret = GST_STATE_CHANGE_NO_PREROLL;
     break;
@@ -615,6 +654,9 @@ static void gv_webrtc_src_set_property (GObject *object, guint prop_id, const GV
   case PROP_ICE_LOOPBACK:
     priv->ice_loopback = g_value_get_boolean (value);
     break;
+  case PROP_MEDIA_TIMEOUT:
+    priv->media_watch.set_timeout (g_value_get_uint (value));
+    break;
   case PROP_REQUEST_CONTROL:
     priv->request_control = g_value_get_boolean (value);
     break;
@@ -663,6 +705,9 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
   case PROP_ICE_LOOPBACK:
     g_value_set_boolean (value, priv->ice_loopback);
     break;
+  case PROP_MEDIA_TIMEOUT:
+    g_value_set_uint (value, priv->media_watch.timeout ());
+    break;
   case PROP_REQUEST_CONTROL:
     g_value_set_boolean (value, priv->request_control);
     break;
@@ -691,6 +736,7 @@ static void gv_webrtc_src_dispose (GObject *object)
 {
   auto *self = GV_WEBRTC_SRC (object);
   GvWebRTCSrcPrivate *priv = self->priv;
+  priv->watch_thread.stop ();
   priv->signaller.release ();
   g_clear_object (&priv->channel);
   for (GstElement *e : priv->depayloaders)
@@ -839,6 +885,16 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
                            "What the host sent lately, bit/s, by its own count "
                            "(0 until the host's first report)",
                            0, (guint64) gv::nav::kMaxLinkBps, 0, ro));
+
+  g_object_class_install_property (
+      gobject_class, PROP_MEDIA_TIMEOUT,
+      g_param_spec_uint ("media-timeout", "Media timeout",
+                         "Seconds without media, once it has flowed, after which the session "
+                         "ends with an error (a warning comes after 5 s); 0: only warn. Without "
+                         "the signalling server the limit is 10 s: nothing could end the "
+                         "session otherwise",
+                         0, 3600, DEFAULT_MEDIA_TIMEOUT,
+                         (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
 
   element_class->change_state = gv_webrtc_src_change_state;
   gst_element_class_add_static_pad_template (element_class, &video_template);

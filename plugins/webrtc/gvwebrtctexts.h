@@ -55,6 +55,22 @@ inline constexpr const char *kInputChannelLost =
     "The data channel to the host closed: no more control or link reports (the picture goes on "
     "while the host sends it).";
 
+inline std::string media_stalled (guint seconds)
+{
+  return "No video from the host for " + std::to_string (seconds) +
+         " s; waiting for it (the network between you and the host may be down).";
+}
+
+inline std::string media_lost (guint seconds, bool signalling_lost)
+{
+  std::string text = "No video from the host for " + std::to_string (seconds) + " s";
+  if (signalling_lost)
+    return text + ", and the connection to the signalling server was lost: the session cannot "
+                  "recover. Join again.";
+  return text + ": the network between you and the host is down, or the host stopped. Join "
+                "again.";
+}
+
 inline std::string host_ended (const char *reason)
 {
   return std::string ("The host ended the session (") + reason + ").";

@@ -161,3 +161,16 @@ test('every problem has words for the viewer and for the host', () => {
     assert.ok(!/[\r\n]/.test(d.reportDetail({ problem, seconds: 10, bytes: 0, connectionState: 'connected' })));
   }
 });
+
+test('the network cut: media-stopped first, the connection lost once the browser sees it drop, resolved after', () => {
+  const steps = [[1000, { ...connected, bytesReceived: 100, framesDecoded: 10 }]];
+  for (let t = 2000; t <= 5000; t += 1000) steps.push([t, { ...connected, bytesReceived: 100, framesDecoded: 10 }]);
+  steps.push([6000, { connectionState: 'disconnected', haveOffer: true, bytesReceived: 100, framesDecoded: 10 }]);
+  steps.push([7000, { connectionState: 'disconnected', haveOffer: true, bytesReceived: 100, framesDecoded: 10 }]);
+  steps.push([8000, { ...connected, bytesReceived: 200, framesDecoded: 20 }]);
+  const out = run(3000, steps);
+  assert.deepEqual(out.map(([t, p]) => [t, p]),
+    [[4000, Problem.MEDIA_STOPPED], [6000, Problem.CONNECTION_LOST], [8000, Problem.RESOLVED]]);
+  assert.equal(out[1][2].connectionState, 'disconnected');
+  assert.match(d.describe(out[1][2]).text, /network between you and the host stopped carrying the video/);
+});

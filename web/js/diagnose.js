@@ -125,7 +125,10 @@ export function videoReceived(report) {
  * old packets to probe its link). observe() returns a diagnosis when one
  * starts — {problem, afterPlaying, seconds, bytes, connectionState} — or
  * {problem: RESOLVED} when frames decode again after one; else null. One
- * diagnosis at a time: it is not repeated.
+ * diagnosis at a time: it is not repeated, except that "the host stopped
+ * sending" becomes "the connection was lost" when the connection then
+ * drops: with the network cut, video stops before the browser's ICE
+ * notices (Chromium: about 5 s), and the host is not to blame.
  */
 export class StallWatch {
   constructor(stallMs, now) {
@@ -162,7 +165,7 @@ export class StallWatch {
       }
       return null;
     }
-    if (this.current) return null;
+    if (this.current) return this.lostAfterAll(connectionState);
     const from = this.lastFrameAt ?? this.since;
     const failed = connectionState === 'failed';
     if (!failed && now - from < this.stallMs) return null;
@@ -183,6 +186,14 @@ export class StallWatch {
       problem = this.played ? Problem.MEDIA_STOPPED : Problem.NO_MEDIA;
     }
     this.current = { problem, ...base };
+    return this.current;
+  }
+
+  /** The shown "media stopped" diagnosis, now a lost connection; or null. */
+  lostAfterAll(connectionState) {
+    const c = this.current;
+    if (c.held || c.problem !== Problem.MEDIA_STOPPED || !['disconnected', 'failed'].includes(connectionState)) return null;
+    this.current = { ...c, problem: Problem.CONNECTION_LOST, connectionState };
     return this.current;
   }
 }

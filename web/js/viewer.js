@@ -56,6 +56,12 @@ new TouchView(ui.video, ui.surface, input);
 const stats = new StatsOverlay(ui.stats, () => session.pc);
 // No silent stalls: why there is no picture, with a Retry; the host is told.
 const STALL_SECONDS = stallSeconds(window.location.search);
+// `?relay=1`: relayed candidates only (iceTransportPolicy 'relay'), through
+// the TURN servers the signalling server gives: tests of a TURN deployment,
+// and viewers who would rather the host never saw their address.
+const RELAY_ONLY = new URLSearchParams(window.location.search).get('relay') === '1';
+const offersRelay = (iceServers) => iceServers.some((s) =>
+  [].concat(s && s.urls).some((u) => typeof u === 'string' && /^turns?:/.test(u)));
 const pictures = new PictureWatch({
   ui: { panel: ui.problem, title: ui.problemTitle, text: ui.problemText },
   stallMs: STALL_SECONDS * 1000,
@@ -163,6 +169,11 @@ function onMessage(msg) {
     case Type.JOINED:
       session.capabilities = Array.isArray(msg.capabilities) ? msg.capabilities : [Capability.VIEW];
       session.iceServers = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
+      if (RELAY_ONLY && !offersRelay(session.iceServers)) {
+        session.signalling?.send(makeLeave());
+        end('This page was opened with relay=1 (video through a TURN relay only), but the server offers no TURN relay, so no video can reach you. Open it without relay=1, or ask the server\'s operator for TURN.', 'failed');
+        break;
+      }
       createPeerConnection(session.iceServers);
       setState('joining', 'The host accepted. Starting the video…');
       pictures.start();
@@ -235,7 +246,7 @@ function onSignallingClosed({ byUs }) {
 // ---- media ----
 
 function createPeerConnection(iceServers) {
-  const pc = new RTCPeerConnection({ iceServers });
+  const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: RELAY_ONLY ? 'relay' : 'all' });
   session.pc = pc;
   pc.addEventListener('icecandidate', (ev) => {
     if (ev.candidate && ev.candidate.candidate) session.signalling?.send(makeIce('', ev.candidate));

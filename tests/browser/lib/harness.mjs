@@ -138,14 +138,15 @@ const FAKE_MEDIA_ARGS = [
  * Launches one headless Chromium (one at a time: the machine has 2 cores).
  * `fakeMedia`: getDisplayMedia gets a synthetic screen. `device`: context
  * options that emulate a device (a playwright-core `devices[...]` entry:
- * viewport, isMobile, hasTouch, deviceScaleFactor, userAgent).
+ * viewport, isMobile, hasTouch, deviceScaleFactor, userAgent). `executablePath`:
+ * a wrapper that runs Chromium elsewhere (a network namespace).
  */
-export async function launchBrowser({ fakeMedia = false, extraArgs = [], device = {} } = {}) {
+export async function launchBrowser({ fakeMedia = false, extraArgs = [], device = {}, executablePath = chromiumPath } = {}) {
   const chromium = requireBrowser();
   const profile = mkdtempSync(path.join(tmpdir(), 'gv-chromium-'));
   const args = [...CHROMIUM_ARGS, ...(fakeMedia ? FAKE_MEDIA_ARGS : []), ...extraArgs];
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
+    executablePath,
     headless: true,
     args,
     viewport: { width: 1280, height: 800 },

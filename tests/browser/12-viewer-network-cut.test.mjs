@@ -1,0 +1,164 @@
+// Fault test (issue 16): the network between a host and a Chromium viewer
+// cut for 10 s, both ways, then restored. The page must say that the
+// picture stopped while it is cut (then, once Chromium's ICE notices, that
+// the connection was lost), and afterwards show frames again by itself (or
+// end with a message): never a frozen picture with nothing said.
+// `ghostview host` (test pattern, its signalling server) runs in a host
+// network namespace and Chromium in a viewer namespace, joined through the
+// network bench's emulated link (tests/bench/network, driven by
+// lib/netlab-driver.py), which drops every frame for exactly 10 s; the
+// page's WebSocket crosses the same link. Root only (namespaces).
+// SPDX-License-Identifier: LGPL-2.1-or-later
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { after, before, test } from 'node:test';
+import {
+  buildDir, framesDecoded, gstEnv, launchBrowser, log, openPage, requireBrowser, requireGstElements,
+  screenshot, skip, stopProcess, tail, waitFor, waitForPin,
+} from './lib/harness.mjs';
+
+requireBrowser();
+requireGstElements('gvwebrtcsink', 'videotestsrc');
+const launcher = path.join(buildDir, 'tools', 'ghostview');
+if (!existsSync(launcher)) skip(`the ghostview launcher is not built (${launcher})`);
+const forwarder = process.env.GV_NETLAB_FORWARDER || path.join(buildDir, 'tests', 'bench', 'network', 'gvnl-forwarder');
+if (!existsSync(forwarder)) skip(`the network emulator is not built (${forwarder})`);
+if (typeof process.getuid === 'function' && process.getuid() !== 0) skip('not root: the test makes network namespaces');
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CUT_S = 10;
+const STALL_S = 3; // the page's ?stall=: it says why there is no picture after this long
+const RECOVER_S = 15;
+
+let lab;
+let host;
+let browser;
+let dir;
+
+/** lib/netlab-driver.py: resolves {info, command(line) -> reply, close()} once the lab is built. */
+async function startLab() {
+  const child = spawn('/usr/bin/python3', [path.join(here, 'lib', 'netlab-driver.py'), forwarder], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const waiting = [];
+  lines.on('line', (line) => waiting.shift()?.(JSON.parse(line)));
+  const next = () => new Promise((resolve) => waiting.push(resolve));
+  const info = await next();
+  if (info.event === 'unavailable') skip(info.reason);
+  if (info.event !== 'ready') throw new Error(`netlab: ${JSON.stringify(info)}`);
+  return {
+    info,
+    command(line) {
+      const reply = next();
+      child.stdin.write(`${line}\n`);
+      return reply;
+    },
+    close() {
+      child.stdin.end();
+      return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+    },
+  };
+}
+
+/** `ghostview host` (its own server, all interfaces) in the host namespace: {pin, port, output, stop()}. */
+async function startHost(ns) {
+  const child = spawn('ip', ['netns', 'exec', ns, launcher, 'host', '--port', '0', '--preset', 'host-test',
+    '--set', 'WIDTH=640', '--set', 'HEIGHT=360', '--set', 'FPS=15'], { env: gstEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const h = { child, pin: '', output: '', stop: () => stopProcess(child, 'SIGINT', 8000) };
+  child.stdout.on('data', (d) => { h.output += d; });
+  child.stderr.on('data', (d) => { h.output += d; });
+  await waitForPin(child, h, /PIN: (\d{6})/, 20000, 'ghostview host');
+  h.port = h.output.match(/listening on http:\/\/[^:]+:(\d+)/)[1];
+  return h;
+}
+
+before(async () => {
+  lab = await startLab();
+  log('lab', JSON.stringify(lab.info));
+  host = await startHost(lab.info.host_ns);
+  log('host PIN', host.pin, 'port', host.port);
+  // Chromium in the viewer namespace: a wrapper playwright-core starts as "the browser".
+  dir = mkdtempSync(path.join(tmpdir(), 'gv-cut-'));
+  const wrapper = path.join(dir, 'chromium-in-netns');
+  writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${lab.info.viewer_ns} ${process.env.GHOSTVIEW_CHROMIUM || '/usr/bin/chromium'} "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  browser = await launchBrowser({ executablePath: wrapper });
+});
+
+after(async () => {
+  await browser?.close();
+  await host?.stop();
+  await lab?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const viewerState = (page) => page.evaluate(() => {
+  const v = window.ghostviewViewer;
+  return {
+    state: v.state,
+    connection: v.pc ? v.pc.connectionState : 'none',
+    problem: v.problem ? v.problem.problem : '',
+    problemText: document.getElementById('problem-text').textContent,
+    ended: document.getElementById('ended-text').textContent,
+  };
+});
+
+test('a 10 s network cut: the page says the picture stopped, then the picture comes back by itself', async () => {
+  const page = await openPage(browser, `http://${lab.info.host_ip}:${host.port}/?pin=${host.pin}&stall=${STALL_S}`);
+  await page.click('#connect');
+  await waitFor(async () => (await framesDecoded(page)) > 15, 15000, 'steady frames before the cut')
+    .catch((e) => { throw new Error(`${e.message}\nhost:\n${tail(host.output)}`); });
+
+  const cutAt = Date.now();
+  const reply = await lab.command(`schedule both ${CUT_S} loss=100; 0 loss=0`);
+  assert.notEqual(reply.ok, false, `the link took the schedule: ${JSON.stringify(reply)}`);
+  // While cut: the page says why there is no picture.
+  const said = await waitFor(async () => {
+    const s = await viewerState(page);
+    return (s.problem || s.state === 'ended') && s;
+  }, (STALL_S + 5) * 1000, 'the page to say the picture stopped');
+  const saidAfter = (Date.now() - cutAt) / 1000;
+  log(`after ${saidAfter.toFixed(1)} s the page says: ${said.problem} "${said.problemText}" (connection ${said.connection})`);
+  assert.ok(saidAfter < CUT_S, 'said while the network was still cut');
+  await screenshot(page, 'viewer-network-cut');
+
+  const atCut = await framesDecoded(page);
+  const restoredAt = cutAt + CUT_S * 1000;
+  await new Promise((r) => setTimeout(r, Math.max(0, restoredAt - Date.now())));
+  const atRestore = await framesDecoded(page);
+  const before = await viewerState(page);
+  log(`at the restore the page says: ${before.problem} "${before.problemText}" (connection ${before.connection})`);
+  // Chromium's ICE notices the cut after about 5 s: by then the page no
+  // longer blames the host ("stopped sending") but the network.
+  assert.equal(before.problem, 'connection-lost', 'the page says the connection was lost');
+  assert.ok(atRestore - atCut <= 2, `${atRestore - atCut} frames decoded through a cut link`);
+  const outcome = await waitFor(async () => {
+    const s = await viewerState(page);
+    if (s.state === 'ended') return { ended: s.ended };
+    const frames = await framesDecoded(page);
+    return frames - atRestore >= 15 && !s.problem && { frames, s };
+  }, RECOVER_S * 1000, 'frames again (or a message) after the restore').catch(async (e) => {
+    throw new Error(`${e.message}: the page hangs with ${JSON.stringify(await viewerState(page))}\nhost:\n${tail(host.output)}`);
+  });
+  const back = (Date.now() - restoredAt) / 1000;
+  if (outcome.ended) {
+    log(`the page ended ${back.toFixed(1)} s after the restore: ${outcome.ended}`);
+    assert.ok(outcome.ended.length > 10, 'the page says why it ended');
+  } else {
+    log(`frames again ${back.toFixed(1)} s after the restore (bound ${RECOVER_S} s), problem cleared, ` +
+      `connection ${outcome.s.connection}`);
+  }
+  const stats = await lab.command('stats');
+  log(`the link dropped ${stats.a2b.lost_random} frames down, ${stats.b2a.lost_random} up`);
+  assert.ok(stats.a2b.lost_random > 0 && stats.b2a.lost_random > 0, 'the link really dropped both ways');
+  // Served over plain http from a non-loopback address, Chromium reports the
+  // server's Cross-Origin-Opener-Policy header as an error: issue 16 item 5
+  // (headers right for the scheme), not this test's subject.
+  assert.deepEqual(page.problems.filter((p) => !/Cross-Origin-Opener-Policy header has been ignored/.test(p)), []);
+});
