@@ -55,9 +55,7 @@ void respond (SoupServerMessage *msg, guint status, const char *mime, std::strin
 } // namespace
 
 ServerImpl::ServerImpl (const ServerConfig &cfg)
-    : config (cfg), create_limiter (cfg.create_burst, cfg.create_per_s),
-      join_fail_ip (cfg.join_fail_ip_burst, cfg.join_fail_ip_per_s),
-      join_fail_global (cfg.join_fail_global_burst, cfg.join_fail_global_per_s)
+    : config (cfg), create_limiter (cfg.create_burst, cfg.create_per_s), guesses (cfg.guess_limits)
 {}
 
 ServerImpl::~ServerImpl ()
@@ -193,6 +191,9 @@ std::string ServerImpl::metrics_text () const
   gauge ("ghostview_viewers", "Viewers in live sessions (pending and admitted).",
          registry.viewer_count ());
   gauge ("ghostview_connections", "Open WebSocket connections.", connections.size ());
+  gauge ("ghostview_guess_flagged_networks",
+         "Networks that sent a wrong PIN in the last day (the flood limit applies to them).",
+         guesses.flagged_networks ());
 
   counter_head ("ghostview_sessions_created_total", "Sessions registered.");
   g_string_append_printf (s, "ghostview_sessions_created_total %" G_GUINT64_FORMAT "\n",
@@ -212,7 +213,7 @@ std::string ServerImpl::metrics_text () const
                             code.c_str (), n);
   counter_head ("ghostview_rate_limited_total", "Requests refused by a rate limit.");
   for (const char *limit :
-       { "create", "join_ip", "join_global", "messages", "reports", "restarts" }) {
+       { "create", "join_ip", "join_prefix", "join_flood", "messages", "reports", "restarts" }) {
     auto it = metrics.rate_limited.find (limit);
     g_string_append_printf (s, "ghostview_rate_limited_total{limit=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             limit, it == metrics.rate_limited.end () ? 0 : it->second);

@@ -2,6 +2,7 @@
  * lifecycle) and server_ws.cpp (WebSocket connections and messages). */
 #pragma once
 
+#include "guess_limiter.h"
 #include "protocol.h"
 #include "rate_limiter.h"
 #include "server_config.h"
@@ -90,8 +91,7 @@ public:
 
   SessionRegistry registry;
   KeyedRateLimiter create_limiter;
-  KeyedRateLimiter join_fail_ip;
-  TokenBucket join_fail_global;
+  GuessLimiter guesses;
   std::unordered_map<std::string, std::unique_ptr<Connection>> connections;
   Metrics metrics;
 

@@ -67,6 +67,31 @@ std::string pin_error_text (ErrorCode code, const std::string &pin)
   }
 }
 
+const char *guess_limit_name (GuessVerdict verdict)
+{
+  switch (verdict) {
+  case GuessVerdict::AddressLimited:
+    return "join_ip";
+  case GuessVerdict::PrefixLimited:
+    return "join_prefix";
+  default:
+    return "join_flood";
+  }
+}
+
+const char *guess_refusal_text (GuessVerdict verdict)
+{
+  switch (verdict) {
+  case GuessVerdict::AddressLimited:
+    return "Too many wrong PINs from this address. Wait a minute and try again.";
+  case GuessVerdict::PrefixLimited:
+    return "Too many wrong PINs from your network. Wait a minute and try again.";
+  default:
+    return "Someone is trying many wrong PINs on this server, and a wrong PIN came from your "
+           "network today, so joins from it are paused. Try again in a minute.";
+  }
+}
+
 } // namespace
 
 Connection::Connection (ServerImpl *srv, SoupWebsocketConnection *conn, std::string peer_id,
@@ -292,18 +317,10 @@ void ServerImpl::on_join (Connection &c, const proto::Message &m)
   }
   gint64 now = g_get_monotonic_time ();
   /* Checked before the PIN is looked at: a refused guess learns nothing. */
-  if (!join_fail_ip.has_token (c.address, now)) {
-    metrics.rate_limited["join_ip"]++;
-    send_error (c, ErrorCode::RateLimited,
-                "Too many wrong PINs from this address. Wait a minute and try again.", m.type);
-    return;
-  }
-  if (!join_fail_global.has_token (now)) {
-    metrics.rate_limited["join_global"]++;
-    send_error (c, ErrorCode::RateLimited,
-                "The server is refusing joins for a moment (too many wrong PINs). Try again "
-                "in a minute.",
-                m.type);
+  GuessVerdict verdict = guesses.check (c.address, now);
+  if (verdict != GuessVerdict::Allowed) {
+    metrics.rate_limited[guess_limit_name (verdict)]++;
+    send_error (c, ErrorCode::RateLimited, guess_refusal_text (verdict), m.type);
     return;
   }
 
@@ -315,10 +332,8 @@ void ServerImpl::on_join (Connection &c, const proto::Message &m)
   JoinOutcome out = registry.join (pin, v, g_get_real_time ());
   std::string shown_pin = is_pin_shaped (pin) ? pin : "\"" + pin.substr (0, 8) + "\"";
   if (out.error) {
-    if (is_fail_code (*out.error)) {
-      join_fail_ip.spend (c.address, now);
-      join_fail_global.spend (now);
-    }
+    if (is_fail_code (*out.error))
+      guesses.record_failure (c.address, now);
     metrics.joins_failed++;
     metrics.join_failures_by_code[proto::error_code_name (*out.error)]++;
     send_error (c, *out.error, pin_error_text (*out.error, shown_pin), m.type);
@@ -531,7 +546,7 @@ void ServerImpl::housekeeping ()
     if (now - c->last_seen_us > idle_us)
       close_connection (*c, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "idle timeout");
   create_limiter.prune (now);
-  join_fail_ip.prune (now);
+  guesses.prune (now);
 }
 
 } // namespace gv::signaling
