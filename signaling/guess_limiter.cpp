@@ -35,6 +35,18 @@ std::string masked (GSocketFamily family, const guint8 *bytes, guint length, gui
   return out;
 }
 
+/* The networks a viewer's address is counted in: its LAN for the guess
+ * budget, its site for the flag (an IPv6 site holds 65,536 LANs). */
+std::string lan_of (const std::string &address)
+{
+  return network_prefix (address, 24, 64);
+}
+
+std::string site_of (const std::string &address)
+{
+  return network_prefix (address, 24, 48);
+}
+
 } // namespace
 
 std::string network_prefix (const std::string &address, guint ipv4_bits, guint ipv6_bits)
@@ -54,22 +66,6 @@ std::string network_prefix (const std::string &address, guint ipv4_bits, guint i
   g_object_unref (inet);
   return out;
 }
-
-namespace {
-
-/* The networks a viewer's address is counted in: its LAN for the guess
- * budget, its site for the flag (an IPv6 site holds 65,536 LANs). */
-std::string lan_of (const std::string &address)
-{
-  return network_prefix (address, 24, 64);
-}
-
-std::string site_of (const std::string &address)
-{
-  return network_prefix (address, 24, 48);
-}
-
-} // namespace
 
 GuessLimiter::GuessLimiter (const GuessLimits &limits)
     : limits_ (limits), by_address_ (limits.address_burst, limits.address_per_s),
