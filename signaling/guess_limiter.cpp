@@ -70,7 +70,8 @@ std::string network_prefix (const std::string &address, guint ipv4_bits, guint i
 GuessLimiter::GuessLimiter (const GuessLimits &limits)
     : limits_ (limits), by_address_ (limits.address_burst, limits.address_per_s),
       by_prefix_ (limits.prefix_burst, limits.prefix_per_s), flagged_ (1, 1.0 / limits.flag_s),
-      flood_ (limits.flood_burst, limits.flood_per_s)
+      flood_ (limits.flood_burst, limits.flood_per_s),
+      flood_watch_ (limits.flood_networks, limits.flood_window_s, limits.flood_calm_s)
 {}
 
 bool GuessLimiter::is_flagged (const std::string &site, gint64 now_us)
@@ -102,6 +103,7 @@ void GuessLimiter::record_failure (const std::string &address, gint64 now_us)
   if (flagged_.contains (site) || flagged_.size () < limits_.max_flagged)
     flagged_.spend (site, now_us);
   flood_.spend (now_us);
+  flood_watch_.record (site, now_us);
 }
 
 void GuessLimiter::prune (gint64 now_us)
@@ -109,6 +111,7 @@ void GuessLimiter::prune (gint64 now_us)
   by_address_.prune (now_us);
   by_prefix_.prune (now_us);
   flagged_.prune (now_us);
+  flood_watch_.prune (now_us);
 }
 
 } // namespace gv::signaling

@@ -5,6 +5,7 @@
  * Time is passed in so tests can drive it. Not thread safe: its owner locks. */
 #pragma once
 
+#include "flood_watch.h"
 #include "rate_limiter.h"
 
 #include <glib.h>
@@ -27,6 +28,11 @@ struct GuessLimits {
    * treated as flagged, so memory stays bounded and the PIN space stays
    * guarded (at the price of the flood limit applying to everyone). */
   std::size_t max_flagged = 100000;
+  /* Flood mode (longer PINs for new sessions): more than flood_networks
+   * networks (sites, as flagged) with a wrong PIN looked up within
+   * flood_window_s; it ends flood_calm_s after that was last true. */
+  std::size_t flood_networks = 200;
+  double flood_window_s = 600, flood_calm_s = 600;
 };
 
 enum class GuessVerdict {
@@ -52,6 +58,13 @@ public:
   void prune (gint64 now_us);
 
   std::size_t flagged_networks () const { return flagged_.size (); }
+  /* True while the server sees a flood: sessions created now get longer
+   * PINs. */
+  bool flood_mode (gint64 now_us) const { return flood_watch_.active (now_us); }
+  std::size_t recent_guessing_networks (gint64 now_us) const
+  {
+    return flood_watch_.recent_networks (now_us);
+  }
 
 private:
   bool is_flagged (const std::string &site, gint64 now_us);
@@ -62,6 +75,7 @@ private:
   /* One token per site: spent by a wrong guess, back after flag_s. */
   KeyedRateLimiter flagged_;
   TokenBucket flood_;
+  FloodWatch flood_watch_;
 };
 
 } // namespace gv::signaling

@@ -194,6 +194,13 @@ std::string ServerImpl::metrics_text () const
   gauge ("ghostview_guess_flagged_networks",
          "Networks that sent a wrong PIN in the last day (the flood limit applies to them).",
          guesses.flagged_networks ());
+  gint64 now = g_get_monotonic_time ();
+  gauge ("ghostview_guess_recent_networks",
+         "Networks with a wrong PIN in the last 10 minutes (flood mode above --flood-networks).",
+         guesses.recent_guessing_networks (now));
+  gauge ("ghostview_guess_flood_mode",
+         "1 while the server sees a flood of wrong PINs: new sessions get 9-digit PINs.",
+         guesses.flood_mode (now) ? 1 : 0);
 
   counter_head ("ghostview_sessions_created_total", "Sessions registered.");
   g_string_append_printf (s, "ghostview_sessions_created_total %" G_GUINT64_FORMAT "\n",

@@ -58,6 +58,7 @@ struct ServerOptionValues {
   gchar **origins_alias = nullptr, **stun_alias = nullptr, **turn_alias = nullptr;
   gboolean tls_proxy_alias = FALSE;
   gint port = -1, pin_ttl = -1, idle = -1, turn_ttl = -1, max_sessions = -1;
+  gint flood_networks = G_MININT; /* unset */
   gboolean production = FALSE, tls_proxy = FALSE, trust_proxy = FALSE;
   gdouble create_rate = -1, message_rate = -1; /* rate-limit tuning; see validate */
 
@@ -141,6 +142,14 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
     config.turn_ttl_s = v.turn_ttl;
   if (v.max_sessions > 0)
     config.max_sessions = (guint) v.max_sessions;
+  if (v.flood_networks != G_MININT) {
+    if (v.flood_networks < 0) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--flood-networks %d: a number of networks, 0 or more", v.flood_networks);
+      return FALSE;
+    }
+    config.guess_limits.flood_networks = (std::size_t) v.flood_networks;
+  }
   if (v.create_rate >= 0) {
     if (v.create_rate < 1) {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -218,6 +227,10 @@ GOptionGroup *server_option_group (ServerConfig &config)
       "Close connections silent for this long (default 60)", "SECONDS" },
     { "max-sessions", 0, 0, G_OPTION_ARG_INT, &v->max_sessions,
       "Most live sessions (default 100000)", "N" },
+    { "flood-networks", 0, 0, G_OPTION_ARG_INT, &v->flood_networks,
+      "Flood mode when more than N networks sent a wrong PIN in 10 minutes: new sessions get "
+      "9-digit PINs until 10 minutes after (default 200; 0: after any wrong PIN)",
+      "N" },
     { "create-rate", 0, 0, G_OPTION_ARG_DOUBLE, &v->create_rate,
       "Sessions one client IP may create per minute, also the burst (default 10). Above the "
       "default is for tests and benchmarks from one address; --production refuses it",

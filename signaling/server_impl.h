@@ -80,6 +80,8 @@ public:
   void handle_text (Connection &c, GBytes *bytes);
   void handle_closed (Connection &c);
   void housekeeping ();
+  /* Logs flood mode turning on or off. */
+  void note_flood_mode (gint64 now_us);
   void close_all (gushort code, const char *reason);
 
   ServerConfig config;
@@ -94,6 +96,7 @@ public:
   GuessLimiter guesses;
   std::unordered_map<std::string, std::unique_ptr<Connection>> connections;
   Metrics metrics;
+  bool flood_mode_noted = false;
 
 private:
   void send (Connection &c, const std::string &text);

@@ -55,7 +55,7 @@ std::string pin_error_text (ErrorCode code, const std::string &pin)
 {
   switch (code) {
   case ErrorCode::PinInvalid:
-    return "No session has PIN " + pin + ". Check the 6 digits and try again.";
+    return "No session has PIN " + pin + ". Check the digits and try again.";
   case ErrorCode::PinExpired:
     return "PIN " + pin + " has expired. Ask the host for a new one.";
   case ErrorCode::PinUsed:
@@ -289,7 +289,12 @@ void ServerImpl::on_register (Connection &c, const proto::Message &m)
   int ttl = (int) proto::get_int (m, "pin_ttl", config.pin_ttl_s);
   int max_viewers = (int) proto::get_int (m, "max_viewers", 1);
   gint64 now_real = g_get_real_time ();
-  Session *s = registry.create (c.peer, max_viewers, ttl, now_real);
+  /* During a flood of wrong PINs, new sessions get 9 digits: the lookups a
+   * flood from many networks gains then find a PIN 1,000 times less often.
+   * Sessions already live keep theirs (their viewers may hold them). */
+  int pin_digits =
+      guesses.flood_mode (g_get_monotonic_time ()) ? proto::kMaxPinDigits : proto::kMinPinDigits;
+  Session *s = registry.create (c.peer, max_viewers, ttl, now_real, pin_digits);
   if (!s) {
     send_error (c, ErrorCode::Internal, "No free PIN right now. Try again later.", m.type);
     return;
@@ -332,8 +337,10 @@ void ServerImpl::on_join (Connection &c, const proto::Message &m)
   JoinOutcome out = registry.join (pin, v, g_get_real_time ());
   std::string shown_pin = is_pin_shaped (pin) ? pin : "\"" + pin.substr (0, 8) + "\"";
   if (out.error) {
-    if (is_fail_code (*out.error))
+    if (is_fail_code (*out.error)) {
       guesses.record_failure (c.address, now);
+      note_flood_mode (now);
+    }
     metrics.joins_failed++;
     metrics.join_failures_by_code[proto::error_code_name (*out.error)]++;
     send_error (c, *out.error, pin_error_text (*out.error, shown_pin), m.type);
@@ -547,6 +554,23 @@ void ServerImpl::housekeeping ()
       close_connection (*c, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "idle timeout");
   create_limiter.prune (now);
   guesses.prune (now);
+  note_flood_mode (now);
+}
+
+void ServerImpl::note_flood_mode (gint64 now_us)
+{
+  bool flood = guesses.flood_mode (now_us);
+  if (flood == flood_mode_noted)
+    return;
+  flood_mode_noted = flood;
+  if (flood)
+    g_message ("flood of wrong PINs: more than %zu networks in %.0f minutes; new sessions get "
+               "%d-digit PINs",
+               config.guess_limits.flood_networks, config.guess_limits.flood_window_s / 60,
+               proto::kMaxPinDigits);
+  else
+    g_message ("the flood of wrong PINs is over; new sessions get %d-digit PINs again",
+               proto::kMinPinDigits);
 }
 
 } // namespace gv::signaling

@@ -132,6 +132,91 @@ START_TEST (test_flagged_memory_is_bounded)
 }
 END_TEST
 
+/* Flood mode: on once more than flood_networks networks had a wrong PIN
+ * looked up within 10 minutes, off 10 minutes after that was last true. */
+START_TEST (test_flood_mode_turns_on_and_off)
+{
+  GuessLimits limits;
+  limits.flood_networks = 5;
+  GuessLimiter limiter (limits);
+  /* Five networks, however many wrong PINs each: not a flood. */
+  for (int round = 0; round < 3; round++)
+    for (int n = 0; n < 5; n++)
+      limiter.record_failure (address_in_own_lan (n), round * kSec);
+  ck_assert (!limiter.flood_mode (3 * kSec));
+  ck_assert_uint_eq (limiter.recent_guessing_networks (3 * kSec), 5);
+  /* Two addresses of one /24 are one network; another /24 is the sixth. */
+  limiter.record_failure ("10.0.0.77", 4 * kSec);
+  ck_assert (!limiter.flood_mode (4 * kSec));
+  limiter.record_failure (address_in_own_lan (5), 5 * kSec);
+  ck_assert (limiter.flood_mode (5 * kSec));
+  ck_assert_uint_eq (limiter.recent_guessing_networks (5 * kSec), 6);
+  /* The guessing stops: still on after 10 minutes (hysteresis), though the
+   * six networks have aged out of the count ... */
+  limiter.prune (5 * kSec + 600 * kSec - 1);
+  ck_assert (limiter.flood_mode (5 * kSec + 600 * kSec - 1));
+  limiter.prune (610 * kSec);
+  ck_assert_uint_eq (limiter.recent_guessing_networks (610 * kSec), 0);
+  /* ... and off 10 minutes after the last wrong PIN that found six. */
+  ck_assert (!limiter.flood_mode (605 * kSec));
+}
+END_TEST
+
+START_TEST (test_flood_mode_counts_only_the_window)
+{
+  GuessLimits limits;
+  limits.flood_networks = 5;
+  GuessLimiter limiter (limits);
+  /* A new network every 100 s: never more than five within 10 minutes ... */
+  for (int n = 0; n < 5; n++)
+    limiter.record_failure (address_in_own_lan (n), n * 100 * kSec);
+  /* ... the first has aged out when the sixth comes. */
+  limiter.record_failure (address_in_own_lan (5), 650 * kSec);
+  ck_assert_uint_eq (limiter.recent_guessing_networks (650 * kSec), 5);
+  ck_assert (!limiter.flood_mode (650 * kSec));
+  /* The first network guesses again: six within 10 minutes. */
+  limiter.record_failure (address_in_own_lan (0), 651 * kSec);
+  ck_assert_uint_eq (limiter.recent_guessing_networks (651 * kSec), 6);
+  ck_assert (limiter.flood_mode (651 * kSec));
+  /* An IPv6 site (/48) is one network, whichever of its /64s guesses. */
+  GuessLimiter v6 (limits);
+  for (int n = 0; n < 10; n++)
+    v6.record_failure ("2001:db8:1:" + std::to_string (n) + "::1", 0);
+  ck_assert_uint_eq (v6.recent_guessing_networks (0), 1);
+  ck_assert (!v6.flood_mode (0));
+}
+END_TEST
+
+/* The attacker of SECURITY.md's 10,000-network row spends each network's
+ * clean lookup at once; flood mode is on from its 201st network. */
+START_TEST (test_flood_mode_catches_the_10000_network_attacker)
+{
+  GuessLimiter limiter;
+  int looked_up_before = 0;
+  for (int a = 0; a < 10000; a++) {
+    std::string address = address_in_own_lan (a);
+    if (limiter.check (address, 0) != GuessVerdict::Allowed)
+      continue;
+    if (!limiter.flood_mode (0))
+      looked_up_before++;
+    limiter.record_failure (address, 0);
+  }
+  ck_assert_int_eq (looked_up_before, 201);
+  ck_assert (limiter.flood_mode (0));
+  ck_assert_uint_eq (limiter.recent_guessing_networks (0), 10000);
+  /* An attacker that stays under the threshold (200 new networks per 10
+   * minutes) never turns it on. */
+  GuessLimiter patient;
+  for (int minute = 0; minute < 60; minute++)
+    for (int n = 0; n < 20; n++) {
+      std::string address = address_in_own_lan (minute * 20 + n);
+      if (patient.check (address, minute * 60 * kSec) == GuessVerdict::Allowed)
+        patient.record_failure (address, minute * 60 * kSec);
+    }
+  ck_assert (!patient.flood_mode (3600 * kSec));
+}
+END_TEST
+
 /* The figures of SECURITY.md ("PIN guessing"): guesses looked up in a
  * PIN's 10-minute life and in an hour, for attackers whose addresses are
  * each in a network of its own (their best case). */
@@ -170,6 +255,9 @@ static Suite *guess_suite ()
   tcase_add_test (tc, test_flag_lasts_a_day);
   tcase_add_test (tc, test_flagged_memory_is_bounded);
   tcase_add_test (tc, test_attacker_figures);
+  tcase_add_test (tc, test_flood_mode_turns_on_and_off);
+  tcase_add_test (tc, test_flood_mode_counts_only_the_window);
+  tcase_add_test (tc, test_flood_mode_catches_the_10000_network_attacker);
   suite_add_tcase (s, tc);
   return s;
 }
