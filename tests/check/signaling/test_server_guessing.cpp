@@ -178,6 +178,66 @@ START_TEST (test_flagged_network_waits_out_the_flood)
 }
 END_TEST
 
+START_TEST (test_flood_gives_new_sessions_nine_digits)
+{
+  /* Flood mode after more than 20 networks (the default is 200, too many
+   * loopback connections for a quick test). */
+  constexpr int kFloodNetworks = 20;
+  auto server = start_server ({ "--flood-networks", std::to_string (kFloodNetworks) });
+  ck_assert (server);
+  auto before_host = WsClient::connect (server->ws_url ());
+  std::string before_pin = proto::get_string (register_host (*before_host), "pin");
+  ck_assert_uint_eq (before_pin.size (), proto::kMinPinDigits);
+  ck_assert_uint_eq (metric (*server, "ghostview_guess_flood_mode"), 0);
+
+  /* One wrong PIN from each of 21 networks. */
+  std::string wrong = before_pin == "000000" ? "000001" : "000000";
+  for (int n = 0; n <= kFloodNetworks; n++) {
+    std::string address = "127.0." + std::to_string (10 + n) + ".1";
+    auto guesser = WsClient::connect (server->ws_url (), nullptr, address.c_str ());
+    ck_assert_msg (guesser, "no connection from %s", address.c_str ());
+    guesser->send (proto::make_join (wrong, "guesser"));
+    guesser->expect_error (ErrorCode::PinInvalid);
+    if (n == kFloodNetworks - 1) /* 20 networks: not yet a flood */
+      ck_assert_uint_eq (metric (*server, "ghostview_guess_flood_mode"), 0);
+  }
+  ck_assert_uint_eq (metric (*server, "ghostview_guess_flood_mode"), 1);
+  ck_assert_uint_eq (metric (*server, "ghostview_guess_recent_networks"), kFloodNetworks + 1);
+
+  /* A session registered now gets nine digits, and its viewer (from a
+   * network that never guessed) joins with them on the first try. */
+  auto host = WsClient::connect (server->ws_url ());
+  proto::Message registered = register_host (*host);
+  std::string pin = proto::get_string (registered, "pin");
+  ck_assert_msg (pin.size () == (std::size_t) proto::kMaxPinDigits &&
+                     pin.find_first_not_of ("0123456789") == std::string::npos,
+                 "PIN during a flood: %s", pin.c_str ());
+  std::string viewer_url = proto::get_string (registered, "viewer_url");
+  ck_assert_msg (g_str_has_suffix (viewer_url.c_str (), ("/?pin=" + pin).c_str ()), "%s",
+                 viewer_url.c_str ());
+  auto viewer = WsClient::connect (server->ws_url (), nullptr, "127.1.1.1");
+  viewer->send (proto::make_join (pin, "viewer"));
+  proto::Message first = viewer->next (3000);
+  ck_assert_msg (first.type == Type::Waiting, "\"%s\" %s", proto::type_name (first.type),
+                 proto::get_string (first, "message").c_str ());
+  std::string peer = proto::get_string (first, "peer");
+  GV_ASSERT_STR_EQ (proto::get_string (host->expect (Type::JoinRequest), "peer"), peer);
+  host->send (proto::make_accept (peer, GV_CAPABILITY_VIEW));
+  viewer->expect (Type::Joined);
+
+  /* The session from before the flood keeps its six digits, and they still
+   * let its viewer in. */
+  auto old_viewer = WsClient::connect (server->ws_url (), nullptr, "127.1.2.1");
+  old_viewer->send (proto::make_join (before_pin, "viewer"));
+  proto::Message waiting = old_viewer->expect (Type::Waiting);
+  GV_ASSERT_STR_EQ (proto::get_string (before_host->expect (Type::JoinRequest), "peer"),
+                    proto::get_string (waiting, "peer"));
+  before_host->send (proto::make_accept (proto::get_string (waiting, "peer"), GV_CAPABILITY_VIEW));
+  old_viewer->expect (Type::Joined);
+  ck_assert_uint_eq (server->live_viewers (), 2);
+}
+END_TEST
+
 static Suite *guessing_suite ()
 {
   Suite *s = suite_create ("server-guessing");
@@ -185,6 +245,7 @@ static Suite *guessing_suite ()
   tcase_set_timeout (tc, 60);
   tcase_add_test (tc, test_right_pin_joins_during_flood);
   tcase_add_test (tc, test_flagged_network_waits_out_the_flood);
+  tcase_add_test (tc, test_flood_gives_new_sessions_nine_digits);
   suite_add_tcase (s, tc);
   return s;
 }
