@@ -279,7 +279,7 @@ bool parse_server_options (ServerConfig &config, int *argc, char ***argv, GError
 {
   GOptionContext *ctx = g_option_context_new ("- GhostView signalling server");
   g_option_context_set_summary (
-      ctx, "Pairs GhostView hosts and viewers by 6-digit PIN over WebSocket (/ws) and serves the "
+      ctx, "Pairs GhostView hosts and viewers by PIN over WebSocket (/ws) and serves the "
            "web pages.\nSee signaling/PROTOCOL.md for the protocol, limits and production "
            "settings.");
   g_option_context_set_main_group (ctx, server_option_group (config));
