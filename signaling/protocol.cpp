@@ -43,7 +43,7 @@ struct ErrorInfo {
 
 constexpr ErrorInfo kErrors[] = {
   { ErrorCode::PinInvalid, "PIN_INVALID",
-    "No session has this PIN. Check the 6 digits and try again." },
+    "No session has this PIN. Check the digits and try again." },
   { ErrorCode::PinExpired, "PIN_EXPIRED", "This PIN has expired. Ask the host for a new one." },
   { ErrorCode::PinUsed, "PIN_USED", "This PIN has already been used. Ask the host for a new one." },
   { ErrorCode::SessionFull, "SESSION_FULL",
@@ -123,7 +123,7 @@ const std::vector<TypeSpec> &type_specs ()
     { Type::Registered,
       { { "session", Kind::String, true, 1, kIdMax },
         { "peer", Kind::String, true, 1, kIdMax },
-        { "pin", Kind::String, true, kPinDigits, kPinDigits },
+        { "pin", Kind::String, true, kMinPinDigits, kMaxPinDigits },
         { "expires_at", Kind::Int, true, 0, G_MAXINT64 },
         { "pin_ttl", Kind::Int, false, 0, G_MAXINT },
         { "max_viewers", Kind::Int, false, 1, kMaxViewersLimit },

@@ -30,7 +30,11 @@ inline constexpr gsize kMaxReasonBytes = 256;
 inline constexpr gsize kMaxDetailBytes = 256;
 inline constexpr gsize kMaxCodecBytes = 32;
 inline constexpr int kMaxViewersLimit = 64;
-inline constexpr int kPinDigits = 6;
+/* A PIN is 6 digits, or 9 for sessions created while the server sees a
+ * flood of wrong PINs (SECURITY.md, "PIN guessing"); every PIN field takes
+ * anything in between. */
+inline constexpr int kMinPinDigits = 6;
+inline constexpr int kMaxPinDigits = 9;
 
 enum class Type {
   Unknown,

@@ -44,19 +44,22 @@ bool random_bytes (void *buf, std::size_t len)
   return true;
 }
 
-std::string random_pin ()
+std::string random_pin (int digits)
 {
-  constexpr std::uint32_t kSpace = 1000000;
-  /* Largest multiple of kSpace that fits: values at or above it are redrawn
-   * so every PIN is equally likely. */
-  constexpr std::uint32_t kLimit = (UINT32_MAX / kSpace) * kSpace;
+  g_return_val_if_fail (digits >= 1 && digits <= 9, std::string ());
+  std::uint32_t space = 1;
+  for (int i = 0; i < digits; i++)
+    space *= 10;
+  /* Largest multiple of the space that fits: values at or above it are
+   * redrawn so every PIN is equally likely (for 9 digits, 7 % of draws). */
+  const std::uint32_t limit = (UINT32_MAX / space) * space;
   std::uint32_t v;
   do {
     if (!random_bytes (&v, sizeof v))
       g_abort (); /* the kernel CSPRNG failing is not an input error */
-  } while (v >= kLimit);
-  char pin[8];
-  g_snprintf (pin, sizeof pin, "%06u", v % kSpace);
+  } while (v >= limit);
+  char pin[16];
+  g_snprintf (pin, sizeof pin, "%0*u", digits, v % space);
   return pin;
 }
 

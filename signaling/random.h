@@ -11,8 +11,9 @@ namespace gv::signaling {
  * Returns false only if the kernel source fails. */
 bool random_bytes (void *buf, std::size_t len);
 
-/* A uniformly drawn 6-digit PIN, "000000".."999999" (no modulo bias). */
-std::string random_pin ();
+/* A uniformly drawn PIN of `digits` digits (1 to 9), e.g. "000000".."999999"
+ * for 6 (no modulo bias). */
+std::string random_pin (int digits = 6);
 
 /* `bytes` random bytes as lowercase hex. */
 std::string random_id (std::size_t bytes = 12);

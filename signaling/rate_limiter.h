@@ -19,6 +19,7 @@ public:
   bool has_token (const std::string &key, gint64 now_us);
   bool try_take (const std::string &key, gint64 now_us);
   void spend (const std::string &key, gint64 now_us);
+  bool contains (const std::string &key) const { return buckets_.count (key) > 0; }
   /* Forgets keys whose buckets have refilled, so memory stays bounded by
    * the clients active in the last burst/rate seconds. */
   void prune (gint64 now_us);

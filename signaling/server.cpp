@@ -125,9 +125,7 @@ void respond_static_error (SoupServerMessage *msg, guint status, const char *pat
 } // namespace
 
 ServerImpl::ServerImpl (const ServerConfig &cfg)
-    : config (cfg), create_limiter (cfg.create_burst, cfg.create_per_s),
-      join_fail_ip (cfg.join_fail_ip_burst, cfg.join_fail_ip_per_s),
-      join_fail_global (cfg.join_fail_global_burst, cfg.join_fail_global_per_s)
+    : config (cfg), create_limiter (cfg.create_burst, cfg.create_per_s), guesses (cfg.guess_limits)
 {}
 
 ServerImpl::~ServerImpl ()
@@ -269,6 +267,16 @@ std::string ServerImpl::metrics_text () const
   gauge ("ghostview_viewers", "Viewers in live sessions (pending and admitted).",
          registry.viewer_count ());
   gauge ("ghostview_connections", "Open WebSocket connections.", connections.size ());
+  gauge ("ghostview_guess_flagged_networks",
+         "Networks that sent a wrong PIN in the last day (the flood limit applies to them).",
+         guesses.flagged_networks ());
+  gint64 now = g_get_monotonic_time ();
+  gauge ("ghostview_guess_recent_networks",
+         "Networks with a wrong PIN in the last 10 minutes (flood mode above --flood-networks).",
+         guesses.recent_guessing_networks (now));
+  gauge ("ghostview_guess_flood_mode",
+         "1 while the server sees a flood of wrong PINs: new sessions get 9-digit PINs.",
+         guesses.flood_mode (now) ? 1 : 0);
 
   counter_head ("ghostview_sessions_created_total", "Sessions registered.");
   g_string_append_printf (s, "ghostview_sessions_created_total %" G_GUINT64_FORMAT "\n",
@@ -288,7 +296,7 @@ std::string ServerImpl::metrics_text () const
                             code.c_str (), n);
   counter_head ("ghostview_rate_limited_total", "Requests refused by a rate limit.");
   for (const char *limit :
-       { "create", "join_ip", "join_global", "messages", "reports", "restarts" }) {
+       { "create", "join_ip", "join_prefix", "join_flood", "messages", "reports", "restarts" }) {
     auto it = metrics.rate_limited.find (limit);
     g_string_append_printf (s, "ghostview_rate_limited_total{limit=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             limit, it == metrics.rate_limited.end () ? 0 : it->second);

@@ -59,6 +59,7 @@ struct ServerOptionValues {
   gboolean tls_proxy_alias = FALSE;
   gint port = -1, pin_ttl = -1, idle = -1, turn_ttl = -1, max_sessions = -1;
   gint http_timeout = -1, max_per_address = -1;
+  gint flood_networks = G_MININT; /* unset */
   gboolean production = FALSE, tls_proxy = FALSE, trust_proxy = FALSE;
   gdouble create_rate = -1, message_rate = -1; /* rate-limit tuning; see validate */
 
@@ -146,6 +147,14 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
     config.http_timeout_s = v.http_timeout;
   if (v.max_per_address >= 0)
     config.max_connections_per_address = (guint) v.max_per_address;
+  if (v.flood_networks != G_MININT) {
+    if (v.flood_networks < 0) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--flood-networks %d: a number of networks, 0 or more", v.flood_networks);
+      return FALSE;
+    }
+    config.guess_limits.flood_networks = (std::size_t) v.flood_networks;
+  }
   if (v.create_rate >= 0) {
     if (v.create_rate < 1) {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -231,6 +240,10 @@ GOptionGroup *server_option_group (ServerConfig &config)
       "TCP connections one client address may hold at once; more are closed at once (default "
       "64; not applied with --trust-proxy)",
       "N" },
+    { "flood-networks", 0, 0, G_OPTION_ARG_INT, &v->flood_networks,
+      "Flood mode when more than N networks sent a wrong PIN in 10 minutes: new sessions get "
+      "9-digit PINs until 10 minutes after (default 200; 0: after any wrong PIN)",
+      "N" },
     { "create-rate", 0, 0, G_OPTION_ARG_DOUBLE, &v->create_rate,
       "Sessions one client IP may create per minute, also the burst (default 10). Above the "
       "default is for tests and benchmarks from one address; --production refuses it",
@@ -279,7 +292,7 @@ bool parse_server_options (ServerConfig &config, int *argc, char ***argv, GError
 {
   GOptionContext *ctx = g_option_context_new ("- GhostView signalling server");
   g_option_context_set_summary (
-      ctx, "Pairs GhostView hosts and viewers by 6-digit PIN over WebSocket (/ws) and serves the "
+      ctx, "Pairs GhostView hosts and viewers by PIN over WebSocket (/ws) and serves the "
            "web pages.\nSee signaling/PROTOCOL.md for the protocol, limits and production "
            "settings.");
   g_option_context_set_main_group (ctx, server_option_group (config));

@@ -1,6 +1,8 @@
 /* Settings of the signalling server, from the command line and environment. */
 #pragma once
 
+#include "guess_limiter.h"
+
 #include <glib.h>
 
 #include <string>
@@ -41,8 +43,7 @@ struct ServerConfig {
 
   /* Rate limits (see PROTOCOL.md). */
   double create_burst = 10, create_per_s = 10.0 / 60;
-  double join_fail_ip_burst = 10, join_fail_ip_per_s = 1.0 / 30;
-  double join_fail_global_burst = 60, join_fail_global_per_s = 1.0 / 2;
+  GuessLimits guess_limits; /* wrong PINs: SECURITY.md, "PIN guessing" */
   double msg_burst = 200, msg_per_s = 50;
 
   bool tls () const { return !tls_cert_file.empty (); }

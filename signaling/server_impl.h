@@ -3,6 +3,7 @@
 #pragma once
 
 #include "http_guard.h"
+#include "guess_limiter.h"
 #include "protocol.h"
 #include "rate_limiter.h"
 #include "server_config.h"
@@ -87,6 +88,8 @@ public:
   void handle_text (Connection &c, GBytes *bytes);
   void handle_closed (Connection &c);
   void housekeeping ();
+  /* Logs flood mode turning on or off. */
+  void note_flood_mode (gint64 now_us);
   void close_all (gushort code, const char *reason);
 
   ServerConfig config;
@@ -99,10 +102,10 @@ public:
 
   SessionRegistry registry;
   KeyedRateLimiter create_limiter;
-  KeyedRateLimiter join_fail_ip;
-  TokenBucket join_fail_global;
+  GuessLimiter guesses;
   std::unordered_map<std::string, std::unique_ptr<Connection>> connections;
   Metrics metrics;
+  bool flood_mode_noted = false;
 
 private:
   void send (Connection &c, const std::string &text);

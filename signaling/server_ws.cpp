@@ -51,7 +51,7 @@ std::string pin_error_text (ErrorCode code, const std::string &pin)
 {
   switch (code) {
   case ErrorCode::PinInvalid:
-    return "No session has PIN " + pin + ". Check the 6 digits and try again.";
+    return "No session has PIN " + pin + ". Check the digits and try again.";
   case ErrorCode::PinExpired:
     return "PIN " + pin + " has expired. Ask the host for a new one.";
   case ErrorCode::PinUsed:
@@ -60,6 +60,31 @@ std::string pin_error_text (ErrorCode code, const std::string &pin)
     return "The session with PIN " + pin + " has no room for another viewer right now.";
   default:
     return proto::error_code_default_message (code);
+  }
+}
+
+const char *guess_limit_name (GuessVerdict verdict)
+{
+  switch (verdict) {
+  case GuessVerdict::AddressLimited:
+    return "join_ip";
+  case GuessVerdict::PrefixLimited:
+    return "join_prefix";
+  default:
+    return "join_flood";
+  }
+}
+
+const char *guess_refusal_text (GuessVerdict verdict)
+{
+  switch (verdict) {
+  case GuessVerdict::AddressLimited:
+    return "Too many wrong PINs from this address. Wait a minute and try again.";
+  case GuessVerdict::PrefixLimited:
+    return "Too many wrong PINs from your network. Wait a minute and try again.";
+  default:
+    return "Someone is trying many wrong PINs on this server, and a wrong PIN came from your "
+           "network today, so joins from it are paused. Try again in a minute.";
   }
 }
 
@@ -262,7 +287,12 @@ void ServerImpl::on_register (Connection &c, const proto::Message &m)
   int ttl = (int) proto::get_int (m, "pin_ttl", config.pin_ttl_s);
   int max_viewers = (int) proto::get_int (m, "max_viewers", 1);
   gint64 now_real = g_get_real_time ();
-  Session *s = registry.create (c.peer, max_viewers, ttl, now_real);
+  /* During a flood of wrong PINs, new sessions get 9 digits: the lookups a
+   * flood from many networks gains then find a PIN 1,000 times less often.
+   * Sessions already live keep theirs (their viewers may hold them). */
+  int pin_digits =
+      guesses.flood_mode (g_get_monotonic_time ()) ? proto::kMaxPinDigits : proto::kMinPinDigits;
+  Session *s = registry.create (c.peer, max_viewers, ttl, now_real, pin_digits);
   if (!s) {
     send_error (c, ErrorCode::Internal, "No free PIN right now. Try again later.", m.type);
     return;
@@ -290,18 +320,10 @@ void ServerImpl::on_join (Connection &c, const proto::Message &m)
   }
   gint64 now = g_get_monotonic_time ();
   /* Checked before the PIN is looked at: a refused guess learns nothing. */
-  if (!join_fail_ip.has_token (c.address, now)) {
-    metrics.rate_limited["join_ip"]++;
-    send_error (c, ErrorCode::RateLimited,
-                "Too many wrong PINs from this address. Wait a minute and try again.", m.type);
-    return;
-  }
-  if (!join_fail_global.has_token (now)) {
-    metrics.rate_limited["join_global"]++;
-    send_error (c, ErrorCode::RateLimited,
-                "The server is refusing joins for a moment (too many wrong PINs). Try again "
-                "in a minute.",
-                m.type);
+  GuessVerdict verdict = guesses.check (c.address, now);
+  if (verdict != GuessVerdict::Allowed) {
+    metrics.rate_limited[guess_limit_name (verdict)]++;
+    send_error (c, ErrorCode::RateLimited, guess_refusal_text (verdict), m.type);
     return;
   }
 
@@ -314,8 +336,8 @@ void ServerImpl::on_join (Connection &c, const proto::Message &m)
   std::string shown_pin = is_pin_shaped (pin) ? pin : "\"" + pin.substr (0, 8) + "\"";
   if (out.error) {
     if (is_fail_code (*out.error)) {
-      join_fail_ip.spend (c.address, now);
-      join_fail_global.spend (now);
+      guesses.record_failure (c.address, now);
+      note_flood_mode (now);
     }
     metrics.joins_failed++;
     metrics.join_failures_by_code[proto::error_code_name (*out.error)]++;
@@ -529,7 +551,24 @@ void ServerImpl::housekeeping ()
     if (now - c->last_seen_us > idle_us)
       close_connection (*c, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "idle timeout");
   create_limiter.prune (now);
-  join_fail_ip.prune (now);
+  guesses.prune (now);
+  note_flood_mode (now);
+}
+
+void ServerImpl::note_flood_mode (gint64 now_us)
+{
+  bool flood = guesses.flood_mode (now_us);
+  if (flood == flood_mode_noted)
+    return;
+  flood_mode_noted = flood;
+  if (flood)
+    g_message ("flood of wrong PINs: more than %zu networks in %.0f minutes; new sessions get "
+               "%d-digit PINs",
+               config.guess_limits.flood_networks, config.guess_limits.flood_window_s / 60,
+               proto::kMaxPinDigits);
+  else
+    g_message ("the flood of wrong PINs is over; new sessions get %d-digit PINs again",
+               proto::kMinPinDigits);
 }
 
 } // namespace gv::signaling

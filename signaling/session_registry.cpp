@@ -19,18 +19,19 @@ int Session::admitted () const
 
 bool is_pin_shaped (const std::string &pin)
 {
-  return pin.size () == (std::size_t) proto::kPinDigits &&
+  return pin.size () >= (std::size_t) proto::kMinPinDigits &&
+         pin.size () <= (std::size_t) proto::kMaxPinDigits &&
          std::all_of (pin.begin (), pin.end (), [] (char c) { return c >= '0' && c <= '9'; });
 }
 
 Session *SessionRegistry::create (const std::string &host_peer, int max_viewers, int pin_ttl_s,
-                                  gint64 now_us)
+                                  gint64 now_us, int pin_digits)
 {
   std::string pin;
   /* With the space at most 10% full, 64 draws all colliding has odds
    * below 1e-64; failing means the server is saturated, not unlucky. */
   for (int attempt = 0; attempt < 64 && pin.empty (); attempt++) {
-    std::string candidate = random_pin ();
+    std::string candidate = random_pin (pin_digits);
     if (by_pin_.find (candidate) == by_pin_.end ())
       pin = candidate;
   }

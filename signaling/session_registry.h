@@ -43,9 +43,11 @@ struct JoinOutcome {
 
 class SessionRegistry {
 public:
-  /* A new session with a fresh PIN unique among live sessions; nullptr when
-   * no free PIN was found (the space is nearly full). */
-  Session *create (const std::string &host_peer, int max_viewers, int pin_ttl_s, gint64 now_us);
+  /* A new session with a fresh PIN of `pin_digits` digits, unique among
+   * live sessions; nullptr when no free PIN was found (the space is nearly
+   * full). */
+  Session *create (const std::string &host_peer, int max_viewers, int pin_ttl_s, gint64 now_us,
+                   int pin_digits = proto::kMinPinDigits);
   Session *find (const std::string &session_id);
   Session *find_by_host (const std::string &host_peer);
   /* The session a viewer (pending or admitted) belongs to. */
@@ -72,7 +74,7 @@ private:
   std::unordered_map<std::string, std::string> viewer_index_; /* viewer -> session */
 };
 
-/* True for exactly six ASCII digits. */
+/* True for 6 to 9 ASCII digits (kMinPinDigits to kMaxPinDigits). */
 bool is_pin_shaped (const std::string &pin);
 
 } // namespace gv::signaling

@@ -1,5 +1,7 @@
 #include "cli_options.h"
 
+#include "protocol.h"
+
 namespace gv::launcher {
 namespace {
 
@@ -39,7 +41,8 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
     e.push_back ({ "server", 's', 0, G_OPTION_ARG_STRING, &server_,
                    "Signalling server WebSocket URL (ws://HOST:PORT/ws or wss://...)", "URL" });
   if (which & OPT_PIN)
-    e.push_back ({ "pin", 0, 0, G_OPTION_ARG_STRING, &pin_, "6-digit PIN of the session", "PIN" });
+    e.push_back (
+        { "pin", 0, 0, G_OPTION_ARG_STRING, &pin_, "PIN of the session (6 digits, or 9)", "PIN" });
   if (which & OPT_SOURCE)
     e.push_back ({ "source", 0, 0, G_OPTION_ARG_STRING, &source_,
                    "What to share: screen (default; a test pattern when there is no display), "
@@ -119,9 +122,11 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
   if (!fallback.empty () && fallback != "vp8" && fallback != "vp9" && fallback != "h264" &&
       fallback != "none")
     return bad ("--fallback-codec %s: choose vp8, vp9, h264 or none", fallback.c_str ());
-  if (pin_ &&
-      (out.pin.size () != 6 || out.pin.find_first_not_of ("0123456789") != std::string::npos))
-    return bad ("--pin %s: a PIN is 6 digits", out.pin.c_str ());
+  /* 9 digits: a session created while the server saw a flood of wrong PINs. */
+  if (pin_ && (out.pin.size () < (std::size_t) proto::kMinPinDigits ||
+               out.pin.size () > (std::size_t) proto::kMaxPinDigits ||
+               out.pin.find_first_not_of ("0123456789") != std::string::npos))
+    return bad ("--pin %s: a PIN is 6 digits, or 9", out.pin.c_str ());
   if (bitrate_ != -1 && (bitrate_ < 50 || bitrate_ > 100000))
     return bad ("--bitrate %d: give kbit/s between 50 and 100000", bitrate_);
   if (fps_ != -1 && (fps_ < 1 || fps_ > 240))

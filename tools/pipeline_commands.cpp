@@ -152,7 +152,7 @@ int run_command (Command command, int argc, char **argv)
     return usage_error (info.name, std::string ("unexpected argument '") + argv[1] + "'");
   if ((command == Command::View || command == Command::Record) && options.pin.empty () &&
       !has_set (options, "PIN"))
-    return usage_error (info.name, "--pin is required: the 6-digit PIN the host shows");
+    return usage_error (info.name, "--pin is required: the PIN the host shows (6 digits, or 9)");
 
   Preset preset;
   if (!find_preset (preset_name, preset, &error)) {

@@ -641,7 +641,8 @@ static void gv_pin_signaller_class_init (GvPinSignallerClass *klass)
   g_object_class_install_property (
       gobject_class, PROP_PIN,
       g_param_spec_string ("pin", "PIN",
-                           "Viewer: the 6-digit PIN of the session to join; host: the session's "
+                           "Viewer: the PIN of the session to join (6 digits, or 9 for a session "
+                           "created during a flood of wrong PINs); host: the session's "
                            "PIN once registered (notified on every new PIN)",
                            nullptr, flags));
   g_object_class_install_property (

@@ -6,7 +6,7 @@
  * SECTION:element-gvwebrtcsink
  * @title: gvwebrtcsink
  * @short_description: share a video stream with many viewers over WebRTC,
- * signalled by a 6-digit PIN
+ * signalled by a PIN (6 digits; 9 while the server sees a flood of wrong PINs)
  *
  * gvwebrtcsink registers a session with the GhostView signalling server and
  * posts its PIN on the bus. Each viewer that joins with the PIN gets a

@@ -805,7 +805,7 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
   g_object_class_install_property (
       gobject_class, PROP_PIN,
       g_param_spec_string ("pin", "PIN",
-                           "The 6-digit PIN of the session to join (sets the "
+                           "The PIN of the session to join, 6 digits or 9 (sets the "
                            "signaller's pin)",
                            nullptr, rw));
   g_object_class_install_property (

@@ -1,6 +1,7 @@
 // Scenario 4: errors a person would hit. A wrong PIN and an expired PIN show
 // their messages; a declined join says so; closing the host's tab shows
-// "Session ended" on the viewer.
+// "Session ended" on the viewer; a session begun during a flood of wrong PINs
+// has a 9-digit PIN, shown by the host and typed by the viewer.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -52,11 +53,13 @@ function registerRaw(page, fields) {
 test('a wrong PIN and an expired PIN show their messages', async () => {
   const viewer = await openPage(browser, `${server.url}/`);
 
-  // Not 6 digits: said at once, nothing sent.
+  // Not 6 to 9 digits: said at once, nothing sent.
   await join(viewer, '12a34');
   assert.equal(await viewer.inputValue('#pin'), '1234', 'only digits are kept');
   await viewer.press('#pin', 'Enter');
-  assert.match(await viewer.textContent('#join-error'), /6 digits/);
+  assert.match(await viewer.textContent('#join-error'), /6 digits, or 9/);
+  await join(viewer, '1234567890');
+  assert.equal(await viewer.inputValue('#pin'), '123456789', 'at most 9 digits are kept');
 
   // Paste keeps the digits of "123 456".
   await viewer.fill('#pin', '');
@@ -119,4 +122,43 @@ test('a declined join, then closing the host tab ends the session for the viewer
   assert.equal(await viewer.textContent('#status'), 'Session ended');
   await screenshot(viewer, 'viewer-host-tab-closed');
   assert.deepEqual(viewer.problems, []);
+});
+
+test('during a flood of wrong PINs a session gets 9 digits, and a viewer types them and joins', async () => {
+  // Flood mode after any wrong PIN (--flood-networks 0): the page's own
+  // wrong PIN is the flood, so no second address is needed.
+  const floodServer = await startServer(['--flood-networks', '0']);
+  try {
+    const viewer = await openPage(browser, `${floodServer.url}/`);
+    await join(viewer, '000000');
+    assert.equal((await joinError(viewer)).code, 'PIN_INVALID');
+
+    const hostPage = await openPage(browser, `${floodServer.url}/host.html`);
+    await hostPage.click('#start-sharing');
+    const pin = await waitFor(() => hostPage.evaluate(() => window.ghostviewHost.pin), 10000, 'PIN');
+    log('PIN during the flood', pin);
+    assert.match(pin, /^\d{9}$/);
+    assert.equal(await hostPage.textContent('#pin'), `${pin.slice(0, 3)} ${pin.slice(3, 6)} ${pin.slice(6)}`);
+    const link = await hostPage.inputValue('#viewer-url');
+    assert.ok(link.endsWith(`/?pin=${pin}`), link);
+    await screenshot(hostPage, 'browser-host-nine-digit-pin');
+
+    // The host's link fills in all nine digits ...
+    const linked = await openPage(browser, link);
+    assert.equal(await linked.inputValue('#pin'), pin);
+    await linked.close();
+
+    // ... and a person types them, and is in on the first try.
+    await join(viewer, pin);
+    await viewer.waitForSelector('text=Waiting for the host to accept', { timeout: 5000 });
+    await hostPage.locator('#requests .accept').click({ timeout: 5000 });
+    await waitFor(async () => (await framesDecoded(viewer)) > 0, 5000, 'frames decoded');
+    await screenshot(viewer, 'viewer-joined-nine-digit-pin');
+    assert.deepEqual(viewer.problems, []);
+    assert.deepEqual(hostPage.problems, []);
+    await viewer.close();
+    await hostPage.close();
+  } finally {
+    await floodServer.stop();
+  }
 });

@@ -60,7 +60,7 @@ function startLauncherHost(args) {
   const host = { child, pin: '', output: '', stop: () => stopProcess(child, 'SIGINT', 8000) };
   child.stdout.on('data', (d) => { host.output += d; });
   child.stderr.on('data', (d) => { host.output += d; });
-  return waitForPin(child, host, /PIN: (\d{6})/, 20000, 'ghostview host');
+  return waitForPin(child, host, /PIN: (\d{6,9})/, 20000, 'ghostview host');
 }
 
 const problemOf = (page) => page.evaluate(() => document.getElementById('problem').dataset.problem || '');

@@ -121,7 +121,7 @@ def start_host(*extra, name="host"):
         host.kill()
         fail("the host did not start its signalling server:\n" + host.output())
     url = m.group(1)
-    m, _ = host.wait_for(r"PIN: (\d{6})", 30)
+    m, _ = host.wait_for(r"PIN: (\d{6,9})", 30)
     if not m:
         host.kill()
         fail("the host printed no PIN:\n" + host.output())

@@ -38,6 +38,9 @@ expect(["run", "host-test", "--set", "NO_SUCH_VAR=1", "--print-pipeline"], 2,
 expect(["run", "record", "--print-pipeline"], 2, "preset 'record' needs PIN")
 expect(["run", "no-such-preset"], 2, "no preset named 'no-such-preset'", "host-test")
 expect(["record", "--output", "x.mkv"], 2, "--pin is required")
+expect(["view", "--pin", "12345", "--print-pipeline"], 2, "--pin 12345: a PIN is 6 digits, or 9")
+expect(["view", "--pin", "1234567890", "--print-pipeline"], 2, "a PIN is 6 digits, or 9")
+expect(["view", "--pin", "12345678a", "--print-pipeline"], 2, "a PIN is 6 digits, or 9")
 expect(["host", "--codec", "theora", "--print-pipeline"], 2, "--codec theora")
 expect(["record", "--pin", "123456", "--codec", "vp9", "--print-pipeline"], 2,
        "--codec does not apply to preset 'record'")

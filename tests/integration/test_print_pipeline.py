@@ -66,6 +66,7 @@ cases += [
     ["view", "--pin", "123456", "--server", "ws://127.0.0.1:9/ws", "--request-control"],
     ["record", "--pin", "123456", "--output", "/tmp/x.mkv"],
     ["record", "--pin", "123456", "--output", "/tmp/x.webm"],
+    ["view", "--pin", "123456789", "--server", "ws://127.0.0.1:9/ws"],  # a flood-mode PIN
     ["record", "--pin", "123456", "--output", "/tmp/my file.mp4", "--bitrate", "1000"],
 ]
 

@@ -70,7 +70,7 @@ function assertExactly(obj, entries, what) {
 // fails the last test until it is listed here, so nothing reaches the
 // pages unchecked.
 const CHECKED = {
-  signalling: ['VERSION', 'PIN_DIGITS', 'MAX_MESSAGE_BYTES', 'MAX_SDP_BYTES', 'MAX_CANDIDATE_BYTES',
+  signalling: ['VERSION', 'PIN_MIN_DIGITS', 'PIN_MAX_DIGITS', 'MAX_MESSAGE_BYTES', 'MAX_SDP_BYTES', 'MAX_CANDIDATE_BYTES',
     'MAX_NAME_BYTES', 'MAX_REASON_BYTES', 'MAX_VIEWERS_LIMIT', 'MAX_DETAIL_BYTES', 'MAX_CODEC_BYTES', 'Type',
     'ErrorCode', 'Capability', 'Reason', 'Problem', 'CloseCode', 'JOIN_FATAL_ERRORS', 'isValidPin', 'normalisePin'],
   signallingBuilders: ['makeRegister', 'makeJoin', 'makeAccept', 'makeDecline', 'makeGrant', 'makeKick',
@@ -90,7 +90,8 @@ const CHECKED = {
 test('signalling limits and version are the C++ ones', () => {
   const s = cxx.signalling;
   assert.equal(proto.VERSION, s.version);
-  assert.equal(proto.PIN_DIGITS, s.pin_digits);
+  assert.equal(proto.PIN_MIN_DIGITS, s.pin_min_digits);
+  assert.equal(proto.PIN_MAX_DIGITS, s.pin_max_digits);
   assert.equal(proto.MAX_MESSAGE_BYTES, s.max_message_bytes);
   assert.equal(proto.MAX_SDP_BYTES, s.max_sdp_bytes);
   assert.equal(proto.MAX_CANDIDATE_BYTES, s.max_candidate_bytes);
@@ -99,9 +100,11 @@ test('signalling limits and version are the C++ ones', () => {
   assert.equal(proto.MAX_VIEWERS_LIMIT, s.max_viewers_limit);
   assert.equal(proto.MAX_DETAIL_BYTES, s.max_detail_bytes);
   assert.equal(proto.MAX_CODEC_BYTES, s.max_codec_bytes);
-  assert.ok(proto.isValidPin('7'.repeat(s.pin_digits)));
-  assert.ok(!proto.isValidPin('7'.repeat(s.pin_digits + 1)) && !proto.isValidPin('7'.repeat(s.pin_digits - 1)));
-  assert.equal(proto.normalisePin('1'.repeat(s.pin_digits + 3)).length, s.pin_digits);
+  for (let n = s.pin_min_digits; n <= s.pin_max_digits; n++) assert.ok(proto.isValidPin('7'.repeat(n)), `${n} digits`);
+  assert.ok(!proto.isValidPin('7'.repeat(s.pin_max_digits + 1)) && !proto.isValidPin('7'.repeat(s.pin_min_digits - 1)));
+  assert.ok(!proto.isValidPin('12345a') && !proto.isValidPin('123 456'));
+  assert.equal(proto.normalisePin('1'.repeat(s.pin_max_digits + 3)).length, s.pin_max_digits);
+  assert.equal(proto.normalisePin('123 456-789'), '123456789');
 });
 
 test('message types, error codes, reasons, close codes and capabilities are the C++ ones', () => {

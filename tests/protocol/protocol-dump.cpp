@@ -222,7 +222,8 @@ void dump_signalling (JsonBuilder *b)
   json_builder_set_member_name (b, "signalling");
   json_builder_begin_object (b);
   member (b, "version", (gint64) proto::kVersion);
-  member (b, "pin_digits", (gint64) proto::kPinDigits);
+  member (b, "pin_min_digits", (gint64) proto::kMinPinDigits);
+  member (b, "pin_max_digits", (gint64) proto::kMaxPinDigits);
   member (b, "max_message_bytes", (gint64) proto::kMaxMessageBytes);
   member (b, "max_sdp_bytes", (gint64) proto::kMaxSdpBytes);
   member (b, "max_candidate_bytes", (gint64) proto::kMaxCandidateBytes);

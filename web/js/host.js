@@ -195,7 +195,10 @@ function adopt(conn) {
   host.conn = conn;
   if (old && old !== conn) retire(old);
   const pin = conn.pin;
-  ui.pin.textContent = pin.length === 6 ? `${pin.slice(0, 3)} ${pin.slice(3)}` : pin;
+  // Groups of three, as people read them out: "123 456", "123 456 789" (a
+  // 9-digit PIN: the server saw a flood of wrong PINs when this session began).
+  ui.pin.textContent = pin.length % 3 === 0 ? pin.match(/\d{3}/g).join(' ') : pin;
+  ui.pin.classList.toggle('long', pin.length > 6);
   ui.pin.dataset.pin = pin;
   ui.viewerUrl.value = conn.viewerUrl;
   ui.joinOrigin.textContent = new URL(conn.viewerUrl, window.location.href).host;

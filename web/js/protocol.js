@@ -12,7 +12,10 @@
 // side fails the build until the other follows.
 
 export const VERSION = 1;
-export const PIN_DIGITS = 6;
+// A PIN is 6 digits, or 9 for sessions created while the server sees a flood
+// of wrong PINs; every PIN field takes anything in between.
+export const PIN_MIN_DIGITS = 6;
+export const PIN_MAX_DIGITS = 9;
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 export const MAX_SDP_BYTES = 60 * 1024;
 export const MAX_CANDIDATE_BYTES = 1024;
@@ -74,7 +77,7 @@ export const ErrorCode = Object.freeze({
 // specific, but these are what the pages show, so that every code has a
 // sentence that tells the person what to do next.
 const ERROR_MESSAGES = Object.freeze({
-  PIN_INVALID: 'No session has this PIN. Check the 6 digits and try again.',
+  PIN_INVALID: 'No session has this PIN. Check the digits and try again.',
   PIN_EXPIRED: 'This PIN has expired. Ask the host for a new one.',
   PIN_USED: 'This PIN has already been used. Ask the host for a new one.',
   SESSION_FULL: 'The session has no room for another viewer right now. Try again in a moment.',
@@ -148,12 +151,13 @@ export const CloseCode = Object.freeze({
 });
 
 export function isValidPin(pin) {
-  return typeof pin === 'string' && /^[0-9]{6}$/.test(pin);
+  return typeof pin === 'string' && /^[0-9]+$/.test(pin) &&
+    pin.length >= PIN_MIN_DIGITS && pin.length <= PIN_MAX_DIGITS;
 }
 
 /** Keeps the digits of whatever was typed or pasted ("123 456", "123-456"). */
 export function normalisePin(text) {
-  return String(text || '').replace(/\D/g, '').slice(0, PIN_DIGITS);
+  return String(text || '').replace(/\D/g, '').slice(0, PIN_MAX_DIGITS);
 }
 
 /** Cuts a UTF-8 string to at most `bytes` bytes without splitting a character. */

@@ -138,7 +138,7 @@ const SERVER_DETAIL_CODES = new Set(['RATE_LIMITED', 'INTERNAL', 'BAD_MESSAGE', 
 function start(pin) {
   showJoinError('');
   if (!isValidPin(pin)) {
-    showJoinError('A PIN is 6 digits.');
+    showJoinError('A PIN is 6 digits, or 9.');
     ui.pin.focus();
     return;
   }

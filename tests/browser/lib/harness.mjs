@@ -303,7 +303,7 @@ export function startNativeHost(pipeline, { timeoutMs = 15000 } = {}) {
     }
   });
   child.stderr.on('data', (d) => { host.output += d; });
-  return waitForPin(child, host, /gvwebrtcsink-session[^\n]*?pin=\(string\)"?(\d{6})/, timeoutMs,
+  return waitForPin(child, host, /gvwebrtcsink-session[^\n]*?pin=\(string\)"?(\d{6,9})/, timeoutMs,
     'gst-launch-1.0');
 }
 

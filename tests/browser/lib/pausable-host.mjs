@@ -59,7 +59,7 @@ export function startPausableHost(pipeline, { timeoutMs = 15000 } = {}) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no PIN from the host in ${timeoutMs} ms:\n${tail(host.output)}`)), timeoutMs);
     const check = () => {
-      const m = host.output.match(/gvwebrtcsink-session[^\n]*?pin=\(string\)"?(\d{6})/);
+      const m = host.output.match(/gvwebrtcsink-session[^\n]*?pin=\(string\)"?(\d{6,9})/);
       if (m) {
         clearTimeout(timer);
         child.stdout.off('data', check);

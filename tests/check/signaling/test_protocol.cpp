@@ -64,6 +64,14 @@ START_TEST (test_builders_round_trip)
   ck_assert_uint_eq (ice.size (), 2);
   GV_ASSERT_STR_EQ (ice[1].username.c_str (), "1:x");
   ck_assert (ice[0].username.empty ());
+  /* A flood-mode PIN has nine digits; more or fewer than 6 to 9 is refused. */
+  reg.pin = "012345678";
+  ck_assert (parses (make_registered (reg), m, e));
+  GV_ASSERT_STR_EQ (get_string (m, "pin").c_str (), "012345678");
+  reg.pin = "0123456789";
+  ck_assert (!parses (make_registered (reg), m, e));
+  reg.pin = "01234";
+  ck_assert (!parses (make_registered (reg), m, e));
 
   ck_assert (parses (make_error (ErrorCode::PinExpired, "", Type::Join), m, e));
   GV_ASSERT_STR_EQ (get_string (m, "code").c_str (), "PIN_EXPIRED");

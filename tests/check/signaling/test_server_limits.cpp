@@ -62,38 +62,6 @@ START_TEST (test_failed_pin_rate_limit_blocks_before_lookup)
 }
 END_TEST
 
-START_TEST (test_global_failed_join_limit)
-{
-  /* Guessers spread over many addresses (127.0.0.x are all this machine):
-   * each stays within its own 10, but together they drain the server-wide
-   * bucket (60, then one every 2 s), after which every join is refused. */
-  auto server = start_server ();
-  int failures = 0;
-  bool refused = false;
-  for (int ip = 2; ip < 12 && !refused; ip++) {
-    std::string addr = "127.0.0." + std::to_string (ip);
-    auto guesser = WsClient::connect (server->ws_url (), nullptr, addr.c_str ());
-    ck_assert_msg (guesser, "no connection from %s", addr.c_str ());
-    for (int i = 0; i < 10 && !refused; i++) {
-      guesser->send (proto::make_join ("00000" + std::to_string (i), ""));
-      proto::Message m = guesser->expect (Type::Error);
-      std::string code = proto::get_string (m, "code");
-      if (code == "PIN_INVALID") {
-        failures++;
-      } else {
-        GV_ASSERT_STR_EQ (code, "RATE_LIMITED");
-        std::string text = proto::get_string (m, "message");
-        ck_assert_msg (text.find ("refusing joins") != std::string::npos,
-                       "a per-address refusal after %d failures: %s", failures, text.c_str ());
-        refused = true;
-      }
-    }
-  }
-  ck_assert_msg (refused, "no server-wide refusal after %d wrong PINs", failures);
-  ck_assert_msg (failures >= 60 && failures <= 70, "refused after %d wrong PINs", failures);
-}
-END_TEST
-
 START_TEST (test_oversized_and_malformed_messages)
 {
   auto server = start_server ();
@@ -200,7 +168,6 @@ static Suite *limits_suite ()
   tcase_set_timeout (tc, 30);
   tcase_add_test (tc, test_session_creation_rate_limit);
   tcase_add_test (tc, test_failed_pin_rate_limit_blocks_before_lookup);
-  tcase_add_test (tc, test_global_failed_join_limit);
   tcase_add_test (tc, test_oversized_and_malformed_messages);
   tcase_add_test (tc, test_message_flood);
   tcase_add_test (tc, test_idle_connection_closed);

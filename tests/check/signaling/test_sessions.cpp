@@ -43,6 +43,37 @@ START_TEST (test_pins_are_six_digits_unique_and_spread)
 }
 END_TEST
 
+START_TEST (test_nine_digit_pins_unique_spread_and_joinable)
+{
+  SessionRegistry reg;
+  Session *six = reg.create ("host-six", 1, 600, 0);
+  ck_assert_uint_eq (six->pin.size (), 6);
+  std::set<std::string> pins;
+  int first_digit[10] = { 0 };
+  for (int i = 0; i < 10000; i++) {
+    Session *s = reg.create ("host" + std::to_string (i), 1, 600, 0, 9);
+    ck_assert (s != nullptr);
+    ck_assert_uint_eq (s->pin.size (), 9);
+    ck_assert_msg (is_pin_shaped (s->pin), "bad PIN %s", s->pin.c_str ());
+    ck_assert_msg (pins.insert (s->pin).second, "PIN %s handed out twice", s->pin.c_str ());
+    first_digit[s->pin[0] - '0']++;
+  }
+  for (int d = 0; d < 10; d++) /* 1,000 expected each; > 6 standard deviations */
+    ck_assert_msg (first_digit[d] > 800 && first_digit[d] < 1200, "digit %d: %d", d,
+                   first_digit[d]);
+  /* A nine-digit PIN joins its own session; the six-digit one still its own. */
+  Session *nine = reg.create ("host-nine", 1, 600, 0, 9);
+  auto joined = reg.join (nine->pin, viewer ("v9"), kSec);
+  ck_assert (!joined.error && joined.session == nine);
+  joined = reg.join (six->pin, viewer ("v6"), kSec);
+  ck_assert (!joined.error && joined.session == six);
+  /* Nine digits of which six are a live PIN find nothing. */
+  ck_assert (reg.join ("000" + six->pin, viewer ("x"), kSec).error == ErrorCode::PinInvalid);
+  ck_assert (!is_pin_shaped ("12345") && !is_pin_shaped ("1234567890") &&
+             !is_pin_shaped ("12345a") && is_pin_shaped ("1234567"));
+}
+END_TEST
+
 START_TEST (test_random_ids_differ)
 {
   std::string a = random_id (16), b = random_id (16);
@@ -154,6 +185,7 @@ static Suite *sessions_suite ()
   Suite *s = suite_create ("sessions");
   TCase *tc = tcase_create ("sessions");
   tcase_add_test (tc, test_pins_are_six_digits_unique_and_spread);
+  tcase_add_test (tc, test_nine_digit_pins_unique_spread_and_joinable);
   tcase_add_test (tc, test_random_ids_differ);
   tcase_add_test (tc, test_single_use_and_expiry);
   tcase_add_test (tc, test_declined_request_frees_its_use);
