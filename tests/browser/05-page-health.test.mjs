@@ -88,7 +88,10 @@ test('protocol.js is in step with signaling/PROTOCOL.md', async () => {
   assert.deepEqual(proto.makeAccept('p1', ['view', 'control']), { type: 'accept', peer: 'p1', capabilities: ['view', 'control'] });
   assert.deepEqual(proto.makeIce('p1', { candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMLineIndex: 0, sdpMid: '0' }),
     { type: 'ice', peer: 'p1', candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdp_mline_index: 0, sdp_mid: '0' });
-  assert.equal(proto.normalisePin(' 123-456 7'), '123456');
+  assert.equal(proto.normalisePin(' 123-456 7'), '1234567'); // PINs have 6 to 9 digits
+  assert.equal(proto.normalisePin(' 123 456 789 0'), '123456789');
+  assert.ok(proto.isValidPin('123456') && proto.isValidPin('123456789'));
+  assert.ok(!proto.isValidPin('12345') && !proto.isValidPin('1234567890'));
   assert.equal(proto.truncateUtf8('é'.repeat(40), 64), 'é'.repeat(32));
 });
 
