@@ -148,12 +148,20 @@ void start_session ()
  * packet. The host takes nothing from SDES, so packets carrying SDES are
  * left out unless GV_FUZZ_KNOWN_ISSUES=1. */
 
+/* GStreamer 1.22's rtpsession also parses a TWCC report whose FCI is
+ * shorter than its 8-byte header and first chunk, reading past the end of
+ * the buffer (valgrind: invalid reads in libgstrtpmanager; a SEGV when the
+ * buffer ends at a page; README "Fuzzing": known, not fixed). Left out
+ * unless GV_FUZZ_KNOWN_ISSUES=1. */
+constexpr guint kMinTwccFciBytes = 10;
+
 /* What rtpsession would make of a compound packet: the most packets one of
- * its TWCC reports names (a report's FCI counts from 10 bytes on), and
- * whether it carries SDES. Advances the expected TWCC base as rtpsession
- * does when `commit`. */
+ * its TWCC reports names, whether one of them is too short, and whether it
+ * carries SDES. Advances the expected TWCC base as rtpsession does when
+ * `commit`. */
 struct Scan {
   guint most_named = 0;
+  bool short_twcc = false;
   bool has_sdes = false;
 };
 
@@ -177,9 +185,12 @@ Scan scan (const uint8_t *data, size_t size, bool commit)
       continue;
     }
     if (!valid || gst_rtcp_packet_get_type (&packet) != GST_RTCP_TYPE_RTPFB ||
-        gst_rtcp_packet_fb_get_type (&packet) != GST_RTCP_RTPFB_TYPE_TWCC ||
-        gst_rtcp_packet_fb_get_fci_length (&packet) * 4u < 10)
+        gst_rtcp_packet_fb_get_type (&packet) != GST_RTCP_RTPFB_TYPE_TWCC)
       continue;
+    if (gst_rtcp_packet_fb_get_fci_length (&packet) * 4u < kMinTwccFciBytes) {
+      out.short_twcc = true;
+      continue;
+    }
     const guint8 *fci = gst_rtcp_packet_fb_get_fci (&packet);
     const guint16 base = GST_READ_UINT16_BE (fci), count = GST_READ_UINT16_BE (fci + 2);
     const guint16 skipped = have_expected ? (guint16) (base - expected) : 0;
@@ -223,7 +234,7 @@ extern "C" int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (size == 0)
     return 0;
   const Scan found = scan (data, size, false);
-  if (!known_issues && (found.most_named > kMaxNamedPackets || found.has_sdes))
+  if (!known_issues && (found.most_named > kMaxNamedPackets || found.short_twcc || found.has_sdes))
     return 0;
   start_session ();
   scan (data, size, true);
