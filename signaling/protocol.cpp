@@ -188,13 +188,6 @@ bool nesting_within (const char *data, gsize length, int limit)
   return true;
 }
 
-bool fail (ParseError &error, ErrorCode code, std::string message)
-{
-  error.code = code;
-  error.message = std::move (message);
-  return false;
-}
-
 /* Text shown to a person on another machine (a report's detail, on the
  * host's console and page): one line, no control characters, so it cannot
  * forge lines of its own. */
@@ -222,6 +215,21 @@ std::string truncate_utf8 (const std::string &text, gsize bytes)
     end = next;
   }
   return std::string (start, end);
+}
+
+/* Longest reason parse () gives; its "error" reply allows 1024 bytes. */
+constexpr gsize kMaxParseErrorBytes = 512;
+
+/* The reason goes back to the peer in an "error" message, so it must be
+ * UTF-8 and fit: json-glib's own messages quote the bad input, and a JSON
+ * escape such as \ud800 decodes to bytes that are not UTF-8. */
+bool fail (ParseError &error, ErrorCode code, const std::string &message)
+{
+  gchar *valid = g_utf8_make_valid (message.c_str (), (gssize) strlen (message.c_str ()));
+  error.code = code;
+  error.message = truncate_utf8 (valid, kMaxParseErrorBytes);
+  g_free (valid);
+  return false;
 }
 
 bool check_field (JsonObject *obj, const FieldSpec &f, ParseError &error)

@@ -1,38 +1,18 @@
 #include "server_config.h"
 
+#include "origins.h"
+
 #include <cstdlib>
 #include <cstring>
 
 namespace gv::signaling {
 namespace {
 
-std::vector<std::string> split_list (const char *text)
-{
-  std::vector<std::string> out;
-  if (!text)
-    return out;
-  gchar **parts = g_strsplit_set (text, ", ", -1);
-  for (gchar **p = parts; *p; p++)
-    if (**p)
-      out.emplace_back (*p);
-  g_strfreev (parts);
-  return out;
-}
-
 void append_strv (std::vector<std::string> &dst, gchar **strv)
 {
   for (gchar **p = strv; p && *p; p++)
-    for (auto &s : split_list (*p))
+    for (auto &s : split_option_list (*p))
       dst.push_back (std::move (s));
-}
-
-std::string normalise_origin (std::string origin)
-{
-  for (auto &c : origin)
-    c = g_ascii_tolower (c);
-  while (!origin.empty () && origin.back () == '/')
-    origin.pop_back ();
-  return origin;
 }
 
 bool env_true (const char *name)
@@ -90,7 +70,7 @@ gboolean apply_environment (GOptionContext *, GOptionGroup *, gpointer data, GEr
     config.production = g_ascii_strcasecmp (env, "production") == 0;
   config.behind_tls_proxy =
       env_true ("GHOSTVIEW_BEHIND_PROXY") || env_true ("GHOSTVIEW_BEHIND_TLS_PROXY");
-  for (auto &o : split_list (g_getenv ("GHOSTVIEW_ALLOWED_ORIGINS")))
+  for (auto &o : split_option_list (g_getenv ("GHOSTVIEW_ALLOWED_ORIGINS")))
     config.allowed_origins.push_back (normalise_origin (o));
   if (const char *v = g_getenv ("GHOSTVIEW_TLS_CERT"))
     config.tls_cert_file = v;
@@ -100,9 +80,9 @@ gboolean apply_environment (GOptionContext *, GOptionGroup *, gpointer data, GEr
     config.public_url = v;
   if (const char *v = g_getenv ("GHOSTVIEW_TURN_SECRET"))
     config.turn_secret = v;
-  for (auto &u : split_list (g_getenv ("GHOSTVIEW_STUN_URLS")))
+  for (auto &u : split_option_list (g_getenv ("GHOSTVIEW_STUN_URLS")))
     config.stun_urls.push_back (u);
-  for (auto &u : split_list (g_getenv ("GHOSTVIEW_TURN_URLS")))
+  for (auto &u : split_option_list (g_getenv ("GHOSTVIEW_TURN_URLS")))
     config.turn_urls.push_back (u);
   return TRUE;
 }

@@ -1,5 +1,6 @@
 /* The WebSocket side of the server: connections, the per-message rules of
  * PROTOCOL.md, and the relay between a host and its viewers. */
+#include "origins.h"
 #include "random.h"
 #include "server_impl.h"
 #include "turn_credentials.h"
@@ -112,26 +113,9 @@ Connection::~Connection ()
 bool ServerImpl::origin_allowed (SoupServerMessage *msg) const
 {
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
-  const char *origin = soup_message_headers_get_one (h, "Origin");
-  if (!origin)
-    return true; /* native clients send none; browsers always do */
-  std::string o (origin);
-  for (auto &ch : o)
-    ch = g_ascii_tolower (ch);
-  if (!config.allowed_origins.empty ()) {
-    for (const auto &allowed : config.allowed_origins)
-      if (o == allowed)
-        return true;
-    return false;
-  }
-  /* No list (development): only the server's own pages. */
-  const char *host = soup_message_headers_get_one (h, "Host");
-  if (!host)
-    return false;
-  std::string hl (host);
-  for (auto &ch : hl)
-    ch = g_ascii_tolower (ch);
-  return o == "http://" + hl || o == "https://" + hl;
+  return signaling::origin_allowed (soup_message_headers_get_one (h, "Origin"),
+                                    soup_message_headers_get_one (h, "Host"),
+                                    config.allowed_origins);
 }
 
 void ServerImpl::handle_websocket (SoupServerMessage *msg, SoupWebsocketConnection *ws)

@@ -3,6 +3,9 @@
 #   tools/dev.sh build          install deps (Debian), configure build/, compile
 #   tools/dev.sh run [ARGS...]  build, then run the ghostview launcher with ARGS
 #   tools/dev.sh test [ARGS...] build, then run every test suite (ARGS go to meson test)
+#   tools/dev.sh fuzz [SECONDS] [TARGET...]
+#                               run every fuzz target (tests/fuzz) SECONDS each (default
+#                               60) in a clang build of its own (build-fuzz/)
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,6 +16,7 @@ cmd=${1:-build}
 # Debian packages the build, the elements and the tests need.
 packages=(
   meson ninja-build pkg-config g++ clang-format
+  clang libclang-rt-14-dev
   libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libssl-dev check
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libnice-dev gstreamer1.0-nice gstreamer1.0-tools
@@ -75,6 +79,13 @@ configure_and_build() {
 }
 
 install_missing
+if [ "$cmd" = fuzz ]; then
+  # libFuzzer, ASan and UBSan need their own clang build; the main one is
+  # not needed. Findings land in build-fuzz/fuzz-findings/TARGET/.
+  seconds=${1:-60}
+  [ $# -gt 0 ] && shift
+  exec "$top/tests/fuzz/run-fuzz.sh" "${GHOSTVIEW_FUZZ_BUILD_DIR:-$top/build-fuzz}" "$seconds" "$@"
+fi
 configure_and_build
 
 case $cmd in
@@ -93,7 +104,7 @@ case $cmd in
     exec meson test -C "$build_dir" --print-errorlogs "${extra[@]}" "$@"
     ;;
   *)
-    echo "usage: tools/dev.sh build | run [ARGS...] | test [ARGS...]" >&2
+    echo "usage: tools/dev.sh build | run [ARGS...] | test [ARGS...] | fuzz [SECONDS] [TARGET...]" >&2
     exit 2
     ;;
 esac

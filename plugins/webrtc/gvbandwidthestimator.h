@@ -174,7 +174,6 @@ private:
     std::deque<Bucket> buckets_;
     gint64 window_, bucket_, min_span_;
     gint64 origin_ = kLost, latest_ = kLost;
-    double bytes_ = 0;
   };
 
   struct Group {

@@ -214,17 +214,19 @@ bool make_event (const Fields &f, const KindSpec &kind, Form form, int width, in
     return false;
   GstNavigationModifierType state = modifiers (f, form);
   double x = v[Field::X], y = v[Field::Y];
-  gint button = (gint) v[Field::Button];
-  guint id = (guint) v[Field::TouchId];
+  /* Read only by the kinds that carry them: the others leave them NaN,
+   * which converting to an integer is undefined for. */
+  auto button = [&v] () { return (gint) v[Field::Button]; };
+  auto id = [&v] () { return (guint) v[Field::TouchId]; };
   switch (kind.event) {
   case GST_NAVIGATION_EVENT_MOUSE_MOVE:
     event = gst_navigation_event_new_mouse_move (x, y, state);
     break;
   case GST_NAVIGATION_EVENT_MOUSE_BUTTON_PRESS:
-    event = gst_navigation_event_new_mouse_button_press (button, x, y, state);
+    event = gst_navigation_event_new_mouse_button_press (button (), x, y, state);
     break;
   case GST_NAVIGATION_EVENT_MOUSE_BUTTON_RELEASE:
-    event = gst_navigation_event_new_mouse_button_release (button, x, y, state);
+    event = gst_navigation_event_new_mouse_button_release (button (), x, y, state);
     break;
   case GST_NAVIGATION_EVENT_MOUSE_SCROLL:
     event = gst_navigation_event_new_mouse_scroll (x, y, v[Field::DeltaX], v[Field::DeltaY], state);
@@ -236,13 +238,13 @@ bool make_event (const Fields &f, const KindSpec &kind, Form form, int width, in
     event = gst_navigation_event_new_key_release (v.key, state);
     break;
   case GST_NAVIGATION_EVENT_TOUCH_DOWN:
-    event = gst_navigation_event_new_touch_down (id, x, y, v[Field::Pressure], state);
+    event = gst_navigation_event_new_touch_down (id (), x, y, v[Field::Pressure], state);
     break;
   case GST_NAVIGATION_EVENT_TOUCH_MOTION:
-    event = gst_navigation_event_new_touch_motion (id, x, y, v[Field::Pressure], state);
+    event = gst_navigation_event_new_touch_motion (id (), x, y, v[Field::Pressure], state);
     break;
   case GST_NAVIGATION_EVENT_TOUCH_UP:
-    event = gst_navigation_event_new_touch_up (id, x, y, state);
+    event = gst_navigation_event_new_touch_up (id (), x, y, state);
     break;
   case GST_NAVIGATION_EVENT_TOUCH_FRAME:
     event = gst_navigation_event_new_touch_frame (state);

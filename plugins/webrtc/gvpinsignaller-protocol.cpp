@@ -8,35 +8,10 @@
  */
 #include "gvpinsignaller-private.h"
 
+#include "gviceuri.h"
 #include "gvwebrtctexts.h"
 
 #define GST_CAT_DEFAULT gv_pin_signaller_debug
-
-/* ---- ICE server list -> webrtcbin URIs ---- */
-
-static std::string webrtcbin_uri (const std::string &url, const proto::IceServer &server)
-{
-  /* RTCPeerConnection form "stun:host:port" / "turn:host:port?transport=udp"
-   * to webrtcbin's "stun://host:port" / "turn://user:pass@host:port?..." */
-  auto colon = url.find (':');
-  if (colon == std::string::npos)
-    return {};
-  std::string scheme = url.substr (0, colon);
-  std::string rest = url.substr (colon + 1);
-  if (rest.rfind ("//", 0) == 0)
-    rest = rest.substr (2);
-  if (scheme == "stun" || scheme == "stuns")
-    return "stun://" + rest;
-  if (scheme == "turn" || scheme == "turns") {
-    gchar *user = g_uri_escape_string (server.username.c_str (), nullptr, FALSE);
-    gchar *pass = g_uri_escape_string (server.credential.c_str (), nullptr, FALSE);
-    std::string out = scheme + "://" + user + ":" + pass + "@" + rest;
-    g_free (user);
-    g_free (pass);
-    return out;
-  }
-  return {};
-}
 
 /* The ICE servers of a registered/joined message, for the bins. */
 static void publish_ice_servers (GvPinSignaller *self, const proto::Message &msg)
@@ -45,7 +20,7 @@ static void publish_ice_servers (GvPinSignaller *self, const proto::Message &msg
   GPtrArray *turn = g_ptr_array_new_with_free_func (g_free);
   for (const auto &server : proto::get_ice_servers (msg))
     for (const auto &url : server.urls) {
-      std::string uri = webrtcbin_uri (url, server);
+      std::string uri = gv::webrtc::webrtcbin_ice_uri (url, server);
       if (uri.empty ())
         continue;
       g_ptr_array_add (uri.rfind ("stun", 0) == 0 ? stun : turn, g_strdup (uri.c_str ()));

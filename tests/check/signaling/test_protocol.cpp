@@ -201,6 +201,33 @@ START_TEST (test_size_and_depth_limits)
 }
 END_TEST
 
+/* The reason of a refusal goes back in an "error" message: a client must be
+ * able to read it, whatever the bad message held (found by fuzzing: the
+ * parser's own words quoted a lone surrogate, which is not UTF-8, and a
+ * quoted string can be as long as a message). */
+START_TEST (test_refusal_reply_readable)
+{
+  const std::string bad[] = {
+    "{\"type\":\"join\",\"pin\":\"12\\ud800ab\"rn}",
+    "{\"type\":\"join\",\"pin\":\"" + std::string (60000, 'a') + "\\ud800ab\"rn}",
+    "{\"type\":\"\\ud800\\ud800\\ud800\\ud800\\ud800\\ud800\\ud800\\ud800\\ud800\\ud800\\ud800\"}",
+    "{\"type\":\"accept\",\"peer\":\"p\",\"capabilities\":[\"\\ud800\"]}",
+  };
+  for (const auto &text : bad) {
+    Message m;
+    ParseError e;
+    ck_assert (!parses (text, m, e));
+    ck_assert_msg (g_utf8_validate (e.message.c_str (), -1, nullptr), "not UTF-8: %s",
+                   e.message.c_str ());
+    Message reply;
+    ParseError reply_error;
+    ck_assert_msg (parses (make_error (e.code, e.message), reply, reply_error), "%s",
+                   reply_error.message.c_str ());
+    GV_ASSERT_STR_EQ (get_string (reply, "message").c_str (), e.message.c_str ());
+  }
+}
+END_TEST
+
 START_TEST (test_error_codes_stable)
 {
   const char *names[] = {
@@ -228,6 +255,7 @@ static Suite *protocol_suite ()
   tcase_add_test (tc, test_version_checked);
   tcase_add_test (tc, test_size_and_depth_limits);
   tcase_add_test (tc, test_error_codes_stable);
+  tcase_add_test (tc, test_refusal_reply_readable);
   suite_add_tcase (s, tc);
   return s;
 }
