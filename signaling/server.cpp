@@ -1,5 +1,6 @@
 #include "server.h"
 
+#include "resume_token.h"
 #include "server_impl.h"
 #include "static_files.h"
 
@@ -76,6 +77,9 @@ bool ServerImpl::start (GError **error)
     }
     web_root = resolved;
   }
+
+  if (!load_session_key (config.session_key_file, session_key, error))
+    return false;
 
   GTlsCertificate *cert = nullptr;
   if (config.tls ()) {

@@ -89,6 +89,7 @@ public:
   guint housekeeping_source = 0;
 
   SessionRegistry registry;
+  std::string session_key; /* signs resume tokens (resume_token.h) */
   KeyedRateLimiter create_limiter;
   KeyedRateLimiter join_fail_ip;
   TokenBucket join_fail_global;
@@ -105,6 +106,8 @@ private:
   std::vector<proto::IceServer> ice_servers_for (const std::string &peer) const;
 
   void on_register (Connection &c, const proto::Message &m);
+  Session *resume_session (Connection &c, const std::string &token, std::string &refusal);
+  std::string resume_token_for (const Session &s) const;
   void on_join (Connection &c, const proto::Message &m);
   void on_host_decision (Connection &c, const proto::Message &m);
   void on_relay (Connection &c, const proto::Message &m);
