@@ -45,6 +45,7 @@ const session = {
   controlTimer: 0,
   pendingIce: [],
   endReason: '',
+  pin: '', // the PIN of the last join, offered again when the host disconnected
   lastError: null, // {code, message}
   iceServers: [], // from `joined`, for each new peer connection (Retry)
   refusedCodecs: [], // tests: video codecs this page behaves as if it cannot decode
@@ -141,7 +142,7 @@ function start(pin) {
     localStorage.setItem('ghostview.name', name);
   } catch { /* private mode */ }
   Object.assign(session, {
-    capabilities: [], controlRequested: false, pendingIce: [], endReason: '', lastError: null,
+    capabilities: [], controlRequested: false, pendingIce: [], endReason: '', lastError: null, pin,
   });
   setState('connecting', 'Connecting to the server…');
   ui.connect.disabled = true;
@@ -458,12 +459,19 @@ function teardown() {
   if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
 }
 
+// A host that lost its connection (or was restarted) comes back with the
+// same PIN when it can (PROTOCOL.md "Keeping a PIN"): offer that PIN again.
+const HOST_MAY_RETURN = 'If the host comes back with the same PIN, you can join again.';
+
 function end(text, reason) {
   if (session.state === 'ended') return;
   session.endReason = reason || '';
   teardown();
-  ui.endedText.textContent = text;
+  const hostLeft = session.endReason === Reason.HOST_DISCONNECTED;
+  ui.endedText.textContent = hostLeft ? `${text} ${HOST_MAY_RETURN}` : text;
   ui.ended.dataset.reason = session.endReason;
+  ui.rejoin.textContent = hostLeft ? 'Rejoin' : 'Join another session';
+  ui.rejoin.dataset.pin = hostLeft ? session.pin : '';
   setState('ended');
 }
 
@@ -503,8 +511,9 @@ ui.retry.addEventListener('click', retry);
 ui.rejoin.addEventListener('click', () => {
   setState('idle');
   showJoinError('');
-  ui.pin.value = '';
-  ui.pin.focus();
+  ui.pin.value = ui.rejoin.dataset.pin || '';
+  if (ui.pin.value) ui.connect.focus(); // the same PIN: one press to join again
+  else ui.pin.focus();
 });
 window.addEventListener('pagehide', () => {
   if (session.signalling) session.signalling.send(makeLeave());
