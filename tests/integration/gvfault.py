@@ -91,3 +91,8 @@ class Viewer(gvtest.Process):
         if not s:
             return None, 0
         return max(g for _, _, g in s), s[-1][1] - s[0][1]
+
+    def when_longest_gap(self, since):
+        """When the line of the longest gap since `since` arrived (monotonic)."""
+        s = self.samples(since)
+        return max(s, key=lambda x: x[2])[0] if s else None
