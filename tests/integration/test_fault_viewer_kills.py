@@ -15,6 +15,7 @@ file: the host cannot keep its PIN and gets a new one (the watching viewer,
 already connected, keeps its media). Prints the figures it checks."""
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -52,6 +53,19 @@ def count(process, text):
         return sum(1 for _, line in process.lines if text in line)
 
 
+def host_diagnosis(host, watcher):
+    """What a stuck host looks like: alive or not, the watcher's last frames,
+    and every thread's stack when gdb is there (a hang is a bug to fix)."""
+    lines = [f"host exit code: {host.proc.poll()}",
+             f"watcher's last lines: {[l for _, l in watcher.lines[-3:]]}"]
+    if host.proc.poll() is None and shutil.which("gdb"):
+        r = subprocess.run(["gdb", "-p", str(host.proc.pid), "-batch", "-ex",
+                            "thread apply all bt 25"], capture_output=True, text=True,
+                           timeout=120)
+        lines.append(r.stdout[-30000:])
+    return "\n".join(lines)
+
+
 def wait_all_left(host, timeout):
     """True once the host has seen as many viewers leave as joined, but
     the one watching."""
@@ -86,7 +100,8 @@ try:
     for i in range(WARMUP_KILLS + KILLS):
         if i == WARMUP_KILLS:
             if not wait_all_left(host, 20):
-                gvtest.fail("the host did not see the warm-up viewers leave:\n" + host.output())
+                gvtest.fail("the host did not see the warm-up viewers leave:\n" + host.output()
+                            + "\n" + host_diagnosis(host, watcher))
             time.sleep(1)
             base_fds, base_rss = host_fds(host.proc.pid), host_rss_kib(host.proc.pid)
             started_at = time.monotonic()
@@ -121,7 +136,8 @@ try:
 
     loop_s = time.monotonic() - started_at
     if not wait_all_left(host, 30):
-        gvtest.fail("the host still counts killed viewers as present:\n" + host.output())
+        gvtest.fail("the host still counts killed viewers as present:\n" + host.output()
+                    + "\n" + host_diagnosis(host, watcher))
     time.sleep(2)
     end_fds, end_rss = host_fds(host.proc.pid), host_rss_kib(host.proc.pid)
     gap, frames = watcher.longest_gap_ms(started_at)
