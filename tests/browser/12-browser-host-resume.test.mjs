@@ -1,9 +1,11 @@
 // Fault (issue 16): the signalling server restarted under the browser host.
 // The host page shares (a synthetic screen), a native viewer (gvwebrtcsrc,
-// tests/integration/gvframes.py) watches; the server is stopped and started
-// again on the same port with the same --session-key-file. Within 5 s the
-// page is registered again with the same PIN, by itself; the viewer's frames
-// never stop for a second; a Chromium viewer then joins with that PIN.
+// tests/integration/gvframes.py) and a Chromium viewer page watch; the
+// server is stopped and started again on the same port with the same
+// --session-key-file. Within 5 s the page is registered again with the same
+// PIN, by itself; the native viewer's frames never stop for a second; the
+// viewer page keeps its picture (it says the server was lost) instead of
+// ending; a new Chromium viewer then joins with that PIN.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -71,10 +73,19 @@ test('the server restarts: the browser host keeps its PIN, its viewer keeps watc
   await request.waitFor({ state: 'visible', timeout: 15000 });
   await request.locator('.accept').click();
   await waitFor(() => frames(viewer) >= 15, 20000, `frames at the native viewer (${viewer.output})`);
+  const watching = await openPage(browser, `${server.url}/`);
+  await watching.fill('#name', 'Before');
+  await watching.fill('#pin', pin);
+  await watching.press('#pin', 'Enter');
+  const before = hostPage.locator('#requests li.request', { hasText: 'Before' });
+  await before.waitFor({ state: 'visible', timeout: 10000 });
+  await before.locator('.accept').click();
+  await waitFor(async () => (await framesDecoded(watching)) > 0, 10000, 'frames at the viewer page');
 
   const port = new URL(server.url).port;
   const stopped = Date.now();
   await server.stop();
+  await waitFor(() => hostPage.evaluate(() => window.ghostviewHost.pinProblem === 'reconnecting'), 5000, 'the host page to notice');
   server = await startServer(['--session-key-file', keyFile, '--port', port]);
   await waitFor(async () => {
     const s = await hostPage.evaluate(() => ({ pin: window.ghostviewHost.pin, problem: window.ghostviewHost.pinProblem }));
@@ -85,9 +96,15 @@ test('the server restarts: the browser host keeps its PIN, its viewer keeps watc
   assert.ok(took < RECONNECT_LIMIT_MS, `took ${took} ms`);
   assert.equal(await hostPage.textContent('#pin'), `${pin.slice(0, 3)} ${pin.slice(3)}`);
   assert.doesNotMatch(await hostPage.textContent('#expiry'), /could not keep/);
-  assert.deepEqual((await hostPage.evaluate(() => window.ghostviewHost.viewers)).map((v) => v.state), ['watching']);
+  assert.deepEqual((await hostPage.evaluate(() => window.ghostviewHost.viewers)).map((v) => v.state), ['watching', 'watching']);
 
+  const pageFrames = await framesDecoded(watching);
   await new Promise((r) => { setTimeout(r, 1500); });
+  assert.equal(await watching.evaluate(() => window.ghostviewViewer.state), 'live', 'the viewer page still watches');
+  assert.match(await watching.textContent('#toast'), /connection to the server was lost\. The picture goes on/);
+  const pageGained = (await framesDecoded(watching)) - pageFrames;
+  log(`viewer page: ${pageGained} frames decoded in the 1.5 s after the host was back`);
+  assert.ok(pageGained > 10, `the viewer page's picture stopped (${pageGained} frames)`);
   const since = viewer.samples.filter((s) => s.at >= stopped);
   const gap = Math.max(...since.map((s) => s.gapMs));
   const gained = since[since.length - 1].frames - since[0].frames;
@@ -105,5 +122,5 @@ test('the server restarts: the browser host keeps its PIN, its viewer keeps watc
   await screenshot(hostPage, 'host-resumed');
   // The tries while the server was down are refused connections.
   hostPage.problems = hostPage.problems.filter((p) => !/WebSocket connection .* failed/.test(p));
-  for (const p of [hostPage, page]) assert.deepEqual(p.problems, [], p.url());
+  for (const p of [hostPage, watching, page]) assert.deepEqual(p.problems, [], p.url());
 });

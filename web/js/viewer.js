@@ -226,6 +226,13 @@ function onSignallingClosed({ byUs }) {
     fail(errorMessage(session.lastError.code, session.lastError.message), session.lastError.code);
     return;
   }
+  if (session.state === 'live' && session.pc && session.pc.connectionState === 'connected') {
+    // The picture never passed through the server: keep watching. Without
+    // the server there is no Retry; if the picture stops, joining again is.
+    session.signalling = null;
+    toast('The connection to the server was lost. The picture goes on; if it stops, join again.', 10000);
+    return;
+  }
   if (session.state === 'live' || session.state === 'joining') {
     end('The connection to the server was lost, so the session is over.', 'disconnected');
   } else {
@@ -317,7 +324,11 @@ function replacePeerConnection() {
  * being single-use.
  */
 function retry() {
-  if (!session.signalling || !['joining', 'live'].includes(session.state)) return;
+  if (!['joining', 'live'].includes(session.state)) return;
+  if (!session.signalling) { // the server went away while the picture went on
+    end('The connection to the server was lost and the picture stopped.', 'disconnected');
+    return;
+  }
   session.signalling.send(makeRestart());
   replacePeerConnection();
   pictures.start();
@@ -468,10 +479,11 @@ function end(text, reason) {
   session.endReason = reason || '';
   teardown();
   const hostLeft = session.endReason === Reason.HOST_DISCONNECTED;
+  const sameSession = hostLeft || session.endReason === 'disconnected'; // the server, not the host
   ui.endedText.textContent = hostLeft ? `${text} ${HOST_MAY_RETURN}` : text;
   ui.ended.dataset.reason = session.endReason;
-  ui.rejoin.textContent = hostLeft ? 'Rejoin' : 'Join another session';
-  ui.rejoin.dataset.pin = hostLeft ? session.pin : '';
+  ui.rejoin.textContent = sameSession ? 'Rejoin' : 'Join another session';
+  ui.rejoin.dataset.pin = sameSession ? session.pin : '';
   setState('ended');
 }
 
