@@ -96,7 +96,7 @@ std::optional<ResumeClaim> verify_resume_token (const std::string &key, const st
   c.session = parts[1];
   c.pin = parts[2];
   if (!is_lower_hex (c.session, kMaxIdChars) || !is_pin_shaped (c.pin) ||
-      !parse_number (parts[3], 0, G_MAXINT64, c.expires_at) ||
+      !parse_number (parts[3], 0, G_MAXINT64 / G_USEC_PER_SEC, c.expires_at) ||
       !parse_number (parts[4], 1, proto::kMaxViewersLimit, max_viewers) ||
       !parse_number (parts[5], 0, max_viewers, uses))
     return std::nullopt;
