@@ -154,7 +154,9 @@ try:
               flush=True)
         print(f"load average then: {open('/proc/loadavg').read().split()[0]}", flush=True)
     if gap is None or gap >= FREEZE_LIMIT_MS:
-        gvtest.fail(f"the watching viewer froze for {gap} ms")
+        gvtest.fail(f"the watching viewer froze for {gap} ms; its messages: "
+                    f"{watcher.messages() or 'none'}; its last lines: "
+                    f"{[l for _, l in watcher.lines[-3:]]}")
     if min(killed_after_join, KILLS - killed_after_join) < KILLS // 10:
         gvtest.fail(f"{killed_after_join} of {KILLS} viewers were admitted before their kill: "
                     "the test needs both kinds, it did not test what it says")
