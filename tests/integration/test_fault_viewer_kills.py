@@ -139,7 +139,12 @@ try:
     if not wait_all_left(host, 30):
         gvtest.fail("the host still counts killed viewers as present:\n" + host.output()
                     + "\n" + host_diagnosis(host, watcher))
+    # A viewer's teardown finishes after the host's "left" line (its
+    # webrtcbin stops on the host's own thread): give it up to 10 s.
+    settle_until = time.monotonic() + 10
     time.sleep(2)
+    while abs(host_fds(host.proc.pid) - base_fds) > FD_BOUND and time.monotonic() < settle_until:
+        time.sleep(0.5)
     end_fds, end_rss = host_fds(host.proc.pid), host_rss_kib(host.proc.pid)
     gap, frames = watcher.longest_gap_ms(started_at)
     admitted = count(host, "viewer joined:") - joins_before_loop
