@@ -30,6 +30,7 @@ constexpr TypeName kTypeNames[] = {
   { Type::Joined, "joined" },
   { Type::Capabilities, "capabilities" },
   { Type::PeerLeft, "peer-left" },
+  { Type::ResumeToken, "resume-token" },
   { Type::SessionEnded, "session-ended" },
   { Type::Pong, "pong" },
   { Type::Error, "error" },
@@ -57,6 +58,8 @@ constexpr ErrorInfo kErrors[] = {
     "This protocol version is not supported." },
   { ErrorCode::NotAllowed, "NOT_ALLOWED", "This message is not allowed here." },
   { ErrorCode::UnknownPeer, "UNKNOWN_PEER", "No such peer in this session." },
+  { ErrorCode::ResumeRefused, "RESUME_REFUSED",
+    "The session's PIN could not be kept; register again for a new one." },
   { ErrorCode::Internal, "INTERNAL", "The server could not handle the request." },
 };
 
@@ -84,7 +87,8 @@ const std::vector<TypeSpec> &type_specs ()
       { { "version", Kind::Int, false, 0, G_MAXINT },
         { "max_viewers", Kind::Int, false, 1, kMaxViewersLimit },
         { "pin_ttl", Kind::Int, false, 1, 24 * 3600 },
-        { "name", Kind::String, false, 0, kMaxNameBytes } } },
+        { "name", Kind::String, false, 0, kMaxNameBytes },
+        { "resume_token", Kind::String, false, 1, (gint64) kMaxResumeTokenBytes } } },
     { Type::Join,
       { { "version", Kind::Int, false, 0, G_MAXINT },
         { "pin", Kind::String, true, 0, 32 },
@@ -128,7 +132,8 @@ const std::vector<TypeSpec> &type_specs ()
         { "pin_ttl", Kind::Int, false, 0, G_MAXINT },
         { "max_viewers", Kind::Int, false, 1, kMaxViewersLimit },
         { "viewer_url", Kind::String, false, 0, 2048 },
-        { "ice_servers", Kind::Array, false, 0, 16 } } },
+        { "ice_servers", Kind::Array, false, 0, 16 },
+        { "resume_token", Kind::String, false, 1, (gint64) kMaxResumeTokenBytes } } },
     { Type::Waiting,
       { { "session", Kind::String, true, 1, kIdMax }, { "peer", Kind::String, true, 1, kIdMax } } },
     { Type::JoinRequest,
@@ -144,6 +149,8 @@ const std::vector<TypeSpec> &type_specs ()
     { Type::PeerLeft,
       { { "peer", Kind::String, true, 1, kIdMax },
         { "reason", Kind::String, false, 0, kMaxReasonBytes } } },
+    { Type::ResumeToken,
+      { { "resume_token", Kind::String, true, 1, (gint64) kMaxResumeTokenBytes } } },
     { Type::SessionEnded, { { "reason", Kind::String, false, 0, kMaxReasonBytes } } },
     { Type::Error,
       { { "code", Kind::String, true, 1, 64 },
@@ -617,7 +624,7 @@ std::string make_register (const RegisterParams &p)
   b.num ("version", kVersion).num ("max_viewers", p.max_viewers);
   if (p.pin_ttl_s > 0)
     b.num ("pin_ttl", p.pin_ttl_s);
-  return b.opt_str ("name", p.name).text ();
+  return b.opt_str ("name", p.name).opt_str ("resume_token", p.resume_token).text ();
 }
 
 std::string make_join (const std::string &pin, const std::string &name)
@@ -714,7 +721,13 @@ std::string make_registered (const RegisteredParams &p)
       .num ("max_viewers", p.max_viewers)
       .opt_str ("viewer_url", p.viewer_url)
       .ice (p.ice_servers)
+      .opt_str ("resume_token", p.resume_token)
       .text ();
+}
+
+std::string make_resume_token (const std::string &token)
+{
+  return Builder (Type::ResumeToken).str ("resume_token", token).text ();
 }
 
 std::string make_waiting (const std::string &session, const std::string &peer)

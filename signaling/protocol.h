@@ -35,6 +35,8 @@ inline constexpr int kMaxViewersLimit = 64;
  * anything in between. */
 inline constexpr int kMinPinDigits = 6;
 inline constexpr int kMaxPinDigits = 9;
+/* A host's resume token (opaque to clients; see PROTOCOL.md). */
+inline constexpr gsize kMaxResumeTokenBytes = 256;
 
 enum class Type {
   Unknown,
@@ -61,6 +63,7 @@ enum class Type {
   Joined,       /* to viewer: admitted, with capabilities and ICE servers */
   Capabilities, /* to viewer: capabilities changed */
   PeerLeft,     /* to host: a viewer went away */
+  ResumeToken,  /* to host: a fresh token after its session spent a use */
   SessionEnded, /* to viewer: the session is over for it */
   Pong,
   Error,
@@ -94,6 +97,7 @@ enum class ErrorCode {
   UnsupportedVersion,
   NotAllowed,
   UnknownPeer,
+  ResumeRefused,
   Internal,
 };
 
@@ -172,6 +176,8 @@ struct RegisterParams {
   int max_viewers = 1;
   int pin_ttl_s = 0; /* 0: server default */
   std::string name;
+  /* The last resume token the server gave: keep that session's PIN. */
+  std::string resume_token;
 };
 std::string make_register (const RegisterParams &p);
 std::string make_join (const std::string &pin, const std::string &name);
@@ -206,8 +212,10 @@ struct RegisteredParams {
   int max_viewers = 1;
   std::string viewer_url;
   std::vector<IceServer> ice_servers;
+  std::string resume_token;
 };
 std::string make_registered (const RegisteredParams &p);
+std::string make_resume_token (const std::string &token);
 std::string make_waiting (const std::string &session, const std::string &peer);
 std::string make_join_request (const std::string &peer, const std::string &name,
                                const std::string &address);

@@ -1,6 +1,7 @@
 #include "server.h"
 
 #include "http_errors.h"
+#include "resume_token.h"
 #include "server_impl.h"
 #include "static_files.h"
 #include "ws_limited_stream.h"
@@ -144,6 +145,9 @@ bool ServerImpl::start (GError **error)
     }
     web_root = resolved;
   }
+
+  if (!load_session_key (config.session_key_file, session_key, error))
+    return false;
 
   GTlsCertificate *cert = nullptr;
   if (config.tls ()) {

@@ -37,6 +37,7 @@ struct ServerOptionValues {
   gchar *address_alias = nullptr;
   gchar **origins_alias = nullptr, **stun_alias = nullptr, **turn_alias = nullptr;
   gboolean tls_proxy_alias = FALSE;
+  gchar *session_key_file = nullptr;
   gint port = -1, pin_ttl = -1, idle = -1, turn_ttl = -1, max_sessions = -1;
   gint http_timeout = -1, max_per_address = -1;
   gint flood_networks = G_MININT; /* unset */
@@ -51,6 +52,7 @@ struct ServerOptionValues {
     g_free (key);
     g_free (public_url);
     g_free (secret_file);
+    g_free (session_key_file);
     g_free (secret);
     g_free (address_alias);
     g_strfreev (origins_alias);
@@ -164,6 +166,8 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
   append_strv (config.turn_urls, v.turn_alias);
   if (v.secret)
     config.turn_secret = v.secret;
+  if (v.session_key_file)
+    config.session_key_file = v.session_key_file;
   if (v.secret_file) {
     gchar *contents = nullptr;
     if (!g_file_get_contents (v.secret_file, &contents, nullptr, error))
@@ -244,6 +248,10 @@ GOptionGroup *server_option_group (ServerConfig &config)
       "SECRET" },
     { "turn-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &v->secret_file,
       "File holding coturn's static-auth-secret", "FILE" },
+    { "session-key-file", 0, 0, G_OPTION_ARG_FILENAME, &v->session_key_file,
+      "Key that signs hosts' resume tokens, so a host keeps its PIN across a restart of this "
+      "server (created, mode 0600, when missing; without it a restart gives hosts new PINs)",
+      "FILE" },
     { "turn-ttl", 0, 0, G_OPTION_ARG_INT, &v->turn_ttl,
       "Lifetime of TURN credentials in seconds (default 86400)", "SECONDS" },
     /* Earlier spellings. */

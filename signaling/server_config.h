@@ -41,6 +41,10 @@ struct ServerConfig {
   std::string turn_secret;
   int turn_ttl_s = 24 * 3600;
 
+  /* Key of hosts' resume tokens; empty: a key for this process only, so a
+   * host keeps its PIN across a lost connection but not a restart. */
+  std::string session_key_file;
+
   /* Rate limits (see PROTOCOL.md). */
   double create_burst = 10, create_per_s = 10.0 / 60;
   GuessLimits guess_limits; /* wrong PINs: SECURITY.md, "PIN guessing" */

@@ -101,6 +101,7 @@ public:
   std::unique_ptr<HttpGuard> http_guard;
 
   SessionRegistry registry;
+  std::string session_key; /* signs resume tokens (resume_token.h) */
   KeyedRateLimiter create_limiter;
   GuessLimiter guesses;
   std::unordered_map<std::string, std::unique_ptr<Connection>> connections;
@@ -117,6 +118,8 @@ private:
   std::vector<proto::IceServer> ice_servers_for (const std::string &peer) const;
 
   void on_register (Connection &c, const proto::Message &m);
+  Session *resume_session (Connection &c, const std::string &token, std::string &refusal);
+  std::string resume_token_for (const Session &s) const;
   void on_join (Connection &c, const proto::Message &m);
   void on_host_decision (Connection &c, const proto::Message &m);
   void on_relay (Connection &c, const proto::Message &m);

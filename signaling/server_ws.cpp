@@ -2,6 +2,7 @@
  * PROTOCOL.md, and the relay between a host and its viewers. */
 #include "origins.h"
 #include "random.h"
+#include "resume_token.h"
 #include "server_impl.h"
 #include "turn_credentials.h"
 
@@ -268,21 +269,32 @@ void ServerImpl::on_register (Connection &c, const proto::Message &m)
     send_error (c, ErrorCode::Internal, "The server is at capacity. Try again later.", m.type);
     return;
   }
-  int ttl = (int) proto::get_int (m, "pin_ttl", config.pin_ttl_s);
-  int max_viewers = (int) proto::get_int (m, "max_viewers", 1);
-  gint64 now_real = g_get_real_time ();
-  /* During a flood of wrong PINs, new sessions get 9 digits: the lookups a
-   * flood from many networks gains then find a PIN 1,000 times less often.
-   * Sessions already live keep theirs (their viewers may hold them). */
-  int pin_digits =
-      guesses.flood_mode (g_get_monotonic_time ()) ? proto::kMaxPinDigits : proto::kMinPinDigits;
-  Session *s = registry.create (c.peer, max_viewers, ttl, now_real, pin_digits);
-  if (!s) {
-    send_error (c, ErrorCode::Internal, "No free PIN right now. Try again later.", m.type);
-    return;
+  std::string token = proto::get_string (m, "resume_token");
+  Session *s = nullptr;
+  if (!token.empty ()) {
+    std::string refusal;
+    s = resume_session (c, token, refusal);
+    if (!s) {
+      /* The connection keeps no role: the host registers again for a new PIN. */
+      send_error (c, ErrorCode::ResumeRefused, refusal, m.type);
+      return;
+    }
+  } else {
+    int ttl = (int) proto::get_int (m, "pin_ttl", config.pin_ttl_s);
+    int max_viewers = (int) proto::get_int (m, "max_viewers", 1);
+    /* During a flood of wrong PINs, new sessions get 9 digits: the lookups a
+     * flood from many networks gains then find a PIN 1,000 times less often.
+     * Sessions already live keep theirs (their viewers may hold them). */
+    int pin_digits =
+        guesses.flood_mode (g_get_monotonic_time ()) ? proto::kMaxPinDigits : proto::kMinPinDigits;
+    s = registry.create (c.peer, max_viewers, ttl, g_get_real_time (), pin_digits);
+    if (!s) {
+      send_error (c, ErrorCode::Internal, "No free PIN right now. Try again later.", m.type);
+      return;
+    }
+    metrics.sessions_created++;
   }
   c.role = Role::Host;
-  metrics.sessions_created++;
 
   proto::RegisteredParams p;
   p.session = s->id;
@@ -293,7 +305,60 @@ void ServerImpl::on_register (Connection &c, const proto::Message &m)
   p.max_viewers = s->max_viewers;
   p.viewer_url = c.page_base + "/?pin=" + s->pin;
   p.ice_servers = ice_servers_for (c.peer);
+  p.resume_token = resume_token_for (*s);
   send (c, proto::make_registered (p));
+  /* A session taken over from the host's old connection: its pending
+   * viewers were asked there, so ask again here. */
+  for (const auto &[id, v] : s->viewers)
+    if (!v.admitted)
+      send (c, proto::make_join_request (id, v.name, v.address));
+}
+
+std::string ServerImpl::resume_token_for (const Session &s) const
+{
+  ResumeClaim claim;
+  claim.session = s.id;
+  claim.pin = s.pin;
+  claim.expires_at = s.expires_at_us / G_USEC_PER_SEC;
+  claim.max_viewers = s.max_viewers;
+  claim.uses_spent = s.uses_spent;
+  return make_resume_token (session_key, claim);
+}
+
+/* The session of a verified resume token: still live (the host's old
+ * connection has not been noticed gone: it is replaced) or restored (the
+ * server restarted, or ended the session when the old connection closed).
+ * nullptr with `refusal` set otherwise. Never logs the token. */
+Session *ServerImpl::resume_session (Connection &c, const std::string &token, std::string &refusal)
+{
+  std::optional<ResumeClaim> claim = verify_resume_token (session_key, token);
+  if (!claim) {
+    refusal = "The resume token does not verify (the server's session key changed, or the token "
+              "was altered); the old PIN cannot be kept.";
+    return nullptr;
+  }
+  gint64 now = g_get_real_time ();
+  if (now >= claim->expires_at * G_USEC_PER_SEC) {
+    refusal = "PIN " + claim->pin + " has expired; it cannot be kept.";
+    return nullptr;
+  }
+  if (Session *live = registry.find (claim->session)) {
+    std::string old_host = live->host_peer;
+    registry.move_host (*live, c.peer);
+    auto it = connections.find (old_host);
+    if (it != connections.end () && it->second.get () != &c) {
+      it->second->role = Role::None;
+      close_connection (*it->second, SOUP_WEBSOCKET_CLOSE_NORMAL,
+                        "the host resumed on another connection");
+    }
+    return live;
+  }
+  Session *s =
+      registry.restore (c.peer, claim->session, claim->pin, claim->expires_at * G_USEC_PER_SEC,
+                        claim->max_viewers, claim->uses_spent, now);
+  if (!s)
+    refusal = "PIN " + claim->pin + " is in use by another session; it cannot be kept.";
+  return s;
 }
 
 void ServerImpl::on_join (Connection &c, const proto::Message &m)
@@ -362,6 +427,8 @@ void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)
       return;
     }
     metrics.joins_accepted++;
+    /* The token must carry the use just spent, or a resume would refund it. */
+    send (c, proto::make_resume_token (resume_token_for (*s)));
     send_to (viewer, proto::make_joined (s->id, viewer, s->viewers[viewer].capabilities,
                                          ice_servers_for (viewer)));
     return;

@@ -51,6 +51,32 @@ Session *SessionRegistry::create (const std::string &host_peer, int max_viewers,
   return &sessions_.emplace (id, std::move (s)).first->second;
 }
 
+Session *SessionRegistry::restore (const std::string &host_peer, const std::string &session_id,
+                                   const std::string &pin, gint64 expires_at_us, int max_viewers,
+                                   int uses_spent, gint64 now_us)
+{
+  if (sessions_.count (session_id) || by_pin_.count (pin) || !is_pin_shaped (pin))
+    return nullptr;
+  Session s;
+  s.id = session_id;
+  s.pin = pin;
+  s.host_peer = host_peer;
+  s.expires_at_us = expires_at_us;
+  s.pin_ttl_s = (int) MAX (0, (expires_at_us - now_us) / G_USEC_PER_SEC);
+  s.max_viewers = std::clamp (max_viewers, 1, proto::kMaxViewersLimit);
+  s.uses_spent = std::clamp (uses_spent, 0, s.max_viewers);
+  by_pin_[pin] = session_id;
+  by_host_[host_peer] = session_id;
+  return &sessions_.emplace (session_id, std::move (s)).first->second;
+}
+
+void SessionRegistry::move_host (Session &s, const std::string &host_peer)
+{
+  by_host_.erase (s.host_peer);
+  s.host_peer = host_peer;
+  by_host_[host_peer] = s.id;
+}
+
 Session *SessionRegistry::find (const std::string &session_id)
 {
   auto it = sessions_.find (session_id);

@@ -48,6 +48,14 @@ public:
    * full). */
   Session *create (const std::string &host_peer, int max_viewers, int pin_ttl_s, gint64 now_us,
                    int pin_digits = proto::kMinPinDigits);
+  /* A session a host resumes (resume_token.h) with its old id, PIN, expiry
+   * and uses; nullptr when its id or PIN is already live. */
+  Session *restore (const std::string &host_peer, const std::string &session_id,
+                    const std::string &pin, gint64 expires_at_us, int max_viewers, int uses_spent,
+                    gint64 now_us);
+  /* The session's host is now `host_peer` (the host reconnected before the
+   * server noticed its old connection had gone). */
+  void move_host (Session &s, const std::string &host_peer);
   Session *find (const std::string &session_id);
   Session *find_by_host (const std::string &host_peer);
   /* The session a viewer (pending or admitted) belongs to. */

@@ -167,10 +167,16 @@ bool HostConsole::handle_message (GstMessage *msg)
   const char *url = gst_structure_get_string (s, "viewer-url");
   gint64 expires = 0;
   gst_structure_get_int64 (s, "expires-at", &expires);
+  if (registered_ && pin && pin_ == pin) {
+    /* The signaller resumed its session: same PIN, nothing new to show. */
+    print_event ("signalling server reconnected; PIN " + pin_ + " kept");
+    return true;
+  }
   if (registered_)
-    print_event ("new session registered (the previous PIN was used, expired or the server "
-                 "reconnected)");
+    print_event ("new session registered with a new PIN (the previous one was used, expired or "
+                 "could not be kept when the server reconnected)");
   registered_ = true;
+  pin_ = pin ? pin : "";
   print_line ("");
   print_line ("  GhostView host: " + what_);
   print_line ("  PIN: " + std::string (pin ? pin : "?"));

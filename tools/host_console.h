@@ -50,6 +50,7 @@ private:
   guint status_timer_ = 0; /* on the main loop; reading the sink's stats never waits */
   gulong handlers_[4] = { 0, 0, 0, 0 };
   bool registered_ = false;
+  std::string pin_; /* the PIN shown, to tell a resumed session from a new one */
 };
 
 } // namespace gv::launcher

@@ -28,7 +28,9 @@ namespace proto = gv::proto;
 #define DEFAULT_PIN_TTL 0
 #define DEFAULT_ROLE GV_SIGNALLER_ROLE_HOST
 #define DEFAULT_JOIN_TIMEOUT 30
-#define RECONNECT_MIN_MS 1000
+/* First retry soon: a restarted server is back within a second or two, and
+ * a host that keeps its PIN should be reachable again within 5 s. */
+#define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 30000
 
 struct GvPinSignallerPrivate {
@@ -62,6 +64,9 @@ struct GvPinSignallerPrivate {
   /* why the server's certificate was refused in the last connection attempt */
   GTlsCertificateFlags tls_rejected = (GTlsCertificateFlags) 0;
   std::string session_id;
+  /* host: the server's latest resume token, sent with the next register to
+   * keep the PIN (a secret: never logged) */
+  std::string resume_token;
   /* host: viewers accepted and not gone, the session's viewer limit counts
    * them (they stay across a reconnection: their media goes on) */
   std::set<std::string> admitted_peers;

@@ -83,6 +83,26 @@ static void handle_error_message (GvPinSignaller *self, const proto::Message &ms
     return;
   }
   std::string message = proto::get_string (msg, "message", "the signalling server refused");
+  if (code == proto::error_code_name (proto::ErrorCode::ResumeRefused) && !priv->admitted) {
+    /* The old PIN is gone for good: say so, and register for a new one on
+     * this same connection. */
+    std::string old_pin;
+    proto::RegisterParams params;
+    {
+      std::lock_guard<std::mutex> guard (priv->lock);
+      old_pin = priv->pin;
+      params.max_viewers = priv->max_viewers;
+      params.pin_ttl_s = priv->pin_ttl;
+      params.name = priv->name;
+    }
+    priv->resume_token.clear ();
+    gv_pin_signaller_emit_error (self, code.c_str (),
+                                 "Could not keep PIN " + old_pin + ": " + message +
+                                     " Registering a new session with a new PIN.",
+                                 false);
+    gv_pin_signaller_send_text (self, proto::make_register (params));
+    return;
+  }
   gv_pin_signaller_emit_error (self, code.c_str (),
                                message + " (" + code + ", in answer to " + ref + ")", false);
   if (!priv->admitted && priv->ws)
@@ -116,6 +136,7 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
     priv->admitted = true;
     priv->backoff_ms = RECONNECT_MIN_MS;
     priv->session_id = proto::get_string (msg, "session");
+    priv->resume_token = proto::get_string (msg, "resume_token");
     publish_ice_servers (self, msg);
     std::string pin = proto::get_string (msg, "pin");
     std::string url = proto::get_string (msg, "viewer_url");
@@ -137,6 +158,10 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
     gst_structure_free (s);
     break;
   }
+  case proto::Type::ResumeToken:
+    if (priv->role == GV_SIGNALLER_ROLE_HOST)
+      priv->resume_token = proto::get_string (msg, "resume_token");
+    break;
   case proto::Type::Waiting:
     GST_INFO_OBJECT (self, "waiting for the host to admit us");
     break;
@@ -236,12 +261,15 @@ void gv_pin_signaller_on_ws_message (SoupWebsocketConnection *, gint type, GByte
   }
   gsize len = 0;
   const char *data = (const char *) g_bytes_get_data (message, &len);
-  GST_LOG_OBJECT (self, "<- %.*s", (int) MIN (len, 200), data);
   proto::Message msg;
   proto::ParseError err;
   if (!proto::parse (data, len, msg, err)) {
     GST_WARNING_OBJECT (self, "dropping a malformed message: %s", err.message.c_str ());
     return;
   }
+  if (proto::has_field (msg, "resume_token"))
+    GST_LOG_OBJECT (self, "<- %s (with a resume token, not logged)", proto::type_name (msg.type));
+  else
+    GST_LOG_OBJECT (self, "<- %.*s", (int) MIN (len, 200), data);
   handle_message (self, msg);
 }

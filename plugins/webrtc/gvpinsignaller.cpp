@@ -15,9 +15,13 @@
  * `gvwebrtcsink signaller::server=wss://example.com/ws signaller::ca-file=ca.pem`.
  *
  * As a host it reconnects after a lost or refused connection with an
- * exponential backoff (1 s doubling up to 30 s) and registers a new session
- * (a new PIN); media of viewers already connected is not affected. As a
- * viewer every failure before admission is fatal and reported once.
+ * exponential backoff (0.5 s doubling up to 30 s) and registers again with
+ * the server's resume token, keeping its session and PIN — also across a
+ * restart of a server that has a `--session-key-file`. When the server
+ * refuses the token (expired PIN, another key, the PIN taken) it registers a
+ * new session with a new PIN and says so in a non-fatal error. Media of
+ * viewers already connected is not affected. As a viewer every failure
+ * before admission is fatal and reported once.
  *
  * The session's rules are all here: the PIN and its lifetime (`pin-ttl`),
  * how many viewers it admits (`max-viewers`: the PIN's number of uses, and
@@ -92,7 +96,10 @@ void gv_pin_signaller_send_text (GvPinSignaller *self, const std::string &text)
     GST_WARNING_OBJECT (self, "not connected, dropping %.60s", text.c_str ());
     return;
   }
-  GST_LOG_OBJECT (self, "-> %.200s", text.c_str ());
+  if (text.find ("\"resume_token\"") == std::string::npos)
+    GST_LOG_OBJECT (self, "-> %.200s", text.c_str ());
+  else
+    GST_LOG_OBJECT (self, "-> a register with its resume token (not logged)");
   soup_websocket_connection_send_text (priv->ws, text.c_str ());
 }
 
@@ -259,6 +266,7 @@ static void on_connected (GObject *source, GAsyncResult *res, gpointer user)
       params.max_viewers = priv->max_viewers;
       params.pin_ttl_s = priv->pin_ttl;
       params.name = priv->name;
+      params.resume_token = priv->resume_token;
       text = proto::make_register (params);
     } else {
       text = proto::make_join (priv->pin, priv->name);
@@ -368,6 +376,7 @@ static void signaller_start (GvSignaller *signaller)
     priv->admitted = false;
     priv->failed = false;
     priv->admitted_peers.clear (); /* the thread is not running yet */
+    priv->resume_token.clear ();   /* a new start is a new session */
   }
   priv->thread.start ();
   run_on_thread (self, [self] () { connect_to_server (self); });

@@ -198,6 +198,7 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   host_.ice_settings (&stun, &turn, &loopback);
   gst_util_set_object_arg (G_OBJECT (webrtcbin), "bundle-policy", "max-bundle");
   maybe_add_loopback (webrtcbin, loopback, GST_OBJECT (host_.log_object ()));
+  disable_upnp (webrtcbin, GST_OBJECT (host_.log_object ()));
   configure_ice_servers (webrtcbin, stun, turn);
   g_strfreev (stun);
   g_strfreev (turn);

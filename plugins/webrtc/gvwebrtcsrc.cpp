@@ -493,6 +493,7 @@ static bool setup_webrtcbin (GvWebRTCSrc *self)
   self->priv->jitter_latency->start (webrtcbin, latency, max_latency, adaptive);
   gst_util_set_object_arg (G_OBJECT (webrtcbin), "bundle-policy", "max-bundle");
   gv::webrtc::maybe_add_loopback (webrtcbin, loopback, GST_OBJECT (self));
+  gv::webrtc::disable_upnp (webrtcbin, GST_OBJECT (self));
   g_signal_connect (webrtcbin, "pad-added", G_CALLBACK (gv_webrtc_src_on_stream), self);
   g_signal_connect (webrtcbin, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (webrtcbin, "on-data-channel", G_CALLBACK (on_data_channel), self);

@@ -95,6 +95,23 @@ void maybe_add_loopback (GstElement *webrtcbin, bool force, GstObject *log_objec
   g_object_unref (ice);
 }
 
+void disable_upnp (GstElement *webrtcbin, GstObject *log_object)
+{
+  GObject *ice = nullptr;
+  g_object_get (webrtcbin, "ice-agent", &ice, nullptr);
+  if (!ice)
+    return;
+  NiceAgent *agent = nullptr;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    g_object_get (ice, "agent", &agent, nullptr);
+  if (agent && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp")) {
+    g_object_set (agent, "upnp", FALSE, nullptr);
+    GST_DEBUG_OBJECT (log_object, "libnice UPnP off");
+  }
+  g_clear_object (&agent);
+  g_object_unref (ice);
+}
+
 void add_remote_candidate (GstElement *webrtcbin, guint mline_index, const char *candidate,
                            GstObject *log_object)
 {

@@ -27,6 +27,13 @@ namespace gv::webrtc {
  * only that address. Call before the first local description is set. */
 void maybe_add_loopback (GstElement *webrtcbin, bool force, GstObject *log_object);
 
+/* Turns libnice's UPnP IGD off on the webrtcbin's NiceAgent. Its gupnp
+ * thread aborts the whole process (a g_error in gupnp_context_get_server)
+ * when it cannot open its HTTP server, which happened here under viewer
+ * churn (fault-viewer-kills); and a port mapping on a home router is not
+ * how our peers connect (STUN, TURN). Call before gathering starts. */
+void disable_upnp (GstElement *webrtcbin, GstObject *log_object);
+
 /* Adds a remote candidate. Browsers hide host candidates behind mDNS names
  * ("<uuid>.local") that libnice cannot use: those are resolved first with
  * GResolver (asynchronously, on the caller's thread-default context) and

@@ -4,9 +4,10 @@
 // capture, a viewer joins with it and gets frames, and a viewer admitted with
 // the old PIN keeps watching throughout; after Stop sharing, "Share again
 // with a new PIN" asks for a screen again. When the server goes away, the page
-// keeps the capture and "New PIN" registers again once the server is back; a
-// replaced PIN that has not expired lets nobody in; a PIN whose uses are all
-// spent says so.
+// keeps the capture and reconnects by itself; a server restarted without its
+// session key cannot keep the PIN, so the page shows a new one and says why
+// (14-browser-host-resume: with the key, the PIN is kept); a replaced PIN
+// that has not expired lets nobody in; a PIN whose uses are all spent says so.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -197,30 +198,34 @@ test('the server goes away and comes back; a replaced PIN lets nobody in; a used
   // The server restarts on the same port, with PINs that live a minute.
   const port = new URL(server.url).port;
   await server.stop();
-  await waitFor(async () => (await hostState(hostPage)).pinProblem === 'offline', 5000, 'the page to notice');
+  await waitFor(async () => (await hostState(hostPage)).pinProblem === 'reconnecting', 5000, 'the page to notice');
   assert.equal((await hostState(hostPage)).state, 'sharing');
-  assert.match(await hostPage.textContent('#expiry'), /connection to the server was lost, so this PIN no longer works/);
-  assert.equal(await hostPage.textContent('#status'), 'Offline — get a new PIN to share again');
+  assert.match(await hostPage.textContent('#expiry'), /connection to the server was lost\. Reconnecting… Viewers already watching stay; nobody new can join until the server is back\./);
+  assert.equal(await hostPage.textContent('#status'), 'Reconnecting to the server…');
   assert.ok(await hostPage.locator('#copy-url').isDisabled(), 'no copying a link that lets nobody in');
   assert.equal(await captureId(hostPage), capture, 'the capture is kept');
-  await screenshot(hostPage, 'host-offline');
+  await screenshot(hostPage, 'host-reconnecting');
 
   // While the server is down, "New PIN" says it cannot reach it, and can be tried again.
   await hostPage.click('#new-pin');
   await hostPage.waitForSelector('#new-pin-error:not([hidden])', { timeout: 10000 });
   assert.match(await hostPage.textContent('#new-pin-error'), /Could not reach the GhostView server/);
   assert.ok(await hostPage.locator('#new-pin').isEnabled());
-  hostPage.problems = hostPage.problems.filter((p) => !/WebSocket connection .* failed/.test(p));
 
+  // Back without the old server's session key: the page registers again by
+  // itself, cannot keep its PIN, and says so with the new one.
   server = await startServer(['--pin-ttl', '60', '--port', port]);
-  await hostPage.click('#new-pin');
-  const pin2 = await waitFor(() => hostPage.evaluate(() => window.ghostviewHost.pin), 10000, 'a PIN after the restart');
+  const pin2 = await waitFor(async () => {
+    const s = await hostState(hostPage);
+    return s.pinProblem === '' && s.pin !== pin1 ? s.pin : '';
+  }, 40000, 'a new PIN after the restart');
   log(`PIN ${pin1} before the restart, ${pin2} after`);
+  // The tries while the server was down (ours and the page's own) are refused connections.
+  hostPage.problems = hostPage.problems.filter((p) => !/WebSocket connection .* failed/.test(p));
   assert.match(pin2, /^\d{6}$/);
-  assert.equal((await hostState(hostPage)).pinProblem, '');
-  assert.ok(await hostPage.locator('#new-pin-error').isHidden());
   assert.ok(await hostPage.locator('#copy-url').isEnabled());
-  assert.match(await hostPage.textContent('#expiry'), /^This PIN stops working in (59 s|1 min) \(at .+\)\. Anyone who has not joined by then will need a new PIN\.$/);
+  assert.match(await hostPage.textContent('#expiry'), new RegExp(`^The server could not keep PIN ${pin1} \\(The resume token does not verify .*\\), so this is a new PIN\\. This PIN stops working in (59 s|1 min) \\(at .+\\)\\. Anyone who has not joined by then will need a new PIN\\.$`));
+  assert.ok(await hostPage.locator('#new-pin-error').isHidden(), 'the earlier error is gone');
   assert.equal(await captureId(hostPage), capture, 'the same capture, not a second screen prompt');
 
   // Carol joins with it.

@@ -53,8 +53,9 @@ class Process:
     """A ghostview process whose output lines are collected as they come,
     each with the monotonic time it arrived."""
 
-    def __init__(self, args, name):
+    def __init__(self, args, name, echo=True):
         self.name = name
+        self.echo = echo  # False: collect the lines without printing them
         self.lines = []
         self.cond = threading.Condition()
         print(f"$ {' '.join(args)}", flush=True)
@@ -66,7 +67,8 @@ class Process:
     def _read(self):
         for line in self.proc.stdout:
             line = line.rstrip("\n")
-            print(f"[{self.name}] {line}", flush=True)
+            if self.echo:
+                print(f"[{self.name}] {line}", flush=True)
             with self.cond:
                 self.lines.append((time.monotonic(), line))
                 self.cond.notify_all()

@@ -71,7 +71,7 @@ function assertExactly(obj, entries, what) {
 // pages unchecked.
 const CHECKED = {
   signalling: ['VERSION', 'PIN_MIN_DIGITS', 'PIN_MAX_DIGITS', 'MAX_MESSAGE_BYTES', 'MAX_SDP_BYTES', 'MAX_CANDIDATE_BYTES',
-    'MAX_NAME_BYTES', 'MAX_REASON_BYTES', 'MAX_VIEWERS_LIMIT', 'MAX_DETAIL_BYTES', 'MAX_CODEC_BYTES', 'Type',
+    'MAX_NAME_BYTES', 'MAX_REASON_BYTES', 'MAX_VIEWERS_LIMIT', 'MAX_DETAIL_BYTES', 'MAX_CODEC_BYTES', 'MAX_RESUME_TOKEN_BYTES', 'Type',
     'ErrorCode', 'Capability', 'Reason', 'Problem', 'CloseCode', 'JOIN_FATAL_ERRORS', 'isValidPin', 'normalisePin'],
   signallingBuilders: ['makeRegister', 'makeJoin', 'makeAccept', 'makeDecline', 'makeGrant', 'makeKick',
     'makeEnd', 'makeLeave', 'makePing', 'makeSdp', 'makeIce', 'makeReport', 'makeRestart'],
@@ -100,6 +100,7 @@ test('signalling limits and version are the C++ ones', () => {
   assert.equal(proto.MAX_VIEWERS_LIMIT, s.max_viewers_limit);
   assert.equal(proto.MAX_DETAIL_BYTES, s.max_detail_bytes);
   assert.equal(proto.MAX_CODEC_BYTES, s.max_codec_bytes);
+  assert.equal(proto.MAX_RESUME_TOKEN_BYTES, s.max_resume_token_bytes);
   for (let n = s.pin_min_digits; n <= s.pin_max_digits; n++) assert.ok(proto.isValidPin('7'.repeat(n)), `${n} digits`);
   assert.ok(!proto.isValidPin('7'.repeat(s.pin_max_digits + 1)) && !proto.isValidPin('7'.repeat(s.pin_min_digits - 1)));
   assert.ok(!proto.isValidPin('12345a') && !proto.isValidPin('123 456'));
@@ -133,6 +134,7 @@ test('every signalling builder makes a message the C++ parser accepts, with C++ 
   const samples = [
     proto.makeRegister(),
     proto.makeRegister({ maxViewers: proto.MAX_VIEWERS_LIMIT, pinTtl: 600, name: 'é'.repeat(100) }),
+    proto.makeRegister({ resumeToken: 'v1.ab.123456.1.1.0.' + 'f'.repeat(64) }),
     proto.makeJoin('123456'),
     proto.makeJoin('123456', 'Al'),
     proto.makeAccept('p1'),

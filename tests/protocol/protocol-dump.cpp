@@ -232,6 +232,7 @@ void dump_signalling (JsonBuilder *b)
   member (b, "max_viewers_limit", (gint64) proto::kMaxViewersLimit);
   member (b, "max_detail_bytes", (gint64) proto::kMaxDetailBytes);
   member (b, "max_codec_bytes", (gint64) proto::kMaxCodecBytes);
+  member (b, "max_resume_token_bytes", (gint64) proto::kMaxResumeTokenBytes);
 
   json_builder_set_member_name (b, "types");
   json_builder_begin_array (b);

@@ -2,7 +2,7 @@
 // a tab, admit viewers one by one, with the person's consent.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
-  Capability, errorMessage, iceCandidateInit, INPUT_CHANNEL_LABEL, Input, inputKind, makeAccept,
+  Capability, ErrorCode, errorMessage, iceCandidateInit, INPUT_CHANNEL_LABEL, Input, inputKind, makeAccept,
   makeDecline, makeEnd, makeGrant, makeIce, makeKick, makeRegister, makeSdp, MAX_INPUT_MESSAGE_BYTES,
   MAX_VIEWERS_LIMIT, Problem, Type,
 } from './protocol.js';
@@ -33,6 +33,10 @@ const STATUS_TEXT = {
 
 // How long the server may take to answer a `register` before we give up.
 const REGISTER_TIMEOUT_MS = 10000;
+// After a lost server connection: the first retry soon (a restarted server
+// is back within a second or two), then less often.
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 30000;
 
 /*
  * One signalling connection is one session with one PIN: the server gives a
@@ -40,7 +44,10 @@ const REGISTER_TIMEOUT_MS = 10000;
  * current connection's PIN is the one shown and takes new viewers. When a new
  * PIN replaces it, the old connection stays open (retired) only while viewers
  * or requests it brought in are still there, so they keep watching; anyone who
- * still tries the old PIN is declined.
+ * still tries the old PIN is declined. When the current connection is lost
+ * the page reconnects by itself with the session's resume token and keeps
+ * its PIN (PROTOCOL.md "Keeping a PIN"), or says it got a new one; viewers
+ * watching stay throughout (their media never passes through the server).
  */
 const host = {
   state: 'idle',
@@ -140,12 +147,21 @@ function openConnection() {
   const conn = {
     signalling: null, pin: '', expiresAtMs: 0, maxViewers: host.settings.maxViewers, accepted: 0,
     iceServers: [], viewerUrl: '', retired: false, settle: null, registerTimer: 0,
+    // Keeping the PIN across a lost connection: the server's latest token
+    // (a secret: never shown or logged), and the reconnection in progress.
+    resumeToken: '', reconnecting: false, reconnectTimer: 0, backoffMs: RECONNECT_MIN_MS,
+    refusal: '', note: '',
   };
+  connectSignalling(conn);
+  return conn;
+}
+
+/** A new WebSocket for `conn` (its first, or the next after a lost one). */
+function connectSignalling(conn) {
   conn.signalling = new Signalling({
     onMessage: (msg) => onMessage(conn, msg),
     onClose: (info) => onConnectionClosed(conn, info),
   });
-  return conn;
 }
 
 /** Ends a registration in flight: with the `registered` message, or an error text. */
@@ -177,16 +193,64 @@ function register() {
   return registered;
 }
 
-function onRegistered(conn, msg) {
-  if (!conn.settle) return;
+/** The session a `registered` message describes, kept on `conn`. */
+function applyRegistration(conn, msg) {
   conn.pin = String(msg.pin || '');
+  conn.resumeToken = String(msg.resume_token || '');
   conn.iceServers = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
   // Counted from now with the server's TTL, so a wrong clock here does not matter.
   const ttl = Number(msg.pin_ttl);
   conn.expiresAtMs = ttl > 0 ? Date.now() + ttl * 1000 : (Number(msg.expires_at) || 0) * 1000;
   conn.maxViewers = Number(msg.max_viewers) || conn.maxViewers;
   conn.viewerUrl = msg.viewer_url || `${window.location.origin}/?pin=${conn.pin}`;
+}
+
+function onRegistered(conn, msg) {
+  if (conn.reconnecting) {
+    onRegisteredAgain(conn, msg);
+    return;
+  }
+  if (!conn.settle) {
+    // A reconnection that finished after "New PIN" replaced this session.
+    if (conn.retired) endRetiredIfIdle(conn);
+    return;
+  }
+  applyRegistration(conn, msg);
   settleRegistration(conn, '', msg);
+}
+
+/** Tries to register `conn` again after `conn.backoffMs`, doubling it for next time. */
+function scheduleReconnect(conn) {
+  conn.reconnecting = true;
+  clearTimeout(conn.reconnectTimer);
+  const delay = conn.backoffMs;
+  conn.backoffMs = Math.min(conn.backoffMs * 2, RECONNECT_MAX_MS);
+  conn.reconnectTimer = setTimeout(() => {
+    if (conn !== host.conn || host.state !== 'sharing') return;
+    connectSignalling(conn);
+    conn.signalling.open().then(
+      () => conn.signalling.send(makeRegister({ ...host.settings, resumeToken: conn.resumeToken })),
+      () => {}, // its onClose schedules the next try
+    );
+  }, delay);
+}
+
+/** Back on the server: the same PIN (resumed) or, when it could not be kept, a new one. */
+function onRegisteredAgain(conn, msg) {
+  const before = conn.pin;
+  conn.reconnecting = false;
+  conn.backoffMs = RECONNECT_MIN_MS;
+  applyRegistration(conn, msg);
+  if (conn.pin !== before) {
+    conn.accepted = 0; // a new session: its uses start again
+    conn.note = `The server could not keep PIN ${before}${conn.refusal ? ` (${conn.refusal})` : ''}, so this is a new PIN.`;
+    notify(`New PIN ${conn.pin}`);
+  } else {
+    conn.note = '';
+  }
+  conn.refusal = '';
+  if (conn === host.conn) showPin(conn);
+  renderPin();
 }
 
 /** Makes `conn` the session whose PIN is shown; the one it replaces is retired. */
@@ -194,6 +258,14 @@ function adopt(conn) {
   const old = host.conn;
   host.conn = conn;
   if (old && old !== conn) retire(old);
+  showPin(conn);
+  clearInterval(host.expiryTimer);
+  host.expiryTimer = setInterval(renderPin, 1000);
+  setState('sharing');
+  renderLists();
+}
+
+function showPin(conn) {
   const pin = conn.pin;
   // Groups of three, as people read them out: "123 456", "123 456 789" (a
   // 9-digit PIN: the server saw a flood of wrong PINs when this session began).
@@ -203,13 +275,11 @@ function adopt(conn) {
   ui.viewerUrl.value = conn.viewerUrl;
   ui.joinOrigin.textContent = new URL(conn.viewerUrl, window.location.href).host;
   showNewPinError('');
-  clearInterval(host.expiryTimer);
-  host.expiryTimer = setInterval(renderPin, 1000);
-  setState('sharing');
-  renderLists();
 }
 
 function retire(conn) {
+  clearTimeout(conn.reconnectTimer); // a replaced PIN is not worth reconnecting for
+  conn.reconnecting = false;
   conn.retired = true;
   host.retired.add(conn);
   endRetiredIfIdle(conn);
@@ -305,6 +375,9 @@ function onMessage(conn, msg) {
     case Type.REGISTERED:
       onRegistered(conn, msg);
       break;
+    case Type.RESUME_TOKEN:
+      conn.resumeToken = String(msg.resume_token || '');
+      break;
     case Type.JOIN_REQUEST:
       onJoinRequest(conn, msg);
       break;
@@ -324,7 +397,13 @@ function onMessage(conn, msg) {
       onRestart(conn, msg);
       break;
     case Type.ERROR:
-      if (conn.settle) {
+      if (conn.reconnecting && msg.code === ErrorCode.RESUME_REFUSED) {
+        // The old PIN is gone for good (say, a server restarted without its
+        // key file): register anew on this connection, and say so once done.
+        conn.resumeToken = '';
+        conn.refusal = String(msg.message || '');
+        conn.signalling.send(makeRegister(host.settings));
+      } else if (conn.settle) {
         settleRegistration(conn, errorMessage(msg.code, msg.message));
       } else {
         console.warn('GhostView: server error', msg.code, msg.message);
@@ -337,10 +416,14 @@ function onMessage(conn, msg) {
 
 // ---- the PIN's state ----
 
-/** Why nobody new can join with the PIN shown: '' (they can), 'expired', 'used' or 'offline'. */
+/**
+ * Why nobody new can join with the PIN shown: '' (they can), 'reconnecting',
+ * 'expired', 'used' or 'offline'.
+ */
 function pinProblem() {
   const c = host.conn;
   if (!c) return 'offline';
+  if (c.reconnecting) return 'reconnecting';
   if (c.expiresAtMs && Date.now() >= c.expiresAtMs) return 'expired';
   if (c.accepted >= c.maxViewers) return 'used';
   return '';
@@ -367,7 +450,10 @@ function renderPin() {
   const problem = pinProblem();
   const again = 'Click "New PIN" to let more people join.';
   let text;
-  if (problem === 'offline') {
+  if (problem === 'reconnecting') {
+    text = 'The connection to the server was lost. Reconnecting… Viewers already watching stay; '
+      + 'nobody new can join until the server is back.';
+  } else if (problem === 'offline') {
     text = 'The connection to the server was lost, so this PIN no longer works and anyone watching was '
       + 'disconnected. Your screen is still captured: click "New PIN" to share it again.';
   } else if (problem === 'expired') {
@@ -383,6 +469,7 @@ function renderPin() {
       ? `This PIN stops working in ${describeDuration(left)} (at ${clockTime(c.expiresAtMs)}). Anyone who has not joined by then will need a new PIN.`
       : `New viewers can join with this PIN for another ${describeDuration(left)} (until ${clockTime(c.expiresAtMs)}).`;
   }
+  if (!problem && c.note) text = `${c.note} ${text}`;
   const warn = !!problem || (!!c && !!c.expiresAtMs && c.expiresAtMs - Date.now() <= 60000);
   ui.expiry.classList.toggle('warn', warn);
   ui.expiry.textContent = text;
@@ -394,6 +481,7 @@ function renderPin() {
   document.body.dataset.pinProblem = problem;
   const n = host.viewers.size;
   setStatus(problem === 'offline' ? 'Offline — get a new PIN to share again'
+    : problem === 'reconnecting' ? 'Reconnecting to the server…'
     : `Sharing — ${n} ${n === 1 ? 'viewer' : 'viewers'}${STATUS_NOTE[problem] || ''}`);
 }
 
@@ -677,6 +765,7 @@ function stopSharing(text = 'Nobody can see your screen now.') {
   host.conn = null;
   host.retired.clear();
   for (const conn of conns) {
+    clearTimeout(conn.reconnectTimer);
     if (conn.pin) conn.signalling.send(makeEnd());
     conn.signalling.close(); // a registration in flight is cancelled by this
   }
@@ -701,6 +790,18 @@ function onConnectionClosed(conn, { byUs, wasOpen }) {
     return;
   }
   if (byUs) return;
+  if (conn === host.conn && host.state === 'sharing') {
+    // Keep the viewers: their media never passed through the server. Their
+    // pending requests are asked again if the server still has them.
+    for (const req of [...host.requests.values()]) {
+      if (req.conn !== conn) continue;
+      host.requests.delete(req.peer);
+      req.element.remove();
+    }
+    scheduleReconnect(conn);
+    renderLists();
+    return;
+  }
   host.retired.delete(conn);
   for (const req of [...host.requests.values()]) {
     if (req.conn !== conn) continue;
@@ -752,7 +853,7 @@ setState('idle');
 window.ghostviewHost = {
   get state() { return host.state; },
   get pin() { return host.conn ? host.conn.pin : ''; },
-  /** Why nobody new can join with the PIN shown: '', 'expired', 'used' or 'offline'. */
+  /** Why nobody new can join with the PIN shown: '', 'reconnecting', 'expired', 'used' or 'offline'. */
   get pinProblem() { return host.state === 'sharing' ? pinProblem() : ''; },
   get renewing() { return host.renewing; },
   /** Sessions this page holds open: the current one and retired ones still in use. */

@@ -25,6 +25,8 @@ export const MAX_VIEWERS_LIMIT = 64;
 /** A viewer's `report`: its `detail` (one line for people) and `codec`. */
 export const MAX_DETAIL_BYTES = 256;
 export const MAX_CODEC_BYTES = 32;
+/** A host's resume token (opaque; the server's to check). */
+export const MAX_RESUME_TOKEN_BYTES = 256;
 
 /** Message "type" names, both directions. */
 export const Type = Object.freeze({
@@ -51,6 +53,7 @@ export const Type = Object.freeze({
   JOINED: 'joined',
   CAPABILITIES: 'capabilities',
   PEER_LEFT: 'peer-left',
+  RESUME_TOKEN: 'resume-token', // to host: a fresh resume token after a viewer was admitted
   SESSION_ENDED: 'session-ended',
   PONG: 'pong',
   ERROR: 'error',
@@ -70,6 +73,7 @@ export const ErrorCode = Object.freeze({
   UNSUPPORTED_VERSION: 'UNSUPPORTED_VERSION',
   NOT_ALLOWED: 'NOT_ALLOWED',
   UNKNOWN_PEER: 'UNKNOWN_PEER',
+  RESUME_REFUSED: 'RESUME_REFUSED',
   INTERNAL: 'INTERNAL',
 });
 
@@ -89,6 +93,7 @@ const ERROR_MESSAGES = Object.freeze({
   UNSUPPORTED_VERSION: 'This page and the server speak different protocol versions. Reload the page.',
   NOT_ALLOWED: 'That action is not allowed right now.',
   UNKNOWN_PEER: 'That viewer is no longer in the session.',
+  RESUME_REFUSED: 'The session\'s PIN could not be kept after the server reconnected; a new PIN is on its way.',
   INTERNAL: 'The server could not handle the request. Try again later.',
 });
 
@@ -180,10 +185,15 @@ export function signallingUrl(loc = window.location) {
 
 // ---- builders: each returns the object to send (JSON.stringify it) ----
 
-export function makeRegister({ maxViewers = 1, pinTtl = 0, name = '' } = {}) {
+/**
+ * `resumeToken`: the last one the server gave (in `registered` or
+ * `resume-token`), to keep the session and its PIN after a lost connection.
+ */
+export function makeRegister({ maxViewers = 1, pinTtl = 0, name = '', resumeToken = '' } = {}) {
   const m = { type: Type.REGISTER, version: VERSION, max_viewers: maxViewers };
   if (pinTtl > 0) m.pin_ttl = pinTtl;
   if (name) m.name = truncateUtf8(name, MAX_NAME_BYTES);
+  if (resumeToken) m.resume_token = resumeToken;
   return m;
 }
 

@@ -45,6 +45,7 @@ const session = {
   controlTimer: 0,
   pendingIce: [],
   endReason: '',
+  pin: '', // the PIN of the last join, offered again when the host disconnected
   lastError: null, // {code, message}
   iceServers: [], // from `joined`, for each new peer connection (Retry)
   refusedCodecs: [], // tests: video codecs this page behaves as if it cannot decode
@@ -147,7 +148,7 @@ function start(pin) {
     localStorage.setItem('ghostview.name', name);
   } catch { /* private mode */ }
   Object.assign(session, {
-    capabilities: [], controlRequested: false, pendingIce: [], endReason: '', lastError: null,
+    capabilities: [], controlRequested: false, pendingIce: [], endReason: '', lastError: null, pin,
   });
   setState('connecting', 'Connecting to the server…');
   ui.connect.disabled = true;
@@ -234,6 +235,13 @@ function onSignallingClosed({ byUs }) {
   if (byUs || session.state === 'idle' || session.state === 'ended') return;
   if (session.lastError && session.state !== 'live') {
     fail(errorMessage(session.lastError.code, session.lastError.message), session.lastError.code);
+    return;
+  }
+  if (session.state === 'live' && session.pc && session.pc.connectionState === 'connected') {
+    // The picture never passed through the server: keep watching. Without
+    // the server there is no Retry; if the picture stops, joining again is.
+    session.signalling = null;
+    toast('The connection to the server was lost. The picture goes on; if it stops, join again.', 10000);
     return;
   }
   if (session.state === 'live' || session.state === 'joining') {
@@ -327,7 +335,11 @@ function replacePeerConnection() {
  * being single-use.
  */
 function retry() {
-  if (!session.signalling || !['joining', 'live'].includes(session.state)) return;
+  if (!['joining', 'live'].includes(session.state)) return;
+  if (!session.signalling) { // the server went away while the picture went on
+    end('The connection to the server was lost and the picture stopped.', 'disconnected');
+    return;
+  }
   session.signalling.send(makeRestart());
   replacePeerConnection();
   pictures.start();
@@ -469,12 +481,20 @@ function teardown() {
   if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
 }
 
+// A host that lost its connection (or was restarted) comes back with the
+// same PIN when it can (PROTOCOL.md "Keeping a PIN"): offer that PIN again.
+const HOST_MAY_RETURN = 'If the host comes back with the same PIN, you can join again.';
+
 function end(text, reason) {
   if (session.state === 'ended') return;
   session.endReason = reason || '';
   teardown();
-  ui.endedText.textContent = text;
+  const hostLeft = session.endReason === Reason.HOST_DISCONNECTED;
+  const sameSession = hostLeft || session.endReason === 'disconnected'; // the server, not the host
+  ui.endedText.textContent = hostLeft ? `${text} ${HOST_MAY_RETURN}` : text;
   ui.ended.dataset.reason = session.endReason;
+  ui.rejoin.textContent = sameSession ? 'Rejoin' : 'Join another session';
+  ui.rejoin.dataset.pin = sameSession ? session.pin : '';
   setState('ended');
 }
 
@@ -514,8 +534,9 @@ ui.retry.addEventListener('click', retry);
 ui.rejoin.addEventListener('click', () => {
   setState('idle');
   showJoinError('');
-  ui.pin.value = '';
-  ui.pin.focus();
+  ui.pin.value = ui.rejoin.dataset.pin || '';
+  if (ui.pin.value) ui.connect.focus(); // the same PIN: one press to join again
+  else ui.pin.focus();
 });
 window.addEventListener('pagehide', () => {
   if (session.signalling) session.signalling.send(makeLeave());

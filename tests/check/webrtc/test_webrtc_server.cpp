@@ -130,8 +130,10 @@ GST_START_TEST (test_host_reconnects)
   fail_unless (a.error.empty (), "%s", a.error.c_str ());
   fail_unless_equals_int (host.sessions, 1);
 
-  /* A server is back on the same port: the host registers again and posts a
-   * new session whose PIN works, while the first viewer still receives. */
+  /* A server is back on the same port, without the first one's session key
+   * (so it cannot keep the PIN: test_resume.cpp and fault-server-restart
+   * show a key file keeping it): the host registers again and posts a new
+   * session whose PIN works, while the first viewer still receives. */
   server.restart ();
   fail_unless (wait_until ([&] { return host.sessions >= 2; }, 10000, &host, &a),
                "no new session after the server came back");
