@@ -90,11 +90,16 @@ GstNavigationModifierType modifiers (const Fields &f, Form form)
     return GST_NAVIGATION_MODIFIER_NONE;
   GValue v = G_VALUE_INIT;
   g_value_init (&v, GST_TYPE_NAVIGATION_MODIFIER_TYPE);
-  GstNavigationModifierType out = GST_NAVIGATION_MODIFIER_NONE;
-  if (gst_value_deserialize (&v, m))
-    out = (GstNavigationModifierType) g_value_get_flags (&v);
+  guint bits = 0;
+  if (gst_value_deserialize (&v, m)) {
+    /* A number is taken as is ("4294967295"): keep the bits the type has,
+     * or the value is no GstNavigationModifierType at all. */
+    auto *flags = static_cast<GFlagsClass *> (g_type_class_ref (GST_TYPE_NAVIGATION_MODIFIER_TYPE));
+    bits = g_value_get_flags (&v) & flags->mask;
+    g_type_class_unref (flags);
+  }
   g_value_unset (&v);
-  return out;
+  return (GstNavigationModifierType) bits;
 }
 
 /* What a message carries, by Field; NAN where absent without a fallback. */
