@@ -2,13 +2,16 @@
  * compounds as Chromium and GStreamer send them pass (the well-formed
  * ones written with GStreamer's own RTCP writer), and each shape of the
  * GStreamer 1.22 rtpsession problems is refused, the reproducers the
- * fuzzer found (tests/fuzz/known/) included. */
+ * fuzzer found (tests/fuzz/known/) included; and the filter
+ * (gvrtcpfilter.h) on a real rtpbin's RTCP input. */
+#include "gvrtcpfilter.h"
 #include "gvrtcpguard.h"
 
 #include <gst/check/gstcheck.h>
 #include <gst/rtp/rtp.h>
 
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -374,6 +377,84 @@ GST_START_TEST (test_known_reproducers)
 }
 GST_END_TEST;
 
+/* ---- the filter, on a real rtpbin: what reaches the RTP session ---- */
+
+namespace {
+
+GstBuffer *buffer_of (const Bytes &b)
+{
+  return gst_buffer_new_memdup (b.data (), b.size ());
+}
+
+/* rtpsession takes no lists: a list reaching its pad is split there, and
+ * each buffer passes the pad's buffer probes on its own. */
+GstPadProbeReturn count_passed (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  static_cast<std::vector<gsize> *> (data)->push_back (
+      gst_buffer_get_size (GST_PAD_PROBE_INFO_BUFFER (info)));
+  return GST_PAD_PROBE_OK;
+}
+
+} // namespace
+
+/* rtpbin named "rtpbin" in a bin, as in webrtcbin: its RTCP input asked for
+ * after the filter is attached (as webrtcbin does when it sets up a
+ * transport); single buffers and lists, the refused ones dropped from
+ * them, the rest reaching the RTP session unchanged, each refusal counted. */
+GST_START_TEST (test_filter_on_rtpbin)
+{
+  GstElement *bin = gst_bin_new ("fake-webrtcbin");
+  GstElement *rtpbin = gst_element_factory_make ("rtpbin", "rtpbin");
+  fail_unless (rtpbin != nullptr, "no rtpbin (gstreamer1.0-plugins-good)");
+  gst_bin_add (GST_BIN (bin), rtpbin);
+  std::shared_ptr<gv::webrtc::RtcpFilter> filter = gv::webrtc::RtcpFilter::attach (bin, "test");
+  fail_unless (filter != nullptr);
+  GstPad *input = gst_element_request_pad_simple (rtpbin, "recv_rtcp_sink_0");
+  fail_unless (input != nullptr);
+  GstPad *session_pad = gst_ghost_pad_get_target (GST_GHOST_PAD (input));
+  fail_unless (session_pad != nullptr);
+  std::vector<gsize> passed;
+  gst_pad_add_probe (session_pad, GST_PAD_PROBE_TYPE_BUFFER, count_passed, &passed, nullptr);
+  fail_unless (gst_element_set_state (bin, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE);
+
+  GstPad *src = gst_pad_new ("peer", GST_PAD_SRC);
+  fail_unless_equals_int (gst_pad_link (src, input), GST_PAD_LINK_OK);
+  gst_pad_set_active (src, TRUE);
+  gst_pad_push_event (src, gst_event_new_stream_start ("rtcp"));
+  gst_pad_push_event (src, gst_event_new_caps (gst_caps_new_empty_simple ("application/x-rtcp")));
+  GstSegment segment;
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  gst_pad_push_event (src, gst_event_new_segment (&segment));
+
+  const Bytes good = rr_sdes (), good_twcc = twcc (twcc_fci (1, 22, 0, { run (1, 22) }, 22));
+  const Bytes bad = twcc ({ 0x00, 0x64, 0x00, 0x00 });
+  gst_pad_push (src, buffer_of (good));
+  gst_pad_push (src, buffer_of (bad));
+  GstBufferList *mixed = gst_buffer_list_new ();
+  gst_buffer_list_add (mixed, buffer_of (bad));
+  gst_buffer_list_add (mixed, buffer_of (good_twcc));
+  gst_buffer_list_add (mixed, buffer_of (bad));
+  gst_pad_push_list (src, mixed);
+  GstBufferList *all_bad = gst_buffer_list_new ();
+  gst_buffer_list_add (all_bad, buffer_of (bad));
+  gst_buffer_list_add (all_bad, buffer_of (bad));
+  gst_pad_push_list (src, all_bad);
+
+  fail_unless_equals_uint64 (filter->refused (), 5);
+  fail_unless_equals_int (passed.size (), 2);
+  fail_unless_equals_int (passed[0], good.size ());
+  fail_unless_equals_int (passed[1], good_twcc.size ());
+
+  gst_element_set_state (bin, GST_STATE_NULL);
+  gst_pad_set_active (src, FALSE);
+  gst_object_unref (src);
+  gst_object_unref (session_pad);
+  gst_element_release_request_pad (rtpbin, input);
+  gst_object_unref (input);
+  gst_object_unref (bin);
+}
+GST_END_TEST;
+
 static Suite *rtcp_guard_suite ()
 {
   Suite *s = suite_create ("rtcp-guard");
@@ -385,6 +466,7 @@ static Suite *rtcp_guard_suite ()
   tcase_add_test (tc, test_twcc_short_and_overrun);
   tcase_add_test (tc, test_twcc_too_many);
   tcase_add_test (tc, test_known_reproducers);
+  tcase_add_test (tc, test_filter_on_rtpbin);
   suite_add_tcase (s, tc);
   return s;
 }
