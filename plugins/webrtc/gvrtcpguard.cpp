@@ -123,9 +123,8 @@ RtcpVerdict check_twcc (const guint8 *fci, gsize length, RtcpGuardState &state, 
 
 RtcpVerdict check_rtcp_compound (const guint8 *data, gsize size, RtcpGuardState &state)
 {
-  /* The same validity rtpsession asks of a compound, and what the walk
-   * below relies on: every packet's length within the buffer, padding only
-   * in the last. */
+  /* GStreamer's own check of a (reduced-size) compound: version 2, every
+   * packet's length within the buffer, padding only in the last. */
   if (!data || size < kHeaderBytes ||
       !gst_rtcp_buffer_validate_data_reduced (const_cast<guint8 *> (data), (guint) size))
     return RtcpVerdict::kMalformed;
@@ -137,6 +136,8 @@ RtcpVerdict check_rtcp_compound (const guint8 *data, gsize size, RtcpGuardState 
     const guint count = packet[0] & 0x1f;
     const guint8 type = packet[1];
     const gsize length = ((gsize) GST_READ_UINT16_BE (packet + 2) + 1) * 4;
+    if (length > size - at) /* what the check above ensures; kept in case it changes */
+      return RtcpVerdict::kMalformed;
     const gsize body = length - kHeaderBytes;
     at += length;
     if (type == GST_RTCP_TYPE_SDES) {
