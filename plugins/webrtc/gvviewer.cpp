@@ -236,6 +236,14 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
       webrtcbin, "on-data-channel",
       G_CALLBACK (+static_cast<void (*) (GstElement *, GObject *, gpointer)> (on_channel)), weak (),
       release, (GConnectFlags) 0);
+  /* The viewer's RTCP is checked before webrtcbin's RTP session reads it
+   * (gvrtcpguard.h: GStreamer 1.22 reads some malformed packets past
+   * their end). */
+  std::shared_ptr<RtcpFilter> rtcp_filter = RtcpFilter::attach (webrtcbin, peer_);
+  {
+    std::lock_guard<std::mutex> guard (stats_lock_);
+    rtcp_filter_ = rtcp_filter;
+  }
   gst_bin_add (host_.bin (), webrtcbin);
 
   for (const StreamFeed &feed : feeds)
@@ -881,6 +889,7 @@ ViewerStats Viewer::stats () const
   out.probes = probes_;
   out.probes_carried = probes_carried_;
   out.codec = codec_;
+  out.rtcp_refused = rtcp_filter_ ? rtcp_filter_->refused () : 0;
   if (std::shared_ptr<LayerSwitch> layers = this->layers ()) {
     out.layer = layers->active () >= 0 ? layer_size (layers->active ()) : -1;
     out.layer_moves = layers->moves ();

@@ -18,6 +18,7 @@
 #include "gvinputchannel.h"
 #include "gvlayerswitch.h"
 #include "gvprobeplan.h"
+#include "gvrtcpfilter.h"
 #include "gvrtxprober.h"
 #include "gvsignaller.h"
 #include "gvstreamencoder.h"
@@ -94,6 +95,7 @@ struct ViewerStats {
   int layer = -1;                    /* the video layer (size) it sees; -1: none yet */
   std::string codec;                 /* its video codec ("VP8"...); "none"; "": not answered yet */
   guint64 layer_moves = 0;
+  guint64 rtcp_refused = 0; /* its RTCP compound packets dropped unread (gvrtcpfilter.h) */
   InputCounters input;
 };
 
@@ -224,6 +226,7 @@ private:
   guint64 feedback_ignored_ = 0;
   guint64 probes_ = 0, probes_carried_ = 0;
   std::string codec_;
+  std::shared_ptr<RtcpFilter> rtcp_filter_;
 };
 
 } // namespace gv::webrtc

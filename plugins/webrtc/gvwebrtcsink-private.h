@@ -51,6 +51,7 @@ struct GvWebRTCSinkPrivate {
   std::map<std::string, gv::webrtc::ViewerPtr> viewers;
   std::vector<gv::webrtc::ViewerPtr> waiting_for_streams;
   gv::webrtc::InputCounters gone_input; /* of viewers already gone */
+  guint64 gone_rtcp_refused = 0;        /* ditto */
 };
 
 struct _GvWebRTCSink {

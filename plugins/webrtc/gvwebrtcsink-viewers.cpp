@@ -299,7 +299,9 @@ static void viewer_stopped (GvWebRTCSink *self, const ViewerPtr &viewer)
 {
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
-    self->priv->gone_input += viewer->stats ().input;
+    const ViewerStats st = viewer->stats ();
+    self->priv->gone_input += st.input;
+    self->priv->gone_rtcp_refused += st.rtcp_refused;
   }
   g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_VIEWER_REMOVED], 0,
                  viewer->peer ().c_str ());
@@ -502,17 +504,20 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
 {
   std::vector<ViewerPtr> viewers;
   InputCounters total;
+  guint64 rtcp_refused;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
     for (const auto &kv : self->priv->viewers)
       viewers.push_back (kv.second);
     total = self->priv->gone_input;
+    rtcp_refused = self->priv->gone_rtcp_refused;
   }
   GValue array = G_VALUE_INIT;
   gst_value_array_init (&array, viewers.size ());
   for (const ViewerPtr &viewer : viewers) {
     ViewerStats st = viewer->stats ();
     total += st.input;
+    rtcp_refused += st.rtcp_refused;
     GstStructure *vs = gst_structure_new (
         "gvwebrtcsink-viewer", "peer-id", G_TYPE_STRING, viewer->peer ().c_str (), "name",
         G_TYPE_STRING, viewer->name ().c_str (), "control", G_TYPE_BOOLEAN,
@@ -526,7 +531,7 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
         st.estimator_state.c_str (), "feedback-ignored", G_TYPE_UINT64, st.feedback_ignored,
         "probes", G_TYPE_UINT64, st.probes, "probes-carried", G_TYPE_UINT64, st.probes_carried,
         "layer", G_TYPE_INT, st.layer, "layer-moves", G_TYPE_UINT64, st.layer_moves, "codec",
-        G_TYPE_STRING, st.codec.c_str (), nullptr);
+        G_TYPE_STRING, st.codec.c_str (), "rtcp-refused", G_TYPE_UINT64, st.rtcp_refused, nullptr);
     set_input_counters (vs, st.input);
     GValue val = G_VALUE_INIT;
     g_value_init (&val, GST_TYPE_STRUCTURE);
@@ -556,6 +561,7 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
   gst_structure_set (s, "encoder-bitrate", G_TYPE_UINT, self->priv->video ().layer_bitrate (0),
                      nullptr);
   set_input_counters (s, total);
+  gst_structure_set (s, "rtcp-refused", G_TYPE_UINT64, rtcp_refused, nullptr);
   gst_structure_take_value (s, "viewers", &array);
   return s;
 }

@@ -174,8 +174,10 @@
  *   that test whether a viewer's link takes more, after a dip or while a
  *   small layer sends less than the link could take), and
  *   `feedback-ignored` (malformed congestion feedback, counted and
- *   dropped), and for the sink `layer-bitrates` (and `fallback-layer-bitrates`),
- * `encoders-running`, `keyframe-requests`, `keyframes-forced`.
+ *   dropped), `rtcp-refused` (RTCP compound packets refused before
+ *   GStreamer's RTP session reads them: gvrtcpguard.h; the sink's own is the
+ *   total of every viewer, gone ones included), and for the sink `layer-bitrates` (and
+ * `fallback-layer-bitrates`), `encoders-running`, `keyframe-requests`, `keyframes-forced`.
  *
  * ## ICE
  * ICE servers (STUN, TURN with short-term credentials) come from the

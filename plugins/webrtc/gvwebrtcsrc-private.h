@@ -12,6 +12,7 @@
 #include "gvjitterlatency.h"
 #include "gvmediawatch.h"
 #include "gvnavjson.h"
+#include "gvrtcpfilter.h"
 #include "gvsignaller.h"
 #include "gvtaskqueue.h"
 #include "gvwebrtcsrc.h"
@@ -50,8 +51,10 @@ struct GvWebRTCSrcPrivate {
 
   GstElement *webrtcbin = nullptr;
   std::unique_ptr<gv::webrtc::JitterLatency> jitter_latency;
-  GObject *channel = nullptr; /* the input data channel, owned */
-  gv::nav::LinkReport link;   /* the host's last report of the link */
+  std::shared_ptr<gv::webrtc::RtcpFilter> rtcp_filter; /* the host's RTCP, checked */
+  guint64 gone_rtcp_refused = 0; /* refused by filters of earlier webrtcbins */
+  GObject *channel = nullptr;    /* the input data channel, owned */
+  gv::nav::LinkReport link;      /* the host's last report of the link */
   guint capabilities = 0;
   std::vector<GstElement *> depayloaders; /* first element of each stream's chain */
   guint video_pads = 0, audio_pads = 0;

@@ -48,6 +48,9 @@
  * and 0 until the first report; each change is notified, from webrtcbin's
  * thread.
  *
+ * The host's RTCP is checked before GStreamer's RTP session reads it
+ * (gvrtcpguard.h); `rtcp-refused` counts the compound packets dropped.
+ *
  * A wrong, used or expired PIN, a declined join, a host that never answers
  * and an unreachable server each end in an error message a person can act
  * on ("PIN 123456 has expired."), never a hang. When the host ends the
@@ -109,6 +112,7 @@ enum {
   PROP_LINK_LAYER,
   PROP_LINK_BITRATE,
   PROP_MEDIA_TIMEOUT,
+  PROP_RTCP_REFUSED,
 };
 
 static GstStaticPadTemplate video_template =
@@ -494,6 +498,11 @@ static bool setup_webrtcbin (GvWebRTCSrc *self)
   gst_util_set_object_arg (G_OBJECT (webrtcbin), "bundle-policy", "max-bundle");
   gv::webrtc::maybe_add_loopback (webrtcbin, loopback, GST_OBJECT (self));
   gv::webrtc::disable_upnp (webrtcbin, GST_OBJECT (self));
+  /* The host's RTCP is checked before webrtcbin's RTP session reads it
+   * (gvrtcpguard.h: GStreamer 1.22 reads some malformed packets past
+   * their end). */
+  std::shared_ptr<gv::webrtc::RtcpFilter> rtcp_filter =
+      gv::webrtc::RtcpFilter::attach (webrtcbin, "the host");
   g_signal_connect (webrtcbin, "pad-added", G_CALLBACK (gv_webrtc_src_on_stream), self);
   g_signal_connect (webrtcbin, "on-ice-candidate", G_CALLBACK (on_ice_candidate), self);
   g_signal_connect (webrtcbin, "on-data-channel", G_CALLBACK (on_data_channel), self);
@@ -504,6 +513,7 @@ static bool setup_webrtcbin (GvWebRTCSrc *self)
   GST_OBJECT_FLAG_UNSET (self, GST_ELEMENT_FLAG_SINK);
   std::lock_guard<std::mutex> guard (self->priv->lock);
   self->priv->webrtcbin = webrtcbin;
+  self->priv->rtcp_filter = rtcp_filter;
   return true;
 }
 
@@ -516,6 +526,9 @@ static void teardown (GvWebRTCSrc *self)
     std::lock_guard<std::mutex> guard (priv->lock);
     heads.swap (priv->depayloaders);
     priv->webrtcbin = nullptr;
+    if (priv->rtcp_filter)
+      priv->gone_rtcp_refused += priv->rtcp_filter->refused ();
+    priv->rtcp_filter.reset ();
     g_clear_object (&priv->channel);
     priv->capabilities = 0;
   }
@@ -727,6 +740,10 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
   case PROP_LINK_BITRATE:
     g_value_set_uint64 (value, priv->link.bitrate_bps);
     break;
+  case PROP_RTCP_REFUSED:
+    g_value_set_uint64 (value, priv->gone_rtcp_refused +
+                                   (priv->rtcp_filter ? priv->rtcp_filter->refused () : 0));
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -886,6 +903,12 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
                            "What the host sent lately, bit/s, by its own count "
                            "(0 until the host's first report)",
                            0, (guint64) gv::nav::kMaxLinkBps, 0, ro));
+  g_object_class_install_property (
+      gobject_class, PROP_RTCP_REFUSED,
+      g_param_spec_uint64 ("rtcp-refused", "RTCP refused",
+                           "The host's RTCP compound packets dropped before the RTP session "
+                           "read them: malformed, or TWCC feedback naming too many packets",
+                           0, G_MAXUINT64, 0, ro));
 
   g_object_class_install_property (
       gobject_class, PROP_MEDIA_TIMEOUT,

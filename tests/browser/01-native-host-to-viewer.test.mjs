@@ -24,6 +24,8 @@ before(async () => {
   host = await startNativeHost(
     'videotestsrc is-live=true pattern=smpte ! video/x-raw,width=640,height=360,framerate=30/1 ! ' +
       `gvwebrtcsink signaller::server=${server.ws} ice-loopback=true`,
+    // The RTCP guard's warning on a refused packet (plugins/webrtc/gvrtcpfilter.cpp).
+    { env: { GST_DEBUG: 'gvrtcpfilter:2' } },
   );
   log('native host PIN', host.pin);
   browser = await launchBrowser();
@@ -81,6 +83,9 @@ test('native host -> browser viewer: frames decoded within 5 s of typing the PIN
   // feedback, not only by its receiver reports.
   const twcc = /gvwebrtcsink-link[^\n]*feedback=\(string\)twcc/;
   await waitFor(() => twcc.test(host.output), 5000, 'a gvwebrtcsink-link message with feedback=twcc');
+  // Chromium's RTCP (receiver reports, SDES, TWCC, NACK, PLI) all passes the
+  // host's RTCP guard.
+  assert.doesNotMatch(host.output, /RTCP from .* refused/);
   await screenshot(page, 'viewer-live-native-host');
 
   // Letterboxing: a phone-shaped window keeps the whole picture.

@@ -25,7 +25,8 @@ before(async () => {
   ff = await launchFirefox();
   server = await startServer([], { address: ff.serverAddress });
   // The host's debug lines about the browser's mDNS candidates (resolved or dropped).
-  process.env.GST_DEBUG = 'gvwebrtcutils:5';
+  // gvrtcpfilter: the RTCP guard's warning on a refused packet.
+  process.env.GST_DEBUG = 'gvwebrtcutils:5,gvrtcpfilter:2';
   host = await startNativeHost(
     'videotestsrc is-live=true pattern=smpte ! video/x-raw,width=640,height=360,framerate=30/1 ! ' +
       `gvwebrtcsink signaller::server=${server.ws} video-codec=vp8`,
@@ -87,6 +88,8 @@ test('native host -> Firefox viewer: frames decoded within 5 s of typing the PIN
   log(`host side of Firefox's mDNS candidates: ${mdns.join(' | ')}`);
   assert.ok(mdns.length > 0, 'the host received an mDNS candidate and tried to resolve it');
   await screenshot(page, 'firefox-viewer-live');
+  // Firefox's RTCP all passes the host's RTCP guard.
+  assert.doesNotMatch(host.output, /RTCP from .* refused/);
 
   assert.deepEqual(page.problems, []);
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);

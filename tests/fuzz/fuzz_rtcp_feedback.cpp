@@ -8,6 +8,15 @@
  * packets with transport-wide sequence numbers 0.. first, so that feedback
  * naming them carries their send times and sizes as it does in a call.
  *
+ * Each input first goes through the host's RTCP guard
+ * (plugins/webrtc/gvrtcpguard.cpp), as gvwebrtcsink and gvwebrtcsrc put it
+ * in front of rtpsession: what it refuses never reaches the session, what
+ * it passes does, SDES and all. GStreamer 1.22's rtpsession reads past the
+ * end of some malformed packets and is slow on TWCC reports naming many
+ * packets (README, "Fuzzing"); a finding here is a packet the guard lets
+ * through that rtpsession mishandles. GV_FUZZ_KNOWN_ISSUES=1 leaves the
+ * guard out, to replay those GStreamer problems (tests/fuzz/known/).
+ *
  * Each input gets a session of its own, so that a finding replays from its
  * one input; a compound packet carries several reports, so what a report
  * does after the ones before it is still explored. (A session kept across
@@ -15,6 +24,7 @@
  * replay it: README, "Fuzzing".) */
 #include "fuzz_check.h"
 #include "gvbandwidthestimator.h"
+#include "gvrtcpguard.h"
 #include "gvtwccfeedback.h"
 
 #include <gst/rtp/rtp.h>
@@ -33,25 +43,12 @@ constexpr guint32 kMediaSsrc = 0x11223344;
 constexpr guint kSentPackets = 256;
 constexpr guint kPayloadBytes = 1000;
 
-/* GStreamer 1.22's rtpsession builds one structure per packet a TWCC
- * report names, counting as lost every packet between the report before
- * and this one's base, and appends them one by one (quadratic): one
- * 40-byte report naming 60,000 packets costs about 0.2 s and 45 MB (README,
- * "Fuzzing": known, not fixed). Reports naming more than this are left
- * out, so the fuzzer spends its time on the rest instead of timing out;
- * GV_FUZZ_KNOWN_ISSUES=1 lets them through (tests/fuzz/known/). */
-constexpr guint kMaxNamedPackets = 4096;
-
 struct Session {
   GstElement *element = nullptr;
   GstPad *rtp_in = nullptr;            /* ours, feeding send_rtp_sink */
   GstPad *rtcp_in = nullptr;           /* ours, feeding recv_rtcp_sink */
   GstPad *rtp_out = nullptr;           /* ours, taking send_rtp_src */
   std::vector<GstStructure *> reports; /* "RTPTWCCPackets" of the current input */
-  /* What rtpsession expects the next TWCC report to start at, as it
-   * counts: the first report's base, then each report's base + count. */
-  bool have_expected = false;
-  guint16 expected = 0;
 };
 
 Session session;
@@ -142,69 +139,17 @@ void start_session ()
   gst_object_unref (send_src);
 }
 
-/* GStreamer 1.22's rtpsession copies SDES items it reads past the end of
- * the buffer (g_strndup; ASan: heap-buffer-overflow; README "Fuzzing":
- * known, not fixed), and not only where an item's own length runs past its
- * packet. The host takes nothing from SDES, so packets carrying SDES are
- * left out unless GV_FUZZ_KNOWN_ISSUES=1. */
-
-/* GStreamer 1.22's rtpsession also parses a TWCC report whose FCI is
- * shorter than its 8-byte header and first chunk, reading past the end of
- * the buffer (valgrind: invalid reads in libgstrtpmanager; a SEGV when the
- * buffer ends at a page; README "Fuzzing": known, not fixed). Left out
- * unless GV_FUZZ_KNOWN_ISSUES=1. */
-constexpr guint kMinTwccFciBytes = 10;
-
-/* What rtpsession would make of a compound packet: the most packets one of
- * its TWCC reports names, whether one of them is too short, and whether it
- * carries SDES. Advances the expected TWCC base as rtpsession does when
- * `commit`. */
-struct Scan {
-  guint most_named = 0;
-  bool short_twcc = false;
-  bool has_sdes = false;
-};
-
-Scan scan (const uint8_t *data, size_t size, bool commit)
+/* The entries of one "RTPTWCCPackets" structure, as rtpsession made
+ * them (gvtwccfeedback.cpp reads only those with a send time). */
+guint twcc_listed (const GstStructure *s)
 {
-  Scan out;
-  /* rtpsession takes TWCC only from valid compounds; SDES is looked for in
-   * any. */
-  const bool valid =
-      gst_rtcp_buffer_validate_data_reduced (const_cast<guint8 *> (data), (guint) size);
-  GstBuffer *buffer = gst_buffer_new_memdup (data, size);
-  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
-  gst_rtcp_buffer_map (buffer, GST_MAP_READ, &rtcp);
-  GstRTCPPacket packet;
-  bool have_expected = session.have_expected;
-  guint16 expected = session.expected;
-  for (gboolean more = gst_rtcp_buffer_get_first_packet (&rtcp, &packet); more;
-       more = gst_rtcp_packet_move_to_next (&packet)) {
-    if (gst_rtcp_packet_get_type (&packet) == GST_RTCP_TYPE_SDES) {
-      out.has_sdes = true;
-      continue;
-    }
-    if (!valid || gst_rtcp_packet_get_type (&packet) != GST_RTCP_TYPE_RTPFB ||
-        gst_rtcp_packet_fb_get_type (&packet) != GST_RTCP_RTPFB_TYPE_TWCC)
-      continue;
-    if (gst_rtcp_packet_fb_get_fci_length (&packet) * 4u < kMinTwccFciBytes) {
-      out.short_twcc = true;
-      continue;
-    }
-    const guint8 *fci = gst_rtcp_packet_fb_get_fci (&packet);
-    const guint16 base = GST_READ_UINT16_BE (fci), count = GST_READ_UINT16_BE (fci + 2);
-    const guint16 skipped = have_expected ? (guint16) (base - expected) : 0;
-    out.most_named = MAX (out.most_named, (guint) skipped + count);
-    have_expected = true;
-    expected = (guint16) (base + count);
-  }
-  gst_rtcp_buffer_unmap (&rtcp);
-  gst_buffer_unref (buffer);
-  if (commit) {
-    session.have_expected = have_expected;
-    session.expected = expected;
-  }
-  return out;
+  const GValue *list = gst_structure_get_value (s, "packets");
+  if (!list || !g_str_equal (g_type_name (G_VALUE_TYPE (list)), "GValueArray"))
+    return 0;
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  auto *array = static_cast<GValueArray *> (g_value_get_boxed (list));
+  return array ? array->n_values : 0;
+  G_GNUC_END_IGNORE_DEPRECATIONS
 }
 
 void stop_session ()
@@ -233,12 +178,20 @@ extern "C" int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   static const bool known_issues = g_getenv ("GV_FUZZ_KNOWN_ISSUES") != nullptr;
   if (size == 0)
     return 0;
-  const Scan found = scan (data, size, false);
-  if (!known_issues && (found.most_named > kMaxNamedPackets || found.short_twcc || found.has_sdes))
+  gv::webrtc::RtcpGuardState guard;
+  if (!known_issues &&
+      gv::webrtc::check_rtcp_compound (data, size, guard) != gv::webrtc::RtcpVerdict::kAccepted)
     return 0;
   start_session ();
-  scan (data, size, true);
   gst_pad_push (session.rtcp_in, gst_buffer_new_memdup (data, size));
+
+  /* Every packet rtpsession listed, lost ones it added included, is within
+   * the guard's bound: its count of what rtpsession names is right. */
+  guint64 listed = 0;
+  for (GstStructure *s : session.reports)
+    listed += twcc_listed (s);
+  if (!known_issues)
+    GV_FUZZ_CHECK (listed <= gv::webrtc::kMaxTwccNamedPackets);
 
   /* The reports reach the estimator as in a call: one after the other, on
    * one clock (here a simulated one, 50 ms apart). */

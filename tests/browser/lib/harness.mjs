@@ -280,11 +280,12 @@ export function videoVariety(page) {
 /**
  * Runs `gst-launch-1.0 -m <pipeline>` and parses its bus messages: resolves
  * {pin, events, stop()} once gvwebrtcsink posted its session (PIN).
- * `events` collects gvinputinject-event messages as objects.
+ * `events` collects gvinputinject-event messages as objects; `env` is added
+ * to the host's environment (GST_DEBUG, say: its log is in `output` too).
  */
-export function startNativeHost(pipeline, { timeoutMs = 15000 } = {}) {
+export function startNativeHost(pipeline, { timeoutMs = 15000, env = {} } = {}) {
   const child = spawn('gst-launch-1.0', ['-m', ...splitLaunch(pipeline)], {
-    env: gstEnv(),
+    env: gstEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const host = { child, pin: '', events: [], output: '', stop: () => stopProcess(child, 'SIGINT') };
