@@ -242,7 +242,12 @@ std::string ServerImpl::metrics_text () const
   counter_head ("ghostview_origin_rejected_total", "WebSocket upgrades from a refused origin.");
   g_string_append_printf (s, "ghostview_origin_rejected_total %" G_GUINT64_FORMAT "\n",
                           metrics.origin_rejected);
-  return std::string (g_string_free (s, FALSE));
+  /* The GString's buffer is ours once freed with FALSE: copy, then free it
+   * (every scrape of /metrics leaked it before the soak caught it). */
+  gchar *text = g_string_free (s, FALSE);
+  std::string out (text);
+  g_free (text);
+  return out;
 }
 
 void ServerImpl::handle_http (SoupServerMessage *msg, const char *path)
