@@ -3,6 +3,8 @@
 #   tools/dev.sh build          install deps (Debian), configure build/, compile
 #   tools/dev.sh run [ARGS...]  build, then run the ghostview launcher with ARGS
 #   tools/dev.sh test [ARGS...] build, then run every test suite (ARGS go to meson test)
+#   tools/dev.sh soak [SECONDS] build the server with ASan + UBSan in build-asan/ and run
+#                               the churn soak (tests/soak; default 3600 s)
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -75,7 +77,8 @@ configure_and_build() {
 }
 
 install_missing
-configure_and_build
+# The soak builds what it needs in a sanitizer build directory of its own.
+[ "$cmd" = soak ] || configure_and_build
 
 case $cmd in
   build) ;;
@@ -92,8 +95,12 @@ case $cmd in
     [ "${CI:-}" = "true" ] && extra+=(--num-processes 2)
     exec meson test -C "$build_dir" --print-errorlogs "${extra[@]}" "$@"
     ;;
+  soak)
+    exec "$top/tests/soak/run-soak.py" --setup --seconds "${1:-3600}" \
+      --build-dir "$build_dir-asan" --report "$build_dir-asan/soak-report.md"
+    ;;
   *)
-    echo "usage: tools/dev.sh build | run [ARGS...] | test [ARGS...]" >&2
+    echo "usage: tools/dev.sh build | run [ARGS...] | test [ARGS...] | soak [SECONDS]" >&2
     exit 2
     ;;
 esac
