@@ -226,8 +226,10 @@ async def viewer(soak, number):
 async def admitted(soak, ws, number):
     stats = soak.stats
     loop = asyncio.get_running_loop()
-    end = loop.time() + random.uniform(1, 6)
+    life = random.uniform(1, 6)
+    end = loop.time() + life
     next_action = loop.time() + random.uniform(0.2, 0.8)
+    got_offer = False
     while loop.time() < end and not soak.stopping:
         msg = await ws.recv(min(0.3, max(0.01, end - loop.time())))
         if ws.closed.is_set():
@@ -239,6 +241,7 @@ async def admitted(soak, ws, number):
                     stats.events[f"viewer-ended:{msg.get('reason')}"] += 1
                     return
                 if msg.get("type") == "sdp" and msg.get("sdp_type") == "offer":
+                    got_offer = True
                     send(stats, ws, "sdp", {"type": "sdp", "sdp_type": "answer",
                                             "sdp": FAKE_SDP.replace("o=- ", "o=viewer ")})
                     for i in range(2):
@@ -256,6 +259,10 @@ async def admitted(soak, ws, number):
                 send(stats, ws, "ping", {"type": "ping"})
             else:
                 probes.viewer_bad_after_join(stats, ws)
+    # The host sends its offer right after accepting: a viewer that saw
+    # none in its whole life was not relayed what a browser needs to connect.
+    if not got_offer and not soak.stopping and not ws.closed.is_set():
+        stats.problem(f"viewer {number}: admitted, and no SDP offer arrived in {life:.1f} s")
 
 
 async def leave(stats, ws):
