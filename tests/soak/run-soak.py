@@ -10,7 +10,9 @@ their sessions, viewers that join by PIN, negotiate and leave every 1-6 s
 it checks that the server is back to no sessions, viewers and connections,
 stops it with SIGTERM so LeakSanitizer runs, and fails on any sanitizer
 report, GLib critical, unexpected answer, or an RSS slope over the second
-half that adds more than --max-growth percent to the RSS over that half.
+half that adds more than --max-growth percent to the RSS over that half
+(less the growth the suppressed third-party leaks account for, which is
+reported beside it).
 
   tests/soak/run-soak.py --build-dir build-asan --setup --seconds 120
 
@@ -282,20 +284,30 @@ def scan_log(path):
     return found, suppressed, text
 
 
-def rss_trend(samples, seconds):
+def rss_trend(samples, seconds, known_leak_kb_per_min):
     """RSS slope over the second half (KB/min), and what it adds over that
-    half in percent of the RSS at its start."""
+    half, less the suppressed third-party leaks' share, in percent of the
+    RSS at its start."""
     half = [s for s in samples if s[0] >= seconds / 2]
     if len(half) < 2:
         return 0.0, 0.0, half
     slope = slope_per_min(half)
     minutes = (half[-1][0] - half[0][0]) / 60
-    return slope, 100 * slope * minutes / half[0][1], half
+    return slope, 100 * (slope - known_leak_kb_per_min) * minutes / half[0][1], half
+
+
+def suppressed_kb_per_min(suppressed, seconds):
+    """The bytes LSan found leaked in suppressed (third-party) frames, as a
+    rate over the run: the libsoup 3.2 leak grows with every connection, so
+    it shows in the RSS; it is measured and reported, not counted as ours."""
+    total = sum(int(line.split()[1]) for line in suppressed)
+    return total / 1024 / (seconds / 60)
 
 
 def report(args, soak, health, rc, found, suppressed, wall):
     stats = soak.stats
-    slope, growth, half = rss_trend(soak.rss, args.seconds)
+    known = suppressed_kb_per_min(suppressed, args.seconds)
+    slope, growth, half = rss_trend(soak.rss, args.seconds, known)
     sent_valid = sum(v for k, v in stats.sent.items() if not k.startswith("bad:"))
     sent_bad = sum(v for k, v in stats.sent.items() if k.startswith("bad:"))
 
@@ -327,7 +339,8 @@ def report(args, soak, health, rc, found, suppressed, wall):
             f"- RSS: first sample {soak.rss[0][1] / 1024:.1f} MB, at the half "
             f"{half[0][1] / 1024:.1f} MB, last {soak.rss[-1][1] / 1024:.1f} MB, max "
             f"{max(v for _, v in soak.rss) / 1024:.1f} MB; slope over the second half "
-            f"{slope:+.1f} KB/min, {growth:+.1f} % over that half (bound {args.max_growth:.0f} %)")
+            f"{slope:+.1f} KB/min, of which the suppressed libsoup leak about {known:.1f} "
+            f"KB/min; the rest adds {growth:+.1f} % over that half (bound {args.max_growth:.0f} %)")
     lines += [
         f"- server CPU: {soak.cpu_s:.0f} s user+system",
         f"- server's open fds with no client: {soak.fds_idle[0]} before the churn, "
