@@ -341,7 +341,12 @@ std::string ServerImpl::metrics_text () const
   counter_head ("ghostview_http_too_large_total", "HTTP requests refused for their body size.");
   g_string_append_printf (s, "ghostview_http_too_large_total %" G_GUINT64_FORMAT "\n",
                           http_guard ? http_guard->too_large : 0);
-  return std::string (g_string_free (s, FALSE));
+  /* The GString's buffer is ours once freed with FALSE: copy, then free it
+   * (every scrape of /metrics leaked it before the soak caught it). */
+  gchar *text = g_string_free (s, FALSE);
+  std::string out (text);
+  g_free (text);
+  return out;
 }
 
 void ServerImpl::handle_http (SoupServerMessage *msg, const char *path)

@@ -6,6 +6,8 @@
 #   tools/dev.sh fuzz [SECONDS] [TARGET...]
 #                               run every fuzz target (tests/fuzz) SECONDS each (default
 #                               60) in a clang build of its own (build-fuzz/)
+#   tools/dev.sh soak [SECONDS] build the server with ASan + UBSan in build-asan/ and run
+#                               the churn soak (tests/soak; default 3600 s)
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -86,7 +88,7 @@ if [ "$cmd" = fuzz ]; then
   [ $# -gt 0 ] && shift
   exec "$top/tests/fuzz/run-fuzz.sh" "${GHOSTVIEW_FUZZ_BUILD_DIR:-$top/build-fuzz}" "$seconds" "$@"
 fi
-configure_and_build
+[ "$cmd" = soak ] || configure_and_build # the soak builds what it needs in build-asan/
 
 case $cmd in
   build) ;;
@@ -103,8 +105,12 @@ case $cmd in
     [ "${CI:-}" = "true" ] && extra+=(--num-processes 2)
     exec meson test -C "$build_dir" --print-errorlogs "${extra[@]}" "$@"
     ;;
+  soak)
+    exec "$top/tests/soak/run-soak.py" --setup --seconds "${1:-3600}" \
+      --build-dir "$build_dir-asan" --report "$build_dir-asan/soak-report.md"
+    ;;
   *)
-    echo "usage: tools/dev.sh build | run [ARGS...] | test [ARGS...] | fuzz [SECONDS] [TARGET...]" >&2
+    echo "usage: tools/dev.sh build | run [ARGS...] | test [ARGS...] | fuzz [SECONDS] [TARGET...] | soak [SECONDS]" >&2
     exit 2
     ;;
 esac
