@@ -24,7 +24,10 @@ constexpr guint8 kTwccLargeDelta = 2; /* or negative */
 constexpr guint8 kTwccReserved = 3;
 
 /* The SDES packet's `count` chunks (SSRC, items, an END item, zeros to the
- * next 32-bit boundary) within its `body` (after the header). */
+ * next 32-bit boundary) within its `body` (after the header), and nothing
+ * but zeros after them: GStreamer 1.22's rtpsession walks one chunk more
+ * than `count` when bytes are left (gst_rtcp_packet_sdes_next_item), and
+ * reads that chunk's items without bounds. */
 bool sdes_fits (const guint8 *body, gsize length, guint count)
 {
   gsize at = 0;
@@ -46,6 +49,9 @@ bool sdes_fits (const guint8 *body, gsize length, guint count)
       at += 2 + body[at + 1];
     }
   }
+  for (; at < length; at++)
+    if (body[at] != 0)
+      return false;
   return true;
 }
 
