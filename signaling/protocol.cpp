@@ -550,6 +550,16 @@ bool is_problem (const char *name)
   return false;
 }
 
+/* A member that is a string, or "" (json-glib's getters give NULL for a
+ * member of another type: a number as "username" crashed the signaller). */
+static std::string string_member (JsonObject *o, const char *name)
+{
+  JsonNode *node = json_object_get_member (o, name);
+  if (!node || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return "";
+  return json_node_get_string (node);
+}
+
 std::string get_string (const Message &msg, const char *field, const char *fallback)
 {
   JsonNode *node = msg.body ? json_object_get_member (msg.body.get (), field) : nullptr;
@@ -608,10 +618,8 @@ std::vector<IceServer> get_ice_servers (const Message &msg)
           s.urls.emplace_back (json_node_get_string (u));
       }
     }
-    if (json_object_has_member (o, "username"))
-      s.username = json_object_get_string_member_with_default (o, "username", "");
-    if (json_object_has_member (o, "credential"))
-      s.credential = json_object_get_string_member_with_default (o, "credential", "");
+    s.username = string_member (o, "username");
+    s.credential = string_member (o, "credential");
     if (!s.urls.empty ())
       out.push_back (std::move (s));
   }
