@@ -67,6 +67,23 @@ void resolved_cb (GObject *source, GAsyncResult *res, gpointer user)
   delete pending;
 }
 
+/* webrtcbin's libnice agent (a reference), or nullptr; `has_ice` says
+ * whether webrtcbin has an ICE agent at all (one that is not libnice gives
+ * nullptr with `has_ice` true). */
+NiceAgent *ref_nice_agent (GstElement *webrtcbin, bool &has_ice)
+{
+  GObject *ice = nullptr;
+  g_object_get (webrtcbin, "ice-agent", &ice, nullptr);
+  has_ice = ice != nullptr;
+  if (!ice)
+    return nullptr;
+  NiceAgent *agent = nullptr;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    g_object_get (ice, "agent", &agent, nullptr);
+  g_object_unref (ice);
+  return agent;
+}
+
 } // namespace
 
 void maybe_add_loopback (GstElement *webrtcbin, bool force, GstObject *log_object)
@@ -74,13 +91,10 @@ void maybe_add_loopback (GstElement *webrtcbin, bool force, GstObject *log_objec
   init_debug ();
   if (!force && have_other_interface ())
     return;
-  GObject *ice = nullptr;
-  g_object_get (webrtcbin, "ice-agent", &ice, nullptr);
-  if (!ice)
+  bool has_ice = false;
+  NiceAgent *agent = ref_nice_agent (webrtcbin, has_ice);
+  if (!has_ice)
     return;
-  NiceAgent *agent = nullptr;
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
-    g_object_get (ice, "agent", &agent, nullptr);
   if (agent) {
     NiceAddress addr;
     nice_address_init (&addr);
@@ -92,24 +106,17 @@ void maybe_add_loopback (GstElement *webrtcbin, bool force, GstObject *log_objec
   } else {
     GST_WARNING_OBJECT (log_object, "webrtcbin's ICE agent is not libnice; cannot add loopback");
   }
-  g_object_unref (ice);
 }
 
 void disable_upnp (GstElement *webrtcbin, GstObject *log_object)
 {
-  GObject *ice = nullptr;
-  g_object_get (webrtcbin, "ice-agent", &ice, nullptr);
-  if (!ice)
-    return;
-  NiceAgent *agent = nullptr;
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
-    g_object_get (ice, "agent", &agent, nullptr);
+  bool has_ice = false;
+  NiceAgent *agent = ref_nice_agent (webrtcbin, has_ice);
   if (agent && g_object_class_find_property (G_OBJECT_GET_CLASS (agent), "upnp")) {
     g_object_set (agent, "upnp", FALSE, nullptr);
     GST_DEBUG_OBJECT (log_object, "libnice UPnP off");
   }
   g_clear_object (&agent);
-  g_object_unref (ice);
 }
 
 void add_remote_candidate (GstElement *webrtcbin, guint mline_index, const char *candidate,
