@@ -733,6 +733,19 @@ void Viewer::publish_estimate ()
     feedback_ignored_ = c.packets_ignored + c.reports_ignored + c.rtt_ignored + c.times_ignored;
   }
   guint64 before = estimate_bps_.exchange (bps);
+  /* Decreases and big steps up, for reading a trace of a bad link (the
+   * network bench's --gst-debug gvwebrtcsink:5). */
+  if (bps < before || bps > before + before / 4)
+    GST_DEBUG_OBJECT (host_.log_object (),
+                      "viewer %s: estimate %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT
+                      " kbit/s (delay-based %" G_GUINT64_FORMAT ", loss-based %" G_GUINT64_FORMAT
+                      ", received %" G_GUINT64_FORMAT ", sent %" G_GUINT64_FORMAT
+                      " kbit/s, loss %.0f %%, delay trend %s)",
+                      peer_.c_str (), before / 1000, bps / 1000,
+                      estimator_->delay_based_bps () / 1000, estimator_->loss_based_bps () / 1000,
+                      estimator_->received_bps () / 1000, estimator_->sent_bps () / 1000,
+                      100 * estimator_->loss_fraction (),
+                      BandwidthEstimator::usage_name (estimator_->usage ()));
   if (bps != before)
     host_.estimate_changed (peer_, bps);
 }
