@@ -18,6 +18,7 @@ constexpr TypeName kTypeNames[] = {
   { Type::Grant, "grant" },
   { Type::Kick, "kick" },
   { Type::End, "end" },
+  { Type::Invite, "invite" },
   { Type::Leave, "leave" },
   { Type::Ping, "ping" },
   { Type::Sdp, "sdp" },
@@ -31,6 +32,7 @@ constexpr TypeName kTypeNames[] = {
   { Type::Capabilities, "capabilities" },
   { Type::PeerLeft, "peer-left" },
   { Type::ResumeToken, "resume-token" },
+  { Type::InviteLink, "invite-link" },
   { Type::SessionEnded, "session-ended" },
   { Type::Pong, "pong" },
   { Type::Error, "error" },
@@ -60,6 +62,12 @@ constexpr ErrorInfo kErrors[] = {
   { ErrorCode::UnknownPeer, "UNKNOWN_PEER", "No such peer in this session." },
   { ErrorCode::ResumeRefused, "RESUME_REFUSED",
     "The session's PIN could not be kept; register again for a new one." },
+  { ErrorCode::InviteInvalid, "INVITE_INVALID",
+    "This invite link is not valid. Ask the host for a new one." },
+  { ErrorCode::InviteExpired, "INVITE_EXPIRED",
+    "This invite link has expired. Ask the host for a new one." },
+  { ErrorCode::InviteUsed, "INVITE_USED",
+    "This invite link has already been used. Ask the host for a new one." },
   { ErrorCode::Internal, "INTERNAL", "The server could not handle the request." },
 };
 
@@ -91,7 +99,8 @@ const std::vector<TypeSpec> &type_specs ()
         { "resume_token", Kind::String, false, 1, (gint64) kMaxResumeTokenBytes } } },
     { Type::Join,
       { { "version", Kind::Int, false, 0, G_MAXINT },
-        { "pin", Kind::String, true, 0, 32 },
+        { "pin", Kind::String, false, 0, 32 },
+        { "invite", Kind::String, false, 1, (gint64) kMaxInviteTokenBytes },
         { "name", Kind::String, false, 0, kMaxNameBytes } } },
     { Type::Accept,
       { { "peer", Kind::String, true, 1, kIdMax },
@@ -106,6 +115,16 @@ const std::vector<TypeSpec> &type_specs ()
       { { "peer", Kind::String, true, 1, kIdMax },
         { "reason", Kind::String, false, 0, kMaxReasonBytes } } },
     { Type::End, {} },
+    { Type::Invite,
+      { { "capabilities", Kind::StringArray, true, 0, 8 },
+        { "uses", Kind::Int, false, 1, kMaxInviteUses },
+        { "ttl", Kind::Int, false, kMinInviteTtlS, kMaxInviteTtlS } } },
+    { Type::InviteLink,
+      { { "token", Kind::String, true, 1, (gint64) kMaxInviteTokenBytes },
+        { "capabilities", Kind::StringArray, true, 0, 8 },
+        { "uses", Kind::Int, true, 1, kMaxInviteUses },
+        { "expires_at", Kind::Int, true, 0, G_MAXINT64 },
+        { "url", Kind::String, false, 0, 2048 } } },
     { Type::Leave, {} },
     { Type::Ping, {} },
     { Type::Pong, {} },
@@ -139,7 +158,8 @@ const std::vector<TypeSpec> &type_specs ()
     { Type::JoinRequest,
       { { "peer", Kind::String, true, 1, kIdMax },
         { "name", Kind::String, false, 0, kMaxNameBytes },
-        { "address", Kind::String, false, 0, 128 } } },
+        { "address", Kind::String, false, 0, 128 },
+        { "capabilities", Kind::StringArray, false, 0, 8 } } },
     { Type::Joined,
       { { "session", Kind::String, true, 1, kIdMax },
         { "peer", Kind::String, true, 1, kIdMax },
@@ -644,6 +664,24 @@ std::string make_join (const std::string &pin, const std::string &name)
       .text ();
 }
 
+std::string make_join_by_invite (const std::string &token, const std::string &name)
+{
+  return Builder (Type::Join)
+      .num ("version", kVersion)
+      .str ("invite", token)
+      .opt_str ("name", name)
+      .text ();
+}
+
+std::string make_invite (guint capabilities, int uses, int ttl_s)
+{
+  Builder b (Type::Invite);
+  b.caps (capabilities | GV_CAPABILITY_VIEW).num ("uses", uses);
+  if (ttl_s > 0)
+    b.num ("ttl", ttl_s);
+  return b.text ();
+}
+
 std::string make_accept (const std::string &peer, guint capabilities)
 {
   return Builder (Type::Accept).str ("peer", peer).caps (capabilities).text ();
@@ -738,19 +776,30 @@ std::string make_resume_token (const std::string &token)
   return Builder (Type::ResumeToken).str ("resume_token", token).text ();
 }
 
+std::string make_invite_link (const InviteLinkParams &p)
+{
+  return Builder (Type::InviteLink)
+      .str ("token", p.token)
+      .caps (p.capabilities)
+      .num ("uses", p.uses)
+      .num ("expires_at", p.expires_at)
+      .opt_str ("url", p.url)
+      .text ();
+}
+
 std::string make_waiting (const std::string &session, const std::string &peer)
 {
   return Builder (Type::Waiting).str ("session", session).str ("peer", peer).text ();
 }
 
 std::string make_join_request (const std::string &peer, const std::string &name,
-                               const std::string &address)
+                               const std::string &address, guint invite_capabilities)
 {
-  return Builder (Type::JoinRequest)
-      .str ("peer", peer)
-      .opt_str ("name", name)
-      .opt_str ("address", address)
-      .text ();
+  Builder b (Type::JoinRequest);
+  b.str ("peer", peer).opt_str ("name", name).opt_str ("address", address);
+  if (invite_capabilities)
+    b.caps (invite_capabilities);
+  return b.text ();
 }
 
 std::string make_joined (const std::string &session, const std::string &peer, guint capabilities,

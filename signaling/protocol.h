@@ -37,17 +37,24 @@ inline constexpr int kMinPinDigits = 6;
 inline constexpr int kMaxPinDigits = 9;
 /* A host's resume token (opaque to clients; see PROTOCOL.md). */
 inline constexpr gsize kMaxResumeTokenBytes = 256;
+/* An invite link's token (opaque to clients; see PROTOCOL.md, "Invite
+ * links"), the viewers one link admits, and how long it lives. */
+inline constexpr gsize kMaxInviteTokenBytes = 256;
+inline constexpr int kMaxInviteUses = 64;
+inline constexpr int kMinInviteTtlS = 60;
+inline constexpr int kMaxInviteTtlS = 24 * 3600;
 
 enum class Type {
   Unknown,
   /* client -> server */
   Register, /* host: create a session */
-  Join,     /* viewer: join by PIN */
+  Join,     /* viewer: join by PIN or invite token */
   Accept,   /* host: admit a viewer, granting capabilities */
   Decline,  /* host: refuse a viewer */
   Grant,    /* host: change a viewer's capabilities */
   Kick,     /* host: remove a viewer */
   End,      /* host: end the session */
+  Invite,   /* host: make an invite link */
   Leave,    /* viewer: leave */
   Ping,
   /* both directions (relayed between host and one viewer) */
@@ -64,6 +71,7 @@ enum class Type {
   Capabilities, /* to viewer: capabilities changed */
   PeerLeft,     /* to host: a viewer went away */
   ResumeToken,  /* to host: a fresh token after its session spent a use */
+  InviteLink,   /* to host: the invite link it asked for */
   SessionEnded, /* to viewer: the session is over for it */
   Pong,
   Error,
@@ -98,6 +106,9 @@ enum class ErrorCode {
   NotAllowed,
   UnknownPeer,
   ResumeRefused,
+  InviteInvalid,
+  InviteExpired,
+  InviteUsed,
   Internal,
 };
 
@@ -181,6 +192,10 @@ struct RegisterParams {
 };
 std::string make_register (const RegisterParams &p);
 std::string make_join (const std::string &pin, const std::string &name);
+std::string make_join_by_invite (const std::string &token, const std::string &name);
+/* Host: an invite link for `capabilities` (view is always in), admitting
+ * `uses` viewers, valid `ttl_s` seconds (0: the server's default). */
+std::string make_invite (guint capabilities, int uses, int ttl_s);
 std::string make_accept (const std::string &peer, guint capabilities);
 std::string make_decline (const std::string &peer, const std::string &reason);
 std::string make_grant (const std::string &peer, guint capabilities);
@@ -216,9 +231,19 @@ struct RegisteredParams {
 };
 std::string make_registered (const RegisteredParams &p);
 std::string make_resume_token (const std::string &token);
+struct InviteLinkParams {
+  std::string token;
+  guint capabilities = 0;
+  int uses = 1;
+  gint64 expires_at = 0; /* unix seconds */
+  std::string url;       /* the viewer page with ?invite=TOKEN, when known */
+};
+std::string make_invite_link (const InviteLinkParams &p);
 std::string make_waiting (const std::string &session, const std::string &peer);
+/* `invite_capabilities`: what the invite the viewer came with stands for
+ * (0: it came with a PIN). */
 std::string make_join_request (const std::string &peer, const std::string &name,
-                               const std::string &address);
+                               const std::string &address, guint invite_capabilities = 0);
 std::string make_joined (const std::string &session, const std::string &peer, guint capabilities,
                          const std::vector<IceServer> &ice_servers);
 std::string make_capabilities (guint capabilities);

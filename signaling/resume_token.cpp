@@ -3,6 +3,7 @@
 #include "protocol.h"
 #include "random.h"
 #include "session_registry.h"
+#include "token_mac.h"
 
 #include <glib/gstdio.h>
 
@@ -16,6 +17,11 @@
 namespace gv::signaling {
 namespace {
 
+using token::equal_in_constant_time;
+using token::is_lower_hex;
+using token::mac_hex;
+using token::parse_number;
+
 constexpr const char *kTokenVersion = "v1";
 constexpr gsize kMacHexChars = 64; /* SHA-256 */
 constexpr gsize kMaxIdChars = 64;
@@ -26,48 +32,6 @@ std::string signed_text (const ResumeClaim &c)
   return std::string (kTokenVersion) + "." + c.session + "." + c.pin + "." +
          std::to_string (c.expires_at) + "." + std::to_string (c.max_viewers) + "." +
          std::to_string (c.uses_spent);
-}
-
-std::string mac_hex (const std::string &key, const std::string &text)
-{
-  GHmac *hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) key.data (), key.size ());
-  g_hmac_update (hmac, (const guchar *) text.data (), (gssize) text.size ());
-  std::string hex = g_hmac_get_string (hmac);
-  g_hmac_unref (hmac);
-  return hex;
-}
-
-/* Equal strings of equal length, in time that does not depend on where
- * they differ: a forger learns nothing from how fast a guess is refused. */
-bool equal_in_constant_time (const std::string &a, const std::string &b)
-{
-  if (a.size () != b.size ())
-    return false;
-  unsigned char diff = 0;
-  for (gsize i = 0; i < a.size (); i++)
-    diff |= (unsigned char) (a[i] ^ b[i]);
-  return diff == 0;
-}
-
-bool is_lower_hex (const std::string &s, gsize max)
-{
-  if (s.empty () || s.size () > max)
-    return false;
-  for (char ch : s)
-    if (!g_ascii_isdigit (ch) && !(ch >= 'a' && ch <= 'f'))
-      return false;
-  return true;
-}
-
-bool parse_number (const std::string &s, gint64 min, gint64 max, gint64 &out)
-{
-  if (s.empty () || s.size () > 19)
-    return false;
-  guint64 value = 0;
-  if (!g_ascii_string_to_unsigned (s.c_str (), 10, 0, G_MAXINT64, &value, nullptr))
-    return false;
-  out = (gint64) value;
-  return out >= min && out <= max;
 }
 
 } // namespace
@@ -82,12 +46,7 @@ std::optional<ResumeClaim> verify_resume_token (const std::string &key, const st
 {
   if (token.size () > proto::kMaxResumeTokenBytes)
     return std::nullopt;
-  std::vector<std::string> parts;
-  gsize start = 0;
-  for (gsize dot; (dot = token.find ('.', start)) != std::string::npos && parts.size () < 7;
-       start = dot + 1)
-    parts.push_back (token.substr (start, dot - start));
-  parts.push_back (token.substr (start));
+  std::vector<std::string> parts = token::split_fields (token, 8);
   if (parts.size () != 7 || parts[0] != kTokenVersion || parts[6].size () != kMacHexChars)
     return std::nullopt;
 

@@ -294,6 +294,12 @@ std::string ServerImpl::metrics_text () const
                           metrics.joins_accepted);
   g_string_append_printf (s, "ghostview_joins_total{result=\"declined\"} %" G_GUINT64_FORMAT "\n",
                           metrics.joins_declined);
+  counter_head ("ghostview_invite_joins_total", "Joins with an invite link (of result=ok).");
+  g_string_append_printf (s, "ghostview_invite_joins_total %" G_GUINT64_FORMAT "\n",
+                          metrics.joins_by_invite);
+  counter_head ("ghostview_invites_made_total", "Invite links hosts asked for.");
+  g_string_append_printf (s, "ghostview_invites_made_total %" G_GUINT64_FORMAT "\n",
+                          metrics.invites_made);
   counter_head ("ghostview_join_failures_total", "Failed joins by error code.");
   for (const auto &[code, n] : metrics.join_failures_by_code)
     g_string_append_printf (s, "ghostview_join_failures_total{code=\"%s\"} %" G_GUINT64_FORMAT "\n",

@@ -56,6 +56,8 @@ struct Metrics {
   guint64 joins_failed = 0;
   guint64 joins_accepted = 0;
   guint64 joins_declined = 0;
+  guint64 joins_by_invite = 0; /* of joins_ok */
+  guint64 invites_made = 0;
   std::map<std::string, guint64> join_failures_by_code;
   std::map<std::string, guint64> rate_limited; /* by limit name */
   guint64 messages_relayed = 0;
@@ -121,6 +123,8 @@ private:
   Session *resume_session (Connection &c, const std::string &token, std::string &refusal);
   std::string resume_token_for (const Session &s) const;
   void on_join (Connection &c, const proto::Message &m);
+  void join_by_invite (Connection &c, const proto::Message &m, const Viewer &v, gint64 now);
+  void on_invite (Connection &c, const proto::Message &m);
   void on_host_decision (Connection &c, const proto::Message &m);
   void on_relay (Connection &c, const proto::Message &m);
   void on_viewer_notice (Connection &c, const proto::Message &m);

@@ -227,6 +227,9 @@ void ServerImpl::handle_text (Connection &c, GBytes *bytes)
   case Type::Join:
     on_join (c, m);
     return;
+  case Type::Invite:
+    on_invite (c, m);
+    return;
   case Type::Accept:
   case Type::Decline:
   case Type::Grant:
@@ -376,11 +379,19 @@ void ServerImpl::on_join (Connection &c, const proto::Message &m)
     return;
   }
 
-  std::string pin = proto::get_string (m, "pin");
   Viewer v;
   v.id = c.peer;
   v.name = proto::get_string (m, "name");
   v.address = c.address;
+  if (proto::has_field (m, "invite")) {
+    join_by_invite (c, m, v, now);
+    return;
+  }
+  if (!proto::has_field (m, "pin")) {
+    send_error (c, ErrorCode::BadMessage, "a join needs a \"pin\" or an \"invite\"", m.type);
+    return;
+  }
+  std::string pin = proto::get_string (m, "pin");
   JoinOutcome out = registry.join (pin, v, g_get_real_time ());
   std::string shown_pin = is_pin_shaped (pin) ? pin : "\"" + pin.substr (0, 8) + "\"";
   if (out.error) {
@@ -397,6 +408,65 @@ void ServerImpl::on_join (Connection &c, const proto::Message &m)
   metrics.joins_ok++;
   send (c, proto::make_waiting (out.session->id, c.peer));
   send_to (out.session->host_peer, proto::make_join_request (c.peer, v.name, c.address));
+}
+
+/* A viewer with an invite link's token: a forged, tampered or truncated
+ * one counts as a wrong guess (guess_limiter.h), as a wrong PIN does. */
+void ServerImpl::join_by_invite (Connection &c, const proto::Message &m, const Viewer &v,
+                                 gint64 now)
+{
+  std::optional<InviteClaim> claim =
+      verify_invite_token (session_key, proto::get_string (m, "invite"));
+  JoinOutcome out;
+  if (claim)
+    out = registry.join_by_invite (*claim, v, g_get_real_time ());
+  else
+    out.error = ErrorCode::InviteInvalid;
+  if (out.error) {
+    if (*out.error == ErrorCode::InviteInvalid) {
+      guesses.record_failure (c.address, now);
+      note_flood_mode (now);
+    }
+    metrics.joins_failed++;
+    metrics.join_failures_by_code[proto::error_code_name (*out.error)]++;
+    send_error (c, *out.error, proto::error_code_default_message (*out.error), m.type);
+    return;
+  }
+  c.role = Role::Viewer;
+  metrics.joins_ok++;
+  metrics.joins_by_invite++;
+  send (c, proto::make_waiting (out.session->id, c.peer));
+  send_to (out.session->host_peer,
+           proto::make_join_request (c.peer, v.name, c.address, claim->capabilities));
+}
+
+/* A host asks for an invite link to its session. */
+void ServerImpl::on_invite (Connection &c, const proto::Message &m)
+{
+  Session *s = c.role == Role::Host ? registry.find_by_host (c.peer) : nullptr;
+  if (!s) {
+    send_error (c, ErrorCode::NotAllowed, "only a host sends \"invite\"", m.type);
+    return;
+  }
+  InviteClaim claim;
+  claim.session = s->id;
+  claim.capabilities = (proto::get_capabilities (m) & gv::kAllCapabilities) | GV_CAPABILITY_VIEW;
+  claim.uses = (int) proto::get_int (m, "uses", 1);
+  claim.expires_at =
+      g_get_real_time () / G_USEC_PER_SEC + proto::get_int (m, "ttl", kDefaultInviteTtlS);
+  claim.id = new_invite_id ();
+  if (claim.id.empty ()) {
+    send_error (c, ErrorCode::Internal, "the server's random source failed", m.type);
+    return;
+  }
+  proto::InviteLinkParams p;
+  p.token = make_invite_token (session_key, claim);
+  p.capabilities = claim.capabilities;
+  p.uses = claim.uses;
+  p.expires_at = claim.expires_at;
+  p.url = c.page_base + "/?invite=" + p.token;
+  metrics.invites_made++;
+  send (c, proto::make_invite_link (p));
 }
 
 void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)

@@ -12,6 +12,13 @@ int Session::pending () const
                               [] (const auto &v) { return !v.second.admitted; });
 }
 
+int Session::pending_by_pin () const
+{
+  return (int) std::count_if (viewers.begin (), viewers.end (), [] (const auto &v) {
+    return !v.second.admitted && v.second.invite_id.empty ();
+  });
+}
+
 int Session::admitted () const
 {
   return (int) viewers.size () - pending ();
@@ -109,7 +116,7 @@ JoinOutcome SessionRegistry::join (const std::string &pin, const Viewer &viewer,
     out.error = proto::ErrorCode::PinExpired;
   else if (s.uses_spent >= s.max_viewers)
     out.error = proto::ErrorCode::PinUsed;
-  else if (s.uses_spent + s.pending () >= s.max_viewers)
+  else if (s.uses_spent + s.pending_by_pin () >= s.max_viewers)
     out.error = proto::ErrorCode::SessionFull;
   if (out.error)
     return out;
@@ -122,6 +129,34 @@ JoinOutcome SessionRegistry::join (const std::string &pin, const Viewer &viewer,
   return out;
 }
 
+JoinOutcome SessionRegistry::join_by_invite (const InviteClaim &invite, const Viewer &viewer,
+                                             gint64 now_us)
+{
+  JoinOutcome out;
+  Session *s = find (invite.session);
+  if (!s || now_us >= invite.expires_at * G_USEC_PER_SEC) {
+    out.error = proto::ErrorCode::InviteExpired; /* (a session that ended takes its links along) */
+    return out;
+  }
+  out.session = s;
+  int &uses = s->invite_uses[invite.id];
+  if (uses >= invite.uses)
+    out.error = proto::ErrorCode::InviteUsed;
+  else if ((int) s->viewers.size () >= proto::kMaxViewersLimit)
+    out.error = proto::ErrorCode::SessionFull;
+  if (out.error)
+    return out;
+  uses++;
+  Viewer v = viewer;
+  v.admitted = false;
+  v.capabilities = 0;
+  v.invite_id = invite.id;
+  v.invite_capabilities = invite.capabilities;
+  viewer_index_[v.id] = s->id;
+  s->viewers[v.id] = std::move (v);
+  return out;
+}
+
 bool SessionRegistry::accept (Session &s, const std::string &viewer_peer, guint capabilities)
 {
   auto it = s.viewers.find (viewer_peer);
@@ -129,7 +164,8 @@ bool SessionRegistry::accept (Session &s, const std::string &viewer_peer, guint 
     return false;
   it->second.admitted = true;
   it->second.capabilities = (capabilities & gv::kAllCapabilities) | GV_CAPABILITY_VIEW;
-  s.uses_spent++;
+  if (it->second.invite_id.empty ()) /* an invite's use was counted when it joined */
+    s.uses_spent++;
   return true;
 }
 
@@ -145,7 +181,14 @@ bool SessionRegistry::grant (Session &s, const std::string &viewer_peer, guint c
 bool SessionRegistry::remove_viewer (Session &s, const std::string &viewer_peer)
 {
   viewer_index_.erase (viewer_peer);
-  return s.viewers.erase (viewer_peer) > 0;
+  auto it = s.viewers.find (viewer_peer);
+  if (it == s.viewers.end ())
+    return false;
+  /* A pending viewer gives its invite's use back, as it gives a PIN's. */
+  if (!it->second.admitted && !it->second.invite_id.empty ())
+    s.invite_uses[it->second.invite_id]--;
+  s.viewers.erase (it);
+  return true;
 }
 
 std::vector<std::string> SessionRegistry::end (const std::string &session_id)

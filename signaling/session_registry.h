@@ -2,6 +2,7 @@
  * sockets attached, so they can be tested on their own. In memory only. */
 #pragma once
 
+#include "invite_token.h"
 #include "protocol.h"
 
 #include <glib.h>
@@ -20,6 +21,8 @@ struct Viewer {
   std::string address;
   guint capabilities = 0;
   bool admitted = false;
+  std::string invite_id;         /* the invite link it came with; empty: a PIN */
+  guint invite_capabilities = 0; /* what that link stands for */
 };
 
 struct Session {
@@ -31,8 +34,11 @@ struct Session {
   int max_viewers = 1;
   int uses_spent = 0;
   std::map<std::string, Viewer> viewers;
+  /* Viewers each invite link (by its id) has admitted or has waiting. */
+  std::map<std::string, int> invite_uses;
 
   int pending () const;
+  int pending_by_pin () const; /* pending, and came with the PIN (not an invite) */
   int admitted () const;
 };
 
@@ -62,6 +68,9 @@ public:
   Session *find_by_viewer (const std::string &viewer_peer);
 
   JoinOutcome join (const std::string &pin, const Viewer &viewer, gint64 now_us);
+  /* A viewer with an invite whose signature was verified (invite_token.h):
+   * its session must be live, the link unexpired and not used up. */
+  JoinOutcome join_by_invite (const InviteClaim &invite, const Viewer &viewer, gint64 now_us);
   /* Pending -> admitted, spending one use. */
   bool accept (Session &s, const std::string &viewer_peer, guint capabilities);
   /* Admitted viewer's capabilities replaced. */

@@ -71,9 +71,10 @@ function assertExactly(obj, entries, what) {
 // pages unchecked.
 const CHECKED = {
   signalling: ['VERSION', 'PIN_MIN_DIGITS', 'PIN_MAX_DIGITS', 'MAX_MESSAGE_BYTES', 'MAX_SDP_BYTES', 'MAX_CANDIDATE_BYTES',
-    'MAX_NAME_BYTES', 'MAX_REASON_BYTES', 'MAX_VIEWERS_LIMIT', 'MAX_DETAIL_BYTES', 'MAX_CODEC_BYTES', 'MAX_RESUME_TOKEN_BYTES', 'Type',
+    'MAX_NAME_BYTES', 'MAX_REASON_BYTES', 'MAX_VIEWERS_LIMIT', 'MAX_DETAIL_BYTES', 'MAX_CODEC_BYTES', 'MAX_RESUME_TOKEN_BYTES',
+    'MAX_INVITE_TOKEN_BYTES', 'MAX_INVITE_USES', 'MIN_INVITE_TTL', 'MAX_INVITE_TTL', 'Type',
     'ErrorCode', 'Capability', 'Reason', 'Problem', 'CloseCode', 'JOIN_FATAL_ERRORS', 'isValidPin', 'normalisePin'],
-  signallingBuilders: ['makeRegister', 'makeJoin', 'makeAccept', 'makeDecline', 'makeGrant', 'makeKick',
+  signallingBuilders: ['makeRegister', 'makeJoin', 'makeJoinByInvite', 'makeInvite', 'makeAccept', 'makeDecline', 'makeGrant', 'makeKick',
     'makeEnd', 'makeLeave', 'makePing', 'makeSdp', 'makeIce', 'makeReport', 'makeRestart'],
   input: ['INPUT_CHANNEL_LABEL', 'MAX_INPUT_MESSAGE_BYTES', 'MAX_TOUCH_ID', 'Input', 'InputField',
     'InputButton', 'InputModifier', 'inputKind'],
@@ -101,6 +102,10 @@ test('signalling limits and version are the C++ ones', () => {
   assert.equal(proto.MAX_DETAIL_BYTES, s.max_detail_bytes);
   assert.equal(proto.MAX_CODEC_BYTES, s.max_codec_bytes);
   assert.equal(proto.MAX_RESUME_TOKEN_BYTES, s.max_resume_token_bytes);
+  assert.equal(proto.MAX_INVITE_TOKEN_BYTES, s.max_invite_token_bytes);
+  assert.equal(proto.MAX_INVITE_USES, s.max_invite_uses);
+  assert.equal(proto.MIN_INVITE_TTL, s.min_invite_ttl);
+  assert.equal(proto.MAX_INVITE_TTL, s.max_invite_ttl);
   for (let n = s.pin_min_digits; n <= s.pin_max_digits; n++) assert.ok(proto.isValidPin('7'.repeat(n)), `${n} digits`);
   assert.ok(!proto.isValidPin('7'.repeat(s.pin_max_digits + 1)) && !proto.isValidPin('7'.repeat(s.pin_min_digits - 1)));
   assert.ok(!proto.isValidPin('12345a') && !proto.isValidPin('123 456'));
@@ -137,6 +142,9 @@ test('every signalling builder makes a message the C++ parser accepts, with C++ 
     proto.makeRegister({ resumeToken: 'v1.ab.123456.1.1.0.' + 'f'.repeat(64) }),
     proto.makeJoin('123456'),
     proto.makeJoin('123456', 'Al'),
+    proto.makeJoinByInvite('i1.ab.3.1.1.0123456789abcdef.' + 'f'.repeat(64), 'Al'),
+    proto.makeInvite(),
+    proto.makeInvite([proto.Capability.VIEW, proto.Capability.CONTROL], proto.MAX_INVITE_USES, proto.MAX_INVITE_TTL),
     proto.makeAccept('p1'),
     proto.makeAccept('p1', caps),
     proto.makeDecline('p1'),
@@ -159,7 +167,8 @@ test('every signalling builder makes a message the C++ parser accepts, with C++ 
   for (const name of CHECKED.signallingBuilders) {
     assert.equal(typeof proto[name], 'function', name);
   }
-  assert.equal(made.size, CHECKED.signallingBuilders.length, 'one sample type per builder');
+  // (makeJoin and makeJoinByInvite both make a `join`.)
+  assert.equal(made.size, CHECKED.signallingBuilders.length - 1, 'one sample type per builder');
 
   const results = cxxParse(['parse-signalling'], samples);
   const specs = Object.fromEntries(cxx.signalling.types.map((t) => [t.name, t.fields]));

@@ -233,6 +233,10 @@ void dump_signalling (JsonBuilder *b)
   member (b, "max_detail_bytes", (gint64) proto::kMaxDetailBytes);
   member (b, "max_codec_bytes", (gint64) proto::kMaxCodecBytes);
   member (b, "max_resume_token_bytes", (gint64) proto::kMaxResumeTokenBytes);
+  member (b, "max_invite_token_bytes", (gint64) proto::kMaxInviteTokenBytes);
+  member (b, "max_invite_uses", (gint64) proto::kMaxInviteUses);
+  member (b, "min_invite_ttl", (gint64) proto::kMinInviteTtlS);
+  member (b, "max_invite_ttl", (gint64) proto::kMaxInviteTtlS);
 
   json_builder_set_member_name (b, "types");
   json_builder_begin_array (b);

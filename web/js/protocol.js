@@ -27,17 +27,24 @@ export const MAX_DETAIL_BYTES = 256;
 export const MAX_CODEC_BYTES = 32;
 /** A host's resume token (opaque; the server's to check). */
 export const MAX_RESUME_TOKEN_BYTES = 256;
+/** An invite link's token (opaque), how many viewers one link admits, and
+ * how long (seconds) it may live. */
+export const MAX_INVITE_TOKEN_BYTES = 256;
+export const MAX_INVITE_USES = 64;
+export const MIN_INVITE_TTL = 60;
+export const MAX_INVITE_TTL = 24 * 3600;
 
 /** Message "type" names, both directions. */
 export const Type = Object.freeze({
   // client -> server
   REGISTER: 'register', // host: create a session
-  JOIN: 'join', // viewer: join by PIN
+  JOIN: 'join', // viewer: join by PIN or invite link
   ACCEPT: 'accept', // host: admit a viewer, granting capabilities
   DECLINE: 'decline', // host: refuse a viewer
   GRANT: 'grant', // host: replace a viewer's capabilities
   KICK: 'kick', // host: remove a viewer
   END: 'end', // host: end the session
+  INVITE: 'invite', // host: make an invite link
   LEAVE: 'leave', // viewer: leave
   PING: 'ping',
   // both directions (relayed between a host and one viewer)
@@ -54,6 +61,7 @@ export const Type = Object.freeze({
   CAPABILITIES: 'capabilities',
   PEER_LEFT: 'peer-left',
   RESUME_TOKEN: 'resume-token', // to host: a fresh resume token after a viewer was admitted
+  INVITE_LINK: 'invite-link', // to host: the invite link it asked for
   SESSION_ENDED: 'session-ended',
   PONG: 'pong',
   ERROR: 'error',
@@ -74,6 +82,9 @@ export const ErrorCode = Object.freeze({
   NOT_ALLOWED: 'NOT_ALLOWED',
   UNKNOWN_PEER: 'UNKNOWN_PEER',
   RESUME_REFUSED: 'RESUME_REFUSED',
+  INVITE_INVALID: 'INVITE_INVALID',
+  INVITE_EXPIRED: 'INVITE_EXPIRED',
+  INVITE_USED: 'INVITE_USED',
   INTERNAL: 'INTERNAL',
 });
 
@@ -94,6 +105,9 @@ const ERROR_MESSAGES = Object.freeze({
   NOT_ALLOWED: 'That action is not allowed right now.',
   UNKNOWN_PEER: 'That viewer is no longer in the session.',
   RESUME_REFUSED: 'The session\'s PIN could not be kept after the server reconnected; a new PIN is on its way.',
+  INVITE_INVALID: 'This invite link is not valid (it may have been cut short or changed). Ask the host for a new one.',
+  INVITE_EXPIRED: 'This invite link has expired, or its session has ended. Ask the host for a new one.',
+  INVITE_USED: 'This invite link has already been used. Ask the host for a new one.',
   INTERNAL: 'The server could not handle the request. Try again later.',
 });
 
@@ -106,6 +120,7 @@ export function errorMessage(code, serverMessage = '') {
 export const JOIN_FATAL_ERRORS = Object.freeze(new Set([
   ErrorCode.PIN_INVALID, ErrorCode.PIN_EXPIRED, ErrorCode.PIN_USED, ErrorCode.SESSION_FULL,
   ErrorCode.RATE_LIMITED, ErrorCode.DECLINED, ErrorCode.ORIGIN_REJECTED,
+  ErrorCode.INVITE_INVALID, ErrorCode.INVITE_EXPIRED, ErrorCode.INVITE_USED,
   ErrorCode.UNSUPPORTED_VERSION,
 ]));
 
@@ -200,6 +215,21 @@ export function makeRegister({ maxViewers = 1, pinTtl = 0, name = '', resumeToke
 export function makeJoin(pin, name = '') {
   const m = { type: Type.JOIN, version: VERSION, pin };
   if (name) m.name = truncateUtf8(name, MAX_NAME_BYTES);
+  return m;
+}
+
+/** Join with an invite link's token instead of a PIN. */
+export function makeJoinByInvite(token, name = '') {
+  const m = { type: Type.JOIN, version: VERSION, invite: token };
+  if (name) m.name = truncateUtf8(name, MAX_NAME_BYTES);
+  return m;
+}
+
+/** Host: an invite link for `capabilities`, admitting `uses` viewers,
+ * valid `ttl` seconds (0: the server's default, an hour). */
+export function makeInvite(capabilities = [Capability.VIEW], uses = 1, ttl = 0) {
+  const m = { type: Type.INVITE, capabilities, uses };
+  if (ttl > 0) m.ttl = ttl;
   return m;
 }
 

@@ -151,8 +151,9 @@ START_TEST (test_restore_refuses_a_live_pin)
       reg.restore ("host-b", "othersession", pin == "000001" ? "000002" : "000001",
                    600 * G_USEC_PER_SEC, 2, 2, 0);
   ck_assert (s);
-  ck_assert (reg.join (s->pin, signaling::Viewer{ "v", "", "", 0, false }, G_USEC_PER_SEC).error ==
-             ErrorCode::PinUsed);
+  ck_assert (
+      reg.join (s->pin, signaling::Viewer{ "v", "", "", 0, false, "", 0 }, G_USEC_PER_SEC).error ==
+      ErrorCode::PinUsed);
 }
 END_TEST
 
