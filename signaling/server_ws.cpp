@@ -387,10 +387,6 @@ void ServerImpl::on_join (Connection &c, const proto::Message &m)
     join_by_invite (c, m, v, now);
     return;
   }
-  if (!proto::has_field (m, "pin")) {
-    send_error (c, ErrorCode::BadMessage, "a join needs a \"pin\" or an \"invite\"", m.type);
-    return;
-  }
   std::string pin = proto::get_string (m, "pin");
   JoinOutcome out = registry.join (pin, v, g_get_real_time ());
   std::string shown_pin = is_pin_shaped (pin) ? pin : "\"" + pin.substr (0, 8) + "\"";
