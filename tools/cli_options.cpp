@@ -31,6 +31,7 @@ OptionValues::~OptionValues ()
   g_free (fallback_codec_);
   g_free (output_);
   g_free (preset_);
+  g_free (invite_);
   g_strfreev (sets_);
 }
 
@@ -74,6 +75,14 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
     e.push_back ({ "local", 0, 0, G_OPTION_ARG_NONE, &local_,
                    "Embedded server: listen on 127.0.0.1 only (default: all interfaces)",
                    nullptr });
+  if (which & OPT_INVITE) {
+    e.push_back ({ "invite", 0, 0, G_OPTION_ARG_STRING, &invite_,
+                   "Also make an invite link that lets viewers in without the PIN, standing for "
+                   "these capabilities: view (view only) or view,control",
+                   "CAPS" });
+    e.push_back ({ "invite-uses", 0, 0, G_OPTION_ARG_INT, &invite_uses_,
+                   "Viewers the invite link admits (default 1)", "N" });
+  }
   if (which & OPT_COMMON) {
     e.push_back ({ "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets_,
                    "Set a preset variable (repeatable; see 'ghostview presets')", "KEY=VALUE" });
@@ -112,6 +121,23 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
   out.request_control = request_control_;
   out.print_pipeline = print_pipeline_;
   out.local = local_;
+  out.invite_uses = invite_uses_;
+  if (invite_) {
+    gchar **names = g_strsplit (invite_, ",", -1);
+    bool known = names[0] != nullptr;
+    for (gchar **n = names; *n && known; n++) {
+      std::optional<guint> bit = proto::capability_from_name (g_strstrip (*n));
+      known = bit.has_value ();
+      out.invite |= bit.value_or (0);
+    }
+    g_strfreev (names);
+    if (!known)
+      return bad ("--invite %s: give capabilities separated by commas: view, or view,control",
+                  invite_);
+    out.invite |= GV_CAPABILITY_VIEW;
+  }
+  if (invite_uses_ < 1 || invite_uses_ > proto::kMaxInviteUses)
+    return bad ("--invite-uses %d: give 1 to %d", invite_uses_, proto::kMaxInviteUses);
   out.eos_timeout_s = eos_timeout_;
   for (gchar **s = sets_; s && *s; s++)
     out.sets.emplace_back (*s);

@@ -25,7 +25,9 @@ struct LaunchOptions {
   bool allow_control = false;
   bool request_control = false;
   bool print_pipeline = false;
-  bool local = false; /* host: the embedded server listens on 127.0.0.1 only */
+  bool local = false;  /* host: the embedded server listens on 127.0.0.1 only */
+  guint invite = 0;    /* host: --invite, the capabilities of an invite link (0: none) */
+  int invite_uses = 1; /* host: --invite-uses */
   int eos_timeout_s = 10;
   std::vector<std::string> sets; /* --set KEY=VALUE */
 };
@@ -41,7 +43,8 @@ enum OptionSet : unsigned {
   OPT_OUTPUT = 1 << 6,
   OPT_PRESET = 1 << 7,
   OPT_LOCAL = 1 << 8,
-  OPT_COMMON = 1 << 9, /* --set --print-pipeline --eos-timeout */
+  OPT_COMMON = 1 << 9,  /* --set --print-pipeline --eos-timeout */
+  OPT_INVITE = 1 << 10, /* --invite --invite-uses */
 };
 
 /* Owns the raw values the GOptionEntries point at; fill () copies them into
@@ -60,7 +63,8 @@ public:
 
 private:
   gchar *server_ = nullptr, *pin_ = nullptr, *source_ = nullptr, *codec_ = nullptr;
-  gchar *output_ = nullptr, *preset_ = nullptr, *fallback_codec_ = nullptr;
+  gchar *output_ = nullptr, *preset_ = nullptr, *fallback_codec_ = nullptr, *invite_ = nullptr;
+  gint invite_uses_ = 1;
   gchar **sets_ = nullptr;
   gint bitrate_ = -1, fps_ = -1, eos_timeout_ = 10;
   gboolean allow_control_ = FALSE, request_control_ = FALSE, print_pipeline_ = FALSE;

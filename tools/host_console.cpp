@@ -2,6 +2,7 @@
 
 #include "console.h"
 
+#include <cstring>
 #include <functional>
 
 namespace gv::launcher {
@@ -147,6 +148,37 @@ HostConsole::~HostConsole ()
   gst_object_unref (sink_);
 }
 
+bool HostConsole::request_invite (guint capabilities, int uses)
+{
+  if (!sink_)
+    return false;
+  GObject *signaller = nullptr;
+  g_object_get (sink_, "signaller", &signaller, nullptr);
+  bool ok = signaller && g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "invite");
+  if (ok)
+    g_object_set (signaller, "invite", capabilities, "invite-uses", uses, nullptr);
+  if (signaller)
+    g_object_unref (signaller);
+  return ok;
+}
+
+/* gvwebrtcsink-invite: the link, with what it stands for. */
+void HostConsole::invite_ready (const GstStructure *s)
+{
+  const char *url = gst_structure_get_string (s, "invite-url");
+  const char *caps = gst_structure_get_string (s, "capabilities");
+  gint uses = 1;
+  gint64 expires = 0;
+  gst_structure_get_int (s, "uses", &uses);
+  gst_structure_get_int64 (s, "expires-at", &expires);
+  const bool control = caps && strstr (caps, "control");
+  print_line ("  Invite link (" + std::string (control ? "view and control" : "view only") + ", " +
+              std::to_string (uses) + (uses == 1 ? " viewer" : " viewers") + ", no PIN needed):");
+  print_line ("    " + std::string (url && *url ? url : "(the server gave none)"));
+  print_line ("  It expires " + format_expiry (expires) + ".");
+  print_line ("");
+}
+
 bool HostConsole::handle_message (GstMessage *msg)
 {
   const GstStructure *s = gst_message_get_structure (msg);
@@ -159,6 +191,10 @@ bool HostConsole::handle_message (GstMessage *msg)
   }
   if (gst_structure_has_name (s, "gvwebrtcsink-codec")) {
     viewer_codec (s);
+    return true;
+  }
+  if (gst_structure_has_name (s, "gvwebrtcsink-invite")) {
+    invite_ready (s);
     return true;
   }
   if (!gst_structure_has_name (s, "gvwebrtcsink-session"))

@@ -21,6 +21,10 @@ public:
   HostConsole &operator= (const HostConsole &) = delete;
 
   bool active () const { return sink_ != nullptr; }
+  /* Asks the sink's signaller for an invite link standing for
+   * `capabilities`, admitting `uses` viewers (before the pipeline runs);
+   * false when the sink's signaller takes no invites. */
+  bool request_invite (guint capabilities, int uses);
   /* Feed every element message; returns true when it was the sink's. */
   bool handle_message (GstMessage *msg);
 
@@ -41,6 +45,7 @@ private:
   void viewer_report (const GstStructure *s);
   std::string label (const std::string &peer) const;
   void viewer_codec (const GstStructure *s);
+  void invite_ready (const GstStructure *s);
   void show_status ();
 
   GstElement *sink_ = nullptr;

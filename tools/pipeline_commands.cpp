@@ -36,7 +36,7 @@ CommandInfo info_for (Command c)
              "the web\nviewer on --port (default 8443): one command is a complete session.\n"
              "With --output it also records locally (preset host-record).",
              OPT_SERVER | OPT_SOURCE | OPT_ENCODE | OPT_ALLOW_CONTROL | OPT_OUTPUT | OPT_PRESET |
-                 OPT_LOCAL | OPT_COMMON };
+                 OPT_LOCAL | OPT_INVITE | OPT_COMMON };
   case Command::View:
     return { "view", "- watch a session in a window",
              "Joins a session by PIN and shows it in a window; mouse and keyboard in the\n"
@@ -247,6 +247,9 @@ int run_command (Command command, int argc, char **argv)
   if (auto it = vars.find ("ALLOW_CONTROL"); it != vars.end ())
     allow_control = it->second == "true";
   HostConsole host (run.pipeline (), sharing, allow_control);
+  if (options.invite && !host.request_invite (options.invite, options.invite_uses))
+    return usage_error (info.name, "--invite needs a pipeline with gvwebrtcsink and its PIN "
+                                   "signaller");
   run.on_element_message = [&host] (GstMessage *msg) { host.handle_message (msg); };
   if (command == Command::View || command == Command::Record)
     print_event ("joining session " +

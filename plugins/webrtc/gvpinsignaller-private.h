@@ -15,6 +15,7 @@
 
 #include <libsoup/soup.h>
 
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -48,6 +49,16 @@ struct GvPinSignallerPrivate {
   int pin_ttl = DEFAULT_PIN_TTL;
   GvSignallerRole role = DEFAULT_ROLE;
   int join_timeout = DEFAULT_JOIN_TIMEOUT;
+  /* viewer: join with this invite link's token instead of the PIN (a
+   * secret: never logged) */
+  std::string invite_token;
+  /* host: an invite link to ask for once registered (0: none), its uses
+   * and life in seconds (0: the server's default) */
+  guint invite_capabilities = 0;
+  int invite_uses = 1;
+  int invite_ttl = 0;
+  /* host: viewers asking to join with an invite link, what it stands for */
+  std::map<std::string, guint> requested_capabilities;
 
   /* the signalling thread: running while started */
   gv::webrtc::TaskThread thread{ "gvpinsignaller" };
@@ -70,6 +81,8 @@ struct GvPinSignallerPrivate {
   /* host: viewers accepted and not gone, the session's viewer limit counts
    * them (they stay across a reconnection: their media goes on) */
   std::set<std::string> admitted_peers;
+  /* host: the session an invite link was asked for (one per session) */
+  std::string invite_session;
 };
 
 struct _GvPinSignaller {

@@ -109,16 +109,25 @@ static void handle_error_message (GvPinSignaller *self, const proto::Message &ms
     soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
 }
 
-/* A viewer with the right PIN asks to join: beyond the session's viewer
- * limit it is declined here; otherwise the element decides. */
+/* A viewer with the right PIN (or an invite link) asks to join: beyond the
+ * session's viewer limit it is declined here; otherwise the element
+ * decides. */
 static void handle_join_request (GvPinSignaller *self, const std::string &peer,
-                                 const std::string &name)
+                                 const std::string &name, guint invite_capabilities)
 {
   GvPinSignallerPrivate *priv = self->priv;
   int max_viewers;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     max_viewers = priv->max_viewers;
+    /* The invite link's viewers come on top of the PIN's (the server
+     * counts the link's uses). */
+    if (invite_capabilities)
+      max_viewers += priv->invite_uses;
+    if (invite_capabilities)
+      priv->requested_capabilities[peer] = invite_capabilities | GV_CAPABILITY_VIEW;
+    else
+      priv->requested_capabilities.erase (peer);
   }
   if ((int) priv->admitted_peers.size () >= max_viewers) {
     GST_INFO_OBJECT (self, "declining %s: %d viewers already admitted", peer.c_str (), max_viewers);
@@ -126,6 +135,38 @@ static void handle_join_request (GvPinSignaller *self, const std::string &peer,
     return;
   }
   g_signal_emit_by_name (self, "peer-requested", peer.c_str (), name.c_str ());
+}
+
+/* Host: the invite link the `invite` property asks for, once per session
+ * (a resumed session keeps the link it had: its token still verifies). */
+static void ask_for_invite (GvPinSignaller *self)
+{
+  GvPinSignallerPrivate *priv = self->priv;
+  std::string text;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    if (!priv->invite_capabilities || priv->invite_session == priv->session_id)
+      return;
+    priv->invite_session = priv->session_id;
+    text = proto::make_invite (priv->invite_capabilities, priv->invite_uses, priv->invite_ttl);
+  }
+  gv_pin_signaller_send_text (self, text);
+}
+
+/* Host: the link, as "session-announced" with a "gv-invite" structure. */
+static void announce_invite (GvPinSignaller *self, const proto::Message &msg)
+{
+  std::string caps;
+  for (const std::string &name : proto::capability_names (proto::get_capabilities (msg)))
+    caps += (caps.empty () ? "" : ",") + name;
+  GstStructure *s =
+      gst_structure_new ("gv-invite", "invite-url", G_TYPE_STRING,
+                         proto::get_string (msg, "url").c_str (), "capabilities", G_TYPE_STRING,
+                         caps.c_str (), "uses", G_TYPE_INT, (gint) proto::get_int (msg, "uses", 1),
+                         "expires-at", G_TYPE_INT64, proto::get_int (msg, "expires_at"), nullptr);
+  GST_INFO_OBJECT (self, "invite link for %s ready", caps.c_str ());
+  g_signal_emit_by_name (self, "session-announced", s);
+  gst_structure_free (s);
 }
 
 static void handle_message (GvPinSignaller *self, const proto::Message &msg)
@@ -156,8 +197,13 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
                            G_TYPE_INT, (gint) proto::get_int (msg, "max_viewers", 1), nullptr);
     g_signal_emit_by_name (self, "session-announced", s);
     gst_structure_free (s);
+    ask_for_invite (self);
     break;
   }
+  case proto::Type::InviteLink:
+    if (priv->role == GV_SIGNALLER_ROLE_HOST)
+      announce_invite (self, msg);
+    break;
   case proto::Type::ResumeToken:
     if (priv->role == GV_SIGNALLER_ROLE_HOST)
       priv->resume_token = proto::get_string (msg, "resume_token");
@@ -177,7 +223,8 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
     break;
   }
   case proto::Type::JoinRequest:
-    handle_join_request (self, proto::get_string (msg, "peer"), proto::get_string (msg, "name"));
+    handle_join_request (self, proto::get_string (msg, "peer"), proto::get_string (msg, "name"),
+                         proto::get_capabilities (msg));
     break;
   case proto::Type::Capabilities:
     g_signal_emit_by_name (self, "capabilities-changed",
@@ -229,6 +276,10 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
   case proto::Type::PeerLeft: {
     std::string peer = proto::get_string (msg, "peer");
     priv->admitted_peers.erase (peer);
+    {
+      std::lock_guard<std::mutex> guard (priv->lock);
+      priv->requested_capabilities.erase (peer);
+    }
     g_signal_emit_by_name (self, "peer-left", peer.c_str (),
                            proto::get_string (msg, "reason", proto::kReasonLeft).c_str ());
     break;

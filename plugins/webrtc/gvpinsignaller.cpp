@@ -32,6 +32,20 @@
  * and `max-viewers`. An application that holds the signaller reads the same
  * as typed properties: `pin`, `viewer-url` and `expires-at` (notified on
  * every registration).
+ *
+ * Invite links (PROTOCOL.md, "Invite links"): a host with `invite` set
+ * (capabilities, e.g. `invite=view+control`) asks for one link per session
+ * once registered (`invite-uses` viewers, `invite-ttl` seconds) and announces
+ * it with `session-announced` and a "gv-invite" structure: `invite-url`,
+ * `capabilities`, `uses`, `expires-at`. A viewer who joins with a link is
+ * announced with `peer-requested` like any other (within `max-viewers`);
+ * `gv_signaller_requested_capabilities ()` tells the element what the link
+ * stands for. A viewer signaller with `invite-token` joins with a link's
+ * token instead of a PIN:
+ * |[
+ * gst-launch-1.0 gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws \
+ *     signaller::invite-token=i1.… ! videoconvert ! autovideosink
+ * ]|
  */
 #include "gvpinsignaller-private.h"
 
@@ -58,6 +72,10 @@ enum {
   PROP_JOIN_TIMEOUT,
   PROP_VIEWER_URL,
   PROP_EXPIRES_AT,
+  PROP_INVITE,
+  PROP_INVITE_USES,
+  PROP_INVITE_TTL,
+  PROP_INVITE_TOKEN,
 };
 
 static void gv_pin_signaller_iface_init (GvSignallerInterface *iface);
@@ -269,7 +287,9 @@ static void on_connected (GObject *source, GAsyncResult *res, gpointer user)
       params.resume_token = priv->resume_token;
       text = proto::make_register (params);
     } else {
-      text = proto::make_join (priv->pin, priv->name);
+      text = priv->invite_token.empty ()
+                 ? proto::make_join (priv->pin, priv->name)
+                 : proto::make_join_by_invite (priv->invite_token, priv->name);
     }
   }
   GST_INFO_OBJECT (self, "connected, %s",
@@ -487,6 +507,10 @@ static void signaller_accept_peer (GvSignaller *signaller, const gchar *peer_id,
   auto *self = GV_PIN_SIGNALLER (signaller);
   std::string peer = peer_id ? peer_id : "";
   std::string msg = proto::make_accept (peer, capabilities | GV_CAPABILITY_VIEW);
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    self->priv->requested_capabilities.erase (peer);
+  }
   run_on_thread (self, [self, peer, msg] () {
     self->priv->admitted_peers.insert (peer);
     gv_pin_signaller_send_text (self, msg);
@@ -508,8 +532,18 @@ static void signaller_set_capabilities (GvSignaller *signaller, const gchar *pee
                   proto::make_grant (peer_id ? peer_id : "", capabilities | GV_CAPABILITY_VIEW));
 }
 
+static GvCapabilities signaller_requested_capabilities (GvSignaller *signaller,
+                                                        const gchar *peer_id)
+{
+  GvPinSignallerPrivate *priv = GV_PIN_SIGNALLER (signaller)->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
+  auto it = priv->requested_capabilities.find (peer_id ? peer_id : "");
+  return (GvCapabilities) (it == priv->requested_capabilities.end () ? 0 : it->second);
+}
+
 static void gv_pin_signaller_iface_init (GvSignallerInterface *iface)
 {
+  iface->requested_capabilities = signaller_requested_capabilities;
   iface->start = signaller_start;
   iface->stop = signaller_stop;
   iface->send_sdp = signaller_send_sdp;
@@ -553,6 +587,18 @@ static void gv_pin_signaller_set_property (GObject *object, guint prop_id, const
   case PROP_ROLE:
     priv->role = (GvSignallerRole) g_value_get_enum (value);
     break;
+  case PROP_INVITE:
+    priv->invite_capabilities = g_value_get_flags (value);
+    break;
+  case PROP_INVITE_USES:
+    priv->invite_uses = g_value_get_int (value);
+    break;
+  case PROP_INVITE_TTL:
+    priv->invite_ttl = g_value_get_int (value);
+    break;
+  case PROP_INVITE_TOKEN:
+    priv->invite_token = g_value_get_string (value) ? g_value_get_string (value) : "";
+    break;
   case PROP_JOIN_TIMEOUT:
     priv->join_timeout = g_value_get_int (value);
     break;
@@ -592,6 +638,18 @@ static void gv_pin_signaller_get_property (GObject *object, guint prop_id, GValu
     break;
   case PROP_ROLE:
     g_value_set_enum (value, priv->role);
+    break;
+  case PROP_INVITE:
+    g_value_set_flags (value, priv->invite_capabilities);
+    break;
+  case PROP_INVITE_USES:
+    g_value_set_int (value, priv->invite_uses);
+    break;
+  case PROP_INVITE_TTL:
+    g_value_set_int (value, priv->invite_ttl);
+    break;
+  case PROP_INVITE_TOKEN:
+    g_value_set_string (value, priv->invite_token.c_str ());
     break;
   case PROP_JOIN_TIMEOUT:
     g_value_set_int (value, priv->join_timeout);
@@ -676,6 +734,27 @@ static void gv_pin_signaller_class_init (GvPinSignallerClass *klass)
       g_param_spec_int ("join-timeout", "Join timeout",
                         "Viewer: seconds to wait for the host to admit us (0: forever)", 0, 3600,
                         DEFAULT_JOIN_TIMEOUT, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_INVITE,
+      g_param_spec_flags ("invite", "Invite",
+                          "Host: once registered, ask for an invite link standing for these "
+                          "capabilities (empty: none); announced as \"gv-invite\"",
+                          GV_TYPE_CAPABILITIES, 0, flags));
+  g_object_class_install_property (gobject_class, PROP_INVITE_USES,
+                                   g_param_spec_int ("invite-uses", "Invite uses",
+                                                     "Host: viewers the invite link admits", 1,
+                                                     proto::kMaxInviteUses, 1, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_INVITE_TTL,
+      g_param_spec_int ("invite-ttl", "Invite TTL",
+                        "Host: seconds the invite link lives (0: the server's default, 3600)", 0,
+                        proto::kMaxInviteTtlS, 0, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_INVITE_TOKEN,
+      g_param_spec_string ("invite-token", "Invite token",
+                           "Viewer: join with this invite link's token (the part after "
+                           "?invite=) instead of the PIN",
+                           nullptr, flags));
   const auto readable = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_property (
       gobject_class, PROP_VIEWER_URL,

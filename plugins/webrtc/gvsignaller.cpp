@@ -148,6 +148,14 @@ void gv_signaller_remove_peer (GvSignaller *self, const gchar *peer_id)
   CALL_VFUNC (remove_peer, self, peer_id);
 }
 
+GvCapabilities gv_signaller_requested_capabilities (GvSignaller *self, const gchar *peer_id)
+{
+  g_return_val_if_fail (GV_IS_SIGNALLER (self), (GvCapabilities) 0);
+  GvSignallerInterface *iface = GV_SIGNALLER_GET_IFACE (self);
+  return iface->requested_capabilities ? iface->requested_capabilities (self, peer_id)
+                                       : (GvCapabilities) 0;
+}
+
 void gv_signaller_accept_peer (GvSignaller *self, const gchar *peer_id, GvCapabilities capabilities)
 {
   CALL_VFUNC (accept_peer, self, peer_id, capabilities);

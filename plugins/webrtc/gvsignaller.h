@@ -62,8 +62,12 @@ struct _GvSignallerInterface {
   void (*accept_peer) (GvSignaller *self, const gchar *peer_id, GvCapabilities capabilities);
   void (*decline_peer) (GvSignaller *self, const gchar *peer_id, const gchar *reason);
   void (*set_capabilities) (GvSignaller *self, const gchar *peer_id, GvCapabilities capabilities);
+  /* Host only, optional: what a viewer asking to join came with (an invite
+   * link that stands for these capabilities); 0 when it came with a PIN, or
+   * the signaller does not know. */
+  GvCapabilities (*requested_capabilities) (GvSignaller *self, const gchar *peer_id);
 
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 void gv_signaller_start (GvSignaller *self);
@@ -78,6 +82,7 @@ void gv_signaller_accept_peer (GvSignaller *self, const gchar *peer_id,
 void gv_signaller_decline_peer (GvSignaller *self, const gchar *peer_id, const gchar *reason);
 void gv_signaller_set_capabilities (GvSignaller *self, const gchar *peer_id,
                                     GvCapabilities capabilities);
+GvCapabilities gv_signaller_requested_capabilities (GvSignaller *self, const gchar *peer_id);
 
 /* ICE servers for the peer connections, in webrtcbin's URI form
  * ("stun://host:port", "turn://user:password@host:port?transport=udp").

@@ -407,23 +407,31 @@ static void on_session_announced (GvSignaller *, GstStructure *details, gpointer
 {
   auto *self = GV_WEBRTC_SINK (user);
   GstStructure *s = gst_structure_copy (details);
-  gst_structure_set_name (s, "gvwebrtcsink-session");
+  /* The session (its PIN), or an invite link to it (gvpinsignaller's
+   * "invite"). */
+  gst_structure_set_name (s, gst_structure_has_name (details, "gv-invite")
+                                 ? "gvwebrtcsink-invite"
+                                 : "gvwebrtcsink-session");
   GST_INFO_OBJECT (self, "session announced: %" GST_PTR_FORMAT, s);
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
 
 /* The element's admission policy: the application decides when it handles
- * join-request, else every viewer gets in, with control when allow-control. */
-static void on_peer_requested (GvSignaller *, const char *peer, const char *name, gpointer user)
+ * join-request, else every viewer gets in, with control when allow-control;
+ * a viewer who came with an invite link gets what the link stands for (the
+ * host made it). */
+static void on_peer_requested (GvSignaller *signaller, const char *peer, const char *name,
+                               gpointer user)
 {
   auto *self = GV_WEBRTC_SINK (user);
   gboolean handled = FALSE;
   bool control;
+  const GvCapabilities invited = gv_signaller_requested_capabilities (signaller, peer);
   {
     /* Kept for accept-viewer, which the handler may call at once. */
     std::lock_guard<std::mutex> guard (self->priv->lock);
     self->priv->pending_joins[peer] = name ? name : "";
-    control = self->priv->allow_control;
+    control = invited ? (invited & GV_CAPABILITY_CONTROL) != 0 : self->priv->allow_control;
   }
   g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_JOIN_REQUEST], 0, peer, name,
                  &handled);

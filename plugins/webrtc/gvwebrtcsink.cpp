@@ -51,6 +51,10 @@
  *   GvPinSignaller: `pin` (string), `viewer-url` (string), `expires-at`
  *   (gint64, Unix seconds), `session-id` (string), `max-viewers` (int).
  *   Posted on every registration, also after a reconnection (a new PIN).
+ * - element message `gvwebrtcsink-invite`: an invite link the signaller
+ *   asked for (GvPinSignaller's `invite`): `invite-url` (string), `capabilities`
+ *   (string, comma list), `uses` (int), `expires-at` (gint64, Unix seconds).
+ *   A viewer who joins with it is admitted with what it stands for.
  * - element message `gvwebrtcsink-codec`, once per viewer when its answer
  *   arrived: `peer-id`, `name` and `codec` (string: the RTP encoding name
  *   of the video codec it gets, "VP8", "VP9", "H264", or "none" when it

@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
   Capability, errorMessage, HostMessage, iceCandidateInit, Input, INPUT_CHANNEL_LABEL, inputKind,
-  isValidPin, JOIN_FATAL_ERRORS, makeIce, makeJoin, makeLeave, makeRequestControl, makeRestart, makeSdp,
-  MAX_INPUT_MESSAGE_BYTES, normalisePin, parseHostMessage, Problem, Reason, sessionEndedMessage, Type,
+  isValidPin, JOIN_FATAL_ERRORS, makeIce, makeJoin, makeJoinByInvite, makeLeave, makeRequestControl, makeRestart, makeSdp,
+  MAX_INPUT_MESSAGE_BYTES, MAX_INVITE_TOKEN_BYTES, normalisePin, parseHostMessage, Problem, Reason, sessionEndedMessage, Type,
 } from './protocol.js';
 import { describe, stallSeconds } from './diagnose.js';
 import { PictureWatch, refuseCodecs } from './stall.js';
@@ -18,6 +18,7 @@ const ui = {
   status: $('status'), actions: $('session-actions'), requestControl: $('request-control'),
   controlBadge: $('control-badge'), toggleStats: $('toggle-stats'), fullscreen: $('fullscreen'),
   leave: $('leave'), join: $('join'), form: $('join-form'), pin: $('pin'), name: $('name'),
+  joinHint: $('join-hint'), inviteNote: $('invite-note'), pinLabel: $('pin-label'),
   connect: $('connect'), joinError: $('join-error'), stage: $('stage'), surface: $('surface'),
   video: $('video'), stageMessage: $('stage-message'), stageText: $('stage-text'),
   stats: $('stats'), toast: $('toast'), ended: $('ended'), endedText: $('ended-text'),
@@ -136,9 +137,13 @@ function updateControlUi() {
 // server is refusing); for the others the server's text would only repeat ours.
 const SERVER_DETAIL_CODES = new Set(['RATE_LIMITED', 'INTERNAL', 'BAD_MESSAGE', 'NOT_ALLOWED']);
 
+// An invite link (/?invite=TOKEN): joins with the token instead of a PIN.
+// The token is the server's to check; the page only bounds its length.
+const INVITE = (new URLSearchParams(window.location.search).get('invite') || '').slice(0, MAX_INVITE_TOKEN_BYTES);
+
 function start(pin) {
   showJoinError('');
-  if (!isValidPin(pin)) {
+  if (!INVITE && !isValidPin(pin)) {
     showJoinError('A PIN is 6 digits, or 9.');
     ui.pin.focus();
     return;
@@ -155,7 +160,7 @@ function start(pin) {
   const signalling = new Signalling({ onMessage, onClose: onSignallingClosed });
   session.signalling = signalling;
   signalling.open().then(
-    () => signalling.send(makeJoin(pin, name)),
+    () => signalling.send(INVITE ? makeJoinByInvite(INVITE, name) : makeJoin(pin, name)),
     () => {
       if (session.signalling === signalling) fail('Could not reach the GhostView server. Check your connection and try again.');
     },
@@ -561,7 +566,13 @@ function init() {
   } catch { /* private mode */ }
   const fromUrl = normalisePin(new URLSearchParams(window.location.search).get('pin'));
   setState('idle');
-  if (fromUrl) {
+  if (INVITE) {
+    // No PIN to type: the link is the way in.
+    for (const el of [ui.pin, ui.pinLabel, ui.joinHint]) el.hidden = true;
+    ui.pin.required = false;
+    ui.inviteNote.hidden = false;
+    ui.connect.focus();
+  } else if (fromUrl) {
     ui.pin.value = fromUrl;
     ui.connect.focus();
   } else {
