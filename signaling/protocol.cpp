@@ -530,8 +530,8 @@ bool parse (const char *data, gsize length, Message &out, ParseError &error)
     if (!check_field (obj.get (), f, error))
       return false;
 
-  if (type == Type::Join && json_object_has_member (obj.get (), "pin") ==
-                                json_object_has_member (obj.get (), "invite"))
+  if (type == Type::Join &&
+      json_object_has_member (obj.get (), "pin") == json_object_has_member (obj.get (), "invite"))
     return fail (error, ErrorCode::BadMessage, "a join carries a \"pin\" or an \"invite\"");
   if (type == Type::Sdp) {
     const char *st = json_object_get_string_member (obj.get (), "sdp_type");
