@@ -2,6 +2,8 @@
 
 #include "protocol.h"
 
+#include <cstring>
+
 namespace gv::launcher {
 namespace {
 
@@ -32,6 +34,7 @@ OptionValues::~OptionValues ()
   g_free (output_);
   g_free (preset_);
   g_free (invite_);
+  g_free (invite_link_);
   g_strfreev (sets_);
 }
 
@@ -83,6 +86,11 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
     e.push_back ({ "invite-uses", 0, 0, G_OPTION_ARG_INT, &invite_uses_,
                    "Viewers the invite link admits (default 1)", "N" });
   }
+  if (which & OPT_INVITE_LINK)
+    e.push_back ({ "invite-link", 0, 0, G_OPTION_ARG_STRING, &invite_link_,
+                   "Join with the host's invite link (the URL, or the token after ?invite=) "
+                   "instead of a PIN",
+                   "URL" });
   if (which & OPT_COMMON) {
     e.push_back ({ "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets_,
                    "Set a preset variable (repeatable; see 'ghostview presets')", "KEY=VALUE" });
@@ -136,6 +144,18 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
                   invite_);
     out.invite |= GV_CAPABILITY_VIEW;
   }
+  if (invite_link_) {
+    /* The URL's token, or the token itself: what the server signed is
+     * digits, lowercase hex and dots; anything else was not from it. */
+    std::string link = invite_link_;
+    std::size_t at = link.find ("invite=");
+    out.invite_token = at == std::string::npos ? link : link.substr (at + strlen ("invite="));
+    out.invite_token = out.invite_token.substr (0, out.invite_token.find_first_of ("&#"));
+    if (out.invite_token.empty () || out.invite_token.size () > proto::kMaxInviteTokenBytes ||
+        out.invite_token.find_first_not_of ("0123456789abcdef.i") != std::string::npos)
+      return bad ("--invite-link %s: not an invite link (http://HOST/?invite=...) or its token",
+                  invite_link_);
+  }
   if (invite_uses_ < 1 || invite_uses_ > proto::kMaxInviteUses)
     return bad ("--invite-uses %d: give 1 to %d", invite_uses_, proto::kMaxInviteUses);
   out.eos_timeout_s = eos_timeout_;
@@ -181,6 +201,7 @@ bool options_to_variables (const LaunchOptions &options, const Preset &preset,
   const Mapping mappings[] = {
     { "--server", "SERVER", !options.server.empty (), launch_token (options.server) },
     { "--pin", "PIN", !options.pin.empty (), options.pin },
+    { "--invite-link", "INVITE", !options.invite_token.empty (), options.invite_token },
     { "--codec", "CODEC", !options.codec.empty (), options.codec },
     { "--fallback-codec", "FALLBACK_CODEC", !options.fallback_codec.empty (),
       options.fallback_codec },

@@ -25,9 +25,10 @@ struct LaunchOptions {
   bool allow_control = false;
   bool request_control = false;
   bool print_pipeline = false;
-  bool local = false;  /* host: the embedded server listens on 127.0.0.1 only */
-  guint invite = 0;    /* host: --invite, the capabilities of an invite link (0: none) */
-  int invite_uses = 1; /* host: --invite-uses */
+  bool local = false;       /* host: the embedded server listens on 127.0.0.1 only */
+  guint invite = 0;         /* host: --invite, the capabilities of an invite link (0: none) */
+  int invite_uses = 1;      /* host: --invite-uses */
+  std::string invite_token; /* view, record: --invite-link, the token part */
   int eos_timeout_s = 10;
   std::vector<std::string> sets; /* --set KEY=VALUE */
 };
@@ -43,8 +44,9 @@ enum OptionSet : unsigned {
   OPT_OUTPUT = 1 << 6,
   OPT_PRESET = 1 << 7,
   OPT_LOCAL = 1 << 8,
-  OPT_COMMON = 1 << 9,  /* --set --print-pipeline --eos-timeout */
-  OPT_INVITE = 1 << 10, /* --invite --invite-uses */
+  OPT_COMMON = 1 << 9,       /* --set --print-pipeline --eos-timeout */
+  OPT_INVITE = 1 << 10,      /* --invite --invite-uses */
+  OPT_INVITE_LINK = 1 << 11, /* --invite-link */
 };
 
 /* Owns the raw values the GOptionEntries point at; fill () copies them into
@@ -64,6 +66,7 @@ public:
 private:
   gchar *server_ = nullptr, *pin_ = nullptr, *source_ = nullptr, *codec_ = nullptr;
   gchar *output_ = nullptr, *preset_ = nullptr, *fallback_codec_ = nullptr, *invite_ = nullptr;
+  gchar *invite_link_ = nullptr;
   gint invite_uses_ = 1;
   gchar **sets_ = nullptr;
   gint bitrate_ = -1, fps_ = -1, eos_timeout_ = 10;
@@ -74,7 +77,7 @@ private:
 /* The preset variable values the options give: --server -> SERVER, --pin ->
  * PIN, --codec -> CODEC, --fallback-codec -> FALLBACK_CODEC, --bitrate ->
  * BITRATE, --fps -> FPS,
- * --allow-control -> ALLOW_CONTROL=true, --request-control ->
+ * --invite-link -> INVITE (the token), --allow-control -> ALLOW_CONTROL=true, --request-control ->
  * REQUEST_CONTROL=true, --output -> OUTPUT, then every --set (which wins).
  * An option whose variable the preset lacks is an error naming both. SOURCE
  * (and INPUT) are set by the caller, which resolves --source. */

@@ -41,13 +41,13 @@ CommandInfo info_for (Command c)
     return { "view", "- watch a session in a window",
              "Joins a session by PIN and shows it in a window; mouse and keyboard in the\n"
              "window reach the host once it grants control.",
-             OPT_SERVER | OPT_PIN | OPT_REQUEST_CONTROL | OPT_COMMON };
+             OPT_SERVER | OPT_PIN | OPT_INVITE_LINK | OPT_REQUEST_CONTROL | OPT_COMMON };
   case Command::Record:
     return { "record", "- record a session to a file",
              "Joins a session by PIN and records it. .mkv (default) and .webm keep the host's\n"
              "encoding (no re-encoding); .mp4 is transcoded to H.264. Ctrl-C finalizes the "
              "file.",
-             OPT_SERVER | OPT_PIN | OPT_OUTPUT | OPT_ENCODE | OPT_COMMON };
+             OPT_SERVER | OPT_PIN | OPT_INVITE_LINK | OPT_OUTPUT | OPT_ENCODE | OPT_COMMON };
   case Command::Run:
     return { "run", "PRESET|FILE - run a preset or a .pipeline file",
              "Runs a preset by name ('ghostview presets' lists them) or a .pipeline file.\n"
@@ -150,9 +150,13 @@ int run_command (Command command, int argc, char **argv)
   }
   if (command != Command::Run && argc > 1)
     return usage_error (info.name, std::string ("unexpected argument '") + argv[1] + "'");
-  if ((command == Command::View || command == Command::Record) && options.pin.empty () &&
-      !has_set (options, "PIN"))
-    return usage_error (info.name, "--pin is required: the PIN the host shows (6 digits, or 9)");
+  const bool has_pin = !options.pin.empty () || has_set (options, "PIN");
+  const bool has_invite = !options.invite_token.empty () || has_set (options, "INVITE");
+  if ((command == Command::View || command == Command::Record) && !has_pin && !has_invite)
+    return usage_error (info.name, "--pin is required: the PIN the host shows (6 digits, or 9); "
+                                   "or --invite-link with the link the host gave");
+  if (has_pin && has_invite)
+    return usage_error (info.name, "give --pin or --invite-link, not both");
 
   Preset preset;
   if (!find_preset (preset_name, preset, &error)) {
@@ -253,7 +257,10 @@ int run_command (Command command, int argc, char **argv)
   run.on_element_message = [&host] (GstMessage *msg) { host.handle_message (msg); };
   if (command == Command::View || command == Command::Record)
     print_event ("joining session " +
-                 (options.pin.empty () ? std::string ("(PIN from --set)") : options.pin) + "...");
+                 (!options.invite_token.empty () ? std::string ("with the invite link")
+                  : options.pin.empty ()         ? std::string ("(PIN from --set)")
+                                                 : options.pin) +
+                 "...");
   return run.run ();
 }
 
