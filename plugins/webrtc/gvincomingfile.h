@@ -1,0 +1,87 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * A file a peer sends, as it lands in a download folder (issue 13, file
+ * transfer; the host's --download-dir, a viewer's own folder):
+ *
+ * - The name the peer offered is never used as a path: safe_file_name ()
+ *   keeps its last component, without path separators, `..`, control or
+ *   reserved characters, device names (CON, NUL, COM1, ...) or leading dots,
+ *   cut to kMaxFileNameBytes at a character boundary (keeping a short
+ *   extension); an existing file is never overwritten: "name (1).ext".
+ * - Until the whole file is there and its SHA-256 is the one offered, it is
+ *   a hidden partial file (.ghostview-ID.part): nothing looks complete that
+ *   is not. finish () then links it to its final name (no overwrite, even
+ *   by a file that appeared meanwhile) and removes the partial.
+ * - A transfer cut by a lost connection resumes: open () with the same
+ *   transfer id finds the partial, hashes what it holds, and offset () says
+ *   where the sender goes on.
+ * - The disk filling up, or any write error, is a clear GError (for the
+ *   peer too); abort () removes the partial.
+ *
+ * Plain C++ and GLib (no pipeline): the data channels feed it; tested on
+ * its own (tests/check/webrtc/test_incoming_file.cpp).
+ */
+#pragma once
+
+#include <glib.h>
+#include <gio/gio.h>
+
+#include <memory>
+#include <string>
+
+namespace gv::webrtc {
+
+/* Longest final name, in bytes of UTF-8. */
+inline constexpr gsize kMaxFileNameBytes = 200;
+/* A transfer id: 16 to 64 lowercase hex characters, chosen by the sender. */
+inline constexpr gsize kMinTransferIdChars = 16, kMaxTransferIdChars = 64;
+
+/* `offered` made safe as a file name (never empty, never a path). */
+std::string safe_file_name (const std::string &offered);
+
+bool is_transfer_id (const std::string &id);
+
+class IncomingFile {
+public:
+  /* Opens the partial file of transfer `id` in `dir` (which must exist),
+   * for a file of `size` bytes whose SHA-256 is `sha256_hex` (64 lowercase
+   * hex), to be named after `offered_name`. A partial left by the same
+   * transfer is taken up where it stopped (one holding more than `size`
+   * bytes starts again). nullptr with `error` when the id or hash is
+   * malformed or the file cannot be made. */
+  static std::unique_ptr<IncomingFile> open (const std::string &dir, const std::string &id,
+                                             const std::string &offered_name, guint64 size,
+                                             const std::string &sha256_hex, GError **error);
+  ~IncomingFile ();
+  IncomingFile (const IncomingFile &) = delete;
+  IncomingFile &operator= (const IncomingFile &) = delete;
+
+  /* Bytes held so far: where the sender goes on. */
+  guint64 offset () const { return offset_; }
+  guint64 size () const { return size_; }
+  const std::string &name () const { return name_; }
+
+  /* Appends `length` bytes at offset (); more than size () in all, or a
+   * write error (G_IO_ERROR_NO_SPACE when the disk is full), fails. */
+  bool write (const guint8 *data, gsize length, GError **error);
+  /* All bytes there and the hash matches: the final file's path (a new
+   * name if taken). Otherwise false with `error` (G_IO_ERROR_INVALID_DATA
+   * for a hash that differs: the partial is removed). */
+  bool finish (std::string &final_path, GError **error);
+  /* Removes the partial file (cancelled, disk full, the peer gone for good). */
+  void abort ();
+
+private:
+  IncomingFile () = default;
+  bool hash_existing (GError **error);
+
+  std::string dir_, partial_, name_, expected_hash_;
+  guint64 size_ = 0, offset_ = 0;
+  int fd_ = -1;
+  GChecksum *hash_ = nullptr;
+  bool done_ = false;
+};
+
+} // namespace gv::webrtc
