@@ -4,6 +4,8 @@
  */
 #include "gvincomingfile.h"
 
+#include "gvfilejson.h"
+
 #include <glib/gstdio.h>
 
 #include <cerrno>
@@ -21,7 +23,6 @@ namespace {
 constexpr gsize kMaxKeptExtensionBytes = 16;
 /* "name (N).ext" up to this N before giving up. */
 constexpr int kMaxNameTries = 10000;
-constexpr gsize kSha256HexChars = 64;
 constexpr gsize kReadChunk = 64 * 1024;
 
 bool is_reserved (gunichar c)
@@ -74,14 +75,6 @@ void split_extension (const std::string &name, std::string &stem, std::string &e
   }
 }
 
-bool is_lower_hex (const std::string &s)
-{
-  for (char c : s)
-    if (!g_ascii_isdigit (c) && !(c >= 'a' && c <= 'f'))
-      return false;
-  return !s.empty ();
-}
-
 void set_errno_error (GError **error, int saved, const std::string &what)
 {
   if (saved == ENOSPC || saved == EDQUOT)
@@ -131,22 +124,16 @@ std::string safe_file_name (const std::string &offered)
   return name;
 }
 
-bool is_transfer_id (const std::string &id)
-{
-  return id.size () >= kMinTransferIdChars && id.size () <= kMaxTransferIdChars &&
-         is_lower_hex (id);
-}
-
 std::unique_ptr<IncomingFile> IncomingFile::open (const std::string &dir, const std::string &id,
                                                   const std::string &offered_name, guint64 size,
                                                   const std::string &sha256_hex, GError **error)
 {
-  if (!is_transfer_id (id)) {
+  if (!files::is_transfer_id (id)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                  "not a transfer id (16 to 64 lowercase hex characters)");
     return nullptr;
   }
-  if (sha256_hex.size () != kSha256HexChars || !is_lower_hex (sha256_hex)) {
+  if (!files::is_sha256_hex (sha256_hex)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                  "not a SHA-256 (64 lowercase hex characters)");
     return nullptr;

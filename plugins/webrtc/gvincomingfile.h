@@ -35,17 +35,13 @@ namespace gv::webrtc {
 
 /* Longest final name, in bytes of UTF-8. */
 inline constexpr gsize kMaxFileNameBytes = 200;
-/* A transfer id: 16 to 64 lowercase hex characters, chosen by the sender. */
-inline constexpr gsize kMinTransferIdChars = 16, kMaxTransferIdChars = 64;
 
 /* `offered` made safe as a file name (never empty, never a path). */
 std::string safe_file_name (const std::string &offered);
 
-bool is_transfer_id (const std::string &id);
-
 class IncomingFile {
 public:
-  /* Opens the partial file of transfer `id` in `dir` (which must exist),
+  /* Opens the partial file of transfer `id` (gvfilejson.h) in `dir` (which must exist),
    * for a file of `size` bytes whose SHA-256 is `sha256_hex` (64 lowercase
    * hex), to be named after `offered_name`. A partial left by the same
    * transfer is taken up where it stopped (one holding more than `size`
