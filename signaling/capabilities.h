@@ -58,9 +58,9 @@ constexpr bool capability_bits_in_order ()
 
 static_assert (detail::capability_bits_in_order (),
                "kCapabilities must list every GvCapabilities bit once, in bit order");
-static_assert (kAllCapabilities == (GV_CAPABILITY_VIEW | GV_CAPABILITY_CONTROL |
-                                    GV_CAPABILITY_CLIPBOARD | GV_CAPABILITY_FILE |
-                                    GV_CAPABILITY_CHAT),
+static_assert (kAllCapabilities ==
+                   (GV_CAPABILITY_VIEW | GV_CAPABILITY_CONTROL | GV_CAPABILITY_CLIPBOARD |
+                    GV_CAPABILITY_FILE | GV_CAPABILITY_CHAT),
                "a GvCapabilities bit is missing from kCapabilities");
 
 } // namespace gv
