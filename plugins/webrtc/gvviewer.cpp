@@ -4,6 +4,8 @@
  */
 #include "gvviewer.h"
 
+#include "gvassistjson.h"
+
 #include "gvlayerplan.h"
 #include "gvnavjson.h"
 #include "gvpadbuffers.h"
@@ -40,11 +42,18 @@ Viewer::Viewer (std::string peer, std::string name, GvCapabilities capabilities,
           [this] (GstEvent *event) { host_.navigate (event); },
           [this] () { host_.control_requested (peer_); },
       });
+  assist_ = std::make_shared<AssistChannel> (
+      peer_, GST_OBJECT (host_.log_object ()),
+      AssistChannel::Callbacks{
+          [this] () { return this->capabilities (); },
+          [this] (const std::string &text) { host_.chat_received (peer_, name_, text); },
+      });
 }
 
 Viewer::~Viewer ()
 {
   input_->close ();
+  assist_->close ();
 }
 
 GvCapabilities Viewer::set_capabilities (GvCapabilities capabilities)
@@ -218,9 +227,15 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   auto on_channel = [] (GstElement *, GObject *channel, gpointer data) {
     /* At once, not on the queue: a message may follow right away. */
     if (ViewerPtr self = lock (data)) {
-      GST_DEBUG_OBJECT (self->host_.log_object (), "viewer %s opened a data channel",
-                        self->peer_.c_str ());
-      self->input_->attach (channel);
+      gchar *label = nullptr;
+      g_object_get (channel, "label", &label, nullptr);
+      GST_DEBUG_OBJECT (self->host_.log_object (), "viewer %s opened a data channel \"%s\"",
+                        self->peer_.c_str (), label ? label : "");
+      if (label && g_str_equal (label, gv::assist::kChannelLabel))
+        self->assist_->attach (channel);
+      else
+        self->input_->attach (channel);
+      g_free (label);
     }
   };
   g_signal_connect_data (
@@ -292,6 +307,11 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   GObject *channel = nullptr;
   GstStructure *opts = gst_structure_new ("opts", "ordered", G_TYPE_BOOLEAN, TRUE, nullptr);
   g_signal_emit_by_name (webrtcbin, "create-data-channel", gv::nav::kChannelLabel, opts, &channel);
+  /* The assistance channel: ordered and reliable too (the default), its
+   * own so a long chat line never holds input back. */
+  GObject *assist_channel = nullptr;
+  g_signal_emit_by_name (webrtcbin, "create-data-channel", gv::assist::kChannelLabel, opts,
+                         &assist_channel);
   gst_structure_free (opts);
   {
     std::lock_guard<std::mutex> guard (lock_);
@@ -301,6 +321,10 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   if (channel) {
     input_->attach (channel);
     g_object_unref (channel);
+  }
+  if (assist_channel) {
+    assist_->attach (assist_channel);
+    g_object_unref (assist_channel);
   }
 
   GstPromise *promise = gst_promise_new_with_change_func (
@@ -548,6 +572,7 @@ void Viewer::do_stop ()
 {
   queue_.close ();
   input_->close ();
+  assist_->close ();
   media_flowing_ = false;
   GstElement *webrtcbin;
   std::vector<Branch> branches;
@@ -889,6 +914,7 @@ ViewerStats Viewer::stats () const
   out.audio_packets_sent = audio_packets_sent_;
   out.bytes_sent = bytes_sent_;
   out.input = input_->counters ();
+  out.assist = assist_->counters ();
   std::lock_guard<std::mutex> guard (stats_lock_);
   out.connected = connected_;
   out.bitrate = bitrate_;

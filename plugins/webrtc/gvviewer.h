@@ -4,7 +4,7 @@
  *
  * One viewer of gvwebrtcsink: its webrtcbin, one branch per stream (a tee
  * pad of the stream's encoder -> queue -> webrtcbin sink pad), the
- * negotiation, its input channel and its statistics.
+ * negotiation, its input and assistance channels and its statistics.
  *
  * Ownership runs one way: the sink owns its viewers, a viewer owns its
  * webrtcbin and branches. A viewer reaches back only through ViewerHost,
@@ -14,6 +14,7 @@
  */
 #pragma once
 
+#include "gvassistchannel.h"
 #include "gvbandwidthestimator.h"
 #include "gvinputchannel.h"
 #include "gvlayerswitch.h"
@@ -61,6 +62,10 @@ public:
   virtual void video_size (int &width, int &height) = 0;
   virtual void navigate (GstEvent *event) = 0;
   virtual void control_requested (const std::string &peer) = 0;
+  /* From the assistance channel's thread: a chat line of a viewer that
+   * has the `chat` capability (valid text, gvassistjson.h). */
+  virtual void chat_received (const std::string &peer, const std::string &name,
+                              const std::string &text) = 0;
   /* The viewer's bandwidth estimate changed (bit/s). */
   virtual void estimate_changed (const std::string &peer, guint64 bps) = 0;
   /* Once a second, what the viewer was told of its link ({"t":"link"}), and
@@ -97,6 +102,7 @@ struct ViewerStats {
   guint64 layer_moves = 0;
   guint64 rtcp_refused = 0; /* its RTCP compound packets dropped unread (gvrtcpfilter.h) */
   InputCounters input;
+  AssistCounters assist;
 };
 
 class Viewer : public std::enable_shared_from_this<Viewer> {
@@ -112,6 +118,9 @@ public:
   GvCapabilities capabilities () const { return (GvCapabilities) capabilities_.load (); }
   /* Returns the previous set. Any thread. */
   GvCapabilities set_capabilities (GvCapabilities capabilities);
+  /* Sends `text` (a host -> viewer message of gvassistjson.h) on the
+   * viewer's assistance channel once it is open. Any thread, never waits. */
+  void send_assist (const std::string &text) { assist_->send (text); }
 
   /* Posted to the viewer's queue: */
   /* Makes the webrtcbin and its branches from `feeds`, and offers. */
@@ -190,6 +199,7 @@ private:
   TaskQueue queue_;
   std::atomic<guint> capabilities_;
   std::shared_ptr<InputChannel> input_;
+  std::shared_ptr<AssistChannel> assist_;
   /* Media reaches the webrtcbin only once it is connected: what came before
    * would arrive stale. Read by the branches' probes. */
   std::atomic<bool> media_flowing_{ false };

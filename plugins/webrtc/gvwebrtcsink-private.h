@@ -30,7 +30,9 @@ struct GvWebRTCSinkPrivate {
   std::mutex lock;
 
   /* properties */
-  bool allow_control = false;
+  /* What the default policy admits viewers with (GvCapabilities; `view`
+   * always); allow-control is its `control` bit. */
+  guint allow = GV_CAPABILITY_VIEW;
   bool control_on_request = false;
   gv::webrtc::EncoderSettings encoder_settings;
   bool ice_loopback = false;
@@ -50,8 +52,9 @@ struct GvWebRTCSinkPrivate {
   std::map<std::string, std::string> pending_joins; /* join-request handled by the app: name */
   std::map<std::string, gv::webrtc::ViewerPtr> viewers;
   std::vector<gv::webrtc::ViewerPtr> waiting_for_streams;
-  gv::webrtc::InputCounters gone_input; /* of viewers already gone */
-  guint64 gone_rtcp_refused = 0;        /* ditto */
+  gv::webrtc::InputCounters gone_input;   /* of viewers already gone */
+  gv::webrtc::AssistCounters gone_assist; /* ditto */
+  guint64 gone_rtcp_refused = 0;          /* ditto */
 };
 
 struct _GvWebRTCSink {
@@ -70,6 +73,8 @@ enum {
   GV_SINK_SIGNAL_GRANT_CONTROL,
   GV_SINK_SIGNAL_REMOVE_VIEWER,
   GV_SINK_SIGNAL_VIEWER_REPORT, /* gvwebrtcsink-reports.cpp */
+  GV_SINK_SIGNAL_SEND_CHAT,     /* gvwebrtcsink-assist.cpp */
+  GV_SINK_SIGNAL_SET_CAPABILITIES,
   GV_SINK_N_SIGNALS
 };
 extern guint gv_webrtc_sink_signals[GV_SINK_N_SIGNALS];
@@ -93,9 +98,15 @@ std::string gv_webrtc_sink_viewer_of (GvWebRTCSink *self, GstElement *element);
 /* Sets the shared video encoder's bitrate from the viewers' estimates. */
 void gv_webrtc_sink_follow_estimates (GvWebRTCSink *self);
 bool gv_webrtc_sink_set_control (GvWebRTCSink *self, const std::string &peer, bool control);
+/* Replaces one viewer's capabilities (`view` always stays) and tells the
+ * signaller (its `grant`); false for an unknown viewer. */
+bool gv_webrtc_sink_set_capabilities (GvWebRTCSink *self, const std::string &peer,
+                                      GvCapabilities capabilities);
 GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self);
 /* The application's answer to a join-request. */
 void gv_webrtc_sink_accept (GvWebRTCSink *self, const std::string &peer, bool control);
+/* Admits with exactly `caps` (a viewer who came with an invite link). */
+void gv_webrtc_sink_accept_with (GvWebRTCSink *self, const std::string &peer, GvCapabilities caps);
 void gv_webrtc_sink_decline (GvWebRTCSink *self, const std::string &peer, const char *reason);
 
 /* gvwebrtcsink-reports.cpp: viewers' reports and retries (issue 19) */
@@ -110,6 +121,14 @@ void gv_webrtc_sink_on_peer_restart (GvSignaller *signaller, const char *peer, g
  * _connect_rtpfunnel), so it must not be given it. */
 bool gv_webrtc_sink_refuse_rejecting_answer (GvWebRTCSink *self, const std::string &peer,
                                              const GstWebRTCSessionDescription *desc);
+
+/* gvwebrtcsink-assist.cpp: the assistance channel (chat) */
+/* "send-chat" and "set-capabilities", in class_init. */
+void gv_webrtc_sink_install_assist_signals (GType type);
+/* A viewer's chat line (it has `chat`): posted on the bus and relayed to
+ * every viewer with `chat`, the sender included. Any thread. */
+void gv_webrtc_sink_chat_received (GvWebRTCSink *self, const std::string &peer,
+                                   const std::string &name, const std::string &text);
 
 /* gvwebrtcsink.cpp */
 /* "gv-release-all": gvinputinject releases every key and button it holds. */

@@ -79,6 +79,7 @@ static void old_connection_stopped (GvWebRTCSink *self, const ViewerPtr &old)
     std::lock_guard<std::mutex> guard (self->priv->lock);
     const gv::webrtc::ViewerStats st = old->stats ();
     self->priv->gone_input += st.input;
+    self->priv->gone_assist += st.assist;
     self->priv->gone_rtcp_refused += st.rtcp_refused;
   }
   gv_webrtc_sink_follow_estimates (self);

@@ -12,6 +12,7 @@
 
 #define GST_CAT_DEFAULT gv_webrtc_sink_debug
 
+using gv::webrtc::AssistCounters;
 using gv::webrtc::InputCounters;
 using gv::webrtc::MediaKind;
 using gv::webrtc::StreamFeed;
@@ -114,6 +115,12 @@ public:
   }
 
   void navigate (GstEvent *event) override { sink_->priv->video ().push_upstream (event); }
+
+  void chat_received (const std::string &peer, const std::string &name,
+                      const std::string &text) override
+  {
+    gv_webrtc_sink_chat_received (sink_, peer, name, text);
+  }
 
   void control_requested (const std::string &peer) override
   {
@@ -301,6 +308,7 @@ static void viewer_stopped (GvWebRTCSink *self, const ViewerPtr &viewer)
     std::lock_guard<std::mutex> guard (self->priv->lock);
     const ViewerStats st = viewer->stats ();
     self->priv->gone_input += st.input;
+    self->priv->gone_assist += st.assist;
     self->priv->gone_rtcp_refused += st.rtcp_refused;
   }
   g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_VIEWER_REMOVED], 0,
@@ -356,9 +364,21 @@ bool gv_webrtc_sink_set_control (GvWebRTCSink *self, const std::string &peer, bo
     return false;
   GvCapabilities now = viewer->capabilities ();
   now = (GvCapabilities) (control ? now | GV_CAPABILITY_CONTROL : now & ~GV_CAPABILITY_CONTROL);
+  return gv_webrtc_sink_set_capabilities (self, peer, now);
+}
+
+bool gv_webrtc_sink_set_capabilities (GvWebRTCSink *self, const std::string &peer,
+                                      GvCapabilities capabilities)
+{
+  ViewerPtr viewer = find_viewer (self, peer);
+  if (!viewer)
+    return false;
+  auto now = (GvCapabilities) ((capabilities & gv::kAllCapabilities) | GV_CAPABILITY_VIEW);
   bool had = viewer->set_capabilities (now) & GV_CAPABILITY_CONTROL;
-  GST_INFO_OBJECT (self, "%s control %s viewer %s", control ? "granting" : "revoking",
-                   control ? "to" : "from", peer.c_str ());
+  bool control = (now & GV_CAPABILITY_CONTROL) != 0;
+  gchar *names = g_flags_to_string (GV_TYPE_CAPABILITIES, now);
+  GST_INFO_OBJECT (self, "viewer %s now has %s", peer.c_str (), names);
+  g_free (names);
   GvSignaller *signaller = ref_signaller (self);
   gv_signaller_set_capabilities (signaller, peer.c_str (), now);
   g_object_unref (signaller);
@@ -372,6 +392,20 @@ bool gv_webrtc_sink_set_control (GvWebRTCSink *self, const std::string &peer, bo
 
 void gv_webrtc_sink_accept (GvWebRTCSink *self, const std::string &peer, bool control)
 {
+  guint allow;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    allow = self->priv->allow;
+  }
+  /* What `allow` gives, with control as the caller says. */
+  gv_webrtc_sink_accept_with (self, peer,
+                              (GvCapabilities) ((allow & ~GV_CAPABILITY_CONTROL) |
+                                                GV_CAPABILITY_VIEW |
+                                                (control ? GV_CAPABILITY_CONTROL : 0)));
+}
+
+void gv_webrtc_sink_accept_with (GvWebRTCSink *self, const std::string &peer, GvCapabilities caps)
+{
   GvSignaller *signaller;
   std::string name;
   {
@@ -383,7 +417,6 @@ void gv_webrtc_sink_accept (GvWebRTCSink *self, const std::string &peer, bool co
       self->priv->pending_joins.erase (it);
     }
   }
-  auto caps = (GvCapabilities) (GV_CAPABILITY_VIEW | (control ? GV_CAPABILITY_CONTROL : 0));
   gv_signaller_accept_peer (signaller, peer.c_str (), caps);
   g_object_unref (signaller);
   add_viewer (self, peer, name, caps);
@@ -431,7 +464,7 @@ static void on_peer_requested (GvSignaller *signaller, const char *peer, const c
     /* Kept for accept-viewer, which the handler may call at once. */
     std::lock_guard<std::mutex> guard (self->priv->lock);
     self->priv->pending_joins[peer] = name ? name : "";
-    control = invited ? (invited & GV_CAPABILITY_CONTROL) != 0 : self->priv->allow_control;
+    control = (self->priv->allow & GV_CAPABILITY_CONTROL) != 0;
   }
   g_signal_emit (self, gv_webrtc_sink_signals[GV_SINK_SIGNAL_JOIN_REQUEST], 0, peer, name,
                  &handled);
@@ -439,7 +472,10 @@ static void on_peer_requested (GvSignaller *signaller, const char *peer, const c
     GST_INFO_OBJECT (self, "the application decides on viewer %s", peer);
     return;
   }
-  gv_webrtc_sink_accept (self, peer, control);
+  if (invited)
+    gv_webrtc_sink_accept_with (self, peer, (GvCapabilities) (invited | GV_CAPABILITY_VIEW));
+  else
+    gv_webrtc_sink_accept (self, peer, control);
 }
 
 static void on_session_description (GvSignaller *, const char *peer,
@@ -501,6 +537,13 @@ void gv_webrtc_sink_attach_signaller (GvWebRTCSink *self, GvSignaller *signaller
 
 /* ---- stats: read from what the viewers last measured, never waiting ---- */
 
+static void set_assist_counters (GstStructure *s, const AssistCounters &c)
+{
+  gst_structure_set (s, "assist-chat", G_TYPE_UINT64, c.chat, "assist-refused", G_TYPE_UINT64,
+                     c.refused, "assist-malformed", G_TYPE_UINT64, c.malformed, "assist-flood",
+                     G_TYPE_UINT64, c.flood, nullptr);
+}
+
 static void set_input_counters (GstStructure *s, const InputCounters &c)
 {
   gst_structure_set (s, "input-events", G_TYPE_UINT64, c.events, "input-dropped-malformed",
@@ -512,12 +555,14 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
 {
   std::vector<ViewerPtr> viewers;
   InputCounters total;
+  AssistCounters assist_total;
   guint64 rtcp_refused;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
     for (const auto &kv : self->priv->viewers)
       viewers.push_back (kv.second);
     total = self->priv->gone_input;
+    assist_total = self->priv->gone_assist;
     rtcp_refused = self->priv->gone_rtcp_refused;
   }
   GValue array = G_VALUE_INIT;
@@ -525,6 +570,7 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
   for (const ViewerPtr &viewer : viewers) {
     ViewerStats st = viewer->stats ();
     total += st.input;
+    assist_total += st.assist;
     rtcp_refused += st.rtcp_refused;
     GstStructure *vs = gst_structure_new (
         "gvwebrtcsink-viewer", "peer-id", G_TYPE_STRING, viewer->peer ().c_str (), "name",
@@ -541,6 +587,8 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
         "layer", G_TYPE_INT, st.layer, "layer-moves", G_TYPE_UINT64, st.layer_moves, "codec",
         G_TYPE_STRING, st.codec.c_str (), "rtcp-refused", G_TYPE_UINT64, st.rtcp_refused, nullptr);
     set_input_counters (vs, st.input);
+    set_assist_counters (vs, st.assist);
+    gst_structure_set (vs, "capabilities", GV_TYPE_CAPABILITIES, viewer->capabilities (), nullptr);
     GValue val = G_VALUE_INIT;
     g_value_init (&val, GST_TYPE_STRUCTURE);
     g_value_take_boxed (&val, vs);
@@ -569,6 +617,7 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
   gst_structure_set (s, "encoder-bitrate", G_TYPE_UINT, self->priv->video ().layer_bitrate (0),
                      nullptr);
   set_input_counters (s, total);
+  set_assist_counters (s, assist_total);
   gst_structure_set (s, "rtcp-refused", G_TYPE_UINT64, rtcp_refused, nullptr);
   gst_structure_take_value (s, "viewers", &array);
   return s;

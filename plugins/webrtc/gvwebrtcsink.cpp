@@ -150,6 +150,36 @@
  * control leaves or loses control, a custom upstream event `gv-release-all`
  * is pushed so that held keys and buttons are released.
  *
+ * ## Assistance channel: chat
+ * The sink also opens a data channel labelled `assist` to every viewer
+ * (ordered, reliable; messages of at most 64 KiB, defined once in
+ * gvassistjson.h, the browser's copy web/js/assist.js). A viewer sends
+ * `{"t":"chat","text":TEXT}` (UTF-8, 1 to 4000 bytes, no control
+ * characters but newline and tab). From a viewer with the `chat`
+ * capability the line is posted as the element message
+ * `gvwebrtcsink-chat` (`peer-id`, `name`, `text` strings, `time` gint64
+ * Unix milliseconds) and relayed as
+ * `{"t":"chat","from":NAME,"peer":PEER,"text":TEXT,"time":MS}` to every
+ * viewer with `chat`, the sender included (every viewer sees one ordered
+ * history). A viewer without `chat` is answered
+ * `{"t":"refused","what":"chat","message":"The host has not allowed chat."}`
+ * and counted (`assist-refused`); malformed messages (`assist-malformed`)
+ * and those beyond 20 in a burst / 5 per second (`assist-flood`) are
+ * dropped and counted, per viewer and for the sink, in `stats`.
+ *
+ * `allow` (GvCapabilities: view, control, chat; clipboard and file are
+ * reserved) is what every viewer admitted by the default policy gets;
+ * `allow-control` is its control bit. The `set-capabilities` action signal
+ * (peer-id, GvCapabilities) replaces one viewer's set at any time (the
+ * signaller tells the viewer), `send-chat` (text) sends the host's own line,
+ * from "Host" with peer "host", to every viewer with `chat` (and posts it as
+ * `gvwebrtcsink-chat` too); it returns FALSE for text that is not valid
+ * chat text.
+ * |[
+ * gst-launch-1.0 -m videotestsrc is-live=true ! gvwebrtcsink \
+ *     signaller::server=ws://127.0.0.1:8443/ws allow=view+chat
+ * ]| prints every viewer's chat line as a `gvwebrtcsink-chat` message.
+ *
  * ## Real networks
  * All on by default, properties only tune it:
  * - Lost video packets are resent: every viewer negotiates NACK and RTX.
@@ -207,6 +237,7 @@ enum {
   PROP_MAX_VIEWERS,
   PROP_PIN_TTL,
   PROP_ALLOW_CONTROL,
+  PROP_ALLOW,
   PROP_CONTROL_ON_REQUEST,
   PROP_VIDEO_CODEC,
   PROP_FALLBACK_CODEC,
@@ -528,7 +559,11 @@ static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const G
     forward_to_signaller (priv, pspec->name, nullptr, value);
     break;
   case PROP_ALLOW_CONTROL:
-    priv->allow_control = g_value_get_boolean (value);
+    priv->allow = g_value_get_boolean (value) ? priv->allow | GV_CAPABILITY_CONTROL
+                                              : priv->allow & ~GV_CAPABILITY_CONTROL;
+    break;
+  case PROP_ALLOW:
+    priv->allow = (g_value_get_flags (value) & gv::kAllCapabilities) | GV_CAPABILITY_VIEW;
     break;
   case PROP_CONTROL_ON_REQUEST:
     priv->control_on_request = g_value_get_boolean (value);
@@ -593,7 +628,10 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
       g_param_value_set_default (pspec, value);
     break;
   case PROP_ALLOW_CONTROL:
-    g_value_set_boolean (value, priv->allow_control);
+    g_value_set_boolean (value, (priv->allow & GV_CAPABILITY_CONTROL) != 0);
+    break;
+  case PROP_ALLOW:
+    g_value_set_flags (value, priv->allow);
     break;
   case PROP_CONTROL_ON_REQUEST:
     g_value_set_boolean (value, priv->control_on_request);
@@ -679,8 +717,14 @@ static void install_properties (GObjectClass *gobject_class)
       gobject_class, PROP_ALLOW_CONTROL,
       g_param_spec_boolean ("allow-control", "Allow control",
                             "Grant mouse/keyboard control to every viewer admitted by the default "
-                            "policy (default: view only)",
+                            "policy (default: view only); the control bit of allow",
                             DEFAULT_ALLOW_CONTROL, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_ALLOW,
+      g_param_spec_flags ("allow", "Allow",
+                          "Capabilities every viewer gets when admitted (view always; e.g. "
+                          "\"view+control+chat\"); allow-control sets its control bit",
+                          GV_TYPE_CAPABILITIES, GV_CAPABILITY_VIEW, rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_CONTROL_ON_REQUEST,
       g_param_spec_boolean ("control-on-request", "Control on request",
@@ -775,6 +819,7 @@ static void install_signals (GType type)
       g_signal_new_class_handler ("remove-viewer", type, action, G_CALLBACK (remove_viewer_action),
                                   nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
   gv_webrtc_sink_install_report_signal (type);
+  gv_webrtc_sink_install_assist_signals (type);
 }
 
 static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
@@ -803,6 +848,7 @@ static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)
                                          "GhostView contributors");
 
   gst_type_mark_as_plugin_api (GV_TYPE_WEBRTC_SINK_CODEC, (GstPluginAPIFlags) 0);
+  gst_type_mark_as_plugin_api (GV_TYPE_CAPABILITIES, (GstPluginAPIFlags) 0);
   GST_DEBUG_CATEGORY_INIT (gv_webrtc_sink_debug, "gvwebrtcsink", 0, "GhostView WebRTC sink");
 }
 

@@ -52,9 +52,10 @@ struct GvWebRTCSrcPrivate {
   GstElement *webrtcbin = nullptr;
   std::unique_ptr<gv::webrtc::JitterLatency> jitter_latency;
   std::shared_ptr<gv::webrtc::RtcpFilter> rtcp_filter; /* the host's RTCP, checked */
-  guint64 gone_rtcp_refused = 0; /* refused by filters of earlier webrtcbins */
-  GObject *channel = nullptr;    /* the input data channel, owned */
-  gv::nav::LinkReport link;      /* the host's last report of the link */
+  guint64 gone_rtcp_refused = 0;     /* refused by filters of earlier webrtcbins */
+  GObject *channel = nullptr;        /* the input data channel, owned */
+  GObject *assist_channel = nullptr; /* the assistance channel ("assist"), owned */
+  gv::nav::LinkReport link;          /* the host's last report of the link */
   guint capabilities = 0;
   std::vector<GstElement *> depayloaders; /* first element of each stream's chain */
   guint video_pads = 0, audio_pads = 0;
@@ -70,6 +71,12 @@ struct _GvWebRTCSrc {
   GstBin parent;
   GvWebRTCSrcPrivate *priv;
 };
+
+/* gvwebrtcsrc-assist.cpp: the host's assistance channel. True when
+ * `channel` is it (labelled "assist"), which it then listens to. */
+bool gv_webrtc_src_attach_assist (GvWebRTCSrc *self, GObject *channel);
+/* "send-chat", in class_init. */
+void gv_webrtc_src_install_assist_signals (GType type);
 
 /* gvwebrtcsrc-streams.cpp: webrtcbin's "pad-added": a received stream. */
 void gv_webrtc_src_on_stream (GstElement *webrtcbin, GstPad *pad, gpointer self);

@@ -48,6 +48,22 @@
  * and 0 until the first report; each change is notified, from webrtcbin's
  * thread.
  *
+ * ## Chat
+ * The host also opens an assistance channel (`assist`, see gvwebrtcsink):
+ * each chat line the host sends posts the element message
+ * `gvwebrtcsrc-chat` (`from`, `peer` strings: the sender's name and peer id,
+ * "host" for the host's own lines; `text`; `time`, gint64 Unix milliseconds
+ * of the host's clock); a refusal posts `gvwebrtcsrc-refused` (`what`: the
+ * capability the message needed, "chat"; `message`: a sentence). The
+ * `send-chat` action signal (text) sends one line; it returns FALSE for
+ * text that is not chat text (1 to 4000 bytes of UTF-8, no control
+ * characters but newline and tab) or before the channel is open. The host
+ * relays lines only to viewers it granted `chat`, this one included.
+ * |[
+ * gst-launch-1.0 -m gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 \
+ *     ! fakesink
+ * ]| prints the host's chat lines as `gvwebrtcsrc-chat` messages.
+ *
  * The host's RTCP is checked before GStreamer's RTP session reads it
  * (gvrtcpguard.h); `rtcp-refused` counts the compound packets dropped.
  *
@@ -204,6 +220,8 @@ static void on_data_channel (GstElement *, GObject *channel, gpointer user)
   g_object_get (channel, "label", &label, nullptr);
   GST_DEBUG_OBJECT (self, "data channel \"%s\"", label);
   g_free (label);
+  if (gv_webrtc_src_attach_assist (self, channel))
+    return;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
     if (self->priv->channel)
@@ -530,6 +548,7 @@ static void teardown (GvWebRTCSrc *self)
       priv->gone_rtcp_refused += priv->rtcp_filter->refused ();
     priv->rtcp_filter.reset ();
     g_clear_object (&priv->channel);
+    g_clear_object (&priv->assist_channel);
     priv->capabilities = 0;
   }
   for (GstElement *e : heads)
@@ -815,6 +834,7 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
   gobject_class->get_property = gv_webrtc_src_get_property;
   gobject_class->dispose = gv_webrtc_src_dispose;
   gobject_class->finalize = gv_webrtc_src_finalize;
+  gv_webrtc_src_install_assist_signals (G_TYPE_FROM_CLASS (klass));
 
   const auto rw =
       (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);

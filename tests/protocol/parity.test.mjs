@@ -1,8 +1,10 @@
-// web/js/protocol.js against the C++ definitions it mirrors, both ways:
-// the input data channel (plugins/webrtc/gvnavjson.h), signalling
+// web/js/protocol.js and web/js/assist.js against the C++ definitions they
+// mirror, both ways: the input data channel (plugins/webrtc/gvnavjson.h),
+// the assistance channel (plugins/webrtc/gvassistjson.h), signalling
 // (signaling/protocol.h) and capabilities (signaling/capabilities.h), as
 // printed by protocol-dump; and every builder's message through the C++
-// parsers themselves. No browser: node's own test runner.
+// parsers themselves, and the C++ builders' through the JS parser. No
+// browser: node's own test runner.
 //   node tests/protocol/parity.test.mjs build/tests/protocol/protocol-dump
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import assert from 'node:assert/strict';
@@ -23,6 +25,7 @@ if (!existsSync(dumpBin)) {
 }
 
 const proto = await import(pathToFileURL(path.join(webDir, 'js', 'protocol.js')).href);
+const assist = await import(pathToFileURL(path.join(webDir, 'js', 'assist.js')).href);
 
 // protocol-dump needs GStreamer's types, not its plugins: an empty registry
 // of our own, so no run scans or touches the user's.
@@ -442,4 +445,184 @@ test('every protocol.js export is checked here or declared the pages\' own', () 
     assert.ok(listed.has(name), `protocol.js exports ${name}: check it against C++ here, or list it in CHECKED.browserOnly`);
   }
   for (const name of listed) assert.ok(name in proto, `CHECKED lists ${name}, which protocol.js does not export`);
+});
+
+// ---- the assistance channel (web/js/assist.js) ----
+
+const ASSIST_CHECKED = {
+  constants: ['ASSIST_CHANNEL', 'MAX_ASSIST_MESSAGE_BYTES', 'MAX_CHAT_BYTES', 'MAX_CHAT_NAME_BYTES', 'AssistKind',
+    'RefusedWhat'],
+  builders: ['makeChat', 'makeHostChat', 'makeRefused'],
+  parsers: ['parseAssist', 'validChatText'],
+};
+
+/** Lines through the C++ assist parser, as parseAssist's shape (or null). */
+function cxxParseAssist(lines) {
+  const out = runDump(['parse-assist'], lines.map((l) => `${l}\n`).join(''));
+  const results = out.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  assert.equal(results.length, lines.length);
+  return results.map(({ ok, error, ...fields }) => {
+    if (!ok) assert.ok(error && error.length > 10, `a clear error (${error})`);
+    return ok ? fields : null;
+  });
+}
+
+test('assistance channel constants, kinds and refusal kinds are the C++ ones', () => {
+  const a = cxx.assist;
+  assert.equal(assist.ASSIST_CHANNEL, a.channel_label);
+  assert.equal(assist.MAX_ASSIST_MESSAGE_BYTES, a.max_message_bytes);
+  assert.equal(assist.MAX_CHAT_BYTES, a.max_chat_bytes);
+  assert.equal(assist.MAX_CHAT_NAME_BYTES, a.max_name_bytes);
+  assert.equal(a.max_time, Number.MAX_SAFE_INTEGER);
+  assert.equal(a.kind_field, 't');
+  assertExactly(assist.AssistKind, a.kinds.map((k) => [k, k]), 'AssistKind');
+  assertExactly(assist.RefusedWhat, a.refused_what.map((w) => [w, w]), 'RefusedWhat');
+  // A refusal names the capability the message needed.
+  for (const w of a.refused_what) assert.ok(Object.values(proto.Capability).includes(w), `${w} is a capability`);
+  assert.equal(proto.Capability.CHAT, assist.RefusedWhat.CHAT);
+  assert.notEqual(proto.INPUT_CHANNEL_LABEL, assist.ASSIST_CHANNEL);
+});
+
+test('every assist.js builder makes what the C++ parser reads as the same message', () => {
+  const a = cxx.assist;
+  const samples = [
+    assist.makeChat('hello'),
+    assist.makeChat('two\nlines\tand tabs, é ☃ 🎉'),
+    assist.makeChat('x'.repeat(a.max_chat_bytes)),
+    assist.makeChat('é'.repeat(a.max_chat_bytes / 2)),
+    assist.makeHostChat(a.host_name, a.host_peer, 'from the host', 1764763200000),
+    assist.makeHostChat('é'.repeat(a.max_name_bytes / 2), 'p'.repeat(a.max_peer_length), 'x', 0),
+    assist.makeHostChat('', 'ab12cd34', 'y', Number.MAX_SAFE_INTEGER),
+    ...a.refused_what.map((w) => assist.makeRefused(w, a.chat_refused_message)),
+    assist.makeRefused(assist.RefusedWhat.FILE, ''),
+  ];
+  for (const s of samples) assert.equal(typeof s, 'string');
+  const made = new Set(samples.map((s) => JSON.parse(s).t));
+  assert.deepEqual([...made].sort(), [...a.kinds].sort(), 'a sample of every kind');
+  const cxxResults = cxxParseAssist(samples);
+  samples.forEach((text, i) => {
+    assert.ok(cxxResults[i], `C++ refuses ${text.slice(0, 100)}`);
+    assert.deepEqual(cxxResults[i], assist.parseAssist(text), text.slice(0, 100));
+  });
+  // What the builders refuse to make.
+  for (const bad of ['', 'x'.repeat(a.max_chat_bytes + 1), 'bell\u0007', 'cr\r', '\u007f', 42, null]) {
+    assert.equal(assist.makeChat(bad), null, JSON.stringify(bad));
+    assert.equal(assist.makeHostChat('Ann', 'p1', bad), null, JSON.stringify(bad));
+  }
+});
+
+test('the C++ builders make what parseAssist reads as the same message', () => {
+  const a = cxx.assist;
+  const make = (...args) => runDump(args, '').replace(/\n$/, '');
+  const cases = [
+    [['make-chat', 'hello'], { t: 'chat', text: 'hello' }],
+    [['make-chat', 'a\nb\tc é'], { t: 'chat', text: 'a\nb\tc é' }],
+    [['make-chat', 'x'.repeat(a.max_chat_bytes)], { t: 'chat', text: 'x'.repeat(a.max_chat_bytes) }],
+    [['make-host-chat', a.host_name, a.host_peer, 'hi', '1764763200000'],
+      { t: 'chat', from: 'Host', peer: 'host', text: 'hi', time: 1764763200000 }],
+    // A name past its limit is cut on a character boundary.
+    [['make-host-chat', 'é'.repeat(40), 'p1', 'hi', '5'],
+      { t: 'chat', from: 'é'.repeat(a.max_name_bytes / 2), peer: 'p1', text: 'hi', time: 5 }],
+    [['make-refused', 'chat', a.chat_refused_message], { t: 'refused', what: 'chat', message: a.chat_refused_message }],
+    [['make-refused', 'clipboard', 'x'.repeat(300)],
+      { t: 'refused', what: 'clipboard', message: 'x'.repeat(a.max_refused_message_bytes) }],
+  ];
+  for (const [args, expected] of cases) {
+    const text = make(...args);
+    assert.deepEqual(assist.parseAssist(text), expected, `${args[0]}: ${text.slice(0, 100)}`);
+  }
+  // Refused by the C++ builders as by the JS ones.
+  assert.equal(make('make-chat', 'x'.repeat(a.max_chat_bytes + 1)), '');
+  assert.equal(make('make-chat', 'bell\u0007'), '');
+  assert.equal(make('make-chat', 'cr\r'), '');
+  assert.equal(make('make-host-chat', 'Ann', 'p1', '\u001b[31m', '1'), '');
+  assert.equal(make('make-refused', 'control', 'no'), '');
+});
+
+test('parseAssist and the C++ parser agree on what is an assist message', () => {
+  const a = cxx.assist;
+  const chat = (fields) => JSON.stringify({ t: 'chat', ...fields });
+  const host = (fields) => chat({ from: 'Ann', peer: 'ab12cd34', text: 'hi', time: 1, ...fields });
+  const refused = (fields) => JSON.stringify({ t: 'refused', what: 'chat', message: 'no', ...fields });
+  const lines = [
+    chat({ text: 'x'.repeat(a.max_chat_bytes) }),
+    chat({ text: 'x'.repeat(a.max_chat_bytes + 1) }),
+    chat({ text: 'é'.repeat(a.max_chat_bytes / 2) }),
+    chat({ text: `${'é'.repeat(a.max_chat_bytes / 2)}x` }),
+    chat({ text: '🎉'.repeat(a.max_chat_bytes / 4) }),
+    chat({ text: '' }),
+    chat({ text: 'line\nbreak\ttab' }),
+    chat({ text: 'cr\r' }),
+    chat({ text: 'bell\u0007' }),
+    chat({ text: 'esc\u001b[2J' }),
+    chat({ text: 'del\u007f' }),
+    chat({ text: 'c1\u0085 and\u2028 are text' }),
+    chat({ text: 42 }),
+    chat({ text: null }),
+    chat({ text: ['x'] }),
+    chat({}),
+    chat({ text: 'x', extra: { nested: [1, 2] } }),
+    host({}),
+    host({ from: '' }),
+    host({ from: 'é'.repeat(a.max_name_bytes / 2) }),
+    host({ from: `${'é'.repeat(a.max_name_bytes / 2)}x` }),
+    host({ from: 7 }),
+    host({ from: undefined }),
+    host({ from: null }),
+    host({ peer: '' }),
+    host({ peer: 'p'.repeat(a.max_peer_length) }),
+    host({ peer: 'p'.repeat(a.max_peer_length + 1) }),
+    host({ peer: '😀'.repeat(a.max_peer_length / 2) }),
+    host({ peer: '😀'.repeat(a.max_peer_length / 2 + 1) }),
+    host({ time: 0 }),
+    host({ time: -1 }),
+    host({ time: 1.5 }),
+    host({ time: '1' }),
+    host({ time: null }),
+    host({ time: Number.MAX_SAFE_INTEGER }),
+    host({ time: Number.MAX_SAFE_INTEGER + 1 }),
+    host({ peer: undefined, from: undefined }),
+    '{"t":"chat","from":"A","peer":"p","text":"x","time":1.0}',
+    '{"t":"chat","from":"A","peer":"p","text":"x","time":1e3}',
+    '{"t":"chat","from":"A","peer":"p","text":"x","time":1e400}',
+    refused({}),
+    ...a.refused_what.map((what) => refused({ what })),
+    refused({ what: 'control' }),
+    refused({ what: 'CHAT' }),
+    refused({ what: null }),
+    refused({ message: '' }),
+    refused({ message: 'x'.repeat(a.max_refused_message_bytes) }),
+    refused({ message: 'x'.repeat(a.max_refused_message_bytes + 1) }),
+    refused({ message: 3 }),
+    chat({ text: 'x', pad: 'p'.repeat(a.max_message_bytes - 40) }),
+    chat({ text: 'x', pad: 'p'.repeat(a.max_message_bytes) }),
+    JSON.stringify({ t: 'file', name: 'a.txt' }),
+    JSON.stringify({ t: 'clipboard', text: 'x' }),
+    JSON.stringify({ t: 7 }),
+    '{"text":"x"}',
+    '{"t":"chat","text":"x"',
+    'not json',
+    '[]',
+    '["chat"]',
+    'null',
+    '"chat"',
+    '{}',
+    JSON.stringify(proto.makeMouseMove(0.5, 0.5)),
+  ];
+  const results = cxxParseAssist(lines);
+  lines.forEach((text, n) => {
+    const js = assist.parseAssist(text);
+    assert.deepEqual(results[n], js, `${text.slice(0, 90)}: JavaScript ${JSON.stringify(js)?.slice(0, 60)}, C++ ${JSON.stringify(results[n])?.slice(0, 60)}`);
+  });
+  const accepted = results.filter(Boolean).length;
+  assert.ok(accepted >= 20 && accepted <= lines.length - 30, `${accepted} of ${lines.length} accepted`);
+  assert.equal(assist.parseAssist(new ArrayBuffer(8)), null, 'binary: not an assist message');
+});
+
+test('every assist.js export is checked here', () => {
+  const listed = new Set(Object.values(ASSIST_CHECKED).flat());
+  for (const name of Object.keys(assist)) {
+    assert.ok(listed.has(name), `assist.js exports ${name}: check it against C++ here`);
+  }
+  for (const name of listed) assert.ok(name in assist, `ASSIST_CHECKED lists ${name}, which assist.js does not export`);
 });

@@ -10,6 +10,8 @@
  *                                          the signalling protocol's types, fields,
  *                                          error codes, report problems and limits
  *                                          (signaling/protocol.h)
+ *                                          the assistance channel's kinds and limits
+ *                                          (plugins/webrtc/gvassistjson.h)
  *                                          and the capability names, as one JSON object
  *   protocol-dump parse-input WIDTH HEIGHT each line of stdin through the host's input
  *                                          parser; one JSON result a line
@@ -18,8 +20,14 @@
  *   protocol-dump make-link EST LAYER RATE the host's link report of those figures
  *   protocol-dump parse-signalling         each line of stdin through the signalling
  *                                          parser; one JSON result a line
+ *   protocol-dump parse-assist             each line of stdin through the assistance
+ *                                          channel's parser; one JSON result a line
+ *   protocol-dump make-chat TEXT           the C++ builders' messages ("" when refused)
+ *   protocol-dump make-host-chat FROM PEER TEXT TIME
+ *   protocol-dump make-refused WHAT MESSAGE
  */
 #include "capabilities.h"
+#include "gvassistjson.h"
 #include "gvnavjson.h"
 #include "protocol.h"
 
@@ -302,6 +310,35 @@ void dump_capabilities (JsonBuilder *b)
   json_builder_end_array (b);
 }
 
+void dump_assist (JsonBuilder *b)
+{
+  namespace assist = gv::assist;
+  json_builder_set_member_name (b, "assist");
+  json_builder_begin_object (b);
+  member (b, "channel_label", assist::kChannelLabel);
+  member (b, "max_message_bytes", (gint64) assist::kMaxMessageBytes);
+  member (b, "max_chat_bytes", (gint64) assist::kMaxChatBytes);
+  member (b, "max_name_bytes", (gint64) assist::kMaxNameBytes);
+  member (b, "max_peer_length", (gint64) assist::kMaxPeerLength);
+  member (b, "max_refused_message_bytes", (gint64) assist::kMaxRefusedMessageBytes);
+  member (b, "max_time", assist::kMaxTime);
+  member (b, "kind_field", assist::kKindField);
+  member (b, "host_peer", assist::kHostPeer);
+  member (b, "host_name", assist::kHostName);
+  member (b, "chat_refused_message", assist::kChatRefusedMessage);
+  json_builder_set_member_name (b, "kinds");
+  json_builder_begin_array (b);
+  for (const char *k : assist::kKinds)
+    json_builder_add_string_value (b, k);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "refused_what");
+  json_builder_begin_array (b);
+  for (const char *w : assist::kRefusedWhat)
+    json_builder_add_string_value (b, w);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+}
+
 void print (JsonBuilder *b, bool pretty)
 {
   JsonNode *root = json_builder_get_root (b);
@@ -388,6 +425,38 @@ void parse_signalling ()
   }
 }
 
+void parse_assist ()
+{
+  namespace assist = gv::assist;
+  std::string line;
+  while (std::getline (std::cin, line)) {
+    assist::Message msg;
+    std::string error;
+    bool ok = assist::parse_message (line.c_str (), line.size (), msg, error);
+    JsonBuilder *b = json_builder_new ();
+    json_builder_begin_object (b);
+    member (b, "ok", ok);
+    if (!ok) {
+      member (b, "error", error.c_str ());
+    } else if (msg.kind == assist::Kind::Refused) {
+      member (b, "t", assist::kRefusedKind);
+      member (b, "what", msg.what.c_str ());
+      member (b, "message", msg.message.c_str ());
+    } else {
+      member (b, "t", assist::kChatKind);
+      if (msg.kind == assist::Kind::HostChat) {
+        member (b, "from", msg.from.c_str ());
+        member (b, "peer", msg.peer.c_str ());
+      }
+      member (b, "text", msg.text.c_str ());
+      if (msg.kind == assist::Kind::HostChat)
+        member (b, "time", msg.time);
+    }
+    json_builder_end_object (b);
+    print (b, FALSE);
+  }
+}
+
 } // namespace
 
 int main (int argc, char **argv)
@@ -398,6 +467,7 @@ int main (int argc, char **argv)
     json_builder_begin_object (b);
     dump_input (b);
     dump_signalling (b);
+    dump_assist (b);
     dump_capabilities (b);
     json_builder_end_object (b);
     print (b, TRUE);
@@ -409,6 +479,24 @@ int main (int argc, char **argv)
   }
   if (argc == 2 && strcmp (argv[1], "parse-signalling") == 0) {
     parse_signalling ();
+    return 0;
+  }
+  if (argc == 2 && strcmp (argv[1], "parse-assist") == 0) {
+    parse_assist ();
+    return 0;
+  }
+  if (argc == 3 && strcmp (argv[1], "make-chat") == 0) {
+    std::cout << gv::assist::make_chat (argv[2]) << "\n";
+    return 0;
+  }
+  if (argc == 6 && strcmp (argv[1], "make-host-chat") == 0) {
+    std::cout << gv::assist::make_host_chat (argv[2], argv[3], argv[4],
+                                             g_ascii_strtoll (argv[5], nullptr, 10))
+              << "\n";
+    return 0;
+  }
+  if (argc == 4 && strcmp (argv[1], "make-refused") == 0) {
+    std::cout << gv::assist::make_refused (argv[2], argv[3]) << "\n";
     return 0;
   }
   if (argc == 2 && strcmp (argv[1], "parse-host") == 0) {

@@ -129,6 +129,7 @@ export const Capability = Object.freeze({
   CONTROL: 'control', // mouse, keyboard, touch
   CLIPBOARD: 'clipboard', // reserved
   FILE: 'file', // reserved
+  CHAT: 'chat', // chat on the "assist" channel (web/js/assist.js)
 });
 
 /** session-ended / peer-left reasons. */

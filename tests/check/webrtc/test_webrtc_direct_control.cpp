@@ -76,8 +76,14 @@ struct Session {
                               s2->replies.push_back (text);
                             }),
                             self);
+          /* The input channel; the assistance channel ("assist") beside it
+           * is webrtc-direct-chat's. */
+          gchar *label = nullptr;
+          g_object_get (ch, "label", &label, nullptr);
+          bool input = label && g_str_equal (label, "control");
+          g_free (label);
           std::lock_guard<std::mutex> guard (self->lock);
-          if (!self->channel)
+          if (input && !self->channel)
             self->channel = G_OBJECT (g_object_ref (ch));
         }),
         this);

@@ -1,0 +1,101 @@
+/* GhostView
+ * Copyright (C) 2026 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * The assistance data channel's messages: the one definition of that
+ * protocol (chat now; clipboard and file transfer reserve their kinds). The
+ * host opens one ordered, reliable channel labelled "assist" per viewer,
+ * beside the input channel ("control"). Every message is one JSON text of
+ * at most kMaxMessageBytes:
+ *
+ *   viewer -> host   {"t":"chat","text":TEXT}
+ *   host -> viewer   {"t":"chat","from":NAME,"peer":PEER,"text":TEXT,"time":MS}
+ *                    (PEER is "host" for the host's own lines, else the
+ *                    sender's peer id; MS is Unix time in milliseconds, the
+ *                    host's clock)
+ *   host -> viewer   {"t":"refused","what":KIND,"message":SENTENCE}
+ *                    (a message that needed a capability the viewer lacks)
+ *
+ * TEXT: UTF-8, 1 to kMaxChatBytes bytes, no control characters but newline
+ * and tab. Members a kind does not define are ignored. The browser's copy
+ * (web/js/assist.js) is held to this one by tests/protocol/; the one
+ * difference is that a NUL character (\u0000) anywhere refuses the whole
+ * message here, since json-glib's strings end at it.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include <string>
+
+namespace gv::assist {
+
+/* Label of the assistance channel the host opens to every viewer. */
+inline constexpr const char *kChannelLabel = "assist";
+/* Largest message accepted on the channel, either way. */
+inline constexpr gsize kMaxMessageBytes = 64 * 1024;
+/* A chat line: 1 to this many bytes of UTF-8. */
+inline constexpr gsize kMaxChatBytes = 4000;
+/* A sender's display name in a relayed line. */
+inline constexpr gsize kMaxNameBytes = 64;
+/* A sender's peer id, in UTF-16 code units as the browser counts them. */
+inline constexpr gsize kMaxPeerLength = 64;
+/* A refusal's sentence. */
+inline constexpr gsize kMaxRefusedMessageBytes = 256;
+/* Largest "time" (JavaScript's Number.MAX_SAFE_INTEGER). */
+inline constexpr gint64 kMaxTime = (G_GINT64_CONSTANT (1) << 53) - 1;
+
+/* The member naming the kind, and the kinds. */
+inline constexpr const char *kKindField = "t";
+inline constexpr const char *kChatKind = "chat";
+inline constexpr const char *kRefusedKind = "refused";
+inline constexpr const char *kKinds[] = { kChatKind, kRefusedKind };
+
+/* The peer id of the host's own chat lines, and its display name. */
+inline constexpr const char *kHostPeer = "host";
+inline constexpr const char *kHostName = "Host";
+
+/* What a refusal can be about: the capability the message needed (its
+ * name in signaling/capabilities.h). */
+inline constexpr const char *kRefusedWhat[] = { "chat", "clipboard", "file" };
+
+/* The refusal sentence of a chat line from a viewer without `chat`. */
+inline constexpr const char *kChatRefusedMessage = "The host has not allowed chat.";
+
+enum class Kind {
+  ViewerChat, /* viewer -> host: text */
+  HostChat,   /* host -> viewer: from, peer, text, time */
+  Refused,    /* host -> viewer: what, message */
+};
+
+struct Message {
+  Kind kind = Kind::ViewerChat;
+  std::string text;
+  std::string from;
+  std::string peer;
+  gint64 time = 0;
+  std::string what;
+  std::string message;
+};
+
+/* True when `text` (NUL-terminated) is chat text a host accepts; else
+ * false with a sentence in `error` when given. */
+bool valid_chat_text (const char *text, std::string *error = nullptr);
+
+/* Parses one message (either direction). False with a clear sentence in
+ * `error` for anything that is not a message of a known kind with valid
+ * fields. Never aborts on any input. */
+bool parse_message (const char *data, gsize length, Message &out, std::string &error);
+
+/* The builders; each returns "" when `text` is not valid chat text (or
+ * `what` not a refusal kind). A name longer than kMaxNameBytes is cut on a
+ * character boundary; a refusal sentence likewise at its limit. */
+std::string make_chat (const char *text);
+std::string make_host_chat (const char *from, const char *peer, const char *text, gint64 time_ms);
+std::string make_refused (const char *what, const char *message);
+
+/* `text` cut to at most `max_bytes` bytes on a UTF-8 character boundary
+ * (invalid UTF-8 is first made valid). */
+std::string truncate_utf8 (const char *text, gsize max_bytes);
+
+} // namespace gv::assist

@@ -1,0 +1,123 @@
+/* GhostView
+ * Copyright (C) 2026 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * gvwebrtcsrc's side of the host's assistance channel ("assist",
+ * gvassistjson.h): the host's chat lines and refusals as element messages,
+ * and `send-chat`.
+ */
+#include "gvwebrtcsrc-private.h"
+
+#include "gvassistjson.h"
+
+#include <gst/webrtc/webrtc.h>
+
+#include <cstring>
+
+#define GST_CAT_DEFAULT gv_webrtc_src_debug
+
+namespace {
+
+void post (GvWebRTCSrc *self, GstStructure *s)
+{
+  gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+}
+
+void handle (GvWebRTCSrc *self, const char *text, gsize length)
+{
+  gv::assist::Message msg;
+  std::string error;
+  if (!gv::assist::parse_message (text, length, msg, error)) {
+    GST_DEBUG_OBJECT (self, "ignoring a message on the assistance channel: %s", error.c_str ());
+    return;
+  }
+  switch (msg.kind) {
+  case gv::assist::Kind::HostChat:
+    post (self, gst_structure_new ("gvwebrtcsrc-chat", "from", G_TYPE_STRING, msg.from.c_str (),
+                                   "peer", G_TYPE_STRING, msg.peer.c_str (), "text", G_TYPE_STRING,
+                                   msg.text.c_str (), "time", G_TYPE_INT64, msg.time, nullptr));
+    break;
+  case gv::assist::Kind::Refused:
+    GST_INFO_OBJECT (self, "the host refused a %s message: %s", msg.what.c_str (),
+                     msg.message.c_str ());
+    post (self, gst_structure_new ("gvwebrtcsrc-refused", "what", G_TYPE_STRING, msg.what.c_str (),
+                                   "message", G_TYPE_STRING, msg.message.c_str (), nullptr));
+    break;
+  case gv::assist::Kind::ViewerChat:
+    GST_DEBUG_OBJECT (self, "ignoring a viewer's message from the host");
+    break;
+  }
+}
+
+void on_string (GObject *, const gchar *text, gpointer user)
+{
+  handle (GV_WEBRTC_SRC (user), text ? text : "", text ? strlen (text) : 0);
+}
+
+void on_data (GObject *, GBytes *data, gpointer user)
+{
+  gsize length = 0;
+  const char *bytes = data ? (const char *) g_bytes_get_data (data, &length) : nullptr;
+  handle (GV_WEBRTC_SRC (user), bytes ? bytes : "", bytes ? length : 0);
+}
+
+gboolean send_chat_action (GvWebRTCSrc *self, const char *text)
+{
+  std::string line = gv::assist::make_chat (text);
+  if (line.empty ()) {
+    GST_WARNING_OBJECT (self,
+                        "send-chat: not chat text (1 to %u bytes of UTF-8, no control "
+                        "characters but newline and tab)",
+                        (guint) gv::assist::kMaxChatBytes);
+    return FALSE;
+  }
+  GObject *channel;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    channel =
+        self->priv->assist_channel ? G_OBJECT (g_object_ref (self->priv->assist_channel)) : nullptr;
+  }
+  if (!channel) {
+    GST_WARNING_OBJECT (self, "send-chat: the host has opened no assistance channel");
+    return FALSE;
+  }
+  GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+  g_object_get (channel, "ready-state", &state, nullptr);
+  bool open = state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+  if (open)
+    gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), line.c_str ());
+  else
+    GST_WARNING_OBJECT (self, "send-chat: the assistance channel is not open");
+  g_object_unref (channel);
+  return open;
+}
+
+} // namespace
+
+bool gv_webrtc_src_attach_assist (GvWebRTCSrc *self, GObject *channel)
+{
+  gchar *label = nullptr;
+  g_object_get (channel, "label", &label, nullptr);
+  bool ours = label && g_str_equal (label, gv::assist::kChannelLabel);
+  g_free (label);
+  if (!ours)
+    return false;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    if (self->priv->assist_channel)
+      return true; /* one is enough: a second is ignored */
+    self->priv->assist_channel = G_OBJECT (g_object_ref (channel));
+  }
+  g_signal_connect_object (channel, "on-message-string", G_CALLBACK (on_string), self,
+                           (GConnectFlags) 0);
+  g_signal_connect_object (channel, "on-message-data", G_CALLBACK (on_data), self,
+                           (GConnectFlags) 0);
+  return true;
+}
+
+void gv_webrtc_src_install_assist_signals (GType type)
+{
+  g_signal_new_class_handler (
+      "send-chat", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (send_chat_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+}

@@ -1,0 +1,49 @@
+/* Fuzz target: one message on the assistance data channel
+ * (plugins/webrtc/gvassistjson.cpp), read by the host and by a viewer
+ * alike. Whatever parses must survive the way back: the builder of its
+ * kind makes a message that parses to the same fields; a refusal has a
+ * sentence. */
+#include "fuzz_check.h"
+#include "gvassistjson.h"
+
+#include <cstdint>
+#include <string>
+
+namespace assist = gv::assist;
+
+namespace {
+
+std::string rebuild (const assist::Message &m)
+{
+  switch (m.kind) {
+  case assist::Kind::ViewerChat:
+    return assist::make_chat (m.text.c_str ());
+  case assist::Kind::HostChat:
+    return assist::make_host_chat (m.from.c_str (), m.peer.c_str (), m.text.c_str (), m.time);
+  case assist::Kind::Refused:
+    return assist::make_refused (m.what.c_str (), m.message.c_str ());
+  }
+  return "";
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  const char *text = reinterpret_cast<const char *> (data);
+  assist::Message m;
+  std::string error;
+  if (!assist::parse_message (text, size, m, error)) {
+    GV_FUZZ_CHECK (!error.empty ());
+    return 0;
+  }
+  GV_FUZZ_CHECK (m.kind == assist::Kind::Refused || assist::valid_chat_text (m.text.c_str ()));
+  std::string again_text = rebuild (m);
+  GV_FUZZ_CHECK (!again_text.empty () && again_text.size () <= assist::kMaxMessageBytes);
+  assist::Message again;
+  GV_FUZZ_CHECK (assist::parse_message (again_text.c_str (), again_text.size (), again, error));
+  GV_FUZZ_CHECK (again.kind == m.kind && again.text == m.text && again.from == m.from &&
+                 again.peer == m.peer && again.time == m.time && again.what == m.what &&
+                 again.message == m.message);
+  return 0;
+}
