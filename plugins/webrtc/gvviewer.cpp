@@ -5,6 +5,7 @@
 #include "gvviewer.h"
 
 #include "gvassistjson.h"
+#include "gvfilejson.h"
 
 #include "gvlayerplan.h"
 #include "gvnavjson.h"
@@ -48,12 +49,19 @@ Viewer::Viewer (std::string peer, std::string name, GvCapabilities capabilities,
           [this] () { return this->capabilities (); },
           [this] (const std::string &text) { host_.chat_received (peer_, name_, text); },
       });
+  files_ = std::make_shared<FileChannel> (
+      host_.download_dir (), FileLimits (), GST_OBJECT (host_.log_object ()),
+      FileChannel::Callbacks{
+          [this] () { return (capabilities_.load () & GV_CAPABILITY_FILE) != 0; },
+          [this] (const FileEvent &e) { host_.file_event (peer_, name_, e); },
+      });
 }
 
 Viewer::~Viewer ()
 {
   input_->close ();
   assist_->close ();
+  files_->close ();
 }
 
 GvCapabilities Viewer::set_capabilities (GvCapabilities capabilities)
@@ -233,6 +241,8 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
                         self->peer_.c_str (), label ? label : "");
       if (label && g_str_equal (label, gv::assist::kChannelLabel))
         self->assist_->attach (channel);
+      else if (label && g_str_equal (label, gv::files::kChannelLabel))
+        self->files_->attach (channel);
       else
         self->input_->attach (channel);
       g_free (label);
@@ -312,6 +322,11 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   GObject *assist_channel = nullptr;
   g_signal_emit_by_name (webrtcbin, "create-data-channel", gv::assist::kChannelLabel, opts,
                          &assist_channel);
+  /* File transfer: its own channel too, so a file's chunks never hold a
+   * chat line back (gvfilejson.h). */
+  GObject *file_channel = nullptr;
+  g_signal_emit_by_name (webrtcbin, "create-data-channel", gv::files::kChannelLabel, opts,
+                         &file_channel);
   gst_structure_free (opts);
   {
     std::lock_guard<std::mutex> guard (lock_);
@@ -325,6 +340,10 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   if (assist_channel) {
     assist_->attach (assist_channel);
     g_object_unref (assist_channel);
+  }
+  if (file_channel) {
+    files_->attach (file_channel);
+    g_object_unref (file_channel);
   }
 
   GstPromise *promise = gst_promise_new_with_change_func (
@@ -573,6 +592,7 @@ void Viewer::do_stop ()
   queue_.close ();
   input_->close ();
   assist_->close ();
+  files_->close ();
   media_flowing_ = false;
   GstElement *webrtcbin;
   std::vector<Branch> branches;
@@ -915,6 +935,7 @@ ViewerStats Viewer::stats () const
   out.bytes_sent = bytes_sent_;
   out.input = input_->counters ();
   out.assist = assist_->counters ();
+  out.files_refused = files_->refused ();
   std::lock_guard<std::mutex> guard (stats_lock_);
   out.connected = connected_;
   out.bitrate = bitrate_;

@@ -15,6 +15,7 @@
 #pragma once
 
 #include "gvassistchannel.h"
+#include "gvfilechannel.h"
 #include "gvbandwidthestimator.h"
 #include "gvinputchannel.h"
 #include "gvlayerswitch.h"
@@ -66,6 +67,12 @@ public:
    * has the `chat` capability (valid text, gvassistjson.h). */
   virtual void chat_received (const std::string &peer, const std::string &name,
                               const std::string &text) = 0;
+  /* Where files from viewers land (made when the first one comes). */
+  virtual std::string download_dir () = 0;
+  /* From the file channel's thread: what a transfer to or from the viewer
+   * did (gvfiletransfer.h). */
+  virtual void file_event (const std::string &peer, const std::string &name,
+                           const FileEvent &event) = 0;
   /* The viewer's bandwidth estimate changed (bit/s). */
   virtual void estimate_changed (const std::string &peer, guint64 bps) = 0;
   /* Once a second, what the viewer was told of its link ({"t":"link"}), and
@@ -103,6 +110,7 @@ struct ViewerStats {
   guint64 rtcp_refused = 0; /* its RTCP compound packets dropped unread (gvrtcpfilter.h) */
   InputCounters input;
   AssistCounters assist;
+  guint64 files_refused = 0; /* files offered without the `file` capability */
 };
 
 class Viewer : public std::enable_shared_from_this<Viewer> {
@@ -121,6 +129,8 @@ public:
   /* Sends `text` (a host -> viewer message of gvassistjson.h) on the
    * viewer's assistance channel once it is open. Any thread, never waits. */
   void send_assist (const std::string &text) { assist_->send (text); }
+  /* Offers the file at `path` to the viewer (its file channel, once open). */
+  bool send_file (const std::string &path, GError **error) { return files_->offer (path, error); }
 
   /* Posted to the viewer's queue: */
   /* Makes the webrtcbin and its branches from `feeds`, and offers. */
@@ -200,6 +210,7 @@ private:
   std::atomic<guint> capabilities_;
   std::shared_ptr<InputChannel> input_;
   std::shared_ptr<AssistChannel> assist_;
+  std::shared_ptr<FileChannel> files_;
   /* Media reaches the webrtcbin only once it is connected: what came before
    * would arrive stale. Read by the branches' probes. */
   std::atomic<bool> media_flowing_{ false };

@@ -26,6 +26,9 @@
 
 GST_DEBUG_CATEGORY_EXTERN (gv_webrtc_sink_debug);
 
+/* ~/Downloads/GhostView (the user's download folder, as XDG names it). */
+std::string gv_webrtc_sink_default_download_dir ();
+
 struct GvWebRTCSinkPrivate {
   std::mutex lock;
 
@@ -33,6 +36,8 @@ struct GvWebRTCSinkPrivate {
   /* What the default policy admits viewers with (GvCapabilities; `view`
    * always); allow-control is its `control` bit. */
   guint allow = GV_CAPABILITY_VIEW;
+  /* Where files from viewers land (gvwebrtcsink-files.cpp). */
+  std::string download_dir = gv_webrtc_sink_default_download_dir ();
   bool control_on_request = false;
   gv::webrtc::EncoderSettings encoder_settings;
   bool ice_loopback = false;
@@ -75,6 +80,7 @@ enum {
   GV_SINK_SIGNAL_VIEWER_REPORT, /* gvwebrtcsink-reports.cpp */
   GV_SINK_SIGNAL_SEND_CHAT,     /* gvwebrtcsink-assist.cpp */
   GV_SINK_SIGNAL_SET_CAPABILITIES,
+  GV_SINK_SIGNAL_SEND_FILE, /* gvwebrtcsink-files.cpp */
   GV_SINK_N_SIGNALS
 };
 extern guint gv_webrtc_sink_signals[GV_SINK_N_SIGNALS];
@@ -129,6 +135,11 @@ void gv_webrtc_sink_install_assist_signals (GType type);
  * every viewer with `chat`, the sender included. Any thread. */
 void gv_webrtc_sink_chat_received (GvWebRTCSink *self, const std::string &peer,
                                    const std::string &name, const std::string &text);
+
+/* gvwebrtcsink-files.cpp */
+void gv_webrtc_sink_install_file_signals (GType type);
+void gv_webrtc_sink_file_event (GvWebRTCSink *self, const std::string &peer,
+                                const std::string &name, const gv::webrtc::FileEvent &event);
 
 /* gvwebrtcsink.cpp */
 /* "gv-release-all": gvinputinject releases every key and button it holds. */

@@ -122,6 +122,18 @@ public:
     gv_webrtc_sink_chat_received (sink_, peer, name, text);
   }
 
+  std::string download_dir () override
+  {
+    std::lock_guard<std::mutex> guard (sink_->priv->lock);
+    return sink_->priv->download_dir;
+  }
+
+  void file_event (const std::string &peer, const std::string &name,
+                   const gv::webrtc::FileEvent &event) override
+  {
+    gv_webrtc_sink_file_event (sink_, peer, name, event);
+  }
+
   void control_requested (const std::string &peer) override
   {
     /* On the thread viewers change state on, not the data channel's. */
@@ -585,7 +597,8 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
         st.estimator_state.c_str (), "feedback-ignored", G_TYPE_UINT64, st.feedback_ignored,
         "probes", G_TYPE_UINT64, st.probes, "probes-carried", G_TYPE_UINT64, st.probes_carried,
         "layer", G_TYPE_INT, st.layer, "layer-moves", G_TYPE_UINT64, st.layer_moves, "codec",
-        G_TYPE_STRING, st.codec.c_str (), "rtcp-refused", G_TYPE_UINT64, st.rtcp_refused, nullptr);
+        G_TYPE_STRING, st.codec.c_str (), "rtcp-refused", G_TYPE_UINT64, st.rtcp_refused,
+        "files-refused", G_TYPE_UINT64, st.files_refused, nullptr);
     set_input_counters (vs, st.input);
     set_assist_counters (vs, st.assist);
     gst_structure_set (vs, "capabilities", GV_TYPE_CAPABILITIES, viewer->capabilities (), nullptr);

@@ -247,6 +247,7 @@ enum {
   PROP_KEYFRAME_MIN_INTERVAL,
   PROP_VIDEO_LAYERS,
   PROP_ICE_LOOPBACK,
+  PROP_DOWNLOAD_DIR,
   PROP_STATS,
 };
 
@@ -565,6 +566,11 @@ static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const G
   case PROP_ALLOW:
     priv->allow = (g_value_get_flags (value) & gv::kAllCapabilities) | GV_CAPABILITY_VIEW;
     break;
+  case PROP_DOWNLOAD_DIR:
+    priv->download_dir = g_value_get_string (value) && *g_value_get_string (value)
+                             ? g_value_get_string (value)
+                             : gv_webrtc_sink_default_download_dir ();
+    break;
   case PROP_CONTROL_ON_REQUEST:
     priv->control_on_request = g_value_get_boolean (value);
     break;
@@ -632,6 +638,9 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
     break;
   case PROP_ALLOW:
     g_value_set_flags (value, priv->allow);
+    break;
+  case PROP_DOWNLOAD_DIR:
+    g_value_set_string (value, priv->download_dir.c_str ());
     break;
   case PROP_CONTROL_ON_REQUEST:
     g_value_set_boolean (value, priv->control_on_request);
@@ -725,6 +734,12 @@ static void install_properties (GObjectClass *gobject_class)
                           "Capabilities every viewer gets when admitted (view always; e.g. "
                           "\"view+control+chat\"); allow-control sets its control bit",
                           GV_TYPE_CAPABILITIES, GV_CAPABILITY_VIEW, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_DOWNLOAD_DIR,
+      g_param_spec_string ("download-dir", "Download folder",
+                           "Where files from viewers with the file capability land (made when "
+                           "the first one comes; default: GhostView in the user's downloads)",
+                           nullptr, rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_CONTROL_ON_REQUEST,
       g_param_spec_boolean ("control-on-request", "Control on request",
@@ -820,6 +835,7 @@ static void install_signals (GType type)
                                   nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_STRING);
   gv_webrtc_sink_install_report_signal (type);
   gv_webrtc_sink_install_assist_signals (type);
+  gv_webrtc_sink_install_file_signals (type);
 }
 
 static void gv_webrtc_sink_class_init (GvWebRTCSinkClass *klass)

@@ -14,6 +14,7 @@
 #include "gvnavjson.h"
 #include "gvrtcpfilter.h"
 #include "gvsignaller.h"
+#include "gvfilechannel.h"
 #include "gvtaskqueue.h"
 #include "gvwebrtcsrc.h"
 #include "gvwebrtcutils.h"
@@ -32,6 +33,9 @@ GST_DEBUG_CATEGORY_EXTERN (gv_webrtc_src_debug);
 #define DEFAULT_ICE_LOOPBACK FALSE
 #define DEFAULT_REQUEST_CONTROL FALSE
 #define DEFAULT_MEDIA_TIMEOUT 30
+
+/* ~/Downloads/GhostView (the user's download folder, as XDG names it). */
+std::string gv_webrtc_src_default_download_dir ();
 
 struct GvWebRTCSrcPrivate {
   std::mutex lock;
@@ -55,7 +59,11 @@ struct GvWebRTCSrcPrivate {
   guint64 gone_rtcp_refused = 0;     /* refused by filters of earlier webrtcbins */
   GObject *channel = nullptr;        /* the input data channel, owned */
   GObject *assist_channel = nullptr; /* the assistance channel ("assist"), owned */
-  gv::nav::LinkReport link;          /* the host's last report of the link */
+  /* The host's file-transfer channel (gvwebrtcsrc-files.cpp), and where
+   * the host's files land. */
+  std::shared_ptr<gv::webrtc::FileChannel> files;
+  std::string download_dir = gv_webrtc_src_default_download_dir ();
+  gv::nav::LinkReport link; /* the host's last report of the link */
   guint capabilities = 0;
   std::vector<GstElement *> depayloaders; /* first element of each stream's chain */
   guint video_pads = 0, audio_pads = 0;
@@ -77,6 +85,13 @@ struct _GvWebRTCSrc {
 bool gv_webrtc_src_attach_assist (GvWebRTCSrc *self, GObject *channel);
 /* "send-chat", in class_init. */
 void gv_webrtc_src_install_assist_signals (GType type);
+
+/* gvwebrtcsrc-files.cpp: the host's file-transfer channel. True when
+ * `channel` is it (labelled "file"). */
+bool gv_webrtc_src_attach_files (GvWebRTCSrc *self, GObject *channel);
+/* The webrtcbin is going: no more transfers (a partial file stays). */
+void gv_webrtc_src_close_files (GvWebRTCSrc *self);
+void gv_webrtc_src_install_file_signals (GType type);
 
 /* gvwebrtcsrc-streams.cpp: webrtcbin's "pad-added": a received stream. */
 void gv_webrtc_src_on_stream (GstElement *webrtcbin, GstPad *pad, gpointer self);

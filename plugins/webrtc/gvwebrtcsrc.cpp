@@ -129,6 +129,7 @@ enum {
   PROP_LINK_BITRATE,
   PROP_MEDIA_TIMEOUT,
   PROP_RTCP_REFUSED,
+  PROP_DOWNLOAD_DIR,
 };
 
 static GstStaticPadTemplate video_template =
@@ -220,7 +221,7 @@ static void on_data_channel (GstElement *, GObject *channel, gpointer user)
   g_object_get (channel, "label", &label, nullptr);
   GST_DEBUG_OBJECT (self, "data channel \"%s\"", label);
   g_free (label);
-  if (gv_webrtc_src_attach_assist (self, channel))
+  if (gv_webrtc_src_attach_assist (self, channel) || gv_webrtc_src_attach_files (self, channel))
     return;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
@@ -551,6 +552,7 @@ static void teardown (GvWebRTCSrc *self)
     g_clear_object (&priv->assist_channel);
     priv->capabilities = 0;
   }
+  gv_webrtc_src_close_files (self);
   for (GstElement *e : heads)
     gst_object_unref (e);
   /* Remove everything we added: webrtcbin and the per-stream chains. */
@@ -670,6 +672,11 @@ static void gv_webrtc_src_set_property (GObject *object, guint prop_id, const GV
   case PROP_DECODE:
     priv->decode = g_value_get_boolean (value);
     break;
+  case PROP_DOWNLOAD_DIR:
+    priv->download_dir = g_value_get_string (value) && *g_value_get_string (value)
+                             ? g_value_get_string (value)
+                             : gv_webrtc_src_default_download_dir ();
+    break;
   case PROP_LATENCY:
     priv->latency = g_value_get_uint (value);
     if (priv->webrtcbin)
@@ -722,6 +729,9 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
     break;
   case PROP_DECODE:
     g_value_set_boolean (value, priv->decode);
+    break;
+  case PROP_DOWNLOAD_DIR:
+    g_value_set_string (value, priv->download_dir.c_str ());
     break;
   case PROP_LATENCY:
     g_value_set_uint (value, priv->latency);
@@ -835,6 +845,7 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
   gobject_class->dispose = gv_webrtc_src_dispose;
   gobject_class->finalize = gv_webrtc_src_finalize;
   gv_webrtc_src_install_assist_signals (G_TYPE_FROM_CLASS (klass));
+  gv_webrtc_src_install_file_signals (G_TYPE_FROM_CLASS (klass));
 
   const auto rw =
       (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
@@ -855,6 +866,12 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
       g_param_spec_boolean ("decode", "Decode",
                             "Output raw video (true) or depayloaded, parsed encoded video (false)",
                             DEFAULT_DECODE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_DOWNLOAD_DIR,
+      g_param_spec_string ("download-dir", "Download folder",
+                           "Where files the host sends land (made when the first one comes; "
+                           "default: GhostView in the user's downloads)",
+                           nullptr, rw));
   g_object_class_install_property (
       gobject_class, PROP_VIDEO_CODECS,
       g_param_spec_string ("video-codecs", "Video codecs",
