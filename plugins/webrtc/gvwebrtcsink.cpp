@@ -167,7 +167,7 @@
  * and those beyond 20 in a burst / 5 per second (`assist-flood`) are
  * dropped and counted, per viewer and for the sink, in `stats`.
  *
- * `allow` (GvCapabilities: view, control, chat; clipboard and file are
+ * `allow` (GvCapabilities: view, control, chat, file; clipboard is
  * reserved) is what every viewer admitted by the default policy gets;
  * `allow-control` is its control bit. The `set-capabilities` action signal
  * (peer-id, GvCapabilities) replaces one viewer's set at any time (the
@@ -179,6 +179,28 @@
  * gst-launch-1.0 -m videotestsrc is-live=true ! gvwebrtcsink \
  *     signaller::server=ws://127.0.0.1:8443/ws allow=view+chat
  * ]| prints every viewer's chat line as a `gvwebrtcsink-chat` message.
+ *
+ * ## File transfer
+ * A third data channel, `file` (gvfilejson.h; the browser's copy
+ * web/js/filetransfer.js), carries files both ways, one at a time each way:
+ * an offer (name, size, SHA-256), an accept (from an offset, to resume a
+ * transfer a lost connection cut), 16 KiB chunks sent while the channel
+ * holds under 1 MiB, progress, done or failed with a code. Files from a
+ * viewer with the `file` capability land in `download-dir` (default:
+ * GhostView in the user's downloads): the name sanitised (no path, no
+ * `..`, no control characters or device names), never overwriting, hidden
+ * as `.ghostview-ID.part` until the SHA-256 matches; at most 1 GiB a file
+ * and 4 GiB a connection. A viewer without `file` is answered
+ * `NOT_ALLOWED` and counted (`files-refused`). `send-file` (peer-id, path)
+ * offers a file to a viewer. Every step posts `gvwebrtcsink-file`:
+ * `peer-id`, `name`, `direction` ("incoming", "outgoing"), `state`
+ * ("offered", "accepted", "progress", "done", "failed"), `file` (the name
+ * offered; for an incoming file done, the path it was saved as), `size`,
+ * `bytes` (guint64), `code` and `message` (a failure's).
+ * |[
+ * gst-launch-1.0 -m videotestsrc is-live=true ! gvwebrtcsink \
+ *     signaller::server=ws://127.0.0.1:8443/ws allow=view+file download-dir=/tmp/in
+ * ]|
  *
  * ## Real networks
  * All on by default, properties only tune it:

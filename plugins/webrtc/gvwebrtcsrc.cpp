@@ -64,6 +64,15 @@
  *     ! fakesink
  * ]| prints the host's chat lines as `gvwebrtcsrc-chat` messages.
  *
+ * ## Files
+ * The host's `file` channel (see gvwebrtcsink, "File transfer"): files the
+ * host sends land in `download-dir` (default: GhostView in the user's
+ * downloads; the same rules: sanitised names, no overwriting, a hidden
+ * partial until the SHA-256 matches, 1 GiB a file); `send-file` (path)
+ * offers one to the host, which takes it only when it granted `file`. Each
+ * step posts `gvwebrtcsrc-file` (`direction`, `state`, `file`, `size`,
+ * `bytes`, `code`, `message`, as gvwebrtcsink's `gvwebrtcsink-file`).
+ *
  * The host's RTCP is checked before GStreamer's RTP session reads it
  * (gvrtcpguard.h); `rtcp-refused` counts the compound packets dropped.
  *

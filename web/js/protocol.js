@@ -128,7 +128,7 @@ export const Capability = Object.freeze({
   VIEW: 'view',
   CONTROL: 'control', // mouse, keyboard, touch
   CLIPBOARD: 'clipboard', // reserved
-  FILE: 'file', // reserved
+  FILE: 'file', // send files to the host (web/js/filetransfer.js)
   CHAT: 'chat', // chat on the "assist" channel (web/js/assist.js)
 });
 
