@@ -1,0 +1,145 @@
+// web/js/files.js on its own (node, no browser): two ends joined by a fake
+// data channel that keeps order, counts bufferedAmount and fires
+// "bufferedamountlow": 5 MiB each way arrive whole (SHA-256 checked by the
+// receiver), the sender held under the high-water mark; a transfer cut by
+// a lost channel resumes; refusal without the capability; a damaged chunk;
+// cancel.
+// SPDX-License-Identifier: LGPL-2.1-or-later
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { test } from 'node:test';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const webDir = process.env.GHOSTVIEW_WEB_DIR || path.resolve(here, '../../web');
+const { FileEndpoint, HIGH_WATER } = await import(pathToFileURL(path.join(webDir, 'js', 'files.js')).href);
+
+/** Two fake channel ends; `tamper(bytes)` may change binary messages a -> b. */
+function channelPair({ tamper = null } = {}) {
+  const make = () => ({
+    binaryType: 'blob', bufferedAmount: 0, bufferedAmountLowThreshold: 0, mostBuffered: 0,
+    listeners: { message: [], bufferedamountlow: [] }, closed: false,
+    addEventListener(type, fn) { this.listeners[type].push(fn); },
+  });
+  const a = make();
+  const b = make();
+  for (const [from, to, t] of [[a, b, tamper], [b, a, null]]) {
+    from.send = (data) => {
+      if (from.closed) return;
+      const size = typeof data === 'string' ? data.length : data.byteLength;
+      from.bufferedAmount += size;
+      from.mostBuffered = Math.max(from.mostBuffered, from.bufferedAmount);
+      setImmediate(() => {
+        if (from.closed) return;
+        const wasAbove = from.bufferedAmount > from.bufferedAmountLowThreshold;
+        from.bufferedAmount -= size;
+        let out = data;
+        if (typeof data !== 'string') {
+          const copy = new Uint8Array(data);
+          if (t) t(copy);
+          out = copy.buffer;
+        }
+        for (const fn of to.listeners.message) fn({ data: out });
+        if (wasAbove && from.bufferedAmount <= from.bufferedAmountLowThreshold) {
+          for (const fn of from.listeners.bufferedamountlow) fn();
+        }
+      });
+    };
+  }
+  return [a, b];
+}
+
+function blobOf(size, name, seed = 1) {
+  const bytes = new Uint8Array(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    bytes[i] = x & 0xff;
+  }
+  return Object.assign(new Blob([bytes]), { name });
+}
+
+const sha = async (blob) => createHash('sha256').update(Buffer.from(await blob.arrayBuffer())).digest('hex');
+
+function ends(pair, options = [{}, {}]) {
+  const events = { a: [], b: [] };
+  const a = new FileEndpoint(pair[0], { onEvent: (e) => events.a.push(e), ...options[0] });
+  const b = new FileEndpoint(pair[1], { onEvent: (e) => events.b.push(e), ...options[1] });
+  return { a, b, events };
+}
+
+function until(fn, ms = 20000) {
+  return new Promise((resolve, reject) => {
+    const start = Date.now();
+    const tick = () => {
+      const v = fn();
+      if (v) resolve(v);
+      else if (Date.now() - start > ms) reject(new Error('timed out'));
+      else setTimeout(tick, 5);
+    };
+    tick();
+  });
+}
+
+const last = (list, direction, state) => list.filter((e) => e.direction === direction && (!state || e.state === state)).at(-1);
+
+test('5 MiB each way, whole, under the high-water mark', async () => {
+  const pair = channelPair();
+  const { a, b, events } = ends(pair);
+  const up = blobOf(5 * 1024 * 1024, 'to-b.bin', 7);
+  const down = blobOf(5 * 1024 * 1024 - 333, 'to-a.bin', 9);
+  await a.offer(up);
+  await b.offer(down);
+  const inB = await until(() => last(events.b, 'incoming', 'done'));
+  const inA = await until(() => last(events.a, 'incoming', 'done'));
+  assert.equal(await sha(inB.blob), await sha(up));
+  assert.equal(await sha(inA.blob), await sha(down));
+  assert.equal(inB.name, 'to-b.bin');
+  await until(() => last(events.a, 'outgoing', 'done'));
+  assert.ok(events.a.filter((e) => e.direction === 'outgoing' && e.state === 'progress').length >= 4);
+  assert.ok(pair[0].mostBuffered <= HIGH_WATER + 64 * 1024, `${pair[0].mostBuffered} buffered at most`);
+});
+
+test('a transfer cut by a lost channel resumes where it stopped', async () => {
+  const partials = new Map();
+  let pair = channelPair();
+  let e = ends(pair, [{}, { partials }]);
+  const file = blobOf(3 * 1024 * 1024 + 5, 'big.bin', 3);
+  const id = await e.a.offer(file);
+  await until(() => last(e.events.b, 'incoming', 'progress'));
+  pair[0].closed = true;
+  pair[1].closed = true;
+  e.b.detach();
+  assert.equal(partials.size, 1);
+
+  pair = channelPair();
+  e = ends(pair, [{}, { partials }]);
+  await e.a.offer(file, id);
+  const done = await until(() => last(e.events.b, 'incoming', 'done'));
+  assert.equal(await sha(done.blob), await sha(file));
+  const accepted = last(e.events.a, 'outgoing', 'accepted');
+  assert.ok(accepted.bytes >= 1024 * 1024, `resumed at ${accepted.bytes}`);
+});
+
+test('refused without the capability; a damaged file; cancel', async () => {
+  let e = ends(channelPair(), [{}, { mayReceive: () => false }]);
+  await e.a.offer(blobOf(100, 'x.txt'));
+  const refused = await until(() => last(e.events.a, 'outgoing', 'failed'));
+  assert.equal(refused.code, 'NOT_ALLOWED');
+  assert.match(refused.message, /not allowed/);
+  assert.equal(e.b.refused, 1);
+
+  e = ends(channelPair({ tamper: (bytes) => { if (bytes.length > 100) bytes[100] ^= 1; } }));
+  await e.a.offer(blobOf(40000, 'd.bin'));
+  const damaged = await until(() => last(e.events.a, 'outgoing', 'failed'));
+  assert.equal(damaged.code, 'DAMAGED');
+  assert.equal(last(e.events.b, 'incoming', 'failed').code, 'DAMAGED');
+
+  e = ends(channelPair());
+  await e.a.offer(blobOf(4 * 1024 * 1024, 'c.bin'));
+  await until(() => last(e.events.b, 'incoming', 'progress'));
+  e.a.cancel('the viewer stopped it');
+  const cancelled = await until(() => last(e.events.b, 'incoming', 'failed'));
+  assert.equal(cancelled.code, 'CANCELLED');
+});

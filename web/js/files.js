@@ -1,0 +1,238 @@
+// GhostView file transfer in the browser: one end of a "file" data channel
+// (web/js/filetransfer.js; the native end is plugins/webrtc/gvfiletransfer.h,
+// which this follows step for step). Sends a File with backpressure
+// (bufferedAmount under HIGH_WATER, going on at "bufferedamountlow"),
+// receives into memory and checks the SHA-256 before handing the file over
+// as a Blob. No DOM here: the pages show it (an event per step).
+// SPDX-License-Identifier: LGPL-2.1-or-later
+import {
+  FileCode, FileKind, isTransferId, makeAccept, makeCancel, makeChunk, makeDone, makeFailed,
+  makeOffer, makeProgress, makeReject, MAX_FILE_CHUNK_BYTES, MAX_FILE_TEXT_BYTES, newTransferId,
+  parseChunk, parseFileMessage,
+} from './filetransfer.js';
+
+export const HIGH_WATER = 1024 * 1024;
+export const PROGRESS_EVERY = 1024 * 1024;
+/** A page keeps a received file in memory: this is its limit. */
+export const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
+
+async function sha256Hex(blob) {
+  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+const cut = (text) => {
+  let t = String(text);
+  while (new TextEncoder().encode(t).length > MAX_FILE_TEXT_BYTES) t = t.slice(0, -1);
+  return t;
+};
+
+/**
+ * One end of a file channel. `channel`: an RTCDataChannel (or anything with
+ * send, bufferedAmount, bufferedAmountLowThreshold and addEventListener
+ * for 'message' and 'bufferedamountlow'). `onEvent({direction, state, id,
+ * name, size, bytes, code, message, blob})`: direction 'incoming' or
+ * 'outgoing'; state 'offered', 'accepted', 'progress', 'done', 'failed'.
+ * `mayReceive()`: whether the other end may send here now (the host page:
+ * the viewer has `file`). `partials`: see below.
+ */
+export class FileEndpoint {
+  constructor(channel, {
+    onEvent = () => {}, mayReceive = () => true, maxFileBytes = DEFAULT_MAX_FILE_BYTES, partials = new Map(),
+  } = {}) {
+    this.channel = channel;
+    this.onEvent = onEvent;
+    this.mayReceive = mayReceive;
+    this.maxFileBytes = maxFileBytes;
+    this.incoming = null; // {id, name, size, sha256, parts, received, reported}
+    this.outgoing = null; // {id, file, size, offset, accepted}
+    // id -> an incoming transfer a lost channel cut (detach ()), taken up
+    // when the sender offers it again: a page passes the same map to the
+    // endpoint of its next connection.
+    this.partials = partials;
+    this.refused = 0;
+    channel.binaryType = 'arraybuffer';
+    channel.bufferedAmountLowThreshold = HIGH_WATER / 2;
+    channel.addEventListener('message', (ev) => this.onMessage(ev.data));
+    channel.addEventListener('bufferedamountlow', () => this.pump());
+  }
+
+  emit(direction, state, t, extra = {}) {
+    this.onEvent({ direction, state, id: t.id, name: t.name, size: t.size, bytes: 0, code: '', message: '', ...extra });
+  }
+
+  /** Offers `file` (a File or Blob with a name); `id` to resume a transfer. */
+  async offer(file, id = '') {
+    if (this.outgoing) throw new Error('a file is already on its way');
+    if (id && !isTransferId(id)) throw new Error('not a transfer id');
+    const t = { id: id || newTransferId(), file, name: file.name || 'download', size: file.size, offset: 0, accepted: false };
+    t.sha256 = await sha256Hex(file);
+    this.outgoing = t;
+    this.channel.send(makeOffer(t.id, t.name, t.size, t.sha256));
+    this.emit('outgoing', 'offered', t);
+    return t.id;
+  }
+
+  cancel(why = 'cancelled') {
+    for (const t of [this.incoming, this.outgoing]) {
+      if (!t) continue;
+      this.channel.send(makeCancel(t.id));
+      if (t === this.incoming) this.failIncoming(FileCode.CANCELLED, why, false);
+      else this.failOutgoing(FileCode.CANCELLED, why, false);
+    }
+  }
+
+  onMessage(data) {
+    if (typeof data !== 'string') {
+      this.onChunk(data);
+      return;
+    }
+    const m = parseFileMessage(data);
+    if (!m) return;
+    const inT = this.incoming && this.incoming.id === m.id ? this.incoming : null;
+    const outT = this.outgoing && this.outgoing.id === m.id ? this.outgoing : null;
+    switch (m.t) {
+      case FileKind.OFFER:
+        this.onOffer(m);
+        break;
+      case FileKind.ACCEPT:
+        if (!outT || outT.accepted) break;
+        if (m.offset > outT.size) {
+          this.failOutgoing(FileCode.BAD_MESSAGE, 'the receiver asked to resume past the end', true);
+          break;
+        }
+        outT.offset = m.offset;
+        outT.accepted = true;
+        this.emit('outgoing', 'accepted', outT, { bytes: m.offset });
+        this.pump();
+        break;
+      case FileKind.PROGRESS:
+        if (outT) this.emit('outgoing', 'progress', outT, { bytes: Math.min(m.received, outT.size) });
+        break;
+      case FileKind.DONE:
+        if (outT) {
+          this.outgoing = null;
+          this.emit('outgoing', 'done', outT, { bytes: outT.size, savedAs: m.name });
+        }
+        break;
+      case FileKind.REJECT:
+        if (outT) this.failOutgoing(m.code, m.message, false);
+        break;
+      case FileKind.FAILED:
+      case FileKind.CANCEL: {
+        const code = m.t === FileKind.CANCEL ? FileCode.CANCELLED : m.code;
+        if (inT) this.failIncoming(code, m.t === FileKind.CANCEL ? 'cancelled by the sender' : m.message, false);
+        if (outT) this.failOutgoing(code, m.t === FileKind.CANCEL ? 'cancelled by the receiver' : m.message, false);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  onOffer(m) {
+    const reject = (code, message) => {
+      this.channel.send(makeReject(m.id, code, message));
+      this.emit('incoming', 'failed', m, { code, message });
+    };
+    if (!this.mayReceive()) {
+      this.refused++;
+      reject(FileCode.NOT_ALLOWED, 'The host has not allowed file transfer.');
+      return;
+    }
+    if (this.incoming) {
+      reject(FileCode.BUSY, 'A file is already on its way; send this one after it.');
+      return;
+    }
+    if (m.size > this.maxFileBytes) {
+      reject(FileCode.TOO_LARGE, `Files over ${Math.floor(this.maxFileBytes / 1048576)} MiB are not accepted here.`);
+      return;
+    }
+    // The same transfer again (a reconnection): go on from what arrived.
+    const kept = this.partials.get(m.id);
+    const t = kept && kept.size === m.size && kept.sha256 === m.sha256
+      ? kept
+      : { id: m.id, name: m.name, size: m.size, sha256: m.sha256, parts: [], received: 0, reported: 0 };
+    this.partials.delete(m.id);
+    this.incoming = t;
+    this.emit('incoming', 'offered', t, { bytes: t.received });
+    this.channel.send(makeAccept(t.id, t.received));
+    this.emit('incoming', 'accepted', t, { bytes: t.received });
+    if (t.received === t.size) this.finishIncoming();
+  }
+
+  onChunk(data) {
+    const t = this.incoming;
+    if (!t) return;
+    const c = parseChunk(data);
+    if (!c) {
+      this.failIncoming(FileCode.BAD_MESSAGE, 'a chunk of a bad size', true);
+      return;
+    }
+    if (c.offset !== t.received || t.received + c.bytes.length > t.size) {
+      this.failIncoming(FileCode.BAD_MESSAGE, 'a chunk out of order', true);
+      return;
+    }
+    t.parts.push(c.bytes.slice());
+    t.received += c.bytes.length;
+    if (t.received - t.reported >= PROGRESS_EVERY && t.received < t.size) {
+      t.reported = t.received;
+      this.channel.send(makeProgress(t.id, t.received));
+      this.emit('incoming', 'progress', t, { bytes: t.received });
+    }
+    if (t.received === t.size) this.finishIncoming();
+  }
+
+  async finishIncoming() {
+    const t = this.incoming;
+    this.incoming = null;
+    const blob = new Blob(t.parts);
+    if ((await sha256Hex(blob)) !== t.sha256) {
+      this.incoming = t;
+      this.failIncoming(FileCode.DAMAGED, `${t.name} arrived damaged (its SHA-256 is not the sender's): not saved`, true);
+      return;
+    }
+    this.channel.send(makeDone(t.id, t.name));
+    this.emit('incoming', 'done', t, { bytes: t.size, blob });
+  }
+
+  failIncoming(code, message, tellSender) {
+    const t = this.incoming;
+    if (!t) return;
+    if (tellSender) this.channel.send(makeFailed(t.id, code, cut(message)));
+    this.incoming = null;
+    this.emit('incoming', 'failed', t, { bytes: t.received, code, message });
+  }
+
+  failOutgoing(code, message, tellReceiver) {
+    const t = this.outgoing;
+    if (!t) return;
+    if (tellReceiver) this.channel.send(makeFailed(t.id, code, cut(message)));
+    this.outgoing = null;
+    this.emit('outgoing', 'failed', t, { bytes: t.offset, code, message });
+  }
+
+  /** Keeps an incoming transfer for a resume (the channel is going). */
+  detach() {
+    if (this.incoming) this.partials.set(this.incoming.id, this.incoming);
+    this.incoming = null;
+    this.outgoing = null;
+  }
+
+  async pump() {
+    const t = this.outgoing;
+    if (!t || !t.accepted || this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.outgoing === t && t.offset < t.size && this.channel.bufferedAmount < HIGH_WATER) {
+        const end = Math.min(t.offset + MAX_FILE_CHUNK_BYTES, t.size);
+        const bytes = new Uint8Array(await t.file.slice(t.offset, end).arrayBuffer());
+        if (this.outgoing !== t) break;
+        this.channel.send(makeChunk(t.offset, bytes));
+        t.offset = end;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
