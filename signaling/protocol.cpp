@@ -550,9 +550,12 @@ bool parse (const char *data, gsize length, Message &out, ParseError &error)
                      std::string ("\"") + field + "\" must be one line of text");
     }
   }
-  if (json_object_has_member (obj.get (), "capabilities") &&
+  JsonNode *caps_node = json_object_get_member (obj.get (), "capabilities");
+  /* (An optional field sent as null counts as absent: not an array here;
+   * found by fuzzing, 2026-12-03.) */
+  if (caps_node && JSON_NODE_HOLDS_ARRAY (caps_node) &&
       (type == Type::Accept || type == Type::Grant)) {
-    JsonArray *arr = json_object_get_array_member (obj.get (), "capabilities");
+    JsonArray *arr = json_node_get_array (caps_node);
     for (guint i = 0; i < json_array_get_length (arr); i++)
       if (!capability_from_name (json_array_get_string_element (arr, i)))
         return fail (error, ErrorCode::BadMessage,

@@ -33,7 +33,10 @@ bool is_lower_hex (const std::string &s, gsize max)
 
 bool parse_number (const std::string &s, gint64 min, gint64 max, gint64 &out)
 {
-  if (s.empty () || s.size () > 19)
+  /* Digits only (an embedded NUL would end the C string early) and no
+   * leading zero: one spelling per number (found by fuzzing, 2026-12-03). */
+  if (s.empty () || s.size () > 19 || s.find_first_not_of ("0123456789") != std::string::npos ||
+      (s.size () > 1 && s[0] == '0'))
     return false;
   guint64 value = 0;
   if (!g_ascii_string_to_unsigned (s.c_str (), 10, 0, G_MAXINT64, &value, nullptr))

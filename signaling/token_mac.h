@@ -20,7 +20,8 @@ bool equal_in_constant_time (const std::string &a, const std::string &b);
 /* 1 to `max` lowercase hex characters. */
 bool is_lower_hex (const std::string &s, gsize max);
 
-/* A decimal number without sign or spaces, within [min, max]. */
+/* A decimal number of digits only, without a leading zero (its one
+ * spelling), within [min, max]. */
 bool parse_number (const std::string &s, gint64 min, gint64 max, gint64 &out);
 
 /* `token` cut at every '.', at most `max_parts` parts (the last keeps the

@@ -38,8 +38,9 @@ struct ObjectDeleter {
   void operator() (JsonObject *o) const { json_object_unref (o); }
 };
 
-/* A string member of `o`: present, a string, valid UTF-8 (json-glib
- * guarantees it), within `min`..`max` bytes. */
+/* A string member of `o`: present, a string, valid UTF-8 (a lone
+ * surrogate escape, "\ud800", parses to bytes that are not: found by
+ * fuzzing), within `min`..`max` bytes. */
 bool string_member (JsonObject *o, const char *name, gsize min, gsize max, std::string &out,
                     std::string &why)
 {
@@ -49,6 +50,10 @@ bool string_member (JsonObject *o, const char *name, gsize min, gsize max, std::
     return false;
   }
   out = json_node_get_string (n);
+  if (!g_utf8_validate (out.data (), (gssize) out.size (), nullptr)) {
+    why = std::string ("\"") + name + "\" is not UTF-8 text";
+    return false;
+  }
   if (out.size () < min || out.size () > max) {
     why = std::string ("\"") + name + "\" has a bad length";
     return false;

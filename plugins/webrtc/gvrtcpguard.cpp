@@ -19,6 +19,7 @@ constexpr gsize kHeaderBytes = 4;
 constexpr gsize kFbSsrcBytes = 8;    /* sender and media SSRC */
 constexpr gsize kTwccFixedBytes = 8; /* base, count, reference time, feedback count */
 constexpr guint8 kSdesEnd = 0;
+constexpr guint8 kSdesPriv = 8;
 constexpr guint8 kTwccSmallDelta = 1;
 constexpr guint8 kTwccLargeDelta = 2; /* or negative */
 constexpr guint8 kTwccReserved = 3;
@@ -27,7 +28,10 @@ constexpr guint8 kTwccReserved = 3;
  * next 32-bit boundary) within its `body` (after the header), and nothing
  * but zeros after them: GStreamer 1.22's rtpsession walks one chunk more
  * than `count` when bytes are left (gst_rtcp_packet_sdes_next_item), and
- * reads that chunk's items without bounds. */
+ * reads that chunk's items without bounds. A PRIV item's value starts with
+ * its prefix's length, which rtpsession copies without checking it against
+ * the item's (g_strndup past the packet: found by fuzzing, 2026-12-03): it
+ * must fit. */
 bool sdes_fits (const guint8 *body, gsize length, guint count)
 {
   gsize at = 0;
@@ -45,6 +49,8 @@ bool sdes_fits (const guint8 *body, gsize length, guint count)
         break;
       }
       if (length - at < 2 || length - at - 2 < body[at + 1])
+        return false;
+      if (body[at] == kSdesPriv && (body[at + 1] < 1 || body[at + 2] > body[at + 1] - 1))
         return false;
       at += 2 + body[at + 1];
     }

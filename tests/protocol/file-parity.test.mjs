@@ -86,6 +86,7 @@ test('what C++ refuses, JS refuses', () => {
     JSON.stringify({ t: 'done', id }),
     JSON.stringify({ t: 'sideload', id }),
     `{"t":"cancel","id":"${id}","pad":"${'x'.repeat(4096)}"}`,
+    `{"t":"done","id":"${id}","name":"d\\ud800t.pdf"}`, // a lone surrogate: not UTF-8
   ];
   const results = lines(run(['parse'], bad.map((m) => `${m}\n`).join('')));
   results.forEach((r, i) => {

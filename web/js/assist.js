@@ -45,6 +45,8 @@ function byteLength(text) {
 export function validChatText(text) {
   if (typeof text !== 'string' || text.length === 0) return false;
   if (byteLength(text) > MAX_CHAT_BYTES) return false;
+  // No lone surrogate ("\ud800": not UTF-8 text, which the host refuses).
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/.test(text)) return false;
   // eslint-disable-next-line no-control-regex
   return !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text);
 }

@@ -38,6 +38,8 @@ export const FileCode = Object.freeze({
 const encoder = new TextEncoder();
 const bytesOf = (s) => encoder.encode(s).length;
 const isHex = (s) => typeof s === 'string' && /^[0-9a-f]+$/.test(s);
+// No lone surrogate ("\ud800"): not UTF-8 text, refused by the C++ side too.
+const wellFormed = (s) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/.test(s);
 
 export function isTransferId(id) {
   return isHex(id) && id.length >= 16 && id.length <= 64;
@@ -74,7 +76,7 @@ export function parseFileMessage(data) {
     return null;
   }
   if (!m || typeof m !== 'object' || Array.isArray(m) || !isTransferId(m.id)) return null;
-  const str = (v, min, max) => typeof v === 'string' && bytesOf(v) >= min && bytesOf(v) <= max;
+  const str = (v, min, max) => typeof v === 'string' && wellFormed(v) && bytesOf(v) >= min && bytesOf(v) <= max;
   switch (m.t) {
     case FileKind.OFFER:
       if (!str(m.name, 1, MAX_FILE_NAME_BYTES) || !isSize(m.size) || !isSha256Hex(m.sha256)) return null;
