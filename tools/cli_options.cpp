@@ -35,6 +35,7 @@ OptionValues::~OptionValues ()
   g_free (preset_);
   g_free (invite_);
   g_free (invite_link_);
+  g_free (download_dir_);
   g_strfreev (sets_);
 }
 
@@ -91,6 +92,10 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
                    "Join with the host's invite link (the URL, or the token after ?invite=) "
                    "instead of a PIN",
                    "URL" });
+  if (which & OPT_DOWNLOAD_DIR)
+    e.push_back ({ "download-dir", 0, 0, G_OPTION_ARG_FILENAME, &download_dir_,
+                   "Where files from the other side land (default: GhostView in your Downloads)",
+                   "DIR" });
   if (which & OPT_COMMON) {
     e.push_back ({ "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets_,
                    "Set a preset variable (repeatable; see 'ghostview presets')", "KEY=VALUE" });
@@ -130,6 +135,8 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
   out.print_pipeline = print_pipeline_;
   out.local = local_;
   out.invite_uses = invite_uses_;
+  if (download_dir_)
+    out.download_dir = download_dir_;
   if (invite_) {
     gchar **names = g_strsplit (invite_, ",", -1);
     bool known = names[0] != nullptr;

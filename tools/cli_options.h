@@ -29,6 +29,7 @@ struct LaunchOptions {
   guint invite = 0;         /* host: --invite, the capabilities of an invite link (0: none) */
   int invite_uses = 1;      /* host: --invite-uses */
   std::string invite_token; /* view, record: --invite-link, the token part */
+  std::string download_dir; /* --download-dir: where files from the other side land */
   int eos_timeout_s = 10;
   std::vector<std::string> sets; /* --set KEY=VALUE */
 };
@@ -44,9 +45,10 @@ enum OptionSet : unsigned {
   OPT_OUTPUT = 1 << 6,
   OPT_PRESET = 1 << 7,
   OPT_LOCAL = 1 << 8,
-  OPT_COMMON = 1 << 9,       /* --set --print-pipeline --eos-timeout */
-  OPT_INVITE = 1 << 10,      /* --invite --invite-uses */
-  OPT_INVITE_LINK = 1 << 11, /* --invite-link */
+  OPT_COMMON = 1 << 9,        /* --set --print-pipeline --eos-timeout */
+  OPT_INVITE = 1 << 10,       /* --invite --invite-uses */
+  OPT_INVITE_LINK = 1 << 11,  /* --invite-link */
+  OPT_DOWNLOAD_DIR = 1 << 12, /* --download-dir */
 };
 
 /* Owns the raw values the GOptionEntries point at; fill () copies them into
@@ -66,7 +68,7 @@ public:
 private:
   gchar *server_ = nullptr, *pin_ = nullptr, *source_ = nullptr, *codec_ = nullptr;
   gchar *output_ = nullptr, *preset_ = nullptr, *fallback_codec_ = nullptr, *invite_ = nullptr;
-  gchar *invite_link_ = nullptr;
+  gchar *invite_link_ = nullptr, *download_dir_ = nullptr;
   gint invite_uses_ = 1;
   gchar **sets_ = nullptr;
   gint bitrate_ = -1, fps_ = -1, eos_timeout_ = 10;

@@ -5,6 +5,7 @@
 #include "console.h"
 #include "embedded_server.h"
 #include "exit_codes.h"
+#include "file_console.h"
 #include "host_console.h"
 #include "preset.h"
 #include "pipeline_run.h"
@@ -36,12 +37,13 @@ CommandInfo info_for (Command c)
              "the web\nviewer on --port (default 8443): one command is a complete session.\n"
              "With --output it also records locally (preset host-record).",
              OPT_SERVER | OPT_SOURCE | OPT_ENCODE | OPT_ALLOW_CONTROL | OPT_OUTPUT | OPT_PRESET |
-                 OPT_LOCAL | OPT_INVITE | OPT_COMMON };
+                 OPT_LOCAL | OPT_INVITE | OPT_DOWNLOAD_DIR | OPT_COMMON };
   case Command::View:
     return { "view", "- watch a session in a window",
              "Joins a session by PIN and shows it in a window; mouse and keyboard in the\n"
              "window reach the host once it grants control.",
-             OPT_SERVER | OPT_PIN | OPT_INVITE_LINK | OPT_REQUEST_CONTROL | OPT_COMMON };
+             OPT_SERVER | OPT_PIN | OPT_INVITE_LINK | OPT_REQUEST_CONTROL | OPT_DOWNLOAD_DIR |
+                 OPT_COMMON };
   case Command::Record:
     return { "record", "- record a session to a file",
              "Joins a session by PIN and records it. .mkv (default) and .webm keep the host's\n"
@@ -59,6 +61,22 @@ CommandInfo info_for (Command c)
                  OPT_REQUEST_CONTROL | OPT_OUTPUT | OPT_COMMON };
   }
   return {};
+}
+
+/* --download-dir on every element of the pipeline that takes one
+ * (gvwebrtcsink, gvwebrtcsrc). */
+void set_download_dir (GstElement *pipeline, const std::string &dir)
+{
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GObject *e = G_OBJECT (g_value_get_object (&item));
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (e), "download-dir"))
+      g_object_set (e, "download-dir", dir.c_str (), nullptr);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
 }
 
 int usage_error (const char *command, const std::string &message)
@@ -246,6 +264,8 @@ int run_command (Command command, int argc, char **argv)
   GstElement *pipeline = build_pipeline ("preset '" + preset.name + "'", description);
   if (!pipeline)
     return kExitPipeline;
+  if (!options.download_dir.empty ())
+    set_download_dir (pipeline, options.download_dir);
   PipelineRun run (pipeline, options.eos_timeout_s);
   bool allow_control = options.allow_control;
   if (auto it = vars.find ("ALLOW_CONTROL"); it != vars.end ())
@@ -254,7 +274,11 @@ int run_command (Command command, int argc, char **argv)
   if (options.invite && !host.request_invite (options.invite, options.invite_uses))
     return usage_error (info.name, "--invite needs a pipeline with gvwebrtcsink and its PIN "
                                    "signaller");
-  run.on_element_message = [&host] (GstMessage *msg) { host.handle_message (msg); };
+  FileConsole files;
+  run.on_element_message = [&host, &files] (GstMessage *msg) {
+    if (!files.handle_message (msg))
+      host.handle_message (msg);
+  };
   if (command == Command::View || command == Command::Record)
     print_event ("joining session " +
                  (!options.invite_token.empty () ? std::string ("with the invite link")
