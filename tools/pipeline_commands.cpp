@@ -189,6 +189,12 @@ int run_command (Command command, int argc, char **argv)
     g_error_free (error);
     return usage_error (info.name, message);
   }
+  /* A joining preset takes a PIN or an invite link's token: one of them. */
+  if (preset.has_variable ("PIN") && preset.has_variable ("INVITE") && vars["PIN"].empty () &&
+      vars["INVITE"].empty ())
+    return usage_error (info.name, "preset '" + preset.name +
+                                       "' needs PIN (the host's PIN) or INVITE (the token of "
+                                       "the host's invite link): --pin, --invite-link or --set");
 
   /* The source: resolved for host always (screen, or the test-pattern
    * fallback), for run only when --source is given. */
