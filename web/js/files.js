@@ -7,7 +7,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
   FileCode, FileKind, isTransferId, makeAccept, makeCancel, makeChunk, makeDone, makeFailed,
-  makeOffer, makeProgress, makeReject, MAX_FILE_CHUNK_BYTES, MAX_FILE_TEXT_BYTES, newTransferId,
+  makeOffer, makeProgress, makeReject, MAX_FILE_CHUNK_BYTES, MAX_FILE_TEXT_BYTES,
   parseChunk, parseFileMessage,
 } from './filetransfer.js';
 
@@ -16,9 +16,20 @@ export const PROGRESS_EVERY = 1024 * 1024;
 /** A page keeps a received file in memory: this is its limit. */
 export const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
 
+const hex = (digest) => Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+
 async function sha256Hex(blob) {
-  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  return hex(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
+}
+
+/**
+ * The transfer id of a file: the same file (name, size, content) has the
+ * same id, so sending it again after the page was reloaded or the
+ * connection lost resumes it where the receiver's partial stopped.
+ */
+async function transferIdOf(name, size, sha256) {
+  const text = new TextEncoder().encode(`${sha256}:${size}:${name}`);
+  return hex(await crypto.subtle.digest('SHA-256', text)).slice(0, 32);
 }
 
 const cut = (text) => {
@@ -61,12 +72,14 @@ export class FileEndpoint {
     this.onEvent({ direction, state, id: t.id, name: t.name, size: t.size, bytes: 0, code: '', message: '', ...extra });
   }
 
-  /** Offers `file` (a File or Blob with a name); `id` to resume a transfer. */
+  /** Offers `file` (a File or Blob with a name); its id is made from its
+   * name, size and content unless given (see transferIdOf). */
   async offer(file, id = '') {
     if (this.outgoing) throw new Error('a file is already on its way');
     if (id && !isTransferId(id)) throw new Error('not a transfer id');
-    const t = { id: id || newTransferId(), file, name: file.name || 'download', size: file.size, offset: 0, accepted: false };
+    const t = { id, file, name: file.name || 'download', size: file.size, offset: 0, accepted: false };
     t.sha256 = await sha256Hex(file);
+    if (!t.id) t.id = await transferIdOf(t.name, t.size, t.sha256);
     this.outgoing = t;
     this.channel.send(makeOffer(t.id, t.name, t.size, t.sha256));
     this.emit('outgoing', 'offered', t);

@@ -12,6 +12,9 @@ import { Signalling } from './signalling.js';
 import { RemoteInput } from './input.js';
 import { StatsOverlay } from './stats.js';
 import { TouchView } from './touch.js'; // touch and small screens (issue 19)
+import { FILE_CHANNEL_LABEL } from './filetransfer.js';
+import { FileEndpoint } from './files.js';
+import { FilePanel } from './filepanel.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -24,6 +27,8 @@ const ui = {
   stats: $('stats'), toast: $('toast'), ended: $('ended'), endedText: $('ended-text'),
   rejoin: $('rejoin'), mute: $('mute'),
   problem: $('problem'), problemTitle: $('problem-title'), problemText: $('problem-text'), retry: $('retry'),
+  filesToggle: $('files-toggle'), filesPanel: $('files-panel'), filesNote: $('files-note'),
+  filePick: $('file-pick'), fileInput: $('file-input'), fileList: $('file-list'),
 };
 
 // idle -> connecting -> waiting -> joining -> live -> ended
@@ -50,7 +55,18 @@ const session = {
   lastError: null, // {code, message}
   iceServers: [], // from `joined`, for each new peer connection (Retry)
   refusedCodecs: [], // tests: video codecs this page behaves as if it cannot decode
+  files: null, // the file channel's end (files.js)
 };
+
+// Files: a transfer a lost connection cut goes on from here when the same
+// file is sent again (files.js keeps what arrived; the host keeps its own).
+const filePartials = new Map();
+const filePanel = new FilePanel(ui.fileList, { onCancel: () => session.files?.cancel('cancelled by the viewer') });
+const receivedFiles = new Map(); // name -> Blob, for window.ghostviewViewer
+function onFileEvent(e) {
+  if (e.direction === 'incoming' && e.state === 'done' && e.blob) receivedFiles.set(e.name, e.blob);
+  filePanel.update(e);
+}
 
 const input = new RemoteInput(ui.video, ui.surface, sendInput);
 // Pinch/pan zoom of the picture, taps as clicks, the on-screen keyboard.
@@ -121,7 +137,32 @@ function hasControl() {
   return session.capabilities.includes(Capability.CONTROL);
 }
 
+// Sending needs the host's `file` capability; receiving does not (the
+// person saves what the host sends, or not).
+function updateFilesUi() {
+  const live = session.state === 'live';
+  const allowed = session.capabilities.includes(Capability.FILE);
+  ui.filesToggle.hidden = !live;
+  ui.fileInput.disabled = !allowed || !session.files;
+  ui.filePick.classList.toggle('disabled', ui.fileInput.disabled);
+  ui.filesNote.textContent = !session.files ? 'Files start once the video does.'
+    : allowed ? 'Send a file to the host, or drop one on the picture.'
+      : 'The host has not allowed you to send files (files from the host still arrive here).';
+}
+
+async function sendFile(file) {
+  if (!file || !session.files) return;
+  ui.filesPanel.hidden = false;
+  ui.filesToggle.setAttribute('aria-expanded', 'true');
+  try {
+    await session.files.offer(file);
+  } catch (e) {
+    toast(`Could not send ${file.name}: ${e.message}`);
+  }
+}
+
 function updateControlUi() {
+  updateFilesUi();
   const live = session.state === 'live';
   const control = live && hasControl() && session.channel && session.channel.readyState === 'open';
   ui.requestControl.hidden = !live || hasControl();
@@ -277,6 +318,19 @@ function createPeerConnection(iceServers) {
 }
 
 function adoptChannel(channel) {
+  if (channel.label === FILE_CHANNEL_LABEL) {
+    session.files?.detach();
+    session.files = new FileEndpoint(channel, { onEvent: onFileEvent, partials: filePartials });
+    channel.addEventListener('close', () => {
+      if (session.files?.channel === channel) {
+        session.files.detach();
+        session.files = null;
+      }
+      updateFilesUi();
+    });
+    updateFilesUi();
+    return;
+  }
   if (channel.label !== INPUT_CHANNEL_LABEL) return;
   session.channel = channel;
   channel.addEventListener('open', updateControlUi);
@@ -478,6 +532,8 @@ function teardown() {
   if (session.pc) session.pc.close();
   session.pc = null;
   session.channel = null;
+  session.files?.detach();
+  session.files = null;
   if (session.signalling) session.signalling.close();
   session.signalling = null;
   ui.video.srcObject = null;
@@ -526,6 +582,29 @@ ui.form.addEventListener('submit', (ev) => {
   start(normalisePin(ui.pin.value));
 });
 ui.requestControl.addEventListener('click', requestControl);
+ui.filesToggle.addEventListener('click', () => {
+  ui.filesPanel.hidden = !ui.filesPanel.hidden;
+  ui.filesToggle.setAttribute('aria-expanded', String(!ui.filesPanel.hidden));
+});
+ui.fileInput.addEventListener('change', () => {
+  // (Enabled only with the `file` capability; the host checks it again.)
+  const [file] = ui.fileInput.files;
+  ui.fileInput.value = '';
+  sendFile(file);
+});
+ui.surface.addEventListener('dragover', (ev) => {
+  if (!ev.dataTransfer?.types.includes('Files')) return;
+  ev.preventDefault();
+  ui.surface.classList.add('drop-target');
+});
+ui.surface.addEventListener('dragleave', () => ui.surface.classList.remove('drop-target'));
+ui.surface.addEventListener('drop', (ev) => {
+  ui.surface.classList.remove('drop-target');
+  if (!ev.dataTransfer?.files.length) return;
+  ev.preventDefault();
+  if (session.capabilities.includes(Capability.FILE)) sendFile(ev.dataTransfer.files[0]);
+  else toast('The host has not allowed you to send files.');
+});
 ui.toggleStats.addEventListener('click', () => {
   const shown = stats.toggle();
   ui.toggleStats.setAttribute('aria-pressed', String(shown));
@@ -584,6 +663,13 @@ init();
 // For tests and debugging (no secrets here: the PIN is what the user typed).
 window.ghostviewViewer = {
   get state() { return session.state; },
+  /** The SHA-256 (hex) of a file received from the host, by name; '' if none. */
+  async receivedSha256(name) {
+    const blob = receivedFiles.get(name);
+    if (!blob) return '';
+    const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  },
   get pc() { return session.pc; },
   get capabilities() { return session.capabilities.slice(); },
   get channelState() { return session.channel ? session.channel.readyState : 'none'; },

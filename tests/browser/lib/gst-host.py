@@ -10,6 +10,8 @@
 #                    DTLS live on in libnice's and webrtcbin's own threads)
 #   play             back to PLAYING
 #   set NAME PROP V  g_object_set on element NAME (gst_util_set_object_arg)
+#   emit NAME SIGNAL ARG...  the action signal SIGNAL of element NAME with
+#                    string arguments (gvwebrtcsink's send-file PEER PATH, say)
 # and answers each with "ok: <command>" (or "error: ..."). Ends at EOF on
 # stdin, SIGINT or SIGTERM, or an error message.
 # Debian's python3 with gi (python3-gi, gir1.2-gstreamer-1.0); 77 otherwise.
@@ -74,6 +76,12 @@ def main():
                 if element is None:
                     raise ValueError(f"no element {words[1]}")
                 Gst.util_set_object_arg(element, words[2], words[3])
+            elif len(words) >= 3 and words[0] == "emit":
+                element = pipeline.get_by_name(words[1])
+                if element is None:
+                    raise ValueError(f"no element {words[1]}")
+                if not element.emit(words[2], *words[3:]):
+                    raise ValueError(f"{words[2]} returned FALSE")
             else:
                 raise ValueError("unknown command")
             print(f"ok: {line.strip()}", flush=True)
