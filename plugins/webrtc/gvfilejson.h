@@ -39,7 +39,7 @@ inline constexpr const char *kChannelLabel = "file";
 inline constexpr gsize kMaxControlBytes = 4096;
 /* A binary message: the offset, then at most this much of the file. */
 inline constexpr gsize kChunkHeaderBytes = 8;
-inline constexpr gsize kMaxChunkBytes = 16 * 1024;
+inline constexpr gsize kMaxChunkBytes = 60 * 1024;
 /* An offered name before sanitising; a refusal's words. */
 inline constexpr gsize kMaxNameBytes = 1024;
 inline constexpr gsize kMaxTextBytes = 256;

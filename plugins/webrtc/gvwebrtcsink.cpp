@@ -184,7 +184,7 @@
  * A third data channel, `file` (gvfilejson.h; the browser's copy
  * web/js/filetransfer.js), carries files both ways, one at a time each way:
  * an offer (name, size, SHA-256), an accept (from an offset, to resume a
- * transfer a lost connection cut), 16 KiB chunks sent while the channel
+ * transfer a lost connection cut), 60 KiB chunks sent while the channel
  * holds under 1 MiB, progress, done or failed with a code. Files from a
  * viewer with the `file` capability land in `download-dir` (default:
  * GhostView in the user's downloads): the name sanitised (no path, no

@@ -9,7 +9,7 @@
 export const FILE_CHANNEL_LABEL = 'file';
 export const MAX_FILE_CONTROL_BYTES = 4096;
 export const FILE_CHUNK_HEADER_BYTES = 8;
-export const MAX_FILE_CHUNK_BYTES = 16 * 1024;
+export const MAX_FILE_CHUNK_BYTES = 60 * 1024;
 export const MAX_FILE_NAME_BYTES = 1024;
 export const MAX_FILE_TEXT_BYTES = 256;
 export const MAX_FILE_BYTES = Number.MAX_SAFE_INTEGER; // 2^53 - 1

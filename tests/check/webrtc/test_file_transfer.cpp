@@ -226,7 +226,7 @@ GST_START_TEST (test_resume_after_lost_connection)
   GError *error = nullptr;
   fail_unless (link.a.end->offer (file, "", &error));
   const std::string id = link.a.last (FileEvent::Direction::Outgoing)->id;
-  link.run (100); /* part of it, then the connection is gone */
+  link.run (20); /* part of it, then the connection is gone */
   guint64 before = link.b.last (FileEvent::Direction::Incoming)->bytes;
   link.ab.items.clear ();
   link.ab.held = 0;
