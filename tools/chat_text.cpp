@@ -58,6 +58,10 @@ std::string capability_list (guint capabilities, const char *separator)
 bool parse_capability_list (const std::string &text, guint &capabilities, std::string &error)
 {
   capabilities = 0;
+  if (text.find_first_not_of (" \t") == std::string::npos) {
+    error = "no capability named; choose from " + capability_list (gv::kAllCapabilities);
+    return false;
+  }
   gchar **names = g_strsplit (text.c_str (), ",", -1);
   bool ok = true;
   for (gchar **n = names; ok && *n; n++) {
