@@ -1,5 +1,7 @@
 #include "cli_options.h"
 
+#include "capabilities.h"
+#include "chat_text.h"
 #include "protocol.h"
 
 #include <cstring>
@@ -36,6 +38,7 @@ OptionValues::~OptionValues ()
   g_free (invite_);
   g_free (invite_link_);
   g_free (download_dir_);
+  g_free (allow_);
   g_strfreev (sets_);
 }
 
@@ -64,9 +67,16 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
         { "bitrate", 'b', 0, G_OPTION_ARG_INT, &bitrate_, "Target bitrate in kbit/s", "KBPS" });
     e.push_back ({ "fps", 0, 0, G_OPTION_ARG_INT, &fps_, "Frames per second", "FPS" });
   }
-  if (which & OPT_ALLOW_CONTROL)
+  if (which & OPT_ALLOW_CONTROL) {
+    e.push_back ({ "allow", 0, 0, G_OPTION_ARG_STRING, &allow_,
+                   "What every viewer gets when admitted, besides view: a comma list of control "
+                   "(mouse and keyboard), chat, clipboard, file (the last two reserved)",
+                   "CAPS" });
     e.push_back ({ "allow-control", 0, 0, G_OPTION_ARG_NONE, &allow_control_,
-                   "Let viewers control mouse and keyboard (default: view only)", nullptr });
+                   "Let viewers control mouse and keyboard (default: view only); the same as "
+                   "--allow control",
+                   nullptr });
+  }
   if (which & OPT_REQUEST_CONTROL)
     e.push_back ({ "request-control", 0, 0, G_OPTION_ARG_NONE, &request_control_,
                    "Ask the host for mouse and keyboard control", nullptr });
@@ -131,6 +141,15 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
   out.bitrate = bitrate_;
   out.fps = fps_;
   out.allow_control = allow_control_;
+  if (allow_) {
+    std::string why;
+    guint bits = 0;
+    if (!parse_capability_list (allow_, bits, why))
+      return bad ("--allow %s: %s", allow_, why.c_str ());
+    out.allow = bits | GV_CAPABILITY_VIEW;
+  }
+  if (out.allow_control)
+    out.allow |= GV_CAPABILITY_VIEW | GV_CAPABILITY_CONTROL;
   out.request_control = request_control_;
   out.print_pipeline = print_pipeline_;
   out.local = local_;
@@ -218,6 +237,21 @@ bool options_to_variables (const LaunchOptions &options, const Preset &preset,
     { "--request-control", "REQUEST_CONTROL", options.request_control, "true" },
     { "--output", "OUTPUT", !options.output.empty (), launch_token (options.output) },
   };
+  /* --allow: the sink's `allow` flags; its control also turns on the
+   * presets' input injection (ALLOW_CONTROL), where there is one. */
+  if (options.allow && !options.allow_control) {
+    if (!preset.has_variable ("ALLOW")) {
+      g_set_error (error, GV_PRESET_ERROR, PRESET_ERROR_UNKNOWN_VARIABLE,
+                   "--allow does not apply to preset '%s': it has no ALLOW variable (its "
+                   "variables: %s)",
+                   preset.name.c_str (), preset.variable_names ().c_str ());
+      return false;
+    }
+  }
+  if (options.allow && preset.has_variable ("ALLOW"))
+    values["ALLOW"] = capability_list (options.allow, "+");
+  if ((options.allow & GV_CAPABILITY_CONTROL) && preset.has_variable ("ALLOW_CONTROL"))
+    values["ALLOW_CONTROL"] = "true";
   for (const auto &m : mappings) {
     if (!m.given)
       continue;

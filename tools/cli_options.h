@@ -23,6 +23,9 @@ struct LaunchOptions {
   int bitrate = -1;   /* kbit/s */
   int fps = -1;
   bool allow_control = false;
+  /* --allow: GvCapabilities bits every viewer gets (0: not given);
+   * --allow-control adds control. */
+  unsigned allow = 0;
   bool request_control = false;
   bool print_pipeline = false;
   bool local = false;       /* host: the embedded server listens on 127.0.0.1 only */
@@ -68,7 +71,7 @@ public:
 private:
   gchar *server_ = nullptr, *pin_ = nullptr, *source_ = nullptr, *codec_ = nullptr;
   gchar *output_ = nullptr, *preset_ = nullptr, *fallback_codec_ = nullptr, *invite_ = nullptr;
-  gchar *invite_link_ = nullptr, *download_dir_ = nullptr;
+  gchar *invite_link_ = nullptr, *download_dir_ = nullptr, *allow_ = nullptr;
   gint invite_uses_ = 1;
   gchar **sets_ = nullptr;
   gint bitrate_ = -1, fps_ = -1, eos_timeout_ = 10;
@@ -79,7 +82,9 @@ private:
 /* The preset variable values the options give: --server -> SERVER, --pin ->
  * PIN, --codec -> CODEC, --fallback-codec -> FALLBACK_CODEC, --bitrate ->
  * BITRATE, --fps -> FPS,
- * --invite-link -> INVITE (the token), --allow-control -> ALLOW_CONTROL=true, --request-control ->
+ * --invite-link -> INVITE (the token), --allow-control -> ALLOW_CONTROL=true,
+ * --allow LIST -> ALLOW=view+... (and ALLOW_CONTROL=true when the list has
+ * control and the preset that variable), --request-control ->
  * REQUEST_CONTROL=true, --output -> OUTPUT, then every --set (which wins).
  * An option whose variable the preset lacks is an error naming both. SOURCE
  * (and INPUT) are set by the caller, which resolves --source. */

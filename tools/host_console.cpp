@@ -1,5 +1,7 @@
 #include "host_console.h"
 
+#include "capabilities.h"
+#include "chat_text.h"
 #include "console.h"
 
 #include <cstring>
@@ -114,11 +116,12 @@ void HostConsole::on_control_changed (GstElement *, const char *peer, gboolean c
   on_main_thread ([self, p, control] { self->control_changed (p, control); });
 }
 
-HostConsole::HostConsole (GstElement *pipeline, std::string what, bool allow_control)
-    : sink_ (find_sink (pipeline)), what_ (std::move (what)), allow_control_ (allow_control)
+HostConsole::HostConsole (GstElement *pipeline, std::string what)
+    : sink_ (find_sink (pipeline)), what_ (std::move (what))
 {
   if (!sink_)
     return;
+  g_object_get (sink_, "allow", &allow_, nullptr);
   handlers_[0] = g_signal_connect (sink_, "viewer-added", G_CALLBACK (on_viewer_added), this);
   handlers_[1] = g_signal_connect (sink_, "viewer-removed", G_CALLBACK (on_viewer_removed), this);
   handlers_[2] =
@@ -197,6 +200,10 @@ bool HostConsole::handle_message (GstMessage *msg)
     invite_ready (s);
     return true;
   }
+  if (gst_structure_has_name (s, "gvwebrtcsink-chat")) {
+    viewer_chat (s);
+    return true;
+  }
   if (!gst_structure_has_name (s, "gvwebrtcsink-session"))
     return false;
   const char *pin = gst_structure_get_string (s, "pin");
@@ -218,9 +225,11 @@ bool HostConsole::handle_message (GstMessage *msg)
   print_line ("  PIN: " + std::string (pin ? pin : "?"));
   print_line ("  Viewer URL: " + std::string (url && *url ? url : "(the server gave none)"));
   print_line ("  Expires: " + format_expiry (expires));
-  print_line (std::string ("  Control: ") +
-              (allow_control_ ? "viewers may use mouse and keyboard"
-                              : "view only (--allow-control lets viewers use mouse and keyboard)"));
+  std::string gets = "  Viewers get: " + capability_list (allow_ | GV_CAPABILITY_VIEW);
+  if (!(allow_ & (GV_CAPABILITY_CONTROL | GV_CAPABILITY_CHAT)))
+    gets += " (--allow control,chat lets them use mouse and keyboard, and chat)";
+  print_line (gets);
+  print_line ("  Type a line to chat with viewers who have chat; /help lists the commands.");
   print_line ("  Press Ctrl-C to stop.");
   print_line ("");
   return true;
@@ -230,14 +239,15 @@ std::string HostConsole::label (const std::string &peer) const
 {
   auto it = viewers_.find (peer);
   if (it == viewers_.end () || it->second.name.empty ())
-    return "viewer " + peer;
-  return it->second.name + " (" + peer + ")";
+    return "viewer " + terminal_safe (peer, " ");
+  return terminal_safe (it->second.name, " ") + " (" + terminal_safe (peer, " ") + ")";
 }
 
 void HostConsole::viewer_added (const std::string &peer, const std::string &name)
 {
-  viewers_[peer] = Viewer{ name, false };
-  print_event ("viewer joined: " + label (peer));
+  viewers_[peer] = Viewer{ name, false, next_number_++ };
+  print_event ("viewer joined: " + label (peer) + " (number " +
+               std::to_string (viewers_[peer].number) + ")");
 }
 
 /* On the main thread (bus messages are handled there). The detail comes
@@ -250,7 +260,7 @@ void HostConsole::viewer_report (const GstStructure *s)
   };
   std::string peer = field ("peer-id");
   if (viewers_.find (peer) == viewers_.end () && !field ("name").empty ())
-    viewers_[peer] = Viewer{ field ("name"), false };
+    viewers_[peer] = Viewer{ field ("name"), false, next_number_++ };
   if (gst_structure_has_name (s, "gvwebrtcsink-viewer-restart")) {
     print_event (label (peer) + " asked for the video again (Retry)");
     return;
@@ -285,8 +295,10 @@ void HostConsole::viewer_removed (const std::string &peer)
 
 void HostConsole::control_requested (const std::string &peer)
 {
+  auto it = viewers_.find (peer);
+  std::string number = it == viewers_.end () ? "N" : std::to_string (it->second.number);
   print_event (label (peer) + " asks for control" +
-               (allow_control_ ? "" : " (not granted: start with --allow-control)"));
+               (allow_ & GV_CAPABILITY_CONTROL ? "" : " (type /grant " + number + " control)"));
 }
 
 void HostConsole::control_changed (const std::string &peer, bool control)
@@ -343,6 +355,172 @@ void HostConsole::show_status ()
   if (!links.empty ())
     status += "; links " + links;
   update_status (status);
+}
+
+/* A viewer's line (the sink relayed it to every viewer with chat); the
+ * operator's own lines (peer "host") are not shown again. */
+void HostConsole::viewer_chat (const GstStructure *s)
+{
+  const char *peer = gst_structure_get_string (s, "peer-id");
+  const char *name = gst_structure_get_string (s, "name");
+  const char *text = gst_structure_get_string (s, "text");
+  gint64 time_ms = 0;
+  if (!peer || !text || g_str_equal (peer, "host"))
+    return;
+  if (!gst_structure_get_int64 (s, "time", &time_ms))
+    time_ms = g_get_real_time () / 1000;
+  std::string who = name && *name ? name : "viewer " + std::string (peer);
+  print_line (format_chat_line (time_ms, who, text));
+}
+
+std::map<std::string, guint> HostConsole::capabilities_now () const
+{
+  std::map<std::string, guint> out;
+  GstStructure *stats = nullptr;
+  g_object_get (sink_, "stats", &stats, nullptr);
+  const GValue *list = stats ? gst_structure_get_value (stats, "viewers") : nullptr;
+  for (guint i = 0; list && i < gst_value_array_get_size (list); i++) {
+    const GstStructure *v = gst_value_get_structure (gst_value_array_get_value (list, i));
+    const char *peer = gst_structure_get_string (v, "peer-id");
+    const GValue *caps = gst_structure_get_value (v, "capabilities");
+    if (peer && caps && G_VALUE_HOLDS_FLAGS (caps))
+      out[peer] = g_value_get_flags (caps);
+  }
+  if (stats)
+    gst_structure_free (stats);
+  return out;
+}
+
+/* How many chat lines of each viewer the sink refused (no chat). */
+static std::map<std::string, guint64> chat_refused (GstElement *sink)
+{
+  std::map<std::string, guint64> out;
+  GstStructure *stats = nullptr;
+  g_object_get (sink, "stats", &stats, nullptr);
+  const GValue *list = stats ? gst_structure_get_value (stats, "viewers") : nullptr;
+  for (guint i = 0; list && i < gst_value_array_get_size (list); i++) {
+    const GstStructure *v = gst_value_get_structure (gst_value_array_get_value (list, i));
+    const char *peer = gst_structure_get_string (v, "peer-id");
+    guint64 refused = 0;
+    if (peer && gst_structure_get_uint64 (v, "assist-refused", &refused))
+      out[peer] = refused;
+  }
+  if (stats)
+    gst_structure_free (stats);
+  return out;
+}
+
+void HostConsole::list_viewers ()
+{
+  std::map<std::string, guint> caps = capabilities_now ();
+  std::map<std::string, guint64> refused = chat_refused (sink_);
+  if (viewers_.empty ()) {
+    print_line ("  no viewers yet");
+    return;
+  }
+  for (const auto &[peer, viewer] : viewers_) {
+    auto it = caps.find (peer);
+    std::string has = it == caps.end () ? "(connecting)" : capability_list (it->second);
+    auto r = refused.find (peer);
+    if (r != refused.end () && r->second)
+      has += " (chat lines refused: " + std::to_string (r->second) + ")";
+    print_line ("  " + std::to_string (viewer.number) + "  " + label (peer) + ": " + has);
+  }
+}
+
+void HostConsole::change_capabilities (const std::string &args, bool add)
+{
+  const char *command = add ? "/grant" : "/revoke";
+  gchar **words = g_strsplit_set (args.c_str (), " \t", 2);
+  std::string number = words[0] ? words[0] : "";
+  std::string list = words[0] && words[1] ? g_strstrip (words[1]) : "";
+  g_strfreev (words);
+  std::string peer;
+  for (const auto &[p, viewer] : viewers_)
+    if (std::to_string (viewer.number) == number)
+      peer = p;
+  guint bits = 0;
+  std::string error;
+  if (number.empty () || list.empty ()) {
+    print_error (std::string ("usage: ") + command + " N CAP[,CAP...] (N from /viewers; " +
+                 "capabilities: " + capability_list (gv::kAllCapabilities) + ")");
+    return;
+  }
+  if (peer.empty ()) {
+    print_error (std::string (command) + ": no viewer " + terminal_safe (number, " ") +
+                 " (/viewers lists them)");
+    return;
+  }
+  if (!parse_capability_list (list, bits, error)) {
+    print_error (std::string (command) + ": " + terminal_safe (error, " "));
+    return;
+  }
+  if (!add && (bits & GV_CAPABILITY_VIEW)) {
+    print_error ("/revoke: every viewer keeps view (remove a viewer by ending the session)");
+    return;
+  }
+  std::map<std::string, guint> caps = capabilities_now ();
+  auto it = caps.find (peer);
+  if (it == caps.end ()) {
+    print_error (std::string (command) + ": viewer " + number + " is not connected yet");
+    return;
+  }
+  guint now = add ? it->second | bits : it->second & ~bits;
+  gboolean ok = FALSE;
+  g_signal_emit_by_name (sink_, "set-capabilities", peer.c_str (), now, &ok);
+  if (!ok) {
+    print_error (std::string (command) + ": viewer " + number + " has left");
+    return;
+  }
+  print_event ("viewer " + number + " " + label (peer) +
+               " now has: " + capability_list (now | GV_CAPABILITY_VIEW));
+}
+
+void HostConsole::send_chat (const std::string &text)
+{
+  gboolean ok = FALSE;
+  g_signal_emit_by_name (sink_, "send-chat", text.c_str (), &ok);
+  if (!ok) {
+    print_error ("not sent: a chat line is 1 to 4000 bytes of text, without control characters");
+    return;
+  }
+  bool anyone = false;
+  for (const auto &kv : capabilities_now ())
+    anyone = anyone || (kv.second & GV_CAPABILITY_CHAT);
+  if (!anyone)
+    print_line ("  (no viewer has chat: /grant N chat, or start with --allow chat)");
+}
+
+void HostConsole::handle_line (const std::string &line)
+{
+  if (!sink_)
+    return;
+  std::string trimmed = line;
+  trimmed.erase (0, trimmed.find_first_not_of (" \t"));
+  trimmed.erase (trimmed.find_last_not_of (" \t") + 1);
+  if (trimmed.empty ())
+    return;
+  if (trimmed[0] != '/') {
+    send_chat (line);
+    return;
+  }
+  size_t space = trimmed.find_first_of (" \t");
+  std::string command = trimmed.substr (0, space);
+  std::string args = space == std::string::npos ? "" : trimmed.substr (space + 1);
+  if (command == "/viewers") {
+    list_viewers ();
+  } else if (command == "/grant" || command == "/revoke") {
+    change_capabilities (args, command == "/grant");
+  } else if (command == "/help") {
+    print_line ("  /viewers                  list viewers: number, name, capabilities");
+    print_line ("  /grant N CAP[,CAP...]     give viewer N capabilities (" +
+                capability_list (gv::kAllCapabilities & ~GV_CAPABILITY_VIEW) + ")");
+    print_line ("  /revoke N CAP[,CAP...]    take them back");
+    print_line ("  /help                     this list");
+    print_line ("  any other line            a chat line to every viewer with chat");
+  } else {
+    print_error ("unknown command " + terminal_safe (command, " ") + " (/help lists them)");
+  }
 }
 
 } // namespace gv::launcher

@@ -1,7 +1,9 @@
 /* What `ghostview host` tells the operator: the banner with the PIN, the
- * viewer URL and the expiry (again on every new registration), one line per
- * viewer event (joined, left, control, a viewer's report of why it sees no
- * picture, its Retry), and a status line (viewers, bitrate). */
+ * viewer URL, the expiry and what viewers get (again on every new
+ * registration), one line per viewer event (joined, left, control, a
+ * viewer's report of why it sees no picture, its Retry), viewers' chat
+ * lines, and a status line (viewers, bitrate). And what the operator types:
+ * /viewers, /grant N CAPS, /revoke N CAPS, /help, or a chat line. */
 #pragma once
 
 #include <gst/gst.h>
@@ -15,7 +17,7 @@ class HostConsole {
 public:
   /* Finds the gvwebrtcsink in `pipeline` and connects to it; `what` is the
    * banner's "Sharing: ..." text. Does nothing without a gvwebrtcsink. */
-  HostConsole (GstElement *pipeline, std::string what, bool allow_control);
+  HostConsole (GstElement *pipeline, std::string what);
   ~HostConsole ();
   HostConsole (const HostConsole &) = delete;
   HostConsole &operator= (const HostConsole &) = delete;
@@ -27,11 +29,14 @@ public:
   bool request_invite (guint capabilities, int uses);
   /* Feed every element message; returns true when it was the sink's. */
   bool handle_message (GstMessage *msg);
+  /* One line the operator typed: a command or a chat line. */
+  void handle_line (const std::string &line);
 
 private:
   struct Viewer {
     std::string name;
     bool control = false;
+    int number = 0; /* what /grant and /revoke call it */
   };
   static void on_viewer_added (GstElement *, const char *peer, const char *name, gpointer self);
   static void on_viewer_removed (GstElement *, const char *peer, gpointer self);
@@ -47,11 +52,19 @@ private:
   void viewer_codec (const GstStructure *s);
   void invite_ready (const GstStructure *s);
   void show_status ();
+  void viewer_chat (const GstStructure *s);
+  void list_viewers ();
+  /* /grant (add) or /revoke (!add): "N CAP[,CAP...]". */
+  void change_capabilities (const std::string &args, bool add);
+  void send_chat (const std::string &text);
+  /* Each viewer's capabilities as the sink has them now, by peer. */
+  std::map<std::string, guint> capabilities_now () const;
 
   GstElement *sink_ = nullptr;
   std::string what_;
-  bool allow_control_;
+  guint allow_ = 0; /* the sink's `allow`: what viewers get when admitted */
   std::map<std::string, Viewer> viewers_;
+  int next_number_ = 1;
   guint status_timer_ = 0; /* on the main loop; reading the sink's stats never waits */
   gulong handlers_[4] = { 0, 0, 0, 0 };
   bool registered_ = false;

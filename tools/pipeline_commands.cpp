@@ -1,5 +1,6 @@
 /* host, view, record and run: choose a preset, fill its variables from the
  * options, then print or run the pipeline. */
+#include "chat_transcript.h"
 #include "cli_options.h"
 #include "commands.h"
 #include "console.h"
@@ -10,6 +11,8 @@
 #include "preset.h"
 #include "pipeline_run.h"
 #include "sources.h"
+#include "stdin_lines.h"
+#include "viewer_console.h"
 
 #include <gst/gst.h>
 
@@ -55,7 +58,7 @@ CommandInfo info_for (Command c)
              "Runs a preset by name ('ghostview presets' lists them) or a .pipeline file.\n"
              "Options set the preset's variables: --server SERVER, --pin PIN, --codec CODEC,\n"
              "--fallback-codec FALLBACK_CODEC, --bitrate BITRATE, --fps FPS,\n"
-             "--allow-control ALLOW_CONTROL, --output OUTPUT,\n"
+             "--allow-control ALLOW_CONTROL, --allow ALLOW, --output OUTPUT,\n"
              "--source SOURCE; --set KEY=VALUE sets any variable.",
              OPT_SERVER | OPT_PIN | OPT_SOURCE | OPT_ENCODE | OPT_ALLOW_CONTROL |
                  OPT_REQUEST_CONTROL | OPT_OUTPUT | OPT_COMMON };
@@ -273,18 +276,27 @@ int run_command (Command command, int argc, char **argv)
   if (!options.download_dir.empty ())
     set_download_dir (pipeline, options.download_dir);
   PipelineRun run (pipeline, options.eos_timeout_s);
-  bool allow_control = options.allow_control;
-  if (auto it = vars.find ("ALLOW_CONTROL"); it != vars.end ())
-    allow_control = it->second == "true";
-  HostConsole host (run.pipeline (), sharing, allow_control);
+  HostConsole host (run.pipeline (), sharing);
   if (options.invite && !host.request_invite (options.invite, options.invite_uses))
     return usage_error (info.name, "--invite needs a pipeline with gvwebrtcsink and its PIN "
                                    "signaller");
+  /* The recorder writes the chat it is let see beside the recording. */
+  std::string transcript;
+  if (command == Command::Record)
+    transcript = ChatTranscript::path_for (options.output);
+  ViewerConsole viewer (run.pipeline (), transcript);
   FileConsole files;
-  run.on_element_message = [&host, &files] (GstMessage *msg) {
-    if (!files.handle_message (msg))
-      host.handle_message (msg);
+  run.on_element_message = [&host, &viewer, &files] (GstMessage *msg) {
+    if (!files.handle_message (msg) && !host.handle_message (msg))
+      viewer.handle_message (msg);
   };
+  /* What the operator types: host commands and chat, or a viewer's chat. */
+  std::unique_ptr<StdinLines> typed;
+  if (host.active ())
+    typed = std::make_unique<StdinLines> ([&host] (const std::string &l) { host.handle_line (l); });
+  else if (viewer.active () && command != Command::Record)
+    typed =
+        std::make_unique<StdinLines> ([&viewer] (const std::string &l) { viewer.handle_line (l); });
   if (command == Command::View || command == Command::Record)
     print_event ("joining session " +
                  (!options.invite_token.empty () ? std::string ("with the invite link")

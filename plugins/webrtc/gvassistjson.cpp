@@ -248,7 +248,16 @@ std::string make_host_chat (const char *from, const char *peer, const char *text
 {
   if (!valid_chat_text (text))
     return "";
-  std::string peer_id = truncate_utf8 (peer, kMaxPeerLength);
+  /* Cut as the parser counts a peer id: in UTF-16 code units. */
+  std::string peer_id = truncate_utf8 (peer, G_MAXSIZE);
+  gsize units = 0, cut = 0;
+  for (const char *p = peer_id.c_str (); *p; p = g_utf8_next_char (p)) {
+    units += g_utf8_get_char (p) > 0xffff ? 2 : 1;
+    if (units > kMaxPeerLength)
+      break;
+    cut = g_utf8_next_char (p) - peer_id.c_str ();
+  }
+  peer_id.resize (cut);
   if (peer_id.empty ())
     return "";
   JsonBuilder *b = json_builder_new ();

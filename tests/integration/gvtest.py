@@ -53,13 +53,15 @@ class Process:
     """A ghostview process whose output lines are collected as they come,
     each with the monotonic time it arrived."""
 
-    def __init__(self, args, name, echo=True):
+    def __init__(self, args, name, echo=True, stdin=False):
         self.name = name
         self.echo = echo  # False: collect the lines without printing them
         self.lines = []
         self.cond = threading.Condition()
         print(f"$ {' '.join(args)}", flush=True)
+        # stdin=True: a pipe for send_line (the launcher reads typed lines).
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                                      text=True, bufsize=1)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -90,6 +92,18 @@ class Process:
                     return None, None
                 self.cond.wait(min(left, 0.5))
 
+    def send_line(self, text):
+        """Types one line on the process's stdin (started with stdin=True)."""
+        print(f"[{self.name} <] {text}", flush=True)
+        self.proc.stdin.write(text + "\n")
+        self.proc.stdin.flush()
+
+    def count(self, pattern):
+        """How many output lines match `pattern` so far."""
+        regex = re.compile(pattern)
+        with self.cond:
+            return sum(1 for _, line in self.lines if regex.search(line))
+
     def interrupt(self):
         self.proc.send_signal(signal.SIGINT)
         return time.monotonic()
@@ -114,10 +128,10 @@ class Process:
             self.proc.wait()
 
 
-def start_host(*extra, name="host"):
+def start_host(*extra, name="host", stdin=False):
     """`ghostview host` with its own server on 127.0.0.1 and a free port;
     returns (process, ws_url, pin)."""
-    host = Process([GHOSTVIEW, "host", "--local", "--port", "0", *extra], name)
+    host = Process([GHOSTVIEW, "host", "--local", "--port", "0", *extra], name, stdin=stdin)
     m, _ = host.wait_for(r"WebSocket (ws://127\.0\.0\.1:\d+/ws)", 20)
     if not m:
         host.kill()

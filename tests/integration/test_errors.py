@@ -45,6 +45,16 @@ expect(["host", "--codec", "theora", "--print-pipeline"], 2, "--codec theora")
 expect(["record", "--pin", "123456", "--codec", "vp9", "--print-pipeline"], 2,
        "--codec does not apply to preset 'record'")
 expect(["frobnicate"], 2, "unknown command 'frobnicate'")
+# --allow: capability names of signaling/capabilities.h only.
+expect(["host", "--allow", "control,root", "--print-pipeline"], 2,
+       "--allow control,root: unknown capability \"root\"", "choose from view, control")
+expect(["host", "--allow", "chat,,control", "--print-pipeline"], 2, "an empty capability name")
+r = expect(["host", "--allow", "control, chat", "--print-pipeline"], 0, "allow=view+control+chat",
+           "allow-control=true")
+r = expect(["host", "--preset", "host-test", "--allow", "chat", "--print-pipeline"], 0,
+           "allow=view+chat")
+expect(["run", "record", "--pin", "123456", "--allow", "chat", "--print-pipeline"], 2,
+       "--allow does not apply to preset 'record'")
 expect(["run", "host-test", "--set", "lower=1"], 2, "--set lower=1")
 
 # A preset whose header does not declare a placeholder it uses, and one whose

@@ -182,6 +182,14 @@ START_TEST (test_builders)
   ck_assert_str_eq (m.peer.c_str (), "host");
   ck_assert_str_eq (m.text.c_str (), "a\n\"quoted\"");
   ck_assert_int_eq (m.time, 5);
+  /* A peer id is cut as the parser counts it, in UTF-16 units: 60 ASCII
+   * and five 3-byte characters are 65 units, 75 bytes (found by fuzzing). */
+  std::string peer = std::string (60, 'p');
+  for (int i = 0; i < 5; i++)
+    peer += "\xe2\x98\x83";
+  std::string relayed = assist::make_host_chat ("A", peer.c_str (), "x", 1);
+  ck_assert (parses (relayed, m, error));
+  ck_assert_uint_eq (m.peer.size (), 60 + 4 * 3);
   std::string cut = assist::truncate_utf8 ("\xc3\xa9\xc3\xa9", 3);
   ck_assert_str_eq (cut.c_str (), "\xc3\xa9");
 }

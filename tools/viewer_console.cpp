@@ -1,0 +1,103 @@
+#include "viewer_console.h"
+
+#include "chat_text.h"
+#include "console.h"
+
+namespace gv::launcher {
+namespace {
+
+GstElement *find_source (GstElement *pipeline)
+{
+  GstElement *found = nullptr;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  while (!found && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    auto *e = GST_ELEMENT (g_value_get_object (&item));
+    GstElementFactory *f = gst_element_get_factory (e);
+    if (f && g_str_equal (GST_OBJECT_NAME (f), "gvwebrtcsrc"))
+      found = GST_ELEMENT (gst_object_ref (e));
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return found;
+}
+
+} // namespace
+
+ViewerConsole::ViewerConsole (GstElement *pipeline, const std::string &transcript)
+    : src_ (find_source (pipeline))
+{
+  if (!src_ || transcript.empty ())
+    return;
+  transcript_.set_path (transcript);
+  pad_added_ = g_signal_connect (src_, "pad-added", G_CALLBACK (on_pad_added), this);
+}
+
+ViewerConsole::~ViewerConsole ()
+{
+  if (!src_)
+    return;
+  if (pad_added_)
+    g_signal_handler_disconnect (src_, pad_added_);
+  gst_object_unref (src_);
+}
+
+void ViewerConsole::on_pad_added (GstElement *, GstPad *pad, gpointer self)
+{
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, first_buffer, self, nullptr);
+}
+
+GstPadProbeReturn ViewerConsole::first_buffer (GstPad *, GstPadProbeInfo *, gpointer data)
+{
+  auto *self = static_cast<ViewerConsole *> (data);
+  gint64 unset = -1;
+  self->media_start_us_.compare_exchange_strong (unset, g_get_monotonic_time ());
+  return GST_PAD_PROBE_REMOVE;
+}
+
+bool ViewerConsole::handle_message (GstMessage *msg)
+{
+  const GstStructure *s = gst_message_get_structure (msg);
+  if (!src_ || !s)
+    return false;
+  if (gst_structure_has_name (s, "gvwebrtcsrc-refused")) {
+    const char *message = gst_structure_get_string (s, "message");
+    print_event ("the host refused: " +
+                 terminal_safe (message && *message ? message : "(no reason given)", " "));
+    return true;
+  }
+  if (!gst_structure_has_name (s, "gvwebrtcsrc-chat"))
+    return false;
+  const char *from = gst_structure_get_string (s, "from");
+  const char *peer = gst_structure_get_string (s, "peer");
+  const char *text = gst_structure_get_string (s, "text");
+  gint64 time_ms = 0;
+  if (!text)
+    return true;
+  if (!gst_structure_get_int64 (s, "time", &time_ms))
+    time_ms = g_get_real_time () / 1000;
+  std::string name = from && *from ? from : "viewer " + std::string (peer ? peer : "?");
+  /* The cue is on disk before the line shows. */
+  gint64 start = media_start_us_.load ();
+  if (start >= 0)
+    transcript_.start (start);
+  std::string error;
+  if (!transcript_.add (g_get_monotonic_time (), name, text, error))
+    print_error (error);
+  print_line (format_chat_line (time_ms, name, text));
+  return true;
+}
+
+void ViewerConsole::handle_line (const std::string &line)
+{
+  if (!src_ || line.find_first_not_of (" \t") == std::string::npos)
+    return;
+  gboolean ok = FALSE;
+  g_signal_emit_by_name (src_, "send-chat", line.c_str (), &ok);
+  if (!ok)
+    print_error ("not sent: a chat line is 1 to 4000 bytes of text without control characters, "
+                 "sent once connected");
+}
+
+} // namespace gv::launcher
