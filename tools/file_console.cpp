@@ -17,6 +17,9 @@ static std::string size_text (guint64 bytes)
   gchar *t = g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
   std::string out = t;
   g_free (t);
+  /* GLib puts a no-break space (U+00A0) before the unit: a plain one. */
+  for (std::size_t at; (at = out.find ("\xc2\xa0")) != std::string::npos;)
+    out.replace (at, 2, " ");
   return out;
 }
 

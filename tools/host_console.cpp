@@ -491,6 +491,36 @@ void HostConsole::send_chat (const std::string &text)
     print_line ("  (no viewer has chat: /grant N chat, or start with --allow chat)");
 }
 
+/* `/send N FILE` or `/send all FILE`: offered on the viewers' file
+ * channels; how it goes is printed from the sink's gvwebrtcsink-file
+ * messages (file_console.h). */
+void HostConsole::send_file (const std::string &args)
+{
+  size_t space = args.find_first_of (" \t");
+  std::string who = args.substr (0, space);
+  std::string path =
+      space == std::string::npos ? "" : args.substr (args.find_first_not_of (" \t", space));
+  if (who.empty () || path.empty ()) {
+    print_error ("/send N FILE: a viewer's number (/viewers lists them) or all, then a file");
+    return;
+  }
+  if (!g_file_test (path.c_str (), G_FILE_TEST_IS_REGULAR)) {
+    print_error ("/send: " + terminal_safe (path, " ") + " is not a file here");
+    return;
+  }
+  int sent = 0;
+  for (const auto &[peer, viewer] : viewers_) {
+    if (who != "all" && std::to_string (viewer.number) != who)
+      continue;
+    gboolean ok = FALSE;
+    g_signal_emit_by_name (sink_, "send-file", peer.c_str (), path.c_str (), &ok);
+    sent += ok ? 1 : 0;
+  }
+  if (sent == 0)
+    print_error ("/send: no viewer " + terminal_safe (who, " ") +
+                 " took it (/viewers lists them; one file at a time each way)");
+}
+
 void HostConsole::handle_line (const std::string &line)
 {
   if (!sink_)
@@ -511,11 +541,15 @@ void HostConsole::handle_line (const std::string &line)
     list_viewers ();
   } else if (command == "/grant" || command == "/revoke") {
     change_capabilities (args, command == "/grant");
+  } else if (command == "/send") {
+    send_file (args);
   } else if (command == "/help") {
     print_line ("  /viewers                  list viewers: number, name, capabilities");
     print_line ("  /grant N CAP[,CAP...]     give viewer N capabilities (" +
                 capability_list (gv::kAllCapabilities & ~GV_CAPABILITY_VIEW) + ")");
     print_line ("  /revoke N CAP[,CAP...]    take them back");
+    print_line (
+        "  /send N FILE              send FILE to viewer N (/send all FILE: to every viewer)");
     print_line ("  /help                     this list");
     print_line ("  any other line            a chat line to every viewer with chat");
   } else {

@@ -31,6 +31,8 @@ public:
   bool handle_message (GstMessage *msg);
   /* One line the operator typed: a command or a chat line. */
   void handle_line (const std::string &line);
+  /* /send N FILE */
+  void send_file (const std::string &args);
 
 private:
   struct Viewer {

@@ -94,6 +94,18 @@ void ViewerConsole::handle_line (const std::string &line)
   if (!src_ || line.find_first_not_of (" \t") == std::string::npos)
     return;
   gboolean ok = FALSE;
+  /* `/send FILE` offers a file to the host (it takes it only when it
+   * granted `file`); every other line is chat. */
+  if (line.rfind ("/send ", 0) == 0) {
+    std::string path = line.substr (6);
+    path.erase (0, path.find_first_not_of (" \t"));
+    if (!g_file_test (path.c_str (), G_FILE_TEST_IS_REGULAR)) {
+      print_error ("/send: " + path + " is not a file here");
+      return;
+    }
+    g_signal_emit_by_name (src_, "send-file", path.c_str (), &ok);
+    return; /* (a failure is printed from gvwebrtcsrc-file) */
+  }
   g_signal_emit_by_name (src_, "send-chat", line.c_str (), &ok);
   if (!ok)
     print_error ("not sent: a chat line is 1 to 4000 bytes of text without control characters, "
