@@ -19,6 +19,7 @@ typedef enum {
   GV_CAPABILITY_CONTROL = 1 << 1,   /* mouse, keyboard and touch input */
   GV_CAPABILITY_CLIPBOARD = 1 << 2, /* reserved: clipboard exchange */
   GV_CAPABILITY_FILE = 1 << 3,      /* reserved: file transfer */
+  GV_CAPABILITY_CHAT = 1 << 4,      /* send and receive chat on the "assist" channel */
 } GvCapabilities;
 
 G_END_DECLS
@@ -39,6 +40,7 @@ inline constexpr CapabilityInfo kCapabilities[] = {
   { GV_CAPABILITY_CONTROL, "control", "Mouse, keyboard and touch input" },
   { GV_CAPABILITY_CLIPBOARD, "clipboard", "Clipboard (reserved)" },
   { GV_CAPABILITY_FILE, "file", "File transfer (reserved)" },
+  { GV_CAPABILITY_CHAT, "chat", "Chat with the host and other viewers" },
 };
 
 inline constexpr guint kCapabilityCount = G_N_ELEMENTS (kCapabilities);
@@ -56,8 +58,9 @@ constexpr bool capability_bits_in_order ()
 
 static_assert (detail::capability_bits_in_order (),
                "kCapabilities must list every GvCapabilities bit once, in bit order");
-static_assert (kAllCapabilities == (GV_CAPABILITY_VIEW | GV_CAPABILITY_CONTROL |
-                                    GV_CAPABILITY_CLIPBOARD | GV_CAPABILITY_FILE),
+static_assert (kAllCapabilities ==
+                   (GV_CAPABILITY_VIEW | GV_CAPABILITY_CONTROL | GV_CAPABILITY_CLIPBOARD |
+                    GV_CAPABILITY_FILE | GV_CAPABILITY_CHAT),
                "a GvCapabilities bit is missing from kCapabilities");
 
 } // namespace gv

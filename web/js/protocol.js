@@ -114,6 +114,7 @@ export const Capability = Object.freeze({
   CONTROL: 'control', // mouse, keyboard, touch
   CLIPBOARD: 'clipboard', // reserved
   FILE: 'file', // reserved
+  CHAT: 'chat', // chat on the assistance channel (assist.js)
 });
 
 /** session-ended / peer-left reasons. */
