@@ -7,6 +7,7 @@ import {
   MAX_VIEWERS_LIMIT, Problem, Type,
 } from './protocol.js';
 import { hostText } from './diagnose.js';
+import { HostChat } from './host-chat.js';
 import { Signalling } from './signalling.js';
 
 const $ = (id) => document.getElementById(id);
@@ -20,7 +21,11 @@ const ui = {
   stopped: $('stopped'), stoppedText: $('stopped-text'), restart: $('restart'),
   requestTemplate: $('request-template'), viewerTemplate: $('viewer-template'),
   newPin: $('new-pin'), newPinError: $('new-pin-error'),
+  newControl: $('new-control'), newChat: $('new-chat'),
 };
+
+// Protocol.js names the capability once the C++ table has it.
+const CHAT = Capability.CHAT ?? 'chat';
 
 // idle -> capturing -> registering -> sharing -> stopped
 const STATUS_TEXT = {
@@ -57,14 +62,25 @@ const host = {
   retired: new Set(),
   renewing: false,
   newPinHadFocus: false,
-  settings: { maxViewers: 1, name: '' },
+  // newControl/newChat: what a join request offers ticked (the person still decides).
+  settings: { maxViewers: 1, name: '', newControl: false, newChat: false },
   expiryTimer: 0,
   viewers: new Map(), // peer -> Viewer (admitted)
   requests: new Map(), // peer -> {peer, conn, name, address, element}
 };
 
+const chat = new HostChat({
+  // Docked under the viewers' rows: the host sees who says what beside who may.
+  buttonParent: ui.actions, buttonBefore: ui.stop, mount: document.querySelector('.card.people'), docked: true,
+  viewers: () => host.viewers.values(),
+  mayChat: (viewer) => viewer.caps.has(CHAT),
+  nameOf: (viewer) => displayName(viewer.name),
+  onRefused: (viewer) => renderViewer(viewer),
+});
+
 function setState(state) {
   host.state = state;
+  chat.setSharing(state === 'sharing');
   document.body.dataset.state = state;
   ui.start.hidden = !['idle', 'capturing', 'registering'].includes(state);
   ui.sharing.hidden = state !== 'sharing';
@@ -300,10 +316,13 @@ async function startSharing() {
   host.settings = {
     maxViewers: Math.min(MAX_VIEWERS_LIMIT, Math.max(1, parseInt(ui.maxViewers.value, 10) || 1)),
     name: ui.hostName.value.trim(),
+    newControl: ui.newControl.checked,
+    newChat: ui.newChat.checked,
   };
   try {
     localStorage.setItem('ghostview.hostName', host.settings.name);
     localStorage.setItem('ghostview.maxViewers', String(host.settings.maxViewers));
+    localStorage.setItem('ghostview.newViewerCaps', JSON.stringify({ control: ui.newControl.checked, chat: ui.newChat.checked }));
   } catch { /* private mode */ }
   setState('capturing');
   const captureError = await captureScreen();
@@ -499,8 +518,10 @@ function onJoinRequest(conn, msg) {
   el.dataset.peer = peer;
   el.querySelector('.name').textContent = displayName(msg.name);
   el.querySelector('.address').textContent = msg.address ? `(${msg.address})` : '';
+  el.querySelector('.allow-control').checked = host.settings.newControl;
+  el.querySelector('.allow-chat').checked = host.settings.newChat;
   el.querySelector('.accept').addEventListener('click', () => {
-    accept(peer, el.querySelector('.allow-control').checked);
+    accept(peer, el.querySelector('.allow-control').checked, el.querySelector('.allow-chat').checked);
   });
   el.querySelector('.decline').addEventListener('click', () => decline(peer));
   host.requests.set(peer, { peer, conn, name: msg.name || '', address: msg.address || '', element: el });
@@ -531,22 +552,25 @@ function decline(peer) {
   endRetiredIfIdle(req.conn);
 }
 
-function accept(peer, allowControl) {
+function accept(peer, allowControl, allowChat) {
   const req = host.requests.get(peer);
   if (!req) return;
   host.requests.delete(peer);
   req.element.remove();
-  const caps = allowControl ? [Capability.VIEW, Capability.CONTROL] : [Capability.VIEW];
+  const caps = new Set([Capability.VIEW]);
+  if (allowControl) caps.add(Capability.CONTROL);
+  if (allowChat) caps.add(CHAT);
   const { conn } = req;
-  conn.signalling.send(makeAccept(peer, caps));
+  conn.signalling.send(makeAccept(peer, capabilityList(caps)));
   conn.accepted++;
   const viewer = {
-    peer, conn, name: req.name, address: req.address, control: allowControl, controlRequested: false,
-    state: 'connecting', pc: null, channel: null, inputEvents: 0, pendingIce: [], element: null,
-    problem: null, restarts: 0,
+    peer, conn, name: req.name, address: req.address, caps, controlRequested: false,
+    state: 'connecting', pc: null, channel: null, assist: null, inputEvents: 0, chatRefused: 0,
+    pendingIce: [], element: null, problem: null, restarts: 0,
   };
   host.viewers.set(peer, viewer);
   renderViewer(viewer);
+  chat.update();
   renderPin();
   connectViewer(viewer).catch((e) => {
     console.warn('GhostView: could not offer to', peer, e);
@@ -585,6 +609,7 @@ async function connectViewer(viewer) {
   const channel = pc.createDataChannel(INPUT_CHANNEL_LABEL, { ordered: true });
   viewer.channel = channel;
   channel.addEventListener('message', (ev) => onViewerInput(viewer, ev.data));
+  chat.open(viewer, pc);
 
   for (const track of host.stream.getVideoTracks()) {
     const t = pc.addTransceiver(track, { direction: 'sendonly', streams: [host.stream] });
@@ -634,7 +659,7 @@ function onViewerInput(viewer, data) {
     return;
   }
   if (inputKind(msg) === Input.REQUEST_CONTROL) {
-    if (!viewer.control) {
+    if (!viewer.caps.has(Capability.CONTROL)) {
       viewer.controlRequested = true;
       renderViewer(viewer);
       notify(`${displayName(viewer.name)} asks for control`);
@@ -662,7 +687,7 @@ function onRestart(conn, msg) {
   const viewer = viewerOf(conn, msg.peer);
   if (!viewer || !captureLive()) return;
   if (viewer.pc) viewer.pc.close();
-  Object.assign(viewer, { pc: null, channel: null, pendingIce: [], state: 'connecting', problem: null });
+  Object.assign(viewer, { pc: null, channel: null, assist: null, pendingIce: [], state: 'connecting', problem: null });
   viewer.restarts++;
   renderViewer(viewer);
   connectViewer(viewer).catch((e) => {
@@ -674,10 +699,26 @@ function onRestart(conn, msg) {
 
 // ---- viewers ----
 
+const CAPABILITY_ORDER = [...new Set([...Object.values(Capability), CHAT])];
+
+/** Capabilities on the wire, in the protocol's order. */
+function capabilityList(caps) {
+  return CAPABILITY_ORDER.filter((c) => caps.has(c));
+}
+
+/** Gives `viewer` capability `cap`, or takes it back: `grant` replaces the viewer's whole set. */
+function setCapability(viewer, cap, on) {
+  if (viewer.caps.has(cap) === on) return;
+  if (on) viewer.caps.add(cap);
+  else viewer.caps.delete(cap);
+  viewer.conn.signalling.send(makeGrant(viewer.peer, capabilityList(viewer.caps)));
+  if (cap === CHAT) chat.chatChanged(viewer, on);
+  renderViewer(viewer);
+}
+
 function setControl(viewer, on) {
-  viewer.control = on;
   viewer.controlRequested = false;
-  viewer.conn.signalling.send(makeGrant(viewer.peer, on ? [Capability.VIEW, Capability.CONTROL] : [Capability.VIEW]));
+  setCapability(viewer, Capability.CONTROL, on);
   renderViewer(viewer);
 }
 
@@ -693,6 +734,7 @@ function dropViewer(peer) {
   if (viewer.pc) viewer.pc.close();
   viewer.element?.remove();
   renderLists();
+  chat.update();
   endRetiredIfIdle(viewer.conn);
 }
 
@@ -718,24 +760,30 @@ function renderViewer(viewer) {
     el.dataset.peer = viewer.peer;
     el.querySelector('.name').textContent = displayName(viewer.name);
     el.querySelector('.address').textContent = viewer.address ? `(${viewer.address})` : '';
-    el.querySelector('.control').addEventListener('click', () => setControl(viewer, !viewer.control));
+    el.querySelector('.control').addEventListener('click', () => setControl(viewer, !viewer.caps.has(Capability.CONTROL)));
+    const chatBox = el.querySelector('.allow-chat');
+    chatBox.addEventListener('change', () => setCapability(viewer, CHAT, chatBox.checked));
     el.querySelector('.remove').addEventListener('click', () => removeViewer(viewer));
     viewer.element = el;
     ui.viewers.append(el);
   }
   const el = viewer.element;
+  const control = viewer.caps.has(Capability.CONTROL);
   el.dataset.state = viewer.state;
   el.querySelector('.state').textContent = STATE_TEXT[viewer.state] || viewer.state;
   const note = viewer.controlRequested ? ' · asks for control'
-    : viewer.control ? ` · may control${viewer.inputEvents ? ` (${viewer.inputEvents} events, not applied)` : ''}` : '';
+    : control ? ` · may control${viewer.inputEvents ? ` (${viewer.inputEvents} events, not applied)` : ''}` : '';
   el.querySelector('.control-note').textContent = note;
+  el.querySelector('.allow-chat').checked = viewer.caps.has(CHAT);
+  const n = viewer.chatRefused;
+  el.querySelector('.refused-note').textContent = n ? ` · ${n} chat ${n === 1 ? 'message' : 'messages'} refused` : '';
   el.classList.toggle('asking', viewer.controlRequested);
   const problem = el.querySelector('.problem');
   problem.textContent = viewer.problem ? hostText(viewer.problem.problem, viewer.problem.codec) : '';
   problem.title = viewer.problem ? viewer.problem.detail : '';
   problem.hidden = !viewer.problem;
   const button = el.querySelector('.control');
-  button.textContent = viewer.control ? 'Revoke control' : viewer.controlRequested ? 'Grant control' : 'Allow control';
+  button.textContent = control ? 'Revoke control' : viewer.controlRequested ? 'Grant control' : 'Allow control';
   button.classList.toggle('primary', viewer.controlRequested);
   renderLists();
 }
@@ -846,7 +894,10 @@ try {
   ui.hostName.value = localStorage.getItem('ghostview.hostName') || '';
   const saved = parseInt(localStorage.getItem('ghostview.maxViewers') || '', 10);
   if (saved >= 1 && saved <= MAX_VIEWERS_LIMIT) ui.maxViewers.value = String(saved);
-} catch { /* private mode */ }
+  const caps = JSON.parse(localStorage.getItem('ghostview.newViewerCaps') || '{}');
+  ui.newControl.checked = caps && caps.control === true;
+  ui.newChat.checked = caps && caps.chat === true;
+} catch { /* private mode, or a saved value that is not JSON */ }
 setState('idle');
 
 // For tests and debugging.
@@ -860,10 +911,13 @@ window.ghostviewHost = {
   get sessions() { return allConnections().filter((c) => c.pin).map((c) => ({ pin: c.pin, retired: c.retired })); },
   get viewers() {
     return [...host.viewers.values()].map((v) => ({
-      peer: v.peer, name: v.name, state: v.state, control: v.control,
-      controlRequested: v.controlRequested, inputEvents: v.inputEvents,
+      peer: v.peer, name: v.name, state: v.state, control: v.caps.has(Capability.CONTROL),
+      capabilities: capabilityList(v.caps), controlRequested: v.controlRequested, inputEvents: v.inputEvents,
+      chatRefused: v.chatRefused, assistState: v.assist ? v.assist.readyState : 'none',
       problem: v.problem ? v.problem.problem : '', restarts: v.restarts,
     }));
   },
   get requests() { return [...host.requests.keys()]; },
+  /** Malformed messages viewers sent on their assist channels (dropped). */
+  get assistDropped() { return chat.dropped; },
 };

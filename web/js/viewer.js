@@ -6,7 +6,9 @@ import {
   isValidPin, JOIN_FATAL_ERRORS, makeIce, makeJoin, makeJoinByInvite, makeLeave, makeRequestControl, makeRestart, makeSdp,
   MAX_INPUT_MESSAGE_BYTES, MAX_INVITE_TOKEN_BYTES, normalisePin, parseHostMessage, Problem, Reason, sessionEndedMessage, Type,
 } from './protocol.js';
+import { ASSIST_CHANNEL } from './assist.js';
 import { describe, stallSeconds } from './diagnose.js';
+import { ViewerChat } from './viewer-chat.js';
 import { PictureWatch, refuseCodecs } from './stall.js';
 import { Signalling } from './signalling.js';
 import { RemoteInput } from './input.js';
@@ -67,11 +69,15 @@ function onFileEvent(e) {
   if (e.direction === 'incoming' && e.state === 'done' && e.blob) receivedFiles.set(e.name, e.blob);
   filePanel.update(e);
 }
+// Protocol.js names the capability once the C++ table has it.
+const CHAT = Capability.CHAT;
 
 const input = new RemoteInput(ui.video, ui.surface, sendInput);
 // Pinch/pan zoom of the picture, taps as clicks, the on-screen keyboard.
 new TouchView(ui.video, ui.surface, input);
 const stats = new StatsOverlay(ui.stats, () => session.pc);
+// Chat on the host's "assist" channel, when the host offers it.
+const chat = new ViewerChat({ buttonParent: ui.actions, buttonBefore: ui.leave, mount: document.body });
 // No silent stalls: why there is no picture, with a Retry; the host is told.
 const STALL_SECONDS = stallSeconds(window.location.search);
 // `?relay=1`: relayed candidates only (iceTransportPolicy 'relay'), through
@@ -109,6 +115,7 @@ function setState(state, detail) {
   ui.stageText.textContent = detail || STATUS_TEXT[state];
   ui.connect.disabled = false;
   updateControlUi();
+  chat.set({ watching, mayChat: hasChat() });
   updateAudioUi();
 }
 
@@ -161,6 +168,10 @@ async function sendFile(file) {
   }
 }
 
+function hasChat() {
+  return session.capabilities.includes(CHAT);
+}
+
 function updateControlUi() {
   updateFilesUi();
   const live = session.state === 'live';
@@ -196,6 +207,7 @@ function start(pin) {
   Object.assign(session, {
     capabilities: [], controlRequested: false, pendingIce: [], endReason: '', lastError: null, pin,
   });
+  chat.reset();
   setState('connecting', 'Connecting to the server…');
   ui.connect.disabled = true;
   const signalling = new Signalling({ onMessage, onClose: onSignallingClosed });
@@ -216,6 +228,7 @@ function onMessage(msg) {
     case Type.JOINED:
       session.capabilities = Array.isArray(msg.capabilities) ? msg.capabilities : [Capability.VIEW];
       session.iceServers = Array.isArray(msg.ice_servers) ? msg.ice_servers : [];
+      chat.reset(typeof msg.peer === 'string' ? msg.peer : '');
       if (RELAY_ONLY && !offersRelay(session.iceServers)) {
         session.signalling?.send(makeLeave());
         end('This page was opened with relay=1 (video through a TURN relay only), but the server offers no TURN relay, so no video can reach you. Open it without relay=1, or ask the server\'s operator for TURN.', 'failed');
@@ -331,6 +344,10 @@ function adoptChannel(channel) {
     updateFilesUi();
     return;
   }
+  if (channel.label === ASSIST_CHANNEL) {
+    chat.adopt(channel);
+    return;
+  }
   if (channel.label !== INPUT_CHANNEL_LABEL) return;
   session.channel = channel;
   channel.addEventListener('open', updateControlUi);
@@ -381,6 +398,7 @@ function endedText(reason) {
 function replacePeerConnection() {
   if (session.pc) session.pc.close();
   session.channel = null;
+  chat.drop();
   session.pendingIce = [];
   ui.video.srcObject = null;
   createPeerConnection(session.iceServers);
@@ -520,6 +538,7 @@ function onCapabilities(caps) {
     toast('The host took back control.');
   }
   updateControlUi();
+  chat.set({ mayChat: hasChat() });
 }
 
 // ---- leaving ----
@@ -534,6 +553,7 @@ function teardown() {
   session.channel = null;
   session.files?.detach();
   session.files = null;
+  chat.drop();
   if (session.signalling) session.signalling.close();
   session.signalling = null;
   ui.video.srcObject = null;
@@ -673,6 +693,9 @@ window.ghostviewViewer = {
   get pc() { return session.pc; },
   get capabilities() { return session.capabilities.slice(); },
   get channelState() { return session.channel ? session.channel.readyState : 'none'; },
+  get assistState() { return chat.channelState; },
+  /** Sends a chat line whatever the page thinks it may do (the host decides); false if it could not leave. */
+  sendChat: (text) => chat.send(text),
   get inputSent() { return input.sent; },
   get endReason() { return session.endReason; },
   get hasAudio() { return hasAudio(); },
