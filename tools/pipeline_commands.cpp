@@ -249,7 +249,7 @@ int run_command (Command command, int argc, char **argv)
   HostConsole host (run.pipeline (), sharing);
   /* The recorder writes the chat it is let see beside the recording. */
   std::string transcript;
-  if (command == Command::Record)
+  if (command == Command::Record || (command == Command::Run && !options.output.empty ()))
     transcript = ChatTranscript::path_for (options.output);
   ViewerConsole viewer (run.pipeline (), transcript);
   run.on_element_message = [&host, &viewer] (GstMessage *msg) {
