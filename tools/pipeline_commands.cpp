@@ -282,7 +282,7 @@ int run_command (Command command, int argc, char **argv)
                                    "signaller");
   /* The recorder writes the chat it is let see beside the recording. */
   std::string transcript;
-  if (command == Command::Record)
+  if (command == Command::Record || (command == Command::Run && !options.output.empty ()))
     transcript = ChatTranscript::path_for (options.output);
   ViewerConsole viewer (run.pipeline (), transcript);
   FileConsole files;

@@ -8,6 +8,10 @@ namespace gv::launcher {
 StdinLines::StdinLines (std::function<void (const std::string &)> on_line)
     : on_line_ (std::move (on_line))
 {
+  /* A job started in the background (`ghostview host &`) would be stopped
+   * (SIGTTIN) by reading its terminal: it leaves the terminal alone. */
+  if (isatty (STDIN_FILENO) && tcgetpgrp (STDIN_FILENO) != getpgrp ())
+    return;
   /* O_NONBLOCK is set on the open file, which a shell may share: put it
    * back as it was when done. */
   stdin_flags_ = fcntl (STDIN_FILENO, F_GETFL);
@@ -25,7 +29,8 @@ StdinLines::~StdinLines ()
 {
   if (watch_)
     g_source_remove (watch_);
-  g_io_channel_unref (channel_);
+  if (channel_)
+    g_io_channel_unref (channel_);
   if (stdin_flags_ != -1)
     fcntl (STDIN_FILENO, F_SETFL, stdin_flags_);
 }

@@ -1,7 +1,8 @@
 /* Lines typed (or piped) on standard input, handed one at a time to a
  * callback on the main loop; never blocks. End of input (or a read error)
- * stops the watch quietly. A line longer than kMaxLineBytes is cut there,
- * the rest of it dropped. */
+ * stops the watch quietly; so does a terminal of which this process is
+ * not in the foreground (a background job is never stopped by reading). A line longer than
+ * kMaxLineBytes is cut there, the rest of it dropped. */
 #pragma once
 
 #include <glib.h>
