@@ -173,3 +173,34 @@ test('chat: granted per viewer, relayed by the browser host, shown as text', asy
     assert.deepEqual(page.problems, []);
   }
 });
+
+test('chat: what new viewers get is the host\'s setting, remembered', async () => {
+  const hostPage = await openPage(browser, `${server.url}/host.html`);
+  await hostPage.check('#new-chat');
+  await hostPage.click('#start-sharing');
+  const pin = await waitFor(() => hostPage.evaluate(() => window.ghostviewHost.pin), 10000, 'a PIN');
+  const viewer = await openPage(browser, `${server.url}/?pin=${pin}`);
+  await viewer.fill('#name', 'Carol');
+  await viewer.click('#connect');
+  const request = hostPage.locator('#requests li.request', { hasText: 'Carol' });
+  await request.waitFor({ state: 'visible', timeout: 5000 });
+  assert.equal(await request.locator('.allow-chat').isChecked(), true, 'the request offers chat ticked');
+  assert.equal(await request.locator('.allow-control').isChecked(), false);
+  await request.locator('.accept').click();
+  await waitFor(() => viewer.evaluate(() => window.ghostviewViewer.assistState === 'open'), 10000, 'assist channel open');
+  assert.deepEqual(await viewer.evaluate(() => window.ghostviewViewer.capabilities), ['view', 'chat']);
+  await viewer.click('#chat-button');
+  assert.equal(await viewer.isEnabled('#chat-input'), true);
+  await hostPage.click('#stop');
+  await waitFor(() => viewer.evaluate(() => window.ghostviewViewer.state === 'ended'), 5000, 'the session ended');
+  assert.equal(await viewer.isVisible('#chat-button'), false, 'no chat once the session ended');
+
+  // The next visit starts with the same choice.
+  const again = await openPage(browser, `${server.url}/host.html`);
+  assert.equal(await again.isChecked('#new-chat'), true);
+  assert.equal(await again.isChecked('#new-control'), false);
+  for (const page of [hostPage, viewer, again]) {
+    assert.deepEqual(await cspViolations(page), []);
+    assert.deepEqual(page.problems, []);
+  }
+});
