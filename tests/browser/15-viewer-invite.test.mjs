@@ -1,4 +1,5 @@
-// Scenario 15: invite links (issue 13). A native host asks for a link
+// Scenario 15: invite links (issue 13). A native host (and the browser host
+// page) asks for a link
 // (gvpinsignaller's `invite`); a person opens it in Chromium, sees no PIN
 // field, presses Connect and watches — with control when the link stands
 // for it, view only when it does not (even on a host whose PIN viewers get
@@ -21,7 +22,7 @@ const hosts = [];
 
 before(async () => {
   server = await startServer();
-  browser = await launchBrowser();
+  browser = await launchBrowser({ fakeMedia: true });
 });
 
 after(async () => {
@@ -119,4 +120,29 @@ test('a changed or cut-short link says it is not valid', async () => {
   await connect(page);
   await waitFor(async () => (await framesDecoded(page)) > 0, 8000, 'framesDecoded > 0');
   await page.close();
+});
+
+test('the browser host page makes a link; its viewer is asked for with what it stands for', async () => {
+  const hostPage = await openPage(browser, `${server.url}/host.html`);
+  await hostPage.click('#start-sharing');
+  await waitFor(() => hostPage.evaluate(() => window.ghostviewHost.pin), 10000, 'a PIN on the host page');
+  await hostPage.selectOption('#invite-caps', 'view,control');
+  await hostPage.click('#make-invite');
+  await hostPage.waitForSelector('#invite-row:not([hidden])', { timeout: 5000 });
+  const url = await hostPage.inputValue('#invite-url');
+  assert.ok(url.startsWith(`${server.url}/?invite=i1.`), url);
+
+  const viewer = await openPage(browser, url);
+  await viewer.fill('#name', 'Invited');
+  await connect(viewer);
+  const request = hostPage.locator('#requests li.request').first();
+  await request.waitFor({ state: 'visible', timeout: 10000 });
+  assert.match(await request.locator('.invited').textContent(), /invite link/);
+  assert.ok(await request.locator('.allow-control').isChecked(), 'control ticked: the link stands for it');
+  await screenshot(hostPage, 'host-invite-request');
+  await request.locator('.accept').click();
+  await waitFor(async () => (await framesDecoded(viewer)) > 0, 10000, 'the invited viewer decodes');
+  assert.deepEqual((await viewer.evaluate(() => window.ghostviewViewer.capabilities)).sort(), ['control', 'view']);
+  await viewer.close();
+  await hostPage.close();
 });

@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
   Capability, ErrorCode, errorMessage, iceCandidateInit, INPUT_CHANNEL_LABEL, Input, inputKind, makeAccept,
-  makeDecline, makeEnd, makeGrant, makeIce, makeKick, makeRegister, makeSdp, MAX_INPUT_MESSAGE_BYTES,
+  makeDecline, makeEnd, makeGrant, makeIce, makeInvite, makeKick, makeRegister, makeSdp, MAX_INPUT_MESSAGE_BYTES,
   MAX_VIEWERS_LIMIT, Problem, Type,
 } from './protocol.js';
 import { hostText } from './diagnose.js';
@@ -22,6 +22,8 @@ const ui = {
   requestTemplate: $('request-template'), viewerTemplate: $('viewer-template'),
   newPin: $('new-pin'), newPinError: $('new-pin-error'),
   newControl: $('new-control'), newChat: $('new-chat'),
+  inviteCaps: $('invite-caps'), makeInvite: $('make-invite'), inviteRow: $('invite-row'),
+  inviteUrl: $('invite-url'), copyInvite: $('copy-invite'),
 };
 
 // Protocol.js names the capability once the C++ table has it.
@@ -415,6 +417,13 @@ function onMessage(conn, msg) {
     case Type.RESTART:
       onRestart(conn, msg);
       break;
+    case Type.INVITE_LINK:
+      if (conn === host.conn) {
+        ui.inviteUrl.value = String(msg.url || '');
+        ui.inviteRow.hidden = false;
+        ui.makeInvite.disabled = false;
+      }
+      break;
     case Type.ERROR:
       if (conn.reconnecting && msg.code === ErrorCode.RESUME_REFUSED) {
         // The old PIN is gone for good (say, a server restarted without its
@@ -518,8 +527,16 @@ function onJoinRequest(conn, msg) {
   el.dataset.peer = peer;
   el.querySelector('.name').textContent = displayName(msg.name);
   el.querySelector('.address').textContent = msg.address ? `(${msg.address})` : '';
-  el.querySelector('.allow-control').checked = host.settings.newControl;
-  el.querySelector('.allow-chat').checked = host.settings.newChat;
+  // Came with an invite link: the link's capabilities, which the person
+  // can still change before accepting.
+  const invited = Array.isArray(msg.capabilities) ? msg.capabilities : null;
+  el.querySelector('.allow-control').checked = invited ? invited.includes(Capability.CONTROL) : host.settings.newControl;
+  el.querySelector('.allow-chat').checked = invited ? invited.includes(CHAT) : host.settings.newChat;
+  if (invited) {
+    const note = el.querySelector('.invited');
+    note.textContent = '(with your invite link)';
+    note.hidden = false;
+  }
   el.querySelector('.accept').addEventListener('click', () => {
     accept(peer, el.querySelector('.allow-control').checked, el.querySelector('.allow-chat').checked);
   });
@@ -875,6 +892,23 @@ ui.stop.addEventListener('click', () => stopSharing());
 ui.newPin.addEventListener('click', renewPin);
 // Asks for a screen again (the capture ended with the session) and registers.
 ui.restart.addEventListener('click', startSharing);
+ui.makeInvite.addEventListener('click', () => {
+  if (!host.conn || host.state !== 'sharing') return;
+  ui.makeInvite.disabled = true;
+  host.conn.signalling.send(makeInvite(ui.inviteCaps.value.split(','), 1));
+  // The answer (invite-link) fills the link in; a refusal leaves it as it was.
+  setTimeout(() => { ui.makeInvite.disabled = false; }, 3000);
+});
+ui.copyInvite.addEventListener('click', async () => {
+  ui.inviteUrl.select();
+  try {
+    await navigator.clipboard.writeText(ui.inviteUrl.value);
+    ui.copyInvite.textContent = 'Copied';
+  } catch {
+    ui.copyInvite.textContent = 'Press Ctrl+C';
+  }
+  setTimeout(() => { ui.copyInvite.textContent = 'Copy'; }, 2000);
+});
 ui.copyUrl.addEventListener('click', async () => {
   try {
     await navigator.clipboard.writeText(ui.viewerUrl.value);
