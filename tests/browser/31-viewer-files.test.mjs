@@ -151,3 +151,36 @@ test('without the file capability: told so, nothing lands', async () => {
   assert.deepEqual(readdirSync(downloads), []);
   await page.close();
 });
+
+test('the browser host page: files both ways once it allows Files', async () => {
+  const hostBrowser = await launchBrowser({ fakeMedia: true });
+  try {
+    const hostPage = await openPage(hostBrowser, `${server.url}/host.html`);
+    await hostPage.click('#start-sharing');
+    const pin = await waitFor(() => hostPage.evaluate(() => window.ghostviewHost.pin), 10000, 'a PIN');
+    const page = await openPage(browser, `${server.url}/?pin=${pin}`);
+    await page.click('#connect');
+    const request = hostPage.locator('#requests li.request').first();
+    await request.waitFor({ state: 'visible', timeout: 10000 });
+    await request.locator('.accept').click();
+    await waitFor(async () => (await framesDecoded(page)) > 0, 10000, 'frames decoded');
+    await page.click('#files-toggle');
+    assert.match(await page.textContent('#files-note'), /not allowed/);
+
+    const row = hostPage.locator('#viewers li.viewer').first();
+    await row.locator('.allow-file').check();
+    await waitFor(() => page.evaluate(() => window.ghostviewViewer.capabilities.includes('file')), 5000, 'file granted');
+    const up = makeFile('to-browser-host.bin', 5 * MIB);
+    await page.setInputFiles('#file-input', up);
+    await hostPage.waitForSelector('#host-files .file-row[data-direction="incoming"][data-state="done"]', { timeout: 30000 });
+    assert.equal(await hostPage.evaluate(() => window.ghostviewHost.receivedSha256('to-browser-host.bin')), sha256(up));
+
+    const down = makeFile('from-browser-host.bin', 5 * MIB);
+    await row.locator('.send-file').setInputFiles(down);
+    await page.waitForSelector('.file-row[data-direction="incoming"][data-state="done"]', { timeout: 30000 });
+    assert.equal(await page.evaluate(() => window.ghostviewViewer.receivedSha256('from-browser-host.bin')), sha256(down));
+    await screenshot(hostPage, 'host-files');
+  } finally {
+    await hostBrowser.close();
+  }
+});

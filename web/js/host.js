@@ -6,6 +6,9 @@ import {
   makeDecline, makeEnd, makeGrant, makeIce, makeInvite, makeKick, makeRegister, makeSdp, MAX_INPUT_MESSAGE_BYTES,
   MAX_VIEWERS_LIMIT, Problem, Type,
 } from './protocol.js';
+import { FILE_CHANNEL_LABEL } from './filetransfer.js';
+import { FileEndpoint } from './files.js';
+import { FilePanel } from './filepanel.js';
 import { hostText } from './diagnose.js';
 import { HostChat } from './host-chat.js';
 import { Signalling } from './signalling.js';
@@ -23,8 +26,15 @@ const ui = {
   newPin: $('new-pin'), newPinError: $('new-pin-error'),
   newControl: $('new-control'), newChat: $('new-chat'),
   inviteCaps: $('invite-caps'), makeInvite: $('make-invite'), inviteRow: $('invite-row'),
-  inviteUrl: $('invite-url'), copyInvite: $('copy-invite'),
+  inviteUrl: $('invite-url'), copyInvite: $('copy-invite'), hostFiles: $('host-files'),
 };
+
+// Files, one "file" channel per viewer (files.js): what viewers with `file`
+// send lands here for the person to save; the person sends any viewer one.
+const filePanel = new FilePanel(ui.hostFiles, {
+  onCancel: (e) => { for (const v of host.viewers.values()) if (v.files?.outgoing?.id === e.id || v.files?.incoming?.id === e.id) v.files.cancel('cancelled by the host'); },
+});
+const receivedFiles = new Map(); // name -> Blob, for window.ghostviewHost
 
 // Protocol.js names the capability once the C++ table has it.
 const CHAT = Capability.CHAT ?? 'chat';
@@ -583,6 +593,7 @@ function accept(peer, allowControl, allowChat) {
   const viewer = {
     peer, conn, name: req.name, address: req.address, caps, controlRequested: false,
     state: 'connecting', pc: null, channel: null, assist: null, inputEvents: 0, chatRefused: 0,
+    files: null, filePartials: new Map(),
     pendingIce: [], element: null, problem: null, restarts: 0,
   };
   host.viewers.set(peer, viewer);
@@ -627,6 +638,16 @@ async function connectViewer(viewer) {
   viewer.channel = channel;
   channel.addEventListener('message', (ev) => onViewerInput(viewer, ev.data));
   chat.open(viewer, pc);
+  viewer.files?.detach();
+  viewer.files = new FileEndpoint(pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true }), {
+    mayReceive: () => viewer.caps.has(Capability.FILE),
+    partials: viewer.filePartials,
+    onEvent: (e) => {
+      if (e.direction === 'incoming' && e.state === 'done' && e.blob) receivedFiles.set(e.name, e.blob);
+      filePanel.update({ ...e, name: `${e.name} (${displayName(viewer.name)})` });
+      renderViewer(viewer);
+    },
+  });
 
   for (const track of host.stream.getVideoTracks()) {
     const t = pc.addTransceiver(track, { direction: 'sendonly', streams: [host.stream] });
@@ -748,6 +769,7 @@ function dropViewer(peer) {
   const viewer = host.viewers.get(peer);
   if (!viewer) return;
   host.viewers.delete(peer);
+  viewer.files?.detach();
   if (viewer.pc) viewer.pc.close();
   viewer.element?.remove();
   renderLists();
@@ -780,6 +802,19 @@ function renderViewer(viewer) {
     el.querySelector('.control').addEventListener('click', () => setControl(viewer, !viewer.caps.has(Capability.CONTROL)));
     const chatBox = el.querySelector('.allow-chat');
     chatBox.addEventListener('change', () => setCapability(viewer, CHAT, chatBox.checked));
+    const fileBox = el.querySelector('.allow-file');
+    fileBox.addEventListener('change', () => setCapability(viewer, Capability.FILE, fileBox.checked));
+    const picker = el.querySelector('.send-file');
+    picker.addEventListener('change', async () => {
+      const [file] = picker.files;
+      picker.value = '';
+      if (!file || !viewer.files) return;
+      try {
+        await viewer.files.offer(file);
+      } catch (e) {
+        console.warn('GhostView: could not send', file.name, e);
+      }
+    });
     el.querySelector('.remove').addEventListener('click', () => removeViewer(viewer));
     viewer.element = el;
     ui.viewers.append(el);
@@ -792,6 +827,7 @@ function renderViewer(viewer) {
     : control ? ` · may control${viewer.inputEvents ? ` (${viewer.inputEvents} events, not applied)` : ''}` : '';
   el.querySelector('.control-note').textContent = note;
   el.querySelector('.allow-chat').checked = viewer.caps.has(CHAT);
+  el.querySelector('.allow-file').checked = viewer.caps.has(Capability.FILE);
   const n = viewer.chatRefused;
   el.querySelector('.refused-note').textContent = n ? ` · ${n} chat ${n === 1 ? 'message' : 'messages'} refused` : '';
   el.classList.toggle('asking', viewer.controlRequested);
@@ -952,6 +988,13 @@ window.ghostviewHost = {
     }));
   },
   get requests() { return [...host.requests.keys()]; },
+  /** The SHA-256 (hex) of a file a viewer sent, by name; '' if none. */
+  async receivedSha256(name) {
+    const blob = receivedFiles.get(name);
+    if (!blob) return '';
+    const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+    return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  },
   /** Malformed messages viewers sent on their assist channels (dropped). */
   get assistDropped() { return chat.dropped; },
 };
