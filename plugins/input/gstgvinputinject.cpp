@@ -61,7 +61,7 @@
  *   "image/png"), `data` (GBytes: UTF-8 text without NUL bytes, or a PNG
  *   file) and `peer` (string, who sent it). The element takes the event (it
  *   is not forwarded; sending it returns TRUE when the content was taken),
- *   becomes the owner of CLIPBOARD and serves TARGETS, TIMESTAMP and, for
+ *   becomes the owner of CLIPBOARD a moment later and serves TARGETS, TIMESTAMP and, for
  *   text, UTF8_STRING, TEXT, text/plain;charset=utf-8, text/plain and STRING
  *   (only when Latin-1 can hold the text); for a PNG, image/png. Content
  *   above 256 KiB (less when the server takes smaller requests) goes by INCR.
@@ -190,79 +190,6 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
 #define gv_input_inject_parent_class parent_class
 G_DEFINE_TYPE (GvInputInject, gv_input_inject, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (gvinputinject, "gvinputinject", GST_RANK_NONE, GV_TYPE_INPUT_INJECT);
-
-GType gv_input_inject_backend_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    { GV_INPUT_INJECT_BACKEND_AUTO, "sendinput on Windows, else xtest, else uinput", "auto" },
-    { GV_INPUT_INJECT_BACKEND_XTEST, "X11 XTest", "xtest" },
-    { GV_INPUT_INJECT_BACKEND_UINPUT, "Linux uinput virtual devices", "uinput" },
-    { GV_INPUT_INJECT_BACKEND_SENDINPUT, "Windows SendInput", "sendinput" },
-    { GV_INPUT_INJECT_BACKEND_RECORD, "Post each event as a bus message, inject nothing",
-      "record" },
-    { 0, nullptr, nullptr },
-  };
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GvInputInjectBackend", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
-/* ---- backends ------------------------------------------------------------ */
-
-static std::unique_ptr<GvInputBackend> open_backend (GvInputInject *self, GvInputInjectBackend kind,
-                                                     const std::string &display,
-                                                     GvInputInjectBackend *opened,
-                                                     std::string *error)
-{
-  GvInputInjectPrivate *priv = self->priv;
-  *opened = kind;
-  switch (kind) {
-  case GV_INPUT_INJECT_BACKEND_RECORD:
-    /* called with priv->lock held: queue, post after unlocking */
-    return gv_input_backend_new_record ([priv] (GstStructure *s) { priv->pending.push_back (s); });
-  case GV_INPUT_INJECT_BACKEND_XTEST:
-#ifdef GV_HAVE_XTEST
-    return gv_input_backend_new_xtest (display.c_str (), error);
-#else
-    *error = "this build has no XTest backend";
-    return nullptr;
-#endif
-  case GV_INPUT_INJECT_BACKEND_UINPUT:
-#ifdef GV_HAVE_UINPUT
-    return gv_input_backend_new_uinput (error);
-#else
-    *error = "this build has no uinput backend";
-    return nullptr;
-#endif
-  case GV_INPUT_INJECT_BACKEND_SENDINPUT:
-#ifdef GV_HAVE_SENDINPUT
-    return gv_input_backend_new_sendinput (error);
-#else
-    *error = "this build has no SendInput backend";
-    return nullptr;
-#endif
-  case GV_INPUT_INJECT_BACKEND_AUTO:
-    break;
-  }
-  std::string errors;
-  for (GvInputInjectBackend k : { GV_INPUT_INJECT_BACKEND_SENDINPUT, GV_INPUT_INJECT_BACKEND_XTEST,
-                                  GV_INPUT_INJECT_BACKEND_UINPUT }) {
-    std::string e;
-    if (auto backend = open_backend (self, k, display, opened, &e)) {
-      GST_INFO_OBJECT (
-          self, "using the %s backend",
-          g_enum_get_value (G_ENUM_CLASS (g_type_class_peek (GV_TYPE_INPUT_INJECT_BACKEND)), k)
-              ->value_nick);
-      return backend;
-    }
-    errors += (errors.empty () ? "" : "; ") + e;
-  }
-  *error = errors;
-  return nullptr;
-}
 
 /* ---- injection (priv->lock held) ----------------------------------------- */
 
@@ -632,7 +559,14 @@ static GstStateChangeReturn gv_input_inject_change_state (GstElement *element,
       display = priv->display;
       clipboard = priv->clipboard_enabled;
     }
-    auto backend = open_backend (self, kind, display, &opened, &error);
+    /* the record backend is called with priv->lock held: queue, post after unlocking */
+    auto backend = gv_input_backend_open (
+        kind, display, [priv] (GstStructure *s) { priv->pending.push_back (s); }, &opened, &error);
+    if (backend && kind == GV_INPUT_INJECT_BACKEND_AUTO)
+      GST_INFO_OBJECT (
+          self, "using the %s backend",
+          g_enum_get_value (G_ENUM_CLASS (g_type_class_peek (GV_TYPE_INPUT_INJECT_BACKEND)), opened)
+              ->value_nick);
     if (!backend && kind != GV_INPUT_INJECT_BACKEND_AUTO) {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("Cannot inject input: %s", error.c_str ()),
                          (nullptr));
