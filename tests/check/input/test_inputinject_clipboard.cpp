@@ -223,7 +223,7 @@ static GstStructure *next_message (const char *name, int timeout_ms)
   return found;
 }
 
-static guint64 stat (const char *field)
+static guint64 counter (const char *field)
 {
   GstStructure *stats = nullptr;
   g_object_get (inject, "stats", &stats, NULL);
@@ -235,14 +235,14 @@ static guint64 stat (const char *field)
 
 /* Waits until stats field @field reaches @value (the clipboard thread counts
  * asynchronously). */
-static bool stat_reaches (const char *field, guint64 value, int timeout_ms)
+static bool counter_reaches (const char *field, guint64 value, int timeout_ms)
 {
   for (int waited = 0; waited < timeout_ms; waited += 10) {
-    if (stat (field) >= value)
+    if (counter (field) >= value)
       return true;
     g_usleep (10 * 1000);
   }
-  return stat (field) >= value;
+  return counter (field) >= value;
 }
 
 /* ---- content -------------------------------------------------------------- */
@@ -310,7 +310,7 @@ GST_START_TEST (test_viewer_text_is_pasted_exactly)
   fail_if (has (targets, "image/png"));
   fail_unless (xclip_out ("TIMESTAMP", &out));
   fail_unless (g_ascii_strtoull (out.c_str (), nullptr, 10) > 0, "TIMESTAMP '%s'", out.c_str ());
-  fail_unless_equals_int (stat ("clipboard-from-viewers"), 1);
+  fail_unless_equals_int (counter ("clipboard-from-viewers"), 1);
 
   /* text that Latin-1 can hold is also served as STRING, in Latin-1 */
   fail_unless (send_from_viewer (GV_CLIPBOARD_MIME_TEXT, "Grüße"));
@@ -388,8 +388,8 @@ GST_START_TEST (test_host_copy_reaches_downstream)
   fail_unless (next_event (&ev, 8000), "no downstream event for a 3 MiB host copy");
   fail_unless_equals_int (ev.data.size (), text.size ());
   fail_unless (ev.data == text);
-  fail_unless_equals_int (stat ("clipboard-to-viewers"), 3);
-  fail_unless_equals_int (stat ("clipboard-refused-from-host"), 0);
+  fail_unless_equals_int (counter ("clipboard-to-viewers"), 3);
+  fail_unless_equals_int (counter ("clipboard-refused-from-host"), 0);
   stop_pipeline ();
 }
 GST_END_TEST;
@@ -405,7 +405,7 @@ GST_START_TEST (test_no_echo_to_viewers)
   /* another client takes it over with the same content (as a clipboard
    * manager would) right away: still not sent back */
   xclip_in (UNICODE_TEXT, "UTF8_STRING");
-  fail_unless (stat_reaches ("clipboard-suppressed", 1, 3000));
+  fail_unless (counter_reaches ("clipboard-suppressed", 1, 3000));
   fail_if (next_event (&ev, 300), "the echo went downstream");
 
   /* a real host copy still goes */
@@ -439,15 +439,15 @@ GST_START_TEST (test_limits_both_ways)
   gst_structure_free (msg);
   fail_if (send_from_viewer (GV_CLIPBOARD_MIME_PNG, "GIF89a, not a PNG"));
   fail_if (send_from_viewer ("text/html", "<b>x</b>"));
-  fail_unless_equals_int (stat ("clipboard-refused-from-viewers"), 4);
-  fail_unless_equals_int (stat ("clipboard-from-viewers"), 0);
+  fail_unless_equals_int (counter ("clipboard-refused-from-viewers"), 4);
+  fail_unless_equals_int (counter ("clipboard-from-viewers"), 0);
 
   /* from the host: in one property, then by INCR */
   ClipboardEvent ev;
   xclip_in (std::string (2000, 'b'), "UTF8_STRING");
-  fail_unless (stat_reaches ("clipboard-refused-from-host", 1, 3000));
+  fail_unless (counter_reaches ("clipboard-refused-from-host", 1, 3000));
   xclip_in (big_text (3 * 1024 * 1024), "UTF8_STRING");
-  fail_unless (stat_reaches ("clipboard-refused-from-host", 2, 5000));
+  fail_unless (counter_reaches ("clipboard-refused-from-host", 2, 5000));
   fail_if (next_event (&ev, 200), "over-limit host content went downstream");
 
   /* what fits still goes both ways */
@@ -460,7 +460,7 @@ GST_START_TEST (test_limits_both_ways)
 }
 GST_END_TEST;
 
-GST_START_TEST (test_other_backends_refuse)
+GST_START_TEST (test_other_backends_and_malformed_events_refused)
 {
   pipeline = gst_parse_launch ("videotestsrc is-live=true ! gvinputinject name=inject "
                                "backend=record ! fakesink name=sink sync=false",
@@ -475,6 +475,17 @@ GST_START_TEST (test_other_backends_refuse)
   fail_unless (msg != nullptr);
   GV_ASSERT_STR_EQ (gst_structure_get_string (msg, "reason"), "unavailable");
   gst_structure_free (msg);
+
+  /* data that is not GBytes: refused before anything else, no crash */
+  GstStructure *bad =
+      gst_structure_new (GV_CLIPBOARD_EVENT_NAME, "mime", G_TYPE_STRING, GV_CLIPBOARD_MIME_TEXT,
+                         "data", G_TYPE_STRING, "hello", NULL);
+  fail_if (gst_element_send_event (sink, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, bad)));
+  msg = next_message ("gvinputinject-clipboard-refused", 2000);
+  fail_unless (msg != nullptr);
+  GV_ASSERT_STR_EQ (gst_structure_get_string (msg, "reason"), "malformed");
+  gst_structure_free (msg);
+  fail_unless_equals_int (counter ("clipboard-refused-from-viewers"), 2);
   stop_pipeline ();
 }
 GST_END_TEST;
@@ -516,7 +527,7 @@ static Suite *clipboard_suite (void)
   tcase_add_test (tc, test_host_copy_reaches_downstream);
   tcase_add_test (tc, test_no_echo_to_viewers);
   tcase_add_test (tc, test_limits_both_ways);
-  tcase_add_test (tc, test_other_backends_refuse);
+  tcase_add_test (tc, test_other_backends_and_malformed_events_refused);
   tcase_add_test (tc, test_host_copy_latency);
   return s;
 }
