@@ -9,7 +9,7 @@
 class GvX11Clipboard {
 public:
   virtual ~GvX11Clipboard () = default;
-  virtual void offer (const char *, GBytes *) = 0;
+  virtual bool offer (const char *, GBytes *) = 0;
   virtual void set_max_bytes (guint64) = 0;
 };
 #endif
@@ -147,9 +147,8 @@ bool GvInputClipboard::handle_upstream (GstEvent *event)
   bool taken = false;
   {
     std::lock_guard<std::mutex> guard (lock_);
-    if (x11_) {
+    if (x11_ && x11_->offer (mime, data)) {
       taken = true;
-      x11_->offer (mime, data);
       from_viewers_++;
       if (last_from_viewer_)
         g_bytes_unref (last_from_viewer_);

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -44,6 +45,40 @@ constexpr size_t CHUNK_MARGIN = 4096;
 constexpr int INCOMING_PROPERTIES = 4;
 /* INCR transfers served at once; requestors beyond are refused. */
 constexpr size_t MAX_TRANSFERS = 16;
+
+#ifdef GV_HAVE_XIOERROREXIT
+/* Xlib first calls the process-wide I/O error handler, whose default prints
+ * and exits, and only then the display's exit handler. Ours returns for the
+ * clipboard's own displays (their exit handler only marks them lost) and
+ * hands every other display to the handler it replaced, as before. */
+std::mutex io_lock;
+std::set<Display *> io_displays;
+XIOErrorHandler io_previous = nullptr;
+
+int io_error_handler (Display *dpy)
+{
+  {
+    std::lock_guard<std::mutex> guard (io_lock);
+    if (io_displays.count (dpy))
+      return 0;
+  }
+  return io_previous ? io_previous (dpy) : 0;
+}
+
+void io_watch (Display *dpy, bool watch)
+{
+  static gsize once = 0;
+  if (g_once_init_enter (&once)) {
+    io_previous = XSetIOErrorHandler (io_error_handler);
+    g_once_init_leave (&once, 1);
+  }
+  std::lock_guard<std::mutex> guard (io_lock);
+  if (watch)
+    io_displays.insert (dpy);
+  else
+    io_displays.erase (dpy);
+}
+#endif
 
 struct BytesUnref {
   void operator() (GBytes *b) const { g_bytes_unref (b); }
@@ -122,10 +157,18 @@ public:
       wake ();
       thread_.join ();
     }
-    if (dpy_) {
+    if (dpy_ && connection_lost_) {
+      /* XCloseDisplay on a connection that failed inside Xlib waits forever
+       * on Xlib's own lock: leave the Display (a few KiB, once per lost X
+       * server) and close only its socket. It stays in io_displays. */
+      close (ConnectionNumber (dpy_));
+    } else if (dpy_) {
       if (win_)
         XDestroyWindow (dpy_, win_);
       XCloseDisplay (dpy_);
+#ifdef GV_HAVE_XIOERROREXIT
+      io_watch (dpy_, false);
+#endif
     }
     for (int fd : wake_fds_)
       if (fd >= 0)
@@ -150,6 +193,11 @@ public:
           std::string ("cannot open X display ") + (display && *display ? display : "$DISPLAY");
       return false;
     }
+#ifdef GV_HAVE_XIOERROREXIT
+    /* the X server going away ends the clipboard, not the process */
+    io_watch (dpy_, true);
+    XSetIOErrorExitHandler (dpy_, on_connection_lost, this);
+#endif
     int error_base, major = 5, minor = 0;
     if (!XFixesQueryExtension (dpy_, &xfixes_event_base_, &error_base) ||
         !XFixesQueryVersion (dpy_, &major, &minor) || major < 1) {
@@ -180,18 +228,24 @@ public:
     return true;
   }
 
-  void offer (const char *mime, GBytes *data) override
+  bool offer (const char *mime, GBytes *data) override
   {
     {
       std::lock_guard<std::mutex> guard (lock_);
+      if (ended_)
+        return false;
       pending_ = std::make_unique<Offer> ();
       pending_->mime = mime;
       pending_->data.reset (g_bytes_ref (data));
     }
     wake ();
+    return true;
   }
 
-  void set_max_bytes (guint64 max_bytes) override { max_bytes_ = max_bytes; }
+  void set_max_bytes (guint64 max_bytes) override
+  {
+    max_bytes_ = max_bytes;
+  }
 
 private:
   void intern_atoms ()
@@ -224,6 +278,11 @@ private:
       atoms_.incoming[i] = atoms[G_N_ELEMENTS (out) + i];
   }
 
+  static void on_connection_lost (Display *, void *data)
+  {
+    ((X11Clipboard *) data)->connection_lost_ = true;
+  }
+
   void wake ()
   {
     /* a full pipe already wakes the thread: EAGAIN is fine */
@@ -245,10 +304,14 @@ private:
       }
       if (offer)
         take_ownership (std::move (offer));
-      while (XPending (dpy_)) {
+      while (!connection_lost_ && XPending (dpy_)) {
         XEvent ev;
         XNextEvent (dpy_, &ev);
         handle (ev);
+      }
+      if (connection_lost_) {
+        GST_WARNING_OBJECT (log_, "lost the connection to the X server, clipboard sharing ends");
+        break;
       }
       gint64 now = g_get_monotonic_time ();
       expire (now);
@@ -269,6 +332,9 @@ private:
     }
     transfers_.clear ();
     fetch_ = Fetch ();
+    std::lock_guard<std::mutex> guard (lock_);
+    ended_ = true;
+    pending_.reset ();
   }
 
   gint64 next_deadline () const
@@ -340,19 +406,33 @@ private:
 
   /* A server timestamp for SetSelectionOwner (the ICCCM asks for a real one,
    * not CurrentTime): append nothing to a property of ours and read the time
-   * of the PropertyNotify that follows. */
-  Time server_time ()
+   * of the PropertyNotify that follows. Waits on the connection itself, not
+   * in XIfEvent, which would spin forever on a lost connection. */
+  bool server_time (Time *time)
   {
     XChangeProperty (dpy_, win_, atoms_.stamp, atoms_.stamp, 8, PropModeAppend, nullptr, 0);
+    XFlush (dpy_);
+    gint64 end = g_get_monotonic_time () + STEP_TIMEOUT_US;
     XEvent ev;
-    XIfEvent (dpy_, &ev, is_stamp, (XPointer) this);
-    return ev.xproperty.time;
+    while (!XCheckIfEvent (dpy_, &ev, is_stamp, (XPointer) this)) {
+      if (connection_lost_ || g_get_monotonic_time () >= end)
+        return false;
+      struct pollfd fd = { ConnectionNumber (dpy_), POLLIN, 0 };
+      poll (&fd, 1, 100);
+      XEventsQueued (dpy_, QueuedAfterReading);
+    }
+    *time = ev.xproperty.time;
+    return true;
   }
 
   void take_ownership (std::unique_ptr<Offer> offer)
   {
     fetch_ = Fetch (); /* a host read in flight is older than this */
-    Time time = server_time ();
+    Time time = CurrentTime;
+    if (!server_time (&time)) {
+      GST_WARNING_OBJECT (log_, "no timestamp from the X server, clipboard not taken");
+      return;
+    }
     XSetSelectionOwner (dpy_, atoms_.clipboard, win_, time);
     if (XGetSelectionOwner (dpy_, atoms_.clipboard) != win_) {
       GST_WARNING_OBJECT (log_, "could not become the owner of the clipboard");
@@ -367,7 +447,10 @@ private:
 
   /* Events about losing the clipboard may still be queued when a viewer's
    * content made us the owner again; the server knows better. */
-  bool still_owner () { return XGetSelectionOwner (dpy_, atoms_.clipboard) == win_; }
+  bool still_owner ()
+  {
+    return XGetSelectionOwner (dpy_, atoms_.clipboard) == win_;
+  }
 
   void serve (const XSelectionRequestEvent &req)
   {
@@ -739,10 +822,12 @@ private:
   /* shared with callers */
   std::mutex lock_;
   bool stopping_ = false;
+  bool ended_ = false; /* the thread is gone: offers are refused */
   std::unique_ptr<Offer> pending_;
 
   /* the thread's own (set up in open() before it starts) */
   Display *dpy_ = nullptr;
+  std::atomic<bool> connection_lost_{ false };
   Window win_ = 0;
   int wake_fds_[2] = { -1, -1 };
   int xfixes_event_base_ = 0;

@@ -42,8 +42,9 @@ public:
   virtual ~GvX11Clipboard () = default;
 
   /* Makes @data (already validated) the host's clipboard: the thread takes
-   * ownership of CLIPBOARD as soon as it wakes. @data is referenced. */
-  virtual void offer (const char *mime, GBytes *data) = 0;
+   * ownership of CLIPBOARD as soon as it wakes. @data is referenced. False
+   * when the thread has ended (the X server went away). */
+  virtual bool offer (const char *mime, GBytes *data) = 0;
 
   /* Content of other clients larger than this is not read. */
   virtual void set_max_bytes (guint64 max_bytes) = 0;
