@@ -5,11 +5,12 @@
  * SelectionNotify (property None = refused); content too large for one
  * property change goes as type INCR (value: a lower bound of the size), then
  * in chunks, each written after the requestor deleted the previous one, and
- * a zero-length chunk at the end. Reading from another owner is the mirror
- * image on our own window.
+ * a zero-length chunk at the end. Reading from another owner, the mirror
+ * image on our own window, is in gvx11clipboardreader.cpp.
  */
 #include "gvx11clipboard.h"
 #include "gvclipboardevent.h"
+#include "gvx11clipboardreader.h"
 #include "gvx11errors.h"
 
 #include <X11/Xatom.h>
@@ -27,22 +28,16 @@
 #include <thread>
 #include <vector>
 
-GST_DEBUG_CATEGORY_EXTERN (gv_clipboard_debug);
 #define GST_CAT_DEFAULT gv_clipboard_debug
 
 namespace {
 
-/* A transfer that makes no progress for this long is abandoned. */
-constexpr gint64 STEP_TIMEOUT_US = 5 * G_USEC_PER_SEC;
 /* Above this, content goes by INCR even when the server would take a larger
  * request: one huge request holds the X server for every other client, and
  * toolkits switch to INCR around this size too. */
 constexpr size_t CHUNK_CAP = 256 * 1024;
 /* Room for the ChangeProperty request header and then some. */
 constexpr size_t CHUNK_MARGIN = 4096;
-/* Properties we read other owners' content into, used in turn, so a
- * previous owner still writing INCR chunks never mixes into a new read. */
-constexpr int INCOMING_PROPERTIES = 4;
 /* INCR transfers served at once; requestors beyond are refused. */
 constexpr size_t MAX_TRANSFERS = 16;
 
@@ -80,16 +75,7 @@ void io_watch (Display *dpy, bool watch)
 }
 #endif
 
-struct BytesUnref {
-  void operator() (GBytes *b) const { g_bytes_unref (b); }
-};
-using BytesPtr = std::unique_ptr<GBytes, BytesUnref>;
-
-struct Atoms {
-  Atom clipboard, targets, timestamp, incr, utf8_string, text, text_plain_utf8, text_plain,
-      image_png, stamp;
-  Atom incoming[INCOMING_PROPERTIES];
-};
+using BytesPtr = GvBytesPtr;
 
 /* What we own: a viewer's text or PNG. */
 struct Offer {
@@ -125,19 +111,6 @@ struct OutgoingTransfer {
   BytesPtr data;
   size_t offset;
   gint64 deadline;
-};
-
-/* Our read of another owner's content. */
-struct Fetch {
-  enum Stage { IDLE, TARGETS, DATA, INCR } stage = IDLE;
-  Atom property = None;
-  Atom target = None;
-  Time time = CurrentTime;
-  std::string mime;
-  bool latin1 = false;  /* target STRING: convert to UTF-8 */
-  bool discard = false; /* too large: drain the INCR transfer, keep nothing */
-  std::vector<guint8> data;
-  gint64 deadline = 0;
 };
 
 class X11Clipboard : public GvX11Clipboard {
@@ -223,6 +196,8 @@ public:
         return false;
       }
     }
+    reader_ = std::make_unique<GvX11ClipboardReader> (dpy_, win_, atoms_, max_bytes_, on_content_,
+                                                      on_refused_, log_);
     GST_INFO_OBJECT (log_, "clipboard on %s, INCR above %zu bytes", DisplayString (dpy_), chunk_);
     thread_ = std::thread ([this] { run (); });
     return true;
@@ -264,7 +239,8 @@ private:
                             "_GV_CLIPBOARD_IN1",
                             "_GV_CLIPBOARD_IN2",
                             "_GV_CLIPBOARD_IN3" };
-    static_assert (G_N_ELEMENTS (names) == 10 + INCOMING_PROPERTIES, "one name per atom");
+    static_assert (G_N_ELEMENTS (names) == 10 + GV_CLIPBOARD_INCOMING_PROPERTIES,
+                   "one name per atom");
     Atom atoms[G_N_ELEMENTS (names)];
     XInternAtoms (dpy_, (char **) names, G_N_ELEMENTS (names), False, atoms);
     Atom *out[] = { &atoms_.clipboard,       &atoms_.targets,
@@ -274,7 +250,7 @@ private:
                     &atoms_.image_png,       &atoms_.stamp };
     for (size_t i = 0; i < G_N_ELEMENTS (out); i++)
       *out[i] = atoms[i];
-    for (int i = 0; i < INCOMING_PROPERTIES; i++)
+    for (int i = 0; i < GV_CLIPBOARD_INCOMING_PROPERTIES; i++)
       atoms_.incoming[i] = atoms[G_N_ELEMENTS (out) + i];
   }
 
@@ -331,7 +307,7 @@ private:
       }
     }
     transfers_.clear ();
-    fetch_ = Fetch ();
+    reader_->abandon ();
     std::lock_guard<std::mutex> guard (lock_);
     ended_ = true;
     pending_.reset ();
@@ -339,7 +315,7 @@ private:
 
   gint64 next_deadline () const
   {
-    gint64 next = fetch_.stage != Fetch::IDLE ? fetch_.deadline : 0;
+    gint64 next = reader_->deadline ();
     for (const OutgoingTransfer &t : transfers_)
       if (next == 0 || t.deadline < next)
         next = t.deadline;
@@ -348,10 +324,7 @@ private:
 
   void expire (gint64 now)
   {
-    if (fetch_.stage != Fetch::IDLE && now >= fetch_.deadline) {
-      GST_DEBUG_OBJECT (log_, "the clipboard owner did not answer in time, read abandoned");
-      fetch_ = Fetch ();
-    }
+    reader_->expire (now);
     for (auto it = transfers_.begin (); it != transfers_.end ();) {
       if (now < it->deadline) {
         ++it;
@@ -381,7 +354,7 @@ private:
       }
       break;
     case SelectionNotify:
-      on_selection_notify (ev.xselection);
+      reader_->on_selection_notify (ev.xselection);
       break;
     case PropertyNotify:
       on_property_notify (ev.xproperty);
@@ -412,7 +385,7 @@ private:
   {
     XChangeProperty (dpy_, win_, atoms_.stamp, atoms_.stamp, 8, PropModeAppend, nullptr, 0);
     XFlush (dpy_);
-    gint64 end = g_get_monotonic_time () + STEP_TIMEOUT_US;
+    gint64 end = g_get_monotonic_time () + GV_CLIPBOARD_STEP_TIMEOUT_US;
     XEvent ev;
     while (!XCheckIfEvent (dpy_, &ev, is_stamp, (XPointer) this)) {
       if (connection_lost_ || g_get_monotonic_time () >= end)
@@ -427,7 +400,7 @@ private:
 
   void take_ownership (std::unique_ptr<Offer> offer)
   {
-    fetch_ = Fetch (); /* a host read in flight is older than this */
+    reader_->abandon (); /* a host read in flight is older than this */
     Time time = CurrentTime;
     if (!server_time (&time)) {
       GST_WARNING_OBJECT (log_, "no timestamp from the X server, clipboard not taken");
@@ -554,7 +527,7 @@ private:
                                       }),
                       transfers_.end ());
     transfers_.push_back ({ requestor, property, type, BytesPtr (g_bytes_ref (bytes)), 0,
-                            g_get_monotonic_time () + STEP_TIMEOUT_US });
+                            g_get_monotonic_time () + GV_CLIPBOARD_STEP_TIMEOUT_US });
     GST_DEBUG_OBJECT (log_, "INCR transfer of %zu bytes to window 0x%lx", size, requestor);
     return true;
   }
@@ -576,7 +549,7 @@ private:
                      (int) chunk);
     bool failed = trap.sync () != 0;
     it->offset += chunk;
-    it->deadline = g_get_monotonic_time () + STEP_TIMEOUT_US;
+    it->deadline = g_get_monotonic_time () + GV_CLIPBOARD_STEP_TIMEOUT_US;
     if (chunk == 0 || failed) { /* the zero-length chunk ends it */
       GST_DEBUG_OBJECT (log_, "INCR transfer to window 0x%lx %s", requestor,
                         failed ? "failed" : "done");
@@ -601,11 +574,11 @@ private:
         continue_transfer (ev.window, ev.atom);
       return;
     }
-    if (ev.state == PropertyNewValue && fetch_.stage == Fetch::INCR && ev.atom == fetch_.property)
-      read_incr_chunk ();
+    if (ev.state == PropertyNewValue)
+      reader_->on_new_value (ev.atom);
   }
 
-  /* ---- reading: another client's content --------------------------------- */
+  /* ---- reading: another client's content (GvX11ClipboardReader) ---------- */
 
   void on_owner_change (const XFixesSelectionNotifyEvent &ev)
   {
@@ -615,203 +588,11 @@ private:
     if (owned_ && still_owner ())
       return;
     owned_.reset ();
-    fetch_ = Fetch ();
-    if (ev.owner == None)
-      return;
-    fetch_.property = atoms_.incoming[fetch_serial_++ % INCOMING_PROPERTIES];
-    fetch_.time = ev.timestamp;
-    GST_DEBUG_OBJECT (log_, "window 0x%lx owns the clipboard now, asking for its targets",
-                      ev.owner);
-    request (atoms_.targets);
-  }
-
-  void request (Atom target)
-  {
-    fetch_.stage = target == atoms_.targets ? Fetch::TARGETS : Fetch::DATA;
-    fetch_.target = target;
-    fetch_.deadline = g_get_monotonic_time () + STEP_TIMEOUT_US;
-    XDeleteProperty (dpy_, win_, fetch_.property);
-    XConvertSelection (dpy_, atoms_.clipboard, target, fetch_.property, win_, fetch_.time);
-  }
-
-  void on_selection_notify (const XSelectionEvent &ev)
-  {
-    if (ev.requestor != win_ || ev.selection != atoms_.clipboard || ev.target != fetch_.target ||
-        (fetch_.stage != Fetch::TARGETS && fetch_.stage != Fetch::DATA))
-      return;
-    if (ev.property != None && ev.property != fetch_.property)
-      return; /* an answer to an earlier read */
-    if (fetch_.stage == Fetch::TARGETS) {
-      /* an owner that does not answer TARGETS may still have text */
-      Atom chosen = ev.property != None ? pick_target () : atoms_.utf8_string;
-      if (chosen == None) {
-        GST_DEBUG_OBJECT (log_, "the clipboard holds neither text nor a PNG");
-        fetch_ = Fetch ();
-        return;
-      }
-      fetch_.mime = chosen == atoms_.image_png ? GV_CLIPBOARD_MIME_PNG : GV_CLIPBOARD_MIME_TEXT;
-      fetch_.latin1 = chosen == XA_STRING;
-      request (chosen);
-      return;
+    reader_->abandon ();
+    if (ev.owner != None) {
+      GST_DEBUG_OBJECT (log_, "window 0x%lx owns the clipboard now, reading it", ev.owner);
+      reader_->start (ev.timestamp);
     }
-    if (ev.property == None) {
-      GST_DEBUG_OBJECT (log_, "the clipboard owner refused to convert to %s", fetch_.mime.c_str ());
-      fetch_ = Fetch ();
-      return;
-    }
-    read_data ();
-  }
-
-  /* Reads the TARGETS answer: UTF-8 text first, then a PNG, then Latin-1. */
-  Atom pick_target ()
-  {
-    Atom type = None;
-    int format = 0;
-    unsigned long count = 0, after = 0;
-    unsigned char *data = nullptr;
-    if (XGetWindowProperty (dpy_, win_, fetch_.property, 0, 1024, True, AnyPropertyType, &type,
-                            &format, &count, &after, &data) != Success)
-      return None;
-    std::vector<Atom> offered;
-    if (format == 32 && data)
-      offered.assign ((Atom *) data, (Atom *) data + count);
-    if (data)
-      XFree (data);
-    for (Atom wanted : { atoms_.utf8_string, atoms_.text_plain_utf8, atoms_.image_png, XA_STRING })
-      if (std::find (offered.begin (), offered.end (), wanted) != offered.end ())
-        return wanted;
-    return None;
-  }
-
-  /* Size and type of our incoming property, without reading it. */
-  bool peek (Atom *type, int *format, unsigned long *size)
-  {
-    unsigned long count = 0;
-    unsigned char *data = nullptr;
-    int ok = XGetWindowProperty (dpy_, win_, fetch_.property, 0, 0, False, AnyPropertyType, type,
-                                 format, &count, size, &data);
-    if (data)
-      XFree (data);
-    return ok == Success && *type != None;
-  }
-
-  /* Reads and deletes the whole incoming property (size known from peek). */
-  bool take (unsigned long size, std::vector<guint8> *out)
-  {
-    Atom type = None;
-    int format = 0;
-    unsigned long count = 0, after = 0;
-    unsigned char *data = nullptr;
-    if (XGetWindowProperty (dpy_, win_, fetch_.property, 0, (long) (size + 3) / 4, True,
-                            AnyPropertyType, &type, &format, &count, &after, &data) != Success)
-      return false;
-    bool ok = format == 8 && after == 0;
-    if (ok && out)
-      out->insert (out->end (), data, data + count);
-    if (data)
-      XFree (data);
-    return ok;
-  }
-
-  void refuse_too_large (guint64 size)
-  {
-    GST_DEBUG_OBJECT (log_,
-                      "host clipboard content (%s, at least %" G_GUINT64_FORMAT
-                      " bytes) is over the %" G_GUINT64_FORMAT "-byte limit, not read",
-                      fetch_.mime.c_str (), size, max_bytes_.load ());
-    on_refused_ ("too-large", fetch_.mime.c_str (), size);
-  }
-
-  void read_data ()
-  {
-    Atom type = None;
-    int format = 0;
-    unsigned long size = 0;
-    if (!peek (&type, &format, &size)) {
-      GST_DEBUG_OBJECT (log_, "the clipboard owner wrote no content");
-      fetch_ = Fetch ();
-      return;
-    }
-    if (type == atoms_.incr) {
-      unsigned long count = 0, after = 0;
-      unsigned char *data = nullptr;
-      guint64 lower_bound = 0;
-      if (XGetWindowProperty (dpy_, win_, fetch_.property, 0, 1, False, atoms_.incr, &type, &format,
-                              &count, &after, &data) == Success &&
-          format == 32 && count == 1)
-        lower_bound = (guint64) * (long *) data;
-      if (data)
-        XFree (data);
-      fetch_.discard = lower_bound > max_bytes_;
-      if (fetch_.discard)
-        refuse_too_large (lower_bound);
-      fetch_.stage = Fetch::INCR;
-      fetch_.deadline = g_get_monotonic_time () + STEP_TIMEOUT_US;
-      GST_DEBUG_OBJECT (log_, "INCR read of at least %" G_GUINT64_FORMAT " bytes", lower_bound);
-      XDeleteProperty (dpy_, win_, fetch_.property); /* go ahead */
-      return;
-    }
-    if (size > max_bytes_) {
-      refuse_too_large (size);
-      XDeleteProperty (dpy_, win_, fetch_.property);
-      fetch_ = Fetch ();
-      return;
-    }
-    if (!take (size, &fetch_.data)) {
-      GST_DEBUG_OBJECT (log_, "clipboard content of type %lu format %d not read", type, format);
-      fetch_ = Fetch ();
-      return;
-    }
-    deliver ();
-  }
-
-  void read_incr_chunk ()
-  {
-    Atom type = None;
-    int format = 0;
-    unsigned long size = 0;
-    if (!peek (&type, &format, &size))
-      return;
-    if (!take (size, fetch_.discard ? nullptr : &fetch_.data)) {
-      GST_DEBUG_OBJECT (log_, "bad INCR chunk (format %d), read abandoned", format);
-      fetch_ = Fetch ();
-      return;
-    }
-    fetch_.deadline = g_get_monotonic_time () + STEP_TIMEOUT_US;
-    if (size == 0) { /* the end */
-      if (fetch_.discard)
-        fetch_ = Fetch ();
-      else
-        deliver ();
-      return;
-    }
-    if (!fetch_.discard && fetch_.data.size () > max_bytes_) {
-      refuse_too_large (fetch_.data.size ());
-      fetch_.discard = true;
-      fetch_.data = std::vector<guint8> ();
-    }
-  }
-
-  void deliver ()
-  {
-    std::vector<guint8> &data = fetch_.data;
-    BytesPtr bytes;
-    if (fetch_.latin1) {
-      gsize len = 0;
-      gchar *utf8 = g_convert ((const gchar *) data.data (), data.size (), "UTF-8", "ISO-8859-1",
-                               nullptr, &len, nullptr);
-      bytes.reset (utf8 ? g_bytes_new_take (utf8, len) : g_bytes_new (nullptr, 0));
-    } else {
-      /* some owners end their text with a NUL */
-      if (fetch_.mime == GV_CLIPBOARD_MIME_TEXT && !data.empty () && data.back () == 0)
-        data.pop_back ();
-      bytes.reset (g_bytes_new (data.data (), data.size ()));
-    }
-    std::string mime = fetch_.mime;
-    fetch_ = Fetch ();
-    GST_DEBUG_OBJECT (log_, "read the host clipboard: %s, %zu bytes", mime.c_str (),
-                      g_bytes_get_size (bytes.get ()));
-    on_content_ (mime.c_str (), bytes.get ());
   }
 
   ContentFunc on_content_;
@@ -831,14 +612,13 @@ private:
   Window win_ = 0;
   int wake_fds_[2] = { -1, -1 };
   int xfixes_event_base_ = 0;
-  Atoms atoms_ = {};
+  GvX11ClipboardAtoms atoms_ = {};
   size_t chunk_ = 0;
   std::thread thread_;
   std::unique_ptr<Offer> owned_;
   Time owned_time_ = CurrentTime;
   std::vector<OutgoingTransfer> transfers_;
-  Fetch fetch_;
-  guint fetch_serial_ = 0;
+  std::unique_ptr<GvX11ClipboardReader> reader_;
 };
 
 } // namespace
