@@ -26,7 +26,7 @@ packages=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gstreamer1.0-plugins-base-apps
   gstreamer1.0-pipewire
   libx11-dev libxtst-dev libxrandr-dev libxext-dev libxfixes-dev
-  xvfb x11-utils xdotool python3-gi gir1.2-gstreamer-1.0
+  xvfb x11-utils xdotool xclip python3-gi gir1.2-gstreamer-1.0
   coturn openssl ca-certificates curl procps ffmpeg
   nodejs npm chromium firefox-esr
 )

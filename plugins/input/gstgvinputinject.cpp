@@ -47,6 +47,49 @@
  * true for releases made by release-all and for modifier-state wrapping).
  * A touch point is injected as the pointer: down = move + button 1 press.
  *
+ * ## Clipboard
+ *
+ * With the `xtest` backend (chosen or picked by `auto`) and `clipboard=true`
+ * (the default), the element also exchanges the X11 CLIPBOARD selection with
+ * the viewers; the other backends ignore `clipboard` (they have no
+ * clipboard, and refuse what viewers send with the reason "unavailable").
+ * The events are defined in gvclipboardevent.h, which has helpers to build
+ * and read them:
+ *
+ * - Viewer to host: a custom upstream event whose structure is named
+ *   "gv-clipboard", with `mime` (string: "text/plain;charset=utf-8" or
+ *   "image/png"), `data` (GBytes: UTF-8 text without NUL bytes, or a PNG
+ *   file) and `peer` (string, who sent it). The element takes the event (it
+ *   is not forwarded; sending it returns TRUE when the content was taken),
+ *   becomes the owner of CLIPBOARD a moment later and serves TARGETS, TIMESTAMP and, for
+ *   text, UTF8_STRING, TEXT, text/plain;charset=utf-8, text/plain and STRING
+ *   (only when Latin-1 can hold the text); for a PNG, image/png. Content
+ *   above 256 KiB (less when the server takes smaller requests) goes by INCR.
+ *   What is refused (larger than `clipboard-max-bytes`, invalid UTF-8, not a
+ *   PNG, empty, unknown mime type, no clipboard) is counted and posted as an
+ *   element message "gvinputinject-clipboard-refused" with `reason`
+ *   ("too-large", "invalid-utf8", "invalid-png", "empty", "unsupported-mime",
+ *   "malformed", "unavailable"), `mime`, `size` (guint64) and `peer`.
+ * - Host to viewers: when another X client becomes the owner of CLIPBOARD
+ *   (watched with XFixes), the element reads its content — UTF8_STRING
+ *   first, else image/png, else STRING; INCR transfers are followed — and
+ *   pushes a serialized custom downstream event "gv-clipboard" with `mime`
+ *   and `data` from its src pad, just before the next buffer, then posts an
+ *   element message "gvinputinject-clipboard" with `mime` and `size`
+ *   (guint64). Only the newest content waits for that buffer. Content over
+ *   `clipboard-max-bytes` or text that is not UTF-8 is not sent, and
+ *   counted.
+ * - Loops: content that a viewer sent is never sent back while the element
+ *   owns the clipboard, nor when another client puts the same content there
+ *   within 2 seconds (a clipboard manager taking it over).
+ *
+ * The X11 side runs on a thread of its own with its own display connection,
+ * from NULL to READY until READY to NULL: streaming threads never wait for
+ * the X server. The counters are in `stats` (clipboard-from-viewers,
+ * clipboard-to-viewers, clipboard-refused-from-viewers,
+ * clipboard-refused-from-host, clipboard-suppressed); details in the
+ * "gvclipboard" debug category.
+ *
  * ## Example launch line
  * |[
  * gst-launch-1.0 gvscreensrc ! gvinputinject backend=xtest ! videoconvert ! ximagesink
@@ -60,7 +103,9 @@
 
 #include "gstgvinputinject.h"
 #include "gvcaptureregion.h"
+#include "gvclipboardevent.h"
 #include "gvinputbackend.h"
+#include "gvinputclipboard.h"
 #include "gvkeymap.h"
 #include "token_bucket.h"
 
@@ -83,6 +128,8 @@ enum {
   PROP_DISPLAY,
   PROP_ENABLED,
   PROP_MAX_RATE,
+  PROP_CLIPBOARD,
+  PROP_CLIPBOARD_MAX_BYTES,
   PROP_INJECTED,
   PROP_DROPPED,
   PROP_STATS,
@@ -96,6 +143,7 @@ enum {
 #define DEFAULT_BACKEND GV_INPUT_INJECT_BACKEND_AUTO
 #define DEFAULT_ENABLED TRUE
 #define DEFAULT_MAX_RATE 1000
+#define DEFAULT_CLIPBOARD TRUE
 
 struct GvInputInjectPrivate {
   std::mutex lock;
@@ -104,6 +152,7 @@ struct GvInputInjectPrivate {
   std::string display;
   bool enabled = DEFAULT_ENABLED;
   guint max_rate = DEFAULT_MAX_RATE;
+  bool clipboard_enabled = DEFAULT_CLIPBOARD;
 
   /* runtime */
   std::unique_ptr<GvInputBackend> backend;
@@ -113,7 +162,8 @@ struct GvInputInjectPrivate {
   gint touch_id = -1; /* the touch point that drives the pointer */
   /* the flood limit: max_rate per second, bursts up to one second's worth */
   gv::TokenBucket flood{ DEFAULT_MAX_RATE, DEFAULT_MAX_RATE };
-  std::vector<GstStructure *> pending; /* record backend messages, posted unlocked */
+  std::vector<GstStructure *> pending;         /* record backend messages, posted unlocked */
+  std::unique_ptr<GvInputClipboard> clipboard; /* lives as long as the element */
 
   /* counters */
   guint64 injected = 0;
@@ -140,76 +190,6 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
 #define gv_input_inject_parent_class parent_class
 G_DEFINE_TYPE (GvInputInject, gv_input_inject, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE (gvinputinject, "gvinputinject", GST_RANK_NONE, GV_TYPE_INPUT_INJECT);
-
-GType gv_input_inject_backend_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    { GV_INPUT_INJECT_BACKEND_AUTO, "sendinput on Windows, else xtest, else uinput", "auto" },
-    { GV_INPUT_INJECT_BACKEND_XTEST, "X11 XTest", "xtest" },
-    { GV_INPUT_INJECT_BACKEND_UINPUT, "Linux uinput virtual devices", "uinput" },
-    { GV_INPUT_INJECT_BACKEND_SENDINPUT, "Windows SendInput", "sendinput" },
-    { GV_INPUT_INJECT_BACKEND_RECORD, "Post each event as a bus message, inject nothing",
-      "record" },
-    { 0, nullptr, nullptr },
-  };
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GvInputInjectBackend", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
-
-/* ---- backends ------------------------------------------------------------ */
-
-static std::unique_ptr<GvInputBackend> open_backend (GvInputInject *self, GvInputInjectBackend kind,
-                                                     const std::string &display, std::string *error)
-{
-  GvInputInjectPrivate *priv = self->priv;
-  switch (kind) {
-  case GV_INPUT_INJECT_BACKEND_RECORD:
-    /* called with priv->lock held: queue, post after unlocking */
-    return gv_input_backend_new_record ([priv] (GstStructure *s) { priv->pending.push_back (s); });
-  case GV_INPUT_INJECT_BACKEND_XTEST:
-#ifdef GV_HAVE_XTEST
-    return gv_input_backend_new_xtest (display.c_str (), error);
-#else
-    *error = "this build has no XTest backend";
-    return nullptr;
-#endif
-  case GV_INPUT_INJECT_BACKEND_UINPUT:
-#ifdef GV_HAVE_UINPUT
-    return gv_input_backend_new_uinput (error);
-#else
-    *error = "this build has no uinput backend";
-    return nullptr;
-#endif
-  case GV_INPUT_INJECT_BACKEND_SENDINPUT:
-#ifdef GV_HAVE_SENDINPUT
-    return gv_input_backend_new_sendinput (error);
-#else
-    *error = "this build has no SendInput backend";
-    return nullptr;
-#endif
-  case GV_INPUT_INJECT_BACKEND_AUTO:
-    break;
-  }
-  std::string errors;
-  for (GvInputInjectBackend k : { GV_INPUT_INJECT_BACKEND_SENDINPUT, GV_INPUT_INJECT_BACKEND_XTEST,
-                                  GV_INPUT_INJECT_BACKEND_UINPUT }) {
-    std::string e;
-    if (auto backend = open_backend (self, k, display, &e)) {
-      GST_INFO_OBJECT (
-          self, "using the %s backend",
-          g_enum_get_value (G_ENUM_CLASS (g_type_class_peek (GV_TYPE_INPUT_INJECT_BACKEND)), k)
-              ->value_nick);
-      return backend;
-    }
-    errors += (errors.empty () ? "" : "; ") + e;
-  }
-  *error = errors;
-  return nullptr;
-}
 
 /* ---- injection (priv->lock held) ----------------------------------------- */
 
@@ -523,6 +503,11 @@ static gboolean gv_input_inject_src_event (GstBaseTransform *trans, GstEvent *ev
     release_all (self, RELEASE_ALL_EVENT_NAME " event");
     gst_event_unref (event);
     return TRUE;
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_UPSTREAM &&
+             gst_event_has_name (event, GV_CLIPBOARD_EVENT_NAME)) {
+    gboolean taken = self->priv->clipboard->handle_upstream (event);
+    gst_event_unref (event);
+    return taken;
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->src_event (trans, event);
 }
@@ -545,6 +530,14 @@ static gboolean gv_input_inject_set_caps (GstBaseTransform *trans, GstCaps *inca
   return TRUE;
 }
 
+/* What the host copied goes downstream in stream order, before this buffer. */
+static void gv_input_inject_before_transform (GstBaseTransform *trans, GstBuffer *buffer)
+{
+  if (GST_BASE_TRANSFORM_CLASS (parent_class)->before_transform)
+    GST_BASE_TRANSFORM_CLASS (parent_class)->before_transform (trans, buffer);
+  GV_INPUT_INJECT (trans)->priv->clipboard->push_pending (GST_BASE_TRANSFORM_SRC_PAD (trans));
+}
+
 static GstFlowReturn gv_input_inject_transform_ip (GstBaseTransform *, GstBuffer *)
 {
   return GST_FLOW_OK;
@@ -557,14 +550,23 @@ static GstStateChangeReturn gv_input_inject_change_state (GstElement *element,
   GvInputInjectPrivate *priv = self->priv;
 
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
-    GvInputInjectBackend kind;
+    GvInputInjectBackend kind, opened;
+    bool clipboard;
     std::string display, error;
     {
       std::lock_guard<std::mutex> guard (priv->lock);
       kind = priv->backend_kind;
       display = priv->display;
+      clipboard = priv->clipboard_enabled;
     }
-    auto backend = open_backend (self, kind, display, &error);
+    /* the record backend is called with priv->lock held: queue, post after unlocking */
+    auto backend = gv_input_backend_open (
+        kind, display, [priv] (GstStructure *s) { priv->pending.push_back (s); }, &opened, &error);
+    if (backend && kind == GV_INPUT_INJECT_BACKEND_AUTO)
+      GST_INFO_OBJECT (
+          self, "using the %s backend",
+          g_enum_get_value (G_ENUM_CLASS (g_type_class_peek (GV_TYPE_INPUT_INJECT_BACKEND)), opened)
+              ->value_nick);
     if (!backend && kind != GV_INPUT_INJECT_BACKEND_AUTO) {
       GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("Cannot inject input: %s", error.c_str ()),
                          (nullptr));
@@ -574,6 +576,10 @@ static GstStateChangeReturn gv_input_inject_change_state (GstElement *element,
       GST_ELEMENT_WARNING (self, RESOURCE, OPEN_WRITE,
                            ("No input backend available, remote control is off"),
                            ("%s", error.c_str ()));
+    if (backend && opened == GV_INPUT_INJECT_BACKEND_XTEST && clipboard &&
+        !priv->clipboard->start (display, &error))
+      GST_ELEMENT_WARNING (self, RESOURCE, OPEN_READ_WRITE,
+                           ("Clipboard sharing is off: %s", error.c_str ()), (nullptr));
     std::lock_guard<std::mutex> guard (priv->lock);
     priv->backend = std::move (backend);
     priv->flood.reset (priv->max_rate, priv->max_rate);
@@ -585,6 +591,7 @@ static GstStateChangeReturn gv_input_inject_change_state (GstElement *element,
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) {
+    priv->clipboard->stop ();
     release_all (self, "state change");
     std::lock_guard<std::mutex> guard (priv->lock);
     if (priv->backend)
@@ -626,6 +633,12 @@ static void gv_input_inject_set_property (GObject *object, guint prop_id, const 
       priv->max_rate = g_value_get_uint (value);
       priv->flood.reset (priv->max_rate, priv->max_rate);
       break;
+    case PROP_CLIPBOARD:
+      priv->clipboard_enabled = g_value_get_boolean (value);
+      break;
+    case PROP_CLIPBOARD_MAX_BYTES:
+      priv->clipboard->set_max_bytes (g_value_get_uint64 (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -653,23 +666,31 @@ static void gv_input_inject_get_property (GObject *object, guint prop_id, GValue
   case PROP_MAX_RATE:
     g_value_set_uint (value, priv->max_rate);
     break;
+  case PROP_CLIPBOARD:
+    g_value_set_boolean (value, priv->clipboard_enabled);
+    break;
+  case PROP_CLIPBOARD_MAX_BYTES:
+    g_value_set_uint64 (value, priv->clipboard->max_bytes ());
+    break;
   case PROP_INJECTED:
     g_value_set_uint64 (value, priv->injected);
     break;
   case PROP_DROPPED:
     g_value_set_uint64 (value, priv->dropped ());
     break;
-  case PROP_STATS:
-    g_value_take_boxed (
-        value, gst_structure_new (
-                   "gvinputinject-stats", "injected", G_TYPE_UINT64, priv->injected, "dropped",
-                   G_TYPE_UINT64, priv->dropped (), "dropped-disabled", G_TYPE_UINT64,
-                   priv->dropped_disabled, "dropped-flood", G_TYPE_UINT64, priv->dropped_flood,
-                   "dropped-unknown-key", G_TYPE_UINT64, priv->dropped_unknown_key,
-                   "dropped-failed", G_TYPE_UINT64, priv->dropped_failed, "released", G_TYPE_UINT64,
-                   priv->released, "held-keys", G_TYPE_UINT, (guint) priv->held_keys.size (),
-                   "held-buttons", G_TYPE_UINT, (guint) priv->held_buttons.size (), NULL));
+  case PROP_STATS: {
+    GstStructure *stats = gst_structure_new (
+        "gvinputinject-stats", "injected", G_TYPE_UINT64, priv->injected, "dropped", G_TYPE_UINT64,
+        priv->dropped (), "dropped-disabled", G_TYPE_UINT64, priv->dropped_disabled,
+        "dropped-flood", G_TYPE_UINT64, priv->dropped_flood, "dropped-unknown-key", G_TYPE_UINT64,
+        priv->dropped_unknown_key, "dropped-failed", G_TYPE_UINT64, priv->dropped_failed,
+        "released", G_TYPE_UINT64, priv->released, "held-keys", G_TYPE_UINT,
+        (guint) priv->held_keys.size (), "held-buttons", G_TYPE_UINT,
+        (guint) priv->held_buttons.size (), NULL);
+    priv->clipboard->fill_stats (stats);
+    g_value_take_boxed (value, stats);
     break;
+  }
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -681,6 +702,7 @@ static void gv_input_inject_finalize (GObject *object)
   GvInputInjectPrivate *priv = GV_INPUT_INJECT (object)->priv;
   for (GstStructure *s : priv->pending)
     gst_structure_free (s);
+  priv->clipboard.reset ();
   delete priv;
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -719,6 +741,17 @@ static void gv_input_inject_class_init (GvInputInjectClass *klass)
                          "one second's worth); 0 = no limit. Releases are never limited",
                          0, G_MAXUINT, DEFAULT_MAX_RATE, rw_playing));
   g_object_class_install_property (
+      gobject_class, PROP_CLIPBOARD,
+      g_param_spec_boolean ("clipboard", "Clipboard",
+                            "Exchange the X11 clipboard with the viewers (xtest backend only; "
+                            "set before READY)",
+                            DEFAULT_CLIPBOARD, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_CLIPBOARD_MAX_BYTES,
+      g_param_spec_uint64 ("clipboard-max-bytes", "Clipboard max bytes",
+                           "Clipboard content larger than this is refused, either way", 1,
+                           G_MAXUINT32, GV_CLIPBOARD_DEFAULT_MAX_BYTES, rw_playing));
+  g_object_class_install_property (
       gobject_class, PROP_INJECTED,
       g_param_spec_uint64 ("injected", "Injected", "Events injected", 0, G_MAXUINT64, 0, ro));
   g_object_class_install_property (
@@ -731,7 +764,9 @@ static void gv_input_inject_class_init (GvInputInjectClass *klass)
       g_param_spec_boxed ("stats", "Statistics",
                           "injected, dropped, dropped-disabled, dropped-flood, "
                           "dropped-unknown-key, dropped-failed, released, held-keys, "
-                          "held-buttons",
+                          "held-buttons, clipboard-from-viewers, clipboard-to-viewers, "
+                          "clipboard-refused-from-viewers, clipboard-refused-from-host, "
+                          "clipboard-suppressed",
                           GST_TYPE_STRUCTURE, ro));
 
   /**
@@ -750,12 +785,14 @@ static void gv_input_inject_class_init (GvInputInjectClass *klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (
       element_class, "GhostView input injector", "Filter/Video",
-      "Injects upstream navigation events (mouse, keyboard, touch) into the OS",
+      "Injects upstream navigation events (mouse, keyboard, touch) into the OS and shares the "
+      "clipboard with the viewers",
       "GhostView developers");
 
   trans_class->src_event = gv_input_inject_src_event;
   trans_class->sink_event = gv_input_inject_sink_event;
   trans_class->set_caps = gv_input_inject_set_caps;
+  trans_class->before_transform = gv_input_inject_before_transform;
   trans_class->transform_ip = gv_input_inject_transform_ip;
   trans_class->passthrough_on_same_caps = TRUE;
   trans_class->transform_ip_on_passthrough = FALSE;
@@ -767,6 +804,7 @@ static void gv_input_inject_class_init (GvInputInjectClass *klass)
 static void gv_input_inject_init (GvInputInject *self)
 {
   self->priv = new GvInputInjectPrivate ();
+  self->priv->clipboard = std::make_unique<GvInputClipboard> (GST_ELEMENT (self));
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }

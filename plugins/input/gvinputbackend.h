@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include "gstgvinputinject.h"
+
 #include <gst/gst.h>
 
 #include <functional>
@@ -47,6 +49,15 @@ public:
 
 /* Receives each event structure the record backend makes (ownership passes). */
 using GvInputPostFunc = std::function<void (GstStructure *)>;
+
+/* Opens the backend @kind names; AUTO tries sendinput, then xtest, then
+ * uinput (never record). *opened is the kind that opened. Null, with @error
+ * set, when none could. @record_post receives the record backend's events. */
+std::unique_ptr<GvInputBackend> gv_input_backend_open (GvInputInjectBackend kind,
+                                                       const std::string &display,
+                                                       GvInputPostFunc record_post,
+                                                       GvInputInjectBackend *opened,
+                                                       std::string *error);
 
 std::unique_ptr<GvInputBackend> gv_input_backend_new_record (GvInputPostFunc post);
 #ifdef GV_HAVE_XTEST
