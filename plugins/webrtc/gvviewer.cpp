@@ -49,19 +49,23 @@ Viewer::Viewer (std::string peer, std::string name, GvCapabilities capabilities,
           [this] () { return this->capabilities (); },
           [this] (const std::string &text) { host_.chat_received (peer_, name_, text); },
       });
-  files_ = std::make_shared<FileChannel> (
-      host_.download_dir (), FileLimits (), GST_OBJECT (host_.log_object ()),
-      FileChannel::Callbacks{
-          [this] () { return (capabilities_.load () & GV_CAPABILITY_FILE) != 0; },
-          [this] (const FileEvent &e) { host_.file_event (peer_, name_, e); },
-      });
+}
+
+/* The file channel, made in do_start (on the viewer's queue: asking the
+ * host for its download folder takes the host's lock, which the host may
+ * hold while it makes a viewer). */
+std::shared_ptr<FileChannel> Viewer::files () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return files_;
 }
 
 Viewer::~Viewer ()
 {
   input_->close ();
   assist_->close ();
-  files_->close ();
+  if (std::shared_ptr<FileChannel> files = this->files ())
+    files->close ();
 }
 
 GvCapabilities Viewer::set_capabilities (GvCapabilities capabilities)
@@ -192,6 +196,16 @@ void Viewer::add_branch (GstElement *webrtcbin, const StreamFeed &feed)
 
 void Viewer::do_start (std::vector<StreamFeed> &feeds)
 {
+  {
+    auto files = std::make_shared<FileChannel> (
+        host_.download_dir (), FileLimits (), GST_OBJECT (host_.log_object ()),
+        FileChannel::Callbacks{
+            [this] () { return (capabilities_.load () & GV_CAPABILITY_FILE) != 0; },
+            [this] (const FileEvent &e) { host_.file_event (peer_, name_, e); },
+        });
+    std::lock_guard<std::mutex> guard (lock_);
+    files_ = std::move (files);
+  }
   BandwidthEstimator::Bounds bounds;
   bounds.max_bps = host_.max_bitrate_bps ();
   /* Start at the host's bitrate: on a LAN nothing changes, on a narrow link
@@ -241,9 +255,10 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
                         self->peer_.c_str (), label ? label : "");
       if (label && g_str_equal (label, gv::assist::kChannelLabel))
         self->assist_->attach (channel);
-      else if (label && g_str_equal (label, gv::files::kChannelLabel))
-        self->files_->attach (channel);
-      else
+      else if (label && g_str_equal (label, gv::files::kChannelLabel)) {
+        if (std::shared_ptr<FileChannel> files = self->files ())
+          files->attach (channel);
+      } else
         self->input_->attach (channel);
       g_free (label);
     }
@@ -342,7 +357,8 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
     g_object_unref (assist_channel);
   }
   if (file_channel) {
-    files_->attach (file_channel);
+    if (std::shared_ptr<FileChannel> files = this->files ())
+      files->attach (file_channel);
     g_object_unref (file_channel);
   }
 
@@ -592,7 +608,8 @@ void Viewer::do_stop ()
   queue_.close ();
   input_->close ();
   assist_->close ();
-  files_->close ();
+  if (std::shared_ptr<FileChannel> files = this->files ())
+    files->close ();
   media_flowing_ = false;
   GstElement *webrtcbin;
   std::vector<Branch> branches;
@@ -935,7 +952,8 @@ ViewerStats Viewer::stats () const
   out.bytes_sent = bytes_sent_;
   out.input = input_->counters ();
   out.assist = assist_->counters ();
-  out.files_refused = files_->refused ();
+  if (std::shared_ptr<FileChannel> files = this->files ())
+    out.files_refused = files->refused ();
   std::lock_guard<std::mutex> guard (stats_lock_);
   out.connected = connected_;
   out.bitrate = bitrate_;

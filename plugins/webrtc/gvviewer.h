@@ -130,7 +130,14 @@ public:
    * viewer's assistance channel once it is open. Any thread, never waits. */
   void send_assist (const std::string &text) { assist_->send (text); }
   /* Offers the file at `path` to the viewer (its file channel, once open). */
-  bool send_file (const std::string &path, GError **error) { return files_->offer (path, error); }
+  bool send_file (const std::string &path, GError **error)
+  {
+    std::shared_ptr<FileChannel> files = this->files ();
+    if (files)
+      return files->offer (path, error);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED, "the viewer is not connected yet");
+    return false;
+  }
 
   /* Posted to the viewer's queue: */
   /* Makes the webrtcbin and its branches from `feeds`, and offers. */
@@ -210,7 +217,8 @@ private:
   std::atomic<guint> capabilities_;
   std::shared_ptr<InputChannel> input_;
   std::shared_ptr<AssistChannel> assist_;
-  std::shared_ptr<FileChannel> files_;
+  std::shared_ptr<FileChannel> files_; /* under lock_; made in do_start */
+  std::shared_ptr<FileChannel> files () const;
   /* Media reaches the webrtcbin only once it is connected: what came before
    * would arrive stale. Read by the branches' probes. */
   std::atomic<bool> media_flowing_{ false };
