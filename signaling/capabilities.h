@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 typedef enum {
   GV_CAPABILITY_VIEW = 1 << 0,      /* watch the stream (every admitted viewer) */
   GV_CAPABILITY_CONTROL = 1 << 1,   /* mouse, keyboard and touch input */
-  GV_CAPABILITY_CLIPBOARD = 1 << 2, /* reserved: clipboard exchange */
+  GV_CAPABILITY_CLIPBOARD = 1 << 2, /* clipboard both ways (the "assist" channel) */
   GV_CAPABILITY_FILE = 1 << 3,      /* send files to the host (the "file" channel) */
   GV_CAPABILITY_CHAT = 1 << 4,      /* send and receive chat on the "assist" channel */
 } GvCapabilities;
@@ -38,7 +38,7 @@ struct CapabilityInfo {
 inline constexpr CapabilityInfo kCapabilities[] = {
   { GV_CAPABILITY_VIEW, "view", "Watch the stream" },
   { GV_CAPABILITY_CONTROL, "control", "Mouse, keyboard and touch input" },
-  { GV_CAPABILITY_CLIPBOARD, "clipboard", "Clipboard (reserved)" },
+  { GV_CAPABILITY_CLIPBOARD, "clipboard", "Share the clipboard with the host" },
   { GV_CAPABILITY_FILE, "file", "Send files to the host" },
   { GV_CAPABILITY_CHAT, "chat", "Chat with the host and the other viewers" },
 };

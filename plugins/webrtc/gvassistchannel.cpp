@@ -21,6 +21,7 @@ AssistCounters &AssistCounters::operator+= (const AssistCounters &other)
   refused += other.refused;
   malformed += other.malformed;
   flood += other.flood;
+  clipboard += other.clipboard;
   return *this;
 }
 
@@ -107,17 +108,22 @@ void AssistChannel::handle (GObject *channel, const char *text, gsize length)
 {
   if (closed_)
     return;
+  gv::assist::Message msg;
+  std::string error;
+  const bool parsed = gv::assist::parse_message (text, length, msg, error);
+  if (parsed && msg.kind == gv::assist::Kind::Clipboard) {
+    handle_clipboard (channel, msg);
+    return;
+  }
   {
+    /* (Clipboard content comes in many pieces: not a chat flood.) */
     std::lock_guard<std::mutex> guard (lock_);
     if (!flood_.try_take (g_get_monotonic_time ())) {
       counters_.flood++;
       return;
     }
   }
-  gv::assist::Message msg;
-  std::string error;
-  if (!gv::assist::parse_message (text, length, msg, error) ||
-      msg.kind != gv::assist::Kind::ViewerChat) {
+  if (!parsed || msg.kind != gv::assist::Kind::ViewerChat) {
     GST_LOG_OBJECT (log_object_, "dropping a malformed assist message from %s: %s", peer_.c_str (),
                     error.empty () ? "a message only the host sends" : error.c_str ());
     count (&AssistCounters::malformed);
@@ -132,6 +138,34 @@ void AssistChannel::handle (GObject *channel, const char *text, gsize length)
   }
   count (&AssistCounters::chat);
   callbacks_.chat (msg.text);
+}
+
+/* A piece of the viewer's clipboard: refused once per content without the
+ * capability; put together, and handed on when whole. */
+void AssistChannel::handle_clipboard (GObject *channel, const gv::assist::Message &piece)
+{
+  if (!(callbacks_.capabilities () & GV_CAPABILITY_CLIPBOARD)) {
+    if (piece.offset != 0)
+      return;
+    GST_INFO_OBJECT (log_object_, "refusing clipboard content from %s: no clipboard capability",
+                     peer_.c_str ());
+    count (&AssistCounters::refused);
+    std::string refusal =
+        gv::assist::make_refused ("clipboard", gv::assist::kClipboardRefusedMessage);
+    gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), refusal.c_str ());
+    return;
+  }
+  std::string mime, bytes;
+  bool whole;
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    whole = clipboard_.add (piece, mime, bytes);
+  }
+  if (!whole)
+    return;
+  count (&AssistCounters::clipboard);
+  if (callbacks_.clipboard)
+    callbacks_.clipboard (mime, bytes);
 }
 
 } // namespace gv::webrtc

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include "gvassistjson.h"
 #include "gvsignaller.h"
 #include "token_bucket.h"
 
@@ -34,6 +35,7 @@ struct AssistCounters {
   guint64 chat = 0;      /* chat lines handed on */
   guint64 refused = 0;   /* needed a capability the viewer lacks (answered) */
   guint64 malformed = 0; /* not a message a viewer sends, or too large */
+  guint64 clipboard = 0; /* clipboard contents handed on */
   guint64 flood = 0;     /* beyond the flood limit */
 
   AssistCounters &operator+= (const AssistCounters &other);
@@ -46,6 +48,8 @@ public:
     std::function<GvCapabilities ()> capabilities;
     /* A valid chat line from a viewer with `chat`. */
     std::function<void (const std::string &text)> chat;
+    /* Whole clipboard content from a viewer with `clipboard`. */
+    std::function<void (const std::string &mime, const std::string &bytes)> clipboard;
   };
 
   AssistChannel (std::string peer, GstObject *log_object, Callbacks callbacks);
@@ -64,6 +68,7 @@ private:
   static void on_string (GObject *channel, const gchar *text, gpointer self);
   static void on_data (GObject *channel, GBytes *data, gpointer self);
   void handle (GObject *channel, const char *text, gsize length);
+  void handle_clipboard (GObject *channel, const gv::assist::Message &piece);
   void count (guint64 AssistCounters::*counter);
 
   const std::string peer_;
@@ -75,6 +80,7 @@ private:
    * close () breaks the cycle. */
   std::vector<GObject *> channels_;
   gv::TokenBucket flood_{ kAssistBurst, kAssistPerSecond };
+  gv::assist::ClipboardAssembler clipboard_; /* under lock_ */
   AssistCounters counters_;
 };
 

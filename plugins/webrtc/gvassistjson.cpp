@@ -209,6 +209,8 @@ bool parse_message (const char *data, gsize length, Message &out, std::string &e
       ok = parse_chat (obj, out, error);
     else if (strcmp (t, kRefusedKind) == 0)
       ok = parse_refused (obj, out, error);
+    else if (strcmp (t, kClipboardKind) == 0)
+      ok = parse_clipboard (obj, out, error);
     else
       ok = fail (error,
                  std::string ("\"") + truncate_utf8 (t, 32) + "\" is not an assist message kind");

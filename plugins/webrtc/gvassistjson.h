@@ -15,6 +15,15 @@
  *                    host's clock)
  *   host -> viewer   {"t":"refused","what":KIND,"message":SENTENCE}
  *                    (a message that needed a capability the viewer lacks)
+ *   both ways        {"t":"clipboard","id":ID,"mime":MIME,"size":N,"offset":O,
+ *                     "data":BASE64,"last":BOOL}
+ *                    (clipboard content, in pieces of at most
+ *                    kClipboardChunkBytes from offset O of N bytes; the last
+ *                    piece ends at N. ID: 16 to 64 lowercase hex characters,
+ *                    the same for every piece of one content; MIME one of
+ *                    kClipboardMimes; N at most kMaxClipboardBytes. A viewer
+ *                    needs the `clipboard` capability to send it or get it;
+ *                    gvassistclipboard.cpp)
  *
  * TEXT: UTF-8, 1 to kMaxChatBytes bytes, no control characters but newline
  * and tab. Members a kind does not define are ignored. The browser's copy
@@ -27,6 +36,9 @@
 #include <glib.h>
 
 #include <string>
+#include <vector>
+
+struct _JsonObject; /* json-glib's JsonObject */
 
 namespace gv::assist {
 
@@ -49,7 +61,18 @@ inline constexpr gint64 kMaxTime = (G_GINT64_CONSTANT (1) << 53) - 1;
 inline constexpr const char *kKindField = "t";
 inline constexpr const char *kChatKind = "chat";
 inline constexpr const char *kRefusedKind = "refused";
-inline constexpr const char *kKinds[] = { kChatKind, kRefusedKind };
+inline constexpr const char *kClipboardKind = "clipboard";
+inline constexpr const char *kKinds[] = { kChatKind, kRefusedKind, kClipboardKind };
+
+/* Clipboard content: what it may be, how large, in pieces of how much. */
+inline constexpr const char *kClipboardText = "text/plain;charset=utf-8";
+inline constexpr const char *kClipboardPng = "image/png";
+inline constexpr const char *kClipboardMimes[] = { kClipboardText, kClipboardPng };
+inline constexpr gsize kMaxClipboardBytes = 10 * 1024 * 1024;
+inline constexpr gsize kClipboardChunkBytes = 32 * 1024;
+/* The refusal sentence of clipboard content from a viewer without it. */
+inline constexpr const char *kClipboardRefusedMessage =
+    "The host has not allowed clipboard sharing.";
 
 /* The peer id of the host's own chat lines, and its display name. */
 inline constexpr const char *kHostPeer = "host";
@@ -66,6 +89,7 @@ enum class Kind {
   ViewerChat, /* viewer -> host: text */
   HostChat,   /* host -> viewer: from, peer, text, time */
   Refused,    /* host -> viewer: what, message */
+  Clipboard,  /* both ways: id, mime, size, offset, data, last */
 };
 
 struct Message {
@@ -76,6 +100,13 @@ struct Message {
   gint64 time = 0;
   std::string what;
   std::string message;
+  /* Clipboard: `data` holds the piece's bytes (decoded). */
+  std::string id;
+  std::string mime;
+  guint64 size = 0;
+  guint64 offset = 0;
+  std::string data;
+  bool last = false;
 };
 
 /* True when `text` (NUL-terminated) is chat text a host accepts; else
@@ -93,6 +124,30 @@ bool parse_message (const char *data, gsize length, Message &out, std::string &e
 std::string make_chat (const char *text);
 std::string make_host_chat (const char *from, const char *peer, const char *text, gint64 time_ms);
 std::string make_refused (const char *what, const char *message);
+/* Every piece of clipboard content `bytes` of `mime` (a kClipboardMimes
+ * entry; at most kMaxClipboardBytes), in order; empty when it is neither. */
+std::vector<std::string> make_clipboard (const std::string &id, const char *mime,
+                                         const std::string &bytes);
+/* A fresh clipboard id: 32 lowercase hex characters from the CSPRNG. */
+std::string new_clipboard_id ();
+
+/* Puts the pieces of clipboard content back together, one content at a
+ * time: a piece of a new id starts over (at offset 0 only), a piece out of
+ * order drops what was gathered. */
+class ClipboardAssembler {
+public:
+  /* True when `piece` completed its content: then `mime` and `bytes` hold it. */
+  bool add (const Message &piece, std::string &mime, std::string &bytes);
+
+private:
+  std::string id_, mime_, bytes_;
+  guint64 size_ = 0;
+  bool active_ = false;
+};
+
+/* parse_message's part for "clipboard" (gvassistclipboard.cpp), given the
+ * message's JSON object (json-glib's JsonObject). */
+bool parse_clipboard (::_JsonObject *obj, Message &out, std::string &error);
 
 /* `text` cut to at most `max_bytes` bytes on a UTF-8 character boundary
  * (invalid UTF-8 is first made valid). */

@@ -4,6 +4,8 @@
  */
 #include "gvstreamencoder.h"
 
+#include "../input/gvclipboardevent.h"
+
 #include "gvwebrtctexts.h"
 
 #include <gst/rtp/rtp.h>
@@ -511,6 +513,15 @@ GstPadProbeReturn StreamEncoder::input_event_probe (GstPad *, GstPadProbeInfo *i
 {
   auto *self = static_cast<StreamEncoder *> (user);
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (gv_clipboard_event_is (event)) {
+    const gchar *mime = nullptr;
+    GBytes *data = nullptr;
+    if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM && self->callbacks_.clipboard &&
+        gv_clipboard_event_parse (event, &mime, &data, nullptr) &&
+        gv_clipboard_mime_is_known (mime))
+      self->callbacks_.clipboard (mime, data);
+    return GST_PAD_PROBE_DROP; /* the encoders have no use for it */
+  }
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
     /* Without a tee (no caps yet, or no chain) nobody else sees it. */
     bool no_chain;

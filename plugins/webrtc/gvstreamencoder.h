@@ -110,6 +110,9 @@ public:
     std::function<EncoderSettings ()> settings; /* read when the chain is built */
     std::function<void ()> ready;               /* viewers may subscribe now */
     std::function<void (guint32 seqnum)> ended; /* EOS went through the whole chain */
+    /* Clipboard content the host copied (a "gv-clipboard" event from
+     * gvinputinject, consumed here: gvclipboardevent.h). */
+    std::function<void (const char *mime, GBytes *data)> clipboard;
   };
 
   /* `owner` is the bin the chain lives in and the element errors are

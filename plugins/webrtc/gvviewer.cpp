@@ -48,6 +48,9 @@ Viewer::Viewer (std::string peer, std::string name, GvCapabilities capabilities,
       AssistChannel::Callbacks{
           [this] () { return this->capabilities (); },
           [this] (const std::string &text) { host_.chat_received (peer_, name_, text); },
+          [this] (const std::string &mime, const std::string &bytes) {
+            host_.clipboard_received (peer_, mime, bytes);
+          },
       });
 }
 

@@ -67,6 +67,10 @@ public:
    * has the `chat` capability (valid text, gvassistjson.h). */
   virtual void chat_received (const std::string &peer, const std::string &name,
                               const std::string &text) = 0;
+  /* From the assistance channel's thread: whole clipboard content of a
+   * viewer that has the `clipboard` capability. */
+  virtual void clipboard_received (const std::string &peer, const std::string &mime,
+                                   const std::string &bytes) = 0;
   /* Where files from viewers land (made when the first one comes). */
   virtual std::string download_dir () = 0;
   /* From the file channel's thread: what a transfer to or from the viewer

@@ -136,6 +136,12 @@ void gv_webrtc_sink_install_assist_signals (GType type);
 void gv_webrtc_sink_chat_received (GvWebRTCSink *self, const std::string &peer,
                                    const std::string &name, const std::string &text);
 
+/* gvwebrtcsink-clipboard.cpp: what the host copied, to every viewer with
+ * `clipboard`; what a viewer with it copied, upstream to gvinputinject. */
+void gv_webrtc_sink_clipboard_from_host (GvWebRTCSink *self, const char *mime, GBytes *data);
+void gv_webrtc_sink_clipboard_from_viewer (GvWebRTCSink *self, const std::string &peer,
+                                           const std::string &mime, const std::string &bytes);
+
 /* gvwebrtcsink-files.cpp */
 void gv_webrtc_sink_install_file_signals (GType type);
 void gv_webrtc_sink_file_event (GvWebRTCSink *self, const std::string &peer,

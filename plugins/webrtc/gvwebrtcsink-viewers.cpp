@@ -122,6 +122,12 @@ public:
     gv_webrtc_sink_chat_received (sink_, peer, name, text);
   }
 
+  void clipboard_received (const std::string &peer, const std::string &mime,
+                           const std::string &bytes) override
+  {
+    gv_webrtc_sink_clipboard_from_viewer (sink_, peer, mime, bytes);
+  }
+
   std::string download_dir () override
   {
     std::lock_guard<std::mutex> guard (sink_->priv->lock);

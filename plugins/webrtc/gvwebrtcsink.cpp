@@ -167,9 +167,8 @@
  * and those beyond 20 in a burst / 5 per second (`assist-flood`) are
  * dropped and counted, per viewer and for the sink, in `stats`.
  *
- * `allow` (GvCapabilities: view, control, chat, file; clipboard is
- * reserved) is what every viewer admitted by the default policy gets;
- * `allow-control` is its control bit. The `set-capabilities` action signal
+ * `allow` (GvCapabilities: view, control, clipboard, file, chat) is what every viewer admitted by
+ * the default policy gets; `allow-control` is its control bit. The `set-capabilities` action signal
  * (peer-id, GvCapabilities) replaces one viewer's set at any time (the
  * signaller tells the viewer), `send-chat` (text) sends the host's own line,
  * from "Host" with peer "host", to every viewer with `chat` (and posts it as
@@ -179,6 +178,23 @@
  * gst-launch-1.0 -m videotestsrc is-live=true ! gvwebrtcsink \
  *     signaller::server=ws://127.0.0.1:8443/ws allow=view+chat
  * ]| prints every viewer's chat line as a `gvwebrtcsink-chat` message.
+ *
+ * ## Clipboard
+ * Clipboard content (UTF-8 text or a PNG, at most 10 MiB) travels the
+ * `assist` channel in 32 KiB pieces (gvassistjson.h, "clipboard") and the
+ * pipeline as "gv-clipboard" events (plugins/input/gvclipboardevent.h),
+ * which gvinputinject turns into the host's X11 clipboard and back: what a
+ * viewer with the `clipboard` capability copies leaves the sink upstream
+ * (naming the viewer); what the host copies (the event coming down the
+ * video pad) goes to every viewer with `clipboard`, and goes no further
+ * down. A viewer without it is answered `{"t":"refused","what":"clipboard",
+ * ...}` and counted (`assist-refused`). Each exchange posts
+ * `gvwebrtcsink-clipboard` (`direction` "from-viewer" or "to-viewers",
+ * `peer-id`, `mime`, `size`, `viewers`).
+ * |[
+ * gst-launch-1.0 gvscreensrc ! gvinputinject backend=xtest ! videoconvert ! \
+ *     gvwebrtcsink signaller::server=ws://127.0.0.1:8443/ws allow=view+control+clipboard
+ * ]|
  *
  * ## File transfer
  * A third data channel, `file` (gvfilejson.h; the browser's copy
@@ -904,6 +920,9 @@ static void gv_webrtc_sink_init (GvWebRTCSink *self)
             },
             [self] () { gv_webrtc_sink_streams_ready (self); },
             [self] (guint32 seqnum) { stream_ended (self, seqnum); },
+            [self] (const char *mime, GBytes *data) {
+              gv_webrtc_sink_clipboard_from_host (self, mime, data);
+            },
         });
   gv_webrtc_sink_init_viewers (self);
   /* A sink, whatever the viewers' webrtcbins are: not a source because they

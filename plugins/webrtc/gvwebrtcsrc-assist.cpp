@@ -46,6 +46,21 @@ void handle (GvWebRTCSrc *self, const char *text, gsize length)
   case gv::assist::Kind::ViewerChat:
     GST_DEBUG_OBJECT (self, "ignoring a viewer's message from the host");
     break;
+  case gv::assist::Kind::Clipboard: {
+    std::string mime, bytes;
+    bool whole;
+    {
+      std::lock_guard<std::mutex> guard (self->priv->lock);
+      whole = self->priv->clipboard.add (msg, mime, bytes);
+    }
+    if (whole) {
+      GBytes *data = g_bytes_new (bytes.data (), bytes.size ());
+      post (self, gst_structure_new ("gvwebrtcsrc-clipboard", "mime", G_TYPE_STRING, mime.c_str (),
+                                     "data", G_TYPE_BYTES, data, nullptr));
+      g_bytes_unref (data);
+    }
+    break;
+  }
   }
 }
 
@@ -92,6 +107,41 @@ gboolean send_chat_action (GvWebRTCSrc *self, const char *text)
   return open;
 }
 
+/* What the viewer copied (text or a PNG), to the host in pieces; the host
+ * takes it only when it granted `clipboard`. */
+gboolean send_clipboard_action (GvWebRTCSrc *self, const char *mime, GBytes *data)
+{
+  gsize size = 0;
+  const char *bytes = data ? static_cast<const char *> (g_bytes_get_data (data, &size)) : nullptr;
+  std::vector<std::string> pieces = gv::assist::make_clipboard (
+      gv::assist::new_clipboard_id (), mime, std::string (bytes ? bytes : "", bytes ? size : 0));
+  if (pieces.empty ()) {
+    GST_WARNING_OBJECT (self,
+                        "send-clipboard: %s of %" G_GSIZE_FORMAT " bytes is not clipboard "
+                        "content (text/plain;charset=utf-8 or image/png, at most 10 MiB)",
+                        mime ? mime : "(none)", size);
+    return FALSE;
+  }
+  GObject *channel;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    channel =
+        self->priv->assist_channel ? G_OBJECT (g_object_ref (self->priv->assist_channel)) : nullptr;
+  }
+  GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+  if (channel)
+    g_object_get (channel, "ready-state", &state, nullptr);
+  const bool open = state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+  if (open)
+    for (const std::string &piece : pieces)
+      gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), piece.c_str ());
+  else
+    GST_WARNING_OBJECT (self, "send-clipboard: the assistance channel is not open");
+  if (channel)
+    g_object_unref (channel);
+  return open;
+}
+
 } // namespace
 
 bool gv_webrtc_src_attach_assist (GvWebRTCSrc *self, GObject *channel)
@@ -120,4 +170,8 @@ void gv_webrtc_src_install_assist_signals (GType type)
   g_signal_new_class_handler (
       "send-chat", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
       G_CALLBACK (send_chat_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 1, G_TYPE_STRING);
+  g_signal_new_class_handler ("send-clipboard", type,
+                              (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                              G_CALLBACK (send_clipboard_action), nullptr, nullptr, nullptr,
+                              G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_BYTES);
 }

@@ -14,6 +14,7 @@
 #include "gvnavjson.h"
 #include "gvrtcpfilter.h"
 #include "gvsignaller.h"
+#include "gvassistjson.h"
 #include "gvfilechannel.h"
 #include "gvtaskqueue.h"
 #include "gvwebrtcsrc.h"
@@ -56,9 +57,10 @@ struct GvWebRTCSrcPrivate {
   GstElement *webrtcbin = nullptr;
   std::unique_ptr<gv::webrtc::JitterLatency> jitter_latency;
   std::shared_ptr<gv::webrtc::RtcpFilter> rtcp_filter; /* the host's RTCP, checked */
-  guint64 gone_rtcp_refused = 0;     /* refused by filters of earlier webrtcbins */
-  GObject *channel = nullptr;        /* the input data channel, owned */
-  GObject *assist_channel = nullptr; /* the assistance channel ("assist"), owned */
+  guint64 gone_rtcp_refused = 0;            /* refused by filters of earlier webrtcbins */
+  GObject *channel = nullptr;               /* the input data channel, owned */
+  GObject *assist_channel = nullptr;        /* the assistance channel ("assist"), owned */
+  gv::assist::ClipboardAssembler clipboard; /* the host's clipboard, in pieces */
   /* The host's file-transfer channel (gvwebrtcsrc-files.cpp), and where
    * the host's files land. */
   std::shared_ptr<gv::webrtc::FileChannel> files;

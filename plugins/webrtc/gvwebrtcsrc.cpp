@@ -64,6 +64,13 @@
  *     ! fakesink
  * ]| prints the host's chat lines as `gvwebrtcsrc-chat` messages.
  *
+ * ## Clipboard
+ * What the host copies reaches a receiver it granted `clipboard` as the
+ * element message `gvwebrtcsrc-clipboard` (`mime`: "text/plain;charset=utf-8"
+ * or "image/png"; `data`: GBytes); `send-clipboard` (mime, GBytes) sends
+ * the receiver's to the host (refused, `gvwebrtcsrc-refused` with what
+ * "clipboard", without the capability).
+ *
  * ## Files
  * The host's `file` channel (see gvwebrtcsink, "File transfer"): files the
  * host sends land in `download-dir` (default: GhostView in the user's

@@ -22,6 +22,8 @@ std::string rebuild (const assist::Message &m)
     return assist::make_host_chat (m.from.c_str (), m.peer.c_str (), m.text.c_str (), m.time);
   case assist::Kind::Refused:
     return assist::make_refused (m.what.c_str (), m.message.c_str ());
+  case assist::Kind::Clipboard:
+    break; /* pieces: checked below */
   }
   return "";
 }
@@ -35,6 +37,25 @@ extern "C" int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   std::string error;
   if (!assist::parse_message (text, size, m, error)) {
     GV_FUZZ_CHECK (!error.empty ());
+    return 0;
+  }
+  if (m.kind == assist::Kind::Clipboard) {
+    /* A piece within its content; a whole content in one piece comes back
+     * together, and is built again as the same one piece. */
+    GV_FUZZ_CHECK (m.data.size () <= assist::kClipboardChunkBytes &&
+                   m.offset + m.data.size () <= m.size && m.size <= assist::kMaxClipboardBytes);
+    assist::ClipboardAssembler assembler;
+    std::string mime, bytes;
+    const bool whole = assembler.add (m, mime, bytes);
+    GV_FUZZ_CHECK (whole == (m.offset == 0 && m.last));
+    if (whole) {
+      std::vector<std::string> pieces = assist::make_clipboard (m.id, mime.c_str (), bytes);
+      GV_FUZZ_CHECK (pieces.size () == 1);
+      assist::Message again;
+      GV_FUZZ_CHECK (assist::parse_message (pieces[0].c_str (), pieces[0].size (), again, error));
+      GV_FUZZ_CHECK (again.id == m.id && again.mime == m.mime && again.data == m.data &&
+                     again.size == m.size && again.last);
+    }
     return 0;
   }
   GV_FUZZ_CHECK (m.kind == assist::Kind::Refused || assist::valid_chat_text (m.text.c_str ()));

@@ -451,9 +451,9 @@ test('every protocol.js export is checked here or declared the pages\' own', () 
 
 const ASSIST_CHECKED = {
   constants: ['ASSIST_CHANNEL', 'MAX_ASSIST_MESSAGE_BYTES', 'MAX_CHAT_BYTES', 'MAX_CHAT_NAME_BYTES', 'AssistKind',
-    'RefusedWhat'],
-  builders: ['makeChat', 'makeHostChat', 'makeRefused'],
-  parsers: ['parseAssist', 'validChatText'],
+    'RefusedWhat', 'ClipboardMime', 'MAX_CLIPBOARD_BYTES', 'CLIPBOARD_CHUNK_BYTES'],
+  builders: ['makeChat', 'makeHostChat', 'makeRefused', 'makeClipboard'],
+  parsers: ['parseAssist', 'validChatText', 'ClipboardAssembler'],
 };
 
 /** Lines through the C++ assist parser, as parseAssist's shape (or null). */
@@ -476,6 +476,9 @@ test('assistance channel constants, kinds and refusal kinds are the C++ ones', (
   assert.equal(a.max_time, Number.MAX_SAFE_INTEGER);
   assert.equal(a.kind_field, 't');
   assertExactly(assist.AssistKind, a.kinds.map((k) => [k, k]), 'AssistKind');
+  assert.deepEqual(Object.values(assist.ClipboardMime), a.clipboard_mimes);
+  assert.equal(assist.MAX_CLIPBOARD_BYTES, a.max_clipboard_bytes);
+  assert.equal(assist.CLIPBOARD_CHUNK_BYTES, a.clipboard_chunk_bytes);
   assertExactly(assist.RefusedWhat, a.refused_what.map((w) => [w, w]), 'RefusedWhat');
   // A refusal names the capability the message needed.
   for (const w of a.refused_what) assert.ok(Object.values(proto.Capability).includes(w), `${w} is a capability`);
@@ -495,6 +498,10 @@ test('every assist.js builder makes what the C++ parser reads as the same messag
     assist.makeHostChat('', 'ab12cd34', 'y', Number.MAX_SAFE_INTEGER),
     ...a.refused_what.map((w) => assist.makeRefused(w, a.chat_refused_message)),
     assist.makeRefused(assist.RefusedWhat.FILE, ''),
+    ...assist.makeClipboard('0123456789abcdef', assist.ClipboardMime.TEXT, new TextEncoder().encode('copied ☃')),
+    ...assist.makeClipboard('0123456789abcdef0123456789abcdef', assist.ClipboardMime.PNG,
+      Uint8Array.from({ length: a.clipboard_chunk_bytes * 2 + 5 }, (_, i) => i & 0xff)),
+    ...assist.makeClipboard('ffffffffffffffff', assist.ClipboardMime.TEXT, new Uint8Array(0)),
   ];
   for (const s of samples) assert.equal(typeof s, 'string');
   const made = new Set(samples.map((s) => JSON.parse(s).t));
@@ -541,6 +548,19 @@ test('the C++ builders make what parseAssist reads as the same message', () => {
 
 test('parseAssist and the C++ parser agree on what is an assist message', () => {
   const a = cxx.assist;
+  const clip = (fields) => JSON.stringify({
+    t: 'clipboard', id: '0123456789abcdef', mime: 'text/plain;charset=utf-8', size: 3, offset: 0, data: 'YWJj', last: true, ...fields,
+  });
+  const clipLines = [
+    clip({}), clip({ last: false }), clip({ size: 4, last: false }), clip({ size: 2 }), clip({ data: 'YWJ' }),
+    clip({ data: 'YW=j' }), clip({ data: 'Y WJ' }), clip({ id: 'ABCDEF0123456789' }), clip({ id: '0123' }),
+    clip({ mime: 'text/html' }), clip({ size: a.max_clipboard_bytes + 1 }), clip({ offset: 4 }), clip({ size: 3.5 }),
+    clip({ last: 'yes' }), clip({ data: 'YWJj', offset: 1, size: 4 }), clip({ size: 0, data: '', last: true }),
+  ];
+  {
+    const cxxClip = cxxParseAssist(clipLines);
+    clipLines.forEach((text, i) => assert.deepEqual(cxxClip[i], assist.parseAssist(text), text));
+  }
   const chat = (fields) => JSON.stringify({ t: 'chat', ...fields });
   const host = (fields) => chat({ from: 'Ann', peer: 'ab12cd34', text: 'hi', time: 1, ...fields });
   const refused = (fields) => JSON.stringify({ t: 'refused', what: 'chat', message: 'no', ...fields });
@@ -625,4 +645,23 @@ test('every assist.js export is checked here', () => {
     assert.ok(listed.has(name), `assist.js exports ${name}: check it against C++ here`);
   }
   for (const name of listed) assert.ok(name in assist, `ASSIST_CHECKED lists ${name}, which assist.js does not export`);
+});
+
+test('clipboard content made in pieces by assist.js comes back whole, through C++ too', () => {
+  const a = cxx.assist;
+  const bytes = Uint8Array.from({ length: a.clipboard_chunk_bytes * 3 + 7 }, (_, i) => (i * 31) & 0xff);
+  const pieces = assist.makeClipboard('0123456789abcdef', assist.ClipboardMime.PNG, bytes);
+  assert.equal(pieces.length, 4);
+  const assembler = new assist.ClipboardAssembler();
+  let whole = null;
+  for (const p of pieces) whole = assembler.add(assist.parseAssist(p)) || whole;
+  assert.deepEqual(whole, { mime: assist.ClipboardMime.PNG, bytes });
+  // The C++ parser reads every piece as parseAssist does.
+  assert.deepEqual(cxxParseAssist(pieces), pieces.map((p) => assist.parseAssist(p)));
+  // A piece out of order drops what was gathered.
+  const again = new assist.ClipboardAssembler();
+  assert.equal(again.add(assist.parseAssist(pieces[0])), null);
+  assert.equal(again.add(assist.parseAssist(pieces[2])), null);
+  assert.equal(again.add(assist.parseAssist(pieces[3])), null);
+  assert.equal(assist.makeClipboard('0123456789abcdef', 'text/html', bytes), null);
 });

@@ -326,6 +326,14 @@ void dump_assist (JsonBuilder *b)
   member (b, "host_peer", assist::kHostPeer);
   member (b, "host_name", assist::kHostName);
   member (b, "chat_refused_message", assist::kChatRefusedMessage);
+  member (b, "clipboard_refused_message", assist::kClipboardRefusedMessage);
+  member (b, "max_clipboard_bytes", (gint64) assist::kMaxClipboardBytes);
+  member (b, "clipboard_chunk_bytes", (gint64) assist::kClipboardChunkBytes);
+  json_builder_set_member_name (b, "clipboard_mimes");
+  json_builder_begin_array (b);
+  for (const char *m : assist::kClipboardMimes)
+    json_builder_add_string_value (b, m);
+  json_builder_end_array (b);
   json_builder_set_member_name (b, "kinds");
   json_builder_begin_array (b);
   for (const char *k : assist::kKinds)
@@ -438,6 +446,16 @@ void parse_assist ()
     member (b, "ok", ok);
     if (!ok) {
       member (b, "error", error.c_str ());
+    } else if (msg.kind == assist::Kind::Clipboard) {
+      member (b, "t", assist::kClipboardKind);
+      member (b, "id", msg.id.c_str ());
+      member (b, "mime", msg.mime.c_str ());
+      member (b, "size", (gint64) msg.size);
+      member (b, "offset", (gint64) msg.offset);
+      gchar *b64 = g_base64_encode ((const guchar *) msg.data.data (), msg.data.size ());
+      member (b, "data", b64);
+      g_free (b64);
+      member (b, "last", msg.last);
     } else if (msg.kind == assist::Kind::Refused) {
       member (b, "t", assist::kRefusedKind);
       member (b, "what", msg.what.c_str ());

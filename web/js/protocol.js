@@ -127,7 +127,7 @@ export const JOIN_FATAL_ERRORS = Object.freeze(new Set([
 export const Capability = Object.freeze({
   VIEW: 'view',
   CONTROL: 'control', // mouse, keyboard, touch
-  CLIPBOARD: 'clipboard', // reserved
+  CLIPBOARD: 'clipboard', // clipboard both ways (web/js/assist.js)
   FILE: 'file', // send files to the host (web/js/filetransfer.js)
   CHAT: 'chat', // chat on the "assist" channel (web/js/assist.js)
 });
