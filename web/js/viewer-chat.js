@@ -12,7 +12,8 @@ const HOST_PEER = 'host';
 
 export class ViewerChat {
   /** `buttonParent`, `buttonBefore`, `mount`: as ChatPanel's. */
-  constructor({ buttonParent, buttonBefore, mount }) {
+  constructor({ buttonParent, buttonBefore, mount, onClipboard = () => {} }) {
+    this.onClipboard = onClipboard; // clipboard pieces share the channel
     this.channel = null;
     this.selfPeer = ''; // ours, from `joined`: the host names it as the sender of our lines
     this.watching = false;
@@ -75,7 +76,9 @@ export class ViewerChat {
       console.debug('GhostView: malformed assist message dropped');
       return;
     }
-    if (msg.t === AssistKind.CHAT && msg.from !== undefined) {
+    if (msg.t === AssistKind.CLIPBOARD) {
+      this.onClipboard(msg);
+    } else if (msg.t === AssistKind.CHAT && msg.from !== undefined) {
       const mine = !!this.selfPeer && msg.peer === this.selfPeer;
       this.panel.addLine({
         who: mine ? 'You' : msg.from || 'A viewer', text: msg.text, time: msg.time, mine, host: msg.peer === HOST_PEER,
@@ -83,6 +86,13 @@ export class ViewerChat {
     } else if (msg.t === AssistKind.REFUSED) {
       this.panel.addNotice(msg.message || NO_CHAT_NOTE, 'refused');
     }
+  }
+
+  /** Puts `text` (an assist message) on the channel; false when it is not open. */
+  sendRaw(text) {
+    if (this.channelState !== 'open') return false;
+    this.channel.send(text);
+    return true;
   }
 
   /** Sends a chat line (the host decides whether it may); false when it could not leave. */

@@ -17,6 +17,7 @@ import { TouchView } from './touch.js'; // touch and small screens (issue 19)
 import { FILE_CHANNEL_LABEL } from './filetransfer.js';
 import { FileEndpoint } from './files.js';
 import { FilePanel } from './filepanel.js';
+import { ViewerClipboard } from './viewer-clipboard.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -77,7 +78,15 @@ const input = new RemoteInput(ui.video, ui.surface, sendInput);
 new TouchView(ui.video, ui.surface, input);
 const stats = new StatsOverlay(ui.stats, () => session.pc);
 // Chat on the host's "assist" channel, when the host offers it.
-const chat = new ViewerChat({ buttonParent: ui.actions, buttonBefore: ui.leave, mount: document.body });
+const chat = new ViewerChat({
+  buttonParent: ui.actions, buttonBefore: ui.leave, mount: document.body, onClipboard: (p) => clipboard.onPiece(p),
+});
+const clipboard = new ViewerClipboard({
+  sendButton: $('clipboard-send'), takeButton: $('clipboard-take'), send: (text) => chat.sendRaw(text), toast: (t) => toast(t),
+});
+document.addEventListener('paste', (ev) => {
+  if (session.state === 'live') clipboard.onPaste(ev);
+});
 // No silent stalls: why there is no picture, with a Retry; the host is told.
 const STALL_SECONDS = stallSeconds(window.location.search);
 // `?relay=1`: relayed candidates only (iceTransportPolicy 'relay'), through
@@ -148,6 +157,7 @@ function hasControl() {
 // person saves what the host sends, or not).
 function updateFilesUi() {
   const live = session.state === 'live';
+  clipboard.set({ watching: live, allowed: session.capabilities.includes(Capability.CLIPBOARD) });
   const allowed = session.capabilities.includes(Capability.FILE);
   ui.filesToggle.hidden = !live;
   ui.fileInput.disabled = !allowed || !session.files;
@@ -684,6 +694,16 @@ init();
 window.ghostviewViewer = {
   get state() { return session.state; },
   /** The SHA-256 (hex) of a file received from the host, by name; '' if none. */
+  /** Clipboard contents exchanged with the host: {received, sent, last: {mime, text}} */
+  get clipboard() {
+    const last = clipboard.lastReceived;
+    return {
+      received: clipboard.received, sent: clipboard.sent,
+      last: last ? { mime: last.mime, text: new TextDecoder().decode(last.bytes), size: last.bytes.length } : null,
+    };
+  },
+  /** Sends `text` as clipboard content (tests: no clipboard read needed). */
+  sendClipboardText(text) { return clipboard.sendContent('text/plain;charset=utf-8', new TextEncoder().encode(text)); },
   async receivedSha256(name) {
     const blob = receivedFiles.get(name);
     if (!blob) return '';
