@@ -110,6 +110,7 @@ public:
    * clamped into them at once. min is at least 10 kbit/s, max at most
    * 100 Gbit/s and at least min. */
   void set_bounds (guint64 min_bps, guint64 max_bps);
+  guint64 max_bps () const { return (guint64) max_bps_; }
 
   /* One TWCC feedback: the packets it reports, in any order. */
   void on_feedback (const std::vector<PacketResult> &packets, gint64 now);

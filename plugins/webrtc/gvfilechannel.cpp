@@ -38,6 +38,8 @@ FileChannel::FileChannel (std::string download_dir, FileLimits limits, GstObject
   };
   cb.may_receive = std::move (callbacks.may_receive);
   cb.event = std::move (callbacks.event);
+  cb.allowance = std::move (callbacks.allowance);
+  cb.arrived = std::move (callbacks.arrived);
   endpoint_ = std::make_unique<FileEndpoint> (std::move (download_dir), limits, std::move (cb));
 }
 
@@ -108,6 +110,13 @@ void FileChannel::on_low (GObject *, gpointer data)
   std::lock_guard<std::recursive_mutex> guard (self->lock_);
   if (!self->closed_)
     self->endpoint_->pump ();
+}
+
+void FileChannel::pump ()
+{
+  std::lock_guard<std::recursive_mutex> guard (lock_);
+  if (!closed_)
+    endpoint_->pump ();
 }
 
 bool FileChannel::offer (const std::string &path, GError **error)

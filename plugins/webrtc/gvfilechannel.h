@@ -30,6 +30,11 @@ public:
     std::function<bool ()> may_receive;
     /* Under the channel's lock: post, don't wait. */
     std::function<void (const FileEvent &event)> event;
+    /* Under the channel's lock: FileEndpoint::Callbacks::allowance (when
+     * it returns 0 the owner calls pump () later) and ::arrived. Unset: no
+     * limit. */
+    std::function<gsize (gsize want, guint64 in_flight)> allowance;
+    std::function<void (guint64 arrived)> arrived;
   };
 
   FileChannel (std::string download_dir, FileLimits limits, GstObject *log_object,
@@ -41,6 +46,8 @@ public:
   void attach (GObject *channel);
   /* Offers the file at `path` to the other end (FileEndpoint::offer). */
   bool offer (const std::string &path, GError **error);
+  /* Sends what may go now of the file going out (after an allowance of 0). */
+  void pump ();
   /* No message is handled or sent once this returns; a partial incoming
    * file stays for a resume. */
   void close ();

@@ -67,6 +67,7 @@ void remove_old_partials (const std::string &dir)
 struct FileEndpoint::Outgoing {
   std::string id, path, name, sha256;
   guint64 size = 0, offset = 0;
+  guint64 arrived = 0, reported = 0; /* what the receiver has; told the owner */
   int fd = -1;
   bool accepted = false;
   ~Outgoing ()
@@ -129,15 +130,24 @@ void FileEndpoint::on_text (const char *data, gsize length)
       break;
     }
     out_->offset = m.offset;
+    out_->arrived = out_->reported = m.offset;
     out_->accepted = true;
     emit (FileEvent::Direction::Outgoing, FileEvent::State::Accepted, out_->id, out_->name,
           out_->size, m.offset);
     pump ();
     break;
   case files::Kind::Progress:
-    if (about_out)
-      emit (FileEvent::Direction::Outgoing, FileEvent::State::Progress, out_->id, out_->name,
-            out_->size, MIN (m.received, out_->size));
+    if (about_out && m.received > out_->arrived && m.received <= out_->offset) {
+      out_->arrived = m.received;
+      if (cb_.arrived)
+        cb_.arrived (m.received);
+      if (m.received - out_->reported >= kProgressEvery) {
+        out_->reported = m.received;
+        emit (FileEvent::Direction::Outgoing, FileEvent::State::Progress, out_->id, out_->name,
+              out_->size, m.received);
+      }
+      pump ();
+    }
     break;
   case files::Kind::Done:
     if (about_out) {
@@ -212,7 +222,7 @@ void FileEndpoint::receive_offer (const files::Message &m)
   }
   in_ = std::move (f);
   in_id_ = m.id;
-  in_reported_ = in_->offset ();
+  in_reported_ = in_acked_ = in_->offset ();
   emit (FileEvent::Direction::Incoming, FileEvent::State::Offered, m.id, m.name, m.size,
         in_->offset ());
   answer.kind = files::Kind::Accept;
@@ -251,13 +261,19 @@ void FileEndpoint::receive_chunk (guint64 offset, const guint8 *bytes, gsize cou
     g_error_free (error);
     return;
   }
-  if (in_->offset () - in_reported_ >= kProgressEvery && in_->offset () < in_->size ()) {
-    in_reported_ = in_->offset ();
+  const gint64 now = g_get_monotonic_time ();
+  if (in_->offset () < in_->size () &&
+      (in_->offset () - in_acked_ >= kAckEvery || now - in_acked_us_ >= kAckEveryUs)) {
+    in_acked_ = in_->offset ();
+    in_acked_us_ = now;
     files::Message p;
     p.kind = files::Kind::Progress;
     p.id = in_id_;
     p.received = in_->offset ();
     send_control (p);
+  }
+  if (in_->offset () - in_reported_ >= kProgressEvery && in_->offset () < in_->size ()) {
+    in_reported_ = in_->offset ();
     emit (FileEvent::Direction::Incoming, FileEvent::State::Progress, in_id_, in_->name (),
           in_->size (), in_->offset ());
   }
@@ -386,6 +402,12 @@ void FileEndpoint::pump ()
   while (out_ && out_->accepted && out_->offset < out_->size &&
          (!cb_.buffered_amount || cb_.buffered_amount () < kHighWater)) {
     gsize want = (gsize) MIN ((guint64) buf.size (), out_->size - out_->offset);
+    if (cb_.allowance) {
+      const gsize allowed = cb_.allowance (want, out_->offset - out_->arrived);
+      if (allowed == 0)
+        return;
+      want = MIN (want, allowed);
+    }
     ssize_t n = pread (out_->fd, buf.data (), want, (off_t) out_->offset);
     if (n < 0 && errno == EINTR)
       continue;

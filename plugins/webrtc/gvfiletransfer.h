@@ -51,7 +51,12 @@ class FileEndpoint {
 public:
   /* Chunks wait while the channel holds more than this. */
   static constexpr guint64 kHighWater = 1024 * 1024;
-  /* A receiver reports progress about this often. */
+  /* A receiver tells the sender what arrived about this often (what lets
+   * a sender pace itself, gvfilepace.h), and its owner about every
+   * kProgressEvery; a sender tells its owner about every kProgressEvery. */
+  static constexpr guint64 kAckEvery = 32 * 1024;
+  /* ... or, when something arrived since, this often (a slow link). */
+  static constexpr gint64 kAckEveryUs = 50 * 1000;
   static constexpr guint64 kProgressEvery = 1024 * 1024;
 
   struct Callbacks {
@@ -59,6 +64,12 @@ public:
     std::function<void (const std::vector<guint8> &bytes)> send_binary;
     /* Bytes the channel holds, not yet sent. */
     std::function<guint64 ()> buffered_amount;
+    /* How many of `want` bytes may go now, with `in_flight` sent and not
+     * yet reported arrived (a rate limit, gvfilepace.h); 0 stops the pump
+     * until the owner calls pump () again. Unset: all. */
+    std::function<gsize (gsize want, guint64 in_flight)> allowance;
+    /* The receiver reported `arrived` bytes of the file going out. */
+    std::function<void (guint64 arrived)> arrived;
     /* Whether the other end may send files here now (the host: the viewer
      * has the `file` capability; a viewer: always). */
     std::function<bool ()> may_receive;
@@ -110,7 +121,8 @@ private:
   /* Incoming: the transfer under way. */
   std::string in_id_;
   std::unique_ptr<IncomingFile> in_;
-  guint64 in_reported_ = 0;
+  guint64 in_reported_ = 0, in_acked_ = 0;
+  gint64 in_acked_us_ = 0;
 
   /* Outgoing: the transfer under way. */
   std::unique_ptr<Outgoing> out_;

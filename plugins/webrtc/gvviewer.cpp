@@ -205,6 +205,8 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
         FileChannel::Callbacks{
             [this] () { return (capabilities_.load () & GV_CAPABILITY_FILE) != 0; },
             [this] (const FileEvent &e) { host_.file_event (peer_, name_, e); },
+            [this] (gsize want, guint64 in_flight) { return file_allowance (want, in_flight); },
+            [this] (guint64 arrived) { file_pace_.on_arrived (arrived, g_get_monotonic_time ()); },
         });
     std::lock_guard<std::mutex> guard (lock_);
     files_ = std::move (files);
@@ -706,7 +708,44 @@ void Viewer::feedback (std::vector<BandwidthEstimator::PacketResult> &packets)
     return;
   estimator_->on_feedback (packets, session_clock_now ());
   publish_estimate ();
+  pace_file ();
   follow_probes ();
+}
+
+/* On the queue, after each feedback: what the video's estimator says steers
+ * a file going to this viewer. */
+void Viewer::pace_file ()
+{
+  FilePace::Signal signal;
+  signal.congested = estimator_->usage () == BandwidthEstimator::Usage::Overuse ||
+                     estimator_->state () == BandwidthEstimator::State::Decrease ||
+                     estimator_->loss_fraction () >= 0.02;
+  signal.video_wants_more = estimator_->estimate_bps () < estimator_->max_bps () * 95 / 100;
+  const gint64 now = g_get_monotonic_time ();
+  file_pace_.on_signal (signal, now);
+  GST_LOG_OBJECT (
+      host_.log_object (),
+      "viewer %s: file pace %" G_GUINT64_FORMAT " kbit/s (congested %d, video wants more %d)",
+      peer_.c_str (), file_pace_.rate_bps (now) / 1000, signal.congested, signal.video_wants_more);
+}
+
+/* Under the file channel's lock (any thread): how much of a chunk may go;
+ * when none, a pump is posted for when some may. */
+gsize Viewer::file_allowance (gsize want, guint64 in_flight)
+{
+  const gint64 now = g_get_monotonic_time ();
+  gsize n = file_pace_.allowance (want, in_flight, now);
+  if (n > 0 || file_pump_due_.exchange (true))
+    return n;
+  guint delay_ms = (guint) CLAMP (file_pace_.wait_us (want, now) / 1000 + 1, 2, 200);
+  queue_.post_after (delay_ms, [weak = weak_from_this ()] () {
+    if (ViewerPtr self = weak.lock ()) {
+      self->file_pump_due_ = false;
+      if (std::shared_ptr<FileChannel> files = self->files ())
+        files->pump ();
+    }
+  });
+  return 0;
 }
 
 /* Bursts of a probe: kProbeBursts, kProbeBurstMs apart, together
@@ -957,6 +996,8 @@ ViewerStats Viewer::stats () const
   out.assist = assist_->counters ();
   if (std::shared_ptr<FileChannel> files = this->files ())
     out.files_refused = files->refused ();
+  out.file_pace = file_pace_.rate_bps (g_get_monotonic_time ());
+  out.file_pace_cuts = file_pace_.cuts ();
   std::lock_guard<std::mutex> guard (stats_lock_);
   out.connected = connected_;
   out.bitrate = bitrate_;

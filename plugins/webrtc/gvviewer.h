@@ -16,6 +16,7 @@
 
 #include "gvassistchannel.h"
 #include "gvfilechannel.h"
+#include "gvfilepace.h"
 #include "gvbandwidthestimator.h"
 #include "gvinputchannel.h"
 #include "gvlayerswitch.h"
@@ -114,7 +115,9 @@ struct ViewerStats {
   guint64 rtcp_refused = 0; /* its RTCP compound packets dropped unread (gvrtcpfilter.h) */
   InputCounters input;
   AssistCounters assist;
-  guint64 files_refused = 0; /* files offered without the `file` capability */
+  guint64 files_refused = 0;  /* files offered without the `file` capability */
+  guint64 file_pace = 0;      /* bit/s a file to this viewer may take now; 0: not limited */
+  guint64 file_pace_cuts = 0; /* times the file's rate halved for the video */
 };
 
 class Viewer : public std::enable_shared_from_this<Viewer> {
@@ -223,6 +226,13 @@ private:
   std::shared_ptr<AssistChannel> assist_;
   std::shared_ptr<FileChannel> files_; /* under lock_; made in do_start */
   std::shared_ptr<FileChannel> files () const;
+  /* A file to the viewer yields to its video (gvfilepace.h): steered by
+   * the estimator after each feedback; a pump is due when the pace held
+   * the file back. */
+  FilePace file_pace_;
+  std::atomic<bool> file_pump_due_{ false };
+  gsize file_allowance (gsize want, guint64 in_flight);
+  void pace_file ();
   /* Media reaches the webrtcbin only once it is connected: what came before
    * would arrive stale. Read by the branches' probes. */
   std::atomic<bool> media_flowing_{ false };

@@ -604,7 +604,8 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
         "probes", G_TYPE_UINT64, st.probes, "probes-carried", G_TYPE_UINT64, st.probes_carried,
         "layer", G_TYPE_INT, st.layer, "layer-moves", G_TYPE_UINT64, st.layer_moves, "codec",
         G_TYPE_STRING, st.codec.c_str (), "rtcp-refused", G_TYPE_UINT64, st.rtcp_refused,
-        "files-refused", G_TYPE_UINT64, st.files_refused, nullptr);
+        "files-refused", G_TYPE_UINT64, st.files_refused, "file-pace", G_TYPE_UINT64, st.file_pace,
+        "file-pace-cuts", G_TYPE_UINT64, st.file_pace_cuts, nullptr);
     set_input_counters (vs, st.input);
     set_assist_counters (vs, st.assist);
     gst_structure_set (vs, "capabilities", GV_TYPE_CAPABILITIES, viewer->capabilities (), nullptr);

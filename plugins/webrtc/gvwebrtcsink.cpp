@@ -248,7 +248,9 @@
  *   `feedback-ignored` (malformed congestion feedback, counted and
  *   dropped), `rtcp-refused` (RTCP compound packets refused before
  *   GStreamer's RTP session reads them: gvrtcpguard.h; the sink's own is the
- *   total of every viewer, gone ones included), and for the sink `layer-bitrates` (and
+ *   total of every viewer, gone ones included), `file-pace` and `file-pace-cuts`
+ *   (the rate a file to that viewer may take now, 0 when nothing limits it,
+ *   and how often it halved for the video: gvfilepace.h), and for the sink `layer-bitrates` (and
  * `fallback-layer-bitrates`), `encoders-running`, `keyframe-requests`, `keyframes-forced`.
  *
  * ## ICE

@@ -101,6 +101,8 @@ bool gv_webrtc_src_attach_files (GvWebRTCSrc *self, GObject *channel)
         gv::webrtc::FileChannel::Callbacks{
             [] () { return true; },
             [self] (const FileEvent &e) { post_event (self, e); },
+            nullptr, /* no video goes this way to yield to */
+            nullptr,
         });
     files = self->priv->files;
   }

@@ -13,6 +13,12 @@ import {
 
 export const HIGH_WATER = 1024 * 1024;
 export const PROGRESS_EVERY = 1024 * 1024;
+// A receiver tells the sender what arrived this often (a native host paces
+// a file to a viewer by it, plugins/webrtc/gvfilepace.h); the owner hears
+// of progress every PROGRESS_EVERY.
+export const ACK_EVERY = 32 * 1024;
+// ... or, when something arrived since, this often (ms; a slow link).
+export const ACK_EVERY_MS = 50;
 /** A page keeps a received file in memory: this is its limit. */
 export const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
 
@@ -115,12 +121,16 @@ export class FileEndpoint {
           break;
         }
         outT.offset = m.offset;
+        outT.reported = m.offset;
         outT.accepted = true;
         this.emit('outgoing', 'accepted', outT, { bytes: m.offset });
         this.pump();
         break;
       case FileKind.PROGRESS:
-        if (outT) this.emit('outgoing', 'progress', outT, { bytes: Math.min(m.received, outT.size) });
+        if (outT && m.received - (outT.reported || 0) >= PROGRESS_EVERY) {
+          outT.reported = Math.min(m.received, outT.size);
+          this.emit('outgoing', 'progress', outT, { bytes: outT.reported });
+        }
         break;
       case FileKind.DONE:
         if (outT) {
@@ -188,9 +198,14 @@ export class FileEndpoint {
     }
     t.parts.push(c.bytes.slice());
     t.received += c.bytes.length;
+    const now = Date.now();
+    if (t.received < t.size && (t.received - (t.acked || 0) >= ACK_EVERY || now - (t.ackedAt || 0) >= ACK_EVERY_MS)) {
+      t.acked = t.received;
+      t.ackedAt = now;
+      this.channel.send(makeProgress(t.id, t.received));
+    }
     if (t.received - t.reported >= PROGRESS_EVERY && t.received < t.size) {
       t.reported = t.received;
-      this.channel.send(makeProgress(t.id, t.received));
       this.emit('incoming', 'progress', t, { bytes: t.received });
     }
     if (t.received === t.size) this.finishIncoming();

@@ -39,6 +39,7 @@ import importlib.util
 import json
 import os
 import sys
+import tempfile
 import threading
 import time
 import warnings
@@ -158,6 +159,8 @@ class Agent:
         self.first_frame = None
         self.start = None
         self.rtc = {}           # webrtcbin name -> latest get-stats (filtered)
+        self.files = {}         # direction -> the last file step (--file-mib / --download-dir)
+        self.peers = []         # host: the viewers' peer ids
         self.reader = None      # viewer: DisplayReader
 
     def launch(self, desc):
@@ -175,6 +178,8 @@ class Agent:
                 f'signaller::max-viewers={a.viewers}')
         if a.bitrate:
             sink += f' bitrate={a.bitrate}'
+        if a.file_mib:
+            sink += ' allow=view+file'
         return (f'videotestsrc is-live=true pattern={a.pattern} ! '
                 f'video/x-raw,width={w},height={h},framerate={a.fps}/1 ! '
                 f'gvclockstamp cell-size={STAMP_CELL} ! {sink}')
@@ -182,6 +187,8 @@ class Agent:
     def start_host(self):
         self.launch(self.host_desc())
         sink = self.pipeline.get_by_name('sink')
+        self.peers = []
+        sink.connect('viewer-added', lambda _s, peer, _name: self.peers.append(peer))
         sink.connect('viewer-added', lambda _s, peer, name: GLib.idle_add(
             lambda: emit({'event': 'viewer', 'added': True, 'peer': peer, 'name': name,
                           'mono_s': time.monotonic()}) and False))
@@ -212,8 +219,9 @@ class Agent:
     # ---- viewer ----
     def recv_desc(self):
         a = self.args
+        files = f'download-dir={a.download_dir} ' if a.download_dir else ''
         return (f'gvwebrtcsrc name=src signaller::server={a.server} pin={a.pin} '
-                f'display-name={a.name} latency={a.latency} ! '
+                f'display-name={a.name} latency={a.latency} {files}! '
                 'fakesink name=out sync=true signal-handoffs=true')
 
     def start_recv(self):
@@ -300,6 +308,14 @@ class Agent:
             s = msg.get_structure()
             if s and s.get_name() == 'gvwebrtcsink-session':
                 emit({'event': 'pin', 'pin': s.get_string('pin'), 'desc': self.desc})
+            elif s and s.get_name() in ('gvwebrtcsrc-file', 'gvwebrtcsink-file'):
+                # File transfer steps (progress about every MiB): the last
+                # per direction, with when it came.
+                ok, got = s.get_uint64('bytes')
+                with self.lock:
+                    self.files[s.get_string('direction')] = {
+                        'state': s.get_string('state'), 'bytes': got if ok else 0,
+                        'code': s.get_string('code') or '', 'mono_s': time.monotonic()}
         elif t == Gst.MessageType.ERROR:
             err, dbg = msg.parse_error()
             path = msg.src.get_path_string() if isinstance(msg.src, Gst.Object) else ''
@@ -336,7 +352,7 @@ class Agent:
             jitterbuffers = self.jitterbuffer_stats() if self.args.role == 'recv' else None
             with self.lock:
                 out = {'event': 'report', 'mono_s': time.monotonic(), 'mark_s': self.mark,
-                       'desc': self.desc, 'webrtc': dict(self.rtc)}
+                       'desc': self.desc, 'webrtc': dict(self.rtc), 'files': dict(self.files)}
                 if self.args.role == 'host':
                     out['samples'] = [{'mono_s': t, 'viewers': v, **h} for t, v, h in self.samples]
                 else:
@@ -349,6 +365,12 @@ class Agent:
                     out['start_s'] = self.start
                     out['display_latency'] = media.check_stats(self.reader.check)
             emit(out)
+        elif cmd == 'send-file':
+            # Host: offers a file of --file-mib MiB (random bytes, made at
+            # start) to every viewer.
+            sink = self.pipeline.get_by_name('sink')
+            sent = [p for p in self.peers if sink.emit('send-file', p, self.file_path)]
+            emit({'event': 'file-sent', 'peers': sent, 'mono_s': time.monotonic()})
         elif cmd == 'quit':
             self.loop.quit()
         elif cmd:
@@ -393,6 +415,9 @@ def main():
     ap.add_argument('--name', default='viewer')
     ap.add_argument('--latency', type=int, default=20, help='viewer: jitterbuffer floor, ms')
     ap.add_argument('--max-seconds', type=int, default=600, help='exit after this long regardless')
+    ap.add_argument('--file-mib', type=int, default=0,
+                    help='host: viewers get the file capability and `send-file` offers them a file of this many MiB')
+    ap.add_argument('--download-dir', default='', help='viewer: where files from the host land')
     ap.add_argument('--print-pipeline', action='store_true')
     args = ap.parse_args()
     Gst.init(None)
@@ -402,10 +427,19 @@ def main():
         emit({'missing': [e for e in need if not Gst.ElementFactory.find(e)]})
         return 0
     agent = Agent(args)
+    if args.role == 'host' and args.file_mib:
+        fd, agent.file_path = tempfile.mkstemp(prefix='gv-nbench-file-')
+        with os.fdopen(fd, 'wb') as f:
+            for _ in range(args.file_mib):
+                f.write(os.urandom(1024 * 1024))
     if args.print_pipeline:
         print(agent.host_desc() if args.role == 'host' else agent.recv_desc())
         return 0
-    return agent.run()
+    try:
+        return agent.run()
+    finally:
+        if getattr(agent, 'file_path', None):
+            os.unlink(agent.file_path)
 
 
 if __name__ == '__main__':

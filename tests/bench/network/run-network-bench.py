@@ -34,9 +34,11 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import subprocess
 import sys
 import statistics
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -64,11 +66,12 @@ Proc, BenchError, log = media.Proc, media.BenchError, media.log
 
 
 class Scenario:
-    def __init__(self, name, what, links, schedule=None):
+    def __init__(self, name, what, links, schedule=None, file_mib=0):
         self.name = name
         self.what = what
         self.links = links          # per viewer link: {'both'|'down'|'up': {settings}}
         self.schedule = schedule    # [(phase name, seconds, {settings})] on both directions of link 0
+        self.file_mib = file_mib    # the host sends every viewer a file this large when the window starts
 
 
 SCENARIOS = [
@@ -84,7 +87,14 @@ SCENARIOS = [
                        ('after', 15, {'rate': 10000})]),
     Scenario('two-viewers', 'two viewers at once: link 0 clean, link 1 capped at 1 Mbit/s',
              [{}, {'both': {'rate': 1000}}]),
+    # A file from the host while the picture plays (issue 13: video must not
+    # starve). cap4m is the same link without the file, to compare with.
+    Scenario('cap4m', '4 Mbit/s each way, 100 ms queue (tail drop)', [{'both': {'rate': 4000}}]),
+    Scenario('file-cap4m', '4 Mbit/s each way, 100 ms queue; the host sends a 64 MiB file meanwhile',
+             [{'both': {'rate': 4000}}], file_mib=64),
 ]
+# Not run unless named with --only (they are about files, not the network).
+OPTIONAL = ('cap4m', 'file-cap4m')
 # What the host shares: videotestsrc patterns. "ball" (a ball moving over
 # black) encodes to ~200 kbit/s in VP8 at 720p, whatever the target: a
 # mostly still screen. "scroll" (colour bars scrolling sideways) fills the
@@ -359,17 +369,23 @@ class NetworkBench:
             host = self.agent(lab, lab.host_ns, 'host', '--server', ws[0], '--size', a.size,
                               '--pattern', CONTENT[content],
                               '--fps', a.fps, '--codec', a.codec, '--viewers', len(lab.links),
-                              *(['--bitrate', a.bitrate] if a.bitrate else []))
+                              *(['--bitrate', a.bitrate] if a.bitrate else []),
+                              *(['--file-mib', sc.file_mib] if sc.file_mib else []))
             viewers = []
+            file_dirs = []
             try:
                 pin = host.wait('pin', 30)
                 # The host's samples start before the join: time to adapt
                 # counts from it.
                 host.ask('mark', 'mark')
                 for link in lab.links:
+                    files = []
+                    if sc.file_mib:
+                        file_dirs.append(tempfile.mkdtemp(prefix=f'files-{link.index}-', dir=self.logdir))
+                        files = ['--download-dir', file_dirs[-1]]
                     rx = self.agent(lab, link.viewer_ns, 'recv', '--server', ws[link.index],
                                     '--pin', pin['pin'], '--name', f'link{link.index}',
-                                    '--latency', a.latency, '--size', a.size)
+                                    '--latency', a.latency, '--size', a.size, *files)
                     viewers.append(rx)
                 t_join = time.monotonic()
                 ttff = []
@@ -387,6 +403,8 @@ class NetworkBench:
                 for p in viewers:
                     p.ask('mark', 'mark')
                 link_before = [link.stats() for link in lab.links]
+                if sc.file_mib:
+                    host.ask('send-file', 'file-sent')
                 phases = []
                 if sc.schedule:
                     lab.links[0].schedule('both', [(sec, s) for _n, sec, s in sc.schedule])
@@ -405,6 +423,8 @@ class NetworkBench:
             finally:
                 for p in viewers + [host]:
                     p.stop()
+                for d in file_dirs:
+                    shutil.rmtree(d, ignore_errors=True)
         res = self.summarise(sc, lab, t0, t1, ttff, reports, hrep, link_before, link_after, phases,
                              pin.get('desc', ''), t_join)
         return {'content': content, **res}
@@ -425,6 +445,11 @@ class NetworkBench:
             v['jitterbuffer'] = jitterbuffer_counts(rep.get('jitterbuffers'))
             v['keyframes'] = len([t for t in rep.get('keyframes', []) if t0 <= t <= t1])
             v['display_latency'] = rep.get('display_latency') or {}
+            if sc.file_mib:
+                got = (rep.get('files') or {}).get('incoming') or {}
+                v['file'] = {'state': got.get('state'), 'code': got.get('code'),
+                             'mib': round(got.get('bytes', 0) / 1048576, 1),
+                             'mbit_s': round(got.get('bytes', 0) * 8 / 1e6 / (t1 - t0), 2)}
             rates = send_rates(hrep['samples'], name)
             # The host's side over time, from the join (JSON only): seconds,
             # kbit/s sent over the last second, layer, estimate kbit/s.
@@ -629,7 +654,7 @@ class NetworkBench:
         if reason:
             print(f'SKIP: {reason}' if skip else f'FAILED: {reason}', flush=True)
             return 77 if skip else 1
-        wanted = [s for s in SCENARIOS if not a.only or s.name in a.only]
+        wanted = [s for s in SCENARIOS if s.name in a.only or (not a.only and s.name not in OPTIONAL)]
         if a.smoke:
             wanted = [s for s in SCENARIOS if s.name == 'loss2']
         if not wanted:
