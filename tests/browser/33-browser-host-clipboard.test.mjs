@@ -296,5 +296,13 @@ test('clipboard: the browser host page and its viewers, both ways, granted per v
   assert.equal((await hostClip(hostPage)).lastReceived.written, true);
 
   assert.equal(await hostPage.evaluate(() => window.ghostviewHost.assistDropped), 0);
-  for (const page of [hostPage, alice, bob]) assert.deepEqual(await cspViolations(page), []);
+
+  // The next visit starts with the same choice for new viewers.
+  const again = await openPage(hostBrowser, `${server.url}/host.html`);
+  assert.equal(await again.isChecked('#new-clipboard'), true);
+  assert.equal(await again.isChecked('#new-chat'), false);
+  for (const page of [hostPage, alice, bob, again]) {
+    assert.deepEqual(await cspViolations(page), []);
+    assert.deepEqual(page.problems, []);
+  }
 });
