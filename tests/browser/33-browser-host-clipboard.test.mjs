@@ -106,13 +106,11 @@ function clipboardPng(page) {
   });
 }
 
-/** A paste of `text` into `page` at `selector` (a ClipboardEvent, as Ctrl+V makes). */
-function pasteText(page, text, selector = 'body') {
-  return page.evaluate(([t, sel]) => {
-    const data = new DataTransfer();
-    data.setData('text/plain', t);
-    document.querySelector(sel).dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true }));
-  }, [text, selector]);
+/** Ctrl+V in `page` with `selector` focused (a heading: the page itself), `text` on the clipboard first. */
+async function paste(page, selector, text) {
+  if (text !== undefined) await page.evaluate((t) => navigator.clipboard.writeText(t), text);
+  await page.click(selector);
+  await page.keyboard.press('Control+V');
 }
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -230,7 +228,7 @@ test('clipboard: the browser host page and its viewers, both ways, granted per v
   // ---- what a viewer just sent is not sent back ----
   const aliceBefore = (await viewerClip(alice)).received;
   const bobBefore = (await viewerClip(bob)).received;
-  await pasteText(hostPage, 'from Bob, allowed now');
+  await paste(hostPage, '.people h2'); // the clipboard holds Bob's text
   await waitFor(async () => (await hostClip(hostPage)).suppressed === 1, 5000, 'the paste suppressed');
   assert.match(await hostPage.textContent('#clipboard-status'), /not sent back/);
   // "Send clipboard" is asked for: the other viewers get it, its sender does not.
@@ -239,8 +237,9 @@ test('clipboard: the browser host page and its viewers, both ways, granted per v
   assert.equal((await viewerClip(alice)).last.text, 'from Bob, allowed now');
   // A paste into a text field is typing; a paste into the page shares it.
   await hostPage.click('#chat-button');
-  await pasteText(hostPage, 'typed into chat', '#chat-input');
-  await pasteText(hostPage, 'pasted into the page');
+  await paste(hostPage, '#chat-input', 'typed into chat');
+  await waitFor(async () => (await hostPage.inputValue('#chat-input')) === 'typed into chat', 5000, 'the paste typed');
+  await paste(hostPage, '.people h2', 'pasted into the page');
   await waitFor(async () => (await viewerClip(bob)).received === bobBefore + 1, 5000, 'the paste at Bob');
   assert.equal((await viewerClip(bob)).last.text, 'pasted into the page', 'Bob never got his own text back');
   await waitFor(async () => (await viewerClip(alice)).last.text === 'pasted into the page', 5000, 'the paste at Alice');
