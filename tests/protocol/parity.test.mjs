@@ -451,7 +451,8 @@ test('every protocol.js export is checked here or declared the pages\' own', () 
 
 const ASSIST_CHECKED = {
   constants: ['ASSIST_CHANNEL', 'MAX_ASSIST_MESSAGE_BYTES', 'MAX_CHAT_BYTES', 'MAX_CHAT_NAME_BYTES', 'AssistKind',
-    'RefusedWhat', 'ClipboardMime', 'MAX_CLIPBOARD_BYTES', 'CLIPBOARD_CHUNK_BYTES'],
+    'RefusedWhat', 'ClipboardMime', 'MAX_CLIPBOARD_BYTES', 'CLIPBOARD_CHUNK_BYTES', 'CHAT_REFUSED_MESSAGE',
+    'CLIPBOARD_REFUSED_MESSAGE'],
   builders: ['makeChat', 'makeHostChat', 'makeRefused', 'makeClipboard'],
   parsers: ['parseAssist', 'validChatText', 'ClipboardAssembler'],
 };
@@ -480,6 +481,9 @@ test('assistance channel constants, kinds and refusal kinds are the C++ ones', (
   assert.equal(assist.MAX_CLIPBOARD_BYTES, a.max_clipboard_bytes);
   assert.equal(assist.CLIPBOARD_CHUNK_BYTES, a.clipboard_chunk_bytes);
   assertExactly(assist.RefusedWhat, a.refused_what.map((w) => [w, w]), 'RefusedWhat');
+  // Both hosts refuse in the same words.
+  assert.equal(assist.CHAT_REFUSED_MESSAGE, a.chat_refused_message);
+  assert.equal(assist.CLIPBOARD_REFUSED_MESSAGE, a.clipboard_refused_message);
   // A refusal names the capability the message needed.
   for (const w of a.refused_what) assert.ok(Object.values(proto.Capability).includes(w), `${w} is a capability`);
   assert.equal(proto.Capability.CHAT, assist.RefusedWhat.CHAT);

@@ -1,5 +1,5 @@
-// GhostView assistance channel, the browser's side: chat now; clipboard and
-// file transfer reserve their kinds. One ordered, reliable data channel
+// GhostView assistance channel, the browser's side: chat and the clipboard
+// (file transfer has its own channel, filetransfer.js). One ordered, reliable data channel
 // named "assist" per viewer, beside the input channel ("control"), opened by
 // the host (native gvwebrtcsink or the browser host page). Every message is
 // one JSON text of at most MAX_ASSIST_MESSAGE_BYTES.
@@ -39,6 +39,10 @@ export const ClipboardMime = Object.freeze({
 });
 export const MAX_CLIPBOARD_BYTES = 10 * 1024 * 1024;
 export const CLIPBOARD_CHUNK_BYTES = 32 * 1024;
+
+/** The host's refusal sentences (the native host's, gvassistjson.h). */
+export const CHAT_REFUSED_MESSAGE = 'The host has not allowed chat.';
+export const CLIPBOARD_REFUSED_MESSAGE = 'The host has not allowed clipboard sharing.';
 
 /** What a refusal is about: the capability the message needed. */
 export const RefusedWhat = Object.freeze({

@@ -1,19 +1,21 @@
 // GhostView browser host page: the host's side of chat, as the native host
-// does it. One "assist" data channel per viewer (the host opens it); a line
-// from a viewer who has `chat` goes to every viewer who has it (the sender
-// too: every page shows one ordered history) and to the host's panel; a
-// line from a viewer without it is refused (the viewer is told, the host
-// counts it); the host's own lines go to every viewer who has `chat`.
+// does it. One "assist" data channel per viewer (the host opens it; the
+// clipboard pieces on it go to host-clipboard.js); a line from a viewer who
+// has `chat` goes to every viewer who has it (the sender too: every page
+// shows one ordered history) and to the host's panel; a line from a viewer
+// without it is refused (the viewer is told, the host counts it); the
+// host's own lines go to every viewer who has `chat`.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
-  ASSIST_CHANNEL, AssistKind, makeHostChat, makeRefused, MAX_CHAT_NAME_BYTES, parseAssist, RefusedWhat,
+  ASSIST_CHANNEL, AssistKind, CHAT_REFUSED_MESSAGE, makeHostChat, makeRefused, MAX_CHAT_NAME_BYTES, parseAssist,
+  RefusedWhat,
 } from './assist.js';
 import { ChatPanel } from './chat.js';
 import { truncateUtf8 } from './protocol.js';
 
 export const HOST_PEER = 'host';
 export const HOST_NAME = 'Host';
-export const CHAT_REFUSED_MESSAGE = 'The host has not allowed chat.';
+export { CHAT_REFUSED_MESSAGE };
 // A viewer whose channel holds this much unsent is not keeping up: lines
 // for it are dropped rather than queued without end.
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -23,10 +25,12 @@ export class HostChat {
    * `buttonParent`, `buttonBefore`, `mount`, `docked`: as ChatPanel's.
    * `viewers()`: the admitted viewers (objects with peer, name, assist,
    * chatRefused); `mayChat(viewer)`: whether it has `chat`; `nameOf(viewer)`:
-   * its display name; `onRefused(viewer)`: after a refusal was counted.
+   * its display name; `onRefused(viewer)`: after a refusal was counted;
+   * `onClipboard(viewer, piece)`: clipboard pieces share the channel.
    */
-  constructor({ buttonParent, buttonBefore, mount, docked, viewers, mayChat, nameOf, onRefused }) {
+  constructor({ buttonParent, buttonBefore, mount, docked, viewers, mayChat, nameOf, onRefused, onClipboard }) {
     this.viewers = viewers;
+    this.onClipboard = onClipboard;
     this.mayChat = mayChat;
     this.nameOf = nameOf;
     this.onRefused = onRefused;
@@ -66,7 +70,11 @@ export class HostChat {
 
   onViewerMessage(viewer, data) {
     const msg = parseAssist(data);
-    // Viewers send only their own lines ({t, text}); anything else is dropped.
+    if (msg && msg.t === AssistKind.CLIPBOARD) {
+      this.onClipboard(viewer, msg);
+      return;
+    }
+    // Viewers send only their own lines ({t, text}) and clipboard pieces; anything else is dropped.
     if (!msg || msg.t !== AssistKind.CHAT || msg.from !== undefined) {
       this.dropped++;
       return;

@@ -11,6 +11,7 @@ import { FileEndpoint } from './files.js';
 import { FilePanel } from './filepanel.js';
 import { hostText } from './diagnose.js';
 import { HostChat } from './host-chat.js';
+import { HostClipboard } from './host-clipboard.js';
 import { Signalling } from './signalling.js';
 
 const $ = (id) => document.getElementById(id);
@@ -24,7 +25,9 @@ const ui = {
   stopped: $('stopped'), stoppedText: $('stopped-text'), restart: $('restart'),
   requestTemplate: $('request-template'), viewerTemplate: $('viewer-template'),
   newPin: $('new-pin'), newPinError: $('new-pin-error'),
-  newControl: $('new-control'), newChat: $('new-chat'),
+  newControl: $('new-control'), newChat: $('new-chat'), newClipboard: $('new-clipboard'),
+  clipboardSend: $('clipboard-send'), clipboardTake: $('clipboard-take'), clipboardHint: $('clipboard-hint'),
+  clipboardStatus: $('clipboard-status'),
   inviteCaps: $('invite-caps'), makeInvite: $('make-invite'), inviteRow: $('invite-row'),
   inviteUrl: $('invite-url'), copyInvite: $('copy-invite'), hostFiles: $('host-files'),
 };
@@ -74,8 +77,8 @@ const host = {
   retired: new Set(),
   renewing: false,
   newPinHadFocus: false,
-  // newControl/newChat: what a join request offers ticked (the person still decides).
-  settings: { maxViewers: 1, name: '', newControl: false, newChat: false },
+  // newControl/newChat/newClipboard: what a join request offers ticked (the person still decides).
+  settings: { maxViewers: 1, name: '', newControl: false, newChat: false, newClipboard: false },
   expiryTimer: 0,
   viewers: new Map(), // peer -> Viewer (admitted)
   requests: new Map(), // peer -> {peer, conn, name, address, element}
@@ -88,11 +91,24 @@ const chat = new HostChat({
   mayChat: (viewer) => viewer.caps.has(CHAT),
   nameOf: (viewer) => displayName(viewer.name),
   onRefused: (viewer) => renderViewer(viewer),
+  onClipboard: (viewer, piece) => clipboard.onPiece(viewer, piece),
+});
+
+// The clipboard, on the same channel: both ways with viewers who have `clipboard`.
+const clipboard = new HostClipboard({
+  sendButton: ui.clipboardSend, takeButton: ui.clipboardTake, hint: ui.clipboardHint, status: ui.clipboardStatus,
+  viewers: () => host.viewers.values(),
+  mayShare: (viewer) => viewer.caps.has(Capability.CLIPBOARD),
+  nameOf: (viewer) => displayName(viewer.name),
+  sendLine: (viewer, line) => chat.send(viewer, line),
+  onRefused: (viewer) => renderViewer(viewer),
+  notify: (text) => notify(text),
 });
 
 function setState(state) {
   host.state = state;
   chat.setSharing(state === 'sharing');
+  clipboard.setSharing(state === 'sharing');
   document.body.dataset.state = state;
   ui.start.hidden = !['idle', 'capturing', 'registering'].includes(state);
   ui.sharing.hidden = state !== 'sharing';
@@ -330,11 +346,14 @@ async function startSharing() {
     name: ui.hostName.value.trim(),
     newControl: ui.newControl.checked,
     newChat: ui.newChat.checked,
+    newClipboard: ui.newClipboard.checked,
   };
   try {
     localStorage.setItem('ghostview.hostName', host.settings.name);
     localStorage.setItem('ghostview.maxViewers', String(host.settings.maxViewers));
-    localStorage.setItem('ghostview.newViewerCaps', JSON.stringify({ control: ui.newControl.checked, chat: ui.newChat.checked }));
+    localStorage.setItem('ghostview.newViewerCaps', JSON.stringify({
+      control: ui.newControl.checked, chat: ui.newChat.checked, clipboard: ui.newClipboard.checked,
+    }));
   } catch { /* private mode */ }
   setState('capturing');
   const captureError = await captureScreen();
@@ -542,13 +561,19 @@ function onJoinRequest(conn, msg) {
   const invited = Array.isArray(msg.capabilities) ? msg.capabilities : null;
   el.querySelector('.allow-control').checked = invited ? invited.includes(Capability.CONTROL) : host.settings.newControl;
   el.querySelector('.allow-chat').checked = invited ? invited.includes(CHAT) : host.settings.newChat;
+  el.querySelector('.allow-clipboard').checked = invited
+    ? invited.includes(Capability.CLIPBOARD) : host.settings.newClipboard;
   if (invited) {
     const note = el.querySelector('.invited');
     note.textContent = '(with your invite link)';
     note.hidden = false;
   }
   el.querySelector('.accept').addEventListener('click', () => {
-    accept(peer, el.querySelector('.allow-control').checked, el.querySelector('.allow-chat').checked);
+    accept(peer, {
+      control: el.querySelector('.allow-control').checked,
+      chat: el.querySelector('.allow-chat').checked,
+      clipboard: el.querySelector('.allow-clipboard').checked,
+    });
   });
   el.querySelector('.decline').addEventListener('click', () => decline(peer));
   host.requests.set(peer, { peer, conn, name: msg.name || '', address: msg.address || '', element: el });
@@ -579,26 +604,29 @@ function decline(peer) {
   endRetiredIfIdle(req.conn);
 }
 
-function accept(peer, allowControl, allowChat) {
+/** Admits `peer` with view and what the person ticked: {control, chat, clipboard}. */
+function accept(peer, allow) {
   const req = host.requests.get(peer);
   if (!req) return;
   host.requests.delete(peer);
   req.element.remove();
   const caps = new Set([Capability.VIEW]);
-  if (allowControl) caps.add(Capability.CONTROL);
-  if (allowChat) caps.add(CHAT);
+  if (allow.control) caps.add(Capability.CONTROL);
+  if (allow.chat) caps.add(CHAT);
+  if (allow.clipboard) caps.add(Capability.CLIPBOARD);
   const { conn } = req;
   conn.signalling.send(makeAccept(peer, capabilityList(caps)));
   conn.accepted++;
   const viewer = {
     peer, conn, name: req.name, address: req.address, caps, controlRequested: false,
-    state: 'connecting', pc: null, channel: null, assist: null, inputEvents: 0, chatRefused: 0,
+    state: 'connecting', pc: null, channel: null, assist: null, inputEvents: 0, chatRefused: 0, clipboardRefused: 0,
     files: null, filePartials: new Map(),
     pendingIce: [], element: null, problem: null, restarts: 0,
   };
   host.viewers.set(peer, viewer);
   renderViewer(viewer);
   chat.update();
+  clipboard.update();
   renderPin();
   connectViewer(viewer).catch((e) => {
     console.warn('GhostView: could not offer to', peer, e);
@@ -751,6 +779,7 @@ function setCapability(viewer, cap, on) {
   else viewer.caps.delete(cap);
   viewer.conn.signalling.send(makeGrant(viewer.peer, capabilityList(viewer.caps)));
   if (cap === CHAT) chat.chatChanged(viewer, on);
+  if (cap === Capability.CLIPBOARD) clipboard.capabilityChanged(viewer, on);
   renderViewer(viewer);
 }
 
@@ -774,6 +803,7 @@ function dropViewer(peer) {
   viewer.element?.remove();
   renderLists();
   chat.update();
+  clipboard.update();
   endRetiredIfIdle(viewer.conn);
 }
 
@@ -802,6 +832,8 @@ function renderViewer(viewer) {
     el.querySelector('.control').addEventListener('click', () => setControl(viewer, !viewer.caps.has(Capability.CONTROL)));
     const chatBox = el.querySelector('.allow-chat');
     chatBox.addEventListener('change', () => setCapability(viewer, CHAT, chatBox.checked));
+    const clipboardBox = el.querySelector('.allow-clipboard');
+    clipboardBox.addEventListener('change', () => setCapability(viewer, Capability.CLIPBOARD, clipboardBox.checked));
     const fileBox = el.querySelector('.allow-file');
     fileBox.addEventListener('change', () => setCapability(viewer, Capability.FILE, fileBox.checked));
     const picker = el.querySelector('.send-file');
@@ -827,9 +859,12 @@ function renderViewer(viewer) {
     : control ? ` · may control${viewer.inputEvents ? ` (${viewer.inputEvents} events, not applied)` : ''}` : '';
   el.querySelector('.control-note').textContent = note;
   el.querySelector('.allow-chat').checked = viewer.caps.has(CHAT);
+  el.querySelector('.allow-clipboard').checked = viewer.caps.has(Capability.CLIPBOARD);
   el.querySelector('.allow-file').checked = viewer.caps.has(Capability.FILE);
   const n = viewer.chatRefused;
-  el.querySelector('.refused-note').textContent = n ? ` · ${n} chat ${n === 1 ? 'message' : 'messages'} refused` : '';
+  const c = viewer.clipboardRefused;
+  el.querySelector('.refused-note').textContent = (n ? ` · ${n} chat ${n === 1 ? 'message' : 'messages'} refused` : '')
+    + (c ? ` · ${c} clipboard ${c === 1 ? 'copy' : 'copies'} refused` : '');
   el.classList.toggle('asking', viewer.controlRequested);
   const problem = el.querySelector('.problem');
   problem.textContent = viewer.problem ? hostText(viewer.problem.problem, viewer.problem.codec) : '';
@@ -955,6 +990,10 @@ ui.copyUrl.addEventListener('click', async () => {
   }
   setTimeout(() => { ui.copyUrl.textContent = 'Copy link'; }, 2000);
 });
+// A paste into the page (not into a text field) shares what it carries.
+document.addEventListener('paste', (ev) => {
+  if (host.state === 'sharing') clipboard.onPaste(ev);
+});
 window.addEventListener('pagehide', () => {
   // Closing the tab ends the sessions at once (the server would notice anyway).
   for (const conn of allConnections()) if (conn.pin) conn.signalling.send(makeEnd());
@@ -967,6 +1006,7 @@ try {
   const caps = JSON.parse(localStorage.getItem('ghostview.newViewerCaps') || '{}');
   ui.newControl.checked = caps && caps.control === true;
   ui.newChat.checked = caps && caps.chat === true;
+  ui.newClipboard.checked = caps && caps.clipboard === true;
 } catch { /* private mode, or a saved value that is not JSON */ }
 setState('idle');
 
@@ -983,7 +1023,7 @@ window.ghostviewHost = {
     return [...host.viewers.values()].map((v) => ({
       peer: v.peer, name: v.name, state: v.state, control: v.caps.has(Capability.CONTROL),
       capabilities: capabilityList(v.caps), controlRequested: v.controlRequested, inputEvents: v.inputEvents,
-      chatRefused: v.chatRefused, assistState: v.assist ? v.assist.readyState : 'none',
+      chatRefused: v.chatRefused, clipboardRefused: v.clipboardRefused, assistState: v.assist ? v.assist.readyState : 'none',
       problem: v.problem ? v.problem.problem : '', restarts: v.restarts,
     }));
   },
@@ -997,4 +1037,10 @@ window.ghostviewHost = {
   },
   /** Malformed messages viewers sent on their assist channels (dropped). */
   get assistDropped() { return chat.dropped; },
+  /**
+   * The clipboard: counts (sent, received, refused, suppressed, invalid),
+   * whether content waits for "Copy viewer's clipboard", and the last
+   * content each way ({mime, size, text, base64, ...}).
+   */
+  get clipboard() { return clipboard.snapshot(); },
 };

@@ -4,16 +4,20 @@
 // A line sent shows once the host echoes it back, so every page has one
 // ordered history.
 // SPDX-License-Identifier: LGPL-2.1-or-later
-import { AssistKind, makeChat, parseAssist } from './assist.js';
+import { AssistKind, makeChat, parseAssist, RefusedWhat } from './assist.js';
 import { ChatPanel } from './chat.js';
 
 export const NO_CHAT_NOTE = 'The host has not allowed chat.';
 const HOST_PEER = 'host';
 
 export class ViewerChat {
-  /** `buttonParent`, `buttonBefore`, `mount`: as ChatPanel's. */
-  constructor({ buttonParent, buttonBefore, mount, onClipboard = () => {} }) {
-    this.onClipboard = onClipboard; // clipboard pieces share the channel
+  /**
+   * `buttonParent`, `buttonBefore`, `mount`: as ChatPanel's; `onClipboard(piece)`,
+   * `onClipboardRefused(msg)`: clipboard pieces and refusals share the channel.
+   */
+  constructor({ buttonParent, buttonBefore, mount, onClipboard = () => {}, onClipboardRefused = () => {} }) {
+    this.onClipboard = onClipboard;
+    this.onClipboardRefused = onClipboardRefused;
     this.channel = null;
     this.selfPeer = ''; // ours, from `joined`: the host names it as the sender of our lines
     this.watching = false;
@@ -83,6 +87,8 @@ export class ViewerChat {
       this.panel.addLine({
         who: mine ? 'You' : msg.from || 'A viewer', text: msg.text, time: msg.time, mine, host: msg.peer === HOST_PEER,
       });
+    } else if (msg.t === AssistKind.REFUSED && msg.what === RefusedWhat.CLIPBOARD) {
+      this.onClipboardRefused(msg);
     } else if (msg.t === AssistKind.REFUSED) {
       this.panel.addNotice(msg.message || NO_CHAT_NOTE, 'refused');
     }

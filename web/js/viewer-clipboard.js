@@ -6,12 +6,9 @@
 // image as PNG) and sends it; pasting into the page does the same.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import { ClipboardAssembler, ClipboardMime, makeClipboard } from './assist.js';
-
-function newId() {
-  const b = new Uint8Array(16);
-  crypto.getRandomValues(b);
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
+import {
+  ClipboardInbox, newClipboardId, pastedContent, pasteIntoField, readDeviceClipboard,
+} from './clipboard.js';
 
 export class ViewerClipboard {
   /**
@@ -20,15 +17,15 @@ export class ViewerClipboard {
    */
   constructor({ sendButton, takeButton, send, toast }) {
     this.sendButton = sendButton;
-    this.takeButton = takeButton;
     this.sendMessage = send;
     this.toast = toast;
     this.allowed = false;
     this.assembler = new ClipboardAssembler();
-    this.pending = null; // host content the browser would not let us write yet
+    this.inbox = new ClipboardInbox({ takeButton });
     this.received = 0; // contents from the host (tests)
     this.lastReceived = null; // {mime, bytes, at}
     this.sent = 0;
+    this.refused = 0; // refusals the host sent back
     sendButton.addEventListener('click', () => this.sendLocal());
     takeButton.addEventListener('click', () => this.takePending());
   }
@@ -37,7 +34,7 @@ export class ViewerClipboard {
   set({ watching, allowed }) {
     this.allowed = watching && allowed;
     this.sendButton.hidden = !this.allowed;
-    if (!this.allowed) this.takeButton.hidden = true;
+    if (!this.allowed) this.inbox.clear();
   }
 
   /** A "clipboard" piece from the host (a parseAssist result). */
@@ -47,43 +44,32 @@ export class ViewerClipboard {
     if (whole) this.apply(whole);
   }
 
+  /** The host refused what this page sent (a parseAssist "refused" about the clipboard). */
+  onRefused(msg) {
+    this.refused++;
+    this.toast(msg.message, 8000);
+  }
+
   async apply(content) {
     this.received++;
     this.lastReceived = { ...content, at: performance.now() };
-    try {
-      await this.write(content);
-      this.pending = null;
-      this.takeButton.hidden = true;
-      this.toast(content.mime === ClipboardMime.PNG ? 'The host copied an image: it is on your clipboard.'
-        : 'The host copied text: it is on your clipboard.');
-    } catch {
-      // Not focused, or the browser asks for a click first.
-      this.pending = content;
-      this.takeButton.hidden = false;
-    }
-  }
-
-  write({ mime, bytes }) {
-    if (mime === ClipboardMime.TEXT) return navigator.clipboard.writeText(new TextDecoder().decode(bytes));
-    return navigator.clipboard.write([new ClipboardItem({ [mime]: new Blob([bytes], { type: mime }) })]);
+    if (await this.inbox.put(content)) return; // the button waits for a click
+    this.toast(content.mime === ClipboardMime.PNG ? 'The host copied an image: it is on your clipboard.'
+      : 'The host copied text: it is on your clipboard.');
   }
 
   async takePending() {
-    if (!this.pending) return;
-    try {
-      await this.write(this.pending);
-      this.pending = null;
-      this.takeButton.hidden = true;
-      this.toast('Copied what the host copied.');
-    } catch (e) {
-      this.toast(`This browser did not let the page use the clipboard (${e.message}).`);
-    }
+    const error = await this.inbox.take();
+    this.toast(error ? `This browser did not let the page use the clipboard (${error}).` : 'Copied what the host copied.');
   }
 
-  /** Sends `bytes` of `mime` to the host; false when it could not leave. */
-  sendContent(mime, bytes) {
-    const pieces = makeClipboard(newId(), mime, bytes);
-    if (!this.allowed || !pieces) return false;
+  /**
+   * Sends `bytes` of `mime` to the host; false when it could not leave.
+   * `evenIfNotAllowed`: whatever the page thinks it may (the host decides; tests).
+   */
+  sendContent(mime, bytes, { evenIfNotAllowed = false } = {}) {
+    const pieces = makeClipboard(newClipboardId(), mime, bytes);
+    if (!(this.allowed || evenIfNotAllowed) || !pieces) return false;
     for (const p of pieces) if (!this.sendMessage(p)) return false;
     this.sent++;
     return true;
@@ -91,33 +77,21 @@ export class ViewerClipboard {
 
   /** "Send clipboard": this device's clipboard, read with the click's permission. */
   async sendLocal() {
+    let content;
     try {
-      if (navigator.clipboard.read) {
-        for (const item of await navigator.clipboard.read()) {
-          if (item.types.includes(ClipboardMime.PNG)) {
-            const blob = await item.getType(ClipboardMime.PNG);
-            this.report(this.sendContent(ClipboardMime.PNG, new Uint8Array(await blob.arrayBuffer())));
-            return;
-          }
-        }
-      }
-      const text = await navigator.clipboard.readText();
-      this.report(this.sendContent(ClipboardMime.TEXT, new TextEncoder().encode(text)));
+      content = await readDeviceClipboard();
     } catch (e) {
       this.toast(`This browser did not let the page read your clipboard (${e.message}). Paste into the picture instead (Ctrl+V).`);
+      return;
     }
+    this.report(this.sendContent(content.mime, content.bytes));
   }
 
   /** A paste into the page: its text (or image) goes to the host. */
-  onPaste(ev) {
-    if (!this.allowed || !ev.clipboardData) return;
-    const image = [...ev.clipboardData.files].find((f) => f.type === ClipboardMime.PNG);
-    if (image) {
-      image.arrayBuffer().then((b) => this.report(this.sendContent(ClipboardMime.PNG, new Uint8Array(b))));
-      return;
-    }
-    const text = ev.clipboardData.getData('text/plain');
-    if (text) this.report(this.sendContent(ClipboardMime.TEXT, new TextEncoder().encode(text)));
+  async onPaste(ev) {
+    if (!this.allowed || pasteIntoField(ev)) return;
+    const content = await pastedContent(ev);
+    if (content) this.report(this.sendContent(content.mime, content.bytes));
   }
 
   report(ok) {

@@ -79,10 +79,12 @@ new TouchView(ui.video, ui.surface, input);
 const stats = new StatsOverlay(ui.stats, () => session.pc);
 // Chat on the host's "assist" channel, when the host offers it.
 const chat = new ViewerChat({
-  buttonParent: ui.actions, buttonBefore: ui.leave, mount: document.body, onClipboard: (p) => clipboard.onPiece(p),
+  buttonParent: ui.actions, buttonBefore: ui.leave, mount: document.body,
+  onClipboard: (p) => clipboard.onPiece(p), onClipboardRefused: (m) => clipboard.onRefused(m),
 });
 const clipboard = new ViewerClipboard({
-  sendButton: $('clipboard-send'), takeButton: $('clipboard-take'), send: (text) => chat.sendRaw(text), toast: (t) => toast(t),
+  sendButton: $('clipboard-send'), takeButton: $('clipboard-take'), send: (text) => chat.sendRaw(text),
+  toast: (t, ms) => toast(t, ms),
 });
 document.addEventListener('paste', (ev) => {
   if (session.state === 'live') clipboard.onPaste(ev);
@@ -693,17 +695,33 @@ init();
 // For tests and debugging (no secrets here: the PIN is what the user typed).
 window.ghostviewViewer = {
   get state() { return session.state; },
-  /** The SHA-256 (hex) of a file received from the host, by name; '' if none. */
-  /** Clipboard contents exchanged with the host: {received, sent, last: {mime, text}} */
+  /**
+   * Clipboard contents exchanged with the host: {received, sent, refused,
+   * last: {mime, text, size, at}} (at: when it was whole here, Unix ms).
+   */
   get clipboard() {
     const last = clipboard.lastReceived;
     return {
-      received: clipboard.received, sent: clipboard.sent,
-      last: last ? { mime: last.mime, text: new TextDecoder().decode(last.bytes), size: last.bytes.length } : null,
+      received: clipboard.received, sent: clipboard.sent, refused: clipboard.refused,
+      last: last ? {
+        mime: last.mime, text: new TextDecoder().decode(last.bytes), size: last.bytes.length,
+        at: performance.timeOrigin + last.at,
+      } : null,
     };
   },
-  /** Sends `text` as clipboard content (tests: no clipboard read needed). */
-  sendClipboardText(text) { return clipboard.sendContent('text/plain;charset=utf-8', new TextEncoder().encode(text)); },
+  /** The bytes of the host's last clipboard content, base64 (tests: images). */
+  get clipboardBase64() {
+    const last = clipboard.lastReceived;
+    return last ? btoa(Array.from(last.bytes, (b) => String.fromCharCode(b)).join('')) : '';
+  },
+  /**
+   * Sends `text` as clipboard content (tests: no clipboard read needed);
+   * `evenIfNotAllowed`: whatever the page thinks it may (the host decides).
+   */
+  sendClipboardText(text, { evenIfNotAllowed = false } = {}) {
+    return clipboard.sendContent('text/plain;charset=utf-8', new TextEncoder().encode(text), { evenIfNotAllowed });
+  },
+  /** The SHA-256 (hex) of a file received from the host, by name; '' if none. */
   async receivedSha256(name) {
     const blob = receivedFiles.get(name);
     if (!blob) return '';
