@@ -67,9 +67,16 @@
  * ## Clipboard
  * What the host copies reaches a receiver it granted `clipboard` as the
  * element message `gvwebrtcsrc-clipboard` (`mime`: "text/plain;charset=utf-8"
- * or "image/png"; `data`: GBytes); `send-clipboard` (mime, GBytes) sends
- * the receiver's to the host (refused, `gvwebrtcsrc-refused` with what
- * "clipboard", without the capability).
+ * or "image/png"; `data`: GBytes) and, before the next buffer, as a
+ * serialized custom downstream event "gv-clipboard" (the same fields,
+ * gvclipboardevent.h) on the video pad; `send-clipboard` (mime, GBytes)
+ * sends the receiver's to the host (refused, `gvwebrtcsrc-refused` with
+ * what "clipboard", without the capability). A custom upstream
+ * "gv-clipboard" event reaching a video pad is sent the same way when the
+ * host granted `clipboard` (sending the event returns TRUE), and refused
+ * (FALSE, counted) without it. `gvclipboard` speaks both events, so
+ * `gvwebrtcsrc ! gvclipboard ! videoconvert ! autovideosink` shares the
+ * local X11 clipboard with the host.
  *
  * ## Files
  * The host's `file` channel (see gvwebrtcsink, "File transfer"): files the
@@ -566,6 +573,7 @@ static void teardown (GvWebRTCSrc *self)
     priv->rtcp_filter.reset ();
     g_clear_object (&priv->channel);
     g_clear_object (&priv->assist_channel);
+    priv->clipboard_down.reset ();
     priv->capabilities = 0;
   }
   gv_webrtc_src_close_files (self);
