@@ -3,7 +3,8 @@
 --allow clipboard` sharing Xvfb A and `ghostview view` (its default
 pipeline, gvclipboard included) on Xvfb B, with xclip as the application on
 each display: text copied on A is pasted on B, text and a PNG copied on B
-are pasted on A, and the viewer's copy does not come back to it."""
+are pasted on A, each said once on the viewer's terminal, and nothing
+echoes back (the counts stay where the copies put them)."""
 import os
 import shutil
 import struct
@@ -96,6 +97,9 @@ try:
             break
     else:
         gvtest.fail("what the host copied never reached the viewer's display")
+    received = attempt + 1 if attempt == 0 else None  # a lost early copy may land late
+    expect(viewer, r"clipboard: text \(\d+ bytes\) the host copied is on this display",
+           "the viewer says what it received")
 
     # viewer -> host: text, then a PNG
     text = "copied on the viewer: 世界 🙂\n\tsecond line".encode()
@@ -106,13 +110,19 @@ try:
     if not pasted(display_a, PNG, "image/png"):
         gvtest.fail("the PNG the viewer copied never reached the host's display")
 
-    # no echo: B still has its own xclip's PNG a while later (had the host
-    # sent it back, gvclipboard would own B's clipboard, not that xclip)
-    time.sleep(2)
+    # No echo: B still has its own xclip's PNG a while later (had the host
+    # sent it back, gvclipboard would own B's clipboard, not that xclip),
+    # and each copy was said once.
+    time.sleep(2.5)
     if xclips[-1].poll() is not None:
         gvtest.fail("the viewer's own copy was replaced on its display (an echo?)")
     if paste(display_b, "image/png") != PNG:
         gvtest.fail("the viewer's display lost its PNG")
+    sent = viewer.count(r"clipboard: .* copied here sent to the host")
+    got = viewer.count(r"clipboard: .* the host copied is on this display")
+    if sent != 2 or (received is not None and got != received):
+        gvtest.fail(f"the viewer sent {sent} (2 copied) and received {got} "
+                    f"({received} copied on the host):\n" + viewer.output())
     print("text both ways and a PNG from the viewer crossed between the two displays")
 finally:
     for proc in xclips:
