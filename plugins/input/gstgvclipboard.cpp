@@ -46,9 +46,11 @@
  * With no X display (`display` unset and no $DISPLAY), or a server without
  * XFixes, or a build without the X11 clipboard, the element posts a warning
  * ("Clipboard sharing is off: ...") when it goes to READY and passes
- * everything through: the picture never depends on the clipboard.
- * `enabled=false` does the same without the warning (`ghostview view` sets
- * it from the preset variable CLIPBOARD). The X11 side runs on a thread of
+ * everything through: the picture never depends on the clipboard (what the
+ * host sends is refused as "unavailable"). `enabled=false` leaves the
+ * clipboard alone without a warning and forwards the "gv-clipboard" events
+ * untouched, like every other event (`ghostview view` sets it from the
+ * preset variable CLIPBOARD). The X11 side runs on a thread of
  * its own with its own display connection, from NULL to READY until READY
  * to NULL. Counters are in `stats` (active, received, sent,
  * refused-received, refused-local, suppressed); details in the
@@ -93,6 +95,7 @@ struct GvClipboardPrivate {
   std::string display;
   bool enabled = DEFAULT_ENABLED;
   /* runtime */
+  bool enabled_at_start = DEFAULT_ENABLED;       /* `enabled` when it went to READY */
   bool active = false;                           /* the X11 clipboard is ours */
   std::unique_ptr<GvClipboardExchange> exchange; /* lives as long as the element */
 };
@@ -116,7 +119,13 @@ GST_ELEMENT_REGISTER_DEFINE (gvclipboard, "gvclipboard", GST_RANK_NONE, GV_TYPE_
 static gboolean gv_clipboard_sink_event (GstBaseTransform *trans, GstEvent *event)
 {
   GvClipboard *self = GV_CLIPBOARD (trans);
-  if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM && gv_clipboard_event_is (event)) {
+  bool enabled;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    enabled = self->priv->enabled_at_start;
+  }
+  if (enabled && GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM &&
+      gv_clipboard_event_is (event)) {
     gboolean taken = self->priv->exchange->receive (event);
     gst_event_unref (event);
     return taken;
@@ -160,6 +169,7 @@ static GstStateChangeReturn gv_clipboard_change_state (GstElement *element,
       GST_INFO_OBJECT (self, "disabled: the clipboard is not shared");
     std::lock_guard<std::mutex> guard (priv->lock);
     priv->active = active;
+    priv->enabled_at_start = enabled;
   }
 
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
