@@ -74,7 +74,7 @@
  * what "clipboard", without the capability). A custom upstream
  * "gv-clipboard" event reaching a video pad is sent the same way when the
  * host granted `clipboard` (sending the event returns TRUE), and refused
- * (FALSE, counted) without it. `gvclipboard` speaks both events, so
+ * without it (FALSE, counted in `clipboard-refused`). `gvclipboard` speaks both events, so
  * `gvwebrtcsrc ! gvclipboard ! videoconvert ! autovideosink` shares the
  * local X11 clipboard with the host.
  *
@@ -152,6 +152,7 @@ enum {
   PROP_LINK_BITRATE,
   PROP_MEDIA_TIMEOUT,
   PROP_RTCP_REFUSED,
+  PROP_CLIPBOARD_REFUSED,
   PROP_DOWNLOAD_DIR,
 };
 
@@ -797,6 +798,9 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
     g_value_set_uint64 (value, priv->gone_rtcp_refused +
                                    (priv->rtcp_filter ? priv->rtcp_filter->refused () : 0));
     break;
+  case PROP_CLIPBOARD_REFUSED:
+    g_value_set_uint64 (value, priv->clipboard_refused);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -969,6 +973,12 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
       g_param_spec_uint64 ("rtcp-refused", "RTCP refused",
                            "The host's RTCP compound packets dropped before the RTP session "
                            "read them: malformed, or TWCC feedback naming too many packets",
+                           0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property (
+      gobject_class, PROP_CLIPBOARD_REFUSED,
+      g_param_spec_uint64 ("clipboard-refused", "Clipboard refused",
+                           "gv-clipboard events from downstream (gvclipboard) not sent to the "
+                           "host because it has not granted clipboard",
                            0, G_MAXUINT64, 0, ro));
 
   g_object_class_install_property (
