@@ -67,6 +67,19 @@ bool ViewerConsole::handle_message (GstMessage *msg)
                  terminal_safe (message && *message ? message : "(no reason given)", " "));
     return true;
   }
+  /* gvclipboard (view.pipeline): the clipboard shared with the host */
+  if (gst_structure_has_name (s, "gvclipboard-received") ||
+      gst_structure_has_name (s, "gvclipboard-sent")) {
+    const char *mime = gst_structure_get_string (s, "mime");
+    guint64 size = 0;
+    gst_structure_get_uint64 (s, "size", &size);
+    std::string what = g_strcmp0 (mime, "image/png") == 0 ? "an image" : "text";
+    what += " (" + std::to_string (size) + " bytes)";
+    print_event (gst_structure_has_name (s, "gvclipboard-sent")
+                     ? "clipboard: " + what + " copied here sent to the host"
+                     : "clipboard: " + what + " the host copied is on this display's clipboard");
+    return true;
+  }
   if (!gst_structure_has_name (s, "gvwebrtcsrc-chat"))
     return false;
   const char *from = gst_structure_get_string (s, "from");

@@ -23,7 +23,8 @@ public:
   ViewerConsole &operator= (const ViewerConsole &) = delete;
 
   bool active () const { return src_ != nullptr; }
-  /* Feed every element message; true when it was the source's chat. */
+  /* Feed every element message; true when it was the source's chat or
+   * refusal, or gvclipboard's exchange (each printed). */
   bool handle_message (GstMessage *msg);
   /* A line typed on stdin: sent as chat. */
   void handle_line (const std::string &line);

@@ -74,9 +74,11 @@
  *   (watched with XFixes), the element reads its content — UTF8_STRING
  *   first, else image/png, else STRING; INCR transfers are followed — and
  *   pushes a serialized custom downstream event "gv-clipboard" with `mime`
- *   and `data` from its src pad, just before the next buffer, then posts an
- *   element message "gvinputinject-clipboard" with `mime` and `size`
- *   (guint64). Only the newest content waits for that buffer. Content over
+ *   and `data` from its src pad, just before the next buffer, then, when
+ *   downstream took it, posts an element message "gvinputinject-clipboard"
+ *   with `mime` and `size` (guint64); what nobody took counts as
+ *   clipboard-refused-from-host. Only the newest content waits for that
+ *   buffer. Content over
  *   `clipboard-max-bytes` or text that is not UTF-8 is not sent, and
  *   counted.
  * - Loops: content that a viewer sent is never sent back while the element
@@ -105,7 +107,7 @@
 #include "gvcaptureregion.h"
 #include "gvclipboardevent.h"
 #include "gvinputbackend.h"
-#include "gvinputclipboard.h"
+#include "gvclipboardexchange.h"
 #include "gvkeymap.h"
 #include "token_bucket.h"
 
@@ -162,8 +164,8 @@ struct GvInputInjectPrivate {
   gint touch_id = -1; /* the touch point that drives the pointer */
   /* the flood limit: max_rate per second, bursts up to one second's worth */
   gv::TokenBucket flood{ DEFAULT_MAX_RATE, DEFAULT_MAX_RATE };
-  std::vector<GstStructure *> pending;         /* record backend messages, posted unlocked */
-  std::unique_ptr<GvInputClipboard> clipboard; /* lives as long as the element */
+  std::vector<GstStructure *> pending;            /* record backend messages, posted unlocked */
+  std::unique_ptr<GvClipboardExchange> clipboard; /* lives as long as the element */
 
   /* counters */
   guint64 injected = 0;
@@ -505,7 +507,7 @@ static gboolean gv_input_inject_src_event (GstBaseTransform *trans, GstEvent *ev
     return TRUE;
   } else if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_UPSTREAM &&
              gst_event_has_name (event, GV_CLIPBOARD_EVENT_NAME)) {
-    gboolean taken = self->priv->clipboard->handle_upstream (event);
+    gboolean taken = self->priv->clipboard->receive (event);
     gst_event_unref (event);
     return taken;
   }
@@ -804,7 +806,8 @@ static void gv_input_inject_class_init (GvInputInjectClass *klass)
 static void gv_input_inject_init (GvInputInject *self)
 {
   self->priv = new GvInputInjectPrivate ();
-  self->priv->clipboard = std::make_unique<GvInputClipboard> (GST_ELEMENT (self));
+  self->priv->clipboard =
+      std::make_unique<GvClipboardExchange> (GST_ELEMENT (self), gv_clipboard_role_host);
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }

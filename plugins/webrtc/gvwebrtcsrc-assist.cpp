@@ -3,11 +3,14 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
  * gvwebrtcsrc's side of the host's assistance channel ("assist",
- * gvassistjson.h): the host's chat lines and refusals as element messages,
- * and `send-chat`.
+ * gvassistjson.h): the host's chat lines, clipboard and refusals as element
+ * messages, `send-chat` and `send-clipboard`; the clipboard also travels the
+ * video pad as "gv-clipboard" events (gvclipboardevent.h), down from the
+ * host and up to it, for gvclipboard.
  */
 #include "gvwebrtcsrc-private.h"
 
+#include "../input/gvclipboardevent.h"
 #include "gvassistjson.h"
 
 #include <gst/webrtc/webrtc.h>
@@ -55,6 +58,11 @@ void handle (GvWebRTCSrc *self, const char *text, gsize length)
     }
     if (whole) {
       GBytes *data = g_bytes_new (bytes.data (), bytes.size ());
+      {
+        std::lock_guard<std::mutex> guard (self->priv->lock);
+        self->priv->clipboard_down_mime = mime;
+        self->priv->clipboard_down.reset (g_bytes_ref (data), g_bytes_unref);
+      }
       post (self, gst_structure_new ("gvwebrtcsrc-clipboard", "mime", G_TYPE_STRING, mime.c_str (),
                                      "data", G_TYPE_BYTES, data, nullptr));
       g_bytes_unref (data);
@@ -107,9 +115,16 @@ gboolean send_chat_action (GvWebRTCSrc *self, const char *text)
   return open;
 }
 
+gboolean send_clipboard_action (GvWebRTCSrc *self, const char *mime, GBytes *data)
+{
+  return gv_webrtc_src_send_clipboard (self, mime, data);
+}
+
+} // namespace
+
 /* What the viewer copied (text or a PNG), to the host in pieces; the host
  * takes it only when it granted `clipboard`. */
-gboolean send_clipboard_action (GvWebRTCSrc *self, const char *mime, GBytes *data)
+bool gv_webrtc_src_send_clipboard (GvWebRTCSrc *self, const char *mime, GBytes *data)
 {
   gsize size = 0;
   const char *bytes = data ? static_cast<const char *> (g_bytes_get_data (data, &size)) : nullptr;
@@ -142,7 +157,41 @@ gboolean send_clipboard_action (GvWebRTCSrc *self, const char *mime, GBytes *dat
   return open;
 }
 
-} // namespace
+void gv_webrtc_src_push_clipboard (GvWebRTCSrc *self, GstPad *pad)
+{
+  std::shared_ptr<GBytes> data;
+  std::string mime;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    if (!self->priv->clipboard_down)
+      return;
+    data.swap (self->priv->clipboard_down);
+    mime = self->priv->clipboard_down_mime;
+  }
+  if (!gst_pad_push_event (pad, gv_clipboard_event_new_from_host (mime.c_str (), data.get ())))
+    GST_DEBUG_OBJECT (self, "nobody downstream of %s took the host's clipboard",
+                      GST_PAD_NAME (pad));
+}
+
+bool gv_webrtc_src_clipboard_from_downstream (GvWebRTCSrc *self, GstEvent *event)
+{
+  const gchar *mime = nullptr;
+  GBytes *data = nullptr;
+  bool granted;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    granted = self->priv->capabilities & GV_CAPABILITY_CLIPBOARD;
+    if (!granted)
+      self->priv->clipboard_refused++;
+  }
+  if (!granted) {
+    GST_DEBUG_OBJECT (self, "the host has not granted clipboard: a local copy not sent");
+    return false;
+  }
+  if (!gv_clipboard_event_parse (event, &mime, &data, nullptr))
+    return false;
+  return gv_webrtc_src_send_clipboard (self, mime, data);
+}
 
 bool gv_webrtc_src_attach_assist (GvWebRTCSrc *self, GObject *channel)
 {

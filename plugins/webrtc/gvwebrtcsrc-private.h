@@ -61,6 +61,12 @@ struct GvWebRTCSrcPrivate {
   GObject *channel = nullptr;               /* the input data channel, owned */
   GObject *assist_channel = nullptr;        /* the assistance channel ("assist"), owned */
   gv::assist::ClipboardAssembler clipboard; /* the host's clipboard, in pieces */
+  /* The host's newest whole clipboard, waiting to go down a video pad as a
+   * "gv-clipboard" event before its next buffer (in stream order). */
+  std::string clipboard_down_mime;
+  std::shared_ptr<GBytes> clipboard_down;
+  /* "gv-clipboard" events from downstream refused: no `clipboard` granted */
+  guint64 clipboard_refused = 0;
   /* The host's file-transfer channel (gvwebrtcsrc-files.cpp), and where
    * the host's files land. */
   std::shared_ptr<gv::webrtc::FileChannel> files;
@@ -85,8 +91,18 @@ struct _GvWebRTCSrc {
 /* gvwebrtcsrc-assist.cpp: the host's assistance channel. True when
  * `channel` is it (labelled "assist"), which it then listens to. */
 bool gv_webrtc_src_attach_assist (GvWebRTCSrc *self, GObject *channel);
-/* "send-chat", in class_init. */
+/* "send-chat", "send-clipboard", in class_init. */
 void gv_webrtc_src_install_assist_signals (GType type);
+/* What the receiver copied, to the host on the assistance channel (the
+ * host takes it only when it granted `clipboard`). False when it is not
+ * clipboard content or the channel is not open. */
+bool gv_webrtc_src_send_clipboard (GvWebRTCSrc *self, const char *mime, GBytes *data);
+/* A video pad's streaming thread, before a buffer: the host's clipboard
+ * waiting, if any, as a downstream "gv-clipboard" event on `pad`. */
+void gv_webrtc_src_push_clipboard (GvWebRTCSrc *self, GstPad *pad);
+/* A "gv-clipboard" event from downstream (gvclipboard): sent to the host
+ * when it granted `clipboard`, else refused and counted. */
+bool gv_webrtc_src_clipboard_from_downstream (GvWebRTCSrc *self, GstEvent *event);
 
 /* gvwebrtcsrc-files.cpp: the host's file-transfer channel. True when
  * `channel` is it (labelled "file"). */

@@ -8,6 +8,7 @@
  */
 #include "gvwebrtcsrc-private.h"
 
+#include "../input/gvclipboardevent.h"
 #include "gvnavjson.h"
 #include "gvwebrtctexts.h"
 
@@ -50,6 +51,39 @@ static GstPadProbeReturn navigation_probe (GstPad *pad, GstPadProbeInfo *info, g
   return GST_PAD_PROBE_HANDLED;
 }
 
+/* ---- the clipboard, up to the host (gvwebrtcsrc-assist.cpp) ---- */
+
+/* An event function rather than a probe: the sender of a "gv-clipboard"
+ * event (gvclipboard) learns whether it went to the host. */
+static gboolean video_pad_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_UPSTREAM && gv_clipboard_event_is (event)) {
+    bool sent = gv_webrtc_src_clipboard_from_downstream (GV_WEBRTC_SRC (parent), event);
+    gst_event_unref (event);
+    return sent;
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
+/* A pad nobody linked (the audio of a host that added sound, downstream of
+ * a pipeline written for video only) is dropped, not fatal: not-linked
+ * would stop the other streams too. */
+static GstPadProbeReturn audio_buffer_probe (GstPad *pad, GstPadProbeInfo *, gpointer user)
+{
+  GV_WEBRTC_SRC (user)->priv->media_watch.on_media (g_get_monotonic_time ());
+  return gst_pad_is_linked (pad) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
+/* The same for video, and the host's clipboard goes down before the next
+ * buffer, in stream order. */
+static GstPadProbeReturn video_buffer_probe (GstPad *pad, GstPadProbeInfo *info, gpointer user)
+{
+  if (audio_buffer_probe (pad, info, user) == GST_PAD_PROBE_DROP)
+    return GST_PAD_PROBE_DROP;
+  gv_webrtc_src_push_clipboard (GV_WEBRTC_SRC (user), pad);
+  return GST_PAD_PROBE_OK;
+}
+
 static void expose_pad (GvWebRTCSrc *self, GstPad *target, bool video)
 {
   guint index;
@@ -62,18 +96,13 @@ static void expose_pad (GvWebRTCSrc *self, GstPad *target, bool video)
   GstPad *ghost = gst_ghost_pad_new_from_template (
       name, target, gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), templ_name));
   g_free (name);
-  if (video)
+  if (video) {
     gst_pad_add_probe (ghost, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, navigation_probe, self, nullptr);
-  /* A pad nobody linked (the audio of a host that added sound, downstream
-   * of a pipeline written for video only) is dropped, not fatal: not-linked
-   * would stop the other streams too. */
-  gst_pad_add_probe (
-      ghost, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      [] (GstPad *pad, GstPadProbeInfo *, gpointer user) {
-        GV_WEBRTC_SRC (user)->priv->media_watch.on_media (g_get_monotonic_time ());
-        return gst_pad_is_linked (pad) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
-      },
-      self, nullptr);
+    gst_pad_set_event_function (ghost, video_pad_event);
+  }
+  gst_pad_add_probe (ghost,
+                     (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+                     video ? video_buffer_probe : audio_buffer_probe, self, nullptr);
   gst_pad_set_active (ghost, TRUE);
   {
     std::lock_guard<std::mutex> guard (self->priv->expose_lock);

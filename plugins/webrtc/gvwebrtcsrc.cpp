@@ -67,9 +67,16 @@
  * ## Clipboard
  * What the host copies reaches a receiver it granted `clipboard` as the
  * element message `gvwebrtcsrc-clipboard` (`mime`: "text/plain;charset=utf-8"
- * or "image/png"; `data`: GBytes); `send-clipboard` (mime, GBytes) sends
- * the receiver's to the host (refused, `gvwebrtcsrc-refused` with what
- * "clipboard", without the capability).
+ * or "image/png"; `data`: GBytes) and, before the next buffer, as a
+ * serialized custom downstream event "gv-clipboard" (the same fields,
+ * gvclipboardevent.h) on the video pad; `send-clipboard` (mime, GBytes)
+ * sends the receiver's to the host (refused, `gvwebrtcsrc-refused` with
+ * what "clipboard", without the capability). A custom upstream
+ * "gv-clipboard" event reaching a video pad is sent the same way when the
+ * host granted `clipboard` (sending the event returns TRUE), and refused
+ * without it (FALSE, counted in `clipboard-refused`). `gvclipboard` speaks both events, so
+ * `gvwebrtcsrc ! gvclipboard ! videoconvert ! autovideosink` shares the
+ * local X11 clipboard with the host.
  *
  * ## Files
  * The host's `file` channel (see gvwebrtcsink, "File transfer"): files the
@@ -145,6 +152,7 @@ enum {
   PROP_LINK_BITRATE,
   PROP_MEDIA_TIMEOUT,
   PROP_RTCP_REFUSED,
+  PROP_CLIPBOARD_REFUSED,
   PROP_DOWNLOAD_DIR,
 };
 
@@ -566,6 +574,7 @@ static void teardown (GvWebRTCSrc *self)
     priv->rtcp_filter.reset ();
     g_clear_object (&priv->channel);
     g_clear_object (&priv->assist_channel);
+    priv->clipboard_down.reset ();
     priv->capabilities = 0;
   }
   gv_webrtc_src_close_files (self);
@@ -789,6 +798,9 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
     g_value_set_uint64 (value, priv->gone_rtcp_refused +
                                    (priv->rtcp_filter ? priv->rtcp_filter->refused () : 0));
     break;
+  case PROP_CLIPBOARD_REFUSED:
+    g_value_set_uint64 (value, priv->clipboard_refused);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -961,6 +973,12 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
       g_param_spec_uint64 ("rtcp-refused", "RTCP refused",
                            "The host's RTCP compound packets dropped before the RTP session "
                            "read them: malformed, or TWCC feedback naming too many packets",
+                           0, G_MAXUINT64, 0, ro));
+  g_object_class_install_property (
+      gobject_class, PROP_CLIPBOARD_REFUSED,
+      g_param_spec_uint64 ("clipboard-refused", "Clipboard refused",
+                           "gv-clipboard events from downstream (gvclipboard) not sent to the "
+                           "host because it has not granted clipboard",
                            0, G_MAXUINT64, 0, ro));
 
   g_object_class_install_property (

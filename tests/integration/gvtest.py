@@ -53,7 +53,7 @@ class Process:
     """A ghostview process whose output lines are collected as they come,
     each with the monotonic time it arrived."""
 
-    def __init__(self, args, name, echo=True, stdin=False):
+    def __init__(self, args, name, echo=True, stdin=False, env=None):
         self.name = name
         self.echo = echo  # False: collect the lines without printing them
         self.lines = []
@@ -62,7 +62,7 @@ class Process:
         # stdin=True: a pipe for send_line (the launcher reads typed lines).
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                      stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-                                     text=True, bufsize=1)
+                                     text=True, bufsize=1, env=env)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
 
@@ -128,10 +128,11 @@ class Process:
             self.proc.wait()
 
 
-def start_host(*extra, name="host", stdin=False):
+def start_host(*extra, name="host", stdin=False, env=None):
     """`ghostview host` with its own server on 127.0.0.1 and a free port;
-    returns (process, ws_url, pin)."""
-    host = Process([GHOSTVIEW, "host", "--local", "--port", "0", *extra], name, stdin=stdin)
+    returns (process, ws_url, pin). `env`: its environment (default: ours)."""
+    host = Process([GHOSTVIEW, "host", "--local", "--port", "0", *extra], name, stdin=stdin,
+                   env=env)
     m, _ = host.wait_for(r"WebSocket (ws://127\.0\.0\.1:\d+/ws)", 20)
     if not m:
         host.kill()
@@ -142,6 +143,25 @@ def start_host(*extra, name="host", stdin=False):
         host.kill()
         fail("the host printed no PIN:\n" + host.output())
     return host, url, m.group(1)
+
+
+def start_xvfb(first=140, size="1024x768x24"):
+    """A private Xvfb (-noreset) on the first free display number from
+    `first`; returns (process, ":N"). Skips the test without Xvfb."""
+    if not shutil.which("Xvfb"):
+        skip("Xvfb is not installed (Debian: xvfb)")
+    for n in range(first, first + 60):
+        if os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
+            continue
+        xvfb = subprocess.Popen(["Xvfb", f":{n}", "-noreset", "-nolisten", "tcp", "-screen", "0",
+                                 size], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if os.path.exists(f"/tmp/.X11-unix/X{n}"):
+                return xvfb, f":{n}"
+            time.sleep(0.05)
+        xvfb.kill()
+        xvfb.wait()
+    fail("no free X display number for Xvfb")
 
 
 def discover(path):

@@ -13,27 +13,11 @@ import gvtest  # noqa: E402
 TITLE = "GhostView devices test"
 
 
-def start_xvfb():
-    if not shutil.which("Xvfb"):
-        gvtest.skip("Xvfb is not installed (Debian: xvfb)")
-    for n in range(140, 200):
-        if os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
-            continue
-        xvfb = subprocess.Popen(["Xvfb", f":{n}", "-noreset", "-screen", "0", "1024x768x24"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            if os.path.exists(f"/tmp/.X11-unix/X{n}"):
-                return xvfb, f":{n}"
-            time.sleep(0.05)
-        xvfb.kill()
-    gvtest.fail("no free X display number for Xvfb")
-
-
 def main():
     gvtest.need_ghostview()
     if not shutil.which("xmessage"):
         gvtest.skip("xmessage is not installed (Debian: x11-utils)")
-    xvfb, display = start_xvfb()
+    xvfb, display = gvtest.start_xvfb()
     os.environ["DISPLAY"] = display
     window = subprocess.Popen(["xmessage", "-title", TITLE, "-geometry", "300x100+50+60", "hello"])
     try:

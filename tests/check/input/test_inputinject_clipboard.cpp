@@ -8,6 +8,7 @@
 
 #include "gv_check.h"
 #include "gvclipboardevent.h"
+#include "gvxclip.h"
 #include "gvxvfb.h"
 
 #include <algorithm>
@@ -81,69 +82,19 @@ static void setup (void)
 static void teardown (void)
 {
   stop_pipeline ();
-  for (GPid pid : xclips) {
-    kill (pid, SIGTERM);
-    waitpid (pid, nullptr, 0);
-  }
-  xclips.clear ();
+  gv_xclip_end (&xclips);
 }
 
-/* ---- the other X client: xclip ------------------------------------------- */
+/* ---- the other X client: xclip (gvxclip.h), on $DISPLAY ------------------- */
 
-/* Pastes CLIPBOARD as @target; false when xclip fails (target refused). */
 static bool xclip_out (const char *target, std::string *out)
 {
-  const gchar *argv[] = { "xclip", "-o", "-selection", "clipboard", "-t", target, nullptr };
-  gchar *stdout_buf = nullptr;
-  gsize len = 0;
-  gint status = 0;
-  GError *error = nullptr;
-  /* g_spawn_sync reads stdout as a NUL-terminated string: use a pipe of our own */
-  gint out_fd = -1;
-  GPid pid;
-  fail_unless (
-      g_spawn_async_with_pipes (nullptr, (gchar **) argv, nullptr,
-                                (GSpawnFlags) (G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                                               G_SPAWN_STDERR_TO_DEV_NULL),
-                                nullptr, nullptr, &pid, nullptr, &out_fd, nullptr, &error),
-      "cannot run xclip: %s", error ? error->message : "");
-  GIOChannel *channel = g_io_channel_unix_new (out_fd);
-  g_io_channel_set_encoding (channel, nullptr, nullptr);
-  g_io_channel_set_close_on_unref (channel, TRUE);
-  fail_unless (g_io_channel_read_to_end (channel, &stdout_buf, &len, nullptr) ==
-               G_IO_STATUS_NORMAL);
-  g_io_channel_unref (channel);
-  waitpid (pid, &status, 0);
-  g_spawn_close_pid (pid);
-  out->assign (stdout_buf ? stdout_buf : "", len);
-  g_free (stdout_buf);
-  return WIFEXITED (status) && WEXITSTATUS (status) == 0;
+  return gv_xclip_out (nullptr, target, out);
 }
 
-/* Copies @data to CLIPBOARD as @target with an xclip that stays in the
- * foreground (killed at teardown, or gone when the clipboard changes). */
 static void xclip_in (const std::string &data, const char *target)
 {
-  const gchar *argv[] = {
-    "xclip", "-quiet", "-i", "-selection", "clipboard", "-t", target, nullptr
-  };
-  gint in_fd = -1;
-  GPid pid;
-  GError *error = nullptr;
-  fail_unless (g_spawn_async_with_pipes (
-                   nullptr, (gchar **) argv, nullptr,
-                   (GSpawnFlags) (G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                                  G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL),
-                   nullptr, nullptr, &pid, &in_fd, nullptr, nullptr, &error),
-               "cannot run xclip: %s", error ? error->message : "");
-  xclips.push_back (pid);
-  size_t done = 0;
-  while (done < data.size ()) {
-    ssize_t n = write (in_fd, data.data () + done, data.size () - done);
-    fail_unless (n > 0, "writing to xclip failed");
-    done += (size_t) n;
-  }
-  close (in_fd);
+  xclips.push_back (gv_xclip_in (nullptr, data, target));
 }
 
 /* The element takes the clipboard on its own thread, a moment after the
@@ -151,11 +102,8 @@ static void xclip_in (const std::string &data, const char *target)
 static bool pasted (const std::string &expected, const char *target = "UTF8_STRING")
 {
   std::string out;
-  for (int i = 0; i < 300; i++) {
-    if (xclip_out (target, &out) && out == expected)
-      return true;
-    g_usleep (10 * 1000);
-  }
+  if (gv_xclip_pasted (nullptr, expected, target, 3000, &out))
+    return true;
   fail_unless_equals_int (out.size (), expected.size ());
   return false;
 }
@@ -249,46 +197,6 @@ static bool counter_reaches (const char *field, guint64 value, int timeout_ms)
 
 static const char *const UNICODE_TEXT = "Grüße aus Köln — 世界 ✓\n\tzweite Zeile 🙂";
 
-/* @n bytes of valid UTF-8 text, multibyte characters included. */
-static std::string big_text (size_t n)
-{
-  std::string s;
-  s.reserve (n);
-  for (unsigned i = 0; s.size () + 32 < n; i++)
-    s += "line " + std::to_string (i) + " é ü 世\n";
-  while (s.size () < n)
-    s += 'x';
-  return s;
-}
-
-/* A real PNG of @w x @h pixels from pngenc; @noise makes it incompressible. */
-static std::string make_png (int w, int h, bool noise)
-{
-  GstHarness *h_png = gst_harness_new ("pngenc");
-  gchar *caps = g_strdup_printf ("video/x-raw,format=RGB,width=%d,height=%d,framerate=1/1", w, h);
-  gst_harness_set_src_caps_str (h_png, caps);
-  g_free (caps);
-  gsize stride = GST_ROUND_UP_4 (w * 3), size = stride * h;
-  GstBuffer *in = gst_buffer_new_allocate (nullptr, size, nullptr);
-  GstMapInfo map;
-  gst_buffer_map (in, &map, GST_MAP_WRITE);
-  GRand *rand = g_rand_new_with_seed (13);
-  for (gsize i = 0; i < size; i++)
-    map.data[i] = noise ? (guint8) g_rand_int (rand) : (guint8) (i * 7);
-  g_rand_free (rand);
-  gst_buffer_unmap (in, &map);
-  fail_unless_equals_int (gst_harness_push (h_png, in), GST_FLOW_OK);
-  GstBuffer *out = gst_harness_pull (h_png);
-  fail_unless (out != nullptr);
-  gst_buffer_map (out, &map, GST_MAP_READ);
-  std::string png ((const char *) map.data, map.size);
-  gst_buffer_unmap (out, &map);
-  gst_buffer_unref (out);
-  gst_harness_teardown (h_png);
-  fail_unless (png.compare (0, 4, "\x89PNG") == 0);
-  return png;
-}
-
 /* ---- viewer -> host ------------------------------------------------------- */
 
 GST_START_TEST (test_viewer_text_is_pasted_exactly)
@@ -327,7 +235,7 @@ GST_END_TEST;
 GST_START_TEST (test_viewer_png_is_pasted_exactly)
 {
   start_pipeline ("");
-  std::string png = make_png (32, 24, false);
+  std::string png = gv_make_png (32, 24, false);
   fail_unless (send_from_viewer (GV_CLIPBOARD_MIME_PNG, png));
   fail_unless (pasted (png, "image/png"));
   std::string out;
@@ -337,7 +245,7 @@ GST_START_TEST (test_viewer_png_is_pasted_exactly)
   fail_if (xclip_out ("UTF8_STRING", &out), "a PNG served as text");
 
   /* an incompressible one, larger than one property change: INCR */
-  std::string big = make_png (320, 320, true);
+  std::string big = gv_make_png (320, 320, true);
   fail_unless (big.size () > 256 * 1024);
   fail_unless (send_from_viewer (GV_CLIPBOARD_MIME_PNG, big));
   fail_unless (pasted (big, "image/png"));
@@ -348,7 +256,7 @@ GST_END_TEST;
 GST_START_TEST (test_viewer_large_text_goes_by_incr)
 {
   start_pipeline ("");
-  std::string text = big_text (3 * 1024 * 1024);
+  std::string text = gv_big_text (3 * 1024 * 1024);
   gint64 t0 = g_get_monotonic_time ();
   fail_unless (send_from_viewer (GV_CLIPBOARD_MIME_TEXT, text));
   fail_unless (pasted (text));
@@ -376,14 +284,14 @@ GST_START_TEST (test_host_copy_reaches_downstream)
   fail_unless_equals_int (size, strlen (UNICODE_TEXT));
   gst_structure_free (msg);
 
-  std::string png = make_png (40, 30, false);
+  std::string png = gv_make_png (40, 30, false);
   xclip_in (png, "image/png");
   fail_unless (next_event (&ev, 3000), "no downstream event for a host PNG copy");
   GV_ASSERT_STR_EQ (ev.mime, GV_CLIPBOARD_MIME_PNG);
   fail_unless (ev.data == png);
 
   /* xclip sends 3 MiB by INCR */
-  std::string text = big_text (3 * 1024 * 1024);
+  std::string text = gv_big_text (3 * 1024 * 1024);
   xclip_in (text, "UTF8_STRING");
   fail_unless (next_event (&ev, 8000), "no downstream event for a 3 MiB host copy");
   fail_unless_equals_int (ev.data.size (), text.size ());
@@ -446,7 +354,7 @@ GST_START_TEST (test_limits_both_ways)
   ClipboardEvent ev;
   xclip_in (std::string (2000, 'b'), "UTF8_STRING");
   fail_unless (counter_reaches ("clipboard-refused-from-host", 1, 3000));
-  xclip_in (big_text (3 * 1024 * 1024), "UTF8_STRING");
+  xclip_in (gv_big_text (3 * 1024 * 1024), "UTF8_STRING");
   fail_unless (counter_reaches ("clipboard-refused-from-host", 2, 5000));
   fail_if (next_event (&ev, 200), "over-limit host content went downstream");
 
@@ -534,12 +442,7 @@ static Suite *clipboard_suite (void)
 
 int main (int argc, char **argv)
 {
-  gchar *xclip = g_find_program_in_path ("xclip");
-  if (!xclip) {
-    printf ("SKIP: xclip is not installed (Debian package xclip)\n");
-    return 77;
-  }
-  g_free (xclip);
+  gv_xclip_require ();
   gv_xvfb_start ();
   gst_check_init (&argc, &argv);
   return gst_check_run_suite (clipboard_suite (), "gvinputinject-clipboard", __FILE__);

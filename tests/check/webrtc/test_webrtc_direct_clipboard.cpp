@@ -3,9 +3,11 @@
  * pieces) leaves gvwebrtcsink upstream as a "gv-clipboard" event, the very
  * bytes, naming the viewer (for gvinputinject, which owns the host's
  * clipboard); what the host copied (a "gv-clipboard" event going down the
- * pipeline) reaches the viewer as gvwebrtcsrc-clipboard. Without the
- * capability a viewer's content is refused (said, counted) and the host's
- * is not sent to it. */
+ * pipeline) reaches the viewer as gvwebrtcsrc-clipboard and as a
+ * "gv-clipboard" event down its video pad (for gvclipboard), and a
+ * "gv-clipboard" event sent up that pad reaches the host. Without the
+ * capability a viewer's content is refused (said, counted; the upstream
+ * event is refused at the viewer) and the host's is not sent to it. */
 #include "direct_harness.h"
 
 #include "../../../plugins/input/gvclipboardevent.h"
@@ -33,6 +35,7 @@ struct Room {
   std::vector<std::string> upstream;      /* gv-clipboard events that left the sink: data */
   std::vector<std::string> upstream_peer; /* and who sent them */
   std::vector<std::string> at_viewer;     /* gvwebrtcsrc-clipboard: data */
+  std::vector<std::string> down_viewer;   /* gv-clipboard events down the video pad: data */
   int refused = 0;                        /* gvwebrtcsrc-refused, what=clipboard */
 
   explicit Room (const std::string &allow)
@@ -98,6 +101,24 @@ struct Room {
         },
         this, nullptr);
     gst_object_unref (bus);
+    tap_pad = gst_element_get_static_pad (viewer->get ("tap"), "sink");
+    gst_pad_add_probe (
+        tap_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+        +[] (GstPad *, GstPadProbeInfo *info, gpointer d) -> GstPadProbeReturn {
+          auto *self = static_cast<Room *> (d);
+          const gchar *mime = nullptr;
+          GBytes *data = nullptr;
+          GstEvent *e = GST_PAD_PROBE_INFO_EVENT (info);
+          if (GST_EVENT_TYPE (e) == GST_EVENT_CUSTOM_DOWNSTREAM &&
+              gv_clipboard_event_parse (e, &mime, &data, nullptr)) {
+            gsize n = 0;
+            const char *p = (const char *) g_bytes_get_data (data, &n);
+            std::lock_guard<std::mutex> guard (self->lock);
+            self->down_viewer.emplace_back (p ? p : "", n);
+          }
+          return GST_PAD_PROBE_OK;
+        },
+        this, nullptr);
     viewer->play ();
     fail_unless (wait ([&] { return !log.peer ("alice").empty (); }), "viewer not added (%s)",
                  viewer->error.c_str ());
@@ -107,6 +128,7 @@ struct Room {
     viewer.reset ();
     host.reset ();
     gst_object_unref (upstream_pad);
+    gst_object_unref (tap_pad);
   }
   template <typename Cond> bool wait (Cond cond, int ms = kTimeoutMs)
   {
@@ -132,12 +154,31 @@ struct Room {
         upstream_pad, gv_clipboard_event_new_from_host (GV_CLIPBOARD_MIME_TEXT, data)));
     g_bytes_unref (data);
   }
+  /* gvclipboard's way: one "gv-clipboard" event up the viewer's video pad
+   * (once it is there); true when taken. */
+  bool push_clipboard_event (const std::string &text)
+  {
+    fail_unless (wait ([&] { return gst_pad_is_linked (tap_pad); }), "no video pad");
+    GBytes *data = g_bytes_new (text.data (), text.size ());
+    gboolean taken = gst_pad_push_event (
+        tap_pad,
+        gv_clipboard_event_new (GST_EVENT_CUSTOM_UPSTREAM, GV_CLIPBOARD_MIME_TEXT, data, nullptr));
+    g_bytes_unref (data);
+    return taken == TRUE;
+  }
+  /* The same, retried until taken (the assistance channel opens a moment
+   * after the video). */
+  bool viewer_sends_event (const std::string &text)
+  {
+    return wait ([&] { return push_clipboard_event (text); });
+  }
   size_t count (std::vector<std::string> &v)
   {
     std::lock_guard<std::mutex> guard (lock);
     return v.size ();
   }
   GstPad *upstream_pad = nullptr; /* the sink's video pad */
+  GstPad *tap_pad = nullptr;      /* the viewer's, below gvwebrtcsrc */
 };
 
 std::string big_text (gsize n)
@@ -168,8 +209,20 @@ GST_START_TEST (test_clipboard_both_ways)
   const std::string host_text = "copied on the host: ünïcödé";
   r.host_copies (host_text);
   fail_unless (r.wait ([&] { return r.count (r.at_viewer) == 1; }), "nothing reached the viewer");
+  fail_unless (r.wait ([&] { return r.count (r.down_viewer) == 1; }),
+               "no gv-clipboard event down the viewer's video pad");
+  {
+    std::lock_guard<std::mutex> guard (r.lock);
+    fail_unless (r.at_viewer[0] == host_text);
+    fail_unless (r.down_viewer[0] == host_text);
+  }
+
+  /* gvclipboard's way up: an upstream event into the video pad */
+  const std::string event_text = "sent as an event: ✓";
+  fail_unless (r.viewer_sends_event (event_text), "the upstream event was not taken");
+  fail_unless (r.wait ([&] { return r.count (r.upstream) == 2; }), "the event's content is lost");
   std::lock_guard<std::mutex> guard (r.lock);
-  fail_unless (r.at_viewer[0] == host_text);
+  fail_unless (r.upstream[1] == event_text);
 }
 GST_END_TEST;
 
@@ -182,9 +235,15 @@ GST_START_TEST (test_clipboard_needs_the_capability)
     return r.refused == 1;
   }));
   r.host_copies ("not for you");
+  /* the viewer knows it has no clipboard: the event is refused at once */
+  fail_if (r.push_clipboard_event ("not sent"), "an upstream event without the capability");
   pump_for (1000, r.host.get (), r.viewer.get ());
   fail_unless_equals_int ((int) r.count (r.upstream), 0);
   fail_unless_equals_int ((int) r.count (r.at_viewer), 0);
+  fail_unless_equals_int ((int) r.count (r.down_viewer), 0);
+  guint64 refused = 0;
+  g_object_get (r.viewer->src (), "clipboard-refused", &refused, nullptr);
+  fail_unless_equals_int ((int) refused, 1);
   fail_unless_equals_int ((int) sink_stat (r.host->sink (), "assist-refused"), 1);
 }
 GST_END_TEST;
