@@ -7,7 +7,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
   FileCode, FileKind, isTransferId, makeAccept, makeCancel, makeChunk, makeDone, makeFailed,
-  makeOffer, makeProgress, makeReject, MAX_FILE_CHUNK_BYTES, MAX_FILE_TEXT_BYTES,
+  makeOffer, makeProgress, makeReject, MAX_FILE_CHUNK_BYTES, MAX_FILE_TEXT_BYTES, offerName,
   parseChunk, parseFileMessage,
 } from './filetransfer.js';
 
@@ -77,7 +77,8 @@ export class FileEndpoint {
   async offer(file, id = '') {
     if (this.outgoing) throw new Error('a file is already on its way');
     if (id && !isTransferId(id)) throw new Error('not a transfer id');
-    const t = { id, file, name: file.name || 'download', size: file.size, offset: 0, accepted: false };
+    // A name too long for an offer is cut here (the receiver sanitises it further).
+    const t = { id, file, name: offerName(file.name || 'download'), size: file.size, offset: 0, accepted: false };
     t.sha256 = await sha256Hex(file);
     if (!t.id) t.id = await transferIdOf(t.name, t.size, t.sha256);
     this.outgoing = t;
