@@ -30,6 +30,12 @@ const FAILURES = Object.freeze({
 // (gvincomingfile.cpp).
 const shownFileName = (name) => String(name).replace(/[\p{Cc}\p{Cf}]/gu, '_');
 
+// An upload that failed for the receiver's reason says whose it is: "the
+// disk is full" under a file this person sent reads as their own disk.
+const OUTGOING_FAILURES = Object.freeze({
+  DISK_FULL: "the other side's disk is full",
+});
+
 export class FilePanel {
   /**
    * `list`: the element the rows go in. `onCancel()`: the person cancelled
@@ -102,7 +108,7 @@ export class FilePanel {
         break;
       case 'failed':
         r.cancel.hidden = true;
-        r.status.textContent = `${FAILURES[e.code] || 'failed'}${e.message && !FAILURES[e.code] ? `: ${e.message}` : ''}`;
+        r.status.textContent = `${(e.direction === 'outgoing' && OUTGOING_FAILURES[e.code]) || FAILURES[e.code] || 'failed'}${e.message && !FAILURES[e.code] ? `: ${e.message}` : ''}`;
         r.status.title = e.message || '';
         break;
       default:
