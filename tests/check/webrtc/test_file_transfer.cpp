@@ -239,8 +239,10 @@ GST_START_TEST (test_resume_after_lost_connection)
   /* Offered again as a person would (no id given): the same file has the
    * same id, the one web/js/files.js gives it too. */
   fail_unless (link.a.end->offer (file, "", &error));
-  fail_unless_equals_string (link.a.last (FileEvent::Direction::Outgoing)->id.c_str (), id.c_str ());
-  const std::string id_text = sha256_of (file) + ":" + std::to_string (3 * 1024 * 1024 + 17) + ":big.bin";
+  fail_unless_equals_string (link.a.last (FileEvent::Direction::Outgoing)->id.c_str (),
+                             id.c_str ());
+  const std::string id_text =
+      sha256_of (file) + ":" + std::to_string (3 * 1024 * 1024 + 17) + ":big.bin";
   gchar *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id_text.c_str (), -1);
   const std::string expected (digest, 32);
   g_free (digest);
@@ -275,7 +277,8 @@ GST_START_TEST (test_name_not_utf8)
   fail_unless (done && done->state == FileEvent::State::Done);
   gchar *saved = g_path_get_basename (done->name.c_str ());
   fail_unless (g_utf8_validate (saved, -1, nullptr), "saved as %s", saved);
-  fail_unless (g_str_has_prefix (saved, "caf") && g_str_has_suffix (saved, ".txt"), "saved as %s", saved);
+  fail_unless (g_str_has_prefix (saved, "caf") && g_str_has_suffix (saved, ".txt"), "saved as %s",
+               saved);
   g_free (saved);
   fail_unless (link.a.last (FileEvent::Direction::Outgoing)->state == FileEvent::State::Done);
 }
