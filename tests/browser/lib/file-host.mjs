@@ -17,12 +17,22 @@ export function requireLauncher() {
 
 /**
  * `ghostview host --source test --allow file --download-dir DIR` against
- * `server`; resolves {pin, output, stop()} once it printed its PIN.
+ * `server`; resolves {pin, output, type(line), stop()} once it printed its
+ * PIN. type() is a line typed at its console (`/send 1 FILE`).
  */
 export function startFileHost(server, downloadDir, args = []) {
   const child = spawn(launcher, ['host', '--server', server.ws, '--source', 'test', '--allow', 'file',
-    '--download-dir', downloadDir, ...args], { env: gstEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const host = { child, pin: '', output: '', stop: () => stopProcess(child, 'SIGINT', 8000) };
+    '--download-dir', downloadDir, ...args], { env: gstEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  const host = {
+    child,
+    pin: '',
+    output: '',
+    type: (line) => child.stdin.write(`${line}\n`),
+    stop: () => {
+      child.stdin.end();
+      return stopProcess(child, 'SIGINT', 8000);
+    },
+  };
   child.stdout.on('data', (d) => { host.output += d; });
   child.stderr.on('data', (d) => { host.output += d; });
   return waitForPin(child, host, /PIN: (\d{6,9})/, 20000, 'ghostview host');
