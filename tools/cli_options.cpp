@@ -70,7 +70,7 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
   if (which & OPT_ALLOW_CONTROL) {
     e.push_back ({ "allow", 0, 0, G_OPTION_ARG_STRING, &allow_,
                    "What every viewer gets when admitted, besides view: a comma list of control "
-                   "(mouse and keyboard), chat, clipboard, file (the last two reserved)",
+                   "(mouse and keyboard), chat, clipboard, file",
                    "CAPS" });
     e.push_back ({ "allow-control", 0, 0, G_OPTION_ARG_NONE, &allow_control_,
                    "Let viewers control mouse and keyboard (default: view only); the same as "
