@@ -598,45 +598,6 @@ int Viewer::layer () const
 
 /* ---- stop ---- */
 
-/* A data channel's bytes go from its appsrc into webrtcbin's sctpenc, whose
- * chain function waits (holding the pad's stream lock) while the SCTP send
- * buffer is full. A viewer gone mid-file (a page reloaded while the host
- * sends) never drains it, and taking webrtcbin down then waits for that
- * lock forever: this viewer's queue wedged, and every later viewer with it
- * (GStreamer 1.22's sctpenc leaves that wait only when its pads flush). So
- * flush sctpenc first: its waiting chain returns FLUSHING. */
-static void unblock_data_channels (GstElement *webrtcbin)
-{
-  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
-  GValue item = G_VALUE_INIT;
-  bool done = false;
-  while (!done) {
-    switch (gst_iterator_next (it, &item)) {
-    case GST_ITERATOR_OK: {
-      GstElement *e = GST_ELEMENT (g_value_get_object (&item));
-      GstElementFactory *factory = gst_element_get_factory (e);
-      if (factory && g_strcmp0 (GST_OBJECT_NAME (factory), "sctpenc") == 0) {
-        GstPad *src = gst_element_get_static_pad (e, "src");
-        if (src) {
-          gst_pad_send_event (src, gst_event_new_flush_start ());
-          gst_object_unref (src);
-        }
-      }
-      g_value_reset (&item);
-      break;
-    }
-    case GST_ITERATOR_RESYNC:
-      gst_iterator_resync (it);
-      break;
-    default:
-      done = true;
-      break;
-    }
-  }
-  g_value_unset (&item);
-  gst_iterator_free (it);
-}
-
 void Viewer::stop (std::function<void ()> done)
 {
   queue_.post ([self = shared_from_this (), done = std::move (done)] () {
@@ -683,8 +644,9 @@ void Viewer::do_stop ()
     parts.push_back (webrtcbin);
   for (Branch &branch : branches)
     parts.insert (parts.end (), branch.elements.begin (), branch.elements.end ());
+  /* A viewer gone mid-file would wedge this queue below (gvwebrtcutils.h). */
   if (webrtcbin)
-    unblock_data_channels (webrtcbin);
+    unblock_data_channels (GST_BIN (webrtcbin));
   for (GstElement *e : parts) {
     gst_element_set_locked_state (e, TRUE);
     gst_element_set_state (e, GST_STATE_NULL);
