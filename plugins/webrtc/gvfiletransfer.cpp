@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <fcntl.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 namespace gv::webrtc {
@@ -24,24 +23,17 @@ std::string mib_text (guint64 bytes)
   return std::to_string (bytes >> 20) + " MiB";
 }
 
-std::string new_transfer_id ()
+/* The transfer id of a file: the same file (name, size, content) has the
+ * same id, so sending it again after the receiver reconnected (a page
+ * reloaded, a viewer restarted) resumes it where the receiver's partial
+ * stopped; the same rule as web/js/files.js (transferIdOf). */
+std::string transfer_id_of (const std::string &name, guint64 size, const std::string &sha256)
 {
-  guint8 b[16];
-  gsize got = 0;
-  while (got < sizeof b) {
-    ssize_t n = getrandom (b + got, sizeof b - got, 0);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return "";
-    got += (gsize) n;
-  }
-  std::string hex;
-  for (guint8 c : b) {
-    hex += "0123456789abcdef"[c >> 4];
-    hex += "0123456789abcdef"[c & 15];
-  }
-  return hex;
+  const std::string text = sha256 + ":" + std::to_string (size) + ":" + name;
+  gchar *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text.data (), text.size ());
+  std::string id (hex, 32);
+  g_free (hex);
+  return id;
 }
 
 void remove_old_partials (const std::string &dir)
@@ -336,7 +328,9 @@ bool FileEndpoint::offer (const std::string &path, const std::string &id, GError
   }
   auto out = std::make_unique<Outgoing> ();
   out->path = path;
-  gchar *base = g_path_get_basename (path.c_str ());
+  /* A name as the other end reads it: UTF-8 whatever the file system's
+   * bytes (an offer that is not would be dropped there unanswered). */
+  gchar *base = g_filename_display_basename (path.c_str ());
   out->name = base;
   g_free (base);
   out->fd = g_open (path.c_str (), O_RDONLY | O_CLOEXEC, 0);
@@ -378,16 +372,13 @@ bool FileEndpoint::offer (const std::string &path, const std::string &id, GError
   }
   out->sha256 = g_checksum_get_string (hash);
   g_checksum_free (hash);
-  out->id = id.empty () ? new_transfer_id () : id;
-  if (out->id.empty ()) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "the random source failed");
-    return false;
-  }
+  const std::string offered_name = out->name.substr (0, files::kMaxNameBytes);
+  out->id = id.empty () ? transfer_id_of (offered_name, out->size, out->sha256) : id;
   out_ = std::move (out);
   files::Message m;
   m.kind = files::Kind::Offer;
   m.id = out_->id;
-  m.name = out_->name.substr (0, files::kMaxNameBytes);
+  m.name = offered_name;
   m.size = out_->size;
   m.sha256 = out_->sha256;
   send_control (m);

@@ -646,6 +646,9 @@ void Viewer::do_stop ()
     parts.push_back (webrtcbin);
   for (Branch &branch : branches)
     parts.insert (parts.end (), branch.elements.begin (), branch.elements.end ());
+  /* A viewer gone mid-file would wedge this queue below (gvwebrtcutils.h). */
+  if (webrtcbin)
+    unblock_data_channels (GST_BIN (webrtcbin));
   for (GstElement *e : parts) {
     gst_element_set_locked_state (e, TRUE);
     gst_element_set_state (e, GST_STATE_NULL);

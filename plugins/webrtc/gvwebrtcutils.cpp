@@ -254,6 +254,18 @@ void for_each_element_made_by (GstBin *bin, const char *factory,
   gst_iterator_free (it);
 }
 
+void unblock_data_channels (GstBin *bin)
+{
+  for_each_element_made_by (bin, "sctpenc", [] (GstElement *sctpenc) {
+    GstPad *src = gst_element_get_static_pad (sctpenc, "src");
+    if (src) {
+      gst_pad_send_event (src, gst_event_new_flush_start ());
+      gst_object_unref (src);
+    }
+    return true;
+  });
+}
+
 GstMessage *error_as_warning (GstMessage *error, GstObject *from,
                               const std::function<std::string (const char *)> &text)
 {

@@ -53,6 +53,14 @@ void configure_ice_servers (GstElement *webrtcbin, const gchar *const *stun,
 void for_each_element_made_by (GstBin *bin, const char *factory,
                                const std::function<bool (GstElement *)> &visit);
 
+/* A data channel's bytes go from its appsrc into webrtcbin's sctpenc, whose
+ * chain function waits (holding the pad's stream lock) while the SCTP send
+ * buffer is full. A peer gone mid-file never drains it, and taking webrtcbin
+ * to NULL then waits for that lock forever (GStreamer 1.22's sctpenc
+ * leaves that wait only when its pads flush). Call this on the way down:
+ * it flushes every sctpenc in `bin`, so a waiting chain returns FLUSHING. */
+void unblock_data_channels (GstBin *bin);
+
 /* GStreamer's DTLS elements generate the process's certificate (an RSA-2048
  * key, 0.2 - 0.6 s of CPU) when the first of them is made, which is on the
  * join path: the host's first offer, the receiver's answer. This makes it

@@ -95,6 +95,26 @@ test('what C++ refuses, JS refuses', () => {
   });
 });
 
+test('offerName: any name a page can pick makes an offer the C++ parser accepts', () => {
+  const names = [
+    'report.pdf', `${'a'.repeat(3996)}.txt`, `${'é'.repeat(3996)}.txt`, '😀'.repeat(2000),
+    `${'\u0000'.repeat(1000)}.bin`, `${'\n'.repeat(4000)}`, `${'x'.repeat(5000)}.${'y'.repeat(40)}`,
+    'nul\u0000byte.txt', '..', '\u0001'.repeat(700),
+  ];
+  const offers = names.map((n) => ft.makeOffer(id, ft.offerName(n), ft.MAX_FILE_BYTES, sha));
+  const results = lines(run(['parse'], offers.map((m) => `${m}\n`).join('')));
+  results.forEach((r, i) => {
+    const cut = ft.offerName(names[i]);
+    assert.ok(r.ok, `${JSON.stringify(names[i].slice(0, 20))}... (${names[i].length} characters): ${r.why}`);
+    assert.ok(ft.parseFileMessage(offers[i]), 'JS parses it too');
+    assert.ok(cut.length > 0 && !cut.includes('\ufffd'), 'cut at a character, never empty');
+    assert.equal(JSON.parse(r.rebuilt).name, cut, 'C++ reads the whole name');
+    if (names[i].length < 100) assert.equal(cut, names[i].replaceAll('\u0000', '_'), 'a name that fits is kept');
+  });
+  assert.equal(ft.offerName(`${'a'.repeat(3996)}.txt`), `${'a'.repeat(1020)}.txt`, 'the extension kept');
+  assert.equal(ft.offerName(`${'é'.repeat(3996)}.txt`), `${'é'.repeat(510)}.txt`, 'cut at a character');
+});
+
 test('chunks: made on one side, read on the other', () => {
   const data = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
   for (const offset of [0, 1, 65536, 2 ** 40 + 5]) {

@@ -3,7 +3,10 @@
 // "bufferedamountlow": 5 MiB each way arrive whole (SHA-256 checked by the
 // receiver), the sender held under the high-water mark; a transfer cut by
 // a lost channel resumes; refusal without the capability; a damaged chunk;
-// cancel.
+// cancel. And the partial store (web/js/filepartials.js) on a fake Origin
+// Private File System: pieces kept up to a gap, another file under the same
+// id starts over, old partials removed, a transfer cut by a reload (nothing
+// in memory) resumes from it.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -160,4 +163,116 @@ test('refused without the capability; a damaged file; cancel', async () => {
   await e.a.offer(blobOf(4 * 1024 * 1024, 'c.bin'));
   await until(() => cancelled);
   assert.equal(cancelled.code, 'CANCELLED');
+});
+
+// ---- the partial store (web/js/filepartials.js) on a fake Origin Private
+// File System: directories and files in memory; a writable's bytes show
+// only once closed, as with createWritable (a page killed mid-write leaves
+// the file as it was).
+const { PartialStore } = await import(pathToFileURL(path.join(webDir, 'js', 'filepartials.js')).href);
+
+class FakeFile {
+  constructor() { this.blob = new Blob([]); }
+  getFile() { return Promise.resolve(this.blob); }
+  createWritable() {
+    const parts = [];
+    return Promise.resolve({
+      write: async (data) => { parts.push(data); },
+      close: async () => { this.blob = new Blob(parts); },
+      abort: async () => {},
+    });
+  }
+}
+
+class FakeDir {
+  constructor() { this.children = new Map(); this.kind = 'directory'; }
+  async getDirectoryHandle(name, { create = false } = {}) { return this.child(name, create, FakeDir); }
+  async getFileHandle(name, { create = false } = {}) { return this.child(name, create, FakeFile); }
+  child(name, create, Kind) {
+    let c = this.children.get(name);
+    if (!c && create) this.children.set(name, (c = new Kind()));
+    if (!c || !(c instanceof Kind)) throw new DOMException(`${name}: not found`, 'NotFoundError');
+    if (Kind === FakeFile) c.kind = 'file';
+    return c;
+  }
+  async removeEntry(name) {
+    if (!this.children.delete(name)) throw new DOMException(`${name}: not found`, 'NotFoundError');
+  }
+  async* entries() { for (const e of [...this.children]) yield e; }
+  async* keys() { for (const k of [...this.children.keys()]) yield k; }
+}
+
+const MIB = 1024 * 1024;
+const offerOf = (id, size, sha256 = 'ab'.repeat(32)) => ({ id, name: 'f.bin', size, sha256 });
+const piece = (size, seed) => new Blob([new Uint8Array(size).fill(seed)]);
+
+test('partial store: what was written is there for a page loaded again, up to a gap; another file starts over', async () => {
+  const root = new FakeDir();
+  const id = '0123456789abcdef0123456789abcdef';
+  let store = new PartialStore(root);
+  assert.deepEqual(await store.take(offerOf(id, 5 * MIB)), { received: 0, parts: [] });
+  await store.write(id, 0, piece(MIB, 1));
+  await store.write(id, MIB, piece(MIB, 2));
+  // Killed while writing the third: that file was made, its bytes never put in place.
+  await (await root.getDirectoryHandle(id)).getFileHandle(String(2 * MIB).padStart(16, '0'), { create: true });
+
+  store = new PartialStore(root); // the page loaded again
+  let kept = await store.take(offerOf(id, 5 * MIB));
+  assert.equal(kept.received, 2 * MIB);
+  assert.deepEqual(new Uint8Array(await new Blob(kept.parts).arrayBuffer()).slice(MIB - 1, MIB + 1), Uint8Array.of(1, 2));
+
+  // A gap (the piece at 1 MiB lost): only what comes before it counts, what follows goes.
+  await (await root.getDirectoryHandle(id)).removeEntry(String(MIB).padStart(16, '0'));
+  await store.write(id, 3 * MIB, piece(MIB, 4));
+  kept = await store.take(offerOf(id, 5 * MIB));
+  assert.equal(kept.received, MIB);
+  assert.deepEqual([...(await root.getDirectoryHandle(id)).children.keys()].sort(), ['0000000000000000', 'meta.json']);
+
+  // The same id for another file (another size or hash): nothing of the old one is used.
+  kept = await store.take(offerOf(id, 5 * MIB, 'cd'.repeat(32)));
+  assert.equal(kept.received, 0);
+  assert.deepEqual([...(await root.getDirectoryHandle(id)).children.keys()], ['meta.json']);
+
+  await store.remove(id);
+  assert.deepEqual(await store.ids(), []);
+  await assert.rejects(store.take(offerOf('../x', 1)));
+});
+
+test('partial store: partials older than a day are removed', async () => {
+  const root = new FakeDir();
+  const store = new PartialStore(root);
+  await store.take(offerOf('aaaaaaaaaaaaaaaa', 10));
+  await store.take(offerOf('bbbbbbbbbbbbbbbb', 10));
+  await store.removeOld(-1); // everything is older than -1 ms
+  assert.deepEqual(await store.ids(), []);
+  await store.take(offerOf('cccccccccccccccc', 10));
+  await store.removeOld();
+  assert.deepEqual(await store.ids(), ['cccccccccccccccc']);
+});
+
+test('a transfer cut by a reload (nothing in memory) resumes from the store', async () => {
+  const root = new FakeDir();
+  let pair = channelPair();
+  let cutAt = 0;
+  const cutLate = (ev) => { // cut once a few MiB arrived (and the store had time to write)
+    if (cutAt || ev.direction !== 'incoming' || ev.state !== 'progress' || ev.bytes < 3 * MIB) return;
+    cutAt = ev.bytes;
+    pair[0].closed = true;
+    pair[1].closed = true;
+  };
+  let e = ends(pair, [{}, { store: Promise.resolve(new PartialStore(root)), onEvent: cutLate }]);
+  const file = blobOf(6 * MIB + 7, 'big.bin', 5);
+  await e.a.offer(file);
+  await until(() => cutAt);
+  await new Promise((r) => setTimeout(r, 50)); // the write under way finishes
+
+  // The page loaded again: a new endpoint, no partial in memory, the same store.
+  pair = channelPair();
+  e = ends(pair, [{}, { store: new PartialStore(root) }]);
+  await e.a.offer(file); // no id: the same file has the same id
+  const done = await until(() => last(e.events.b, 'incoming', 'done'));
+  assert.equal(await sha(done.blob), await sha(file));
+  const accepted = last(e.events.a, 'outgoing', 'accepted');
+  assert.ok(accepted.bytes >= MIB && accepted.bytes <= cutAt, `resumed at ${accepted.bytes} (cut at ${cutAt})`);
+  await until(() => root.children.size === 0, 2000); // the partial is gone once the file arrived
 });

@@ -24,6 +24,18 @@ const FAILURES = Object.freeze({
   FAILED: 'failed',
 });
 
+// A name as shown: the peer's words, without control characters (a newline,
+// an escape) or format ones (U+202E would show "invoice\u202efdp.exe" as
+// "invoiceexe.pdf"), each a '_' as the C++ receiver saves it
+// (gvincomingfile.cpp).
+const shownFileName = (name) => String(name).replace(/[\p{Cc}\p{Cf}]/gu, '_');
+
+// An upload that failed for the receiver's reason says whose it is: "the
+// disk is full" under a file this person sent reads as their own disk.
+const OUTGOING_FAILURES = Object.freeze({
+  DISK_FULL: "the other side's disk is full",
+});
+
 export class FilePanel {
   /**
    * `list`: the element the rows go in. `onCancel()`: the person cancelled
@@ -45,7 +57,7 @@ export class FilePanel {
     li.dataset.id = e.id;
     const name = document.createElement('span');
     name.className = 'file-name';
-    name.textContent = `${e.direction === 'incoming' ? '⬇' : '⬆'} ${e.name}`;
+    name.textContent = `${e.direction === 'incoming' ? '⬇' : '⬆'} ${shownFileName(e.name)}`;
     const bar = document.createElement('progress');
     bar.max = Math.max(e.size, 1);
     bar.value = 0;
@@ -88,12 +100,15 @@ export class FilePanel {
           r.status.textContent = sizeText(e.size);
           r.li.append(a);
         } else {
-          r.status.textContent = 'delivered';
+          // The receiver's `done` says what it saved the file as: a name it
+          // had to change (unsafe, or taken) is worth telling the sender.
+          const savedAs = e.savedAs ? shownFileName(e.savedAs) : '';
+          r.status.textContent = savedAs && savedAs !== shownFileName(e.name) ? `delivered, saved as ${savedAs}` : 'delivered';
         }
         break;
       case 'failed':
         r.cancel.hidden = true;
-        r.status.textContent = `${FAILURES[e.code] || 'failed'}${e.message && !FAILURES[e.code] ? `: ${e.message}` : ''}`;
+        r.status.textContent = `${(e.direction === 'outgoing' && OUTGOING_FAILURES[e.code]) || FAILURES[e.code] || 'failed'}${e.message && !FAILURES[e.code] ? `: ${e.message}` : ''}`;
         r.status.title = e.message || '';
         break;
       default:

@@ -7,7 +7,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
   FileCode, FileKind, isTransferId, makeAccept, makeCancel, makeChunk, makeDone, makeFailed,
-  makeOffer, makeProgress, makeReject, MAX_FILE_CHUNK_BYTES, MAX_FILE_TEXT_BYTES,
+  makeOffer, makeProgress, makeReject, MAX_FILE_CHUNK_BYTES, MAX_FILE_TEXT_BYTES, offerName,
   parseChunk, parseFileMessage,
 } from './filetransfer.js';
 
@@ -19,6 +19,8 @@ export const PROGRESS_EVERY = 1024 * 1024;
 export const ACK_EVERY = 32 * 1024;
 // ... or, when something arrived since, this often (ms; a slow link).
 export const ACK_EVERY_MS = 50;
+/** An incoming file goes to the partial store (filepartials.js) in pieces of about this. */
+export const STORE_EVERY = 1024 * 1024;
 /** A page keeps a received file in memory: this is its limit. */
 export const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
 
@@ -51,11 +53,15 @@ const cut = (text) => {
  * name, size, bytes, code, message, blob})`: direction 'incoming' or
  * 'outgoing'; state 'offered', 'accepted', 'progress', 'done', 'failed'.
  * `mayReceive()`: whether the other end may send here now (the host page:
- * the viewer has `file`). `partials`: see below.
+ * the viewer has `file`). `partials`: see below. `store`: a PartialStore
+ * (web/js/filepartials.js), or a promise of one or of null: what arrives
+ * is kept there too, so that a page loaded again takes the transfer up
+ * when the sender offers it again.
  */
 export class FileEndpoint {
   constructor(channel, {
     onEvent = () => {}, mayReceive = () => true, maxFileBytes = DEFAULT_MAX_FILE_BYTES, partials = new Map(),
+    store = null,
   } = {}) {
     this.channel = channel;
     this.onEvent = onEvent;
@@ -67,6 +73,7 @@ export class FileEndpoint {
     // when the sender offers it again: a page passes the same map to the
     // endpoint of its next connection.
     this.partials = partials;
+    this.store = store;
     this.refused = 0;
     channel.binaryType = 'arraybuffer';
     channel.bufferedAmountLowThreshold = HIGH_WATER / 2;
@@ -83,7 +90,8 @@ export class FileEndpoint {
   async offer(file, id = '') {
     if (this.outgoing) throw new Error('a file is already on its way');
     if (id && !isTransferId(id)) throw new Error('not a transfer id');
-    const t = { id, file, name: file.name || 'download', size: file.size, offset: 0, accepted: false };
+    // A name too long for an offer is cut here (the receiver sanitises it further).
+    const t = { id, file, name: offerName(file.name || 'download'), size: file.size, offset: 0, accepted: false };
     t.sha256 = await sha256Hex(file);
     if (!t.id) t.id = await transferIdOf(t.name, t.size, t.sha256);
     this.outgoing = t;
@@ -175,13 +183,67 @@ export class FileEndpoint {
     const kept = this.partials.get(m.id);
     const t = kept && kept.size === m.size && kept.sha256 === m.sha256
       ? kept
-      : { id: m.id, name: m.name, size: m.size, sha256: m.sha256, parts: [], received: 0, reported: 0 };
+      : {
+        id: m.id, name: m.name, size: m.size, sha256: m.sha256, parts: [], received: 0, reported: 0,
+        stored: null, storedParts: 0, storedBytes: 0, writing: Promise.resolve(),
+      };
     this.partials.delete(m.id);
     this.incoming = t;
+    t.detached = false;
+    if (t === kept || !this.store) {
+      this.acceptIncoming(t);
+      return;
+    }
+    // What the store kept of it (this page was loaded again), then accept.
+    Promise.resolve(this.store).then(async (store) => {
+      if (!store) return;
+      const kept = await store.take(m);
+      t.parts = kept.parts;
+      t.received = kept.received;
+      t.reported = kept.received;
+      t.storedParts = kept.parts.length;
+      t.storedBytes = kept.received;
+      t.stored = store;
+    }).catch((e) => console.warn('GhostView: the partial file store failed', e))
+      .then(() => { if (this.incoming === t) this.acceptIncoming(t); });
+  }
+
+  acceptIncoming(t) {
     this.emit('incoming', 'offered', t, { bytes: t.received });
     this.channel.send(makeAccept(t.id, t.received));
     this.emit('incoming', 'accepted', t, { bytes: t.received });
     if (t.received === t.size) this.finishIncoming();
+  }
+
+  /**
+   * Hands what arrived since the last piece to the store: one write at a
+   * time, each taking all that arrived while the one before was written
+   * (a write per chunk would fall behind the channel).
+   */
+  storePiece(t) {
+    const store = t.stored;
+    if (!store || t.storing || t.received === t.storedBytes) return;
+    const offset = t.storedBytes;
+    const piece = new Blob(t.parts.slice(t.storedParts));
+    t.storedParts = t.parts.length;
+    t.storedBytes = t.received;
+    t.storing = true;
+    t.writing = t.writing.then(() => store.write(t.id, offset, piece)).then(() => {
+      t.storing = false;
+      const left = t.received - t.storedBytes;
+      if (t.stored && (left >= STORE_EVERY || (t.detached && left > 0))) this.storePiece(t);
+    }, (e) => {
+      console.warn('GhostView: keeping the partial file failed; a reload will start it again', e);
+      t.storing = false;
+      t.stored = null;
+    });
+  }
+
+  /** The transfer is over (arrived, or failed for good): its stored partial goes. */
+  forget(t) {
+    const store = t.stored;
+    t.stored = null;
+    if (store) t.writing.then(() => store.remove(t.id));
   }
 
   onChunk(data) {
@@ -204,6 +266,7 @@ export class FileEndpoint {
       t.ackedAt = now;
       this.channel.send(makeProgress(t.id, t.received));
     }
+    if (t.stored && t.received - t.storedBytes >= STORE_EVERY && t.received < t.size) this.storePiece(t);
     if (t.received - t.reported >= PROGRESS_EVERY && t.received < t.size) {
       t.reported = t.received;
       this.emit('incoming', 'progress', t, { bytes: t.received });
@@ -220,6 +283,7 @@ export class FileEndpoint {
       this.failIncoming(FileCode.DAMAGED, `${t.name} arrived damaged (its SHA-256 is not the sender's): not saved`, true);
       return;
     }
+    this.forget(t);
     this.channel.send(makeDone(t.id, t.name));
     this.emit('incoming', 'done', t, { bytes: t.size, blob });
   }
@@ -229,6 +293,7 @@ export class FileEndpoint {
     if (!t) return;
     if (tellSender) this.channel.send(makeFailed(t.id, code, cut(message)));
     this.incoming = null;
+    this.forget(t);
     this.emit('incoming', 'failed', t, { bytes: t.received, code, message });
   }
 
@@ -242,7 +307,12 @@ export class FileEndpoint {
 
   /** Keeps an incoming transfer for a resume (the channel is going). */
   detach() {
-    if (this.incoming) this.partials.set(this.incoming.id, this.incoming);
+    if (this.incoming) {
+      // Kept in memory for the next channel, and all of it in the store.
+      this.partials.set(this.incoming.id, this.incoming);
+      this.incoming.detached = true;
+      this.storePiece(this.incoming);
+    }
     this.incoming = null;
     this.outgoing = null;
   }

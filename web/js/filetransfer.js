@@ -66,6 +66,36 @@ export const makeDone = (id, name) => JSON.stringify({ t: FileKind.DONE, id, nam
 export const makeFailed = (id, code, message = '') => JSON.stringify({ t: FileKind.FAILED, id, code, message });
 export const makeCancel = (id) => JSON.stringify({ t: FileKind.CANCEL, id });
 
+// The longest extension offerName keeps when it cuts (gvincomingfile.cpp's).
+const MAX_KEPT_EXTENSION_CHARS = 16;
+
+/**
+ * `name` as an offer can carry it: at most MAX_FILE_NAME_BYTES of UTF-8,
+ * in an offer of at most MAX_FILE_CONTROL_BYTES (a control character takes
+ * six bytes of JSON), cut at a character, a short extension kept. An offer
+ * over either limit is not a message to the receiver (it cannot even say
+ * which transfer to refuse), so a longer name would leave the sender
+ * waiting for an answer that never comes. A NUL is a '_': the C++ end
+ * reads a string up to its first NUL ("\u0000a" would be empty there).
+ */
+export function offerName(offered) {
+  const name = offered.replaceAll('\u0000', '_');
+  const worst = (n) => makeOffer('f'.repeat(64), n, MAX_FILE_BYTES, 'f'.repeat(64));
+  const fits = (n) => bytesOf(n) <= MAX_FILE_NAME_BYTES && bytesOf(worst(n)) <= MAX_FILE_CONTROL_BYTES;
+  if (fits(name)) return name;
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 && name.length - dot <= MAX_KEPT_EXTENSION_CHARS ? name.slice(dot) : '';
+  const stem = Array.from(ext ? name.slice(0, dot) : name); // by code point
+  let lo = 0;
+  let hi = stem.length;
+  while (lo < hi) { // the longest prefix of stem that fits with ext
+    const mid = (lo + hi + 1) >> 1;
+    if (fits(stem.slice(0, mid).join('') + ext)) lo = mid;
+    else hi = mid - 1;
+  }
+  return stem.slice(0, lo).join('') + ext || 'download';
+}
+
 /** One control message (a string), or null when the C++ side would refuse it. */
 export function parseFileMessage(data) {
   if (typeof data !== 'string' || data.length === 0 || bytesOf(data) > MAX_FILE_CONTROL_BYTES) return null;

@@ -17,6 +17,7 @@ import { TouchView } from './touch.js'; // touch and small screens (issue 19)
 import { FILE_CHANNEL_LABEL } from './filetransfer.js';
 import { FileEndpoint } from './files.js';
 import { FilePanel } from './filepanel.js';
+import { openPartialStore } from './filepartials.js';
 import { ViewerClipboard } from './viewer-clipboard.js';
 
 const $ = (id) => document.getElementById(id);
@@ -64,6 +65,14 @@ const session = {
 // Files: a transfer a lost connection cut goes on from here when the same
 // file is sent again (files.js keeps what arrived; the host keeps its own).
 const filePartials = new Map();
+// ...and what arrived of a file from the host is kept in this origin's
+// private file system too, so that a reload (or a closed tab) does not lose
+// it: the host sending the same file again goes on from there.
+// (Old partials are removed first, before a transfer can take one up.)
+const filePartialStore = openPartialStore().then(async (store) => {
+  await store?.removeOld().catch(() => {});
+  return store;
+});
 const filePanel = new FilePanel(ui.fileList, { onCancel: () => session.files?.cancel('cancelled by the viewer') });
 const receivedFiles = new Map(); // name -> Blob, for window.ghostviewViewer
 function onFileEvent(e) {
@@ -345,7 +354,7 @@ function createPeerConnection(iceServers) {
 function adoptChannel(channel) {
   if (channel.label === FILE_CHANNEL_LABEL) {
     session.files?.detach();
-    session.files = new FileEndpoint(channel, { onEvent: onFileEvent, partials: filePartials });
+    session.files = new FileEndpoint(channel, { onEvent: onFileEvent, partials: filePartials, store: filePartialStore });
     channel.addEventListener('close', () => {
       if (session.files?.channel === channel) {
         session.files.detach();
@@ -728,6 +737,8 @@ window.ghostviewViewer = {
     const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
     return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
   },
+  /** Ids of the partial files from the host kept for a reload. */
+  async partialFileIds() { return (await filePartialStore)?.ids() ?? []; },
   get pc() { return session.pc; },
   get capabilities() { return session.capabilities.slice(); },
   get channelState() { return session.channel ? session.channel.readyState : 'none'; },

@@ -236,7 +236,17 @@ GST_START_TEST (test_resume_after_lost_connection)
   fail_unless_equals_int (count_files (dirs.b), 1); /* the partial, hidden */
 
   link.connect ();
-  fail_unless (link.a.end->offer (file, id, &error));
+  /* Offered again as a person would (no id given): the same file has the
+   * same id, the one web/js/files.js gives it too. */
+  fail_unless (link.a.end->offer (file, "", &error));
+  fail_unless_equals_string (link.a.last (FileEvent::Direction::Outgoing)->id.c_str (),
+                             id.c_str ());
+  const std::string id_text =
+      sha256_of (file) + ":" + std::to_string (3 * 1024 * 1024 + 17) + ":big.bin";
+  gchar *digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id_text.c_str (), -1);
+  const std::string expected (digest, 32);
+  g_free (digest);
+  fail_unless_equals_string (id.c_str (), expected.c_str ());
   link.run ();
   const FileEvent *done = link.b.last (FileEvent::Direction::Incoming);
   fail_unless (done->state == FileEvent::State::Done);
@@ -248,6 +258,29 @@ GST_START_TEST (test_resume_after_lost_connection)
       resumed_at = e.bytes;
   fail_unless (resumed_at > 0 && resumed_at >= before, "resumed at %" G_GUINT64_FORMAT, resumed_at);
   fail_unless_equals_int (count_files (dirs.b), 1);
+}
+GST_END_TEST;
+
+/* A host file whose name is not UTF-8 (Linux names are bytes): offered
+ * under a name the receiver can read, and received, not dropped unanswered. */
+GST_START_TEST (test_name_not_utf8)
+{
+  Dirs dirs;
+  Link link;
+  link.a.dir = dirs.a;
+  link.b.dir = dirs.b;
+  link.connect ();
+  GError *error = nullptr;
+  fail_unless (link.a.end->offer (make_file (dirs.src, "caf\xe9 \xff.txt", 1000), "", &error));
+  link.run ();
+  const FileEvent *done = link.b.last (FileEvent::Direction::Incoming);
+  fail_unless (done && done->state == FileEvent::State::Done);
+  gchar *saved = g_path_get_basename (done->name.c_str ());
+  fail_unless (g_utf8_validate (saved, -1, nullptr), "saved as %s", saved);
+  fail_unless (g_str_has_prefix (saved, "caf") && g_str_has_suffix (saved, ".txt"), "saved as %s",
+               saved);
+  g_free (saved);
+  fail_unless (link.a.last (FileEvent::Direction::Outgoing)->state == FileEvent::State::Done);
 }
 GST_END_TEST;
 
@@ -377,6 +410,7 @@ static Suite *file_transfer_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_50_mib_both_ways);
   tcase_add_test (tc, test_resume_after_lost_connection);
+  tcase_add_test (tc, test_name_not_utf8);
   tcase_add_test (tc, test_refusals_and_cancel);
   tcase_add_test (tc, test_damaged_and_out_of_order);
   tcase_add_test (tc, test_disk_full);
