@@ -525,7 +525,7 @@ void BandwidthEstimator::reset_delay_detector ()
   threshold_ms_ = kInitialThresholdMs;
   last_threshold_update_ = kLost;
   time_over_using_ms_ = -1;
-  previous_trend_ = 0;
+  previous_trend_ = modified_trend_ = 0;
   overuse_counter_ = 0;
   usage_ = Usage::Normal;
 }
@@ -632,6 +632,7 @@ void BandwidthEstimator::detect (double send_delta_ms, gint64 arrival)
     return;
   }
   const double modified_trend = std::min (num_deltas_, kMaxTrendDeltas) * trend_ * kTrendGain;
+  modified_trend_ = modified_trend;
   if (modified_trend > threshold_ms_) {
     /* Over the threshold for the first time: assume half the last interval. */
     time_over_using_ms_ =

@@ -149,6 +149,9 @@ public:
   double loss_fraction () const { return loss_fraction_; } /* last loss window */
   gint64 rtt () const { return rtt_; }                     /* ns, smoothed */
   double delay_threshold_ms () const { return threshold_ms_; }
+  /* The last delay trend compared with that threshold (ms; > 0: queues
+   * grow), before over-use is declared on it. */
+  double delay_trend_ms () const { return modified_trend_; }
   bool twcc_active () const { return twcc_active_; }
 
   static const char *state_name (State state);
@@ -219,7 +222,7 @@ private:
   int num_deltas_ = 0;
   double threshold_ms_;
   gint64 last_threshold_update_ = kLost;
-  double time_over_using_ms_ = -1, previous_trend_ = 0;
+  double time_over_using_ms_ = -1, previous_trend_ = 0, modified_trend_ = 0;
   int overuse_counter_ = 0;
   Usage usage_ = Usage::Normal;
   bool overuse_in_feedback_ = false;

@@ -715,14 +715,21 @@ void Viewer::feedback (std::vector<BandwidthEstimator::PacketResult> &packets)
   follow_probes ();
 }
 
+/* Share of the estimator's over-use threshold at which a file backs off. */
+static constexpr double kFileYieldTrend = 0.5;
+
 /* On the queue, after each feedback: what the video's estimator says steers
  * a file going to this viewer. */
 void Viewer::pace_file ()
 {
   FilePace::Signal signal;
-  signal.congested = estimator_->usage () == BandwidthEstimator::Usage::Overuse ||
-                     estimator_->state () == BandwidthEstimator::State::Decrease ||
-                     estimator_->loss_fraction () >= 0.02;
+  /* The file backs off first: at half the delay trend that makes the
+   * video's estimator declare over-use. */
+  signal.congested =
+      estimator_->usage () == BandwidthEstimator::Usage::Overuse ||
+      estimator_->state () == BandwidthEstimator::State::Decrease ||
+      estimator_->loss_fraction () >= 0.02 ||
+      estimator_->delay_trend_ms () > kFileYieldTrend * estimator_->delay_threshold_ms ();
   signal.video_wants_more = estimator_->estimate_bps () < estimator_->max_bps () * 95 / 100;
   const gint64 now = g_get_monotonic_time ();
   file_pace_.on_signal (signal, now);
