@@ -647,8 +647,10 @@ void Viewer::do_stop ()
   for (Branch &branch : branches)
     parts.insert (parts.end (), branch.elements.begin (), branch.elements.end ());
   /* A viewer gone mid-file would wedge this queue below (gvwebrtcutils.h). */
-  if (webrtcbin)
+  if (webrtcbin) {
     unblock_data_channels (GST_BIN (webrtcbin));
+    forget_ice_state_watchers (webrtcbin);
+  }
   for (GstElement *e : parts) {
     gst_element_set_locked_state (e, TRUE);
     gst_element_set_state (e, GST_STATE_NULL);

@@ -565,9 +565,11 @@ static void teardown (GvWebRTCSrc *self)
   GvWebRTCSrcPrivate *priv = self->priv;
   priv->jitter_latency->stop ();
   std::vector<GstElement *> heads;
+  GstElement *webrtcbin;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     heads.swap (priv->depayloaders);
+    webrtcbin = priv->webrtcbin;
     priv->webrtcbin = nullptr;
     if (priv->rtcp_filter)
       priv->gone_rtcp_refused += priv->rtcp_filter->refused ();
@@ -578,6 +580,8 @@ static void teardown (GvWebRTCSrc *self)
     priv->capabilities = 0;
   }
   gv_webrtc_src_close_files (self);
+  if (webrtcbin)
+    gv::webrtc::forget_ice_state_watchers (webrtcbin);
   for (GstElement *e : heads)
     gst_object_unref (e);
   /* Remove everything we added: webrtcbin and the per-stream chains. */

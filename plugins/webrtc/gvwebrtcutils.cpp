@@ -8,6 +8,7 @@
 #include <nice/agent.h>
 #include <nice/interfaces.h>
 
+#include <set>
 #include <string>
 
 GST_DEBUG_CATEGORY_STATIC (gv_webrtc_utils_debug);
@@ -264,6 +265,66 @@ void unblock_data_channels (GstBin *bin)
     }
     return true;
   });
+}
+
+/* The ICE transport under a DTLS transport (either may be null). */
+static void add_ice_transport (GObject *dtls, std::set<GObject *> &ice)
+{
+  if (!dtls)
+    return;
+  GObject *transport = nullptr;
+  g_object_get (dtls, "transport", &transport, nullptr);
+  if (transport && !ice.insert (transport).second)
+    g_object_unref (transport);
+  g_object_unref (dtls);
+}
+
+void forget_ice_state_watchers (GstElement *webrtcbin)
+{
+  std::set<GObject *> ice;
+  GArray *transceivers = nullptr;
+  g_signal_emit_by_name (webrtcbin, "get-transceivers", &transceivers);
+  for (guint i = 0; transceivers && i < transceivers->len; i++) {
+    GObject *sender = nullptr;
+    g_object_get (g_array_index (transceivers, GObject *, i), "sender", &sender, nullptr);
+    if (!sender)
+      continue;
+    GObject *dtls = nullptr;
+    g_object_get (sender, "transport", &dtls, nullptr);
+    add_ice_transport (dtls, ice);
+    g_object_unref (sender);
+  }
+  if (transceivers)
+    g_array_unref (transceivers);
+  GObject *sctp = nullptr;
+  g_object_get (webrtcbin, "sctp-transport", &sctp, nullptr);
+  if (sctp) {
+    GObject *dtls = nullptr;
+    g_object_get (sctp, "transport", &dtls, nullptr);
+    add_ice_transport (dtls, ice);
+    g_object_unref (sctp);
+  }
+
+  std::vector<GstElement *> receive_bins;
+  GstIterator *it = gst_bin_iterate_elements (GST_BIN (webrtcbin));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    auto *child = GST_ELEMENT (g_value_get_object (&item));
+    if (g_str_equal (G_OBJECT_TYPE_NAME (child), "TransportReceiveBin"))
+      receive_bins.push_back (GST_ELEMENT (gst_object_ref (child)));
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+
+  for (GObject *transport : ice) {
+    for (GstElement *bin : receive_bins)
+      g_signal_handlers_disconnect_matched (transport, G_SIGNAL_MATCH_DATA, 0, 0, nullptr, nullptr,
+                                            bin);
+    g_object_unref (transport);
+  }
+  for (GstElement *bin : receive_bins)
+    gst_object_unref (bin);
 }
 
 GstMessage *error_as_warning (GstMessage *error, GstObject *from,

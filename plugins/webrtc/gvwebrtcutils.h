@@ -61,6 +61,15 @@ void for_each_element_made_by (GstBin *bin, const char *factory,
  * it flushes every sctpenc in `bin`, so a waiting chain returns FLUSHING. */
 void unblock_data_channels (GstBin *bin);
 
+/* Each transport's receive bin inside GStreamer 1.22's webrtcbin watches
+ * its ICE transport's state, and on every change blocks its input again
+ * with a probe that holds a reference to the bin. A change after the bin
+ * went to NULL (ICE failing as a vanished viewer is torn down) leaves that
+ * reference for good: the bin, its nicesrc and the ICE agent's sockets
+ * are never freed (tests/integration/test_fault_viewer_kills.py). Call
+ * this before taking `webrtcbin` down: it disconnects those watchers. */
+void forget_ice_state_watchers (GstElement *webrtcbin);
+
 /* GStreamer's DTLS elements generate the process's certificate (an RSA-2048
  * key, 0.2 - 0.6 s of CPU) when the first of them is made, which is on the
  * join path: the host's first offer, the receiver's answer. This makes it

@@ -92,6 +92,11 @@ run_target() {
       echo "  $t: exit $rc; log $log; findings:"
       find "$findings" -type f -newer "$start" -printf '    %p\n' | head -5
       grep -m5 -E 'ERROR|invariant broken|runtime error|CRITICAL' "$log" | sed 's/^/    /'
+      # The input itself, when small, so that a run elsewhere (CI) can be
+      # replayed here: base64 -d >FILE, then the target with FILE.
+      local input
+      input=$(find "$findings" -type f -newer "$start" -size -4k | head -1)
+      [ -n "$input" ] && echo "    input, base64: $(base64 -w0 "$input")"
     fi
   } >"$build_dir/fuzz-logs/$t.result"
   [ $rc -eq 0 ] && [ "$new" -eq 0 ]

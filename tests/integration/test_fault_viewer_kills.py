@@ -40,6 +40,19 @@ def host_fds(pid):
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
+def host_fd_kinds(pid):
+    """What the host's descriptors are, by kind (socket, eventfd, pipe...)."""
+    kinds = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        kind = target.split(":[")[0] if ":[" in target else target
+        kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
+
+
 def host_rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -96,6 +109,7 @@ try:
     events = []  # (monotonic time, what happened), to place a freeze
     started_at = None
     base_fds = base_rss = 0
+    base_kinds = {}
     joins_before_loop = 0
     quick_kills = 0
     for i in range(WARMUP_KILLS + KILLS):
@@ -105,6 +119,7 @@ try:
                             + "\n" + host_diagnosis(host, watcher))
             time.sleep(1)
             base_fds, base_rss = host_fds(host.proc.pid), host_rss_kib(host.proc.pid)
+            base_kinds = host_fd_kinds(host.proc.pid)
             started_at = time.monotonic()
             joins_before_loop = count(host, "viewer joined:")
             print(f"after {WARMUP_KILLS} warm-up kills: host has {base_fds} fds, "
@@ -161,6 +176,10 @@ try:
         print(f"around the longest gap (seen at its end): {'; '.join(near) or 'nothing'}",
               flush=True)
         print(f"load average then: {open('/proc/loadavg').read().split()[0]}", flush=True)
+    if abs(end_fds - base_fds) > FD_BOUND:
+        gvtest.fail(f"the host's open fds went from {base_fds} ({base_kinds}) to {end_fds} "
+                    f"({host_fd_kinds(host.proc.pid)}); the host says:\n"
+                    + host.output()[-3000:] + "\n" + host_diagnosis(host, watcher))
     if gap is None or gap >= FREEZE_LIMIT_MS:
         gvtest.fail(f"the watching viewer froze for {gap} ms; its messages: "
                     f"{watcher.messages() or 'none'}; its last lines: "
@@ -168,10 +187,6 @@ try:
     if admitted < (KILLS - quick_kills) // 2:
         gvtest.fail(f"the host admitted only {admitted} of {KILLS} viewers before their kill: "
                     "the test did not test what it says")
-    if abs(end_fds - base_fds) > FD_BOUND:
-        gvtest.fail(f"the host's open fds went from {base_fds} to {end_fds}: "
-                    + str(sorted(os.readlink(f"/proc/{host.proc.pid}/fd/{fd}")
-                                 for fd in os.listdir(f"/proc/{host.proc.pid}/fd"))))
     if end_rss - base_rss > RSS_BOUND_KIB:
         gvtest.fail(f"the host's RSS grew by {end_rss - base_rss} KiB")
 finally:
