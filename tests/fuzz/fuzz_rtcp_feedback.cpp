@@ -73,7 +73,9 @@ GstPad *linked_source (const char *name, GstPad *sink, const char *caps)
   GV_FUZZ_CHECK (gst_pad_link (pad, sink) == GST_PAD_LINK_OK);
   gst_pad_set_active (pad, TRUE);
   gst_pad_push_event (pad, gst_event_new_stream_start (name));
-  gst_pad_push_event (pad, gst_event_new_caps (gst_caps_from_string (caps)));
+  GstCaps *format = gst_caps_from_string (caps);
+  gst_pad_push_event (pad, gst_event_new_caps (format)); /* the event takes a reference */
+  gst_caps_unref (format);
   GstSegment segment;
   gst_segment_init (&segment, GST_FORMAT_TIME);
   gst_pad_push_event (pad, gst_event_new_segment (&segment));
