@@ -9,13 +9,14 @@
 
 namespace gv::webrtc {
 
-/* Growth while calm and held by the rate, per 250 ms: doubling until the first halving, and after
- * one up to 80 % of the rate it halved from (quickly back: a delay spike on a busy machine must not
- * keep a LAN transfer slow); 2 % from there to 110 % of it (where the
- * video suffered last), 25 % beyond. Never above twice what arrives (four
- * times in the first doubling). While the video climbs back the file
- * gives way, 5 % per 250 ms. (A period tied to the video's round trip did
- * not help: it is about 1 ms on a capped link with a short queue too.) */
+/* Growth while calm and held by the rate, per 250 ms (slow start, until
+ * the first halving, grows per round instead: slow_start_round): after a
+ * halving, quickly back up to 80 % of the rate it halved from (a delay
+ * spike on a busy machine must not keep a LAN transfer slow); 2 % from
+ * there to 110 % of it (where the video suffered last), 25 % beyond. Never
+ * above twice what arrives. While the video climbs back the file gives
+ * way, 5 % per 250 ms. (A period tied to the video's round trip did not
+ * help: it is about 1 ms on a capped link with a short queue too.) */
 static constexpr double kGrowthPeriodUs = 250 * 1000;
 static constexpr double kBeyondCutGrowth = 0.25;
 static constexpr double kNearCutGrowth = 0.02;
@@ -62,8 +63,8 @@ void FilePace::on_signal (const Signal &signal, gint64 now_us)
   const bool held = held_us_ && now_us - held_us_ <= kHeldRecentlyUs;
   if (signal.video_wants_more)
     rate_bps_ *= std::pow (1.0 - kYield, periods);
-  else if (held && slow_start_)
-    rate_bps_ *= std::pow (2.0, periods);
+  else if (slow_start_)
+    return; /* grows per round (on_arrived) */
   else if (held && rate_bps_ < kNearCutLow * rate_at_cut_bps_)
     rate_bps_ = std::min (rate_bps_ * std::pow (2.0, periods), kNearCutLow * rate_at_cut_bps_);
   else if (held)
@@ -72,20 +73,64 @@ void FilePace::on_signal (const Signal &signal, gint64 now_us)
         periods);
   else
     return;
-  const double ahead = slow_start_ ? 4 : 2;
-  const double above =
-      delivered >= 0 ? std::max ((double) kStartBps, ahead * delivered) : kStartBps;
+  const double above = delivered >= 0 ? std::max ((double) kStartBps, 2 * delivered) : kStartBps;
   rate_bps_ = std::clamp (std::min (rate_bps_, above), (double) kFloorBps, (double) kCeilingBps);
 }
 
 void FilePace::on_arrived (guint64 arrived, gint64 now_us)
 {
   std::lock_guard<std::mutex> guard (lock_);
-  if (!arrivals_.empty () && arrived < arrivals_.back ().second)
+  if (!arrivals_.empty () && arrived < arrivals_.back ().second) {
     arrivals_.clear (); /* another file */
+    round_target_ = 0;
+  }
   arrivals_.emplace_back (now_us, arrived);
   while (arrivals_.size () > 2 && now_us - arrivals_[1].first >= kDeliveredSpanUs)
     arrivals_.pop_front ();
+  if (slow_start_)
+    slow_start_round (arrived, now_us);
+}
+
+void FilePace::start_round (guint64 arrived, gint64 now_us)
+{
+  round_start_us_ = now_us;
+  round_start_arrived_ = arrived;
+  round_target_ = arrived + std::max (in_flight_, (guint64) kMinPiece);
+}
+
+/* Growth per round while what arrives keeps up with the rate (at least
+ * 45 % of it: a round's bytes went out at half today's rate), like TCP's
+ * slow start but paced; three rounds without a quarter more
+ * arriving end it at the best rate seen (BBR's test that the link is
+ * full). The video's signals (on_signal) still halve it at any time. */
+void FilePace::slow_start_round (guint64 arrived, gint64 now_us)
+{
+  if (!round_target_) {
+    start_round (arrived, now_us);
+    return;
+  }
+  const double shortest =
+      std::clamp ((double) kSlowRoundUs * kFastLinkBps / std::max (round_best_bps_, 1.0),
+                  (double) kMinRoundUs, (double) kSlowRoundUs);
+  if (arrived < round_target_ || (double) (now_us - round_start_us_) < shortest)
+    return;
+  const double round_bps = (double) (arrived - round_start_arrived_) * 8 * G_USEC_PER_SEC /
+                           (double) (now_us - round_start_us_);
+  /* A round the rate did not hold back (SCTP's own window did) says
+   * nothing about the link. */
+  const bool held = held_us_ >= round_start_us_;
+  if (round_bps >= 1.25 * round_best_bps_) {
+    round_best_bps_ = round_bps;
+    round_stalls_ = 0;
+  } else if (held && ++round_stalls_ >= 3) {
+    slow_start_ = false;
+    rate_at_cut_bps_ = round_best_bps_;
+    rate_bps_ = std::clamp (round_best_bps_, (double) kFloorBps, rate_bps_);
+    return;
+  }
+  if (held && limiting (now_us) && round_bps >= 0.45 * rate_bps_)
+    rate_bps_ = std::min (rate_bps_ * 2, (double) kCeilingBps);
+  start_round (arrived, now_us);
 }
 
 double FilePace::delivered_bps (gint64 now_us)
@@ -119,6 +164,7 @@ void FilePace::refill (gint64 now_us)
 gsize FilePace::allowance (gsize want, guint64 in_flight, gint64 now_us)
 {
   std::lock_guard<std::mutex> guard (lock_);
+  in_flight_ = in_flight;
   if (!limiting (now_us))
     return want;
   refill (now_us);

@@ -61,6 +61,16 @@ public:
   static constexpr gint64 kWindowUs = 250 * 1000;
   static constexpr guint64 kMinWindow = 128 * 1024;
 
+  /* Slow start (until the first halving) grows per round trip of the
+   * file's own bytes: a round ends when what was in flight at its start
+   * has arrived, and lasts at least 250 ms (the video's estimator must see
+   * a queue before the file doubles again) until a round has delivered
+   * kFastLinkBps; on a link proven faster, proportionally less, down to
+   * kMinRoundUs. */
+  static constexpr gint64 kSlowRoundUs = 250 * 1000;
+  static constexpr gint64 kMinRoundUs = 20 * 1000;
+  static constexpr double kFastLinkBps = 2e6;
+
   /* A signal from the video's estimator at `now_us` (monotonic). */
   void on_signal (const Signal &signal, gint64 now_us);
   /* The receiver has `arrived` bytes of the file going out. */
@@ -83,6 +93,11 @@ private:
   void refill (gint64 now_us);
   /* What reached the receiver lately, bit/s; < 0: unknown. */
   double delivered_bps (gint64 now_us);
+  /* Slow start, as `arrived` bytes of the file have arrived: a round ends,
+   * the rate doubles while the link keeps up, and slow start ends when
+   * what arrives per round stops growing. */
+  void slow_start_round (guint64 arrived, gint64 now_us);
+  void start_round (guint64 arrived, gint64 now_us);
 
   mutable std::mutex lock_;
   double rate_bps_ = kStartBps;
@@ -96,6 +111,15 @@ private:
   double tokens_ = 0;  /* bytes */
   gint64 refilled_us_ = 0;
   std::deque<std::pair<gint64, guint64>> arrivals_; /* (when, bytes arrived) */
+  guint64 in_flight_ = 0;                           /* as the sender last said */
+  /* The slow-start round: when it began, what had arrived then, what
+   * must have arrived for it to end (0: none yet); the best rate a round
+   * delivered, and how many rounds since it grew by a quarter. */
+  gint64 round_start_us_ = 0;
+  guint64 round_start_arrived_ = 0;
+  guint64 round_target_ = 0;
+  double round_best_bps_ = 0;
+  int round_stalls_ = 0;
 };
 
 } // namespace gv::webrtc
