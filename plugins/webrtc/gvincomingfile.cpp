@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <vector>
@@ -149,9 +150,28 @@ std::unique_ptr<IncomingFile> IncomingFile::open (const std::string &dir, const 
     set_errno_error (error, errno, "cannot create a file in " + dir);
     return nullptr;
   }
-  if (!f->hash_existing (error))
+  if (!f->hash_existing (error) || !f->room_for_the_rest (error))
     return nullptr;
   return f;
+}
+
+/* Refused at the offer, not after filling the disk: the rest of the file
+ * must fit in what the filesystem has free. (Writes still report a disk
+ * that fills meanwhile.) */
+bool IncomingFile::room_for_the_rest (GError **error)
+{
+  struct statvfs fs;
+  if (fstatvfs (fd_, &fs) != 0)
+    return true; /* unknown: the writes will tell */
+  const guint64 free_bytes = (guint64) fs.f_bavail * fs.f_frsize;
+  const guint64 needed = size_ - offset_;
+  if (needed <= free_bytes)
+    return true;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+               "the disk is full (%.1f MiB more needed, %.1f MiB free)",
+               (double) needed / (1024 * 1024), (double) free_bytes / (1024 * 1024));
+  abort ();
+  return false;
 }
 
 /* What a partial of this transfer already holds: hashed, and the offset

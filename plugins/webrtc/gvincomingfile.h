@@ -17,8 +17,9 @@
  * - A transfer cut by a lost connection resumes: open () with the same
  *   transfer id finds the partial, hashes what it holds, and offset () says
  *   where the sender goes on.
- * - The disk filling up, or any write error, is a clear GError (for the
- *   peer too); abort () removes the partial.
+ * - A file that cannot fit in the space left is refused when it is
+ *   offered; the disk filling up later, or any write error, is a clear
+ *   GError too (for the peer as well); abort () removes the partial.
  *
  * Plain C++ and GLib (no pipeline): the data channels feed it; tested on
  * its own (tests/check/webrtc/test_incoming_file.cpp).
@@ -46,7 +47,9 @@ public:
    * hex), to be named after `offered_name`. A partial left by the same
    * transfer is taken up where it stopped (one holding more than `size`
    * bytes starts again). nullptr with `error` when the id or hash is
-   * malformed or the file cannot be made. */
+   * malformed, the file cannot be made, or what is missing of it does not
+   * fit in the filesystem's free space (G_IO_ERROR_NO_SPACE; no partial
+   * is left). */
   static std::unique_ptr<IncomingFile> open (const std::string &dir, const std::string &id,
                                              const std::string &offered_name, guint64 size,
                                              const std::string &sha256_hex, GError **error);
@@ -72,6 +75,7 @@ public:
 private:
   IncomingFile () = default;
   bool hash_existing (GError **error);
+  bool room_for_the_rest (GError **error);
 
   std::string dir_, partial_, name_, expected_hash_;
   guint64 size_ = 0, offset_ = 0;

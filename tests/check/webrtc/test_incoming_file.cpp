@@ -232,18 +232,34 @@ GST_START_TEST (test_disk_full_is_clear_and_leaves_nothing)
     remove_dir (dir);
     return;
   }
+  /* 1 MiB offered to a 256 KiB filesystem: refused at once, nothing made. */
   const std::string data = pattern (1024 * 1024);
   GError *error = nullptr;
   auto f = IncomingFile::open (dir, kId, "too-big.bin", data.size (), sha256 (data), &error);
-  fail_unless (f != nullptr);
+  fail_unless (f == nullptr, "1 MiB accepted into a 256 KiB filesystem");
+  fail_unless (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE), "%s", error->message);
+  fail_unless (strstr (error->message, "the disk is full"), "%s", error->message);
+  fail_unless (strstr (error->message, "MiB free"), "%s", error->message);
+  g_clear_error (&error);
+  fail_unless_equals_int (list_dir (dir).size (), 0);
+
+  /* 160 KiB fits when offered; something else then takes the space: the
+   * writes fail clearly and abort () leaves only that other file. */
+  const std::string fits = pattern (160 * 1024);
+  f = IncomingFile::open (dir, kId, "fits.bin", fits.size (), sha256 (fits), &error);
+  fail_unless (f != nullptr, "%s", error ? error->message : "");
+  const std::string filler_path = dir + "/filler";
+  const std::string filler = pattern (160 * 1024);
+  g_file_set_contents (filler_path.c_str (), filler.data (), (gssize) filler.size (), nullptr);
   bool ok = true;
-  for (gsize at = 0; ok && at < data.size (); at += 16 * 1024)
-    ok = f->write ((const guint8 *) data.data () + at, 16 * 1024, &error);
-  fail_if (ok, "1 MiB fitted into a 256 KiB filesystem");
+  for (gsize at = 0; ok && at < fits.size (); at += 16 * 1024)
+    ok = f->write ((const guint8 *) fits.data () + at, 16 * 1024, &error);
+  fail_if (ok, "320 KiB fitted into a 256 KiB filesystem");
   fail_unless (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE), "%s", error->message);
   fail_unless (strstr (error->message, "the disk is full"));
   g_clear_error (&error);
   f->abort ();
+  g_unlink (filler_path.c_str ());
   fail_unless_equals_int (list_dir (dir).size (), 0);
   umount (dir.c_str ());
   remove_dir (dir);
