@@ -43,6 +43,7 @@ void FilePace::on_signal (const Signal &signal, gint64 now_us)
     step = 0; /* back after a gap: start from where it was */
   last_signal_us_ = now_us;
   last_update_us_ = now_us;
+  calm_ = !signal.congested && !signal.video_wants_more;
   const double delivered = delivered_bps (now_us);
   if (signal.congested) {
     if (!last_cut_us_ || now_us - last_cut_us_ >= kCutEveryUs) {
@@ -128,7 +129,7 @@ void FilePace::slow_start_round (guint64 arrived, gint64 now_us)
     rate_bps_ = std::clamp (round_best_bps_, (double) kFloorBps, rate_bps_);
     return;
   }
-  if (held && limiting (now_us) && round_bps >= 0.45 * rate_bps_)
+  if (held && calm_ && limiting (now_us) && round_bps >= 0.45 * rate_bps_)
     rate_bps_ = std::min (rate_bps_ * 2, (double) kCeilingBps);
   start_round (arrived, now_us);
 }

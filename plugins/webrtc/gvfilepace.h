@@ -112,6 +112,8 @@ private:
   gint64 refilled_us_ = 0;
   std::deque<std::pair<gint64, guint64>> arrivals_; /* (when, bytes arrived) */
   guint64 in_flight_ = 0;                           /* as the sender last said */
+  /* The last signal: not congested, and the video at its top bitrate. */
+  bool calm_ = false;
   /* The slow-start round: when it began, what had arrived then, what
    * must have arrived for it to end (0: none yet); the best rate a round
    * delivered, and how many rounds since it grew by a quarter. */
