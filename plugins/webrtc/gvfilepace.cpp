@@ -99,10 +99,10 @@ void FilePace::start_round (guint64 arrived, gint64 now_us)
   round_target_ = arrived + std::max (in_flight_, (guint64) kMinPiece);
 }
 
-/* Growth per round while what arrives keeps up with the rate (at least
- * 45 % of it: a round's bytes went out at half today's rate), like TCP's
- * slow start but paced; three rounds without a quarter more
- * arriving end it at the best rate seen (BBR's test that the link is
+/* Growth per round while the video is calm and what arrives keeps up with
+ * the rate (at least 45 % of it: a round's bytes went out at half today's
+ * rate), like TCP's slow start but paced; three rounds without a quarter
+ * more arriving end it at the best rate seen (BBR's test that the link is
  * full). The video's signals (on_signal) still halve it at any time. */
 void FilePace::slow_start_round (guint64 arrived, gint64 now_us)
 {

@@ -238,21 +238,26 @@ GObject *signaller_or_child (GstChildProxy *proxy, const gchar *name, std::mutex
   return parent_iface->get_child_by_name (proxy, name);
 }
 
-void for_each_element_made_by (GstBin *bin, const char *factory,
-                               const std::function<bool (GstElement *)> &visit)
+void for_each_element (GstBin *bin, const std::function<bool (GstElement *)> &visit)
 {
   GstIterator *it = gst_bin_iterate_recurse (bin);
   GValue item = G_VALUE_INIT;
   bool more = true;
   while (more && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    auto *e = GST_ELEMENT (g_value_get_object (&item));
-    GstElementFactory *f = gst_element_get_factory (e);
-    if (f && g_str_equal (GST_OBJECT_NAME (f), factory))
-      more = visit (e);
+    more = visit (GST_ELEMENT (g_value_get_object (&item)));
     g_value_reset (&item);
   }
   g_value_unset (&item);
   gst_iterator_free (it);
+}
+
+void for_each_element_made_by (GstBin *bin, const char *factory,
+                               const std::function<bool (GstElement *)> &visit)
+{
+  for_each_element (bin, [&] (GstElement *e) {
+    GstElementFactory *f = gst_element_get_factory (e);
+    return !(f && g_str_equal (GST_OBJECT_NAME (f), factory)) || visit (e);
+  });
 }
 
 void unblock_data_channels (GstBin *bin)
@@ -305,17 +310,13 @@ void forget_ice_state_watchers (GstElement *webrtcbin)
     g_object_unref (sctp);
   }
 
+  /* webrtcbin makes these with g_object_new: no factory to match. */
   std::vector<GstElement *> receive_bins;
-  GstIterator *it = gst_bin_iterate_elements (GST_BIN (webrtcbin));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
-    auto *child = GST_ELEMENT (g_value_get_object (&item));
-    if (g_str_equal (G_OBJECT_TYPE_NAME (child), "TransportReceiveBin"))
-      receive_bins.push_back (GST_ELEMENT (gst_object_ref (child)));
-    g_value_reset (&item);
-  }
-  g_value_unset (&item);
-  gst_iterator_free (it);
+  for_each_element (GST_BIN (webrtcbin), [&] (GstElement *e) {
+    if (g_str_equal (G_OBJECT_TYPE_NAME (e), "TransportReceiveBin"))
+      receive_bins.push_back (GST_ELEMENT (gst_object_ref (e)));
+    return true;
+  });
 
   for (GObject *transport : ice) {
     for (GstElement *bin : receive_bins)

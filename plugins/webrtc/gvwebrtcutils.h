@@ -47,6 +47,10 @@ void add_remote_candidate (GstElement *webrtcbin, guint mline_index, const char 
 void configure_ice_servers (GstElement *webrtcbin, const gchar *const *stun,
                             const gchar *const *turn);
 
+/* Calls `visit` with every element in `bin`, at any depth, until it
+ * returns false. */
+void for_each_element (GstBin *bin, const std::function<bool (GstElement *)> &visit);
+
 /* Calls `visit` with every element in `bin`, at any depth, made by the
  * factory `factory` (rtprtxsend inside a webrtcbin, say), until it returns
  * false. */
