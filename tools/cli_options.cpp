@@ -31,6 +31,7 @@ OptionValues::~OptionValues ()
   g_free (server_);
   g_free (pin_);
   g_free (source_);
+  g_free (audio_);
   g_free (codec_);
   g_free (fallback_codec_);
   g_free (output_);
@@ -56,6 +57,11 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
                    "What to share: screen (default; a test pattern when there is no display), "
                    "test, display:N (monitor N of 'ghostview devices'), window:ID",
                    "SOURCE" });
+  if (which & OPT_AUDIO)
+    e.push_back ({ "audio", 0, 0, G_OPTION_ARG_STRING, &audio_,
+                   "Sound for viewers: none (default), desktop (what this machine plays, "
+                   "through PulseAudio or PipeWire), mic (the default input), test (a tone)",
+                   "SOUND" });
   if (which & OPT_ENCODE) {
     e.push_back ({ "codec", 'c', 0, G_OPTION_ARG_STRING, &codec_,
                    "Video codec: vp8 (default), vp9 or h264", "CODEC" });
@@ -130,6 +136,8 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
     out.pin = pin_;
   if (source_)
     out.source = source_;
+  if (audio_)
+    out.audio = audio_;
   if (codec_)
     out.codec = codec_;
   if (fallback_codec_)
@@ -188,6 +196,9 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
   for (gchar **s = sets_; s && *s; s++)
     out.sets.emplace_back (*s);
 
+  if (audio_ && out.audio != "desktop" && out.audio != "mic" && out.audio != "test" &&
+      out.audio != "none")
+    return bad ("--audio %s: choose desktop, mic, test or none", audio_);
   if (!out.codec.empty () && out.codec != "vp8" && out.codec != "vp9" && out.codec != "h264")
     return bad ("--codec %s: choose vp8, vp9 or h264", out.codec.c_str ());
   const std::string &fallback = out.fallback_codec;

@@ -16,6 +16,7 @@ struct LaunchOptions {
   std::string server; /* --server: signalling WebSocket URL */
   std::string pin;
   std::string source;         /* screen | test | display:N | window:ID */
+  std::string audio;          /* desktop | mic | test | none ("": not given) */
   std::string codec;          /* vp8 | vp9 | h264 */
   std::string fallback_codec; /* vp8 | vp9 | h264 | none */
   std::string output;
@@ -52,6 +53,7 @@ enum OptionSet : unsigned {
   OPT_INVITE = 1 << 10,       /* --invite --invite-uses */
   OPT_INVITE_LINK = 1 << 11,  /* --invite-link */
   OPT_DOWNLOAD_DIR = 1 << 12, /* --download-dir */
+  OPT_AUDIO = 1 << 13,        /* --audio */
 };
 
 /* Owns the raw values the GOptionEntries point at; fill () copies them into
@@ -70,6 +72,7 @@ public:
 
 private:
   gchar *server_ = nullptr, *pin_ = nullptr, *source_ = nullptr, *codec_ = nullptr;
+  gchar *audio_ = nullptr;
   gchar *output_ = nullptr, *preset_ = nullptr, *fallback_codec_ = nullptr, *invite_ = nullptr;
   gchar *invite_link_ = nullptr, *download_dir_ = nullptr, *allow_ = nullptr;
   gint invite_uses_ = 1;

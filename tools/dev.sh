@@ -24,7 +24,7 @@ packages=(
   libnice-dev gstreamer1.0-nice gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x gstreamer1.0-plugins-base-apps
-  gstreamer1.0-pipewire
+  gstreamer1.0-pipewire gstreamer1.0-pulseaudio pulseaudio pulseaudio-utils
   libx11-dev libxtst-dev libxrandr-dev libxext-dev libxfixes-dev
   xvfb x11-utils xdotool xclip python3-gi gir1.2-gstreamer-1.0
   coturn openssl ca-certificates curl procps ffmpeg

@@ -39,8 +39,8 @@ CommandInfo info_for (Command c)
              "by PIN.\nWithout --server it starts the signalling server in this process, serving "
              "the web\nviewer on --port (default 8443): one command is a complete session.\n"
              "With --output it also records locally (preset host-record).",
-             OPT_SERVER | OPT_SOURCE | OPT_ENCODE | OPT_ALLOW_CONTROL | OPT_OUTPUT | OPT_PRESET |
-                 OPT_LOCAL | OPT_INVITE | OPT_DOWNLOAD_DIR | OPT_COMMON };
+             OPT_SERVER | OPT_SOURCE | OPT_AUDIO | OPT_ENCODE | OPT_ALLOW_CONTROL | OPT_OUTPUT |
+                 OPT_PRESET | OPT_LOCAL | OPT_INVITE | OPT_DOWNLOAD_DIR | OPT_COMMON };
   case Command::View:
     return { "view", "- watch a session in a window",
              "Joins a session by PIN and shows it in a window; mouse and keyboard in the\n"
@@ -59,8 +59,8 @@ CommandInfo info_for (Command c)
              "Options set the preset's variables: --server SERVER, --pin PIN, --codec CODEC,\n"
              "--fallback-codec FALLBACK_CODEC, --bitrate BITRATE, --fps FPS,\n"
              "--allow-control ALLOW_CONTROL, --allow ALLOW, --output OUTPUT,\n"
-             "--source SOURCE; --set KEY=VALUE sets any variable.",
-             OPT_SERVER | OPT_PIN | OPT_SOURCE | OPT_ENCODE | OPT_ALLOW_CONTROL |
+             "--source SOURCE, --audio AUDIO; --set KEY=VALUE sets any variable.",
+             OPT_SERVER | OPT_PIN | OPT_SOURCE | OPT_AUDIO | OPT_ENCODE | OPT_ALLOW_CONTROL |
                  OPT_REQUEST_CONTROL | OPT_OUTPUT | OPT_COMMON };
   }
   return {};
@@ -229,6 +229,27 @@ int run_command (Command command, int argc, char **argv)
     if (g_str_has_prefix (options.source.c_str (), "display:") ||
         g_str_has_prefix (options.source.c_str (), "window:"))
       sharing = "sharing " + options.source;
+  }
+
+  /* The sound: only when --audio is given (none is the default, for
+   * privacy). */
+  if (!options.audio.empty () && !has_set (options, "AUDIO")) {
+    if (!preset.has_variable ("AUDIO"))
+      return usage_error (info.name, "--audio does not apply to preset '" + preset.name +
+                                         "': it has no AUDIO variable");
+    std::string fragment;
+    if (!resolve_audio (options.audio, fragment, &error)) {
+      std::string message = error->message;
+      const bool usage = error->domain == G_OPTION_ERROR;
+      g_error_free (error);
+      if (usage)
+        return usage_error (info.name, message);
+      print_error (std::string ("ghostview ") + info.name + ": " + message);
+      return kExitFailure;
+    }
+    vars["AUDIO"] = fragment;
+    if (options.audio != "none")
+      sharing += options.audio == "test" ? " with a test tone" : " with sound";
   }
 
   /* Host without --server: the signalling server runs in this process. */

@@ -1,4 +1,5 @@
 #include "pipeline_run.h"
+#include "unfed_branches.h"
 
 #include "console.h"
 #include "exit_codes.h"
@@ -7,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include <atomic>
+#include <cstring>
 #include <set>
 
 namespace gv::launcher {
@@ -103,10 +105,11 @@ PipelineRun::PipelineRun (GstElement *pipeline, int eos_timeout_s)
 
 PipelineRun::~PipelineRun ()
 {
-  for (guint id : { bus_watch_, sigint_, sigterm_, eos_timer_ })
+  /* First: no streaming thread may add a source after this. */
+  gst_element_set_state (pipeline_, GST_STATE_NULL);
+  for (guint id : { bus_watch_, sigint_, sigterm_, eos_timer_, prune_idle_.load () })
     if (id)
       g_source_remove (id);
-  gst_element_set_state (pipeline_, GST_STATE_NULL);
   gst_object_unref (pipeline_);
   g_main_loop_unref (loop_);
 }
@@ -124,6 +127,14 @@ void PipelineRun::watch_outputs ()
                           probe_source_pad (pad, static_cast<std::atomic<bool> *> (said));
                         }),
                         &media_flowing_);
+      /* All its pads are there: what waits for another is fed by nothing
+       * (unfed_branches.h); taken out on the main thread. */
+      g_signal_connect (e, "no-more-pads", G_CALLBACK (+[] (GstElement *, gpointer user) {
+                          auto *self = static_cast<PipelineRun *> (user);
+                          if (!self->prune_due_.exchange (true))
+                            self->prune_idle_ = g_idle_add (prune_cb, self);
+                        }),
+                        this);
       GstIterator *pads = gst_element_iterate_src_pads (e);
       GValue pad = G_VALUE_INIT;
       while (gst_iterator_next (pads, &pad) == GST_ITERATOR_OK) {
@@ -245,14 +256,36 @@ void PipelineRun::handle_error (GstMessage *msg)
   g_free (debug);
 }
 
+gboolean PipelineRun::prune_cb (gpointer user)
+{
+  auto *self = static_cast<PipelineRun *> (user);
+  self->prune_idle_ = 0;
+  self->prune_due_ = false;
+  for (const std::string &chain : remove_unfed_branches (GST_BIN (self->pipeline_)))
+    print_event ("nothing comes for " + chain + " (the host sends no such stream): left out");
+  return G_SOURCE_REMOVE;
+}
+
 void PipelineRun::handle_warning (GstMessage *msg)
 {
   static std::set<std::string> said;
   GError *err = nullptr;
   gst_message_parse_warning (msg, &err, nullptr);
+  /* A link to a pad the host did not send: the branch is taken out and
+   * said so (prune_cb). */
+  if (err->domain == GST_PARSE_ERROR && err->code == GST_PARSE_ERROR_DELAYED_LINK) {
+    g_error_free (err);
+    return;
+  }
+  /* What an audio output says ("Failed to connect") is about sound, not
+   * the session: said so. */
+  const char *source = GST_MESSAGE_SRC_NAME (msg);
+  std::string text = err->message;
+  if (source && strstr (source, "audiosink"))
+    text = "sound output: " + text + " (the sound will not play here)";
   /* Elements repeat themselves (per frame, per retry): each text once. */
-  if (said.insert (err->message).second)
-    print_error ("ghostview: warning: " + std::string (err->message));
+  if (said.insert (text).second)
+    print_error ("ghostview: warning: " + text);
   g_error_free (err);
 }
 

@@ -38,6 +38,7 @@ private:
   static gboolean bus_cb (GstBus *bus, GstMessage *msg, gpointer self);
   static gboolean signal_cb (gpointer self);
   static gboolean eos_timeout_cb (gpointer self);
+  static gboolean prune_cb (gpointer self);
   static GstPadProbeReturn file_eos_probe (GstPad *, GstPadProbeInfo *, gpointer self);
   void handle_error (GstMessage *msg);
   void handle_warning (GstMessage *msg);
@@ -58,6 +59,9 @@ private:
   int files_ = 0, files_done_ = 0; /* file sinks, and those that got EOS */
   bool playing_ = false;
   std::atomic<bool> media_flowing_{ false };
+  /* A source has all its pads: take out what nothing feeds (prune_cb). */
+  std::atomic<bool> prune_due_{ false };
+  std::atomic<guint> prune_idle_{ 0 };
   std::vector<std::string> file_locations_;
   std::unique_ptr<DiskSpaceWatch> disk_space_watch_;
   guint bus_watch_ = 0, sigint_ = 0, sigterm_ = 0, eos_timer_ = 0;

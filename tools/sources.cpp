@@ -2,6 +2,7 @@
 
 #include "devices.h"
 
+#include <gio/gio.h>
 #include <gst/gst.h>
 
 #include <cstdlib>
@@ -40,6 +41,73 @@ bool screen_available (std::string *why)
   gst_object_unref (bus);
   gst_object_unref (src);
   return ok;
+}
+
+/* Whether a pulsesrc for `device` (empty: the default input) reaches
+ * READY, i.e. a PulseAudio or PipeWire-pulse server answers; `why` says
+ * why not. */
+static bool sound_server_available (const std::string &device, std::string &why)
+{
+  GstElement *src = gst_element_factory_make ("pulsesrc", nullptr);
+  if (!src) {
+    why = "the pulsesrc element is missing (Debian: gstreamer1.0-pulseaudio)";
+    return false;
+  }
+  if (!device.empty ())
+    g_object_set (src, "device", device.c_str (), nullptr);
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (src, bus);
+  bool ok = gst_element_set_state (src, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS;
+  if (!ok) {
+    why = "no PulseAudio or PipeWire sound server answered";
+    if (GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR)) {
+      GError *err = nullptr;
+      gst_message_parse_error (msg, &err, nullptr);
+      why += std::string (" (") + err->message + ")";
+      g_error_free (err);
+      gst_message_unref (msg);
+    }
+  }
+  gst_element_set_state (src, GST_STATE_NULL);
+  gst_element_set_bus (src, nullptr);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+  return ok;
+}
+
+bool resolve_audio (const std::string &spec, std::string &fragment, GError **error)
+{
+  /* Into the host presets' sink; the queue keeps a slow sound server from
+   * holding up anything else. */
+  const std::string to_sink =
+      " ! queue max-size-time=200000000 max-size-bytes=0 max-size-buffers=0 leaky=downstream"
+      " ! webrtc.audio_0";
+  if (spec == "none") {
+    fragment.clear ();
+    return true;
+  }
+  if (spec == "test") {
+    fragment = "audiotestsrc is-live=true wave=sine freq=440 volume=0.2" + to_sink;
+    return true;
+  }
+  if (spec != "desktop" && spec != "mic") {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 "--audio %s: choose desktop, mic, test or none", spec.c_str ());
+    return false;
+  }
+  /* desktop: the monitor of the default output; mic: the default input.
+   * The system clock stays the pipeline's (the sound follows it). */
+  const std::string device = spec == "desktop" ? "@DEFAULT_MONITOR@" : "";
+  std::string why;
+  if (!sound_server_available (device, why)) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                 "--audio %s: %s; give --audio test or none, or start PulseAudio or PipeWire",
+                 spec.c_str (), why.c_str ());
+    return false;
+  }
+  fragment = "pulsesrc client-name=GhostView provide-clock=false" +
+             (device.empty () ? std::string () : " device=" + device) + to_sink;
+  return true;
 }
 
 bool resolve_source (const std::string &spec, SourceChoice &out, GError **error)

@@ -24,4 +24,10 @@ std::string test_source_fragment ();
 /* True when a screen can be captured here (gvscreensrc reaches READY). */
 bool screen_available (std::string *why);
 
+/* --audio: desktop | mic | test | none as the fragment for ${AUDIO}: a
+ * branch that ends in the host presets' sink (webrtc.audio_0), empty for
+ * none. desktop and mic need a PulseAudio (or PipeWire's pulse) server: an
+ * error saying so when none answers. Needs gst_init (). */
+bool resolve_audio (const std::string &spec, std::string &fragment, GError **error);
+
 } // namespace gv::launcher

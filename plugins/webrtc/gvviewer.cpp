@@ -65,6 +65,8 @@ std::shared_ptr<FileChannel> Viewer::files () const
 
 Viewer::~Viewer ()
 {
+  if (pacer_)
+    gst_object_unref (pacer_);
   input_->close ();
   assist_->close ();
   if (std::shared_ptr<FileChannel> files = this->files ())
@@ -130,7 +132,8 @@ GstPadProbeReturn Viewer::count_sent (GstPad *, GstPadProbeInfo *info, gpointer 
  * with the pad): audio, a leaky queue (the shared tee is linked once
  * webrtcbin runs); video, a funnel of the layers the viewer watches, its
  * own payloader (made once the answer picked the codec: attach_payloader)
- * and a leaky queue. */
+ * and a pacer (gvpacer: a queue that spreads bursts at the viewer's
+ * estimate, pace_video). */
 void Viewer::add_branch (GstElement *webrtcbin, const StreamFeed &feed)
 {
   bool video = feed.kind == MediaKind::Video;
@@ -143,10 +146,20 @@ void Viewer::add_branch (GstElement *webrtcbin, const StreamFeed &feed)
       return;
     branch.elements = { funnel };
   }
-  GstElement *queue = gst_element_factory_make ("queue", nullptr);
-  g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
-                (guint64) 500 * GST_MSECOND, nullptr);
-  gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
+  GstElement *queue;
+  if (video) {
+    queue = gst_element_factory_make ("gvpacer", nullptr);
+    if (!queue) {
+      gst_object_unref (gst_object_ref_sink (funnel));
+      return;
+    }
+    pacer_ = GST_ELEMENT (gst_object_ref (queue));
+  } else {
+    queue = gst_element_factory_make ("queue", nullptr);
+    g_object_set (queue, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
+                  (guint64) 500 * GST_MSECOND, nullptr);
+    gst_util_set_object_arg (G_OBJECT (queue), "leaky", "downstream");
+  }
   branch.elements.push_back (queue);
   for (GstElement *e : branch.elements)
     gst_bin_add (host_.bin (), e);
@@ -713,8 +726,29 @@ void Viewer::feedback (std::vector<BandwidthEstimator::PacketResult> &packets)
     return;
   estimator_->on_feedback (packets, session_clock_now ());
   publish_estimate ();
+  pace_video ();
   pace_file ();
   follow_probes ();
+}
+
+/* On the queue, after each feedback: while the viewer's estimate limits
+ * it (below the host's bitrate), its video leaves no faster than the
+ * estimate times the sink's `pacing`, so a keyframe reaches a narrow link
+ * spread out instead of overflowing its queue; otherwise unpaced. */
+void Viewer::pace_video ()
+{
+  if (!pacer_)
+    return;
+  const guint64 estimate = estimator_->estimate_bps ();
+  const double factor = host_.pacing ();
+  const bool limited = estimate > 0 && estimate < estimator_->max_bps () * 95 / 100;
+  const guint64 rate = factor > 0 && limited ? (guint64) (estimate * factor) : 0;
+  if (rate == pace_bps_)
+    return;
+  pace_bps_ = rate;
+  g_object_set (pacer_, "rate", rate, nullptr);
+  GST_DEBUG_OBJECT (host_.log_object (), "viewer %s: video paced at %" G_GUINT64_FORMAT " kbit/s",
+                    peer_.c_str (), rate / 1000);
 }
 
 /* Share of the estimator's over-use threshold at which a file backs off. */

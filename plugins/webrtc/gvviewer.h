@@ -39,6 +39,12 @@
 
 namespace gv::webrtc {
 
+/* gvwebrtcsink's `pacing` by default: off. Measured on the network bench
+ * (tests/bench/network/README.md, "Pacing"), 1 doubled the latency on a
+ * 1 Mbit/s link and 2 did not shorten the 0.5 Mbit/s dip's freezes
+ * beyond the runs' spread. */
+inline constexpr double kDefaultPacing = 0;
+
 class Viewer;
 using ViewerPtr = std::shared_ptr<Viewer>;
 
@@ -87,6 +93,9 @@ public:
                               const char *feedback) = 0;
   /* The most the host sends a viewer (its configured bitrate), bit/s. */
   virtual guint64 max_bitrate_bps () = 0;
+  /* A limited viewer's video leaves at most this many times its estimate
+   * (the sink's `pacing`); 0: not paced. */
+  virtual double pacing () = 0;
   /* The viewer's answer picked a video codec (its RTP encoding name), or
    * accepted none of those offered (nullptr). */
   virtual void codec_chosen (const std::string &peer, const std::string &name,
@@ -233,6 +242,11 @@ private:
   std::atomic<bool> file_pump_due_{ false };
   gsize file_allowance (gsize want, guint64 in_flight);
   void pace_file ();
+  /* Video: the pacer in front of webrtcbin (a reference; set on the queue
+   * in do_start) and the rate it was last given. */
+  GstElement *pacer_ = nullptr;
+  guint64 pace_bps_ = 0;
+  void pace_video ();
   /* Media reaches the webrtcbin only once it is connected: what came before
    * would arrive stale. Read by the branches' probes. */
   std::atomic<bool> media_flowing_{ false };

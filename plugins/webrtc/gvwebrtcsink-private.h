@@ -41,6 +41,8 @@ struct GvWebRTCSinkPrivate {
   bool control_on_request = false;
   gv::webrtc::EncoderSettings encoder_settings;
   bool ice_loopback = false;
+  /* A limited viewer's video pace, times its estimate (0: off). */
+  double pacing = gv::webrtc::kDefaultPacing;
   gv::webrtc::SignallerHold signaller;
 
   /* the shared streams, indexed by MediaKind; made in _init, never replaced */

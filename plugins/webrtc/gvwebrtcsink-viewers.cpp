@@ -178,6 +178,12 @@ public:
     return (guint64) sink_->priv->encoder_settings.bitrate_kbps * 1000;
   }
 
+  double pacing () override
+  {
+    std::lock_guard<std::mutex> guard (sink_->priv->lock);
+    return sink_->priv->pacing;
+  }
+
   void codec_chosen (const std::string &peer, const std::string &name, const char *codec) override
   {
     /* Which viewer gets which codec (none: it accepted none we offered). */

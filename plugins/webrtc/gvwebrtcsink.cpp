@@ -252,6 +252,12 @@
  *   (the rate a file to that viewer may take now, 0 when nothing limits it,
  *   and how often it halved for the video: gvfilepace.h), and for the sink `layer-bitrates` (and
  * `fallback-layer-bitrates`), `encoders-running`, `keyframe-requests`, `keyframes-forced`.
+ * - Each viewer's video reaches its webrtcbin through a gvpacer. With
+ *   `pacing` above 0 (off by default), a viewer whose estimate is below
+ *   `bitrate` gets its video no faster than the estimate times `pacing`
+ *   (a keyframe spread out rather than bursting into a narrow link's
+ *   queue); retransmissions and probes are not paced (webrtcbin makes
+ *   them after the pacer).
  *
  * ## ICE
  * ICE servers (STUN, TURN with short-term credentials) come from the
@@ -286,6 +292,7 @@ enum {
   PROP_KEYFRAME_DISTANCE,
   PROP_KEYFRAME_MIN_INTERVAL,
   PROP_VIDEO_LAYERS,
+  PROP_PACING,
   PROP_ICE_LOOPBACK,
   PROP_DOWNLOAD_DIR,
   PROP_STATS,
@@ -636,6 +643,9 @@ static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const G
   case PROP_VIDEO_LAYERS:
     settings.video_layers = g_value_get_int (value);
     break;
+  case PROP_PACING:
+    priv->pacing = g_value_get_double (value);
+    break;
   case PROP_KEYFRAME_MIN_INTERVAL: {
     settings.keyframe_min_interval_ms = g_value_get_uint (value);
     gv::webrtc::EncoderSettings now = settings;
@@ -705,6 +715,9 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
     break;
   case PROP_VIDEO_LAYERS:
     g_value_set_int (value, settings.video_layers);
+    break;
+  case PROP_PACING:
+    g_value_set_double (value, priv->pacing);
     break;
   case PROP_ICE_LOOPBACK:
     g_value_set_boolean (value, priv->ice_loopback);
@@ -818,6 +831,14 @@ static void install_properties (GObjectClass *gobject_class)
                         "A viewer watches the layer its link takes and moves at a keyframe; "
                         "1: one encoder, slowed to the narrowest viewer's link",
                         1, gv::webrtc::kMaxLayers, gv::webrtc::kMaxLayers, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_PACING,
+      g_param_spec_double ("pacing", "Pacing",
+                           "While a viewer's bandwidth estimate is below bitrate, its video "
+                           "leaves no faster than the estimate times this (bursts such as "
+                           "keyframes spread out instead of overflowing a narrow link); 0: "
+                           "not paced",
+                           0, 10, gv::webrtc::kDefaultPacing, rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_KEYFRAME_MIN_INTERVAL,
       g_param_spec_uint ("keyframe-min-interval", "Keyframe minimum interval",

@@ -46,6 +46,7 @@ struct GvWebRTCSrcPrivate {
    * criticals with video_0 and audio_0 linked by name). */
   std::mutex expose_lock;
   bool decode = DEFAULT_DECODE;
+  bool decode_audio = true;        /* with decode: raw audio, or Opus as sent */
   guint latency = DEFAULT_LATENCY; /* the floor when adaptive */
   guint max_latency = DEFAULT_MAX_LATENCY;
   bool adaptive_latency = DEFAULT_ADAPTIVE_LATENCY;

@@ -191,7 +191,7 @@ void gv_webrtc_src_on_stream (GstElement *, GstPad *pad, gpointer user)
   bool decode;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
-    decode = self->priv->decode;
+    decode = self->priv->decode && (video || self->priv->decode_audio);
   }
   if (decode)
     factories.push_back ("decodebin");

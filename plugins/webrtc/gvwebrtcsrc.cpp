@@ -14,7 +14,12 @@
  * parsed encoded video with `decode=false` (video/x-vp8, video/x-vp9,
  * video/x-h264 — caps that matroskamux/mp4mux accept) for recording without
  * re-encoding. When the host also sends sound, an `audio_%u` pad appears:
- * raw audio with `decode=true`, Opus (audio/x-opus) with `decode=false`.
+ * raw audio with `decode=true`, Opus (audio/x-opus) with `decode=false` or
+ * `decode-audio=false`. The Opus pad is there as soon as the host's offer
+ * is answered, before any media, so a muxer's audio pad can be asked for
+ * only when there is sound: `src.audio_0 ! mux.audio_0` (no element in
+ * between; one would be linked to the muxer from the start and hold it
+ * waiting when the host sends no sound).
  * The jitterbuffer latency starts at `latency`, 20 ms (webrtcbin's
  * default, 200 ms, is tuned for calls, not screens). Lost video packets are
  * asked for again (NACK; the host resends them), and with
@@ -139,6 +144,7 @@ enum {
   PROP_PIN,
   PROP_DISPLAY_NAME,
   PROP_DECODE,
+  PROP_DECODE_AUDIO,
   PROP_LATENCY,
   PROP_MAX_LATENCY,
   PROP_ADAPTIVE_LATENCY,
@@ -701,6 +707,9 @@ static void gv_webrtc_src_set_property (GObject *object, guint prop_id, const GV
   case PROP_DECODE:
     priv->decode = g_value_get_boolean (value);
     break;
+  case PROP_DECODE_AUDIO:
+    priv->decode_audio = g_value_get_boolean (value);
+    break;
   case PROP_DOWNLOAD_DIR:
     priv->download_dir = g_value_get_string (value) && *g_value_get_string (value)
                              ? g_value_get_string (value)
@@ -758,6 +767,9 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
     break;
   case PROP_DECODE:
     g_value_set_boolean (value, priv->decode);
+    break;
+  case PROP_DECODE_AUDIO:
+    g_value_set_boolean (value, priv->decode_audio);
     break;
   case PROP_DOWNLOAD_DIR:
     g_value_set_string (value, priv->download_dir.c_str ());
@@ -898,6 +910,12 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
       g_param_spec_boolean ("decode", "Decode",
                             "Output raw video (true) or depayloaded, parsed encoded video (false)",
                             DEFAULT_DECODE, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_DECODE_AUDIO,
+      g_param_spec_boolean ("decode-audio", "Decode audio",
+                            "With decode=true: output raw audio (true) or Opus as sent (false, "
+                            "for a muxer beside decoded video); with decode=false audio is Opus",
+                            TRUE, rw));
   g_object_class_install_property (
       gobject_class, PROP_DOWNLOAD_DIR,
       g_param_spec_string ("download-dir", "Download folder",

@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "gvdirectsignaller.h"
+#include "gvpacer.h"
 #include "gvpinsignaller.h"
 #include "gvwebrtcsink.h"
 #include "gvwebrtcsrc.h"
@@ -16,6 +17,7 @@ static gboolean plugin_init (GstPlugin *plugin)
   gst_type_mark_as_plugin_api (GV_TYPE_CAPABILITIES, (GstPluginAPIFlags) 0);
   ret |= GST_ELEMENT_REGISTER (gvwebrtcsink, plugin);
   ret |= GST_ELEMENT_REGISTER (gvwebrtcsrc, plugin);
+  ret |= GST_ELEMENT_REGISTER (gvpacer, plugin);
   return ret;
 }
 

@@ -178,6 +178,8 @@ class Agent:
                 f'signaller::max-viewers={a.viewers}')
         if a.bitrate:
             sink += f' bitrate={a.bitrate}'
+        for prop in a.sink_set:
+            sink += f' {prop}'
         if a.file_mib:
             sink += ' allow=view+file'
         return (f'videotestsrc is-live=true pattern={a.pattern} ! '
@@ -410,6 +412,8 @@ def main():
     ap.add_argument('--codec', choices=['vp8', 'vp9', 'h264'], default='vp8')
     ap.add_argument('--pattern', default='ball')
     ap.add_argument('--bitrate', type=int, default=0, help='host: gvwebrtcsink bitrate (kbit/s; 0: its default)')
+    ap.add_argument('--sink-set', action='append', default=[], metavar='NAME=VALUE',
+                    help='host: another gvwebrtcsink property (repeatable)')
     ap.add_argument('--viewers', type=int, default=1)
     ap.add_argument('--pin', default='')
     ap.add_argument('--name', default='viewer')

@@ -370,6 +370,7 @@ class NetworkBench:
                               '--pattern', CONTENT[content],
                               '--fps', a.fps, '--codec', a.codec, '--viewers', len(lab.links),
                               *(['--bitrate', a.bitrate] if a.bitrate else []),
+                              *[arg for prop in a.sink_set for arg in ('--sink-set', prop)],
                               *(['--file-mib', sc.file_mib] if sc.file_mib else []))
             viewers = []
             file_dirs = []
@@ -517,7 +518,8 @@ class NetworkBench:
                  + '. Host: videotestsrc '
                  + ', '.join(f'"{c}" = pattern={CONTENT[c]}' for c in a.content)
                  + f', {a.size}@{a.fps} → gvwebrtcsink video-codec={a.codec}'
-                 f'{" bitrate=" + str(a.bitrate) if a.bitrate else ""}; viewer: gvwebrtcsrc '
+                 f'{" bitrate=" + str(a.bitrate) if a.bitrate else ""}'
+                 f'{"".join(" " + prop for prop in a.sink_set)}; viewer: gvwebrtcsrc '
                  f'latency={a.latency} ! fakesink sync=true. Window: {a.duration:g} s '
                  f'(schedule: its length) from {a.warmup:g} s after the first frame. One row again: '
                  f'`{SCRIPT_REL} --build-dir {a.build_dir} --only SCENARIO --content CONTENT`.', '',
@@ -727,6 +729,8 @@ def main():
     ap.add_argument('--fps', type=int, default=30)
     ap.add_argument('--codec', choices=['vp8', 'vp9', 'h264'], default='vp8')
     ap.add_argument('--bitrate', type=int, default=0, help='gvwebrtcsink bitrate, kbit/s (0: its default)')
+    ap.add_argument('--sink-set', action='append', default=[], metavar='NAME=VALUE',
+                    help='another gvwebrtcsink property for the host, e.g. pacing=0 (repeatable)')
     ap.add_argument('--latency', type=int, default=20, help='viewer jitterbuffer floor, ms (gvwebrtcsrc default; 50 before it adapted)')
     ap.add_argument('--gst-debug', default='', help='GST_DEBUG for the host and viewers (their logs: '
                     'BUILD/bench/network-logs/NNN-ROLE.stderr)')

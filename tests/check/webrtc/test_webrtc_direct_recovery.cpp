@@ -186,7 +186,7 @@ GST_START_TEST (test_keyframe_requests_are_coalesced)
   GstPad *encoded = gst_element_get_static_pad (encoder, "src");
   gst_pad_add_probe (encoded, GST_PAD_PROBE_TYPE_BUFFER, count_keyframes, &keyframes, nullptr);
   /* What webrtcbin sends up the viewer's branch for each PLI. */
-  GstElement *queue = child_by_factory (host.sink (), "queue");
+  GstElement *queue = child_by_factory (host.sink (), "gvpacer");
   fail_unless (queue != nullptr, "no viewer branch");
   GstPad *branch = gst_element_get_static_pad (queue, "src");
   guint64 asked_before = sink_stat (host.sink (), "keyframe-requests");

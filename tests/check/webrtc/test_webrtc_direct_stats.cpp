@@ -105,8 +105,8 @@ struct StreamingReader {
   }
 };
 
-/* The src pad of the queue that feeds the viewer's video into its webrtcbin
- * (tee -> queue -> webrtcbin); a new reference. */
+/* The src pad of the pacer (gvpacer, a queue) that feeds the viewer's video
+ * into its webrtcbin (tee -> ... -> gvpacer -> webrtcbin); a new reference. */
 static GstPad *viewer_video_queue_src (GstElement *sink)
 {
   GstPad *found = nullptr;
@@ -115,7 +115,7 @@ static GstPad *viewer_video_queue_src (GstElement *sink)
   while (!found && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
     auto *el = GST_ELEMENT (g_value_get_object (&item));
     GstElementFactory *f = gst_element_get_factory (el);
-    if (f && g_str_equal (GST_OBJECT_NAME (f), "queue")) {
+    if (f && g_str_equal (GST_OBJECT_NAME (f), "gvpacer")) {
       GstPad *src = gst_element_get_static_pad (el, "src");
       GstPad *peer = gst_pad_get_peer (src);
       GstElement *next = peer ? gst_pad_get_parent_element (peer) : nullptr;
