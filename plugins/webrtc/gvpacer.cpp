@@ -71,8 +71,7 @@ struct Item {
   Item (Item &&other) noexcept
       : object (std::exchange (other.object, nullptr)), arrival_us (other.arrival_us),
         bytes (other.bytes)
-  {
-  }
+  {}
   Item &operator= (Item &&other) noexcept
   {
     std::swap (object, other.object);
@@ -313,8 +312,7 @@ static void gv_pacer_set_property (GObject *object, guint prop_id, const GValue 
   p->changed.notify_all ();
 }
 
-static void gv_pacer_get_property (GObject *object, guint prop_id, GValue *value,
-                                   GParamSpec *pspec)
+static void gv_pacer_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   GvPacer *self = GV_PACER (object);
   GvPacerPrivate *p = self->priv;
@@ -373,19 +371,18 @@ static void gv_pacer_class_init (GvPacerClass *klass)
 
   g_object_class_install_property (
       gobject_class, PROP_RATE,
-      g_param_spec_uint64 ("rate", "Rate",
-                           "The most buffers leave at, in bit/s of their bytes; 0: not paced",
-                           0, G_MAXUINT64, 0,
-                           (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                          GST_PARAM_MUTABLE_PLAYING)));
+      g_param_spec_uint64 (
+          "rate", "Rate", "The most buffers leave at, in bit/s of their bytes; 0: not paced", 0,
+          G_MAXUINT64, 0,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (
       gobject_class, PROP_MAX_DELAY,
-      g_param_spec_uint ("max-delay", "Maximum delay",
-                         "The longest a buffer waits for its turn, in ms; beyond it buffers "
-                         "leave faster than the rate",
-                         1, 10000, kDefaultMaxDelayMs,
-                         (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                        GST_PARAM_MUTABLE_PLAYING)));
+      g_param_spec_uint (
+          "max-delay", "Maximum delay",
+          "The longest a buffer waits for its turn, in ms; beyond it buffers "
+          "leave faster than the rate",
+          1, 10000, kDefaultMaxDelayMs,
+          (GParamFlags) (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)));
   g_object_class_install_property (
       gobject_class, PROP_QUEUED_BYTES,
       g_param_spec_uint64 ("queued-bytes", "Queued bytes", "Bytes of the buffers waiting now", 0,
@@ -394,9 +391,8 @@ static void gv_pacer_class_init (GvPacerClass *klass)
   g_object_class_install_property (
       gobject_class, PROP_DROPPED,
       g_param_spec_uint64 ("dropped", "Dropped",
-                           "Buffers dropped because downstream did not take them", 0,
-                           G_MAXUINT64, 0,
-                           (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+                           "Buffers dropped because downstream did not take them", 0, G_MAXUINT64,
+                           0, (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);

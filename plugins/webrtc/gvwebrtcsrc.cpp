@@ -122,6 +122,15 @@
  * gst-launch-1.0 -e gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 \
  *     decode=false video-codecs=vp8 ! matroskamux ! filesink location=session.mkv
  * ]| records VP8 whatever the host's first codec (it sends its fallback, VP8 by default).
+ * |[
+ * gst-launch-1.0 -e gvwebrtcsrc name=src signaller::server=ws://127.0.0.1:8443/ws pin=123456 \
+ *     decode-audio=false src.video_0 ! queue ! videoconvert ! x264enc tune=zerolatency \
+ *     ! h264parse ! mux.video_0  src.audio_0 ! mux.audio_0  mp4mux name=mux \
+ *     ! filesink location=session.mp4
+ * ]| transcodes the picture to H.264 and keeps the Opus sound, in MP4; a host
+ * without sound gives a file without it (the muxer's audio pad is only asked
+ * for when the sound's pad comes; gst-launch-1.0 warns "Delayed linking
+ * failed." about the link it could not make).
  *
  * A pad left unlinked (say the sound, below a pipeline written for video
  * only) is dropped rather than stopping the other streams.

@@ -21,8 +21,8 @@ static constexpr gint64 kT0 = 1000000 * kMs; /* a monotonic time, not 0 */
 
 /* Sends `count` packets of `bytes` that all arrived at `arrival`, asking
  * from `start` on and waiting exactly until each release: their times. */
-static std::vector<gint64> send_all (PaceSchedule &schedule, int count, gsize bytes,
-                                     gint64 arrival, gint64 start)
+static std::vector<gint64> send_all (PaceSchedule &schedule, int count, gsize bytes, gint64 arrival,
+                                     gint64 start)
 {
   std::vector<gint64> out;
   gint64 now = start;
@@ -127,9 +127,8 @@ GST_START_TEST (test_element_spreads_in_order)
   }
   const gint64 took = g_get_monotonic_time () - start;
   /* The last leaves 49 gaps of 2 ms after the first, less the credit. */
-  ck_assert_msg (took >= 98 * kMs - PaceSchedule::kCreditUs, "50 buffers out in %" G_GINT64_FORMAT
-                                                             " us, faster than the rate",
-                 took);
+  ck_assert_msg (took >= 98 * kMs - PaceSchedule::kCreditUs,
+                 "50 buffers out in %" G_GINT64_FORMAT " us, faster than the rate", took);
   guint64 queued = 1;
   g_object_get (h->element, "queued-bytes", &queued, nullptr);
   ck_assert_uint_eq (queued, 0);
