@@ -477,6 +477,17 @@ std::string make_request_control ()
   return out;
 }
 
+/* A number json-glib writes so that a parser reads it back. json-glib 1.6
+ * prints a double with "%.17g" and appends ".0" when it sees no point, so a
+ * value that prints with an exponent and no point (1e-05, 1e-83) becomes
+ * "1e-05.0": no JSON at all (the fuzz target fuzz_nav_input found it with
+ * a scroll of 1e-83). "%.17g" uses an exponent below 1e-4 (and from 1e17,
+ * beyond every range here): such a value goes as 0. */
+static double json_writable (double value)
+{
+  return std::fabs (value) < 1e-4 ? 0.0 : value;
+}
+
 std::string compact_from_event (GstEvent *event, int width, int height)
 {
   GstNavigationEventType type = gst_navigation_event_get_type (event);
@@ -496,7 +507,8 @@ std::string compact_from_event (GstEvent *event, int width, int height)
     case FieldType::Coordinate: {
       int size = spec.field == Field::Y ? height : width;
       json_builder_set_member_name (b, spec.compact);
-      json_builder_add_double_value (b, size > 0 ? CLAMP (value / size, spec.min, spec.max) : 0.0);
+      json_builder_add_double_value (
+          b, size > 0 ? json_writable (CLAMP (value / size, spec.min, spec.max)) : 0.0);
       break;
     }
     case FieldType::Integer:
@@ -506,7 +518,7 @@ std::string compact_from_event (GstEvent *event, int width, int height)
     case FieldType::Number:
       if (std::isfinite (value)) { /* an unknown pressure is left out */
         json_builder_set_member_name (b, spec.compact);
-        json_builder_add_double_value (b, value);
+        json_builder_add_double_value (b, json_writable (CLAMP (value, spec.min, spec.max)));
       }
       break;
     case FieldType::Key:
