@@ -14,6 +14,29 @@ std::string test_source_fragment ()
   return "videotestsrc is-live=true pattern=ball ! video/x-raw,width=1280,height=720";
 }
 
+/* Whether `e` (consumed) reaches READY. A bus of its own, so the probe's
+ * error is not printed as the session's; `error_text`: that error's text. */
+static bool reaches_ready (GstElement *e, std::string &error_text)
+{
+  GstBus *bus = gst_bus_new ();
+  gst_element_set_bus (e, bus);
+  bool ok = gst_element_set_state (e, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS;
+  if (!ok) {
+    if (GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR)) {
+      GError *err = nullptr;
+      gst_message_parse_error (msg, &err, nullptr);
+      error_text = err->message;
+      g_error_free (err);
+      gst_message_unref (msg);
+    }
+  }
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, nullptr);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+  return ok;
+}
+
 bool screen_available (std::string *why)
 {
   GstElement *src = gst_element_factory_make ("gvscreensrc", nullptr);
@@ -22,25 +45,12 @@ bool screen_available (std::string *why)
       *why = "the gvscreensrc element is missing";
     return false;
   }
-  /* A bus of our own so the probe's error is not printed as the session's. */
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (src, bus);
-  bool ok = gst_element_set_state (src, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS;
-  if (!ok && why) {
-    *why = "no display could be opened";
-    if (GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR)) {
-      GError *err = nullptr;
-      gst_message_parse_error (msg, &err, nullptr);
-      *why = err->message;
-      g_error_free (err);
-      gst_message_unref (msg);
-    }
-  }
-  gst_element_set_state (src, GST_STATE_NULL);
-  gst_element_set_bus (src, nullptr);
-  gst_object_unref (bus);
-  gst_object_unref (src);
-  return ok;
+  std::string error_text;
+  if (reaches_ready (src, error_text))
+    return true;
+  if (why)
+    *why = error_text.empty () ? "no display could be opened" : error_text;
+  return false;
 }
 
 /* Whether a pulsesrc for `device` (empty: the default input) reaches
@@ -55,24 +65,13 @@ static bool sound_server_available (const std::string &device, std::string &why)
   }
   if (!device.empty ())
     g_object_set (src, "device", device.c_str (), nullptr);
-  GstBus *bus = gst_bus_new ();
-  gst_element_set_bus (src, bus);
-  bool ok = gst_element_set_state (src, GST_STATE_READY) == GST_STATE_CHANGE_SUCCESS;
-  if (!ok) {
-    why = "no PulseAudio or PipeWire sound server answered";
-    if (GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR)) {
-      GError *err = nullptr;
-      gst_message_parse_error (msg, &err, nullptr);
-      why += std::string (" (") + err->message + ")";
-      g_error_free (err);
-      gst_message_unref (msg);
-    }
-  }
-  gst_element_set_state (src, GST_STATE_NULL);
-  gst_element_set_bus (src, nullptr);
-  gst_object_unref (bus);
-  gst_object_unref (src);
-  return ok;
+  std::string error_text;
+  if (reaches_ready (src, error_text))
+    return true;
+  why = "no PulseAudio or PipeWire sound server answered";
+  if (!error_text.empty ())
+    why += " (" + error_text + ")";
+  return false;
 }
 
 bool resolve_audio (const std::string &spec, std::string &fragment, GError **error)

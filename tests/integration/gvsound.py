@@ -2,6 +2,8 @@
 `pulseaudio`, its own socket and home in a temporary directory, null sinks
 for outputs), something playing into one of them, and what a recording or a
 sink's monitor holds: seconds of sound, its level and its pitch."""
+import array
+import math
 import os
 import shutil
 import subprocess
@@ -87,7 +89,6 @@ class Heard:
         self.rms_dbfs = -120.0
         self.pitch_hz = 0.0
         if loud:
-            import math
             rms = (sum(s * s for s in loud) / len(loud)) ** 0.5
             self.rms_dbfs = 20 * math.log10(max(rms, 1) / 32768)
             crossings = sum(1 for a, b in zip(loud, loud[1:]) if (a < 0) != (b < 0))
@@ -123,7 +124,6 @@ def _collect(description, timeout):
             data += info.data
             buf.unmap(info)
     pipeline.set_state(Gst.State.NULL)
-    import array
     samples = array.array("h")
     samples.frombytes(bytes(data[:len(data) - len(data) % 2]))
     return samples

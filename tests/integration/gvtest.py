@@ -145,6 +145,20 @@ def start_host(*extra, name="host", stdin=False, env=None):
     return host, url, m.group(1)
 
 
+def stream_for(proc, seconds, what):
+    """Waits for `proc` (a recorder, a restream) to say "video is flowing",
+    lets it run `seconds`, stops it with SIGINT and checks it exited 0;
+    the seconds between its first video and the SIGINT."""
+    m, started = proc.wait_for(r"video is flowing", 30)
+    if not m:
+        fail(f"{what} never started:\n" + proc.output())
+    time.sleep(seconds)
+    stopped = proc.interrupt()
+    if proc.wait(30) != 0:
+        fail(f"{what} failed:\n" + proc.output())
+    return stopped - started
+
+
 def start_xvfb(first=140, size="1024x768x24"):
     """A private Xvfb (-noreset) on the first free display number from
     `first`; returns (process, ":N"). Skips the test without Xvfb."""

@@ -48,14 +48,7 @@ def record(url, pin, path, env):
     rec = gvtest.Process([gvtest.GHOSTVIEW, "record", "--server", url, "--pin", pin, "--output",
                           path], os.path.basename(path), env=env)
     try:
-        m, started = rec.wait_for(r"video is flowing", 30)
-        if not m:
-            gvtest.fail("the recorder never started writing:\n" + rec.output())
-        time.sleep(RECORD_S)
-        stopped = rec.interrupt()
-        if rec.wait(30) != 0:
-            gvtest.fail(f"ghostview record {path} failed:\n" + rec.output())
-        return stopped - started
+        return gvtest.stream_for(rec, RECORD_S, f"ghostview record {path}")
     finally:
         rec.kill()
 

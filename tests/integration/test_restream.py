@@ -46,18 +46,12 @@ def restream(audio):
                            "--set", f"RTMP_URL=rtmp://127.0.0.1:{port}/live/key"],
                           f"restream-{audio}")
     try:
-        m, started = push.wait_for(r"video is flowing", 30)
-        if not m:
-            gvtest.fail("the restream never started:\n" + push.output())
-        time.sleep(STREAM_S)
-        stopped = push.interrupt()
-        if push.wait(30) != 0:
-            gvtest.fail("ghostview run restream-rtmp failed:\n" + push.output())
+        seconds = gvtest.stream_for(push, STREAM_S, "ghostview run restream-rtmp")
         try:
             server.wait(20)
         except subprocess.TimeoutExpired:
             gvtest.fail("the RTMP server did not end after the stream stopped")
-        return flv, stopped - started
+        return flv, seconds
     finally:
         push.kill()
         if server.poll() is None:
