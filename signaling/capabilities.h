@@ -20,6 +20,7 @@ typedef enum {
   GV_CAPABILITY_CLIPBOARD = 1 << 2, /* clipboard both ways (the "assist" channel) */
   GV_CAPABILITY_FILE = 1 << 3,      /* send files to the host (the "file" channel) */
   GV_CAPABILITY_CHAT = 1 << 4,      /* send and receive chat on the "assist" channel */
+  GV_CAPABILITY_SOURCE = 1 << 5,    /* list the host's displays and windows, switch between them */
 } GvCapabilities;
 
 G_END_DECLS
@@ -41,6 +42,7 @@ inline constexpr CapabilityInfo kCapabilities[] = {
   { GV_CAPABILITY_CLIPBOARD, "clipboard", "Share the clipboard with the host" },
   { GV_CAPABILITY_FILE, "file", "Send files to the host" },
   { GV_CAPABILITY_CHAT, "chat", "Chat with the host and the other viewers" },
+  { GV_CAPABILITY_SOURCE, "source", "Choose what the host shares" },
 };
 
 inline constexpr guint kCapabilityCount = G_N_ELEMENTS (kCapabilities);
@@ -60,7 +62,7 @@ static_assert (detail::capability_bits_in_order (),
                "kCapabilities must list every GvCapabilities bit once, in bit order");
 static_assert (kAllCapabilities ==
                    (GV_CAPABILITY_VIEW | GV_CAPABILITY_CONTROL | GV_CAPABILITY_CLIPBOARD |
-                    GV_CAPABILITY_FILE | GV_CAPABILITY_CHAT),
+                    GV_CAPABILITY_FILE | GV_CAPABILITY_CHAT | GV_CAPABILITY_SOURCE),
                "a GvCapabilities bit is missing from kCapabilities");
 
 } // namespace gv

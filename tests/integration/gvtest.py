@@ -6,6 +6,7 @@ it needs, and exits 77 with a one-line reason when it cannot run here.
 """
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -159,23 +160,31 @@ def stream_for(proc, seconds, what):
     return stopped - started
 
 
-def start_xvfb(first=140, size="1024x768x24"):
-    """A private Xvfb (-noreset) on the first free display number from
-    `first`; returns (process, ":N"). Skips the test without Xvfb."""
+def start_xvfb(size="1024x768x24"):
+    """A private Xvfb (-noreset) on a display number it picks itself
+    (-displayfd: the server skips numbers in use and clears locks whose
+    owner is gone); returns (process, ":N"). Skips the test without Xvfb."""
     if not shutil.which("Xvfb"):
         skip("Xvfb is not installed (Debian: xvfb)")
-    for n in range(first, first + 60):
-        if os.path.exists(f"/tmp/.X11-unix/X{n}") or os.path.exists(f"/tmp/.X{n}-lock"):
-            continue
-        xvfb = subprocess.Popen(["Xvfb", f":{n}", "-noreset", "-nolisten", "tcp", "-screen", "0",
-                                 size], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            if os.path.exists(f"/tmp/.X11-unix/X{n}"):
-                return xvfb, f":{n}"
-            time.sleep(0.05)
+    read_end, write_end = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-noreset", "-nolisten", "tcp",
+                             "-screen", "0", size], pass_fds=(write_end,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    number = b""
+    deadline = time.monotonic() + 15
+    while not number.endswith(b"\n") and time.monotonic() < deadline:
+        ready, _, _ = select.select([read_end], [], [], 0.2)
+        if ready:
+            chunk = os.read(read_end, 16)
+            if not chunk:
+                break
+            number += chunk
+    os.close(read_end)
+    if not number.strip().isdigit():
         xvfb.kill()
-        xvfb.wait()
-    fail("no free X display number for Xvfb")
+        fail(f"Xvfb gave no display number in 15 s (exit status {xvfb.wait()})")
+    return xvfb, ":" + number.strip().decode()
 
 
 def discover(path):

@@ -95,9 +95,11 @@ class Host:
             return
         stats.events["sessions"] += 1
         self.pin, self.uses_left = msg["pin"], MAX_VIEWERS
-        self.generation += 1
         await self.serve(ws)
+        # A viewer still joining with this PIN from now on meets an ended
+        # session: that is the host's doing, not the server's.
         self.pin, self.uses_left = None, 0
+        self.generation += 1
         await self.leave(ws)
 
     def take_use(self):
@@ -204,8 +206,8 @@ async def viewer(soak, number):
                                  "name": f"soak-viewer-{number}"})
         msg = await expect(stats, ws, "waiting", "error")
         if not msg or msg.get("type") != "waiting":
-            # A host that rotated between handing out the PIN and the join
-            # is not the server's fault; anything else is.
+            # A host that ended its session between handing out the PIN and
+            # the join is not the server's fault; anything else is.
             if host.generation == generation:
                 stats.problem(f"viewer {number}: join answered {msg!r}")
             ws.abort()

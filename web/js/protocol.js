@@ -130,6 +130,7 @@ export const Capability = Object.freeze({
   CLIPBOARD: 'clipboard', // clipboard both ways (web/js/assist.js)
   FILE: 'file', // send files to the host (web/js/filetransfer.js)
   CHAT: 'chat', // chat on the "assist" channel (web/js/assist.js)
+  SOURCE: 'source', // list the host's displays and windows and switch between them (assist.js)
 });
 
 /** session-ended / peer-left reasons. */

@@ -1,7 +1,7 @@
 /* GhostView tests — start private Xvfb servers (-noreset) for one test program.
  *
- * gv_xvfb_start() picks a display number whose socket does not exist, starts
- * Xvfb there, waits until it accepts connections and sets $DISPLAY;
+ * gv_xvfb_start() starts Xvfb on a display number it picks itself
+ * (-displayfd), waits until it accepts connections and sets $DISPLAY;
  * gv_xvfb_start_another() starts one more (a second machine, say) and
  * returns its name without touching $DISPLAY. Without Xvfb either prints one
  * line and exits 77 (skipped). They are stopped at exit, or by
@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,6 +43,28 @@ static inline void gv_xvfb_child_setup (gpointer)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
+/* Reads the display number Xvfb writes on @fd once it listens; -1 when
+ * none comes within 15 s. */
+static inline int gv_xvfb_read_number (int fd)
+{
+  char digits[16] = { 0 };
+  size_t got = 0;
+  gint64 deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  while (got < sizeof digits - 1 && !strchr (digits, '\n')) {
+    GPollFD poll_fd = { fd, G_IO_IN, 0 };
+    gint64 left_ms = (deadline - g_get_monotonic_time ()) / 1000;
+    if (left_ms <= 0 || g_poll (&poll_fd, 1, (gint) left_ms) <= 0)
+      return -1;
+    ssize_t n = read (fd, digits + got, sizeof digits - 1 - got);
+    if (n <= 0)
+      return -1;
+    got += (size_t) n;
+  }
+  char *end = nullptr;
+  gint64 number = g_ascii_strtoll (digits, &end, 10);
+  return end != digits && *end == '\n' ? (int) number : -1;
+}
+
 static inline const char *gv_xvfb_start_another (void)
 {
   if (gv_xvfb_count == GV_XVFB_MAX) {
@@ -53,57 +76,52 @@ static inline const char *gv_xvfb_start_another (void)
     printf ("SKIP: Xvfb is not installed\n");
     exit (77);
   }
+  if (gv_xvfb_count == 0) {
+    gv_xvfb_owner = getpid ();
+    atexit (gv_xvfb_stop);
+  }
   GPid *pid = &gv_xvfb_pids[gv_xvfb_count];
   char *display = gv_xvfb_names[gv_xvfb_count];
-  int first = gv_xvfb_count == 0 ? 90 + (getpid () % 50) : 0;
-  for (int i = 0; i < gv_xvfb_count; i++) /* after the ones already ours */
-    first = MAX (first, (int) g_ascii_strtoll (gv_xvfb_names[i] + 1, nullptr, 10) + 1);
-  for (int n = first, tries = 0; tries < 40; n++, tries++) {
-    gchar *sock = g_strdup_printf ("/tmp/.X11-unix/X%d", n);
-    gchar *lock = g_strdup_printf ("/tmp/.X%d-lock", n);
-    bool used = g_file_test (sock, G_FILE_TEST_EXISTS) || g_file_test (lock, G_FILE_TEST_EXISTS);
-    g_free (sock);
-    g_free (lock);
-    if (used)
-      continue;
-    snprintf (display, sizeof gv_xvfb_names[0], ":%d", n);
-    const gchar *argv[] = { xvfb,      display, "-noreset",    "-nolisten", "tcp",
-                            "-screen", "0",     "1280x720x24", nullptr };
-    GError *error = nullptr;
-    if (gv_xvfb_count == 0) {
-      gv_xvfb_owner = getpid ();
-      atexit (gv_xvfb_stop);
-    }
-    if (!g_spawn_async (nullptr, (gchar **) argv, nullptr,
-                        (GSpawnFlags) (G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
-                                       G_SPAWN_STDERR_TO_DEV_NULL),
-                        gv_xvfb_child_setup, nullptr, pid, &error)) {
-      printf ("SKIP: cannot start Xvfb: %s\n", error->message);
-      exit (77);
-    }
-    gv_xvfb_count++;
+  /* -displayfd: Xvfb picks a free number itself (skipping those in use and
+   * clearing locks whose owner is gone) and writes it on fd 3. */
+  int number_pipe[2];
+  if (pipe (number_pipe) != 0) {
+    printf ("SKIP: cannot make a pipe for Xvfb\n");
+    exit (77);
+  }
+  const gchar *argv[] = { xvfb,  "-displayfd", "3", "-noreset",    "-nolisten",
+                          "tcp", "-screen",    "0", "1280x720x24", nullptr };
+  const gint source_fds[] = { number_pipe[1] };
+  const gint target_fds[] = { 3 };
+  GError *error = nullptr;
+  gboolean spawned = g_spawn_async_with_pipes_and_fds (
+      nullptr, argv, nullptr,
+      (GSpawnFlags) (G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                     G_SPAWN_STDERR_TO_DEV_NULL),
+      gv_xvfb_child_setup, nullptr, -1, -1, -1, source_fds, target_fds, 1, pid, nullptr, nullptr,
+      nullptr, &error);
+  close (number_pipe[1]);
+  g_free (xvfb);
+  if (!spawned) {
+    close (number_pipe[0]);
+    printf ("SKIP: cannot start Xvfb: %s\n", error->message);
+    exit (77);
+  }
+  gv_xvfb_count++;
+  int number = gv_xvfb_read_number (number_pipe[0]);
+  close (number_pipe[0]);
+  if (number >= 0) {
+    snprintf (display, sizeof gv_xvfb_names[0], ":%d", number);
     for (int i = 0; i < 200; i++) { /* up to 10 s */
-      if (waitpid (*pid, nullptr, WNOHANG) == *pid) {
-        *pid = 0; /* lost a race for this number: try the next */
-        break;
-      }
       if (Display *dpy = XOpenDisplay (display)) {
         XCloseDisplay (dpy);
-        g_free (xvfb);
         return display;
       }
       g_usleep (50 * 1000);
     }
-    if (*pid > 0) {
-      kill (*pid, SIGTERM);
-      waitpid (*pid, nullptr, 0);
-      *pid = 0;
-    }
-    gv_xvfb_count--;
   }
-  g_free (xvfb);
-  printf ("SKIP: could not start Xvfb on any display\n");
-  exit (77);
+  printf ("FAIL: Xvfb gave no usable display in 25 s\n");
+  exit (1);
 }
 
 static inline const char *gv_xvfb_start (void)
