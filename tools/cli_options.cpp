@@ -74,10 +74,12 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
     e.push_back ({ "fps", 0, 0, G_OPTION_ARG_INT, &fps_, "Frames per second", "FPS" });
   }
   if (which & OPT_ALLOW_CONTROL) {
-    e.push_back ({ "allow", 0, 0, G_OPTION_ARG_STRING, &allow_,
-                   "What every viewer gets when admitted, besides view: a comma list of control "
-                   "(mouse and keyboard), chat, clipboard, file",
-                   "CAPS" });
+    e.push_back (
+        { "allow", 0, 0, G_OPTION_ARG_STRING, &allow_,
+          "What every viewer gets when admitted, besides view: a comma list of control "
+          "(mouse and keyboard), chat, clipboard, file, source (list the displays and windows, "
+          "and switch what is shared)",
+          "CAPS" });
     e.push_back ({ "allow-control", 0, 0, G_OPTION_ARG_NONE, &allow_control_,
                    "Let viewers control mouse and keyboard (default: view only); the same as "
                    "--allow control",

@@ -3,6 +3,7 @@
 #include "capabilities.h"
 #include "chat_text.h"
 #include "console.h"
+#include "source_console.h"
 
 #include <cstring>
 #include <functional>
@@ -202,6 +203,10 @@ bool HostConsole::handle_message (GstMessage *msg)
   }
   if (gst_structure_has_name (s, "gvwebrtcsink-chat")) {
     viewer_chat (s);
+    return true;
+  }
+  if (gst_structure_has_name (s, "gvwebrtcsink-shared")) {
+    print_event (shared_line (s));
     return true;
   }
   if (!gst_structure_has_name (s, "gvwebrtcsink-session"))
@@ -543,6 +548,10 @@ void HostConsole::handle_line (const std::string &line)
     change_capabilities (args, command == "/grant");
   } else if (command == "/send") {
     send_file (args);
+  } else if (command == "/sources") {
+    list_sources (sink_);
+  } else if (command == "/share") {
+    share_source (sink_, args);
   } else if (command == "/help") {
     print_line ("  /viewers                  list viewers: number, name, capabilities");
     print_line ("  /grant N CAP[,CAP...]     give viewer N capabilities (" +
@@ -550,6 +559,9 @@ void HostConsole::handle_line (const std::string &line)
     print_line ("  /revoke N CAP[,CAP...]    take them back");
     print_line (
         "  /send N FILE              send FILE to viewer N (/send all FILE: to every viewer)");
+    print_line ("  /sources                  what can be shared: the screen, each display, each "
+                "window");
+    print_line ("  /share ID                 share that instead (screen, display:N, window:0xID)");
     print_line ("  /help                     this list");
     print_line ("  any other line            a chat line to every viewer with chat");
   } else {

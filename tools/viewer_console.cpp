@@ -1,5 +1,7 @@
 #include "viewer_console.h"
 
+#include "source_console.h"
+
 #include "chat_text.h"
 #include "console.h"
 
@@ -28,9 +30,10 @@ GstElement *find_source (GstElement *pipeline)
 ViewerConsole::ViewerConsole (GstElement *pipeline, const std::string &transcript)
     : src_ (find_source (pipeline))
 {
-  if (!src_ || transcript.empty ())
+  if (!src_)
     return;
-  transcript_.set_path (transcript);
+  if (!transcript.empty ())
+    transcript_.set_path (transcript);
   pad_added_ = g_signal_connect (src_, "pad-added", G_CALLBACK (on_pad_added), this);
 }
 
@@ -46,6 +49,36 @@ ViewerConsole::~ViewerConsole ()
 void ViewerConsole::on_pad_added (GstElement *, GstPad *pad, gpointer self)
 {
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, first_buffer, self, nullptr);
+  if (g_str_has_prefix (GST_OBJECT_NAME (pad), "video"))
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, picture_size, self, nullptr);
+}
+
+GstPadProbeReturn ViewerConsole::picture_size (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  auto *self = static_cast<ViewerConsole *> (data);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+    return GST_PAD_PROBE_OK;
+  GstCaps *caps;
+  gst_event_parse_caps (event, &caps);
+  gint width = 0, height = 0;
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  if (!s || !gst_structure_get_int (s, "width", &width) ||
+      !gst_structure_get_int (s, "height", &height))
+    return GST_PAD_PROBE_OK;
+  const gint old_width = self->picture_width_.exchange (width);
+  const gint old_height = self->picture_height_.exchange (height);
+  if (old_width == width && old_height == height)
+    return GST_PAD_PROBE_OK;
+  g_main_context_invoke_full (
+      nullptr, G_PRIORITY_DEFAULT,
+      [] (gpointer text) {
+        print_event (static_cast<std::string *> (text)->c_str ());
+        return G_SOURCE_REMOVE;
+      },
+      new std::string ("picture: " + std::to_string (width) + "x" + std::to_string (height)),
+      [] (gpointer text) { delete static_cast<std::string *> (text); });
+  return GST_PAD_PROBE_OK;
 }
 
 GstPadProbeReturn ViewerConsole::first_buffer (GstPad *, GstPadProbeInfo *, gpointer data)
@@ -65,6 +98,14 @@ bool ViewerConsole::handle_message (GstMessage *msg)
     const char *message = gst_structure_get_string (s, "message");
     print_event ("the host refused: " +
                  terminal_safe (message && *message ? message : "(no reason given)", " "));
+    return true;
+  }
+  if (gst_structure_has_name (s, "gvwebrtcsrc-shared")) {
+    print_event (shared_line (s, true));
+    return true;
+  }
+  if (gst_structure_has_name (s, "gvwebrtcsrc-sources")) {
+    print_sources (s);
     return true;
   }
   /* gvclipboard (view.pipeline): the clipboard shared with the host */
@@ -108,7 +149,21 @@ void ViewerConsole::handle_line (const std::string &line)
     return;
   gboolean ok = FALSE;
   /* `/send FILE` offers a file to the host (it takes it only when it
-   * granted `file`); every other line is chat. */
+   * granted `file`); /sources and /share ID ask what it shares (with
+   * `source`); every other line is chat. */
+  if (line == "/sources" || line.rfind ("/share", 0) == 0) {
+    std::string id = line == "/sources" ? "" : line.substr (6);
+    id.erase (0, id.find_first_not_of (" \t"));
+    if (line == "/sources")
+      g_signal_emit_by_name (src_, "list-sources", &ok);
+    else
+      g_signal_emit_by_name (src_, "share", id.c_str (), &ok);
+    if (!ok)
+      print_error (line == "/sources" ? "/sources: not connected to the host yet"
+                                      : "/share ID: screen, display:N or window:0xID, as "
+                                        "/sources lists them, once connected");
+    return;
+  }
   if (line.rfind ("/send ", 0) == 0) {
     std::string path = line.substr (6);
     path.erase (0, path.find_first_not_of (" \t"));

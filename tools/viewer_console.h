@@ -32,6 +32,8 @@ public:
 private:
   static void on_pad_added (GstElement *, GstPad *pad, gpointer self);
   static GstPadProbeReturn first_buffer (GstPad *, GstPadProbeInfo *, gpointer self);
+  /* Prints "picture: WxH" each time the decoded picture changes size. */
+  static GstPadProbeReturn picture_size (GstPad *, GstPadProbeInfo *info, gpointer self);
 
   GstElement *src_ = nullptr;
   gulong pad_added_ = 0;
@@ -39,6 +41,7 @@ private:
    * yet): the start of the recording's timeline, and of its cues. Set on a
    * streaming thread. */
   std::atomic<gint64> media_start_us_{ -1 };
+  std::atomic<gint> picture_width_{ 0 }, picture_height_{ 0 };
   ChatTranscript transcript_;
 };
 

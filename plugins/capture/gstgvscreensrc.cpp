@@ -19,10 +19,18 @@
  * moved window is followed. `gvinputinject` uses it to map viewer clicks onto
  * the screen.
  *
- * When the captured window is closed the element posts a RESOURCE/NOT_FOUND
- * error ("The captured window was closed") and stops pushing frames. When an
- * X11 screen is resized during a full-screen capture the inner source is
- * restarted and the new size is negotiated downstream.
+ * What is shared can change while it runs (X11): set `source` to
+ * "screen", "display:N" or "window:0xID", or send the "gv-share" upstream
+ * event; the "gv-sources" query lists what there is (gvsharedsource.h).
+ * Before the first frame of the new source the element sends a "gv-shared"
+ * event and a force-key-unit event downstream; a new size flows down as new
+ * caps. A shared window that moves is followed, one that changes size
+ * restarts the capture at its new size, and one that closes gives way to
+ * the display it was on, with a RESOURCE/NOT_FOUND warning ("The shared
+ * window was closed; sharing display:N instead") and a "gv-shared" event
+ * whose reason is "window-closed". When an X11 screen is resized during a
+ * full-screen capture the inner source is restarted and the new size is
+ * negotiated downstream.
  *
  * ## Example launch line
  * |[
@@ -30,14 +38,22 @@
  *     ! videoconvert ! autovideosink
  * ]|
  * Shows the top-left 640x480 of the screen.
+ * |[
+ * gst-launch-1.0 gvscreensrc source=display:0 ! videoconvert ! vp8enc deadline=1 \
+ *     ! gvwebrtcsink signaller::server=ws://127.0.0.1:8443/ws allow=view+source
+ * ]|
+ * Shares the first monitor; viewers granted `source` can list the displays and
+ * windows and switch between them.
  */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
-#include "gstgvscreensrc.h"
+#include "gstgvscreensrc-private.h"
 #include "gvcaptureregion.h"
+
+#include <gst/video/video.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -49,11 +65,8 @@
 #include <X11/Xlib.h>
 #include <X11/extensions/Xrandr.h>
 #endif
-#ifdef GV_HAVE_PIPEWIRE
-#include "gvportal.h"
-#endif
 
-GST_DEBUG_CATEGORY_STATIC (gv_screen_src_debug);
+GST_DEBUG_CATEGORY (gv_screen_src_debug);
 #define GST_CAT_DEFAULT gv_screen_src_debug
 
 enum {
@@ -64,54 +77,11 @@ enum {
   PROP_SHOW_CURSOR,
   PROP_REGION,
   PROP_FRAMERATE,
+  PROP_SOURCE,
 };
 
-#define DEFAULT_BACKEND GV_SCREEN_SRC_BACKEND_AUTO
-#define DEFAULT_WINDOW 0
-#define DEFAULT_SHOW_CURSOR TRUE
-#define DEFAULT_FPS_N 30
-#define DEFAULT_FPS_D 1
 /* The portal may show the user a picker; give them time to answer. */
 #define PORTAL_TIMEOUT_S 120
-
-struct GvRect {
-  gint x = 0, y = 0, width = 0, height = 0; /* width/height 0: to the edge */
-};
-
-struct GvScreenSrcPrivate {
-  std::mutex lock;
-  /* properties */
-  GvScreenSrcBackend backend = DEFAULT_BACKEND;
-  std::string display;
-  guint64 window = DEFAULT_WINDOW;
-  bool show_cursor = DEFAULT_SHOW_CURSOR;
-  GvRect region;
-  gint fps_n = DEFAULT_FPS_N, fps_d = DEFAULT_FPS_D;
-
-  /* runtime, from NULL->READY to READY->NULL */
-  GstElement *source = nullptr; /* owned by the bin */
-  GstElement *capsfilter = nullptr;
-  GvScreenSrcBackend active = GV_SCREEN_SRC_BACKEND_AUTO;
-  GvRect capture;                       /* region actually captured, relative to screen or window */
-  gint base_width = 0, base_height = 0; /* screen or window size at start */
-  bool window_gone = false;
-  bool error_posted = false;
-  bool restart_pending = false;
-  gulong probe_id = 0;
-#ifdef GV_HAVE_X11
-  Display *dpy = nullptr;
-  int rr_event_base = -1;
-#endif
-#ifdef GV_HAVE_PIPEWIRE
-  GvPortalStream portal;
-#endif
-};
-
-struct _GvScreenSrc {
-  GstBin parent;
-  GstPad *srcpad;
-  GvScreenSrcPrivate *priv;
-};
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
     "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("video/x-raw(ANY)"));
@@ -223,6 +193,16 @@ static bool build_ximage (GvScreenSrc *self)
   else
     priv->rr_event_base = -1;
 
+  if (!priv->source_spec.empty ()) {
+    std::string why;
+    if (!gv_screen_src_choose_locked (self, priv->source_spec, why)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("%s", why.c_str ()),
+                         ("source=%s", priv->source_spec.c_str ()));
+      return false;
+    }
+  } else {
+    gv_screen_src_describe_locked (self);
+  }
   if (priv->window) {
     int x, y;
     if (!gv_x11_window_geometry (priv->dpy, priv->window, &x, &y, &priv->base_width,
@@ -231,6 +211,8 @@ static bool build_ximage (GvScreenSrc *self)
                          ("Window 0x%" G_GINT64_MODIFIER "x not found", priv->window), (nullptr));
       return false;
     }
+    priv->window_x = x;
+    priv->window_y = y;
     GvX11ErrorTrap trap (priv->dpy);
     XSelectInput (priv->dpy, priv->window, StructureNotifyMask);
   } else {
@@ -262,20 +244,32 @@ static bool build_ximage (GvScreenSrc *self)
 }
 
 /* Drains X events on our own connection. Call with priv->lock held. Returns
- * true when the inner source must be restarted (screen size changed). */
+ * true when the inner source must be restarted: the screen, or the shared
+ * window, changed size. */
 static bool poll_x_events (GvScreenSrc *self)
 {
   GvScreenSrcPrivate *priv = self->priv;
-  bool screen_changed = false;
+  bool screen_changed = false, window_resized = false;
   while (priv->dpy && XPending (priv->dpy)) {
     XEvent ev;
     XNextEvent (priv->dpy, &ev);
-    if (ev.type == DestroyNotify && ev.xdestroywindow.window == priv->window)
+    if (ev.type == DestroyNotify && priv->window && ev.xdestroywindow.window == priv->window) {
       priv->window_gone = true;
-    else if (priv->rr_event_base >= 0 && ev.type == priv->rr_event_base + RRScreenChangeNotify) {
+    } else if (ev.type == ConfigureNotify && priv->window && ev.xconfigure.window == priv->window) {
+      int x, y, w, h;
+      if (gv_x11_window_geometry (priv->dpy, priv->window, &x, &y, &w, &h)) {
+        priv->window_x = x;
+        priv->window_y = y;
+        window_resized |= w != priv->base_width || h != priv->base_height;
+      }
+    } else if (priv->rr_event_base >= 0 && ev.type == priv->rr_event_base + RRScreenChangeNotify) {
       XRRUpdateConfiguration (&ev);
       screen_changed = true;
     }
+  }
+  if (window_resized && !priv->window_gone) {
+    GST_INFO_OBJECT (self, "the shared window changed size");
+    return true;
   }
   if (!screen_changed || priv->window)
     return false;
@@ -285,36 +279,66 @@ static bool poll_x_events (GvScreenSrc *self)
     return false;
   GST_INFO_OBJECT (self, "screen resized %dx%d -> %dx%d", priv->base_width, priv->base_height, w,
                    h);
-  priv->base_width = w;
-  priv->base_height = h;
   return true;
 }
 
-static void restart_source (GstElement *element, gpointer)
+/* The size of what is captured now: the window's, or the screen's. False
+ * when the window is gone. Call with priv->lock held. */
+static bool measure_base (GvScreenSrc *self)
 {
+  GvScreenSrcPrivate *priv = self->priv;
+  if (!priv->window) {
+    priv->base_width = DisplayWidth (priv->dpy, DefaultScreen (priv->dpy));
+    priv->base_height = DisplayHeight (priv->dpy, DefaultScreen (priv->dpy));
+    return true;
+  }
+  int x, y;
+  if (!gv_x11_window_geometry (priv->dpy, priv->window, &x, &y, &priv->base_width,
+                               &priv->base_height))
+    return false;
+  priv->window_x = x;
+  priv->window_y = y;
+  return true;
+}
+#endif /* GV_HAVE_X11 */
+
+void gv_screen_src_restart (GstElement *element, gpointer)
+{
+#ifdef GV_HAVE_X11
   GvScreenSrc *self = GV_SCREEN_SRC (element);
   GvScreenSrcPrivate *priv = self->priv;
   GstElement *source = nullptr;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     priv->restart_pending = false;
-    if (!priv->source)
+    if (!priv->source || !priv->dpy)
       return;
-    if (!clip_region (priv->region, priv->base_width, priv->base_height, &priv->capture)) {
+    if (!measure_base (self) ||
+        !clip_region (priv->region, priv->base_width, priv->base_height, &priv->capture)) {
       priv->window_gone = true; /* nothing left to capture */
       return;
     }
     source = GST_ELEMENT (gst_object_ref (priv->source));
   }
+  /* Stops the old capture's thread: no frame of it follows. */
   gst_element_set_state (source, GST_STATE_NULL);
   {
     std::lock_guard<std::mutex> guard (priv->lock);
+    if (priv->source != source) { /* the element stopped meanwhile */
+      gst_object_unref (source);
+      return;
+    }
+    g_object_set (priv->source, "xid", (guint64) priv->window, NULL);
     configure_ximagesrc (self);
+    priv->announce_pending = priv->announce_requested;
+    priv->announce_requested = false;
   }
   gst_element_sync_state_with_parent (source);
   gst_object_unref (source);
+#else
+  (void) element;
+#endif
 }
-#endif /* GV_HAVE_X11 */
 
 /* ---- other platforms ---------------------------------------------------- */
 
@@ -403,11 +427,25 @@ static bool build_other (GvScreenSrc *self, GvScreenSrcBackend backend)
 
 /* ---- the bin ------------------------------------------------------------ */
 
-static GstPadProbeReturn buffer_probe (GstPad *, GstPadProbeInfo *, gpointer user_data)
+/* Before the first frame of a new source: what is shared now, then a
+ * request for a keyframe (a switch to a source of the same size changes no
+ * caps, and the encoders would go on from their last keyframe). */
+static void announce (GstPad *pad, const GvShareableSource &source, const std::string &by,
+                      const std::string &reason)
+{
+  gst_pad_push_event (pad, gv_shared_event_new (source, by.c_str (), reason.c_str ()));
+  gst_pad_push_event (
+      pad, gst_video_event_new_downstream_force_key_unit (GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE,
+                                                          GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
+static GstPadProbeReturn buffer_probe (GstPad *pad, GstPadProbeInfo *, gpointer user_data)
 {
   GvScreenSrc *self = GV_SCREEN_SRC (user_data);
   GvScreenSrcPrivate *priv = self->priv;
-  bool post_error = false, restart = false;
+  bool window_closed = false, restart = false, announcing = false;
+  GvShareableSource shared;
+  std::string by, reason;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
 #ifdef GV_HAVE_X11
@@ -418,22 +456,29 @@ static GstPadProbeReturn buffer_probe (GstPad *, GstPadProbeInfo *, gpointer use
 #endif
     if (priv->window_gone && !priv->error_posted) {
       priv->error_posted = true;
-      post_error = true;
+      window_closed = true;
     }
-    if (priv->window_gone && !post_error)
+    if (priv->window_gone && !window_closed)
       return GST_PAD_PROBE_DROP;
+    if (priv->announce_pending && !window_closed) {
+      priv->announce_pending = false;
+      announcing = true;
+      shared.id = priv->current_id;
+      shared.name = priv->current_name;
+      shared.width = priv->capture.width;
+      shared.height = priv->capture.height;
+      by = priv->announce_by;
+      reason = priv->announce_reason;
+    }
   }
-  if (post_error) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("The captured window was closed"),
-                       ("window 0x%" G_GINT64_MODIFIER "x destroyed", priv->window));
+  if (window_closed) {
+    gv_screen_src_window_closed (self);
     return GST_PAD_PROBE_DROP;
   }
-#ifdef GV_HAVE_X11
+  if (announcing)
+    announce (pad, shared, by, reason);
   if (restart)
-    gst_element_call_async (GST_ELEMENT (self), restart_source, nullptr, nullptr);
-#else
-  (void) restart;
-#endif
+    gst_element_call_async (GST_ELEMENT (self), gv_screen_src_restart, nullptr, nullptr);
   return GST_PAD_PROBE_OK;
 }
 
@@ -551,6 +596,15 @@ static GstPadQueryFunction ghost_query_default = nullptr;
 
 static gboolean gv_screen_src_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
+  if (gv_sources_query_is (query)) {
+    GvScreenSrcPrivate *priv = GV_SCREEN_SRC (parent)->priv;
+    std::lock_guard<std::mutex> guard (priv->lock);
+    std::vector<GvShareableSource> sources = gv_screen_src_sources_locked (GV_SCREEN_SRC (parent));
+    if (sources.empty ())
+      return FALSE; /* this capture cannot switch */
+    gv_sources_query_set (query, priv->current_id, sources);
+    return TRUE;
+  }
   if (gv_capture_region_query_is (query)) {
     GvCaptureRegion region;
     if (!current_region (GV_SCREEN_SRC (parent), &region))
@@ -561,6 +615,23 @@ static gboolean gv_screen_src_src_query (GstPad *pad, GstObject *parent, GstQuer
     return TRUE;
   }
   return ghost_query_default (pad, parent, query);
+}
+
+/* The ghost pad's own event function, which forwards upstream events. */
+static GstPadEventFunction ghost_event_default = nullptr;
+
+static gboolean gv_screen_src_src_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  std::string source, by;
+  if (gv_share_event_parse (event, source, by)) {
+    gst_event_unref (event);
+    std::string why;
+    if (gv_screen_src_switch (GV_SCREEN_SRC (parent), source, by, "", why))
+      return TRUE;
+    GST_INFO_OBJECT (parent, "not switching to %s: %s", source.c_str (), why.c_str ());
+    return FALSE;
+  }
+  return ghost_event_default (pad, parent, event);
 }
 
 static GstStateChangeReturn gv_screen_src_change_state (GstElement *element,
@@ -578,11 +649,28 @@ static GstStateChangeReturn gv_screen_src_change_state (GstElement *element,
   return ret;
 }
 
+/* `source`: before READY, what to share once started; while running, a
+ * switch (by the host). Called with the lock held in @guard. */
+static void set_source (GvScreenSrc *self, const char *id, std::unique_lock<std::mutex> &guard)
+{
+  GvScreenSrcPrivate *priv = self->priv;
+  if (!priv->source) {
+    priv->source_spec = id ? id : "";
+    return;
+  }
+  guard.unlock ();
+  std::string why;
+  if (!gv_screen_src_switch (self, id ? id : "", "", "", why))
+    GST_ELEMENT_WARNING (self, RESOURCE, NOT_FOUND,
+                         ("Not sharing %s: %s", id ? id : "", why.c_str ()), (nullptr));
+  guard.lock ();
+}
+
 static void gv_screen_src_set_property (GObject *object, guint prop_id, const GValue *value,
                                         GParamSpec *pspec)
 {
   GvScreenSrcPrivate *priv = GV_SCREEN_SRC (object)->priv;
-  std::lock_guard<std::mutex> guard (priv->lock);
+  std::unique_lock<std::mutex> guard (priv->lock);
   switch (prop_id) {
   case PROP_BACKEND:
     priv->backend = (GvScreenSrcBackend) g_value_get_enum (value);
@@ -618,6 +706,9 @@ static void gv_screen_src_set_property (GObject *object, guint prop_id, const GV
   case PROP_FRAMERATE:
     priv->fps_n = gst_value_get_fraction_numerator (value);
     priv->fps_d = gst_value_get_fraction_denominator (value);
+    break;
+  case PROP_SOURCE:
+    set_source (GV_SCREEN_SRC (object), g_value_get_string (value), guard);
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -657,6 +748,10 @@ static void gv_screen_src_get_property (GObject *object, guint prop_id, GValue *
   }
   case PROP_FRAMERATE:
     gst_value_set_fraction (value, priv->fps_n, priv->fps_d);
+    break;
+  case PROP_SOURCE:
+    g_value_set_string (value,
+                        priv->source ? priv->current_id.c_str () : priv->source_spec.c_str ());
     break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -714,6 +809,15 @@ static void gv_screen_src_class_init (GvScreenSrcClass *klass)
       gst_param_spec_fraction ("framerate", "Frame rate", "Frames per second to capture", 1, 1, 240,
                                1, DEFAULT_FPS_N, DEFAULT_FPS_D, flags));
 
+  g_object_class_install_property (
+      gobject_class, PROP_SOURCE,
+      g_param_spec_string (
+          "source", "Source",
+          "What to share: \"screen\" (every monitor as one canvas), \"display:N\" (monitor N, "
+          "as 'ghostview devices' lists them) or \"window:0xID\"; overrides window and region. "
+          "Set while playing, switches what is shared (X11); reads what is shared now",
+          nullptr, flags));
+
   element_class->change_state = gv_screen_src_change_state;
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (
@@ -732,6 +836,8 @@ static void gv_screen_src_init (GvScreenSrc *self)
       "src", gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src"));
   ghost_query_default = GST_PAD_QUERYFUNC (self->srcpad);
   gst_pad_set_query_function (self->srcpad, gv_screen_src_src_query);
+  ghost_event_default = GST_PAD_EVENTFUNC (self->srcpad);
+  gst_pad_set_event_function (self->srcpad, gv_screen_src_src_event);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
   GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SOURCE);
 }

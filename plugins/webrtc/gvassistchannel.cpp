@@ -123,6 +123,11 @@ void AssistChannel::handle (GObject *channel, const char *text, gsize length)
       return;
     }
   }
+  if (parsed &&
+      (msg.kind == gv::assist::Kind::ListSources || msg.kind == gv::assist::Kind::Share)) {
+    handle_source (channel, msg);
+    return;
+  }
   if (!parsed || msg.kind != gv::assist::Kind::ViewerChat) {
     GST_LOG_OBJECT (log_object_, "dropping a malformed assist message from %s: %s", peer_.c_str (),
                     error.empty () ? "a message only the host sends" : error.c_str ());
@@ -138,6 +143,23 @@ void AssistChannel::handle (GObject *channel, const char *text, gsize length)
   }
   count (&AssistCounters::chat);
   callbacks_.chat (msg.text);
+}
+
+/* A viewer asks what the host can share, or picks one: with `source`,
+ * answered by the host; without, refused. */
+void AssistChannel::handle_source (GObject *channel, const gv::assist::Message &request)
+{
+  std::string answer;
+  if (!(callbacks_.capabilities () & GV_CAPABILITY_SOURCE)) {
+    GST_INFO_OBJECT (log_object_, "refusing a source request from %s: no source capability",
+                     peer_.c_str ());
+    count (&AssistCounters::refused);
+    answer = gv::assist::make_refused ("source", gv::assist::kSourceRefusedMessage);
+  } else if (callbacks_.source) {
+    answer = callbacks_.source (request);
+  }
+  if (!answer.empty ())
+    gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), answer.c_str ());
 }
 
 /* A piece of the viewer's clipboard: refused once per content without the

@@ -50,6 +50,9 @@ public:
     std::function<void (const std::string &text)> chat;
     /* Whole clipboard content from a viewer with `clipboard`. */
     std::function<void (const std::string &mime, const std::string &bytes)> clipboard;
+    /* A "list-sources" or "share" from a viewer with `source`; returns the
+     * answer to send back ("" for none). */
+    std::function<std::string (const gv::assist::Message &request)> source;
   };
 
   AssistChannel (std::string peer, GstObject *log_object, Callbacks callbacks);
@@ -69,6 +72,7 @@ private:
   static void on_data (GObject *channel, GBytes *data, gpointer self);
   void handle (GObject *channel, const char *text, gsize length);
   void handle_clipboard (GObject *channel, const gv::assist::Message &piece);
+  void handle_source (GObject *channel, const gv::assist::Message &request);
   void count (guint64 AssistCounters::*counter);
 
   const std::string peer_;

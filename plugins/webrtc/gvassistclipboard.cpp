@@ -60,11 +60,7 @@ bool is_base64 (const char *s, gsize len)
 
 const char *string_member (JsonObject *obj, const char *name)
 {
-  JsonNode *node = json_object_get_member (obj, name);
-  if (!node || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return nullptr;
-  return json_node_get_string (node);
+  return json_string_member (obj, name);
 }
 
 bool size_member (JsonObject *obj, const char *name, guint64 max, guint64 &out)

@@ -53,15 +53,9 @@ gsize utf16_length (const char *text)
   return n;
 }
 
-/* A member that is a string (valid UTF-8), or nullptr. */
 const char *string_member (JsonObject *obj, const char *name)
 {
-  JsonNode *node = json_object_get_member (obj, name);
-  if (!node || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return nullptr;
-  const char *s = json_node_get_string (node);
-  return s && g_utf8_validate (s, -1, nullptr) ? s : nullptr;
+  return json_string_member (obj, name);
 }
 
 /* A member that is a whole number 0..kMaxTime, spelt as an integer or as
@@ -128,7 +122,8 @@ bool parse_refused (JsonObject *obj, Message &out, std::string &error)
 {
   const char *what = string_member (obj, "what");
   if (!is_refused_what (what))
-    return fail (error, "a refusal's \"what\" must be \"chat\", \"clipboard\" or \"file\"");
+    return fail (error, "a refusal's \"what\" must be \"chat\", \"clipboard\", \"file\" or "
+                        "\"source\"");
   const char *message = string_member (obj, "message");
   if (!message || strlen (message) > kMaxRefusedMessageBytes)
     return fail (error, "a refusal's \"message\" must be a sentence of at most " +
@@ -157,6 +152,16 @@ void add_string (JsonBuilder *b, const char *name, const std::string &value)
 }
 
 } // namespace
+
+const char *json_string_member (JsonObject *obj, const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  if (!node || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return nullptr;
+  const char *s = json_node_get_string (node);
+  return s && g_utf8_validate (s, -1, nullptr) ? s : nullptr;
+}
 
 bool valid_chat_text (const char *text, std::string *error)
 {
@@ -211,6 +216,9 @@ bool parse_message (const char *data, gsize length, Message &out, std::string &e
       ok = parse_refused (obj, out, error);
     else if (strcmp (t, kClipboardKind) == 0)
       ok = parse_clipboard (obj, out, error);
+    else if (strcmp (t, kListSourcesKind) == 0 || strcmp (t, kSourcesKind) == 0 ||
+             strcmp (t, kShareKind) == 0 || strcmp (t, kSharedKind) == 0)
+      ok = parse_sources_kind (t, obj, out, error);
     else
       ok = fail (error,
                  std::string ("\"") + truncate_utf8 (t, 32) + "\" is not an assist message kind");

@@ -24,6 +24,15 @@
  *                    kClipboardMimes; N at most kMaxClipboardBytes. A viewer
  *                    needs the `clipboard` capability to send it or get it;
  *                    gvassistclipboard.cpp)
+ *   viewer -> host   {"t":"list-sources"}
+ *   host -> viewer   {"t":"sources","current":ID,"items":[{"id":ID,"kind":KIND,
+ *                     "name":NAME,"width":W,"height":H},...]}
+ *   viewer -> host   {"t":"share","source":ID}
+ *   host -> viewer   {"t":"shared","source":ID,"name":NAME,"width":W,
+ *                     "height":H,"by":BY,"reason":REASON}
+ *                    (what the host shares: the list, a viewer's pick, and
+ *                    every change, to every viewer; gvsourcejson.h. Listing
+ *                    and picking need the `source` capability)
  *
  * TEXT: UTF-8, 1 to kMaxChatBytes bytes, no control characters but newline
  * and tab. Members a kind does not define are ignored. The browser's copy
@@ -62,7 +71,13 @@ inline constexpr const char *kKindField = "t";
 inline constexpr const char *kChatKind = "chat";
 inline constexpr const char *kRefusedKind = "refused";
 inline constexpr const char *kClipboardKind = "clipboard";
-inline constexpr const char *kKinds[] = { kChatKind, kRefusedKind, kClipboardKind };
+inline constexpr const char *kListSourcesKind = "list-sources";
+inline constexpr const char *kSourcesKind = "sources";
+inline constexpr const char *kShareKind = "share";
+inline constexpr const char *kSharedKind = "shared";
+inline constexpr const char *kKinds[] = { kChatKind,        kRefusedKind, kClipboardKind,
+                                          kListSourcesKind, kSourcesKind, kShareKind,
+                                          kSharedKind };
 
 /* Clipboard content: what it may be, how large, in pieces of how much. */
 inline constexpr const char *kClipboardText = "text/plain;charset=utf-8";
@@ -80,16 +95,28 @@ inline constexpr const char *kHostName = "Host";
 
 /* What a refusal can be about: the capability the message needed (its
  * name in signaling/capabilities.h). */
-inline constexpr const char *kRefusedWhat[] = { "chat", "clipboard", "file" };
+inline constexpr const char *kRefusedWhat[] = { "chat", "clipboard", "file", "source" };
 
 /* The refusal sentence of a chat line from a viewer without `chat`. */
 inline constexpr const char *kChatRefusedMessage = "The host has not allowed chat.";
 
 enum class Kind {
-  ViewerChat, /* viewer -> host: text */
-  HostChat,   /* host -> viewer: from, peer, text, time */
-  Refused,    /* host -> viewer: what, message */
-  Clipboard,  /* both ways: id, mime, size, offset, data, last */
+  ViewerChat,  /* viewer -> host: text */
+  HostChat,    /* host -> viewer: from, peer, text, time */
+  Refused,     /* host -> viewer: what, message */
+  Clipboard,   /* both ways: id, mime, size, offset, data, last */
+  ListSources, /* viewer -> host: nothing */
+  Sources,     /* host -> viewer: current, sources */
+  Share,       /* viewer -> host: source */
+  Shared,      /* host -> viewer: source, name, width, height, by, reason */
+};
+
+/* One thing the host can share, as "sources" lists it. */
+struct SourceItem {
+  std::string id;   /* "screen", "display:N" or "window:0xHEX" */
+  std::string kind; /* "screen", "display" or "window" */
+  std::string name;
+  gint width = 0, height = 0;
 };
 
 struct Message {
@@ -107,6 +134,15 @@ struct Message {
   guint64 offset = 0;
   std::string data;
   bool last = false;
+  /* What is shared: `source` (share, shared), `current` and `sources`
+   * (sources), `name`, `width`, `height`, `by`, `reason` (shared). */
+  std::string source;
+  std::string current;
+  std::vector<SourceItem> sources;
+  std::string name;
+  gint width = 0, height = 0;
+  std::string by;
+  std::string reason;
 };
 
 /* True when `text` (NUL-terminated) is chat text a host accepts; else
@@ -148,6 +184,42 @@ private:
 /* parse_message's part for "clipboard" (gvassistclipboard.cpp), given the
  * message's JSON object (json-glib's JsonObject). */
 bool parse_clipboard (::_JsonObject *obj, Message &out, std::string &error);
+
+/* What is shared (gvassistsources.cpp): limits, the kinds of source, the
+ * reasons a change gives, and the refusal sentence of a viewer without
+ * `source`. */
+inline constexpr gsize kMaxSources = 200;
+inline constexpr gsize kMaxSourceNameBytes = 128;
+inline constexpr gsize kMaxSourceIdBytes = 64;
+inline constexpr gint kMaxSourceSize = 65535;
+inline constexpr const char *kSourceKinds[] = { "screen", "display", "window" };
+inline constexpr const char *kSharedReasonAsked = "";
+inline constexpr const char *kSharedReasonWindowClosed = "window-closed";
+inline constexpr const char *kSharedReasons[] = { kSharedReasonAsked, kSharedReasonWindowClosed };
+inline constexpr const char *kSourceRefusedMessage =
+    "The host has not allowed choosing what is shared.";
+
+/* True for "screen", "display:N" (N 0..999) and "window:0xHEX" (1 to 16
+ * lowercase hex digits). */
+bool valid_source_id (const char *id);
+/* The kind of a valid source id: "screen", "display" or "window". */
+std::string source_kind (const std::string &id);
+
+/* parse_message's parts for the four source kinds. */
+bool parse_sources_kind (const char *kind, ::_JsonObject *obj, Message &out, std::string &error);
+
+/* The builders. make_share: "" for an invalid id. make_sources keeps the
+ * first kMaxSources items with valid ids, cuts names to kMaxSourceNameBytes
+ * and clamps sizes; `current` "" when it is not a valid id. make_shared:
+ * "" for an invalid source or reason. */
+std::string make_list_sources ();
+std::string make_sources (const std::string &current, const std::vector<SourceItem> &items);
+std::string make_share (const std::string &id);
+std::string make_shared (const SourceItem &source, const std::string &by,
+                         const std::string &reason);
+
+/* A member that is a string of valid UTF-8, or nullptr. */
+const char *json_string_member (::_JsonObject *obj, const char *name);
 
 /* `text` cut to at most `max_bytes` bytes on a UTF-8 character boundary
  * (invalid UTF-8 is first made valid). */

@@ -125,6 +125,21 @@ void StreamEncoder::video_size (int &width, int &height) const
   height = height_;
 }
 
+bool StreamEncoder::query_upstream (GstQuery *query)
+{
+  GstPad *pad = nullptr;
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    if (pad_)
+      pad = GST_PAD (gst_object_ref (pad_));
+  }
+  if (!pad)
+    return false;
+  bool ok = gst_pad_peer_query (pad, query);
+  gst_object_unref (pad);
+  return ok;
+}
+
 bool StreamEncoder::push_upstream (GstEvent *event)
 {
   GstPad *pad = nullptr;
@@ -522,6 +537,13 @@ GstPadProbeReturn StreamEncoder::input_event_probe (GstPad *, GstPadProbeInfo *i
       self->callbacks_.clipboard (mime, data);
     return GST_PAD_PROBE_DROP; /* the encoders have no use for it */
   }
+  if (gv_shared_event_is (event)) {
+    GvShareableSource source;
+    std::string by, reason;
+    if (self->callbacks_.shared && gv_shared_event_parse (event, source, by, reason))
+      self->callbacks_.shared (source, by, reason);
+    return GST_PAD_PROBE_DROP;
+  }
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS) {
     /* Without a tee (no caps yet, or no chain) nobody else sees it. */
     bool no_chain;
@@ -537,19 +559,31 @@ GstPadProbeReturn StreamEncoder::input_event_probe (GstPad *, GstPadProbeInfo *i
     return GST_PAD_PROBE_OK;
   GstCaps *caps;
   gst_event_parse_caps (event, &caps);
-  bool build;
+  bool build, resized = false;
+  int width = 0, height = 0;
   {
     std::lock_guard<std::mutex> guard (self->lock_);
     if (self->kind_ == MediaKind::Video) {
       GstStructure *s = gst_caps_get_structure (caps, 0);
-      gst_structure_get_int (s, "width", &self->width_);
-      gst_structure_get_int (s, "height", &self->height_);
+      gst_structure_get_int (s, "width", &width);
+      gst_structure_get_int (s, "height", &height);
+      resized = self->chain_built_ && (width != self->width_ || height != self->height_);
+      self->width_ = width;
+      self->height_ = height;
     }
     build = !self->chain_built_;
     self->chain_built_ = true;
   }
   if (build && !self->build_chain (caps))
     return GST_PAD_PROBE_DROP;
+  if (resized) {
+    /* What is shared changed size: the scaled layers follow, before the
+     * new caps reach them. */
+    GST_INFO_OBJECT (self->owner_, "video input now %dx%d", width, height);
+    for (int i = 0; i < kCodecSlots * kMaxLayers; i++)
+      if (VideoLayer *l = self->layer (i))
+        l->follow_input_size (width, height);
+  }
   return GST_PAD_PROBE_OK;
 }
 

@@ -26,6 +26,8 @@
 
 #include <gst/gst.h>
 
+#include "../capture/gvsharedsource.h"
+
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -113,6 +115,11 @@ public:
     /* Clipboard content the host copied (a "gv-clipboard" event from
      * gvinputinject, consumed here: gvclipboardevent.h). */
     std::function<void (const char *mime, GBytes *data)> clipboard;
+    /* What is shared changed (a "gv-shared" event from gvscreensrc,
+     * consumed here: gvsharedsource.h). */
+    std::function<void (const GvShareableSource &source, const std::string &by,
+                        const std::string &reason)>
+        shared;
   };
 
   /* `owner` is the bin the chain lives in and the element errors are
@@ -137,6 +144,9 @@ public:
   void video_size (int &width, int &height) const;
   /* Pushes an event upstream of the element's pad (navigation, release-all). */
   bool push_upstream (GstEvent *event);
+  /* Asks upstream (gv_sources_query_new and the like); false when no one
+   * answered. */
+  bool query_upstream (GstQuery *query);
   void apply_settings (const EncoderSettings &settings);
   /* The pipeline went to READY: caps and end of stream are forgotten. */
   void reset ();

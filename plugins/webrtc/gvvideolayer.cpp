@@ -127,13 +127,12 @@ bool VideoLayer::build_encoding (GstElement *raw_tee, const LayerSettings &s)
     GstElement *size = add ("capsfilter");
     ok = scale && size;
     if (ok) {
-      /* Even sizes: the encoders' 4:2:0 wants them. */
-      int w = MAX (2, (s.width / s.divisor) & ~1), h = MAX (2, (s.height / s.divisor) & ~1);
-      GstCaps *caps =
-          gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, w, "height", G_TYPE_INT, h,
-                               "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
-      g_object_set (size, "caps", caps, nullptr);
-      gst_caps_unref (caps);
+      {
+        std::lock_guard<std::mutex> guard (lock_);
+        size_filter_ = size;
+        divisor_ = s.divisor;
+      }
+      follow_input_size (s.width, s.height);
     }
   }
   GstElement *convert = ok ? add ("videoconvert") : nullptr;
@@ -328,6 +327,25 @@ void VideoLayer::force_keyframe ()
   gst_pad_send_event (pad,
                       gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE, 0));
   gst_object_unref (pad);
+}
+
+void VideoLayer::follow_input_size (int width, int height)
+{
+  GstElement *size;
+  int divisor;
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    size = size_filter_;
+    divisor = divisor_;
+  }
+  if (!size || width <= 0 || height <= 0)
+    return;
+  /* Even sizes: the encoders' 4:2:0 wants them. */
+  int w = MAX (2, (width / divisor) & ~1), h = MAX (2, (height / divisor) & ~1);
+  GstCaps *caps = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, w, "height", G_TYPE_INT,
+                                       h, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
+  g_object_set (size, "caps", caps, nullptr);
+  gst_caps_unref (caps);
 }
 
 void VideoLayer::request_keyframe ()

@@ -72,6 +72,9 @@ public:
   KeyframeCounters keyframe_counters () const;
   void set_keyframe_min_interval (guint ms);
   /* The encoder's bitrate; kbit/s. */
+  /* The picture coming in is now `width` x `height` (what is shared
+   * changed): a scaled layer keeps its divisor of it. */
+  void follow_input_size (int width, int height);
   void set_bitrate_kbps (guint kbps);
   guint bitrate_kbps () const;
   bool encodes () const;
@@ -91,6 +94,8 @@ private:
   GstElement *valve_ = nullptr;
   GstElement *encoder_ = nullptr;
   GstElement *tee_ = nullptr;
+  GstElement *size_filter_ = nullptr; /* scaled layers: the capsfilter naming their size */
+  int divisor_ = 1;
   GstPad *keyframe_target_ = nullptr; /* the src pad before the tee; a reference */
   bool h264_ = false;
   int watchers_ = 0;

@@ -51,6 +51,9 @@ Viewer::Viewer (std::string peer, std::string name, GvCapabilities capabilities,
           [this] (const std::string &mime, const std::string &bytes) {
             host_.clipboard_received (peer_, mime, bytes);
           },
+          [this] (const gv::assist::Message &request) {
+            return host_.source_request (peer_, name_, request);
+          },
       });
 }
 

@@ -78,6 +78,11 @@ public:
    * viewer that has the `clipboard` capability. */
   virtual void clipboard_received (const std::string &peer, const std::string &mime,
                                    const std::string &bytes) = 0;
+  /* From the assistance channel's thread: a "list-sources" or "share" of
+   * a viewer that has the `source` capability; the answer to send it back
+   * ("" for none). */
+  virtual std::string source_request (const std::string &peer, const std::string &name,
+                                      const gv::assist::Message &request) = 0;
   /* Where files from viewers land (made when the first one comes). */
   virtual std::string download_dir () = 0;
   /* From the file channel's thread: what a transfer to or from the viewer

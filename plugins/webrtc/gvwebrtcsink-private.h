@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include "gvassistjson.h"
 #include "gvsignaller.h"
 #include "gvstreamencoder.h"
 #include "gvtaskqueue.h"
@@ -137,6 +138,15 @@ void gv_webrtc_sink_install_assist_signals (GType type);
  * every viewer with `chat`, the sender included. Any thread. */
 void gv_webrtc_sink_chat_received (GvWebRTCSink *self, const std::string &peer,
                                    const std::string &name, const std::string &text);
+
+/* gvwebrtcsink-sources.cpp: what is shared changed (from gvscreensrc), to
+ * every viewer; a viewer's "list-sources" or "share" (it has `source`),
+ * answered with the text to send back to it ("" for none). */
+void gv_webrtc_sink_shared (GvWebRTCSink *self, const GvShareableSource &source,
+                            const std::string &by, const std::string &reason);
+std::string gv_webrtc_sink_source_request (GvWebRTCSink *self, const std::string &peer,
+                                           const std::string &name,
+                                           const gv::assist::Message &request);
 
 /* gvwebrtcsink-clipboard.cpp: what the host copied, to every viewer with
  * `clipboard`; what a viewer with it copied, upstream to gvinputinject. */

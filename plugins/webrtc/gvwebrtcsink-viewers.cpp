@@ -122,6 +122,11 @@ public:
     gv_webrtc_sink_chat_received (sink_, peer, name, text);
   }
 
+  std::string source_request (const std::string &peer, const std::string &name,
+                              const gv::assist::Message &request) override
+  {
+    return gv_webrtc_sink_source_request (sink_, peer, name, request);
+  }
   void clipboard_received (const std::string &peer, const std::string &mime,
                            const std::string &bytes) override
   {

@@ -167,13 +167,12 @@
  * and those beyond 20 in a burst / 5 per second (`assist-flood`) are
  * dropped and counted, per viewer and for the sink, in `stats`.
  *
- * `allow` (GvCapabilities: view, control, clipboard, file, chat) is what every viewer admitted by
- * the default policy gets; `allow-control` is its control bit. The `set-capabilities` action signal
- * (peer-id, GvCapabilities) replaces one viewer's set at any time (the
- * signaller tells the viewer), `send-chat` (text) sends the host's own line,
- * from "Host" with peer "host", to every viewer with `chat` (and posts it as
- * `gvwebrtcsink-chat` too); it returns FALSE for text that is not valid
- * chat text.
+ * `allow` (GvCapabilities: view, control, clipboard, file, chat, source) is what every viewer
+ * admitted by the default policy gets; `allow-control` is its control bit. The `set-capabilities`
+ * action signal (peer-id, GvCapabilities) replaces one viewer's set at any time (the signaller
+ * tells the viewer), `send-chat` (text) sends the host's own line, from "Host" with peer "host", to
+ * every viewer with `chat` (and posts it as `gvwebrtcsink-chat` too); it returns FALSE for text
+ * that is not valid chat text.
  * |[
  * gst-launch-1.0 -m videotestsrc is-live=true ! gvwebrtcsink \
  *     signaller::server=ws://127.0.0.1:8443/ws allow=view+chat
@@ -194,6 +193,23 @@
  * |[
  * gst-launch-1.0 gvscreensrc ! gvinputinject backend=xtest ! videoconvert ! \
  *     gvwebrtcsink signaller::server=ws://127.0.0.1:8443/ws allow=view+control+clipboard
+ * ]|
+ *
+ * ## What is shared
+ * A viewer with the `source` capability sends `{"t":"list-sources"}` and
+ * `{"t":"share","source":ID}` on the `assist` channel (gvassistjson.h);
+ * the sink asks upstream with the "gv-sources" query and the "gv-share"
+ * event (plugins/capture/gvsharedsource.h), which gvscreensrc answers, and
+ * answers the viewer with `{"t":"sources",...}` or a refusal. Every change
+ * gvscreensrc announces ("gv-shared", whoever asked: a viewer, the host's
+ * `source` property, a closed window) goes to every viewer as
+ * `{"t":"shared",...}` and is posted as `gvwebrtcsink-shared` (`source`,
+ * `name`, `width`, `height`, `by`, `reason`, `viewers`). The scaled layers
+ * of the ladder follow a new picture size. Without `source` the viewer is
+ * refused and counted (`assist-refused`).
+ * |[
+ * gst-launch-1.0 -m gvscreensrc source=display:0 ! videoconvert ! \
+ *     gvwebrtcsink signaller::server=ws://127.0.0.1:8443/ws allow=view+source
  * ]|
  *
  * ## File transfer
@@ -945,6 +961,10 @@ static void gv_webrtc_sink_init (GvWebRTCSink *self)
             [self] (guint32 seqnum) { stream_ended (self, seqnum); },
             [self] (const char *mime, GBytes *data) {
               gv_webrtc_sink_clipboard_from_host (self, mime, data);
+            },
+            [self] (const GvShareableSource &source, const std::string &by,
+                    const std::string &reason) {
+              gv_webrtc_sink_shared (self, source, by, reason);
             },
         });
   gv_webrtc_sink_init_viewers (self);

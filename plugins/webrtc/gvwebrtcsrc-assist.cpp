@@ -4,12 +4,15 @@
  *
  * gvwebrtcsrc's side of the host's assistance channel ("assist",
  * gvassistjson.h): the host's chat lines, clipboard and refusals as element
- * messages, `send-chat` and `send-clipboard`; the clipboard also travels the
+ * messages, `send-chat` and `send-clipboard`; what the host shares (the
+ * `list-sources` and `share` actions; gvwebrtcsrc-sources and
+ * gvwebrtcsrc-shared messages); the clipboard also travels the
  * video pad as "gv-clipboard" events (gvclipboardevent.h), down from the
  * host and up to it, for gvclipboard.
  */
 #include "gvwebrtcsrc-private.h"
 
+#include "../capture/gvsharedsource.h"
 #include "../input/gvclipboardevent.h"
 #include "gvassistjson.h"
 
@@ -24,6 +27,18 @@ namespace {
 void post (GvWebRTCSrc *self, GstStructure *s)
 {
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* "gvwebrtcsrc-sources": current, and the arrays ids, kinds, names,
+ * widths, heights (gvsharedsource.h). */
+GstStructure *sources_structure (const gv::assist::Message &msg)
+{
+  std::vector<GvShareableSource> sources;
+  for (const gv::assist::SourceItem &item : msg.sources)
+    sources.push_back ({ item.id, item.kind, item.name, item.width, item.height });
+  GstStructure *s = gst_structure_new_empty ("gvwebrtcsrc-sources");
+  gv_sources_fill (s, msg.current, sources);
+  return s;
 }
 
 void handle (GvWebRTCSrc *self, const char *text, gsize length)
@@ -46,7 +61,19 @@ void handle (GvWebRTCSrc *self, const char *text, gsize length)
     post (self, gst_structure_new ("gvwebrtcsrc-refused", "what", G_TYPE_STRING, msg.what.c_str (),
                                    "message", G_TYPE_STRING, msg.message.c_str (), nullptr));
     break;
+  case gv::assist::Kind::Shared:
+    post (self, gst_structure_new ("gvwebrtcsrc-shared", "source", G_TYPE_STRING,
+                                   msg.source.c_str (), "name", G_TYPE_STRING, msg.name.c_str (),
+                                   "width", G_TYPE_INT, msg.width, "height", G_TYPE_INT, msg.height,
+                                   "by", G_TYPE_STRING, msg.by.c_str (), "reason", G_TYPE_STRING,
+                                   msg.reason.c_str (), nullptr));
+    break;
+  case gv::assist::Kind::Sources:
+    post (self, sources_structure (msg));
+    break;
   case gv::assist::Kind::ViewerChat:
+  case gv::assist::Kind::ListSources:
+  case gv::assist::Kind::Share:
     GST_DEBUG_OBJECT (self, "ignoring a viewer's message from the host");
     break;
   case gv::assist::Kind::Clipboard: {
@@ -84,6 +111,31 @@ void on_data (GObject *, GBytes *data, gpointer user)
   handle (GV_WEBRTC_SRC (user), bytes ? bytes : "", bytes ? length : 0);
 }
 
+/* Sends one message on the host's assistance channel; `action` names the
+ * signal in warnings. */
+bool send_assist (GvWebRTCSrc *self, const std::string &line, const char *action)
+{
+  GObject *channel;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    channel =
+        self->priv->assist_channel ? G_OBJECT (g_object_ref (self->priv->assist_channel)) : nullptr;
+  }
+  if (!channel) {
+    GST_WARNING_OBJECT (self, "%s: the host has opened no assistance channel", action);
+    return FALSE;
+  }
+  GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+  g_object_get (channel, "ready-state", &state, nullptr);
+  bool open = state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
+  if (open)
+    gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), line.c_str ());
+  else
+    GST_WARNING_OBJECT (self, "%s: the assistance channel is not open", action);
+  g_object_unref (channel);
+  return open;
+}
+
 gboolean send_chat_action (GvWebRTCSrc *self, const char *text)
 {
   std::string line = gv::assist::make_chat (text);
@@ -94,25 +146,27 @@ gboolean send_chat_action (GvWebRTCSrc *self, const char *text)
                         (guint) gv::assist::kMaxChatBytes);
     return FALSE;
   }
-  GObject *channel;
-  {
-    std::lock_guard<std::mutex> guard (self->priv->lock);
-    channel =
-        self->priv->assist_channel ? G_OBJECT (g_object_ref (self->priv->assist_channel)) : nullptr;
-  }
-  if (!channel) {
-    GST_WARNING_OBJECT (self, "send-chat: the host has opened no assistance channel");
+  return send_assist (self, line, "send-chat");
+}
+
+/* The host answers with "sources" (posted as gvwebrtcsrc-sources) or a
+ * refusal (gvwebrtcsrc-refused). */
+gboolean list_sources_action (GvWebRTCSrc *self)
+{
+  return send_assist (self, gv::assist::make_list_sources (), "list-sources");
+}
+
+/* The host announces the change to every viewer (gvwebrtcsrc-shared), or
+ * refuses (gvwebrtcsrc-refused). */
+gboolean share_action (GvWebRTCSrc *self, const char *id)
+{
+  std::string line = gv::assist::make_share (id ? id : "");
+  if (line.empty ()) {
+    GST_WARNING_OBJECT (self, "share: \"%s\" is not screen, display:N or window:0xHEX",
+                        id ? id : "");
     return FALSE;
   }
-  GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
-  g_object_get (channel, "ready-state", &state, nullptr);
-  bool open = state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN;
-  if (open)
-    gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), line.c_str ());
-  else
-    GST_WARNING_OBJECT (self, "send-chat: the assistance channel is not open");
-  g_object_unref (channel);
-  return open;
+  return send_assist (self, line, "share");
 }
 
 gboolean send_clipboard_action (GvWebRTCSrc *self, const char *mime, GBytes *data)
@@ -223,4 +277,10 @@ void gv_webrtc_src_install_assist_signals (GType type)
                               (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
                               G_CALLBACK (send_clipboard_action), nullptr, nullptr, nullptr,
                               G_TYPE_BOOLEAN, 2, G_TYPE_STRING, G_TYPE_BYTES);
+  g_signal_new_class_handler (
+      "list-sources", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK (list_sources_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 0);
+  g_signal_new_class_handler ("share", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                              G_CALLBACK (share_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN,
+                              1, G_TYPE_STRING);
 }

@@ -2,7 +2,7 @@
  * (plugins/webrtc/gvassistjson.cpp), read by the host and by a viewer
  * alike. Whatever parses must survive the way back: the builder of its
  * kind makes a message that parses to the same fields; a refusal has a
- * sentence. */
+ * sentence. The kinds about what is shared (gvassistsources.cpp) too. */
 #include "fuzz_check.h"
 #include "gvassistjson.h"
 
@@ -24,6 +24,16 @@ std::string rebuild (const assist::Message &m)
     return assist::make_refused (m.what.c_str (), m.message.c_str ());
   case assist::Kind::Clipboard:
     break; /* pieces: checked below */
+  case assist::Kind::ListSources:
+    return assist::make_list_sources ();
+  case assist::Kind::Sources:
+    return assist::make_sources (m.current, m.sources);
+  case assist::Kind::Share:
+    return assist::make_share (m.source);
+  case assist::Kind::Shared: {
+    assist::SourceItem item{ m.source, assist::source_kind (m.source), m.name, m.width, m.height };
+    return assist::make_shared (item, m.by, m.reason);
+  }
   }
   return "";
 }
@@ -58,13 +68,26 @@ extern "C" int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
     return 0;
   }
-  GV_FUZZ_CHECK (m.kind == assist::Kind::Refused || assist::valid_chat_text (m.text.c_str ()));
+  const bool about_sources = m.kind == assist::Kind::ListSources ||
+                             m.kind == assist::Kind::Sources || m.kind == assist::Kind::Share ||
+                             m.kind == assist::Kind::Shared;
+  GV_FUZZ_CHECK (m.kind == assist::Kind::Refused || about_sources ||
+                 assist::valid_chat_text (m.text.c_str ()));
   std::string again_text = rebuild (m);
   GV_FUZZ_CHECK (!again_text.empty () && again_text.size () <= assist::kMaxMessageBytes);
   assist::Message again;
   GV_FUZZ_CHECK (assist::parse_message (again_text.c_str (), again_text.size (), again, error));
   GV_FUZZ_CHECK (again.kind == m.kind && again.text == m.text && again.from == m.from &&
                  again.peer == m.peer && again.time == m.time && again.what == m.what &&
-                 again.message == m.message);
+                 again.message == m.message && again.source == m.source &&
+                 again.current == m.current && again.name == m.name && again.width == m.width &&
+                 again.height == m.height && again.by == m.by && again.reason == m.reason);
+  GV_FUZZ_CHECK (again.sources.size () == m.sources.size ());
+  for (size_t i = 0; i < m.sources.size (); i++)
+    GV_FUZZ_CHECK (again.sources[i].id == m.sources[i].id &&
+                   again.sources[i].kind == m.sources[i].kind &&
+                   again.sources[i].name == m.sources[i].name &&
+                   again.sources[i].width == m.sources[i].width &&
+                   again.sources[i].height == m.sources[i].height);
   return 0;
 }

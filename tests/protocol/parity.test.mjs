@@ -452,10 +452,42 @@ test('every protocol.js export is checked here or declared the pages\' own', () 
 const ASSIST_CHECKED = {
   constants: ['ASSIST_CHANNEL', 'MAX_ASSIST_MESSAGE_BYTES', 'MAX_CHAT_BYTES', 'MAX_CHAT_NAME_BYTES', 'AssistKind',
     'RefusedWhat', 'ClipboardMime', 'MAX_CLIPBOARD_BYTES', 'CLIPBOARD_CHUNK_BYTES', 'CHAT_REFUSED_MESSAGE',
-    'CLIPBOARD_REFUSED_MESSAGE'],
-  builders: ['makeChat', 'makeHostChat', 'makeRefused', 'makeClipboard'],
-  parsers: ['parseAssist', 'validChatText', 'ClipboardAssembler'],
+    'CLIPBOARD_REFUSED_MESSAGE', 'SOURCE_REFUSED_MESSAGE', 'MAX_SOURCES', 'MAX_SOURCE_NAME_BYTES', 'MAX_SOURCE_ID_BYTES',
+    'SourceKind', 'SharedReason'],
+  builders: ['makeChat', 'makeHostChat', 'makeRefused', 'makeClipboard', 'makeListSources', 'makeShare', 'makeSources',
+    'makeShared'],
+  parsers: ['parseAssist', 'validChatText', 'ClipboardAssembler', 'isValidSourceId'],
 };
+
+/** One message of each source kind (list-sources, share, sources, shared) from the assist.js builders. */
+function sourceSamples(a) {
+  const item = (id, kind, name, width, height) => ({ id, kind, name, width, height });
+  const many = Array.from({ length: a.max_sources }, (_, i) => item(`window:0x${(i + 1).toString(16)}`, 'window',
+    `Window ${i} ☃`, i, a.max_sources - i));
+  return [
+    assist.makeListSources(),
+    assist.makeShare('screen'),
+    assist.makeShare('display:0'),
+    assist.makeShare('display:999'),
+    assist.makeShare('window:0x1'),
+    assist.makeShare(`window:0x${'f'.repeat(16)}`),
+    assist.makeSources('screen', [
+      item('screen', 'screen', 'Screen', 2944, 1080),
+      item('display:0', 'display', 'HDMI-1', 1920, 1080),
+      item('display:1', 'display', '', 1024, 768),
+      item('window:0x2c0000a', 'window', 'Terminal — vim ✓', 0, 0),
+      item('window:0x2c0000b', 'window', 'é'.repeat(a.max_source_name_bytes / 2), 65535, 65535),
+    ]),
+    assist.makeSources('', []),
+    assist.makeSources('display:1', many),
+    assist.makeShared({ source: 'window:0x2c0000a', name: 'Terminal', width: 640, height: 480, by: 'Ann' }),
+    assist.makeShared({
+      source: 'display:0', name: 'HDMI-1', width: 1920, height: 1080, by: a.host_name,
+      reason: assist.SharedReason.WINDOW_CLOSED,
+    }),
+    assist.makeShared({ source: 'screen', name: '', width: 0, height: 0, by: 'é'.repeat(a.max_name_bytes / 2) }),
+  ];
+}
 
 /** Lines through the C++ assist parser, as parseAssist's shape (or null). */
 function cxxParseAssist(lines) {
@@ -484,6 +516,16 @@ test('assistance channel constants, kinds and refusal kinds are the C++ ones', (
   // Both hosts refuse in the same words.
   assert.equal(assist.CHAT_REFUSED_MESSAGE, a.chat_refused_message);
   assert.equal(assist.CLIPBOARD_REFUSED_MESSAGE, a.clipboard_refused_message);
+  assert.equal(assist.SOURCE_REFUSED_MESSAGE, a.source_refused_message);
+  // What a host can share.
+  assert.equal(assist.MAX_SOURCES, a.max_sources);
+  assert.equal(assist.MAX_SOURCE_NAME_BYTES, a.max_source_name_bytes);
+  assert.equal(assist.MAX_SOURCE_ID_BYTES, a.max_source_id_bytes);
+  assertExactly(assist.SourceKind, a.source_kinds.map((k) => [k, k]), 'SourceKind');
+  assert.deepEqual(Object.values(assist.SourceKind), a.source_kinds);
+  assert.deepEqual(Object.values(assist.SharedReason).sort(), [...a.shared_reasons].sort());
+  assert.equal(assist.SharedReason.NONE, '');
+  assert.equal(proto.Capability.SOURCE, assist.RefusedWhat.SOURCE);
   // A refusal names the capability the message needed.
   for (const w of a.refused_what) assert.ok(Object.values(proto.Capability).includes(w), `${w} is a capability`);
   assert.equal(proto.Capability.CHAT, assist.RefusedWhat.CHAT);
@@ -506,6 +548,7 @@ test('every assist.js builder makes what the C++ parser reads as the same messag
     ...assist.makeClipboard('0123456789abcdef0123456789abcdef', assist.ClipboardMime.PNG,
       Uint8Array.from({ length: a.clipboard_chunk_bytes * 2 + 5 }, (_, i) => i & 0xff)),
     ...assist.makeClipboard('ffffffffffffffff', assist.ClipboardMime.TEXT, new Uint8Array(0)),
+    ...sourceSamples(a),
   ];
   for (const s of samples) assert.equal(typeof s, 'string');
   const made = new Set(samples.map((s) => JSON.parse(s).t));
@@ -522,6 +565,49 @@ test('every assist.js builder makes what the C++ parser reads as the same messag
   }
 });
 
+test('the source builders refuse bad ids, kinds and sizes, and cut long names as the host does', () => {
+  const a = cxx.assist;
+  const badIds = ['', 'Screen', 'screen ', 'display', 'display:', 'display:1000', 'display:-1', 'display:1.5',
+    'window:0x', 'window:0X1f', 'window:0x1F', 'window:1f', `window:0x${'f'.repeat(17)}`, 'region:0,0,10,10', 7, null];
+  for (const id of badIds) {
+    assert.equal(assist.isValidSourceId(id), false, JSON.stringify(id));
+    assert.equal(assist.makeShare(id), null, JSON.stringify(id));
+    assert.equal(assist.makeSources(id === '' ? 7 : id, []), null, JSON.stringify(id));
+    assert.equal(assist.makeShared({ source: id, name: 'x', width: 1, height: 1, by: 'Host' }), null, JSON.stringify(id));
+  }
+  const item = { id: 'display:0', kind: 'display', name: 'HDMI-1', width: 1920, height: 1080 };
+  for (const bad of [{ kind: 'monitor' }, { kind: '' }, { kind: 'window' }, { width: -1 }, { height: 65536 }, { width: 1.5 },
+    { height: '768' }, { id: 'display:x' }]) {
+    assert.equal(assist.makeSources('', [{ ...item, ...bad }]), null, JSON.stringify(bad));
+  }
+  assert.equal(assist.makeSources('', Array.from({ length: a.max_sources + 1 }, () => item)), null, 'one item too many');
+  assert.equal(assist.makeSources('', 'display:0'), null);
+  assert.equal(assist.makeShared({ source: 'screen', name: 'x', width: 1, height: 1, by: 'Host', reason: 'closed' }), null);
+  assert.equal(assist.makeShared({ source: 'screen', name: 'x', width: 65536, height: 1, by: 'Host' }), null);
+  // A window title past the limit is cut on a character boundary, as the native host cuts it.
+  const long = assist.parseAssist(assist.makeSources('', [{ ...item, name: `x${'é'.repeat(a.max_source_name_bytes)}` }]));
+  assert.equal(long.items[0].name, `x${'é'.repeat(a.max_source_name_bytes / 2 - 1)}`);
+  const shared = assist.parseAssist(assist.makeShared({
+    source: 'screen', name: '☃'.repeat(a.max_source_name_bytes), width: 1, height: 1, by: 'Ä'.repeat(a.max_name_bytes),
+  }));
+  assert.equal(Buffer.byteLength(shared.name), Math.floor(a.max_source_name_bytes / 3) * 3);
+  assert.equal(shared.by, 'Ä'.repeat(a.max_name_bytes / 2));
+  // Control characters in a title go as they are (pages show names as text; terminals clean them),
+  // and the C++ parser reads them back the same.
+  const controls = assist.makeShared({
+    source: 'screen', name: 'a\tb\nc\u0007', width: 1, height: 1, by: 'H\u001bost',
+  });
+  assert.equal(assist.parseAssist(controls).name, 'a\tb\nc\u0007');
+  assert.equal(cxxParse(['parse-assist'], [JSON.parse(controls)])[0].name, 'a\tb\nc\u0007');
+  // The C++ parser reads the cut ones as parseAssist does.
+  const made = [
+    assist.makeSources('', [{ ...item, name: `x${'é'.repeat(a.max_source_name_bytes)}` }]),
+    assist.makeShared({ source: 'screen', name: '☃'.repeat(a.max_source_name_bytes), width: 1, height: 1, by: 'Ä'.repeat(99) }),
+    assist.makeShared({ source: 'screen', name: 'a\tb\nc\u0007', width: 1, height: 1, by: 'H\u001bost' }),
+  ];
+  assert.deepEqual(cxxParseAssist(made), made.map((m) => assist.parseAssist(m)));
+});
+
 test('the C++ builders make what parseAssist reads as the same message', () => {
   const a = cxx.assist;
   const make = (...args) => runDump(args, '').replace(/\n$/, '');
@@ -535,6 +621,8 @@ test('the C++ builders make what parseAssist reads as the same message', () => {
     [['make-host-chat', 'é'.repeat(40), 'p1', 'hi', '5'],
       { t: 'chat', from: 'é'.repeat(a.max_name_bytes / 2), peer: 'p1', text: 'hi', time: 5 }],
     [['make-refused', 'chat', a.chat_refused_message], { t: 'refused', what: 'chat', message: a.chat_refused_message }],
+    [['make-refused', 'source', a.source_refused_message],
+      { t: 'refused', what: 'source', message: a.source_refused_message }],
     [['make-refused', 'clipboard', 'x'.repeat(300)],
       { t: 'refused', what: 'clipboard', message: 'x'.repeat(a.max_refused_message_bytes) }],
   ];
@@ -638,10 +726,86 @@ test('parseAssist and the C++ parser agree on what is an assist message', () => 
     const js = assist.parseAssist(text);
     assert.deepEqual(results[n], js, `${text.slice(0, 90)}: JavaScript ${JSON.stringify(js)?.slice(0, 60)}, C++ ${JSON.stringify(results[n])?.slice(0, 60)}`);
   });
+  {
+    const sourceLines = sourceAgreementLines(a);
+    const cxxSource = cxxParseAssist(sourceLines);
+    sourceLines.forEach((text, n) => {
+      const js = assist.parseAssist(text);
+      assert.deepEqual(cxxSource[n], js, `${text.slice(0, 90)}: JavaScript ${JSON.stringify(js)?.slice(0, 60)}, C++ ${JSON.stringify(cxxSource[n])?.slice(0, 60)}`);
+    });
+    const ok = cxxSource.filter(Boolean).length;
+    assert.ok(ok >= 15 && ok <= sourceLines.length - 40, `${ok} of ${sourceLines.length} source messages accepted`);
+  }
   const accepted = results.filter(Boolean).length;
   assert.ok(accepted >= 20 && accepted <= lines.length - 30, `${accepted} of ${lines.length} accepted`);
   assert.equal(assist.parseAssist(new ArrayBuffer(8)), null, 'binary: not an assist message');
 });
+
+/** list-sources, share, sources and shared, valid and not, for both parsers. */
+function sourceAgreementLines(a) {
+  const msg = (t, fields) => JSON.stringify({ t, ...fields });
+  const share = (source) => msg('share', { source });
+  const item = { id: 'display:0', kind: 'display', name: 'HDMI-1', width: 1920, height: 1080 };
+  const sources = (fields) => msg('sources', { current: 'display:0', items: [item], ...fields });
+  const withItem = (fields) => sources({ items: [{ ...item, ...fields }] });
+  const shared = (fields) => msg('shared', {
+    source: 'window:0x2c0000a', name: 'Terminal', width: 640, height: 480, by: 'Ann', reason: '', ...fields,
+  });
+  const without = (name) => {
+    const m = JSON.parse(shared({}));
+    delete m[name];
+    return JSON.stringify(m);
+  };
+  // (A width of 1.0 is 1 to JavaScript, not to json-glib: hosts write plain integers, so it is left out.)
+  return [
+    msg('list-sources', {}),
+    msg('list-sources', { extra: [1, { x: 2 }] }),
+    share('screen'), share('display:0'), share('display:999'), share('display:007'), share('window:0x1'),
+    share(`window:0x${'0123456789abcdef'}`),
+    share(''), share('Screen'), share('screen '), share(' screen'), share('display'), share('display:'),
+    share('display:1000'), share('display:-1'), share('display:+1'), share('display:1.0'), share('window:0x'),
+    share('window:0X1f'), share('window:0x1F'), share('window:1f'), share(`window:0x${'f'.repeat(17)}`),
+    share('window:0x1\n'), share('region:0,0,10,10'), share(7), share(null), share(['screen']),
+    msg('share', {}),
+    sources({}),
+    sources({ current: '' }),
+    sources({ current: 'window:0x99' }),
+    sources({ items: [] }),
+    sources({ current: 'display:x' }), sources({ current: null }), sources({ current: 7 }),
+    msg('sources', { items: [item] }),
+    msg('sources', { current: '' }),
+    sources({ items: null }), sources({ items: item }), sources({ items: ['display:0'] }), sources({ items: [null] }),
+    sources({ items: [[item]] }),
+    sources({ items: Array.from({ length: a.max_sources }, () => item) }),
+    sources({ items: Array.from({ length: a.max_sources + 1 }, () => item) }),
+    withItem({ kind: 'screen' }), withItem({ kind: 'window' }), withItem({ id: 'screen', kind: 'screen' }),
+    withItem({ id: 'window:0xabc', kind: 'window' }), withItem({ id: 'screen', kind: 'display' }),
+    withItem({ name: '' }), withItem({ name: 'x'.repeat(a.max_source_name_bytes) }),
+    withItem({ name: 'x'.repeat(a.max_source_name_bytes + 1) }),
+    withItem({ name: '€'.repeat(a.max_source_name_bytes / 4 + 1) }),
+    withItem({ name: 'tab\tand ☃' }), withItem({ name: 'emoji 😀' }), withItem({ name: 'lone \ud800 surrogate' }),
+    withItem({ width: 0, height: 0 }), withItem({ width: 65535, height: 65535 }),
+    withItem({ width: 65536 }), withItem({ height: -1 }), withItem({ width: 1.5 }), withItem({ width: '1920' }),
+    withItem({ height: null }), withItem({ height: undefined }),
+    withItem({ id: 'display:1000' }), withItem({ id: undefined }), withItem({ kind: 'monitor' }),
+    withItem({ kind: 'Display' }), withItem({ kind: undefined }), withItem({ name: 7 }), withItem({ name: undefined }),
+    shared({}),
+    shared({ reason: 'window-closed', by: a.host_name, source: 'display:0' }),
+    shared({ source: 'screen', name: '', width: 0, height: 0, by: '' }),
+    shared({ name: 'x'.repeat(a.max_source_name_bytes) }),
+    shared({ name: 'x'.repeat(a.max_source_name_bytes + 1) }),
+    shared({ by: 'é'.repeat(a.max_name_bytes / 2) }),
+    shared({ by: `${'é'.repeat(a.max_name_bytes / 2)}x` }),
+    shared({ name: 'lone \udc00' }), shared({ by: '\ud83d' }),
+    shared({ reason: 'closed' }), shared({ reason: 'WINDOW-CLOSED' }), shared({ reason: null }),
+    shared({ source: '' }), shared({ source: 'window:0xZZ' }),
+    shared({ width: 65536 }), shared({ height: -2 }), shared({ width: 2.5 }), shared({ by: 3 }), shared({ name: [] }),
+    without('source'), without('name'), without('width'), without('height'), without('by'), without('reason'),
+    msg('sources', { current: 'screen', items: [item], pad: 'p'.repeat(a.max_message_bytes) }),
+    JSON.stringify({ t: 'list-source' }),
+    JSON.stringify({ t: 'LIST-SOURCES' }),
+  ];
+}
 
 test('every assist.js export is checked here', () => {
   const listed = new Set(Object.values(ASSIST_CHECKED).flat());

@@ -344,7 +344,61 @@ void dump_assist (JsonBuilder *b)
   for (const char *w : assist::kRefusedWhat)
     json_builder_add_string_value (b, w);
   json_builder_end_array (b);
+  member (b, "source_refused_message", assist::kSourceRefusedMessage);
+  member (b, "max_sources", (gint64) assist::kMaxSources);
+  member (b, "max_source_name_bytes", (gint64) assist::kMaxSourceNameBytes);
+  member (b, "max_source_id_bytes", (gint64) assist::kMaxSourceIdBytes);
+  json_builder_set_member_name (b, "source_kinds");
+  json_builder_begin_array (b);
+  for (const char *k : assist::kSourceKinds)
+    json_builder_add_string_value (b, k);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "shared_reasons");
+  json_builder_begin_array (b);
+  for (const char *r : assist::kSharedReasons)
+    json_builder_add_string_value (b, r);
+  json_builder_end_array (b);
   json_builder_end_object (b);
+}
+
+/* parse-assist's fields of a message about what is shared. */
+void source_fields (JsonBuilder *b, const gv::assist::Message &msg)
+{
+  namespace assist = gv::assist;
+  switch (msg.kind) {
+  case assist::Kind::ListSources:
+    member (b, "t", assist::kListSourcesKind);
+    break;
+  case assist::Kind::Share:
+    member (b, "t", assist::kShareKind);
+    member (b, "source", msg.source.c_str ());
+    break;
+  case assist::Kind::Sources:
+    member (b, "t", assist::kSourcesKind);
+    member (b, "current", msg.current.c_str ());
+    json_builder_set_member_name (b, "items");
+    json_builder_begin_array (b);
+    for (const assist::SourceItem &item : msg.sources) {
+      json_builder_begin_object (b);
+      member (b, "id", item.id.c_str ());
+      member (b, "kind", item.kind.c_str ());
+      member (b, "name", item.name.c_str ());
+      member (b, "width", (gint64) item.width);
+      member (b, "height", (gint64) item.height);
+      json_builder_end_object (b);
+    }
+    json_builder_end_array (b);
+    break;
+  default:
+    member (b, "t", assist::kSharedKind);
+    member (b, "source", msg.source.c_str ());
+    member (b, "name", msg.name.c_str ());
+    member (b, "width", (gint64) msg.width);
+    member (b, "height", (gint64) msg.height);
+    member (b, "by", msg.by.c_str ());
+    member (b, "reason", msg.reason.c_str ());
+    break;
+  }
 }
 
 void print (JsonBuilder *b, bool pretty)
@@ -456,6 +510,9 @@ void parse_assist ()
       member (b, "data", b64);
       g_free (b64);
       member (b, "last", msg.last);
+    } else if (msg.kind == assist::Kind::ListSources || msg.kind == assist::Kind::Sources ||
+               msg.kind == assist::Kind::Share || msg.kind == assist::Kind::Shared) {
+      source_fields (b, msg);
     } else if (msg.kind == assist::Kind::Refused) {
       member (b, "t", assist::kRefusedKind);
       member (b, "what", msg.what.c_str ());

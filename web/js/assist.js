@@ -1,8 +1,9 @@
-// GhostView assistance channel, the browser's side: chat and the clipboard
-// (file transfer has its own channel, filetransfer.js). One ordered, reliable data channel
-// named "assist" per viewer, beside the input channel ("control"), opened by
-// the host (native gvwebrtcsink or the browser host page). Every message is
-// one JSON text of at most MAX_ASSIST_MESSAGE_BYTES.
+// GhostView assistance channel, the browser's side: chat, the clipboard and
+// choosing what the host shares (file transfer has its own channel,
+// filetransfer.js). One ordered, reliable data channel named "assist" per
+// viewer, beside the input channel ("control"), opened by the host (native
+// gvwebrtcsink or the browser host page). Every message is one JSON text of
+// at most MAX_ASSIST_MESSAGE_BYTES.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //
 // Defined once in C++ (plugins/webrtc/gvassistjson.h); this module mirrors
@@ -17,9 +18,25 @@
 //   both ways        {"t":"clipboard","id":ID,"mime":MIME,"size":N,"offset":O,
 //                     "data":BASE64,"last":BOOL}
 //                    (clipboard content in pieces; see gvassistjson.h)
+//   viewer -> host   {"t":"list-sources"}
+//   host -> viewer   {"t":"sources","current":ID,"items":[{"id":ID,"kind":KIND,
+//                     "name":NAME,"width":W,"height":H}, ...]}
+//                    (what the host can share; `current` is "" when what it
+//                    shares is none of them)
+//   viewer -> host   {"t":"share","source":ID}
+//   host -> viewer   {"t":"shared","source":ID,"name":NAME,"width":W,"height":H,
+//                     "by":BY,"reason":REASON}
+//                    (to every viewer, each time what is shared changes)
 //
 // TEXT: UTF-8, 1 to MAX_CHAT_BYTES bytes, no control characters but
 // newline and tab; anything else is refused as malformed.
+// ID: "screen" (every monitor as one canvas), "display:N" (monitor N,
+// 0..999) or "window:0xHEX" (lowercase, 1 to 16 digits); KIND the one of
+// SourceKind its ID names; NAME UTF-8 of at most MAX_SOURCE_NAME_BYTES, may
+// be empty; W and H whole numbers 0..65535; at most MAX_SOURCES items; BY a
+// display name of at most MAX_CHAT_NAME_BYTES; REASON one of SharedReason.
+
+import { truncateUtf8 } from './protocol.js';
 
 export const ASSIST_CHANNEL = 'assist';
 export const MAX_ASSIST_MESSAGE_BYTES = 64 * 1024;
@@ -30,6 +47,10 @@ export const AssistKind = Object.freeze({
   CHAT: 'chat',
   REFUSED: 'refused',
   CLIPBOARD: 'clipboard',
+  LIST_SOURCES: 'list-sources',
+  SOURCES: 'sources',
+  SHARE: 'share',
+  SHARED: 'shared',
 });
 
 /** Clipboard content: its kinds, its limit, the bytes of one piece. */
@@ -43,12 +64,29 @@ export const CLIPBOARD_CHUNK_BYTES = 32 * 1024;
 /** The host's refusal sentences (the native host's, gvassistjson.h). */
 export const CHAT_REFUSED_MESSAGE = 'The host has not allowed chat.';
 export const CLIPBOARD_REFUSED_MESSAGE = 'The host has not allowed clipboard sharing.';
+export const SOURCE_REFUSED_MESSAGE = 'The host has not allowed choosing what is shared.';
 
 /** What a refusal is about: the capability the message needed. */
 export const RefusedWhat = Object.freeze({
   CHAT: 'chat',
   CLIPBOARD: 'clipboard',
   FILE: 'file',
+  SOURCE: 'source',
+});
+
+/** What a host can share: its limits, the kinds, why what is shared changed. */
+export const MAX_SOURCES = 200;
+export const MAX_SOURCE_NAME_BYTES = 128;
+export const MAX_SOURCE_ID_BYTES = 64;
+const MAX_SOURCE_SIDE = 65535;
+export const SourceKind = Object.freeze({
+  SCREEN: 'screen',
+  DISPLAY: 'display',
+  WINDOW: 'window',
+});
+export const SharedReason = Object.freeze({
+  NONE: '', // someone asked
+  WINDOW_CLOSED: 'window-closed', // the shared window closed; the host fell back to its display
 });
 
 const encoder = new TextEncoder();
@@ -57,14 +95,51 @@ function byteLength(text) {
   return encoder.encode(text).length;
 }
 
+// A lone surrogate ("\ud800") is not UTF-8 text, which the host refuses.
+function hasLoneSurrogate(text) {
+  return /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/.test(text);
+}
+
 /** True when `text` is chat text the host accepts. */
 export function validChatText(text) {
   if (typeof text !== 'string' || text.length === 0) return false;
   if (byteLength(text) > MAX_CHAT_BYTES) return false;
-  // No lone surrogate ("\ud800": not UTF-8 text, which the host refuses).
-  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/.test(text)) return false;
+  if (hasLoneSurrogate(text)) return false;
   // eslint-disable-next-line no-control-regex
   return !/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text);
+}
+
+/** True when `id` names a source: "screen", "display:N" or "window:0xHEX". */
+export function isValidSourceId(id) {
+  return typeof id === 'string' && id.length <= MAX_SOURCE_ID_BYTES
+    && /^(screen|display:\d{1,3}|window:0x[0-9a-f]{1,16})$/.test(id);
+}
+
+// A source's name (may be empty) or who switched: UTF-8 text of at most `max` bytes.
+function validName(name, max) {
+  return typeof name === 'string' && byteLength(name) <= max && !hasLoneSurrogate(name);
+}
+
+// A name as the host sends it: cut on a character boundary (pages show it as text, never markup).
+function cleanName(name, max) {
+  return truncateUtf8(name, max);
+}
+
+/** The kind of source a valid id names ("display:1" -> "display"). */
+function sourceKindOf(id) {
+  return id.split(':')[0];
+}
+
+function validSide(n) {
+  return Number.isInteger(n) && n >= 0 && n <= MAX_SOURCE_SIDE;
+}
+
+// One of a `sources` message's items as parseAssist gives it, or null.
+function parseSourceItem(item) {
+  if (!item || typeof item !== 'object' || Array.isArray(item)) return null;
+  if (!isValidSourceId(item.id) || item.kind !== sourceKindOf(item.id)) return null;
+  if (!validName(item.name, MAX_SOURCE_NAME_BYTES) || !validSide(item.width) || !validSide(item.height)) return null;
+  return { id: item.id, kind: item.kind, name: item.name, width: item.width, height: item.height };
 }
 
 /** A viewer's chat line, or null when `text` would be refused. */
@@ -81,6 +156,48 @@ export function makeHostChat(from, peer, text, time = Date.now()) {
 /** The host's refusal of a message that needed capability `what`. */
 export function makeRefused(what, message) {
   return JSON.stringify({ t: AssistKind.REFUSED, what, message });
+}
+
+/** A viewer's request for what the host can share. */
+export function makeListSources() {
+  return JSON.stringify({ t: AssistKind.LIST_SOURCES });
+}
+
+/** A viewer's "share this" (a source id from `sources`), or null for a bad id. */
+export function makeShare(id) {
+  return isValidSourceId(id) ? JSON.stringify({ t: AssistKind.SHARE, source: id }) : null;
+}
+
+/**
+ * What the host can share: `current` (an id, or '') and `items`
+ * ([{id, kind, name, width, height}], `kind` the one its id names); names
+ * are cut as the native host cuts them (on a character boundary past
+ * their limit). Null when an id,
+ * kind or size is not valid.
+ */
+export function makeSources(current, items) {
+  if (current !== '' && !isValidSourceId(current)) return null;
+  if (!Array.isArray(items) || items.length > MAX_SOURCES) return null;
+  const list = [];
+  for (const { id, kind, name = '', width, height } of items) {
+    const item = parseSourceItem({ id, kind, name: cleanName(name, MAX_SOURCE_NAME_BYTES), width, height });
+    if (!item) return null;
+    list.push(item);
+  }
+  return JSON.stringify({ t: AssistKind.SOURCES, current, items: list });
+}
+
+/**
+ * The host's word to every viewer that what it shares changed; `name` and
+ * `by` are cleaned as makeSources cleans names. Null when `source`, a size
+ * or `reason` is not valid.
+ */
+export function makeShared({ source, name = '', width, height, by, reason = SharedReason.NONE }) {
+  const m = {
+    t: AssistKind.SHARED, source, name: cleanName(name, MAX_SOURCE_NAME_BYTES), width, height,
+    by: cleanName(by, MAX_CHAT_NAME_BYTES), reason,
+  };
+  return parseAssist(JSON.stringify(m)) ? JSON.stringify(m) : null;
 }
 
 /**
@@ -123,6 +240,24 @@ export function parseAssist(data) {
       if (!Object.values(RefusedWhat).includes(m.what)) return null;
       if (typeof m.message !== 'string' || byteLength(m.message) > 256) return null;
       return { t: m.t, what: m.what, message: m.message };
+    case AssistKind.LIST_SOURCES:
+      return { t: m.t };
+    case AssistKind.SHARE:
+      return isValidSourceId(m.source) ? { t: m.t, source: m.source } : null;
+    case AssistKind.SOURCES: {
+      if (m.current !== '' && !isValidSourceId(m.current)) return null;
+      if (!Array.isArray(m.items) || m.items.length > MAX_SOURCES) return null;
+      const items = m.items.map(parseSourceItem);
+      if (items.includes(null)) return null;
+      return { t: m.t, current: m.current, items };
+    }
+    case AssistKind.SHARED:
+      if (!isValidSourceId(m.source) || !validName(m.name, MAX_SOURCE_NAME_BYTES)) return null;
+      if (!validSide(m.width) || !validSide(m.height)) return null;
+      if (!validName(m.by, MAX_CHAT_NAME_BYTES) || !Object.values(SharedReason).includes(m.reason)) return null;
+      return {
+        t: m.t, source: m.source, name: m.name, width: m.width, height: m.height, by: m.by, reason: m.reason,
+      };
     default:
       return null;
   }

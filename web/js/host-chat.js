@@ -26,11 +26,15 @@ export class HostChat {
    * `viewers()`: the admitted viewers (objects with peer, name, assist,
    * chatRefused); `mayChat(viewer)`: whether it has `chat`; `nameOf(viewer)`:
    * its display name; `onRefused(viewer)`: after a refusal was counted;
-   * `onClipboard(viewer, piece)`: clipboard pieces share the channel.
+   * `onClipboard(viewer, piece)`: clipboard pieces share the channel, and so
+   * do list-sources and share (`onSource(viewer, msg)`).
    */
-  constructor({ buttonParent, buttonBefore, mount, docked, viewers, mayChat, nameOf, onRefused, onClipboard }) {
+  constructor({
+    buttonParent, buttonBefore, mount, docked, viewers, mayChat, nameOf, onRefused, onClipboard, onSource = () => {},
+  }) {
     this.viewers = viewers;
     this.onClipboard = onClipboard;
+    this.onSource = onSource;
     this.mayChat = mayChat;
     this.nameOf = nameOf;
     this.onRefused = onRefused;
@@ -74,7 +78,11 @@ export class HostChat {
       this.onClipboard(viewer, msg);
       return;
     }
-    // Viewers send only their own lines ({t, text}) and clipboard pieces; anything else is dropped.
+    if (msg && (msg.t === AssistKind.LIST_SOURCES || msg.t === AssistKind.SHARE)) {
+      this.onSource(viewer, msg);
+      return;
+    }
+    // Viewers send only their own lines ({t, text}), clipboard pieces and source requests; anything else is dropped.
     if (!msg || msg.t !== AssistKind.CHAT || msg.from !== undefined) {
       this.dropped++;
       return;

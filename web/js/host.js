@@ -12,6 +12,7 @@ import { FilePanel } from './filepanel.js';
 import { hostText } from './diagnose.js';
 import { HostChat } from './host-chat.js';
 import { HostClipboard } from './host-clipboard.js';
+import { HostSource } from './host-source.js';
 import { Signalling } from './signalling.js';
 
 const $ = (id) => document.getElementById(id);
@@ -25,7 +26,8 @@ const ui = {
   stopped: $('stopped'), stoppedText: $('stopped-text'), restart: $('restart'),
   requestTemplate: $('request-template'), viewerTemplate: $('viewer-template'),
   newPin: $('new-pin'), newPinError: $('new-pin-error'),
-  newControl: $('new-control'), newChat: $('new-chat'), newClipboard: $('new-clipboard'),
+  newControl: $('new-control'), newChat: $('new-chat'), newClipboard: $('new-clipboard'), newSource: $('new-source'),
+  switchSource: $('switch-source'), sourceStatus: $('source-status'),
   clipboardSend: $('clipboard-send'), clipboardTake: $('clipboard-take'), clipboardHint: $('clipboard-hint'),
   clipboardStatus: $('clipboard-status'),
   inviteCaps: $('invite-caps'), makeInvite: $('make-invite'), inviteRow: $('invite-row'),
@@ -77,8 +79,8 @@ const host = {
   retired: new Set(),
   renewing: false,
   newPinHadFocus: false,
-  // newControl/newChat/newClipboard: what a join request offers ticked (the person still decides).
-  settings: { maxViewers: 1, name: '', newControl: false, newChat: false, newClipboard: false },
+  // newControl/newChat/newClipboard/newSource: what a join request offers ticked (the person still decides).
+  settings: { maxViewers: 1, name: '', newControl: false, newChat: false, newClipboard: false, newSource: false },
   expiryTimer: 0,
   viewers: new Map(), // peer -> Viewer (admitted)
   requests: new Map(), // peer -> {peer, conn, name, address, element}
@@ -92,6 +94,7 @@ const chat = new HostChat({
   nameOf: (viewer) => displayName(viewer.name),
   onRefused: (viewer) => renderViewer(viewer),
   onClipboard: (viewer, piece) => clipboard.onPiece(viewer, piece),
+  onSource: (viewer) => source.onRequest(viewer),
 });
 
 // The clipboard, on the same channel: both ways with viewers who have `clipboard`.
@@ -105,8 +108,25 @@ const clipboard = new HostClipboard({
   notify: (text) => notify(text),
 });
 
+// What is shared: "Share something else", and viewers' requests (refused: only the person picks here).
+const source = new HostSource({
+  button: ui.switchSource,
+  viewers: () => host.viewers.values(),
+  maySource: (viewer) => viewer.caps.has(Capability.SOURCE),
+  sendLine: (viewer, line) => chat.send(viewer, line),
+  capture: () => requestCapture(),
+  adopt: (stream) => {
+    adoptCapture(stream);
+    return previewShown(2000);
+  },
+  stream: () => host.stream,
+  say: (text) => { ui.sourceStatus.textContent = text; },
+  onRefused: (viewer) => renderViewer(viewer),
+});
+
 function setState(state) {
   host.state = state;
+  source.setSharing(state === 'sharing');
   chat.setSharing(state === 'sharing');
   clipboard.setSharing(state === 'sharing');
   document.body.dataset.state = state;
@@ -155,23 +175,55 @@ function captureLive() {
   return !!host.stream && host.stream.getVideoTracks().some((t) => t.readyState === 'live');
 }
 
-/** Asks the person for a screen, window or tab; resolves '' or what went wrong. */
-async function captureScreen() {
+/** Asks the person for a screen, window or tab; resolves {stream} or {error}: what went wrong. */
+async function requestCapture() {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) {
-    return 'This browser cannot share its screen (it needs a current Chrome, Edge or Firefox on a computer, over HTTPS or localhost).';
+    return { error: 'This browser cannot share its screen (it needs a current Chrome, Edge or Firefox on a computer, over HTTPS or localhost).' };
   }
-  let stream;
   try {
-    stream = await navigator.mediaDevices.getDisplayMedia({
-      video: { frameRate: { ideal: 30, max: 30 } },
-      audio: false,
-    });
+    return {
+      stream: await navigator.mediaDevices.getDisplayMedia({
+        video: { frameRate: { ideal: 30, max: 30 } },
+        audio: false,
+      }),
+    };
   } catch (e) {
-    return e && e.name === 'NotAllowedError'
-      ? 'Screen sharing was not allowed. Click "Start sharing" and pick a screen, window or tab.'
-      : `Could not capture the screen (${(e && e.message) || e}).`;
+    return {
+      error: e && e.name === 'NotAllowedError'
+        ? 'Screen sharing was not allowed. Click "Start sharing" and pick a screen, window or tab.'
+        : `Could not capture the screen (${(e && e.message) || e}).`,
+    };
   }
+}
+
+/** Asks for a screen and makes it what is shared; resolves '' or what went wrong. */
+async function captureScreen() {
+  const { stream, error } = await requestCapture();
+  if (error) return error;
   releaseCapture();
+  adoptCapture(stream);
+  return '';
+}
+
+/** Resolves once the preview shows a frame of its stream, or after `ms`. */
+function previewShown(ms) {
+  return new Promise((resolve) => {
+    if (ui.preview.readyState >= HTMLMediaElement.HAVE_CURRENT_DATA) {
+      resolve();
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      ui.preview.removeEventListener('loadeddata', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    ui.preview.addEventListener('loadeddata', done);
+  });
+}
+
+/** Makes `stream` the capture viewers get and the preview shows (the one it replaces is the caller's). */
+function adoptCapture(stream) {
   host.stream = stream;
   const track = stream.getVideoTracks()[0];
   if (track) {
@@ -182,7 +234,6 @@ async function captureScreen() {
     });
   }
   ui.preview.srcObject = stream;
-  return '';
 }
 
 // ---- sessions ----
@@ -347,12 +398,14 @@ async function startSharing() {
     newControl: ui.newControl.checked,
     newChat: ui.newChat.checked,
     newClipboard: ui.newClipboard.checked,
+    newSource: ui.newSource.checked,
   };
   try {
     localStorage.setItem('ghostview.hostName', host.settings.name);
     localStorage.setItem('ghostview.maxViewers', String(host.settings.maxViewers));
     localStorage.setItem('ghostview.newViewerCaps', JSON.stringify({
       control: ui.newControl.checked, chat: ui.newChat.checked, clipboard: ui.newClipboard.checked,
+      source: ui.newSource.checked,
     }));
   } catch { /* private mode */ }
   setState('capturing');
@@ -563,6 +616,7 @@ function onJoinRequest(conn, msg) {
   el.querySelector('.allow-chat').checked = invited ? invited.includes(CHAT) : host.settings.newChat;
   el.querySelector('.allow-clipboard').checked = invited
     ? invited.includes(Capability.CLIPBOARD) : host.settings.newClipboard;
+  el.querySelector('.allow-source').checked = invited ? invited.includes(Capability.SOURCE) : host.settings.newSource;
   if (invited) {
     const note = el.querySelector('.invited');
     note.textContent = '(with your invite link)';
@@ -573,6 +627,7 @@ function onJoinRequest(conn, msg) {
       control: el.querySelector('.allow-control').checked,
       chat: el.querySelector('.allow-chat').checked,
       clipboard: el.querySelector('.allow-clipboard').checked,
+      source: el.querySelector('.allow-source').checked,
     });
   });
   el.querySelector('.decline').addEventListener('click', () => decline(peer));
@@ -604,7 +659,7 @@ function decline(peer) {
   endRetiredIfIdle(req.conn);
 }
 
-/** Admits `peer` with view and what the person ticked: {control, chat, clipboard}. */
+/** Admits `peer` with view and what the person ticked: {control, chat, clipboard, source}. */
 function accept(peer, allow) {
   const req = host.requests.get(peer);
   if (!req) return;
@@ -614,12 +669,14 @@ function accept(peer, allow) {
   if (allow.control) caps.add(Capability.CONTROL);
   if (allow.chat) caps.add(CHAT);
   if (allow.clipboard) caps.add(Capability.CLIPBOARD);
+  if (allow.source) caps.add(Capability.SOURCE);
   const { conn } = req;
   conn.signalling.send(makeAccept(peer, capabilityList(caps)));
   conn.accepted++;
   const viewer = {
     peer, conn, name: req.name, address: req.address, caps, controlRequested: false,
     state: 'connecting', pc: null, channel: null, assist: null, inputEvents: 0, chatRefused: 0, clipboardRefused: 0,
+    sourceRefused: 0,
     files: null, filePartials: new Map(),
     pendingIce: [], element: null, problem: null, restarts: 0,
   };
@@ -666,6 +723,7 @@ async function connectViewer(viewer) {
   viewer.channel = channel;
   channel.addEventListener('message', (ev) => onViewerInput(viewer, ev.data));
   chat.open(viewer, pc);
+  viewer.assist.addEventListener('open', () => source.channelOpened(viewer));
   viewer.files?.detach();
   viewer.files = new FileEndpoint(pc.createDataChannel(FILE_CHANNEL_LABEL, { ordered: true }), {
     mayReceive: () => viewer.caps.has(Capability.FILE),
@@ -834,6 +892,8 @@ function renderViewer(viewer) {
     chatBox.addEventListener('change', () => setCapability(viewer, CHAT, chatBox.checked));
     const clipboardBox = el.querySelector('.allow-clipboard');
     clipboardBox.addEventListener('change', () => setCapability(viewer, Capability.CLIPBOARD, clipboardBox.checked));
+    const sourceBox = el.querySelector('.allow-source');
+    sourceBox.addEventListener('change', () => setCapability(viewer, Capability.SOURCE, sourceBox.checked));
     const fileBox = el.querySelector('.allow-file');
     fileBox.addEventListener('change', () => setCapability(viewer, Capability.FILE, fileBox.checked));
     const picker = el.querySelector('.send-file');
@@ -861,10 +921,13 @@ function renderViewer(viewer) {
   el.querySelector('.allow-chat').checked = viewer.caps.has(CHAT);
   el.querySelector('.allow-clipboard').checked = viewer.caps.has(Capability.CLIPBOARD);
   el.querySelector('.allow-file').checked = viewer.caps.has(Capability.FILE);
+  el.querySelector('.allow-source').checked = viewer.caps.has(Capability.SOURCE);
   const n = viewer.chatRefused;
   const c = viewer.clipboardRefused;
+  const r = viewer.sourceRefused;
   el.querySelector('.refused-note').textContent = (n ? ` · ${n} chat ${n === 1 ? 'message' : 'messages'} refused` : '')
-    + (c ? ` · ${c} clipboard ${c === 1 ? 'copy' : 'copies'} refused` : '');
+    + (c ? ` · ${c} clipboard ${c === 1 ? 'copy' : 'copies'} refused` : '')
+    + (r ? ` · asked ${r} ${r === 1 ? 'time' : 'times'} to pick what is shared` : '');
   el.classList.toggle('asking', viewer.controlRequested);
   const problem = el.querySelector('.problem');
   problem.textContent = viewer.problem ? hostText(viewer.problem.problem, viewer.problem.codec) : '';
@@ -1007,6 +1070,7 @@ try {
   ui.newControl.checked = caps && caps.control === true;
   ui.newChat.checked = caps && caps.chat === true;
   ui.newClipboard.checked = caps && caps.clipboard === true;
+  ui.newSource.checked = caps && caps.source === true;
 } catch { /* private mode, or a saved value that is not JSON */ }
 setState('idle');
 
@@ -1023,7 +1087,8 @@ window.ghostviewHost = {
     return [...host.viewers.values()].map((v) => ({
       peer: v.peer, name: v.name, state: v.state, control: v.caps.has(Capability.CONTROL),
       capabilities: capabilityList(v.caps), controlRequested: v.controlRequested, inputEvents: v.inputEvents,
-      chatRefused: v.chatRefused, clipboardRefused: v.clipboardRefused, assistState: v.assist ? v.assist.readyState : 'none',
+      chatRefused: v.chatRefused, clipboardRefused: v.clipboardRefused, sourceRefused: v.sourceRefused,
+      assistState: v.assist ? v.assist.readyState : 'none',
       problem: v.problem ? v.problem.problem : '', restarts: v.restarts,
     }));
   },
@@ -1043,4 +1108,6 @@ window.ghostviewHost = {
    * content each way ({mime, size, text, base64, ...}).
    */
   get clipboard() { return clipboard.snapshot(); },
+  /** "Share something else": how many times the capture was replaced, and the last `shared` sent. */
+  get source() { return { switches: source.switches, lastShared: source.lastShared }; },
 };

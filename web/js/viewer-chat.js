@@ -13,11 +13,15 @@ const HOST_PEER = 'host';
 export class ViewerChat {
   /**
    * `buttonParent`, `buttonBefore`, `mount`: as ChatPanel's; `onClipboard(piece)`,
-   * `onClipboardRefused(msg)`: clipboard pieces and refusals share the channel.
+   * `onClipboardRefused(msg)`: clipboard pieces and refusals share the channel;
+   * `onSource(msg)`: so do `sources`, `shared` and refusals about `source`.
    */
-  constructor({ buttonParent, buttonBefore, mount, onClipboard = () => {}, onClipboardRefused = () => {} }) {
+  constructor({
+    buttonParent, buttonBefore, mount, onClipboard = () => {}, onClipboardRefused = () => {}, onSource = () => {},
+  }) {
     this.onClipboard = onClipboard;
     this.onClipboardRefused = onClipboardRefused;
+    this.onSource = onSource;
     this.channel = null;
     this.selfPeer = ''; // ours, from `joined`: the host names it as the sender of our lines
     this.watching = false;
@@ -89,6 +93,9 @@ export class ViewerChat {
       });
     } else if (msg.t === AssistKind.REFUSED && msg.what === RefusedWhat.CLIPBOARD) {
       this.onClipboardRefused(msg);
+    } else if (msg.t === AssistKind.SOURCES || msg.t === AssistKind.SHARED
+      || (msg.t === AssistKind.REFUSED && msg.what === RefusedWhat.SOURCE)) {
+      this.onSource(msg);
     } else if (msg.t === AssistKind.REFUSED) {
       this.panel.addNotice(msg.message || NO_CHAT_NOTE, 'refused');
     }

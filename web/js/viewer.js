@@ -19,6 +19,7 @@ import { FileEndpoint } from './files.js';
 import { FilePanel } from './filepanel.js';
 import { openPartialStore } from './filepartials.js';
 import { ViewerClipboard } from './viewer-clipboard.js';
+import { ViewerSource } from './viewer-source.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -90,9 +91,17 @@ const stats = new StatsOverlay(ui.stats, () => session.pc);
 const chat = new ViewerChat({
   buttonParent: ui.actions, buttonBefore: ui.leave, mount: document.body,
   onClipboard: (p) => clipboard.onPiece(p), onClipboardRefused: (m) => clipboard.onRefused(m),
+  onSource: (m) => source.onMessage(m),
 });
 const clipboard = new ViewerClipboard({
   sendButton: $('clipboard-send'), takeButton: $('clipboard-take'), send: (text) => chat.sendRaw(text),
+  toast: (t, ms) => toast(t, ms),
+});
+// What the host shares, and with `source` the picker (viewer-source.js).
+const source = new ViewerSource({
+  line: $('sharing-line'), picker: $('source-picker'), select: $('source-select'),
+  shareButton: $('source-share'), refreshButton: $('source-refresh'),
+  send: (text) => chat.sendRaw(text), channelOpen: () => chat.channelState === 'open',
   toast: (t, ms) => toast(t, ms),
 });
 document.addEventListener('paste', (ev) => {
@@ -136,6 +145,7 @@ function setState(state, detail) {
   ui.connect.disabled = false;
   updateControlUi();
   chat.set({ watching, mayChat: hasChat() });
+  source.set({ watching, allowed: session.capabilities.includes(Capability.SOURCE) });
   updateAudioUi();
 }
 
@@ -229,6 +239,7 @@ function start(pin) {
     capabilities: [], controlRequested: false, pendingIce: [], endReason: '', lastError: null, pin,
   });
   chat.reset();
+  source.reset();
   setState('connecting', 'Connecting to the server…');
   ui.connect.disabled = true;
   const signalling = new Signalling({ onMessage, onClose: onSignallingClosed });
@@ -367,6 +378,10 @@ function adoptChannel(channel) {
   }
   if (channel.label === ASSIST_CHANNEL) {
     chat.adopt(channel);
+    const opened = () => source.channelOpened();
+    if (channel.readyState === 'open') opened();
+    else channel.addEventListener('open', opened);
+    channel.addEventListener('close', () => source.update());
     return;
   }
   if (channel.label !== INPUT_CHANNEL_LABEL) return;
@@ -560,6 +575,7 @@ function onCapabilities(caps) {
   }
   updateControlUi();
   chat.set({ mayChat: hasChat() });
+  source.set({ allowed: session.capabilities.includes(Capability.SOURCE) });
 }
 
 // ---- leaving ----
@@ -743,6 +759,13 @@ window.ghostviewViewer = {
   get capabilities() { return session.capabilities.slice(); },
   get channelState() { return session.channel ? session.channel.readyState : 'none'; },
   get assistState() { return chat.channelState; },
+  /**
+   * What the host shares and the picker: {allowed, items, current, shared,
+   * line, notice, refused, lastRefusal, sharesSent, pickerShown}.
+   */
+  get source() { return source.snapshot(); },
+  /** Asks the host to share `id` (evenIfNotAllowed: whatever the page thinks it may; the host decides). */
+  shareSource: (id, { evenIfNotAllowed = false } = {}) => source.share(id, { evenIfNotAllowed }),
   /** Sends a chat line whatever the page thinks it may do (the host decides); false if it could not leave. */
   sendChat: (text) => chat.send(text),
   get inputSent() { return input.sent; },

@@ -1,7 +1,9 @@
 /* GhostView — gvscreensrc under Xvfb: what is on the screen is in the frames. */
 #include "gvxvfb.h"
 #include "gvcaptureregion.h"
+#include "gvsharedsource.h"
 
+#include <X11/extensions/Xrandr.h>
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
@@ -34,7 +36,7 @@ struct Frame {
 static void frame_grab (Frame *f, const gchar *src)
 {
   gchar *desc = g_strdup_printf ("%s name=src ! videoconvert ! video/x-raw,format=BGRx ! "
-                                 "appsink name=sink sync=false",
+                                 "appsink name=sink sync=false max-buffers=2 drop=true",
                                  src);
   GError *error = nullptr;
   f->pipeline = gst_parse_launch (desc, &error);
@@ -147,6 +149,176 @@ GST_START_TEST (test_window)
 }
 GST_END_TEST;
 
+/* What came down to the appsink besides frames: each "gv-shared" as
+ * "source|by|reason|WxH", and how many force-key-unit events. */
+struct Announcements {
+  GAsyncQueue *shared = g_async_queue_new_full (g_free);
+  gint keyframe_requests = 0;
+  ~Announcements () { g_async_queue_unref (shared); }
+};
+
+static GstPadProbeReturn announcement_probe (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  auto *a = static_cast<Announcements *> (data);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GvShareableSource source;
+  std::string by, reason;
+  if (gv_shared_event_parse (event, source, by, reason))
+    g_async_queue_push (a->shared,
+                        g_strdup_printf ("%s|%s|%s|%dx%d", source.id.c_str (), by.c_str (),
+                                         reason.c_str (), source.width, source.height));
+  else if (gst_video_event_is_force_key_unit (event))
+    g_atomic_int_inc (&a->keyframe_requests);
+  return GST_PAD_PROBE_OK;
+}
+
+static void watch_announcements (Frame *f, Announcements *a)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (f->pipeline), "sink");
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, announcement_probe, a, nullptr);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+}
+
+static gchar *next_announcement (Announcements *a)
+{
+  return (gchar *) g_async_queue_timeout_pop (a->shared, 5 * G_USEC_PER_SEC);
+}
+
+/* Pulls frames until one is @width x @height (within 5 s) and maps it. */
+static void frame_wait_size (Frame *f, gint width, gint height)
+{
+  gst_video_frame_unmap (&f->vframe);
+  gst_sample_unref (f->sample);
+  f->sample = nullptr;
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (f->pipeline), "sink");
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  GstVideoInfo info;
+  while (g_get_monotonic_time () < deadline) {
+    GstSample *sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), GST_SECOND);
+    if (!sample)
+      continue;
+    fail_unless (gst_video_info_from_caps (&info, gst_sample_get_caps (sample)));
+    if (GST_VIDEO_INFO_WIDTH (&info) == width && GST_VIDEO_INFO_HEIGHT (&info) == height) {
+      f->sample = sample;
+      break;
+    }
+    gst_sample_unref (sample);
+  }
+  gst_object_unref (sink);
+  fail_unless (f->sample != nullptr, "no %dx%d frame within 5 s", width, height);
+  fail_unless (
+      gst_video_frame_map (&f->vframe, &info, gst_sample_get_buffer (f->sample), GST_MAP_READ));
+  f->width = width;
+  f->height = height;
+}
+
+static GstPad *src_pad (Frame *f)
+{
+  GstElement *src = gst_bin_get_by_name (GST_BIN (f->pipeline), "src");
+  GstPad *pad = gst_element_get_static_pad (src, "src");
+  gst_object_unref (src);
+  return pad;
+}
+
+GST_START_TEST (test_sources_listed)
+{
+  Window green = gv_xvfb_colour_window (dpy, 600, 300, 200, 100, GREEN_PIXEL);
+  XStoreName (dpy, green, "Green window");
+  XSync (dpy, False);
+  Frame f;
+  frame_grab (&f, "gvscreensrc show-cursor=false framerate=10/1 source=display:0");
+  GstPad *pad = src_pad (&f);
+  GstQuery *query = gv_sources_query_new ();
+  fail_unless (gst_pad_query (pad, query));
+  std::string current;
+  std::vector<GvShareableSource> sources;
+  fail_unless (gv_sources_query_parse (query, current, sources));
+  gst_query_unref (query);
+  gst_object_unref (pad);
+  fail_unless_equals_string (current.c_str (), "display:0");
+  fail_unless (sources.size () >= 3);
+  fail_unless_equals_string (sources[0].id.c_str (), "screen");
+  fail_unless_equals_int (sources[0].width, 1280);
+  fail_unless_equals_string (sources[1].id.c_str (), "display:0");
+  gchar *green_id = g_strdup_printf ("window:0x%lx", green);
+  bool listed = false;
+  for (const GvShareableSource &s : sources)
+    if (s.id == green_id) {
+      listed = true;
+      fail_unless_equals_string (s.kind.c_str (), "window");
+      fail_unless_equals_string (s.name.c_str (), "Green window");
+      fail_unless_equals_int (s.width, 200);
+      fail_unless_equals_int (s.height, 100);
+    }
+  fail_unless (listed, "%s is not among the sources", green_id);
+  g_free (green_id);
+  frame_free (&f);
+  XDestroyWindow (dpy, green);
+  XSync (dpy, False);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_switch_live)
+{
+  Window green = gv_xvfb_colour_window (dpy, 600, 300, 200, 100, GREEN_PIXEL);
+  gchar *green_id = g_strdup_printf ("window:0x%lx", green);
+  gchar *src = g_strdup_printf ("gvscreensrc show-cursor=false framerate=30/1 source=%s", green_id);
+  Frame f;
+  frame_grab (&f, src);
+  g_free (src);
+  Announcements a;
+  watch_announcements (&f, &a);
+  fail_unless_equals_int (f.width, 200);
+  fail_unless_equals_int (frame_pixel (&f, 100, 50), GREEN_PIXEL);
+
+  /* The host switches (the property): the whole screen, a keyframe asked. */
+  GstElement *element = gst_bin_get_by_name (GST_BIN (f.pipeline), "src");
+  g_object_set (element, "source", "screen", NULL);
+  frame_wait_size (&f, 1280, 720);
+  fail_unless_equals_int (frame_pixel (&f, 200, 100), RED_PIXEL);
+  fail_unless_equals_int (frame_pixel (&f, 700, 350), GREEN_PIXEL);
+  gchar *said = next_announcement (&a);
+  fail_unless_equals_string (said, "screen|||1280x720");
+  g_free (said);
+  fail_unless (g_atomic_int_get (&a.keyframe_requests) >= 1);
+  gchar *now = nullptr;
+  g_object_get (element, "source", &now, NULL);
+  fail_unless_equals_string (now, "screen");
+  g_free (now);
+
+  /* A viewer asks (the event): back to the window, named as asking. */
+  GstPad *pad = src_pad (&f);
+  fail_unless (gst_pad_send_event (pad, gv_share_event_new (green_id, "Ann")));
+  frame_wait_size (&f, 200, 100);
+  fail_unless_equals_int (frame_pixel (&f, 10, 10), GREEN_PIXEL);
+  said = next_announcement (&a);
+  gchar *expected = g_strdup_printf ("%s|Ann||200x100", green_id);
+  fail_unless_equals_string (said, expected);
+  g_free (expected);
+  g_free (said);
+
+  /* Something that is not there: refused, and the window stays shared. */
+  fail_if (gst_pad_send_event (pad, gv_share_event_new ("window:0x7ffffff0", "Ann")));
+  fail_if (gst_pad_send_event (pad, gv_share_event_new ("display:7", "Ann")));
+  gst_object_unref (pad);
+  frame_wait_size (&f, 200, 100);
+
+  /* The shared window grows: followed. */
+  XResizeWindow (dpy, green, 300, 150);
+  XSync (dpy, False);
+  frame_wait_size (&f, 300, 150);
+  fail_unless_equals_int (frame_pixel (&f, 250, 120), GREEN_PIXEL);
+
+  gst_object_unref (element);
+  g_free (green_id);
+  frame_free (&f);
+  XDestroyWindow (dpy, green);
+  XSync (dpy, False);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_window_closed)
 {
   Window green = gv_xvfb_colour_window (dpy, 800, 100, 100, 100, GREEN_PIXEL);
@@ -154,21 +326,99 @@ GST_START_TEST (test_window_closed)
   Frame f;
   frame_grab (&f, src);
   g_free (src);
+  Announcements a;
+  watch_announcements (&f, &a);
   XDestroyWindow (dpy, green);
   XSync (dpy, False);
 
+  /* Its display takes its place, with a warning and an announcement. */
   GstBus *bus = gst_element_get_bus (f.pipeline);
-  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
-  fail_unless (msg != nullptr, "no error after the window closed");
+  GstMessage *msg = gst_bus_timed_pop_filtered (
+      bus, 5 * GST_SECOND, (GstMessageType) (GST_MESSAGE_WARNING | GST_MESSAGE_ERROR));
+  fail_unless (msg != nullptr, "nothing said after the window closed");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_WARNING);
   GError *error = nullptr;
-  gst_message_parse_error (msg, &error, nullptr);
-  fail_unless (g_error_matches (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND),
-               "unexpected error: %s", error->message);
-  fail_unless (strstr (error->message, "closed") != nullptr);
+  gst_message_parse_warning (msg, &error, nullptr);
+  fail_unless (strstr (error->message, "The shared window was closed; sharing display:0") !=
+                   nullptr,
+               "unexpected warning: %s", error->message);
   g_error_free (error);
   gst_message_unref (msg);
   gst_object_unref (bus);
+  frame_wait_size (&f, 1280, 720);
+  fail_unless_equals_int (frame_pixel (&f, 200, 100), RED_PIXEL);
+  gchar *said = next_announcement (&a);
+  fail_unless_equals_string (said, "display:0||window-closed|1280x720");
+  g_free (said);
   frame_free (&f);
+}
+GST_END_TEST;
+
+/* Two monitors side by side on one X screen (RandR 1.5 monitors, as a
+ * desk with two screens has): each is a display:N, "screen" is the canvas
+ * of both. Runs last: it changes the server's monitors, then restores one. */
+static Atom add_monitor (const char *name, int x, int width, RROutput output)
+{
+  XRRMonitorInfo *monitor = XRRAllocateMonitor (dpy, output ? 1 : 0);
+  monitor->name = XInternAtom (dpy, name, False);
+  monitor->x = x;
+  monitor->y = 0;
+  monitor->width = width;
+  monitor->height = 720;
+  monitor->mwidth = width / 4;
+  monitor->mheight = 180;
+  monitor->primary = x == 0;
+  if (output)
+    monitor->outputs[0] = output;
+  XRRSetMonitor (dpy, DefaultRootWindow (dpy), monitor);
+  XRRFreeMonitors (monitor);
+  XSync (dpy, False);
+  return XInternAtom (dpy, name, False);
+}
+
+GST_START_TEST (test_two_monitors)
+{
+  XRRScreenResources *res = XRRGetScreenResources (dpy, DefaultRootWindow (dpy));
+  fail_unless (res && res->noutput >= 1);
+  RROutput output = res->outputs[0];
+  XRRFreeScreenResources (res);
+  Atom left = add_monitor ("GV-LEFT", 0, 640, output);
+  Atom right = add_monitor ("GV-RIGHT", 640, 640, 0);
+  Window green = gv_xvfb_colour_window (dpy, 700, 100, 100, 100, GREEN_PIXEL);
+
+  Frame f;
+  frame_grab (&f, "gvscreensrc show-cursor=false framerate=30/1 source=display:1");
+  fail_unless_equals_int (f.width, 640);
+  fail_unless_equals_int (frame_pixel (&f, 80, 120), GREEN_PIXEL); /* screen 720,220 */
+  fail_unless_equals_int (frame_pixel (&f, 10, 10), ROOT_PIXEL);
+
+  GstPad *pad = src_pad (&f);
+  GstQuery *query = gv_sources_query_new ();
+  fail_unless (gst_pad_query (pad, query));
+  std::string current;
+  std::vector<GvShareableSource> sources;
+  fail_unless (gv_sources_query_parse (query, current, sources));
+  gst_query_unref (query);
+  fail_unless_equals_string (current.c_str (), "display:1");
+  fail_unless_equals_string (sources[0].name.c_str (), "All displays");
+  fail_unless_equals_string (sources[1].name.c_str (), "GV-LEFT");
+  fail_unless_equals_string (sources[2].name.c_str (), "GV-RIGHT");
+
+  /* The other display, then both as one canvas. */
+  fail_unless (gst_pad_send_event (pad, gv_share_event_new ("display:0", "")));
+  frame_wait_size (&f, 640, 720);
+  fail_unless_equals_int (frame_pixel (&f, 200, 100), RED_PIXEL);
+  fail_unless (gst_pad_send_event (pad, gv_share_event_new ("screen", "")));
+  frame_wait_size (&f, 1280, 720);
+  fail_unless_equals_int (frame_pixel (&f, 200, 100), RED_PIXEL);
+  fail_unless_equals_int (frame_pixel (&f, 720, 120), GREEN_PIXEL);
+  gst_object_unref (pad);
+  frame_free (&f);
+
+  XDestroyWindow (dpy, green);
+  XRRDeleteMonitor (dpy, DefaultRootWindow (dpy), right);
+  XRRDeleteMonitor (dpy, DefaultRootWindow (dpy), left);
+  XSync (dpy, False);
 }
 GST_END_TEST;
 
@@ -191,8 +441,11 @@ static Suite *gvscreensrc_suite (void)
   tcase_add_test (tc, test_full_screen);
   tcase_add_test (tc, test_region);
   tcase_add_test (tc, test_window);
+  tcase_add_test (tc, test_sources_listed);
+  tcase_add_test (tc, test_switch_live);
   tcase_add_test (tc, test_window_closed);
   tcase_add_test (tc, test_missing_window);
+  tcase_add_test (tc, test_two_monitors);
   return s;
 }
 
