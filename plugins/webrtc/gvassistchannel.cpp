@@ -39,9 +39,33 @@ void AssistChannel::attach (GObject *channel)
                          (GConnectFlags) 0);
   g_signal_connect_data (channel, "on-message-data", G_CALLBACK (on_data), hold (), release,
                          (GConnectFlags) 0);
-  std::lock_guard<std::mutex> guard (lock_);
-  if (!closed_)
-    channels_.push_back (G_OBJECT (g_object_ref (channel)));
+  g_signal_connect_data (channel, "on-open", G_CALLBACK (on_open), hold (), release,
+                         (GConnectFlags) 0);
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    if (!closed_)
+      channels_.push_back (G_OBJECT (g_object_ref (channel)));
+  }
+  /* A channel the viewer opened is open already: no on-open comes. */
+  GstWebRTCDataChannelState state = GST_WEBRTC_DATA_CHANNEL_STATE_CLOSED;
+  g_object_get (channel, "ready-state", &state, nullptr);
+  if (state == GST_WEBRTC_DATA_CHANNEL_STATE_OPEN)
+    greet (channel);
+}
+
+void AssistChannel::on_open (GObject *channel, gpointer data)
+{
+  auto &self = *static_cast<std::shared_ptr<AssistChannel> *> (data);
+  self->greet (channel);
+}
+
+void AssistChannel::greet (GObject *channel)
+{
+  if (closed_ || !callbacks_.greeting)
+    return;
+  std::string text = callbacks_.greeting ();
+  if (!text.empty ())
+    gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), text.c_str ());
 }
 
 void AssistChannel::send (const std::string &text)

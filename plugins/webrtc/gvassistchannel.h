@@ -53,6 +53,9 @@ public:
     /* A "list-sources" or "share" from a viewer with `source`; returns the
      * answer to send back ("" for none). */
     std::function<std::string (const gv::assist::Message &request)> source;
+    /* When the channel opens: the first message to send the viewer ("" for
+     * none), what is shared now. */
+    std::function<std::string ()> greeting;
   };
 
   AssistChannel (std::string peer, GstObject *log_object, Callbacks callbacks);
@@ -70,6 +73,8 @@ public:
 private:
   static void on_string (GObject *channel, const gchar *text, gpointer self);
   static void on_data (GObject *channel, GBytes *data, gpointer self);
+  static void on_open (GObject *channel, gpointer self);
+  void greet (GObject *channel);
   void handle (GObject *channel, const char *text, gsize length);
   void handle_clipboard (GObject *channel, const gv::assist::Message &piece);
   void handle_source (GObject *channel, const gv::assist::Message &request);

@@ -144,6 +144,9 @@ void gv_webrtc_sink_chat_received (GvWebRTCSink *self, const std::string &peer,
  * answered with the text to send back to it ("" for none). */
 void gv_webrtc_sink_shared (GvWebRTCSink *self, const GvShareableSource &source,
                             const std::string &by, const std::string &reason);
+/* What is shared now as {"t":"shared"} with no `by` (nobody switched), for
+ * a viewer that just joined; "" when nothing upstream answers. */
+std::string gv_webrtc_sink_shared_now (GvWebRTCSink *self);
 std::string gv_webrtc_sink_source_request (GvWebRTCSink *self, const std::string &peer,
                                            const std::string &name,
                                            const gv::assist::Message &request);

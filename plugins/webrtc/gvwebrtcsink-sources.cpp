@@ -72,6 +72,18 @@ void gv_webrtc_sink_shared (GvWebRTCSink *self, const GvShareableSource &source,
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
 
+std::string gv_webrtc_sink_shared_now (GvWebRTCSink *self)
+{
+  std::string current;
+  std::vector<GvShareableSource> sources;
+  if (!ask_sources (self, current, sources))
+    return "";
+  for (const GvShareableSource &s : sources)
+    if (s.id == current)
+      return gv::assist::make_shared ({ s.id, s.kind, s.name, s.width, s.height }, "", "");
+  return "";
+}
+
 std::string gv_webrtc_sink_source_request (GvWebRTCSink *self, const std::string &peer,
                                            const std::string &name,
                                            const gv::assist::Message &request)

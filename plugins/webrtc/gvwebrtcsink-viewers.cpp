@@ -127,6 +127,7 @@ public:
   {
     return gv_webrtc_sink_source_request (sink_, peer, name, request);
   }
+  std::string shared_now () override { return gv_webrtc_sink_shared_now (sink_); }
   void clipboard_received (const std::string &peer, const std::string &mime,
                            const std::string &bytes) override
   {

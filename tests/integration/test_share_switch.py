@@ -3,6 +3,7 @@
 real processes on a real X server (Xvfb): `ghostview host --allow source`
 sharing display:0, two windows on it, and two `ghostview view` receivers.
 
+- a viewer is told what is shared when it joins;
 - the host's /sources lists the screen, the display and both windows;
   /share window:ID switches: the host says so, both viewers are told, and
   their decoded picture becomes the window's size (same PIN, no rejoin);
@@ -76,6 +77,8 @@ try:
                             "helper", stdin=True, env=env)
     expect(host, r"viewer joined: .* \(number 1\)$", "the first viewer joined")
     expect(helper, r"picture: 1024x768$", "the first viewer sees the display")
+    expect(helper, r"the host now shares screen \(display:0, 1024x768\)$",
+           "a viewer is told what is shared when it joins")
 
     # The host lists and switches; the viewer is told and its picture follows.
     host.send_line("/sources")
@@ -98,6 +101,8 @@ try:
                              "watcher", stdin=True, env=env)
     expect(host, r"viewer joined: .* \(number 2\)$", "the second viewer joined")
     expect(watcher, r"picture: 400x200$", "the second viewer sees the window")
+    expect(watcher, r"the host now shares GhostView notes \(" + re.escape(notes_id) +
+           r", 400x200\)$", "a viewer joining later is told what is shared")
     host.send_line("/revoke 2 source")
     expect(host, r"viewer 2 .* now has: view$", "/revoke source")
     watcher.send_line("/share " + log_id)
