@@ -32,6 +32,7 @@ OptionValues::~OptionValues ()
   g_free (pin_);
   g_free (source_);
   g_free (audio_);
+  g_free (cursor_);
   g_free (codec_);
   g_free (fallback_codec_);
   g_free (output_);
@@ -57,6 +58,12 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
                    "What to share: screen (default; a test pattern when there is no display), "
                    "test, display:N (monitor N of 'ghostview devices'), window:ID",
                    "SOURCE" });
+  if (which & OPT_SOURCE)
+    e.push_back ({ "cursor", 0, 0, G_OPTION_ARG_STRING, &cursor_,
+                   "The pointer: burned (default: drawn into the picture, seen by every viewer "
+                   "and recording) or local (sent beside it; the viewer page draws it, crisp at "
+                   "any scale, native viewers and recordings show none)",
+                   "burned|local" });
   if (which & OPT_AUDIO)
     e.push_back ({ "audio", 0, 0, G_OPTION_ARG_STRING, &audio_,
                    "Sound for viewers: none (default), desktop (what this machine plays, "
@@ -140,6 +147,8 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
     out.source = source_;
   if (audio_)
     out.audio = audio_;
+  if (cursor_)
+    out.cursor = cursor_;
   if (codec_)
     out.codec = codec_;
   if (fallback_codec_)
@@ -198,6 +207,8 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
   for (gchar **s = sets_; s && *s; s++)
     out.sets.emplace_back (*s);
 
+  if (cursor_ && out.cursor != "burned" && out.cursor != "local")
+    return bad ("--cursor %s: choose burned or local", cursor_);
   if (audio_ && out.audio != "desktop" && out.audio != "mic" && out.audio != "test" &&
       out.audio != "none")
     return bad ("--audio %s: choose desktop, mic, test or none", audio_);

@@ -17,6 +17,7 @@ struct LaunchOptions {
   std::string pin;
   std::string source;         /* screen | test | display:N | window:ID */
   std::string audio;          /* desktop | mic | test | none ("": not given) */
+  std::string cursor;         /* burned | local ("": not given, burned) */
   std::string codec;          /* vp8 | vp9 | h264 */
   std::string fallback_codec; /* vp8 | vp9 | h264 | none */
   std::string output;
@@ -72,7 +73,7 @@ public:
 
 private:
   gchar *server_ = nullptr, *pin_ = nullptr, *source_ = nullptr, *codec_ = nullptr;
-  gchar *audio_ = nullptr;
+  gchar *audio_ = nullptr, *cursor_ = nullptr;
   gchar *output_ = nullptr, *preset_ = nullptr, *fallback_codec_ = nullptr, *invite_ = nullptr;
   gchar *invite_link_ = nullptr, *download_dir_ = nullptr, *allow_ = nullptr;
   gint invite_uses_ = 1;

@@ -215,6 +215,16 @@ int run_command (Command command, int argc, char **argv)
       g_error_free (error);
       return usage_error (info.name, message);
     }
+    if (options.cursor == "local") {
+      /* The pointer beside the picture, not in it. */
+      const std::string burned = "gvscreensrc show-cursor=true";
+      if (g_str_has_prefix (source.fragment.c_str (), burned.c_str ()))
+        source.fragment = "gvscreensrc show-cursor=false cursor-events=true" +
+                          source.fragment.substr (burned.size ());
+      else
+        source.note += std::string (source.note.empty () ? "" : " ") +
+                       "--cursor local: a test pattern has no pointer to send.";
+    }
     vars["SOURCE"] = source.fragment;
     if (preset.has_variable ("INPUT") && !has_set (options, "INPUT"))
       vars["INPUT"] = source.input;

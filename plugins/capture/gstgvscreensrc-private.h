@@ -4,6 +4,7 @@
 #pragma once
 
 #include "gstgvscreensrc.h"
+#include "gvcursorevent.h"
 #include "gvsharedsource.h"
 
 #include <mutex>
@@ -38,6 +39,7 @@ struct GvScreenSrcPrivate {
   GvRect region;
   gint fps_n = DEFAULT_FPS_N, fps_d = DEFAULT_FPS_D;
   std::string source_spec; /* the `source` property as set before READY; "" for window/region */
+  bool cursor_events = false;
 
   /* runtime, from NULL->READY to READY->NULL */
   GstElement *source = nullptr; /* owned by the bin */
@@ -60,6 +62,11 @@ struct GvScreenSrcPrivate {
   Display *dpy = nullptr;
   int rr_event_base = -1;
   int window_x = 0, window_y = 0; /* where the shared window was last seen */
+  int fixes_event_base = -1;      /* XFixes, for cursor-events; -1 without */
+  bool cursor_shape_dirty = false;
+  guint cursor_shape = 0; /* the shape last sent (an id), 0 none */
+  GvCursorPosition cursor_sent;
+  bool cursor_ever_sent = false;
 #endif
 #ifdef GV_HAVE_PIPEWIRE
   GvPortalStream portal;
@@ -88,6 +95,17 @@ bool gv_screen_src_switch (GvScreenSrc *self, const std::string &id, const std::
                            const char *reason, std::string &why);
 /* The shared window closed: share its display instead, and say so. */
 void gv_screen_src_window_closed (GvScreenSrc *self);
+
+/* gstgvscreensrc-cursor.cpp (cursor-events). "_locked": with priv->lock. */
+#ifdef GV_HAVE_X11
+/* Listens for shape changes on the open display. */
+void gv_screen_src_cursor_start_locked (GvScreenSrc *self);
+/* True when @ev was the pointer's (then it is handled). */
+bool gv_screen_src_cursor_x_event_locked (GvScreenSrc *self, XEvent *ev);
+#endif
+/* The events to send before the next frame (a new shape, a move); the
+ * caller pushes them once the lock is let go. */
+void gv_screen_src_cursor_events_locked (GvScreenSrc *self, std::vector<GstEvent *> &out);
 
 /* gstgvscreensrc.cpp: restarts the inner capture with the current window
  * and region (from gst_element_call_async). */

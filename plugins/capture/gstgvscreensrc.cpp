@@ -38,6 +38,11 @@
  *     ! videoconvert ! autovideosink
  * ]|
  * Shows the top-left 640x480 of the screen.
+ *
+ * With `cursor-events=true` the pointer's shape and where it is go
+ * downstream as "gv-cursor-shape" and "gv-cursor" events (gvcursorevent.h;
+ * gvwebrtcsink sends them to viewers, whose page draws the pointer itself),
+ * typically with `show-cursor=false` so the frames do not carry it too.
  * |[
  * gst-launch-1.0 gvscreensrc source=display:0 ! videoconvert ! vp8enc deadline=1 \
  *     ! gvwebrtcsink signaller::server=ws://127.0.0.1:8443/ws allow=view+source
@@ -78,6 +83,7 @@ enum {
   PROP_REGION,
   PROP_FRAMERATE,
   PROP_SOURCE,
+  PROP_CURSOR_EVENTS,
 };
 
 /* The portal may show the user a picker; give them time to answer. */
@@ -240,6 +246,7 @@ static bool build_ximage (GvScreenSrc *self)
   if (priv->window)
     g_object_set (priv->source, "xid", (guint64) priv->window, NULL);
   configure_ximagesrc (self);
+  gv_screen_src_cursor_start_locked (self);
   return true;
 }
 
@@ -253,7 +260,10 @@ static bool poll_x_events (GvScreenSrc *self)
   while (priv->dpy && XPending (priv->dpy)) {
     XEvent ev;
     XNextEvent (priv->dpy, &ev);
-    if (ev.type == DestroyNotify && priv->window && ev.xdestroywindow.window == priv->window) {
+    if (gv_screen_src_cursor_x_event_locked (self, &ev)) {
+      continue;
+    } else if (ev.type == DestroyNotify && priv->window &&
+               ev.xdestroywindow.window == priv->window) {
       priv->window_gone = true;
     } else if (ev.type == ConfigureNotify && priv->window && ev.xconfigure.window == priv->window) {
       int x, y, w, h;
@@ -444,6 +454,7 @@ static GstPadProbeReturn buffer_probe (GstPad *pad, GstPadProbeInfo *, gpointer 
   GvScreenSrc *self = GV_SCREEN_SRC (user_data);
   GvScreenSrcPrivate *priv = self->priv;
   bool window_closed = false, restart = false, announcing = false;
+  std::vector<GstEvent *> pointer;
   GvShareableSource shared;
   std::string by, reason;
   {
@@ -470,6 +481,8 @@ static GstPadProbeReturn buffer_probe (GstPad *pad, GstPadProbeInfo *, gpointer 
       by = priv->announce_by;
       reason = priv->announce_reason;
     }
+    if (!window_closed)
+      gv_screen_src_cursor_events_locked (self, pointer);
   }
   if (window_closed) {
     gv_screen_src_window_closed (self);
@@ -477,6 +490,8 @@ static GstPadProbeReturn buffer_probe (GstPad *pad, GstPadProbeInfo *, gpointer 
   }
   if (announcing)
     announce (pad, shared, by, reason);
+  for (GstEvent *event : pointer)
+    gst_pad_push_event (pad, event);
   if (restart)
     gst_element_call_async (GST_ELEMENT (self), gv_screen_src_restart, nullptr, nullptr);
   return GST_PAD_PROBE_OK;
@@ -710,6 +725,9 @@ static void gv_screen_src_set_property (GObject *object, guint prop_id, const GV
   case PROP_SOURCE:
     set_source (GV_SCREEN_SRC (object), g_value_get_string (value), guard);
     break;
+  case PROP_CURSOR_EVENTS:
+    priv->cursor_events = g_value_get_boolean (value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -748,6 +766,9 @@ static void gv_screen_src_get_property (GObject *object, guint prop_id, GValue *
   }
   case PROP_FRAMERATE:
     gst_value_set_fraction (value, priv->fps_n, priv->fps_d);
+    break;
+  case PROP_CURSOR_EVENTS:
+    g_value_set_boolean (value, priv->cursor_events);
     break;
   case PROP_SOURCE:
     g_value_set_string (value,
@@ -817,6 +838,15 @@ static void gv_screen_src_class_init (GvScreenSrcClass *klass)
           "as 'ghostview devices' lists them) or \"window:0xID\"; overrides window and region. "
           "Set while playing, switches what is shared (X11); reads what is shared now",
           nullptr, flags));
+
+  g_object_class_install_property (
+      gobject_class, PROP_CURSOR_EVENTS,
+      g_param_spec_boolean (
+          "cursor-events", "Cursor events",
+          "Send the pointer's shape and position downstream as gv-cursor-shape and gv-cursor "
+          "events (gvcursorevent.h), for receivers that draw it themselves; usually with "
+          "show-cursor=false (X11; set in NULL)",
+          FALSE, flags));
 
   element_class->change_state = gv_screen_src_change_state;
   gst_element_class_add_static_pad_template (element_class, &src_template);

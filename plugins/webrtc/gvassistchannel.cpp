@@ -63,9 +63,9 @@ void AssistChannel::greet (GObject *channel)
 {
   if (closed_ || !callbacks_.greeting)
     return;
-  std::string text = callbacks_.greeting ();
-  if (!text.empty ())
-    gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), text.c_str ());
+  for (const std::string &text : callbacks_.greeting ())
+    if (!text.empty ())
+      gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), text.c_str ());
 }
 
 void AssistChannel::send (const std::string &text)

@@ -53,9 +53,9 @@ public:
     /* A "list-sources" or "share" from a viewer with `source`; returns the
      * answer to send back ("" for none). */
     std::function<std::string (const gv::assist::Message &request)> source;
-    /* When the channel opens: the first message to send the viewer ("" for
-     * none), what is shared now. */
-    std::function<std::string ()> greeting;
+    /* When the channel opens: the first messages to send the viewer (what
+     * is shared now, the pointer). */
+    std::function<std::vector<std::string> ()> greeting;
   };
 
   AssistChannel (std::string peer, GstObject *log_object, Callbacks callbacks);

@@ -219,6 +219,8 @@ bool parse_message (const char *data, gsize length, Message &out, std::string &e
     else if (strcmp (t, kListSourcesKind) == 0 || strcmp (t, kSourcesKind) == 0 ||
              strcmp (t, kShareKind) == 0 || strcmp (t, kSharedKind) == 0)
       ok = parse_sources_kind (t, obj, out, error);
+    else if (strcmp (t, kCursorKind) == 0 || strcmp (t, kCursorShapeKind) == 0)
+      ok = parse_cursor_kind (t, obj, out, error);
     else
       ok = fail (error,
                  std::string ("\"") + truncate_utf8 (t, 32) + "\" is not an assist message kind");

@@ -31,8 +31,14 @@
  *   host -> viewer   {"t":"shared","source":ID,"name":NAME,"width":W,
  *                     "height":H,"by":BY,"reason":REASON}
  *                    (what the host shares: the list, a viewer's pick, and
- *                    every change, to every viewer; gvsourcejson.h. Listing
- *                    and picking need the `source` capability)
+ *                    every change, to every viewer; gvassistsources.cpp.
+ *                    Listing and picking need the `source` capability)
+ *   host -> viewer   {"t":"cursor","x":X,"y":Y,"visible":BOOL,"shape":ID}
+ *   host -> viewer   {"t":"cursor-shape","shape":ID,"width":W,"height":H,
+ *                     "hot_x":HX,"hot_y":HY,"rgba":BASE64}
+ *                    (the pointer, for a page that draws it itself: its hot
+ *                    spot in picture pixels, and its shapes, RGBA of at most
+ *                    kMaxCursorSize square; gvassistcursor.cpp)
  *
  * TEXT: UTF-8, 1 to kMaxChatBytes bytes, no control characters but newline
  * and tab. Members a kind does not define are ignored. The browser's copy
@@ -75,9 +81,11 @@ inline constexpr const char *kListSourcesKind = "list-sources";
 inline constexpr const char *kSourcesKind = "sources";
 inline constexpr const char *kShareKind = "share";
 inline constexpr const char *kSharedKind = "shared";
+inline constexpr const char *kCursorKind = "cursor";
+inline constexpr const char *kCursorShapeKind = "cursor-shape";
 inline constexpr const char *kKinds[] = { kChatKind,        kRefusedKind, kClipboardKind,
                                           kListSourcesKind, kSourcesKind, kShareKind,
-                                          kSharedKind };
+                                          kSharedKind,      kCursorKind,  kCursorShapeKind };
 
 /* Clipboard content: what it may be, how large, in pieces of how much. */
 inline constexpr const char *kClipboardText = "text/plain;charset=utf-8";
@@ -109,6 +117,8 @@ enum class Kind {
   Sources,     /* host -> viewer: current, sources */
   Share,       /* viewer -> host: source */
   Shared,      /* host -> viewer: source, name, width, height, by, reason */
+  Cursor,      /* host -> viewer: x, y, visible, shape */
+  CursorShape, /* host -> viewer: shape, width, height, hot_x, hot_y, data (RGBA) */
 };
 
 /* One thing the host can share, as "sources" lists it. */
@@ -143,6 +153,11 @@ struct Message {
   gint width = 0, height = 0;
   std::string by;
   std::string reason;
+  /* The pointer: `x`, `y`, `visible`, `shape` (cursor); `shape`, `width`,
+   * `height`, `hot_x`, `hot_y` and `data` (cursor-shape). */
+  gint x = 0, y = 0, hot_x = 0, hot_y = 0;
+  bool visible = false;
+  guint32 shape = 0;
 };
 
 /* True when `text` (NUL-terminated) is chat text a host accepts; else
@@ -217,6 +232,17 @@ std::string make_sources (const std::string &current, const std::vector<SourceIt
 std::string make_share (const std::string &id);
 std::string make_shared (const SourceItem &source, const std::string &by,
                          const std::string &reason);
+
+/* The pointer (gvassistcursor.cpp): the largest shape sent, and the
+ * largest coordinate either way. */
+inline constexpr gint kMaxCursorSize = 96;
+inline constexpr gint kMaxCursorCoordinate = 65535;
+bool parse_cursor_kind (const char *kind, ::_JsonObject *obj, Message &out, std::string &error);
+/* "" when out of range; make_cursor_shape also when `rgba` is not
+ * width * height * 4 bytes. */
+std::string make_cursor (gint x, gint y, bool visible, guint32 shape);
+std::string make_cursor_shape (guint32 shape, gint width, gint height, gint hot_x, gint hot_y,
+                               const std::string &rgba);
 
 /* A member that is a string of valid UTF-8, or nullptr. */
 const char *json_string_member (::_JsonObject *obj, const char *name);

@@ -537,6 +537,11 @@ GstPadProbeReturn StreamEncoder::input_event_probe (GstPad *, GstPadProbeInfo *i
       self->callbacks_.clipboard (mime, data);
     return GST_PAD_PROBE_DROP; /* the encoders have no use for it */
   }
+  if (gv_cursor_event_is (event)) {
+    if (self->callbacks_.cursor)
+      self->callbacks_.cursor (event);
+    return GST_PAD_PROBE_DROP;
+  }
   if (gv_shared_event_is (event)) {
     GvShareableSource source;
     std::string by, reason;

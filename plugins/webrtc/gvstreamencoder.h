@@ -26,6 +26,7 @@
 
 #include <gst/gst.h>
 
+#include "../capture/gvcursorevent.h"
 #include "../capture/gvsharedsource.h"
 
 #include <functional>
@@ -120,6 +121,9 @@ public:
     std::function<void (const GvShareableSource &source, const std::string &by,
                         const std::string &reason)>
         shared;
+    /* The pointer ("gv-cursor" / "gv-cursor-shape" from gvscreensrc,
+     * consumed here: gvcursorevent.h). */
+    std::function<void (GstEvent *event)> cursor;
   };
 
   /* `owner` is the bin the chain lives in and the element errors are

@@ -54,7 +54,7 @@ Viewer::Viewer (std::string peer, std::string name, GvCapabilities capabilities,
           [this] (const gv::assist::Message &request) {
             return host_.source_request (peer_, name_, request);
           },
-          [this] () { return host_.shared_now (); },
+          [this] () { return host_.greeting (peer_); },
       });
 }
 

@@ -83,9 +83,9 @@ public:
    * ("" for none). */
   virtual std::string source_request (const std::string &peer, const std::string &name,
                                       const gv::assist::Message &request) = 0;
-  /* What is shared now, as a {"t":"shared"} for a viewer whose assistance
-   * channel just opened ("" when the source cannot tell). */
-  virtual std::string shared_now () = 0;
+  /* The first messages for a viewer whose assistance channel just opened
+   * (what is shared now, the pointer). */
+  virtual std::vector<std::string> greeting (const std::string &peer) = 0;
   /* Where files from viewers land (made when the first one comes). */
   virtual std::string download_dir () = 0;
   /* From the file channel's thread: what a transfer to or from the viewer

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include "../capture/gvcursorevent.h"
 #include "gvassistjson.h"
 #include "gvsignaller.h"
 #include "gvstreamencoder.h"
@@ -63,6 +64,11 @@ struct GvWebRTCSinkPrivate {
   gv::webrtc::InputCounters gone_input;   /* of viewers already gone */
   gv::webrtc::AssistCounters gone_assist; /* ditto */
   guint64 gone_rtcp_refused = 0;          /* ditto */
+  /* The pointer, for pages that draw it (gvwebrtcsink-cursor.cpp): the
+   * last shape sent ("" none) and the last position. */
+  std::string cursor_shape;
+  bool cursor_known = false;
+  GvCursorPosition cursor;
 };
 
 struct _GvWebRTCSink {
@@ -144,9 +150,14 @@ void gv_webrtc_sink_chat_received (GvWebRTCSink *self, const std::string &peer,
  * answered with the text to send back to it ("" for none). */
 void gv_webrtc_sink_shared (GvWebRTCSink *self, const GvShareableSource &source,
                             const std::string &by, const std::string &reason);
-/* What is shared now as {"t":"shared"} with no `by` (nobody switched), for
- * a viewer that just joined; "" when nothing upstream answers. */
-std::string gv_webrtc_sink_shared_now (GvWebRTCSink *self);
+/* What a viewer whose assistance channel just opened is told first: what
+ * is shared now ({"t":"shared"} with no `by`: nobody switched), and the
+ * pointer's shape and position when the source sends them. */
+std::vector<std::string> gv_webrtc_sink_greeting (GvWebRTCSink *self, const std::string &peer);
+/* gvwebrtcsink-cursor.cpp: a gv-cursor or gv-cursor-shape event from
+ * upstream, to every viewer (positions scaled to the layer it sees). */
+void gv_webrtc_sink_cursor (GvWebRTCSink *self, GstEvent *event);
+std::vector<std::string> gv_webrtc_sink_cursor_greeting (GvWebRTCSink *self, int layer);
 std::string gv_webrtc_sink_source_request (GvWebRTCSink *self, const std::string &peer,
                                            const std::string &name,
                                            const gv::assist::Message &request);

@@ -72,16 +72,26 @@ void gv_webrtc_sink_shared (GvWebRTCSink *self, const GvShareableSource &source,
   gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self), s));
 }
 
-std::string gv_webrtc_sink_shared_now (GvWebRTCSink *self)
+std::vector<std::string> gv_webrtc_sink_greeting (GvWebRTCSink *self, const std::string &peer)
 {
+  std::vector<std::string> texts;
   std::string current;
   std::vector<GvShareableSource> sources;
-  if (!ask_sources (self, current, sources))
-    return "";
-  for (const GvShareableSource &s : sources)
-    if (s.id == current)
-      return gv::assist::make_shared ({ s.id, s.kind, s.name, s.width, s.height }, "", "");
-  return "";
+  if (ask_sources (self, current, sources))
+    for (const GvShareableSource &s : sources)
+      if (s.id == current)
+        texts.push_back (
+            gv::assist::make_shared ({ s.id, s.kind, s.name, s.width, s.height }, "", ""));
+  int layer = 0;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    auto it = self->priv->viewers.find (peer);
+    if (it != self->priv->viewers.end ())
+      layer = it->second->layer ();
+  }
+  for (std::string &text : gv_webrtc_sink_cursor_greeting (self, layer))
+    texts.push_back (std::move (text));
+  return texts;
 }
 
 std::string gv_webrtc_sink_source_request (GvWebRTCSink *self, const std::string &peer,

@@ -127,7 +127,10 @@ public:
   {
     return gv_webrtc_sink_source_request (sink_, peer, name, request);
   }
-  std::string shared_now () override { return gv_webrtc_sink_shared_now (sink_); }
+  std::vector<std::string> greeting (const std::string &peer) override
+  {
+    return gv_webrtc_sink_greeting (sink_, peer);
+  }
   void clipboard_received (const std::string &peer, const std::string &mime,
                            const std::string &bytes) override
   {

@@ -966,6 +966,7 @@ static void gv_webrtc_sink_init (GvWebRTCSink *self)
                     const std::string &reason) {
               gv_webrtc_sink_shared (self, source, by, reason);
             },
+            [self] (GstEvent *event) { gv_webrtc_sink_cursor (self, event); },
         });
   gv_webrtc_sink_init_viewers (self);
   /* A sink, whatever the viewers' webrtcbins are: not a source because they

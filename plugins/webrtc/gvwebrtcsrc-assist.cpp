@@ -71,6 +71,9 @@ void handle (GvWebRTCSrc *self, const char *text, gsize length)
   case gv::assist::Kind::Sources:
     post (self, sources_structure (msg));
     break;
+  case gv::assist::Kind::Cursor:
+  case gv::assist::Kind::CursorShape:
+    break; /* the picture it decodes is drawn as it comes (no pointer drawn here) */
   case gv::assist::Kind::ViewerChat:
   case gv::assist::Kind::ListSources:
   case gv::assist::Kind::Share:

@@ -30,6 +30,10 @@ std::string rebuild (const assist::Message &m)
     return assist::make_sources (m.current, m.sources);
   case assist::Kind::Share:
     return assist::make_share (m.source);
+  case assist::Kind::Cursor:
+    return assist::make_cursor (m.x, m.y, m.visible, m.shape);
+  case assist::Kind::CursorShape:
+    return assist::make_cursor_shape (m.shape, m.width, m.height, m.hot_x, m.hot_y, m.data);
   case assist::Kind::Shared: {
     assist::SourceItem item{ m.source, assist::source_kind (m.source), m.name, m.width, m.height };
     return assist::make_shared (item, m.by, m.reason);
@@ -70,7 +74,8 @@ extern "C" int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   }
   const bool about_sources = m.kind == assist::Kind::ListSources ||
                              m.kind == assist::Kind::Sources || m.kind == assist::Kind::Share ||
-                             m.kind == assist::Kind::Shared;
+                             m.kind == assist::Kind::Shared || m.kind == assist::Kind::Cursor ||
+                             m.kind == assist::Kind::CursorShape;
   GV_FUZZ_CHECK (m.kind == assist::Kind::Refused || about_sources ||
                  assist::valid_chat_text (m.text.c_str ()));
   std::string again_text = rebuild (m);
@@ -81,7 +86,10 @@ extern "C" int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                  again.peer == m.peer && again.time == m.time && again.what == m.what &&
                  again.message == m.message && again.source == m.source &&
                  again.current == m.current && again.name == m.name && again.width == m.width &&
-                 again.height == m.height && again.by == m.by && again.reason == m.reason);
+                 again.height == m.height && again.by == m.by && again.reason == m.reason &&
+                 again.x == m.x && again.y == m.y && again.visible == m.visible &&
+                 again.shape == m.shape && again.hot_x == m.hot_x && again.hot_y == m.hot_y &&
+                 (m.kind != assist::Kind::CursorShape || again.data == m.data));
   GV_FUZZ_CHECK (again.sources.size () == m.sources.size ());
   for (size_t i = 0; i < m.sources.size (); i++)
     GV_FUZZ_CHECK (again.sources[i].id == m.sources[i].id &&

@@ -345,6 +345,8 @@ void dump_assist (JsonBuilder *b)
     json_builder_add_string_value (b, w);
   json_builder_end_array (b);
   member (b, "source_refused_message", assist::kSourceRefusedMessage);
+  member (b, "max_cursor_size", (gint64) assist::kMaxCursorSize);
+  member (b, "max_cursor_coordinate", (gint64) assist::kMaxCursorCoordinate);
   member (b, "max_sources", (gint64) assist::kMaxSources);
   member (b, "max_source_name_bytes", (gint64) assist::kMaxSourceNameBytes);
   member (b, "max_source_id_bytes", (gint64) assist::kMaxSourceIdBytes);
@@ -513,6 +515,22 @@ void parse_assist ()
     } else if (msg.kind == assist::Kind::ListSources || msg.kind == assist::Kind::Sources ||
                msg.kind == assist::Kind::Share || msg.kind == assist::Kind::Shared) {
       source_fields (b, msg);
+    } else if (msg.kind == assist::Kind::Cursor) {
+      member (b, "t", assist::kCursorKind);
+      member (b, "x", (gint64) msg.x);
+      member (b, "y", (gint64) msg.y);
+      member (b, "visible", msg.visible);
+      member (b, "shape", (gint64) msg.shape);
+    } else if (msg.kind == assist::Kind::CursorShape) {
+      member (b, "t", assist::kCursorShapeKind);
+      member (b, "shape", (gint64) msg.shape);
+      member (b, "width", (gint64) msg.width);
+      member (b, "height", (gint64) msg.height);
+      member (b, "hot_x", (gint64) msg.hot_x);
+      member (b, "hot_y", (gint64) msg.hot_y);
+      gchar *b64 = g_base64_encode ((const guchar *) msg.data.data (), msg.data.size ());
+      member (b, "rgba", b64);
+      g_free (b64);
     } else if (msg.kind == assist::Kind::Refused) {
       member (b, "t", assist::kRefusedKind);
       member (b, "what", msg.what.c_str ());

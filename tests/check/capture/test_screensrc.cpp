@@ -1,12 +1,16 @@
 /* GhostView — gvscreensrc under Xvfb: what is on the screen is in the frames. */
 #include "gvxvfb.h"
 #include "gvcaptureregion.h"
+#include "gvcursorevent.h"
 #include "gvsharedsource.h"
 
+#include <X11/cursorfont.h>
 #include <X11/extensions/Xrandr.h>
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
+
+#include <mutex>
 
 #define ROOT_PIXEL 0x204080UL
 #define RED_PIXEL 0xff0000UL
@@ -354,6 +358,94 @@ GST_START_TEST (test_window_closed)
 }
 GST_END_TEST;
 
+/* What the pointer events said: positions as "x,y,visible", and the shapes. */
+struct PointerSeen {
+  GAsyncQueue *positions = g_async_queue_new_full (g_free);
+  gint shapes = 0, shape_width = 0, shape_height = 0;
+  gsize shape_bytes = 0;
+  guint last_shape = 0;
+  std::mutex lock;
+  ~PointerSeen () { g_async_queue_unref (positions); }
+};
+
+static GstPadProbeReturn pointer_probe (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  auto *seen = static_cast<PointerSeen *> (data);
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GvCursorPosition p;
+  guint shape;
+  gint w, h, hx, hy;
+  GBytes *rgba;
+  if (gv_cursor_event_parse (event, p)) {
+    g_async_queue_push (seen->positions, g_strdup_printf ("%d,%d,%d", p.x, p.y, p.visible));
+  } else if (gv_cursor_shape_event_parse (event, shape, w, h, hx, hy, rgba)) {
+    std::lock_guard<std::mutex> guard (seen->lock);
+    seen->shapes++;
+    seen->shape_width = w;
+    seen->shape_height = h;
+    seen->shape_bytes = g_bytes_get_size (rgba);
+    seen->last_shape = shape;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* Waits (5 s) for a position event equal to @want. */
+static bool pointer_at (PointerSeen *seen, const char *want)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline) {
+    gchar *got = (gchar *) g_async_queue_timeout_pop (seen->positions, 200 * 1000);
+    bool match = got && g_str_equal (got, want);
+    g_free (got);
+    if (match)
+      return true;
+  }
+  return false;
+}
+
+GST_START_TEST (test_cursor_events)
+{
+  Frame f;
+  frame_grab (&f, "gvscreensrc show-cursor=false cursor-events=true framerate=30/1 "
+                  "region=\"<100,50,400,300>\"");
+  PointerSeen seen;
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (f.pipeline), "sink");
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, pointer_probe, &seen, nullptr);
+  gst_object_unref (pad);
+  gst_object_unref (sink);
+
+  /* A new shape (a hand over the root window) is sent as it changes. */
+  Cursor hand = XCreateFontCursor (dpy, XC_hand2);
+  XDefineCursor (dpy, DefaultRootWindow (dpy), hand);
+  /* Inside the region: in the frame's pixels. */
+  XWarpPointer (dpy, None, DefaultRootWindow (dpy), 0, 0, 0, 0, 250, 150);
+  XSync (dpy, False);
+  fail_unless (pointer_at (&seen, "150,100,1"), "no gv-cursor at 150,100");
+  /* Outside it: not visible, where it would be. */
+  XWarpPointer (dpy, None, DefaultRootWindow (dpy), 0, 0, 0, 0, 20, 600);
+  XSync (dpy, False);
+  fail_unless (pointer_at (&seen, "-80,550,0"), "no gv-cursor outside the region");
+  {
+    std::lock_guard<std::mutex> guard (seen.lock);
+    fail_unless (seen.shapes >= 1, "no gv-cursor-shape");
+    fail_unless (seen.shape_width >= 1 && seen.shape_width <= GV_CURSOR_MAX_SIZE);
+    fail_unless_equals_int ((gint) seen.shape_bytes, seen.shape_width * seen.shape_height * 4);
+    fail_unless (seen.last_shape != 0);
+  }
+  XUndefineCursor (dpy, DefaultRootWindow (dpy));
+  XFreeCursor (dpy, hand);
+  XSync (dpy, False);
+  /* Unchanged: no new position event (once a shape change sent its id). */
+  g_usleep (300 * 1000);
+  while (gchar *queued = (gchar *) g_async_queue_try_pop (seen.positions))
+    g_free (queued);
+  gchar *extra = (gchar *) g_async_queue_timeout_pop (seen.positions, 300 * 1000);
+  fail_unless (extra == nullptr, "a position sent again without a move: %s", extra);
+  frame_free (&f);
+}
+GST_END_TEST;
+
 /* Two monitors side by side on one X screen (RandR 1.5 monitors, as a
  * desk with two screens has): each is a display:N, "screen" is the canvas
  * of both. Runs last: it changes the server's monitors, then restores one. */
@@ -445,6 +537,7 @@ static Suite *gvscreensrc_suite (void)
   tcase_add_test (tc, test_switch_live);
   tcase_add_test (tc, test_window_closed);
   tcase_add_test (tc, test_missing_window);
+  tcase_add_test (tc, test_cursor_events);
   tcase_add_test (tc, test_two_monitors);
   return s;
 }
