@@ -64,6 +64,11 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
                    "and recording) or local (sent beside it; the viewer page draws it, crisp at "
                    "any scale, native viewers and recordings show none)",
                    "burned|local" });
+  if (which & OPT_SOURCE)
+    e.push_back ({ "allow-resize", 0, 0, G_OPTION_ARG_NONE, &allow_resize_,
+                   "Let viewers with control resize this display to their window (a virtual "
+                   "display such as Xvfb, while the whole screen is shared)",
+                   nullptr });
   if (which & OPT_AUDIO)
     e.push_back ({ "audio", 0, 0, G_OPTION_ARG_STRING, &audio_,
                    "Sound for viewers: none (default), desktop (what this machine plays, "
@@ -149,6 +154,7 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
     out.audio = audio_;
   if (cursor_)
     out.cursor = cursor_;
+  out.allow_resize = allow_resize_;
   if (codec_)
     out.codec = codec_;
   if (fallback_codec_)

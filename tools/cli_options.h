@@ -18,6 +18,7 @@ struct LaunchOptions {
   std::string source;         /* screen | test | display:N | window:ID */
   std::string audio;          /* desktop | mic | test | none ("": not given) */
   std::string cursor;         /* burned | local ("": not given, burned) */
+  bool allow_resize = false;  /* viewers with control may resize a virtual display */
   std::string codec;          /* vp8 | vp9 | h264 */
   std::string fallback_codec; /* vp8 | vp9 | h264 | none */
   std::string output;
@@ -74,6 +75,7 @@ public:
 private:
   gchar *server_ = nullptr, *pin_ = nullptr, *source_ = nullptr, *codec_ = nullptr;
   gchar *audio_ = nullptr, *cursor_ = nullptr;
+  gboolean allow_resize_ = FALSE;
   gchar *output_ = nullptr, *preset_ = nullptr, *fallback_codec_ = nullptr, *invite_ = nullptr;
   gchar *invite_link_ = nullptr, *download_dir_ = nullptr, *allow_ = nullptr;
   gint invite_uses_ = 1;

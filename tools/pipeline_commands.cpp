@@ -225,6 +225,13 @@ int run_command (Command command, int argc, char **argv)
         source.note += std::string (source.note.empty () ? "" : " ") +
                        "--cursor local: a test pattern has no pointer to send.";
     }
+    if (options.allow_resize) {
+      if (g_str_has_prefix (source.fragment.c_str (), "gvscreensrc "))
+        source.fragment.insert (strlen ("gvscreensrc "), "allow-resize=true ");
+      else
+        source.note += std::string (source.note.empty () ? "" : " ") +
+                       "--allow-resize: a test pattern has no display to resize.";
+    }
     vars["SOURCE"] = source.fragment;
     if (preset.has_variable ("INPUT") && !has_set (options, "INPUT"))
       vars["INPUT"] = source.input;

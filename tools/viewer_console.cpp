@@ -2,6 +2,8 @@
 
 #include "source_console.h"
 
+#include <cstdio>
+
 #include "chat_text.h"
 #include "console.h"
 
@@ -151,6 +153,17 @@ void ViewerConsole::handle_line (const std::string &line)
   /* `/send FILE` offers a file to the host (it takes it only when it
    * granted `file`); /sources and /share ID ask what it shares (with
    * `source`); every other line is chat. */
+  if (line.rfind ("/resize", 0) == 0) {
+    int width = 0, height = 0;
+    if (sscanf (line.c_str () + 7, " %dx%d", &width, &height) != 2) {
+      print_error ("/resize WxH: the size to ask the host's display for, e.g. /resize 1280x720");
+      return;
+    }
+    g_signal_emit_by_name (src_, "request-resize", width, height, &ok);
+    if (!ok)
+      print_error ("/resize: 64x64 to 8192x8192, once connected");
+    return;
+  }
   if (line == "/sources" || line.rfind ("/share", 0) == 0) {
     std::string id = line == "/sources" ? "" : line.substr (6);
     id.erase (0, id.find_first_not_of (" \t"));

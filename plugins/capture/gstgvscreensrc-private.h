@@ -40,6 +40,7 @@ struct GvScreenSrcPrivate {
   gint fps_n = DEFAULT_FPS_N, fps_d = DEFAULT_FPS_D;
   std::string source_spec; /* the `source` property as set before READY; "" for window/region */
   bool cursor_events = false;
+  bool allow_resize = false;
 
   /* runtime, from NULL->READY to READY->NULL */
   GstElement *source = nullptr; /* owned by the bin */
@@ -67,6 +68,10 @@ struct GvScreenSrcPrivate {
   guint cursor_shape = 0; /* the shape last sent (an id), 0 none */
   GvCursorPosition cursor_sent;
   bool cursor_ever_sent = false;
+  /* allow-resize: the display's first size, back when the element stops. */
+  bool resized = false;
+  unsigned long first_mode = 0;
+  int first_width = 0, first_height = 0, first_mm_width = 0, first_mm_height = 0;
 #endif
 #ifdef GV_HAVE_PIPEWIRE
   GvPortalStream portal;
@@ -106,6 +111,15 @@ bool gv_screen_src_cursor_x_event_locked (GvScreenSrc *self, XEvent *ev);
 /* The events to send before the next frame (a new shape, a move); the
  * caller pushes them once the lock is let go. */
 void gv_screen_src_cursor_events_locked (GvScreenSrc *self, std::vector<GstEvent *> &out);
+
+/* gstgvscreensrc-resize.cpp (allow-resize): the display to @width x
+ * @height for @by; false with a sentence. */
+bool gv_screen_src_resize (GvScreenSrc *self, gint width, gint height, const std::string &by,
+                           gint &taken_width, gint &taken_height, std::string &why);
+#ifdef GV_HAVE_X11
+/* Gives the display its first size back (when stopping). */
+void gv_screen_src_restore_size_locked (GvScreenSrc *self);
+#endif
 
 /* gstgvscreensrc.cpp: restarts the inner capture with the current window
  * and region (from gst_element_call_async). */

@@ -97,7 +97,12 @@ bool gv_screen_src_choose_locked (GvScreenSrc *self, const std::string &id, std:
     }
     const GvX11Monitor &m = monitors[index];
     priv->window = 0;
-    priv->region = GvRect{ m.x, m.y, m.width, m.height };
+    /* The one monitor of the screen is all of it: no region (so the
+     * capture follows the screen when it is resized). */
+    const bool whole = m.x == 0 && m.y == 0 &&
+                       m.width == DisplayWidth (priv->dpy, DefaultScreen (priv->dpy)) &&
+                       m.height == DisplayHeight (priv->dpy, DefaultScreen (priv->dpy));
+    priv->region = whole ? GvRect () : GvRect{ m.x, m.y, m.width, m.height };
     priv->current_name = monitor_name (m, index);
   } else if (g_str_has_prefix (id.c_str (), "window:")) {
     const char *digits = id.c_str () + strlen ("window:");

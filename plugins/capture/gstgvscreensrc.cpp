@@ -84,6 +84,7 @@ enum {
   PROP_FRAMERATE,
   PROP_SOURCE,
   PROP_CURSOR_EVENTS,
+  PROP_ALLOW_RESIZE,
 };
 
 /* The portal may show the user a picker; give them time to answer. */
@@ -560,6 +561,7 @@ static void teardown (GvScreenSrc *self)
   }
   std::lock_guard<std::mutex> guard (priv->lock);
 #ifdef GV_HAVE_X11
+  gv_screen_src_restore_size_locked (self);
   if (priv->dpy)
     XCloseDisplay (priv->dpy);
   priv->dpy = nullptr;
@@ -611,6 +613,18 @@ static GstPadQueryFunction ghost_query_default = nullptr;
 
 static gboolean gv_screen_src_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
+  if (gv_resize_query_is (query)) {
+    const GstStructure *s = gst_query_get_structure (query);
+    gint width = 0, height = 0, taken_width = 0, taken_height = 0;
+    const char *by = gst_structure_get_string (s, "by");
+    gst_structure_get_int (s, "width", &width);
+    gst_structure_get_int (s, "height", &height);
+    std::string why;
+    bool done = gv_screen_src_resize (GV_SCREEN_SRC (parent), width, height, by ? by : "",
+                                      taken_width, taken_height, why);
+    gv_resize_query_answer (query, done, taken_width, taken_height, why);
+    return TRUE;
+  }
   if (gv_sources_query_is (query)) {
     GvScreenSrcPrivate *priv = GV_SCREEN_SRC (parent)->priv;
     std::lock_guard<std::mutex> guard (priv->lock);
@@ -728,6 +742,9 @@ static void gv_screen_src_set_property (GObject *object, guint prop_id, const GV
   case PROP_CURSOR_EVENTS:
     priv->cursor_events = g_value_get_boolean (value);
     break;
+  case PROP_ALLOW_RESIZE:
+    priv->allow_resize = g_value_get_boolean (value);
+    break;
   default:
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     break;
@@ -769,6 +786,9 @@ static void gv_screen_src_get_property (GObject *object, guint prop_id, GValue *
     break;
   case PROP_CURSOR_EVENTS:
     g_value_set_boolean (value, priv->cursor_events);
+    break;
+  case PROP_ALLOW_RESIZE:
+    g_value_set_boolean (value, priv->allow_resize);
     break;
   case PROP_SOURCE:
     g_value_set_string (value,
@@ -846,6 +866,15 @@ static void gv_screen_src_class_init (GvScreenSrcClass *klass)
           "Send the pointer's shape and position downstream as gv-cursor-shape and gv-cursor "
           "events (gvcursorevent.h), for receivers that draw it themselves; usually with "
           "show-cursor=false (X11; set in NULL)",
+          FALSE, flags));
+
+  g_object_class_install_property (
+      gobject_class, PROP_ALLOW_RESIZE,
+      g_param_spec_boolean (
+          "allow-resize", "Allow resize",
+          "Let viewers resize the display to their window (the gv-resize query): for a virtual X "
+          "display (Xvfb, Xdummy) with one output, while the whole screen is shared; the first "
+          "size comes back when the element stops",
           FALSE, flags));
 
   element_class->change_state = gv_screen_src_change_state;

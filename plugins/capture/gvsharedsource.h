@@ -16,6 +16,12 @@
  *   window closed and the whole screen took its place), "width", "height".
  *   It comes after the new caps; a force-key-unit event follows it.
  *
+ * - "gv-resize", a custom query sent upstream with "width", "height"
+ *   (gint) and "by" (string): asks the display to take that size (a
+ *   virtual X display, with gvscreensrc allow-resize=true). gvscreensrc
+ *   answers "done" (gboolean), "width", "height" (the size it took, within
+ *   what the display allows) and "reason" (string, why not).
+ *
  * Source ids: "screen" (every monitor as one canvas), "display:N" (monitor
  * N, in `ghostview devices` order) and "window:0xHEX" (a top-level window).
  *
@@ -33,6 +39,7 @@
 #define GV_SHARE_EVENT_NAME "gv-share"
 #define GV_SHARED_EVENT_NAME "gv-shared"
 #define GV_SHARED_REASON_WINDOW_CLOSED "window-closed"
+#define GV_RESIZE_QUERY_NAME "gv-resize"
 
 struct GvShareableSource {
   std::string id;   /* "screen", "display:N", "window:0xHEX" */
@@ -140,6 +147,44 @@ static inline bool gv_sources_query_parse (GstQuery *query, std::string &current
                                            std::vector<GvShareableSource> &sources)
 {
   return gv_sources_parse (gst_query_get_structure (query), current, sources);
+}
+
+static inline GstQuery *gv_resize_query_new (gint width, gint height, const char *by)
+{
+  return gst_query_new_custom (GST_QUERY_CUSTOM,
+                               gst_structure_new (GV_RESIZE_QUERY_NAME, "width", G_TYPE_INT, width,
+                                                  "height", G_TYPE_INT, height, "by", G_TYPE_STRING,
+                                                  by ? by : "", NULL));
+}
+
+static inline bool gv_resize_query_is (GstQuery *query)
+{
+  return GST_QUERY_TYPE (query) == GST_QUERY_CUSTOM &&
+         gv_custom_named (gst_query_get_structure (query), GV_RESIZE_QUERY_NAME);
+}
+
+/* The answer: @done, the size taken, or why not. */
+static inline void gv_resize_query_answer (GstQuery *query, bool done, gint width, gint height,
+                                           const std::string &reason)
+{
+  gst_structure_set (gst_query_writable_structure (query), "done", G_TYPE_BOOLEAN, (gboolean) done,
+                     "width", G_TYPE_INT, width, "height", G_TYPE_INT, height, "reason",
+                     G_TYPE_STRING, reason.c_str (), NULL);
+}
+
+static inline bool gv_resize_query_parse_answer (GstQuery *query, bool &done, gint &width,
+                                                 gint &height, std::string &reason)
+{
+  const GstStructure *s = gst_query_get_structure (query);
+  gboolean d = FALSE;
+  if (!s || !gst_structure_get_boolean (s, "done", &d))
+    return false;
+  done = d;
+  gst_structure_get_int (s, "width", &width);
+  gst_structure_get_int (s, "height", &height);
+  const char *why = gst_structure_get_string (s, "reason");
+  reason = why ? why : "";
+  return true;
 }
 
 static inline GstEvent *gv_share_event_new (const char *source, const char *by)

@@ -147,8 +147,8 @@ void AssistChannel::handle (GObject *channel, const char *text, gsize length)
       return;
     }
   }
-  if (parsed &&
-      (msg.kind == gv::assist::Kind::ListSources || msg.kind == gv::assist::Kind::Share)) {
+  if (parsed && (msg.kind == gv::assist::Kind::ListSources || msg.kind == gv::assist::Kind::Share ||
+                 msg.kind == gv::assist::Kind::Resize)) {
     handle_source (channel, msg);
     return;
   }
@@ -174,7 +174,14 @@ void AssistChannel::handle (GObject *channel, const char *text, gsize length)
 void AssistChannel::handle_source (GObject *channel, const gv::assist::Message &request)
 {
   std::string answer;
-  if (!(callbacks_.capabilities () & GV_CAPABILITY_SOURCE)) {
+  if (request.kind == gv::assist::Kind::Resize &&
+      !(callbacks_.capabilities () & GV_CAPABILITY_CONTROL)) {
+    GST_INFO_OBJECT (log_object_, "refusing a resize from %s: no control capability",
+                     peer_.c_str ());
+    count (&AssistCounters::refused);
+    answer = gv::assist::make_refused ("resize", gv::assist::kResizeRefusedMessage);
+  } else if (request.kind != gv::assist::Kind::Resize &&
+             !(callbacks_.capabilities () & GV_CAPABILITY_SOURCE)) {
     GST_INFO_OBJECT (log_object_, "refusing a source request from %s: no source capability",
                      peer_.c_str ());
     count (&AssistCounters::refused);

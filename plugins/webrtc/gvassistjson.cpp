@@ -122,8 +122,8 @@ bool parse_refused (JsonObject *obj, Message &out, std::string &error)
 {
   const char *what = string_member (obj, "what");
   if (!is_refused_what (what))
-    return fail (error, "a refusal's \"what\" must be \"chat\", \"clipboard\", \"file\" or "
-                        "\"source\"");
+    return fail (error, "a refusal's \"what\" must be \"chat\", \"clipboard\", \"file\", "
+                        "\"source\" or \"resize\"");
   const char *message = string_member (obj, "message");
   if (!message || strlen (message) > kMaxRefusedMessageBytes)
     return fail (error, "a refusal's \"message\" must be a sentence of at most " +
@@ -217,7 +217,8 @@ bool parse_message (const char *data, gsize length, Message &out, std::string &e
     else if (strcmp (t, kClipboardKind) == 0)
       ok = parse_clipboard (obj, out, error);
     else if (strcmp (t, kListSourcesKind) == 0 || strcmp (t, kSourcesKind) == 0 ||
-             strcmp (t, kShareKind) == 0 || strcmp (t, kSharedKind) == 0)
+             strcmp (t, kShareKind) == 0 || strcmp (t, kSharedKind) == 0 ||
+             strcmp (t, kResizeKind) == 0)
       ok = parse_sources_kind (t, obj, out, error);
     else if (strcmp (t, kCursorKind) == 0 || strcmp (t, kCursorShapeKind) == 0)
       ok = parse_cursor_kind (t, obj, out, error);

@@ -33,6 +33,10 @@
  *                    (what the host shares: the list, a viewer's pick, and
  *                    every change, to every viewer; gvassistsources.cpp.
  *                    Listing and picking need the `source` capability)
+ *   viewer -> host   {"t":"resize","width":W,"height":H}
+ *                    (asks the host's display to take the size of the
+ *                    viewer's window, W and H kMinResize..kMaxResize; needs
+ *                    `control`, and a host that resizes: a virtual display)
  *   host -> viewer   {"t":"cursor","x":X,"y":Y,"visible":BOOL,"shape":ID}
  *   host -> viewer   {"t":"cursor-shape","shape":ID,"width":W,"height":H,
  *                     "hot_x":HX,"hot_y":HY,"rgba":BASE64}
@@ -83,9 +87,11 @@ inline constexpr const char *kShareKind = "share";
 inline constexpr const char *kSharedKind = "shared";
 inline constexpr const char *kCursorKind = "cursor";
 inline constexpr const char *kCursorShapeKind = "cursor-shape";
+inline constexpr const char *kResizeKind = "resize";
 inline constexpr const char *kKinds[] = { kChatKind,        kRefusedKind, kClipboardKind,
                                           kListSourcesKind, kSourcesKind, kShareKind,
-                                          kSharedKind,      kCursorKind,  kCursorShapeKind };
+                                          kSharedKind,      kCursorKind,  kCursorShapeKind,
+                                          kResizeKind };
 
 /* Clipboard content: what it may be, how large, in pieces of how much. */
 inline constexpr const char *kClipboardText = "text/plain;charset=utf-8";
@@ -103,7 +109,7 @@ inline constexpr const char *kHostName = "Host";
 
 /* What a refusal can be about: the capability the message needed (its
  * name in signaling/capabilities.h). */
-inline constexpr const char *kRefusedWhat[] = { "chat", "clipboard", "file", "source" };
+inline constexpr const char *kRefusedWhat[] = { "chat", "clipboard", "file", "source", "resize" };
 
 /* The refusal sentence of a chat line from a viewer without `chat`. */
 inline constexpr const char *kChatRefusedMessage = "The host has not allowed chat.";
@@ -119,6 +125,7 @@ enum class Kind {
   Shared,      /* host -> viewer: source, name, width, height, by, reason */
   Cursor,      /* host -> viewer: x, y, visible, shape */
   CursorShape, /* host -> viewer: shape, width, height, hot_x, hot_y, data (RGBA) */
+  Resize,      /* viewer -> host: width, height */
 };
 
 /* One thing the host can share, as "sources" lists it. */
@@ -213,6 +220,15 @@ inline constexpr const char *kSharedReasonWindowClosed = "window-closed";
 inline constexpr const char *kSharedReasons[] = { kSharedReasonAsked, kSharedReasonWindowClosed };
 inline constexpr const char *kSourceRefusedMessage =
     "The host has not allowed choosing what is shared.";
+
+/* A resize request's size, either side. */
+inline constexpr gint kMinResize = 64;
+inline constexpr gint kMaxResize = 8192;
+/* The refusal sentence of a resize from a viewer without `control`. */
+inline constexpr const char *kResizeRefusedMessage =
+    "Only a viewer with control may resize the host's display.";
+/* "" when out of range. */
+std::string make_resize (gint width, gint height);
 
 /* True for "screen", "display:N" (N 0..999) and "window:0xHEX" (1 to 16
  * lowercase hex digits). */

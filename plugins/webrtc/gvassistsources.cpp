@@ -197,7 +197,39 @@ bool parse_sources_kind (const char *kind, JsonObject *obj, Message &out, std::s
   }
   if (strcmp (kind, kSourcesKind) == 0)
     return parse_sources (obj, out, error);
+  if (strcmp (kind, kResizeKind) == 0) {
+    JsonNode *w = json_object_get_member (obj, "width"),
+             *h = json_object_get_member (obj, "height");
+    auto whole = [] (JsonNode *n, gint &out) {
+      if (!n || JSON_NODE_TYPE (n) != JSON_NODE_VALUE ||
+          json_node_get_value_type (n) != G_TYPE_INT64)
+        return false;
+      gint64 v = json_node_get_int (n);
+      out = (gint) CLAMP (v, 0, G_MAXINT);
+      return v >= kMinResize && v <= kMaxResize;
+    };
+    if (!whole (w, out.width) || !whole (h, out.height))
+      return fail (error, "a resize's \"width\" and \"height\" must be whole numbers " +
+                              std::to_string (kMinResize) + ".." + std::to_string (kMaxResize));
+    out.kind = Kind::Resize;
+    return true;
+  }
   return parse_shared (obj, out, error);
+}
+
+std::string make_resize (gint width, gint height)
+{
+  if (width < kMinResize || height < kMinResize || width > kMaxResize || height > kMaxResize)
+    return "";
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  add_string (b, kKindField, kResizeKind);
+  json_builder_set_member_name (b, "width");
+  json_builder_add_int_value (b, width);
+  json_builder_set_member_name (b, "height");
+  json_builder_add_int_value (b, height);
+  json_builder_end_object (b);
+  return generate (b);
 }
 
 std::string make_list_sources ()

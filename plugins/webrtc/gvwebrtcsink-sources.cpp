@@ -94,10 +94,34 @@ std::vector<std::string> gv_webrtc_sink_greeting (GvWebRTCSink *self, const std:
   return texts;
 }
 
+/* A viewer with control asks the host's display to take its window's size. */
+static std::string resize_request (GvWebRTCSink *self, const std::string &who,
+                                   const gv::assist::Message &request)
+{
+  GstQuery *query = gv_resize_query_new (request.width, request.height, who.c_str ());
+  bool answered = self->priv->video ().query_upstream (query);
+  bool done = false;
+  gint width = 0, height = 0;
+  std::string reason;
+  if (answered)
+    answered = gv_resize_query_parse_answer (query, done, width, height, reason);
+  gst_query_unref (query);
+  if (!answered)
+    return gv::assist::make_refused ("resize", "The host's display cannot change size.");
+  if (!done)
+    return gv::assist::make_refused ("resize",
+                                     ("The host's display was not resized: " + reason).c_str ());
+  GST_INFO_OBJECT (self, "%s resized the display to %dx%d (asked %dx%d)", who.c_str (), width,
+                   height, request.width, request.height);
+  return "";
+}
+
 std::string gv_webrtc_sink_source_request (GvWebRTCSink *self, const std::string &peer,
                                            const std::string &name,
                                            const gv::assist::Message &request)
 {
+  if (request.kind == gv::assist::Kind::Resize)
+    return resize_request (self, name.empty () ? "viewer " + peer : name, request);
   std::string current;
   std::vector<GvShareableSource> sources;
   if (!ask_sources (self, current, sources)) {

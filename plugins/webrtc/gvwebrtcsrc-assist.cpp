@@ -75,6 +75,7 @@ void handle (GvWebRTCSrc *self, const char *text, gsize length)
   case gv::assist::Kind::CursorShape:
     break; /* the picture it decodes is drawn as it comes (no pointer drawn here) */
   case gv::assist::Kind::ViewerChat:
+  case gv::assist::Kind::Resize:
   case gv::assist::Kind::ListSources:
   case gv::assist::Kind::Share:
     GST_DEBUG_OBJECT (self, "ignoring a viewer's message from the host");
@@ -170,6 +171,20 @@ gboolean share_action (GvWebRTCSrc *self, const char *id)
     return FALSE;
   }
   return send_assist (self, line, "share");
+}
+
+/* Asks the host's display to take this size (needs `control`, and a host
+ * that resizes); a refusal comes back as gvwebrtcsrc-refused. */
+gboolean resize_action (GvWebRTCSrc *self, gint width, gint height)
+{
+  std::string line = gv::assist::make_resize (width, height);
+  if (line.empty ()) {
+    GST_WARNING_OBJECT (self, "request-resize: %dx%d is outside %dx%d..%dx%d", width, height,
+                        gv::assist::kMinResize, gv::assist::kMinResize, gv::assist::kMaxResize,
+                        gv::assist::kMaxResize);
+    return FALSE;
+  }
+  return send_assist (self, line, "request-resize");
 }
 
 gboolean send_clipboard_action (GvWebRTCSrc *self, const char *mime, GBytes *data)
@@ -283,6 +298,10 @@ void gv_webrtc_src_install_assist_signals (GType type)
   g_signal_new_class_handler (
       "list-sources", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
       G_CALLBACK (list_sources_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 0);
+  g_signal_new_class_handler ("request-resize", type,
+                              (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                              G_CALLBACK (resize_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN,
+                              2, G_TYPE_INT, G_TYPE_INT);
   g_signal_new_class_handler ("share", type, (GSignalFlags) (G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
                               G_CALLBACK (share_action), nullptr, nullptr, nullptr, G_TYPE_BOOLEAN,
                               1, G_TYPE_STRING);

@@ -30,6 +30,8 @@ std::string rebuild (const assist::Message &m)
     return assist::make_sources (m.current, m.sources);
   case assist::Kind::Share:
     return assist::make_share (m.source);
+  case assist::Kind::Resize:
+    return assist::make_resize (m.width, m.height);
   case assist::Kind::Cursor:
     return assist::make_cursor (m.x, m.y, m.visible, m.shape);
   case assist::Kind::CursorShape:
@@ -75,7 +77,7 @@ extern "C" int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   const bool about_sources = m.kind == assist::Kind::ListSources ||
                              m.kind == assist::Kind::Sources || m.kind == assist::Kind::Share ||
                              m.kind == assist::Kind::Shared || m.kind == assist::Kind::Cursor ||
-                             m.kind == assist::Kind::CursorShape;
+                             m.kind == assist::Kind::CursorShape || m.kind == assist::Kind::Resize;
   GV_FUZZ_CHECK (m.kind == assist::Kind::Refused || about_sources ||
                  assist::valid_chat_text (m.text.c_str ()));
   std::string again_text = rebuild (m);

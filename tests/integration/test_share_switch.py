@@ -13,7 +13,9 @@ sharing display:0, two windows on it, and two `ghostview view` receivers.
 - the shared window grows: the picture follows;
 - the shared window closes: its display comes back, every viewer is told
   why, and the picture is the display's size again;
-- mistakes (/share of nothing there) get a clear line, never a crash."""
+- mistakes (/share of nothing there) get a clear line, never a crash;
+- `--allow-resize`: a viewer with control resizes the (virtual) display to
+  its window with /resize, every picture follows; one without is refused."""
 import os
 import re
 import shutil
@@ -67,10 +69,11 @@ notes, notes_id = open_window("GhostView notes", "400x200+40+40")
 log, log_id = open_window("GhostView log", "320x160+600+500")
 host = helper = watcher = None
 try:
-    host, url, pin = gvtest.start_host("--source", "display:0", "--allow", "source",
+    host, url, pin = gvtest.start_host("--source", "display:0", "--allow", "source,control",
+                                       "--allow-resize",
                                        "--set", "MAX_VIEWERS=2",
                                        stdin=True, env=env)
-    expect(host, r"Viewers get: view, source", "banner")
+    expect(host, r"Viewers get: view, control, source", "banner")
 
     helper = gvtest.Process([gvtest.GHOSTVIEW, "view", "--server", url, "--pin", pin,
                              "--set", "SINK=fakesink", "--set", "AUDIO_SINK=fakesink"],
@@ -103,7 +106,7 @@ try:
     expect(watcher, r"picture: 400x200$", "the second viewer sees the window")
     expect(watcher, r"the host now shares GhostView notes \(" + re.escape(notes_id) +
            r", 400x200\)$", "a viewer joining later is told what is shared")
-    host.send_line("/revoke 2 source")
+    host.send_line("/revoke 2 source,control")
     expect(host, r"viewer 2 .* now has: view$", "/revoke source")
     watcher.send_line("/share " + log_id)
     expect(watcher, r"the host refused: The host has not allowed choosing what is shared\.",
@@ -140,6 +143,17 @@ try:
                r"1024x768\)$", f"{viewer.name} is told why")
         expect_nth(viewer, r"picture: 1024x768$", 2 if viewer is helper else 1,
                    f"{viewer.name}'s picture is the display again")
+
+    # Resize to the viewer (Xvfb is a virtual display): every picture follows;
+    # a viewer without control is refused.
+    helper.send_line("/resize 801x601")
+    for viewer in (helper, watcher):
+        expect(viewer, r"picture: 800x600$", f"{viewer.name}'s picture took the new size")
+    watcher.send_line("/resize 640x480")
+    expect(watcher, r"the host refused: Only a viewer with control may resize the host's "
+           r"display\.", "a resize without control is refused")
+    helper.send_line("/resize 5000x5000")
+    expect_nth(helper, r"picture: 1024x768$", 3, "a size beyond the display's gives its largest")
 
     host.interrupt()
     if host.wait(30) != 0:

@@ -346,6 +346,9 @@ void dump_assist (JsonBuilder *b)
   json_builder_end_array (b);
   member (b, "source_refused_message", assist::kSourceRefusedMessage);
   member (b, "max_cursor_size", (gint64) assist::kMaxCursorSize);
+  member (b, "min_resize", (gint64) assist::kMinResize);
+  member (b, "max_resize", (gint64) assist::kMaxResize);
+  member (b, "resize_refused_message", assist::kResizeRefusedMessage);
   member (b, "max_cursor_coordinate", (gint64) assist::kMaxCursorCoordinate);
   member (b, "max_sources", (gint64) assist::kMaxSources);
   member (b, "max_source_name_bytes", (gint64) assist::kMaxSourceNameBytes);
@@ -515,6 +518,10 @@ void parse_assist ()
     } else if (msg.kind == assist::Kind::ListSources || msg.kind == assist::Kind::Sources ||
                msg.kind == assist::Kind::Share || msg.kind == assist::Kind::Shared) {
       source_fields (b, msg);
+    } else if (msg.kind == assist::Kind::Resize) {
+      member (b, "t", assist::kResizeKind);
+      member (b, "width", (gint64) msg.width);
+      member (b, "height", (gint64) msg.height);
     } else if (msg.kind == assist::Kind::Cursor) {
       member (b, "t", assist::kCursorKind);
       member (b, "x", (gint64) msg.x);

@@ -218,6 +218,17 @@ static void frame_wait_size (Frame *f, gint width, gint height)
   f->height = height;
 }
 
+/* Pulls frames until one is @width x @height with @pixel at @x,@y (5 s): a
+ * switch between two sources of one size changes no caps. */
+static void frame_wait_pixel (Frame *f, gint width, gint height, gint x, gint y, guint32 pixel)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  do
+    frame_wait_size (f, width, height);
+  while (frame_pixel (f, x, y) != pixel && g_get_monotonic_time () < deadline);
+  fail_unless_equals_int (frame_pixel (f, x, y), pixel);
+}
+
 static GstPad *src_pad (Frame *f)
 {
   GstElement *src = gst_bin_get_by_name (GST_BIN (f->pipeline), "src");
@@ -446,6 +457,71 @@ GST_START_TEST (test_cursor_events)
 }
 GST_END_TEST;
 
+static bool ask_resize (Frame *f, gint width, gint height, gint *taken_w, gint *taken_h,
+                        std::string *why)
+{
+  GstPad *pad = src_pad (f);
+  GstQuery *query = gv_resize_query_new (width, height, "Ann");
+  fail_unless (gst_pad_query (pad, query));
+  bool done = false;
+  fail_unless (gv_resize_query_parse_answer (query, done, *taken_w, *taken_h, *why));
+  gst_query_unref (query);
+  gst_object_unref (pad);
+  return done;
+}
+
+/* A viewer asks the (virtual) display to take its window's size. */
+GST_START_TEST (test_resize_to_viewer)
+{
+  gint w = 0, h = 0;
+  std::string why;
+  {
+    Frame f;
+    frame_grab (&f, "gvscreensrc show-cursor=false framerate=30/1");
+    fail_if (ask_resize (&f, 800, 600, &w, &h, &why));
+    fail_unless (why.find ("does not resize") != std::string::npos, "%s", why.c_str ());
+    frame_free (&f);
+  }
+  Frame f;
+  frame_grab (&f, "gvscreensrc show-cursor=false framerate=30/1 allow-resize=true");
+  Announcements a;
+  watch_announcements (&f, &a);
+  fail_unless (ask_resize (&f, 801, 601, &w, &h, &why), "refused: %s", why.c_str ());
+  fail_unless_equals_int (w, 800); /* even sizes */
+  fail_unless_equals_int (h, 600);
+  frame_wait_size (&f, 800, 600);
+  fail_unless_equals_int (frame_pixel (&f, 200, 100), RED_PIXEL);
+  gchar *said = next_announcement (&a);
+  fail_unless_equals_string (said, "screen|Ann||800x600");
+  g_free (said);
+  /* Beyond what the display holds: as large as it goes. */
+  fail_unless (ask_resize (&f, 4000, 3000, &w, &h, &why), "refused: %s", why.c_str ());
+  fail_unless_equals_int (w, 1280);
+  fail_unless_equals_int (h, 720);
+  frame_wait_size (&f, 1280, 720);
+  fail_unless (ask_resize (&f, 640, 480, &w, &h, &why));
+  frame_wait_size (&f, 640, 480);
+  /* A window shared: refused. */
+  GstElement *src = gst_bin_get_by_name (GST_BIN (f.pipeline), "src");
+  Window win = gv_xvfb_colour_window (dpy, 10, 10, 100, 100, GREEN_PIXEL);
+  gchar *id = g_strdup_printf ("window:0x%lx", win);
+  g_object_set (src, "source", id, NULL);
+  g_free (id);
+  frame_wait_size (&f, 100, 100);
+  fail_if (ask_resize (&f, 800, 600, &w, &h, &why));
+  fail_unless (why.find ("window") != std::string::npos, "%s", why.c_str ());
+  gst_object_unref (src);
+  frame_free (&f);
+  /* Stopped: the display has its first size back. */
+  Display *fresh = XOpenDisplay (nullptr);
+  fail_unless_equals_int (DisplayWidth (fresh, DefaultScreen (fresh)), 1280);
+  fail_unless_equals_int (DisplayHeight (fresh, DefaultScreen (fresh)), 720);
+  XCloseDisplay (fresh);
+  XDestroyWindow (dpy, win);
+  XSync (dpy, False);
+}
+GST_END_TEST;
+
 /* Two monitors side by side on one X screen (RandR 1.5 monitors, as a
  * desk with two screens has): each is a display:N, "screen" is the canvas
  * of both. Runs last: it changes the server's monitors, then restores one. */
@@ -498,8 +574,7 @@ GST_START_TEST (test_two_monitors)
 
   /* The other display, then both as one canvas. */
   fail_unless (gst_pad_send_event (pad, gv_share_event_new ("display:0", "")));
-  frame_wait_size (&f, 640, 720);
-  fail_unless_equals_int (frame_pixel (&f, 200, 100), RED_PIXEL);
+  frame_wait_pixel (&f, 640, 720, 200, 100, RED_PIXEL);
   fail_unless (gst_pad_send_event (pad, gv_share_event_new ("screen", "")));
   frame_wait_size (&f, 1280, 720);
   fail_unless_equals_int (frame_pixel (&f, 200, 100), RED_PIXEL);
@@ -538,6 +613,7 @@ static Suite *gvscreensrc_suite (void)
   tcase_add_test (tc, test_window_closed);
   tcase_add_test (tc, test_missing_window);
   tcase_add_test (tc, test_cursor_events);
+  tcase_add_test (tc, test_resize_to_viewer);
   tcase_add_test (tc, test_two_monitors);
   return s;
 }
