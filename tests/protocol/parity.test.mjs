@@ -453,9 +453,10 @@ const ASSIST_CHECKED = {
   constants: ['ASSIST_CHANNEL', 'MAX_ASSIST_MESSAGE_BYTES', 'MAX_CHAT_BYTES', 'MAX_CHAT_NAME_BYTES', 'AssistKind',
     'RefusedWhat', 'ClipboardMime', 'MAX_CLIPBOARD_BYTES', 'CLIPBOARD_CHUNK_BYTES', 'CHAT_REFUSED_MESSAGE',
     'CLIPBOARD_REFUSED_MESSAGE', 'SOURCE_REFUSED_MESSAGE', 'MAX_SOURCES', 'MAX_SOURCE_NAME_BYTES', 'MAX_SOURCE_ID_BYTES',
-    'SourceKind', 'SharedReason'],
+    'SourceKind', 'SharedReason', 'MAX_CURSOR_SIZE', 'MAX_CURSOR_COORDINATE', 'MIN_RESIZE', 'MAX_RESIZE',
+    'RESIZE_REFUSED_MESSAGE'],
   builders: ['makeChat', 'makeHostChat', 'makeRefused', 'makeClipboard', 'makeListSources', 'makeShare', 'makeSources',
-    'makeShared'],
+    'makeShared', 'makeCursor', 'makeCursorShape', 'makeResize'],
   parsers: ['parseAssist', 'validChatText', 'ClipboardAssembler', 'isValidSourceId'],
 };
 
@@ -489,13 +490,35 @@ function sourceSamples(a) {
   ];
 }
 
-/** Lines through the C++ assist parser, as parseAssist's shape (or null). */
+/** A pointer image's bytes: width*height*4, every one different enough to tell a shifted copy. */
+const cursorPixels = (width, height) => Uint8Array.from({ length: width * height * 4 }, (_, i) => (i * 37 + 11) & 0xff);
+
+/** One `cursor` and one `cursor-shape` of each sort from the assist.js builders. */
+function cursorSamples(a) {
+  const shape = (id, width, height, hotX, hotY) => assist.makeCursorShape({
+    shape: id, width, height, hotX, hotY, rgba: cursorPixels(width, height),
+  });
+  return [
+    assist.makeCursor({ x: 0, y: 0, visible: true, shape: 1 }),
+    assist.makeCursor({ x: -a.max_cursor_coordinate, y: a.max_cursor_coordinate, visible: false, shape: 2 ** 32 - 1 }),
+    assist.makeCursor({ x: 640, y: 480, visible: true, shape: 0 }),
+    shape(1, 1, 1, 0, 0),
+    shape(2, 3, 1, 2, 0),
+    shape(3, 24, 32, 4, 2),
+    shape(2 ** 32 - 1, a.max_cursor_size, a.max_cursor_size, a.max_cursor_size - 1, a.max_cursor_size - 1),
+  ];
+}
+
+/** Lines through the C++ assist parser, as parseAssist's shape (or null); a pointer image's rgba as bytes. */
 function cxxParseAssist(lines) {
   const out = runDump(['parse-assist'], lines.map((l) => `${l}\n`).join(''));
   const results = out.split('\n').filter(Boolean).map((line) => JSON.parse(line));
   assert.equal(results.length, lines.length);
   return results.map(({ ok, error, ...fields }) => {
     if (!ok) assert.ok(error && error.length > 10, `a clear error (${error})`);
+    if (ok && fields.t === assist.AssistKind.CURSOR_SHAPE && typeof fields.rgba === 'string') {
+      fields.rgba = new Uint8Array(Buffer.from(fields.rgba, 'base64'));
+    }
     return ok ? fields : null;
   });
 }
@@ -526,8 +549,22 @@ test('assistance channel constants, kinds and refusal kinds are the C++ ones', (
   assert.deepEqual(Object.values(assist.SharedReason).sort(), [...a.shared_reasons].sort());
   assert.equal(assist.SharedReason.NONE, '');
   assert.equal(proto.Capability.SOURCE, assist.RefusedWhat.SOURCE);
-  // A refusal names the capability the message needed.
-  for (const w of a.refused_what) assert.ok(Object.values(proto.Capability).includes(w), `${w} is a capability`);
+  // The host's pointer.
+  assert.equal(assist.MAX_CURSOR_SIZE, a.max_cursor_size);
+  assert.equal(assist.MAX_CURSOR_COORDINATE, a.max_cursor_coordinate);
+  assert.equal(assist.AssistKind.CURSOR, 'cursor');
+  assert.equal(assist.AssistKind.CURSOR_SHAPE, 'cursor-shape');
+  // Resizing the host's display.
+  assert.equal(assist.MIN_RESIZE, a.min_resize);
+  assert.equal(assist.MAX_RESIZE, a.max_resize);
+  assert.equal(assist.RESIZE_REFUSED_MESSAGE, a.resize_refused_message);
+  assert.equal(assist.makeResize(a.min_resize - 1, 100), null);
+  assert.equal(assist.makeResize(100, a.max_resize + 1), null);
+  assert.equal(assist.makeResize(100.5, 100), null);
+  // A refusal names the capability the message needed, or the request (resize, which needs control).
+  for (const w of a.refused_what) {
+    assert.ok(Object.values(proto.Capability).includes(w) || w === assist.RefusedWhat.RESIZE, `${w} is a capability`);
+  }
   assert.equal(proto.Capability.CHAT, assist.RefusedWhat.CHAT);
   assert.notEqual(proto.INPUT_CHANNEL_LABEL, assist.ASSIST_CHANNEL);
 });
@@ -549,6 +586,9 @@ test('every assist.js builder makes what the C++ parser reads as the same messag
       Uint8Array.from({ length: a.clipboard_chunk_bytes * 2 + 5 }, (_, i) => i & 0xff)),
     ...assist.makeClipboard('ffffffffffffffff', assist.ClipboardMime.TEXT, new Uint8Array(0)),
     ...sourceSamples(a),
+    ...cursorSamples(a),
+    assist.makeResize(a.min_resize, a.max_resize),
+    assist.makeResize(1280, 720),
   ];
   for (const s of samples) assert.equal(typeof s, 'string');
   const made = new Set(samples.map((s) => JSON.parse(s).t));
@@ -606,6 +646,36 @@ test('the source builders refuse bad ids, kinds and sizes, and cut long names as
     assist.makeShared({ source: 'screen', name: 'a\tb\nc\u0007', width: 1, height: 1, by: 'H\u001bost' }),
   ];
   assert.deepEqual(cxxParseAssist(made), made.map((m) => assist.parseAssist(m)));
+});
+
+test('the cursor builders refuse what the host\'s parser would, and the largest pointer image fits a message', () => {
+  const a = cxx.assist;
+  const c = a.max_cursor_coordinate;
+  const at = { x: 1, y: 2, visible: true, shape: 3 };
+  for (const bad of [{ x: c + 1 }, { x: -c - 1 }, { y: c + 1 }, { x: 1.5 }, { y: '2' }, { x: null }, { x: undefined },
+    { visible: 'true' }, { visible: 1 }, { visible: undefined }, { shape: -1 }, { shape: 2 ** 32 }, { shape: 0.5 },
+    { shape: '3' }, { shape: undefined }]) {
+    assert.equal(assist.makeCursor({ ...at, ...bad }), null, JSON.stringify(bad));
+  }
+  const image = { shape: 9, width: 4, height: 2, hotX: 3, hotY: 1, rgba: cursorPixels(4, 2) };
+  assert.deepEqual(assist.parseAssist(assist.makeCursorShape(image)), {
+    t: 'cursor-shape', shape: 9, width: 4, height: 2, hot_x: 3, hot_y: 1, rgba: cursorPixels(4, 2),
+  });
+  const s = a.max_cursor_size;
+  for (const bad of [{ shape: 0 }, { shape: 2 ** 32 }, { shape: -1 }, { width: 0, rgba: new Uint8Array(0) },
+    { width: s + 1, height: 1, hotX: 0, hotY: 0, rgba: cursorPixels(s + 1, 1) },
+    { height: s + 1, width: 1, hotX: 0, hotY: 0, rgba: cursorPixels(1, s + 1) },
+    { hotX: 4 }, { hotY: 2 }, { hotX: -1 }, { hotY: 0.5 }, { hotX: undefined }, { width: 4.5 },
+    { rgba: cursorPixels(4, 2).subarray(1) }, { rgba: cursorPixels(5, 2) }, { rgba: Array.from(cursorPixels(4, 2)) },
+    { rgba: btoa('x'.repeat(32)) }, { rgba: null }]) {
+    assert.equal(assist.makeCursorShape({ ...image, ...bad }), null, JSON.stringify(bad).slice(0, 80));
+  }
+  // The biggest image the host sends, with the biggest id, within one message.
+  const biggest = assist.makeCursorShape({
+    shape: 2 ** 32 - 1, width: s, height: s, hotX: s - 1, hotY: s - 1, rgba: cursorPixels(s, s),
+  });
+  assert.ok(biggest && Buffer.byteLength(biggest) <= a.max_message_bytes, `${biggest?.length} bytes`);
+  assert.deepEqual(cxxParseAssist([biggest])[0], assist.parseAssist(biggest));
 });
 
 test('the C++ builders make what parseAssist reads as the same message', () => {
@@ -736,6 +806,16 @@ test('parseAssist and the C++ parser agree on what is an assist message', () => 
     const ok = cxxSource.filter(Boolean).length;
     assert.ok(ok >= 15 && ok <= sourceLines.length - 40, `${ok} of ${sourceLines.length} source messages accepted`);
   }
+  {
+    const cursorLines = [...cursorAgreementLines(a), ...resizeAgreementLines(a)];
+    const cxxCursor = cxxParseAssist(cursorLines);
+    cursorLines.forEach((text, n) => {
+      const js = assist.parseAssist(text);
+      assert.deepEqual(cxxCursor[n], js, `${text.slice(0, 90)}: JavaScript ${JSON.stringify(js)?.slice(0, 60)}, C++ ${JSON.stringify(cxxCursor[n])?.slice(0, 60)}`);
+    });
+    const ok = cxxCursor.filter(Boolean).length;
+    assert.ok(ok >= 15 && ok <= cursorLines.length - 40, `${ok} of ${cursorLines.length} cursor messages accepted`);
+  }
   const accepted = results.filter(Boolean).length;
   assert.ok(accepted >= 20 && accepted <= lines.length - 30, `${accepted} of ${lines.length} accepted`);
   assert.equal(assist.parseAssist(new ArrayBuffer(8)), null, 'binary: not an assist message');
@@ -804,6 +884,73 @@ function sourceAgreementLines(a) {
     msg('sources', { current: 'screen', items: [item], pad: 'p'.repeat(a.max_message_bytes) }),
     JSON.stringify({ t: 'list-source' }),
     JSON.stringify({ t: 'LIST-SOURCES' }),
+  ];
+}
+
+/** resize, valid and not, for both parsers. */
+function resizeAgreementLines(a) {
+  const resize = (fields) => JSON.stringify({ t: 'resize', width: 800, height: 600, ...fields });
+  return [
+    resize({}), resize({ width: a.min_resize, height: a.max_resize }), resize({ width: a.min_resize - 1 }),
+    resize({ height: a.max_resize + 1 }), resize({ width: -800 }), resize({ width: '800' }), resize({ height: null }),
+    resize({ width: 800.5 }), JSON.stringify({ t: 'resize', width: 800 }), JSON.stringify({ t: 'resize' }),
+    JSON.stringify({ t: 'refused', what: 'resize', message: 'no' }), JSON.stringify({ t: 'Resize', width: 800, height: 600 }),
+  ];
+}
+
+/** cursor and cursor-shape, valid and not, for both parsers. */
+function cursorAgreementLines(a) {
+  const c = a.max_cursor_coordinate;
+  const s = a.max_cursor_size;
+  const cursor = (fields) => JSON.stringify({ t: 'cursor', x: 10, y: 20, visible: true, shape: 1, ...fields });
+  const b64 = (width, height) => Buffer.from(cursorPixels(width, height)).toString('base64');
+  const shape = (fields) => JSON.stringify({
+    t: 'cursor-shape', shape: 7, width: 2, height: 2, hot_x: 0, hot_y: 1, rgba: b64(2, 2), ...fields,
+  });
+  const sized = (width, height, fields = {}) => shape({ width, height, hot_x: 0, hot_y: 0, rgba: b64(width, height), ...fields });
+  const without = (make, name) => {
+    const m = JSON.parse(make({}));
+    delete m[name];
+    return JSON.stringify(m);
+  };
+  const twoByTwo = b64(2, 2); // 16 bytes: 24 characters, two of them padding
+  // (A number spelt 1.0 or 1e3 is an integer to JavaScript, not to json-glib: hosts write plain integers, so it is left out.)
+  return [
+    cursor({}),
+    cursor({ x: 0, y: 0 }), cursor({ x: -c, y: c }), cursor({ x: c, y: -c }),
+    cursor({ x: c + 1 }), cursor({ x: -c - 1 }), cursor({ y: c + 1 }), cursor({ y: -c - 1 }),
+    cursor({ x: 1.5 }), cursor({ y: -0.5 }), cursor({ x: '10' }), cursor({ y: null }), cursor({ x: true }), cursor({ x: [1] }),
+    cursor({ visible: false }), cursor({ visible: 'true' }), cursor({ visible: 1 }), cursor({ visible: null }),
+    cursor({ shape: 0 }), cursor({ shape: 2 ** 32 - 1 }), cursor({ shape: 2 ** 32 }), cursor({ shape: -1 }),
+    cursor({ shape: 2.5 }), cursor({ shape: '1' }), cursor({ shape: null }),
+    cursor({ extra: { nested: [1, 2] }, name: 'ignored' }),
+    without(cursor, 'x'), without(cursor, 'y'), without(cursor, 'visible'), without(cursor, 'shape'),
+    cursor({ pad: 'p'.repeat(a.max_message_bytes) }),
+    shape({}),
+    shape({ hot_x: 1, hot_y: 0 }), shape({ hot_x: 1, hot_y: 1 }),
+    shape({ shape: 1 }), shape({ shape: 2 ** 32 - 1 }), shape({ shape: 0 }), shape({ shape: 2 ** 32 }), shape({ shape: -7 }),
+    shape({ shape: '7' }), shape({ shape: 7.5 }),
+    sized(1, 1), sized(3, 1), sized(1, 3), sized(s, s), sized(s, 1), sized(1, s, { hot_y: s - 1 }),
+    sized(s, s, { hot_x: s - 1, hot_y: s - 1 }),
+    sized(s + 1, 1), sized(1, s + 1), sized(0, 1, { rgba: '' }), sized(1, 0, { rgba: '' }),
+    shape({ width: -2 }), shape({ height: 2.5 }), shape({ width: '2' }), shape({ height: null }),
+    shape({ hot_x: 2 }), shape({ hot_y: 2 }), shape({ hot_x: -1 }), shape({ hot_y: -1 }), shape({ hot_x: 0.5 }),
+    shape({ hot_y: '0' }), shape({ hot_x: null }),
+    shape({ rgba: b64(2, 1) }), shape({ rgba: b64(3, 2) }), shape({ rgba: '' }),
+    shape({ rgba: Buffer.from(cursorPixels(2, 2)).subarray(1).toString('base64') }),
+    shape({ rgba: Buffer.concat([Buffer.from(cursorPixels(2, 2)), Buffer.from([1])]).toString('base64') }),
+    shape({ rgba: twoByTwo.replace(/=+$/, '') }), // padding left out
+    shape({ rgba: `${twoByTwo.slice(0, 4)} ${twoByTwo.slice(5)}` }),
+    shape({ rgba: `${twoByTwo.slice(0, 4)}=${twoByTwo.slice(5)}` }),
+    shape({ rgba: twoByTwo.replace(/\+/g, '-').replace(/\//g, '_').replace(/^./, '-') }), // base64url
+    shape({ rgba: `${twoByTwo}\n` }),
+    shape({ rgba: null }), shape({ rgba: 16 }), shape({ rgba: Array.from(cursorPixels(2, 2)) }),
+    without(shape, 'shape'), without(shape, 'width'), without(shape, 'height'), without(shape, 'hot_x'),
+    without(shape, 'hot_y'), without(shape, 'rgba'),
+    shape({ pad: 'p'.repeat(a.max_message_bytes) }),
+    JSON.stringify({ t: 'Cursor', x: 1, y: 1, visible: true, shape: 1 }),
+    JSON.stringify({ t: 'cursor_shape' }),
+    JSON.stringify({ t: 'cursor-shapes' }),
   ];
 }
 

@@ -1,5 +1,6 @@
-// GhostView assistance channel, the browser's side: chat, the clipboard and
-// choosing what the host shares (file transfer has its own channel,
+// GhostView assistance channel, the browser's side: chat, the clipboard,
+// choosing what the host shares and the host's mouse pointer drawn by the
+// page (file transfer has its own channel,
 // filetransfer.js). One ordered, reliable data channel named "assist" per
 // viewer, beside the input channel ("control"), opened by the host (native
 // gvwebrtcsink or the browser host page). Every message is one JSON text of
@@ -27,6 +28,13 @@
 //   host -> viewer   {"t":"shared","source":ID,"name":NAME,"width":W,"height":H,
 //                     "by":BY,"reason":REASON}
 //                    (to every viewer, each time what is shared changes)
+//   host -> viewer   {"t":"cursor","x":X,"y":Y,"visible":BOOL,"shape":SHAPE}
+//                    (the pointer's hot spot in the shared picture's pixels;
+//                    visible false when it is outside what is shared or
+//                    hidden; SHAPE 0 while no shape is known)
+//   host -> viewer   {"t":"cursor-shape","shape":SHAPE,"width":W,"height":H,
+//                     "hot_x":HX,"hot_y":HY,"rgba":BASE64}
+//                    (a pointer image, before the first `cursor` using it)
 //
 // TEXT: UTF-8, 1 to MAX_CHAT_BYTES bytes, no control characters but
 // newline and tab; anything else is refused as malformed.
@@ -35,6 +43,10 @@
 // SourceKind its ID names; NAME UTF-8 of at most MAX_SOURCE_NAME_BYTES, may
 // be empty; W and H whole numbers 0..65535; at most MAX_SOURCES items; BY a
 // display name of at most MAX_CHAT_NAME_BYTES; REASON one of SharedReason.
+// X, Y: integers -MAX_CURSOR_COORDINATE..MAX_CURSOR_COORDINATE; SHAPE an
+// integer 0..4294967295 (1.. in `cursor-shape`); W, H: 1..MAX_CURSOR_SIZE;
+// HX 0..W-1, HY 0..H-1; BASE64 standard base64 of exactly W*H*4 bytes, RGBA
+// with straight alpha, rows top to bottom.
 
 import { truncateUtf8 } from './protocol.js';
 
@@ -51,6 +63,9 @@ export const AssistKind = Object.freeze({
   SOURCES: 'sources',
   SHARE: 'share',
   SHARED: 'shared',
+  CURSOR: 'cursor',
+  CURSOR_SHAPE: 'cursor-shape',
+  RESIZE: 'resize',
 });
 
 /** Clipboard content: its kinds, its limit, the bytes of one piece. */
@@ -72,7 +87,13 @@ export const RefusedWhat = Object.freeze({
   CLIPBOARD: 'clipboard',
   FILE: 'file',
   SOURCE: 'source',
+  RESIZE: 'resize', // a resize of the host's display (needs control, and a host that allows it)
 });
+
+/** A viewer's "make the host's display this size" (needs control). */
+export const MIN_RESIZE = 64;
+export const MAX_RESIZE = 8192;
+export const RESIZE_REFUSED_MESSAGE = "Only a viewer with control may resize the host's display.";
 
 /** What a host can share: its limits, the kinds, why what is shared changed. */
 export const MAX_SOURCES = 200;
@@ -88,6 +109,11 @@ export const SharedReason = Object.freeze({
   NONE: '', // someone asked
   WINDOW_CLOSED: 'window-closed', // the shared window closed; the host fell back to its display
 });
+
+/** The host's pointer: the largest image it sends, the bounds of a position. */
+export const MAX_CURSOR_SIZE = 96;
+export const MAX_CURSOR_COORDINATE = 65535;
+const MAX_CURSOR_SHAPE_ID = 4294967295;
 
 const encoder = new TextEncoder();
 
@@ -134,6 +160,43 @@ function validSide(n) {
   return Number.isInteger(n) && n >= 0 && n <= MAX_SOURCE_SIDE;
 }
 
+// Strict base64 (what the host's parser takes): its alphabet, a multiple of 4, padding only at the end.
+function isBase64(text) {
+  return typeof text === 'string' && text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+}
+
+// The number of bytes valid base64 stands for.
+function base64Bytes(text) {
+  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return (text.length / 4) * 3 - pad;
+}
+
+function fromBase64(text) {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+const inRange = (n, min, max) => Number.isInteger(n) && n >= min && n <= max;
+
+// A `cursor` message's fields as parseAssist gives them, or null.
+function parseCursor(m) {
+  const c = MAX_CURSOR_COORDINATE;
+  if (!inRange(m.x, -c, c) || !inRange(m.y, -c, c) || typeof m.visible !== 'boolean') return null;
+  if (!inRange(m.shape, 0, MAX_CURSOR_SHAPE_ID)) return null;
+  return { t: AssistKind.CURSOR, x: m.x, y: m.y, visible: m.visible, shape: m.shape };
+}
+
+// A `cursor-shape` message's fields as parseAssist gives them (rgba: a Uint8Array of W*H*4 bytes), or null.
+function parseCursorShape(m) {
+  if (!inRange(m.shape, 1, MAX_CURSOR_SHAPE_ID)) return null;
+  if (!inRange(m.width, 1, MAX_CURSOR_SIZE) || !inRange(m.height, 1, MAX_CURSOR_SIZE)) return null;
+  if (!inRange(m.hot_x, 0, m.width - 1) || !inRange(m.hot_y, 0, m.height - 1)) return null;
+  if (!isBase64(m.rgba) || base64Bytes(m.rgba) !== m.width * m.height * 4) return null;
+  return {
+    t: AssistKind.CURSOR_SHAPE, shape: m.shape, width: m.width, height: m.height, hot_x: m.hot_x, hot_y: m.hot_y,
+    rgba: fromBase64(m.rgba),
+  };
+}
+
 // One of a `sources` message's items as parseAssist gives it, or null.
 function parseSourceItem(item) {
   if (!item || typeof item !== 'object' || Array.isArray(item)) return null;
@@ -156,6 +219,12 @@ export function makeHostChat(from, peer, text, time = Date.now()) {
 /** The host's refusal of a message that needed capability `what`. */
 export function makeRefused(what, message) {
   return JSON.stringify({ t: AssistKind.REFUSED, what, message });
+}
+
+/** A viewer's request that the host's display take `width` x `height`; null out of range. */
+export function makeResize(width, height) {
+  const ok = (v) => Number.isInteger(v) && v >= MIN_RESIZE && v <= MAX_RESIZE;
+  return ok(width) && ok(height) ? JSON.stringify({ t: AssistKind.RESIZE, width, height }) : null;
 }
 
 /** A viewer's request for what the host can share. */
@@ -229,10 +298,8 @@ export function parseAssist(data) {
       if (!Object.values(ClipboardMime).includes(m.mime)) return null;
       if (!Number.isSafeInteger(m.size) || m.size < 0 || m.size > MAX_CLIPBOARD_BYTES) return null;
       if (!Number.isSafeInteger(m.offset) || m.offset < 0 || m.offset > m.size) return null;
-      if (typeof m.last !== 'boolean' || typeof m.data !== 'string') return null;
-      if (m.data.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(m.data)) return null;
-      const pad = m.data.endsWith('==') ? 2 : m.data.endsWith('=') ? 1 : 0;
-      const n = (m.data.length / 4) * 3 - pad;
+      if (typeof m.last !== 'boolean' || !isBase64(m.data)) return null;
+      const n = base64Bytes(m.data);
       if (n > CLIPBOARD_CHUNK_BYTES || m.offset + n > m.size || m.last !== (m.offset + n === m.size)) return null;
       return { t: m.t, id: m.id, mime: m.mime, size: m.size, offset: m.offset, data: m.data, last: m.last };
     }
@@ -258,6 +325,14 @@ export function parseAssist(data) {
       return {
         t: m.t, source: m.source, name: m.name, width: m.width, height: m.height, by: m.by, reason: m.reason,
       };
+    case AssistKind.RESIZE: {
+      const ok = (v) => Number.isInteger(v) && v >= MIN_RESIZE && v <= MAX_RESIZE;
+      return ok(m.width) && ok(m.height) ? { t: m.t, width: m.width, height: m.height } : null;
+    }
+    case AssistKind.CURSOR:
+      return parseCursor(m);
+    case AssistKind.CURSOR_SHAPE:
+      return parseCursorShape(m);
     default:
       return null;
   }
@@ -268,6 +343,26 @@ const toBase64 = (bytes) => {
   for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(bin);
 };
+
+/**
+ * The host's pointer at `x`, `y` (its hot spot, in the shared picture's
+ * pixels), `visible` or not, drawn with shape `shape` (0: none known). Null
+ * when a number is out of bounds.
+ */
+export function makeCursor({ x, y, visible, shape }) {
+  return parseCursor({ x, y, visible, shape }) ? JSON.stringify({ t: AssistKind.CURSOR, x, y, visible, shape }) : null;
+}
+
+/**
+ * A pointer image: `rgba` a Uint8Array of width*height*4 bytes (straight
+ * alpha, rows top to bottom), its hot spot at `hotX`, `hotY`. Null when a
+ * size, the hot spot, the id or the bytes are not valid.
+ */
+export function makeCursorShape({ shape, width, height, hotX, hotY, rgba }) {
+  if (!(rgba instanceof Uint8Array) || rgba.length !== width * height * 4) return null;
+  const m = { t: AssistKind.CURSOR_SHAPE, shape, width, height, hot_x: hotX, hot_y: hotY, rgba: toBase64(rgba) };
+  return parseCursorShape(m) ? JSON.stringify(m) : null;
+}
 
 /** Every piece of clipboard content `bytes` (a Uint8Array) of `mime`, or null. */
 export function makeClipboard(id, mime, bytes) {

@@ -78,7 +78,7 @@ export class HostChat {
       this.onClipboard(viewer, msg);
       return;
     }
-    if (msg && (msg.t === AssistKind.LIST_SOURCES || msg.t === AssistKind.SHARE)) {
+    if (msg && (msg.t === AssistKind.LIST_SOURCES || msg.t === AssistKind.SHARE || msg.t === AssistKind.RESIZE)) {
       this.onSource(viewer, msg);
       return;
     }

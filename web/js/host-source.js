@@ -10,7 +10,12 @@
 //   native host's words (SOURCE_REFUSED_MESSAGE); one with it, that only
 //   the host can pick here (BROWSER_SOURCE_MESSAGE).
 // SPDX-License-Identifier: LGPL-2.1-or-later
-import { makeRefused, makeShared, RefusedWhat, SharedReason, SOURCE_REFUSED_MESSAGE, SourceKind } from './assist.js';
+import {
+  AssistKind, makeRefused, makeShared, RefusedWhat, SharedReason, SOURCE_REFUSED_MESSAGE, SourceKind,
+} from './assist.js';
+
+/** A browser shares a screen it cannot resize. */
+const BROWSER_RESIZE_MESSAGE = "This host shares from a browser: its display cannot change size.";
 
 export const BROWSER_SOURCE_MESSAGE = 'This host shares from a browser: only the host can pick what is shared.';
 const HOST_NAME = 'Host';
@@ -52,9 +57,14 @@ export class HostSource {
     }
   }
 
-  /** A list-sources or share (a parseAssist result) from `viewer`: refused, with why. */
-  onRequest(viewer) {
+  /** A list-sources, share or resize (a parseAssist result) from `viewer`: refused, with why. */
+  onRequest(viewer, msg) {
     viewer.sourceRefused++;
+    if (msg && msg.t === AssistKind.RESIZE) {
+      this.sendLine(viewer, makeRefused(RefusedWhat.RESIZE, BROWSER_RESIZE_MESSAGE));
+      this.onRefused(viewer);
+      return;
+    }
     this.sendLine(viewer, makeRefused(RefusedWhat.SOURCE,
       this.maySource(viewer) ? BROWSER_SOURCE_MESSAGE : SOURCE_REFUSED_MESSAGE));
     this.onRefused(viewer);

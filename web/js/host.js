@@ -94,7 +94,7 @@ const chat = new HostChat({
   nameOf: (viewer) => displayName(viewer.name),
   onRefused: (viewer) => renderViewer(viewer),
   onClipboard: (viewer, piece) => clipboard.onPiece(viewer, piece),
-  onSource: (viewer) => source.onRequest(viewer),
+  onSource: (viewer, msg) => source.onRequest(viewer, msg),
 });
 
 // The clipboard, on the same channel: both ways with viewers who have `clipboard`.

@@ -14,14 +14,17 @@ export class ViewerChat {
   /**
    * `buttonParent`, `buttonBefore`, `mount`: as ChatPanel's; `onClipboard(piece)`,
    * `onClipboardRefused(msg)`: clipboard pieces and refusals share the channel;
-   * `onSource(msg)`: so do `sources`, `shared` and refusals about `source`.
+   * `onSource(msg)`: so do `sources`, `shared` and refusals about `source`;
+   * `onCursor(msg)`: and the host's pointer, `cursor` and `cursor-shape`.
    */
   constructor({
     buttonParent, buttonBefore, mount, onClipboard = () => {}, onClipboardRefused = () => {}, onSource = () => {},
+    onCursor = () => {},
   }) {
     this.onClipboard = onClipboard;
     this.onClipboardRefused = onClipboardRefused;
     this.onSource = onSource;
+    this.onCursor = onCursor;
     this.channel = null;
     this.selfPeer = ''; // ours, from `joined`: the host names it as the sender of our lines
     this.watching = false;
@@ -84,7 +87,9 @@ export class ViewerChat {
       console.debug('GhostView: malformed assist message dropped');
       return;
     }
-    if (msg.t === AssistKind.CLIPBOARD) {
+    if (msg.t === AssistKind.CURSOR || msg.t === AssistKind.CURSOR_SHAPE) {
+      this.onCursor(msg);
+    } else if (msg.t === AssistKind.CLIPBOARD) {
       this.onClipboard(msg);
     } else if (msg.t === AssistKind.CHAT && msg.from !== undefined) {
       const mine = !!this.selfPeer && msg.peer === this.selfPeer;
@@ -94,7 +99,7 @@ export class ViewerChat {
     } else if (msg.t === AssistKind.REFUSED && msg.what === RefusedWhat.CLIPBOARD) {
       this.onClipboardRefused(msg);
     } else if (msg.t === AssistKind.SOURCES || msg.t === AssistKind.SHARED
-      || (msg.t === AssistKind.REFUSED && msg.what === RefusedWhat.SOURCE)) {
+      || (msg.t === AssistKind.REFUSED && (msg.what === RefusedWhat.SOURCE || msg.what === RefusedWhat.RESIZE))) {
       this.onSource(msg);
     } else if (msg.t === AssistKind.REFUSED) {
       this.panel.addNotice(msg.message || NO_CHAT_NOTE, 'refused');

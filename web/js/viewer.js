@@ -6,7 +6,7 @@ import {
   isValidPin, JOIN_FATAL_ERRORS, makeIce, makeJoin, makeJoinByInvite, makeLeave, makeRequestControl, makeRestart, makeSdp,
   MAX_INPUT_MESSAGE_BYTES, MAX_INVITE_TOKEN_BYTES, normalisePin, parseHostMessage, Problem, Reason, sessionEndedMessage, Type,
 } from './protocol.js';
-import { ASSIST_CHANNEL } from './assist.js';
+import { ASSIST_CHANNEL, makeResize, MAX_RESIZE, MIN_RESIZE } from './assist.js';
 import { describe, stallSeconds } from './diagnose.js';
 import { ViewerChat } from './viewer-chat.js';
 import { PictureWatch, refuseCodecs } from './stall.js';
@@ -20,11 +20,12 @@ import { FilePanel } from './filepanel.js';
 import { openPartialStore } from './filepartials.js';
 import { ViewerClipboard } from './viewer-clipboard.js';
 import { ViewerSource } from './viewer-source.js';
+import { ViewerCursor } from './viewer-cursor.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
   status: $('status'), actions: $('session-actions'), requestControl: $('request-control'),
-  controlBadge: $('control-badge'), toggleStats: $('toggle-stats'), fullscreen: $('fullscreen'),
+  controlBadge: $('control-badge'), fitDisplay: $('fit-display'), toggleStats: $('toggle-stats'), fullscreen: $('fullscreen'),
   leave: $('leave'), join: $('join'), form: $('join-form'), pin: $('pin'), name: $('name'),
   joinHint: $('join-hint'), inviteNote: $('invite-note'), pinLabel: $('pin-label'),
   connect: $('connect'), joinError: $('join-error'), stage: $('stage'), surface: $('surface'),
@@ -91,7 +92,11 @@ const stats = new StatsOverlay(ui.stats, () => session.pc);
 const chat = new ViewerChat({
   buttonParent: ui.actions, buttonBefore: ui.leave, mount: document.body,
   onClipboard: (p) => clipboard.onPiece(p), onClipboardRefused: (m) => clipboard.onRefused(m),
-  onSource: (m) => source.onMessage(m),
+  onSource: (m) => {
+    source.onMessage(m);
+    cursor.remeasure(); // a `shared` gives the size the pointer's images are drawn at
+  },
+  onCursor: (m) => cursor.onMessage(m),
 });
 const clipboard = new ViewerClipboard({
   sendButton: $('clipboard-send'), takeButton: $('clipboard-take'), send: (text) => chat.sendRaw(text),
@@ -103,6 +108,10 @@ const source = new ViewerSource({
   shareButton: $('source-share'), refreshButton: $('source-refresh'),
   send: (text) => chat.sendRaw(text), channelOpen: () => chat.channelState === 'open',
   toast: (t, ms) => toast(t, ms),
+});
+// The host's pointer, when it sends it rather than drawing it into the frames (viewer-cursor.js).
+const cursor = new ViewerCursor({
+  overlay: $('remote-cursor'), video: ui.video, surface: ui.surface, sharedSize: () => source.shared,
 });
 document.addEventListener('paste', (ev) => {
   if (session.state === 'live') clipboard.onPaste(ev);
@@ -146,6 +155,7 @@ function setState(state, detail) {
   updateControlUi();
   chat.set({ watching, mayChat: hasChat() });
   source.set({ watching, allowed: session.capabilities.includes(Capability.SOURCE) });
+  cursor.set({ watching });
   updateAudioUi();
 }
 
@@ -211,6 +221,7 @@ function updateControlUi() {
   ui.requestControl.disabled = session.controlRequested;
   ui.requestControl.textContent = session.controlRequested ? 'Control requested…' : 'Request control';
   ui.controlBadge.hidden = !live || !hasControl();
+  ui.fitDisplay.hidden = !live || !hasControl();
   input.setEnabled(!!control);
 }
 
@@ -240,6 +251,7 @@ function start(pin) {
   });
   chat.reset();
   source.reset();
+  cursor.reset();
   setState('connecting', 'Connecting to the server…');
   ui.connect.disabled = true;
   const signalling = new Signalling({ onMessage, onClose: onSignallingClosed });
@@ -381,7 +393,10 @@ function adoptChannel(channel) {
     const opened = () => source.channelOpened();
     if (channel.readyState === 'open') opened();
     else channel.addEventListener('open', opened);
-    channel.addEventListener('close', () => source.update());
+    channel.addEventListener('close', () => {
+      source.update();
+      if (chat.channel === null) cursor.reset(); // (the host sends the pointer again on the next channel)
+    });
     return;
   }
   if (channel.label !== INPUT_CHANNEL_LABEL) return;
@@ -435,6 +450,7 @@ function replacePeerConnection() {
   if (session.pc) session.pc.close();
   session.channel = null;
   chat.drop();
+  cursor.reset();
   session.pendingIce = [];
   ui.video.srcObject = null;
   createPeerConnection(session.iceServers);
@@ -591,6 +607,7 @@ function teardown() {
   session.files?.detach();
   session.files = null;
   chat.drop();
+  cursor.reset();
   if (session.signalling) session.signalling.close();
   session.signalling = null;
   ui.video.srcObject = null;
@@ -639,6 +656,15 @@ ui.form.addEventListener('submit', (ev) => {
   start(normalisePin(ui.pin.value));
 });
 ui.requestControl.addEventListener('click', requestControl);
+// With control: the host's display takes the size of the picture's area here (even CSS pixels;
+// the host refuses with the reason when its display cannot change size).
+ui.fitDisplay.addEventListener('click', () => {
+  const fit = (v) => Math.min(MAX_RESIZE, Math.max(MIN_RESIZE, Math.round(v) & ~1));
+  const width = fit(ui.surface.clientWidth);
+  const height = fit(ui.surface.clientHeight);
+  const text = makeResize(width, height);
+  if (text && chat.sendRaw(text)) toast(`Asked the host's display for ${width}×${height}.`);
+});
 ui.filesToggle.addEventListener('click', () => {
   ui.filesPanel.hidden = !ui.filesPanel.hidden;
   ui.filesToggle.setAttribute('aria-expanded', String(!ui.filesPanel.hidden));
@@ -766,6 +792,11 @@ window.ghostviewViewer = {
   get source() { return source.snapshot(); },
   /** Asks the host to share `id` (evenIfNotAllowed: whatever the page thinks it may; the host decides). */
   shareSource: (id, { evenIfNotAllowed = false } = {}) => source.share(id, { evenIfNotAllowed }),
+  /**
+   * The host's pointer: {received: {cursor, shape}, position: {x, y, visible,
+   * shape}, shapes, drawn, hot: {x, y}, shown}; the overlay is #remote-cursor.
+   */
+  get cursor() { return cursor.snapshot(); },
   /** Sends a chat line whatever the page thinks it may do (the host decides); false if it could not leave. */
   sendChat: (text) => chat.send(text),
   get inputSent() { return input.sent; },
