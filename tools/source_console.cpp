@@ -119,6 +119,9 @@ std::string shared_line (const GstStructure *s, bool viewer)
   const std::string now = viewer ? "the host now shares " : "now sharing ";
   if (reason && g_str_equal (reason, GV_SHARED_REASON_WINDOW_CLOSED))
     return "the shared window was closed; " + now + what;
+  if (reason && g_str_equal (reason, GV_SHARED_REASON_RESIZED))
+    return "the display was resized by " + terminal_safe (by && *by ? by : "?", " ") + "; " + now +
+           what;
   std::string line = now + what;
   if (by && *by && !g_str_equal (by, "Host"))
     line += ", picked by " + terminal_safe (by, " ");

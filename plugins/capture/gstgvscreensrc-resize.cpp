@@ -165,7 +165,7 @@ bool gv_screen_src_resize (GvScreenSrc *self, gint width, gint height, const std
   /* The restart the screen change brings announces the new size. */
   priv->announce_requested = true;
   priv->announce_by = by;
-  priv->announce_reason.clear ();
+  priv->announce_reason = GV_SHARED_REASON_RESIZED;
   return true;
 }
 

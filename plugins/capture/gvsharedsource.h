@@ -13,7 +13,8 @@
  * - "gv-shared", a serialized custom downstream event that gvscreensrc sends
  *   before the first frame of a new source: "source", "name", "by",
  *   "reason" (strings; reason "" when asked, "window-closed" when the shared
- *   window closed and the whole screen took its place), "width", "height".
+ *   window closed and its display took its place, "resized" when a viewer
+ *   resized the display), "width", "height".
  *   It comes after the new caps; a force-key-unit event follows it.
  *
  * - "gv-resize", a custom query sent upstream with "width", "height"
@@ -39,6 +40,7 @@
 #define GV_SHARE_EVENT_NAME "gv-share"
 #define GV_SHARED_EVENT_NAME "gv-shared"
 #define GV_SHARED_REASON_WINDOW_CLOSED "window-closed"
+#define GV_SHARED_REASON_RESIZED "resized"
 #define GV_RESIZE_QUERY_NAME "gv-resize"
 
 struct GvShareableSource {

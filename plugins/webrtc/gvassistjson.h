@@ -217,7 +217,9 @@ inline constexpr gint kMaxSourceSize = 65535;
 inline constexpr const char *kSourceKinds[] = { "screen", "display", "window" };
 inline constexpr const char *kSharedReasonAsked = "";
 inline constexpr const char *kSharedReasonWindowClosed = "window-closed";
-inline constexpr const char *kSharedReasons[] = { kSharedReasonAsked, kSharedReasonWindowClosed };
+inline constexpr const char *kSharedReasonResized = "resized";
+inline constexpr const char *kSharedReasons[] = { kSharedReasonAsked, kSharedReasonWindowClosed,
+                                                  kSharedReasonResized };
 inline constexpr const char *kSourceRefusedMessage =
     "The host has not allowed choosing what is shared.";
 

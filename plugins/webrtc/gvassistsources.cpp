@@ -118,7 +118,7 @@ bool parse_shared (JsonObject *obj, Message &out, std::string &error)
                             std::to_string (kMaxSourceSize));
   const char *reason = json_string_member (obj, "reason");
   if (!one_of (reason, kSharedReasons, G_N_ELEMENTS (kSharedReasons)))
-    return fail (error, "\"reason\" must be \"\" or \"window-closed\"");
+    return fail (error, "\"reason\" must be \"\", \"window-closed\" or \"resized\"");
   out.reason = reason;
   out.kind = Kind::Shared;
   return true;

@@ -47,20 +47,44 @@ void gv_webrtc_sink_cursor (GvWebRTCSink *self, GstEvent *event)
     if (shape_text.empty ())
       return;
   }
-  std::vector<ViewerPtr> viewers;
+  std::vector<std::pair<ViewerPtr, int>> viewers;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     if (moved) {
       priv->cursor = position;
       priv->cursor_known = true;
+      priv->cursor_layers.clear ();
     } else {
       priv->cursor_shape = shape_text;
     }
-    for (const auto &kv : priv->viewers)
-      viewers.push_back (kv.second);
+    for (const auto &kv : priv->viewers) {
+      const int layer = kv.second->layer ();
+      viewers.emplace_back (kv.second, layer);
+      if (moved)
+        priv->cursor_layers[kv.first] = layer;
+    }
   }
-  for (const ViewerPtr &viewer : viewers)
-    viewer->send_assist (moved ? position_for (position, viewer->layer ()) : shape_text);
+  for (const auto &[viewer, layer] : viewers)
+    viewer->send_assist (moved ? position_for (position, layer) : shape_text);
+}
+
+void gv_webrtc_sink_cursor_layer (GvWebRTCSink *self, const std::string &peer, int layer)
+{
+  GvWebRTCSinkPrivate *priv = self->priv;
+  ViewerPtr viewer;
+  GvCursorPosition position;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    auto sent = priv->cursor_layers.find (peer);
+    auto it = priv->viewers.find (peer);
+    if (!priv->cursor_known || it == priv->viewers.end () ||
+        (sent != priv->cursor_layers.end () && sent->second == layer))
+      return;
+    priv->cursor_layers[peer] = layer;
+    viewer = it->second;
+    position = priv->cursor;
+  }
+  viewer->send_assist (position_for (position, layer));
 }
 
 std::vector<std::string> gv_webrtc_sink_cursor_greeting (GvWebRTCSink *self, int layer)

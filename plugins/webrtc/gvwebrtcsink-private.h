@@ -69,6 +69,7 @@ struct GvWebRTCSinkPrivate {
   std::string cursor_shape;
   bool cursor_known = false;
   GvCursorPosition cursor;
+  std::map<std::string, int> cursor_layers; /* the layer each viewer's position was scaled for */
 };
 
 struct _GvWebRTCSink {
@@ -158,6 +159,9 @@ std::vector<std::string> gv_webrtc_sink_greeting (GvWebRTCSink *self, const std:
  * upstream, to every viewer (positions scaled to the layer it sees). */
 void gv_webrtc_sink_cursor (GvWebRTCSink *self, GstEvent *event);
 std::vector<std::string> gv_webrtc_sink_cursor_greeting (GvWebRTCSink *self, int layer);
+/* Once a second per viewer (its link report): a viewer now on another layer
+ * gets the pointer's position again, in that layer's pixels. */
+void gv_webrtc_sink_cursor_layer (GvWebRTCSink *self, const std::string &peer, int layer);
 std::string gv_webrtc_sink_source_request (GvWebRTCSink *self, const std::string &peer,
                                            const std::string &name,
                                            const gv::assist::Message &request);

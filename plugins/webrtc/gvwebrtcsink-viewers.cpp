@@ -179,6 +179,7 @@ public:
         name.c_str (), "estimated-bitrate", G_TYPE_UINT64, estimate_bps, "layer", G_TYPE_INT, layer,
         "bitrate", G_TYPE_UINT64, bitrate_bps, "feedback", G_TYPE_STRING, feedback, nullptr);
     gst_element_post_message (GST_ELEMENT (sink_), gst_message_new_element (GST_OBJECT (sink_), s));
+    gv_webrtc_sink_cursor_layer (sink_, peer, layer);
   }
 
   guint64 max_bitrate_bps () override

@@ -147,6 +147,8 @@ try:
     # Resize to the viewer (Xvfb is a virtual display): every picture follows;
     # a viewer without control is refused.
     helper.send_line("/resize 801x601")
+    expect(host, r"the display was resized by viewer \S+; now sharing .* \(display:0, 800x600\)$",
+           "the host says who resized its display")
     for viewer in (helper, watcher):
         expect(viewer, r"picture: 800x600$", f"{viewer.name}'s picture took the new size")
     watcher.send_line("/resize 640x480")

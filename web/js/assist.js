@@ -108,6 +108,7 @@ export const SourceKind = Object.freeze({
 export const SharedReason = Object.freeze({
   NONE: '', // someone asked
   WINDOW_CLOSED: 'window-closed', // the shared window closed; the host fell back to its display
+  RESIZED: 'resized', // a viewer (`by`) resized the host's display
 });
 
 /** The host's pointer: the largest image it sends, the bounds of a position. */

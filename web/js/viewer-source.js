@@ -119,6 +119,8 @@ export class ViewerSource {
         this.notice = windowClosedText(msg);
         this.toast(this.notice, 8000);
         if (this.allowed) this.list(); // the window is gone from the list too
+      } else if (msg.reason === SharedReason.RESIZED) {
+        this.toast(`${msg.by || 'The host'} resized the host's display to ${msg.width}×${msg.height}.`);
       } else if (msg.by) {
         this.toast(`${msg.by} switched what is shared to ${msg.name || describeId(msg.source)}.`);
       }

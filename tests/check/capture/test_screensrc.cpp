@@ -492,7 +492,7 @@ GST_START_TEST (test_resize_to_viewer)
   frame_wait_size (&f, 800, 600);
   fail_unless_equals_int (frame_pixel (&f, 200, 100), RED_PIXEL);
   gchar *said = next_announcement (&a);
-  fail_unless_equals_string (said, "screen|Ann||800x600");
+  fail_unless_equals_string (said, "screen|Ann|resized|800x600");
   g_free (said);
   /* Beyond what the display holds: as large as it goes. */
   fail_unless (ask_resize (&f, 4000, 3000, &w, &h, &why), "refused: %s", why.c_str ());
