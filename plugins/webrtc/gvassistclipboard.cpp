@@ -5,7 +5,7 @@
  * Clipboard content on the assistance channel (gvassistjson.h): its
  * pieces, parsed, built and put back together.
  */
-#include "gvassistjson.h"
+#include "gvassistjson-private.h"
 
 #include <json-glib/json-glib.h>
 
@@ -15,15 +15,11 @@
 
 namespace gv::assist {
 
+using namespace detail;
+
 namespace {
 
 constexpr gsize kMinIdChars = 16, kMaxIdChars = 64;
-
-bool fail (std::string &error, std::string why)
-{
-  error = std::move (why);
-  return false;
-}
 
 bool is_lower_hex (const char *s)
 {
@@ -65,12 +61,8 @@ const char *string_member (JsonObject *obj, const char *name)
 
 bool size_member (JsonObject *obj, const char *name, guint64 max, guint64 &out)
 {
-  JsonNode *node = json_object_get_member (obj, name);
-  if (!node || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return false;
-  const gint64 v = json_node_get_int (node);
-  if (v < 0 || (guint64) v > max)
+  gint64 v;
+  if (!int_member (obj, name, 0, (gint64) max, v))
     return false;
   out = (guint64) v;
   return true;

@@ -5,7 +5,7 @@
  * The assistance channel's pointer messages, "cursor" and "cursor-shape";
  * see gvassistjson.h.
  */
-#include "gvassistjson.h"
+#include "gvassistjson-private.h"
 
 #include <json-glib/json-glib.h>
 
@@ -13,24 +13,9 @@
 
 namespace gv::assist {
 
+using namespace detail;
+
 namespace {
-
-bool fail (std::string &error, std::string why)
-{
-  error = std::move (why);
-  return false;
-}
-
-/* A member that is an integer within [min, max]. */
-bool int_member (JsonObject *obj, const char *name, gint64 min, gint64 max, gint64 &out)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-  if (!node || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return false;
-  out = json_node_get_int (node);
-  return out >= min && out <= max;
-}
 
 bool parse_cursor (JsonObject *obj, Message &out, std::string &error)
 {
@@ -94,23 +79,6 @@ bool parse_cursor_shape (JsonObject *obj, Message &out, std::string &error)
   return true;
 }
 
-std::string generate (JsonBuilder *b)
-{
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, FALSE);
-  std::string out (text);
-  g_free (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return out;
-}
-
-void add_int (JsonBuilder *b, const char *name, gint64 value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, value);
-}
-
 } // namespace
 
 bool parse_cursor_kind (const char *kind, JsonObject *obj, Message &out, std::string &error)
@@ -125,8 +93,7 @@ std::string make_cursor (gint x, gint y, bool visible, guint32 shape)
     return "";
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, kKindField);
-  json_builder_add_string_value (b, kCursorKind);
+  add_string (b, kKindField, kCursorKind);
   add_int (b, "x", x);
   add_int (b, "y", y);
   json_builder_set_member_name (b, "visible");
@@ -146,15 +113,13 @@ std::string make_cursor_shape (guint32 shape, gint width, gint height, gint hot_
   gchar *encoded = g_base64_encode ((const guchar *) rgba.data (), rgba.size ());
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, kKindField);
-  json_builder_add_string_value (b, kCursorShapeKind);
+  add_string (b, kKindField, kCursorShapeKind);
   add_int (b, "shape", shape);
   add_int (b, "width", width);
   add_int (b, "height", height);
   add_int (b, "hot_x", hot_x);
   add_int (b, "hot_y", hot_y);
-  json_builder_set_member_name (b, "rgba");
-  json_builder_add_string_value (b, encoded);
+  add_string (b, "rgba", encoded);
   json_builder_end_object (b);
   g_free (encoded);
   return generate (b);

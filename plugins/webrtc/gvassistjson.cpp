@@ -4,7 +4,7 @@
  *
  * The assistance channel's messages; see gvassistjson.h.
  */
-#include "gvassistjson.h"
+#include "gvassistjson-private.h"
 
 #include <json-glib/json-glib.h>
 
@@ -13,13 +13,52 @@
 
 namespace gv::assist {
 
-namespace {
+namespace detail {
 
 bool fail (std::string &error, std::string why)
 {
   error = std::move (why);
   return false;
 }
+
+bool int_member (JsonObject *obj, const char *name, gint64 min, gint64 max, gint64 &out)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  if (!node || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return false;
+  out = json_node_get_int (node);
+  return out >= min && out <= max;
+}
+
+std::string generate (JsonBuilder *b)
+{
+  JsonNode *root = json_builder_get_root (b);
+  gchar *text = json_to_string (root, FALSE);
+  std::string out (text);
+  g_free (text);
+  json_node_unref (root);
+  g_object_unref (b);
+  return out;
+}
+
+void add_string (JsonBuilder *b, const char *name, const std::string &value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, value.c_str ());
+}
+
+void add_int (JsonBuilder *b, const char *name, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_int_value (b, value);
+}
+
+} // namespace detail
+
+using namespace detail;
+
+namespace {
 
 /* A control character the chat text may not hold: U+0000..U+0008,
  * U+000B..U+001F and U+007F (newline and tab are allowed). */
@@ -132,23 +171,6 @@ bool parse_refused (JsonObject *obj, Message &out, std::string &error)
   out.what = what;
   out.message = message;
   return true;
-}
-
-std::string generate (JsonBuilder *b)
-{
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, FALSE);
-  std::string out (text);
-  g_free (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return out;
-}
-
-void add_string (JsonBuilder *b, const char *name, const std::string &value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, value.c_str ());
 }
 
 } // namespace

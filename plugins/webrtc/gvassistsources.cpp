@@ -5,7 +5,7 @@
  * The assistance channel's messages about what the host shares:
  * "list-sources", "sources", "share" and "shared"; see gvassistjson.h.
  */
-#include "gvassistjson.h"
+#include "gvassistjson-private.h"
 
 #include <json-glib/json-glib.h>
 
@@ -13,13 +13,9 @@
 
 namespace gv::assist {
 
-namespace {
+using namespace detail;
 
-bool fail (std::string &error, std::string why)
-{
-  error = std::move (why);
-  return false;
-}
+namespace {
 
 bool one_of (const char *value, const char *const *list, gsize n)
 {
@@ -29,18 +25,19 @@ bool one_of (const char *value, const char *const *list, gsize n)
   return false;
 }
 
-/* A member that is a whole number 0..kMaxSourceSize. */
-bool size_member (JsonObject *obj, const char *name, gint &out)
+/* A member that is a whole number min..max, into a gint. */
+bool whole_member (JsonObject *obj, const char *name, gint min, gint max, gint &out)
 {
-  JsonNode *node = json_object_get_member (obj, name);
-  if (!node || JSON_NODE_TYPE (node) != JSON_NODE_VALUE ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return false;
-  gint64 v = json_node_get_int (node);
-  if (v < 0 || v > kMaxSourceSize)
+  gint64 v;
+  if (!int_member (obj, name, min, max, v))
     return false;
   out = (gint) v;
   return true;
+}
+
+bool size_member (JsonObject *obj, const char *name, gint &out)
+{
+  return whole_member (obj, name, 0, kMaxSourceSize, out);
 }
 
 bool source_member (JsonObject *obj, const char *name, std::string &out, std::string &error)
@@ -124,27 +121,9 @@ bool parse_shared (JsonObject *obj, Message &out, std::string &error)
   return true;
 }
 
-std::string generate (JsonBuilder *b)
+void add_size (JsonBuilder *b, const char *name, gint value)
 {
-  JsonNode *root = json_builder_get_root (b);
-  gchar *text = json_to_string (root, FALSE);
-  std::string out (text);
-  g_free (text);
-  json_node_unref (root);
-  g_object_unref (b);
-  return out;
-}
-
-void add_string (JsonBuilder *b, const char *name, const std::string &value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, value.c_str ());
-}
-
-void add_int (JsonBuilder *b, const char *name, gint value)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, CLAMP (value, 0, kMaxSourceSize));
+  add_int (b, name, CLAMP (value, 0, kMaxSourceSize));
 }
 
 /* A name as sent: valid UTF-8, cut on a character boundary. (Pages show
@@ -224,10 +203,8 @@ std::string make_resize (gint width, gint height)
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
   add_string (b, kKindField, kResizeKind);
-  json_builder_set_member_name (b, "width");
-  json_builder_add_int_value (b, width);
-  json_builder_set_member_name (b, "height");
-  json_builder_add_int_value (b, height);
+  add_int (b, "width", width);
+  add_int (b, "height", height);
   json_builder_end_object (b);
   return generate (b);
 }
@@ -257,8 +234,8 @@ std::string make_sources (const std::string &current, const std::vector<SourceIt
     add_string (b, "id", item.id);
     add_string (b, "kind", source_kind (item.id));
     add_string (b, "name", clean_name (item.name, kMaxSourceNameBytes));
-    add_int (b, "width", item.width);
-    add_int (b, "height", item.height);
+    add_size (b, "width", item.width);
+    add_size (b, "height", item.height);
     json_builder_end_object (b);
   }
   json_builder_end_array (b);
@@ -289,8 +266,8 @@ std::string make_shared (const SourceItem &source, const std::string &by, const 
   add_string (b, kKindField, kSharedKind);
   add_string (b, "source", source.id);
   add_string (b, "name", clean_name (source.name, kMaxSourceNameBytes));
-  add_int (b, "width", source.width);
-  add_int (b, "height", source.height);
+  add_size (b, "width", source.width);
+  add_size (b, "height", source.height);
   add_string (b, "by", clean_name (by, kMaxNameBytes));
   add_string (b, "reason", reason);
   json_builder_end_object (b);

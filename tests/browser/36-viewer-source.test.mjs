@@ -13,14 +13,15 @@
 // share is refused with the browser host's sentence.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { startXvfb } from './lib/firefox.mjs';
 import {
-  cspViolations, framesDecoded, gstEnv, launchBrowser, log, openPage, requireBrowser, requireGstElements, screenshot, skip,
-  startServer, stopProcess, tail, waitFor, waitForPin,
+  cspViolations, framesDecoded, launchBrowser, log, openPage, requireBrowser, requireGstElements, screenshot, skip,
+  startServer, stopProcess, tail, waitFor,
 } from './lib/harness.mjs';
-import { launcher, requireLauncher } from './lib/file-host.mjs';
+import { requireLauncher } from './lib/file-host.mjs';
+import { openXWindow, startXHost } from './lib/x-host.mjs';
 
 requireBrowser();
 requireGstElements('gvwebrtcsink', 'gvscreensrc', 'vp8enc');
@@ -52,24 +53,11 @@ after(async () => {
   await server?.stop();
 });
 
-/** An X window titled `title`, `width`x`height`, on the Xvfb display (no window manager: exactly that size). */
-function openWindow({ title, width, height }, at) {
-  const child = spawn('xmessage', ['-title', title, '-geometry', `${width}x${height}+${at}+${at}`, title], {
-    env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore',
-  });
-  processes.push(child);
-  return child;
-}
+const openWindow = (window, at) => openXWindow(xvfb.display, window, at, processes);
 
 /** `ghostview host` sharing the Xvfb screen, every viewer given `allow`; resolves once it has a PIN. */
 function startHost(allow) {
-  const child = spawn(launcher, ['host', '--server', server.ws, '--source', 'screen', ...(allow ? ['--allow', allow] : [])],
-    { env: gstEnv({ DISPLAY: xvfb.display }), stdio: ['pipe', 'pipe', 'pipe'] });
-  const host = { child, pin: '', output: '' };
-  child.stdout.on('data', (d) => { host.output += d; });
-  child.stderr.on('data', (d) => { host.output += d; });
-  processes.push(child);
-  return waitForPin(child, host, /PIN: (\d{6,9})/, 20000, 'ghostview host');
+  return startXHost(server, xvfb.display, ['--source', 'screen', ...(allow ? ['--allow', allow] : [])], processes);
 }
 
 async function join(pin, name) {

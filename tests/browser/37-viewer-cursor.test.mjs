@@ -12,14 +12,15 @@
 // messages and the page draws none.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { startXvfb } from './lib/firefox.mjs';
 import {
-  cspViolations, framesDecoded, gstEnv, launchBrowser, log, openPage, requireBrowser, requireGstElements, screenshot, skip,
-  startServer, stopProcess, tail, waitFor, waitForPin,
+  cspViolations, framesDecoded, launchBrowser, log, openPage, requireBrowser, requireGstElements, screenshot, skip,
+  startServer, stopProcess, tail, waitFor,
 } from './lib/harness.mjs';
-import { launcher, requireLauncher } from './lib/file-host.mjs';
+import { requireLauncher } from './lib/file-host.mjs';
+import { openXWindow, startXHost } from './lib/x-host.mjs';
 
 requireBrowser();
 requireGstElements('gvwebrtcsink', 'gvscreensrc', 'vp8enc');
@@ -63,13 +64,7 @@ function pointerAt() {
 
 /** `ghostview host` sharing `source` of the Xvfb display with `args`; resolves once it has a PIN. */
 function startHost(args, source = 'screen') {
-  const child = spawn(launcher, ['host', '--server', server.ws, '--source', source, ...args],
-    { env: gstEnv({ DISPLAY: xvfb.display }), stdio: ['pipe', 'pipe', 'pipe'] });
-  const host = { child, pin: '', output: '' };
-  child.stdout.on('data', (d) => { host.output += d; });
-  child.stderr.on('data', (d) => { host.output += d; });
-  processes.push(child);
-  return waitForPin(child, host, /PIN: (\d{6,9})/, 20000, 'ghostview host');
+  return startXHost(server, xvfb.display, ['--source', source, ...args], processes);
 }
 
 async function join(pin, name, want) {
@@ -225,10 +220,7 @@ test('with --cursor local the page draws the host\'s pointer where it is, at any
 });
 
 test('sharing one window, the pointer outside it is not drawn', async () => {
-  const win = spawn('xmessage', ['-title', WINDOW.title,
-    '-geometry', `${WINDOW.width}x${WINDOW.height}+${WINDOW.at}+${WINDOW.at}`, WINDOW.title],
-  { env: { ...process.env, DISPLAY: xvfb.display }, stdio: 'ignore' });
-  processes.push(win);
+  const win = openXWindow(xvfb.display, WINDOW, WINDOW.at, processes);
   const id = await waitFor(() => {
     const r = spawnSync('xdotool', ['search', '--name', WINDOW.title], { env: { ...process.env, DISPLAY: xvfb.display }, encoding: 'utf8' });
     return r.status === 0 && r.stdout.trim() ? Number(r.stdout.trim().split('\n')[0]) : 0;

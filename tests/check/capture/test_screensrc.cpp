@@ -176,13 +176,19 @@ static GstPadProbeReturn announcement_probe (GstPad *, GstPadProbeInfo *info, gp
   return GST_PAD_PROBE_OK;
 }
 
-static void watch_announcements (Frame *f, Announcements *a)
+/* @probe sees every event that reaches the appsink. */
+static void watch_sink_events (Frame *f, GstPadProbeCallback probe, gpointer data)
 {
   GstElement *sink = gst_bin_get_by_name (GST_BIN (f->pipeline), "sink");
   GstPad *pad = gst_element_get_static_pad (sink, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, announcement_probe, a, nullptr);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, probe, data, nullptr);
   gst_object_unref (pad);
   gst_object_unref (sink);
+}
+
+static void watch_announcements (Frame *f, Announcements *a)
+{
+  watch_sink_events (f, announcement_probe, a);
 }
 
 static gchar *next_announcement (Announcements *a)
@@ -237,6 +243,17 @@ static GstPad *src_pad (Frame *f)
   return pad;
 }
 
+/* The source's answer to the gv-sources query. */
+static void ask_sources (Frame *f, std::string &current, std::vector<GvShareableSource> &sources)
+{
+  GstPad *pad = src_pad (f);
+  GstQuery *query = gv_sources_query_new ();
+  fail_unless (gst_pad_query (pad, query));
+  fail_unless (gv_sources_query_parse (query, current, sources));
+  gst_query_unref (query);
+  gst_object_unref (pad);
+}
+
 GST_START_TEST (test_sources_listed)
 {
   Window green = gv_xvfb_colour_window (dpy, 600, 300, 200, 100, GREEN_PIXEL);
@@ -244,14 +261,9 @@ GST_START_TEST (test_sources_listed)
   XSync (dpy, False);
   Frame f;
   frame_grab (&f, "gvscreensrc show-cursor=false framerate=10/1 source=display:0");
-  GstPad *pad = src_pad (&f);
-  GstQuery *query = gv_sources_query_new ();
-  fail_unless (gst_pad_query (pad, query));
   std::string current;
   std::vector<GvShareableSource> sources;
-  fail_unless (gv_sources_query_parse (query, current, sources));
-  gst_query_unref (query);
-  gst_object_unref (pad);
+  ask_sources (&f, current, sources);
   fail_unless_equals_string (current.c_str (), "display:0");
   fail_unless (sources.size () >= 3);
   fail_unless_equals_string (sources[0].id.c_str (), "screen");
@@ -420,11 +432,7 @@ GST_START_TEST (test_cursor_events)
   frame_grab (&f, "gvscreensrc show-cursor=false cursor-events=true framerate=30/1 "
                   "region=\"<100,50,400,300>\"");
   PointerSeen seen;
-  GstElement *sink = gst_bin_get_by_name (GST_BIN (f.pipeline), "sink");
-  GstPad *pad = gst_element_get_static_pad (sink, "sink");
-  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, pointer_probe, &seen, nullptr);
-  gst_object_unref (pad);
-  gst_object_unref (sink);
+  watch_sink_events (&f, pointer_probe, &seen);
 
   /* A new shape (a hand over the root window) is sent as it changes. */
   Cursor hand = XCreateFontCursor (dpy, XC_hand2);
@@ -560,13 +568,10 @@ GST_START_TEST (test_two_monitors)
   fail_unless_equals_int (frame_pixel (&f, 80, 120), GREEN_PIXEL); /* screen 720,220 */
   fail_unless_equals_int (frame_pixel (&f, 10, 10), ROOT_PIXEL);
 
-  GstPad *pad = src_pad (&f);
-  GstQuery *query = gv_sources_query_new ();
-  fail_unless (gst_pad_query (pad, query));
   std::string current;
   std::vector<GvShareableSource> sources;
-  fail_unless (gv_sources_query_parse (query, current, sources));
-  gst_query_unref (query);
+  ask_sources (&f, current, sources);
+  GstPad *pad = src_pad (&f);
   fail_unless_equals_string (current.c_str (), "display:1");
   fail_unless_equals_string (sources[0].name.c_str (), "All displays");
   fail_unless_equals_string (sources[1].name.c_str (), "GV-LEFT");
