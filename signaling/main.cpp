@@ -13,6 +13,20 @@ gboolean on_signal (gpointer loop)
   return G_SOURCE_REMOVE;
 }
 
+/* SIGHUP: the API keys again; a bad file keeps the keys in use. */
+gboolean on_hangup (gpointer data)
+{
+  auto *server = static_cast<gv::signaling::Server *> (data);
+  std::string error;
+  if (server->reload_api_keys (error))
+    std::printf ("ghostview-signaling: API keys reloaded: %zu key(s)\n", server->api_key_count ());
+  else
+    std::printf ("ghostview-signaling: API keys not reloaded, the keys in use stay: %s\n",
+                 error.c_str ());
+  std::fflush (stdout);
+  return G_SOURCE_CONTINUE;
+}
+
 } // namespace
 
 int main (int argc, char **argv)
@@ -37,11 +51,16 @@ int main (int argc, char **argv)
   if (!config.production && config.allowed_origins.empty ())
     std::printf ("ghostview-signaling: development mode: only this server's own pages may "
                  "connect; use --production with --allowed-origin for deployment\n");
+  if (!config.api_keys_file.empty ())
+    std::printf (
+        "ghostview-signaling: session API on /api/v1 with %zu key(s) (SIGHUP reloads %s)\n",
+        server->api_key_count (), config.api_keys_file.c_str ());
   std::fflush (stdout);
 
   GMainLoop *loop = g_main_loop_new (nullptr, FALSE);
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_unix_signal_add (SIGTERM, on_signal, loop);
+  g_unix_signal_add (SIGHUP, on_hangup, server.get ());
   g_main_loop_run (loop);
   server->stop ();
   g_main_loop_unref (loop);

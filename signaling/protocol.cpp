@@ -25,6 +25,9 @@ constexpr TypeName kTypeNames[] = {
   { Type::Ice, "ice" },
   { Type::Report, "report" },
   { Type::Restart, "restart" },
+  { Type::Input, "input" },
+  { Type::Fallback, "fallback" },
+  { Type::Snapshot, "snapshot" },
   { Type::Registered, "registered" },
   { Type::Waiting, "waiting" },
   { Type::JoinRequest, "join-request" },
@@ -143,6 +146,18 @@ const std::vector<TypeSpec> &type_specs ()
         { "detail", Kind::String, false, 0, kMaxDetailBytes },
         { "codec", Kind::String, false, 0, kMaxCodecBytes } } },
     { Type::Restart, { { "peer", Kind::String, false, 0, kIdMax } } },
+    { Type::Input,
+      { { "peer", Kind::String, false, 0, kIdMax },
+        { "events", Kind::Array, true, 1, kMaxInputEvents } } },
+    { Type::Fallback,
+      { { "peer", Kind::String, false, 0, kIdMax },
+        { "action", Kind::String, true, 1, 16 },
+        { "frame", Kind::Int, false, 0, G_MAXUINT32 },
+        { "reason", Kind::String, false, 0, kMaxReasonBytes } } },
+    { Type::Snapshot,
+      { { "request", Kind::String, true, 1, kIdMax },
+        { "by", Kind::String, false, 0, kMaxNameBytes },
+        { "reason", Kind::String, false, 0, kMaxReasonBytes } } },
     { Type::Registered,
       { { "session", Kind::String, true, 1, kIdMax },
         { "peer", Kind::String, true, 1, kIdMax },
@@ -213,6 +228,14 @@ bool nesting_within (const char *data, gsize length, int limit)
       depth--;
   }
   return true;
+}
+
+bool is_fallback_action (const char *action)
+{
+  for (const char *a : kFallbackActions)
+    if (strcmp (a, action) == 0)
+      return true;
+  return false;
 }
 
 /* Text shown to a person on another machine (a report's detail, on the
@@ -300,6 +323,8 @@ bool check_field (JsonObject *obj, const FieldSpec &f, ParseError &error)
     guint n = json_array_get_length (arr);
     if ((gint64) n > f.max)
       return fail (error, ErrorCode::BadMessage, std::string ("\"") + f.name + "\" is too long");
+    if ((gint64) n < f.min)
+      return fail (error, ErrorCode::BadMessage, std::string ("\"") + f.name + "\" is empty");
     if (f.kind == Kind::StringArray) {
       for (guint i = 0; i < n; i++) {
         JsonNode *el = json_array_get_element (arr, i);
@@ -550,6 +575,21 @@ bool parse (const char *data, gsize length, Message &out, ParseError &error)
                      std::string ("\"") + field + "\" must be one line of text");
     }
   }
+  if (type == Type::Fallback || type == Type::Snapshot) {
+    if (type == Type::Fallback &&
+        !is_fallback_action (json_object_get_string_member (obj.get (), "action")))
+      return fail (error, ErrorCode::BadMessage, "unknown fallback \"action\"");
+    /* The host's reason is shown on the viewer's page. */
+    JsonNode *reason = json_object_get_member (obj.get (), "reason");
+    if (reason && JSON_NODE_HOLDS_VALUE (reason) && !is_one_line (json_node_get_string (reason)))
+      return fail (error, ErrorCode::BadMessage, "\"reason\" must be one line of text");
+  }
+  if (type == Type::Input) {
+    JsonArray *events = json_object_get_array_member (obj.get (), "events");
+    for (guint i = 0; i < json_array_get_length (events); i++)
+      if (!JSON_NODE_HOLDS_OBJECT (json_array_get_element (events, i)))
+        return fail (error, ErrorCode::BadMessage, "\"events\" must hold objects");
+  }
   JsonNode *caps_node = json_object_get_member (obj.get (), "capabilities");
   /* (An optional field sent as null counts as absent: not an array here;
    * found by fuzzing, 2026-12-03.) */
@@ -759,6 +799,37 @@ std::string make_report (const std::string &peer, const std::string &problem,
 std::string make_restart (const std::string &peer)
 {
   return Builder (Type::Restart).opt_str ("peer", peer).text ();
+}
+
+std::string make_fallback (const std::string &peer, const char *action, guint32 frame,
+                           const std::string &reason)
+{
+  Builder b (Type::Fallback);
+  b.opt_str ("peer", peer).str ("action", action);
+  if (frame)
+    b.num ("frame", frame);
+  return b.opt_str ("reason", truncate_utf8 (reason, kMaxReasonBytes)).text ();
+}
+
+std::string make_input (const std::string &peer, JsonArray *events)
+{
+  Builder b (Type::Input);
+  b.opt_str ("peer", peer);
+  json_builder_set_member_name (b.b, "events");
+  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (node, events);
+  json_builder_add_value (b.b, node); /* takes the node */
+  return b.text ();
+}
+
+std::string make_snapshot (const std::string &request, const std::string &by,
+                           const std::string &reason)
+{
+  return Builder (Type::Snapshot)
+      .str ("request", request)
+      .opt_str ("by", truncate_utf8 (by, kMaxNameBytes))
+      .opt_str ("reason", truncate_utf8 (reason, kMaxReasonBytes))
+      .text ();
 }
 
 std::string make_registered (const RegisteredParams &p)

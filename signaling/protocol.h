@@ -63,6 +63,11 @@ enum class Type {
   /* viewer -> host (relayed) */
   Report,  /* why the viewer sees no picture (or that it is back) */
   Restart, /* the viewer asks for a new peer connection: a fresh offer */
+  Input,   /* the fallback's input events (the input data channel's messages) */
+  /* both directions, relayed: the fallback stream over this socket */
+  Fallback,
+  /* server -> host: one still for the snapshot API; host -> server: refused */
+  Snapshot,
   /* server -> client */
   Registered,   /* to host: session id, PIN, expiry, ICE servers */
   Waiting,      /* to viewer: join request is with the host */
@@ -142,6 +147,22 @@ inline constexpr const char *kProblems[] = {
 };
 bool is_problem (const char *name);
 
+/* The fallback (PROTOCOL.md, "Fallback"): a viewer whose peer connection
+ * did not connect gets JPEG frames from its host over this WebSocket, in
+ * binary messages (fallback_frame.h), and sends its input back as `input`.
+ * `fallback` actions: */
+inline constexpr const char *kFallbackStart = "start";             /* viewer: send me frames */
+inline constexpr const char *kFallbackStop = "stop";               /* viewer: WebRTC works now */
+inline constexpr const char *kFallbackAck = "ack";                 /* viewer: frame `frame` shown */
+inline constexpr const char *kFallbackUnavailable = "unavailable"; /* host: cannot; `reason` */
+inline constexpr const char *kFallbackActions[] = { kFallbackStart, kFallbackStop, kFallbackAck,
+                                                    kFallbackUnavailable };
+/* Most input events in one `input` message. */
+inline constexpr int kMaxInputEvents = 64;
+/* A snapshot request's id (`snapshot`'s `request`, and the `peer` of the
+ * picture that answers it) starts with this; a peer id never does. */
+inline constexpr const char *kSnapshotRequestPrefix = "snap-";
+
 struct IceServer {
   std::vector<std::string> urls;
   std::string username;   /* empty for STUN */
@@ -217,6 +238,17 @@ std::string make_ice (const std::string &peer, const std::string &candidate, gui
 std::string make_report (const std::string &peer, const std::string &problem,
                          const std::string &detail, const std::string &codec);
 std::string make_restart (const std::string &peer);
+/* `fallback`: `peer` as for sdp; `frame` (for ack) and `reason` (for
+ * unavailable) are sent when not 0 / empty. */
+std::string make_fallback (const std::string &peer, const char *action, guint32 frame = 0,
+                           const std::string &reason = "");
+/* `input` (viewer -> host): `events`, each one message of the input data
+ * channel (gvnavjson.h), as JSON objects. */
+std::string make_input (const std::string &peer, JsonArray *events);
+/* `snapshot`: to a host, request `request` from `by` (the API key's
+ * name); from a host, `reason` it refuses. */
+std::string make_snapshot (const std::string &request, const std::string &by,
+                           const std::string &reason);
 
 struct RegisteredParams {
   std::string session;

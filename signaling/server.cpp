@@ -202,6 +202,8 @@ void ServerImpl::stop ()
     g_source_remove (housekeeping_source);
     housekeeping_source = 0;
   }
+  fail_snapshots ("", SOUP_STATUS_SERVICE_UNAVAILABLE, "SHUTTING_DOWN",
+                  "The server is shutting down.");
   close_all (SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
   connections.clear ();
   if (http_guard)
@@ -305,8 +307,8 @@ std::string ServerImpl::metrics_text () const
     g_string_append_printf (s, "ghostview_join_failures_total{code=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             code.c_str (), n);
   counter_head ("ghostview_rate_limited_total", "Requests refused by a rate limit.");
-  for (const char *limit :
-       { "create", "join_ip", "join_prefix", "join_flood", "messages", "reports", "restarts" }) {
+  for (const char *limit : { "create", "join_ip", "join_prefix", "join_flood", "messages",
+                             "reports", "restarts", "pictures", "api", "snapshots" }) {
     auto it = metrics.rate_limited.find (limit);
     g_string_append_printf (s, "ghostview_rate_limited_total{limit=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             limit, it == metrics.rate_limited.end () ? 0 : it->second);
@@ -327,6 +329,29 @@ std::string ServerImpl::metrics_text () const
                 "Viewers' requests for a new peer connection (Retry).");
   g_string_append_printf (s, "ghostview_viewer_restarts_total %" G_GUINT64_FORMAT "\n",
                           metrics.restarts);
+  counter_head ("ghostview_fallback_frames_total",
+                "Fallback pictures from hosts: relayed to the viewer, or dropped (it had 4 "
+                "unacknowledged).");
+  g_string_append_printf (
+      s, "ghostview_fallback_frames_total{outcome=\"relayed\"} %" G_GUINT64_FORMAT "\n",
+      metrics.fallback_frames_relayed);
+  g_string_append_printf (
+      s, "ghostview_fallback_frames_total{outcome=\"dropped\"} %" G_GUINT64_FORMAT "\n",
+      metrics.fallback_frames_dropped);
+  counter_head ("ghostview_fallback_bytes_total", "Bytes of fallback pictures relayed.");
+  g_string_append_printf (s, "ghostview_fallback_bytes_total %" G_GUINT64_FORMAT "\n",
+                          metrics.fallback_bytes_relayed);
+  counter_head ("ghostview_fallback_inputs_total",
+                "Input messages relayed from viewers on the fallback.");
+  g_string_append_printf (s, "ghostview_fallback_inputs_total %" G_GUINT64_FORMAT "\n",
+                          metrics.fallback_inputs_relayed);
+  counter_head ("ghostview_snapshots_total", "Snapshot API requests by outcome.");
+  for (const char *outcome :
+       { "taken", "refused", "timeout", "host-gone", "unauthorized", "forbidden", "no-session" }) {
+    auto it = metrics.snapshots.find (outcome);
+    g_string_append_printf (s, "ghostview_snapshots_total{outcome=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                            outcome, it == metrics.snapshots.end () ? 0 : it->second);
+  }
   counter_head ("ghostview_messages_rejected_total", "Messages answered with an error.");
   g_string_append_printf (s, "ghostview_messages_rejected_total %" G_GUINT64_FORMAT "\n",
                           metrics.messages_rejected);
@@ -358,6 +383,8 @@ std::string ServerImpl::metrics_text () const
 void ServerImpl::handle_http (SoupServerMessage *msg, const char *path)
 {
   add_security_headers (soup_server_message_get_response_headers (msg), https ());
+  if (handle_api (msg, path))
+    return;
   const char *method = soup_server_message_get_method (msg);
   bool head = strcmp (method, "HEAD") == 0;
   if (strcmp (method, "GET") != 0 && !head) {
@@ -403,7 +430,35 @@ std::unique_ptr<Server> Server::create (const ServerConfig &config, GError **err
 {
   if (!validate_server_config (config, error))
     return nullptr;
-  return std::unique_ptr<Server> (new Server (std::make_unique<ServerImpl> (config)));
+  auto impl = std::make_unique<ServerImpl> (config);
+  if (!config.api_keys_file.empty ()) {
+    std::string why;
+    impl->api_keys = std::make_unique<ApiKeys> ();
+    if (!impl->api_keys->load_file (config.api_keys_file, why)) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--api-keys: %s", why.c_str ());
+      return nullptr;
+    }
+  }
+  return std::unique_ptr<Server> (new Server (std::move (impl)));
+}
+
+bool ServerImpl::reload_api_keys (std::string &error)
+{
+  if (!api_keys) {
+    error = "no --api-keys file was given";
+    return false;
+  }
+  return api_keys->load_file (config.api_keys_file, error);
+}
+
+bool Server::reload_api_keys (std::string &error)
+{
+  return impl_->reload_api_keys (error);
+}
+
+std::size_t Server::api_key_count () const
+{
+  return impl_->api_keys ? impl_->api_keys->size () : 0;
 }
 
 bool Server::start (GError **error)

@@ -39,6 +39,12 @@ public:
   guint live_sessions () const;
   guint live_viewers () const;
 
+  /* Reads the --api-keys file again (SIGHUP); on a bad file the keys in use
+   * stay and `error` says what is wrong. Call on the server's context. */
+  bool reload_api_keys (std::string &error);
+  /* Keys the session API accepts (0: no API). */
+  std::size_t api_key_count () const;
+
 private:
   explicit Server (std::unique_ptr<ServerImpl> impl);
   std::unique_ptr<ServerImpl> impl_;

@@ -38,6 +38,7 @@ struct ServerOptionValues {
   gchar **origins_alias = nullptr, **stun_alias = nullptr, **turn_alias = nullptr;
   gboolean tls_proxy_alias = FALSE;
   gchar *session_key_file = nullptr;
+  gchar *api_keys_file = nullptr;
   gint port = -1, pin_ttl = -1, idle = -1, turn_ttl = -1, max_sessions = -1;
   gint http_timeout = -1, max_per_address = -1;
   gint flood_networks = G_MININT; /* unset */
@@ -53,6 +54,7 @@ struct ServerOptionValues {
     g_free (public_url);
     g_free (secret_file);
     g_free (session_key_file);
+    g_free (api_keys_file);
     g_free (secret);
     g_free (address_alias);
     g_strfreev (origins_alias);
@@ -82,6 +84,8 @@ gboolean apply_environment (GOptionContext *, GOptionGroup *, gpointer data, GEr
     config.public_url = v;
   if (const char *v = g_getenv ("GHOSTVIEW_TURN_SECRET"))
     config.turn_secret = v;
+  if (const char *v = g_getenv ("GHOSTVIEW_API_KEYS"))
+    config.api_keys_file = v;
   for (auto &u : split_option_list (g_getenv ("GHOSTVIEW_STUN_URLS")))
     config.stun_urls.push_back (u);
   for (auto &u : split_option_list (g_getenv ("GHOSTVIEW_TURN_URLS")))
@@ -168,6 +172,8 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
     config.turn_secret = v.secret;
   if (v.session_key_file)
     config.session_key_file = v.session_key_file;
+  if (v.api_keys_file)
+    config.api_keys_file = v.api_keys_file;
   if (v.secret_file) {
     gchar *contents = nullptr;
     if (!g_file_get_contents (v.secret_file, &contents, nullptr, error))
@@ -251,6 +257,10 @@ GOptionGroup *server_option_group (ServerConfig &config)
     { "session-key-file", 0, 0, G_OPTION_ARG_FILENAME, &v->session_key_file,
       "Key that signs hosts' resume tokens, so a host keeps its PIN across a restart of this "
       "server (created, mode 0600, when missing; without it a restart gives hosts new PINs)",
+      "FILE" },
+    { "api-keys", 0, 0, G_OPTION_ARG_FILENAME, &v->api_keys_file,
+      "Keys of the session API (/api/v1/...): lines 'NAME SCOPES SHA256HEX', the hash of each "
+      "key, not the key (or GHOSTVIEW_API_KEYS); reloaded on SIGHUP. Without it there is no API",
       "FILE" },
     { "turn-ttl", 0, 0, G_OPTION_ARG_INT, &v->turn_ttl,
       "Lifetime of TURN credentials in seconds (default 86400)", "SECONDS" },

@@ -45,6 +45,9 @@ struct ServerConfig {
    * host keeps its PIN across a lost connection but not a restart. */
   std::string session_key_file;
 
+  /* Keys of the session API (/api/v1/..., api_keys.h); empty: no API. */
+  std::string api_keys_file;
+
   /* Rate limits (see PROTOCOL.md). */
   double create_burst = 10, create_per_s = 10.0 / 60;
   GuessLimits guess_limits; /* wrong PINs: SECURITY.md, "PIN guessing" */

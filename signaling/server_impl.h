@@ -2,6 +2,8 @@
  * lifecycle) and server_ws.cpp (WebSocket connections and messages). */
 #pragma once
 
+#include "api_keys.h"
+#include "fallback_frame.h"
 #include "http_guard.h"
 #include "guess_limiter.h"
 #include "protocol.h"
@@ -44,6 +46,13 @@ struct Connection {
   /* A viewer's reports and restarts, on top of `messages` (PROTOCOL.md). */
   TokenBucket reports{ 10, 1.0 / 3 };
   TokenBucket restarts{ 3, 1.0 / 10 };
+  /* A host's fallback pictures (binary messages), instead of `messages`. */
+  TokenBucket pictures{ 240, 240 };
+  /* A viewer on the fallback: it asked for pictures (`fallback` start), and
+   * how many it was sent and has not acknowledged. */
+  bool fallback = false;
+  guint fallback_in_flight = 0;
+  gint64 last_binary_error_us = 0;
   gint64 last_seen_us;
   gint64 last_rate_error_us = 0;
   guint dropped = 0;
@@ -66,6 +75,21 @@ struct Metrics {
   guint64 messages_rejected = 0;
   guint64 connections_total = 0;
   guint64 origin_rejected = 0;
+  guint64 fallback_frames_relayed = 0;
+  guint64 fallback_frames_dropped = 0; /* the viewer had kMaxFallbackInFlight unacknowledged */
+  guint64 fallback_bytes_relayed = 0;
+  guint64 fallback_inputs_relayed = 0; /* `input` messages */
+  /* The snapshot API's requests, by outcome: taken, refused, timeout,
+   * host-gone, unauthorized, forbidden, no-session. */
+  std::map<std::string, guint64> snapshots;
+};
+
+/* A snapshot request waiting for its host (server_snapshot.cpp). */
+struct PendingSnapshot {
+  SoupServerMessage *msg = nullptr; /* a reference; paused */
+  std::string host_peer;
+  GSource *timeout = nullptr; /* a reference */
+  gulong finished_handler = 0;
 };
 
 class ServerImpl {
@@ -88,6 +112,17 @@ public:
   /* server_ws.cpp: WebSocket */
   void handle_websocket (SoupServerMessage *msg, SoupWebsocketConnection *ws);
   void handle_text (Connection &c, GBytes *bytes);
+  /* server_fallback.cpp: a binary message (a fallback picture) */
+  void handle_binary (Connection &c, GBytes *bytes);
+  /* server_snapshot.cpp: the session API (/api/...); false for other paths. */
+  bool handle_api (SoupServerMessage *msg, const char *path);
+  void snapshot_timed_out (const std::string &id);
+  void snapshot_abandoned (const std::string &id); /* the client went away */
+  /* Answers every waiting snapshot of `host_peer` ("" every one) with an error. */
+  void fail_snapshots (const std::string &host_peer, guint status, const char *code,
+                       const std::string &message);
+  /* Reads --api-keys again; the keys in use stay when the file is bad. */
+  bool reload_api_keys (std::string &error);
   void handle_closed (Connection &c);
   void housekeeping ();
   /* Logs flood mode turning on or off. */
@@ -109,6 +144,8 @@ public:
   std::unordered_map<std::string, std::unique_ptr<Connection>> connections;
   Metrics metrics;
   bool flood_mode_noted = false;
+  std::unique_ptr<ApiKeys> api_keys; /* null: no --api-keys, no API */
+  std::map<std::string, PendingSnapshot> snapshots;
 
 private:
   void send (Connection &c, const std::string &text);
@@ -129,6 +166,16 @@ private:
   void on_relay (Connection &c, const proto::Message &m);
   void on_viewer_notice (Connection &c, const proto::Message &m);
   void on_leave (Connection &c);
+  /* server_fallback.cpp */
+  void on_fallback (Connection &c, const proto::Message &m);
+  void on_input (Connection &c, const proto::Message &m);
+  void send_binary_error (Connection &c, proto::ErrorCode code, const std::string &message);
+  /* server_snapshot.cpp */
+  bool answer_snapshot (Connection &host, const proto::FallbackFrame &frame);
+  bool take_snapshot_request (const std::string &id, PendingSnapshot &out);
+  void on_snapshot (Connection &c, const proto::Message &m);
+  void finish_snapshot (const std::string &id, guint status, const char *code,
+                        const std::string &message, const guint8 *jpeg, gsize size);
   void end_session (const std::string &session_id, const char *reason);
   void drop_viewer (Session &s, const std::string &viewer, const char *host_reason,
                     const char *viewer_reason);

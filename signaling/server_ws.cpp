@@ -19,11 +19,10 @@ constexpr guint kMaxDroppedBeforeClose = 1000;
 void on_message_cb (SoupWebsocketConnection *, gint type, GBytes *bytes, gpointer user_data)
 {
   auto *c = static_cast<Connection *> (user_data);
-  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-    c->last_seen_us = g_get_monotonic_time ();
-    return;
-  }
-  c->server->handle_text (*c, bytes);
+  if (type == SOUP_WEBSOCKET_DATA_BINARY)
+    c->server->handle_binary (*c, bytes);
+  else
+    c->server->handle_text (*c, bytes);
 }
 
 void on_pong_cb (SoupWebsocketConnection *, GBytes *, gpointer user_data)
@@ -35,12 +34,6 @@ void on_closed_cb (SoupWebsocketConnection *, gpointer user_data)
 {
   auto *c = static_cast<Connection *> (user_data);
   c->server->handle_closed (*c);
-}
-
-const Viewer *find_viewer (const Session &s, const std::string &peer)
-{
-  auto it = s.viewers.find (peer);
-  return it == s.viewers.end () ? nullptr : &it->second;
 }
 
 bool is_fail_code (ErrorCode code)
@@ -244,6 +237,15 @@ void ServerImpl::handle_text (Connection &c, GBytes *bytes)
   case Type::Report:
   case Type::Restart:
     on_viewer_notice (c, m);
+    return;
+  case Type::Fallback:
+    on_fallback (c, m);
+    return;
+  case Type::Input:
+    on_input (c, m);
+    return;
+  case Type::Snapshot:
+    on_snapshot (c, m);
     return;
   case Type::Leave:
     on_leave (c);
@@ -651,6 +653,8 @@ void ServerImpl::end_session (const std::string &session_id, const char *reason)
 void ServerImpl::handle_closed (Connection &c)
 {
   if (c.role == Role::Host) {
+    fail_snapshots (c.peer, SOUP_STATUS_BAD_GATEWAY, "HOST_GONE",
+                    "The host disconnected before it sent the snapshot.");
     if (Session *s = registry.find_by_host (c.peer))
       end_session (s->id, proto::kReasonHostDisconnected);
   } else if (c.role == Role::Viewer) {

@@ -24,6 +24,12 @@ int Session::admitted () const
   return (int) viewers.size () - pending ();
 }
 
+const Viewer *find_viewer (const Session &s, const std::string &peer)
+{
+  auto it = s.viewers.find (peer);
+  return it == s.viewers.end () ? nullptr : &it->second;
+}
+
 bool is_pin_shaped (const std::string &pin)
 {
   return pin.size () >= (std::size_t) proto::kMinPinDigits &&
@@ -94,6 +100,12 @@ Session *SessionRegistry::find_by_host (const std::string &host_peer)
 {
   auto it = by_host_.find (host_peer);
   return it == by_host_.end () ? nullptr : find (it->second);
+}
+
+Session *SessionRegistry::find_by_pin (const std::string &pin)
+{
+  auto it = is_pin_shaped (pin) ? by_pin_.find (pin) : by_pin_.end ();
+  return it == by_pin_.end () ? nullptr : find (it->second);
 }
 
 Session *SessionRegistry::find_by_viewer (const std::string &viewer_peer)

@@ -64,6 +64,8 @@ public:
   void move_host (Session &s, const std::string &host_peer);
   Session *find (const std::string &session_id);
   Session *find_by_host (const std::string &host_peer);
+  /* The live session with this PIN (expired or not), or nullptr. */
+  Session *find_by_pin (const std::string &pin);
   /* The session a viewer (pending or admitted) belongs to. */
   Session *find_by_viewer (const std::string &viewer_peer);
 
@@ -90,6 +92,9 @@ private:
   std::unordered_map<std::string, std::string> by_host_;
   std::unordered_map<std::string, std::string> viewer_index_; /* viewer -> session */
 };
+
+/* The viewer `peer` of session `s` (pending or admitted); nullptr if none. */
+const Viewer *find_viewer (const Session &s, const std::string &peer);
 
 /* True for 6 to 9 ASCII digits (kMinPinDigits to kMaxPinDigits). */
 bool is_pin_shaped (const std::string &pin);

@@ -96,6 +96,11 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
                    "Let viewers control mouse and keyboard (default: view only); the same as "
                    "--allow control",
                    nullptr });
+    e.push_back ({ "allow-snapshot", 0, 0, G_OPTION_ARG_NONE, &allow_snapshot_,
+                   "Answer the signalling server's snapshot API (GET "
+                   "/api/v1/sessions/PIN/snapshot.jpg with an API key) with one still each; "
+                   "each one taken is shown here (default: refused)",
+                   nullptr });
   }
   if (which & OPT_REQUEST_CONTROL)
     e.push_back ({ "request-control", 0, 0, G_OPTION_ARG_NONE, &request_control_,
@@ -166,6 +171,7 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
   out.bitrate = bitrate_;
   out.fps = fps_;
   out.allow_control = allow_control_;
+  out.allow_snapshot = allow_snapshot_;
   if (allow_) {
     std::string why;
     guint bits = 0;

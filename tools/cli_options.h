@@ -26,6 +26,7 @@ struct LaunchOptions {
   int bitrate = -1;   /* kbit/s */
   int fps = -1;
   bool allow_control = false;
+  bool allow_snapshot = false; /* host: --allow-snapshot */
   /* --allow: GvCapabilities bits every viewer gets (0: not given);
    * --allow-control adds control. */
   unsigned allow = 0;
@@ -76,6 +77,7 @@ private:
   gchar *server_ = nullptr, *pin_ = nullptr, *source_ = nullptr, *codec_ = nullptr;
   gchar *audio_ = nullptr, *cursor_ = nullptr;
   gboolean allow_resize_ = FALSE;
+  gboolean allow_snapshot_ = FALSE;
   gchar *output_ = nullptr, *preset_ = nullptr, *fallback_codec_ = nullptr, *invite_ = nullptr;
   gchar *invite_link_ = nullptr, *download_dir_ = nullptr, *allow_ = nullptr;
   gint invite_uses_ = 1;

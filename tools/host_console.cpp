@@ -197,6 +197,21 @@ bool HostConsole::handle_message (GstMessage *msg)
     viewer_codec (s);
     return true;
   }
+  if (gst_structure_has_name (s, "gvwebrtcsink-viewer-fallback")) {
+    viewer_fallback (s);
+    return true;
+  }
+  if (gst_structure_has_name (s, "gvwebrtcsink-snapshot")) {
+    const char *by = gst_structure_get_string (s, "by");
+    const char *reason = gst_structure_get_string (s, "reason");
+    gboolean taken = FALSE;
+    gst_structure_get_boolean (s, "taken", &taken);
+    std::string who = by && *by ? std::string ("API key '") + by + "'" : "the server's API";
+    print_event (taken ? "a snapshot of the screen was taken through " + who
+                       : "a snapshot asked for by " + who +
+                             " was refused: " + (reason ? reason : ""));
+    return true;
+  }
   if (gst_structure_has_name (s, "gvwebrtcsink-invite")) {
     invite_ready (s);
     return true;
@@ -276,6 +291,25 @@ void HostConsole::viewer_report (const GstStructure *s)
   if (!detail.empty ())
     text += " - " + detail;
   print_event (text + " [" + problem + "]");
+}
+
+/* A viewer whose peer connection did not connect watches JPEG pictures over
+ * the signalling connection (or was refused them), or is back on WebRTC. */
+void HostConsole::viewer_fallback (const GstStructure *s)
+{
+  const char *peer = gst_structure_get_string (s, "peer-id");
+  const char *reason = gst_structure_get_string (s, "reason");
+  gboolean active = FALSE;
+  gst_structure_get_boolean (s, "active", &active);
+  if (!peer)
+    return;
+  if (active)
+    print_event (label (peer) + " could not connect over WebRTC: it now watches pictures over the "
+                                "signalling connection (fallback, slower)");
+  else if (reason && *reason)
+    print_event (label (peer) + " asked for the fallback; refused: " + reason);
+  else
+    print_event (label (peer) + " left the fallback (back on WebRTC, or gone)");
 }
 
 /* Which video codec a viewer's answer picked: the operator sees who gets

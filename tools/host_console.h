@@ -52,6 +52,7 @@ private:
   void viewer_report (const GstStructure *s);
   std::string label (const std::string &peer) const;
   void viewer_codec (const GstStructure *s);
+  void viewer_fallback (const GstStructure *s);
   void invite_ready (const GstStructure *s);
   void show_status ();
   void viewer_chat (const GstStructure *s);

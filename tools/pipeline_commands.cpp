@@ -66,16 +66,16 @@ CommandInfo info_for (Command c)
   return {};
 }
 
-/* --download-dir on every element of the pipeline that takes one
- * (gvwebrtcsink, gvwebrtcsrc). */
-void set_download_dir (GstElement *pipeline, const std::string &dir)
+/* `property` = `value` on every element of the pipeline that has it
+ * (--download-dir: gvwebrtcsink and gvwebrtcsrc; --allow-snapshot). */
+void set_where_offered (GstElement *pipeline, const char *property, const std::string &value)
 {
   GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
     GObject *e = G_OBJECT (g_value_get_object (&item));
-    if (g_object_class_find_property (G_OBJECT_GET_CLASS (e), "download-dir"))
-      g_object_set (e, "download-dir", dir.c_str (), nullptr);
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (e), property))
+      gst_util_set_object_arg (e, property, value.c_str ());
     g_value_reset (&item);
   }
   g_value_unset (&item);
@@ -312,7 +312,9 @@ int run_command (Command command, int argc, char **argv)
   if (!pipeline)
     return kExitPipeline;
   if (!options.download_dir.empty ())
-    set_download_dir (pipeline, options.download_dir);
+    set_where_offered (pipeline, "download-dir", options.download_dir);
+  if (options.allow_snapshot)
+    set_where_offered (pipeline, "allow-snapshot", "true");
   PipelineRun run (pipeline, options.eos_timeout_s);
   HostConsole host (run.pipeline (), sharing);
   if (options.invite && !host.request_invite (options.invite, options.invite_uses))

@@ -103,7 +103,13 @@ void InputChannel::on_data (GObject *channel, GBytes *data, gpointer user)
 
 static void reply (GObject *channel, const std::string &text)
 {
-  gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), text.c_str ());
+  if (channel)
+    gst_webrtc_data_channel_send_string (GST_WEBRTC_DATA_CHANNEL (channel), text.c_str ());
+}
+
+void InputChannel::handle_text (const std::string &text)
+{
+  handle (nullptr, text.c_str (), text.size ());
 }
 
 void InputChannel::handle (GObject *channel, const char *text, gsize length)

@@ -59,6 +59,10 @@ public:
    * of the caller's held: it never waits (the channel queues the message),
    * and a channel that closes meanwhile drops it. */
   void send (const std::string &text);
+  /* One message that came another way (the fallback's `input`, over the
+   * signalling connection): checked and handed on exactly like one from the
+   * data channel, and counted with them; answers, if any, are not sent. */
+  void handle_text (const std::string &text);
   /* No message is handled or sent once this returns; the channels are let go. */
   void close ();
   InputCounters counters () const;

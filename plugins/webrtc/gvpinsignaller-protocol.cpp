@@ -273,6 +273,28 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
     if (priv->role == GV_SIGNALLER_ROLE_HOST)
       g_signal_emit_by_name (self, "peer-restart", proto::get_string (msg, "peer").c_str ());
     break;
+  case proto::Type::Fallback:
+    /* Host role: a viewer's start, stop or ack. (A viewer's signaller has
+     * no use for the fallback: gvwebrtcsrc does not ask for it.) */
+    if (priv->role == GV_SIGNALLER_ROLE_HOST)
+      g_signal_emit_by_name (self, "peer-fallback", proto::get_string (msg, "peer").c_str (),
+                             proto::get_string (msg, "action").c_str (),
+                             (guint) proto::get_int (msg, "frame"));
+    break;
+  case proto::Type::Snapshot:
+    if (priv->role == GV_SIGNALLER_ROLE_HOST)
+      g_signal_emit_by_name (self, "snapshot-requested",
+                             proto::get_string (msg, "request").c_str (),
+                             proto::get_string (msg, "by").c_str ());
+    break;
+  case proto::Type::Input:
+    if (priv->role == GV_SIGNALLER_ROLE_HOST) {
+      JsonNode *events = json_object_get_member (msg.body.get (), "events");
+      gchar *text = json_to_string (events, FALSE);
+      g_signal_emit_by_name (self, "peer-input", proto::get_string (msg, "peer").c_str (), text);
+      g_free (text);
+    }
+    break;
   case proto::Type::PeerLeft: {
     std::string peer = proto::get_string (msg, "peer");
     priv->admitted_peers.erase (peer);
@@ -307,7 +329,7 @@ void gv_pin_signaller_on_ws_message (SoupWebsocketConnection *, gint type, GByte
 {
   auto *self = GV_PIN_SIGNALLER (user);
   if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-    GST_WARNING_OBJECT (self, "ignoring a binary frame");
+    GST_DEBUG_OBJECT (self, "ignoring a binary frame (only hosts send fallback pictures)");
     return;
   }
   gsize len = 0;

@@ -49,6 +49,8 @@
  */
 #include "gvpinsignaller-private.h"
 
+#include "fallback_frame.h"
+
 #include <glib/gstdio.h>
 
 #include <cerrno>
@@ -541,8 +543,49 @@ static GvCapabilities signaller_requested_capabilities (GvSignaller *signaller,
   return (GvCapabilities) (it == priv->requested_capabilities.end () ? 0 : it->second);
 }
 
+static gboolean signaller_send_fallback_picture (GvSignaller *signaller, const gchar *peer_id,
+                                                 guint32 frame, guint width, guint height,
+                                                 GBytes *jpeg)
+{
+  auto *self = GV_PIN_SIGNALLER (signaller);
+  gsize size = 0;
+  const auto *data = static_cast<const guint8 *> (g_bytes_get_data (jpeg, &size));
+  GBytes *message =
+      proto::make_fallback_frame (peer_id ? peer_id : "", frame, width, height, data, size);
+  if (!message || self->priv->role != GV_SIGNALLER_ROLE_HOST) {
+    if (message)
+      g_bytes_unref (message);
+    return FALSE;
+  }
+  auto held = std::shared_ptr<GBytes> (message, g_bytes_unref);
+  run_on_thread (self, [self, held] () {
+    GvPinSignallerPrivate *priv = self->priv;
+    if (priv->ws && soup_websocket_connection_get_state (priv->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_send_message (priv->ws, SOUP_WEBSOCKET_DATA_BINARY, held.get ());
+  });
+  return TRUE;
+}
+
+static void signaller_refuse_fallback (GvSignaller *signaller, const gchar *peer_id,
+                                       const gchar *reason)
+{
+  send_on_thread (GV_PIN_SIGNALLER (signaller),
+                  proto::make_fallback (peer_id ? peer_id : "", proto::kFallbackUnavailable, 0,
+                                        reason ? reason : ""));
+}
+
+static void signaller_refuse_snapshot (GvSignaller *signaller, const gchar *request_id,
+                                       const gchar *reason)
+{
+  send_on_thread (GV_PIN_SIGNALLER (signaller),
+                  proto::make_snapshot (request_id ? request_id : "", "", reason ? reason : ""));
+}
+
 static void gv_pin_signaller_iface_init (GvSignallerInterface *iface)
 {
+  iface->refuse_snapshot = signaller_refuse_snapshot;
+  iface->send_fallback_picture = signaller_send_fallback_picture;
+  iface->refuse_fallback = signaller_refuse_fallback;
   iface->requested_capabilities = signaller_requested_capabilities;
   iface->start = signaller_start;
   iface->stop = signaller_stop;

@@ -32,6 +32,19 @@
  * - `peer-restart` (gchararray peer-id): an admitted viewer asks for a new
  *   peer connection (its Retry): drop its webrtcbin and offer again on a
  *   fresh one. It stays admitted, with its capabilities.
+ * - `peer-fallback` (gchararray peer-id, gchararray action, guint frame):
+ *   a viewer whose peer connection did not connect asks for the fallback
+ *   ("start": send it pictures with gv_signaller_send_fallback_picture(),
+ *   or refuse with gv_signaller_refuse_fallback()), no longer needs it
+ *   ("stop"), or has shown picture `frame` ("ack").
+ * - `peer-input` (gchararray peer-id, gchararray events): input from a
+ *   viewer on the fallback: a JSON array of the input data channel's
+ *   messages. The signaller's service relays it only for viewers with
+ *   control; check again as for the data channel.
+ * - `snapshot-requested` (gchararray request-id, gchararray by): someone
+ *   (`by`: an API key's name) asks the signalling service for one still of
+ *   the session: answer with gv_signaller_send_fallback_picture() with the
+ *   request id as the peer, or gv_signaller_refuse_snapshot().
  * - `session-announced` (GstStructure *details): the session can be
  *   joined. The fields are the signaller's, for people and applications
  *   (GvPinSignaller: `session-id`, `pin`, `viewer-url`, `expires-at` (gint64,
@@ -103,6 +116,9 @@ static void gv_signaller_default_init (GvSignallerInterface *iface)
   add ("session-announced", 1, GST_TYPE_STRUCTURE);
   add ("peer-report", 2, G_TYPE_STRING, GST_TYPE_STRUCTURE);
   add ("peer-restart", 1, G_TYPE_STRING);
+  add ("peer-fallback", 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT);
+  add ("peer-input", 2, G_TYPE_STRING, G_TYPE_STRING);
+  add ("snapshot-requested", 2, G_TYPE_STRING, G_TYPE_STRING);
   add ("admitted", 1, GV_TYPE_CAPABILITIES);
   add ("capabilities-changed", 1, GV_TYPE_CAPABILITIES);
   add ("session-ended", 1, G_TYPE_STRING);
@@ -154,6 +170,26 @@ GvCapabilities gv_signaller_requested_capabilities (GvSignaller *self, const gch
   GvSignallerInterface *iface = GV_SIGNALLER_GET_IFACE (self);
   return iface->requested_capabilities ? iface->requested_capabilities (self, peer_id)
                                        : (GvCapabilities) 0;
+}
+
+gboolean gv_signaller_send_fallback_picture (GvSignaller *self, const gchar *peer_id, guint32 frame,
+                                             guint width, guint height, GBytes *jpeg)
+{
+  g_return_val_if_fail (GV_IS_SIGNALLER (self), FALSE);
+  GvSignallerInterface *iface = GV_SIGNALLER_GET_IFACE (self);
+  return iface->send_fallback_picture
+             ? iface->send_fallback_picture (self, peer_id, frame, width, height, jpeg)
+             : FALSE;
+}
+
+void gv_signaller_refuse_fallback (GvSignaller *self, const gchar *peer_id, const gchar *reason)
+{
+  CALL_VFUNC (refuse_fallback, self, peer_id, reason);
+}
+
+void gv_signaller_refuse_snapshot (GvSignaller *self, const gchar *request_id, const gchar *reason)
+{
+  CALL_VFUNC (refuse_snapshot, self, request_id, reason);
 }
 
 void gv_signaller_accept_peer (GvSignaller *self, const gchar *peer_id, GvCapabilities capabilities)

@@ -66,8 +66,18 @@ struct _GvSignallerInterface {
    * link that stands for these capabilities); 0 when it came with a PIN, or
    * the signaller does not know. */
   GvCapabilities (*requested_capabilities) (GvSignaller *self, const gchar *peer_id);
+  /* Host only, optional (the fallback, signaling/PROTOCOL.md): sends the
+   * viewer one JPEG picture of `width`x`height` over the signalling
+   * connection, or tells it the fallback is not available and why. FALSE:
+   * the signaller has no fallback (or the picture is too large). */
+  gboolean (*send_fallback_picture) (GvSignaller *self, const gchar *peer_id, guint32 frame,
+                                     guint width, guint height, GBytes *jpeg);
+  void (*refuse_fallback) (GvSignaller *self, const gchar *peer_id, const gchar *reason);
+  /* Host only, optional: refuses snapshot request `request_id` (answer it
+   * with send_fallback_picture () and the request id as the peer). */
+  void (*refuse_snapshot) (GvSignaller *self, const gchar *request_id, const gchar *reason);
 
-  gpointer padding[7];
+  gpointer padding[4];
 };
 
 void gv_signaller_start (GvSignaller *self);
@@ -83,6 +93,10 @@ void gv_signaller_decline_peer (GvSignaller *self, const gchar *peer_id, const g
 void gv_signaller_set_capabilities (GvSignaller *self, const gchar *peer_id,
                                     GvCapabilities capabilities);
 GvCapabilities gv_signaller_requested_capabilities (GvSignaller *self, const gchar *peer_id);
+gboolean gv_signaller_send_fallback_picture (GvSignaller *self, const gchar *peer_id, guint32 frame,
+                                             guint width, guint height, GBytes *jpeg);
+void gv_signaller_refuse_fallback (GvSignaller *self, const gchar *peer_id, const gchar *reason);
+void gv_signaller_refuse_snapshot (GvSignaller *self, const gchar *request_id, const gchar *reason);
 
 /* ICE servers for the peer connections, in webrtcbin's URI form
  * ("stun://host:port", "turn://user:password@host:port?transport=udp").

@@ -241,6 +241,12 @@ GstElement *StreamEncoder::watch_layer (int index)
   return tee ? GST_ELEMENT (gst_object_ref (tee)) : nullptr;
 }
 
+GstElement *StreamEncoder::ref_raw_tee () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return raw_tee_ ? GST_ELEMENT (gst_object_ref (raw_tee_)) : nullptr;
+}
+
 void StreamEncoder::unwatch_layer (int index)
 {
   if (VideoLayer *l = layer (index))

@@ -176,6 +176,10 @@ public:
   guint layer_bitrate (int layer) const;
   /* Layers being encoded now. */
   int encoders_running () const;
+  /* Video: the raw frames' tee (a new reference), for branches of the
+   * element's own (the fallback's pictures); nullptr for encoded input or
+   * before the chain is built. */
+  GstElement *ref_raw_tee () const;
 
 private:
   static GstPadProbeReturn input_event_probe (GstPad *, GstPadProbeInfo *info, gpointer self);

@@ -153,6 +153,9 @@ public:
   /* Sends `text` (a host -> viewer message of gvassistjson.h) on the
    * viewer's assistance channel once it is open. Any thread, never waits. */
   void send_assist (const std::string &text) { assist_->send (text); }
+  /* One input message that came over the signalling connection (the
+   * fallback): checked by the input channel like its own. Any thread. */
+  void fallback_input (const std::string &text) { input_->handle_text (text); }
   /* Offers the file at `path` to the viewer (its file channel, once open). */
   bool send_file (const std::string &path, GError **error)
   {

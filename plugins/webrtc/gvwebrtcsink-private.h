@@ -13,6 +13,7 @@
 
 #include "../capture/gvcursorevent.h"
 #include "gvassistjson.h"
+#include "gvfallbackfeed.h"
 #include "gvsignaller.h"
 #include "gvstreamencoder.h"
 #include "gvtaskqueue.h"
@@ -70,6 +71,22 @@ struct GvWebRTCSinkPrivate {
   bool cursor_known = false;
   GvCursorPosition cursor;
   std::map<std::string, int> cursor_layers; /* the layer each viewer's position was scaled for */
+  /* The fallback (gvwebrtcsink-fallback.cpp): viewers that asked for
+   * pictures over the signalling connection, and the pictures' chain. */
+  struct FallbackViewer {
+    guint in_flight = 0; /* sent, not acknowledged */
+    guint32 frame = 0;   /* the last picture's number */
+  };
+  std::map<std::string, FallbackViewer> fallback_viewers;
+  std::unique_ptr<gv::webrtc::FallbackFeed> fallback_feed; /* made on first use */
+  guint fallback_fps = gv::webrtc::kDefaultFallbackFps;
+  guint64 fallback_pictures_sent = 0;
+  /* Stills for the signalling service's snapshot API, from the same chain
+   * (`allow-snapshot`): requests waiting for the next picture, with who
+   * asked. */
+  bool allow_snapshot = false;
+  std::vector<std::pair<std::string, std::string>> snapshot_requests;
+  guint64 snapshots_taken = 0;
 };
 
 struct _GvWebRTCSink {
@@ -176,6 +193,30 @@ void gv_webrtc_sink_clipboard_from_viewer (GvWebRTCSink *self, const std::string
 void gv_webrtc_sink_install_file_signals (GType type);
 void gv_webrtc_sink_file_event (GvWebRTCSink *self, const std::string &peer,
                                 const std::string &name, const gv::webrtc::FileEvent &event);
+
+/* gvwebrtcsink-fallback.cpp: the fallback for viewers whose peer
+ * connection did not connect (signaling/PROTOCOL.md, "Fallback") */
+/* The signaller's "peer-fallback" and "peer-input". */
+void gv_webrtc_sink_on_peer_fallback (GvSignaller *signaller, const char *peer, const char *action,
+                                      guint frame, gpointer sink);
+void gv_webrtc_sink_on_peer_input (GvSignaller *signaller, const char *peer, const char *events,
+                                   gpointer sink);
+/* The signaller's "snapshot-requested". */
+void gv_webrtc_sink_on_snapshot_requested (GvSignaller *signaller, const char *request,
+                                           const char *by, gpointer sink);
+/* The viewer is gone: no more pictures for it. */
+void gv_webrtc_sink_fallback_forget (GvWebRTCSink *self, const std::string &peer);
+/* Whether `peer` is on the fallback now. */
+bool gv_webrtc_sink_on_fallback (GvWebRTCSink *self, const std::string &peer);
+/* The pictures' rate for `fallback-pictures` = `fps` (0, no fallback:
+ * snapshots still come at the default rate). */
+inline guint gv_webrtc_sink_feed_fps (guint fps)
+{
+  return fps ? fps : gv::webrtc::kDefaultFallbackFps;
+}
+/* "fallback-viewers", "fallback-pictures" and "snapshots-taken" into the
+ * sink's stats. */
+void gv_webrtc_sink_fallback_stats (GvWebRTCSink *self, GstStructure *stats);
 
 /* gvwebrtcsink.cpp */
 /* "gv-release-all": gvinputinject releases every key and button it holds. */

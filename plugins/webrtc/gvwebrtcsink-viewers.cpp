@@ -359,6 +359,7 @@ static void stop_viewer (GvWebRTCSink *self, const ViewerPtr &viewer)
 
 void gv_webrtc_sink_remove_viewer (GvWebRTCSink *self, const std::string &peer, bool tell_signaller)
 {
+  gv_webrtc_sink_fallback_forget (self, peer);
   ViewerPtr viewer = forget_viewer (self, peer);
   if (!viewer)
     return;
@@ -377,6 +378,7 @@ void gv_webrtc_sink_remove_all_viewers (GvWebRTCSink *self)
     std::lock_guard<std::mutex> guard (self->priv->lock);
     viewers.swap (self->priv->viewers);
     self->priv->waiting_for_streams.clear ();
+    self->priv->fallback_viewers.clear ();
   }
   for (const auto &kv : viewers)
     stop_viewer (self, kv.second);
@@ -554,19 +556,24 @@ static void on_signaller_error (GvSignaller *, const char *code, const char *mes
 
 void gv_webrtc_sink_attach_signaller (GvWebRTCSink *self, GvSignaller *signaller)
 {
-  self->priv->signaller.attach (signaller, GV_SIGNALLER_ROLE_HOST,
-                                {
-                                    { "session-announced", G_CALLBACK (on_session_announced) },
-                                    { "peer-requested", G_CALLBACK (on_peer_requested) },
-                                    { "session-description", G_CALLBACK (on_session_description) },
-                                    { "handle-ice", G_CALLBACK (on_handle_ice) },
-                                    { "peer-left", G_CALLBACK (on_peer_left) },
-                                    { "error", G_CALLBACK (on_signaller_error) },
-                                    /* gvwebrtcsink-reports.cpp */
-                                    { "peer-report", G_CALLBACK (gv_webrtc_sink_on_peer_report) },
-                                    { "peer-restart", G_CALLBACK (gv_webrtc_sink_on_peer_restart) },
-                                },
-                                self);
+  self->priv->signaller.attach (
+      signaller, GV_SIGNALLER_ROLE_HOST,
+      {
+          { "session-announced", G_CALLBACK (on_session_announced) },
+          { "peer-requested", G_CALLBACK (on_peer_requested) },
+          { "session-description", G_CALLBACK (on_session_description) },
+          { "handle-ice", G_CALLBACK (on_handle_ice) },
+          { "peer-left", G_CALLBACK (on_peer_left) },
+          { "error", G_CALLBACK (on_signaller_error) },
+          /* gvwebrtcsink-reports.cpp */
+          { "peer-report", G_CALLBACK (gv_webrtc_sink_on_peer_report) },
+          { "peer-restart", G_CALLBACK (gv_webrtc_sink_on_peer_restart) },
+          /* gvwebrtcsink-fallback.cpp */
+          { "peer-fallback", G_CALLBACK (gv_webrtc_sink_on_peer_fallback) },
+          { "peer-input", G_CALLBACK (gv_webrtc_sink_on_peer_input) },
+          { "snapshot-requested", G_CALLBACK (gv_webrtc_sink_on_snapshot_requested) },
+      },
+      self);
 }
 
 /* ---- stats: read from what the viewers last measured, never waiting ---- */
@@ -624,7 +631,9 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
         "file-pace-cuts", G_TYPE_UINT64, st.file_pace_cuts, nullptr);
     set_input_counters (vs, st.input);
     set_assist_counters (vs, st.assist);
-    gst_structure_set (vs, "capabilities", GV_TYPE_CAPABILITIES, viewer->capabilities (), nullptr);
+    gst_structure_set (vs, "capabilities", GV_TYPE_CAPABILITIES, viewer->capabilities (),
+                       "fallback", G_TYPE_BOOLEAN,
+                       (gboolean) gv_webrtc_sink_on_fallback (self, viewer->peer ()), nullptr);
     GValue val = G_VALUE_INIT;
     g_value_init (&val, GST_TYPE_STRUCTURE);
     g_value_take_boxed (&val, vs);
@@ -655,6 +664,7 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
   set_input_counters (s, total);
   set_assist_counters (s, assist_total);
   gst_structure_set (s, "rtcp-refused", G_TYPE_UINT64, rtcp_refused, nullptr);
+  gv_webrtc_sink_fallback_stats (self, s);
   gst_structure_take_value (s, "viewers", &array);
   return s;
 }

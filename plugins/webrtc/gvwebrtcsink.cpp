@@ -82,6 +82,10 @@
  *   viewer asked for the video again (its Retry): its webrtcbin is replaced
  *   by a fresh one with a fresh offer; it stays admitted, with its
  *   capabilities (no viewer-removed / viewer-added).
+ * - element message `gvwebrtcsink-viewer-fallback` (`peer-id`, `name`,
+ *   `active`, `reason`): a viewer whose peer connection did not connect
+ *   now gets pictures over the signalling connection (`active` true), was
+ *   refused them (`reason` says why), or left the fallback. See "Fallback".
  * - warning messages when the signalling connection is lost or refused (the
  *   element retries with a backoff; viewers already connected keep
  *   streaming), error messages for a configuration that cannot work.
@@ -113,6 +117,19 @@
  * the sink's own thread (where viewers change state), a `control-changed`
  * after `grant-control` from the caller's. Do not change the pipeline's
  * state from their handlers.
+ *
+ * ## Fallback
+ * A viewer whose peer connection cannot connect (UDP blocked and no TURN
+ * server) may ask for the fallback through the signaller (GvPinSignaller:
+ * signaling/PROTOCOL.md, "Fallback"): JPEG pictures of the raw video, at
+ * most 1280x720 with the input's aspect and at most `fallback-pictures` a
+ * second (default 10; 0 refuses the fallback), sent over the signalling
+ * WebSocket with no more than two unacknowledged per viewer, so a slow
+ * link gets fewer pictures rather than late ones. Nothing is scaled or
+ * encoded while no viewer is on it. Its input comes back the same way and
+ * passes the input data channel's checks (control, size, flood). Encoded
+ * input has no pictures to give: the viewer is told why. The stats count
+ * `fallback-viewers` and `fallback-pictures`, and each viewer's `fallback`.
  *
  * ## Input data channel
  * The sink opens a data channel labelled `control` to every viewer (and
@@ -309,6 +326,8 @@ enum {
   PROP_KEYFRAME_MIN_INTERVAL,
   PROP_VIDEO_LAYERS,
   PROP_PACING,
+  PROP_FALLBACK_PICTURES,
+  PROP_ALLOW_SNAPSHOT,
   PROP_ICE_LOOPBACK,
   PROP_DOWNLOAD_DIR,
   PROP_STATS,
@@ -662,6 +681,14 @@ static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const G
   case PROP_PACING:
     priv->pacing = g_value_get_double (value);
     break;
+  case PROP_FALLBACK_PICTURES:
+    priv->fallback_fps = g_value_get_uint (value);
+    if (priv->fallback_feed)
+      priv->fallback_feed->set_fps (gv_webrtc_sink_feed_fps (priv->fallback_fps));
+    break;
+  case PROP_ALLOW_SNAPSHOT:
+    priv->allow_snapshot = g_value_get_boolean (value);
+    break;
   case PROP_KEYFRAME_MIN_INTERVAL: {
     settings.keyframe_min_interval_ms = g_value_get_uint (value);
     gv::webrtc::EncoderSettings now = settings;
@@ -734,6 +761,12 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
     break;
   case PROP_PACING:
     g_value_set_double (value, priv->pacing);
+    break;
+  case PROP_FALLBACK_PICTURES:
+    g_value_set_uint (value, priv->fallback_fps);
+    break;
+  case PROP_ALLOW_SNAPSHOT:
+    g_value_set_boolean (value, priv->allow_snapshot);
     break;
   case PROP_ICE_LOOPBACK:
     g_value_set_boolean (value, priv->ice_loopback);
@@ -855,6 +888,20 @@ static void install_properties (GObjectClass *gobject_class)
                            "keyframes spread out instead of overflowing a narrow link); 0: "
                            "not paced",
                            0, 10, gv::webrtc::kDefaultPacing, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_FALLBACK_PICTURES,
+      g_param_spec_uint ("fallback-pictures", "Fallback pictures per second",
+                         "Most JPEG pictures a second for a viewer whose peer connection did not "
+                         "connect and that asks for the fallback over the signalling connection "
+                         "(raw video input only); 0: no fallback",
+                         0, 30, gv::webrtc::kDefaultFallbackFps, rw_playing));
+  g_object_class_install_property (
+      gobject_class, PROP_ALLOW_SNAPSHOT,
+      g_param_spec_boolean ("allow-snapshot", "Allow snapshots",
+                            "Answer the signalling service's snapshot requests (its session "
+                            "API, behind API keys) with one JPEG still of the raw video each "
+                            "(default: refused)",
+                            FALSE, rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_KEYFRAME_MIN_INTERVAL,
       g_param_spec_uint ("keyframe-min-interval", "Keyframe minimum interval",

@@ -10,27 +10,16 @@
 // page's WebSocket crosses the same link. Root only (namespaces).
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import {
-  buildDir, framesDecoded, gstEnv, launchBrowser, log, openPage, requireBrowser, requireGstElements,
-  screenshot, skip, stopProcess, tail, waitFor, waitForPin,
+  framesDecoded, log, openPage, requireBrowser, requireGstElements, screenshot, tail, waitFor,
 } from './lib/harness.mjs';
+import { requireLab, startLabSession } from './lib/netlab.mjs';
 
 requireBrowser();
 requireGstElements('gvwebrtcsink', 'videotestsrc');
-const launcher = path.join(buildDir, 'tools', 'ghostview');
-if (!existsSync(launcher)) skip(`the ghostview launcher is not built (${launcher})`);
-const forwarder = process.env.GV_NETLAB_FORWARDER || path.join(buildDir, 'tests', 'bench', 'network', 'gvnl-forwarder');
-if (!existsSync(forwarder)) skip(`the network emulator is not built (${forwarder})`);
-if (typeof process.getuid === 'function' && process.getuid() !== 0) skip('not root: the test makes network namespaces');
+requireLab();
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const CUT_S = 10;
 const STALL_S = 3; // the page's ?stall=: it says why there is no picture after this long
 const RECOVER_S = 15;
@@ -38,65 +27,14 @@ const RECOVER_S = 15;
 let lab;
 let host;
 let browser;
-let dir;
-
-/** lib/netlab-driver.py: resolves {info, command(line) -> reply, close()} once the lab is built. */
-async function startLab() {
-  const child = spawn('/usr/bin/python3', [path.join(here, 'lib', 'netlab-driver.py'), forwarder], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const waiting = [];
-  lines.on('line', (line) => waiting.shift()?.(JSON.parse(line)));
-  const next = () => new Promise((resolve) => waiting.push(resolve));
-  const info = await next();
-  if (info.event === 'unavailable') skip(info.reason);
-  if (info.event !== 'ready') throw new Error(`netlab: ${JSON.stringify(info)}`);
-  return {
-    info,
-    command(line) {
-      const reply = next();
-      child.stdin.write(`${line}\n`);
-      return reply;
-    },
-    close() {
-      child.stdin.end();
-      return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-    },
-  };
-}
-
-/** `ghostview host` (its own server, all interfaces) in the host namespace: {pin, port, output, stop()}. */
-async function startHost(ns) {
-  const child = spawn('ip', ['netns', 'exec', ns, launcher, 'host', '--port', '0', '--preset', 'host-test',
-    '--set', 'WIDTH=640', '--set', 'HEIGHT=360', '--set', 'FPS=15'], { env: gstEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const h = { child, pin: '', output: '', stop: () => stopProcess(child, 'SIGINT', 8000) };
-  child.stdout.on('data', (d) => { h.output += d; });
-  child.stderr.on('data', (d) => { h.output += d; });
-  await waitForPin(child, h, /PIN: (\d{6})/, 20000, 'ghostview host');
-  h.port = h.output.match(/listening on http:\/\/[^:]+:(\d+)/)[1];
-  return h;
-}
+let session;
 
 before(async () => {
-  lab = await startLab();
-  log('lab', JSON.stringify(lab.info));
-  host = await startHost(lab.info.host_ns);
-  log('host PIN', host.pin, 'port', host.port);
-  // Chromium in the viewer namespace: a wrapper playwright-core starts as "the browser".
-  dir = mkdtempSync(path.join(tmpdir(), 'gv-cut-'));
-  const wrapper = path.join(dir, 'chromium-in-netns');
-  writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${lab.info.viewer_ns} ${process.env.GHOSTVIEW_CHROMIUM || '/usr/bin/chromium'} "$@"\n`);
-  chmodSync(wrapper, 0o755);
-  browser = await launchBrowser({ executablePath: wrapper });
+  session = await startLabSession({ width: 640, height: 360, fps: 15 });
+  ({ lab, host, browser } = session);
 });
 
-after(async () => {
-  await browser?.close();
-  await host?.stop();
-  await lab?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+after(() => session?.close());
 
 const viewerState = (page) => page.evaluate(() => {
   const v = window.ghostviewViewer;

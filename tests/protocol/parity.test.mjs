@@ -39,7 +39,8 @@ const dumpEnv = {
 };
 
 function runDump(args, input) {
-  const r = spawnSync(dumpBin, args, { input, env: dumpEnv, encoding: 'utf8' });
+  // (Pictures of up to 1,000 KiB go through it, in hex.)
+  const r = spawnSync(dumpBin, args, { input, env: dumpEnv, encoding: 'utf8', maxBuffer: 64 << 20 });
   assert.equal(r.status, 0, `protocol-dump ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
@@ -76,9 +77,11 @@ const CHECKED = {
   signalling: ['VERSION', 'PIN_MIN_DIGITS', 'PIN_MAX_DIGITS', 'MAX_MESSAGE_BYTES', 'MAX_SDP_BYTES', 'MAX_CANDIDATE_BYTES',
     'MAX_NAME_BYTES', 'MAX_REASON_BYTES', 'MAX_VIEWERS_LIMIT', 'MAX_DETAIL_BYTES', 'MAX_CODEC_BYTES', 'MAX_RESUME_TOKEN_BYTES',
     'MAX_INVITE_TOKEN_BYTES', 'MAX_INVITE_USES', 'MIN_INVITE_TTL', 'MAX_INVITE_TTL', 'Type',
-    'ErrorCode', 'Capability', 'Reason', 'Problem', 'CloseCode', 'JOIN_FATAL_ERRORS', 'isValidPin', 'normalisePin'],
+    'ErrorCode', 'Capability', 'Reason', 'Problem', 'CloseCode', 'JOIN_FATAL_ERRORS', 'isValidPin', 'normalisePin',
+    'FallbackAction', 'MAX_INPUT_EVENTS', 'FALLBACK_MAGIC', 'MAX_FALLBACK_FRAME_BYTES', 'parseFallbackFrame'],
   signallingBuilders: ['makeRegister', 'makeJoin', 'makeJoinByInvite', 'makeInvite', 'makeAccept', 'makeDecline', 'makeGrant', 'makeKick',
-    'makeEnd', 'makeLeave', 'makePing', 'makeSdp', 'makeIce', 'makeReport', 'makeRestart'],
+    'makeEnd', 'makeLeave', 'makePing', 'makeSdp', 'makeIce', 'makeReport', 'makeRestart', 'makeFallback',
+    'makeFallbackUnavailable', 'makeInput', 'makeSnapshotRefusal'],
   input: ['INPUT_CHANNEL_LABEL', 'MAX_INPUT_MESSAGE_BYTES', 'MAX_TOUCH_ID', 'Input', 'InputField',
     'InputButton', 'InputModifier', 'inputKind'],
   inputBuilders: ['makeMouseMove', 'makeMouseButton', 'makeWheel', 'makeKey', 'makeTouch', 'makeTouchFrame',
@@ -109,6 +112,9 @@ test('signalling limits and version are the C++ ones', () => {
   assert.equal(proto.MAX_INVITE_USES, s.max_invite_uses);
   assert.equal(proto.MIN_INVITE_TTL, s.min_invite_ttl);
   assert.equal(proto.MAX_INVITE_TTL, s.max_invite_ttl);
+  assert.equal(proto.MAX_INPUT_EVENTS, s.max_input_events);
+  assert.equal(proto.FALLBACK_MAGIC, s.fallback_magic);
+  assert.equal(proto.MAX_FALLBACK_FRAME_BYTES, s.max_fallback_frame_bytes);
   for (let n = s.pin_min_digits; n <= s.pin_max_digits; n++) assert.ok(proto.isValidPin('7'.repeat(n)), `${n} digits`);
   assert.ok(!proto.isValidPin('7'.repeat(s.pin_max_digits + 1)) && !proto.isValidPin('7'.repeat(s.pin_min_digits - 1)));
   assert.ok(!proto.isValidPin('12345a') && !proto.isValidPin('123 456'));
@@ -122,6 +128,7 @@ test('message types, error codes, reasons, close codes and capabilities are the 
   assertExactly(proto.ErrorCode, s.error_codes.map((c) => [c, c]), 'ErrorCode');
   assertExactly(proto.Reason, s.reasons.map((r) => [r, r]), 'Reason');
   assertExactly(proto.Problem, s.problems.map((p) => [p, p]), 'Problem');
+  assertExactly(proto.FallbackAction, s.fallback_actions.map((a) => [a, a]), 'FallbackAction');
   assertExactly(proto.CloseCode, Object.entries(s.close_codes), 'CloseCode');
   assertExactly(proto.Capability, cxx.capabilities.map((c) => [c.name, c.name]), 'Capability');
   // In bit order, as the wire lists them.
@@ -165,13 +172,24 @@ test('every signalling builder makes a message the C++ parser accepts, with C++ 
     // Line breaks, control characters and oversize are the builder's to fix.
     proto.makeReport(proto.Problem.CANNOT_DECODE, `frames\r\nstopped\u0007 ${'é'.repeat(400)}`, `VP9\n${'x'.repeat(60)}`),
     proto.makeRestart(),
+    proto.makeFallback(proto.FallbackAction.START),
+    proto.makeFallback(proto.FallbackAction.ACK, 1),
+    proto.makeFallback(proto.FallbackAction.ACK, 2 ** 32 - 1),
+    proto.makeFallback(proto.FallbackAction.STOP),
+    proto.makeFallbackUnavailable('p1', 'the host shares encoded video'),
+    proto.makeFallbackUnavailable('p1', `two\nlines ${'é'.repeat(400)}`),
+    proto.makeInput([proto.makeMouseMove(0.5, 0.5)]),
+    proto.makeInput(inputSamples()),
+    proto.makeInput(Array.from({ length: proto.MAX_INPUT_EVENTS }, (_, n) => proto.makeMouseMove(n / 64, 0.5))),
+    proto.makeSnapshotRefusal('snap-abc', `no\nsnapshots ${'é'.repeat(400)}`),
   ];
   const made = new Set(samples.map((m) => m.type));
   for (const name of CHECKED.signallingBuilders) {
     assert.equal(typeof proto[name], 'function', name);
   }
-  // (makeJoin and makeJoinByInvite both make a `join`.)
-  assert.equal(made.size, CHECKED.signallingBuilders.length - 1, 'one sample type per builder');
+  // (makeJoin and makeJoinByInvite both make a `join`; makeFallback and
+  // makeFallbackUnavailable a `fallback`.)
+  assert.equal(made.size, CHECKED.signallingBuilders.length - 2, 'one sample type per builder');
 
   const results = cxxParse(['parse-signalling'], samples);
   const specs = Object.fromEntries(cxx.signalling.types.map((t) => [t.name, t.fields]));
@@ -191,7 +209,7 @@ test('every signalling builder makes a message the C++ parser accepts, with C++ 
       } else if (f.kind === 'int') {
         assert.ok(Number.isInteger(value) && value >= f.min && value <= f.max, `${text}: ${key}`);
       } else {
-        assert.ok(Array.isArray(value) && value.length <= f.max, `${text}: ${key}`);
+        assert.ok(Array.isArray(value) && value.length >= f.min && value.length <= f.max, `${text}: ${key}`);
         if (f.kind === 'string-array') {
           for (const v of value) assert.ok(caps.includes(v), `${text}: ${key} holds "${v}"`);
         }
@@ -247,6 +265,127 @@ test('a report is refused by the C++ parser unless its problem is listed and its
   assert.equal(made[0].detail, 'two lines and a bell');
   assert.equal(made[0].codec, 'H264');
   assert.ok(!('detail' in made[2]), 'an empty detail is left out');
+});
+
+// ---- the fallback (pictures over the signalling WebSocket) ----
+
+test('fallback and input messages: the C++ parser takes the listed actions and 1 to MAX_INPUT_EVENTS events', () => {
+  const s = cxx.signalling;
+  const fallback = (fields) => ({ type: proto.Type.FALLBACK, ...fields });
+  const input = (events) => ({ type: proto.Type.INPUT, events });
+  const move = proto.makeMouseMove(0.5, 0.5);
+  const cases = [
+    // [message, accepted]
+    ...s.fallback_actions.map((action) => [fallback({ action }), true]),
+    [fallback({ action: 'ack', frame: 0 }), true],
+    [fallback({ action: 'ack', frame: 2 ** 32 - 1 }), true],
+    [fallback({ action: 'ack', frame: 2 ** 32 }), false],
+    [fallback({ action: 'ack', frame: -1 }), false],
+    [fallback({ action: 'ack', frame: '1' }), false],
+    [fallback({}), false],
+    [fallback({ action: '' }), false],
+    [fallback({ action: 'START' }), false],
+    [fallback({ action: 'pause' }), false],
+    [fallback({ action: 'unavailable', reason: 'x'.repeat(s.max_reason_bytes) }), true],
+    [fallback({ action: 'unavailable', reason: 'x'.repeat(s.max_reason_bytes + 1) }), false],
+    [input([move]), true],
+    [input(Array(s.max_input_events).fill(move)), true],
+    [input(Array(s.max_input_events + 1).fill(move)), false],
+    [input([]), false],
+    [input([move, 'mm']), false],
+    [input([[move]]), false],
+    [input(move), false],
+    [{ type: proto.Type.INPUT }, false],
+  ];
+  const results = cxxParse(['parse-signalling'], cases.map(([m]) => m));
+  cases.forEach(([msg, accepted], i) => {
+    const text = JSON.stringify(msg).slice(0, 120);
+    assert.equal(results[i].ok, accepted, `${text}: C++ ${results[i].ok ? 'accepts' : `refuses (${results[i].error})`}`);
+    if (!accepted) assert.equal(results[i].code, proto.ErrorCode.BAD_MESSAGE, text);
+  });
+  // The events a page batches are the input channel's messages, which the
+  // host parses one by one (the input test below holds the builders to it).
+  const batch = proto.makeInput(inputSamples());
+  for (const [i, r] of cxxParse(['parse-input', '1920', '1080'], batch.events).entries()) {
+    assert.ok(r.ok, `${JSON.stringify(batch.events[i])}: ${r.error}`);
+  }
+});
+
+const hex = (bytes) => Buffer.from(bytes).toString('hex');
+const JPEG = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 0xff, 0xd9]);
+
+test('parseFallbackFrame reads the pictures the C++ side makes', () => {
+  const s = cxx.signalling;
+  for (const [peer, frame, width, height] of [['', 1, 1280, 720], ['ab12cd34', 2 ** 32 - 1, 65535, 1], ['p'.repeat(255), 7, 1, 65535]]) {
+    const line = runDump(['make-fallback-frame', peer, String(frame), String(width), String(height)], hex(JPEG)).trim();
+    assert.ok(line, `C++ makes a picture for ${peer.length}-byte peer`);
+    const bytes = Buffer.from(line, 'hex');
+    assert.ok(bytes.subarray(0, 4).equals(Buffer.from(proto.FALLBACK_MAGIC)), 'the magic');
+    // An ArrayBuffer of its own, as a WebSocket with binaryType "arraybuffer" hands it over.
+    const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+    const p = proto.parseFallbackFrame(buffer);
+    assert.ok(p, `JavaScript refuses ${line.slice(0, 60)}…`);
+    assert.deepEqual({ ...p, jpeg: hex(p.jpeg) }, { peer, frame, width, height, jpeg: hex(JPEG) });
+  }
+  // The largest picture the C++ side makes is the largest the page takes.
+  const fixed = proto.FALLBACK_MAGIC.length + 1 + 4 + 2 + 2;
+  const big = new Uint8Array(s.max_fallback_frame_bytes - fixed);
+  big.set([0xff, 0xd8]);
+  const most = runDump(['make-fallback-frame', '', '1', '2', '2'], hex(big)).trim();
+  assert.equal(most.length / 2, s.max_fallback_frame_bytes);
+  assert.ok(proto.parseFallbackFrame(Buffer.from(most, 'hex')));
+  assert.equal(runDump(['make-fallback-frame', '', '1', '2', '2'], `${hex(big)}00`).trim(), '', 'one byte more: refused');
+});
+
+test('parseFallbackFrame and the C++ parser agree on what is a picture', () => {
+  const s = cxx.signalling;
+  const frame = ({ magic = proto.FALLBACK_MAGIC, peer = '', peerLength, number = 3, width = 640, height = 360, jpeg = JPEG } = {}) => {
+    const p = Buffer.from(peer);
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(number, 0);
+    head.writeUInt16BE(width, 4);
+    head.writeUInt16BE(height, 6);
+    return Buffer.concat([Buffer.from(magic), Buffer.from([peerLength ?? p.length]), p, head, Buffer.from(jpeg)]);
+  };
+  const whole = frame();
+  const cases = [
+    whole,
+    frame({ peer: 'ab12cd34' }),
+    frame({ number: 0 }),
+    frame({ jpeg: [0xff, 0xd8] }),
+    frame({ jpeg: [0xff] }),
+    frame({ jpeg: [] }),
+    frame({ jpeg: [0xd8, 0xff, 0xd9] }),
+    frame({ jpeg: [0x89, 0x50, 0x4e, 0x47] }),
+    frame({ width: 0 }),
+    frame({ height: 0 }),
+    frame({ magic: 'GVJ2' }),
+    frame({ magic: 'gvj1' }),
+    frame({ peerLength: 200 }),
+    frame({ peer: 'abc', peerLength: 2 }),
+    whole.subarray(0, 12),
+    whole.subarray(0, 13),
+    whole.subarray(0, 14),
+    Buffer.alloc(0),
+    Buffer.from('GVJ1'),
+    Buffer.concat([frame(), Buffer.alloc(s.max_fallback_frame_bytes - whole.length)]),
+    Buffer.concat([frame(), Buffer.alloc(s.max_fallback_frame_bytes - whole.length + 1)]),
+  ];
+  const out = runDump(['parse-fallback-frame'], cases.map((b) => `${hex(b)}\n`).join(''));
+  const results = out.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  assert.equal(results.length, cases.length);
+  cases.forEach((bytes, i) => {
+    const js = proto.parseFallbackFrame(new Uint8Array(bytes));
+    const c = results[i];
+    const what = `case ${i} (${hex(bytes.subarray(0, 24))}…, ${bytes.length} bytes)`;
+    assert.equal(js !== null, c.ok, `${what}: JavaScript ${js ? 'accepts' : 'refuses'}, C++ ${c.ok ? 'accepts' : `refuses (${c.error})`}`);
+    if (c.ok) {
+      assert.deepEqual({ ...js, jpeg: hex(js.jpeg) }, { peer: c.peer, frame: c.frame, width: c.width, height: c.height, jpeg: c.jpeg }, what);
+    }
+  });
+  assert.equal(results.filter((r) => r.ok).length, 5, 'the good pictures are taken');
+  assert.equal(proto.parseFallbackFrame('GVJ1'), null, 'text: not a picture');
+  assert.equal(proto.parseFallbackFrame(null), null);
 });
 
 // ---- the input data channel ----
@@ -432,7 +571,7 @@ test('the host refuses its own messages from a viewer', () => {
 });
 
 test('the pages build input messages only through protocol.js', () => {
-  for (const file of ['input.js', 'viewer.js', 'host.js']) {
+  for (const file of ['input.js', 'viewer.js', 'host.js', 'viewer-fallback.js']) {
     const js = readFileSync(path.join(webDir, 'js', file), 'utf8');
     assert.doesNotMatch(js, /[{,]\s*t\s*:/, `${file}: a message literal with "t"; use protocol.js's builders`);
     assert.doesNotMatch(js, /\.t\b|\bmodifier_state\b|'[a-z0-9]+-mask'/, `${file}: an input field or modifier by its literal name`);

@@ -25,8 +25,14 @@
  *   protocol-dump make-chat TEXT           the C++ builders' messages ("" when refused)
  *   protocol-dump make-host-chat FROM PEER TEXT TIME
  *   protocol-dump make-refused WHAT MESSAGE
+ *   protocol-dump make-fallback-frame PEER FRAME WIDTH HEIGHT
+ *                                          the host's picture message of the JPEG
+ *                                          on stdin (in hex), in hex ("" when refused)
+ *   protocol-dump parse-fallback-frame     each line of stdin (a message in hex) through
+ *                                          the server's picture parser; one JSON result a line
  */
 #include "capabilities.h"
+#include "fallback_frame.h"
 #include "gvassistjson.h"
 #include "gvnavjson.h"
 #include "protocol.h"
@@ -278,6 +284,21 @@ void dump_signalling (JsonBuilder *b)
   for (const char *problem : proto::kProblems)
     json_builder_add_string_value (b, problem);
   json_builder_end_array (b);
+
+  /* The fallback (signaling/fallback_frame.h and the `fallback` and
+   * `input` messages). */
+  json_builder_set_member_name (b, "fallback_actions");
+  json_builder_begin_array (b);
+  for (const char *action : proto::kFallbackActions)
+    json_builder_add_string_value (b, action);
+  json_builder_end_array (b);
+  member (b, "max_input_events", (gint64) proto::kMaxInputEvents);
+  {
+    std::string magic (proto::kFallbackMagic, sizeof proto::kFallbackMagic);
+    member (b, "fallback_magic", magic.c_str ());
+  }
+  member (b, "max_fallback_frame_bytes", (gint64) proto::kMaxFallbackFrameBytes);
+  member (b, "max_fallback_in_flight", (gint64) proto::kMaxFallbackInFlight);
 
   json_builder_set_member_name (b, "reasons");
   json_builder_begin_array (b);
@@ -557,6 +578,77 @@ void parse_assist ()
   }
 }
 
+std::string to_hex (const guint8 *data, gsize size)
+{
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve (size * 2);
+  for (gsize i = 0; i < size; i++) {
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 15];
+  }
+  return out;
+}
+
+/* Hex text to bytes (an odd length or a bad digit ends it). */
+std::string from_hex (const std::string &hex)
+{
+  std::string out;
+  for (gsize i = 0; i + 1 < hex.size (); i += 2) {
+    int hi = g_ascii_xdigit_value (hex[i]);
+    int lo = g_ascii_xdigit_value (hex[i + 1]);
+    if (hi < 0 || lo < 0)
+      break;
+    out += (char) ((hi << 4) | lo);
+  }
+  return out;
+}
+
+void make_fallback_frame (const char *peer, const char *frame, const char *width,
+                          const char *height)
+{
+  std::string jpeg_hex;
+  std::getline (std::cin, jpeg_hex);
+  std::string jpeg = from_hex (jpeg_hex);
+  GBytes *bytes = gv::proto::make_fallback_frame (
+      peer, (guint32) g_ascii_strtoull (frame, nullptr, 10), (guint) atoi (width),
+      (guint) atoi (height), reinterpret_cast<const guint8 *> (jpeg.data ()), jpeg.size ());
+  if (!bytes) {
+    std::cout << "\n";
+    return;
+  }
+  gsize size = 0;
+  const auto *data = static_cast<const guint8 *> (g_bytes_get_data (bytes, &size));
+  std::cout << to_hex (data, size) << "\n";
+  g_bytes_unref (bytes);
+}
+
+void parse_fallback_frames ()
+{
+  std::string line;
+  while (std::getline (std::cin, line)) {
+    std::string bytes = from_hex (line);
+    gv::proto::FallbackFrame frame;
+    std::string error;
+    bool ok = gv::proto::parse_fallback_frame (reinterpret_cast<const guint8 *> (bytes.data ()),
+                                               bytes.size (), frame, error);
+    JsonBuilder *b = json_builder_new ();
+    json_builder_begin_object (b);
+    member (b, "ok", ok);
+    if (ok) {
+      member (b, "peer", frame.peer.c_str ());
+      member (b, "frame", (gint64) frame.frame);
+      member (b, "width", (gint64) frame.width);
+      member (b, "height", (gint64) frame.height);
+      member (b, "jpeg", to_hex (frame.jpeg, frame.jpeg_size).c_str ());
+    } else {
+      member (b, "error", error.c_str ());
+    }
+    json_builder_end_object (b);
+    print (b, FALSE);
+  }
+}
+
 } // namespace
 
 int main (int argc, char **argv)
@@ -597,6 +689,14 @@ int main (int argc, char **argv)
   }
   if (argc == 4 && strcmp (argv[1], "make-refused") == 0) {
     std::cout << gv::assist::make_refused (argv[2], argv[3]) << "\n";
+    return 0;
+  }
+  if (argc == 6 && strcmp (argv[1], "make-fallback-frame") == 0) {
+    make_fallback_frame (argv[2], argv[3], argv[4], argv[5]);
+    return 0;
+  }
+  if (argc == 2 && strcmp (argv[1], "parse-fallback-frame") == 0) {
+    parse_fallback_frames ();
     return 0;
   }
   if (argc == 2 && strcmp (argv[1], "parse-host") == 0) {

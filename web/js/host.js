@@ -2,9 +2,9 @@
 // a tab, admit viewers one by one, with the person's consent.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
-  Capability, ErrorCode, errorMessage, iceCandidateInit, INPUT_CHANNEL_LABEL, Input, inputKind, makeAccept,
-  makeDecline, makeEnd, makeGrant, makeIce, makeInvite, makeKick, makeRegister, makeSdp, MAX_INPUT_MESSAGE_BYTES,
-  MAX_VIEWERS_LIMIT, Problem, Type,
+  Capability, ErrorCode, errorMessage, FallbackAction, iceCandidateInit, INPUT_CHANNEL_LABEL, Input, inputKind,
+  makeAccept, makeDecline, makeEnd, makeFallbackUnavailable, makeGrant, makeIce, makeInvite, makeKick, makeRegister, makeSnapshotRefusal,
+  makeSdp, MAX_INPUT_MESSAGE_BYTES, MAX_VIEWERS_LIMIT, Problem, Type,
 } from './protocol.js';
 import { FILE_CHANNEL_LABEL } from './filetransfer.js';
 import { FileEndpoint } from './files.js';
@@ -499,6 +499,19 @@ function onMessage(conn, msg) {
     case Type.RESTART:
       onRestart(conn, msg);
       break;
+    case Type.FALLBACK:
+      // (PROTOCOL.md "Fallback")
+      if (msg.action === FallbackAction.START && viewerOf(conn, msg.peer)) {
+        conn.signalling.send(makeFallbackUnavailable(msg.peer, FALLBACK_UNAVAILABLE));
+      }
+      break;
+    case Type.SNAPSHOT:
+      // The session API asks for a still (PROTOCOL.md "Snapshot"): refused
+      // at once, rather than left to time out.
+      if (conn === host.conn && typeof msg.request === 'string') {
+        conn.signalling.send(makeSnapshotRefusal(msg.request, SNAPSHOT_REFUSED));
+      }
+      break;
     case Type.INVITE_LINK:
       if (conn === host.conn) {
         ui.inviteUrl.value = String(msg.url || '');
@@ -796,6 +809,11 @@ function onViewerInput(viewer, data) {
 }
 
 // ---- a viewer's reports and Retry ----
+
+// What this page answers a viewer's fallback `start` (it has no pictures to send over the server).
+const FALLBACK_UNAVAILABLE = 'the browser host page does not offer the fallback stream';
+// ... and a snapshot request of the session API.
+const SNAPSHOT_REFUSED = 'the browser host page does not offer snapshots';
 
 /** The viewer says why it sees no picture (or that it is back). */
 function onReport(conn, msg) {

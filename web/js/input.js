@@ -8,13 +8,14 @@ import {
 } from './protocol.js';
 
 /**
- * Where the picture is drawn inside a <video> with `object-fit: contain`:
- * {left, top, width, height} in client pixels, or null before the first frame.
+ * Where the picture is drawn inside a <video> (or the fallback's <canvas>,
+ * viewer-fallback.js) with `object-fit: contain`: {left, top, width, height}
+ * in client pixels, or null before the first frame.
  */
 export function pictureRect(video) {
   const box = video.getBoundingClientRect();
-  const vw = video.videoWidth;
-  const vh = video.videoHeight;
+  const vw = video.videoWidth ?? video.width; // a canvas: the picture drawn on it
+  const vh = video.videoHeight ?? video.height;
   if (!vw || !vh || !box.width || !box.height) return null;
   const scale = Math.min(box.width / vw, box.height / vh);
   const width = vw * scale;
@@ -90,6 +91,8 @@ const WHEEL_STEP_PX = 100; // one wheel notch in Chromium and Firefox
 /**
  * Captures input on `surface` (the element over the video; it must be
  * focusable) and hands each message to `send(obj)` while enabled.
+ * Coordinates are of the picture in `video`, or of the element setTarget()
+ * names (the fallback's canvas).
  */
 export class RemoteInput {
   constructor(video, surface, send) {
@@ -118,6 +121,15 @@ export class RemoteInput {
     for (const [name, fn] of Object.entries(this.handlers)) {
       surface.addEventListener(name, fn, { passive: false });
     }
+  }
+
+  /**
+   * The element whose picture the coordinates are of: the <video>, or the
+   * fallback's <canvas> while it shows the host's pictures (the same
+   * normalised 0..1 of the whole picture either way).
+   */
+  setTarget(element) {
+    this.video = element;
   }
 
   setEnabled(on) {

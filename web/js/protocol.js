@@ -53,6 +53,11 @@ export const Type = Object.freeze({
   // viewer -> host (relayed)
   REPORT: 'report', // why the viewer sees no picture (or that it is back)
   RESTART: 'restart', // the viewer asks for a new peer connection (Retry)
+  INPUT: 'input', // the fallback's input: a batch of the input data channel's messages
+  // both directions, relayed: the fallback (pictures over this WebSocket)
+  FALLBACK: 'fallback',
+  // server -> host: asks for one still (the server's snapshot API); host -> server: refuses it
+  SNAPSHOT: 'snapshot',
   // server -> client
   REGISTERED: 'registered',
   WAITING: 'waiting',
@@ -163,6 +168,26 @@ export const Problem = Object.freeze({
   CANNOT_DECODE: 'cannot-decode', // packets arrive, no frame decodes
   RESOLVED: 'resolved', // frames decode again
 });
+
+/**
+ * A `fallback` message's `action` (PROTOCOL.md "Fallback"): a viewer whose
+ * peer connection does not connect gets JPEG pictures over the signalling
+ * WebSocket instead, and sends its input back as `input`.
+ */
+export const FallbackAction = Object.freeze({
+  START: 'start', // viewer: send me pictures
+  STOP: 'stop', // viewer: WebRTC delivers video now
+  ACK: 'ack', // viewer: picture `frame` is drawn
+  UNAVAILABLE: 'unavailable', // host: it cannot; `reason` says why
+});
+
+/** Most events (input data channel messages) in one `input` message. */
+export const MAX_INPUT_EVENTS = 64;
+
+/** The first bytes of a fallback picture (a binary WebSocket message). */
+export const FALLBACK_MAGIC = 'GVJ1';
+/** The largest picture message, header included. */
+export const MAX_FALLBACK_FRAME_BYTES = 1000 * 1024;
 
 /** WebSocket close codes the server uses. */
 export const CloseCode = Object.freeze({
@@ -293,6 +318,70 @@ export function makeReport(problem, detail = '', codec = '') {
 
 /** Viewer -> host: a new peer connection, please (a fresh offer). */
 export const makeRestart = () => ({ type: Type.RESTART });
+
+/** Viewer -> host: a FallbackAction (START, STOP; ACK with the picture's `frame`). */
+export function makeFallback(action, frame = 0) {
+  const m = { type: Type.FALLBACK, action };
+  if (frame > 0) m.frame = frame;
+  return m;
+}
+
+/** Host -> viewer `peer`: no fallback pictures, and why (one line for people). */
+export function makeFallbackUnavailable(peer, reason = '') {
+  const m = { type: Type.FALLBACK, peer, action: FallbackAction.UNAVAILABLE };
+  const line = oneLine(reason);
+  if (line) m.reason = truncateUtf8(line, MAX_REASON_BYTES);
+  return m;
+}
+
+/** Host -> server: snapshot request `request` refused, and why (PROTOCOL.md "Snapshot"). */
+export function makeSnapshotRefusal(request, reason = '') {
+  const m = { type: Type.SNAPSHOT, request: String(request) };
+  const line = oneLine(reason);
+  if (line) m.reason = truncateUtf8(line, MAX_REASON_BYTES);
+  return m;
+}
+
+/**
+ * Viewer -> host, in the fallback: `events` (1 to MAX_INPUT_EVENTS), each
+ * one message of the input data channel as the builders below make it.
+ */
+export function makeInput(events) {
+  return { type: Type.INPUT, events };
+}
+
+const FALLBACK_HEADER_BYTES = FALLBACK_MAGIC.length + 1 + 4 + 2 + 2;
+
+/**
+ * A fallback picture (a binary message: ArrayBuffer or a view of one):
+ *   "GVJ1" | peer length (u8) | peer | frame (u32) | width (u16) | height (u16) | JPEG
+ * (big-endian) as {peer, frame, width, height, jpeg: Uint8Array (a view, not
+ * a copy)}; null when it is not one: wrong magic, cut short, over
+ * MAX_FALLBACK_FRAME_BYTES, a zero size, or no JPEG start (FF D8). The
+ * same checks as signaling/fallback_frame.cpp.
+ */
+export function parseFallbackFrame(data) {
+  let bytes;
+  if (data instanceof ArrayBuffer) bytes = new Uint8Array(data);
+  else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  else return null;
+  if (bytes.length < FALLBACK_HEADER_BYTES || bytes.length > MAX_FALLBACK_FRAME_BYTES) return null;
+  for (let i = 0; i < FALLBACK_MAGIC.length; i++) {
+    if (bytes[i] !== FALLBACK_MAGIC.charCodeAt(i)) return null;
+  }
+  const peerLength = bytes[FALLBACK_MAGIC.length];
+  if (bytes.length < FALLBACK_HEADER_BYTES + peerLength + 2) return null;
+  let at = FALLBACK_MAGIC.length + 1;
+  const peer = new TextDecoder().decode(bytes.subarray(at, at + peerLength));
+  at += peerLength;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + at, 8);
+  const frame = view.getUint32(0);
+  const width = view.getUint16(4);
+  const height = view.getUint16(6);
+  const jpeg = bytes.subarray(at + 8);
+  if (!width || !height || jpeg[0] !== 0xff || jpeg[1] !== 0xd8) return null;
+  return { peer, frame, width, height, jpeg };
+}
 
 /** A received `ice` message as RTCIceCandidateInit, or null for end-of-candidates. */
 export function iceCandidateInit(msg) {

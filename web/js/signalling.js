@@ -6,13 +6,16 @@ const KEEPALIVE_MS = 25000;
 
 /**
  * One WebSocket to the server that served the page. `onMessage(msg)` gets
- * every parsed message; `onClose({code, reason, wasOpen, byUs})` is called
- * once, when the connection is gone for whatever cause.
+ * every parsed message; `onBinary(arrayBuffer)` every binary one (the
+ * fallback's pictures, PROTOCOL.md "Fallback"); `onClose({code, reason,
+ * wasOpen, byUs})` is called once, when the connection is gone for
+ * whatever cause.
  */
 export class Signalling {
-  constructor({ url = signallingUrl(), onMessage, onClose } = {}) {
+  constructor({ url = signallingUrl(), onMessage, onBinary, onClose } = {}) {
     this.url = url;
     this.onMessage = onMessage || (() => {});
+    this.onBinary = onBinary || (() => {});
     this.onClose = onClose || (() => {});
     this.ws = null;
     this.closedByUs = false;
@@ -32,6 +35,7 @@ export class Signalling {
         return;
       }
       this.ws = ws;
+      ws.binaryType = 'arraybuffer'; // pictures are parsed at once, not read from a Blob
       ws.addEventListener('open', () => {
         opened = true;
         // The server pings too; ours keeps proxies with short idle timers open.
@@ -39,6 +43,10 @@ export class Signalling {
         resolve();
       });
       ws.addEventListener('message', (ev) => {
+        if (ev.data instanceof ArrayBuffer) {
+          this.onBinary(ev.data);
+          return;
+        }
         if (typeof ev.data !== 'string') return;
         let msg;
         try {

@@ -43,6 +43,17 @@ export class PictureWatch {
     this.timer = setInterval(() => this.check(), POLL_MS);
   }
 
+  /**
+   * Stops watching, and shows nothing, but keeps what the host was told
+   * (the fallback's pictures show instead, viewer-fallback.js): nothing is
+   * reported meanwhile, and once start() again finds frames, `resolved`.
+   */
+  pause() {
+    const owed = this.owed;
+    this.stop();
+    this.owed = owed;
+  }
+
   stop() {
     clearInterval(this.timer);
     this.timer = 0;

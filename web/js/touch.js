@@ -291,9 +291,13 @@ export class TouchView {
     this.click(g.start, InputButton.RIGHT);
   }
 
-  /** Move, press and release of `button` at a touched point (nothing on the letterbox bars). */
+  /**
+   * Move, press and release of `button` at a touched point (nothing on the
+   * letterbox bars), on the picture input.js maps to (the video, or the
+   * fallback's canvas).
+   */
   click(at, button) {
-    const p = normalisedPoint(this.video, at.clientX, at.clientY, false);
+    const p = normalisedPoint(this.input.video, at.clientX, at.clientY, false);
     if (!p) return;
     this.pendingMove = null;
     this.input.emit(makeMouseMove(p.x, p.y));
@@ -303,7 +307,7 @@ export class TouchView {
 
   // At most one pointer move per animation frame, as input.js does for the mouse.
   queueMove(at) {
-    const p = normalisedPoint(this.video, at.clientX, at.clientY, true);
+    const p = normalisedPoint(this.input.video, at.clientX, at.clientY, true);
     if (!p) return;
     this.pendingMove = makeMouseMove(p.x, p.y);
     if (!this.moveFrame) this.moveFrame = requestAnimationFrame(() => this.flushMove());

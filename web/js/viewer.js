@@ -2,7 +2,7 @@
 // the host gives it.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
-  Capability, errorMessage, HostMessage, iceCandidateInit, Input, INPUT_CHANNEL_LABEL, inputKind,
+  Capability, ErrorCode, errorMessage, HostMessage, iceCandidateInit, Input, INPUT_CHANNEL_LABEL, inputKind,
   isValidPin, JOIN_FATAL_ERRORS, makeIce, makeJoin, makeJoinByInvite, makeLeave, makeRequestControl, makeRestart, makeSdp,
   MAX_INPUT_MESSAGE_BYTES, MAX_INVITE_TOKEN_BYTES, normalisePin, parseHostMessage, Problem, Reason, sessionEndedMessage, Type,
 } from './protocol.js';
@@ -21,6 +21,7 @@ import { openPartialStore } from './filepartials.js';
 import { ViewerClipboard } from './viewer-clipboard.js';
 import { ViewerSource } from './viewer-source.js';
 import { ViewerCursor } from './viewer-cursor.js';
+import { fallbackSeconds, ViewerFallback } from './viewer-fallback.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -35,6 +36,7 @@ const ui = {
   problem: $('problem'), problemTitle: $('problem-title'), problemText: $('problem-text'), retry: $('retry'),
   filesToggle: $('files-toggle'), filesPanel: $('files-panel'), filesNote: $('files-note'),
   filePick: $('file-pick'), fileInput: $('file-input'), fileList: $('file-list'),
+  fallbackCanvas: $('fallback-canvas'), fallbackLabel: $('fallback-label'),
 };
 
 // idle -> connecting -> waiting -> joining -> live -> ended
@@ -46,6 +48,9 @@ const STATUS_TEXT = {
   live: 'Live',
   ended: 'Session ended',
 };
+// While the host's pictures come over the signalling connection (viewer-fallback.js).
+const FALLBACK_STATUS = 'Fallback (no WebRTC)';
+const FALLBACK_ASKING = 'WebRTC could not connect: asking the host for pictures over the server connection…';
 
 const session = {
   state: 'idle',
@@ -131,16 +136,69 @@ const pictures = new PictureWatch({
   send: (msg) => session.signalling?.send(msg),
   onChange: (problem) => {
     ui.stageMessage.hidden = session.state === 'live' || !!problem;
-    ui.status.textContent = problem ? 'No picture' : STATUS_TEXT[session.state]; // the alert says why
+    renderStatus();
     if (problem) document.body.dataset.problem = problem.problem;
     else delete document.body.dataset.problem;
   },
 });
+// No connection: pictures over the signalling WebSocket (`?fallback=S`, 0: never).
+const fallback = new ViewerFallback({
+  canvas: ui.fallbackCanvas,
+  label: ui.fallbackLabel,
+  seconds: fallbackSeconds(window.location.search),
+  send: (msg) => session.signalling?.send(msg) ?? false,
+  restart: () => {
+    if (!session.signalling) return;
+    session.signalling.send(makeRestart());
+    replacePeerConnection();
+  },
+  getPc: () => session.pc,
+  onChange: onFallbackChange,
+});
+let picturesPaused = false; // the stall watch rests while the fallback's pictures show
+
+/** The fallback started, showed its first picture, went back to WebRTC, or was refused. */
+function onFallbackChange() {
+  const showing = fallback.showing;
+  if (showing && !picturesPaused) {
+    picturesPaused = true;
+    pictures.pause(); // no reports while pictures show; `resolved` once WebRTC plays again
+  } else if (!showing && picturesPaused) {
+    picturesPaused = false;
+    if (['joining', 'live'].includes(session.state)) pictures.start();
+  }
+  input.setTarget(showing ? ui.fallbackCanvas : ui.video);
+  const state = fallback.active ? (showing ? 'showing' : 'asking') : fallback.unavailable ? 'unavailable' : '';
+  if (state) document.body.dataset.fallback = state;
+  else delete document.body.dataset.fallback;
+  if (session.state === 'joining') {
+    if (fallback.active && !showing) ui.stageText.textContent = FALLBACK_ASKING;
+    else if (ui.stageText.textContent === FALLBACK_ASKING) ui.stageText.textContent = STATUS_TEXT.joining;
+  }
+  if (showing && session.state === 'joining') {
+    setState('live');
+    return;
+  }
+  renderStatus();
+  updateControlUi();
+}
+
+/** The top bar's words: the session's state, or why there is no picture, or the fallback. */
+function renderStatus() {
+  let text = STATUS_TEXT[session.state];
+  if (fallback.showing) text = FALLBACK_STATUS;
+  else if (pictures.problem) text = 'No picture'; // the alert says why
+  if (!fallback.active && fallback.unavailable && ['joining', 'live'].includes(session.state)) {
+    text = `${text} · no fallback: ${fallback.unavailable}`;
+  }
+  ui.status.textContent = text;
+  ui.status.title = text;
+}
 
 function setState(state, detail) {
   session.state = state;
   document.body.dataset.state = state;
-  ui.status.textContent = STATUS_TEXT[state];
+  renderStatus();
   ui.join.hidden = state !== 'idle';
   ui.stage.hidden = !['connecting', 'waiting', 'joining', 'live'].includes(state);
   ui.ended.hidden = state !== 'ended';
@@ -216,8 +274,12 @@ function hasChat() {
 function updateControlUi() {
   updateFilesUi();
   const live = session.state === 'live';
-  const control = live && hasControl() && session.channel && session.channel.readyState === 'open';
-  ui.requestControl.hidden = !live || hasControl();
+  // In the fallback, input goes in `input` messages over the signalling connection.
+  const viaFallback = fallback.showing;
+  const channelOpen = !!session.channel && session.channel.readyState === 'open';
+  const control = live && hasControl() && (viaFallback || channelOpen);
+  // (Asking for control needs the data channel.)
+  ui.requestControl.hidden = !live || hasControl() || viaFallback;
   ui.requestControl.disabled = session.controlRequested;
   ui.requestControl.textContent = session.controlRequested ? 'Control requested…' : 'Request control';
   ui.controlBadge.hidden = !live || !hasControl();
@@ -252,9 +314,12 @@ function start(pin) {
   chat.reset();
   source.reset();
   cursor.reset();
+  fallback.reset();
   setState('connecting', 'Connecting to the server…');
   ui.connect.disabled = true;
-  const signalling = new Signalling({ onMessage, onClose: onSignallingClosed });
+  const signalling = new Signalling({
+    onMessage, onClose: onSignallingClosed, onBinary: (data) => fallback.onPicture(data),
+  });
   session.signalling = signalling;
   signalling.open().then(
     () => signalling.send(INVITE ? makeJoinByInvite(INVITE, name) : makeJoin(pin, name)),
@@ -288,6 +353,9 @@ function onMessage(msg) {
     case Type.ICE:
       onRemoteIce(msg);
       break;
+    case Type.FALLBACK:
+      fallback.onMessage(msg);
+      break;
     case Type.CAPABILITIES:
       onCapabilities(Array.isArray(msg.capabilities) ? msg.capabilities : [Capability.VIEW]);
       break;
@@ -310,7 +378,20 @@ function onError(msg) {
     return;
   }
   if (msg.ref === Type.RESTART) {
-    toast(msg.message || errorMessage(msg.code));
+    // The fallback asks every 15 s on its own; a refusal there is no news.
+    if (fallback.active) console.debug('GhostView: restart refused', msg.code, msg.message);
+    else toast(msg.message || errorMessage(msg.code));
+    return;
+  }
+  if (msg.ref === Type.FALLBACK) {
+    // Over the message limit (an ack, say): not the end of it. Anything
+    // else (a server that does not relay it): no fallback on this connection.
+    if (msg.code === ErrorCode.RATE_LIMITED) console.warn('GhostView: fallback message refused', msg.code, msg.message);
+    else fallback.refuse(msg.message || errorMessage(msg.code));
+    return;
+  }
+  if (msg.ref === Type.INPUT) { // control taken back meanwhile, or over the message limit
+    console.warn('GhostView: input not relayed', msg.code, msg.message);
     return;
   }
   session.lastError = { code: msg.code, message: msg.message };
@@ -359,6 +440,7 @@ function onSignallingClosed({ byUs }) {
 function createPeerConnection(iceServers) {
   const pc = new RTCPeerConnection({ iceServers, iceTransportPolicy: RELAY_ONLY ? 'relay' : 'all' });
   session.pc = pc;
+  fallback.watch(pc);
   pc.addEventListener('icecandidate', (ev) => {
     if (ev.candidate && ev.candidate.candidate) session.signalling?.send(makeIce('', ev.candidate));
   });
@@ -548,10 +630,11 @@ ui.video.addEventListener('resize', onFirstFrame);
 // ---- control ----
 
 function sendInput(msg) {
-  const ch = session.channel;
-  if (!ch || ch.readyState !== 'open') return false;
   const text = JSON.stringify(msg);
   if (text.length > MAX_INPUT_MESSAGE_BYTES) return false;
+  if (fallback.showing) return fallback.sendInput(msg); // batched into `input` messages
+  const ch = session.channel;
+  if (!ch || ch.readyState !== 'open') return false;
   // Back-pressure: drop moves rather than queue seconds of them.
   if (inputKind(msg) === Input.MOUSE_MOVE && ch.bufferedAmount > 64 * 1024) return false;
   ch.send(text);
@@ -597,6 +680,10 @@ function onCapabilities(caps) {
 // ---- leaving ----
 
 function teardown() {
+  picturesPaused = false; // (nothing to watch again)
+  fallback.end();
+  input.setTarget(ui.video);
+  delete document.body.dataset.fallback;
   pictures.stop();
   input.setEnabled(false);
   stats.stop();
@@ -807,6 +894,15 @@ window.ghostviewViewer = {
   link: () => stats.link,
   /** Why there is no picture ({problem, ...}), or null; and what the host was told. */
   get problem() { return pictures.problem; },
+  /**
+   * The fallback (pictures over the signalling connection, #fallback-canvas
+   * labelled by #fallback-label): {active, showing, seconds, unavailable
+   * (the host's reason, ''), starts, framesDrawn, framesDropped,
+   * decodeErrors, upgrades, restarts, lastFrame, lastWidth, lastHeight,
+   * inputMessages, inputEvents}; body[data-fallback] is "asking",
+   * "showing" or "unavailable".
+   */
+  get fallback() { return fallback.snapshot(); },
   get reports() { return pictures.reports.slice(); },
   get stallSeconds() { return STALL_SECONDS; },
   /** Behave as a browser that cannot decode these video codecs (RTP names, "H264"); [] undoes it. */

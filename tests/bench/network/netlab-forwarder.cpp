@@ -2,18 +2,21 @@
  *
  * Bridges interfaces A and B at layer 2 with raw AF_PACKET sockets: every
  * frame that arrives on A goes out of B through the "a2b" direction of the
- * link model (netlab-link.h: random loss, a token-bucket bottleneck with a
- * bounded queue, one-way delay with jitter, a schedule of changes), and B to
- * A through "b2a". tests/bench/network/netlab.py runs one per emulated link,
- * in a network namespace of its own between the two ends; the kernel here
- * has no netem, so delay and loss are done in user space.
+ * link model (netlab-link.h: a UDP filter, random loss, a token-bucket
+ * bottleneck with a bounded queue, one-way delay with jitter, a schedule of
+ * changes), and B to A through "b2a". tests/bench/network/netlab.py runs
+ * one per emulated link, in a network namespace of its own between the two
+ * ends; the kernel here has no netem, so delay and loss are done in user
+ * space.
  *
  *   gvnl-forwarder --a IFACE --b IFACE [--a2b "rate=1000 delay=20"] [--b2a ...] [--seed N]
  *                  [--no-realtime]   (default: SCHED_FIFO priority 10 where allowed)
  *
  * Prints {"event":"ready",...} once both sockets are bound, then answers
  * each command on stdin with one JSON line:
- *   set a2b|b2a|both SETTINGS        e.g. "set both delay=20 loss=2"
+ *   set a2b|b2a|both SETTINGS        e.g. "set both delay=20 loss=2";
+ *                                    "set both udp=drop" loses all UDP (TCP
+ *                                    passes) until "set both udp=pass"
  *   schedule a2b|b2a|both PHASES     e.g. "schedule a2b 10 rate=10000; 15 rate=500; 0 rate=10000"
  *   stats                            counters per direction, kernel drops (the
  *                                    maxima: since the previous stats)

@@ -36,12 +36,21 @@ bool parse_settings (const std::string &text, Settings &settings, std::string &e
   std::string word;
   while (words >> word) {
     size_t eq = word.find ('=');
+    std::string key = word.substr (0, eq);
+    if (key == "udp" && eq != std::string::npos) {
+      std::string what = word.substr (eq + 1);
+      if (what != "drop" && what != "pass") {
+        error = "expected udp=drop or udp=pass, got \"" + word + "\"";
+        return false;
+      }
+      out.drop_udp = what == "drop";
+      continue;
+    }
     double value = 0;
     if (eq == std::string::npos || !parse_number (word.substr (eq + 1), value)) {
       error = "expected key=number, got \"" + word + "\"";
       return false;
     }
-    std::string key = word.substr (0, eq);
     if (key == "rate")
       out.rate_kbps = value;
     else if (key == "burst")
@@ -54,9 +63,11 @@ bool parse_settings (const std::string &text, Settings &settings, std::string &e
       out.loss_pct = value;
     else if (key == "queue")
       out.queue_ms = value;
+    else if (key == "tcp-only" && value <= 65535 && value == std::floor (value))
+      out.tcp_only_port = (int) value;
     else {
       error = "unknown or out-of-range setting \"" + word +
-              "\" (rate, burst, delay, jitter, loss, queue)";
+              "\" (rate, burst, delay, jitter, loss, queue, udp, tcp-only)";
       return false;
     }
   }
@@ -71,7 +82,9 @@ std::string settings_json (const Settings &s)
          ",\"delay_ms\":" + format_double (s.delay_ms) +
          ",\"jitter_ms\":" + format_double (s.jitter_ms) +
          ",\"loss_pct\":" + format_double (s.loss_pct) +
-         ",\"queue_ms\":" + format_double (s.queue_ms) + "}";
+         ",\"queue_ms\":" + format_double (s.queue_ms) +
+         ",\"udp\":" + (s.drop_udp ? "\"drop\"" : "\"pass\"") +
+         ",\"tcp_only\":" + std::to_string (s.tcp_only_port) + "}";
 }
 
 bool parse_schedule (const std::string &text, std::vector<Phase> &phases, std::string &error)
@@ -97,6 +110,51 @@ bool parse_schedule (const std::string &text, std::vector<Phase> &phases, std::s
   }
   phases = out;
   return true;
+}
+
+bool carries_udp (const uint8_t *frame, size_t size)
+{
+  constexpr size_t kEthernetHeader = 14; /* destination, source, EtherType */
+  constexpr uint8_t kUdp = 17;
+  if (!frame || size < kEthernetHeader)
+    return false;
+  unsigned type = (unsigned) frame[12] << 8 | frame[13];
+  const uint8_t *ip = frame + kEthernetHeader;
+  size_t ip_size = size - kEthernetHeader;
+  if (type == 0x0800) /* IPv4: version in the high nibble, protocol at 9 */
+    return ip_size >= 10 && (ip[0] >> 4) == 4 && ip[9] == kUdp;
+  if (type == 0x86dd) /* IPv6: next header at 6 */
+    return ip_size >= 7 && (ip[0] >> 4) == 6 && ip[6] == kUdp;
+  return false;
+}
+
+bool firewall_passes (const uint8_t *frame, size_t size, int port)
+{
+  constexpr size_t kEthernetHeader = 14;
+  constexpr uint8_t kTcp = 6;
+  if (!frame || size < kEthernetHeader)
+    return false;
+  unsigned type = (unsigned) frame[12] << 8 | frame[13];
+  if (type != 0x0800 && type != 0x86dd)
+    return true; /* ARP and the like */
+  const uint8_t *ip = frame + kEthernetHeader;
+  size_t ip_size = size - kEthernetHeader, header = 0;
+  if (type == 0x0800) {
+    if (ip_size < 20 || (ip[0] >> 4) != 4 || ip[9] != kTcp)
+      return false;
+    if (((ip[6] & 0x1f) << 8 | ip[7]) != 0) /* a later fragment: no ports */
+      return false;
+    header = (size_t) (ip[0] & 0x0f) * 4;
+  } else {
+    if (ip_size < 40 || (ip[0] >> 4) != 6 || ip[6] != kTcp)
+      return false;
+    header = 40;
+  }
+  if (header < 20 || ip_size < header + 4)
+    return false;
+  const uint8_t *tcp = ip + header;
+  int source = tcp[0] << 8 | tcp[1], destination = tcp[2] << 8 | tcp[3];
+  return source == port || destination == port;
 }
 
 Direction::Direction (std::string name, uint64_t seed) : name_ (std::move (name)), rng_ (seed) {}
@@ -166,6 +224,18 @@ void Direction::arrive (Frame &&frame, int64_t now)
   advance_schedule (now); /* `now` is the frame's arrival here */
   counters_.rx_frames++;
   counters_.rx_bytes += frame.wire_bytes;
+  if (settings_.drop_udp && frame.wire_bytes <= frame.bytes.size () &&
+      carries_udp (frame.bytes.data () + (frame.bytes.size () - frame.wire_bytes),
+                   frame.wire_bytes)) {
+    counters_.dropped_udp++;
+    return;
+  }
+  if (settings_.tcp_only_port > 0 && frame.wire_bytes <= frame.bytes.size () &&
+      !firewall_passes (frame.bytes.data () + (frame.bytes.size () - frame.wire_bytes),
+                        frame.wire_bytes, settings_.tcp_only_port)) {
+    counters_.dropped_firewall++;
+    return;
+  }
   if (settings_.loss_pct > 0) {
     std::uniform_real_distribution<double> coin (0.0, 100.0);
     if (coin (rng_) < settings_.loss_pct) {
@@ -218,6 +288,8 @@ std::string Direction::stats_json ()
       "{\"rx_frames\":" + std::to_string (c.rx_frames) +
       ",\"rx_bytes\":" + std::to_string (c.rx_bytes) +
       ",\"lost_random\":" + std::to_string (c.lost_random) +
+      ",\"dropped_udp\":" + std::to_string (c.dropped_udp) +
+      ",\"dropped_firewall\":" + std::to_string (c.dropped_firewall) +
       ",\"dropped_queue\":" + std::to_string (c.dropped_queue) +
       ",\"sent_frames\":" + std::to_string (c.sent_frames) +
       ",\"sent_bytes\":" + std::to_string (c.sent_bytes) +

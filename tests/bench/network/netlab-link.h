@@ -1,8 +1,9 @@
 /* gvnl-forwarder, the link model: what happens to the frames of one
  * direction of an emulated link, with no sockets in it.
  *
- *   arrival -> random loss -> bottleneck (token bucket, bounded FIFO that
- *   drops at the tail) -> propagation delay (+ jitter, order kept) -> out
+ *   arrival -> UDP filter -> random loss -> bottleneck (token bucket,
+ *   bounded FIFO that drops at the tail) -> propagation delay (+ jitter,
+ *   order kept) -> out
  *
  * Times are CLOCK_MONOTONIC nanoseconds. The token bucket runs on virtual
  * time: a frame's departure is computed from the bucket, not from when the
@@ -28,10 +29,15 @@ struct Settings {
   double jitter_ms = 0;   /* uniform in [-jitter, +jitter], order kept */
   double loss_pct = 0;    /* independent random loss, per frame */
   double queue_ms = 100;  /* the bottleneck's queue: most waiting time */
+  bool drop_udp = false;  /* udp=drop: every UDP frame is lost, TCP passes */
+  /* tcp-only=PORT: a firewall that passes only TCP to or from PORT (the
+   * signalling server's) and non-IP frames (ARP); 0: off. */
+  int tcp_only_port = 0;
 };
 
-/* Applies "key=value ..." (rate, burst, delay, jitter, loss, queue) onto
- * `settings`; false with `error` set on a bad word (settings unchanged). */
+/* Applies "key=value ..." (rate, burst, delay, jitter, loss, queue: numbers;
+ * udp: drop or pass; tcp-only: a port, 0 off) onto `settings`; false with `error` set on a bad word
+ * (settings unchanged). */
 bool parse_settings (const std::string &text, Settings &settings, std::string &error);
 std::string settings_json (const Settings &settings);
 
@@ -44,6 +50,18 @@ struct Phase {
 };
 bool parse_schedule (const std::string &text, std::vector<Phase> &phases, std::string &error);
 
+/* Whether an Ethernet frame of `size` bytes carries UDP: Ethernet II with
+ * IPv4 protocol 17, or IPv6 next header 17. IPv6 extension headers are not
+ * followed and 802.1Q tags not looked into (the lab has neither); a frame too
+ * short to tell is not UDP. Reads nothing past `size`. */
+bool carries_udp (const uint8_t *frame, size_t size);
+/* Whether tcp-only=`port` lets an Ethernet frame through: a non-IP frame,
+ * or TCP (IPv4, IPv6 without extension headers) whose source or
+ * destination port is `port`. A later IPv4 fragment (no TCP header) or a
+ * frame too short to hold the ports does not pass. Reads nothing past
+ * `size`. */
+bool firewall_passes (const uint8_t *frame, size_t size, int port);
+
 struct Frame {
   std::vector<uint8_t> bytes; /* as read from the socket (virtio-net header + frame) */
   size_t wire_bytes = 0;      /* the Ethernet frame */
@@ -55,6 +73,8 @@ struct Frame {
 struct Counters {
   uint64_t rx_frames = 0, rx_bytes = 0;
   uint64_t lost_random = 0;
+  uint64_t dropped_udp = 0;      /* udp=drop */
+  uint64_t dropped_firewall = 0; /* tcp-only=PORT */
   uint64_t dropped_queue = 0;
   uint64_t sent_frames = 0, sent_bytes = 0;
   uint64_t send_errors = 0;

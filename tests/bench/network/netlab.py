@@ -50,7 +50,8 @@ IP = '/usr/sbin/ip' if os.path.exists('/usr/sbin/ip') else 'ip'
 NS_PREFIX = 'gvnl-'
 DIRECTIONS = {'down': 'a2b', 'up': 'b2a', 'both': 'both'}
 SETTING_KEYS = {'rate': 'rate', 'burst': 'burst', 'delay': 'delay', 'jitter': 'jitter',
-                'loss': 'loss', 'queue': 'queue'}
+                'loss': 'loss', 'queue': 'queue', 'udp': 'udp', 'tcp_only': 'tcp-only'}
+WORD_SETTINGS = {'udp': ('drop', 'pass')}  # the settings that take a word, not a number
 
 
 class LabUnavailable(Exception):
@@ -212,6 +213,12 @@ def settings_text(settings):
     for key, value in settings.items():
         if key not in SETTING_KEYS:
             raise LabError(f'unknown link setting {key!r} (one of {", ".join(SETTING_KEYS)})')
+        if key in WORD_SETTINGS:
+            if value not in WORD_SETTINGS[key]:
+                raise LabError(f'link setting {key}={value!r}: one of '
+                               f'{", ".join(WORD_SETTINGS[key])}')
+            words.append(f'{SETTING_KEYS[key]}={value}')
+            continue
         words.append(f'{SETTING_KEYS[key]}={float(value):g}')
     return ' '.join(words)
 
@@ -266,13 +273,17 @@ class Link:
 
     def set(self, direction='both', **settings):
         """Impairments from now on, e.g. set('both', delay=20, loss=2),
-        set('down', rate=1000, queue=100). Keys: rate (kbit/s, 0 = none),
-        burst (bytes), delay and jitter (ms, one way), loss (%), queue (ms).
+        set('down', rate=1000, queue=100), set('both', udp='drop'). Keys: rate
+        (kbit/s, 0 = none), burst (bytes), delay and jitter (ms, one way),
+        loss (%), queue (ms), udp ('drop': every UDP frame is lost while TCP
+        passes; 'pass', the default), tcp_only (a port: a firewall that
+        passes only TCP to or from it, and ARP; 0, the default, is off).
         Unnamed keys keep their value; a running schedule stops."""
         return self.command(f'set {DIRECTIONS[direction]} {settings_text(settings)}')
 
     def reset(self):
-        return self.set('both', rate=0, burst=0, delay=0, jitter=0, loss=0, queue=100)
+        return self.set('both', rate=0, burst=0, delay=0, jitter=0, loss=0, queue=100,
+                        udp='pass', tcp_only=0)
 
     def schedule(self, direction, phases):
         """Starts now: [(seconds, {settings}), ...]; each phase's changes apply

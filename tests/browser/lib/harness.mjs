@@ -257,12 +257,13 @@ export function framesDecoded(page) {
 
 /**
  * Fraction of the video's pixels that differ from the first pixel: 0 for a
- * blank (uniform) picture. Drawn from the <video> itself, not the screen.
+ * blank (uniform) picture. Drawn from the <video> itself (or the <canvas>
+ * `id` names, the fallback's), not the screen.
  */
-export function videoVariety(page) {
-  return page.evaluate(() => {
-    const v = document.getElementById('video');
-    if (!v || !v.videoWidth) return 0;
+export function videoVariety(page, id = 'video') {
+  return page.evaluate((id) => {
+    const v = document.getElementById(id);
+    if (!v || !(v.videoWidth ?? v.width)) return 0;
     const c = document.createElement('canvas');
     c.width = 64;
     c.height = 36;
@@ -274,7 +275,7 @@ export function videoVariety(page) {
       if (Math.abs(d[i] - d[0]) + Math.abs(d[i + 1] - d[1]) + Math.abs(d[i + 2] - d[2]) > 30) differ++;
     }
     return differ / (d.length / 4);
-  });
+  }, id);
 }
 
 /**

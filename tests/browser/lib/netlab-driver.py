@@ -3,8 +3,9 @@
 browser tests: builds a one-link lab (a host and a viewer network namespace
 joined through gvnl-forwarder), prints one JSON line describing it, then
 passes each line of stdin to the link's forwarder (its command language:
-`schedule both 10 loss=100; 0 loss=0`, `stats`, ...) and prints each reply
-as one JSON line. The lab is torn down when stdin closes, and by netlab's
+`schedule both 10 loss=100; 0 loss=0`, `set both udp=drop` (UDP lost, TCP
+passes) and `set both udp=pass`, `stats`, ...) and prints each reply as one
+JSON line. The lab is torn down when stdin closes, and by netlab's
 own handlers and reaper on every other exit path.
 
     netlab-driver.py FORWARDER

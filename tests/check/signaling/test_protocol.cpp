@@ -1,4 +1,5 @@
 /* The wire format: what parses, what is refused and why. */
+#include "fallback_frame.h"
 #include "protocol.h"
 
 #include "gv_check.h"
@@ -228,6 +229,72 @@ START_TEST (test_refusal_reply_readable)
 }
 END_TEST
 
+START_TEST (test_fallback_messages)
+{
+  Message m;
+  ParseError e;
+  ck_assert (parses (make_fallback ("v1", kFallbackAck, 42), m, e));
+  ck_assert (m.type == Type::Fallback);
+  GV_ASSERT_STR_EQ (get_string (m, "action"), "ack");
+  ck_assert_int_eq (get_int (m, "frame"), 42);
+  ck_assert (parses (make_fallback ("", kFallbackUnavailable, 0, "line one\nline two"), m, e) ==
+             false);
+  ck_assert (refusal (R"({"type":"fallback","action":"pause"})") == ErrorCode::BadMessage);
+  ck_assert (refusal (R"({"type":"fallback"})") == ErrorCode::BadMessage);
+
+  JsonArray *events = json_array_new ();
+  JsonObject *move = json_object_new ();
+  json_object_set_string_member (move, "t", "mm");
+  json_object_set_double_member (move, "x", 0.5);
+  json_array_add_object_element (events, move);
+  ck_assert (parses (make_input ("", events), m, e));
+  ck_assert (m.type == Type::Input);
+  json_array_unref (events);
+  ck_assert (refusal (R"({"type":"input","events":[]})") == ErrorCode::BadMessage);
+  ck_assert (refusal (R"({"type":"input","events":[1,2]})") == ErrorCode::BadMessage);
+  std::string many = R"({"type":"input","events":[)";
+  for (int i = 0; i <= kMaxInputEvents; i++)
+    many += std::string (i ? "," : "") + R"({"t":"mm","x":0,"y":0})";
+  ck_assert (refusal (many + "]}") == ErrorCode::BadMessage);
+}
+END_TEST
+
+START_TEST (test_fallback_pictures)
+{
+  const guint8 jpeg[] = { 0xff, 0xd8, 0xff, 0xd9 };
+  GBytes *b = make_fallback_frame ("peer1", 9, 1280, 720, jpeg, sizeof jpeg);
+  ck_assert (b != nullptr);
+  gsize size = 0;
+  const auto *data = static_cast<const guint8 *> (g_bytes_get_data (b, &size));
+  FallbackFrame f;
+  std::string why;
+  ck_assert (parse_fallback_frame (data, size, f, why));
+  GV_ASSERT_STR_EQ (f.peer, "peer1");
+  ck_assert_uint_eq (f.frame, 9);
+  ck_assert_uint_eq (f.width, 1280);
+  ck_assert_uint_eq (f.height, 720);
+  ck_assert_uint_eq (f.jpeg_size, sizeof jpeg);
+  /* Every cut of it is refused, with a reason, and nothing past the cut is read. */
+  for (gsize cut = 0; cut < size; cut++) {
+    std::string part (reinterpret_cast<const char *> (data), cut);
+    FallbackFrame g;
+    why.clear ();
+    bool ok = parse_fallback_frame (reinterpret_cast<const guint8 *> (part.data ()), cut, g, why);
+    ck_assert_msg (!ok || cut >= size - 2, "a cut at %zu parsed", (size_t) cut);
+  }
+  g_bytes_unref (b);
+  const guint8 png[] = { 0x89, 'P', 'N', 'G' };
+  b = make_fallback_frame ("", 1, 2, 2, png, sizeof png);
+  data = static_cast<const guint8 *> (g_bytes_get_data (b, &size));
+  ck_assert (!parse_fallback_frame (data, size, f, why));
+  GV_ASSERT_STR_EQ (why, "fallback picture is not a JPEG image");
+  g_bytes_unref (b);
+  /* Too large to build, and too long a peer. */
+  ck_assert (make_fallback_frame ("", 1, 2, 2, jpeg, kMaxFallbackFrameBytes) == nullptr);
+  ck_assert (make_fallback_frame (std::string (256, 'p'), 1, 2, 2, jpeg, sizeof jpeg) == nullptr);
+}
+END_TEST
+
 START_TEST (test_error_codes_stable)
 {
   const char *names[] = {
@@ -255,6 +322,8 @@ static Suite *protocol_suite ()
   tcase_add_test (tc, test_version_checked);
   tcase_add_test (tc, test_size_and_depth_limits);
   tcase_add_test (tc, test_error_codes_stable);
+  tcase_add_test (tc, test_fallback_messages);
+  tcase_add_test (tc, test_fallback_pictures);
   tcase_add_test (tc, test_refusal_reply_readable);
   suite_add_tcase (s, tc);
   return s;

@@ -78,7 +78,10 @@ START_TEST (test_oversized_and_malformed_messages)
   ck_assert_int_eq (c->wait_closed (), SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION);
 
   auto d = WsClient::connect (server->ws_url ());
-  d->send_bytes (std::string ("\x00\x01\x02", 3)); /* binary frames are ignored */
+  /* Binary frames are the fallback's pictures, from hosts only: refused
+   * with an error, the connection kept. */
+  d->send_bytes (std::string ("\x00\x01\x02", 3));
+  d->expect_error (ErrorCode::NotAllowed);
   d->send (proto::make_ping ());
   d->expect (Type::Pong);
 

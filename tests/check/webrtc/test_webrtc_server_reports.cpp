@@ -7,6 +7,7 @@
  * which reports it and goes on (webrtcbin 1.22 aborts on one); a restart
  * gives the same viewer a fresh offer on a fresh webrtcbin, without a new
  * admission. The browser side of all this: tests/browser/10-viewer-stall. */
+#include "bare_viewer.h"
 #include "webrtc_harness.h"
 
 #include "protocol.h"
@@ -23,75 +24,6 @@ using namespace gvtest;
 namespace proto = gv::proto;
 
 static const int kTimeoutMs = 20000;
-
-/* The viewer: a WebSocket to the server, messages read by iterating the
- * default main context (the server and the pipelines have their own). */
-struct BareViewer {
-  SoupSession *session = soup_session_new ();
-  SoupWebsocketConnection *ws = nullptr;
-  std::deque<std::string> inbox;
-
-  explicit BareViewer (const std::string &url)
-  {
-    SoupMessage *msg = soup_message_new ("GET", url.c_str ());
-    struct Result {
-      SoupWebsocketConnection *ws = nullptr;
-      bool done = false;
-    } result;
-    soup_session_websocket_connect_async (
-        session, msg, nullptr, nullptr, G_PRIORITY_DEFAULT, nullptr,
-        [] (GObject *source, GAsyncResult *res, gpointer data) {
-          auto *r = static_cast<Result *> (data);
-          r->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), res, nullptr);
-          r->done = true;
-        },
-        &result);
-    gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-    while (!result.done && g_get_monotonic_time () < end)
-      g_main_context_iteration (nullptr, TRUE);
-    g_object_unref (msg);
-    fail_unless (result.ws != nullptr, "cannot connect to %s", url.c_str ());
-    ws = result.ws;
-    g_signal_connect (
-        ws, "message",
-        G_CALLBACK (+[] (SoupWebsocketConnection *, gint, GBytes *bytes, gpointer self) {
-          gsize len = 0;
-          auto *data = static_cast<const char *> (g_bytes_get_data (bytes, &len));
-          static_cast<BareViewer *> (self)->inbox.emplace_back (data, len);
-        }),
-        this);
-  }
-  ~BareViewer ()
-  {
-    if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
-    g_object_unref (ws);
-    g_object_unref (session);
-  }
-  void send (const std::string &text) { soup_websocket_connection_send_text (ws, text.c_str ()); }
-  /* The next message of `type` (others skipped), or Type::Unknown. */
-  proto::Message expect (proto::Type type, int timeout_ms = kTimeoutMs)
-  {
-    gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-    while (g_get_monotonic_time () < end) {
-      if (inbox.empty ()) {
-        if (!g_main_context_iteration (nullptr, FALSE))
-          g_usleep (1000);
-        continue;
-      }
-      std::string text = std::move (inbox.front ());
-      inbox.pop_front ();
-      proto::Message m;
-      proto::ParseError err;
-      fail_unless (proto::parse (text.data (), text.size (), m, err), "bad message %s",
-                   text.c_str ());
-      if (m.type == type)
-        return m;
-      fail_if (m.type == proto::Type::Error, "error from the server: %s", text.c_str ());
-    }
-    return proto::Message ();
-  }
-};
 
 /* What the host's sink said, from its threads. */
 struct SinkLog {

@@ -66,6 +66,7 @@ struct TestServer::Impl {
   std::unique_ptr<gv::signaling::Server> server;
   int pin_ttl_s = 600;
   std::string tls_cert_file, tls_key_file; /* empty: plain ws:// */
+  std::string api_keys_file;               /* empty: no session API */
   guint port = 0;                          /* 0: a free one, the first time */
   std::mutex lock;
   std::condition_variable cond;
@@ -87,6 +88,7 @@ static gpointer server_thread (gpointer data)
   config.pin_ttl_s = impl->pin_ttl_s;
   config.tls_cert_file = impl->tls_cert_file;
   config.tls_key_file = impl->tls_key_file;
+  config.api_keys_file = impl->api_keys_file;
   GError *err = nullptr;
   impl->server = gv::signaling::Server::create (config, &err);
   if (!impl->server || !impl->server->start (&err)) {
@@ -154,6 +156,22 @@ TestServer::TestServer (int pin_ttl_s) : impl_ (new Impl ())
   impl_->pin_ttl_s = pin_ttl_s;
   impl_->start ();
   url_ = impl_->url;
+}
+
+TestServer::TestServer (int pin_ttl_s, const std::string &api_keys_file) : impl_ (new Impl ())
+{
+  impl_->pin_ttl_s = pin_ttl_s;
+  impl_->api_keys_file = api_keys_file;
+  impl_->start ();
+  url_ = impl_->url;
+}
+
+std::string TestServer::http_url () const
+{
+  /* ws[s]://HOST:PORT/ws */
+  std::string base = url_.substr (0, url_.rfind ("/ws"));
+  return (g_str_has_prefix (base.c_str (), "wss://") ? "https://" : "http://") +
+         base.substr (base.find ("://") + 3);
 }
 
 TestServer::TestServer (const TestCertificate &tls) : impl_ (new Impl ())

@@ -25,10 +25,14 @@ class TestServer {
 public:
   /* pin_ttl_s: the server's default PIN lifetime (seconds). */
   explicit TestServer (int pin_ttl_s = 600);
+  /* With the session API, its keys in `api_keys_file` (--api-keys). */
+  TestServer (int pin_ttl_s, const std::string &api_keys_file);
   /* Serves wss:// (and https://) with this certificate. */
   explicit TestServer (const TestCertificate &tls);
   ~TestServer ();
   const std::string &ws_url () const { return url_; }
+  /* "http://127.0.0.1:PORT" (or https://) */
+  std::string http_url () const;
   /* The server goes away (every connection closed), as a crash or a
    * restart would have it... */
   void stop ();
