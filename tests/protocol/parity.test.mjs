@@ -78,7 +78,8 @@ const CHECKED = {
     'MAX_NAME_BYTES', 'MAX_REASON_BYTES', 'MAX_VIEWERS_LIMIT', 'MAX_DETAIL_BYTES', 'MAX_CODEC_BYTES', 'MAX_RESUME_TOKEN_BYTES',
     'MAX_INVITE_TOKEN_BYTES', 'MAX_INVITE_USES', 'MIN_INVITE_TTL', 'MAX_INVITE_TTL', 'Type',
     'ErrorCode', 'Capability', 'Reason', 'Problem', 'CloseCode', 'JOIN_FATAL_ERRORS', 'isValidPin', 'normalisePin',
-    'FallbackAction', 'MAX_INPUT_EVENTS', 'FALLBACK_MAGIC', 'MAX_FALLBACK_FRAME_BYTES', 'parseFallbackFrame'],
+    'FallbackAction', 'MAX_INPUT_EVENTS', 'FALLBACK_MAGIC', 'MAX_FALLBACK_FRAME_BYTES', 'parseFallbackFrame',
+    'makeFallbackFrame'],
   signallingBuilders: ['makeRegister', 'makeJoin', 'makeJoinByInvite', 'makeInvite', 'makeAccept', 'makeDecline', 'makeGrant', 'makeKick',
     'makeEnd', 'makeLeave', 'makePing', 'makeSdp', 'makeIce', 'makeReport', 'makeRestart', 'makeFallback',
     'makeFallbackUnavailable', 'makeInput', 'makeSnapshotRefusal'],
@@ -326,6 +327,8 @@ test('parseFallbackFrame reads the pictures the C++ side makes', () => {
     const p = proto.parseFallbackFrame(buffer);
     assert.ok(p, `JavaScript refuses ${line.slice(0, 60)}…`);
     assert.deepEqual({ ...p, jpeg: hex(p.jpeg) }, { peer, frame, width, height, jpeg: hex(JPEG) });
+    // And the browser host page's pictures are byte for byte the same.
+    assert.equal(hex(proto.makeFallbackFrame(peer, frame, width, height, JPEG)), line);
   }
   // The largest picture the C++ side makes is the largest the page takes.
   const fixed = proto.FALLBACK_MAGIC.length + 1 + 4 + 2 + 2;
@@ -335,6 +338,9 @@ test('parseFallbackFrame reads the pictures the C++ side makes', () => {
   assert.equal(most.length / 2, s.max_fallback_frame_bytes);
   assert.ok(proto.parseFallbackFrame(Buffer.from(most, 'hex')));
   assert.equal(runDump(['make-fallback-frame', '', '1', '2', '2'], `${hex(big)}00`).trim(), '', 'one byte more: refused');
+  assert.equal(hex(proto.makeFallbackFrame('', 1, 2, 2, big)), most);
+  assert.equal(proto.makeFallbackFrame('', 1, 2, 2, new Uint8Array(big.length + 1)), null, 'one byte more: refused');
+  assert.equal(proto.makeFallbackFrame('p'.repeat(256), 1, 2, 2, JPEG), null, 'a peer over 255 bytes: refused');
 });
 
 test('parseFallbackFrame and the C++ parser agree on what is a picture', () => {

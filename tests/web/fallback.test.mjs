@@ -305,3 +305,12 @@ test('every message the fallback sends is one the C++ parser\'s field table allo
     if (m.type === Type.FALLBACK) assert.ok(Object.values(FallbackAction).includes(m.action));
   }
 });
+
+test('the browser host page sends its capture at most 1280x720, its aspect kept, even sizes', async () => {
+  const { pictureSize } = await import(pathToFileURL(path.join(webDir, 'js', 'host-fallback.js')).href);
+  assert.deepEqual(pictureSize(1920, 1080), { width: 1280, height: 720 });
+  assert.deepEqual(pictureSize(2560, 1600), { width: 1152, height: 720 });
+  assert.deepEqual(pictureSize(3840, 600), { width: 1280, height: 200 });
+  assert.deepEqual(pictureSize(801, 601), { width: 800, height: 600 });
+  assert.deepEqual(pictureSize(1, 1), { width: 2, height: 2 });
+});

@@ -2,8 +2,8 @@
 // a tab, admit viewers one by one, with the person's consent.
 // SPDX-License-Identifier: LGPL-2.1-or-later
 import {
-  Capability, ErrorCode, errorMessage, FallbackAction, iceCandidateInit, INPUT_CHANNEL_LABEL, Input, inputKind,
-  makeAccept, makeDecline, makeEnd, makeFallbackUnavailable, makeGrant, makeIce, makeInvite, makeKick, makeRegister, makeSnapshotRefusal,
+  Capability, ErrorCode, errorMessage, iceCandidateInit, INPUT_CHANNEL_LABEL, Input, inputKind,
+  makeAccept, makeDecline, makeEnd, makeGrant, makeIce, makeInvite, makeKick, makeRegister, makeSnapshotRefusal,
   makeSdp, MAX_INPUT_MESSAGE_BYTES, MAX_VIEWERS_LIMIT, Problem, Type,
 } from './protocol.js';
 import { FILE_CHANNEL_LABEL } from './filetransfer.js';
@@ -12,6 +12,7 @@ import { FilePanel } from './filepanel.js';
 import { hostText } from './diagnose.js';
 import { HostChat } from './host-chat.js';
 import { HostClipboard } from './host-clipboard.js';
+import { HostFallback } from './host-fallback.js';
 import { HostSource } from './host-source.js';
 import { Signalling } from './signalling.js';
 
@@ -86,6 +87,8 @@ const host = {
   requests: new Map(), // peer -> {peer, conn, name, address, element}
 };
 
+// Pictures over the server for viewers whose peer connection did not connect.
+const fallback = new HostFallback({ video: ui.preview, isViewer: (conn, peer) => !!viewerOf(conn, peer) });
 const chat = new HostChat({
   // Docked under the viewers' rows: the host sees who says what beside who may.
   buttonParent: ui.actions, buttonBefore: ui.stop, mount: document.querySelector('.card.people'), docked: true,
@@ -500,10 +503,7 @@ function onMessage(conn, msg) {
       onRestart(conn, msg);
       break;
     case Type.FALLBACK:
-      // (PROTOCOL.md "Fallback")
-      if (msg.action === FallbackAction.START && viewerOf(conn, msg.peer)) {
-        conn.signalling.send(makeFallbackUnavailable(msg.peer, FALLBACK_UNAVAILABLE));
-      }
+      fallback.onMessage(conn, msg); // (PROTOCOL.md "Fallback")
       break;
     case Type.SNAPSHOT:
       // The session API asks for a still (PROTOCOL.md "Snapshot"): refused
@@ -810,9 +810,7 @@ function onViewerInput(viewer, data) {
 
 // ---- a viewer's reports and Retry ----
 
-// What this page answers a viewer's fallback `start` (it has no pictures to send over the server).
-const FALLBACK_UNAVAILABLE = 'the browser host page does not offer the fallback stream';
-// ... and a snapshot request of the session API.
+// What this page answers a snapshot request of the session API.
 const SNAPSHOT_REFUSED = 'the browser host page does not offer snapshots';
 
 /** The viewer says why it sees no picture (or that it is back). */
@@ -874,6 +872,7 @@ function dropViewer(peer) {
   const viewer = host.viewers.get(peer);
   if (!viewer) return;
   host.viewers.delete(peer);
+  fallback.forget(peer);
   viewer.files?.detach();
   if (viewer.pc) viewer.pc.close();
   viewer.element?.remove();
@@ -1101,6 +1100,8 @@ window.ghostviewHost = {
   get renewing() { return host.renewing; },
   /** Sessions this page holds open: the current one and retired ones still in use. */
   get sessions() { return allConnections().filter((c) => c.pin).map((c) => ({ pin: c.pin, retired: c.retired })); },
+  /** Viewers on the fallback, and the pictures sent them. */
+  get fallback() { return { viewers: fallback.count, pictures: fallback.sent }; },
   get viewers() {
     return [...host.viewers.values()].map((v) => ({
       peer: v.peer, name: v.name, state: v.state, control: v.caps.has(Capability.CONTROL),

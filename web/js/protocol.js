@@ -383,6 +383,32 @@ export function parseFallbackFrame(data) {
   return { peer, frame, width, height, jpeg };
 }
 
+/**
+ * Host -> viewer `peer`: a fallback picture message (Uint8Array) holding
+ * `jpeg` (bytes starting FF D8) of `width`x`height`; null when it would be
+ * over MAX_FALLBACK_FRAME_BYTES, the peer over 255 bytes, or a size out of
+ * range. What signaling/fallback_frame.cpp's make_fallback_frame makes.
+ */
+export function makeFallbackFrame(peer, frame, width, height, jpeg) {
+  const peerBytes = new TextEncoder().encode(peer);
+  const size = FALLBACK_HEADER_BYTES + peerBytes.length + jpeg.length;
+  if (peerBytes.length > 255 || size > MAX_FALLBACK_FRAME_BYTES || width > 0xffff || height > 0xffff) {
+    return null;
+  }
+  const out = new Uint8Array(size);
+  for (let i = 0; i < FALLBACK_MAGIC.length; i++) out[i] = FALLBACK_MAGIC.charCodeAt(i);
+  out[FALLBACK_MAGIC.length] = peerBytes.length;
+  let at = FALLBACK_MAGIC.length + 1;
+  out.set(peerBytes, at);
+  at += peerBytes.length;
+  const view = new DataView(out.buffer, at, 8);
+  view.setUint32(0, frame >>> 0);
+  view.setUint16(4, width);
+  view.setUint16(6, height);
+  out.set(jpeg, at + 8);
+  return out;
+}
+
 /** A received `ice` message as RTCIceCandidateInit, or null for end-of-candidates. */
 export function iceCandidateInit(msg) {
   if (!msg.candidate) return null;

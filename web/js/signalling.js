@@ -71,6 +71,13 @@ export class Signalling {
     return !!this.ws && this.ws.readyState === WebSocket.OPEN;
   }
 
+  /** A binary message (the fallback's pictures, from a host); false when not sent. */
+  sendBinary(bytes) {
+    if (!this.isOpen) return false;
+    this.ws.send(bytes);
+    return true;
+  }
+
   send(msg) {
     if (!this.isOpen) return false;
     const text = JSON.stringify(msg);
