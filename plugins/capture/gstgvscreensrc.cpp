@@ -172,15 +172,30 @@ static bool clip_region (const GvRect &want, gint width, gint height, GvRect *ou
 
 #ifdef GV_HAVE_X11
 /* Call with priv->lock held. */
-static void configure_ximagesrc (GvScreenSrc *self)
+/* A new ximagesrc for what is shared now (window, region), or nullptr with
+ * an error posted. Call with priv->lock held. */
+static GstElement *make_ximagesrc_locked (GvScreenSrc *self)
 {
   GvScreenSrcPrivate *priv = self->priv;
+  GstElement *source = gst_element_factory_make ("ximagesrc", nullptr);
+  if (!source) {
+    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("ximagesrc is missing"),
+                       ("install gstreamer1.0-plugins-good (gstreamer1.0-x)"));
+    return nullptr;
+  }
+  g_object_set (source, "use-damage", FALSE, "show-pointer", (gboolean) priv->show_cursor, "remote",
+                FALSE, NULL);
+  if (!priv->display.empty ())
+    g_object_set (source, "display-name", priv->display.c_str (), NULL);
+  if (priv->window)
+    g_object_set (source, "xid", (guint64) priv->window, NULL);
   const GvRect &c = priv->capture;
   bool full = c.x == 0 && c.y == 0 && c.width == priv->base_width && c.height == priv->base_height;
   /* ximagesrc's end coordinates are inclusive; 0/0/0/0 means everything */
-  g_object_set (priv->source, "startx", (guint) (full ? 0 : c.x), "starty",
-                (guint) (full ? 0 : c.y), "endx", (guint) (full ? 0 : c.x + c.width - 1), "endy",
+  g_object_set (source, "startx", (guint) (full ? 0 : c.x), "starty", (guint) (full ? 0 : c.y),
+                "endx", (guint) (full ? 0 : c.x + c.width - 1), "endy",
                 (guint) (full ? 0 : c.y + c.height - 1), NULL);
+  return source;
 }
 
 static bool build_ximage (GvScreenSrc *self)
@@ -234,19 +249,9 @@ static bool build_ximage (GvScreenSrc *self)
     return false;
   }
 
-  priv->source = gst_element_factory_make ("ximagesrc", nullptr);
-  if (!priv->source) {
-    GST_ELEMENT_ERROR (self, CORE, MISSING_PLUGIN, ("ximagesrc is missing"),
-                       ("install gstreamer1.0-plugins-good (gstreamer1.0-x)"));
+  priv->source = make_ximagesrc_locked (self);
+  if (!priv->source)
     return false;
-  }
-  g_object_set (priv->source, "use-damage", FALSE, "show-pointer", (gboolean) priv->show_cursor,
-                "remote", FALSE, NULL);
-  if (name)
-    g_object_set (priv->source, "display-name", name, NULL);
-  if (priv->window)
-    g_object_set (priv->source, "xid", (guint64) priv->window, NULL);
-  configure_ximagesrc (self);
   gv_screen_src_cursor_start_locked (self);
   return true;
 }
@@ -318,7 +323,7 @@ void gv_screen_src_restart (GstElement *element, gpointer)
 #ifdef GV_HAVE_X11
   GvScreenSrc *self = GV_SCREEN_SRC (element);
   GvScreenSrcPrivate *priv = self->priv;
-  GstElement *source = nullptr;
+  GstElement *old = nullptr, *capsfilter = nullptr;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     priv->restart_pending = false;
@@ -329,23 +334,37 @@ void gv_screen_src_restart (GstElement *element, gpointer)
       priv->window_gone = true; /* nothing left to capture */
       return;
     }
-    source = GST_ELEMENT (gst_object_ref (priv->source));
+    old = GST_ELEMENT (gst_object_ref (priv->source));
+    capsfilter = GST_ELEMENT (gst_object_ref (priv->capsfilter));
   }
-  /* Stops the old capture's thread: no frame of it follows. */
-  gst_element_set_state (source, GST_STATE_NULL);
+  /* Stops the old capture's thread: no frame of it follows. A fresh
+   * ximagesrc replaces it rather than the same one restarted: a buffer of
+   * the old one that came back between its stop and start went into its
+   * pool, bound to the X connection it had closed, and was then sent again
+   * and again, the old picture frozen (1 switch in 20, found by
+   * tests/bench/media/run-switch-bench.py). */
+  gst_element_set_state (old, GST_STATE_NULL);
+  GstElement *fresh = nullptr;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    if (priv->source != source) { /* the element stopped meanwhile */
-      gst_object_unref (source);
-      return;
+    if (priv->source == old) { /* else the element stopped meanwhile */
+      fresh = make_ximagesrc_locked (self);
+      if (fresh) {
+        priv->source = fresh;
+        priv->announce_pending = priv->announce_requested;
+        priv->announce_requested = false;
+      }
     }
-    g_object_set (priv->source, "xid", (guint64) priv->window, NULL);
-    configure_ximagesrc (self);
-    priv->announce_pending = priv->announce_requested;
-    priv->announce_requested = false;
   }
-  gst_element_sync_state_with_parent (source);
-  gst_object_unref (source);
+  if (fresh) {
+    gst_element_unlink (old, capsfilter);
+    gst_bin_remove (GST_BIN (self), old);
+    gst_bin_add (GST_BIN (self), fresh);
+    gst_element_link (fresh, capsfilter);
+    gst_element_sync_state_with_parent (fresh);
+  }
+  gst_object_unref (capsfilter);
+  gst_object_unref (old);
 #else
   (void) element;
 #endif

@@ -77,8 +77,8 @@ struct EncoderSettings {
   guint bitrate_kbps = 2000;
   guint audio_bitrate_kbps = 64;
   guint keyframe_distance = 3000;
-  /* Keyframe requests (new viewers, PLI/FIR from any viewer) closer than
-   * this are served by one keyframe at the end of the interval. */
+  /* Keyframe requests (new viewers, PLI/FIR from any viewer): two at once,
+   * then one per this interval (gvvideolayer.h). */
   guint keyframe_min_interval_ms = 500;
   /* How many video quality layers there may be (gvlayerplan.h). */
   int video_layers = kMaxLayers;

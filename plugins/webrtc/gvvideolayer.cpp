@@ -183,7 +183,7 @@ bool VideoLayer::build_encoding (GstElement *raw_tee, const LayerSettings &s)
     tee_ = tee;
     h264_ = h264;
     bitrate_kbps_ = top_kbps_ = s.bitrate_kbps;
-    keyframe_min_interval_ms_ = s.keyframe_min_interval_ms;
+    set_keyframe_interval_locked (s.keyframe_min_interval_ms);
   }
   if (!add_and_link (raw_tee, chain))
     return false;
@@ -294,7 +294,21 @@ guint VideoLayer::bitrate_kbps () const
 void VideoLayer::set_keyframe_min_interval (guint ms)
 {
   std::lock_guard<std::mutex> guard (lock_);
+  set_keyframe_interval_locked (ms);
+}
+
+/* Requests a layer serves at once before the interval applies. */
+constexpr double kKeyframeBurst = 2;
+
+void VideoLayer::set_keyframe_interval_locked (guint ms)
+{
   keyframe_min_interval_ms_ = ms;
+  keyframe_tokens_.reset (kKeyframeBurst, ms ? 1000.0 / ms : 0);
+}
+
+bool VideoLayer::take_keyframe_locked (gint64 now_us)
+{
+  return keyframe_min_interval_ms_ == 0 || keyframe_tokens_.try_take (now_us);
 }
 
 /* ---- keyframe requests ---- */
@@ -303,12 +317,10 @@ bool VideoLayer::admit_keyframe_request ()
 {
   std::lock_guard<std::mutex> guard (lock_);
   keyframes_.requested++;
-  gint64 now = g_get_monotonic_time ();
-  if (last_keyframe_us_ && now - last_keyframe_us_ < (gint64) keyframe_min_interval_ms_ * 1000) {
+  if (!take_keyframe_locked (g_get_monotonic_time ())) {
     keyframe_pending_ = true;
     return false;
   }
-  last_keyframe_us_ = now;
   keyframes_.forced++;
   return true;
 }
@@ -378,12 +390,9 @@ GstPadProbeReturn VideoLayer::pending_keyframe_probe (GstPad *, GstPadProbeInfo 
   auto *self = static_cast<VideoLayer *> (user);
   {
     std::lock_guard<std::mutex> guard (self->lock_);
-    gint64 now = g_get_monotonic_time ();
-    if (!self->keyframe_pending_ ||
-        now - self->last_keyframe_us_ < (gint64) self->keyframe_min_interval_ms_ * 1000)
+    if (!self->keyframe_pending_ || !self->take_keyframe_locked (g_get_monotonic_time ()))
       return GST_PAD_PROBE_OK;
     self->keyframe_pending_ = false;
-    self->last_keyframe_us_ = now;
     self->keyframes_.forced++;
   }
   self->force_keyframe ();

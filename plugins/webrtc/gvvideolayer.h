@@ -7,8 +7,10 @@
  * tee of encoded frames; each viewer payloads them itself (so it keeps one
  * continuous RTP stream when it moves between layers). A layer with nobody
  * watching is not encoded (its valve is shut). Keyframe requests are
- * coalesced per layer: one viewer asking on every loss cannot flood the
- * others with keyframes.
+ * coalesced per layer: two at once (a keyframe lost on its way, or late at
+ * the viewer, is asked for again at once: a source switch waited 500 ms
+ * for it before), then one per keyframe_min_interval_ms, so one viewer
+ * asking on every loss cannot flood the others with keyframes.
  *
  *   raw tee -> queue -> valve -> [videoscale ! capsfilter] -> videoconvert
  *           -> encoder [-> capsfilter -> h264parse] -> tee
@@ -17,6 +19,7 @@
 #pragma once
 
 #include "gvwebrtcsink.h"
+#include "token_bucket.h"
 
 #include <gst/gst.h>
 
@@ -102,8 +105,13 @@ private:
   guint bitrate_kbps_ = 0;
   guint top_kbps_ = 0; /* the bitrate it was built with: the layer's top */
   guint keyframe_min_interval_ms_ = 500;
-  gint64 last_keyframe_us_ = 0;
+  /* Keyframes a viewer's request may have now: kKeyframeBurst, refilled
+   * one per keyframe_min_interval_ms_. */
+  gv::TokenBucket keyframe_tokens_{ 2, 2 };
   bool keyframe_pending_ = false;
+  /* Under lock_: a request may have a keyframe now (takes it). */
+  bool take_keyframe_locked (gint64 now_us);
+  void set_keyframe_interval_locked (guint ms);
   KeyframeCounters keyframes_;
 
 public:
