@@ -31,6 +31,10 @@ struct GvRect {
 
 struct GvScreenSrcPrivate {
   std::mutex lock;
+  /* Held through a restart (the inner source replaced) and through the
+   * teardown, so neither sees the other's elements half in the bin. Taken
+   * before `lock`, never while holding it. */
+  std::mutex restart_lock;
   /* properties */
   GvScreenSrcBackend backend = DEFAULT_BACKEND;
   std::string display;

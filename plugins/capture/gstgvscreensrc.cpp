@@ -323,6 +323,7 @@ void gv_screen_src_restart (GstElement *element, gpointer)
 #ifdef GV_HAVE_X11
   GvScreenSrc *self = GV_SCREEN_SRC (element);
   GvScreenSrcPrivate *priv = self->priv;
+  std::lock_guard<std::mutex> restarting (priv->restart_lock);
   GstElement *old = nullptr, *capsfilter = nullptr;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
@@ -351,7 +352,8 @@ void gv_screen_src_restart (GstElement *element, gpointer)
       fresh = make_ximagesrc_locked (self);
       if (fresh) {
         priv->source = fresh;
-        priv->announce_pending = priv->announce_requested;
+        /* One not yet sent (no frame came before this restart) stays. */
+        priv->announce_pending = priv->announce_pending || priv->announce_requested;
         priv->announce_requested = false;
       }
     }
@@ -564,6 +566,7 @@ static bool build (GvScreenSrc *self)
 static void teardown (GvScreenSrc *self)
 {
   GvScreenSrcPrivate *priv = self->priv;
+  std::lock_guard<std::mutex> restarting (priv->restart_lock);
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), nullptr);
   GstElement *source, *capsfilter;
   {
