@@ -40,7 +40,6 @@ missing. Builds nothing.
 import argparse
 import json
 import os
-import select
 import shutil
 import signal
 import statistics
@@ -62,6 +61,8 @@ from gi.repository import GLib, Gst, GstBase, GstVideo  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, os.path.join(SOURCE_ROOT, "tests", "integration"))
+import gvtest  # noqa: E402  (its Xvfb, started as the tests start theirs)
 SKIP = 77
 # The windows' colours (R, G, B); the nearest wins.
 COLOURS = {"red": (255, 0, 0), "blue": (0, 0, 255)}
@@ -81,30 +82,6 @@ def percentile(sorted_xs, p):
 
 
 # ---- the X server and its windows ----
-
-def start_xvfb(size):
-    """Xvfb on a display number it picks itself (-displayfd), as
-    tests/integration/gvtest.py; returns (process, ":N")."""
-    read_end, write_end = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-noreset", "-nolisten", "tcp",
-                             "-screen", "0", size + "x24"], pass_fds=(write_end,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_end)
-    number = b""
-    deadline = time.monotonic() + 15
-    while not number.endswith(b"\n") and time.monotonic() < deadline:
-        ready, _, _ = select.select([read_end], [], [], 0.2)
-        if ready:
-            chunk = os.read(read_end, 16)
-            if not chunk:
-                break
-            number += chunk
-    os.close(read_end)
-    if not number.strip().isdigit():
-        xvfb.kill()
-        raise RuntimeError(f"Xvfb gave no display number in 15 s (exit status {xvfb.wait()})")
-    return xvfb, ":" + number.strip().decode()
-
 
 def open_window(env, title, colour, geometry):
     """A solid xmessage window (text and border in its own colour); returns
@@ -493,7 +470,7 @@ def main():
     ww, wh = (int(v) for v in args.window.split("x"))
     sw, sh = (int(v) for v in args.screen.split("x"))
     load0 = os.getloadavg()[0]
-    xvfb, display = start_xvfb(args.screen)
+    xvfb, display = gvtest.start_xvfb(args.screen + "x24")
     env = dict(os.environ, DISPLAY=display)
     procs = [xvfb]
     try:
