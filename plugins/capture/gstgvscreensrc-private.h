@@ -67,6 +67,10 @@ struct GvScreenSrcPrivate {
   Display *dpy = nullptr;
   int rr_event_base = -1;
   int window_x = 0, window_y = 0; /* where the shared window was last seen */
+  /* The shared window reaches past the screen's edge: only its visible
+   * part is captured (X cannot read pixels that are not on the screen). */
+  bool window_clipped = false;
+  bool clip_notice_pending = false; /* a warning to post from the stream */
   int fixes_event_base = -1;      /* XFixes, for cursor-events; -1 without */
   bool cursor_shape_dirty = false;
   guint cursor_shape = 0; /* the shape last sent (an id), 0 none */

@@ -83,6 +83,7 @@ bool gv_screen_src_choose_locked (GvScreenSrc *self, const std::string &id, std:
     return false;
   }
   std::vector<GvX11Monitor> monitors = gv_x11_list_monitors (priv->dpy);
+  priv->window_clipped = false; /* a new window is told about anew */
   if (id == "screen") {
     priv->window = 0;
     priv->region = GvRect ();

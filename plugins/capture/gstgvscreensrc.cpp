@@ -171,6 +171,69 @@ static bool clip_region (const GvRect &want, gint width, gint height, GvRect *ou
 /* ---- X11 ---------------------------------------------------------------- */
 
 #ifdef GV_HAVE_X11
+/* The part of the shared window that is on the screen, in the window's own
+ * coordinates: XShmGetImage fails (BadMatch) for pixels off the screen, and
+ * ximagesrc then sends black frames. */
+static GvRect visible_part_of_window (GvScreenSrcPrivate *priv)
+{
+  gint screen_width = DisplayWidth (priv->dpy, DefaultScreen (priv->dpy));
+  gint screen_height = DisplayHeight (priv->dpy, DefaultScreen (priv->dpy));
+  GvRect r;
+  r.x = MAX (0, -priv->window_x);
+  r.y = MAX (0, -priv->window_y);
+  r.width = MIN (priv->base_width, screen_width - priv->window_x) - r.x;
+  r.height = MIN (priv->base_height, screen_height - priv->window_y) - r.y;
+  return r;
+}
+
+/* What to capture now: the region clipped to the screen or window, and a
+ * window's region clipped to its visible part. False if nothing is left.
+ * Call with priv->lock held. */
+static bool capture_rect_locked (GvScreenSrcPrivate *priv, GvRect *out)
+{
+  if (!clip_region (priv->region, priv->base_width, priv->base_height, out))
+    return false;
+  if (!priv->window)
+    return true;
+  GvRect visible = visible_part_of_window (priv);
+  gint x0 = MAX (out->x, visible.x), y0 = MAX (out->y, visible.y);
+  gint x1 = MIN (out->x + out->width, visible.x + visible.width);
+  gint y1 = MIN (out->y + out->height, visible.y + visible.height);
+  out->x = x0;
+  out->y = y0;
+  out->width = x1 - x0;
+  out->height = y1 - y0;
+  return out->width > 1 && out->height > 1;
+}
+
+/* Sets priv->capture for what is shared now; notes (for a warning from the
+ * stream) when a window starts reaching past the screen's edge. */
+static bool update_capture_locked (GvScreenSrcPrivate *priv)
+{
+  GvRect r;
+  if (!capture_rect_locked (priv, &r))
+    return false;
+  GvRect whole;
+  clip_region (priv->region, priv->base_width, priv->base_height, &whole);
+  bool clipped = priv->window && (r.width != whole.width || r.height != whole.height);
+  if (clipped && !priv->window_clipped)
+    priv->clip_notice_pending = true;
+  priv->window_clipped = clipped;
+  priv->capture = r;
+  return true;
+}
+
+/* True when the shared window moved so that a different part of it is on
+ * the screen. Call with priv->lock held. */
+static bool visible_part_changed_locked (GvScreenSrcPrivate *priv)
+{
+  GvRect r;
+  if (!capture_rect_locked (priv, &r))
+    return false; /* nothing on screen now: keep what was captured last */
+  return r.x != priv->capture.x || r.y != priv->capture.y || r.width != priv->capture.width ||
+         r.height != priv->capture.height;
+}
+
 /* Call with priv->lock held. */
 /* A new ximagesrc for what is shared now (window, region), or nullptr with
  * an error posted. Call with priv->lock held. */
@@ -241,7 +304,7 @@ static bool build_ximage (GvScreenSrc *self)
     priv->base_width = DisplayWidth (priv->dpy, DefaultScreen (priv->dpy));
     priv->base_height = DisplayHeight (priv->dpy, DefaultScreen (priv->dpy));
   }
-  if (!clip_region (priv->region, priv->base_width, priv->base_height, &priv->capture)) {
+  if (!update_capture_locked (priv)) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("The capture region is empty"),
                        ("region %d,%d %dx%d outside a %dx%d %s", priv->region.x, priv->region.y,
                         priv->region.width, priv->region.height, priv->base_width,
@@ -277,14 +340,17 @@ static bool poll_x_events (GvScreenSrc *self)
         priv->window_x = x;
         priv->window_y = y;
         window_resized |= w != priv->base_width || h != priv->base_height;
+        window_resized |= visible_part_changed_locked (priv);
       }
     } else if (priv->rr_event_base >= 0 && ev.type == priv->rr_event_base + RRScreenChangeNotify) {
       XRRUpdateConfiguration (&ev);
       screen_changed = true;
     }
   }
+  if (screen_changed && priv->window)
+    window_resized |= visible_part_changed_locked (priv);
   if (window_resized && !priv->window_gone) {
-    GST_INFO_OBJECT (self, "the shared window changed size");
+    GST_INFO_OBJECT (self, "the shared window changed size or how much of it is on the screen");
     return true;
   }
   if (!screen_changed || priv->window)
@@ -330,10 +396,17 @@ void gv_screen_src_restart (GstElement *element, gpointer)
     priv->restart_pending = false;
     if (!priv->source || !priv->dpy)
       return;
-    if (!measure_base (self) ||
-        !clip_region (priv->region, priv->base_width, priv->base_height, &priv->capture)) {
+    if (!measure_base (self)) {
       priv->window_gone = true; /* nothing left to capture */
       return;
+    }
+    if (!update_capture_locked (priv)) {
+      if (!priv->window) {
+        priv->window_gone = true;
+        return;
+      }
+      /* The window is off the screen: keep the last capture until it is
+       * back (its ConfigureNotify restarts again). */
     }
     old = GST_ELEMENT (gst_object_ref (priv->source));
     capsfilter = GST_ELEMENT (gst_object_ref (priv->capsfilter));
@@ -479,6 +552,8 @@ static GstPadProbeReturn buffer_probe (GstPad *pad, GstPadProbeInfo *, gpointer 
   std::vector<GstEvent *> pointer;
   GvShareableSource shared;
   std::string by, reason;
+  GvRect clipped;
+  guint64 clipped_window = 0;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
 #ifdef GV_HAVE_X11
@@ -493,6 +568,13 @@ static GstPadProbeReturn buffer_probe (GstPad *pad, GstPadProbeInfo *, gpointer 
     }
     if (priv->window_gone && !window_closed)
       return GST_PAD_PROBE_DROP;
+#ifdef GV_HAVE_X11
+    if (priv->clip_notice_pending) {
+      priv->clip_notice_pending = false;
+      clipped = priv->capture;
+      clipped_window = priv->window;
+    }
+#endif
     if (priv->announce_pending && !window_closed) {
       priv->announce_pending = false;
       announcing = true;
@@ -510,6 +592,13 @@ static GstPadProbeReturn buffer_probe (GstPad *pad, GstPadProbeInfo *, gpointer 
     gv_screen_src_window_closed (self);
     return GST_PAD_PROBE_DROP;
   }
+  if (clipped_window)
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+                         ("The shared window reaches past the screen's edge: only its visible "
+                          "part (%dx%d) is shared",
+                          clipped.width, clipped.height),
+                         ("window 0x%" G_GINT64_MODIFIER "x, visible from %d,%d", clipped_window,
+                          clipped.x, clipped.y));
   if (announcing)
     announce (pad, shared, by, reason);
   for (GstEvent *event : pointer)

@@ -10,7 +10,8 @@ sharing display:0, two windows on it, and two `ghostview view` receivers.
 - a viewer with `source` lists the sources (/sources) and picks another
   window (/share): every viewer's picture follows, the host names who
   picked it; a viewer without `source` is refused, with the reason shown;
-- the shared window grows: the picture follows;
+- the shared window grows: the picture follows; moved half off the
+  screen, its visible part is shared and the host is warned;
 - the shared window closes: its display comes back, every viewer is told
   why, and the picture is the display's size again;
 - mistakes (/share of nothing there) get a clear line, never a crash;
@@ -122,10 +123,24 @@ try:
     for viewer in (helper, watcher):
         expect(viewer, r"picture: 320x160$", f"{viewer.name}'s picture is the log window")
 
-    # The shared window grows: followed.
+    # The shared window grows: followed. (Moved first, so that it grows
+    # within the screen; moving it changes nothing that is captured.)
+    subprocess.run(["xdotool", "windowmove", str(int(log_id[7:], 16)), "300", "400"], check=True)
     subprocess.run(["xdotool", "windowsize", str(int(log_id[7:], 16)), "480", "240"], check=True)
     for viewer in (helper, watcher):
         expect(viewer, r"picture: 480x240$", f"{viewer.name}'s picture grew with the window")
+
+    # Moved half off the screen: X cannot read what is off it, so the
+    # visible part is shared (not black frames), and the host is told.
+    subprocess.run(["xdotool", "windowmove", str(int(log_id[7:], 16)), "904", "500"], check=True)
+    # (the window's 1-pixel border is outside it: 1024 - 905 = 119 visible)
+    expect(host, r"warning: The shared window reaches past the screen's edge: only its visible "
+           r"part \(119x240\) is shared", "the host is told the window is clipped")
+    for viewer in (helper, watcher):
+        expect(viewer, r"picture: 119x240$", f"{viewer.name}'s picture is the visible part")
+    subprocess.run(["xdotool", "windowmove", str(int(log_id[7:], 16)), "300", "400"], check=True)
+    for viewer in (helper, watcher):
+        expect_nth(viewer, r"picture: 480x240$", 2, f"{viewer.name}'s picture is whole again")
 
     # Nothing there: a clear line, the session goes on.
     host.send_line("/share window:0x7ffffff0")
