@@ -71,7 +71,7 @@ struct GvScreenSrcPrivate {
    * part is captured (X cannot read pixels that are not on the screen). */
   bool window_clipped = false;
   bool clip_notice_pending = false; /* a warning to post from the stream */
-  int fixes_event_base = -1;      /* XFixes, for cursor-events; -1 without */
+  int fixes_event_base = -1;        /* XFixes, for cursor-events; -1 without */
   bool cursor_shape_dirty = false;
   guint cursor_shape = 0; /* the shape last sent (an id), 0 none */
   GvCursorPosition cursor_sent;
