@@ -608,6 +608,19 @@ static GstPadProbeReturn buffer_probe (GstPad *pad, GstPadProbeInfo *, gpointer 
   return GST_PAD_PROBE_OK;
 }
 
+/* ximagesrc makes its own buffers (X shared memory) and takes no pool from
+ * downstream, so its ALLOCATION query is answered here. Sent on, the query
+ * waits behind the caps in every queue downstream until the encoders have
+ * been set up for the new size (a switch to a larger source with VP8:
+ * ~190 ms), and the first capture, which makes its X images (~65 ms at
+ * 1920x1080), only starts then; answered here, both run at once
+ * (tests/bench/media/run-switch-bench.py). */
+static GstPadProbeReturn answer_allocation (GstPad *, GstPadProbeInfo *info, gpointer)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  return GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION ? GST_PAD_PROBE_HANDLED : GST_PAD_PROBE_OK;
+}
+
 static bool build (GvScreenSrc *self)
 {
   GvScreenSrcPrivate *priv = self->priv;
@@ -647,7 +660,11 @@ static bool build (GvScreenSrc *self)
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), pad);
   guard.lock ();
   priv->probe_id = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, buffer_probe, self, nullptr);
+  const bool own_buffers = priv->active == GV_SCREEN_SRC_BACKEND_XIMAGE;
   guard.unlock ();
+  if (own_buffers)
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, answer_allocation, nullptr,
+                       nullptr);
   gst_object_unref (pad);
   return true;
 }

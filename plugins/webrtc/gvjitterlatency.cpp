@@ -149,6 +149,13 @@ void JitterLatency::on_new_jitterbuffer (GstElement *, GstElement *jitterbuffer,
    * answerer's transceivers: ask for lost packets here. A stream the host
    * does not resend (audio) just gets no answer. */
   g_object_set (jitterbuffer, "do-retransmission", TRUE, nullptr);
+  /* Retransmissions only for gaps, not for a packet that has not come yet:
+   * a host that pauses (a switch of what it shares restarts capture and
+   * encoder for 0.1 - 0.3 s) would otherwise have its next packet, the new
+   * picture's keyframe, declared lost, dropped as too late when it comes,
+   * and asked for again (0.5 - 1 s; tests/bench/media/run-switch-bench.py).
+   * A packet lost at the end of a frame is found by the next frame's. */
+  g_object_set (jitterbuffer, "rtx-next-seqnum", FALSE, nullptr);
   if (GstPad *sink = gst_element_get_static_pad (jitterbuffer, "sink")) {
     gst_pad_add_probe (
         sink, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
