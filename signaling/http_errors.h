@@ -8,8 +8,9 @@
 
 namespace gv::signaling {
 
-/* The request body larger than this is refused with 413; no endpoint takes
- * a body, so this only bounds what a client may make the server read. */
+/* The request body larger than this is refused with 413. Only the session
+ * API's POST /api/v1/sessions reads one (a small JSON object); elsewhere
+ * this bounds what a client may make the server read and drop. */
 constexpr gsize kMaxRequestBodyBytes = 16 * 1024;
 
 /* Answers `status` with {"code": code, "message": message} as JSON. */

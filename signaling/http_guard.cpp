@@ -124,7 +124,8 @@ void HttpGuard::on_request_started (SoupServer *, SoupServerMessage *msg, gpoint
    * this with "Upgrade". */
   soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
                                 "close");
-  /* No endpoint reads a body: never keep one in memory. */
+  /* Only the session API reads a body (on_got_headers): never keep
+   * another one in memory. */
   soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   g_signal_connect (msg, "got-headers", G_CALLBACK (on_got_headers), self);
   g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), self);
@@ -134,8 +135,15 @@ void HttpGuard::on_got_headers (SoupServerMessage *msg, gpointer data)
 {
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
   if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH &&
-      soup_message_headers_get_content_length (h) > (goffset) kMaxRequestBodyBytes)
+      soup_message_headers_get_content_length (h) > (goffset) kMaxRequestBodyBytes) {
     static_cast<HttpGuard *> (data)->refuse_body (msg);
+    return;
+  }
+  /* The session API's POST takes a JSON body (at most kMaxRequestBodyBytes:
+   * a longer one is refused while it arrives, on_got_chunk). */
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+  if (path && g_str_has_prefix (path, "/api/"))
+    soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), TRUE);
 }
 
 /* Chunked bodies announce no length: count what arrives. */
@@ -155,13 +163,14 @@ void HttpGuard::refuse_body (SoupServerMessage *msg)
   if (soup_server_message_get_status (msg) != 0)
     return; /* already answered */
   too_large++;
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
   SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
   add_security_headers (h, https_);
   /* The rest of the body is read and dropped (within the deadline), then
    * the answer goes out and the connection ends. */
   respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "PAYLOAD_TOO_LARGE",
                  "Request bodies are limited to " + std::to_string (kMaxRequestBodyBytes) +
-                     " bytes, and no endpoint here takes one.");
+                     " bytes.");
 }
 
 void HttpGuard::on_socket_gone (gpointer data, GObject *socket)

@@ -99,7 +99,8 @@ const std::vector<TypeSpec> &type_specs ()
         { "max_viewers", Kind::Int, false, 1, kMaxViewersLimit },
         { "pin_ttl", Kind::Int, false, 1, 24 * 3600 },
         { "name", Kind::String, false, 0, kMaxNameBytes },
-        { "resume_token", Kind::String, false, 1, (gint64) kMaxResumeTokenBytes } } },
+        { "resume_token", Kind::String, false, 1, (gint64) kMaxResumeTokenBytes },
+        { "reservation", Kind::String, false, 1, (gint64) kMaxResumeTokenBytes } } },
     { Type::Join,
       { { "version", Kind::Int, false, 0, G_MAXINT },
         { "pin", Kind::String, false, 0, 32 },
@@ -186,7 +187,9 @@ const std::vector<TypeSpec> &type_specs ()
         { "reason", Kind::String, false, 0, kMaxReasonBytes } } },
     { Type::ResumeToken,
       { { "resume_token", Kind::String, true, 1, (gint64) kMaxResumeTokenBytes } } },
-    { Type::SessionEnded, { { "reason", Kind::String, false, 0, kMaxReasonBytes } } },
+    { Type::SessionEnded,
+      { { "reason", Kind::String, false, 0, kMaxReasonBytes },
+        { "message", Kind::String, false, 0, 1024 } } },
     { Type::Error,
       { { "code", Kind::String, true, 1, 64 },
         { "message", Kind::String, false, 0, 1024 },
@@ -204,8 +207,8 @@ const TypeSpec *spec_for (Type type)
   return nullptr;
 }
 
-/* json-glib's parser recurses per nesting level; refuse deep documents before
- * handing them over so no input can exhaust the stack. */
+} // namespace
+
 bool nesting_within (const char *data, gsize length, int limit)
 {
   int depth = 0;
@@ -229,6 +232,8 @@ bool nesting_within (const char *data, gsize length, int limit)
   }
   return true;
 }
+
+namespace {
 
 bool is_fallback_action (const char *action)
 {
@@ -698,7 +703,10 @@ std::string make_register (const RegisterParams &p)
   b.num ("version", kVersion).num ("max_viewers", p.max_viewers);
   if (p.pin_ttl_s > 0)
     b.num ("pin_ttl", p.pin_ttl_s);
-  return b.opt_str ("name", p.name).opt_str ("resume_token", p.resume_token).text ();
+  return b.opt_str ("name", p.name)
+      .opt_str ("resume_token", p.resume_token)
+      .opt_str ("reservation", p.reservation)
+      .text ();
 }
 
 std::string make_join (const std::string &pin, const std::string &name)
@@ -901,9 +909,13 @@ std::string make_peer_left (const std::string &peer, const char *reason)
   return Builder (Type::PeerLeft).str ("peer", peer).str ("reason", reason).text ();
 }
 
-std::string make_session_ended (const char *reason)
+std::string make_session_ended (const char *reason, const std::string &message)
 {
-  return Builder (Type::SessionEnded).str ("reason", reason).text ();
+  Builder b (Type::SessionEnded);
+  b.str ("reason", reason);
+  if (!message.empty ())
+    b.str ("message", message);
+  return b.text ();
 }
 
 std::string make_error (ErrorCode code, const std::string &message, Type ref,

@@ -190,6 +190,11 @@ struct ParseError {
  * false and fills `error`; never aborts on any input. */
 bool parse (const char *data, gsize length, Message &out, ParseError &error);
 
+/* False when `data` nests objects and arrays deeper than `limit` (json-glib's
+ * parser recurses per level: deep documents are refused before it sees
+ * them, so no input can exhaust the stack). */
+bool nesting_within (const char *data, gsize length, int limit);
+
 /* Typed field access on a parsed body. Missing or wrong-typed optional
  * fields give the fallback; parse() has already checked required ones. */
 std::string get_string (const Message &msg, const char *field, const char *fallback = "");
@@ -210,6 +215,9 @@ struct RegisterParams {
   std::string name;
   /* The last resume token the server gave: keep that session's PIN. */
   std::string resume_token;
+  /* A reservation token from the session API (POST /api/v1/sessions):
+   * take the session, and the PIN, reserved for this host. */
+  std::string reservation;
 };
 std::string make_register (const RegisterParams &p);
 std::string make_join (const std::string &pin, const std::string &name);
@@ -280,7 +288,10 @@ std::string make_joined (const std::string &session, const std::string &peer, gu
                          const std::vector<IceServer> &ice_servers);
 std::string make_capabilities (guint capabilities);
 std::string make_peer_left (const std::string &peer, const char *reason);
-std::string make_session_ended (const char *reason);
+/* `message`: a sentence for people when the reason alone does not say it
+ * (the session API ended the session or removed the viewer); sent when not
+ * empty. */
+std::string make_session_ended (const char *reason, const std::string &message = "");
 /* `reason`: for DECLINED, the host's own words (sent only when not empty). */
 std::string make_error (ErrorCode code, const std::string &message, Type ref = Type::Unknown,
                         const std::string &reason = "");

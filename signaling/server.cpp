@@ -352,6 +352,25 @@ std::string ServerImpl::metrics_text () const
     g_string_append_printf (s, "ghostview_snapshots_total{outcome=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             outcome, it == metrics.snapshots.end () ? 0 : it->second);
   }
+  counter_head ("ghostview_api_requests_total",
+                "Session API requests by endpoint (its operationId; unknown: no such endpoint or "
+                "method) and outcome (ok, or the error code).");
+  for (const auto &[key, n] : metrics.api_requests)
+    g_string_append_printf (
+        s, "ghostview_api_requests_total{endpoint=\"%s\",outcome=\"%s\"} %" G_GUINT64_FORMAT "\n",
+        key.first.c_str (), key.second.c_str (), n);
+  counter_head ("ghostview_reservations_total",
+                "Sessions reserved through the session API: made, claimed by their host, expired "
+                "unclaimed.");
+  g_string_append_printf (s,
+                          "ghostview_reservations_total{outcome=\"made\"} %" G_GUINT64_FORMAT "\n",
+                          metrics.reservations_made);
+  g_string_append_printf (
+      s, "ghostview_reservations_total{outcome=\"claimed\"} %" G_GUINT64_FORMAT "\n",
+      metrics.reservations_claimed);
+  g_string_append_printf (
+      s, "ghostview_reservations_total{outcome=\"expired\"} %" G_GUINT64_FORMAT "\n",
+      metrics.reservations_expired);
   counter_head ("ghostview_messages_rejected_total", "Messages answered with an error.");
   g_string_append_printf (s, "ghostview_messages_rejected_total %" G_GUINT64_FORMAT "\n",
                           metrics.messages_rejected);

@@ -11,12 +11,14 @@
 #include "server_config.h"
 #include "session_registry.h"
 
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 #include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace gv::signaling {
 
@@ -82,6 +84,15 @@ struct Metrics {
   /* The snapshot API's requests, by outcome: taken, refused, timeout,
    * host-gone, unauthorized, forbidden, no-session. */
   std::map<std::string, guint64> snapshots;
+  /* Session API requests, by endpoint (its OpenAPI operationId, "unknown"
+   * for no endpoint or a method it does not take) and outcome ("ok", or
+   * the error's code). */
+  std::map<std::pair<std::string, std::string>, guint64> api_requests;
+  /* Reservations (POST /api/v1/sessions): made, claimed by a host, expired
+   * unclaimed. */
+  guint64 reservations_made = 0;
+  guint64 reservations_claimed = 0;
+  guint64 reservations_expired = 0;
 };
 
 /* A snapshot request waiting for its host (server_snapshot.cpp). */
@@ -114,8 +125,26 @@ public:
   void handle_text (Connection &c, GBytes *bytes);
   /* server_fallback.cpp: a binary message (a fallback picture) */
   void handle_binary (Connection &c, GBytes *bytes);
-  /* server_snapshot.cpp: the session API (/api/...); false for other paths. */
+  /* server_api.cpp: the session API (/api/...); false for other paths. */
   bool handle_api (SoupServerMessage *msg, const char *path);
+  /* Answers an API request with JSON (`root` is taken) or an error, and
+   * counts it under `endpoint`. */
+  void api_respond (SoupServerMessage *msg, const char *endpoint, guint status, JsonNode *root);
+  void api_error (SoupServerMessage *msg, const char *endpoint, guint status, const char *code,
+                  const std::string &message);
+  void count_api_request (const char *endpoint, const char *outcome);
+  void api_openapi (SoupServerMessage *msg, const char *endpoint);
+  void api_list_sessions (SoupServerMessage *msg, const char *endpoint);
+  void api_create_session (SoupServerMessage *msg, const char *endpoint,
+                           const std::string &key_name);
+  /* GET or DELETE (`remove`) of /sessions/{pin} (`whole_session`), GET of
+   * its /viewers, DELETE of its /viewers/{viewer}. */
+  void api_session_request (SoupServerMessage *msg, const char *endpoint, bool whole_session,
+                            bool remove, const std::string &pin, const std::string &viewer);
+  /* server_snapshot.cpp: GET /api/v1/sessions/{pin}/snapshot.jpg, the key
+   * checked; the answer waits for the host. */
+  void request_snapshot (SoupServerMessage *msg, const std::string &pin,
+                         const std::string &key_name);
   void snapshot_timed_out (const std::string &id);
   void snapshot_abandoned (const std::string &id); /* the client went away */
   /* Answers every waiting snapshot of `host_peer` ("" every one) with an error. */
@@ -146,6 +175,22 @@ public:
   bool flood_mode_noted = false;
   std::unique_ptr<ApiKeys> api_keys; /* null: no --api-keys, no API */
   std::map<std::string, PendingSnapshot> snapshots;
+  /* Sessions ended through the session API, by id, until their PIN's
+   * expiry (Unix µs): their hosts' resume tokens no longer bring them
+   * back. */
+  std::unordered_map<std::string, gint64> ended_by_api;
+
+  /* server_ws.cpp, also used by the session API. Ends the session: its
+   * viewers get `session-ended` with `reason` (and `message` when set);
+   * with `host_message` set its host gets `session-ended` too (`removed`)
+   * and keeps its connection without a role. */
+  void end_session (const std::string &session_id, const char *reason,
+                    const std::string &message = "", const std::string &host_message = "");
+  /* Removes a viewer; its host gets `peer-left` (`host_reason`), the viewer
+   * `session-ended` (`viewer_reason`, with `message` when set) unless
+   * `viewer_reason` is null. */
+  void drop_viewer (Session &s, const std::string &viewer, const char *host_reason,
+                    const char *viewer_reason, const std::string &message = "");
 
 private:
   void send (Connection &c, const std::string &text);
@@ -176,9 +221,9 @@ private:
   void on_snapshot (Connection &c, const proto::Message &m);
   void finish_snapshot (const std::string &id, guint status, const char *code,
                         const std::string &message, const guint8 *jpeg, gsize size);
-  void end_session (const std::string &session_id, const char *reason);
-  void drop_viewer (Session &s, const std::string &viewer, const char *host_reason,
-                    const char *viewer_reason);
+  /* The reservation of a verified reservation token, now this host's;
+   * nullptr with `refusal` set otherwise. */
+  Session *claim_reservation (Connection &c, const std::string &token, std::string &refusal);
 };
 
 } // namespace gv::signaling

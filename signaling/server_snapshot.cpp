@@ -1,7 +1,8 @@
 /* The session API's snapshot (PROTOCOL.md, "Snapshot"):
- * GET /api/v1/sessions/{pin}/snapshot.jpg with an API key that has `read`
- * asks the session's host for one still; the host decides (its consent),
- * and answers with a picture message addressed to the request, or refuses.
+ * GET /api/v1/sessions/{pin}/snapshot.jpg (routed and its key checked in
+ * server_api.cpp) asks the session's host for one still; the host decides
+ * (its consent), and answers with a picture message addressed to the
+ * request, or refuses.
  * The HTTP answer waits, paused, for at most kSnapshotTimeoutS. */
 #include "fallback_frame.h"
 #include "http_errors.h"
@@ -21,8 +22,8 @@ constexpr guint kSnapshotTimeoutS = 5;
 constexpr guint kStatusTooManyRequests = 429;
 /* Requests one session may have waiting at once. */
 constexpr guint kMaxSnapshotsPerHost = 4;
-constexpr const char *kSessionsPrefix = "/api/v1/sessions/";
-constexpr const char *kSnapshotSuffix = "/snapshot.jpg";
+/* The endpoint's name in /metrics (its OpenAPI operationId). */
+constexpr const char *kSnapshotEndpoint = "getSnapshot";
 
 struct TimeoutData {
   ServerImpl *server;
@@ -66,77 +67,28 @@ void respond_jpeg (SoupServerMessage *msg, const guint8 *jpeg, gsize size)
                                     reinterpret_cast<const char *> (jpeg), size);
 }
 
-/* The PIN of "/api/v1/sessions/{pin}/snapshot.jpg"; empty when the path is
- * another one. */
-std::string snapshot_pin (const std::string &path)
-{
-  const std::size_t prefix = strlen (kSessionsPrefix), suffix = strlen (kSnapshotSuffix);
-  if (path.size () <= prefix + suffix || path.compare (0, prefix, kSessionsPrefix) != 0 ||
-      path.compare (path.size () - suffix, suffix, kSnapshotSuffix) != 0)
-    return "";
-  return path.substr (prefix, path.size () - prefix - suffix);
-}
-
 } // namespace
 
-bool ServerImpl::handle_api (SoupServerMessage *msg, const char *path)
+void ServerImpl::request_snapshot (SoupServerMessage *msg, const std::string &pin,
+                                   const std::string &key_name)
 {
-  if (strncmp (path, "/api/", 5) != 0)
-    return false;
-  if (!api_keys) {
-    respond_error (msg, SOUP_STATUS_NOT_FOUND, "NOT_FOUND",
-                   "The session API is not enabled on this server (--api-keys).");
-    return true;
-  }
-  std::string pin = snapshot_pin (path);
-  if (pin.empty ()) {
-    respond_error (msg, SOUP_STATUS_NOT_FOUND, "NOT_FOUND", "No API endpoint at this path.");
-    return true;
-  }
-  if (strcmp (soup_server_message_get_method (msg), "GET") != 0) {
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET");
-    respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED",
-                   "A snapshot is taken with GET.");
-    return true;
-  }
-  const char *authorization =
-      soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
-  ApiKeyCheck key = api_keys->check (authorization, kScopeRead, g_get_monotonic_time ());
-  switch (key.result) {
-  case ApiKeyCheck::Result::Ok:
-    break;
-  case ApiKeyCheck::Result::Missing:
-  case ApiKeyCheck::Result::Unknown:
-    metrics.snapshots["unauthorized"]++;
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                  "WWW-Authenticate", "Bearer realm=\"ghostview\"");
-    respond_error (msg, SOUP_STATUS_UNAUTHORIZED, "UNAUTHORIZED", key.message);
-    return true;
-  case ApiKeyCheck::Result::Forbidden:
-    metrics.snapshots["forbidden"]++;
-    respond_error (msg, SOUP_STATUS_FORBIDDEN, "FORBIDDEN", key.message);
-    return true;
-  case ApiKeyCheck::Result::RateLimited:
-    metrics.rate_limited["api"]++;
-    respond_error (msg, kStatusTooManyRequests, "RATE_LIMITED", key.message);
-    return true;
-  }
   Session *s = registry.find_by_pin (pin);
   auto host = s ? connections.find (s->host_peer) : connections.end ();
   if (host == connections.end ()) {
     metrics.snapshots["no-session"]++;
-    respond_error (msg, SOUP_STATUS_NOT_FOUND, "SESSION_NOT_FOUND",
-                   "No live session has this PIN.");
-    return true;
+    api_error (msg, kSnapshotEndpoint, SOUP_STATUS_NOT_FOUND, "SESSION_NOT_FOUND",
+               s ? "The session with this PIN has no host yet (a reservation)."
+                 : "No live session has this PIN.");
+    return;
   }
   guint waiting = 0;
   for (const auto &kv : snapshots)
     waiting += kv.second.host_peer == s->host_peer;
   if (waiting >= kMaxSnapshotsPerHost) {
     metrics.rate_limited["snapshots"]++;
-    respond_error (msg, kStatusTooManyRequests, "RATE_LIMITED",
-                   "This session already has snapshots waiting; try again in a few seconds.");
-    return true;
+    api_error (msg, kSnapshotEndpoint, kStatusTooManyRequests, "RATE_LIMITED",
+               "This session already has snapshots waiting; try again in a few seconds.");
+    return;
   }
 
   std::string id = proto::kSnapshotRequestPrefix + random_id (12);
@@ -152,8 +104,7 @@ bool ServerImpl::handle_api (SoupServerMessage *msg, const char *path)
   p.timeout = timeout;
   g_source_attach (timeout, g_main_context_get_thread_default ());
   soup_server_message_pause (msg);
-  send (*host->second, proto::make_snapshot (id, key.name, ""));
-  return true;
+  send (*host->second, proto::make_snapshot (id, key_name, ""));
 }
 
 /* Forgets request `id` and its timeout; false if there is none. */
@@ -178,10 +129,11 @@ void ServerImpl::finish_snapshot (const std::string &id, guint status, const cha
   if (!take_snapshot_request (id, p))
     return;
   g_signal_handler_disconnect (p.msg, p.finished_handler);
-  if (jpeg)
+  if (jpeg) {
+    count_api_request (kSnapshotEndpoint, "ok");
     respond_jpeg (p.msg, jpeg, size);
-  else
-    respond_error (p.msg, status, code, message);
+  } else
+    api_error (p.msg, kSnapshotEndpoint, status, code, message);
   soup_server_message_unpause (p.msg);
   g_object_unref (p.msg);
 }
@@ -225,8 +177,10 @@ void ServerImpl::snapshot_timed_out (const std::string &id)
 void ServerImpl::snapshot_abandoned (const std::string &id)
 {
   PendingSnapshot p;
-  if (take_snapshot_request (id, p))
-    g_object_unref (p.msg);
+  if (!take_snapshot_request (id, p))
+    return;
+  count_api_request (kSnapshotEndpoint, "CLIENT_GONE");
+  g_object_unref (p.msg);
 }
 
 void ServerImpl::fail_snapshots (const std::string &host_peer, guint status, const char *code,

@@ -2,6 +2,7 @@
  * PROTOCOL.md, and the relay between a host and its viewers. */
 #include "origins.h"
 #include "random.h"
+#include "reservation_token.h"
 #include "resume_token.h"
 #include "server_impl.h"
 #include "turn_credentials.h"
@@ -270,13 +271,27 @@ void ServerImpl::on_register (Connection &c, const proto::Message &m)
                 m.type);
     return;
   }
-  if (registry.session_count () >= config.max_sessions) {
+  std::string token = proto::get_string (m, "resume_token");
+  std::string reservation = proto::get_string (m, "reservation");
+  if (!token.empty () && !reservation.empty ()) {
+    send_error (c, ErrorCode::BadMessage,
+                "a register carries a resume_token or a reservation, not both", m.type);
+    return;
+  }
+  /* A reservation is already counted among the sessions. */
+  if (reservation.empty () && registry.session_count () >= config.max_sessions) {
     send_error (c, ErrorCode::Internal, "The server is at capacity. Try again later.", m.type);
     return;
   }
-  std::string token = proto::get_string (m, "resume_token");
   Session *s = nullptr;
-  if (!token.empty ()) {
+  if (!reservation.empty ()) {
+    std::string refusal;
+    s = claim_reservation (c, reservation, refusal);
+    if (!s) {
+      send_error (c, ErrorCode::ResumeRefused, refusal, m.type);
+      return;
+    }
+  } else if (!token.empty ()) {
     std::string refusal;
     s = resume_session (c, token, refusal);
     if (!s) {
@@ -319,6 +334,26 @@ void ServerImpl::on_register (Connection &c, const proto::Message &m)
       send (c, proto::make_join_request (id, v.name, v.address));
 }
 
+Session *ServerImpl::claim_reservation (Connection &c, const std::string &token,
+                                        std::string &refusal)
+{
+  std::optional<std::string> id = verify_reservation_token (session_key, token);
+  Session *s = id ? registry.find (*id) : nullptr;
+  if (!id)
+    refusal = "The reservation token does not verify (it was altered, or the server's session key "
+              "changed).";
+  else if (!s || g_get_real_time () >= s->expires_at_us)
+    refusal = "The reservation has expired or was ended; ask for a new one.";
+  else if (!s->reserved ())
+    refusal = "The reservation was already claimed by another host connection.";
+  else {
+    registry.move_host (*s, c.peer);
+    metrics.reservations_claimed++;
+    return s;
+  }
+  return nullptr;
+}
+
 std::string ServerImpl::resume_token_for (const Session &s) const
 {
   ResumeClaim claim;
@@ -345,6 +380,11 @@ Session *ServerImpl::resume_session (Connection &c, const std::string &token, st
   gint64 now = g_get_real_time ();
   if (now >= claim->expires_at * G_USEC_PER_SEC) {
     refusal = "PIN " + claim->pin + " has expired; it cannot be kept.";
+    return nullptr;
+  }
+  if (ended_by_api.count (claim->session)) {
+    refusal = "The session with PIN " + claim->pin +
+              " was ended through the session API; it cannot be resumed.";
     return nullptr;
   }
   if (Session *live = registry.find (claim->session)) {
@@ -625,7 +665,7 @@ void ServerImpl::on_leave (Connection &c)
 }
 
 void ServerImpl::drop_viewer (Session &s, const std::string &viewer, const char *host_reason,
-                              const char *viewer_reason)
+                              const char *viewer_reason, const std::string &message)
 {
   std::string host = s.host_peer;
   registry.remove_viewer (s, viewer);
@@ -633,20 +673,31 @@ void ServerImpl::drop_viewer (Session &s, const std::string &viewer, const char 
   if (viewer_reason) {
     auto it = connections.find (viewer);
     if (it != connections.end ()) {
-      send (*it->second, proto::make_session_ended (viewer_reason));
+      send (*it->second, proto::make_session_ended (viewer_reason, message));
       it->second->role = Role::None;
     }
   }
 }
 
-void ServerImpl::end_session (const std::string &session_id, const char *reason)
+void ServerImpl::end_session (const std::string &session_id, const char *reason,
+                              const std::string &message, const std::string &host_message)
 {
+  Session *s = registry.find (session_id);
+  std::string host_peer = s ? s->host_peer : "";
+  if (!host_peer.empty ())
+    fail_snapshots (host_peer, SOUP_STATUS_BAD_GATEWAY, "HOST_GONE",
+                    "The session ended before the host sent the snapshot.");
   for (const auto &viewer : registry.end (session_id)) {
     auto it = connections.find (viewer);
     if (it != connections.end ()) {
-      send (*it->second, proto::make_session_ended (reason));
+      send (*it->second, proto::make_session_ended (reason, message));
       it->second->role = Role::None;
     }
+  }
+  auto host = host_message.empty () ? connections.end () : connections.find (host_peer);
+  if (host != connections.end ()) {
+    send (*host->second, proto::make_session_ended (proto::kReasonRemoved, host_message));
+    host->second->role = Role::None;
   }
 }
 
@@ -673,6 +724,14 @@ void ServerImpl::housekeeping ()
       close_connection (*c, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "idle timeout");
   create_limiter.prune (now);
   guesses.prune (now);
+  gint64 wall = g_get_real_time ();
+  for (const auto &id : registry.expired_reservations (wall)) {
+    metrics.reservations_expired++;
+    end_session (id, proto::kReasonHostDisconnected,
+                 "The session's host never connected; its reservation expired.");
+  }
+  for (auto it = ended_by_api.begin (); it != ended_by_api.end ();)
+    it = wall >= it->second ? ended_by_api.erase (it) : std::next (it);
   note_flood_mode (now);
 }
 

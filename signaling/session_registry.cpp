@@ -37,17 +37,28 @@ bool is_pin_shaped (const std::string &pin)
          std::all_of (pin.begin (), pin.end (), [] (char c) { return c >= '0' && c <= '9'; });
 }
 
+namespace {
+
+/* A PIN of `digits` digits no live session holds; empty when none was
+ * found. */
+std::string free_pin (const std::unordered_map<std::string, std::string> &by_pin, int digits)
+{
+  /* With the space at most 10% full, 64 draws all colliding has odds
+   * below 1e-64; failing means the server is saturated, not unlucky. */
+  for (int attempt = 0; attempt < 64; attempt++) {
+    std::string candidate = random_pin (digits);
+    if (by_pin.find (candidate) == by_pin.end ())
+      return candidate;
+  }
+  return "";
+}
+
+} // namespace
+
 Session *SessionRegistry::create (const std::string &host_peer, int max_viewers, int pin_ttl_s,
                                   gint64 now_us, int pin_digits)
 {
-  std::string pin;
-  /* With the space at most 10% full, 64 draws all colliding has odds
-   * below 1e-64; failing means the server is saturated, not unlucky. */
-  for (int attempt = 0; attempt < 64 && pin.empty (); attempt++) {
-    std::string candidate = random_pin (pin_digits);
-    if (by_pin_.find (candidate) == by_pin_.end ())
-      pin = candidate;
-  }
+  std::string pin = free_pin (by_pin_, pin_digits);
   if (pin.empty ())
     return nullptr;
 
@@ -55,6 +66,7 @@ Session *SessionRegistry::create (const std::string &host_peer, int max_viewers,
   s.id = random_id (16);
   s.pin = pin;
   s.host_peer = host_peer;
+  s.created_at_us = now_us;
   s.pin_ttl_s = pin_ttl_s;
   s.expires_at_us = now_us + (gint64) pin_ttl_s * G_USEC_PER_SEC;
   s.max_viewers = std::clamp (max_viewers, 1, proto::kMaxViewersLimit);
@@ -62,6 +74,33 @@ Session *SessionRegistry::create (const std::string &host_peer, int max_viewers,
   by_pin_[pin] = id;
   by_host_[host_peer] = id;
   return &sessions_.emplace (id, std::move (s)).first->second;
+}
+
+Session *SessionRegistry::reserve (int max_viewers, gint64 expires_at_us, gint64 now_us,
+                                   int pin_digits)
+{
+  std::string pin = free_pin (by_pin_, pin_digits);
+  if (pin.empty ())
+    return nullptr;
+  Session s;
+  s.id = random_id (16);
+  s.pin = pin;
+  s.created_at_us = now_us;
+  s.expires_at_us = expires_at_us;
+  s.pin_ttl_s = (int) MAX (0, (expires_at_us - now_us) / G_USEC_PER_SEC);
+  s.max_viewers = std::clamp (max_viewers, 1, proto::kMaxViewersLimit);
+  std::string id = s.id;
+  by_pin_[pin] = id;
+  return &sessions_.emplace (id, std::move (s)).first->second;
+}
+
+std::vector<std::string> SessionRegistry::expired_reservations (gint64 now_us) const
+{
+  std::vector<std::string> ids;
+  for (const auto &[id, s] : sessions_)
+    if (s.reserved () && now_us >= s.expires_at_us)
+      ids.push_back (id);
+  return ids;
 }
 
 Session *SessionRegistry::restore (const std::string &host_peer, const std::string &session_id,
@@ -74,6 +113,7 @@ Session *SessionRegistry::restore (const std::string &host_peer, const std::stri
   s.id = session_id;
   s.pin = pin;
   s.host_peer = host_peer;
+  s.created_at_us = now_us;
   s.expires_at_us = expires_at_us;
   s.pin_ttl_s = (int) MAX (0, (expires_at_us - now_us) / G_USEC_PER_SEC);
   s.max_viewers = std::clamp (max_viewers, 1, proto::kMaxViewersLimit);
@@ -85,7 +125,8 @@ Session *SessionRegistry::restore (const std::string &host_peer, const std::stri
 
 void SessionRegistry::move_host (Session &s, const std::string &host_peer)
 {
-  by_host_.erase (s.host_peer);
+  if (!s.reserved ())
+    by_host_.erase (s.host_peer);
   s.host_peer = host_peer;
   by_host_[host_peer] = s.id;
 }
@@ -214,7 +255,8 @@ std::vector<std::string> SessionRegistry::end (const std::string &session_id)
     viewer_index_.erase (v.first);
   }
   by_pin_.erase (it->second.pin);
-  by_host_.erase (it->second.host_peer);
+  if (!it->second.reserved ())
+    by_host_.erase (it->second.host_peer);
   sessions_.erase (it);
   return viewers;
 }

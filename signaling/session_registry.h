@@ -28,7 +28,10 @@ struct Viewer {
 struct Session {
   std::string id;
   std::string pin;
+  /* Empty while the session is a reservation no host has claimed yet
+   * (reserve ()). */
   std::string host_peer;
+  gint64 created_at_us = 0;
   gint64 expires_at_us = 0; /* monotonic-free: g_get_real_time () base */
   int pin_ttl_s = 0;
   int max_viewers = 1;
@@ -36,7 +39,11 @@ struct Session {
   std::map<std::string, Viewer> viewers;
   /* Viewers each invite link (by its id) has admitted or has waiting. */
   std::map<std::string, int> invite_uses;
+  /* A reservation's: the integrator's label and the API key that made it. */
+  std::string label;
+  std::string reserved_by;
 
+  bool reserved () const { return host_peer.empty (); }
   int pending () const;
   int pending_by_pin () const; /* pending, and came with the PIN (not an invite) */
   int admitted () const;
@@ -59,8 +66,16 @@ public:
   Session *restore (const std::string &host_peer, const std::string &session_id,
                     const std::string &pin, gint64 expires_at_us, int max_viewers, int uses_spent,
                     gint64 now_us);
+  /* A session with a fresh PIN, as create () makes, that no host holds yet:
+   * a reservation made through the session API. It waits for a host to
+   * claim it (move_host) until `expires_at_us`, when its PIN expires too;
+   * viewers may join it before and wait. */
+  Session *reserve (int max_viewers, gint64 expires_at_us, gint64 now_us,
+                    int pin_digits = proto::kMinPinDigits);
+  /* The ids of reservations no host claimed whose time has passed. */
+  std::vector<std::string> expired_reservations (gint64 now_us) const;
   /* The session's host is now `host_peer` (the host reconnected before the
-   * server noticed its old connection had gone). */
+   * server noticed its old connection had gone, or claimed a reservation). */
   void move_host (Session &s, const std::string &host_peer);
   Session *find (const std::string &session_id);
   Session *find_by_host (const std::string &host_peer);
@@ -84,6 +99,8 @@ public:
   std::vector<std::string> end (const std::string &session_id);
 
   std::size_t session_count () const { return sessions_.size (); }
+  /* Every live session, by id (reservations included). */
+  const std::unordered_map<std::string, Session> &sessions () const { return sessions_; }
   std::size_t viewer_count () const { return viewer_index_.size (); }
 
 private:
