@@ -55,6 +55,10 @@ int main (int argc, char **argv)
     std::printf (
         "ghostview-signaling: session API on /api/v1 with %zu key(s) (SIGHUP reloads %s)\n",
         server->api_key_count (), config.api_keys_file.c_str ());
+  if (config.webhooks.any ())
+    std::printf ("ghostview-signaling: notifications to %zu webhook(s)%s\n",
+                 config.webhooks.urls.size (),
+                 config.webhooks.gotify_url.empty () ? "" : " and Gotify");
   std::fflush (stdout);
 
   GMainLoop *loop = g_main_loop_new (nullptr, FALSE);

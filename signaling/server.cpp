@@ -206,6 +206,8 @@ void ServerImpl::stop ()
                   "The server is shutting down.");
   close_all (SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
   connections.clear ();
+  if (notifier)
+    notifier->shutdown ();
   if (http_guard)
     http_guard->detach ();
   if (soup) {
@@ -371,6 +373,23 @@ std::string ServerImpl::metrics_text () const
   g_string_append_printf (
       s, "ghostview_reservations_total{outcome=\"expired\"} %" G_GUINT64_FORMAT "\n",
       metrics.reservations_expired);
+  counter_head ("ghostview_webhooks_total",
+                "Notifications (webhooks and Gotify) by outcome: delivered (2xx), retried (an "
+                "attempt failed, sent again later), failed (given up after the retries), dropped "
+                "(a full queue dropped its oldest).");
+  {
+    WebhookCounters none;
+    const WebhookCounters &w = notifier ? notifier->counters () : none;
+    const std::pair<const char *, guint64> outcomes[] = { { "delivered", w.delivered },
+                                                          { "retried", w.retried },
+                                                          { "failed", w.failed },
+                                                          { "dropped", w.dropped } };
+    for (const auto &[outcome, n] : outcomes)
+      g_string_append_printf (s, "ghostview_webhooks_total{outcome=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                              outcome, n);
+  }
+  gauge ("ghostview_webhooks_queued", "Notifications waiting in the targets' queues.",
+         notifier ? notifier->queued () : 0);
   counter_head ("ghostview_messages_rejected_total", "Messages answered with an error.");
   g_string_append_printf (s, "ghostview_messages_rejected_total %" G_GUINT64_FORMAT "\n",
                           metrics.messages_rejected);
@@ -426,6 +445,9 @@ void ServerImpl::handle_http (SoupServerMessage *msg, const char *path)
     return;
   }
 
+  /* The admin portal (web/admin.html) at a short address. */
+  if (strcmp (path, "/admin") == 0)
+    path = "/admin.html";
   std::string file;
   guint status = resolve_static_path (web_root, path, file);
   if (status != SOUP_STATUS_OK) {
@@ -457,6 +479,11 @@ std::unique_ptr<Server> Server::create (const ServerConfig &config, GError **err
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--api-keys: %s", why.c_str ());
       return nullptr;
     }
+  }
+  if (config.webhooks.any ()) {
+    impl->notifier = Notifier::create (config.webhooks, error);
+    if (!impl->notifier)
+      return nullptr;
   }
   return std::unique_ptr<Server> (new Server (std::move (impl)));
 }

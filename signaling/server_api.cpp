@@ -11,9 +11,11 @@
 #include "server_impl.h"
 
 #include <gio/gio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 /* signaling.gresource.xml, compiled in (glib-compile-resources declares it
@@ -38,7 +40,7 @@ constexpr gint64 kMinReservationTtlS = 10;
 constexpr gint64 kMaxReservationTtlS = kMaxInviteTtlS;
 constexpr const char *kUnknownEndpoint = "unknown";
 
-enum class Resource { None, OpenApi, Sessions, Session, Viewers, Viewer, Snapshot };
+enum class Resource { None, OpenApi, Node, Sessions, Session, Viewers, Viewer, Snapshot };
 
 struct Operation {
   const char *method;
@@ -57,6 +59,8 @@ std::vector<Operation> operations_of (Resource resource)
   switch (resource) {
   case Resource::OpenApi:
     return { { "GET", "getOpenApi", 0 } };
+  case Resource::Node:
+    return { { "GET", "getNode", kScopeAdmin } };
   case Resource::Sessions:
     return { { "GET", "listSessions", kScopeRead }, { "POST", "createSession", kScopeWrite } };
   case Resource::Session:
@@ -73,7 +77,7 @@ std::vector<Operation> operations_of (Resource resource)
   return {};
 }
 
-/* The resource of an /api/v1/ path: "openapi.json", "sessions",
+/* The resource of an /api/v1/ path: "openapi.json", "node", "sessions",
  * "sessions/{pin}", "sessions/{pin}/viewers", "sessions/{pin}/viewers/{id}",
  * "sessions/{pin}/snapshot.jpg"; None for anything else (an empty segment,
  * a trailing slash). */
@@ -92,6 +96,8 @@ Route route_of (const char *path)
     return r;
   if (seg.size () == 1 && seg[0] == "openapi.json")
     r.resource = Resource::OpenApi;
+  else if (seg.size () == 1 && seg[0] == "node")
+    r.resource = Resource::Node;
   else if (seg.empty () || seg[0] != "sessions")
     return r;
   else if (seg.size () == 1)
@@ -288,11 +294,32 @@ bool parse_reservation (GBytes *body, ReservationRequest &req, std::string &erro
   return ok;
 }
 
-/* The API's view of a session (the Session schema of openapi.json). PINs
+/* This node's name in the API's answers: its host name. One node per
+ * process today; with a cluster (issue 14 item 1) each session names the
+ * node that holds it. */
+const char *node_name ()
+{
+  return g_get_host_name ();
+}
+
+void add_viewer (JsonBuilder *b, const Viewer &v)
+{
+  json_builder_begin_object (b);
+  add_string (b, "id", v.id);
+  add_string (b, "name", v.name);
+  add_string (b, "address", v.address);
+  add_string (b, "state", v.admitted ? "admitted" : "pending");
+  add_capabilities (b, "capabilities", v.capabilities);
+  add_string (b, "joined_with", v.invite_id.empty () ? "pin" : "invite");
+  json_builder_end_object (b);
+}
+
+/* The API's view of a session (the Session schema of openapi.json), with
+ * its viewers when `with_viewers` (listSessions' include=viewers). PINs
  * are shown whole: the API is for integrators holding a key, who hand the
  * PIN on. */
 void add_session (JsonBuilder *b, const ServerImpl &server, const Session &s,
-                  const std::string &base)
+                  const std::string &base, bool with_viewers = false)
 {
   gint64 now = g_get_real_time ();
   json_builder_begin_object (b);
@@ -314,19 +341,20 @@ void add_session (JsonBuilder *b, const ServerImpl &server, const Session &s,
     json_builder_add_string_value (b, host->second->address.c_str ());
   else
     json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "host_peer");
+  if (s.reserved ())
+    json_builder_add_null_value (b);
+  else
+    json_builder_add_string_value (b, s.host_peer.c_str ());
+  add_string (b, "node", node_name ());
   add_string (b, "viewer_url", base + "/?pin=" + s.pin);
-  json_builder_end_object (b);
-}
-
-void add_viewer (JsonBuilder *b, const Viewer &v)
-{
-  json_builder_begin_object (b);
-  add_string (b, "id", v.id);
-  add_string (b, "name", v.name);
-  add_string (b, "address", v.address);
-  add_string (b, "state", v.admitted ? "admitted" : "pending");
-  add_capabilities (b, "capabilities", v.capabilities);
-  add_string (b, "joined_with", v.invite_id.empty () ? "pin" : "invite");
+  if (with_viewers) {
+    json_builder_set_member_name (b, "viewers");
+    json_builder_begin_array (b);
+    for (const auto &kv : s.viewers)
+      add_viewer (b, kv.second);
+    json_builder_end_array (b);
+  }
   json_builder_end_object (b);
 }
 
@@ -335,6 +363,55 @@ JsonNode *finish (JsonBuilder *b)
   JsonNode *root = json_builder_get_root (b);
   g_object_unref (b);
   return root;
+}
+
+/* This process's resident set in bytes, from /proc/self/statm (its second
+ * field, in pages); nothing where there is no /proc. */
+std::optional<gint64> resident_bytes ()
+{
+  gchar *text = nullptr;
+  if (!g_file_get_contents ("/proc/self/statm", &text, nullptr, nullptr))
+    return std::nullopt;
+  gchar **fields = g_strsplit (text, " ", 3);
+  std::optional<gint64> out;
+  long page = sysconf (_SC_PAGESIZE);
+  if (fields[0] && fields[1] && page > 0)
+    out = g_ascii_strtoll (fields[1], nullptr, 10) * page;
+  g_strfreev (fields);
+  g_free (text);
+  return out;
+}
+
+/* GET /api/v1/node: this node and its load (the Node schema). */
+JsonNode *node_json (const ServerImpl &server)
+{
+  gint64 live = 0;
+  for (const auto &kv : server.registry.sessions ())
+    live += kv.second.reserved () ? 0 : 1;
+  gint64 uptime_us = g_get_monotonic_time () - server.started_us;
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  add_string (b, "node", node_name ());
+  add_string (b, "version", VERSION);
+  add_int (b, "started_at", (g_get_real_time () - uptime_us) / G_USEC_PER_SEC);
+  add_int (b, "uptime_s", uptime_us / G_USEC_PER_SEC);
+  add_int (b, "sessions", (gint64) server.registry.session_count ());
+  add_int (b, "sessions_live", live);
+  add_int (b, "sessions_reserved", (gint64) server.registry.session_count () - live);
+  add_int (b, "max_sessions", server.config.max_sessions);
+  add_int (b, "viewers", (gint64) server.registry.viewer_count ());
+  add_int (b, "connections", (gint64) server.connections.size ());
+  json_builder_set_member_name (b, "rss_bytes");
+  if (auto rss = resident_bytes ())
+    json_builder_add_int_value (b, *rss);
+  else
+    json_builder_add_null_value (b);
+  add_int (b, "messages_relayed", (gint64) server.metrics.messages_relayed);
+  add_int (b, "fallback_bytes_relayed", (gint64) server.metrics.fallback_bytes_relayed);
+  json_builder_set_member_name (b, "recorder_pool");
+  json_builder_add_boolean_value (b, FALSE);
+  json_builder_end_object (b);
+  return finish (b);
 }
 
 } // namespace
@@ -433,6 +510,15 @@ bool ServerImpl::handle_api (SoupServerMessage *msg, const char *path)
   case Resource::OpenApi:
     api_openapi (msg, op->id);
     break;
+  case Resource::Node: {
+    std::map<std::string, std::string> none;
+    std::string error;
+    if (!query_params (msg, {}, none, error))
+      api_error (msg, op->id, SOUP_STATUS_BAD_REQUEST, "BAD_REQUEST", error);
+    else
+      api_respond (msg, op->id, SOUP_STATUS_OK, node_json (*this));
+    break;
+  }
   case Resource::Sessions:
     if (strcmp (method, "POST") == 0)
       api_create_session (msg, op->id, key_name);
@@ -472,7 +558,7 @@ void ServerImpl::api_list_sessions (SoupServerMessage *msg, const char *endpoint
   std::map<std::string, std::string> params;
   std::string error;
   gint64 limit = kDefaultListLimit, offset = 0;
-  if (!query_params (msg, { "limit", "offset" }, params, error)) {
+  if (!query_params (msg, { "limit", "offset", "include" }, params, error)) {
     api_error (msg, endpoint, SOUP_STATUS_BAD_REQUEST, "BAD_REQUEST", error);
     return;
   }
@@ -481,6 +567,12 @@ void ServerImpl::api_list_sessions (SoupServerMessage *msg, const char *endpoint
     api_error (msg, endpoint, SOUP_STATUS_BAD_REQUEST, "BAD_REQUEST",
                "\"limit\" is 1 to " + std::to_string (kMaxListLimit) +
                    ", \"offset\" a whole number from 0.");
+    return;
+  }
+  bool with_viewers = params.count ("include") != 0;
+  if (with_viewers && params["include"] != "viewers") {
+    api_error (msg, endpoint, SOUP_STATUS_BAD_REQUEST, "BAD_REQUEST",
+               "\"include\" takes one value: viewers.");
     return;
   }
   /* Oldest first; the PIN breaks ties, so pages do not shift between
@@ -500,7 +592,7 @@ void ServerImpl::api_list_sessions (SoupServerMessage *msg, const char *endpoint
   json_builder_set_member_name (b, "sessions");
   json_builder_begin_array (b);
   for (gint64 i = offset; i < (gint64) all.size () && i < offset + limit; i++)
-    add_session (b, *this, *all[i], base);
+    add_session (b, *this, *all[i], base, with_viewers);
   json_builder_end_array (b);
   json_builder_end_object (b);
   api_respond (msg, endpoint, SOUP_STATUS_OK, finish (b));
@@ -544,6 +636,7 @@ void ServerImpl::api_create_session (SoupServerMessage *msg, const char *endpoin
   s->label = req.label;
   s->reserved_by = key_name;
   metrics.reservations_made++;
+  notify (event::kSessionCreated, *s);
   invite.session = s->id;
   invite.capabilities = req.capabilities;
   invite.uses = s->max_viewers;

@@ -39,6 +39,10 @@ struct ServerOptionValues {
   gboolean tls_proxy_alias = FALSE;
   gchar *session_key_file = nullptr;
   gchar *api_keys_file = nullptr;
+  gchar **webhooks = nullptr;
+  gchar *webhook_secret_file = nullptr, *gotify_url = nullptr, *gotify_token_file = nullptr;
+  gint webhook_timeout = -1, webhook_retries = -1, webhook_retry_ms = -1;
+  gint webhook_concurrency = -1, webhook_queue = -1;
   gint port = -1, pin_ttl = -1, idle = -1, turn_ttl = -1, max_sessions = -1;
   gint http_timeout = -1, max_per_address = -1;
   gint flood_networks = G_MININT; /* unset */
@@ -55,6 +59,10 @@ struct ServerOptionValues {
     g_free (secret_file);
     g_free (session_key_file);
     g_free (api_keys_file);
+    g_strfreev (webhooks);
+    g_free (webhook_secret_file);
+    g_free (gotify_url);
+    g_free (gotify_token_file);
     g_free (secret);
     g_free (address_alias);
     g_strfreev (origins_alias);
@@ -65,6 +73,43 @@ struct ServerOptionValues {
     g_strfreev (turn);
   }
 };
+
+/* --webhook and its delivery settings; the files are read when the server
+ * is created (Notifier::create), so an embedding program's config is
+ * checked the same way. */
+bool apply_webhook_options (const ServerOptionValues &v, WebhookSettings &w, GError **error)
+{
+  append_strv (w.urls, v.webhooks);
+  if (v.webhook_secret_file)
+    w.secret_file = v.webhook_secret_file;
+  if (v.gotify_url)
+    w.gotify_url = v.gotify_url;
+  if (v.gotify_token_file)
+    w.gotify_token_file = v.gotify_token_file;
+  struct {
+    const char *name;
+    gint value;
+    gint min, max;
+    guint *field;
+  } numbers[] = {
+    { "--webhook-timeout", v.webhook_timeout, 1, 300, &w.timeout_s },
+    { "--webhook-retries", v.webhook_retries, 0, 20, &w.retries },
+    { "--webhook-retry-ms", v.webhook_retry_ms, 10, 600000, &w.retry_base_ms },
+    { "--webhook-concurrency", v.webhook_concurrency, 1, 64, &w.concurrency },
+    { "--webhook-queue", v.webhook_queue, 1, 1000000, &w.queue_limit },
+  };
+  for (auto &n : numbers) {
+    if (n.value == -1)
+      continue;
+    if (n.value < n.min || n.value > n.max) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "%s %d: must be between %d and %d", n.name, n.value, n.min, n.max);
+      return false;
+    }
+    *n.field = (guint) n.value;
+  }
+  return true;
+}
 
 /* Environment first; the command line overrides it in apply_command_line. */
 gboolean apply_environment (GOptionContext *, GOptionGroup *, gpointer data, GError **)
@@ -86,6 +131,14 @@ gboolean apply_environment (GOptionContext *, GOptionGroup *, gpointer data, GEr
     config.turn_secret = v;
   if (const char *v = g_getenv ("GHOSTVIEW_API_KEYS"))
     config.api_keys_file = v;
+  for (auto &u : split_option_list (g_getenv ("GHOSTVIEW_WEBHOOKS")))
+    config.webhooks.urls.push_back (u);
+  if (const char *v = g_getenv ("GHOSTVIEW_WEBHOOK_SECRET_FILE"))
+    config.webhooks.secret_file = v;
+  if (const char *v = g_getenv ("GHOSTVIEW_GOTIFY_URL"))
+    config.webhooks.gotify_url = v;
+  if (const char *v = g_getenv ("GHOSTVIEW_GOTIFY_TOKEN_FILE"))
+    config.webhooks.gotify_token_file = v;
   for (auto &u : split_option_list (g_getenv ("GHOSTVIEW_STUN_URLS")))
     config.stun_urls.push_back (u);
   for (auto &u : split_option_list (g_getenv ("GHOSTVIEW_TURN_URLS")))
@@ -174,6 +227,8 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
     config.session_key_file = v.session_key_file;
   if (v.api_keys_file)
     config.api_keys_file = v.api_keys_file;
+  if (!apply_webhook_options (v, config.webhooks, error))
+    return FALSE;
   if (v.secret_file) {
     gchar *contents = nullptr;
     if (!g_file_get_contents (v.secret_file, &contents, nullptr, error))
@@ -262,6 +317,31 @@ GOptionGroup *server_option_group (ServerConfig &config)
       "Keys of the session API (/api/v1/...): lines 'NAME SCOPES SHA256HEX', the hash of each "
       "key, not the key (or GHOSTVIEW_API_KEYS); reloaded on SIGHUP. Without it there is no API",
       "FILE" },
+    { "webhook", 0, 0, G_OPTION_ARG_STRING_ARRAY, &v->webhooks,
+      "POST each session event (created, viewer joined/left, control granted/revoked, ended) "
+      "as signed JSON to this http(s) URL; repeatable (or GHOSTVIEW_WEBHOOKS, comma-separated)",
+      "URL" },
+    { "webhook-secret-file", 0, 0, G_OPTION_ARG_FILENAME, &v->webhook_secret_file,
+      "File holding the key that signs webhook bodies (HMAC-SHA-256; or "
+      "GHOSTVIEW_WEBHOOK_SECRET_FILE). Required with --webhook",
+      "FILE" },
+    { "gotify", 0, 0, G_OPTION_ARG_STRING, &v->gotify_url,
+      "Also send each session event as a message to this Gotify server (or GHOSTVIEW_GOTIFY_URL)",
+      "URL" },
+    { "gotify-token-file", 0, 0, G_OPTION_ARG_FILENAME, &v->gotify_token_file,
+      "File holding the Gotify application token (or GHOSTVIEW_GOTIFY_TOKEN_FILE)", "FILE" },
+    { "webhook-timeout", 0, 0, G_OPTION_ARG_INT, &v->webhook_timeout,
+      "Seconds one notification request may take (default 5)", "SECONDS" },
+    { "webhook-retries", 0, 0, G_OPTION_ARG_INT, &v->webhook_retries,
+      "Re-sends of a notification that failed before it is given up (default 5)", "N" },
+    { "webhook-retry-ms", 0, 0, G_OPTION_ARG_INT, &v->webhook_retry_ms,
+      "Wait before the first re-send, doubling for each next (default 1000: 1, 2, 4, 8, 16 s); "
+      "small values are for tests",
+      "MS" },
+    { "webhook-concurrency", 0, 0, G_OPTION_ARG_INT, &v->webhook_concurrency,
+      "Notifications being delivered to one target at once (default 4)", "N" },
+    { "webhook-queue", 0, 0, G_OPTION_ARG_INT, &v->webhook_queue,
+      "Notifications one target may have waiting; more drop the oldest (default 1000)", "N" },
     { "turn-ttl", 0, 0, G_OPTION_ARG_INT, &v->turn_ttl,
       "Lifetime of TURN credentials in seconds (default 86400)", "SECONDS" },
     /* Earlier spellings. */
@@ -327,6 +407,28 @@ bool validate_server_config (const ServerConfig &config, GError **error)
       return bad ("--message-rate above the default (50 per second) is for tests and "
                   "benchmarks; production mode refuses it");
   }
+  for (const auto &url : config.webhooks.urls) {
+    std::string why;
+    if (!webhook_url_ok (url, why)) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--webhook: %s", why.c_str ());
+      return false;
+    }
+  }
+  if (!config.webhooks.gotify_url.empty ()) {
+    std::string why;
+    if (!webhook_url_ok (config.webhooks.gotify_url, why)) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--gotify: %s", why.c_str ());
+      return false;
+    }
+  }
+  if (!config.webhooks.urls.empty () && config.webhooks.secret_file.empty ())
+    return bad ("--webhook needs a signing secret: --webhook-secret-file FILE (or "
+                "GHOSTVIEW_WEBHOOK_SECRET_FILE)");
+  if (!config.webhooks.gotify_url.empty () && config.webhooks.gotify_token_file.empty ())
+    return bad ("--gotify needs the application token: --gotify-token-file FILE (or "
+                "GHOSTVIEW_GOTIFY_TOKEN_FILE)");
+  if (config.webhooks.concurrency < 1 || config.webhooks.queue_limit < 1)
+    return bad ("--webhook-concurrency and --webhook-queue must be at least 1");
   if (config.pin_ttl_s < 1 || config.pin_ttl_s > 24 * 3600)
     return bad ("--pin-ttl must be between 1 and 86400 seconds");
   if (config.http_timeout_s < 1 || config.http_timeout_s > 3600)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "guess_limiter.h"
+#include "webhooks.h"
 
 #include <glib.h>
 
@@ -47,6 +48,10 @@ struct ServerConfig {
 
   /* Keys of the session API (/api/v1/..., api_keys.h); empty: no API. */
   std::string api_keys_file;
+
+  /* Notifications of session events (webhooks.h): webhook receivers and a
+   * Gotify server; none: nothing is sent. */
+  WebhookSettings webhooks;
 
   /* Rate limits (see PROTOCOL.md). */
   double create_burst = 10, create_per_s = 10.0 / 60;

@@ -10,6 +10,7 @@
 #include "rate_limiter.h"
 #include "server_config.h"
 #include "session_registry.h"
+#include "webhooks.h"
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -179,6 +180,17 @@ public:
    * expiry (Unix µs): their hosts' resume tokens no longer bring them
    * back. */
   std::unordered_map<std::string, gint64> ended_by_api;
+  /* Webhook and Gotify notifications (webhooks.h); null: none configured. */
+  std::unique_ptr<Notifier> notifier;
+  void notify (const char *type, const Session &s, const Viewer *v = nullptr,
+               const char *reason = nullptr)
+  {
+    if (notifier)
+      notifier->emit (type, s, v, reason);
+  }
+  /* control.granted / control.revoked when a viewer's control capability
+   * changed from `before`. */
+  void notify_control_change (const Session &s, const Viewer &v, guint before);
 
   /* server_ws.cpp, also used by the session API. Ends the session: its
    * viewers get `session-ended` with `reason` (and `message` when set);

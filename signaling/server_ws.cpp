@@ -284,6 +284,7 @@ void ServerImpl::on_register (Connection &c, const proto::Message &m)
     return;
   }
   Session *s = nullptr;
+  bool fresh = false; /* not a reservation claimed or a session resumed */
   if (!reservation.empty ()) {
     std::string refusal;
     s = claim_reservation (c, reservation, refusal);
@@ -313,8 +314,11 @@ void ServerImpl::on_register (Connection &c, const proto::Message &m)
       return;
     }
     metrics.sessions_created++;
+    fresh = true;
   }
   c.role = Role::Host;
+  if (fresh)
+    notify (event::kSessionCreated, *s);
 
   proto::RegisteredParams p;
   p.session = s->id;
@@ -535,6 +539,8 @@ void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)
       return;
     }
     metrics.joins_accepted++;
+    notify (event::kViewerJoined, *s, &s->viewers[viewer]);
+    notify_control_change (*s, s->viewers[viewer], 0);
     /* The token must carry the use just spent, or a resume would refund it. */
     send (c, proto::make_resume_token (resume_token_for (*s)));
     send_to (viewer, proto::make_joined (s->id, viewer, s->viewers[viewer].capabilities,
@@ -561,13 +567,16 @@ void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)
     }
     return;
   }
-  case Type::Grant:
+  case Type::Grant: {
+    guint before = vit->second.capabilities;
     if (!registry.grant (*s, viewer, proto::get_capabilities (m))) {
       send_error (c, ErrorCode::NotAllowed, "viewer " + viewer + " is not admitted yet", m.type);
       return;
     }
     send_to (viewer, proto::make_capabilities (s->viewers[viewer].capabilities));
+    notify_control_change (*s, s->viewers[viewer], before);
     return;
+  }
   case Type::Kick:
     drop_viewer (*s, viewer, proto::kReasonRemoved, proto::kReasonRemoved);
     return;
@@ -668,7 +677,15 @@ void ServerImpl::drop_viewer (Session &s, const std::string &viewer, const char 
                               const char *viewer_reason, const std::string &message)
 {
   std::string host = s.host_peer;
+  /* Only a viewer that was admitted "joined"; a pending one that goes
+   * away is no event. */
+  const Viewer *found = find_viewer (s, viewer);
+  std::optional<Viewer> left;
+  if (found && found->admitted)
+    left = *found;
   registry.remove_viewer (s, viewer);
+  if (left)
+    notify (event::kViewerLeft, s, &*left, host_reason);
   send_to (host, proto::make_peer_left (viewer, host_reason));
   if (viewer_reason) {
     auto it = connections.find (viewer);
@@ -684,6 +701,8 @@ void ServerImpl::end_session (const std::string &session_id, const char *reason,
 {
   Session *s = registry.find (session_id);
   std::string host_peer = s ? s->host_peer : "";
+  if (s)
+    notify (event::kSessionEnded, *s, nullptr, reason);
   if (!host_peer.empty ())
     fail_snapshots (host_peer, SOUP_STATUS_BAD_GATEWAY, "HOST_GONE",
                     "The session ended before the host sent the snapshot.");
@@ -699,6 +718,13 @@ void ServerImpl::end_session (const std::string &session_id, const char *reason,
     send (*host->second, proto::make_session_ended (proto::kReasonRemoved, host_message));
     host->second->role = Role::None;
   }
+}
+
+void ServerImpl::notify_control_change (const Session &s, const Viewer &v, guint before)
+{
+  bool had = before & GV_CAPABILITY_CONTROL, has = v.capabilities & GV_CAPABILITY_CONTROL;
+  if (had != has)
+    notify (has ? event::kControlGranted : event::kControlRevoked, s, &v);
 }
 
 void ServerImpl::handle_closed (Connection &c)

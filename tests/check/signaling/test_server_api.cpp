@@ -671,7 +671,7 @@ START_TEST (test_openapi_document)
   g_list_free (names);
   const std::set<std::string> routed = { "getOpenApi", "listSessions", "createSession",
                                          "getSession", "endSession",   "listViewers",
-                                         "kickViewer", "getSnapshot" };
+                                         "kickViewer", "getSnapshot",  "getNode" };
   ck_assert_msg (ids == routed, "the document's operations differ from the server's");
 
   /* The validator is not blind: it refuses what the schemas rule out. */
@@ -706,6 +706,84 @@ START_TEST (test_openapi_document)
 }
 END_TEST
 
+START_TEST (test_node_and_sessions_with_viewers)
+{
+  auto server = start_api_server ();
+  ApiClient api (server->http_url ());
+
+  /* GET /node: admin only; read and write keys are refused with the scope
+   * named. */
+  assert_refusals (api, request ("GET", "/api/v1/node"), kReader);
+  ApiReply writer = api.get ("/api/v1/node", kWriter);
+  ck_assert_uint_eq (writer.status, 403);
+  assert_contains (writer.str ("message"), "admin");
+  ApiReply idle = api.get ("/api/v1/node", kAdmin);
+  ck_assert_uint_eq (idle.status, 200);
+  GV_ASSERT_STR_EQ (idle.str ("node"), g_get_host_name ());
+  ck_assert_int_eq (idle.num ("sessions"), 0);
+  ck_assert_int_eq (idle.num ("connections"), 0);
+  ck_assert_int_gt (idle.num ("rss_bytes"), 1024 * 1024);
+  ck_assert_int_ge (idle.num ("uptime_s"), 0);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  ck_assert_int_le (idle.num ("started_at"), now);
+  ck_assert_int_ge (idle.num ("started_at"), now - 60);
+  assert_contains (idle.body, "\"recorder_pool\":false");
+
+  /* A live session with a viewer, and a reservation: counted apart. */
+  auto host = WsClient::connect (server->ws_url ());
+  ck_assert (host);
+  proto::Message reg = register_host (*host, 2);
+  std::string pin = proto::get_string (reg, "pin");
+  std::string host_peer = proto::get_string (reg, "peer");
+  std::string viewer_id;
+  auto viewer = join (*server, pin, viewer_id, "Vera");
+  host->expect (Type::JoinRequest);
+  ck_assert_uint_eq (api.post ("/api/v1/sessions", kAdmin, "{\"label\":\"later\"}").status, 201);
+  ApiReply busy = api.get ("/api/v1/node", kAdmin);
+  ck_assert_int_eq (busy.num ("sessions"), 2);
+  ck_assert_int_eq (busy.num ("sessions_live"), 1);
+  ck_assert_int_eq (busy.num ("sessions_reserved"), 1);
+  ck_assert_int_eq (busy.num ("viewers"), 1);
+  ck_assert_int_eq (busy.num ("connections"), 2);
+
+  /* Each session names its node and its host's peer (null while
+   * reserved); with include=viewers, its viewers too. */
+  ApiReply one = api.get ("/api/v1/sessions/" + pin, kReader);
+  GV_ASSERT_STR_EQ (one.str ("host_peer"), host_peer);
+  GV_ASSERT_STR_EQ (one.str ("node"), g_get_host_name ());
+  ApiReply plain = api.get ("/api/v1/sessions", kReader);
+  ck_assert_msg (plain.body.find ("\"viewers\":") == std::string::npos, "%s", plain.body.c_str ());
+  assert_contains (plain.body, "\"host_peer\":null");
+  ApiReply full = api.get ("/api/v1/sessions?include=viewers", kReader);
+  ck_assert_uint_eq (full.status, 200);
+  assert_contains (full.body, "\"viewers\":[{\"id\":\"" + viewer_id +
+                                  "\",\"name\":\"Vera\",\"address\":\"127.0.0.1\",\"state\":"
+                                  "\"pending\"");
+  assert_contains (full.body, "\"viewers\":[]"); /* the reservation's */
+  ApiReply bad = api.get ("/api/v1/sessions?include=hosts", kReader);
+  ck_assert_uint_eq (bad.status, 400);
+  assert_contains (bad.str ("message"), "include");
+
+  /* The node takes no query and only GET. */
+  ck_assert_uint_eq (api.get ("/api/v1/node?x=1", kAdmin).status, 400);
+  ApiRequest post = request ("POST", "/api/v1/node");
+  post.key = kAdmin;
+  ApiReply wrong = api.send (post);
+  ck_assert_uint_eq (wrong.status, 405);
+  GV_ASSERT_STR_EQ (wrong.allow, "GET");
+
+  /* Gone with its host: the node says so. */
+  host.reset ();
+  viewer->expect (Type::SessionEnded);
+  ApiReply after = api.get ("/api/v1/node", kAdmin);
+  ck_assert_int_eq (after.num ("sessions_live"), 0);
+  ck_assert_int_eq (after.num ("viewers"), 0);
+  ck_assert_int_eq (metric (metrics_of (*server),
+                            "ghostview_api_requests_total{endpoint=\"getNode\",outcome=\"ok\"}"),
+                    3);
+}
+END_TEST
+
 static Suite *api_suite ()
 {
   Suite *s = suite_create ("server-api");
@@ -720,6 +798,7 @@ static Suite *api_suite ()
   tcase_add_test (tc, test_unclaimed_reservation_expires);
   tcase_add_test (tc, test_metrics_and_rate_limit);
   tcase_add_test (tc, test_openapi_document);
+  tcase_add_test (tc, test_node_and_sessions_with_viewers);
   suite_add_tcase (s, tc);
   return s;
 }
