@@ -41,6 +41,8 @@ OptionValues::~OptionValues ()
   g_free (invite_link_);
   g_free (download_dir_);
   g_free (allow_);
+  g_free (terminal_command_);
+  g_free (terminal_output_);
   g_strfreev (sets_);
 }
 
@@ -69,6 +71,22 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
                    "Let viewers with control resize this display to their window (a virtual "
                    "display such as Xvfb, while the whole screen is shared)",
                    nullptr });
+  if (which & OPT_TERMINAL) {
+    e.push_back ({ "terminal", 0, 0, G_OPTION_ARG_NONE, &terminal_,
+                   "Share a terminal running your shell ($SHELL, else /bin/sh): alone, or beside "
+                   "the screen with --source. Viewers watch it; typing needs control",
+                   nullptr });
+    e.push_back ({ "terminal-command", 0, 0, G_OPTION_ARG_STRING, &terminal_command_,
+                   "Share a terminal running CMD (through /bin/sh -c) instead of your shell; "
+                   "implies --terminal",
+                   "CMD" });
+  }
+  if (which & OPT_TERMINAL_OUTPUT)
+    e.push_back ({ "terminal-output", 0, 0, G_OPTION_ARG_FILENAME, &terminal_output_,
+                   "Also record the host's shared terminal to FILE, as asciicast v2 "
+                   "(asciinema play FILE); an --output ending in .cast records the terminal "
+                   "alone",
+                   "FILE" });
   if (which & OPT_AUDIO)
     e.push_back ({ "audio", 0, 0, G_OPTION_ARG_STRING, &audio_,
                    "Sound for viewers: none (default), desktop (what this machine plays, "
@@ -160,6 +178,11 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
   if (cursor_)
     out.cursor = cursor_;
   out.allow_resize = allow_resize_;
+  out.terminal = terminal_ || terminal_command_;
+  if (terminal_command_)
+    out.terminal_command = terminal_command_;
+  if (terminal_output_)
+    out.terminal_output = terminal_output_;
   if (codec_)
     out.codec = codec_;
   if (fallback_codec_)

@@ -32,11 +32,14 @@ struct LaunchOptions {
   unsigned allow = 0;
   bool request_control = false;
   bool print_pipeline = false;
-  bool local = false;       /* host: the embedded server listens on 127.0.0.1 only */
-  guint invite = 0;         /* host: --invite, the capabilities of an invite link (0: none) */
-  int invite_uses = 1;      /* host: --invite-uses */
-  std::string invite_token; /* view, record: --invite-link, the token part */
-  std::string download_dir; /* --download-dir: where files from the other side land */
+  bool local = false;           /* host: the embedded server listens on 127.0.0.1 only */
+  guint invite = 0;             /* host: --invite, the capabilities of an invite link (0: none) */
+  int invite_uses = 1;          /* host: --invite-uses */
+  std::string invite_token;     /* view, record: --invite-link, the token part */
+  std::string download_dir;     /* --download-dir: where files from the other side land */
+  bool terminal = false;        /* host: --terminal (or --terminal-command) */
+  std::string terminal_command; /* host: --terminal-command ("": the user's shell) */
+  std::string terminal_output;  /* record: --terminal-output, an asciicast of the host's terminal */
   int eos_timeout_s = 10;
   std::vector<std::string> sets; /* --set KEY=VALUE */
 };
@@ -52,11 +55,13 @@ enum OptionSet : unsigned {
   OPT_OUTPUT = 1 << 6,
   OPT_PRESET = 1 << 7,
   OPT_LOCAL = 1 << 8,
-  OPT_COMMON = 1 << 9,        /* --set --print-pipeline --eos-timeout */
-  OPT_INVITE = 1 << 10,       /* --invite --invite-uses */
-  OPT_INVITE_LINK = 1 << 11,  /* --invite-link */
-  OPT_DOWNLOAD_DIR = 1 << 12, /* --download-dir */
-  OPT_AUDIO = 1 << 13,        /* --audio */
+  OPT_COMMON = 1 << 9,           /* --set --print-pipeline --eos-timeout */
+  OPT_INVITE = 1 << 10,          /* --invite --invite-uses */
+  OPT_INVITE_LINK = 1 << 11,     /* --invite-link */
+  OPT_DOWNLOAD_DIR = 1 << 12,    /* --download-dir */
+  OPT_AUDIO = 1 << 13,           /* --audio */
+  OPT_TERMINAL = 1 << 14,        /* --terminal --terminal-command */
+  OPT_TERMINAL_OUTPUT = 1 << 15, /* --terminal-output */
 };
 
 /* Owns the raw values the GOptionEntries point at; fill () copies them into
@@ -85,6 +90,8 @@ private:
   gint bitrate_ = -1, fps_ = -1, eos_timeout_ = 10;
   gboolean allow_control_ = FALSE, request_control_ = FALSE, print_pipeline_ = FALSE;
   gboolean local_ = FALSE;
+  gboolean terminal_ = FALSE;
+  gchar *terminal_command_ = nullptr, *terminal_output_ = nullptr;
 };
 
 /* The preset variable values the options give: --server -> SERVER, --pin ->

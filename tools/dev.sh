@@ -27,7 +27,7 @@ packages=(
   gstreamer1.0-pipewire gstreamer1.0-pulseaudio pulseaudio pulseaudio-utils
   libx11-dev libxtst-dev libxrandr-dev libxext-dev libxfixes-dev
   xvfb x11-utils xdotool xclip python3-gi gir1.2-gstreamer-1.0
-  coturn openssl ca-certificates curl procps ffmpeg
+  coturn openssl ca-certificates curl procps ffmpeg asciinema
   nodejs npm chromium firefox-esr
 )
 
@@ -58,12 +58,14 @@ install_missing() {
 }
 
 install_node_modules() {
-  # Browser tests drive Debian's chromium through playwright-core and its
-  # firefox-esr through puppeteer-core, and the signalling benchmark compares
-  # with the PeerJS server; all come from npm, pinned by package-lock.json.
-  # Nothing here downloads a browser.
-  local dir
-  for dir in "$top/tests/browser" "$top/tests/bench"; do
+  # The viewer page shows a shared terminal with xterm.js (web/node_modules,
+  # served from the web root: no CDN). Browser tests drive Debian's chromium
+  # through playwright-core and its firefox-esr through puppeteer-core, and
+  # the signalling benchmark compares with the PeerJS server; all come from
+  # npm, pinned by package-lock.json. Nothing here downloads a browser.
+  local dir dirs=("$@")
+  [ ${#dirs[@]} -eq 0 ] && dirs=("$top/web" "$top/tests/browser" "$top/tests/bench")
+  for dir in "${dirs[@]}"; do
     [ -f "$dir/package-lock.json" ] || continue
     if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
       [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
@@ -91,7 +93,7 @@ fi
 [ "$cmd" = soak ] || configure_and_build # the soak builds what it needs in build-asan/
 
 case $cmd in
-  build) ;;
+  build) install_node_modules "$top/web" ;;
   run)
     if [ -x "$build_dir/tools/ghostview" ]; then
       exec "$build_dir/tools/ghostview" "$@"

@@ -224,6 +224,13 @@ bool HostConsole::handle_message (GstMessage *msg)
     print_event (shared_line (s));
     return true;
   }
+  if (gst_structure_has_name (s, "gvwebrtcsink-terminal")) {
+    /* The shared terminal's program ended; viewers see the same line. */
+    const char *message = gst_structure_get_string (s, "message");
+    print_event (std::string ("the shared terminal's program ended: ") +
+                 (message ? message : "[process exited]"));
+    return true;
+  }
   if (!gst_structure_has_name (s, "gvwebrtcsink-session"))
     return false;
   const char *pin = gst_structure_get_string (s, "pin");

@@ -34,13 +34,16 @@ CommandInfo info_for (Command c)
 {
   switch (c) {
   case Command::Host:
-    return { "host", "- share this screen",
-             "Shares the screen (or a window, a display, a test pattern) with viewers who join "
-             "by PIN.\nWithout --server it starts the signalling server in this process, serving "
-             "the web\nviewer on --port (default 8443): one command is a complete session.\n"
-             "With --output it also records locally (preset host-record).",
-             OPT_SERVER | OPT_SOURCE | OPT_AUDIO | OPT_ENCODE | OPT_ALLOW_CONTROL | OPT_OUTPUT |
-                 OPT_PRESET | OPT_LOCAL | OPT_INVITE | OPT_DOWNLOAD_DIR | OPT_COMMON };
+    return {
+      "host", "- share this screen",
+      "Shares the screen (or a window, a display, a test pattern) with viewers who join "
+      "by PIN.\n--terminal shares a terminal instead (or beside it, with --source).\nWithout "
+      "--server it starts the signalling server in this process, serving "
+      "the web\nviewer on --port (default 8443): one command is a complete session.\n"
+      "With --output it also records locally (preset host-record).",
+      OPT_SERVER | OPT_SOURCE | OPT_AUDIO | OPT_ENCODE | OPT_ALLOW_CONTROL | OPT_OUTPUT |
+          OPT_PRESET | OPT_LOCAL | OPT_INVITE | OPT_DOWNLOAD_DIR | OPT_TERMINAL | OPT_COMMON
+    };
   case Command::View:
     return { "view", "- watch a session in a window",
              "Joins a session by PIN and shows it in a window; mouse and keyboard in the\n"
@@ -50,9 +53,10 @@ CommandInfo info_for (Command c)
   case Command::Record:
     return { "record", "- record a session to a file",
              "Joins a session by PIN and records it. .mkv (default) and .webm keep the host's\n"
-             "encoding (no re-encoding); .mp4 is transcoded to H.264. Ctrl-C finalizes the "
-             "file.",
-             OPT_SERVER | OPT_PIN | OPT_INVITE_LINK | OPT_OUTPUT | OPT_ENCODE | OPT_COMMON };
+             "encoding (no re-encoding); .mp4 is transcoded to H.264; .cast records the host's\n"
+             "shared terminal as asciicast v2. Ctrl-C finalizes the file.",
+             OPT_SERVER | OPT_PIN | OPT_INVITE_LINK | OPT_OUTPUT | OPT_ENCODE |
+                 OPT_TERMINAL_OUTPUT | OPT_COMMON };
   case Command::Run:
     return { "run", "PRESET|FILE - run a preset or a .pipeline file",
              "Runs a preset by name ('ghostview presets' lists them) or a .pipeline file.\n"
@@ -80,6 +84,22 @@ void set_where_offered (GstElement *pipeline, const char *property, const std::s
   }
   g_value_unset (&item);
   gst_iterator_free (it);
+}
+
+/* Whether an element of the pipeline has `property`. */
+bool offers_property (GstElement *pipeline, const char *property)
+{
+  bool found = false;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  while (!found && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    found = g_object_class_find_property (G_OBJECT_GET_CLASS (g_value_get_object (&item)),
+                                          property) != nullptr;
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return found;
 }
 
 int usage_error (const char *command, const std::string &message)
@@ -146,7 +166,10 @@ int run_command (Command command, int argc, char **argv)
   std::string preset_name;
   switch (command) {
   case Command::Host:
-    preset_name = !options.preset.empty ()  ? options.preset
+    /* --terminal without --source: the terminal alone. */
+    preset_name = !options.preset.empty () ? options.preset
+                  : options.terminal && options.source.empty () && options.output.empty ()
+                      ? "host-terminal"
                   : options.output.empty () ? "host"
                                             : "host-record";
     break;
@@ -156,7 +179,9 @@ int run_command (Command command, int argc, char **argv)
   case Command::Record:
     if (options.output.empty ())
       options.output = default_recording_name ();
-    preset_name = lowercase_extension (options.output) == ".mp4" ? "record-mp4" : "record";
+    preset_name = lowercase_extension (options.output) == ".mp4"    ? "record-mp4"
+                  : lowercase_extension (options.output) == ".cast" ? "record-terminal"
+                                                                    : "record";
     if (lowercase_extension (options.output) == ".webm")
       options.sets.insert (options.sets.begin (), "MUX=webmmux");
     break;
@@ -286,6 +311,13 @@ int run_command (Command command, int argc, char **argv)
     }
   }
 
+  /* --terminal is set on gvwebrtcsink once the line is parsed; a printed
+   * line says so beside it. */
+  if (options.print_pipeline && options.terminal)
+    print_error (
+        std::string ("note: --terminal sets terminal=true") +
+        (options.terminal_command.empty () ? "" : " terminal-command=<--terminal-command>") +
+        " on gvwebrtcsink after this line is parsed; add them to it to run it yourself");
   std::string description;
   if (!expand_preset (preset, vars, description, &error)) {
     std::string message = error->message;
@@ -315,6 +347,21 @@ int run_command (Command command, int argc, char **argv)
     set_where_offered (pipeline, "download-dir", options.download_dir);
   if (options.allow_snapshot)
     set_where_offered (pipeline, "allow-snapshot", "true");
+  if (options.terminal) {
+    if (!offers_property (pipeline, "terminal")) {
+      gst_object_unref (pipeline);
+      return usage_error (info.name, "--terminal needs a pipeline with gvwebrtcsink");
+    }
+    set_where_offered (pipeline, "terminal", "true");
+    set_where_offered (pipeline, "terminal-command", options.terminal_command);
+    sharing = options.terminal_command.empty ()
+                  ? "sharing a terminal (your shell)"
+                  : "sharing a terminal (" + options.terminal_command + ")";
+    if (preset.name != "host-terminal")
+      sharing += " beside " + preset.name;
+  }
+  if (!options.terminal_output.empty ())
+    set_where_offered (pipeline, "terminal-location", options.terminal_output);
   PipelineRun run (pipeline, options.eos_timeout_s);
   HostConsole host (run.pipeline (), sharing);
   if (options.invite && !host.request_invite (options.invite, options.invite_uses))

@@ -331,6 +331,24 @@ gboolean PipelineRun::bus_cb (GstBus *, GstMessage *msg, gpointer user)
   return G_SOURCE_CONTINUE;
 }
 
+/* Whether the pipeline holds a sink of its own (not one inside a source
+ * bin such as gvwebrtcsrc's webrtcbin). Without one (a recorder of a
+ * shared terminal alone, whose branches for media were left out) nothing
+ * waits for EOS, and no EOS would ever come. */
+bool PipelineRun::has_sink () const
+{
+  bool sink = false;
+  GstIterator *it = gst_bin_iterate_elements (GST_BIN (pipeline_));
+  GValue item = G_VALUE_INIT;
+  while (!sink && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    sink = GST_OBJECT_FLAG_IS_SET (g_value_get_object (&item), GST_ELEMENT_FLAG_SINK);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return sink;
+}
+
 bool PipelineRun::data_has_flowed () const
 {
   bool flowed = false;
@@ -358,7 +376,7 @@ gboolean PipelineRun::signal_cb (gpointer user)
     self->finish (kExitInterrupted);
     return G_SOURCE_CONTINUE;
   }
-  if (!self->data_has_flowed ()) {
+  if (!self->data_has_flowed () || !self->has_sink ()) {
     print_event ("stopping");
     self->finish (kExitOk);
     return G_SOURCE_CONTINUE;

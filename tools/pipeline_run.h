@@ -43,6 +43,7 @@ private:
   void handle_error (GstMessage *msg);
   void handle_warning (GstMessage *msg);
   bool data_has_flowed () const;
+  bool has_sink () const;
   void finish_files (int code);
   void on_low_space (const std::string &location, guint64 free_bytes);
   void finish (int code);

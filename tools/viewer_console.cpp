@@ -102,6 +102,12 @@ bool ViewerConsole::handle_message (GstMessage *msg)
                  terminal_safe (message && *message ? message : "(no reason given)", " "));
     return true;
   }
+  if (gst_structure_has_name (s, "gvwebrtcsrc-terminal")) {
+    const char *message = gst_structure_get_string (s, "message");
+    print_event (std::string ("the host's shared terminal ended: ") +
+                 terminal_safe (message ? message : "[process exited]", " "));
+    return true;
+  }
   if (gst_structure_has_name (s, "gvwebrtcsrc-shared")) {
     print_event (shared_line (s, true));
     return true;

@@ -6,6 +6,7 @@
 
 #include "gvassistjson.h"
 #include "gvfilejson.h"
+#include "gvterminaljson.h"
 
 #include "gvlayerplan.h"
 #include "gvnavjson.h"
@@ -67,6 +68,12 @@ std::shared_ptr<FileChannel> Viewer::files () const
   return files_;
 }
 
+std::shared_ptr<TerminalChannel> Viewer::terminal_channel () const
+{
+  std::lock_guard<std::mutex> guard (lock_);
+  return terminal_;
+}
+
 Viewer::~Viewer ()
 {
   if (pacer_)
@@ -75,6 +82,8 @@ Viewer::~Viewer ()
   assist_->close ();
   if (std::shared_ptr<FileChannel> files = this->files ())
     files->close ();
+  if (std::shared_ptr<TerminalChannel> terminal = terminal_channel ())
+    terminal->close ();
 }
 
 GvCapabilities Viewer::set_capabilities (GvCapabilities capabilities)
@@ -228,6 +237,13 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
     std::lock_guard<std::mutex> guard (lock_);
     files_ = std::move (files);
   }
+  if (std::shared_ptr<Terminal> shared_terminal = host_.terminal ()) {
+    auto terminal =
+        std::make_shared<TerminalChannel> (peer_, shared_terminal, GST_OBJECT (host_.log_object ()),
+                                           [this] () { return capabilities (); });
+    std::lock_guard<std::mutex> guard (lock_);
+    terminal_ = std::move (terminal);
+  }
   BandwidthEstimator::Bounds bounds;
   bounds.max_bps = host_.max_bitrate_bps ();
   /* Start at the host's bitrate: on a LAN nothing changes, on a narrow link
@@ -280,6 +296,9 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
       else if (label && g_str_equal (label, gv::files::kChannelLabel)) {
         if (std::shared_ptr<FileChannel> files = self->files ())
           files->attach (channel);
+      } else if (label && g_str_equal (label, gv::terminal::kChannelLabel)) {
+        if (std::shared_ptr<TerminalChannel> terminal = self->terminal_channel ())
+          terminal->attach (channel);
       } else
         self->input_->attach (channel);
       g_free (label);
@@ -364,6 +383,13 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   GObject *file_channel = nullptr;
   g_signal_emit_by_name (webrtcbin, "create-data-channel", gv::files::kChannelLabel, opts,
                          &file_channel);
+  /* The shared terminal: its own channel, so a burst of output never holds
+   * input or chat back (gvterminaljson.h). */
+  std::shared_ptr<TerminalChannel> terminal = terminal_channel ();
+  GObject *terminal_channel = nullptr;
+  if (terminal)
+    g_signal_emit_by_name (webrtcbin, "create-data-channel", gv::terminal::kChannelLabel, opts,
+                           &terminal_channel);
   gst_structure_free (opts);
   {
     std::lock_guard<std::mutex> guard (lock_);
@@ -382,6 +408,10 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
     if (std::shared_ptr<FileChannel> files = this->files ())
       files->attach (file_channel);
     g_object_unref (file_channel);
+  }
+  if (terminal_channel) {
+    terminal->attach (terminal_channel);
+    g_object_unref (terminal_channel);
   }
 
   GstPromise *promise = gst_promise_new_with_change_func (
@@ -632,6 +662,8 @@ void Viewer::do_stop ()
   assist_->close ();
   if (std::shared_ptr<FileChannel> files = this->files ())
     files->close ();
+  if (std::shared_ptr<TerminalChannel> terminal = terminal_channel ())
+    terminal->close ();
   media_flowing_ = false;
   GstElement *webrtcbin;
   std::vector<Branch> branches;
@@ -1046,6 +1078,8 @@ ViewerStats Viewer::stats () const
   out.assist = assist_->counters ();
   if (std::shared_ptr<FileChannel> files = this->files ())
     out.files_refused = files->refused ();
+  if (std::shared_ptr<TerminalChannel> terminal = terminal_channel ())
+    out.terminal = terminal->counters ();
   out.file_pace = file_pace_.rate_bps (g_get_monotonic_time ());
   out.file_pace_cuts = file_pace_.cuts ();
   std::lock_guard<std::mutex> guard (stats_lock_);

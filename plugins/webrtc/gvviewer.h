@@ -26,6 +26,7 @@
 #include "gvsignaller.h"
 #include "gvstreamencoder.h"
 #include "gvtaskqueue.h"
+#include "gvterminalchannel.h"
 
 #include <gst/gst.h>
 #include <gst/webrtc/webrtc.h>
@@ -108,6 +109,9 @@ public:
    * accepted none of those offered (nullptr). */
   virtual void codec_chosen (const std::string &peer, const std::string &name,
                              const char *codec) = 0;
+  /* The shared terminal (gvterminal.h), or nullptr when the host shares
+   * none: a viewer started with one gets a "terminal" channel to it. */
+  virtual std::shared_ptr<Terminal> terminal () = 0;
 };
 
 /* A viewer's figures, read without waiting and without changing anything. */
@@ -135,6 +139,7 @@ struct ViewerStats {
   guint64 files_refused = 0;  /* files offered without the `file` capability */
   guint64 file_pace = 0;      /* bit/s a file to this viewer may take now; 0: not limited */
   guint64 file_pace_cuts = 0; /* times the file's rate halved for the video */
+  TerminalCounters terminal;  /* its terminal channel (all 0 without a terminal) */
 };
 
 class Viewer : public std::enable_shared_from_this<Viewer> {
@@ -246,6 +251,8 @@ private:
   std::shared_ptr<AssistChannel> assist_;
   std::shared_ptr<FileChannel> files_; /* under lock_; made in do_start */
   std::shared_ptr<FileChannel> files () const;
+  std::shared_ptr<TerminalChannel> terminal_; /* under lock_; made in do_start with a terminal */
+  std::shared_ptr<TerminalChannel> terminal_channel () const;
   /* A file to the viewer yields to its video (gvfilepace.h): steered by
    * the estimator after each feedback; a pump is due when the pace held
    * the file back. */

@@ -47,6 +47,12 @@ struct GvWebRTCSinkPrivate {
   /* A limited viewer's video pace, times its estimate (0: off). */
   double pacing = gv::webrtc::kDefaultPacing;
   gv::webrtc::SignallerHold signaller;
+  /* The shared terminal (gvwebrtcsink-terminal.cpp): `terminal`,
+   * `terminal-command`, and the running one from READY to PAUSED until
+   * PAUSED to READY. */
+  bool terminal_enabled = false;
+  std::string terminal_command;
+  std::shared_ptr<gv::webrtc::Terminal> terminal;
 
   /* the shared streams, indexed by MediaKind; made in _init, never replaced */
   std::unique_ptr<gv::webrtc::StreamEncoder> streams[gv::webrtc::kMediaKinds];
@@ -191,6 +197,19 @@ void gv_webrtc_sink_clipboard_from_viewer (GvWebRTCSink *self, const std::string
 
 /* gvwebrtcsink-files.cpp */
 void gv_webrtc_sink_install_file_signals (GType type);
+
+/* gvwebrtcsink-terminal.cpp: the shared terminal. Its properties (the
+ * prop ids the sink's enum gives them), and its life: started before the
+ * session (false, with an error posted, when it cannot start), stopped
+ * after the viewers are gone. */
+void gv_webrtc_sink_install_terminal_properties (GObjectClass *klass, guint prop_terminal,
+                                                 guint prop_command);
+void gv_webrtc_sink_set_terminal_property (GvWebRTCSink *self, bool command, const GValue *value);
+void gv_webrtc_sink_get_terminal_property (GvWebRTCSink *self, bool command, GValue *value);
+bool gv_webrtc_sink_start_terminal (GvWebRTCSink *self);
+void gv_webrtc_sink_stop_terminal (GvWebRTCSink *self);
+/* The running terminal, or nullptr. */
+std::shared_ptr<gv::webrtc::Terminal> gv_webrtc_sink_terminal (GvWebRTCSink *self);
 void gv_webrtc_sink_file_event (GvWebRTCSink *self, const std::string &peer,
                                 const std::string &name, const gv::webrtc::FileEvent &event);
 

@@ -204,6 +204,11 @@ public:
     gv_webrtc_sink_follow_estimates (sink_); /* a viewer joined its codec's ladder */
   }
 
+  std::shared_ptr<gv::webrtc::Terminal> terminal () override
+  {
+    return gv_webrtc_sink_terminal (sink_);
+  }
+
 private:
   GvWebRTCSink *const sink_; /* not a reference: the sink outlives its viewers */
 };
@@ -264,19 +269,24 @@ void gv_webrtc_sink_follow_estimates (GvWebRTCSink *self)
 
 /* ---- viewers come and go ---- */
 
-/* What a new viewer subscribes to; empty until every stream with a pad
- * knows its caps. */
-static std::vector<StreamFeed> ready_feeds (GvWebRTCSink *self)
+/* What a new viewer subscribes to; nothing until every stream with a pad
+ * knows its caps. A sink with a terminal and no pad at all shares the
+ * terminal alone: its viewers start at once, with no media. */
+static std::optional<std::vector<StreamFeed>> ready_feeds (GvWebRTCSink *self)
 {
   std::vector<StreamFeed> feeds;
+  bool inputs = false;
   for (auto &stream : self->priv->streams) {
     if (!stream->has_input ())
       continue;
+    inputs = true;
     std::optional<StreamFeed> feed = stream->feed ();
     if (!feed)
-      return {};
+      return std::nullopt;
     feeds.push_back (*feed);
   }
+  if (!inputs && !gv_webrtc_sink_terminal (self))
+    return std::nullopt;
   return feeds;
 }
 
@@ -305,8 +315,8 @@ static void add_viewer (GvWebRTCSink *self, const std::string &peer, const std::
 
 void gv_webrtc_sink_streams_ready (GvWebRTCSink *self)
 {
-  std::vector<StreamFeed> feeds = ready_feeds (self);
-  if (feeds.empty ())
+  std::optional<std::vector<StreamFeed>> feeds = ready_feeds (self);
+  if (!feeds)
     return;
   std::vector<ViewerPtr> waiting;
   {
@@ -314,7 +324,7 @@ void gv_webrtc_sink_streams_ready (GvWebRTCSink *self)
     waiting.swap (self->priv->waiting_for_streams);
   }
   for (const ViewerPtr &viewer : waiting)
-    viewer->start (feeds);
+    viewer->start (*feeds);
 }
 
 static ViewerPtr forget_viewer (GvWebRTCSink *self, const std::string &peer)
@@ -631,6 +641,10 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
         "file-pace-cuts", G_TYPE_UINT64, st.file_pace_cuts, nullptr);
     set_input_counters (vs, st.input);
     set_assist_counters (vs, st.assist);
+    gst_structure_set (vs, "terminal-input", G_TYPE_UINT64, st.terminal.input, "terminal-refused",
+                       G_TYPE_UINT64, st.terminal.refused, "terminal-malformed", G_TYPE_UINT64,
+                       st.terminal.malformed, "terminal-flood", G_TYPE_UINT64, st.terminal.flood,
+                       "terminal-skipped", G_TYPE_UINT64, st.terminal.skipped, nullptr);
     gst_structure_set (vs, "capabilities", GV_TYPE_CAPABILITIES, viewer->capabilities (),
                        "fallback", G_TYPE_BOOLEAN,
                        (gboolean) gv_webrtc_sink_on_fallback (self, viewer->peer ()), nullptr);

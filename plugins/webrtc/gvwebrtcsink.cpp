@@ -131,6 +131,26 @@
  * input has no pictures to give: the viewer is told why. The stats count
  * `fallback-viewers` and `fallback-pictures`, and each viewer's `fallback`.
  *
+ * ## Terminal
+ * With `terminal=true` the sink runs `terminal-command` (default: the
+ * user's $SHELL, else /bin/sh) in a pseudo-terminal from READY to PAUSED
+ * until PAUSED to READY, and opens a data channel labelled `terminal` to
+ * every viewer (messages: gvterminaljson.h). Output goes to every viewer
+ * as binary messages, the last 64 KiB first to one who joins later; the
+ * terminal's size as `{"t":"size","cols":C,"rows":R}`. A viewer types with
+ * `{"t":"input","data":TEXT}`, heeded only while it has `control` (else
+ * answered `{"t":"refused","what":"input",...}` and counted in the stats as
+ * `terminal-refused`), and resizes with `{"t":"resize","cols":C,"rows":R}`,
+ * heeded from a viewer with control (the last one wins). When the program
+ * ends, viewers get `{"t":"exit","status":N,"message":"[process exited
+ * with status N]"}` and the sink posts a `gvwebrtcsink-terminal` element
+ * message (`status` int, `message` string). Stopping the sink hangs the
+ * program's process group up (SIGHUP, then SIGKILL) and reaps it. With no
+ * video or audio pad the viewers get the terminal alone, no media:
+ * |[
+ * gst-launch-1.0 gvwebrtcsink signaller::server=ws://127.0.0.1:8443/ws terminal=true
+ * ]| gvwebrtcsrc's `terminal-location` records it as asciicast v2.
+ *
  * ## Input data channel
  * The sink opens a data channel labelled `control` to every viewer (and
  * accepts channels a viewer opens). Each text message is one JSON object:
@@ -332,6 +352,8 @@ enum {
   PROP_ICE_LOOPBACK,
   PROP_DOWNLOAD_DIR,
   PROP_STATS,
+  PROP_TERMINAL,
+  PROP_TERMINAL_COMMAND,
 };
 
 #define DEFAULT_ALLOW_CONTROL FALSE
@@ -493,9 +515,11 @@ static void remove_viewer_action (GvWebRTCSink *self, const char *peer)
 
 /* ---- GstElement ---- */
 
-static void start_session (GvWebRTCSink *self)
+static bool start_session (GvWebRTCSink *self)
 {
   GvWebRTCSinkPrivate *priv = self->priv;
+  if (!gv_webrtc_sink_start_terminal (self))
+    return false;
   priv->thread.start ();
   priv->thread.every (STATS_INTERVAL_MS, [self] () {
     std::lock_guard<std::mutex> guard (self->priv->lock);
@@ -515,6 +539,7 @@ static void start_session (GvWebRTCSink *self)
   }
   gv_signaller_start (signaller);
   g_object_unref (signaller);
+  return true;
 }
 
 static void stop_session (GvWebRTCSink *self)
@@ -530,6 +555,7 @@ static void stop_session (GvWebRTCSink *self)
   g_object_unref (signaller);
   gv_webrtc_sink_remove_all_viewers (self);
   priv->thread.stop (); /* runs the viewers' last tasks: their teardown */
+  gv_webrtc_sink_stop_terminal (self);
 }
 
 static GstStateChangeReturn gv_webrtc_sink_change_state (GstElement *element,
@@ -538,8 +564,8 @@ static GstStateChangeReturn gv_webrtc_sink_change_state (GstElement *element,
   auto *self = GV_WEBRTC_SINK (element);
   if (transition == GST_STATE_CHANGE_NULL_TO_READY)
     gv::webrtc::prepare_dtls_certificate (); /* long before the first viewer */
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
-    start_session (self);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && !start_session (self))
+    return GST_STATE_CHANGE_FAILURE;
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY)
     stop_session (self);
   GstStateChangeReturn ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
@@ -631,6 +657,10 @@ static void gv_webrtc_sink_set_property (GObject *object, guint prop_id, const G
 {
   auto *self = GV_WEBRTC_SINK (object);
   GvWebRTCSinkPrivate *priv = self->priv;
+  if (prop_id == PROP_TERMINAL || prop_id == PROP_TERMINAL_COMMAND) {
+    gv_webrtc_sink_set_terminal_property (self, prop_id == PROP_TERMINAL_COMMAND, value);
+    return;
+  }
   std::unique_lock<std::mutex> guard (priv->lock);
   gv::webrtc::EncoderSettings &settings = priv->encoder_settings;
   switch (prop_id) {
@@ -714,6 +744,10 @@ static void gv_webrtc_sink_get_property (GObject *object, guint prop_id, GValue 
   GvWebRTCSinkPrivate *priv = self->priv;
   if (prop_id == PROP_STATS) {
     g_value_take_boxed (value, gv_webrtc_sink_collect_stats (self));
+    return;
+  }
+  if (prop_id == PROP_TERMINAL || prop_id == PROP_TERMINAL_COMMAND) {
+    gv_webrtc_sink_get_terminal_property (self, prop_id == PROP_TERMINAL_COMMAND, value);
     return;
   }
   std::lock_guard<std::mutex> guard (priv->lock);
@@ -925,6 +959,7 @@ static void install_properties (GObjectClass *gobject_class)
                           "reading it never waits",
                           GST_TYPE_STRUCTURE,
                           (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  gv_webrtc_sink_install_terminal_properties (gobject_class, PROP_TERMINAL, PROP_TERMINAL_COMMAND);
 }
 
 static void install_signals (GType type)

@@ -14,6 +14,7 @@
 #include "gvnavjson.h"
 #include "gvrtcpfilter.h"
 #include "gvsignaller.h"
+#include "gvasciicast.h"
 #include "gvassistjson.h"
 #include "gvfilechannel.h"
 #include "gvtaskqueue.h"
@@ -72,6 +73,9 @@ struct GvWebRTCSrcPrivate {
    * the host's files land. */
   std::shared_ptr<gv::webrtc::FileChannel> files;
   std::string download_dir = gv_webrtc_src_default_download_dir ();
+  /* The host's shared terminal, recorded (gvwebrtcsrc-terminal.cpp). */
+  std::string terminal_location;
+  std::shared_ptr<gv::webrtc::AsciicastWriter> asciicast;
   gv::nav::LinkReport link; /* the host's last report of the link */
   guint capabilities = 0;
   std::vector<GstElement *> depayloaders; /* first element of each stream's chain */
@@ -110,6 +114,13 @@ bool gv_webrtc_src_clipboard_from_downstream (GvWebRTCSrc *self, GstEvent *event
 bool gv_webrtc_src_attach_files (GvWebRTCSrc *self, GObject *channel);
 /* The webrtcbin is going: no more transfers (a partial file stays). */
 void gv_webrtc_src_close_files (GvWebRTCSrc *self);
+
+/* gvwebrtcsrc-terminal.cpp: the host's terminal channel. True when
+ * `channel` is it (labelled "terminal"); recorded when terminal-location
+ * is set. */
+bool gv_webrtc_src_attach_terminal (GvWebRTCSrc *self, GObject *channel);
+void gv_webrtc_src_close_terminal (GvWebRTCSrc *self);
+void gv_webrtc_src_install_terminal_property (GObjectClass *klass, guint prop_id);
 void gv_webrtc_src_install_file_signals (GType type);
 
 /* gvwebrtcsrc-streams.cpp: webrtcbin's "pad-added": a received stream. */

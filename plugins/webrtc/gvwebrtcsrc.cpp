@@ -54,6 +54,17 @@
  * thread.
  *
  * ## Chat
+ * A host that shares a terminal (gvwebrtcsink `terminal=true`) opens a
+ * `terminal` channel: with `terminal-location` set the element writes it
+ * there as an asciicast v2 file (`asciinema play FILE`), and posts a
+ * `gvwebrtcsrc-terminal` element message (`status`, `message`) when the
+ * host's program ends. A host sharing only a terminal sends no media: no
+ * pad is added.
+ * |[
+ * gst-launch-1.0 gvwebrtcsrc signaller::server=ws://127.0.0.1:8443/ws pin=123456 \
+ *     terminal-location=session.cast
+ * ]|
+ *
  * The host also opens an assistance channel (`assist`, see gvwebrtcsink):
  * each chat line the host sends posts the element message
  * `gvwebrtcsrc-chat` (`from`, `peer` strings: the sender's name and peer id,
@@ -169,6 +180,7 @@ enum {
   PROP_RTCP_REFUSED,
   PROP_CLIPBOARD_REFUSED,
   PROP_DOWNLOAD_DIR,
+  PROP_TERMINAL_LOCATION,
 };
 
 static GstStaticPadTemplate video_template =
@@ -260,7 +272,8 @@ static void on_data_channel (GstElement *, GObject *channel, gpointer user)
   g_object_get (channel, "label", &label, nullptr);
   GST_DEBUG_OBJECT (self, "data channel \"%s\"", label);
   g_free (label);
-  if (gv_webrtc_src_attach_assist (self, channel) || gv_webrtc_src_attach_files (self, channel))
+  if (gv_webrtc_src_attach_assist (self, channel) || gv_webrtc_src_attach_files (self, channel) ||
+      gv_webrtc_src_attach_terminal (self, channel))
     return;
   {
     std::lock_guard<std::mutex> guard (self->priv->lock);
@@ -467,6 +480,17 @@ static void on_session_description (GvSignaller *, const char *, GstWebRTCSessio
   GstPromise *promise = gst_promise_new_with_change_func (on_answer_created, self, nullptr);
   g_signal_emit_by_name (webrtcbin, "create-answer", nullptr, promise);
   gst_object_unref (webrtcbin);
+  /* A host that shares a terminal alone offers no media: no pad will come
+   * (a launch line's branches for them are fed by nothing). */
+  bool no_media;
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    no_media = self->priv->streams_offered == 0;
+  }
+  if (no_media) {
+    GST_INFO_OBJECT (self, "the host offers no audio or video");
+    gst_element_no_more_pads (GST_ELEMENT (self));
+  }
 }
 
 static void on_handle_ice (GvSignaller *, const char *, guint mline, const char *,
@@ -595,6 +619,7 @@ static void teardown (GvWebRTCSrc *self)
     priv->capabilities = 0;
   }
   gv_webrtc_src_close_files (self);
+  gv_webrtc_src_close_terminal (self);
   if (webrtcbin)
     gv::webrtc::forget_ice_state_watchers (webrtcbin);
   for (GstElement *e : heads)
@@ -719,6 +744,9 @@ static void gv_webrtc_src_set_property (GObject *object, guint prop_id, const GV
   case PROP_DECODE_AUDIO:
     priv->decode_audio = g_value_get_boolean (value);
     break;
+  case PROP_TERMINAL_LOCATION:
+    priv->terminal_location = g_value_get_string (value) ? g_value_get_string (value) : "";
+    break;
   case PROP_DOWNLOAD_DIR:
     priv->download_dir = g_value_get_string (value) && *g_value_get_string (value)
                              ? g_value_get_string (value)
@@ -779,6 +807,10 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
     break;
   case PROP_DECODE_AUDIO:
     g_value_set_boolean (value, priv->decode_audio);
+    break;
+  case PROP_TERMINAL_LOCATION:
+    g_value_set_string (value, priv->terminal_location.empty () ? nullptr
+                                                                : priv->terminal_location.c_str ());
     break;
   case PROP_DOWNLOAD_DIR:
     g_value_set_string (value, priv->download_dir.c_str ());
@@ -925,6 +957,7 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
                             "With decode=true: output raw audio (true) or Opus as sent (false, "
                             "for a muxer beside decoded video); with decode=false audio is Opus",
                             TRUE, rw));
+  gv_webrtc_src_install_terminal_property (gobject_class, PROP_TERMINAL_LOCATION);
   g_object_class_install_property (
       gobject_class, PROP_DOWNLOAD_DIR,
       g_param_spec_string ("download-dir", "Download folder",

@@ -49,10 +49,14 @@ test('the HTML has no inline script, inline style or event-handler attribute', (
     assert.doesNotMatch(html, /\son[a-z]+\s*=/i, `${name}: event-handler attribute`);
     assert.doesNotMatch(html, /(src|href)\s*=\s*"(https?:)?\/\//i, `${name}: loads from another host`);
   }
-  for (const file of webFiles().filter((f) => f.endsWith('.js'))) {
+  for (const file of webFiles().filter((f) => /\.m?js$/.test(f))) {
     const js = readFileSync(file, 'utf8');
     const name = path.relative(webDir, file);
     assert.doesNotMatch(js, /\beval\s*\(|new Function\s*\(/, `${name}: eval`);
+    // Third-party code the pages load (web/node_modules: xterm.js, pinned by
+    // web/package-lock.json) sets styles through the CSSOM, which the CSP
+    // allows; the rules below are for our own code.
+    if (name.split(path.sep).includes('node_modules')) continue;
     assert.doesNotMatch(js, /\.innerHTML\s*=|insertAdjacentHTML/, `${name}: HTML built from strings`);
     assert.doesNotMatch(js, /\.style\.[a-zA-Z]+\s*=|setAttribute\(\s*['"]style/, `${name}: inline style from script`);
   }

@@ -22,6 +22,8 @@ import { ViewerClipboard } from './viewer-clipboard.js';
 import { ViewerSource } from './viewer-source.js';
 import { ViewerCursor } from './viewer-cursor.js';
 import { fallbackSeconds, ViewerFallback } from './viewer-fallback.js';
+import { ViewerTerminal } from './viewer-terminal.js';
+import { TERMINAL_CHANNEL } from './terminal-protocol.js';
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -118,6 +120,17 @@ const source = new ViewerSource({
 const cursor = new ViewerCursor({
   overlay: $('remote-cursor'), video: ui.video, surface: ui.surface, sharedSize: () => source.shared,
 });
+// The host's shared terminal, when it shares one (viewer-terminal.js).
+const terminal = new ViewerTerminal(
+  { panel: $('terminal-panel'), screen: $('terminal-screen'), note: $('terminal-note') },
+  {
+    onOpen: () => {
+      if (session.state === 'joining') setState('live'); // a terminal-only host sends no frames
+      terminal.setControl(hasControl());
+    },
+    toast: (t) => toast(t),
+  },
+);
 document.addEventListener('paste', (ev) => {
   if (session.state === 'live') clipboard.onPaste(ev);
 });
@@ -285,6 +298,8 @@ function updateControlUi() {
   ui.controlBadge.hidden = !live || !hasControl();
   ui.fitDisplay.hidden = !live || !hasControl();
   input.setEnabled(!!control);
+  terminal.setControl(live && hasControl());
+  if (live && hasControl() && document.body.dataset.media === 'none') terminal.focus();
 }
 
 // ---- joining ----
@@ -470,6 +485,10 @@ function adoptChannel(channel) {
     updateFilesUi();
     return;
   }
+  if (channel.label === TERMINAL_CHANNEL) {
+    terminal.adopt(channel);
+    return;
+  }
   if (channel.label === ASSIST_CHANNEL) {
     chat.adopt(channel);
     const opened = () => source.channelOpened();
@@ -503,11 +522,16 @@ async function onRemoteSdp(msg) {
   try {
     await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
     for (const c of session.pendingIce.splice(0)) await pc.addIceCandidate(c).catch(() => {});
-    if (pictures.offered(msg.sdp)) return; // no video codec this browser decodes: said so
+    // A host sharing a terminal alone offers no video: no picture to watch for.
+    const video = /^m=video /m.test(msg.sdp);
+    if (video) delete document.body.dataset.media;
+    else document.body.dataset.media = 'none';
+    if (!video) pictures.stop();
+    else if (pictures.offered(msg.sdp)) return; // no video codec this browser decodes: said so
     refuseCodecs(pc, session.refusedCodecs);
     const answer = await pc.createAnswer();
     if (pc !== session.pc) return;
-    if (pictures.answered(answer.sdp)) return; // the answer would reject the video: said so
+    if (video && pictures.answered(answer.sdp)) return; // the answer would reject the video: said so
     await pc.setLocalDescription(answer);
     session.signalling?.send(makeSdp('', 'answer', pc.localDescription.sdp));
   } catch (e) {
@@ -533,6 +557,8 @@ function replacePeerConnection() {
   session.channel = null;
   chat.drop();
   cursor.reset();
+  terminal.drop();
+  delete document.body.dataset.media;
   session.pendingIce = [];
   ui.video.srcObject = null;
   createPeerConnection(session.iceServers);
@@ -869,6 +895,33 @@ window.ghostviewViewer = {
   /** Ids of the partial files from the host kept for a reload. */
   async partialFileIds() { return (await filePartialStore)?.ids() ?? []; },
   get pc() { return session.pc; },
+  /** The shared terminal's screen, one string a row ([] when none is shared). */
+  get terminalText() { return terminal.screenText(); },
+  /** The terminal's size here: {cols, rows}, or null. */
+  get terminalSize() { return terminal.size(); },
+  /**
+   * Keystroke to echo, measured here (tests): types `count` times `key`
+   * into the terminal (as xterm.js hands a keystroke on) and resolves the
+   * milliseconds from each to the next output from the host.
+   */
+  async terminalEchoMs(count, key = 'x') {
+    const out = [];
+    for (let i = 0; i < count; i++) {
+      const seen = terminal.outputs;
+      const t0 = performance.now();
+      terminal.type(key);
+      while (terminal.outputs === seen) {
+        if (performance.now() - t0 > 2000) throw new Error('no echo in 2 s');
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      out.push(performance.now() - t0);
+    }
+    return out;
+  },
+  /** Typing the host refused (no control), as counted by its answers. */
+  get terminalRefusals() { return terminal.refusals; },
+  /** What the terminal's note line says. */
+  get terminalNote() { return $('terminal-note').textContent; },
   get capabilities() { return session.capabilities.slice(); },
   get channelState() { return session.channel ? session.channel.readyState : 'none'; },
   get assistState() { return chat.channelState; },
