@@ -4,6 +4,7 @@
 #include "chat_text.h"
 #include "protocol.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace gv::launcher {
@@ -39,6 +40,7 @@ OptionValues::~OptionValues ()
   g_free (preset_);
   g_free (invite_);
   g_free (invite_link_);
+  g_free (reservation_);
   g_free (download_dir_);
   g_free (allow_);
   g_free (terminal_command_);
@@ -48,6 +50,7 @@ OptionValues::~OptionValues ()
 
 std::vector<GOptionEntry> OptionValues::entries (unsigned which)
 {
+  which_ = which;
   std::vector<GOptionEntry> e;
   if (which & OPT_SERVER)
     e.push_back ({ "server", 's', 0, G_OPTION_ARG_STRING, &server_,
@@ -139,6 +142,11 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
                    "CAPS" });
     e.push_back ({ "invite-uses", 0, 0, G_OPTION_ARG_INT, &invite_uses_,
                    "Viewers the invite link admits (default 1)", "N" });
+    e.push_back ({ "reservation", 0, 0, G_OPTION_ARG_STRING, &reservation_,
+                   "Take the session an integrator reserved through the session API, and its "
+                   "PIN (the reservation_token of POST /api/v1/sessions; or set "
+                   "GHOSTVIEW_RESERVATION, which other users cannot read in the process list)",
+                   "TOKEN" });
   }
   if (which & OPT_INVITE_LINK)
     e.push_back ({ "invite-link", 0, 0, G_OPTION_ARG_STRING, &invite_link_,
@@ -208,6 +216,18 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
   out.print_pipeline = print_pipeline_;
   out.local = local_;
   out.invite_uses = invite_uses_;
+  if (reservation_ || (which_ & OPT_INVITE)) {
+    const char *token = reservation_ ? reservation_ : g_getenv ("GHOSTVIEW_RESERVATION");
+    out.reservation = token ? token : "";
+    /* What the server signs: "r1.SESSION.MAC" (PROTOCOL.md, "Session API"). */
+    if (!out.reservation.empty () && (out.reservation.size () > proto::kMaxResumeTokenBytes ||
+                                      !g_str_has_prefix (out.reservation.c_str (), "r1.") ||
+                                      std::any_of (out.reservation.begin (), out.reservation.end (),
+                                                   [] (char c) { return !g_ascii_isgraph (c); })))
+      return bad ("%s: not a reservation token (it starts with r1. and comes from POST "
+                  "/api/v1/sessions, as reservation_token)",
+                  reservation_ ? "--reservation" : "GHOSTVIEW_RESERVATION");
+  }
   if (download_dir_)
     out.download_dir = download_dir_;
   if (invite_) {

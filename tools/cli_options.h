@@ -35,6 +35,7 @@ struct LaunchOptions {
   bool local = false;           /* host: the embedded server listens on 127.0.0.1 only */
   guint invite = 0;             /* host: --invite, the capabilities of an invite link (0: none) */
   int invite_uses = 1;          /* host: --invite-uses */
+  std::string reservation;      /* host: --reservation, a session API reservation token */
   std::string invite_token;     /* view, record: --invite-link, the token part */
   std::string download_dir;     /* --download-dir: where files from the other side land */
   bool terminal = false;        /* host: --terminal (or --terminal-command) */
@@ -56,7 +57,7 @@ enum OptionSet : unsigned {
   OPT_PRESET = 1 << 7,
   OPT_LOCAL = 1 << 8,
   OPT_COMMON = 1 << 9,           /* --set --print-pipeline --eos-timeout */
-  OPT_INVITE = 1 << 10,          /* --invite --invite-uses */
+  OPT_INVITE = 1 << 10,          /* --invite --invite-uses --reservation */
   OPT_INVITE_LINK = 1 << 11,     /* --invite-link */
   OPT_DOWNLOAD_DIR = 1 << 12,    /* --download-dir */
   OPT_AUDIO = 1 << 13,           /* --audio */
@@ -86,6 +87,8 @@ private:
   gchar *output_ = nullptr, *preset_ = nullptr, *fallback_codec_ = nullptr, *invite_ = nullptr;
   gchar *invite_link_ = nullptr, *download_dir_ = nullptr, *allow_ = nullptr;
   gint invite_uses_ = 1;
+  gchar *reservation_ = nullptr;
+  unsigned which_ = 0; /* what entries () offered */
   gchar **sets_ = nullptr;
   gint bitrate_ = -1, fps_ = -1, eos_timeout_ = 10;
   gboolean allow_control_ = FALSE, request_control_ = FALSE, print_pipeline_ = FALSE;

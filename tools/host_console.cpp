@@ -166,6 +166,21 @@ bool HostConsole::request_invite (guint capabilities, int uses)
   return ok;
 }
 
+bool HostConsole::claim_reservation (const std::string &token)
+{
+  if (!sink_)
+    return false;
+  GObject *signaller = nullptr;
+  g_object_get (sink_, "signaller", &signaller, nullptr);
+  bool ok =
+      signaller && g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), "reservation");
+  if (ok)
+    g_object_set (signaller, "reservation", token.c_str (), nullptr);
+  if (signaller)
+    g_object_unref (signaller);
+  return ok;
+}
+
 /* gvwebrtcsink-invite: the link, with what it stands for. */
 void HostConsole::invite_ready (const GstStructure *s)
 {

@@ -27,6 +27,9 @@ public:
    * `capabilities`, admitting `uses` viewers (before the pipeline runs);
    * false when the sink's signaller takes no invites. */
   bool request_invite (guint capabilities, int uses);
+  /* Has the PIN signaller take the session reserved with `token` (the session
+   * API's reservation_token); false when there is none to tell. */
+  bool claim_reservation (const std::string &token);
   /* Feed every element message; returns true when it was the sink's. */
   bool handle_message (GstMessage *msg);
   /* One line the operator typed: a command or a chat line. */

@@ -367,6 +367,9 @@ int run_command (Command command, int argc, char **argv)
   if (options.invite && !host.request_invite (options.invite, options.invite_uses))
     return usage_error (info.name, "--invite needs a pipeline with gvwebrtcsink and its PIN "
                                    "signaller");
+  if (!options.reservation.empty () && !host.claim_reservation (options.reservation))
+    return usage_error (info.name, "--reservation needs a pipeline with gvwebrtcsink and its "
+                                   "PIN signaller");
   /* The recorder writes the chat it is let see beside the recording. */
   std::string transcript;
   if (command == Command::Record || (command == Command::Run && !options.output.empty ()))

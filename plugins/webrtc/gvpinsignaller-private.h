@@ -52,6 +52,7 @@ struct GvPinSignallerPrivate {
   /* viewer: join with this invite link's token instead of the PIN (a
    * secret: never logged) */
   std::string invite_token;
+  std::string reservation; /* host: a session API reservation token */
   /* host: an invite link to ask for once registered (0: none), its uses
    * and life in seconds (0: the server's default) */
   guint invite_capabilities = 0;

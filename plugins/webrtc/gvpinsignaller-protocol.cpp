@@ -83,6 +83,21 @@ static void handle_error_message (GvPinSignaller *self, const proto::Message &ms
     return;
   }
   std::string message = proto::get_string (msg, "message", "the signalling server refused");
+  bool claiming = false;
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    claiming = priv->resume_token.empty () && !priv->reservation.empty ();
+  }
+  if (code == proto::error_code_name (proto::ErrorCode::ResumeRefused) && !priv->admitted &&
+      claiming) {
+    /* The viewers were given the reserved PIN: a session with another one
+     * would wait for nobody. The host stops and says why. */
+    gv_pin_signaller_emit_error (self, code.c_str (),
+                                 "Could not take the reserved session: " + message, true);
+    if (priv->ws)
+      soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+    return;
+  }
   if (code == proto::error_code_name (proto::ErrorCode::ResumeRefused) && !priv->admitted) {
     /* The old PIN is gone for good: say so, and register for a new one on
      * this same connection. */

@@ -78,6 +78,7 @@ enum {
   PROP_INVITE_USES,
   PROP_INVITE_TTL,
   PROP_INVITE_TOKEN,
+  PROP_RESERVATION,
 };
 
 static void gv_pin_signaller_iface_init (GvSignallerInterface *iface);
@@ -287,6 +288,9 @@ static void on_connected (GObject *source, GAsyncResult *res, gpointer user)
       params.pin_ttl_s = priv->pin_ttl;
       params.name = priv->name;
       params.resume_token = priv->resume_token;
+      /* A reservation is claimed once; a reconnect resumes the session. */
+      if (priv->resume_token.empty ())
+        params.reservation = priv->reservation;
       text = proto::make_register (params);
     } else {
       text = priv->invite_token.empty ()
@@ -642,6 +646,9 @@ static void gv_pin_signaller_set_property (GObject *object, guint prop_id, const
   case PROP_INVITE_TOKEN:
     priv->invite_token = g_value_get_string (value) ? g_value_get_string (value) : "";
     break;
+  case PROP_RESERVATION:
+    priv->reservation = g_value_get_string (value) ? g_value_get_string (value) : "";
+    break;
   case PROP_JOIN_TIMEOUT:
     priv->join_timeout = g_value_get_int (value);
     break;
@@ -693,6 +700,9 @@ static void gv_pin_signaller_get_property (GObject *object, guint prop_id, GValu
     break;
   case PROP_INVITE_TOKEN:
     g_value_set_string (value, priv->invite_token.c_str ());
+    break;
+  case PROP_RESERVATION:
+    g_value_set_string (value, priv->reservation.c_str ());
     break;
   case PROP_JOIN_TIMEOUT:
     g_value_set_int (value, priv->join_timeout);
@@ -797,6 +807,13 @@ static void gv_pin_signaller_class_init (GvPinSignallerClass *klass)
       g_param_spec_string ("invite-token", "Invite token",
                            "Viewer: join with this invite link's token (the part after "
                            "?invite=) instead of the PIN",
+                           nullptr, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_RESERVATION,
+      g_param_spec_string ("reservation", "Reservation",
+                           "Host: take the session an integrator reserved through the session "
+                           "API (POST /api/v1/sessions) with its reservation token, and so its "
+                           "PIN and waiting viewers",
                            nullptr, flags));
   const auto readable = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_property (
