@@ -322,6 +322,16 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
     break;
   }
   case proto::Type::SessionEnded:
+    if (priv->role == GV_SIGNALLER_ROLE_HOST) {
+      /* The server ended this host's session (the session API's DELETE):
+       * nothing more will come, so the host stops and says why. */
+      gv_pin_signaller_emit_error (
+          self, "SESSION_ENDED",
+          proto::get_string (msg, "message", "The signalling server ended the session."), true);
+      if (priv->ws)
+        soup_websocket_connection_close (priv->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+      break;
+    }
     g_signal_emit_by_name (self, "session-ended",
                            proto::get_string (msg, "reason", proto::kReasonHostEnded).c_str ());
     break;

@@ -195,7 +195,8 @@ test('live sessions: a host and a viewer show by themselves, the viewer is remov
   assert.equal(await admin.evaluate(() => document.activeElement.id), 'confirm-ok');
   await admin.keyboard.press('Enter');
   await waitFor(() => viewer.evaluate(() => window.ghostviewViewer.state === 'ended'), 5000, 'the viewer page ended');
-  assert.match(await viewer.textContent('#ended-text'), /removed you/);
+  assert.equal(await viewer.textContent('#ended-text'),
+    'The session\'s operator removed you from the session: Test over');
   await waitFor(() => hostPage.evaluate(() => window.ghostviewHost.viewers.length === 0), 5000, 'the host lost the viewer');
   const peerLeft = await hostPage.evaluate(() => window.__wsReceived.map((t) => JSON.parse(t)).filter((m) => m.type === 'peer-left'));
   assert.equal(peerLeft.length, 1);
@@ -239,6 +240,11 @@ test('live sessions: a host and a viewer show by themselves, the viewer is remov
   log('the host was told:', JSON.stringify(ended));
   assert.equal(ended.reason, 'removed');
   assert.equal(ended.message, 'The session was ended through the session API: Closing time');
+  // The host page stops sharing and shows the server's words.
+  await waitFor(() => hostPage.evaluate(() => window.ghostviewHost.state === 'stopped'), 5000,
+    'the host page stopped sharing');
+  assert.equal(await hostPage.textContent('#stopped-text'),
+    'The session was ended through the session API: Closing time');
   assert.equal((await api(`/sessions/${pin}`, ADMIN_KEY)).status, 404);
 
   // Still signed in after a reload (the key is in this tab's sessionStorage); signing out forgets it.

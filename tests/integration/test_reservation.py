@@ -8,6 +8,7 @@ ghostview-signaling with an API key, an integrator's POST
   sees frames once the host takes the reservation with its token;
 - the host shows the reserved PIN, not a new one;
 - the API shows the session live, with its host;
+- the integrator ends it (DELETE): the host stops, saying why;
 - the same token a second time (the session ended): the host stops with a
   clear error instead of sharing under a PIN nobody was given;
 - a malformed token is refused before anything starts."""
@@ -85,9 +86,14 @@ try:
     print(f"the API shows the session live: state {live.get('state')}, "
           f"host {live.get('host_peer')}", flush=True)
 
-    host.interrupt()
-    if host.wait(30) != 0:
-        gvtest.fail("the host did not stop cleanly:\n" + host.output())
+    # The integrator ends the session: the host stops and says why.
+    status, _ = api(base, "DELETE", f"/sessions/{pin}?reason=Ticket%20closed")
+    if status != 204:
+        gvtest.fail(f"DELETE /sessions/{pin} answered {status}")
+    expect(host, r"The session was ended through the session API: Ticket closed",
+           "the host says the session was ended, and why")
+    if host.wait(30) == 0:
+        gvtest.fail("a host whose session was ended must not exit as if all went well")
     host = None
 
     # The reservation is spent: the token again gets a clear error, no new PIN.

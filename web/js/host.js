@@ -512,6 +512,14 @@ function onMessage(conn, msg) {
         conn.signalling.send(makeSnapshotRefusal(msg.request, SNAPSHOT_REFUSED));
       }
       break;
+    case Type.SESSION_ENDED:
+      // The session's operator ended it through the session API: nothing
+      // more will come on it, so sharing stops, with the server's words.
+      if (conn === host.conn) {
+        stopSharing(typeof msg.message === 'string' && msg.message
+          ? msg.message.slice(0, 300) : 'The server ended the session.');
+      }
+      break;
     case Type.INVITE_LINK:
       if (conn === host.conn) {
         ui.inviteUrl.value = String(msg.url || '');

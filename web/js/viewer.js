@@ -375,7 +375,10 @@ function onMessage(msg) {
       onCapabilities(Array.isArray(msg.capabilities) ? msg.capabilities : [Capability.VIEW]);
       break;
     case Type.SESSION_ENDED:
-      end(endedText(msg.reason), msg.reason);
+      // An operator's own words (the session API's end or removal) when the
+      // server gives them; otherwise the sentence for the reason.
+      end(typeof msg.message === 'string' && msg.message
+        ? msg.message.slice(0, 300) : endedText(msg.reason), msg.reason);
       break;
     case Type.ERROR:
       onError(msg);
