@@ -254,8 +254,13 @@ void Pipeline::pump (int ms)
     case GST_MESSAGE_WARNING: {
       GError *err = nullptr;
       gst_message_parse_warning (msg, &err, nullptr);
-      warning = err->message;
-      warnings++;
+      /* A launch line's link to a pad that never came (gvwebrtcsrc signals
+       * no-more-pads when it gets no media): the parser's, not an element's
+       * warning, and the launcher does not show it either. */
+      if (err->domain != GST_PARSE_ERROR || err->code != GST_PARSE_ERROR_DELAYED_LINK) {
+        warning = err->message;
+        warnings++;
+      }
       g_error_free (err);
       break;
     }
