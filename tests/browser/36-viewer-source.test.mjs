@@ -91,8 +91,8 @@ async function pick(page, id) {
 }
 
 test('a viewer with `source` picks a window, the screen, and hears when the shared window closes', async () => {
-  const windowA = openWindow(WINDOW_A, 10);
-  const windowB = openWindow(WINDOW_B, 120);
+  const windowA = await openWindow(WINDOW_A, 10);
+  const windowB = await openWindow(WINDOW_B, 120);
   const host = await startHost('source');
   log('ghostview host PIN', host.pin);
   const page = await join(host.pin, 'Ann');

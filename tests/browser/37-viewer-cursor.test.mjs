@@ -220,7 +220,7 @@ test('with --cursor local the page draws the host\'s pointer where it is, at any
 });
 
 test('sharing one window, the pointer outside it is not drawn', async () => {
-  const win = openXWindow(xvfb.display, WINDOW, WINDOW.at, processes);
+  const win = await openXWindow(xvfb.display, WINDOW, WINDOW.at, processes);
   const id = await waitFor(() => {
     const r = spawnSync('xdotool', ['search', '--name', WINDOW.title], { env: { ...process.env, DISPLAY: xvfb.display }, encoding: 'utf8' });
     return r.status === 0 && r.stdout.trim() ? Number(r.stdout.trim().split('\n')[0]) : 0;

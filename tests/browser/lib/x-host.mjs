@@ -21,11 +21,23 @@ export function startXHost(server, display, args, processes) {
   return waitForPin(child, host, /PIN: (\d{6,9})/, 20000, 'ghostview host');
 }
 
-/** An X window titled `title`, `width`x`height` at `at`,`at` (no window manager: exactly that size). */
-export function openXWindow(display, { title, width, height }, at, processes) {
+/**
+ * An X window titled `title`, `width`x`height` at `at`,`at` (no window
+ * manager: exactly that size). Resolves the xmessage child once the window
+ * is mapped (`xdotool search --sync`), so a list of windows taken after it
+ * has it: on a busy machine xmessage can take seconds to map.
+ */
+export async function openXWindow(display, { title, width, height }, at, processes) {
+  const env = { ...process.env, DISPLAY: display };
   const child = spawn('xmessage', ['-title', title, '-geometry', `${width}x${height}+${at}+${at}`, title], {
-    env: { ...process.env, DISPLAY: display }, stdio: 'ignore',
+    env, stdio: 'ignore',
   });
   processes.push(child);
+  const found = spawn('xdotool', ['search', '--sync', '--onlyvisible', '--name', `^${title}$`],
+    { env, stdio: 'ignore' });
+  const timer = setTimeout(() => found.kill(), 15000);
+  const code = await new Promise((resolve) => found.on('exit', resolve));
+  clearTimeout(timer);
+  if (code !== 0) throw new Error(`the X window "${title}" was not mapped within 15 s`);
   return child;
 }
