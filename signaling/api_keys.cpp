@@ -75,31 +75,6 @@ std::string line_error (gsize number, const std::string &what)
   return "line " + std::to_string (number) + ": " + what;
 }
 
-/* The token of "Bearer <token>": scheme in any case, one or more spaces,
- * then 1 to kApiKeyMaxTokenBytes visible ASCII characters to the end. */
-bool bearer_token (const char *authorization, std::string &token)
-{
-  if (!authorization)
-    return false;
-  static const char kScheme[] = "Bearer";
-  const gsize scheme_length = sizeof (kScheme) - 1;
-  if (g_ascii_strncasecmp (authorization, kScheme, scheme_length) != 0)
-    return false;
-  const char *p = authorization + scheme_length;
-  if (*p != ' ')
-    return false;
-  while (*p == ' ')
-    p++;
-  gsize length = 0;
-  for (const char *q = p; *q; q++, length++)
-    if (*q < 0x21 || *q > 0x7e || length >= kApiKeyMaxTokenBytes)
-      return false;
-  if (length == 0)
-    return false;
-  token.assign (p, length);
-  return true;
-}
-
 std::array<guint8, kHashBytes> sha256 (const std::string &text)
 {
   std::array<guint8, kHashBytes> digest{};
@@ -307,6 +282,29 @@ ApiKeyCheck ApiKeys::check (const char *authorization, guint scope, gint64 now_u
   }
   result.result = ApiKeyCheck::Result::Ok;
   return result;
+}
+
+bool bearer_token (const char *authorization, std::string &token)
+{
+  if (!authorization)
+    return false;
+  static const char kScheme[] = "Bearer";
+  const gsize scheme_length = sizeof (kScheme) - 1;
+  if (g_ascii_strncasecmp (authorization, kScheme, scheme_length) != 0)
+    return false;
+  const char *p = authorization + scheme_length;
+  if (*p != ' ')
+    return false;
+  while (*p == ' ')
+    p++;
+  gsize length = 0;
+  for (const char *q = p; *q; q++, length++)
+    if (*q < 0x21 || *q > 0x7e || length >= kApiKeyMaxTokenBytes)
+      return false;
+  if (length == 0)
+    return false;
+  token.assign (p, length);
+  return true;
 }
 
 } // namespace gv::signaling

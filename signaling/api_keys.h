@@ -53,6 +53,10 @@ constexpr gsize kApiKeysMaxFileBytes = 1024 * 1024;
 constexpr gsize kApiKeyMaxNameLength = 64;
 constexpr gsize kApiKeyMaxTokenBytes = 512;
 
+/* The token of "Bearer <token>": scheme in any case, one or more spaces,
+ * then 1 to kApiKeyMaxTokenBytes visible ASCII characters to the end. */
+bool bearer_token (const char *authorization, std::string &token);
+
 struct ApiKeyCheck {
   enum class Result {
     Ok,

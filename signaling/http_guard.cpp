@@ -15,6 +15,7 @@ struct HttpGuard::Tcp {
   std::string address;
   guint deadline = 0; /* closes the connection when it fires */
   gsize body_bytes = 0;
+  gsize body_limit = kMaxRequestBodyBytes; /* of the request being read */
 
   void disarm ()
   {
@@ -116,6 +117,7 @@ void HttpGuard::on_request_started (SoupServer *, SoupServerMessage *msg, gpoint
     g_object_weak_ref (G_OBJECT (socket), on_socket_gone, self);
   }
   tcp->body_bytes = 0;
+  tcp->body_limit = kMaxRequestBodyBytes;
   self->arm (*tcp);
   /* One request per connection. libsoup 3.2 never closes a kept-alive
    * connection that its client closes while idle (fixed in 3.3.0), so
@@ -133,16 +135,23 @@ void HttpGuard::on_request_started (SoupServer *, SoupServerMessage *msg, gpoint
 
 void HttpGuard::on_got_headers (SoupServerMessage *msg, gpointer data)
 {
+  auto *self = static_cast<HttpGuard *> (data);
+  /* The session API's POST takes a JSON body, WHEP's POST and PATCH an SDP
+   * (at most their limit: a longer one is refused while it arrives,
+   * on_got_chunk). */
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+  bool api = path && g_str_has_prefix (path, "/api/");
+  bool whep = path && g_str_has_prefix (path, "/whep/");
+  gsize limit = whep ? kMaxWhepBodyBytes : kMaxRequestBodyBytes;
+  if (Tcp *tcp = self->find (msg))
+    tcp->body_limit = limit;
   SoupMessageHeaders *h = soup_server_message_get_request_headers (msg);
   if (soup_message_headers_get_encoding (h) == SOUP_ENCODING_CONTENT_LENGTH &&
-      soup_message_headers_get_content_length (h) > (goffset) kMaxRequestBodyBytes) {
-    static_cast<HttpGuard *> (data)->refuse_body (msg);
+      soup_message_headers_get_content_length (h) > (goffset) limit) {
+    self->refuse_body (msg, limit);
     return;
   }
-  /* The session API's POST takes a JSON body (at most kMaxRequestBodyBytes:
-   * a longer one is refused while it arrives, on_got_chunk). */
-  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
-  if (path && g_str_has_prefix (path, "/api/"))
+  if (api || whep)
     soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), TRUE);
 }
 
@@ -154,11 +163,11 @@ void HttpGuard::on_got_chunk (SoupServerMessage *msg, GBytes *chunk, gpointer da
   if (!tcp)
     return;
   tcp->body_bytes += g_bytes_get_size (chunk);
-  if (tcp->body_bytes > kMaxRequestBodyBytes)
-    self->refuse_body (msg);
+  if (tcp->body_bytes > tcp->body_limit)
+    self->refuse_body (msg, tcp->body_limit);
 }
 
-void HttpGuard::refuse_body (SoupServerMessage *msg)
+void HttpGuard::refuse_body (SoupServerMessage *msg, gsize limit)
 {
   if (soup_server_message_get_status (msg) != 0)
     return; /* already answered */
@@ -169,8 +178,7 @@ void HttpGuard::refuse_body (SoupServerMessage *msg)
   /* The rest of the body is read and dropped (within the deadline), then
    * the answer goes out and the connection ends. */
   respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "PAYLOAD_TOO_LARGE",
-                 "Request bodies are limited to " + std::to_string (kMaxRequestBodyBytes) +
-                     " bytes.");
+                 "Request bodies are limited to " + std::to_string (limit) + " bytes here.");
 }
 
 void HttpGuard::on_socket_gone (gpointer data, GObject *socket)

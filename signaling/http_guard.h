@@ -46,7 +46,7 @@ private:
   void forget (GSocket *socket);
   /* Open connections of `address`. */
   guint held_by (const std::string &address);
-  void refuse_body (SoupServerMessage *msg);
+  void refuse_body (SoupServerMessage *msg, gsize limit);
 
   guint max_per_address_;
   guint timeout_ms_;

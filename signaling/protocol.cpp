@@ -74,7 +74,7 @@ constexpr ErrorInfo kErrors[] = {
   { ErrorCode::Internal, "INTERNAL", "The server could not handle the request." },
 };
 
-enum class Kind { String, Int, StringArray, Array };
+enum class Kind { String, Int, Bool, StringArray, Array };
 
 struct FieldSpec {
   const char *name;
@@ -175,7 +175,8 @@ const std::vector<TypeSpec> &type_specs ()
       { { "peer", Kind::String, true, 1, kIdMax },
         { "name", Kind::String, false, 0, kMaxNameBytes },
         { "address", Kind::String, false, 0, 128 },
-        { "capabilities", Kind::StringArray, false, 0, 8 } } },
+        { "capabilities", Kind::StringArray, false, 0, 8 },
+        { "offers", Kind::Bool, false, 0, 0 } } },
     { Type::Joined,
       { { "session", Kind::String, true, 1, kIdMax },
         { "peer", Kind::String, true, 1, kIdMax },
@@ -319,6 +320,11 @@ bool check_field (JsonObject *obj, const FieldSpec &f, ParseError &error)
                    std::string ("\"") + f.name + "\" is out of range");
     return true;
   }
+  case Kind::Bool:
+    if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+      return fail (error, ErrorCode::BadMessage,
+                   std::string ("\"") + f.name + "\" must be a boolean");
+    return true;
   case Kind::StringArray:
   case Kind::Array: {
     if (!JSON_NODE_HOLDS_ARRAY (node))
@@ -368,6 +374,12 @@ struct Builder {
   {
     json_builder_set_member_name (b, k);
     json_builder_add_int_value (b, v);
+    return *this;
+  }
+  Builder &boolean (const char *k, bool v)
+  {
+    json_builder_set_member_name (b, k);
+    json_builder_add_boolean_value (b, v);
     return *this;
   }
   Builder &caps (guint c)
@@ -647,6 +659,13 @@ gint64 get_int (const Message &msg, const char *field, gint64 fallback)
   return json_node_get_int (node);
 }
 
+bool get_bool (const Message &msg, const char *field)
+{
+  JsonNode *node = msg.body ? json_object_get_member (msg.body.get (), field) : nullptr;
+  return node && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+}
+
 bool has_field (const Message &msg, const char *field)
 {
   return msg.body && json_object_has_member (msg.body.get (), field);
@@ -878,12 +897,14 @@ std::string make_waiting (const std::string &session, const std::string &peer)
 }
 
 std::string make_join_request (const std::string &peer, const std::string &name,
-                               const std::string &address, guint invite_capabilities)
+                               const std::string &address, guint invite_capabilities, bool offers)
 {
   Builder b (Type::JoinRequest);
   b.str ("peer", peer).opt_str ("name", name).opt_str ("address", address);
   if (invite_capabilities)
     b.caps (invite_capabilities);
+  if (offers)
+    b.boolean ("offers", true);
   return b.text ();
 }
 

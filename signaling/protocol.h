@@ -162,6 +162,8 @@ inline constexpr int kMaxInputEvents = 64;
 /* A snapshot request's id (`snapshot`'s `request`, and the `peer` of the
  * picture that answers it) starts with this; a peer id never does. */
 inline constexpr const char *kSnapshotRequestPrefix = "snap-";
+/* The viewer ids of WHEP players (signaling/server_whep.cpp). */
+inline constexpr const char *kWhepPeerPrefix = "whep-";
 
 struct IceServer {
   std::vector<std::string> urls;
@@ -199,6 +201,8 @@ bool nesting_within (const char *data, gsize length, int limit);
  * fields give the fallback; parse() has already checked required ones. */
 std::string get_string (const Message &msg, const char *field, const char *fallback = "");
 gint64 get_int (const Message &msg, const char *field, gint64 fallback = 0);
+/* A boolean field; false when absent. */
+bool get_bool (const Message &msg, const char *field);
 bool has_field (const Message &msg, const char *field);
 guint get_capabilities (const Message &msg, const char *field = "capabilities");
 std::vector<IceServer> get_ice_servers (const Message &msg);
@@ -281,9 +285,11 @@ struct InviteLinkParams {
 std::string make_invite_link (const InviteLinkParams &p);
 std::string make_waiting (const std::string &session, const std::string &peer);
 /* `invite_capabilities`: what the invite the viewer came with stands for
- * (0: it came with a PIN). */
+ * (0: it came with a PIN); `offers`: the viewer sends the SDP offer (a
+ * WHEP player), the host answers. */
 std::string make_join_request (const std::string &peer, const std::string &name,
-                               const std::string &address, guint invite_capabilities = 0);
+                               const std::string &address, guint invite_capabilities = 0,
+                               bool offers = false);
 std::string make_joined (const std::string &session, const std::string &peer, guint capabilities,
                          const std::vector<IceServer> &ice_servers);
 std::string make_capabilities (guint capabilities);

@@ -94,6 +94,23 @@ struct Metrics {
   guint64 reservations_made = 0;
   guint64 reservations_claimed = 0;
   guint64 reservations_expired = 0;
+  /* WHEP requests by outcome: ok (answered), deleted, or the error code. */
+  std::map<std::string, guint64> whep;
+};
+
+/* A WHEP player (server_whep.cpp): a viewer of a session with no
+ * WebSocket, its POST paused until the host answers. */
+struct WhepPlayer {
+  std::string peer; /* its viewer id in the session */
+  std::string session_id;
+  std::string pin;
+  std::string resource;          /* the last part of its Location */
+  std::string token;             /* the bearer it was made with; DELETE and PATCH show it again */
+  std::string offer;             /* until the host accepted it and got the offer */
+  std::vector<std::string> mids; /* the offer's sections' mids, by index */
+  SoupServerMessage *post = nullptr; /* a reference while paused */
+  GSource *timeout = nullptr;        /* a reference while paused */
+  gulong post_gone = 0;
 };
 
 /* A snapshot request waiting for its host (server_snapshot.cpp). */
@@ -151,6 +168,21 @@ public:
   /* Answers every waiting snapshot of `host_peer` ("" every one) with an error. */
   void fail_snapshots (const std::string &host_peer, guint status, const char *code,
                        const std::string &message);
+  /* server_whep.cpp: /whep/...; false for other paths. */
+  bool handle_whep (SoupServerMessage *msg, const char *path);
+  void whep_timed_out (const std::string &peer);
+  void whep_abandoned (const std::string &peer); /* the player went before its answer */
+  /* The host accepted WHEP player `peer` (if it is one): it gets the offer. */
+  void whep_accepted (Session &s, const std::string &peer);
+  /* The host's sdp or ice for `peer`: true when `peer` is a WHEP player
+   * (the message is used or dropped here). */
+  bool whep_from_host (const std::string &peer, const proto::Message &m);
+  /* WHEP player `peer` (if it is one) is no longer in its session: `why`
+   * "declined" or "refused" (by the host, `detail` its reason) or "ended".
+   * A POST still waiting is answered with the error. */
+  void whep_gone (const std::string &peer, const char *why, const std::string &detail);
+  /* Answers every POST still waiting (the server stops). */
+  void fail_whep_posts ();
   /* Reads --api-keys again; the keys in use stay when the file is bad. */
   bool reload_api_keys (std::string &error);
   void handle_closed (Connection &c);
@@ -176,6 +208,7 @@ public:
   bool flood_mode_noted = false;
   std::unique_ptr<ApiKeys> api_keys; /* null: no --api-keys, no API */
   std::map<std::string, PendingSnapshot> snapshots;
+  std::map<std::string, WhepPlayer> whep_players; /* by viewer id */
   /* Sessions ended through the session API, by id, until their PIN's
    * expiry (Unix µs): their hosts' resume tokens no longer bring them
    * back. */
@@ -236,6 +269,21 @@ private:
   /* The reservation of a verified reservation token, now this host's;
    * nullptr with `refusal` set otherwise. */
   Session *claim_reservation (Connection &c, const std::string &token, std::string &refusal);
+  /* server_whep.cpp */
+  void whep_cors (SoupServerMessage *msg);
+  void whep_error (SoupServerMessage *msg, guint status, const char *code,
+                   const std::string &message);
+  void whep_offer (SoupServerMessage *msg, const std::string &pin, const std::string &token);
+  void whep_resource_request (SoupServerMessage *msg, const std::string &pin,
+                              const std::string &resource, const std::string &token, bool patch);
+  void finish_whep_post (const std::string &peer, guint status, const char *code,
+                         const std::string &message, const std::string *answer);
 };
+
+/* server_ws.cpp: what joins with a PIN are told, shared with WHEP. */
+bool is_fail_code (proto::ErrorCode code);
+std::string pin_error_text (proto::ErrorCode code, const std::string &pin);
+const char *guess_limit_name (GuessVerdict verdict);
+const char *guess_refusal_text (GuessVerdict verdict);
 
 } // namespace gv::signaling

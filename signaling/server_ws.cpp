@@ -37,6 +37,8 @@ void on_closed_cb (SoupWebsocketConnection *, gpointer user_data)
   c->server->handle_closed (*c);
 }
 
+} // namespace
+
 bool is_fail_code (ErrorCode code)
 {
   return code == ErrorCode::PinInvalid || code == ErrorCode::PinExpired ||
@@ -83,8 +85,6 @@ const char *guess_refusal_text (GuessVerdict verdict)
            "network today, so joins from it are paused. Try again in a minute.";
   }
 }
-
-} // namespace
 
 Connection::Connection (ServerImpl *srv, SoupWebsocketConnection *conn, std::string peer_id,
                         std::string addr, std::string base, double burst, double rate)
@@ -335,7 +335,7 @@ void ServerImpl::on_register (Connection &c, const proto::Message &m)
    * viewers were asked there, so ask again here. */
   for (const auto &[id, v] : s->viewers)
     if (!v.admitted)
-      send (c, proto::make_join_request (id, v.name, v.address));
+      send (c, proto::make_join_request (id, v.name, v.address, v.invite_capabilities, v.offers));
 }
 
 Session *ServerImpl::claim_reservation (Connection &c, const std::string &token,
@@ -539,12 +539,15 @@ void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)
       return;
     }
     metrics.joins_accepted++;
+    if (vit->second.offers)
+      registry.grant (*s, viewer, GV_CAPABILITY_VIEW); /* a WHEP player only watches */
     notify (event::kViewerJoined, *s, &s->viewers[viewer]);
     notify_control_change (*s, s->viewers[viewer], 0);
     /* The token must carry the use just spent, or a resume would refund it. */
     send (c, proto::make_resume_token (resume_token_for (*s)));
     send_to (viewer, proto::make_joined (s->id, viewer, s->viewers[viewer].capabilities,
                                          ice_servers_for (viewer)));
+    whep_accepted (*s, viewer);
     return;
   }
   case Type::Decline: {
@@ -555,6 +558,7 @@ void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)
     }
     metrics.joins_declined++;
     std::string reason = proto::get_string (m, "reason");
+    whep_gone (viewer, "declined", reason);
     registry.remove_viewer (*s, viewer);
     auto it = connections.find (viewer);
     if (it != connections.end ()) {
@@ -578,6 +582,8 @@ void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)
     return;
   }
   case Type::Kick:
+    /* A WHEP player waiting for its answer: the host could not answer. */
+    whep_gone (viewer, "refused", proto::get_string (m, "reason"));
     drop_viewer (*s, viewer, proto::kReasonRemoved, proto::kReasonRemoved);
     return;
   default:
@@ -614,6 +620,8 @@ void ServerImpl::on_relay (Connection &c, const proto::Message &m)
     return;
   }
 
+  if (c.role == Role::Host && whep_from_host (to, m))
+    return;
   std::string text;
   if (m.type == Type::Sdp)
     text =
@@ -684,6 +692,7 @@ void ServerImpl::drop_viewer (Session &s, const std::string &viewer, const char 
   if (found && found->admitted)
     left = *found;
   registry.remove_viewer (s, viewer);
+  whep_gone (viewer, "ended", "");
   if (left)
     notify (event::kViewerLeft, s, &*left, host_reason);
   send_to (host, proto::make_peer_left (viewer, host_reason));
@@ -707,6 +716,7 @@ void ServerImpl::end_session (const std::string &session_id, const char *reason,
     fail_snapshots (host_peer, SOUP_STATUS_BAD_GATEWAY, "HOST_GONE",
                     "The session ended before the host sent the snapshot.");
   for (const auto &viewer : registry.end (session_id)) {
+    whep_gone (viewer, "ended", "");
     auto it = connections.find (viewer);
     if (it != connections.end ()) {
       send (*it->second, proto::make_session_ended (reason, message));

@@ -23,6 +23,7 @@ struct Viewer {
   bool admitted = false;
   std::string invite_id;         /* the invite link it came with; empty: a PIN */
   guint invite_capabilities = 0; /* what that link stands for */
+  bool offers = false;           /* a WHEP player: it sends the offer */
 };
 
 struct Session {

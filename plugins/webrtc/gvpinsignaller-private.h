@@ -60,6 +60,8 @@ struct GvPinSignallerPrivate {
   int invite_ttl = 0;
   /* host: viewers asking to join with an invite link, what it stands for */
   std::map<std::string, guint> requested_capabilities;
+  /* host: viewers that send the offer themselves (WHEP players) */
+  std::set<std::string> offering_peers;
 
   /* the signalling thread: running while started */
   gv::webrtc::TaskThread thread{ "gvpinsignaller" };

@@ -128,7 +128,7 @@ static void handle_error_message (GvPinSignaller *self, const proto::Message &ms
  * session's viewer limit it is declined here; otherwise the element
  * decides. */
 static void handle_join_request (GvPinSignaller *self, const std::string &peer,
-                                 const std::string &name, guint invite_capabilities)
+                                 const std::string &name, guint invite_capabilities, bool offers)
 {
   GvPinSignallerPrivate *priv = self->priv;
   int max_viewers;
@@ -143,6 +143,10 @@ static void handle_join_request (GvPinSignaller *self, const std::string &peer,
       priv->requested_capabilities[peer] = invite_capabilities | GV_CAPABILITY_VIEW;
     else
       priv->requested_capabilities.erase (peer);
+    if (offers)
+      priv->offering_peers.insert (peer);
+    else
+      priv->offering_peers.erase (peer);
   }
   if ((int) priv->admitted_peers.size () >= max_viewers) {
     GST_INFO_OBJECT (self, "declining %s: %d viewers already admitted", peer.c_str (), max_viewers);
@@ -239,7 +243,7 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
   }
   case proto::Type::JoinRequest:
     handle_join_request (self, proto::get_string (msg, "peer"), proto::get_string (msg, "name"),
-                         proto::get_capabilities (msg));
+                         proto::get_capabilities (msg), proto::get_bool (msg, "offers"));
     break;
   case proto::Type::Capabilities:
     g_signal_emit_by_name (self, "capabilities-changed",
@@ -316,6 +320,7 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
     {
       std::lock_guard<std::mutex> guard (priv->lock);
       priv->requested_capabilities.erase (peer);
+      priv->offering_peers.erase (peer);
     }
     g_signal_emit_by_name (self, "peer-left", peer.c_str (),
                            proto::get_string (msg, "reason", proto::kReasonLeft).c_str ());

@@ -493,6 +493,18 @@ static void signaller_add_ice (GvSignaller *signaller, const gchar *peer_id, con
                   proto::make_ice (peer, candidate ? candidate : "", mline_index, mid ? mid : ""));
 }
 
+static void kick (GvPinSignaller *self, const std::string &peer, const std::string &reason)
+{
+  {
+    std::lock_guard<std::mutex> guard (self->priv->lock);
+    self->priv->offering_peers.erase (peer);
+  }
+  run_on_thread (self, [self, peer, reason] () {
+    self->priv->admitted_peers.erase (peer);
+    gv_pin_signaller_send_text (self, proto::make_kick (peer, reason));
+  });
+}
+
 static void signaller_remove_peer (GvSignaller *signaller, const gchar *peer_id)
 {
   auto *self = GV_PIN_SIGNALLER (signaller);
@@ -500,11 +512,22 @@ static void signaller_remove_peer (GvSignaller *signaller, const gchar *peer_id)
     send_on_thread (self, proto::make_leave ());
     return;
   }
-  std::string peer = peer_id ? peer_id : "";
-  run_on_thread (self, [self, peer] () {
-    self->priv->admitted_peers.erase (peer);
-    gv_pin_signaller_send_text (self, proto::make_kick (peer, "removed by the host"));
-  });
+  kick (self, peer_id ? peer_id : "", "removed by the host");
+}
+
+static gboolean signaller_peer_offers (GvSignaller *signaller, const gchar *peer_id)
+{
+  GvPinSignallerPrivate *priv = GV_PIN_SIGNALLER (signaller)->priv;
+  std::lock_guard<std::mutex> guard (priv->lock);
+  return priv->offering_peers.count (peer_id ? peer_id : "") > 0;
+}
+
+static void signaller_refuse_offer (GvSignaller *signaller, const gchar *peer_id,
+                                    const gchar *reason)
+{
+  auto *self = GV_PIN_SIGNALLER (signaller);
+  if (self->priv->role == GV_SIGNALLER_ROLE_HOST)
+    kick (self, peer_id ? peer_id : "", reason ? reason : "");
 }
 
 static void signaller_accept_peer (GvSignaller *signaller, const gchar *peer_id,
@@ -591,6 +614,8 @@ static void gv_pin_signaller_iface_init (GvSignallerInterface *iface)
   iface->send_fallback_picture = signaller_send_fallback_picture;
   iface->refuse_fallback = signaller_refuse_fallback;
   iface->requested_capabilities = signaller_requested_capabilities;
+  iface->peer_offers = signaller_peer_offers;
+  iface->refuse_offer = signaller_refuse_offer;
   iface->start = signaller_start;
   iface->stop = signaller_stop;
   iface->send_sdp = signaller_send_sdp;

@@ -172,6 +172,23 @@ GvCapabilities gv_signaller_requested_capabilities (GvSignaller *self, const gch
                                        : (GvCapabilities) 0;
 }
 
+gboolean gv_signaller_peer_offers (GvSignaller *self, const gchar *peer_id)
+{
+  g_return_val_if_fail (GV_IS_SIGNALLER (self), FALSE);
+  GvSignallerInterface *iface = GV_SIGNALLER_GET_IFACE (self);
+  return iface->peer_offers ? iface->peer_offers (self, peer_id) : FALSE;
+}
+
+void gv_signaller_refuse_offer (GvSignaller *self, const gchar *peer_id, const gchar *reason)
+{
+  g_return_if_fail (GV_IS_SIGNALLER (self));
+  GvSignallerInterface *iface = GV_SIGNALLER_GET_IFACE (self);
+  if (iface->refuse_offer)
+    iface->refuse_offer (self, peer_id, reason);
+  else
+    gv_signaller_remove_peer (self, peer_id);
+}
+
 gboolean gv_signaller_send_fallback_picture (GvSignaller *self, const gchar *peer_id, guint32 frame,
                                              guint width, guint height, GBytes *jpeg)
 {

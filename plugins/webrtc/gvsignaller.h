@@ -76,8 +76,14 @@ struct _GvSignallerInterface {
   /* Host only, optional: refuses snapshot request `request_id` (answer it
    * with send_fallback_picture () and the request id as the peer). */
   void (*refuse_snapshot) (GvSignaller *self, const gchar *request_id, const gchar *reason);
+  /* Host only, optional: whether the viewer `peer_id` sends the SDP offer
+   * itself (a WHEP player): the host answers it instead of offering. */
+  gboolean (*peer_offers) (GvSignaller *self, const gchar *peer_id);
+  /* Host only, optional: removes an admitted viewer whose offer the host
+   * cannot answer, telling it why (`reason`, one sentence). */
+  void (*refuse_offer) (GvSignaller *self, const gchar *peer_id, const gchar *reason);
 
-  gpointer padding[4];
+  gpointer padding[2];
 };
 
 void gv_signaller_start (GvSignaller *self);
@@ -97,6 +103,8 @@ gboolean gv_signaller_send_fallback_picture (GvSignaller *self, const gchar *pee
                                              guint width, guint height, GBytes *jpeg);
 void gv_signaller_refuse_fallback (GvSignaller *self, const gchar *peer_id, const gchar *reason);
 void gv_signaller_refuse_snapshot (GvSignaller *self, const gchar *request_id, const gchar *reason);
+gboolean gv_signaller_peer_offers (GvSignaller *self, const gchar *peer_id);
+void gv_signaller_refuse_offer (GvSignaller *self, const gchar *peer_id, const gchar *reason);
 
 /* ICE servers for the peer connections, in webrtcbin's URI form
  * ("stun://host:port", "turn://user:password@host:port?transport=udp").

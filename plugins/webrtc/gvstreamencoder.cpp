@@ -324,14 +324,14 @@ GstElement *StreamEncoder::make (const char *factory, const char *name)
  * webrtcbin numbers its own copy, its viewer reports what arrived when
  * (TWCC feedback), and that is what the viewer's bandwidth estimate is made
  * from. The extension then appears in the payloader's caps. */
-static void add_twcc_extension (GstElement *payloader)
+static void add_twcc_extension (GstElement *payloader, guint id)
 {
   GstRTPHeaderExtension *twcc = gst_rtp_header_extension_create_from_uri (kTwccUri);
   if (!twcc) {
     GST_WARNING ("rtphdrexttwcc is missing: no bandwidth estimate for viewers");
     return;
   }
-  gst_rtp_header_extension_set_id (twcc, kTwccExtensionId);
+  gst_rtp_header_extension_set_id (twcc, id);
   g_signal_emit_by_name (payloader, "add-extension", twcc);
   gst_object_unref (twcc);
 }
@@ -343,7 +343,8 @@ const char *encoding_name (GvWebRTCSinkCodec codec)
                                               : "VP8";
 }
 
-GstElement *make_video_payloader (GvWebRTCSinkCodec codec, guint pt, GstElement *owner)
+GstElement *make_video_payloader (GvWebRTCSinkCodec codec, guint pt, guint twcc_id,
+                                  GstElement *owner)
 {
   const char *factory = codec == GV_WEBRTC_SINK_CODEC_VP9    ? "rtpvp9pay"
                         : codec == GV_WEBRTC_SINK_CODEC_H264 ? "rtph264pay"
@@ -361,7 +362,8 @@ GstElement *make_video_payloader (GvWebRTCSinkCodec codec, guint pt, GstElement 
   } else {
     gst_util_set_object_arg (G_OBJECT (pay), "picture-id-mode", "15-bit");
   }
-  add_twcc_extension (pay);
+  if (twcc_id)
+    add_twcc_extension (pay, twcc_id);
   return pay;
 }
 

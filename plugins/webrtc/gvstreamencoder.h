@@ -103,9 +103,10 @@ struct StreamFeed {
 };
 
 /* A viewer's own video payloader for `codec` (payload type `pt`, MTU 1200,
- * the transport-wide congestion control extension); nullptr (an error
- * posted on `owner`) when missing. */
-GstElement *make_video_payloader (GvWebRTCSinkCodec codec, guint pt, GstElement *owner);
+ * the transport-wide congestion control extension as `twcc_id`, 0: none);
+ * nullptr (an error posted on `owner`) when missing. */
+GstElement *make_video_payloader (GvWebRTCSinkCodec codec, guint pt, guint twcc_id,
+                                  GstElement *owner);
 
 class StreamEncoder {
 public:

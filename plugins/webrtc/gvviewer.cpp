@@ -111,6 +111,10 @@ ViewerPtr Viewer::lock (gpointer data)
 void Viewer::start (std::vector<StreamFeed> feeds)
 {
   queue_.post ([self = shared_from_this (), feeds = std::move (feeds)] () mutable {
+    if (self->answering_ && !self->remote_offer_) {
+      self->waiting_feeds_.emplace (std::move (feeds)); /* until the offer comes */
+      return;
+    }
     self->do_start (feeds);
   });
 }
@@ -223,44 +227,15 @@ void Viewer::add_branch (GstElement *webrtcbin, const StreamFeed &feed)
   branches_.push_back (branch);
 }
 
-void Viewer::do_start (std::vector<StreamFeed> &feeds)
+/* The viewer's webrtcbin, in the bin, its signals connected; nullptr (an
+ * error posted) when webrtcbin is missing. */
+GstElement *Viewer::make_webrtcbin ()
 {
-  {
-    auto files = std::make_shared<FileChannel> (
-        host_.download_dir (), FileLimits (), GST_OBJECT (host_.log_object ()),
-        FileChannel::Callbacks{
-            [this] () { return (capabilities_.load () & GV_CAPABILITY_FILE) != 0; },
-            [this] (const FileEvent &e) { host_.file_event (peer_, name_, e); },
-            [this] (gsize want, guint64 in_flight) { return file_allowance (want, in_flight); },
-            [this] (guint64 arrived) { file_pace_.on_arrived (arrived, g_get_monotonic_time ()); },
-        });
-    std::lock_guard<std::mutex> guard (lock_);
-    files_ = std::move (files);
-  }
-  if (std::shared_ptr<Terminal> shared_terminal = host_.terminal ()) {
-    auto terminal =
-        std::make_shared<TerminalChannel> (peer_, shared_terminal, GST_OBJECT (host_.log_object ()),
-                                           [this] () { return capabilities (); });
-    std::lock_guard<std::mutex> guard (lock_);
-    terminal_ = std::move (terminal);
-  }
-  BandwidthEstimator::Bounds bounds;
-  bounds.max_bps = host_.max_bitrate_bps ();
-  /* Start at the host's bitrate: on a LAN nothing changes, on a narrow link
-   * the first over-use or heavy loss brings it down within a second or two.
-   * (Half of it, with a probe to climb, fitted a 1 Mbit/s link 1 s sooner,
-   * but under 5 % random loss the estimate holds and nothing probes: the
-   * viewer stayed at half the bitrate, at 15 frames/s.) */
-  bounds.start_bps = bounds.max_bps;
-  bounds.min_bps = MIN (bounds.min_bps, bounds.max_bps);
-  estimator_ = std::make_unique<BandwidthEstimator> (bounds);
-  prober_ = std::make_unique<RtxProber> (host_.log_object ());
-  GST_INFO_OBJECT (host_.log_object (), "adding viewer %s (%s)", peer_.c_str (), name_.c_str ());
   GstElement *webrtcbin = gst_element_factory_make ("webrtcbin", nullptr);
   if (!webrtcbin) {
     GST_ELEMENT_ERROR (host_.bin (), CORE, MISSING_PLUGIN, ("%s", texts::kMissingWebrtcbin),
                        (nullptr));
-    return;
+    return nullptr;
   }
   GStrv stun = nullptr, turn = nullptr;
   bool loopback = false;
@@ -326,6 +301,72 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
     rtcp_filter_ = rtcp_filter;
   }
   gst_bin_add (host_.bin (), webrtcbin);
+  return webrtcbin;
+}
+
+/* The branches' elements play; audio's take their pad of the shared tee. */
+void Viewer::start_branches ()
+{
+  std::vector<Branch> branches;
+  {
+    std::lock_guard<std::mutex> guard (lock_);
+    branches = branches_;
+  }
+  for (Branch &branch : branches) {
+    for (auto it = branch.elements.rbegin (); it != branch.elements.rend (); ++it)
+      gst_element_sync_state_with_parent (*it);
+    if (branch.kind == MediaKind::Audio) {
+      branch.tee_pad = gst_element_request_pad_simple (branch.tee, "src_%u");
+      GstPad *qsink = gst_element_get_static_pad (branch.elements.front (), "sink");
+      gst_pad_link (branch.tee_pad, qsink);
+      gst_object_unref (qsink);
+    }
+  }
+  std::lock_guard<std::mutex> guard (lock_);
+  branches_ = branches;
+}
+
+void Viewer::do_start (std::vector<StreamFeed> &feeds)
+{
+  {
+    auto files = std::make_shared<FileChannel> (
+        host_.download_dir (), FileLimits (), GST_OBJECT (host_.log_object ()),
+        FileChannel::Callbacks{
+            [this] () { return (capabilities_.load () & GV_CAPABILITY_FILE) != 0; },
+            [this] (const FileEvent &e) { host_.file_event (peer_, name_, e); },
+            [this] (gsize want, guint64 in_flight) { return file_allowance (want, in_flight); },
+            [this] (guint64 arrived) { file_pace_.on_arrived (arrived, g_get_monotonic_time ()); },
+        });
+    std::lock_guard<std::mutex> guard (lock_);
+    files_ = std::move (files);
+  }
+  if (std::shared_ptr<Terminal> shared_terminal = host_.terminal ()) {
+    auto terminal =
+        std::make_shared<TerminalChannel> (peer_, shared_terminal, GST_OBJECT (host_.log_object ()),
+                                           [this] () { return capabilities (); });
+    std::lock_guard<std::mutex> guard (lock_);
+    terminal_ = std::move (terminal);
+  }
+  BandwidthEstimator::Bounds bounds;
+  bounds.max_bps = host_.max_bitrate_bps ();
+  /* Start at the host's bitrate: on a LAN nothing changes, on a narrow link
+   * the first over-use or heavy loss brings it down within a second or two.
+   * (Half of it, with a probe to climb, fitted a 1 Mbit/s link 1 s sooner,
+   * but under 5 % random loss the estimate holds and nothing probes: the
+   * viewer stayed at half the bitrate, at 15 frames/s.) */
+  bounds.start_bps = bounds.max_bps;
+  bounds.min_bps = MIN (bounds.min_bps, bounds.max_bps);
+  estimator_ = std::make_unique<BandwidthEstimator> (bounds);
+  prober_ = std::make_unique<RtxProber> (host_.log_object ());
+  GST_INFO_OBJECT (host_.log_object (), "adding viewer %s (%s)%s", peer_.c_str (), name_.c_str (),
+                   answering_ ? ", answering its offer" : "");
+  GstElement *webrtcbin = make_webrtcbin ();
+  if (!webrtcbin)
+    return;
+  if (answering_) {
+    start_answering (webrtcbin, feeds);
+    return;
+  }
 
   for (const StreamFeed &feed : feeds)
     add_branch (webrtcbin, feed);
@@ -355,21 +396,7 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
     g_array_unref (transceivers);
 
   gst_element_sync_state_with_parent (webrtcbin);
-  std::vector<Branch> branches;
-  {
-    std::lock_guard<std::mutex> guard (lock_);
-    branches = branches_;
-  }
-  for (Branch &branch : branches) {
-    for (auto it = branch.elements.rbegin (); it != branch.elements.rend (); ++it)
-      gst_element_sync_state_with_parent (*it);
-    if (branch.kind == MediaKind::Audio) {
-      branch.tee_pad = gst_element_request_pad_simple (branch.tee, "src_%u");
-      GstPad *qsink = gst_element_get_static_pad (branch.elements.front (), "sink");
-      gst_pad_link (branch.tee_pad, qsink);
-      gst_object_unref (qsink);
-    }
-  }
+  start_branches ();
   GObject *channel = nullptr;
   GstStructure *opts = gst_structure_new ("opts", "ordered", G_TYPE_BOOLEAN, TRUE, nullptr);
   g_signal_emit_by_name (webrtcbin, "create-data-channel", gv::nav::kChannelLabel, opts, &channel);
@@ -393,7 +420,6 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   gst_structure_free (opts);
   {
     std::lock_guard<std::mutex> guard (lock_);
-    branches_ = branches;
     webrtcbin_ = webrtcbin;
   }
   if (channel) {
@@ -522,6 +548,10 @@ void Viewer::set_remote_description (GstWebRTCSessionDescription *answer)
       gst_webrtc_session_description_copy (answer),
       [] (GstWebRTCSessionDescription *d) { gst_webrtc_session_description_free (d); });
   queue_.post ([self = shared_from_this (), shared] () {
+    if (self->answering_) {
+      self->offer_received (shared);
+      return;
+    }
     GstElement *webrtcbin = self->ref_webrtcbin ();
     if (!webrtcbin)
       return;
@@ -576,8 +606,9 @@ void Viewer::choose_codec (const GstWebRTCSessionDescription *answer)
 /* funnel -> payloader (the chosen codec, its payload type) -> queue. */
 bool Viewer::attach_payloader (int slot)
 {
-  GstElement *payloader = make_video_payloader (video_codecs_[slot], slot_payload_type (slot),
-                                                GST_ELEMENT (host_.bin ()));
+  GstElement *payloader =
+      make_video_payloader (video_codecs_[slot], video_pt_ ? video_pt_ : slot_payload_type (slot),
+                            video_twcc_id_, GST_ELEMENT (host_.bin ()));
   if (!payloader)
     return false;
   std::lock_guard<std::mutex> guard (lock_);

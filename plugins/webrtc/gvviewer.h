@@ -21,6 +21,7 @@
 #include "gvinputchannel.h"
 #include "gvlayerswitch.h"
 #include "gvprobeplan.h"
+#include "gvremoteoffer.h"
 #include "gvrtcpfilter.h"
 #include "gvrtxprober.h"
 #include "gvsignaller.h"
@@ -35,6 +36,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +69,8 @@ public:
   virtual void request_keyframe (int layer) = 0;
   /* The peer connection failed: the viewer should go. */
   virtual void failed (const std::string &peer) = 0;
+  /* The viewer's offer cannot be answered (`reason`, for the viewer). */
+  virtual void refuse_offer (const std::string &peer, const std::string &reason) = 0;
   /* From the input channel's thread. */
   virtual void video_size (int &width, int &height) = 0;
   virtual void navigate (GstEvent *event) = 0;
@@ -173,7 +177,13 @@ public:
 
   /* Posted to the viewer's queue: */
   /* Makes the webrtcbin and its branches from `feeds`, and offers. */
+  /* Before start (): this viewer sends the offer (a WHEP player) and the
+   * host answers it (gvviewer-answer.cpp); the webrtcbin is made once both
+   * the streams and the offer are there. Such a viewer has no data
+   * channels. */
+  void expect_offer () { answering_ = true; }
   void start (std::vector<StreamFeed> feeds);
+  /* The viewer's answer to our offer, or its own offer (expect_offer). */
   void set_remote_description (GstWebRTCSessionDescription *answer);
   void add_remote_candidate (guint mline, const std::string &candidate);
   /* Moves the viewer to video layer (size) `layer` of its codec, at the
@@ -220,7 +230,15 @@ private:
   int layer_index_now () const;
 
   void do_start (std::vector<StreamFeed> &feeds);
+  GstElement *make_webrtcbin ();
+  void start_branches ();
   void add_branch (GstElement *webrtcbin, const StreamFeed &feed);
+  /* gvviewer-answer.cpp: the viewer's offer answered */
+  void offer_received (std::shared_ptr<GstWebRTCSessionDescription> offer);
+  void start_answering (GstElement *webrtcbin, const std::vector<StreamFeed> &feeds);
+  void answer_created (GstWebRTCSessionDescription *answer);
+  void send_answer ();
+  void refuse_offer (const std::string &reason);
   void offer_created (GstWebRTCSessionDescription *offer);
   void connection_state_changed (GstWebRTCPeerConnectionState state);
   void do_stop ();
@@ -276,6 +294,18 @@ private:
   std::vector<GvWebRTCSinkCodec> video_codecs_; /* offered, by codec slot */
   std::shared_ptr<LayerSwitch> layer_switch_;   /* video; under lock_ */
   std::atomic<int> codec_slot_{ -1 };
+
+  /* Answering a viewer's offer (expect_offer); on the queue only. */
+  bool answering_ = false;
+  std::shared_ptr<GstWebRTCSessionDescription> remote_offer_;
+  std::optional<std::vector<StreamFeed>> waiting_feeds_;
+  std::vector<AnsweredMedia> answered_;
+  bool answer_sent_ = false;
+  /* The payload type and congestion control extension id the viewer's
+   * video is sent with: the offer's when answering (0: no extension),
+   * else the slot's and ours. */
+  guint video_pt_ = 0;
+  guint video_twcc_id_ = kTwccExtensionId;
 
   /* On the queue only: the estimate of this viewer's link. */
   std::unique_ptr<BandwidthEstimator> estimator_;

@@ -109,6 +109,13 @@ public:
     });
   }
 
+  void refuse_offer (const std::string &peer, const std::string &reason) override
+  {
+    GvSignaller *signaller = ref_signaller (sink_);
+    gv_signaller_refuse_offer (signaller, peer.c_str (), reason.c_str ());
+    g_object_unref (signaller);
+  }
+
   void video_size (int &width, int &height) override
   {
     sink_->priv->video ().video_size (width, height);
@@ -296,6 +303,10 @@ static void add_viewer (GvWebRTCSink *self, const std::string &peer, const std::
   GvWebRTCSinkPrivate *priv = self->priv;
   auto viewer =
       std::make_shared<Viewer> (peer, name, capabilities, *priv->viewer_host, priv->thread);
+  GvSignaller *signaller = ref_signaller (self);
+  if (gv_signaller_peer_offers (signaller, peer.c_str ()))
+    viewer->expect_offer ();
+  g_object_unref (signaller);
   {
     std::lock_guard<std::mutex> guard (priv->lock);
     if (!priv->running || priv->viewers.count (peer))
@@ -518,7 +529,10 @@ static void on_peer_requested (GvSignaller *signaller, const char *peer, const c
     GST_INFO_OBJECT (self, "the application decides on viewer %s", peer);
     return;
   }
-  if (invited)
+  /* A WHEP player only watches: it has no data channel to control with. */
+  if (gv_signaller_peer_offers (signaller, peer))
+    gv_webrtc_sink_accept_with (self, peer, GV_CAPABILITY_VIEW);
+  else if (invited)
     gv_webrtc_sink_accept_with (self, peer, (GvCapabilities) (invited | GV_CAPABILITY_VIEW));
   else
     gv_webrtc_sink_accept (self, peer, control);

@@ -9,6 +9,8 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,16 +31,15 @@ static inline std::vector<const gchar *> gv_xclip_argv (const char *display,
 }
 
 /* Pastes CLIPBOARD of @display as @target; false when xclip fails (target
- * refused, nothing owns the clipboard). */
-static inline bool gv_xclip_out (const char *display, const char *target, std::string *out)
+ * refused, nothing owns the clipboard) or has not finished within
+ * @timeout_ms (an owner that never answers: xclip itself would wait for
+ * ever, and the test would hang instead of failing). */
+static inline bool gv_xclip_out (const char *display, const char *target, std::string *out,
+                                 int timeout_ms = 5000)
 {
   std::vector<const gchar *> argv =
       gv_xclip_argv (display, { "-o", "-selection", "clipboard", "-t", target });
-  gchar *stdout_buf = nullptr;
-  gsize len = 0;
-  gint status = 0;
   GError *error = nullptr;
-  /* g_spawn_sync reads stdout as a NUL-terminated string: use a pipe of our own */
   gint out_fd = -1;
   GPid pid;
   fail_unless (
@@ -47,17 +48,39 @@ static inline bool gv_xclip_out (const char *display, const char *target, std::s
                                                G_SPAWN_STDERR_TO_DEV_NULL),
                                 nullptr, nullptr, &pid, nullptr, &out_fd, nullptr, &error),
       "cannot run xclip: %s", error ? error->message : "");
-  GIOChannel *channel = g_io_channel_unix_new (out_fd);
-  g_io_channel_set_encoding (channel, nullptr, nullptr);
-  g_io_channel_set_close_on_unref (channel, TRUE);
-  fail_unless (g_io_channel_read_to_end (channel, &stdout_buf, &len, nullptr) ==
-               G_IO_STATUS_NORMAL);
-  g_io_channel_unref (channel);
+  out->clear ();
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+  bool timed_out = false;
+  for (;;) {
+    gint64 left_ms = (deadline - g_get_monotonic_time ()) / G_TIME_SPAN_MILLISECOND;
+    if (left_ms <= 0) {
+      timed_out = true;
+      break;
+    }
+    struct pollfd pfd = { out_fd, POLLIN, 0 };
+    int ready = poll (&pfd, 1, (int) MIN (left_ms, 100));
+    if (ready < 0 && errno != EINTR)
+      break;
+    if (ready <= 0)
+      continue;
+    char buf[65536];
+    ssize_t n = read (out_fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break; /* EOF: xclip is done */
+    out->append (buf, (size_t) n);
+  }
+  close (out_fd);
+  if (timed_out)
+    kill (pid, SIGKILL);
+  gint status = 0;
   waitpid (pid, &status, 0);
   g_spawn_close_pid (pid);
-  out->assign (stdout_buf ? stdout_buf : "", len);
-  g_free (stdout_buf);
-  return WIFEXITED (status) && WEXITSTATUS (status) == 0;
+  if (timed_out)
+    printf ("xclip -o on %s (%s) gave no answer in %d ms\n", display ? display : "$DISPLAY", target,
+            timeout_ms);
+  return !timed_out && WIFEXITED (status) && WEXITSTATUS (status) == 0;
 }
 
 /* Copies @data to CLIPBOARD of @display as @target with an xclip that stays

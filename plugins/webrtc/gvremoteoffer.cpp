@@ -1,0 +1,159 @@
+/* GhostView
+ * Copyright (C) 2024 GhostView contributors
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "gvremoteoffer.h"
+
+#include "gvsdpcodecs.h"
+#include "gvstreamencoder.h"
+
+#include <cstring>
+
+namespace gv::webrtc {
+
+namespace {
+
+const char *rtp_name (GvWebRTCSinkCodec codec)
+{
+  return codec == GV_WEBRTC_SINK_CODEC_VP9    ? "VP9"
+         : codec == GV_WEBRTC_SINK_CODEC_H264 ? "H264"
+                                              : "VP8";
+}
+
+bool receives (const GstSDPMedia *media)
+{
+  if (section_rejected (media))
+    return false;
+  return !gst_sdp_media_get_attribute_val (media, "sendonly") &&
+         !gst_sdp_media_get_attribute_val (media, "inactive");
+}
+
+/* The id of `uri` in the section's extmap lines ("ID[/direction] URI"). */
+guint extension_id (const GstSDPMedia *media, const char *uri)
+{
+  for (guint i = 0;; i++) {
+    const gchar *value = gst_sdp_media_get_attribute_val_n (media, "extmap", i);
+    if (!value)
+      return 0;
+    const char *space = strchr (value, ' ');
+    if (!space || strcmp (space + 1, uri) != 0)
+      continue;
+    guint64 id = g_ascii_strtoull (value, nullptr, 10);
+    if (id >= 1 && id <= 14) /* one-byte header extensions */
+      return (guint) id;
+  }
+}
+
+/* Whether the offered format (its caps) is one we send as `codec`. */
+bool sends_as (const GstStructure *s, GvWebRTCSinkCodec codec)
+{
+  const gchar *name = gst_structure_get_string (s, "encoding-name");
+  if (!name || g_ascii_strcasecmp (name, rtp_name (codec)) != 0)
+    return false;
+  if (codec == GV_WEBRTC_SINK_CODEC_H264) {
+    /* Our H.264 is constrained baseline in packetization mode 1. */
+    const gchar *mode = gst_structure_get_string (s, "packetization-mode");
+    const gchar *profile = gst_structure_get_string (s, "profile-level-id");
+    return mode && g_str_equal (mode, "1") && profile &&
+           g_ascii_strncasecmp (profile, "42", 2) == 0;
+  }
+  if (codec == GV_WEBRTC_SINK_CODEC_VP9) {
+    const gchar *profile = gst_structure_get_string (s, "profile-id");
+    return !profile || g_str_equal (profile, "0");
+  }
+  return true;
+}
+
+/* The offered format `pt` as caps; nullptr when the section does not
+ * describe it. */
+GstCaps *format_caps (const GstSDPMedia *media, guint pt)
+{
+  GstCaps *caps = gst_sdp_media_get_caps_from_media (media, (gint) pt);
+  if (caps && (gst_caps_get_size (caps) != 1 || gst_caps_is_empty (caps))) {
+    gst_caps_unref (caps);
+    return nullptr;
+  }
+  return caps;
+}
+
+/* Our answer to one section: the first of our codecs it offers, by slot. */
+bool answer_section (const GstSDPMedia *media, const std::vector<GvWebRTCSinkCodec> &codecs,
+                     bool audio, AnsweredMedia &out)
+{
+  for (size_t slot = 0; slot < (audio ? 1 : codecs.size ()); slot++)
+    for (guint i = 0; i < gst_sdp_media_formats_len (media); i++) {
+      guint64 pt = g_ascii_strtoull (gst_sdp_media_get_format (media, i), nullptr, 10);
+      if (pt < 96 || pt > 127)
+        continue;
+      GstCaps *caps = format_caps (media, (guint) pt);
+      if (!caps)
+        continue;
+      GstStructure *s = gst_caps_get_structure (caps, 0);
+      const gchar *name = gst_structure_get_string (s, "encoding-name");
+      bool ours =
+          audio ? name && g_ascii_strcasecmp (name, "OPUS") == 0 : sends_as (s, codecs[slot]);
+      if (!ours) {
+        gst_caps_unref (caps);
+        continue;
+      }
+      out.slot = audio ? -1 : (int) slot;
+      out.pt = (guint) pt;
+      out.twcc_id = extension_id (media, kTwccUri);
+      /* gst_sdp_media_get_caps_from_media () names them x-unknown */
+      gst_structure_set_name (s, "application/x-rtp");
+      gst_structure_set (s, "media", G_TYPE_STRING, audio ? "audio" : "video", nullptr);
+      if (out.twcc_id)
+        gst_structure_set (s, ("extmap-" + std::to_string (out.twcc_id)).c_str (), G_TYPE_STRING,
+                           kTwccUri, nullptr);
+      out.preferences.reset (caps, gst_caps_unref);
+      return true;
+    }
+  return false;
+}
+
+} // namespace
+
+std::vector<AnsweredMedia> answer_remote_offer (const GstSDPMessage *offer,
+                                                const std::vector<GvWebRTCSinkCodec> &codecs,
+                                                bool audio, std::string &error)
+{
+  std::vector<AnsweredMedia> answered;
+  bool video_taken = codecs.empty (), audio_taken = !audio;
+  bool video_asked = false;
+  for (guint i = 0; i < gst_sdp_message_medias_len (offer); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (offer, i);
+    const gchar *kind = gst_sdp_media_get_media (media);
+    if (!kind || !receives (media))
+      continue;
+    bool is_video = g_str_equal (kind, "video"), is_audio = g_str_equal (kind, "audio");
+    video_asked = video_asked || is_video;
+    if ((is_video && video_taken) || (is_audio && audio_taken) || (!is_video && !is_audio))
+      continue;
+    AnsweredMedia m;
+    m.kind = is_video ? MediaKind::Video : MediaKind::Audio;
+    m.mline = i;
+    if (!answer_section (media, codecs, is_audio, m))
+      continue;
+    (is_video ? video_taken : audio_taken) = true;
+    answered.push_back (m);
+  }
+  if (answered.empty ()) {
+    if (video_asked && !codecs.empty ()) {
+      std::string names;
+      for (GvWebRTCSinkCodec codec : codecs)
+        names += std::string (names.empty () ? "" : " or ") + rtp_name (codec);
+      error =
+          "The offer takes none of the host's video codecs (" + names +
+          (std::find (codecs.begin (), codecs.end (), GV_WEBRTC_SINK_CODEC_H264) != codecs.end ()
+               ? "; H.264 as constrained baseline, packetization mode 1"
+               : "") +
+          ").";
+    } else {
+      error = "The offer asks to receive nothing this host sends (it needs a recvonly video"
+              " or audio section).";
+    }
+  }
+  return answered;
+}
+
+} // namespace gv::webrtc

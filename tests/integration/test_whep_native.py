@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""WHEP playback (issue 18, item 2) with real processes: a standalone
+ghostview-signaling, `ghostview host` (test pattern and test tone), and a
+WHEP player made of plain GStreamer (whep_player.py: webrtcbin, no
+GhostView element), as any standard WHEP client is:
+
+- POST /whep/{pin} with the PIN as bearer: 201, an SDP answer, a Location;
+  the player decodes video and gets the sound; the host shows a "WHEP
+  player" viewer; DELETE on the Location: 200, the host sees it leave; a
+  second DELETE: 404;
+- trickle ICE: the offer without candidates, each one PATCHed after;
+- every error a player can meet, with its JSON body: 401 (no token, a wrong
+  one), 404 (no such session), 409 (the PIN spent), 415 (not
+  application/sdp; a PATCH not trickle-ice-sdpfrag), 400 (not an SDP
+  offer; an offer with none of the host's codecs), 429 (wrong PINs from
+  one address), and the CORS preflight."""
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+
+import gvfault
+import gvtest
+
+gvtest.need_ghostview()
+gvfault.need_signaling()
+gvtest.need_elements("vp8enc", "vp8dec", "webrtcbin", "videotestsrc", "opusenc")
+
+PLAYER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "whep_player.py")
+
+
+def request(method, url, token=None, body=None, content_type=None, headers=None):
+    """(status, headers, body text) of one HTTP request."""
+    h = dict(headers or {})
+    if token is not None:
+        h["Authorization"] = f"Bearer {token}"
+    if content_type:
+        h["Content-Type"] = content_type
+    req = urllib.request.Request(url, data=body.encode() if body is not None else None,
+                                 method=method, headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.headers, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read().decode()
+
+
+def expect_error(what, got, status, code):
+    got_status, _, body = got
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        gvtest.fail(f"{what}: {got_status} with a body that is not JSON: {body!r}")
+    if got_status != status or parsed.get("code") != code or not parsed.get("message"):
+        gvtest.fail(f"{what}: expected {status} {code} with a message, got {got_status} {body}")
+    print(f"{what}: {status} {code}: {parsed['message']}", flush=True)
+
+
+def events(player):
+    with player.cond:
+        lines = [line for _, line in player.lines]
+    out = []
+    for line in lines:
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            pass
+    return out
+
+
+def play(base, pin, token, *extra, seconds=6):
+    """Runs whep_player.py to the end; returns its events."""
+    player = gvtest.Process([sys.executable, PLAYER, "--url", f"{base}/whep/{pin}", "--token",
+                             token, "--seconds", str(seconds), *extra], "player")
+    code = player.wait(seconds + 40)
+    if code not in (0, 2):
+        gvtest.fail(f"the WHEP player exited with {code}:\n" + player.output())
+    return events(player)
+
+
+def frames_of(evs):
+    return sum(e["count"] for e in evs if e["event"] == "frames")
+
+
+port = gvfault.free_port()
+url = f"ws://127.0.0.1:{port}/ws"
+base = f"http://127.0.0.1:{port}"
+server = gvfault.start_server(port)
+host = None
+try:
+    host, pin = gvfault.start_host(url, "--audio", "test")
+    endpoint = f"{base}/whep/{pin}"
+
+    # Refusals that spend nothing, before the player takes the PIN's one use.
+    status, headers, _ = request("OPTIONS", endpoint,
+                                 headers={"Origin": "https://player.example",
+                                          "Access-Control-Request-Method": "POST"})
+    if status != 204 or "Authorization" not in headers.get("Access-Control-Allow-Headers", "") \
+            or "Location" not in headers.get("Access-Control-Expose-Headers", ""):
+        gvtest.fail(f"OPTIONS: {status} {dict(headers)}")
+    expect_error("no Authorization", request("POST", endpoint, None, "v=0\r\n", "application/sdp"),
+                 401, "UNAUTHORIZED")
+    expect_error("text/plain offer", request("POST", endpoint, pin, "v=0", "text/plain"),
+                 415, "UNSUPPORTED_MEDIA_TYPE")
+    expect_error("not an SDP offer", request("POST", endpoint, pin, "hello", "application/sdp"),
+                 400, "BAD_SDP")
+    wrong = f"{(int(pin) + 1) % 1000000:06d}"
+    expect_error("a wrong PIN as token", request("POST", endpoint, wrong, "v=0\r\nm=video 9 x\r\n",
+                                                 "application/sdp"), 401, "UNAUTHORIZED")
+    expect_error("a session nobody has", request("POST", f"{base}/whep/{wrong}", wrong,
+                                                 "v=0\r\nm=video 9 x\r\n", "application/sdp"),
+                 404, "PIN_INVALID")
+
+    # The player: frames and sound, then DELETE.
+    evs = play(base, pin, pin, seconds=6)
+    answered = [e for e in evs if e["event"] == "answered"]
+    if not answered or not answered[0]["location"].startswith(f"/whep/{pin}/") \
+            or answered[0]["content_type"] != "application/sdp":
+        gvtest.fail(f"no 201 with an SDP answer and a Location: {evs}")
+    kinds = {e["kind"]: e["codec"] for e in evs if e["event"] == "track"}
+    if kinds.get("video") != "VP8" or kinds.get("audio") != "OPUS":
+        gvtest.fail(f"the player got {kinds}, not VP8 video and Opus sound")
+    if frames_of(evs) < 30:
+        gvtest.fail(f"the player decoded {frames_of(evs)} frames in 6 s (15 fps sent): {evs}")
+    deleted = [e for e in evs if e["event"] == "deleted"]
+    if not deleted or deleted[0]["status"] != 200:
+        gvtest.fail(f"DELETE did not answer 200: {evs}")
+    print(f"WHEP player: {frames_of(evs)} frames decoded in 6 s, sound {kinds['audio']}",
+          flush=True)
+    m, _ = host.wait_for(r"viewer left: WHEP player", 10)
+    if not m:
+        gvtest.fail("the host did not see the WHEP player leave:\n" + host.output())
+    location = base + answered[0]["location"]
+    expect_error("DELETE again", request("DELETE", location, pin), 404, "NOT_FOUND")
+    expect_error("the PIN spent", request("POST", endpoint, pin, "v=0\r\nm=video 9 x\r\n",
+                                          "application/sdp"), 409, "PIN_USED")
+    host.interrupt()
+    host.wait(15)
+
+    # Trickle ICE (PATCH), and an offer with none of the host's codecs.
+    host, pin = gvfault.start_host(url, "--set", "MAX_VIEWERS=3")
+    evs = play(base, pin, pin, "--trickle", "--no-audio", seconds=5)
+    if frames_of(evs) < 20 or any(e["event"] == "patch-refused" for e in evs):
+        gvtest.fail(f"trickled: {frames_of(evs)} frames, events {evs}")
+    print(f"WHEP player with trickle ICE: {frames_of(evs)} frames decoded in 5 s", flush=True)
+    evs = play(base, pin, pin, "--codecs", "H264", "--no-audio", seconds=2)
+    refused = [e for e in evs if e["event"] == "refused"]
+    if not refused or refused[0]["status"] != 400 \
+            or json.loads(refused[0]["body"])["code"] != "OFFER_REFUSED":
+        gvtest.fail(f"an H.264-only offer to a VP8 host: {evs}")
+    print("H.264-only offer: " + json.loads(refused[0]["body"])["message"], flush=True)
+    status, _, _ = request("PATCH", endpoint + "/nothing", pin, "a=end-of-candidates\r\n",
+                           "application/trickle-ice-sdpfrag")
+    if status != 404:
+        gvtest.fail(f"PATCH of no player: {status}")
+
+    # Wrong PINs from one address: refused (429) before the PIN is looked at.
+    statuses = []
+    for i in range(14):
+        guess = f"{(int(pin) + 7 + i) % 1000000:06d}"
+        statuses.append(request("POST", f"{base}/whep/{guess}", guess, "v=0\r\nm=video 9 x\r\n",
+                                "application/sdp")[0])
+    if 429 not in statuses:
+        gvtest.fail(f"14 wrong PINs: {statuses}, never 429")
+    expect_error("rate limited", request("POST", endpoint, pin, "v=0\r\nm=video 9 x\r\n",
+                                         "application/sdp"), 429, "RATE_LIMITED")
+    print("wrong PINs: " + " ".join(map(str, statuses)), flush=True)
+finally:
+    if host:
+        host.kill()
+    server.kill()
+print("OK", flush=True)

@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+"""A WHEP player made of plain GStreamer (webrtcbin, no GhostView element),
+as any standard WHEP client works: it offers to receive video (and audio),
+POSTs the offer to the endpoint and plays the answer. One JSON line per
+event on stdout:
+
+  {"event": "answered", "mono_s": T, "status": 201, "location": ..}
+  {"event": "refused", "mono_s": T, "status": N, "body": ..}   then exit 2
+  {"event": "frames", "mono_s": T, "count": N}   frames decoded in the last second
+  {"event": "deleted", "mono_s": T, "status": N}  after --seconds, its DELETE
+
+    whep_player.py --url http://HOST:PORT/whep/PIN --token TOKEN [--seconds 20]
+                   [--codecs VP8,H264] [--trickle]
+
+With --trickle the offer goes without candidates and they follow in PATCH
+requests (application/trickle-ice-sdpfrag), one per candidate."""
+import argparse
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstWebRTC", "1.0")
+gi.require_version("GstSdp", "1.0")
+from gi.repository import GLib, Gst, GstSdp, GstWebRTC  # noqa: E402
+
+TWCC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
+CODEC_CAPS = {
+    "VP8": "encoding-name=VP8,payload=100",
+    "H264": "encoding-name=H264,payload=102,packetization-mode=(string)1,"
+            "profile-level-id=(string)42e01f",
+    "VP9": "encoding-name=VP9,payload=98",
+}
+
+
+def emit(event, **fields):
+    print(json.dumps({"event": event, "mono_s": time.monotonic(), **fields}), flush=True)
+
+
+def http(method, url, token, body=None, content_type=None):
+    headers = {"Authorization": f"Bearer {token}"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    req = urllib.request.Request(url, data=body.encode() if body else None, method=method,
+                                 headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, dict(r.headers), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--token", required=True)
+    ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--codecs", default="VP8,H264")
+    ap.add_argument("--trickle", action="store_true")
+    ap.add_argument("--no-audio", action="store_true", help="offer to receive video only")
+    ap.add_argument("--verbose", action="store_true", help="print the answer on stderr")
+    args = ap.parse_args()
+    Gst.init(None)
+
+    pipeline = Gst.Pipeline.new("whep-player")
+    webrtc = Gst.ElementFactory.make("webrtcbin", "webrtc")
+    webrtc.set_property("bundle-policy", GstWebRTC.WebRTCBundlePolicy.MAX_BUNDLE)
+    webrtc.set_property("latency", 50)
+    pipeline.add(webrtc)
+    caps = ";".join(
+        f"application/x-rtp,media=video,clock-rate=90000,{CODEC_CAPS[c]},extmap-4={TWCC},"
+        "rtcp-fb-nack=(boolean)true,rtcp-fb-nack-pli=(boolean)true,"
+        "rtcp-fb-transport-cc=(boolean)true"
+        for c in args.codecs.split(","))
+    webrtc.emit("add-transceiver", GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY,
+                Gst.Caps.from_string(caps))
+    if not args.no_audio:
+      webrtc.emit("add-transceiver", GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY,
+                Gst.Caps.from_string("application/x-rtp,media=audio,encoding-name=OPUS,"
+                                     "payload=109,clock-rate=48000,encoding-params=(string)2"))
+
+    frames = [0]
+    loop = GLib.MainLoop()
+    state = {"location": None, "candidates": [], "offer_sent": False, "exit": 0}
+
+    def on_pad(_webrtc, pad):
+        if pad.get_direction() != Gst.PadDirection.SRC:
+            return
+        caps = pad.get_current_caps().get_structure(0)
+        name = caps.get_string("media")
+        decode = {"VP8": "rtpvp8depay ! vp8dec", "VP9": "rtpvp9depay ! vp9dec",
+                  "H264": "rtph264depay ! avdec_h264"}.get(caps.get_string("encoding-name"))
+        desc = (f"queue ! {decode} ! videoconvert ! fakesink name=v sync=true signal-handoffs=true"
+                if name == "video" and decode else "fakesink sync=false")
+        emit("track", kind=name, codec=caps.get_string("encoding-name"),
+             payload=caps.get_int("payload")[1])
+        branch = Gst.parse_bin_from_description(desc, True)
+        pipeline.add(branch)
+        branch.sync_state_with_parent()
+        linked = pad.link(branch.get_static_pad("sink"))
+        if linked != Gst.PadLinkReturn.OK:
+            emit("error", message=f"cannot link the {name} pad: {linked}")
+        sink = branch.get_by_name("v")
+        if sink:
+            sink.connect("handoff", lambda *_: frames.__setitem__(0, frames[0] + 1))
+
+    webrtc.connect("pad-added", on_pad)
+
+    def send_offer():
+        if state["offer_sent"]:
+            return
+        state["offer_sent"] = True
+        offer = webrtc.get_property("local-description")
+        status, headers, body = http("POST", args.url, args.token, offer.sdp.as_text(),
+                                     "application/sdp")
+        if status != 201:
+            emit("refused", status=status, body=body)
+            state["exit"] = 2
+            loop.quit()
+            return
+        location = headers.get("Location", "")
+        state["location"] = urllib.request.urljoin(args.url, location)
+        emit("answered", status=status, location=location,
+             content_type=headers.get("Content-Type", ""))
+        if args.verbose:
+            print(body, file=sys.stderr)
+        _, sdp = GstSdp.SDPMessage.new_from_text(body)
+        answer = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, sdp)
+        webrtc.emit("set-remote-description", answer, None)
+        for mline, cand in state["candidates"]:
+            patch(mline, cand)
+
+    def patch(mline, cand):
+        frag = f"a=mid:{'video0' if mline == 0 else 'audio1'}\r\na={cand}\r\n"
+        status, _, body = http("PATCH", state["location"], args.token, frag,
+                               "application/trickle-ice-sdpfrag")
+        if status != 204:
+            emit("patch-refused", status=status, body=body)
+
+    def on_candidate(_webrtc, mline, cand):
+        if args.trickle:
+            if state["location"]:
+                GLib.idle_add(lambda: patch(mline, cand) and False)
+            else:
+                state["candidates"].append((mline, cand))
+
+    webrtc.connect("on-ice-candidate", on_candidate)
+
+    def on_gathering(_webrtc, _pspec):
+        if webrtc.get_property("ice-gathering-state") == GstWebRTC.WebRTCICEGatheringState.COMPLETE:
+            GLib.idle_add(lambda: send_offer() and False)
+
+    def on_offer(promise, _data):
+        reply = promise.get_reply()
+        offer = reply.get_value("offer")
+        if args.trickle:  # the offer goes at once, its candidates after
+            webrtc.emit("set-local-description", offer, None)
+            GLib.idle_add(lambda: send_offer() and False)
+        else:
+            webrtc.connect("notify::ice-gathering-state", on_gathering)
+            webrtc.emit("set-local-description", offer, None)
+
+    pipeline.set_state(Gst.State.PLAYING)
+    webrtc.emit("create-offer", None, Gst.Promise.new_with_change_func(on_offer, None))
+
+    def every_second():
+        emit("frames", count=frames[0])
+        frames[0] = 0
+        return True
+
+    def finish():
+        if state["location"]:
+            status, _, _ = http("DELETE", state["location"], args.token)
+            emit("deleted", status=status)
+        loop.quit()
+
+    def on_message(_bus, msg):
+        if msg.type == Gst.MessageType.ERROR:
+            err, debug = msg.parse_error()
+            emit("error", message=err.message, debug=debug)
+            state["exit"] = 1
+            loop.quit()
+
+    bus = pipeline.get_bus()
+    bus.add_signal_watch()
+    bus.connect("message", on_message)
+    GLib.timeout_add(1000, every_second)
+    GLib.timeout_add_seconds(args.seconds, finish)
+    loop.run()
+    pipeline.set_state(Gst.State.NULL)
+    return state["exit"]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
