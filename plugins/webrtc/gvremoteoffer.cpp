@@ -44,22 +44,45 @@ guint extension_id (const GstSDPMedia *media, const char *uri)
   }
 }
 
-/* Whether the offered format (its caps) is one we send as `codec`. */
-bool sends_as (const GstStructure *s, GvWebRTCSinkCodec codec)
+/* The value of `key` in the section's "a=fmtp:PT k=v;k=v" for `pt`. */
+std::string fmtp_param (const GstSDPMedia *media, guint pt, const char *key)
+{
+  const std::string prefix = std::to_string (pt) + " ";
+  for (guint i = 0;; i++) {
+    const gchar *value = gst_sdp_media_get_attribute_val_n (media, "fmtp", i);
+    if (!value)
+      return "";
+    if (strncmp (value, prefix.c_str (), prefix.size ()) != 0)
+      continue;
+    gchar **params = g_strsplit (value + prefix.size (), ";", -1);
+    std::string found;
+    for (gchar **p = params; *p && found.empty (); p++) {
+      gchar *param = g_strstrip (*p);
+      const char *eq = strchr (param, '=');
+      if (eq && (size_t) (eq - param) == strlen (key) && strncmp (param, key, strlen (key)) == 0)
+        found = eq + 1;
+    }
+    g_strfreev (params);
+    return found;
+  }
+}
+
+/* Whether the offered format `pt` (its caps `s`) is one we send as `codec`. */
+bool sends_as (const GstSDPMedia *media, guint pt, const GstStructure *s, GvWebRTCSinkCodec codec)
 {
   const gchar *name = gst_structure_get_string (s, "encoding-name");
   if (!name || g_ascii_strcasecmp (name, rtp_name (codec)) != 0)
     return false;
   if (codec == GV_WEBRTC_SINK_CODEC_H264) {
-    /* Our H.264 is constrained baseline in packetization mode 1. */
-    const gchar *mode = gst_structure_get_string (s, "packetization-mode");
-    const gchar *profile = gst_structure_get_string (s, "profile-level-id");
-    return mode && g_str_equal (mode, "1") && profile &&
-           g_ascii_strncasecmp (profile, "42", 2) == 0;
+    /* Our H.264 is constrained baseline in packetization mode 1 (profile
+     * 42, constraint flags e0 or c0). */
+    std::string profile = fmtp_param (media, pt, "profile-level-id");
+    return fmtp_param (media, pt, "packetization-mode") == "1" && profile.size () == 6 &&
+           g_ascii_strncasecmp (profile.c_str (), "42", 2) == 0;
   }
   if (codec == GV_WEBRTC_SINK_CODEC_VP9) {
-    const gchar *profile = gst_structure_get_string (s, "profile-id");
-    return !profile || g_str_equal (profile, "0");
+    std::string profile = fmtp_param (media, pt, "profile-id");
+    return profile.empty () || profile == "0";
   }
   return true;
 }
@@ -90,8 +113,8 @@ bool answer_section (const GstSDPMedia *media, const std::vector<GvWebRTCSinkCod
         continue;
       GstStructure *s = gst_caps_get_structure (caps, 0);
       const gchar *name = gst_structure_get_string (s, "encoding-name");
-      bool ours =
-          audio ? name && g_ascii_strcasecmp (name, "OPUS") == 0 : sends_as (s, codecs[slot]);
+      bool ours = audio ? name && g_ascii_strcasecmp (name, "OPUS") == 0
+                        : sends_as (media, (guint) pt, s, codecs[slot]);
       if (!ours) {
         gst_caps_unref (caps);
         continue;
@@ -102,6 +125,14 @@ bool answer_section (const GstSDPMedia *media, const std::vector<GvWebRTCSinkCod
       /* gst_sdp_media_get_caps_from_media () names them x-unknown */
       gst_structure_set_name (s, "application/x-rtp");
       gst_structure_set (s, "media", G_TYPE_STRING, audio ? "audio" : "video", nullptr);
+      /* The offer's own H.264 parameters, as they were written (the caps
+       * turn profile-level-id into a profile name, which an answer would
+       * not carry back). */
+      if (!audio && codecs[slot] == GV_WEBRTC_SINK_CODEC_H264) {
+        gst_structure_remove_field (s, "profile");
+        gst_structure_set (s, "profile-level-id", G_TYPE_STRING,
+                           fmtp_param (media, (guint) pt, "profile-level-id").c_str (), nullptr);
+      }
       if (out.twcc_id)
         gst_structure_set (s, ("extmap-" + std::to_string (out.twcc_id)).c_str (), G_TYPE_STRING,
                            kTwccUri, nullptr);
