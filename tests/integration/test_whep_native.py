@@ -4,7 +4,7 @@ ghostview-signaling, `ghostview host` (test pattern and test tone), and a
 WHEP player made of plain GStreamer (whep_player.py: webrtcbin, no
 GhostView element), as any standard WHEP client is:
 
-- POST /whep/{pin} with the PIN as bearer: 201, an SDP answer, a Location;
+- POST /whep/{pin} with the PIN (or an invite link's token) as bearer: 201, an SDP answer, a Location;
   the player decodes video and gets the sound; the host shows a "WHEP
   player" viewer; DELETE on the Location: 200, the host sees it leave; a
   second DELETE: 404;
@@ -139,11 +139,24 @@ try:
     host.wait(15)
 
     # Trickle ICE (PATCH), and an offer with none of the host's codecs.
-    host, pin = gvfault.start_host(url, "--set", "MAX_VIEWERS=3")
+    host, pin = gvfault.start_host(url, "--set", "MAX_VIEWERS=3", "--invite", "view")
+    m, _ = host.wait_for(r"\?invite=(\S+)", 10)
+    if not m:
+        gvtest.fail("the host printed no invite link:\n" + host.output())
+    invite = m.group(1)
     evs = play(base, pin, pin, "--trickle", "--no-audio", seconds=5)
     if frames_of(evs) < 20 or any(e["event"] == "patch-refused" for e in evs):
         gvtest.fail(f"trickled: {frames_of(evs)} frames, events {evs}")
     print(f"WHEP player with trickle ICE: {frames_of(evs)} frames decoded in 5 s", flush=True)
+    # An invite link's token instead of the PIN; a tampered one is refused.
+    tampered = invite[:-4] + ("0000" if not invite.endswith("0000") else "1111")
+    expect_error("a tampered invite token", request("POST", f"{base}/whep/{pin}", tampered,
+                                                    "v=0\r\nm=video 9 x\r\n", "application/sdp"),
+                 401, "UNAUTHORIZED")
+    evs = play(base, pin, invite, "--no-audio", seconds=4)
+    if frames_of(evs) < 15:
+        gvtest.fail(f"with the invite token: {frames_of(evs)} frames, events {evs}")
+    print(f"WHEP player with an invite token: {frames_of(evs)} frames decoded in 4 s", flush=True)
     evs = play(base, pin, pin, "--codecs", "H264", "--no-audio", seconds=2)
     refused = [e for e in evs if e["event"] == "refused"]
     if not refused or refused[0]["status"] != 400 \
