@@ -87,6 +87,27 @@ bool sends_as (const GstSDPMedia *media, guint pt, const GstStructure *s, GvWebR
   return true;
 }
 
+/* The payload type the section offers as rtx with apt=`pt`; 0: none. */
+guint rtx_for (const GstSDPMedia *media, guint pt)
+{
+  for (guint i = 0; i < gst_sdp_media_formats_len (media); i++) {
+    guint64 rtx = g_ascii_strtoull (gst_sdp_media_get_format (media, i), nullptr, 10);
+    if (rtx < 96 || rtx > 127)
+      continue;
+    GstCaps *caps = gst_sdp_media_get_caps_from_media (media, (gint) rtx);
+    const gchar *name =
+        caps && gst_caps_get_size (caps) == 1
+            ? gst_structure_get_string (gst_caps_get_structure (caps, 0), "encoding-name")
+            : nullptr;
+    bool is_rtx = name && g_ascii_strcasecmp (name, "RTX") == 0;
+    if (caps)
+      gst_caps_unref (caps);
+    if (is_rtx && fmtp_param (media, (guint) rtx, "apt") == std::to_string (pt))
+      return (guint) rtx;
+  }
+  return 0;
+}
+
 /* The offered format `pt` as caps; nullptr when the section does not
  * describe it. */
 GstCaps *format_caps (const GstSDPMedia *media, guint pt)
@@ -122,6 +143,7 @@ bool answer_section (const GstSDPMedia *media, const std::vector<GvWebRTCSinkCod
       out.slot = audio ? -1 : (int) slot;
       out.pt = (guint) pt;
       out.twcc_id = extension_id (media, kTwccUri);
+      out.rtx_pt = audio ? 0 : rtx_for (media, (guint) pt);
       /* gst_sdp_media_get_caps_from_media () names them x-unknown */
       gst_structure_set_name (s, "application/x-rtp");
       gst_structure_set (s, "media", G_TYPE_STRING, audio ? "audio" : "video", nullptr);
@@ -143,6 +165,20 @@ bool answer_section (const GstSDPMedia *media, const std::vector<GvWebRTCSinkCod
 }
 
 } // namespace
+
+void add_answer_rtx (GstSDPMessage *answer, const AnsweredMedia &m)
+{
+  if (!m.rtx_pt || m.mline >= gst_sdp_message_medias_len (answer))
+    return;
+  auto *media = const_cast<GstSDPMedia *> (gst_sdp_message_get_media (answer, m.mline));
+  const std::string rtx = std::to_string (m.rtx_pt);
+  for (guint i = 0; i < gst_sdp_media_formats_len (media); i++)
+    if (rtx == gst_sdp_media_get_format (media, i))
+      return;
+  gst_sdp_media_add_format (media, rtx.c_str ());
+  gst_sdp_media_add_attribute (media, "rtpmap", (rtx + " rtx/90000").c_str ());
+  gst_sdp_media_add_attribute (media, "fmtp", (rtx + " apt=" + std::to_string (m.pt)).c_str ());
+}
 
 std::vector<AnsweredMedia> answer_remote_offer (const GstSDPMessage *offer,
                                                 const std::vector<GvWebRTCSinkCodec> &codecs,

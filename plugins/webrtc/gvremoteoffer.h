@@ -40,6 +40,10 @@ struct AnsweredMedia {
    * 0: not offered (no TWCC feedback, the estimate follows receiver
    * reports). */
   guint twcc_id = 0;
+  /* Video: the offer's retransmission payload type for `pt` (rtx,
+   * apt=pt); 0: none offered. webrtcbin (1.22) leaves it out of its
+   * answer: gvwebrtcsink adds it back (add_answer_rtx). */
+  guint rtx_pt = 0;
   /* The transceiver's codec preferences: one structure, the offer's own. */
   std::shared_ptr<GstCaps> preferences;
 };
@@ -55,5 +59,9 @@ struct AnsweredMedia {
 std::vector<AnsweredMedia> answer_remote_offer (const GstSDPMessage *offer,
                                                 const std::vector<GvWebRTCSinkCodec> &codecs,
                                                 bool audio, std::string &error);
+
+/* Adds `m`'s retransmission payload type to section `m.mline` of
+ * `answer` (a no-op without one, or when the section has it). */
+void add_answer_rtx (GstSDPMessage *answer, const AnsweredMedia &m);
 
 } // namespace gv::webrtc

@@ -199,6 +199,11 @@ void Viewer::answer_created (GstWebRTCSessionDescription *answer)
     refuse_offer ("The host could not answer the offer (webrtcbin made no answer from it).");
     return;
   }
+  /* Losses are resent, as for every other viewer (webrtcbin answers
+   * without the offer's rtx type). */
+  for (const AnsweredMedia &m : answered_)
+    if (m.kind == MediaKind::Video)
+      add_answer_rtx (answer->sdp, m);
   g_signal_emit_by_name (webrtcbin, "set-local-description", answer, nullptr);
   /* The video's codec is the one the answer took (its slot): the viewer's
    * payloader sends it with the offer's payload type. */

@@ -76,8 +76,9 @@ def main():
         "rtcp-fb-nack=(boolean)true,rtcp-fb-nack-pli=(boolean)true,"
         "rtcp-fb-transport-cc=(boolean)true"
         for c in args.codecs.split(","))
-    webrtc.emit("add-transceiver", GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY,
-                Gst.Caps.from_string(caps))
+    video = webrtc.emit("add-transceiver", GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY,
+                        Gst.Caps.from_string(caps))
+    video.set_property("do-nack", True)  # offers rtx, as browsers do
     if not args.no_audio:
       webrtc.emit("add-transceiver", GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY,
                 Gst.Caps.from_string("application/x-rtp,media=audio,encoding-name=OPUS,"

@@ -83,6 +83,8 @@ GST_START_TEST (test_vp8_and_opus_with_the_offers_types)
   fail_unless_equals_int (answered[1].slot, 0);
   fail_unless_equals_int (answered[1].pt, 96);
   fail_unless_equals_int (answered[1].twcc_id, 3);
+  fail_unless_equals_int (answered[1].rtx_pt, 97); /* rtx apt=96 */
+  fail_unless_equals_int (answered[0].rtx_pt, 0);
   /* the transceiver's preferences: RTP caps webrtcbin answers from */
   const GstStructure *s = gst_caps_get_structure (answered[1].preferences.get (), 0);
   fail_unless (gst_structure_has_name (s, "application/x-rtp"));
@@ -104,6 +106,7 @@ GST_START_TEST (test_h264_only_as_constrained_baseline_mode_1)
   fail_unless_equals_int (answered.size (), 1);
   fail_unless_equals_int (answered[0].slot, 0);
   fail_unless_equals_int (answered[0].pt, 107);
+  fail_unless_equals_int (answered[0].rtx_pt, 0); /* none offered for 107 */
   /* an offer whose only H.264 is packetization mode 0: the fallback slot */
   std::string offer = chromium_offer ();
   offer.replace (offer.find ("packetization-mode=1;profile-level-id=42e01f"), 44,
@@ -160,6 +163,25 @@ GST_START_TEST (test_rejected_and_repeated_sections_left_out)
 }
 GST_END_TEST;
 
+GST_START_TEST (test_answer_gets_the_offers_rtx)
+{
+  std::string error;
+  auto answered = answer (chromium_offer (), { GV_WEBRTC_SINK_CODEC_VP8 }, false, error);
+  fail_unless_equals_int (answered.size (), 1);
+  /* webrtcbin's answer to it: VP8 alone */
+  GstSDPMessage *sdp = parse ("v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+                              "m=audio 0 UDP/TLS/RTP/SAVPF 0\r\n"
+                              "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n");
+  add_answer_rtx (sdp, answered[0]);
+  add_answer_rtx (sdp, answered[0]); /* once only */
+  const GstSDPMedia *video = gst_sdp_message_get_media (sdp, 1);
+  fail_unless_equals_int (gst_sdp_media_formats_len (video), 2);
+  fail_unless_equals_string (gst_sdp_media_get_format (video, 1), "97");
+  fail_unless_equals_string (gst_sdp_media_get_attribute_val_n (video, "fmtp", 0), "97 apt=96");
+  gst_sdp_message_free (sdp);
+}
+GST_END_TEST;
+
 static Suite *remote_offer_suite (void)
 {
   Suite *s = suite_create ("gvremoteoffer");
@@ -169,6 +191,7 @@ static Suite *remote_offer_suite (void)
   tcase_add_test (tc, test_h264_only_as_constrained_baseline_mode_1);
   tcase_add_test (tc, test_nothing_we_send_is_refused_with_a_reason);
   tcase_add_test (tc, test_rejected_and_repeated_sections_left_out);
+  tcase_add_test (tc, test_answer_gets_the_offers_rtx);
   return s;
 }
 
