@@ -180,6 +180,40 @@ void add_answer_rtx (GstSDPMessage *answer, const AnsweredMedia &m)
   gst_sdp_media_add_attribute (media, "fmtp", (rtx + " apt=" + std::to_string (m.pt)).c_str ());
 }
 
+void finish_answer (GstSDPMessage *answer, const std::vector<AnsweredMedia> &answered)
+{
+  std::vector<std::string> bundled;
+  for (guint i = 0; i < gst_sdp_message_medias_len (answer); i++) {
+    auto *media = const_cast<GstSDPMedia *> (gst_sdp_message_get_media (answer, i));
+    for (guint a = gst_sdp_media_attributes_len (media); a-- > 0;) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, a);
+      if (g_strcmp0 (attr->key, "ssrc") == 0 || g_strcmp0 (attr->key, "ssrc-group") == 0)
+        gst_sdp_media_remove_attribute (media, a);
+    }
+    bool sent = false;
+    for (const AnsweredMedia &m : answered)
+      sent = sent || m.mline == i;
+    const gchar *mid = gst_sdp_media_get_attribute_val (media, "mid");
+    if (sent && mid)
+      bundled.emplace_back (mid);
+    else if (!sent)
+      gst_sdp_media_set_port_info (media, 0, 0);
+  }
+  for (guint a = 0; a < gst_sdp_message_attributes_len (answer); a++) {
+    const GstSDPAttribute *attr = gst_sdp_message_get_attribute (answer, a);
+    if (g_strcmp0 (attr->key, "group") != 0 || !attr->value ||
+        !g_str_has_prefix (attr->value, "BUNDLE"))
+      continue;
+    std::string group = "BUNDLE";
+    for (const std::string &mid : bundled)
+      group += " " + mid;
+    GstSDPAttribute replaced;
+    gst_sdp_attribute_set (&replaced, "group", group.c_str ());
+    gst_sdp_message_replace_attribute (answer, a, &replaced);
+    break;
+  }
+}
+
 std::vector<AnsweredMedia> answer_remote_offer (const GstSDPMessage *offer,
                                                 const std::vector<GvWebRTCSinkCodec> &codecs,
                                                 bool audio, std::string &error)

@@ -64,4 +64,12 @@ std::vector<AnsweredMedia> answer_remote_offer (const GstSDPMessage *offer,
  * `answer` (a no-op without one, or when the section has it). */
 void add_answer_rtx (GstSDPMessage *answer, const AnsweredMedia &m);
 
+/* The answer as the viewer gets it: each section not in `answered` (a kind
+ * the host does not send) rejected (port 0) and out of the BUNDLE group, so
+ * the viewer does not wait for it on the shared transport; and no a=ssrc
+ * or a=ssrc-group lines (webrtcbin 1.22 writes an SSRC there that is not
+ * the one its payloader sends with; a browser that trusts them routes the
+ * real stream nowhere). The viewer finds the stream by payload type. */
+void finish_answer (GstSDPMessage *answer, const std::vector<AnsweredMedia> &answered);
+
 } // namespace gv::webrtc

@@ -260,6 +260,7 @@ void Viewer::send_answer ()
   if (!local)
     return;
   answer_sent_ = true;
+  finish_answer (local->sdp, answered_);
   host_.send_sdp (peer_, local);
   gst_webrtc_session_description_free (local);
 }
