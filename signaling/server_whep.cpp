@@ -314,6 +314,17 @@ void ServerImpl::finish_whep_post (const std::string &peer, guint status, const 
     SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
     soup_message_headers_replace (h, "Location", location.c_str ());
     soup_message_headers_replace (h, "Cache-Control", "no-store");
+    /* The ICE servers a GhostView viewer would get (TURN with short-term
+     * credentials), as WHEP's Link headers: for the player's ICE restarts
+     * and for players that read them before their next session. */
+    for (const proto::IceServer &server : ice_servers_for (peer))
+      for (const std::string &url : server.urls) {
+        std::string link = "<" + url + ">; rel=\"ice-server\"";
+        if (!server.username.empty ())
+          link += "; username=\"" + server.username + "\"; credential=\"" + server.credential +
+                  "\"; credential-type=\"password\"";
+        soup_message_headers_append (h, "Link", link.c_str ());
+      }
     soup_server_message_set_status (msg, SOUP_STATUS_CREATED, nullptr);
     soup_server_message_set_response (msg, "application/sdp", SOUP_MEMORY_COPY, answer->data (),
                                       answer->size ());

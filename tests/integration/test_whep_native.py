@@ -16,7 +16,9 @@ GhostView element), as any standard WHEP client is:
   one address), and the CORS preflight."""
 import json
 import os
+import shutil
 import sys
+import tempfile
 import urllib.error
 import urllib.request
 
@@ -73,7 +75,7 @@ def play(base, pin, token, *extra, seconds=6):
     """Runs whep_player.py to the end; returns its events."""
     player = gvtest.Process([sys.executable, PLAYER, "--url", f"{base}/whep/{pin}", "--token",
                              token, "--seconds", str(seconds), *extra], "player")
-    code = player.wait(seconds + 40)
+    code = player.wait(seconds + 50)
     if code not in (0, 2):
         gvtest.fail(f"the WHEP player exited with {code}:\n" + player.output())
     return events(player)
@@ -86,7 +88,15 @@ def frames_of(evs):
 port = gvfault.free_port()
 url = f"ws://127.0.0.1:{port}/ws"
 base = f"http://127.0.0.1:{port}"
-server = gvfault.start_server(port)
+# A TURN server handed out with short-term credentials (nothing listens
+# there: the player and host just carry it); the 201 names it in Link.
+secret_dir = tempfile.mkdtemp(prefix="gv-whep-")
+secret_file = os.path.join(secret_dir, "turn-secret")
+with open(secret_file, "w") as f:
+    f.write("whep-test-secret\n")
+os.chmod(secret_file, 0o600)
+server = gvfault.start_server(port, "--turn-url", "turn:127.0.0.1:9?transport=udp",
+                              "--turn-secret-file", secret_file)
 host = None
 try:
     host, pin = gvfault.start_host(url, "--audio", "test")
@@ -118,6 +128,12 @@ try:
     if not answered or not answered[0]["location"].startswith(f"/whep/{pin}/") \
             or answered[0]["content_type"] != "application/sdp":
         gvtest.fail(f"no 201 with an SDP answer and a Location: {evs}")
+    links = answered[0]["links"]
+    if not any(link.startswith("<turn:127.0.0.1:9?transport=udp>; rel=\"ice-server\"")
+               and "username=" in link and "credential-type=\"password\"" in link
+               for link in links):
+        gvtest.fail(f"the 201 names no TURN server in a Link header: {links}")
+    print(f"Link: {links[0]}", flush=True)
     kinds = {e["kind"]: e["codec"] for e in evs if e["event"] == "track"}
     if kinds.get("video") != "VP8" or kinds.get("audio") != "OPUS":
         gvtest.fail(f"the player got {kinds}, not VP8 video and Opus sound")
@@ -183,4 +199,5 @@ finally:
     if host:
         host.kill()
     server.kill()
+    shutil.rmtree(secret_dir, ignore_errors=True)
 print("OK", flush=True)

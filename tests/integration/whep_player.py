@@ -7,7 +7,7 @@ event on stdout:
   {"event": "answered", "mono_s": T, "status": 201, "location": ..}
   {"event": "refused", "mono_s": T, "status": N, "body": ..}   then exit 2
   {"event": "frames", "mono_s": T, "count": N}   frames decoded in the last second
-  {"event": "deleted", "mono_s": T, "status": N}  after --seconds, its DELETE
+  {"event": "deleted", "mono_s": T, "status": N}  --seconds after the answer, its DELETE
 
     whep_player.py --url http://HOST:PORT/whep/PIN --token TOKEN [--seconds 20]
                    [--codecs VP8,H264] [--trickle]
@@ -41,6 +41,9 @@ def emit(event, **fields):
     print(json.dumps({"event": event, "mono_s": time.monotonic(), **fields}), flush=True)
 
 
+links = []  # the 201's Link headers (ICE servers)
+
+
 def http(method, url, token, body=None, content_type=None):
     headers = {"Authorization": f"Bearer {token}"}
     if content_type:
@@ -49,6 +52,8 @@ def http(method, url, token, body=None, content_type=None):
                                  headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
+            if method == "POST":
+                links.extend(r.headers.get_all("Link") or [])
             return r.status, dict(r.headers), r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers), e.read().decode()
@@ -126,12 +131,13 @@ def main():
         location = headers.get("Location", "")
         state["location"] = urllib.request.urljoin(args.url, location)
         emit("answered", status=status, location=location,
-             content_type=headers.get("Content-Type", ""))
+             content_type=headers.get("Content-Type", ""), links=links)
         if args.verbose:
             print(body, file=sys.stderr)
         _, sdp = GstSdp.SDPMessage.new_from_text(body)
         answer = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, sdp)
         webrtc.emit("set-remote-description", answer, None)
+        GLib.timeout_add_seconds(args.seconds, finish)  # plays this long from the answer
         for mline, cand in state["candidates"]:
             patch(mline, cand)
 
@@ -174,6 +180,9 @@ def main():
         return True
 
     def finish():
+        if state.get("finished"):
+            return False
+        state["finished"] = True
         if state["location"]:
             status, _, _ = http("DELETE", state["location"], args.token)
             emit("deleted", status=status)
@@ -190,7 +199,7 @@ def main():
     bus.add_signal_watch()
     bus.connect("message", on_message)
     GLib.timeout_add(1000, every_second)
-    GLib.timeout_add_seconds(args.seconds, finish)
+    GLib.timeout_add_seconds(args.seconds + 40, finish)  # no answer at all
     loop.run()
     pipeline.set_state(Gst.State.NULL)
     return state["exit"]
