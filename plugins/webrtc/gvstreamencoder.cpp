@@ -482,7 +482,7 @@ bool StreamEncoder::build_audio (GstCaps *caps, const EncoderSettings &settings)
   GstElement *pay = make ("rtpopuspay", "audio-payloader");
   if (!pay)
     return drop ();
-  g_object_set (pay, "mtu", 1200, "pt", 111, nullptr);
+  g_object_set (pay, "mtu", 1200, "pt", kAudioPayloadType, nullptr);
   chain.push_back (pay);
   GstElement *tee = make ("tee", "audio-tee");
   if (!tee)

@@ -66,6 +66,8 @@ inline constexpr guint slot_payload_type (int slot)
 {
   return 96 + (guint) slot;
 }
+/* The RTP payload type of the shared Opus stream. */
+inline constexpr guint kAudioPayloadType = 111;
 /* "VP8", "VP9", "H264": the codec's RTP encoding name. */
 const char *encoding_name (GvWebRTCSinkCodec codec);
 

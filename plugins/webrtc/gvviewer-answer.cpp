@@ -142,9 +142,8 @@ void Viewer::start_answering (GstElement *webrtcbin, const std::vector<StreamFee
   }
   if (transceivers)
     g_array_unref (transceivers);
-  /* The shared Opus stream is payload type 111 (gvstreamencoder.cpp). */
   for (const AnsweredMedia &m : answered_) {
-    if (m.kind != MediaKind::Audio || m.pt == 111)
+    if (m.kind != MediaKind::Audio || m.pt == kAudioPayloadType)
       continue;
     std::lock_guard<std::mutex> guard (lock_);
     for (Branch &branch : branches_)
@@ -208,21 +207,8 @@ void Viewer::answer_created (GstWebRTCSessionDescription *answer)
   /* The video's codec is the one the answer took (its slot): the viewer's
    * payloader sends it with the offer's payload type. */
   for (const AnsweredMedia &m : answered_)
-    if (m.kind == MediaKind::Video) {
-      const char *codec = encoding_name (video_codecs_[m.slot]);
-      {
-        std::lock_guard<std::mutex> guard (stats_lock_);
-        codec_ = codec;
-      }
-      GST_INFO_OBJECT (host_.log_object (), "viewer %s (%s) gets %s, payload type %u (its offer)",
-                       peer_.c_str (), name_.c_str (), codec, m.pt);
-      if (attach_payloader (m.slot))
-        codec_slot_ = m.slot;
-      host_.codec_chosen (peer_, name_, codec);
-      if (codec_slot_ >= 0)
-        if (std::shared_ptr<LayerSwitch> layers = this->layers ())
-          layers->switch_to (layer_index (codec_slot_, 0));
-    }
+    if (m.kind == MediaKind::Video)
+      use_codec (m.slot);
   /* The answer goes once every candidate is in it, or after a while with
    * those there are. */
   auto on_gathering = [] (GstElement *bin, GParamSpec *, gpointer data) {

@@ -582,6 +582,13 @@ void Viewer::choose_codec (const GstWebRTCSessionDescription *answer)
   for (size_t s = 0; s < ours.size (); s++)
     if ((int) ours[s] == pt)
       slot = (int) s;
+  use_codec (slot);
+}
+
+/* The viewer gets codec `slot` (-1: none, no video): its payloader, the
+ * host told, the codec's full-size layer. */
+void Viewer::use_codec (int slot)
+{
   const char *codec = slot >= 0 ? encoding_name (video_codecs_[slot]) : nullptr;
   {
     std::lock_guard<std::mutex> guard (stats_lock_);
@@ -592,8 +599,9 @@ void Viewer::choose_codec (const GstWebRTCSessionDescription *answer)
                         "viewer %s (%s) accepts none of the video codecs offered: no video",
                         peer_.c_str (), name_.c_str ());
   } else {
-    GST_INFO_OBJECT (host_.log_object (), "viewer %s (%s) gets %s%s", peer_.c_str (),
-                     name_.c_str (), codec, slot > 0 ? " (the fallback codec)" : "");
+    GST_INFO_OBJECT (host_.log_object (), "viewer %s (%s) gets %s%s, payload type %u",
+                     peer_.c_str (), name_.c_str (), codec, slot > 0 ? " (the fallback codec)" : "",
+                     video_pt_ ? video_pt_ : slot_payload_type (slot));
     if (attach_payloader (slot))
       codec_slot_ = slot;
   }

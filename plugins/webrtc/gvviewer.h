@@ -225,6 +225,7 @@ private:
   };
   /* Video: the payloader, made once the answer picked the codec. */
   void choose_codec (const GstWebRTCSessionDescription *answer);
+  void use_codec (int slot);
   bool attach_payloader (int slot);
   /* The layer (across codecs) the viewer sees or moves to; -1: none. */
   int layer_index_now () const;
