@@ -12,7 +12,8 @@ namespace gv::signaling {
  * API's POST /api/v1/sessions reads one (a small JSON object); elsewhere
  * this bounds what a client may make the server read and drop. */
 constexpr gsize kMaxRequestBodyBytes = 16 * 1024;
-/* A WHEP player's SDP offer or trickle fragment (POST and PATCH /whep/):
+/* A WHEP player's or WHIP publisher's SDP offer or trickle fragment (POST
+ * and PATCH /whep/ and /whip/):
  * browsers' offers are 5 to 10 KiB; relayed to the host inside a message
  * of at most proto::kMaxSdpBytes. */
 constexpr gsize kMaxWhepBodyBytes = 32 * 1024;

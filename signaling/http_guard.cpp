@@ -136,12 +136,12 @@ void HttpGuard::on_request_started (SoupServer *, SoupServerMessage *msg, gpoint
 void HttpGuard::on_got_headers (SoupServerMessage *msg, gpointer data)
 {
   auto *self = static_cast<HttpGuard *> (data);
-  /* The session API's POST takes a JSON body, WHEP's POST and PATCH an SDP
+  /* The session API's POST takes a JSON body, WHEP's and WHIP's POST and PATCH an SDP
    * (at most their limit: a longer one is refused while it arrives,
    * on_got_chunk). */
   const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
   bool api = path && g_str_has_prefix (path, "/api/");
-  bool whep = path && g_str_has_prefix (path, "/whep/");
+  bool whep = path && (g_str_has_prefix (path, "/whep/") || g_str_has_prefix (path, "/whip/"));
   gsize limit = whep ? kMaxWhepBodyBytes : kMaxRequestBodyBytes;
   if (Tcp *tcp = self->find (msg))
     tcp->body_limit = limit;

@@ -105,6 +105,7 @@ const std::vector<TypeSpec> &type_specs ()
       { { "version", Kind::Int, false, 0, G_MAXINT },
         { "pin", Kind::String, false, 0, 32 },
         { "invite", Kind::String, false, 1, (gint64) kMaxInviteTokenBytes },
+        { "ingest", Kind::String, false, 1, kMaxIngestIdBytes },
         { "name", Kind::String, false, 0, kMaxNameBytes } } },
     { Type::Accept,
       { { "peer", Kind::String, true, 1, kIdMax },
@@ -572,9 +573,12 @@ bool parse (const char *data, gsize length, Message &out, ParseError &error)
     if (!check_field (obj.get (), f, error))
       return false;
 
-  if (type == Type::Join &&
-      json_object_has_member (obj.get (), "pin") == json_object_has_member (obj.get (), "invite"))
-    return fail (error, ErrorCode::BadMessage, "a join carries a \"pin\" or an \"invite\"");
+  if (type == Type::Join && json_object_has_member (obj.get (), "pin") +
+                                    json_object_has_member (obj.get (), "invite") +
+                                    json_object_has_member (obj.get (), "ingest") !=
+                                1)
+    return fail (error, ErrorCode::BadMessage,
+                 "a join carries a \"pin\", an \"invite\" or an \"ingest\"");
   if (type == Type::Sdp) {
     const char *st = json_object_get_string_member (obj.get (), "sdp_type");
     if (strcmp (st, "offer") != 0 && strcmp (st, "answer") != 0)
@@ -742,6 +746,15 @@ std::string make_join_by_invite (const std::string &token, const std::string &na
   return Builder (Type::Join)
       .num ("version", kVersion)
       .str ("invite", token)
+      .opt_str ("name", name)
+      .text ();
+}
+
+std::string make_join_for_ingest (const std::string &ingest, const std::string &name)
+{
+  return Builder (Type::Join)
+      .num ("version", kVersion)
+      .str ("ingest", ingest)
       .opt_str ("name", name)
       .text ();
 }

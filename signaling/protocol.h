@@ -164,6 +164,11 @@ inline constexpr int kMaxInputEvents = 64;
 inline constexpr const char *kSnapshotRequestPrefix = "snap-";
 /* The viewer ids of WHEP players (signaling/server_whep.cpp). */
 inline constexpr const char *kWhepPeerPrefix = "whep-";
+/* The peer ids of WHIP publishers (signaling/server_whip.cpp). */
+inline constexpr const char *kWhipPeerPrefix = "whip-";
+/* A WHIP relay's receiver joins with the `ingest` id the server started it
+ * with (an environment variable), at most this long. */
+inline constexpr gint64 kMaxIngestIdBytes = 64;
 
 struct IceServer {
   std::vector<std::string> urls;
@@ -226,6 +231,9 @@ struct RegisterParams {
 std::string make_register (const RegisterParams &p);
 std::string make_join (const std::string &pin, const std::string &name);
 std::string make_join_by_invite (const std::string &token, const std::string &name);
+/* A WHIP relay's receiver: the publisher's offer, by the id the server
+ * started the relay with (PROTOCOL.md, "WHIP"). */
+std::string make_join_for_ingest (const std::string &ingest, const std::string &name);
 /* Host: an invite link for `capabilities` (view is always in), admitting
  * `uses` viewers, valid `ttl_s` seconds (0: the server's default). */
 std::string make_invite (guint capabilities, int uses, int ttl_s);

@@ -205,6 +205,7 @@ void ServerImpl::stop ()
   fail_snapshots ("", SOUP_STATUS_SERVICE_UNAVAILABLE, "SHUTTING_DOWN",
                   "The server is shutting down.");
   fail_whep_posts ();
+  stop_whip ();
   close_all (SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
   connections.clear ();
   if (notifier)
@@ -355,12 +356,21 @@ std::string ServerImpl::metrics_text () const
     g_string_append_printf (s, "ghostview_snapshots_total{outcome=\"%s\"} %" G_GUINT64_FORMAT "\n",
                             outcome, it == metrics.snapshots.end () ? 0 : it->second);
   }
-  counter_head ("ghostview_whep_requests_total",
-                "WHEP requests by outcome: ok (answered), deleted, or the error code.");
-  for (const auto &[outcome, n] : metrics.whep)
-    g_string_append_printf (s,
-                            "ghostview_whep_requests_total{outcome=\"%s\"} %" G_GUINT64_FORMAT "\n",
-                            outcome.c_str (), n);
+  /* WHEP and WHIP requests, by outcome. */
+  struct SdpEndpointCounts {
+    const char *metric, *label;
+    const std::map<std::string, guint64> &counts;
+  };
+  for (const SdpEndpointCounts &e :
+       { SdpEndpointCounts{ "ghostview_whep_requests_total", "WHEP", metrics.whep },
+         SdpEndpointCounts{ "ghostview_whip_requests_total", "WHIP", metrics.whip } }) {
+    counter_head (e.metric, (std::string (e.label) +
+                             " requests by outcome: ok (answered), deleted, or the error code.")
+                                .c_str ());
+    for (const auto &[outcome, n] : e.counts)
+      g_string_append_printf (s, "%s{outcome=\"%s\"} %" G_GUINT64_FORMAT "\n", e.metric,
+                              outcome.c_str (), n);
+  }
   counter_head ("ghostview_api_requests_total",
                 "Session API requests by endpoint (its operationId; unknown: no such endpoint or "
                 "method) and outcome (ok, or the error code).");
@@ -428,7 +438,7 @@ std::string ServerImpl::metrics_text () const
 void ServerImpl::handle_http (SoupServerMessage *msg, const char *path)
 {
   add_security_headers (soup_server_message_get_response_headers (msg), https ());
-  if (handle_api (msg, path) || handle_whep (msg, path))
+  if (handle_api (msg, path) || handle_whep (msg, path) || handle_whip (msg, path))
     return;
   const char *method = soup_server_message_get_method (msg);
   bool head = strcmp (method, "HEAD") == 0;

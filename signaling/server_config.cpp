@@ -39,6 +39,7 @@ struct ServerOptionValues {
   gboolean tls_proxy_alias = FALSE;
   gchar *session_key_file = nullptr;
   gchar *api_keys_file = nullptr;
+  gchar *whip_relay = nullptr, *whip_relay_server = nullptr;
   gchar **webhooks = nullptr;
   gchar *webhook_secret_file = nullptr, *gotify_url = nullptr, *gotify_token_file = nullptr;
   gint webhook_timeout = -1, webhook_retries = -1, webhook_retry_ms = -1;
@@ -59,6 +60,8 @@ struct ServerOptionValues {
     g_free (secret_file);
     g_free (session_key_file);
     g_free (api_keys_file);
+    g_free (whip_relay);
+    g_free (whip_relay_server);
     g_strfreev (webhooks);
     g_free (webhook_secret_file);
     g_free (gotify_url);
@@ -227,6 +230,10 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
     config.session_key_file = v.session_key_file;
   if (v.api_keys_file)
     config.api_keys_file = v.api_keys_file;
+  if (v.whip_relay)
+    config.whip_relay = v.whip_relay;
+  if (v.whip_relay_server)
+    config.whip_relay_server = v.whip_relay_server;
   if (!apply_webhook_options (v, config.webhooks, error))
     return FALSE;
   if (v.secret_file) {
@@ -317,6 +324,14 @@ GOptionGroup *server_option_group (ServerConfig &config)
       "Keys of the session API (/api/v1/...): lines 'NAME SCOPES SHA256HEX', the hash of each "
       "key, not the key (or GHOSTVIEW_API_KEYS); reloaded on SIGHUP. Without it there is no API",
       "FILE" },
+    { "whip-relay", 0, 0, G_OPTION_ARG_FILENAME, &v->whip_relay,
+      "The ghostview program that relays each WHIP publisher (POST /whip/PIN) to its viewers "
+      "(default: ghostview beside this program, else on PATH; 'off': no WHIP ingest)",
+      "PATH" },
+    { "whip-relay-server", 0, 0, G_OPTION_ARG_STRING, &v->whip_relay_server,
+      "WebSocket URL a WHIP relay reaches this server at (default: ws://127.0.0.1:PORT/ws, or "
+      "wss://localhost:PORT/ws trusting --tls-cert)",
+      "URL" },
     { "webhook", 0, 0, G_OPTION_ARG_STRING_ARRAY, &v->webhooks,
       "POST each session event (created, viewer joined/left, control granted/revoked, ended) "
       "as signed JSON to this http(s) URL; repeatable (or GHOSTVIEW_WEBHOOKS, comma-separated)",

@@ -49,6 +49,13 @@ struct ServerConfig {
   /* Keys of the session API (/api/v1/..., api_keys.h); empty: no API. */
   std::string api_keys_file;
 
+  /* WHIP ingest (server_whip.cpp): the `ghostview` launcher that runs a
+   * relay for each publisher ("off": no WHIP; empty: `ghostview` beside
+   * this program, else on PATH), and the WebSocket URL the relay reaches
+   * this server at (empty: this server's own port on loopback). */
+  std::string whip_relay;
+  std::string whip_relay_server;
+
   /* Notifications of session events (webhooks.h): webhook receivers and a
    * Gotify server; none: nothing is sent. */
   WebhookSettings webhooks;

@@ -28,7 +28,9 @@ namespace gv::signaling {
  * is answered TOO_LARGE and the connection kept. */
 constexpr guint64 kMaxWebSocketBytes = 1024 * 1024;
 
-enum class Role { None, Host, Viewer };
+/* Ingest: a WHIP relay's receiver (server_whip.cpp), which the server
+ * gives its publisher's offer. */
+enum class Role { None, Host, Viewer, Ingest };
 
 class ServerImpl;
 
@@ -96,6 +98,33 @@ struct Metrics {
   guint64 reservations_expired = 0;
   /* WHEP requests by outcome: ok (answered), deleted, or the error code. */
   std::map<std::string, guint64> whep;
+  /* WHIP requests by outcome: ok (answered), deleted, or the error code. */
+  std::map<std::string, guint64> whip;
+};
+
+/* Called with a peer id: ServerImpl's reactions to a paused POST. */
+using PeerHandler = void (ServerImpl::*) (const std::string &peer);
+
+/* A WHEP or WHIP POST (server_sdp_http.cpp), paused until the other side
+ * of the session answers. */
+struct PausedPost {
+  PausedPost () = default;
+  PausedPost (const PausedPost &) = delete;
+  PausedPost &operator= (const PausedPost &) = delete;
+  ~PausedPost ();
+  /* Pauses `msg`; (server->*on_timeout) (peer) after `timeout_s`, or
+   * (server->*on_gone) (peer) when the client goes away first. */
+  void pause (SoupServerMessage *msg, guint timeout_s, ServerImpl *server, const std::string &peer,
+              PeerHandler on_timeout, PeerHandler on_gone);
+  bool waiting () const { return msg_ != nullptr; }
+  /* The paused message (a reference, still paused), and nothing fires any
+   * more; nullptr when none waits. */
+  SoupServerMessage *take ();
+
+private:
+  SoupServerMessage *msg_ = nullptr;
+  GSource *timeout_ = nullptr;
+  gulong gone_handler_ = 0;
 };
 
 /* A WHEP player (server_whep.cpp): a viewer of a session with no
@@ -108,9 +137,39 @@ struct WhepPlayer {
   std::string token;             /* the bearer it was made with; DELETE and PATCH show it again */
   std::string offer;             /* until the host accepted it and got the offer */
   std::vector<std::string> mids; /* the offer's sections' mids, by index */
-  SoupServerMessage *post = nullptr; /* a reference while paused */
-  GSource *timeout = nullptr;        /* a reference while paused */
-  gulong post_gone = 0;
+  PausedPost post;
+};
+
+/* A WHIP publisher (server_whip.cpp): the host of a reserved session
+ * through a relay the server started, which answers its offer and shares
+ * its stream with the viewers. */
+struct WhipPublisher {
+  std::string peer; /* "whip-...": its id towards the relay */
+  std::string session_id;
+  std::string pin;
+  std::string resource; /* the last part of its Location */
+  std::string token;    /* the reservation token; DELETE and PATCH show it again */
+  std::string ingest;   /* the relay's receiver joins with it */
+  std::string offer;
+  std::vector<std::string> mids; /* the offer's sections' mids, by index */
+  std::string relay_peer;        /* the relay's receiver, once it joined */
+  GSubprocess *relay = nullptr;  /* owned; running until its wait ends */
+  GCancellable *relay_wait = nullptr;
+  PausedPost post;
+  ~WhipPublisher ();
+};
+
+/* The endpoint a WebRTC-HTTP request came to (server_sdp_http.cpp). */
+struct SdpEndpoint {
+  const char *name;                                   /* "WHEP" */
+  const char *prefix;                                 /* "/whep/" */
+  const char *token_is;                               /* what its bearer token is, for people */
+  std::map<std::string, guint64> *outcomes = nullptr; /* its errors counted here */
+};
+struct SdpRequest {
+  std::string pin, resource, token;
+  std::string offer; /* a POST's, checked in outline */
+  bool post = false, patch = false, remove = false;
 };
 
 /* A snapshot request waiting for its host (server_snapshot.cpp). */
@@ -183,6 +242,22 @@ public:
   void whep_gone (const std::string &peer, const char *why, const std::string &detail);
   /* Answers every POST still waiting (the server stops). */
   void fail_whep_posts ();
+  /* server_whip.cpp: /whip/...; false for other paths. */
+  bool handle_whip (SoupServerMessage *msg, const char *path);
+  void whip_timed_out (const std::string &peer);
+  void whip_abandoned (const std::string &peer); /* the publisher went before its answer */
+  /* The relay of publisher `peer` exited (`status`: how, for people). */
+  void whip_relay_exited (const std::string &peer, const std::string &status);
+  /* A join with `ingest`: the relay's receiver gets its publisher's offer. */
+  void whip_relay_joined (Connection &c, const proto::Message &m);
+  /* The relay's receiver's sdp (its answer) or ice. */
+  void whip_from_relay (Connection &c, const proto::Message &m);
+  /* The relay's receiver's connection closed. */
+  void whip_relay_gone (const std::string &relay_peer);
+  /* Session `session_id` ended: its publisher's relay (if any) is stopped. */
+  void whip_session_ended (const std::string &session_id);
+  /* Stops every relay and answers every POST still waiting (the server stops). */
+  void stop_whip ();
   /* Reads --api-keys again; the keys in use stay when the file is bad. */
   bool reload_api_keys (std::string &error);
   void handle_closed (Connection &c);
@@ -208,7 +283,8 @@ public:
   bool flood_mode_noted = false;
   std::unique_ptr<ApiKeys> api_keys; /* null: no --api-keys, no API */
   std::map<std::string, PendingSnapshot> snapshots;
-  std::map<std::string, WhepPlayer> whep_players; /* by viewer id */
+  std::map<std::string, WhepPlayer> whep_players;       /* by viewer id */
+  std::map<std::string, WhipPublisher> whip_publishers; /* by publisher id */
   /* Sessions ended through the session API, by id, until their PIN's
    * expiry (Unix µs): their hosts' resume tokens no longer bring them
    * back. */
@@ -269,11 +345,39 @@ private:
   /* The reservation of a verified reservation token, now this host's;
    * nullptr with `refusal` set otherwise. */
   Session *claim_reservation (Connection &c, const std::string &token, std::string &refusal);
+  /* server_sdp_http.cpp: the front shared by WHEP and WHIP. False when the
+   * request was answered (CORS preflight, a malformed request; a POST from
+   * an address the wrong-PIN limits stop, checked before its token is
+   * looked at, or whose body is not an SDP offer). */
+  void sdp_http_cors (SoupServerMessage *msg);
+  bool sdp_http_front (SoupServerMessage *msg, const char *path, const SdpEndpoint &e,
+                       SdpRequest &out);
+  void add_ice_server_links (SoupServerMessage *msg, const std::string &peer);
+  /* 201 Created: the SDP `answer`, `location`, no caching, the ICE servers
+   * `peer` may use (Link headers). */
+  void respond_created (SoupServerMessage *msg, const std::string &location,
+                        const std::string &answer, const std::string &peer);
+  /* server_whip.cpp */
+  void whip_error (SoupServerMessage *msg, guint status, const char *code,
+                   const std::string &message);
+  void whip_offer (SoupServerMessage *msg, const std::string &pin, const std::string &token,
+                   const std::string &offer);
+  void whip_resource_request (SoupServerMessage *msg, const SdpRequest &r);
+  /* The POST of `peer` answered with `answer`, or failed. */
+  void finish_whip_post (const std::string &peer, guint status, const char *code,
+                         const std::string &message, const std::string *answer);
+  /* Ends publisher `peer`: its POST (if waiting) failed, its relay stopped,
+   * its session ended with `message` for the viewers. */
+  void end_whip (const std::string &peer, guint status, const char *code,
+                 const std::string &message);
+  /* The `ghostview` program that runs relays; empty: none (`why` says). */
+  std::string whip_relay_program (std::string &why) const;
+  bool start_whip_relay (WhipPublisher &p, std::string &why);
   /* server_whep.cpp */
-  void whep_cors (SoupServerMessage *msg);
   void whep_error (SoupServerMessage *msg, guint status, const char *code,
                    const std::string &message);
-  void whep_offer (SoupServerMessage *msg, const std::string &pin, const std::string &token);
+  void whep_offer (SoupServerMessage *msg, const std::string &pin, const std::string &token,
+                   const std::string &offer);
   void whep_resource_request (SoupServerMessage *msg, const std::string &pin,
                               const std::string &resource, const std::string &token, bool patch);
   void finish_whep_post (const std::string &peer, guint status, const char *code,

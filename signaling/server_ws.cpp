@@ -416,6 +416,12 @@ void ServerImpl::on_join (Connection &c, const proto::Message &m)
     send_error (c, ErrorCode::NotAllowed, "this connection already has a role", m.type);
     return;
   }
+  /* A WHIP relay's receiver: its id is the server's own secret, not a
+   * guess (and a relay must not be locked out by guesses from loopback). */
+  if (proto::has_field (m, "ingest")) {
+    whip_relay_joined (c, m);
+    return;
+  }
   gint64 now = g_get_monotonic_time ();
   /* Checked before the PIN is looked at: a refused guess learns nothing. */
   GuessVerdict verdict = guesses.check (c.address, now);
@@ -593,6 +599,10 @@ void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)
 
 void ServerImpl::on_relay (Connection &c, const proto::Message &m)
 {
+  if (c.role == Role::Ingest) {
+    whip_from_relay (c, m);
+    return;
+  }
   Session *s = nullptr;
   std::string to;
   if (c.role == Role::Host) {
@@ -712,6 +722,7 @@ void ServerImpl::end_session (const std::string &session_id, const char *reason,
   std::string host_peer = s ? s->host_peer : "";
   if (s)
     notify (event::kSessionEnded, *s, nullptr, reason);
+  whip_session_ended (session_id);
   if (!host_peer.empty ())
     fail_snapshots (host_peer, SOUP_STATUS_BAD_GATEWAY, "HOST_GONE",
                     "The session ended before the host sent the snapshot.");
@@ -747,6 +758,8 @@ void ServerImpl::handle_closed (Connection &c)
   } else if (c.role == Role::Viewer) {
     if (Session *s = registry.find_by_viewer (c.peer))
       drop_viewer (*s, c.peer, proto::kReasonDisconnected, nullptr);
+  } else if (c.role == Role::Ingest) {
+    whip_relay_gone (c.peer);
   }
   connections.erase (c.peer); /* destroys `c` */
 }

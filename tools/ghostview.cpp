@@ -29,6 +29,8 @@ const Subcommand kCommands[] = {
     "record a session (--pin, --output .mkv/.webm as sent, .mp4 transcoded)" },
   { "serve", gv::launcher::command_serve, "run the signalling server and web viewer alone" },
   { "run", gv::launcher::command_run, "run a preset or a .pipeline file" },
+  { "whip-relay", gv::launcher::command_whip_relay,
+    "share a WHIP publisher's stream (the signalling server starts it)" },
   { "presets", gv::launcher::command_presets, "list the presets" },
   { "devices", gv::launcher::command_devices, "list displays and windows to share" },
 };
@@ -37,7 +39,7 @@ void print_usage (FILE *out)
 {
   std::fprintf (out, "Usage: ghostview COMMAND [OPTIONS]\n\nCommands:\n");
   for (const auto &c : kCommands)
-    std::fprintf (out, "  %-9s %s\n", c.name, c.summary);
+    std::fprintf (out, "  %-10s %s\n", c.name, c.summary);
   std::fprintf (out, "\n'ghostview COMMAND --help' shows a command's options.\n"
                      "Exit status: 0 ok, 1 failure (e.g. the server cannot listen, files not "
                      "finalized in time),\n2 usage error (option, preset, variable), 3 pipeline "

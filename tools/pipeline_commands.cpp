@@ -21,7 +21,7 @@
 namespace gv::launcher {
 namespace {
 
-enum class Command { Host, View, Record, Run };
+enum class Command { Host, View, Record, Run, WhipRelay };
 
 struct CommandInfo {
   const char *name;
@@ -66,6 +66,13 @@ CommandInfo info_for (Command c)
              "--source SOURCE, --audio AUDIO; --set KEY=VALUE sets any variable.",
              OPT_SERVER | OPT_PIN | OPT_SOURCE | OPT_AUDIO | OPT_ENCODE | OPT_ALLOW_CONTROL |
                  OPT_REQUEST_CONTROL | OPT_OUTPUT | OPT_COMMON };
+  case Command::WhipRelay:
+    return { "whip-relay", "- share a WHIP publisher's stream (started by the server)",
+             "Receives the stream of a WHIP publisher (POST /whip/PIN) and shares it with\n"
+             "the viewers of its session (preset whip-relay). The signalling server starts\n"
+             "it for each publisher, with GHOSTVIEW_INGEST (which publisher) and\n"
+             "GHOSTVIEW_RESERVATION (its session) in the environment.",
+             OPT_SERVER | OPT_ENCODE | OPT_INVITE | OPT_COMMON };
   }
   return {};
 }
@@ -95,6 +102,31 @@ bool offers_property (GstElement *pipeline, const char *property)
   while (!found && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
     found = g_object_class_find_property (G_OBJECT_GET_CLASS (g_value_get_object (&item)),
                                           property) != nullptr;
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return found;
+}
+
+/* `property` = `value` on the signaller of every element that has one
+ * offering it; false when none does. */
+bool set_on_signallers (GstElement *pipeline, const char *property, const std::string &value)
+{
+  bool found = false;
+  GstIterator *it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GObject *e = G_OBJECT (g_value_get_object (&item));
+    GObject *signaller = nullptr;
+    if (g_object_class_find_property (G_OBJECT_GET_CLASS (e), "signaller"))
+      g_object_get (e, "signaller", &signaller, nullptr);
+    if (signaller && g_object_class_find_property (G_OBJECT_GET_CLASS (signaller), property)) {
+      g_object_set (signaller, property, value.c_str (), nullptr);
+      found = true;
+    }
+    if (signaller)
+      g_object_unref (signaller);
     g_value_reset (&item);
   }
   g_value_unset (&item);
@@ -184,6 +216,9 @@ int run_command (Command command, int argc, char **argv)
                                                                     : "record";
     if (lowercase_extension (options.output) == ".webm")
       options.sets.insert (options.sets.begin (), "MUX=webmmux");
+    break;
+  case Command::WhipRelay:
+    preset_name = "whip-relay";
     break;
   case Command::Run:
     if (argc < 2)
@@ -370,6 +405,14 @@ int run_command (Command command, int argc, char **argv)
   if (!options.reservation.empty () && !host.claim_reservation (options.reservation))
     return usage_error (info.name, "--reservation needs a pipeline with gvwebrtcsink and its "
                                    "PIN signaller");
+  if (command == Command::WhipRelay) {
+    const char *ingest = g_getenv ("GHOSTVIEW_INGEST");
+    if (!ingest || !*ingest || options.reservation.empty ())
+      return usage_error (info.name, "the signalling server starts it for a WHIP publisher, "
+                                     "with GHOSTVIEW_INGEST and GHOSTVIEW_RESERVATION set");
+    if (!set_on_signallers (run.pipeline (), "ingest", ingest))
+      return usage_error (info.name, "the pipeline has no gvwebrtcsrc with the PIN signaller");
+  }
   /* The recorder writes the chat it is let see beside the recording. */
   std::string transcript;
   if (command == Command::Record || (command == Command::Run && !options.output.empty ()))
@@ -416,6 +459,11 @@ int command_record (int argc, char **argv)
 int command_run (int argc, char **argv)
 {
   return run_command (Command::Run, argc, argv);
+}
+
+int command_whip_relay (int argc, char **argv)
+{
+  return run_command (Command::WhipRelay, argc, argv);
 }
 
 } // namespace gv::launcher

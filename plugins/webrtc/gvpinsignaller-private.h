@@ -52,6 +52,7 @@ struct GvPinSignallerPrivate {
   /* viewer: join with this invite link's token instead of the PIN (a
    * secret: never logged) */
   std::string invite_token;
+  std::string ingest;      /* viewer: a WHIP relay's receiver (PROTOCOL.md, "WHIP") */
   std::string reservation; /* host: a session API reservation token */
   /* host: an invite link to ask for once registered (0: none), its uses
    * and life in seconds (0: the server's default) */

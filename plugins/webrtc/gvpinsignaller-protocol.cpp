@@ -206,8 +206,11 @@ static void handle_message (GvPinSignaller *self, const proto::Message &msg)
       priv->pin = pin;
       priv->viewer_url = url;
       priv->expires_at = expires_at;
+      /* The session's limit, which a reservation (or a resumed session)
+       * set before this host came: the viewers it admits are admitted. */
+      priv->max_viewers = (int) proto::get_int (msg, "max_viewers", priv->max_viewers);
     }
-    for (const char *property : { "pin", "viewer-url", "expires-at" })
+    for (const char *property : { "pin", "viewer-url", "expires-at", "max-viewers" })
       g_object_notify (G_OBJECT (self), property);
     GstStructure *s =
         gst_structure_new ("gv-session", "session-id", G_TYPE_STRING, priv->session_id.c_str (),

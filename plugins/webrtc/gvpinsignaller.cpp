@@ -79,6 +79,7 @@ enum {
   PROP_INVITE_TTL,
   PROP_INVITE_TOKEN,
   PROP_RESERVATION,
+  PROP_INGEST,
 };
 
 static void gv_pin_signaller_iface_init (GvSignallerInterface *iface);
@@ -293,9 +294,10 @@ static void on_connected (GObject *source, GAsyncResult *res, gpointer user)
         params.reservation = priv->reservation;
       text = proto::make_register (params);
     } else {
-      text = priv->invite_token.empty ()
-                 ? proto::make_join (priv->pin, priv->name)
-                 : proto::make_join_by_invite (priv->invite_token, priv->name);
+      text = !priv->ingest.empty () ? proto::make_join_for_ingest (priv->ingest, priv->name)
+             : !priv->invite_token.empty ()
+                 ? proto::make_join_by_invite (priv->invite_token, priv->name)
+                 : proto::make_join (priv->pin, priv->name);
     }
   }
   GST_INFO_OBJECT (self, "connected, %s",
@@ -674,6 +676,9 @@ static void gv_pin_signaller_set_property (GObject *object, guint prop_id, const
   case PROP_RESERVATION:
     priv->reservation = g_value_get_string (value) ? g_value_get_string (value) : "";
     break;
+  case PROP_INGEST:
+    priv->ingest = g_value_get_string (value) ? g_value_get_string (value) : "";
+    break;
   case PROP_JOIN_TIMEOUT:
     priv->join_timeout = g_value_get_int (value);
     break;
@@ -728,6 +733,9 @@ static void gv_pin_signaller_get_property (GObject *object, guint prop_id, GValu
     break;
   case PROP_RESERVATION:
     g_value_set_string (value, priv->reservation.c_str ());
+    break;
+  case PROP_INGEST:
+    g_value_set_string (value, priv->ingest.c_str ());
     break;
   case PROP_JOIN_TIMEOUT:
     g_value_set_int (value, priv->join_timeout);
@@ -839,6 +847,13 @@ static void gv_pin_signaller_class_init (GvPinSignallerClass *klass)
                            "Host: take the session an integrator reserved through the session "
                            "API (POST /api/v1/sessions) with its reservation token, and so its "
                            "PIN and waiting viewers",
+                           nullptr, flags));
+  g_object_class_install_property (
+      gobject_class, PROP_INGEST,
+      g_param_spec_string ("ingest", "Ingest",
+                           "Viewer: receive a WHIP publisher's stream instead of joining by PIN, "
+                           "with the id the signalling server started this WHIP relay with "
+                           "(GHOSTVIEW_INGEST; see the whip-relay preset)",
                            nullptr, flags));
   const auto readable = (GParamFlags) (G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_property (

@@ -53,6 +53,7 @@ struct GvWebRTCSrcPrivate {
   bool adaptive_latency = DEFAULT_ADAPTIVE_LATENCY;
   bool ice_loopback = DEFAULT_ICE_LOOPBACK;
   bool request_control = DEFAULT_REQUEST_CONTROL;
+  bool complete_answer = false; /* the answer waits for every ICE candidate */
   std::string video_codecs; /* accepted, best first ("vp8,h264"); empty: what this machine can */
   gv::webrtc::SignallerHold signaller;
 
@@ -96,6 +97,13 @@ struct _GvWebRTCSrc {
 /* gvwebrtcsrc-assist.cpp: the host's assistance channel. True when
  * `channel` is it (labelled "assist"), which it then listens to. */
 bool gv_webrtc_src_attach_assist (GvWebRTCSrc *self, GObject *channel);
+/* The signaller, a reference (nullptr when there is none). */
+GvSignaller *gv_webrtc_src_ref_signaller (GvWebRTCSrc *self);
+/* gvwebrtcsrc-answer.cpp: sends `answer` (already webrtcbin's local
+ * description) now, or with `complete-answer` once ICE gathering is
+ * complete, with its candidates. */
+void gv_webrtc_src_send_answer (GvWebRTCSrc *self, GstElement *webrtcbin,
+                                GstWebRTCSessionDescription *answer);
 /* "send-chat", "send-clipboard", in class_init. */
 void gv_webrtc_src_install_assist_signals (GType type);
 /* What the receiver copied, to the host on the assistance channel (the

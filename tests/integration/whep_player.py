@@ -15,18 +15,15 @@ event on stdout:
 With --trickle the offer goes without candidates and they follow in PATCH
 requests (application/trickle-ice-sdpfrag), one per candidate."""
 import argparse
-import json
 import sys
-import time
-import urllib.error
-import urllib.request
+
+from sdp_http_client import OfferingClient, emit
 
 import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstWebRTC", "1.0")
-gi.require_version("GstSdp", "1.0")
-from gi.repository import GLib, Gst, GstSdp, GstWebRTC  # noqa: E402
+from gi.repository import GLib, Gst, GstWebRTC  # noqa: E402
 
 TWCC = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 CODEC_CAPS = {
@@ -35,28 +32,6 @@ CODEC_CAPS = {
             "profile-level-id=(string)42e01f",
     "VP9": "encoding-name=VP9,payload=98",
 }
-
-
-def emit(event, **fields):
-    print(json.dumps({"event": event, "mono_s": time.monotonic(), **fields}), flush=True)
-
-
-links = []  # the 201's Link headers (ICE servers)
-
-
-def http(method, url, token, body=None, content_type=None):
-    headers = {"Authorization": f"Bearer {token}"}
-    if content_type:
-        headers["Content-Type"] = content_type
-    req = urllib.request.Request(url, data=body.encode() if body else None, method=method,
-                                 headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            if method == "POST":
-                links.extend(r.headers.get_all("Link") or [])
-            return r.status, dict(r.headers), r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read().decode()
 
 
 def main():
@@ -85,13 +60,11 @@ def main():
                         Gst.Caps.from_string(caps))
     video.set_property("do-nack", True)  # offers rtx, as browsers do
     if not args.no_audio:
-      webrtc.emit("add-transceiver", GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY,
-                Gst.Caps.from_string("application/x-rtp,media=audio,encoding-name=OPUS,"
-                                     "payload=109,clock-rate=48000,encoding-params=(string)2"))
+        webrtc.emit("add-transceiver", GstWebRTC.WebRTCRTPTransceiverDirection.RECVONLY,
+                    Gst.Caps.from_string("application/x-rtp,media=audio,encoding-name=OPUS,"
+                                         "payload=109,clock-rate=48000,encoding-params=(string)2"))
 
     frames = [0]
-    loop = GLib.MainLoop()
-    state = {"location": None, "candidates": [], "offer_sent": False, "exit": 0}
 
     def on_pad(_webrtc, pad):
         if pad.get_direction() != Gst.PadDirection.SRC:
@@ -116,93 +89,23 @@ def main():
 
     webrtc.connect("pad-added", on_pad)
 
-    def send_offer():
-        if state["offer_sent"]:
-            return
-        state["offer_sent"] = True
-        offer = webrtc.get_property("local-description")
-        status, headers, body = http("POST", args.url, args.token, offer.sdp.as_text(),
-                                     "application/sdp")
-        if status != 201:
-            emit("refused", status=status, body=body)
-            state["exit"] = 2
-            loop.quit()
-            return
-        location = headers.get("Location", "")
-        state["location"] = urllib.request.urljoin(args.url, location)
-        emit("answered", status=status, location=location,
-             content_type=headers.get("Content-Type", ""), links=links)
+    def on_answer(_status, headers, body):
         if args.verbose:
             print(body, file=sys.stderr)
-        _, sdp = GstSdp.SDPMessage.new_from_text(body)
-        answer = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, sdp)
-        webrtc.emit("set-remote-description", answer, None)
-        GLib.timeout_add_seconds(args.seconds, finish)  # plays this long from the answer
-        for mline, cand in state["candidates"]:
-            patch(mline, cand)
+        return {"links": headers.get("Link", [])}
 
-    def patch(mline, cand):
-        frag = f"a=mid:{'video0' if mline == 0 else 'audio1'}\r\na={cand}\r\n"
-        status, _, body = http("PATCH", state["location"], args.token, frag,
-                               "application/trickle-ice-sdpfrag")
-        if status != 204:
-            emit("patch-refused", status=status, body=body)
-
-    def on_candidate(_webrtc, mline, cand):
-        if args.trickle:
-            if state["location"]:
-                GLib.idle_add(lambda: patch(mline, cand) and False)
-            else:
-                state["candidates"].append((mline, cand))
-
-    webrtc.connect("on-ice-candidate", on_candidate)
-
-    def on_gathering(_webrtc, _pspec):
-        if webrtc.get_property("ice-gathering-state") == GstWebRTC.WebRTCICEGatheringState.COMPLETE:
-            GLib.idle_add(lambda: send_offer() and False)
-
-    def on_offer(promise, _data):
-        reply = promise.get_reply()
-        offer = reply.get_value("offer")
-        if args.trickle:  # the offer goes at once, its candidates after
-            webrtc.emit("set-local-description", offer, None)
-            GLib.idle_add(lambda: send_offer() and False)
-        else:
-            webrtc.connect("notify::ice-gathering-state", on_gathering)
-            webrtc.emit("set-local-description", offer, None)
-
+    client = OfferingClient(pipeline, webrtc, args.url, args.token, args.seconds,
+                            trickle=args.trickle, on_answer=on_answer)
     pipeline.set_state(Gst.State.PLAYING)
-    webrtc.emit("create-offer", None, Gst.Promise.new_with_change_func(on_offer, None))
+    client.offer()
 
     def every_second():
         emit("frames", count=frames[0])
         frames[0] = 0
         return True
 
-    def finish():
-        if state.get("finished"):
-            return False
-        state["finished"] = True
-        if state["location"]:
-            status, _, _ = http("DELETE", state["location"], args.token)
-            emit("deleted", status=status)
-        loop.quit()
-
-    def on_message(_bus, msg):
-        if msg.type == Gst.MessageType.ERROR:
-            err, debug = msg.parse_error()
-            emit("error", message=err.message, debug=debug)
-            state["exit"] = 1
-            loop.quit()
-
-    bus = pipeline.get_bus()
-    bus.add_signal_watch()
-    bus.connect("message", on_message)
     GLib.timeout_add(1000, every_second)
-    GLib.timeout_add_seconds(args.seconds + 40, finish)  # no answer at all
-    loop.run()
-    pipeline.set_state(Gst.State.NULL)
-    return state["exit"]
+    return client.run()
 
 
 if __name__ == "__main__":

@@ -16,13 +16,13 @@ export function requireLauncher() {
 }
 
 /**
- * `ghostview host --source test --allow file --download-dir DIR` against
- * `server`; resolves {pin, output, type(line), stop()} once it printed its
- * PIN. type() is a line typed at its console (`/send 1 FILE`).
+ * `ghostview host --server <server> ARGS` with `env` added to the GStreamer
+ * environment; resolves {pin, output, type(line), stop()} once it printed
+ * its PIN. type() is a line typed at its console (`/send 1 FILE`, `/grant`).
  */
-export function startFileHost(server, downloadDir, args = []) {
-  const child = spawn(launcher, ['host', '--server', server.ws, '--source', 'test', '--allow', 'file',
-    '--download-dir', downloadDir, ...args], { env: gstEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+export function startLauncherHost(server, args, { env = {}, cwd, what = 'ghostview host' } = {}) {
+  const child = spawn(launcher, ['host', '--server', server.ws, ...args],
+    { env: gstEnv(env), cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   const host = {
     child,
     pin: '',
@@ -35,7 +35,15 @@ export function startFileHost(server, downloadDir, args = []) {
   };
   child.stdout.on('data', (d) => { host.output += d; });
   child.stderr.on('data', (d) => { host.output += d; });
-  return waitForPin(child, host, /PIN: (\d{6,9})/, 20000, 'ghostview host');
+  return waitForPin(child, host, /PIN: (\d{6,9})/, 20000, what);
+}
+
+/**
+ * `ghostview host --source test --allow file --download-dir DIR` against
+ * `server` (startLauncherHost).
+ */
+export function startFileHost(server, downloadDir, args = []) {
+  return startLauncherHost(server, ['--source', 'test', '--allow', 'file', '--download-dir', downloadDir, ...args]);
 }
 
 /** Opens the viewer page, joins `pin`, waits for frames and the file channel, opens Files. */
