@@ -14,6 +14,9 @@
 //       address, 127.0.0.2: the guess limiter's default 10 per address; it
 //       has no option to lower it) while 127.0.0.1 holding the PIN still gets
 //       in; CORS preflights, and a player on another origin.
+//   (c) the browser host page (fake screen) answers a player's offer: the
+//       request says "a WHEP player: it can only watch" with nothing to
+//       grant; accepted, 201 with the page's candidates, frames; DELETE.
 // Prints, side by side, POST -> first frame (WHEP) and the viewer page's
 // join (PIN sent) -> first frame, 3 rounds each, for the README's figure.
 // SPDX-License-Identifier: LGPL-2.1-or-later
@@ -318,6 +321,33 @@ test('bare client: 201, Location, an answer with candidates that connects; PATCH
   const again = await client.evaluate(([url, token]) => window.whep.request(url,
     { method: 'DELETE', token, contentType: null }), [s.location, host.pin]);
   assertJsonError(again, 404, 'DELETE again');
+});
+
+test('the browser host page answers a WHEP player: asked, accepted view only, frames, DELETE', async () => {
+  const hostBrowser = await launchBrowser({ fakeMedia: true });
+  try {
+    const hostPage = await openPage(hostBrowser, `${server.url}/host.html`);
+    await hostPage.click('#start-sharing');
+    const pin = await waitFor(() => hostPage.evaluate(() => window.ghostviewHost.pin), 10000, 'a PIN');
+    // Sound offered too: the page shares none, so that section is inactive.
+    const posting = client.evaluate(([url, token]) => window.whep.play(url, token, { audio: true }), [endpoint(pin), pin]);
+    const request = hostPage.locator('#requests li.request', { hasText: 'WHEP player' });
+    await request.waitFor({ state: 'visible', timeout: 5000 });
+    assert.match(await request.textContent(), /a WHEP player: it can only watch/);
+    assert.equal(await request.locator('.allow-control').isVisible(), false, 'no control to grant a player');
+    await request.locator('.accept').click();
+    const res = await posting;
+    assert.equal(res.status, 201, res.text);
+    assert.match(res.text, /^a=candidate:/m, 'the page\'s candidates are in its answer');
+    await waitDecoding(client, res.id, 'the bare client decoding the browser host page\'s screen');
+    const viewers = await hostPage.evaluate(() => window.ghostviewHost.viewers);
+    assert.deepEqual(viewers.map((v) => [v.name, v.capabilities]), [['WHEP player', ['view']]]);
+    assert.equal((await client.evaluate((id) => window.whep.remove(id), res.id)).status, 200);
+    await waitFor(async () => (await hostPage.evaluate(() => window.ghostviewHost.viewers)).length === 0, 5000,
+      'the host page sees the player leave');
+  } finally {
+    await hostBrowser.close();
+  }
 });
 
 test('errors: 401, 404, 409, 415, 400, each with a JSON {code, message}', async () => {

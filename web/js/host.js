@@ -638,11 +638,14 @@ function onJoinRequest(conn, msg) {
   el.querySelector('.allow-clipboard').checked = invited
     ? invited.includes(Capability.CLIPBOARD) : host.settings.newClipboard;
   el.querySelector('.allow-source').checked = invited ? invited.includes(Capability.SOURCE) : host.settings.newSource;
-  if (invited) {
+  // A WHEP player (PROTOCOL.md, "WHEP") sends its own offer and can only watch.
+  const offers = msg.offers === true;
+  if (invited || offers) {
     const note = el.querySelector('.invited');
-    note.textContent = '(with your invite link)';
+    note.textContent = offers ? '(a WHEP player: it can only watch)' : '(with your invite link)';
     note.hidden = false;
   }
+  if (offers) for (const box of el.querySelectorAll('label.check')) box.hidden = true;
   el.querySelector('.accept').addEventListener('click', () => {
     accept(peer, {
       control: el.querySelector('.allow-control').checked,
@@ -652,7 +655,7 @@ function onJoinRequest(conn, msg) {
     });
   });
   el.querySelector('.decline').addEventListener('click', () => decline(peer));
-  host.requests.set(peer, { peer, conn, name: msg.name || '', address: msg.address || '', element: el });
+  host.requests.set(peer, { peer, conn, name: msg.name || '', address: msg.address || '', element: el, offers });
   ui.requests.append(el);
   renderLists();
   el.querySelector('.accept').focus({ preventScroll: true });
@@ -687,10 +690,12 @@ function accept(peer, allow) {
   host.requests.delete(peer);
   req.element.remove();
   const caps = new Set([Capability.VIEW]);
-  if (allow.control) caps.add(Capability.CONTROL);
-  if (allow.chat) caps.add(CHAT);
-  if (allow.clipboard) caps.add(Capability.CLIPBOARD);
-  if (allow.source) caps.add(Capability.SOURCE);
+  if (!req.offers) {
+    if (allow.control) caps.add(Capability.CONTROL);
+    if (allow.chat) caps.add(CHAT);
+    if (allow.clipboard) caps.add(Capability.CLIPBOARD);
+    if (allow.source) caps.add(Capability.SOURCE);
+  }
   const { conn } = req;
   conn.signalling.send(makeAccept(peer, capabilityList(caps)));
   conn.accepted++;
@@ -699,13 +704,14 @@ function accept(peer, allow) {
     state: 'connecting', pc: null, channel: null, assist: null, inputEvents: 0, chatRefused: 0, clipboardRefused: 0,
     sourceRefused: 0,
     files: null, filePartials: new Map(),
-    pendingIce: [], element: null, problem: null, restarts: 0,
+    pendingIce: [], element: null, problem: null, restarts: 0, offers: req.offers,
   };
   host.viewers.set(peer, viewer);
   renderViewer(viewer);
   chat.update();
   clipboard.update();
   renderPin();
+  if (viewer.offers) return; // its offer comes next (onRemoteSdp)
   connectViewer(viewer).catch((e) => {
     console.warn('GhostView: could not offer to', peer, e);
     viewer.state = 'failed';
@@ -728,17 +734,23 @@ function preferCodecs(transceiver) {
   } catch { /* keep the browser's order */ }
 }
 
-async function connectViewer(viewer) {
+/** The viewer's peer connection; its candidates trickle unless they go in the answer (`trickle` false). */
+function newViewerPeer(viewer, { trickle = true } = {}) {
   const pc = new RTCPeerConnection({ iceServers: viewer.conn.iceServers });
   viewer.pc = pc;
   pc.addEventListener('icecandidate', (ev) => {
-    if (ev.candidate && ev.candidate.candidate) viewer.conn.signalling.send(makeIce(viewer.peer, ev.candidate));
+    if (trickle && ev.candidate && ev.candidate.candidate) viewer.conn.signalling.send(makeIce(viewer.peer, ev.candidate));
   });
   pc.addEventListener('connectionstatechange', () => {
     const s = pc.connectionState;
     viewer.state = s === 'connected' ? 'watching' : s === 'failed' ? 'failed' : s === 'disconnected' ? 'reconnecting' : viewer.state;
     renderViewer(viewer);
   });
+  return pc;
+}
+
+async function connectViewer(viewer) {
+  const pc = newViewerPeer(viewer);
 
   const channel = pc.createDataChannel(INPUT_CHANNEL_LABEL, { ordered: true });
   viewer.channel = channel;
@@ -765,6 +777,43 @@ async function connectViewer(viewer) {
   viewer.conn.signalling.send(makeSdp(viewer.peer, 'offer', pc.localDescription.sdp));
 }
 
+/** Resolves once `pc` gathered its candidates, or after `ms`. */
+function gathered(pc, ms) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    pc.addEventListener('icegatheringstatechange', () => {
+      if (pc.iceGatheringState === 'complete') { clearTimeout(timer); resolve(); }
+    });
+  });
+}
+
+/**
+ * A WHEP player's offer (PROTOCOL.md, "WHEP"): its video sections get the
+ * shared screen, its audio sections the shared sound (inactive without),
+ * and the answer goes with every candidate in it (WHEP has no trickle
+ * towards the player).
+ */
+async function answerPlayer(viewer, sdp) {
+  const pc = newViewerPeer(viewer, { trickle: false });
+  await pc.setRemoteDescription({ type: 'offer', sdp });
+  for (const c of viewer.pendingIce.splice(0)) await pc.addIceCandidate(c).catch(() => {});
+  for (const t of pc.getTransceivers()) {
+    const kind = t.receiver.track.kind;
+    const [track] = kind === 'video' ? host.stream.getVideoTracks() : host.stream.getAudioTracks();
+    if (!track) {
+      t.direction = 'inactive';
+      continue;
+    }
+    t.direction = 'sendonly';
+    await t.sender.replaceTrack(track);
+    t.sender.setStreams?.(host.stream);
+  }
+  await pc.setLocalDescription(await pc.createAnswer());
+  await gathered(pc, 3000);
+  viewer.conn.signalling.send(makeSdp(viewer.peer, 'answer', pc.localDescription.sdp));
+}
+
 /** The admitted viewer `peer` of session `conn`, if any. */
 function viewerOf(conn, peer) {
   const viewer = host.viewers.get(peer);
@@ -773,6 +822,14 @@ function viewerOf(conn, peer) {
 
 async function onRemoteSdp(conn, msg) {
   const viewer = viewerOf(conn, msg.peer);
+  if (viewer && viewer.offers && !viewer.pc && msg.sdp_type === 'offer') {
+    answerPlayer(viewer, msg.sdp).catch((e) => {
+      console.warn('GhostView: could not answer the WHEP player', msg.peer, e);
+      viewer.state = 'failed';
+      renderViewer(viewer);
+    });
+    return;
+  }
   if (!viewer || !viewer.pc || msg.sdp_type !== 'answer') return;
   try {
     await viewer.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
