@@ -45,7 +45,7 @@ struct ServerOptionValues {
   gint webhook_timeout = -1, webhook_retries = -1, webhook_retry_ms = -1;
   gint webhook_concurrency = -1, webhook_queue = -1;
   gint port = -1, pin_ttl = -1, idle = -1, turn_ttl = -1, max_sessions = -1;
-  gint http_timeout = -1, max_per_address = -1;
+  gint http_timeout = -1, max_per_address = -1, whip_max_relays = -1;
   gint flood_networks = G_MININT; /* unset */
   gboolean production = FALSE, tls_proxy = FALSE, trust_proxy = FALSE;
   gdouble create_rate = -1, message_rate = -1; /* rate-limit tuning; see validate */
@@ -234,6 +234,8 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
     config.whip_relay = v.whip_relay;
   if (v.whip_relay_server)
     config.whip_relay_server = v.whip_relay_server;
+  if (v.whip_max_relays >= 0)
+    config.whip_max_relays = (guint) v.whip_max_relays;
   if (!apply_webhook_options (v, config.webhooks, error))
     return FALSE;
   if (v.secret_file) {
@@ -332,6 +334,9 @@ GOptionGroup *server_option_group (ServerConfig &config)
       "WebSocket URL a WHIP relay reaches this server at (default: ws://127.0.0.1:PORT/ws, or "
       "wss://localhost:PORT/ws trusting --tls-cert)",
       "URL" },
+    { "whip-max-relays", 0, 0, G_OPTION_ARG_INT, &v->whip_max_relays,
+      "WHIP publishers relayed at once, each a decode and an encode (default 8; more get 503)",
+      "N" },
     { "webhook", 0, 0, G_OPTION_ARG_STRING_ARRAY, &v->webhooks,
       "POST each session event (created, viewer joined/left, control granted/revoked, ended) "
       "as signed JSON to this http(s) URL; repeatable (or GHOSTVIEW_WEBHOOKS, comma-separated)",

@@ -55,6 +55,8 @@ struct ServerConfig {
    * this server at (empty: this server's own port on loopback). */
   std::string whip_relay;
   std::string whip_relay_server;
+  /* Relays at once: each decodes and encodes a stream (503 beyond). */
+  guint whip_max_relays = 8;
 
   /* Notifications of session events (webhooks.h): webhook receivers and a
    * Gotify server; none: nothing is sent. */

@@ -228,6 +228,14 @@ void ServerImpl::whip_offer (SoupServerMessage *msg, const std::string &pin,
                 "A host already took this session's reservation.");
     return;
   }
+  if (whip_publishers.size () >= config.whip_max_relays) {
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After",
+                                  "30");
+    whip_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "WHIP_BUSY",
+                "This server relays " + std::to_string (config.whip_max_relays) +
+                    " WHIP publishers at once already (--whip-max-relays); try again later.");
+    return;
+  }
 
   const std::string peer = proto::kWhipPeerPrefix + random_id (12);
   WhipPublisher &p = whip_publishers[peer];

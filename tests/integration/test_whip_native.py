@@ -17,7 +17,8 @@ client is; and native viewers that join by the reserved PIN:
 - trickle ICE: the offer without candidates, each one PATCHed after: 204;
 - a publisher that vanishes without its DELETE: the session ends (the
   relay's media timeout) and the relay is gone;
-- a server with `--whip-relay off`: 501; wrong tokens from one address: 429."""
+- a server with `--whip-relay off`: 501; one with `--whip-max-relays 0`:
+  503 with Retry-After; wrong tokens from one address: 429."""
 import hashlib
 import json
 import os
@@ -205,6 +206,16 @@ try:
     expect_error("WHIP turned off",
                  request("POST", f"http://127.0.0.1:{off_port}/whip/{off_pin}", off_token,
                          "v=0\r\nm=video 9 UDP 96\r\n", sdp_type), 501, "WHIP_UNAVAILABLE")
+    off.kill()
+    off_port = gvfault.free_port()
+    off = gvfault.start_server(off_port, "--api-keys", keyfile, "--whip-max-relays", "0",
+                               name="server-busy")
+    off_pin, off_token = reserve(f"http://127.0.0.1:{off_port}")
+    busy = request("POST", f"http://127.0.0.1:{off_port}/whip/{off_pin}", off_token,
+                   "v=0\r\nm=video 9 UDP 96\r\n", sdp_type)
+    expect_error("no relay left (--whip-max-relays 0)", busy, 503, "WHIP_BUSY")
+    if busy[1].get("Retry-After") != "30":
+        gvtest.fail(f"a busy server says when to come back: {dict(busy[1])}")
 
     # Wrong tokens are guesses: the limiter stops them (last: it locks out
     # this address).
