@@ -15,6 +15,7 @@ client is; and native viewers that join by the reserved PIN:
 - DELETE on the Location: 200, the viewers see the session end, the relay
   process is gone; a second DELETE: 404; the spent token: 404;
 - trickle ICE: the offer without candidates, each one PATCHed after: 204;
+  H.264 video as OBS sends it (x264, zero latency), no sound;
 - a publisher that vanishes without its DELETE: the session ends (the
   relay's media timeout) and the relay is gone;
 - a server with `--whip-relay off`: 501; one with `--whip-max-relays 0`:
@@ -36,7 +37,8 @@ from gvhttp import events, expect_error, request
 
 gvtest.need_ghostview()
 gvfault.need_signaling()
-gvtest.need_elements("vp8enc", "vp8dec", "webrtcbin", "videotestsrc", "opusenc", "opusdec")
+gvtest.need_elements("vp8enc", "vp8dec", "webrtcbin", "videotestsrc", "opusenc", "opusdec",
+                     "x264enc", "avdec_h264")
 
 PUBLISHER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "whip_publisher.py")
 KEY = "gv-whip-test-key"
@@ -176,7 +178,8 @@ try:
     viewers = []
 
     # Trickle ICE: candidates PATCHed after the answer.
-    publisher = publish(base, other_pin, other_token, "--trickle", "--no-audio")
+    # H.264 as OBS sends it (x264, zero latency), no sound: the relay decodes it.
+    publisher = publish(base, other_pin, other_token, "--trickle", "--no-audio", "--codec", "h264")
     if wait_event(publisher, "answered")["event"] != "answered":
         gvtest.fail("the trickle publisher was refused:\n" + publisher.output())
     viewers.append(gvfault.Viewer(url, other_pin, "viewer-trickle"))
@@ -184,7 +187,7 @@ try:
         gvtest.fail("no frames from the trickle publisher:\n" + viewers[0].messages())
     if any(e["event"] == "patch-refused" for e in events(publisher)):
         gvtest.fail("a PATCH was refused:\n" + publisher.output())
-    print(f"trickle ICE: PATCHes 204, {viewers[0].frames()} frames", flush=True)
+    print(f"trickle ICE, H.264: PATCHes 204, {viewers[0].frames()} frames", flush=True)
 
     # The publisher vanishes without its DELETE: the relay's media timeout
     # (10 s) ends the session.
