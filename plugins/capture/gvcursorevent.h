@@ -55,15 +55,12 @@ static inline bool gv_cursor_event_parse (GstEvent *event, GvCursorPosition &p)
   return true;
 }
 
-/* @rgba is referenced. Sticky: the shape is the stream's state until the
- * next one, and a leaky queue keeps sticky events where it drops others
- * (the shape is sent only when it changes; a lost one was never sent
- * again). */
+/* @rgba is referenced. */
 static inline GstEvent *gv_cursor_shape_event_new (guint shape, gint width, gint height, gint hot_x,
                                                    gint hot_y, GBytes *rgba)
 {
   return gst_event_new_custom (
-      GST_EVENT_CUSTOM_DOWNSTREAM_STICKY,
+      GST_EVENT_CUSTOM_DOWNSTREAM,
       gst_structure_new (GV_CURSOR_SHAPE_EVENT_NAME, "shape", G_TYPE_UINT, shape, "width",
                          G_TYPE_INT, width, "height", G_TYPE_INT, height, "hot-x", G_TYPE_INT,
                          hot_x, "hot-y", G_TYPE_INT, hot_y, "rgba", G_TYPE_BYTES, rgba, NULL));
@@ -72,11 +69,9 @@ static inline GstEvent *gv_cursor_shape_event_new (guint shape, gint width, gint
 static inline bool gv_cursor_event_is (GstEvent *event)
 {
   const GstStructure *s = gst_event_get_structure (event);
-  return s &&
-         ((GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM &&
-           gst_structure_has_name (s, GV_CURSOR_EVENT_NAME)) ||
-          (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM_STICKY &&
-           gst_structure_has_name (s, GV_CURSOR_SHAPE_EVENT_NAME)));
+  return GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM && s &&
+         (gst_structure_has_name (s, GV_CURSOR_EVENT_NAME) ||
+          gst_structure_has_name (s, GV_CURSOR_SHAPE_EVENT_NAME));
 }
 
 /* @rgba: borrowed from the event. */
@@ -85,7 +80,7 @@ static inline bool gv_cursor_shape_event_parse (GstEvent *event, guint &shape, g
                                                 GBytes *&rgba)
 {
   const GstStructure *s = gst_event_get_structure (event);
-  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM_STICKY || !s ||
+  if (GST_EVENT_TYPE (event) != GST_EVENT_CUSTOM_DOWNSTREAM || !s ||
       !gst_structure_has_name (s, GV_CURSOR_SHAPE_EVENT_NAME) ||
       !gst_structure_get_uint (s, "shape", &shape) || !gst_structure_get_int (s, "width", &width) ||
       !gst_structure_get_int (s, "height", &height) ||
