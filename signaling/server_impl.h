@@ -372,7 +372,9 @@ private:
                  const std::string &message);
   /* The `ghostview` program that runs relays; empty: none (`why` says). */
   std::string whip_relay_program (std::string &why) const;
-  bool start_whip_relay (WhipPublisher &p, std::string &why);
+  /* 0 once the relay runs; else the HTTP status of the refusal (501: no
+   * relay program, 500: it could not be started), `why` set. */
+  guint start_whip_relay (WhipPublisher &p, std::string &why);
   /* server_whep.cpp */
   void whep_error (SoupServerMessage *msg, guint status, const char *code,
                    const std::string &message);

@@ -152,11 +152,11 @@ std::string ServerImpl::whip_relay_program (std::string &why) const
   return path;
 }
 
-bool ServerImpl::start_whip_relay (WhipPublisher &p, std::string &why)
+guint ServerImpl::start_whip_relay (WhipPublisher &p, std::string &why)
 {
   std::string program = whip_relay_program (why);
   if (program.empty ())
-    return false;
+    return SOUP_STATUS_NOT_IMPLEMENTED;
   std::string server = config.whip_relay_server;
   std::string ca_file;
   if (server.empty ()) {
@@ -187,13 +187,13 @@ bool ServerImpl::start_whip_relay (WhipPublisher &p, std::string &why)
     why = std::string ("The WHIP relay could not be started: ") + error->message;
     g_warning ("WHIP: %s", why.c_str ());
     g_error_free (error);
-    return false;
+    return SOUP_STATUS_INTERNAL_SERVER_ERROR;
   }
   g_message ("WHIP: relay %s started for PIN %s", g_subprocess_get_identifier (p.relay),
              p.pin.c_str ());
   p.relay_wait = g_cancellable_new ();
   g_subprocess_wait_async (p.relay, p.relay_wait, on_relay_exited, new RelayWait{ this, p.peer });
-  return true;
+  return 0;
 }
 
 void ServerImpl::whip_offer (SoupServerMessage *msg, const std::string &pin,
@@ -248,13 +248,9 @@ void ServerImpl::whip_offer (SoupServerMessage *msg, const std::string &pin,
   p.offer = offer;
   p.mids = section_mids (offer);
   std::string why;
-  if (!start_whip_relay (p, why)) {
+  if (guint refused = start_whip_relay (p, why)) {
     whip_publishers.erase (peer);
-    whip_error (msg,
-                why.find ("could not be started") == std::string::npos
-                    ? (guint) SOUP_STATUS_NOT_IMPLEMENTED
-                    : (guint) SOUP_STATUS_INTERNAL_SERVER_ERROR,
-                "WHIP_UNAVAILABLE", why);
+    whip_error (msg, refused, "WHIP_UNAVAILABLE", why);
     return;
   }
   p.post.pause (msg, kWhipAnswerTimeoutS, this, peer, &ServerImpl::whip_timed_out,
