@@ -191,6 +191,12 @@ bool ServerImpl::start (GError **error)
   port = uris ? (guint) g_uri_get_port ((GUri *) uris->data) : config.port;
   g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 
+  if (!config.redis_url.empty () && !start_cluster (error)) {
+    http_guard->detach ();
+    soup_server_disconnect (soup);
+    g_clear_object (&soup);
+    return false;
+  }
   started_us = g_get_monotonic_time ();
   housekeeping_source = g_timeout_add_seconds (1, housekeeping_callback, this);
   return true;
@@ -208,6 +214,7 @@ void ServerImpl::stop ()
   stop_whip ();
   close_all (SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
   connections.clear ();
+  cluster.reset (); /* the other nodes see this one gone at once */
   if (notifier)
     notifier->shutdown ();
   if (http_guard)
@@ -260,6 +267,9 @@ std::string ServerImpl::healthz_json () const
       connections.size (), (g_get_monotonic_time () - started_us) / G_USEC_PER_SEC);
   std::string out (text);
   g_free (text);
+  if (cluster)
+    out.insert (out.size () - 1, std::string (",\"node\":\"") + cluster->node () +
+                                     "\",\"cluster\":\"" + (cluster->up () ? "up" : "down") + "\"");
   return out;
 }
 
@@ -288,6 +298,30 @@ std::string ServerImpl::metrics_text () const
          "1 while the server sees a flood of wrong PINs: new sessions get 9-digit PINs.",
          guesses.flood_mode (now) ? 1 : 0);
 
+  if (cluster) {
+    gauge ("ghostview_cluster_up", "1 while this node reaches its cluster's Redis.",
+           cluster->up () ? 1 : 0);
+    counter_head ("ghostview_cluster_joins_routed_total",
+                  "Joins sent on to the node that holds their PIN.");
+    g_string_append_printf (s, "ghostview_cluster_joins_routed_total %" G_GUINT64_FORMAT "\n",
+                            metrics.cluster_joins_routed);
+    counter_head ("ghostview_cluster_joins_refused_total",
+                  "Joins refused because the PIN's node or Redis could not be reached.");
+    for (const auto &[why, n] : metrics.cluster_joins_refused)
+      g_string_append_printf (s,
+                              "ghostview_cluster_joins_refused_total{reason=\"%s\"} "
+                              "%" G_GUINT64_FORMAT "\n",
+                              why.c_str (), n);
+    counter_head ("ghostview_cluster_messages_total", "Messages between nodes, by direction.");
+    g_string_append_printf (s,
+                            "ghostview_cluster_messages_total{direction=\"in\"} "
+                            "%" G_GUINT64_FORMAT "\n",
+                            metrics.cluster_messages_in);
+    g_string_append_printf (s,
+                            "ghostview_cluster_messages_total{direction=\"out\"} "
+                            "%" G_GUINT64_FORMAT "\n",
+                            metrics.cluster_messages_out);
+  }
   counter_head ("ghostview_sessions_created_total", "Sessions registered.");
   g_string_append_printf (s, "ghostview_sessions_created_total %" G_GUINT64_FORMAT "\n",
                           metrics.sessions_created);

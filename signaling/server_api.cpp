@@ -629,8 +629,7 @@ void ServerImpl::api_create_session (SoupServerMessage *msg, const char *endpoin
           : registry.reserve (req.max_viewers, now + req.ttl_s * G_USEC_PER_SEC, now, pin_digits);
   if (!s) {
     api_error (msg, endpoint, SOUP_STATUS_SERVICE_UNAVAILABLE, "AT_CAPACITY",
-               invite.id.empty () ? "The server's random source failed."
-                                  : "No free PIN right now. Try again later.");
+               invite.id.empty () ? "The server's random source failed." : no_pin_reason ());
     return;
   }
   s->label = req.label;

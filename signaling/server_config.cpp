@@ -40,6 +40,7 @@ struct ServerOptionValues {
   gchar *session_key_file = nullptr;
   gchar *api_keys_file = nullptr;
   gchar *whip_relay = nullptr, *whip_relay_server = nullptr;
+  gchar *redis_url = nullptr, *node_id = nullptr;
   gchar **webhooks = nullptr;
   gchar *webhook_secret_file = nullptr, *gotify_url = nullptr, *gotify_token_file = nullptr;
   gint webhook_timeout = -1, webhook_retries = -1, webhook_retry_ms = -1;
@@ -62,6 +63,8 @@ struct ServerOptionValues {
     g_free (api_keys_file);
     g_free (whip_relay);
     g_free (whip_relay_server);
+    g_free (redis_url);
+    g_free (node_id);
     g_strfreev (webhooks);
     g_free (webhook_secret_file);
     g_free (gotify_url);
@@ -132,6 +135,8 @@ gboolean apply_environment (GOptionContext *, GOptionGroup *, gpointer data, GEr
     config.public_url = v;
   if (const char *v = g_getenv ("GHOSTVIEW_TURN_SECRET"))
     config.turn_secret = v;
+  if (const char *v = g_getenv ("GHOSTVIEW_REDIS"))
+    config.redis_url = v;
   if (const char *v = g_getenv ("GHOSTVIEW_API_KEYS"))
     config.api_keys_file = v;
   for (auto &u : split_option_list (g_getenv ("GHOSTVIEW_WEBHOOKS")))
@@ -236,6 +241,10 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
     config.whip_relay_server = v.whip_relay_server;
   if (v.whip_max_relays >= 0)
     config.whip_max_relays = (guint) v.whip_max_relays;
+  if (v.redis_url)
+    config.redis_url = v.redis_url;
+  if (v.node_id)
+    config.node_id = v.node_id;
   if (!apply_webhook_options (v, config.webhooks, error))
     return FALSE;
   if (v.secret_file) {
@@ -337,6 +346,16 @@ GOptionGroup *server_option_group (ServerConfig &config)
     { "whip-max-relays", 0, 0, G_OPTION_ARG_INT, &v->whip_max_relays,
       "WHIP publishers relayed at once, each a decode and an encode (default 8; more get 503)",
       "N" },
+    { "redis", 0, 0, G_OPTION_ARG_STRING, &v->redis_url,
+      "Join a cluster of signalling nodes through this Redis server: PINs unique across the "
+      "nodes, a viewer on any node reaches a host on any other, wrong-PIN and creation limits "
+      "counted for the cluster (or GHOSTVIEW_REDIS). Every node needs the same "
+      "--session-key-file. Without it this node is alone, all in memory",
+      "redis://HOST:PORT[/DB]" },
+    { "node-id", 0, 0, G_OPTION_ARG_STRING, &v->node_id,
+      "This node's name in the cluster: letters, digits, '-' and '_', up to 32 (default: a "
+      "random one)",
+      "NAME" },
     { "webhook", 0, 0, G_OPTION_ARG_STRING_ARRAY, &v->webhooks,
       "POST each session event (created, viewer joined/left, control granted/revoked, ended) "
       "as signed JSON to this http(s) URL; repeatable (or GHOSTVIEW_WEBHOOKS, comma-separated)",

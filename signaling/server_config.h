@@ -58,6 +58,12 @@ struct ServerConfig {
   /* Relays at once: each decodes and encodes a stream (503 beyond). */
   guint whip_max_relays = 8;
 
+  /* A cluster of nodes through Redis (cluster.h): "redis://HOST:PORT[/DB]";
+   * empty: this node alone, all in memory. `node_id` names this node to
+   * the others (empty: a random one). */
+  std::string redis_url;
+  std::string node_id;
+
   /* Notifications of session events (webhooks.h): webhook receivers and a
    * Gotify server; none: nothing is sent. */
   WebhookSettings webhooks;

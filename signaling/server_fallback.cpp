@@ -71,7 +71,9 @@ void ServerImpl::handle_binary (Connection &c, GBytes *bytes)
     return;
   }
   if (!viewer->fallback)
-    return; /* it stopped; pictures still under way are not an error */
+    return;                /* it stopped; pictures still under way are not an error */
+  if (viewer->stand_in ()) /* on_fallback told it: none across nodes */
+    return;
   if (viewer->fallback_in_flight >= proto::kMaxFallbackInFlight) {
     metrics.fallback_frames_dropped++;
     return;
@@ -121,6 +123,14 @@ void ServerImpl::on_fallback (Connection &c, const proto::Message &m)
   }
   if (action == proto::kFallbackUnavailable) {
     send_error (c, ErrorCode::NotAllowed, "a viewer sends fallback start, stop or ack", m.type);
+    return;
+  }
+  if (c.stand_in () && action == proto::kFallbackStart) {
+    /* Pictures are binary messages the cluster does not carry: the viewer
+     * is told at once instead of waiting for them. */
+    send (c, proto::make_fallback (s->host_peer, proto::kFallbackUnavailable, 0,
+                                   "the picture fallback does not cross the nodes of a cluster; "
+                                   "join through the host's server"));
     return;
   }
   guint32 frame = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "api_keys.h"
+#include "cluster.h"
 #include "fallback_frame.h"
 #include "http_guard.h"
 #include "guess_limiter.h"
@@ -17,7 +18,9 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -38,6 +41,10 @@ struct Connection {
   Connection (ServerImpl *server, SoupWebsocketConnection *ws, std::string peer,
               std::string address, std::string page_base, double burst, double rate);
   ~Connection ();
+  /* A stand-in for a viewer whose WebSocket is on node `remote_node` of
+   * the cluster (server_cluster.cpp): what is sent to it goes there. */
+  Connection (ServerImpl *server, std::string peer, std::string address, std::string page_base,
+              std::string remote_node, double burst, double rate);
   Connection (const Connection &) = delete;
   Connection &operator= (const Connection &) = delete;
 
@@ -62,6 +69,14 @@ struct Connection {
   gint64 last_rate_error_us = 0;
   guint dropped = 0;
   bool closing = false;
+  /* Cluster (server_cluster.cpp). A stand-in (no `ws`): the viewer's
+   * WebSocket is on node `remote_node`. A WebSocket whose session is on
+   * node `home_node`: what it sends goes there, and `proxied_on` are the
+   * nodes that hold a stand-in for it. */
+  std::string remote_node;
+  std::string home_node;
+  std::set<std::string> proxied_on;
+  bool stand_in () const { return ws == nullptr; }
 };
 
 struct Metrics {
@@ -100,6 +115,13 @@ struct Metrics {
   std::map<std::string, guint64> whep;
   /* WHIP requests by outcome: ok (answered), deleted, or the error code. */
   std::map<std::string, guint64> whip;
+  /* Cluster: joins sent on to the node that holds their PIN, joins refused
+   * because that node or Redis could not be reached, messages between
+   * nodes. */
+  guint64 cluster_joins_routed = 0;
+  std::map<std::string, guint64> cluster_joins_refused; /* node-gone, unavailable */
+  guint64 cluster_messages_in = 0;
+  guint64 cluster_messages_out = 0;
 };
 
 /* Called with a peer id: ServerImpl's reactions to a paused POST. */
@@ -258,6 +280,37 @@ public:
   void whip_session_ended (const std::string &session_id);
   /* Stops every relay and answers every POST still waiting (the server stops). */
   void stop_whip ();
+  /* server_cluster.cpp: --redis. */
+  bool start_cluster (GError **error);
+  void on_cluster_message (const char *data, gsize size, bool broadcast);
+  void cluster_node_gone (const std::string &node);
+  std::vector<std::string> cluster_watched () const;
+  std::string cluster_load () const;
+  /* A join by PIN for a session this node does not hold: sent on to the
+   * node that holds it, or refused; false when it is this node's to
+   * answer. */
+  bool route_join (Connection &c, const std::string &pin);
+  /* A message of a WebSocket whose session is on another node. */
+  void forward_to_home (Connection &c, const char *data, gsize size);
+  /* Text for, or the closing of, a stand-in: to the viewer's node. */
+  void send_to_stand_in (Connection &c, const std::string &text);
+  void close_stand_in (Connection &c, gushort code, const char *reason);
+  /* A WebSocket closed: the nodes holding stand-ins for it are told. */
+  void tell_stand_ins_closed (Connection &c);
+  /* The viewer `c` no longer has a role; a stand-in's node gets it back. */
+  void release_viewer (Connection &c);
+  /* A wrong PIN or invite from `address`, counted by every node. */
+  void record_guess (const std::string &address, gint64 now_us);
+  /* A session created from `address`, counted by every node. */
+  void share_create (const std::string &address);
+  /* The PIN `pin` for restored session `session_id`: taken over in the
+   * cluster (its host moved here); false with `refusal` set otherwise. */
+  bool cluster_claim_restored (const std::string &pin, const std::string &session_id,
+                               gint64 expires_at_us, std::string &refusal);
+  /* Redis is back: this node's sessions take their PINs again. */
+  void reclaim_pins ();
+  /* Why no PIN could be given: the cluster, or the PIN space. */
+  std::string no_pin_reason () const;
   /* Reads --api-keys again; the keys in use stay when the file is bad. */
   bool reload_api_keys (std::string &error);
   void handle_closed (Connection &c);
@@ -275,6 +328,10 @@ public:
   std::unique_ptr<HttpGuard> http_guard;
 
   SessionRegistry registry;
+  std::unique_ptr<Cluster> cluster; /* null: no --redis */
+  /* The text of the message being handled (a join sent on to another
+   * node goes as it came). */
+  std::string_view handling_text;
   std::string session_key; /* signs resume tokens (resume_token.h) */
   KeyedRateLimiter create_limiter;
   GuessLimiter guesses;

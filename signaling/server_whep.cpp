@@ -100,7 +100,7 @@ void ServerImpl::whep_offer (SoupServerMessage *msg, const std::string &pin,
   }
   if (out.error) {
     if (is_fail_code (*out.error) || *out.error == ErrorCode::InviteInvalid) {
-      guesses.record_failure (address, now);
+      record_guess (address, now);
       note_flood_mode (now);
     }
     metrics.joins_failed++;

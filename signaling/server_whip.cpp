@@ -210,7 +210,7 @@ void ServerImpl::whip_offer (SoupServerMessage *msg, const std::string &pin,
                   "The reservation has expired or was ended; reserve a new session.");
       return;
     }
-    guesses.record_failure (address, now);
+    record_guess (address, now);
     note_flood_mode (now);
     whip_error (msg, SOUP_STATUS_UNAUTHORIZED, "UNAUTHORIZED",
                 "The token is not the reservation token of the session with this PIN.");

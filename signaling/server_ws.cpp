@@ -99,6 +99,8 @@ Connection::Connection (ServerImpl *srv, SoupWebsocketConnection *conn, std::str
 
 Connection::~Connection ()
 {
+  if (!ws)
+    return; /* a stand-in (server_cluster.cpp) */
   g_signal_handlers_disconnect_by_data (ws, this);
   if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
@@ -135,7 +137,9 @@ void ServerImpl::handle_websocket (SoupServerMessage *msg, SoupWebsocketConnecti
 
 void ServerImpl::send (Connection &c, const std::string &text)
 {
-  if (soup_websocket_connection_get_state (c.ws) == SOUP_WEBSOCKET_STATE_OPEN)
+  if (c.stand_in ())
+    send_to_stand_in (c, text);
+  else if (soup_websocket_connection_get_state (c.ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_send_text (c.ws, text.c_str ());
 }
 
@@ -159,7 +163,9 @@ void ServerImpl::close_connection (Connection &c, gushort code, const char *reas
   if (c.closing)
     return;
   c.closing = true;
-  if (soup_websocket_connection_get_state (c.ws) == SOUP_WEBSOCKET_STATE_OPEN)
+  if (c.stand_in ())
+    close_stand_in (c, code, reason);
+  else if (soup_websocket_connection_get_state (c.ws) == SOUP_WEBSOCKET_STATE_OPEN)
     soup_websocket_connection_close (c.ws, code, reason);
 }
 
@@ -209,6 +215,11 @@ void ServerImpl::handle_text (Connection &c, GBytes *bytes)
     return;
   }
 
+  if (!c.home_node.empty () && m.type != Type::Ping && m.type != Type::Pong) {
+    forward_to_home (c, data, len);
+    return;
+  }
+  handling_text = std::string_view (data, len);
   switch (m.type) {
   case Type::Ping:
     send (c, proto::make_pong ());
@@ -271,6 +282,7 @@ void ServerImpl::on_register (Connection &c, const proto::Message &m)
                 m.type);
     return;
   }
+  share_create (c.address);
   std::string token = proto::get_string (m, "resume_token");
   std::string reservation = proto::get_string (m, "reservation");
   if (!token.empty () && !reservation.empty ()) {
@@ -310,7 +322,7 @@ void ServerImpl::on_register (Connection &c, const proto::Message &m)
         guesses.flood_mode (g_get_monotonic_time ()) ? proto::kMaxPinDigits : proto::kMinPinDigits;
     s = registry.create (c.peer, max_viewers, ttl, g_get_real_time (), pin_digits);
     if (!s) {
-      send_error (c, ErrorCode::Internal, "No free PIN right now. Try again later.", m.type);
+      send_error (c, ErrorCode::Internal, no_pin_reason (), m.type);
       return;
     }
     metrics.sessions_created++;
@@ -346,6 +358,10 @@ Session *ServerImpl::claim_reservation (Connection &c, const std::string &token,
   if (!id)
     refusal = "The reservation token does not verify (it was altered, or the server's session key "
               "changed).";
+  else if (!s && cluster)
+    refusal = "No reservation with this token on this server: it expired, was ended, or was "
+              "made on another node of the cluster (connect the host to the node whose API made "
+              "it).";
   else if (!s || g_get_real_time () >= s->expires_at_us)
     refusal = "The reservation has expired or was ended; ask for a new one.";
   else if (!s->reserved ())
@@ -402,11 +418,17 @@ Session *ServerImpl::resume_session (Connection &c, const std::string &token, st
     }
     return live;
   }
+  if (!cluster_claim_restored (claim->pin, claim->session, claim->expires_at * G_USEC_PER_SEC,
+                               refusal))
+    return nullptr;
   Session *s =
       registry.restore (c.peer, claim->session, claim->pin, claim->expires_at * G_USEC_PER_SEC,
                         claim->max_viewers, claim->uses_spent, now);
-  if (!s)
+  if (!s) {
     refusal = "PIN " + claim->pin + " is in use by another session; it cannot be kept.";
+    if (cluster)
+      cluster->release_pin (claim->pin, claim->session);
+  }
   return s;
 }
 
@@ -440,11 +462,13 @@ void ServerImpl::on_join (Connection &c, const proto::Message &m)
     return;
   }
   std::string pin = proto::get_string (m, "pin");
+  if (route_join (c, pin))
+    return;
   JoinOutcome out = registry.join (pin, v, g_get_real_time ());
   std::string shown_pin = is_pin_shaped (pin) ? pin : "\"" + pin.substr (0, 8) + "\"";
   if (out.error) {
     if (is_fail_code (*out.error)) {
-      guesses.record_failure (c.address, now);
+      record_guess (c.address, now);
       note_flood_mode (now);
     }
     metrics.joins_failed++;
@@ -472,7 +496,7 @@ void ServerImpl::join_by_invite (Connection &c, const proto::Message &m, const V
     out.error = ErrorCode::InviteInvalid;
   if (out.error) {
     if (*out.error == ErrorCode::InviteInvalid) {
-      guesses.record_failure (c.address, now);
+      record_guess (c.address, now);
       note_flood_mode (now);
     }
     metrics.joins_failed++;
@@ -568,12 +592,12 @@ void ServerImpl::on_host_decision (Connection &c, const proto::Message &m)
     registry.remove_viewer (*s, viewer);
     auto it = connections.find (viewer);
     if (it != connections.end ()) {
-      it->second->role = Role::None;
       send (*it->second,
             proto::make_error (ErrorCode::Declined,
                                reason.empty () ? ""
                                                : "The host declined the request to join: " + reason,
                                Type::Join, reason));
+      release_viewer (*it->second);
     }
     return;
   }
@@ -688,7 +712,7 @@ void ServerImpl::on_leave (Connection &c)
     return;
   }
   drop_viewer (*s, c.peer, proto::kReasonLeft, nullptr);
-  c.role = Role::None;
+  release_viewer (c);
 }
 
 void ServerImpl::drop_viewer (Session &s, const std::string &viewer, const char *host_reason,
@@ -710,7 +734,7 @@ void ServerImpl::drop_viewer (Session &s, const std::string &viewer, const char 
     auto it = connections.find (viewer);
     if (it != connections.end ()) {
       send (*it->second, proto::make_session_ended (viewer_reason, message));
-      it->second->role = Role::None;
+      release_viewer (*it->second);
     }
   }
 }
@@ -723,6 +747,8 @@ void ServerImpl::end_session (const std::string &session_id, const char *reason,
   if (s)
     notify (event::kSessionEnded, *s, nullptr, reason);
   whip_session_ended (session_id);
+  if (s && cluster)
+    cluster->release_pin (s->pin, s->id);
   if (!host_peer.empty ())
     fail_snapshots (host_peer, SOUP_STATUS_BAD_GATEWAY, "HOST_GONE",
                     "The session ended before the host sent the snapshot.");
@@ -731,7 +757,7 @@ void ServerImpl::end_session (const std::string &session_id, const char *reason,
     auto it = connections.find (viewer);
     if (it != connections.end ()) {
       send (*it->second, proto::make_session_ended (reason, message));
-      it->second->role = Role::None;
+      release_viewer (*it->second);
     }
   }
   auto host = host_message.empty () ? connections.end () : connections.find (host_peer);
@@ -761,6 +787,7 @@ void ServerImpl::handle_closed (Connection &c)
   } else if (c.role == Role::Ingest) {
     whip_relay_gone (c.peer);
   }
+  tell_stand_ins_closed (c);
   connections.erase (c.peer); /* destroys `c` */
 }
 
@@ -769,7 +796,8 @@ void ServerImpl::housekeeping ()
   gint64 now = g_get_monotonic_time ();
   gint64 idle_us = (gint64) config.idle_timeout_s * G_USEC_PER_SEC;
   for (auto &[peer, c] : connections)
-    if (now - c->last_seen_us > idle_us)
+    /* A stand-in's WebSocket is watched on its own node. */
+    if (!c->stand_in () && now - c->last_seen_us > idle_us)
       close_connection (*c, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "idle timeout");
   create_limiter.prune (now);
   guesses.prune (now);

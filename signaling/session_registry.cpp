@@ -37,40 +37,45 @@ bool is_pin_shaped (const std::string &pin)
          std::all_of (pin.begin (), pin.end (), [] (char c) { return c >= '0' && c <= '9'; });
 }
 
-namespace {
-
-/* A PIN of `digits` digits no live session holds; empty when none was
- * found. */
-std::string free_pin (const std::unordered_map<std::string, std::string> &by_pin, int digits)
+std::string SessionRegistry::claim_free_pin (int digits, const std::string &session_id,
+                                             gint64 expires_at_us)
 {
   /* With the space at most 10% full, 64 draws all colliding has odds
    * below 1e-64; failing means the server is saturated, not unlucky. */
   for (int attempt = 0; attempt < 64; attempt++) {
     std::string candidate = random_pin (digits);
-    if (by_pin.find (candidate) == by_pin.end ())
+    if (by_pin_.find (candidate) != by_pin_.end ())
+      continue;
+    if (!claimer_)
       return candidate;
+    switch (claimer_ (candidate, session_id, expires_at_us)) {
+    case PinVerdict::Ours:
+      return candidate;
+    case PinVerdict::InUse:
+      continue;
+    case PinVerdict::Unavailable:
+      return "";
+    }
   }
   return "";
 }
 
-} // namespace
-
 Session *SessionRegistry::create (const std::string &host_peer, int max_viewers, int pin_ttl_s,
                                   gint64 now_us, int pin_digits)
 {
-  std::string pin = free_pin (by_pin_, pin_digits);
+  std::string id = random_id (16);
+  std::string pin = claim_free_pin (pin_digits, id, now_us + (gint64) pin_ttl_s * G_USEC_PER_SEC);
   if (pin.empty ())
     return nullptr;
 
   Session s;
-  s.id = random_id (16);
+  s.id = id;
   s.pin = pin;
   s.host_peer = host_peer;
   s.created_at_us = now_us;
   s.pin_ttl_s = pin_ttl_s;
   s.expires_at_us = now_us + (gint64) pin_ttl_s * G_USEC_PER_SEC;
   s.max_viewers = std::clamp (max_viewers, 1, proto::kMaxViewersLimit);
-  std::string id = s.id;
   by_pin_[pin] = id;
   by_host_[host_peer] = id;
   return &sessions_.emplace (id, std::move (s)).first->second;
@@ -79,17 +84,17 @@ Session *SessionRegistry::create (const std::string &host_peer, int max_viewers,
 Session *SessionRegistry::reserve (int max_viewers, gint64 expires_at_us, gint64 now_us,
                                    int pin_digits)
 {
-  std::string pin = free_pin (by_pin_, pin_digits);
+  std::string id = random_id (16);
+  std::string pin = claim_free_pin (pin_digits, id, expires_at_us);
   if (pin.empty ())
     return nullptr;
   Session s;
-  s.id = random_id (16);
+  s.id = id;
   s.pin = pin;
   s.created_at_us = now_us;
   s.expires_at_us = expires_at_us;
   s.pin_ttl_s = (int) MAX (0, (expires_at_us - now_us) / G_USEC_PER_SEC);
   s.max_viewers = std::clamp (max_viewers, 1, proto::kMaxViewersLimit);
-  std::string id = s.id;
   by_pin_[pin] = id;
   return &sessions_.emplace (id, std::move (s)).first->second;
 }

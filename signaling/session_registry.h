@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -55,8 +56,18 @@ struct JoinOutcome {
   Session *session = nullptr;
 };
 
+/* A cluster's say on a PIN a new session would get (cluster.h): the
+ * registry only takes a PIN its claimer took for that session. */
+enum class PinVerdict { Ours, InUse, Unavailable };
+using PinClaimer = std::function<PinVerdict (const std::string &pin, const std::string &session_id,
+                                             gint64 expires_at_us)>;
+
 class SessionRegistry {
 public:
+  /* PINs of new sessions (create, reserve) must also be taken by
+   * `claimer` (unset: this registry alone decides). */
+  void set_pin_claimer (PinClaimer claimer) { claimer_ = std::move (claimer); }
+
   /* A new session with a fresh PIN of `pin_digits` digits, unique among
    * live sessions; nullptr when no free PIN was found (the space is nearly
    * full). */
@@ -105,6 +116,11 @@ public:
   std::size_t viewer_count () const { return viewer_index_.size (); }
 
 private:
+  /* A PIN of `digits` digits free here and taken by the claimer for
+   * `session_id`; empty when none was found. */
+  std::string claim_free_pin (int digits, const std::string &session_id, gint64 expires_at_us);
+
+  PinClaimer claimer_;
   std::unordered_map<std::string, Session> sessions_;
   std::unordered_map<std::string, std::string> by_pin_;
   std::unordered_map<std::string, std::string> by_host_;

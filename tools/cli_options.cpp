@@ -54,7 +54,10 @@ std::vector<GOptionEntry> OptionValues::entries (unsigned which)
   std::vector<GOptionEntry> e;
   if (which & OPT_SERVER)
     e.push_back ({ "server", 's', 0, G_OPTION_ARG_STRING, &server_,
-                   "Signalling server WebSocket URL (ws://HOST:PORT/ws or wss://...)", "URL" });
+                   "Signalling server WebSocket URL (ws://HOST:PORT/ws or wss://...); several, "
+                   "comma-separated, for nodes of a cluster: a host tries the next after a "
+                   "failure",
+                   "URL" });
   if (which & OPT_PIN)
     e.push_back (
         { "pin", 0, 0, G_OPTION_ARG_STRING, &pin_, "PIN of the session (6 digits, or 9)", "PIN" });
@@ -284,8 +287,16 @@ bool OptionValues::fill (LaunchOptions &out, GError **error) const
     return bad ("--fps %d: give 1 to 240", fps_);
   if (eos_timeout_ < 0)
     return bad ("--eos-timeout %d: give 0 or more seconds", eos_timeout_);
-  if (server_ && !g_str_has_prefix (server_, "ws://") && !g_str_has_prefix (server_, "wss://"))
-    return bad ("--server %s: give a WebSocket URL, ws://HOST:PORT/ws or wss://HOST/ws", server_);
+  /* Several, comma-separated: nodes of a cluster, tried in turn. */
+  gchar **servers = server_ ? g_strsplit (server_, ",", -1) : nullptr;
+  for (gchar **p = servers; p && *p; p++)
+    if (!g_str_has_prefix (*p, "ws://") && !g_str_has_prefix (*p, "wss://")) {
+      g_strfreev (servers);
+      return bad ("--server %s: give a WebSocket URL, ws://HOST:PORT/ws or wss://HOST/ws, or "
+                  "several separated by commas",
+                  server_);
+    }
+  g_strfreev (servers);
   for (const auto &s : out.sets) {
     std::string key, value;
     if (!split_assignment (s, key, value))

@@ -19,7 +19,7 @@ cmd=${1:-build}
 packages=(
   meson ninja-build pkg-config g++ clang-format
   clang libclang-rt-14-dev
-  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libssl-dev check
+  libglib2.0-dev libsoup-3.0-dev libjson-glib-dev libssl-dev check libhiredis-dev redis-server
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   libnice-dev gstreamer1.0-nice gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad

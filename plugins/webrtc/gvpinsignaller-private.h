@@ -39,6 +39,8 @@ struct GvPinSignallerPrivate {
   std::mutex stop_lock; /* held through a stop, never on the signalling thread */
   /* settings */
   std::string server = DEFAULT_SERVER;
+  /* host: which of several servers (cluster nodes) to try next */
+  guint server_index = 0;
   std::string ca_file;
   bool insecure_tls = false;
   std::string pin;        /* viewer: the PIN to join; host: the session's, once announced */

@@ -17,7 +17,10 @@
  * As a host it reconnects after a lost or refused connection with an
  * exponential backoff (0.5 s doubling up to 30 s) and registers again with
  * the server's resume token, keeping its session and PIN — also across a
- * restart of a server that has a `--session-key-file`. When the server
+ * restart of a server that has a `--session-key-file`. With several servers
+ * in `server` (comma-separated nodes of a `--redis` cluster sharing one
+ * session key) each retry goes to the next, so a host whose node stopped
+ * resumes its session, PIN and all, on another. When the server
  * refuses the token (expired PIN, another key, the PIN taken) it registers a
  * new session with a new PIN and says so in a non-fatal error. Media of
  * viewers already connected is not affected. As a viewer every failure
@@ -127,6 +130,20 @@ void gv_pin_signaller_send_text (GvPinSignaller *self, const std::string &text)
 
 /* ---- connection lifecycle ---- */
 
+/* The server to try now: `server` is one WebSocket URL, or several
+ * separated by commas or spaces (nodes of a cluster), tried in turn. Called
+ * with priv->lock held. */
+static std::string current_server_locked (GvPinSignallerPrivate *priv)
+{
+  std::vector<std::string> urls;
+  gchar **parts = g_strsplit_set (priv->server.c_str (), ", ", -1);
+  for (gchar **p = parts; *p; p++)
+    if (**p)
+      urls.push_back (*p);
+  g_strfreev (parts);
+  return urls.empty () ? priv->server : urls[priv->server_index % urls.size ()];
+}
+
 static gboolean retry_cb (gpointer user)
 {
   auto *self = GV_PIN_SIGNALLER (user);
@@ -150,6 +167,10 @@ static void connection_failed (GvPinSignaller *self, const char *code, const std
   }
   guint delay = priv->backoff_ms;
   priv->backoff_ms = MIN (priv->backoff_ms * 2, (guint) RECONNECT_MAX_MS);
+  {
+    std::lock_guard<std::mutex> guard (priv->lock);
+    priv->server_index++; /* the next server of several, if there are */
+  }
   priv->admitted = false;
   gv_pin_signaller_emit_error (
       self, code, why + "; retrying in " + std::to_string (delay / 1000.0).substr (0, 3) + " s",
@@ -174,7 +195,7 @@ static void on_ws_closed (SoupWebsocketConnection *ws, gpointer user)
   std::string server;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    server = priv->server;
+    server = current_server_locked (priv);
   }
   connection_failed (self, GV_SIGNALLER_ERROR_DISCONNECTED,
                      "The connection to the signalling server at " + server + " was lost");
@@ -261,7 +282,7 @@ static void on_connected (GObject *source, GAsyncResult *res, gpointer user)
     std::string server;
     {
       std::lock_guard<std::mutex> guard (priv->lock);
-      server = priv->server;
+      server = current_server_locked (priv);
     }
     std::string why =
         g_error_matches (err, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) || priv->tls_rejected
@@ -333,7 +354,7 @@ static void connect_to_server (GvPinSignaller *self)
   bool insecure;
   {
     std::lock_guard<std::mutex> guard (priv->lock);
-    server = priv->server;
+    server = current_server_locked (priv);
     ca_file = priv->ca_file;
     insecure = priv->insecure_tls;
   }
@@ -779,8 +800,10 @@ static void gv_pin_signaller_class_init (GvPinSignallerClass *klass)
       gobject_class, PROP_SERVER,
       g_param_spec_string (
           "server", "Server",
-          "WebSocket URI of the signalling server (ws://host:port/ws or wss://...)", DEFAULT_SERVER,
-          flags));
+          "WebSocket URI of the signalling server (ws://host:port/ws or wss://...); a host may "
+          "name several, separated by commas (nodes of a cluster): after a failure it tries the "
+          "next",
+          DEFAULT_SERVER, flags));
   g_object_class_install_property (
       gobject_class, PROP_CA_FILE,
       g_param_spec_string (

@@ -70,7 +70,7 @@ void Generator::connect (Conn &c)
   if (c.started)
     return;
   c.started = true;
-  std::string url = opt_.url;
+  std::string url = !c.is_host && !opt_.viewer_url.empty () ? opt_.viewer_url : opt_.url;
   if (opt_.wire == Wire::PeerJS) {
     const std::string &id = c.is_host ? c.session->host_id : c.session->viewer_id;
     url += "?key=peerjs&id=" + id + "&token=tk" + id;

@@ -29,6 +29,7 @@ enum class Wire { GhostView, PeerJS };
 struct Options {
   Wire wire = Wire::GhostView;
   std::string url;
+  std::string viewer_url; /* empty: url (another node of a cluster, --viewer-url) */
   int sessions = 100;
   int concurrency = 64;
   int candidates = 3;

@@ -9,6 +9,9 @@
  * and reports messages/s, or runs "probe" sessions one at a time while the N
  * sessions stay live, to measure join latency on a loaded but quiet server.
  *
+ * Viewers may connect to another server than hosts (--viewer-url): a node
+ * of the same --redis cluster, so every join crosses nodes.
+ *
  * Two wire protocols:
  *   ghostview  GhostView's (signaling/protocol.h builders and parser), at
  *              ws://HOST:PORT/ws
@@ -106,11 +109,14 @@ int main (int argc, char **argv)
   using namespace gv::loadgen;
 
   Options o;
-  gchar *wire = nullptr, *url = nullptr, *prefix = nullptr;
+  gchar *wire = nullptr, *url = nullptr, *viewer_url = nullptr, *prefix = nullptr;
   GOptionEntry entries[] = {
     { "protocol", 0, 0, G_OPTION_ARG_STRING, &wire, "ghostview (default) or peerjs", "NAME" },
     { "url", 'u', 0, G_OPTION_ARG_STRING, &url,
       "WebSocket URL: ws://127.0.0.1:PORT/ws (ghostview) or ws://127.0.0.1:PORT/peerjs", "URL" },
+    { "viewer-url", 0, 0, G_OPTION_ARG_STRING, &viewer_url,
+      "Viewers connect here instead of --url: another node of a --redis cluster (ghostview)",
+      "URL" },
     { "sessions", 'n', 0, G_OPTION_ARG_INT, &o.sessions, "Concurrent sessions to hold (100)", "N" },
     { "concurrency", 'c', 0, G_OPTION_ARG_INT, &o.concurrency, "Sessions being set up at once (64)",
       "N" },
@@ -148,11 +154,14 @@ int main (int argc, char **argv)
     return 2;
   }
   o.url = url;
+  if (viewer_url)
+    o.viewer_url = viewer_url;
   if (prefix)
     o.id_prefix = prefix;
   o.concurrency = std::max (1, o.concurrency);
   g_free (wire);
   g_free (url);
+  g_free (viewer_url);
   g_free (prefix);
 
   Generator gen (o);
