@@ -1,6 +1,7 @@
 #include "cluster.h"
 
 #include "random.h"
+#include "redis_reply.h"
 #include "redis_source.h"
 
 #include <gio/gio.h>
@@ -48,10 +49,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 )";
 
-struct ReplyFree {
-  void operator() (redisReply *r) const { freeReplyObject (r); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyFree>;
+using Reply = RedisReply;
 
 /* An asynchronous connection: one publishes and heartbeats, one listens. */
 struct Link {
@@ -187,6 +185,18 @@ gboolean heartbeat_cb (gpointer data)
 
 } // namespace
 
+RedisReply redis_command (redisContext *c, const std::vector<std::string> &args)
+{
+  std::vector<const char *> argv;
+  std::vector<size_t> lens;
+  for (const auto &a : args) {
+    argv.push_back (a.data ());
+    lens.push_back (a.size ());
+  }
+  return RedisReply (static_cast<redisReply *> (
+      redisCommandArgv (c, (int) args.size (), argv.data (), lens.data ())));
+}
+
 bool parse_redis_url (const std::string &url, RedisAddress &out, std::string &error)
 {
   GError *err = nullptr;
@@ -221,6 +231,11 @@ bool parse_redis_url (const std::string &url, RedisAddress &out, std::string &er
   }
   g_uri_unref (uri);
   return ok;
+}
+
+std::string cluster_broadcast_channel (int db)
+{
+  return "gv:" + std::to_string (db) + ":all";
 }
 
 bool is_node_id (const std::string &id)
@@ -293,14 +308,7 @@ Reply Cluster::Private::ask (const std::vector<std::string> &args)
 {
   if (!sync)
     return nullptr;
-  std::vector<const char *> argv;
-  std::vector<size_t> lens;
-  for (const auto &a : args) {
-    argv.push_back (a.data ());
-    lens.push_back (a.size ());
-  }
-  auto *r = static_cast<redisReply *> (
-      redisCommandArgv (sync, (int) args.size (), argv.data (), lens.data ()));
+  redisReply *r = redis_command (sync, args).release ();
   std::string why;
   if (!r && (sync->err == REDIS_ERR_EOF || sync->err == REDIS_ERR_IO) && !reconnecting) {
     /* Redis restarted since this link last spoke: once more, afresh. */
@@ -310,8 +318,7 @@ Reply Cluster::Private::ask (const std::vector<std::string> &args)
     bool again = connect_sync (why);
     reconnecting = false;
     if (again)
-      r = static_cast<redisReply *> (
-          redisCommandArgv (sync, (int) args.size (), argv.data (), lens.data ()));
+      r = redis_command (sync, args).release ();
   }
   if (!r) {
     problem (std::string ("lost Redis at ") + addr.shown + ": " + (sync ? sync->errstr : why));
@@ -438,7 +445,7 @@ std::unique_ptr<Cluster> Cluster::start (const std::string &url, const std::stri
   p.context = g_main_context_get_thread_default ();
   std::string prefix = "gv:" + std::to_string (p.addr.db) + ":";
   p.my_channel = prefix + "to:" + p.node;
-  p.all_channel = prefix + "all";
+  p.all_channel = cluster_broadcast_channel (p.addr.db);
   if (!p.connect_sync (why)) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "cannot reach Redis at %s: %s",
                  p.addr.shown.c_str (), why.c_str ());
@@ -478,6 +485,11 @@ const RedisAddress &Cluster::address () const
 bool Cluster::up () const
 {
   return priv_->up ();
+}
+
+RedisReply Cluster::ask (const std::vector<std::string> &args)
+{
+  return priv_->ask (args);
 }
 
 PinClaim Cluster::claim_pin (const std::string &pin, const std::string &session,

@@ -19,6 +19,8 @@
  * second; the node keeps its own sessions meanwhile. */
 #pragma once
 
+#include "redis_reply.h"
+
 #include <glib.h>
 
 #include <functional>
@@ -38,6 +40,11 @@ struct RedisAddress {
 
 /* redis://[:PASSWORD@]HOST[:PORT][/DB]; false with `error` set otherwise. */
 bool parse_redis_url (const std::string &url, RedisAddress &out, std::string &error);
+
+/* The channel every node listens to, in database `db`. A recorder-worker
+ * publishes {"k": "recording", "from": WORKER, "job": ID} there when a job
+ * ends, for the node that queued it to notify (webhooks.h). */
+std::string cluster_broadcast_channel (int db);
 
 /* A node name: 1 to 32 of [A-Za-z0-9_-]. */
 bool is_node_id (const std::string &id);
@@ -102,6 +109,10 @@ public:
    * while Redis cannot be reached (false). */
   bool send (const std::string &node, const std::string &text);
   bool broadcast (const std::string &text);
+
+  /* Any command, waited for (null while Redis cannot be reached): the
+   * recorder pool's jobs (recording_jobs.h). */
+  RedisReply ask (const std::vector<std::string> &args);
 
   struct Private;
 

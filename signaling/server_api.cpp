@@ -40,7 +40,18 @@ constexpr gint64 kMinReservationTtlS = 10;
 constexpr gint64 kMaxReservationTtlS = kMaxInviteTtlS;
 constexpr const char *kUnknownEndpoint = "unknown";
 
-enum class Resource { None, OpenApi, Node, Sessions, Session, Viewers, Viewer, Snapshot };
+enum class Resource {
+  None,
+  OpenApi,
+  Node,
+  Sessions,
+  Session,
+  Viewers,
+  Viewer,
+  Snapshot,
+  Recordings,
+  Recording
+};
 
 struct Operation {
   const char *method;
@@ -52,6 +63,7 @@ struct Route {
   Resource resource = Resource::None;
   std::string pin;
   std::string viewer;
+  std::string recording;
 };
 
 std::vector<Operation> operations_of (Resource resource)
@@ -71,6 +83,10 @@ std::vector<Operation> operations_of (Resource resource)
     return { { "DELETE", "kickViewer", kScopeWrite } };
   case Resource::Snapshot:
     return { { "GET", "getSnapshot", kScopeRead } };
+  case Resource::Recordings:
+    return { { "POST", "createRecording", kScopeWrite } };
+  case Resource::Recording:
+    return { { "GET", "getRecording", kScopeRead } };
   case Resource::None:
     break;
   }
@@ -79,7 +95,8 @@ std::vector<Operation> operations_of (Resource resource)
 
 /* The resource of an /api/v1/ path: "openapi.json", "node", "sessions",
  * "sessions/{pin}", "sessions/{pin}/viewers", "sessions/{pin}/viewers/{id}",
- * "sessions/{pin}/snapshot.jpg"; None for anything else (an empty segment,
+ * "sessions/{pin}/snapshot.jpg", "sessions/{pin}/recordings",
+ * "recordings/{id}"; None for anything else (an empty segment,
  * a trailing slash). */
 Route route_of (const char *path)
 {
@@ -98,7 +115,11 @@ Route route_of (const char *path)
     r.resource = Resource::OpenApi;
   else if (seg.size () == 1 && seg[0] == "node")
     r.resource = Resource::Node;
-  else if (seg.empty () || seg[0] != "sessions")
+  else if (seg.size () == 2 && seg[0] == "recordings") {
+    r.resource = Resource::Recording;
+    r.recording = seg[1];
+    return r;
+  } else if (seg.empty () || seg[0] != "sessions")
     return r;
   else if (seg.size () == 1)
     r.resource = Resource::Sessions;
@@ -108,6 +129,8 @@ Route route_of (const char *path)
     r.resource = Resource::Viewers;
   else if (seg.size () == 3 && seg[2] == "snapshot.jpg")
     r.resource = Resource::Snapshot;
+  else if (seg.size () == 3 && seg[2] == "recordings")
+    r.resource = Resource::Recordings;
   else if (seg.size () == 4 && seg[2] == "viewers")
     r.resource = Resource::Viewer;
   if (seg.size () >= 2)
@@ -409,7 +432,7 @@ JsonNode *node_json (const ServerImpl &server)
   add_int (b, "messages_relayed", (gint64) server.metrics.messages_relayed);
   add_int (b, "fallback_bytes_relayed", (gint64) server.metrics.fallback_bytes_relayed);
   json_builder_set_member_name (b, "recorder_pool");
-  json_builder_add_boolean_value (b, FALSE);
+  json_builder_add_boolean_value (b, server.cluster != nullptr);
   json_builder_end_object (b);
   return finish (b);
 }
@@ -527,6 +550,12 @@ bool ServerImpl::handle_api (SoupServerMessage *msg, const char *path)
     break;
   case Resource::Snapshot:
     request_snapshot (msg, route.pin, key_name);
+    break;
+  case Resource::Recordings:
+    api_create_recording (msg, op->id, route.pin);
+    break;
+  case Resource::Recording:
+    api_get_recording (msg, op->id, route.recording);
     break;
   default:
     api_session_request (msg, op->id, route.resource == Resource::Session,

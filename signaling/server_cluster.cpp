@@ -12,6 +12,7 @@
  *
  * Every envelope is a JSON object with `k` (the kind) and `from` (the
  * sending node). */
+#include "recording_jobs.h"
 #include "server_impl.h"
 
 namespace gv::signaling {
@@ -309,6 +310,8 @@ void ServerImpl::on_cluster_message (const char *data, gsize size, bool)
     note_flood_mode (now);
   } else if (kind == "create") {
     create_limiter.try_take (member (o, "address"), now);
+  } else if (kind == "recording") {
+    recording_ended (member (o, "job"));
   } else {
     metrics.cluster_messages_in++;
     if (kind == "open" && !c) {
@@ -350,6 +353,27 @@ void ServerImpl::on_cluster_message (const char *data, gsize size, bool)
     }
   }
   g_object_unref (parser);
+}
+
+/* A worker finished a job (recording_jobs.h): the node that queued it
+ * tells the webhooks. */
+void ServerImpl::recording_ended (const std::string &job_id)
+{
+  if (!notifier || !recordings::is_job_id (job_id))
+    return;
+  auto job = recordings::load (
+      [this] (const std::vector<std::string> &a) { return cluster->ask (a); }, job_id);
+  if (!job || job->node != cluster->node () ||
+      (job->state != recordings::kDone && job->state != recordings::kFailed))
+    return;
+  Session s;
+  if (const Session *live = registry.find (job->session))
+    s = *live;
+  s.id = job->session;
+  s.pin = job->pin;
+  RecordingNote note{ job->id, job->state, job->files, job->error };
+  notify (job->state == recordings::kDone ? event::kRecordingDone : event::kRecordingFailed, s,
+          nullptr, nullptr, &note);
 }
 
 void ServerImpl::cluster_node_gone (const std::string &node)

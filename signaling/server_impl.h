@@ -122,6 +122,7 @@ struct Metrics {
   std::map<std::string, guint64> cluster_joins_refused; /* node-gone, unavailable */
   guint64 cluster_messages_in = 0;
   guint64 cluster_messages_out = 0;
+  guint64 recordings_queued = 0; /* POST .../recordings */
 };
 
 /* Called with a peer id: ServerImpl's reactions to a paused POST. */
@@ -240,6 +241,11 @@ public:
    * its /viewers, DELETE of its /viewers/{viewer}. */
   void api_session_request (SoupServerMessage *msg, const char *endpoint, bool whole_session,
                             bool remove, const std::string &pin, const std::string &viewer);
+  /* server_recordings.cpp: the recorder pool (recording_jobs.h). False,
+   * answered, without --redis or while Redis is out of reach. */
+  bool recorder_pool_ready (SoupServerMessage *msg, const char *endpoint);
+  void api_create_recording (SoupServerMessage *msg, const char *endpoint, const std::string &pin);
+  void api_get_recording (SoupServerMessage *msg, const char *endpoint, const std::string &id);
   /* server_snapshot.cpp: GET /api/v1/sessions/{pin}/snapshot.jpg, the key
    * checked; the answer waits for the host. */
   void request_snapshot (SoupServerMessage *msg, const std::string &pin,
@@ -307,6 +313,8 @@ public:
    * cluster (its host moved here); false with `refusal` set otherwise. */
   bool cluster_claim_restored (const std::string &pin, const std::string &session_id,
                                gint64 expires_at_us, std::string &refusal);
+  /* A recorder pool job ended: webhooks, if this node queued it. */
+  void recording_ended (const std::string &job_id);
   /* Redis is back: this node's sessions take their PINs again. */
   void reclaim_pins ();
   /* Why no PIN could be given: the cluster, or the PIN space. */
@@ -349,10 +357,10 @@ public:
   /* Webhook and Gotify notifications (webhooks.h); null: none configured. */
   std::unique_ptr<Notifier> notifier;
   void notify (const char *type, const Session &s, const Viewer *v = nullptr,
-               const char *reason = nullptr)
+               const char *reason = nullptr, const RecordingNote *recording = nullptr)
   {
     if (notifier)
-      notifier->emit (type, s, v, reason);
+      notifier->emit (type, s, v, reason, recording);
   }
   /* control.granted / control.revoked when a viewer's control capability
    * changed from `before`. */

@@ -135,7 +135,7 @@ void add_capabilities (JsonBuilder *b, guint caps)
 }
 
 std::string event_body (const std::string &id, guint64 seq, const char *type, const Session &s,
-                        const Viewer *v, const char *reason)
+                        const Viewer *v, const char *reason, const RecordingNote *rec)
 {
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
@@ -166,13 +166,28 @@ std::string event_body (const std::string &id, guint64 seq, const char *type, co
   }
   if (reason)
     add_string (b, "reason", reason);
+  if (rec) {
+    json_builder_set_member_name (b, "recording");
+    json_builder_begin_object (b);
+    add_string (b, "id", rec->id);
+    add_string (b, "state", rec->state);
+    json_builder_set_member_name (b, "files");
+    json_builder_begin_array (b);
+    for (const auto &f : rec->files)
+      json_builder_add_string_value (b, f.c_str ());
+    json_builder_end_array (b);
+    if (!rec->error.empty ())
+      add_string (b, "error", rec->error);
+    json_builder_end_object (b);
+  }
   json_builder_end_object (b);
   return to_json (b);
 }
 
 /* Gotify's message (POST /message: title, message, priority), for a person
  * reading a phone notification. */
-std::string gotify_body (const char *type, const Session &s, const Viewer *v, const char *reason)
+std::string gotify_body (const char *type, const Session &s, const Viewer *v, const char *reason,
+                         const RecordingNote *rec)
 {
   std::string who = v && !v->name.empty () ? "\"" + v->name + "\"" : "A viewer";
   if (v && !v->address.empty ())
@@ -204,6 +219,15 @@ std::string gotify_body (const char *type, const Session &s, const Viewer *v, co
   } else if (t == event::kControlRevoked) {
     title = "GhostView: control revoked";
     message = who + " no longer controls the host's mouse and keyboard (" + pin + ").";
+  } else if (rec && t == event::kRecordingDone) {
+    title = "GhostView: recording done";
+    message = "The recording of the session with " + pin +
+              " is done: " + std::to_string (rec->files.size ()) + " file(s)" +
+              (rec->files.empty () ? "" : ", first " + rec->files.front ()) + ".";
+  } else if (rec && t == event::kRecordingFailed) {
+    title = "GhostView: recording failed";
+    message = "The recording of the session with " + pin + " failed: " + rec->error;
+    priority = 7;
   } else {
     title = "GhostView: session ended";
     message = "The session with " + pin + " ended" + why + ".";
@@ -443,7 +467,7 @@ void Notifier::shutdown ()
 }
 
 void Notifier::emit (const char *type, const Session &session, const Viewer *viewer,
-                     const char *reason)
+                     const char *reason, const RecordingNote *recording)
 {
   if (targets_.empty ())
     return;
@@ -456,12 +480,13 @@ void Notifier::emit (const char *type, const Session &session, const Viewer *vie
       continue;
     if (t->gotify) {
       if (!gotify)
-        gotify = std::make_shared<const std::string> (gotify_body (type, session, viewer, reason));
+        gotify = std::make_shared<const std::string> (
+            gotify_body (type, session, viewer, reason, recording));
       d.body = gotify;
     } else {
       if (!webhook_body)
         webhook_body = std::make_shared<const std::string> (
-            event_body (d.id, ++seq_, type, session, viewer, reason));
+            event_body (d.id, ++seq_, type, session, viewer, reason, recording));
       d.body = webhook_body;
     }
     if (t->queue.size () >= settings_.queue_limit) {

@@ -39,7 +39,18 @@ inline constexpr const char *kViewerLeft = "viewer.left";
 inline constexpr const char *kControlGranted = "control.granted";
 inline constexpr const char *kControlRevoked = "control.revoked";
 inline constexpr const char *kSessionEnded = "session.ended";
+/* A recorder pool job ended (recording_jobs.h): its files are final. */
+inline constexpr const char *kRecordingDone = "recording.done";
+inline constexpr const char *kRecordingFailed = "recording.failed";
 } // namespace event
+
+/* What a recording event says of its job. */
+struct RecordingNote {
+  std::string id;
+  std::string state;
+  std::vector<std::string> files;
+  std::string error;
+};
 
 /* Counters for /metrics: ghostview_webhooks_total{outcome=...}. An event
  * sent to two targets counts twice. */
@@ -72,7 +83,7 @@ public:
    * for every target. `reason` (may be null) says why a viewer left or a
    * session ended. Returns at once. */
   void emit (const char *type, const Session &session, const Viewer *viewer = nullptr,
-             const char *reason = nullptr);
+             const char *reason = nullptr, const RecordingNote *recording = nullptr);
 
   /* Abandons everything queued and in flight (the server is stopping). */
   void shutdown ();

@@ -31,6 +31,8 @@ const Subcommand kCommands[] = {
   { "run", gv::launcher::command_run, "run a preset or a .pipeline file" },
   { "whip-relay", gv::launcher::command_whip_relay,
     "share a WHIP publisher's stream (the signalling server starts it)" },
+  { "recorder-worker", gv::launcher::command_recorder_worker,
+    "record sessions queued through the session API (--redis, --out)" },
   { "presets", gv::launcher::command_presets, "list the presets" },
   { "devices", gv::launcher::command_devices, "list displays and windows to share" },
 };
@@ -39,7 +41,7 @@ void print_usage (FILE *out)
 {
   std::fprintf (out, "Usage: ghostview COMMAND [OPTIONS]\n\nCommands:\n");
   for (const auto &c : kCommands)
-    std::fprintf (out, "  %-10s %s\n", c.name, c.summary);
+    std::fprintf (out, "  %-16s %s\n", c.name, c.summary);
   std::fprintf (out, "\n'ghostview COMMAND --help' shows a command's options.\n"
                      "Exit status: 0 ok, 1 failure (e.g. the server cannot listen, files not "
                      "finalized in time),\n2 usage error (option, preset, variable), 3 pipeline "

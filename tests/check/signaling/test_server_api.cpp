@@ -331,6 +331,8 @@ START_TEST (test_bad_requests)
     { "GET", "/api/v1/sessions/123456/viewers/abc", "DELETE" },
     { "POST", "/api/v1/sessions/123456/snapshot.jpg", "GET" },
     { "DELETE", "/api/v1/openapi.json", "GET" },
+    { "GET", "/api/v1/sessions/123456/recordings", "POST" },
+    { "DELETE", "/api/v1/recordings/rec-0123456789abcdef", "GET" },
   };
   for (const auto &w : wrong) {
     ApiRequest r = request (w.method, w.path);
@@ -340,6 +342,17 @@ START_TEST (test_bad_requests)
     GV_ASSERT_STR_EQ (reply.allow, w.allow);
     GV_ASSERT_STR_EQ (reply.code (), "METHOD_NOT_ALLOWED");
   }
+
+  /* The recorder pool needs --redis: said, with its code (the document's
+   * schema checked by the client). signaling-cluster and cluster-recorders
+   * cover it with Redis. */
+  ApiReply pool = api.post ("/api/v1/sessions/123456/recordings", kAdmin, "");
+  ck_assert_uint_eq (pool.status, 501);
+  GV_ASSERT_STR_EQ (pool.code (), "RECORDER_POOL_UNAVAILABLE");
+  assert_contains (pool.str ("message"), "--redis");
+  ApiReply job = api.get ("/api/v1/recordings/rec-0123456789abcdef", kAdmin);
+  ck_assert_uint_eq (job.status, 501);
+  ck_assert_uint_eq (api.post ("/api/v1/sessions/123456/recordings", kReader, "").status, 403);
 
   /* Sessions that do not exist, and PINs that are none. */
   for (const char *pin : { "000000", "12345", "abcdef", "1234567890" }) {
@@ -669,9 +682,10 @@ START_TEST (test_openapi_document)
                                                    "operationId"));
   }
   g_list_free (names);
-  const std::set<std::string> routed = { "getOpenApi", "listSessions", "createSession",
-                                         "getSession", "endSession",   "listViewers",
-                                         "kickViewer", "getSnapshot",  "getNode" };
+  const std::set<std::string> routed = { "getOpenApi",      "listSessions", "createSession",
+                                         "getSession",      "endSession",   "listViewers",
+                                         "kickViewer",      "getSnapshot",  "getNode",
+                                         "createRecording", "getRecording" };
   ck_assert_msg (ids == routed, "the document's operations differ from the server's");
 
   /* The validator is not blind: it refuses what the schemas rule out. */
