@@ -56,6 +56,12 @@ struct Link {
   redisAsyncContext *ac = nullptr;
   GSource *source = nullptr; /* owned by the main context */
   bool ready = false;        /* answered its first command */
+  void reset ()
+  {
+    ac = nullptr;
+    source = nullptr;
+    ready = false;
+  }
 };
 
 } // namespace
@@ -332,7 +338,7 @@ Reply Cluster::Private::ask (const std::vector<std::string> &args)
 
 void Cluster::Private::open_link (Link &l, bool subscriber)
 {
-  l = Link ();
+  l.reset ();
   l.ac = redisAsyncConnect (addr.host.c_str (), addr.port);
   if (!l.ac || l.ac->err) {
     if (l.ac) {
@@ -372,7 +378,7 @@ void Cluster::Private::forget (const redisAsyncContext *ac)
     return;
   if (l->source)
     g_source_destroy (l->source);
-  *l = Link ();
+  l->reset ();
   update_state ();
 }
 

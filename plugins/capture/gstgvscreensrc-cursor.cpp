@@ -49,6 +49,8 @@ bool gv_screen_src_cursor_x_event_locked (GvScreenSrc *self, XEvent *ev)
 
 namespace {
 
+constexpr gint64 GV_CURSOR_REPEAT_US = 2 * G_USEC_PER_SEC;
+
 /* The shape now as an event, or nullptr (too large, or none). */
 GstEvent *shape_event (GvScreenSrc *self)
 {
@@ -93,6 +95,15 @@ void gv_screen_src_cursor_events_locked (GvScreenSrc *self, std::vector<GstEvent
   GvScreenSrcPrivate *priv = self->priv;
   if (!priv->cursor_events || !priv->dpy || priv->window_gone)
     return;
+  /* Sent only on change, an event lost downstream would leave receivers
+   * without the pointer's shape for good: both go again every 2 s (a
+   * receiver skips what it has). */
+  const gint64 now_us = g_get_monotonic_time ();
+  bool repeat = now_us - priv->cursor_repeated_us >= GV_CURSOR_REPEAT_US;
+  if (repeat) {
+    priv->cursor_repeated_us = now_us;
+    priv->cursor_shape_dirty = true;
+  }
   if (priv->cursor_shape_dirty && priv->fixes_event_base >= 0) {
     priv->cursor_shape_dirty = false;
     if (GstEvent *event = shape_event (self))
@@ -117,7 +128,7 @@ void gv_screen_src_cursor_events_locked (GvScreenSrc *self, std::vector<GstEvent
   now.visible =
       now.x >= 0 && now.y >= 0 && now.x < priv->capture.width && now.y < priv->capture.height;
   now.shape = priv->cursor_shape;
-  if (priv->cursor_ever_sent && now == priv->cursor_sent)
+  if (priv->cursor_ever_sent && now == priv->cursor_sent && !repeat)
     return;
   priv->cursor_sent = now;
   priv->cursor_ever_sent = true;

@@ -76,6 +76,10 @@ struct GvScreenSrcPrivate {
   guint cursor_shape = 0; /* the shape last sent (an id), 0 none */
   GvCursorPosition cursor_sent;
   bool cursor_ever_sent = false;
+  /* When the shape and position were last sent whether they changed or not
+   * (monotonic µs): events can be dropped on the way (a leaky queue before
+   * the encoder), so they are repeated now and then. */
+  gint64 cursor_repeated_us = 0;
   /* allow-resize: the display's first size, back when the element stops. */
   bool resized = false;
   unsigned long first_mode = 0;

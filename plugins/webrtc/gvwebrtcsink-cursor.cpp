@@ -55,6 +55,10 @@ void gv_webrtc_sink_cursor (GvWebRTCSink *self, GstEvent *event)
       priv->cursor_known = true;
       priv->cursor_layers.clear ();
     } else {
+      /* gvscreensrc repeats the shape now and then (in case an event was
+       * lost on its way here); viewers have it already. */
+      if (shape_text == priv->cursor_shape)
+        return;
       priv->cursor_shape = shape_text;
     }
     for (const auto &kv : priv->viewers) {
