@@ -493,6 +493,36 @@ bool Cluster::up () const
   return priv_->up ();
 }
 
+std::vector<std::pair<std::string, std::string>> Cluster::nodes ()
+{
+  Private &p = *priv_;
+  std::vector<std::string> keys;
+  std::string cursor = "0";
+  do {
+    Reply r = p.ask ({ "SCAN", cursor, "MATCH", p.node_prefix + "*", "COUNT", "1000" });
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY)
+      return {};
+    cursor.assign (r->element[0]->str, r->element[0]->len);
+    for (size_t i = 0; i < r->element[1]->elements && keys.size () < 10000; i++)
+      keys.emplace_back (r->element[1]->element[i]->str, r->element[1]->element[i]->len);
+  } while (cursor != "0" && keys.size () < 10000);
+  std::vector<std::pair<std::string, std::string>> out;
+  if (keys.empty ())
+    return out;
+  std::vector<std::string> args = { "MGET" };
+  args.insert (args.end (), keys.begin (), keys.end ());
+  Reply values = p.ask (args);
+  if (!values || values->type != REDIS_REPLY_ARRAY || values->elements != keys.size ())
+    return out;
+  for (size_t i = 0; i < keys.size (); i++)
+    if (values->element[i]->type == REDIS_REPLY_STRING)
+      out.emplace_back (keys[i].substr (p.node_prefix.size ()),
+                        std::string (values->element[i]->str, values->element[i]->len));
+  std::sort (out.begin (), out.end ());
+  return out;
+}
+
 RedisReply Cluster::ask (const std::vector<std::string> &args)
 {
   return priv_->ask (args);

@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gv::signaling {
@@ -109,6 +110,9 @@ public:
    * while Redis cannot be reached (false). */
   bool send (const std::string &node, const std::string &text);
   bool broadcast (const std::string &text);
+
+  /* The nodes heartbeating now: (name, its load as it wrote it: JSON). */
+  std::vector<std::pair<std::string, std::string>> nodes ();
 
   /* Any command, waited for (null while Redis cannot be reached): the
    * recorder pool's jobs (recording_jobs.h). */

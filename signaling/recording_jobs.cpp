@@ -7,6 +7,9 @@
 namespace gv::signaling::recordings {
 namespace {
 
+constexpr const char *kIndex = "gv:recs";
+constexpr int kIndexSize = 1000;
+
 std::string now_s ()
 {
   return std::to_string (g_get_real_time () / G_USEC_PER_SEC);
@@ -40,7 +43,10 @@ bool enqueue (const RedisAsk &ask, Job &job, std::string &error)
                            "state", job.state, "parts", "0", "created_at", t, "updated_at", t });
   RedisReply kept =
       ok (made) ? ask ({ "EXPIRE", key, std::to_string (kKeepDays * 86400) }) : nullptr;
-  RedisReply queued = ok (kept) ? ask ({ "XADD", kStream, "*", "job", job.id }) : nullptr;
+  RedisReply listed = ok (kept) ? ask ({ "ZADD", kIndex, t, job.id }) : nullptr;
+  if (ok (listed))
+    ask ({ "ZREMRANGEBYRANK", kIndex, "0", std::to_string (-kIndexSize - 1) });
+  RedisReply queued = ok (listed) ? ask ({ "XADD", kStream, "*", "job", job.id }) : nullptr;
   if (!ok (queued)) {
     error = queued && queued->str ? queued->str : "Redis could not be reached";
     return false;
@@ -105,6 +111,48 @@ bool add_file (const RedisAsk &ask, const std::string &id, const std::string &pa
   std::string list = hash_key (id) + ":files";
   return ok (ask ({ "RPUSH", list, path })) &&
          ok (ask ({ "EXPIRE", list, std::to_string (kKeepDays * 86400) }));
+}
+
+std::vector<Job> recent (const RedisAsk &ask, int limit)
+{
+  std::vector<Job> out;
+  RedisReply ids = ask ({ "ZREVRANGE", kIndex, "0", std::to_string (limit - 1) });
+  if (!ok (ids) || ids->type != REDIS_REPLY_ARRAY)
+    return out;
+  for (size_t i = 0; i < ids->elements; i++)
+    if (ids->element[i]->type == REDIS_REPLY_STRING)
+      if (auto job = load (ask, std::string (ids->element[i]->str, ids->element[i]->len)))
+        out.push_back (std::move (*job));
+  return out;
+}
+
+std::vector<WorkerInfo> workers (const RedisAsk &ask)
+{
+  std::vector<WorkerInfo> out;
+  RedisReply r = ask ({ "XINFO", "CONSUMERS", kStream, kGroup });
+  if (!ok (r) || r->type != REDIS_REPLY_ARRAY)
+    return out; /* no stream or group yet: no worker ever started */
+  for (size_t i = 0; i < r->elements; i++) {
+    const redisReply *c = r->element[i];
+    if (c->type != REDIS_REPLY_ARRAY)
+      continue;
+    WorkerInfo w;
+    for (size_t k = 0; k + 1 < c->elements; k += 2) {
+      if (c->element[k]->type != REDIS_REPLY_STRING)
+        continue;
+      std::string name (c->element[k]->str, c->element[k]->len);
+      const redisReply *v = c->element[k + 1];
+      if (name == "name" && v->type == REDIS_REPLY_STRING)
+        w.name.assign (v->str, v->len);
+      else if (name == "pending" && v->type == REDIS_REPLY_INTEGER)
+        w.pending = v->integer;
+      else if (name == "idle" && v->type == REDIS_REPLY_INTEGER)
+        w.idle_ms = v->integer;
+    }
+    if (!w.name.empty ())
+      out.push_back (w);
+  }
+  return out;
 }
 
 bool remove_file (const RedisAsk &ask, const std::string &id, const std::string &path)

@@ -8,7 +8,8 @@
  *   (XCLAIM to itself every few seconds); an entry idle longer than the
  *   claim time belongs to a dead worker, and XAUTOCLAIM hands it to another,
  *   which records the next part.
- * - Hash `gv:rec:ID`: the job (fields below), kept 7 days.
+ * - Hash `gv:rec:ID`: the job (fields below), kept 7 days; sorted set
+ *   `gv:recs`: the newest 1,000 job ids by creation time.
  * - List `gv:rec:ID:files`: the part files, in order, each listed when its
  *   part starts (its recorder finalizes it even if its worker dies). */
 #pragma once
@@ -60,6 +61,17 @@ bool update (const RedisAsk &ask, const std::string &id,
              const std::vector<std::pair<std::string, std::string>> &fields);
 /* Appends a part file to the job. */
 bool add_file (const RedisAsk &ask, const std::string &id, const std::string &path);
+
+/* The newest jobs, newest first (at most `limit`). */
+std::vector<Job> recent (const RedisAsk &ask, int limit);
+
+struct WorkerInfo {
+  std::string name;
+  gint64 pending = 0; /* jobs it holds (0 or 1) */
+  gint64 idle_ms = 0; /* since it last read or refreshed a job */
+};
+/* The consumer group's workers. */
+std::vector<WorkerInfo> workers (const RedisAsk &ask);
 
 /* Takes a part file off the job's list (it was never written). */
 bool remove_file (const RedisAsk &ask, const std::string &id, const std::string &path);

@@ -50,7 +50,9 @@ enum class Resource {
   Viewer,
   Snapshot,
   Recordings,
-  Recording
+  Recording,
+  Nodes,
+  RecordingList
 };
 
 struct Operation {
@@ -87,6 +89,10 @@ std::vector<Operation> operations_of (Resource resource)
     return { { "POST", "createRecording", kScopeWrite } };
   case Resource::Recording:
     return { { "GET", "getRecording", kScopeRead } };
+  case Resource::Nodes:
+    return { { "GET", "listNodes", kScopeAdmin } };
+  case Resource::RecordingList:
+    return { { "GET", "listRecordings", kScopeRead } };
   case Resource::None:
     break;
   }
@@ -95,8 +101,8 @@ std::vector<Operation> operations_of (Resource resource)
 
 /* The resource of an /api/v1/ path: "openapi.json", "node", "sessions",
  * "sessions/{pin}", "sessions/{pin}/viewers", "sessions/{pin}/viewers/{id}",
- * "sessions/{pin}/snapshot.jpg", "sessions/{pin}/recordings",
- * "recordings/{id}"; None for anything else (an empty segment,
+ * "sessions/{pin}/snapshot.jpg", "sessions/{pin}/recordings", "nodes",
+ * "recordings", "recordings/{id}"; None for anything else (an empty segment,
  * a trailing slash). */
 Route route_of (const char *path)
 {
@@ -115,6 +121,10 @@ Route route_of (const char *path)
     r.resource = Resource::OpenApi;
   else if (seg.size () == 1 && seg[0] == "node")
     r.resource = Resource::Node;
+  else if (seg.size () == 1 && seg[0] == "nodes")
+    r.resource = Resource::Nodes;
+  else if (seg.size () == 1 && seg[0] == "recordings")
+    r.resource = Resource::RecordingList;
   else if (seg.size () == 2 && seg[0] == "recordings") {
     r.resource = Resource::Recording;
     r.recording = seg[1];
@@ -414,7 +424,7 @@ JsonNode *node_json (const ServerImpl &server)
   gint64 uptime_us = g_get_monotonic_time () - server.started_us;
   JsonBuilder *b = json_builder_new ();
   json_builder_begin_object (b);
-  add_string (b, "node", node_name ());
+  add_string (b, "node", server.cluster ? server.cluster->node () : node_name ());
   add_string (b, "version", VERSION);
   add_int (b, "started_at", (g_get_real_time () - uptime_us) / G_USEC_PER_SEC);
   add_int (b, "uptime_s", uptime_us / G_USEC_PER_SEC);
@@ -557,6 +567,18 @@ bool ServerImpl::handle_api (SoupServerMessage *msg, const char *path)
   case Resource::Recording:
     api_get_recording (msg, op->id, route.recording);
     break;
+  case Resource::Nodes:
+  case Resource::RecordingList: {
+    std::map<std::string, std::string> none;
+    std::string error;
+    if (!query_params (msg, {}, none, error))
+      api_error (msg, op->id, SOUP_STATUS_BAD_REQUEST, "BAD_REQUEST", error);
+    else if (route.resource == Resource::Nodes)
+      api_list_nodes (msg, op->id);
+    else
+      api_list_recordings (msg, op->id);
+    break;
+  }
   default:
     api_session_request (msg, op->id, route.resource == Resource::Session,
                          strcmp (method, "DELETE") == 0, route.pin, route.viewer);

@@ -246,6 +246,10 @@ public:
   bool recorder_pool_ready (SoupServerMessage *msg, const char *endpoint);
   void api_create_recording (SoupServerMessage *msg, const char *endpoint, const std::string &pin);
   void api_get_recording (SoupServerMessage *msg, const char *endpoint, const std::string &id);
+  /* GET /recordings: the workers and the newest jobs; GET /nodes: the
+   * cluster's nodes (this one alone without --redis). */
+  void api_list_recordings (SoupServerMessage *msg, const char *endpoint);
+  void api_list_nodes (SoupServerMessage *msg, const char *endpoint);
   /* server_snapshot.cpp: GET /api/v1/sessions/{pin}/snapshot.jpg, the key
    * checked; the answer waits for the host. */
   void request_snapshot (SoupServerMessage *msg, const std::string &pin,

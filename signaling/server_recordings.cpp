@@ -1,7 +1,8 @@
-/* The recorder pool's endpoints of the session API (recording_jobs.h):
- * POST /api/v1/sessions/{pin}/recordings queues a job for the
- * `ghostview recorder-worker` processes of the cluster; GET
- * /api/v1/recordings/{id} reports it. Both need --redis. */
+/* The cluster's endpoints of the session API: the recorder pool
+ * (recording_jobs.h) — POST /api/v1/sessions/{pin}/recordings queues a job
+ * for the `ghostview recorder-worker` processes, GET /api/v1/recordings/{id}
+ * reports it, GET /api/v1/recordings lists the workers and the newest jobs
+ * (these need --redis) — and GET /api/v1/nodes, the nodes. */
 #include "recording_jobs.h"
 #include "server_impl.h"
 
@@ -45,6 +46,28 @@ JsonNode *job_json (const recordings::Job &job)
   JsonNode *root = json_builder_get_root (b);
   g_object_unref (b);
   return root;
+}
+
+/* One node of GET /nodes: its name and the load its heartbeat carries. */
+void add_node (JsonBuilder *b, const std::string &name, bool self, const std::string &load)
+{
+  JsonParser *parser = json_parser_new ();
+  JsonObject *o = nullptr;
+  if (json_parser_load_from_data (parser, load.c_str (), (gssize) load.size (), nullptr) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    o = json_node_get_object (json_parser_get_root (parser));
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "node");
+  json_builder_add_string_value (b, name.c_str ());
+  json_builder_set_member_name (b, "self");
+  json_builder_add_boolean_value (b, self);
+  for (const char *field : { "sessions", "viewers", "connections" }) {
+    json_builder_set_member_name (b, field);
+    json_builder_add_int_value (
+        b, o && json_object_has_member (o, field) ? json_object_get_int_member (o, field) : 0);
+  }
+  json_builder_end_object (b);
+  g_object_unref (parser);
 }
 
 } // namespace
@@ -118,6 +141,58 @@ void ServerImpl::api_get_recording (SoupServerMessage *msg, const char *endpoint
     return;
   }
   api_respond (msg, endpoint, SOUP_STATUS_OK, job_json (*job));
+}
+
+void ServerImpl::api_list_nodes (SoupServerMessage *msg, const char *endpoint)
+{
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "nodes");
+  json_builder_begin_array (b);
+  if (cluster && cluster->up ()) {
+    for (const auto &[name, load] : cluster->nodes ())
+      add_node (b, name, name == cluster->node (), load);
+  } else {
+    /* Alone, or cut off from the others: what this node knows. */
+    add_node (b, cluster ? cluster->node () : std::string (g_get_host_name ()), true,
+              cluster_load ());
+  }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  JsonNode *root = json_builder_get_root (b);
+  g_object_unref (b);
+  api_respond (msg, endpoint, SOUP_STATUS_OK, root);
+}
+
+void ServerImpl::api_list_recordings (SoupServerMessage *msg, const char *endpoint)
+{
+  if (!recorder_pool_ready (msg, endpoint))
+    return;
+  auto ask = [this] (const std::vector<std::string> &a) { return cluster->ask (a); };
+  JsonBuilder *b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "workers");
+  json_builder_begin_array (b);
+  for (const auto &w : recordings::workers (ask)) {
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "name");
+    json_builder_add_string_value (b, w.name.c_str ());
+    json_builder_set_member_name (b, "pending");
+    json_builder_add_int_value (b, w.pending);
+    json_builder_set_member_name (b, "idle_ms");
+    json_builder_add_int_value (b, w.idle_ms);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "recordings");
+  json_builder_begin_array (b);
+  for (const auto &job : recordings::recent (ask, 50))
+    json_builder_add_value (b, job_json (job));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  JsonNode *root = json_builder_get_root (b);
+  g_object_unref (b);
+  api_respond (msg, endpoint, SOUP_STATUS_OK, root);
 }
 
 } // namespace gv::signaling

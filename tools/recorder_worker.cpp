@@ -57,6 +57,7 @@ struct Part {
   std::string file, log;
   GSubprocess *child = nullptr;
   guint keepalive = 0;
+  int exited_ticks = 0; /* ticks since GLib reaped the recorder */
 };
 
 void say (const std::string &line)
@@ -87,10 +88,11 @@ private:
   void tick ();
   std::optional<std::pair<std::string, std::string>> next_entry ();
   void start (const std::string &entry, const std::string &job_id);
-  void finished (int status);
+  void finished (GSubprocess *child, int status);
+  void watch_child ();
   void stop_requested ();
   void announce (const std::string &job_id);
-  std::string last_line (const std::string &path) const;
+  std::string recorder_said (const std::string &path) const;
 
   Options opt_;
   GMainLoop *loop_;
@@ -200,7 +202,11 @@ std::optional<std::pair<std::string, std::string>> Worker::next_entry ()
 
 void Worker::tick ()
 {
-  if (part_ || stopping_)
+  if (part_) {
+    watch_child ();
+    return;
+  }
+  if (stopping_)
     return;
   auto entry = next_entry ();
   if (entry)
@@ -280,31 +286,55 @@ void Worker::start (const std::string &entry, const std::string &job_id)
       p.child, nullptr,
       [] (GObject *source, GAsyncResult *res, gpointer data) {
         g_subprocess_wait_finish (G_SUBPROCESS (source), res, nullptr);
-        static_cast<Worker *> (data)->finished (g_subprocess_get_status (G_SUBPROCESS (source)));
+        static_cast<Worker *> (data)->finished (G_SUBPROCESS (source),
+                                                g_subprocess_get_status (G_SUBPROCESS (source)));
       },
       this);
   part_ = std::move (p);
 }
 
-std::string Worker::last_line (const std::string &path) const
+/* GLib learns that a child exited from SIGCHLD, then waitpid (WNOHANG). On
+ * some kernels (seen on a Linux 6.18 VM) a recorder that exited is still not
+ * reapable when that one SIGCHLD arrives, and no second one comes: the
+ * worker would wait for ever with the job "recording". Raising SIGCHLD again
+ * each tick makes GLib look once more; a finished child whose wait callback
+ * still has not come is finished here. */
+void Worker::watch_child ()
+{
+  if (g_subprocess_get_identifier (part_->child)) {
+    raise (SIGCHLD);
+    return;
+  }
+  if (++part_->exited_ticks > 2) /* GLib reaped it two ticks ago: its callback is lost */
+    finished (part_->child, g_subprocess_get_status (part_->child));
+}
+
+std::string Worker::recorder_said (const std::string &path) const
 {
   gchar *text = nullptr;
   if (!g_file_get_contents (path.c_str (), &text, nullptr, nullptr))
     return "";
   gchar **lines = g_strsplit (text, "\n", -1);
-  std::string last;
+  /* The recorder's last error, else its last line (an error is followed by
+   * where it came from and a hint about GST_DEBUG). */
+  const std::string error_prefix = "ghostview: error: ";
+  std::string last, error;
   for (gchar **l = lines; *l; l++) {
     std::string line = g_strstrip (*l);
-    if (!line.empty ())
+    if (line.rfind (error_prefix, 0) == 0)
+      error = line.substr (error_prefix.size ());
+    else if (!line.empty ())
       last = line;
   }
   g_strfreev (lines);
   g_free (text);
-  return last.substr (0, 300);
+  return (error.empty () ? last : error).substr (0, 300);
 }
 
-void Worker::finished (int status)
+void Worker::finished (GSubprocess *child, int status)
 {
+  if (!part_ || part_->child != child)
+    return; /* finished already (watch_child) */
   Part p = std::move (*part_);
   part_.reset ();
   g_source_remove (p.keepalive);
@@ -315,7 +345,7 @@ void Worker::finished (int status)
   if (!wrote) /* the recorder never got a picture: no file */
     rec::remove_file (ask_fn, p.job.id, p.file);
   bool ok = g_spawn_check_wait_status (status, nullptr);
-  std::string why = last_line (p.log);
+  std::string why = recorder_said (p.log);
   if (stopping_) {
     rec::update (ask_fn, p.job.id,
                  { { "state", rec::kQueued },
@@ -365,6 +395,8 @@ void Worker::stop_requested ()
   signals_++;
   stopping_ = true;
   if (!part_) {
+    /* Holding no job: off the group's list of workers (the admin portal's). */
+    ask ({ "XGROUP", "DELCONSUMER", rec::kStream, rec::kGroup, opt_.name });
     g_main_loop_quit (loop_);
     return;
   }

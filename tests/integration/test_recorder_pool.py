@@ -94,9 +94,11 @@ class Hooks(http.server.BaseHTTPRequestHandler):
 work = gvtest.workdir()
 keyfile = os.path.join(work, "api-keys")
 reader_key = "gv-recorder-pool-reader"
+ADMIN = "gv-recorder-pool-admin"
 with open(keyfile, "w") as f:
     f.write(f"integrator write,read {hashlib.sha256(KEY.encode()).hexdigest()}\n")
     f.write(f"dashboard read {hashlib.sha256(reader_key.encode()).hexdigest()}\n")
+    f.write(f"ops admin {hashlib.sha256(ADMIN.encode()).hexdigest()}\n")
 out_dir = os.path.join(work, "recordings")
 redis_port = gvfault.free_port()
 redis_url = f"redis://127.0.0.1:{redis_port}/0"
@@ -227,6 +229,19 @@ try:
             event["session"]["pin"] != pin:
         gvtest.fail(f"the recording.done webhook says {event}")
     print("node a sent a signed recording.done webhook with both files", flush=True)
+
+    # The lists the admin portal reads: the nodes, the workers and the jobs.
+    status, listed, _ = api(base, "GET", "/nodes", ADMIN)
+    names = [n["node"] for n in listed.get("nodes", [])] if status == 200 else []
+    if names != ["a", "c"]:
+        gvtest.fail(f"GET /nodes answered {status} {listed}")
+    status, pool, _ = api(base, "GET", "/recordings")
+    if status != 200 or pool["recordings"][0]["id"] != job_id or \
+            other not in [w["name"] for w in pool["workers"]]:
+        gvtest.fail(f"GET /recordings answered {status} {pool}")
+    print(f"GET /nodes: {names}; GET /recordings: workers "
+          f"{[(w['name'], w['idle_ms']) for w in pool['workers']]}, newest job {job_id}",
+          flush=True)
 finally:
     if "hooks" in globals():
         hooks.shutdown()

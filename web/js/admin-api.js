@@ -70,6 +70,16 @@ export class AdminApi {
     return this.request('GET', '/sessions?include=viewers&limit=1000');
   }
 
+  /** GET /nodes: the cluster's nodes (this one alone without a cluster). Admin scope. */
+  nodes() {
+    return this.request('GET', '/nodes');
+  }
+
+  /** GET /recordings: the recorder pool's workers and newest jobs (a cluster only). */
+  recordings() {
+    return this.request('GET', '/recordings');
+  }
+
   endSession(pin, reason) {
     return this.request('DELETE', `/sessions/${encodeURIComponent(pin)}${reasonQuery(reason)}`);
   }

@@ -28,6 +28,14 @@ const ui = {
   noSessions: $('no-sessions'),
   nodeRows: $('node-rows'),
   recordersEmpty: $('recorders-empty'),
+  recorders: $('recorders'),
+  workers: $('workers'),
+  workerCount: $('worker-count'),
+  noWorkers: $('no-workers'),
+  jobRows: $('job-rows'),
+  noJobs: $('no-jobs'),
+  nodesAlone: $('nodes-alone'),
+  nodesCluster: $('nodes-cluster'),
   confirm: $('confirm'),
   confirmTitle: $('confirm-title'),
   confirmText: $('confirm-text'),
@@ -46,6 +54,8 @@ const portal = {
   updatedAt: 0, // Date.now() of the last good answer
   serverOffsetMs: 0, // the server's clock minus ours (from /node)
   node: null,
+  nodes: [], // the cluster's nodes (GET /nodes), this one among them
+  pool: null, // {workers, recordings} (GET /recordings), with a cluster
   sessions: [],
   error: null,
   revealed: new Set(), // PINs shown whole
@@ -128,6 +138,8 @@ function signOut(reason) {
   portal.tickTimer = 0;
   portal.api = null;
   portal.node = null;
+  portal.nodes = [];
+  portal.pool = null;
   portal.sessions = [];
   portal.updatedAt = 0;
   portal.error = null;
@@ -136,6 +148,10 @@ function signOut(reason) {
   portal.lastCount = -1;
   ui.sessionRows.replaceChildren();
   ui.nodeRows.replaceChildren();
+  ui.workers.replaceChildren();
+  ui.jobRows.replaceChildren();
+  ui.recorders.hidden = true;
+  ui.recordersEmpty.hidden = false;
   ui.pollError.hidden = true;
   ui.actionError.hidden = true;
   sessionStorage.removeItem(KEY_STORAGE);
@@ -155,6 +171,13 @@ async function poll() {
   try {
     const [node, list] = await Promise.all([portal.api.node(), portal.api.sessions()]);
     if (generation !== portal.generation) return;
+    // A cluster (its recorder pool): its nodes, workers and jobs too.
+    const [nodes, pool] = node.recorder_pool
+      ? await Promise.all([portal.api.nodes(), portal.api.recordings()])
+      : [null, null];
+    if (generation !== portal.generation) return;
+    portal.nodes = nodes && Array.isArray(nodes.nodes) ? nodes.nodes : [];
+    portal.pool = pool;
     acceptNode(node);
     portal.sessions = Array.isArray(list.sessions) ? list.sessions : [];
     portal.updatedAt = Date.now();
@@ -232,7 +255,62 @@ function el(tag, className, text) {
 function render() {
   renderSessions();
   renderNode();
-  ui.recordersEmpty.hidden = !!(portal.node && portal.node.recorder_pool);
+  renderOtherNodes();
+  renderRecorders();
+}
+
+function renderOtherNodes() {
+  const others = portal.nodes.filter((n) => !n.self);
+  const cluster = !!(portal.node && portal.node.recorder_pool);
+  ui.nodesAlone.hidden = cluster;
+  ui.nodesCluster.hidden = !cluster;
+  for (const row of [...ui.nodeRows.querySelectorAll('tr.other-node')]) row.remove();
+  for (const n of others) {
+    const row = el('tr', 'other-node');
+    row.dataset.node = n.node;
+    const values = [n.node, `${n.sessions}`, String(n.viewers), String(n.connections), '—', '—', '—', '—'];
+    ['Node', 'Sessions', 'Viewers', 'Connections', 'Memory (RSS)', 'Up', 'Relayed', 'Version'].forEach((label, i) => {
+      const td = el('td', undefined, values[i]);
+      td.dataset.label = label;
+      row.append(td);
+    });
+    ui.nodeRows.append(row);
+  }
+}
+
+function renderRecorders() {
+  const pool = portal.pool;
+  ui.recordersEmpty.hidden = !!pool;
+  ui.recorders.hidden = !pool;
+  if (!pool) return;
+  const workers = Array.isArray(pool.workers) ? pool.workers : [];
+  ui.workerCount.textContent = `(${workers.length})`;
+  ui.noWorkers.hidden = workers.length > 0;
+  ui.workers.replaceChildren(...workers.map((w) => {
+    const li = el('li', 'worker');
+    li.dataset.worker = w.name;
+    const heard = Math.round(Number(w.idle_ms) / 1000);
+    const busy = Number(w.pending) > 0 ? 'recording' : 'waiting for a job';
+    li.append(el('span', 'worker-name', w.name),
+      el('span', 'muted', ` · ${busy} · last heard of ${heard < 2 ? 'just now' : `${formatDuration(heard)} ago`}`));
+    return li;
+  }));
+  const jobs = Array.isArray(pool.recordings) ? pool.recordings : [];
+  ui.noJobs.hidden = jobs.length > 0;
+  ui.jobRows.replaceChildren(...jobs.map((j) => {
+    const row = el('tr');
+    row.dataset.job = j.id;
+    row.dataset.state = j.state;
+    const updated = formatDuration(Math.max(0, Math.round(Date.now() / 1000 + portal.serverOffsetMs / 1000 - Number(j.updated_at))));
+    const values = [j.id, maskPin(j.pin), j.error ? `${j.state} (${j.error})` : j.state, j.worker || '—',
+      `${j.parts} (${(j.files || []).length} file${(j.files || []).length === 1 ? '' : 's'})`, `${updated} ago`];
+    ['Job', 'PIN', 'State', 'Worker', 'Parts', 'Updated'].forEach((label, i) => {
+      const td = el('td', undefined, values[i]);
+      td.dataset.label = label;
+      row.append(td);
+    });
+    return row;
+  }));
 }
 
 function renderSessions() {

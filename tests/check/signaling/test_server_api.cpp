@@ -353,6 +353,14 @@ START_TEST (test_bad_requests)
   ApiReply job = api.get ("/api/v1/recordings/rec-0123456789abcdef", kAdmin);
   ck_assert_uint_eq (job.status, 501);
   ck_assert_uint_eq (api.post ("/api/v1/sessions/123456/recordings", kReader, "").status, 403);
+  ck_assert_uint_eq (api.get ("/api/v1/recordings", kAdmin).status, 501);
+  /* Without a cluster the node list is this node alone. */
+  ApiReply nodes = api.get ("/api/v1/nodes", kAdmin);
+  ck_assert_uint_eq (nodes.status, 200);
+  JsonArray *listed = json_object_get_array_member (json_node_get_object (nodes.json), "nodes");
+  ck_assert_uint_eq (json_array_get_length (listed), 1);
+  ck_assert (json_object_get_boolean_member (json_array_get_object_element (listed, 0), "self"));
+  ck_assert_uint_eq (api.get ("/api/v1/nodes", kReader).status, 403);
 
   /* Sessions that do not exist, and PINs that are none. */
   for (const char *pin : { "000000", "12345", "abcdef", "1234567890" }) {
@@ -685,7 +693,8 @@ START_TEST (test_openapi_document)
   const std::set<std::string> routed = { "getOpenApi",      "listSessions", "createSession",
                                          "getSession",      "endSession",   "listViewers",
                                          "kickViewer",      "getSnapshot",  "getNode",
-                                         "createRecording", "getRecording" };
+                                         "createRecording", "getRecording", "listNodes",
+                                         "listRecordings" };
   ck_assert_msg (ids == routed, "the document's operations differ from the server's");
 
   /* The validator is not blind: it refuses what the schemas rule out. */
