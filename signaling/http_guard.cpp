@@ -86,10 +86,24 @@ void HttpGuard::arm (Tcp &tcp)
       &tcp);
 }
 
-void HttpGuard::upgraded (SoupServerMessage *msg)
+std::string HttpGuard::upgraded (SoupServerMessage *msg)
 {
-  if (Tcp *tcp = find (msg))
-    tcp->disarm ();
+  GSocket *socket = soup_server_message_get_socket (msg);
+  auto it = sockets_.find (socket);
+  if (it == sockets_.end ())
+    return {};
+  it->second->disarm ();
+  std::string address = it->second->address;
+  g_object_weak_unref (G_OBJECT (socket), on_socket_gone, this);
+  sockets_.erase (it);
+  return address;
+}
+
+void HttpGuard::websocket_gone (const std::string &address)
+{
+  auto count = per_address_.find (address);
+  if (count != per_address_.end () && --count->second == 0)
+    per_address_.erase (count);
 }
 
 /* Emitted when a connection is accepted, before any byte or TLS handshake

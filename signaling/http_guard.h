@@ -26,8 +26,11 @@ public:
   void detach ();
   /* The request became a WebSocket: from now on its connection lives as
    * long as the WebSocket does (the WebSocket has its own idle timeout),
-   * still counted against its address. */
-  void upgraded (SoupServerMessage *msg);
+   * still counted against its address until websocket_gone (address).
+   * The connection is no longer watched here (its socket now belongs to
+   * an I/O thread). Returns the address ("" for an unknown connection). */
+  std::string upgraded (SoupServerMessage *msg);
+  void websocket_gone (const std::string &address);
 
   guint64 refused = 0;   /* connections over the per-address bound */
   guint64 timed_out = 0; /* connections closed by the request deadline */

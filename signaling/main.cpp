@@ -4,6 +4,7 @@
 #include <glib-unix.h>
 
 #include <cstdio>
+#include <sys/resource.h>
 
 namespace {
 
@@ -27,6 +28,22 @@ gboolean on_hangup (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Each viewer and host holds a socket: take every file the hard limit
+ * allows (the soft limit is often 1,024), and say so. */
+void raise_open_file_limit ()
+{
+  struct rlimit files;
+  if (getrlimit (RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == files.rlim_max)
+    return;
+  rlim_t before = files.rlim_cur;
+  files.rlim_cur = files.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &files) == 0)
+    std::printf ("ghostview-signaling: open files limit raised from %llu to the hard limit %llu "
+                 "(about %llu connections)\n",
+                 (unsigned long long) before, (unsigned long long) files.rlim_max,
+                 (unsigned long long) (files.rlim_max > 64 ? files.rlim_max - 64 : 0));
+}
+
 } // namespace
 
 int main (int argc, char **argv)
@@ -39,6 +56,7 @@ int main (int argc, char **argv)
     g_error_free (error);
     return 2;
   }
+  raise_open_file_limit ();
   auto server = gv::signaling::Server::create (config, &error);
   if (!server || !server->start (&error)) {
     g_printerr ("ghostview-signaling: %s\n", error ? error->message : "cannot start");

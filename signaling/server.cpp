@@ -4,7 +4,6 @@
 #include "resume_token.h"
 #include "server_impl.h"
 #include "static_files.h"
-#include "ws_limited_stream.h"
 
 #include <climits>
 #include <sys/socket.h>
@@ -35,25 +34,23 @@ void websocket_early_callback (SoupServer *, SoupServerMessage *msg, const char 
   g_error_free (error);
 }
 
-/* The 101 is out: from here the connection is a WebSocket. What libsoup's
- * WebSocket handler would do, but with the stream wrapped in the frame and
+/* The 101 is out: from here the connection is a WebSocket, read and
+ * written on one of the I/O threads (ws_io_threads.h) inside the frame and
  * message limits of ws_limited_stream.h. */
 void websocket_upgraded_callback (SoupServerMessage *msg, gpointer user_data)
 {
   auto *self = static_cast<ServerImpl *> (user_data);
-  self->http_guard->upgraded (msg);
+  std::string address = self->http_guard->upgraded (msg);
   GIOStream *stream = soup_server_message_steal_connection (msg);
-  GIOStream *limited = ws_limited_stream_new (stream, kMaxWebSocketBytes);
-  g_object_unref (stream);
   const char *origin =
       soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Origin");
-  SoupWebsocketConnection *ws =
-      soup_websocket_connection_new (limited, soup_server_message_get_uri (msg),
-                                     SOUP_WEBSOCKET_CONNECTION_SERVER, origin, nullptr, nullptr);
-  ws_limited_stream_close_on_too_big (limited, ws);
-  g_object_unref (limited);
-  self->handle_websocket (msg, ws);
-  g_object_unref (ws);
+  auto channel = self->ws_threads->adopt (stream, soup_server_message_get_uri (msg), origin);
+  g_object_unref (stream);
+  if (!address.empty ())
+    channel->on_closed = [guard = self->http_guard.get (), address] {
+      guard->websocket_gone (address);
+    };
+  self->handle_websocket (msg, std::move (channel));
 }
 
 void websocket_callback (SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
@@ -197,6 +194,9 @@ bool ServerImpl::start (GError **error)
     g_clear_object (&soup);
     return false;
   }
+  ws_threads = std::make_unique<WsIoThreads> (
+      WsIoThreads::sized (config.io_threads, kMaxWebSocketBytes, (guint) config.keepalive_s),
+      [this] (const WsEvent &event) { handle_ws_event (event); });
   started_us = g_get_monotonic_time ();
   housekeeping_source = g_timeout_add_seconds (1, housekeeping_callback, this);
   return true;
@@ -214,7 +214,8 @@ void ServerImpl::stop ()
   stop_whip ();
   close_all (SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server shutting down");
   connections.clear ();
-  cluster.reset (); /* the other nodes see this one gone at once */
+  ws_threads.reset (); /* the closes above go out first */
+  cluster.reset ();    /* the other nodes see this one gone at once */
   if (notifier)
     notifier->shutdown ();
   if (http_guard)

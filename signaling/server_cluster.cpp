@@ -59,7 +59,7 @@ std::string member (JsonObject *o, const char *name)
 
 Connection::Connection (ServerImpl *srv, std::string peer_id, std::string addr, std::string base,
                         std::string node, double burst, double rate)
-    : server (srv), ws (nullptr), peer (std::move (peer_id)), address (std::move (addr)),
+    : server (srv), peer (std::move (peer_id)), address (std::move (addr)),
       page_base (std::move (base)), messages (burst, rate), last_seen_us (g_get_monotonic_time ()),
       remote_node (std::move (node))
 {}
@@ -331,8 +331,7 @@ void ServerImpl::on_cluster_message (const char *data, gsize size, bool)
     } else if (kind == "closed" && c && c->remote_node == from) {
       handle_closed (*c); /* destroys it */
     } else if (kind == "send" && c && c->proxied_on.count (from)) {
-      if (soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_send_text (c->ws, member (o, "text").c_str ());
+      c->channel->send_text (member (o, "text"));
     } else if (kind == "close" && c && c->proxied_on.count (from)) {
       close_connection (*c, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "closed by the session's server");
     } else if (kind == "released" && c && c->home_node == from) {

@@ -46,7 +46,7 @@ struct ServerOptionValues {
   gint webhook_timeout = -1, webhook_retries = -1, webhook_retry_ms = -1;
   gint webhook_concurrency = -1, webhook_queue = -1;
   gint port = -1, pin_ttl = -1, idle = -1, turn_ttl = -1, max_sessions = -1;
-  gint http_timeout = -1, max_per_address = -1, whip_max_relays = -1;
+  gint http_timeout = -1, max_per_address = -1, whip_max_relays = -1, io_threads = -1;
   gint flood_networks = G_MININT; /* unset */
   gboolean production = FALSE, tls_proxy = FALSE, trust_proxy = FALSE;
   gdouble create_rate = -1, message_rate = -1; /* rate-limit tuning; see validate */
@@ -194,6 +194,14 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
     config.http_timeout_s = v.http_timeout;
   if (v.max_per_address >= 0)
     config.max_connections_per_address = (guint) v.max_per_address;
+  if (v.io_threads != -1) {
+    if (v.io_threads < 1 || v.io_threads > 64) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--io-threads %d: between 1 and 64", v.io_threads);
+      return FALSE;
+    }
+    config.io_threads = (guint) v.io_threads;
+  }
   if (v.flood_networks != G_MININT) {
     if (v.flood_networks < 0) {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
@@ -302,6 +310,10 @@ GOptionGroup *server_option_group (ServerConfig &config)
     { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &v->max_per_address,
       "TCP connections one client address may hold at once; more are closed at once (default "
       "64; not applied with --trust-proxy)",
+      "N" },
+    { "io-threads", 0, 0, G_OPTION_ARG_INT, &v->io_threads,
+      "Threads that read and write the WebSockets (default: one per core, at least 2, and one "
+      "more per 1,024 WebSockets up to 32)",
       "N" },
     { "flood-networks", 0, 0, G_OPTION_ARG_INT, &v->flood_networks,
       "Flood mode when more than N networks sent a wrong PIN in 10 minutes: new sessions get "

@@ -35,6 +35,9 @@ struct ServerConfig {
    * connection comes from the proxy). */
   int http_timeout_s = 10;
   guint max_connections_per_address = 64;
+  /* Threads that read and write WebSockets (ws_io_threads.h); 0: sized
+   * by WsIoThreads::sized (grows with the connections). */
+  guint io_threads = 0;
 
   /* ICE servers handed to peers. TURN URLs get short-term credentials. */
   std::vector<std::string> stun_urls;

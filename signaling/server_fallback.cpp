@@ -82,8 +82,8 @@ void ServerImpl::handle_binary (Connection &c, GBytes *bytes)
                                             frame.jpeg_size);
   if (!out)
     return;
-  if (soup_websocket_connection_get_state (viewer->ws) == SOUP_WEBSOCKET_STATE_OPEN) {
-    soup_websocket_connection_send_message (viewer->ws, SOUP_WEBSOCKET_DATA_BINARY, out);
+  if (viewer->channel->open ()) {
+    viewer->channel->send_binary (out);
     viewer->fallback_in_flight++;
     metrics.fallback_frames_relayed++;
     metrics.fallback_bytes_relayed += g_bytes_get_size (out);

@@ -12,6 +12,7 @@
 #include "server_config.h"
 #include "session_registry.h"
 #include "webhooks.h"
+#include "ws_io_threads.h"
 
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -38,7 +39,7 @@ enum class Role { None, Host, Viewer, Ingest };
 class ServerImpl;
 
 struct Connection {
-  Connection (ServerImpl *server, SoupWebsocketConnection *ws, std::string peer,
+  Connection (ServerImpl *server, std::shared_ptr<WsChannel> channel, std::string peer,
               std::string address, std::string page_base, double burst, double rate);
   ~Connection ();
   /* A stand-in for a viewer whose WebSocket is on node `remote_node` of
@@ -49,7 +50,7 @@ struct Connection {
   Connection &operator= (const Connection &) = delete;
 
   ServerImpl *server;
-  SoupWebsocketConnection *ws;
+  std::shared_ptr<WsChannel> channel; /* its WebSocket, on an I/O thread */
   std::string peer;
   std::string address;
   std::string page_base; /* "http://host:port" the client reached us at */
@@ -69,14 +70,14 @@ struct Connection {
   gint64 last_rate_error_us = 0;
   guint dropped = 0;
   bool closing = false;
-  /* Cluster (server_cluster.cpp). A stand-in (no `ws`): the viewer's
+  /* Cluster (server_cluster.cpp). A stand-in (no `channel`): the viewer's
    * WebSocket is on node `remote_node`. A WebSocket whose session is on
    * node `home_node`: what it sends goes there, and `proxied_on` are the
    * nodes that hold a stand-in for it. */
   std::string remote_node;
   std::string home_node;
   std::set<std::string> proxied_on;
-  bool stand_in () const { return ws == nullptr; }
+  bool stand_in () const { return !channel; }
 };
 
 struct Metrics {
@@ -221,7 +222,8 @@ public:
   std::string metrics_text () const;
 
   /* server_ws.cpp: WebSocket */
-  void handle_websocket (SoupServerMessage *msg, SoupWebsocketConnection *ws);
+  void handle_websocket (SoupServerMessage *msg, std::shared_ptr<WsChannel> channel);
+  void handle_ws_event (const WsEvent &event);
   void handle_text (Connection &c, GBytes *bytes);
   /* server_fallback.cpp: a binary message (a fallback picture) */
   void handle_binary (Connection &c, GBytes *bytes);
@@ -348,6 +350,8 @@ public:
   KeyedRateLimiter create_limiter;
   GuessLimiter guesses;
   std::unordered_map<std::string, std::unique_ptr<Connection>> connections;
+  /* Where the WebSockets are read and written (ws_io_threads.h). */
+  std::unique_ptr<WsIoThreads> ws_threads;
   Metrics metrics;
   bool flood_mode_noted = false;
   std::unique_ptr<ApiKeys> api_keys; /* null: no --api-keys, no API */

@@ -7,6 +7,7 @@
 #include "server_impl.h"
 #include "turn_credentials.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace gv::signaling {
@@ -16,26 +17,6 @@ using proto::ErrorCode;
 using proto::Type;
 
 constexpr guint kMaxDroppedBeforeClose = 1000;
-
-void on_message_cb (SoupWebsocketConnection *, gint type, GBytes *bytes, gpointer user_data)
-{
-  auto *c = static_cast<Connection *> (user_data);
-  if (type == SOUP_WEBSOCKET_DATA_BINARY)
-    c->server->handle_binary (*c, bytes);
-  else
-    c->server->handle_text (*c, bytes);
-}
-
-void on_pong_cb (SoupWebsocketConnection *, GBytes *, gpointer user_data)
-{
-  static_cast<Connection *> (user_data)->last_seen_us = g_get_monotonic_time ();
-}
-
-void on_closed_cb (SoupWebsocketConnection *, gpointer user_data)
-{
-  auto *c = static_cast<Connection *> (user_data);
-  c->server->handle_closed (*c);
-}
 
 } // namespace
 
@@ -86,25 +67,21 @@ const char *guess_refusal_text (GuessVerdict verdict)
   }
 }
 
-Connection::Connection (ServerImpl *srv, SoupWebsocketConnection *conn, std::string peer_id,
+Connection::Connection (ServerImpl *srv, std::shared_ptr<WsChannel> ws_channel, std::string peer_id,
                         std::string addr, std::string base, double burst, double rate)
-    : server (srv), ws (SOUP_WEBSOCKET_CONNECTION (g_object_ref (conn))),
-      peer (std::move (peer_id)), address (std::move (addr)), page_base (std::move (base)),
-      messages (burst, rate), last_seen_us (g_get_monotonic_time ())
+    : server (srv), channel (std::move (ws_channel)), peer (std::move (peer_id)),
+      address (std::move (addr)), page_base (std::move (base)), messages (burst, rate),
+      last_seen_us (g_get_monotonic_time ())
 {
-  g_signal_connect (ws, "message", G_CALLBACK (on_message_cb), this);
-  g_signal_connect (ws, "pong", G_CALLBACK (on_pong_cb), this);
-  g_signal_connect (ws, "closed", G_CALLBACK (on_closed_cb), this);
+  channel->user = this;
 }
 
 Connection::~Connection ()
 {
-  if (!ws)
+  if (!channel)
     return; /* a stand-in (server_cluster.cpp) */
-  g_signal_handlers_disconnect_by_data (ws, this);
-  if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
-  g_object_unref (ws);
+  channel->user = nullptr;
+  channel->close (SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
 }
 
 bool ServerImpl::origin_allowed (SoupServerMessage *msg) const
@@ -115,32 +92,44 @@ bool ServerImpl::origin_allowed (SoupServerMessage *msg) const
                                     config.allowed_origins);
 }
 
-void ServerImpl::handle_websocket (SoupServerMessage *msg, SoupWebsocketConnection *ws)
+void ServerImpl::handle_websocket (SoupServerMessage *msg, std::shared_ptr<WsChannel> channel)
 {
-  /* ws_limited_stream holds such frames back first; libsoup's own check
-   * stays as a second line. */
-  soup_websocket_connection_set_max_incoming_payload_size (ws, kMaxWebSocketBytes);
   if (!origin_allowed (msg)) {
     metrics.origin_rejected++;
-    std::string err = proto::make_error (ErrorCode::OriginRejected, "", Type::Unknown);
-    soup_websocket_connection_send_text (ws, err.c_str ());
-    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "origin rejected");
+    channel->send_text (proto::make_error (ErrorCode::OriginRejected, "", Type::Unknown));
+    channel->close (SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "origin rejected");
     return;
   }
-  soup_websocket_connection_set_keepalive_interval (ws, (guint) config.keepalive_s);
   metrics.connections_total++;
   std::string peer = random_id (8);
-  auto conn = std::make_unique<Connection> (this, ws, peer, client_address (msg), page_base (msg),
-                                            config.msg_burst, config.msg_per_s);
+  auto conn = std::make_unique<Connection> (this, std::move (channel), peer, client_address (msg),
+                                            page_base (msg), config.msg_burst, config.msg_per_s);
   connections.emplace (peer, std::move (conn));
+}
+
+/* What an I/O thread saw on a WebSocket, now on the main loop. */
+void ServerImpl::handle_ws_event (const WsEvent &event)
+{
+  auto *c = static_cast<Connection *> (event.channel->user);
+  switch (event.kind) {
+  case WsEvent::Kind::Text:
+    handle_text (*c, event.data);
+    return;
+  case WsEvent::Kind::Binary:
+    handle_binary (*c, event.data);
+    return;
+  case WsEvent::Kind::Closed:
+    handle_closed (*c); /* destroys `c` */
+    return;
+  }
 }
 
 void ServerImpl::send (Connection &c, const std::string &text)
 {
   if (c.stand_in ())
     send_to_stand_in (c, text);
-  else if (soup_websocket_connection_get_state (c.ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_send_text (c.ws, text.c_str ());
+  else
+    c.channel->send_text (text);
 }
 
 bool ServerImpl::send_to (const std::string &peer, const std::string &text)
@@ -165,8 +154,8 @@ void ServerImpl::close_connection (Connection &c, gushort code, const char *reas
   c.closing = true;
   if (c.stand_in ())
     close_stand_in (c, code, reason);
-  else if (soup_websocket_connection_get_state (c.ws) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close (c.ws, code, reason);
+  else
+    c.channel->close (code, reason);
 }
 
 void ServerImpl::close_all (gushort code, const char *reason)
@@ -797,7 +786,7 @@ void ServerImpl::housekeeping ()
   gint64 idle_us = (gint64) config.idle_timeout_s * G_USEC_PER_SEC;
   for (auto &[peer, c] : connections)
     /* A stand-in's WebSocket is watched on its own node. */
-    if (!c->stand_in () && now - c->last_seen_us > idle_us)
+    if (!c->stand_in () && now - std::max (c->last_seen_us, c->channel->last_pong_us ()) > idle_us)
       close_connection (*c, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "idle timeout");
   create_limiter.prune (now);
   guesses.prune (now);

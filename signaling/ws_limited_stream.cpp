@@ -1,6 +1,7 @@
 #include "ws_limited_stream.h"
 
 #include <cstring>
+#include <string>
 
 namespace {
 
@@ -48,6 +49,114 @@ struct FrameTracker {
   }
 };
 
+/* Cuts a client's data frames longer than kPieceBytes into fragments of at
+ * most that (RFC 6455 5.4), so libsoup's read buffer, which keeps the size
+ * of the longest frame it ever held for the connection's whole life, stays
+ * at 2 KiB instead of 8 KiB for a 4 KiB SDP (12 KiB a session). Pieces
+ * start at multiples of 4 bytes, so the frame's masking key stays right for
+ * each of them. Control frames and unmasked frames (which libsoup refuses
+ * from a client) pass as they are. */
+struct FrameSplitter {
+  static constexpr guint64 kPieceBytes = 1000;
+  static_assert (kPieceBytes % 4 == 0, "pieces keep the mask aligned");
+
+  enum class Mode { Header, Pass, Split };
+  Mode mode = Mode::Header;
+  guint8 head[14];
+  guint head_len = 0;
+  guint64 left = 0;       /* payload bytes of the frame still to come */
+  guint64 piece_left = 0; /* Split: of the current piece */
+  guint8 first_byte = 0;  /* Split: RSV bits and opcode of the frame */
+  bool fin = false;
+  bool first_piece = false;
+  guint8 key[4];
+
+  guint header_size () const
+  {
+    if (head_len < 2)
+      return 2;
+    guint len7 = head[1] & 0x7f;
+    return 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + ((head[1] & 0x80) ? 4 : 0);
+  }
+
+  void start_frame (std::string &out)
+  {
+    guint len7 = head[1] & 0x7f;
+    guint64 payload = len7;
+    if (len7 >= 126) {
+      guint end = len7 == 126 ? 4 : 10;
+      payload = 0;
+      for (guint b = 2; b < end; b++)
+        payload = (payload << 8) | head[b];
+    }
+    bool control = head[0] & 0x08;
+    bool masked = head[1] & 0x80;
+    left = payload;
+    if (control || !masked || payload <= kPieceBytes) {
+      out.append (reinterpret_cast<const char *> (head), head_len);
+      head_len = 0;
+      mode = left ? Mode::Pass : Mode::Header;
+      return;
+    }
+    first_byte = head[0] & 0x7f;
+    fin = head[0] & 0x80;
+    memcpy (key, head + head_len - 4, 4);
+    head_len = 0;
+    first_piece = true;
+    piece_left = 0;
+    mode = Mode::Split;
+  }
+
+  void start_piece (std::string &out)
+  {
+    guint64 size = MIN (kPieceBytes, left);
+    guint8 h[8];
+    guint n = 0;
+    h[n] = first_piece ? first_byte : 0x00; /* then continuation frames */
+    if (size == left && fin)
+      h[n] |= 0x80;
+    n++;
+    if (size <= 125) {
+      h[n++] = 0x80 | (guint8) size;
+    } else {
+      h[n++] = 0x80 | 126;
+      h[n++] = (guint8) (size >> 8);
+      h[n++] = (guint8) (size & 0xff);
+    }
+    out.append (reinterpret_cast<const char *> (h), n);
+    out.append (reinterpret_cast<const char *> (key), 4);
+    first_piece = false;
+    piece_left = size;
+  }
+
+  void feed (const guint8 *data, gsize n, std::string &out)
+  {
+    gsize i = 0;
+    while (i < n) {
+      if (mode == Mode::Header) {
+        head[head_len++] = data[i++];
+        if (head_len == header_size ())
+          start_frame (out);
+        continue;
+      }
+      if (mode == Mode::Split && piece_left == 0)
+        start_piece (out);
+      guint64 &budget = mode == Mode::Split ? piece_left : left;
+      gsize run = (gsize) MIN (budget, (guint64) (n - i));
+      out.append (reinterpret_cast<const char *> (data + i), run);
+      i += run;
+      if (mode == Mode::Split) {
+        piece_left -= run;
+        left -= run;
+      } else {
+        left -= run;
+      }
+      if (left == 0)
+        mode = Mode::Header;
+    }
+  }
+};
+
 } // namespace
 
 /* The input side: a pollable filter over the connection's input. */
@@ -58,6 +167,9 @@ G_DECLARE_FINAL_TYPE (GvWsLimitedInput, gv_ws_limited_input, GV, WS_LIMITED_INPU
 struct _GvWsLimitedInput {
   GFilterInputStream parent;
   FrameTracker *tracker;
+  FrameSplitter *splitter;
+  std::string *ready; /* split frames not yet read by libsoup */
+  gsize ready_at;
   guint64 max_bytes;
   bool over;   /* a frame broke the limit: drop everything from here on */
   GWeakRef ws; /* the SoupWebsocketConnection to close */
@@ -88,41 +200,71 @@ static gboolean close_too_big (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Lets through what stays within the limit; past it, reports "nothing to
- * read yet" so libsoup waits while the close goes out. */
-static gssize limit_read (GvWsLimitedInput *self, guint8 *buffer, gssize got, GError **error)
+/* Lets through what stays within the limit; past it, schedules the close
+ * on the connection's own thread. Returns how many bytes pass. */
+static gsize limit (GvWsLimitedInput *self, const guint8 *buffer, gsize got)
 {
-  if (got <= 0)
-    return got;
-  if (!self->over) {
-    gsize pass = self->tracker->scan (buffer, (gsize) got, self->max_bytes);
-    if (pass == (gsize) got)
-      return got;
+  if (self->over)
+    return 0;
+  gsize pass = self->tracker->scan (buffer, got, self->max_bytes);
+  if (pass < got) {
     self->over = true;
-    g_idle_add_full (G_PRIORITY_DEFAULT, close_too_big, g_object_ref (self), g_object_unref);
-    if (pass > 0)
-      return (gssize) pass;
+    GSource *idle = g_idle_source_new ();
+    g_source_set_callback (idle, close_too_big, g_object_ref (self), g_object_unref);
+    g_source_attach (idle, g_main_context_get_thread_default ());
+    g_source_unref (idle);
   }
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "message over the limit");
-  return -1;
+  return pass;
+}
+
+static gssize hand_over (GvWsLimitedInput *self, void *buffer, gsize count)
+{
+  gsize n = MIN (count, self->ready->size () - self->ready_at);
+  memcpy (buffer, self->ready->data () + self->ready_at, n);
+  self->ready_at += n;
+  if (self->ready_at == self->ready->size ()) {
+    self->ready->clear ();
+    self->ready_at = 0;
+  }
+  return (gssize) n;
+}
+
+/* Reads from the connection (nonblocking or not) until some bytes are
+ * ready for libsoup: within the limits, long frames split. Past the limit,
+ * reports "nothing to read yet" so libsoup waits while the close goes out. */
+static gssize limited_read (GvWsLimitedInput *self, void *buffer, gsize count, bool blocking,
+                            GCancellable *cancellable, GError **error)
+{
+  guint8 chunk[4096];
+  while (self->ready->empty ()) {
+    /* Past the limit the connection's bytes are still read (and dropped),
+     * so its end or error reaches libsoup. */
+    GInputStream *base = G_INPUT_STREAM (base_of (self));
+    gsize want = MIN (count, sizeof chunk);
+    gssize got = blocking ? g_input_stream_read (base, chunk, want, cancellable, error)
+                          : g_pollable_input_stream_read_nonblocking (
+                                G_POLLABLE_INPUT_STREAM (base), chunk, want, cancellable, error);
+    if (got <= 0)
+      return got;
+    self->splitter->feed (chunk, limit (self, chunk, (gsize) got), *self->ready);
+    if (self->ready->empty () && self->over) {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "message over the limit");
+      return -1;
+    }
+  }
+  return hand_over (self, buffer, count);
 }
 
 static gssize gv_ws_limited_input_read_nonblocking (GPollableInputStream *stream, void *buffer,
                                                     gsize count, GError **error)
 {
-  auto *self = GV_WS_LIMITED_INPUT (stream);
-  gssize got =
-      g_pollable_input_stream_read_nonblocking (base_of (self), buffer, count, nullptr, error);
-  return limit_read (self, static_cast<guint8 *> (buffer), got, error);
+  return limited_read (GV_WS_LIMITED_INPUT (stream), buffer, count, false, nullptr, error);
 }
 
 static gssize gv_ws_limited_input_read (GInputStream *stream, void *buffer, gsize count,
                                         GCancellable *cancellable, GError **error)
 {
-  auto *self = GV_WS_LIMITED_INPUT (stream);
-  gssize got =
-      g_input_stream_read (G_INPUT_STREAM (base_of (self)), buffer, count, cancellable, error);
-  return limit_read (self, static_cast<guint8 *> (buffer), got, error);
+  return limited_read (GV_WS_LIMITED_INPUT (stream), buffer, count, true, cancellable, error);
 }
 
 static gboolean gv_ws_limited_input_can_poll (GPollableInputStream *stream)
@@ -132,14 +274,18 @@ static gboolean gv_ws_limited_input_can_poll (GPollableInputStream *stream)
 
 static gboolean gv_ws_limited_input_is_readable (GPollableInputStream *stream)
 {
-  return g_pollable_input_stream_is_readable (base_of (GV_WS_LIMITED_INPUT (stream)));
+  auto *self = GV_WS_LIMITED_INPUT (stream);
+  return !self->ready->empty () || g_pollable_input_stream_is_readable (base_of (self));
 }
 
 static GSource *gv_ws_limited_input_create_source (GPollableInputStream *stream,
                                                    GCancellable *cancellable)
 {
-  GSource *base =
-      g_pollable_input_stream_create_source (base_of (GV_WS_LIMITED_INPUT (stream)), nullptr);
+  auto *self = GV_WS_LIMITED_INPUT (stream);
+  /* Bytes already split and waiting: ready at once. */
+  GSource *base = !self->ready->empty ()
+                      ? g_timeout_source_new (0)
+                      : g_pollable_input_stream_create_source (base_of (self), nullptr);
   GSource *source = g_pollable_source_new_full (stream, base, cancellable);
   g_source_unref (base);
   return source;
@@ -156,6 +302,8 @@ static void gv_ws_limited_input_pollable_init (GPollableInputStreamInterface *if
 static void gv_ws_limited_input_finalize (GObject *object)
 {
   delete GV_WS_LIMITED_INPUT (object)->tracker;
+  delete GV_WS_LIMITED_INPUT (object)->splitter;
+  delete GV_WS_LIMITED_INPUT (object)->ready;
   g_weak_ref_clear (&GV_WS_LIMITED_INPUT (object)->ws);
   G_OBJECT_CLASS (gv_ws_limited_input_parent_class)->finalize (object);
 }
@@ -169,6 +317,9 @@ static void gv_ws_limited_input_class_init (GvWsLimitedInputClass *klass)
 static void gv_ws_limited_input_init (GvWsLimitedInput *self)
 {
   self->tracker = new FrameTracker ();
+  self->splitter = new FrameSplitter ();
+  self->ready = new std::string ();
+  self->ready_at = 0;
   g_weak_ref_init (&self->ws, nullptr);
 }
 

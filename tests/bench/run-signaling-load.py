@@ -50,6 +50,12 @@ GV_BENCH_KNOBS = ["--create-rate", "1000000", "--message-rate", "1000000",
                   "--max-connections-per-address", "1000000"]
 
 
+# Files a server process keeps besides its sessions' sockets: standard
+# streams, the listening socket, main-loop wake-ups, the probe sessions.
+SPARE_FILES = 64
+HARD_FILE_LIMIT_AT_START = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+
+
 class BenchError(Exception):
     pass
 
@@ -114,17 +120,19 @@ class LineReader:
                 raise BenchError(f"{self.name}: {msg}")
 
 
-def start_server(kind, args, build_dir, limit_clients, log):
+def start_server(kind, args, build_dir, limit_clients, log, fd_limit):
     if kind == "ghostview":
         cmd = [os.path.join(build_dir, "signaling", "ghostview-signaling"),
-               "--address", "127.0.0.1", "--port", "0"] + GV_BENCH_KNOBS
+               "--address", "127.0.0.1", "--port", "0"] + GV_BENCH_KNOBS + args.gv_arg
     else:
         cmd = [args.node, os.path.join(HERE, "peerjs-server.mjs"),
                "--port", "0", "--concurrent-limit", str(limit_clients)]
     # Its output goes to the log; the listening line is read back from there.
     log.flush()
     start = log.tell()
-    proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, cwd=HERE)
+    proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL, cwd=HERE,
+                            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE,
+                                                                  (fd_limit, fd_limit)))
     deadline = time.monotonic() + 20
     url = None
     while url is None:
@@ -208,13 +216,31 @@ def sockets_per_process():
     return soft
 
 
+def server_file_limit(args):
+    """Open files one server process may hold: this process's hard limit,
+    or as root up to --server-open-files (what an operator's unit file
+    gives a server with LimitNOFILE=), both servers alike."""
+    hard = sockets_per_process()
+    if not args.server_open_files or args.server_open_files <= hard:
+        return hard
+    try:
+        with open("/proc/sys/fs/nr_open") as f:
+            want = min(args.server_open_files, int(f.read()))
+        # Raising a hard limit needs CAP_SYS_RESOURCE: tried on this process.
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, want))
+        return want
+    except (OSError, ValueError):
+        return hard
+
+
 def load_run(kind, n, args, build_dir, log):
     """One server kind at one size: returns a dict of figures."""
     t_start = time.monotonic()
     deadline_all = t_start + args.run_timeout
-    fd_limit = sockets_per_process()
-    # One server process holds 2 sockets per session; keep 1,000 spare.
-    per_process = max(1, (fd_limit - 1000) // 2)
+    fd_limit = server_file_limit(args)
+    # One server process holds 2 sockets per session, besides its own few
+    # files and the probes' sockets.
+    per_process = max(1, (fd_limit - SPARE_FILES) // 2)
     shards = max(1, math.ceil(n / per_process))
     shard_sizes = [n // shards + (1 if i < n % shards else 0) for i in range(shards)]
     probes_per_shard = [args.probes // shards + (1 if i < args.probes % shards else 0)
@@ -225,7 +251,8 @@ def load_run(kind, n, args, build_dir, log):
     try:
         for i in range(shards):
             proc, url, cmd = start_server(kind, args, build_dir,
-                                          2 * shard_sizes[i] + 2 * args.probes + 100, log)
+                                          2 * shard_sizes[i] + 2 * args.probes + 100, log,
+                                          fd_limit)
             servers.append((proc, url))
             result["server_cmd"] = cmd
         time.sleep(0.5)
@@ -532,6 +559,12 @@ def main():
                    help="sessions per generator process (a GLib main loop costs O(its "
                    "connections) per iteration, so the generators are kept small)")
     p.add_argument("--window", type=int, default=0, help="relay window per session (auto)")
+    p.add_argument("--server-open-files", type=int, default=65536,
+                   help="open files each server process gets where this process may raise its "
+                        "hard limit (root with CAP_SYS_RESOURCE); else the hard limit")
+    p.add_argument("--gv-arg", action="append", default=[],
+                   help="one more argument for ghostview-signaling (repeat: --gv-arg=--io-threads "
+                        "--gv-arg=8)")
     p.add_argument("--candidates", type=int, default=3)
     p.add_argument("--sdp-bytes", type=int, default=4096)
     p.add_argument("--candidate-bytes", type=int, default=100)
@@ -583,11 +616,13 @@ def main():
                          "`peerjs` command does, on 127.0.0.1, `concurrent_limit` raised to "
                          "the clients the run holds); the generator sends no HEARTBEAT, so "
                          "`alive_timeout` is 600 s.")
-    fd_limit = sockets_per_process()
+    fd_limit = server_file_limit(args)
     notes.append(
-        f"Open files: {fd_limit:,} per process (hard limit; soft raised to it). A server holds "
+        f"Open files: {fd_limit:,} per server process ("
+        + ("raised as root, as `LimitNOFILE=` in a unit file would" if fd_limit > HARD_FILE_LIMIT_AT_START
+           else "the hard limit; soft raised to it") + "). A server holds "
         "2 sockets per session, so a size that needs more than "
-        f"{(fd_limit - 1000) // 2:,} sessions in one process runs as several server "
+        f"{(fd_limit - SPARE_FILES) // 2:,} sessions in one process runs as several server "
         "processes of equal share (both servers alike), each with its own generators; RSS "
         "and CPU are the sums over them (each process's idle baseline counted once per "
         "process), throughput the sum of concurrent relays. The generators are separate "

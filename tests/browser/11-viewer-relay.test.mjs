@@ -53,7 +53,10 @@ async function startCoturn() {
     '-n', '--verbose', '--listening-ip', '127.0.0.1', '--relay-ip', '127.0.0.1', '-p', String(port),
     '--min-port', String(minPort), '--max-port', String(minPort + 99),
     '--use-auth-secret', '--static-auth-secret', SECRET, '--realm', 'ghostview.test',
-    '--no-tls', '--no-dtls', '--no-tcp-relay', '--no-cli', '--fingerprint',
+    // UDP only: the page relays over UDP, and a TCP listener on the port
+    // checked free for UDP can collide with another program's TCP socket
+    // (seen in CI: coturn retried its bind forever and relayed nothing).
+    '--no-tcp', '--no-tls', '--no-dtls', '--no-tcp-relay', '--no-cli', '--fingerprint',
     // The host and the page are both on 127.0.0.1: the relay must reach loopback peers.
     '--allow-loopback-peers',
     // A log file rather than a pipe: coturn's stdout is block-buffered.

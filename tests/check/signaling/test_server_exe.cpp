@@ -78,6 +78,7 @@ START_TEST (test_usage_errors)
     { { "--tls-cert", "/nonexistent.pem" }, "both --tls-cert and --tls-key" },
     { { "--turn-url", "turn:127.0.0.1:3478" }, "--turn-url needs the coturn secret" },
     { { "--turn", "turn:127.0.0.1:3478" }, "--turn-url needs the coturn secret" },
+    { { "--io-threads", "0" }, "--io-threads 0: between 1 and 64" },
   };
   for (auto &c : cases) {
     std::vector<gchar *> argv{ (gchar *) exe.c_str () };

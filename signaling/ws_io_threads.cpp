@@ -1,0 +1,295 @@
+#include "ws_io_threads.h"
+
+#include "wake_queue.h"
+#include "ws_limited_stream.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace gv::signaling {
+namespace {
+
+struct BytesUnref {
+  void operator() (GBytes *b) const { g_bytes_unref (b); }
+};
+struct ObjectUnref {
+  void operator() (gpointer o) const { g_object_unref (o); }
+};
+struct UriUnref {
+  void operator() (GUri *u) const { g_uri_unref (u); }
+};
+using BytesPtr = std::unique_ptr<GBytes, BytesUnref>;
+
+/* One event on its way to the owner's thread. */
+struct Delivery {
+  WsEvent::Kind kind;
+  std::shared_ptr<WsChannel> channel;
+  BytesPtr data;
+};
+
+enum class OpKind { Adopt, Text, Binary, Close, Drop, Quit };
+
+/* One request on its way to an I/O thread. */
+struct Op {
+  Op (OpKind k, std::shared_ptr<WsChannel> ch) : kind (k), channel (std::move (ch)) {}
+  OpKind kind;
+  std::shared_ptr<WsChannel> channel;
+  std::string text; /* Text; Close's reason; Adopt's Origin */
+  bool has_text = false;
+  BytesPtr bytes;
+  gushort code = 0;
+  std::unique_ptr<GIOStream, ObjectUnref> stream;
+  std::unique_ptr<GUri, UriUnref> uri;
+};
+
+} // namespace
+
+struct WsIoThreads::Inbox {
+  WakeQueue<Delivery> queue;
+  Inbox (GMainContext *context, Sink sink)
+      : queue (context, "ghostview websocket events", [sink] (std::vector<Delivery> &batch) {
+          for (auto &d : batch) {
+            if (d.kind == WsEvent::Kind::Closed && d.channel->on_closed)
+              d.channel->on_closed ();
+            if (d.channel->user)
+              sink (WsEvent{ d.kind, d.channel, d.data.get () });
+          }
+        })
+  {}
+};
+
+/* One I/O thread: its context, its loop, its share of the WebSockets. */
+struct WsShard {
+  WsShard (guint index, const WsIoThreads::Options &options, WakeQueue<Delivery> *inbox)
+      : index (index), limits (options), inbox (inbox), context (g_main_context_new ()),
+        loop (g_main_loop_new (context, FALSE)),
+        ops (context, "ghostview websocket requests", [this] (std::vector<Op> &batch) {
+          for (auto &op : batch)
+            run (op);
+        })
+  {
+    gchar *name = g_strdup_printf ("gv-ws-io-%u", index);
+    thread = g_thread_new (name, thread_main, this);
+    g_free (name);
+  }
+
+  ~WsShard ()
+  {
+    ops.push (Op (OpKind::Quit, nullptr));
+    g_thread_join (thread);
+    g_main_loop_unref (loop);
+    g_main_context_unref (context);
+  }
+
+  static gpointer thread_main (gpointer data)
+  {
+    auto *self = static_cast<WsShard *> (data);
+    g_main_context_push_thread_default (self->context);
+    g_main_loop_run (self->loop);
+    self->drop_all ();
+    g_main_context_pop_thread_default (self->context);
+    return nullptr;
+  }
+
+  /* ---- on the I/O thread ---- */
+
+  void run (Op &op)
+  {
+    WsChannel *ch = op.channel.get ();
+    SoupWebsocketConnection *ws = ch ? ch->ws_ : nullptr;
+    bool open = ws && soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN;
+    switch (op.kind) {
+    case OpKind::Adopt:
+      adopt (op);
+      return;
+    case OpKind::Text:
+      if (open)
+        soup_websocket_connection_send_text (ws, op.text.c_str ());
+      return;
+    case OpKind::Binary:
+      if (open)
+        soup_websocket_connection_send_message (ws, SOUP_WEBSOCKET_DATA_BINARY, op.bytes.get ());
+      return;
+    case OpKind::Close:
+      if (open)
+        soup_websocket_connection_close (ws, op.code, op.has_text ? op.text.c_str () : nullptr);
+      return;
+    case OpKind::Drop:
+      drop (*ch);
+      if (live.erase (ch))
+        sockets.fetch_sub (1, std::memory_order_relaxed);
+      return;
+    case OpKind::Quit:
+      g_main_loop_quit (loop);
+      return;
+    }
+  }
+
+  void adopt (Op &op)
+  {
+    GIOStream *limited = ws_limited_stream_new (op.stream.get (), limits.max_message_bytes);
+    SoupWebsocketConnection *ws =
+        soup_websocket_connection_new (limited, op.uri.get (), SOUP_WEBSOCKET_CONNECTION_SERVER,
+                                       op.has_text ? op.text.c_str () : nullptr, nullptr, nullptr);
+    ws_limited_stream_close_on_too_big (limited, ws);
+    g_object_unref (limited);
+    /* ws_limited_stream holds such frames back first; libsoup's own check
+     * stays as a second line. */
+    soup_websocket_connection_set_max_incoming_payload_size (ws, limits.max_message_bytes);
+    if (limits.keepalive_s)
+      soup_websocket_connection_set_keepalive_interval (ws, limits.keepalive_s);
+    WsChannel *ch = op.channel.get ();
+    ch->ws_ = ws;
+    g_signal_connect (ws, "message", G_CALLBACK (on_message), ch);
+    g_signal_connect (ws, "pong", G_CALLBACK (on_pong), ch);
+    g_signal_connect (ws, "closed", G_CALLBACK (on_closed), ch);
+    live.emplace (ch, op.channel);
+  }
+
+  static void on_message (SoupWebsocketConnection *, gint type, GBytes *bytes, gpointer data)
+  {
+    auto *ch = static_cast<WsChannel *> (data);
+    auto kind = type == SOUP_WEBSOCKET_DATA_BINARY ? WsEvent::Kind::Binary : WsEvent::Kind::Text;
+    ch->shard_->inbox->push (
+        Delivery{ kind, ch->shared_from_this (), BytesPtr (g_bytes_ref (bytes)) });
+  }
+
+  static void on_pong (SoupWebsocketConnection *, GBytes *, gpointer data)
+  {
+    static_cast<WsChannel *> (data)->last_pong_us_.store (g_get_monotonic_time (),
+                                                          std::memory_order_relaxed);
+  }
+
+  /* The WebSocket is gone: tell the owner, and let go of it once libsoup
+   * has returned from this signal. */
+  static void on_closed (SoupWebsocketConnection *, gpointer data)
+  {
+    auto *ch = static_cast<WsChannel *> (data);
+    ch->closed_.store (true, std::memory_order_release);
+    auto self = ch->shared_from_this ();
+    ch->shard_->inbox->push (Delivery{ WsEvent::Kind::Closed, self, nullptr });
+    ch->shard_->ops.push (Op (OpKind::Drop, self));
+  }
+
+  static void drop (WsChannel &ch)
+  {
+    if (!ch.ws_)
+      return;
+    g_signal_handlers_disconnect_by_data (ch.ws_, &ch);
+    g_object_unref (ch.ws_);
+    ch.ws_ = nullptr;
+  }
+
+  /* The loop has stopped: what is still open closes without a handshake,
+   * and the streams' own closing is let run to its end. */
+  void drop_all ()
+  {
+    for (auto &[ch, keep] : live) {
+      ch->closed_.store (true, std::memory_order_release);
+      drop (*ch);
+    }
+    live.clear ();
+    sockets.store (0, std::memory_order_relaxed);
+    for (int i = 0; i < 100 && g_main_context_iteration (context, FALSE); i++)
+      ;
+  }
+
+  const guint index;
+  const WsIoThreads::Options limits;
+  std::atomic<guint> sockets{ 0 }; /* WebSockets it carries */
+  WakeQueue<Delivery> *const inbox;
+  GMainContext *context;
+  GMainLoop *loop;
+  GThread *thread = nullptr;
+  WakeQueue<Op> ops;
+  std::unordered_map<WsChannel *, std::shared_ptr<WsChannel>> live; /* I/O thread only */
+};
+
+/* ---- WsChannel, on the owner's thread ---- */
+
+void WsChannel::send_text (std::string text)
+{
+  if (!open ())
+    return;
+  Op op{ OpKind::Text, shared_from_this () };
+  op.text = std::move (text);
+  shard_->ops.push (std::move (op));
+}
+
+void WsChannel::send_binary (GBytes *bytes)
+{
+  if (!open ())
+    return;
+  Op op{ OpKind::Binary, shared_from_this () };
+  op.bytes.reset (g_bytes_ref (bytes));
+  shard_->ops.push (std::move (op));
+}
+
+void WsChannel::close (gushort code, const char *reason)
+{
+  if (!open ())
+    return;
+  close_asked_ = true;
+  Op op{ OpKind::Close, shared_from_this () };
+  op.code = code;
+  op.has_text = reason != nullptr;
+  if (reason)
+    op.text = reason;
+  shard_->ops.push (std::move (op));
+}
+
+/* ---- WsIoThreads ---- */
+
+WsIoThreads::WsIoThreads (Options options, Sink sink)
+    : inbox_ (std::make_unique<Inbox> (g_main_context_get_thread_default ()
+                                           ? g_main_context_get_thread_default ()
+                                           : g_main_context_default (),
+                                       std::move (sink))),
+      options_ (options)
+{
+  options_.threads = std::max (1u, options_.threads);
+  options_.max_threads = std::max (options_.threads, options_.max_threads);
+  for (guint i = 0; i < options_.threads; i++)
+    shards_.push_back (std::make_unique<WsShard> (i, options_, &inbox_->queue));
+}
+
+WsIoThreads::~WsIoThreads ()
+{
+  shards_.clear (); /* each joins its thread */
+  inbox_.reset ();
+}
+
+std::shared_ptr<WsChannel> WsIoThreads::adopt (GIOStream *stream, GUri *uri, const char *origin)
+{
+  WsShard *shard = shards_.front ().get ();
+  for (auto &s : shards_)
+    if (s->sockets.load (std::memory_order_relaxed) <
+        shard->sockets.load (std::memory_order_relaxed))
+      shard = s.get ();
+  if (shard->sockets.load (std::memory_order_relaxed) >= options_.sockets_per_thread &&
+      shards_.size () < options_.max_threads) {
+    shards_.push_back (
+        std::make_unique<WsShard> ((guint) shards_.size (), options_, &inbox_->queue));
+    shard = shards_.back ().get ();
+  }
+  shard->sockets.fetch_add (1, std::memory_order_relaxed);
+  auto channel = std::make_shared<WsChannel> (shard, shard->index);
+  Op op{ OpKind::Adopt, channel };
+  op.stream.reset (G_IO_STREAM (g_object_ref (stream)));
+  op.uri.reset (g_uri_ref (uri));
+  op.has_text = origin != nullptr;
+  if (origin)
+    op.text = origin;
+  shard->ops.push (std::move (op));
+  return channel;
+}
+
+WsIoThreads::Options WsIoThreads::sized (guint wanted, guint64 max_message_bytes, guint keepalive_s)
+{
+  if (wanted)
+    return Options{ max_message_bytes, keepalive_s, wanted, wanted, G_MAXUINT };
+  guint threads = std::clamp (g_get_num_processors (), 2u, 16u);
+  return Options{ max_message_bytes, keepalive_s, threads, 32, 1024 };
+}
+
+} // namespace gv::signaling

@@ -1,0 +1,185 @@
+/* The WebSocket I/O path: long client frames cut into fragments below
+ * libsoup (ws_limited_stream.h) arrive as the same messages, and sessions
+ * whose host and viewer sit on different I/O threads (ws_io_threads.h)
+ * relay every byte. */
+#include "harness.h"
+#include "ws_limited_stream.h"
+
+#include "gv_check.h"
+
+#include <vector>
+
+using namespace gv;
+using namespace gv::test;
+using proto::Type;
+
+namespace {
+
+/* One masked client frame, as a browser sends it. */
+std::string client_frame (guint8 first_byte, const std::string &payload, const guint8 key[4])
+{
+  std::string f (1, (char) first_byte);
+  guint64 n = payload.size ();
+  if (n < 126) {
+    f += (char) (0x80 | n);
+  } else if (n <= 0xffff) {
+    f += (char) (0x80 | 126);
+    f += (char) (n >> 8);
+    f += (char) (n & 0xff);
+  } else {
+    f += (char) (0x80 | 127);
+    for (int shift = 56; shift >= 0; shift -= 8)
+      f += (char) ((n >> shift) & 0xff);
+  }
+  f.append (reinterpret_cast<const char *> (key), 4);
+  for (size_t i = 0; i < n; i++)
+    f += (char) (payload[i] ^ key[i % 4]);
+  return f;
+}
+
+std::string text_of_length (size_t n, char seed)
+{
+  std::string s;
+  for (size_t i = 0; i < n; i++)
+    s += (char) ('a' + (seed + i * 7) % 26);
+  return s;
+}
+
+struct Received {
+  std::vector<std::pair<int, std::string>> messages;
+  int pongs_sent = 0;
+};
+
+void on_message (SoupWebsocketConnection *, gint type, GBytes *bytes, gpointer data)
+{
+  gsize n = 0;
+  auto *p = static_cast<const char *> (g_bytes_get_data (bytes, &n));
+  static_cast<Received *> (data)->messages.emplace_back (type, std::string (p, n));
+}
+
+} // namespace
+
+START_TEST (test_long_frames_split_and_reassembled)
+{
+  const guint8 key[4] = { 0x37, 0xa1, 0x5c, 0xe9 };
+  const guint8 key2[4] = { 0x01, 0xfe, 0x80, 0x7f };
+  std::vector<std::pair<int, std::string>> sent = {
+    { SOUP_WEBSOCKET_DATA_TEXT, text_of_length (5000, 1) },     /* an SDP's size */
+    { SOUP_WEBSOCKET_DATA_BINARY, std::string (3001, '\x9c') }, /* not a multiple of 4 */
+    { SOUP_WEBSOCKET_DATA_TEXT, text_of_length (1000, 2) },     /* one piece exactly */
+    { SOUP_WEBSOCKET_DATA_TEXT, text_of_length (1001, 3) },     /* one byte over */
+    { SOUP_WEBSOCKET_DATA_TEXT, text_of_length (70000, 4) },    /* 64-bit length */
+  };
+  std::string wire;
+  for (auto &[type, payload] : sent)
+    wire += client_frame ((type == SOUP_WEBSOCKET_DATA_TEXT ? 0x81 : 0x82), payload,
+                          payload.size () % 2 ? key2 : key);
+  /* A message the client sent in fragments, a ping between them. */
+  std::string a = text_of_length (1500, 5), b = text_of_length (2502, 6);
+  wire += client_frame (0x01, a, key);
+  wire += client_frame (0x89, "are you there", key2);
+  wire += client_frame (0x80, b, key2);
+  sent.emplace_back (SOUP_WEBSOCKET_DATA_TEXT, a + b);
+
+  GInputStream *in = g_memory_input_stream_new_from_data (g_memdup2 (wire.data (), wire.size ()),
+                                                          (gssize) wire.size (), g_free);
+  GOutputStream *out = g_memory_output_stream_new_resizable ();
+  GIOStream *io = g_simple_io_stream_new (in, out);
+  GIOStream *limited = signaling::ws_limited_stream_new (io, 1024 * 1024);
+  GUri *uri = g_uri_parse ("ws://127.0.0.1/ws", G_URI_FLAGS_NONE, nullptr);
+  SoupWebsocketConnection *ws = soup_websocket_connection_new (
+      limited, uri, SOUP_WEBSOCKET_CONNECTION_SERVER, nullptr, nullptr, nullptr);
+  Received got;
+  g_signal_connect (ws, "message", G_CALLBACK (on_message), &got);
+  gint64 deadline = g_get_monotonic_time () + 3 * G_USEC_PER_SEC;
+  while (got.messages.size () < sent.size () && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (nullptr, FALSE);
+
+  ck_assert_uint_eq (got.messages.size (), sent.size ());
+  for (size_t i = 0; i < sent.size (); i++) {
+    ck_assert_int_eq (got.messages[i].first, sent[i].first);
+    ck_assert_msg (got.messages[i].second == sent[i].second, "message %zu (%zu bytes) changed", i,
+                   sent[i].second.size ());
+  }
+  /* The ping in the middle was answered with its own payload. */
+  std::string written (
+      static_cast<const char *> (g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (out))),
+      g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (out)));
+  ck_assert_msg (written.find (std::string ("\x8a\x0d") + "are you there") != std::string::npos,
+                 "no pong among %zu bytes written", written.size ());
+
+  g_object_unref (ws);
+  g_uri_unref (uri);
+  g_object_unref (limited);
+  g_object_unref (io);
+  g_object_unref (out);
+  g_object_unref (in);
+}
+END_TEST
+
+START_TEST (test_sessions_across_io_threads)
+{
+  /* Three I/O threads and eight sessions: hosts and viewers are spread
+   * over the threads, so most pairs talk across two of them. */
+  auto server = start_server ({ "--io-threads", "3" });
+  struct Pair {
+    std::unique_ptr<WsClient> host, viewer;
+    std::string vid;
+  };
+  std::vector<Pair> pairs (8);
+  for (size_t i = 0; i < pairs.size (); i++) {
+    Pair &p = pairs[i];
+    p.host = WsClient::connect (server->ws_url ());
+    std::string pin = proto::get_string (register_host (*p.host), "pin");
+    p.viewer = WsClient::connect (server->ws_url ());
+    p.viewer->send (proto::make_join (pin, ""));
+    p.vid = proto::get_string (p.viewer->expect (Type::Waiting), "peer");
+    p.host->expect (Type::JoinRequest);
+    p.host->send (proto::make_accept (p.vid, 0));
+    p.viewer->expect (Type::Joined);
+  }
+  ck_assert_uint_eq (server->live_sessions (), pairs.size ());
+  for (size_t i = 0; i < pairs.size (); i++) {
+    Pair &p = pairs[i];
+    std::string offer = "v=0\r\n" + text_of_length (6000 + i * 131, (char) i) + "\r\n";
+    p.host->send (proto::make_sdp (p.vid, "offer", offer));
+    std::string answer = "v=0\r\n" + text_of_length (3000 + i * 17, (char) (i + 9)) + "\r\n";
+    p.viewer->send (proto::make_sdp ("", "answer", answer));
+    proto::Message o = p.viewer->expect (Type::Sdp);
+    ck_assert_msg (proto::get_string (o, "sdp") == offer, "offer %zu changed on the way", i);
+    proto::Message a = p.host->expect (Type::Sdp);
+    ck_assert_msg (proto::get_string (a, "sdp") == answer, "answer %zu changed on the way", i);
+  }
+  /* Half the hosts leave: their viewers are told, the others stay. */
+  for (size_t i = 0; i < pairs.size (); i += 2) {
+    pairs[i].host.reset ();
+    proto::Message ended = pairs[i].viewer->expect (Type::SessionEnded);
+    GV_ASSERT_STR_EQ (proto::get_string (ended, "reason").c_str (), "host-disconnected");
+  }
+  ck_assert_uint_eq (server->live_sessions (), pairs.size () / 2);
+  for (size_t i = 1; i < pairs.size (); i += 2) {
+    pairs[i].viewer->send (proto::make_ping ());
+    pairs[i].viewer->expect (Type::Pong);
+  }
+}
+END_TEST
+
+static Suite *ws_io_suite ()
+{
+  Suite *s = suite_create ("ws-io");
+  TCase *tc = tcase_create ("ws-io");
+  tcase_set_timeout (tc, 30);
+  tcase_add_test (tc, test_long_frames_split_and_reassembled);
+  tcase_add_test (tc, test_sessions_across_io_threads);
+  suite_add_tcase (s, tc);
+  return s;
+}
+
+int main ()
+{
+  SRunner *sr = srunner_create (ws_io_suite ());
+  srunner_run_all (sr, CK_NORMAL);
+  int failed = srunner_ntests_failed (sr);
+  srunner_free (sr);
+  return failed == 0 ? 0 : 1;
+}
