@@ -223,7 +223,8 @@ static gssize hand_over (GvWsLimitedInput *self, void *buffer, gsize count)
   memcpy (buffer, self->ready->data () + self->ready_at, n);
   self->ready_at += n;
   if (self->ready_at == self->ready->size ()) {
-    self->ready->clear ();
+    /* Its memory goes too: a connection is idle most of its life. */
+    std::string ().swap (*self->ready);
     self->ready_at = 0;
   }
   return (gssize) n;
