@@ -217,8 +217,8 @@ guint HttpGuard::held_by (const std::string &address)
   auto count = per_address_.find (address);
   if (count == per_address_.end ())
     return 0;
-  /* A socket closed but not yet released (a WebSocket whose last
-   * reference is still on its way out) holds no slot. */
+  /* A socket closed but not yet released (its last reference still on
+   * its way out) holds no slot. */
   if (count->second >= max_per_address_) {
     std::vector<GSocket *> closed;
     for (auto &[socket, tcp] : sockets_)

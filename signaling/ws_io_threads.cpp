@@ -61,7 +61,7 @@ struct WsIoThreads::Inbox {
 /* One I/O thread: its context, its loop, its share of the WebSockets. */
 struct WsShard {
   WsShard (guint index, const WsIoThreads::Options &options, WakeQueue<Delivery> *inbox)
-      : index (index), limits (options), inbox (inbox), context (g_main_context_new ()),
+      : options (options), inbox (inbox), context (g_main_context_new ()),
         loop (g_main_loop_new (context, FALSE)),
         ops (context, "ghostview websocket requests", [this] (std::vector<Op> &batch) {
           for (auto &op : batch)
@@ -127,7 +127,7 @@ struct WsShard {
 
   void adopt (Op &op)
   {
-    GIOStream *limited = ws_limited_stream_new (op.stream.get (), limits.max_message_bytes);
+    GIOStream *limited = ws_limited_stream_new (op.stream.get (), options.max_message_bytes);
     SoupWebsocketConnection *ws =
         soup_websocket_connection_new (limited, op.uri.get (), SOUP_WEBSOCKET_CONNECTION_SERVER,
                                        op.has_text ? op.text.c_str () : nullptr, nullptr, nullptr);
@@ -135,9 +135,9 @@ struct WsShard {
     g_object_unref (limited);
     /* ws_limited_stream holds such frames back first; libsoup's own check
      * stays as a second line. */
-    soup_websocket_connection_set_max_incoming_payload_size (ws, limits.max_message_bytes);
-    if (limits.keepalive_s)
-      soup_websocket_connection_set_keepalive_interval (ws, limits.keepalive_s);
+    soup_websocket_connection_set_max_incoming_payload_size (ws, options.max_message_bytes);
+    if (options.keepalive_s)
+      soup_websocket_connection_set_keepalive_interval (ws, options.keepalive_s);
     WsChannel *ch = op.channel.get ();
     ch->ws_ = ws;
     g_signal_connect (ws, "message", G_CALLBACK (on_message), ch);
@@ -194,8 +194,7 @@ struct WsShard {
       ;
   }
 
-  const guint index;
-  const WsIoThreads::Options limits;
+  const WsIoThreads::Options options;
   std::atomic<guint> sockets{ 0 }; /* WebSockets it carries */
   WakeQueue<Delivery> *const inbox;
   GMainContext *context;
@@ -273,7 +272,7 @@ std::shared_ptr<WsChannel> WsIoThreads::adopt (GIOStream *stream, GUri *uri, con
     shard = shards_.back ().get ();
   }
   shard->sockets.fetch_add (1, std::memory_order_relaxed);
-  auto channel = std::make_shared<WsChannel> (shard, shard->index);
+  auto channel = std::make_shared<WsChannel> (shard);
   Op op{ OpKind::Adopt, channel };
   op.stream.reset (G_IO_STREAM (g_object_ref (stream)));
   op.uri.reset (g_uri_ref (uri));

@@ -29,7 +29,7 @@ struct WsShard;
 /* One WebSocket, seen from the owner's thread. */
 class WsChannel : public std::enable_shared_from_this<WsChannel> {
 public:
-  WsChannel (WsShard *shard, guint index) : shard_ (shard), index_ (index) {}
+  explicit WsChannel (WsShard *shard) : shard_ (shard) {}
   WsChannel (const WsChannel &) = delete;
   WsChannel &operator= (const WsChannel &) = delete;
 
@@ -42,8 +42,6 @@ public:
   bool open () const { return !close_asked_ && !closed_.load (std::memory_order_acquire); }
   /* When the peer last answered a keepalive ping (0: never). */
   gint64 last_pong_us () const { return last_pong_us_.load (std::memory_order_relaxed); }
-  /* Which I/O thread carries it. */
-  guint thread_index () const { return index_; }
 
   /* The owner's object for this WebSocket (the server's Connection);
    * owner's thread only. Events of a channel whose `user` is null are
@@ -56,7 +54,6 @@ public:
 private:
   friend struct WsShard;
   WsShard *const shard_;
-  const guint index_;
   bool close_asked_ = false;          /* owner's thread */
   std::atomic<bool> closed_{ false }; /* set on the I/O thread */
   std::atomic<gint64> last_pong_us_{ 0 };
