@@ -30,6 +30,22 @@ async function sha256Hex(blob) {
   return hex(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()));
 }
 
+// The file is read this much at a time and sent in chunks cut from it: each
+// read of a Blob is a round trip to the browser process, so one read per
+// 1 MiB instead of one per 60 KiB chunk (no change in rate measured on a
+// machine where Chromium's packet handling was the bound).
+export const READ_AHEAD_BYTES = 1024 * 1024;
+
+/** Bytes [start, end) of outgoing transfer `t`'s file, from its read-ahead block. */
+async function readAhead(t, start, end) {
+  const b = t.block;
+  if (!b || start < b.start || end > b.start + b.bytes.length) {
+    const stop = Math.min(t.size, Math.max(end, start + READ_AHEAD_BYTES));
+    t.block = { start, bytes: new Uint8Array(await t.file.slice(start, stop).arrayBuffer()) };
+  }
+  return t.block.bytes.subarray(start - t.block.start, end - t.block.start);
+}
+
 /**
  * The transfer id of a file: the same file (name, size, content) has the
  * same id, so sending it again after the page was reloaded or the
@@ -324,7 +340,7 @@ export class FileEndpoint {
     try {
       while (this.outgoing === t && t.offset < t.size && this.channel.bufferedAmount < HIGH_WATER) {
         const end = Math.min(t.offset + MAX_FILE_CHUNK_BYTES, t.size);
-        const bytes = new Uint8Array(await t.file.slice(t.offset, end).arrayBuffer());
+        const bytes = await readAhead(t, t.offset, end);
         if (this.outgoing !== t) break;
         this.channel.send(makeChunk(t.offset, bytes));
         t.offset = end;

@@ -77,6 +77,13 @@ try {
     await page.waitForSelector('.file-row[data-direction="incoming"][data-state="done"]', { timeout: 300000 });
     const downS = (Date.now() - t0) / 1000;
     const downFps = ((await framesDecoded(page)) - f0) / downS;
+    // How often the host's file pace (plugins/webrtc/gvfilepace.h) halved
+    // the file for the video's sake, and the pace it ended at.
+    await host.command('get webrtc stats');
+    // Nested structures come out escaped (file-pace\=\(guint64\)N); unescape.
+    const stats = host.output.slice(host.output.lastIndexOf('value: webrtc.stats')).replace(/\\/g, '');
+    const paceCuts = Number(stats.match(/file-pace-cuts=\(guint64\)(\d+)/)?.[1] ?? NaN);
+    const paceMbps = Number(stats.match(/file-pace=\(guint64\)(\d+)/)?.[1] ?? NaN) / 1e6;
     const pageSha = await page.evaluate(() => window.ghostviewViewer.receivedSha256('payload.bin'));
     const hostSha = saved ? createHash('sha256').update(readFileSync(saved)).digest('hex') : '';
 
@@ -84,6 +91,7 @@ try {
       rep, size_mib: SIZE_MIB, idle_fps: idleFps,
       up_s: upS, up_mib_s: SIZE_MIB / upS, up_fps: upFps, up_intact: hostSha === sha,
       down_s: downS, down_mib_s: SIZE_MIB / downS, down_fps: downFps, down_intact: pageSha === sha,
+      down_pace_cuts: paceCuts, down_pace_end_mbit_s: paceMbps,
     };
     runs.push(run);
     process.stdout.write(`${JSON.stringify(run)}\n`);

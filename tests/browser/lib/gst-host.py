@@ -10,6 +10,7 @@
 #                    DTLS live on in libnice's and webrtcbin's own threads)
 #   play             back to PLAYING
 #   set NAME PROP V  g_object_set on element NAME (gst_util_set_object_arg)
+#   get NAME PROP    prints "value: NAME.PROP = V" (a structure as its string)
 #   emit NAME SIGNAL ARG...  the action signal SIGNAL of element NAME with
 #                    string arguments (gvwebrtcsink's send-file PEER PATH, say)
 # and answers each with "ok: <command>" (or "error: ..."). Ends at EOF on
@@ -76,6 +77,14 @@ def main():
                 if element is None:
                     raise ValueError(f"no element {words[1]}")
                 Gst.util_set_object_arg(element, words[2], words[3])
+            elif len(words) == 3 and words[0] == "get":
+                element = pipeline.get_by_name(words[1])
+                if element is None:
+                    raise ValueError(f"no element {words[1]}")
+                value = element.get_property(words[2])
+                if isinstance(value, Gst.Structure):
+                    value = value.to_string()
+                print(f"value: {words[1]}.{words[2]} = {value}", flush=True)
             elif len(words) >= 3 and words[0] == "emit":
                 element = pipeline.get_by_name(words[1])
                 if element is None:

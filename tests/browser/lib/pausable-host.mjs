@@ -19,7 +19,7 @@ export function requirePythonGst() {
 
 /**
  * Runs `pipeline` (with a gvwebrtcsink); resolves {pin, output, command(text),
- * stop()} once the sink posted its PIN. command('pause' | 'play' |
+ * stop()} once the sink posted its PIN. command('pause' | 'play' | 'get NAME PROP' |
  * 'set NAME PROP VALUE') resolves once the host confirmed it.
  */
 export function startPausableHost(pipeline, { timeoutMs = 15000 } = {}) {
