@@ -28,6 +28,10 @@ static constexpr double kMarginMs = 20;
  * say the path is calm again (frames that take long to arrive keep their
  * share through FrameSpread). */
 static constexpr gint64 kHoldAfterLateMs = 3000;
+/* A queue this deep (ms) when packets came late or a retransmission came
+ * back, and under kDrainedMs now: what was measured then was the queue's. */
+static constexpr double kQueuedMs = 40;
+static constexpr double kDrainedMs = 25;
 
 guint target_latency_ms (guint floor_ms, guint ceiling_ms, double rtx_rtt_ms, double jitter_ms)
 {
@@ -78,6 +82,35 @@ double FrameSpread::percentile_ms (gint64 now_us, double q)
       std::min (spreads.size () - 1, (std::size_t) (std::clamp (q, 0.0, 1.0) * spreads.size ()));
   std::nth_element (spreads.begin (), spreads.begin () + at, spreads.end ());
   return spreads[at];
+}
+
+void QueueDelay::add (guint32 rtp_time, guint clock_rate, guint16 seq, gint64 arrival_us)
+{
+  if (clock_rate == 0 || (have_ && (gint16) (seq - highest_seq_) <= 0))
+    return; /* a retransmission or a duplicate: it waited for its request */
+  highest_seq_ = seq;
+  if (have_ && rtp_time == rtp_time_)
+    return; /* not the frame's first packet */
+  const guint64 ext = gst_rtp_buffer_ext_timestamp (&ext_rtp_time_, rtp_time);
+  have_ = true;
+  rtp_time_ = rtp_time;
+  const double transit_ms = arrival_us / 1000.0 - (double) ext * 1000.0 / clock_rate;
+  frames_.emplace_back (arrival_us, transit_ms);
+  if (frames_.size () > kMaxFrames)
+    frames_.pop_front ();
+}
+
+double QueueDelay::current_ms (gint64 now_us)
+{
+  while (!frames_.empty () && now_us - frames_.front ().first > kBaseWindowUs)
+    frames_.pop_front ();
+  double base = G_MAXDOUBLE, recent = -G_MAXDOUBLE;
+  for (const auto &frame : frames_) {
+    base = std::min (base, frame.second);
+    if (now_us - frame.first <= kRecentUs)
+      recent = std::max (recent, frame.second);
+  }
+  return recent > base ? recent - base : 0;
 }
 
 JitterLatency::~JitterLatency ()
@@ -140,8 +173,42 @@ void JitterLatency::set_bounds (guint floor_ms, guint ceiling_ms, bool adaptive)
   adaptive_ = adaptive;
 }
 
-void JitterLatency::on_new_jitterbuffer (GstElement *, GstElement *jitterbuffer, guint, guint,
-                                         gpointer user)
+/* What a jitterbuffer's packets carry; its pad's caps say only the SSRC,
+ * so the clock rate of each payload type is asked of webrtcbin, through
+ * rtpbin's request-pt-map, once per payload type. */
+struct JitterLatency::Stream {
+  JitterLatency *self;
+  guint session;
+  gint payload_type = -1;
+  guint video_rate = 0; /* 90000 for video, else 0 */
+};
+
+static guint video_clock_rate (GstPad *pad, guint session, guint payload_type)
+{
+  guint rate = 0;
+  GstObject *jitterbuffer = gst_pad_get_parent (pad);
+  GstObject *rtpbin = jitterbuffer ? gst_object_get_parent (jitterbuffer) : nullptr;
+  GstCaps *caps = nullptr;
+  if (rtpbin)
+    g_signal_emit_by_name (rtpbin, "request-pt-map", session, payload_type, &caps);
+  if (caps && !gst_caps_is_empty (caps)) {
+    const GstStructure *s = gst_caps_get_structure (caps, 0);
+    gint clock_rate = 0;
+    if (g_strcmp0 (gst_structure_get_string (s, "media"), "video") == 0 &&
+        gst_structure_get_int (s, "clock-rate", &clock_rate) && clock_rate > 0)
+      rate = (guint) clock_rate;
+  }
+  if (caps)
+    gst_caps_unref (caps);
+  if (rtpbin)
+    gst_object_unref (rtpbin);
+  if (jitterbuffer)
+    gst_object_unref (jitterbuffer);
+  return rate;
+}
+
+void JitterLatency::on_new_jitterbuffer (GstElement *, GstElement *jitterbuffer, guint session,
+                                         guint, gpointer user)
 {
   auto *self = static_cast<JitterLatency *> (user);
   /* webrtcbin 1.22 turns retransmission requests on only for transceivers
@@ -159,7 +226,8 @@ void JitterLatency::on_new_jitterbuffer (GstElement *, GstElement *jitterbuffer,
   if (GstPad *sink = gst_element_get_static_pad (jitterbuffer, "sink")) {
     gst_pad_add_probe (
         sink, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-        on_packets, self, nullptr);
+        on_packets, new Stream{ self, session },
+        [] (gpointer stream) { delete static_cast<Stream *> (stream); });
     gst_object_unref (sink);
   }
   std::lock_guard<std::mutex> guard (self->lock_);
@@ -167,20 +235,28 @@ void JitterLatency::on_new_jitterbuffer (GstElement *, GstElement *jitterbuffer,
 }
 
 /* Every packet into a jitterbuffer, on its streaming thread: arrival times
- * for FrameSpread. (Video and audio alike: audio frames are one packet.) */
-GstPadProbeReturn JitterLatency::on_packets (GstPad *, GstPadProbeInfo *info, gpointer user)
+ * for FrameSpread (video and audio alike: audio frames are one packet) and,
+ * the video's, for QueueDelay. */
+GstPadProbeReturn JitterLatency::on_packets (GstPad *pad, GstPadProbeInfo *info, gpointer user)
 {
-  auto *self = static_cast<JitterLatency *> (user);
+  auto *stream = static_cast<Stream *> (user);
+  JitterLatency *self = stream->self;
   const gint64 now_us = g_get_monotonic_time ();
-  auto add = [self, now_us] (GstBuffer *buffer) {
+  auto add = [self, stream, pad, now_us] (GstBuffer *buffer) {
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
     if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp))
       return;
     const guint32 ts = gst_rtp_buffer_get_timestamp (&rtp);
     const guint16 seq = gst_rtp_buffer_get_seq (&rtp);
+    const guint8 payload_type = gst_rtp_buffer_get_payload_type (&rtp);
     gst_rtp_buffer_unmap (&rtp);
+    if (payload_type != stream->payload_type) {
+      stream->payload_type = payload_type;
+      stream->video_rate = video_clock_rate (pad, stream->session, payload_type);
+    }
     std::lock_guard<std::mutex> guard (self->lock_);
     self->spread_.add (ts, seq, now_us);
+    self->queue_.add (ts, stream->video_rate, seq, now_us);
   };
   for_each_buffer (info, add);
   return GST_PAD_PROBE_OK;
@@ -236,7 +312,7 @@ void JitterLatency::adjust ()
 {
   std::vector<GstElement *> jitterbuffers;
   guint floor_ms, ceiling_ms;
-  double spread_ms;
+  double spread_ms, queue_ms;
   {
     std::lock_guard<std::mutex> guard (lock_);
     if (!tick_ || !adaptive_)
@@ -246,6 +322,7 @@ void JitterLatency::adjust ()
     floor_ms = floor_ms_;
     ceiling_ms = ceiling_ms_;
     spread_ms = spread_.percentile_ms (g_get_monotonic_time (), kSpreadShare);
+    queue_ms = queue_.current_ms (g_get_monotonic_time ());
   }
   /* Never below what most frames took to arrive lately, plus a margin. */
   floor_ms =
@@ -271,8 +348,16 @@ void JitterLatency::adjust ()
   gint64 now_us = g_get_monotonic_time ();
   bool late = late_total > late_seen_;
   late_seen_ = late_total;
-  if (late)
+  /* Packets come late, and retransmissions back, up to a round trip after
+   * the queue that delayed them: they are the queue's if there was one in
+   * the last second. */
+  queue_history_[queue_ticks_++ % kQueueTicks] = queue_ms;
+  const double recent_queue_ms =
+      *std::max_element (std::begin (queue_history_), std::end (queue_history_));
+  if (late) {
     last_late_us_ = now_us;
+    late_queue_ms_ = recent_queue_ms;
+  }
   /* The jitterbuffer keeps its last retransmission round trip for ever:
    * it counts only while retransmissions keep bringing packets back. A
    * request for a packet that was only late (a busy machine) brings back a
@@ -280,19 +365,33 @@ void JitterLatency::adjust ()
   if (recovered_total > recovered_seen_) {
     last_recovery_us_ = now_us;
     last_rtt_ms_ = rtt_ms;
+    rtt_queue_ms_ = recent_queue_ms;
   }
   recovered_seen_ = recovered_total;
   bool recovering = last_recovery_us_ && now_us - last_recovery_us_ < kHoldAfterLateMs * 1000;
-  rtt_ms = recovering ? last_rtt_ms_ : 0;
-  gint64 last_event_us = std::max (last_late_us_, recovering ? last_recovery_us_ : 0);
+  /* What a queue that has drained since made late, or slow, holds nothing
+   * now: the round trip is what it was less the queue that is gone. (A
+   * 1 Mbit/s viewer's start fills the link's queue until the estimate
+   * fits it, 130 ms of round trip; held, that kept 380 ms of latency for
+   * three seconds after the queue was empty.) */
+  const bool drained = queue_ms < kDrainedMs;
+  const bool late_drained = drained && late_queue_ms_ >= kQueuedMs;
+  const bool rtt_drained = drained && rtt_queue_ms_ >= kQueuedMs;
+  rtt_ms = !recovering   ? 0
+           : rtt_drained ? std::max (1.0, last_rtt_ms_ - (rtt_queue_ms_ - queue_ms))
+                         : last_rtt_ms_;
+  gint64 last_event_us = std::max (late_drained ? 0 : last_late_us_,
+                                   recovering && !rtt_drained ? last_recovery_us_ : 0);
   gint64 since_late_ms = last_event_us ? (now_us - last_event_us) / 1000 : G_MAXINT64 / 1000;
   guint now = current_ms_;
+  /* Late only because of a queue that is gone: no reason to grow. */
+  late = late && !late_drained;
   guint next = next_latency_ms (floor_ms, ceiling_ms, now, rtt_ms, jitter_ms, late, since_late_ms);
   if ((next > now ? next - now : now - next) >= kMinChangeMs || (late && next > now)) {
     GST_INFO_OBJECT (owner_,
                      "jitterbuffer latency %u -> %u ms (retransmission round trip %.0f ms, "
-                     "jitter %.1f ms%s)",
-                     now, next, rtt_ms, jitter_ms, late ? ", packets came late" : "");
+                     "jitter %.1f ms, queue %.0f ms%s)",
+                     now, next, rtt_ms, jitter_ms, queue_ms, late ? ", packets came late" : "");
     for (GstElement *jb : jitterbuffers)
       g_object_set (jb, "latency", next, nullptr);
     current_ms_ = next;

@@ -8,7 +8,8 @@
  * round trip, jitter and late packets and sets the latency to what a
  * retransmission needs, between the element's `latency` (the floor) and
  * `max-latency`: at once when packets come too late, back down step by step
- * once the path has been clean for three seconds.
+ * once the path has been clean for three seconds, or as soon as the queue
+ * that made packets late or retransmissions slow has drained (QueueDelay).
  *
  * It also lets the receiver's RTP sessions report every ~25 ms instead of
  * every 5 s (GStreamer's default minimum): a NACK for a lost packet, and
@@ -58,10 +59,32 @@ private:
   std::deque<std::pair<gint64, double>> frames_; /* (arrival of the last packet, spread ms) */
 };
 
+/* The queue the path to this receiver holds now (ms): how much later,
+ * against its RTP time, the first packet of the frames of the last
+ * kRecentUs arrived than the quickest frame of the last kBaseWindowUs did.
+ * A late packet or a slow retransmission seen while a queue was full says
+ * nothing about the path once the queue has drained (the sender's
+ * estimate cut its rate). Counts only packets newer than any before. */
+class QueueDelay {
+public:
+  static constexpr gint64 kBaseWindowUs = 10 * G_USEC_PER_SEC;
+  static constexpr gint64 kRecentUs = 500 * 1000;
+  void add (guint32 rtp_time, guint clock_rate, guint16 seq, gint64 arrival_us);
+  /* 0 with no frame. */
+  double current_ms (gint64 now_us);
+
+private:
+  bool have_ = false;
+  guint64 ext_rtp_time_ = G_MAXUINT64; /* gst_rtp_buffer_ext_timestamp's state (-1: none yet) */
+  guint32 rtp_time_ = 0;
+  guint16 highest_seq_ = 0;
+  std::deque<std::pair<gint64, double>> frames_; /* (arrival, transit ms) */
+};
+
 /* The next latency (ms): up to the target at once; on late packets at
  * least half again as much (a retransmission missed its deadline); down
- * toward the target only once nothing was late for a while, a quarter of
- * the way per step. */
+ * toward the target only once nothing was late for a while, half the way
+ * per step. */
 guint next_latency_ms (guint floor_ms, guint ceiling_ms, guint current_ms, double rtx_rtt_ms,
                        double jitter_ms, bool late, gint64 ms_since_late);
 
@@ -88,13 +111,15 @@ private:
                                    guint ssrc, gpointer self);
   static void on_new_ssrc (GstElement *rtpbin, guint session, guint ssrc, gpointer self);
   static gboolean on_tick (GstClock *, GstClockTime, GstClockID, gpointer self);
-  static GstPadProbeReturn on_packets (GstPad *, GstPadProbeInfo *info, gpointer self);
+  struct Stream;
+  static GstPadProbeReturn on_packets (GstPad *, GstPadProbeInfo *info, gpointer stream);
   void adjust ();
 
   GstElement *const owner_; /* for logs */
   mutable std::mutex lock_;
   std::vector<GstElement *> jitterbuffers_; /* references */
   FrameSpread spread_;
+  QueueDelay queue_; /* the video's (90 kHz) */
   GstElement *rtpbin_ = nullptr;
   gulong handlers_[2] = { 0, 0 };
   GstClockID tick_ = nullptr;
@@ -105,9 +130,14 @@ private:
   /* on the clock's thread only */
   guint64 late_seen_ = 0;
   gint64 last_late_us_ = 0;
+  double late_queue_ms_ = 0; /* the queue when packets last came late */
   guint64 recovered_seen_ = 0;
   gint64 last_recovery_us_ = 0;
   double last_rtt_ms_ = 0;
+  double rtt_queue_ms_ = 0;             /* the queue when last_rtt_ms_ was taken */
+  static constexpr int kQueueTicks = 4; /* a second */
+  double queue_history_[kQueueTicks] = {};
+  guint64 queue_ticks_ = 0;
 };
 
 } // namespace gv::webrtc

@@ -13,6 +13,7 @@ GST_DEBUG_CATEGORY (gv_webrtc_src_debug);
 
 using gv::webrtc::FrameSpread;
 using gv::webrtc::next_latency_ms;
+using gv::webrtc::QueueDelay;
 using gv::webrtc::target_latency_ms;
 
 GST_START_TEST (test_target)
@@ -94,6 +95,41 @@ GST_START_TEST (test_frame_spread)
 }
 GST_END_TEST;
 
+/* The queue frames meet: their first packets against their RTP times,
+ * over the quickest of the last 10 s; retransmissions left out. */
+GST_START_TEST (test_queue_delay)
+{
+  QueueDelay queue;
+  gint64 t = 5000000;
+  guint16 seq = 65530;             /* wraps on the way */
+  guint32 ts = G_MAXUINT32 - 9000; /* and so does the RTP time */
+  auto frame = [&] (gint64 queued_us) {
+    for (int p = 0; p < 3; p++)
+      queue.add (ts, 90000, seq++, t + queued_us + p * 2000);
+    ts += 3000; /* 33.3 ms at 90 kHz */
+    t += 33333;
+  };
+  ck_assert (queue.current_ms (t) == 0); /* nothing yet */
+  for (int i = 0; i < 60; i++)
+    frame (0);
+  ck_assert (queue.current_ms (t) < 1);
+  /* A queue builds to 100 ms; a retransmission 300 ms late is not the
+   * path's queue. */
+  for (int i = 0; i <= 20; i++)
+    frame (i * 5000);
+  queue.add (ts - 3000, 90000, (guint16) (seq - 5), t + 300000);
+  ck_assert (std::fabs (queue.current_ms (t) - 100.0) < 1);
+  /* Drained: gone from the figure half a second later. */
+  for (int i = 0; i < 30; i++)
+    frame (0);
+  ck_assert (queue.current_ms (t) < 1);
+  /* No clock rate (not video): nothing counted. */
+  QueueDelay audio;
+  audio.add (0, 0, 1, t);
+  ck_assert (audio.current_ms (t) == 0);
+}
+GST_END_TEST;
+
 static Suite *jitter_latency_suite (void)
 {
   Suite *s = suite_create ("webrtc-jitter-latency");
@@ -102,6 +138,7 @@ static Suite *jitter_latency_suite (void)
   tcase_add_test (tc, test_target);
   tcase_add_test (tc, test_next);
   tcase_add_test (tc, test_frame_spread);
+  tcase_add_test (tc, test_queue_delay);
   return s;
 }
 
