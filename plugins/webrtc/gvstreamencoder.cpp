@@ -493,6 +493,20 @@ bool StreamEncoder::build_audio (GstCaps *caps, const EncoderSettings &settings)
   GstPad *tee_sink = gst_element_get_static_pad (tee, "sink");
   gst_pad_add_probe (tee_sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, output_event_probe, this,
                      nullptr);
+  /* A viewer's branch linked to the tee, or linked inside its webrtcbin,
+   * sends a reconfigure upstream; opusenc answers each with its caps again
+   * and the payloader renegotiates against every viewer's webrtcbin, one of
+   * which may be half connected: not-negotiated, and the shared encoder
+   * (and the sound source) stops for everyone. Nothing downstream of the
+   * payloader ever asks for other caps: keep them from going further. */
+  gst_pad_add_probe (
+      tee_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      [] (GstPad *, GstPadProbeInfo *info, gpointer) {
+        return GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_RECONFIGURE
+                   ? GST_PAD_PROBE_DROP
+                   : GST_PAD_PROBE_OK;
+      },
+      nullptr, nullptr);
   gst_object_unref (tee_sink);
 
   GstElement *prev;
