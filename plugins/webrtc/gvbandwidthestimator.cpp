@@ -127,6 +127,10 @@ constexpr guint kMinProbePackets = 5;
 constexpr double kMaxProbeRatio = 2.0;
 constexpr double kProbeSaturated = 0.9;
 constexpr double kProbeSaturatedShare = 0.95;
+/* The estimate grows to this share of a refused probe's delivered rate,
+ * and the ceiling goes once a probe carries this much more than it. */
+constexpr double kCeilingShare = 0.75;
+constexpr double kCeilingCleared = 1.08;
 constexpr gint64 kProbeTimeout = 2 * kSecond;
 
 /* RTT: 200 ms until measured (libwebrtc's default), smoothed by 1/8 (TCP's
@@ -491,6 +495,9 @@ void BandwidthEstimator::finish_probe ()
   if (received_bps < kProbeSaturated * send_bps) {
     bps = kProbeSaturatedShare * received_bps;
     probe_result_.saturated = true;
+    ceiling_bps_ = received_bps;
+  } else if (ceiling_bps_ > 0 && bps >= kCeilingCleared * ceiling_bps_) {
+    ceiling_bps_ = 0; /* the link takes more now */
   }
   probe_result_.bps = (guint64) std::clamp (bps, 0.0, kCeilingBps);
 
@@ -500,7 +507,9 @@ void BandwidthEstimator::finish_probe ()
   if (!twcc_active_ || usage_ == Usage::Overuse)
     return;
   const double before = combined_bps ();
-  const double raised = clamp_bps (bps);
+  double raised = clamp_bps (bps);
+  if (ceiling_bps_ > 0)
+    raised = std::min (raised, kCeilingShare * ceiling_bps_);
   if (raised > delay_bps_) {
     delay_bps_ = raised;
     have_capacity_ = false;
@@ -734,7 +743,9 @@ void BandwidthEstimator::update_delay_controller (gint64 now)
     } else {
       next = delay_bps_ * std::pow (kDelayIncreasePerSecond, dt_s);
     }
-    const double limit = kMaxOverEvidence * received + kEvidenceHeadroomBps;
+    double limit = kMaxOverEvidence * received + kEvidenceHeadroomBps;
+    if (ceiling_bps_ > 0)
+      limit = std::min (limit, kCeilingShare * ceiling_bps_);
     if (next > limit)
       next = std::max (delay_bps_, limit); /* the limit stops increases, never decreases */
     delay_bps_ = clamp_bps (next);

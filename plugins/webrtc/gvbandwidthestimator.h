@@ -26,6 +26,14 @@
  * the feedback covers it, the rate the path delivered raises the estimate at
  * once (libwebrtc's probe controller does the same with padding).
  *
+ * A probe the path refused (it delivered under 90 % of what it was sent)
+ * measured the link: the rate it delivered is a ceiling, and the estimate
+ * grows no further than 0.75 times it (a small layer that sends less than
+ * the estimate would otherwise let it climb past the link, and the move to
+ * a bigger layer overflowed the queue; at 0.85 a ceiling read 10 % high and
+ * the encoder's overshoot on the move still did). The ceiling goes when a probe
+ * carries clearly more (8 %) than it; a newer refusal replaces it.
+ *
  * Feeding it from webrtcbin 1.22 (the upstream custom event "RTPTWCCPackets"
  * on the RTP sink side of a viewer's webrtcbin transport; its "packets" is a
  * GValueArray of "RTPTWCCPacket" structures):
@@ -133,6 +141,11 @@ public:
   /* True while a probe waits for its feedback. */
   bool probing () const { return probe_.active; }
   const ProbeResult &last_probe () const { return probe_result_; }
+  /* What the last refused probe delivered, bit/s; 0: no refusal since a
+   * probe carried more. */
+  guint64 ceiling_bps () const { return (guint64) ceiling_bps_; }
+  /* The packets' average size, bytes (1200 until feedback says). */
+  double average_packet_bytes () const { return average_packet_bytes_; }
 
   guint64 estimate_bps () const;
   State state () const;
@@ -231,6 +244,7 @@ private:
   State delay_state_ = State::Hold, delay_action_ = State::Hold;
   gint64 last_delay_update_ = kLost, last_decrease_ = kLost;
   bool have_capacity_ = false;
+  double ceiling_bps_ = 0; /* ceiling_bps (); 0: none */
   double capacity_bps_ = 0, capacity_rel_var_ = 0;
   double average_packet_bytes_ = 1200;
 

@@ -76,23 +76,28 @@ std::vector<int> assign_layers (const LayerPlan &plan, std::vector<LayerViewer> 
       continue;
     }
     int fits = layer_for (plan, v.estimate_bps, 1.0, layer0_bottom);
+    out[i] = current;
     if (fits > current) { /* worse: down at once */
       out[i] = fits;
-      v.fits_higher_since_us = 0;
+      v.fit = LayerFit ();
       continue;
     }
+    /* Each higher layer has its own clock: the estimate reaches every layer
+     * from `fits_with_margin` down to the current one. */
     int fits_with_margin = layer_for (plan, v.estimate_bps, kUpMargin, layer0_bottom);
-    if (fits_with_margin >= current) {
-      out[i] = current;
-      v.fits_higher_since_us = 0;
-      continue;
+    for (int layer = 0; layer < kMaxLayers; layer++) {
+      gint64 &since = v.fit.since_us[layer];
+      if (layer >= current || layer < fits_with_margin)
+        since = 0;
+      else if (!since)
+        since = now_us;
     }
-    if (!v.fits_higher_since_us)
-      v.fits_higher_since_us = now_us;
-    bool settled = now_us - v.fits_higher_since_us >= plan.up_after_us;
-    out[i] = settled ? current - 1 : current; /* one step at a time */
-    if (settled)
-      v.fits_higher_since_us = 0;
+    for (int layer = 0; layer < current; layer++)
+      if (v.fit.since_us[layer] && now_us - v.fit.since_us[layer] >= plan.up_after_us) {
+        out[i] = layer; /* the highest that has fitted long enough */
+        v.fit = LayerFit ();
+        break;
+      }
   }
   return out;
 }

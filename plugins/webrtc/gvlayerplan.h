@@ -11,8 +11,11 @@
  *   layer 1: half size,    from a sixth of B up to a third of B
  *   layer 2: quarter size, below a sixth of B
  * A viewer goes down at once when its estimate no longer fits its layer,
- * and up only after its estimate has fitted the layer above (with a 15 %
- * margin) for a few seconds, so it does not flap. Layer 0 also leaves out a
+ * and up only after its estimate has fitted a higher layer (with a 15 %
+ * margin) for a few seconds, so it does not flap; then straight to the
+ * highest layer it has fitted that long (back from a dip, a quarter-size
+ * viewer whose link fits the full size goes there in one move, one
+ * keyframe, instead of a move and 3 s more per layer). Layer 0 also leaves out a
  * viewer whose link takes less than 60 % of the best viewer's: that viewer
  * would hold everyone on layer 0 down to its rate. Within a layer the
  * encoder runs at the smallest estimate of its viewers, capped by the
@@ -40,16 +43,21 @@ struct LayerPlan {
   guint64 bottom_bps (int layer) const;
 };
 
+/* Since when a viewer's estimate has fitted each layer above its own (with
+ * the margin); 0: it does not. */
+struct LayerFit {
+  gint64 since_us[kMaxLayers] = {};
+};
+
 /* One viewer, as the plan sees it. */
 struct LayerViewer {
   guint64 estimate_bps = 0; /* 0: no estimate yet (watches layer 0 at B) */
   int layer = 0;            /* where it is now */
-  gint64 fits_higher_since_us =
-      0; /* when its estimate started to fit a higher layer; 0: it does not */
+  LayerFit fit;
 };
 
 /* The layer each viewer should watch now (same order as `viewers`); updates
- * each viewer's fits_higher_since_us. */
+ * each viewer's fit. */
 std::vector<int> assign_layers (const LayerPlan &plan, std::vector<LayerViewer> &viewers,
                                 gint64 now_us);
 

@@ -23,6 +23,8 @@ static constexpr gint64 kAfterCarriedUs = 500 * 1000;
 static constexpr gint64 kAfterRefusedUs = 3 * G_USEC_PER_SEC;
 static constexpr gint64 kAfterRefusedMaxUs = 6 * G_USEC_PER_SEC;
 static constexpr gint64 kAfterTroubleUs = 2 * G_USEC_PER_SEC;
+static constexpr double kCeilingTargetFactor = 1.15;
+static constexpr gint64 kAfterCeilingRefusedUs = 2 * G_USEC_PER_SEC;
 /* A probe whose result never comes (no feedback at all) is given up. */
 static constexpr gint64 kGiveUpUs = 3 * G_USEC_PER_SEC;
 
@@ -32,7 +34,7 @@ void ProbePlan::hold (gint64 now_us)
 }
 
 guint64 ProbePlan::next (gint64 now_us, guint64 estimate_bps, guint64 sending_bps, guint64 max_bps,
-                         bool calm)
+                         bool calm, guint64 ceiling_bps)
 {
   if (!calm) {
     hold (now_us);
@@ -44,8 +46,11 @@ guint64 ProbePlan::next (gint64 now_us, guint64 estimate_bps, guint64 sending_bp
   double factor = sending_bps < kIdleBelow * estimate_bps ? kIdleTargetFactor : kBusyTargetFactor;
   if (refusals_ > 0)
     factor = kGentleTargetFactor;
-  double target = std::min ((double) max_bps, factor * estimate_bps);
-  return (guint64) target;
+  double target = factor * estimate_bps;
+  at_ceiling_ = ceiling_bps > 0;
+  if (at_ceiling_)
+    target = kCeilingTargetFactor * ceiling_bps;
+  return (guint64) std::min ((double) max_bps, target);
 }
 
 void ProbePlan::started (gint64 now_us)
@@ -67,7 +72,8 @@ void ProbePlan::finished (gint64 now_us, guint64 delivered_bps, bool saturated)
     refusals_ = 0;
     wait = kAfterCarriedUs;
   } else if (saturated) {
-    wait = std::min (kAfterRefusedUs << std::min (refusals_, 4u), kAfterRefusedMaxUs);
+    wait = at_ceiling_ ? kAfterCeilingRefusedUs
+                       : std::min (kAfterRefusedUs << std::min (refusals_, 4u), kAfterRefusedMaxUs);
     refusals_++;
   }
   next_at_us_ = now_us + wait;

@@ -22,7 +22,12 @@
  *     the estimate until one passes;
  *   - after a probe the path carried (delivered what it was sent), the next
  *     one follows 0.5 s later (back to a fast link within a few seconds);
- *     after one it refused, 3 s later, then 6 s.
+ *     after one it refused, 3 s later, then 6 s;
+ *   - while the estimator holds a ceiling (a refused probe measured the
+ *     link: gvbandwidthestimator.h), the probe asks only whether the link
+ *     now takes more than that: 1.15 times the ceiling, every 2 s. It adds
+ *     a few hundred bytes to the link's queue, where twice the estimate
+ *     offered more than a 0.5 Mbit/s link's 100 ms queue holds.
  * Pure arithmetic on times in microseconds: tested on its own.
  */
 #pragma once
@@ -36,11 +41,22 @@ namespace gv::webrtc {
  * take the target queues only a few tens of milliseconds. */
 inline constexpr guint kProbeDurationMs = 50;
 
+/* A probe lasts kProbeDurationMs, or longer on a slow link, so that it holds
+ * the six packets (of `packet_bytes` on average) a rate needs: at 0.6 Mbit/s
+ * 50 ms is three. At most 150 ms. */
+inline guint probe_duration_ms (guint64 target_bps, double packet_bytes)
+{
+  if (target_bps == 0)
+    return kProbeDurationMs;
+  const double needed_ms = 6 * packet_bytes * 8 * 1000 / (double) target_bps;
+  return (guint) CLAMP (needed_ms, (double) kProbeDurationMs, 150.0);
+}
+
 class ProbePlan {
 public:
   /* The target of a probe to start now (bit/s), or 0 for none. */
   guint64 next (gint64 now_us, guint64 estimate_bps, guint64 sending_bps, guint64 max_bps,
-                bool calm);
+                bool calm, guint64 ceiling_bps = 0);
   /* Something else bursts now (a layer move's keyframe): no probe for a
    * while. */
   void hold (gint64 now_us);
@@ -57,7 +73,8 @@ public:
 private:
   gint64 next_at_us_ = 0;
   bool waiting_ = false;
-  guint refusals_ = 0; /* probes the link refused since the last it carried */
+  guint refusals_ = 0;      /* probes the link refused since the last it carried */
+  bool at_ceiling_ = false; /* the last target was the ceiling's */
   guint64 sent_ = 0, succeeded_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #include "gvrtxprober.h"
 
 #include "gvpadbuffers.h"
+#include "gvstaleretransmissions.h"
 #include "gvwebrtcutils.h"
 
 #include <gst/rtp/rtp.h>
@@ -123,9 +124,9 @@ guint64 RtxProber::send (GstElement *webrtcbin, guint64 bytes)
   for (auto it = recent.begin (); asked < bytes && packets < kMaxPacketsPerSend; ++packets) {
     if (it == recent.end ())
       it = recent.begin ();
-    GstStructure *request =
-        gst_structure_new ("GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT, (guint) it->seq,
-                           "ssrc", G_TYPE_UINT, it->ssrc, nullptr);
+    GstStructure *request = gst_structure_new ("GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT,
+                                               (guint) it->seq, "ssrc", G_TYPE_UINT, it->ssrc,
+                                               kProbeRequestField, G_TYPE_BOOLEAN, TRUE, nullptr);
     gst_pad_send_event (src, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, request));
     asked += it->size;
     ++it;

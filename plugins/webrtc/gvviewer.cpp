@@ -358,6 +358,7 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   bounds.min_bps = MIN (bounds.min_bps, bounds.max_bps);
   estimator_ = std::make_unique<BandwidthEstimator> (bounds);
   prober_ = std::make_unique<RtxProber> (host_.log_object ());
+  stale_retransmissions_ = std::make_unique<StaleRetransmissions> (host_.log_object ());
   GST_INFO_OBJECT (host_.log_object (), "adding viewer %s (%s)%s", peer_.c_str (), name_.c_str (),
                    answering_ ? ", answering its offer" : "");
   GstElement *webrtcbin = make_webrtcbin ();
@@ -534,6 +535,10 @@ void Viewer::connection_state_changed (GstWebRTCPeerConnectionState state)
     GstElement *webrtcbin = prober_ ? ref_webrtcbin () : nullptr;
     if (webrtcbin) {
       prober_->prepare (webrtcbin);
+      for_each_element_made_by (GST_BIN (webrtcbin), "rtprtxsend", [this] (GstElement *e) {
+        stale_retransmissions_->attach (e);
+        return false; /* one per bundled session */
+      });
       gst_object_unref (webrtcbin);
     }
   } else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
@@ -632,6 +637,8 @@ bool Viewer::attach_payloader (int slot)
       return false;
     }
     branch.elements.insert (branch.elements.begin () + 1, payloader);
+    if (stale_retransmissions_)
+      stale_retransmissions_->watch_payloader (payloader);
     gst_element_sync_state_with_parent (payloader);
     return true;
   }
@@ -716,6 +723,8 @@ void Viewer::do_stop ()
     layers->stop ();
   if (prober_)
     prober_->detach ();
+  if (stale_retransmissions_)
+    stale_retransmissions_->detach ();
   for (Branch &branch : branches) {
     if (branch.tee_pad) {
       GstPad *peer = gst_pad_get_peer (branch.tee_pad);
@@ -869,10 +878,8 @@ gsize Viewer::file_allowance (gsize want, guint64 in_flight)
   return 0;
 }
 
-/* Bursts of a probe: kProbeBursts, kProbeBurstMs apart, together
- * kProbeDurationMs. */
+/* Bursts of a probe: kProbeBursts, evenly over its duration. */
 static constexpr int kProbeBursts = 5;
-static constexpr guint kProbeBurstMs = kProbeDurationMs / kProbeBursts;
 
 /* On the queue, after each feedback: the last probe's result, and the next
  * probe when the plan wants one (gvprobeplan.h). */
@@ -906,8 +913,9 @@ void Viewer::follow_probes ()
   const double sending = (double) estimator_->sent_bps ();
   if (sending <= 0)
     return;
-  const guint64 target = probe_plan_.next (now_us, estimator_->estimate_bps (), (guint64) sending,
-                                           host_.max_bitrate_bps (), calm);
+  const guint64 target =
+      probe_plan_.next (now_us, estimator_->estimate_bps (), (guint64) sending,
+                        host_.max_bitrate_bps (), calm, estimator_->ceiling_bps ());
   if (target == 0 || target <= sending)
     return;
   GST_DEBUG_OBJECT (host_.log_object (),
@@ -915,18 +923,20 @@ void Viewer::follow_probes ()
                     peer_.c_str (), target / 1000, sending / 1000);
   /* The extra bytes of one burst: what brings the viewer to the target
    * for one burst's time. */
-  const guint64 bytes = (guint64) ((target - sending) * kProbeBurstMs / 1000 / 8);
+  const guint duration_ms = probe_duration_ms (target, estimator_->average_packet_bytes ());
+  const guint burst_ms = duration_ms / kProbeBursts;
+  const guint64 bytes = (guint64) ((target - sending) * burst_ms / 1000 / 8);
   const gint64 start = session_clock_now ();
-  estimator_->probe_sent (start, start + (gint64) (kProbeDurationMs + 5) * GST_MSECOND, target);
+  estimator_->probe_sent (start, start + (gint64) (duration_ms + 5) * GST_MSECOND, target);
   probe_plan_.started (now_us);
   {
     std::lock_guard<std::mutex> guard (stats_lock_);
     probes_ = probe_plan_.sent ();
   }
-  send_probe_burst (0, bytes);
+  send_probe_burst (0, bytes, burst_ms);
 }
 
-void Viewer::send_probe_burst (int burst, guint64 bytes)
+void Viewer::send_probe_burst (int burst, guint64 bytes, guint gap_ms)
 {
   GstElement *webrtcbin = ref_webrtcbin ();
   if (!webrtcbin)
@@ -934,8 +944,8 @@ void Viewer::send_probe_burst (int burst, guint64 bytes)
   prober_->send (webrtcbin, bytes);
   gst_object_unref (webrtcbin);
   if (burst + 1 < kProbeBursts)
-    queue_.post_after (kProbeBurstMs, [self = shared_from_this (), burst, bytes] () {
-      self->send_probe_burst (burst + 1, bytes);
+    queue_.post_after (gap_ms, [self = shared_from_this (), burst, bytes, gap_ms] () {
+      self->send_probe_burst (burst + 1, bytes, gap_ms);
     });
 }
 
@@ -1133,6 +1143,7 @@ ViewerStats Viewer::stats () const
   out.feedback_ignored = feedback_ignored_;
   out.probes = probes_;
   out.probes_carried = probes_carried_;
+  out.retransmissions_skipped = stale_retransmissions_ ? stale_retransmissions_->skipped () : 0;
   out.codec = codec_;
   out.rtcp_refused = rtcp_filter_ ? rtcp_filter_->refused () : 0;
   if (std::shared_ptr<LayerSwitch> layers = this->layers ()) {

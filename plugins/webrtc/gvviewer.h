@@ -25,6 +25,7 @@
 #include "gvrtcpfilter.h"
 #include "gvrtxprober.h"
 #include "gvsignaller.h"
+#include "gvstaleretransmissions.h"
 #include "gvstreamencoder.h"
 #include "gvtaskqueue.h"
 #include "gvterminalchannel.h"
@@ -127,15 +128,16 @@ struct ViewerStats {
   double bitrate = 0;     /* bit/s over the last sampling window */
   double rtt = -1;        /* seconds, from the viewer's receiver reports; -1: none yet */
   gint64 packets_lost = 0;
-  guint64 nacks_received = 0;        /* the viewer's requests to resend a packet */
-  guint64 packets_retransmitted = 0; /* packets resent (RTX) */
-  guint64 estimated_bitrate = 0;     /* what the viewer's link takes, bit/s; 0: not yet */
-  std::string estimator_state;       /* "increase", "hold", "decrease" */
-  guint64 feedback_ignored = 0;      /* congestion feedback refused as malformed */
-  guint64 probes = 0;                /* bandwidth probes sent (gvprobeplan.h) */
-  guint64 probes_carried = 0;        /* ... that the link carried */
-  int layer = -1;                    /* the video layer (size) it sees; -1: none yet */
-  std::string codec;                 /* its video codec ("VP8"...); "none"; "": not answered yet */
+  guint64 nacks_received = 0;          /* the viewer's requests to resend a packet */
+  guint64 packets_retransmitted = 0;   /* packets resent (RTX) */
+  guint64 estimated_bitrate = 0;       /* what the viewer's link takes, bit/s; 0: not yet */
+  std::string estimator_state;         /* "increase", "hold", "decrease" */
+  guint64 feedback_ignored = 0;        /* congestion feedback refused as malformed */
+  guint64 probes = 0;                  /* bandwidth probes sent (gvprobeplan.h) */
+  guint64 probes_carried = 0;          /* ... that the link carried */
+  guint64 retransmissions_skipped = 0; /* asked for, older than a keyframe sent since */
+  int layer = -1;                      /* the video layer (size) it sees; -1: none yet */
+  std::string codec; /* its video codec ("VP8"...); "none"; "": not answered yet */
   guint64 layer_moves = 0;
   guint64 rtcp_refused = 0; /* its RTCP compound packets dropped unread (gvrtcpfilter.h) */
   InputCounters input;
@@ -209,7 +211,7 @@ public:
    * answer, or when it took no video codec. */
   int codec_slot () const { return codec_slot_; }
   /* The sink's bookkeeping for moves up (gvlayerplan.h), under its lock. */
-  gint64 fits_higher_since_us = 0;
+  LayerFit layer_fit;
   /* Whether `element` (a direct child of the sink's bin) is one of ours. */
   bool owns (GstElement *element) const;
 
@@ -251,7 +253,7 @@ private:
   void receiver_report (double fraction_lost, double rtt_s);
   void publish_estimate ();
   void follow_probes ();
-  void send_probe_burst (int burst, guint64 bytes);
+  void send_probe_burst (int burst, guint64 bytes, guint gap_ms);
   void send_link_report ();
   template <MediaKind kind>
   static GstPadProbeReturn count_sent (GstPad *, GstPadProbeInfo *info, gpointer self);
@@ -316,6 +318,7 @@ private:
   gint64 last_probe_id_ = 0;
   guint64 layer_moves_seen_ = 0;
   std::unique_ptr<RtxProber> prober_;
+  std::unique_ptr<StaleRetransmissions> stale_retransmissions_;
 
   /* Counted by the branches' probes. */
   std::atomic<guint64> frames_sent_{ 0 }, audio_packets_sent_{ 0 }, bytes_sent_{ 0 };

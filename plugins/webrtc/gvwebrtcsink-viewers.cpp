@@ -245,14 +245,13 @@ static void follow_estimates_of_codec (GvWebRTCSink *self, int slot)
       if (kv.second->codec_slot () != slot)
         continue;
       viewers.push_back (kv.second);
-      states.push_back (
-          { kv.second->estimate_bps (), kv.second->layer (), kv.second->fits_higher_since_us });
+      states.push_back ({ kv.second->estimate_bps (), kv.second->layer (), kv.second->layer_fit });
     }
     if (viewers.empty ())
       return;
     assignment = gv::webrtc::assign_layers (plan, states, g_get_monotonic_time ());
     for (size_t i = 0; i < viewers.size (); i++)
-      viewers[i]->fits_higher_since_us = states[i].fits_higher_since_us;
+      viewers[i]->layer_fit = states[i].fit;
   }
   for (size_t i = 0; i < viewers.size (); i++)
     if (assignment[i] != viewers[i]->layer ())
@@ -649,10 +648,11 @@ GstStructure *gv_webrtc_sink_collect_stats (GvWebRTCSink *self)
         "estimated-bitrate", G_TYPE_UINT64, st.estimated_bitrate, "estimator-state", G_TYPE_STRING,
         st.estimator_state.c_str (), "feedback-ignored", G_TYPE_UINT64, st.feedback_ignored,
         "probes", G_TYPE_UINT64, st.probes, "probes-carried", G_TYPE_UINT64, st.probes_carried,
-        "layer", G_TYPE_INT, st.layer, "layer-moves", G_TYPE_UINT64, st.layer_moves, "codec",
-        G_TYPE_STRING, st.codec.c_str (), "rtcp-refused", G_TYPE_UINT64, st.rtcp_refused,
-        "files-refused", G_TYPE_UINT64, st.files_refused, "file-pace", G_TYPE_UINT64, st.file_pace,
-        "file-pace-cuts", G_TYPE_UINT64, st.file_pace_cuts, nullptr);
+        "retransmissions-skipped", G_TYPE_UINT64, st.retransmissions_skipped, "layer", G_TYPE_INT,
+        st.layer, "layer-moves", G_TYPE_UINT64, st.layer_moves, "codec", G_TYPE_STRING,
+        st.codec.c_str (), "rtcp-refused", G_TYPE_UINT64, st.rtcp_refused, "files-refused",
+        G_TYPE_UINT64, st.files_refused, "file-pace", G_TYPE_UINT64, st.file_pace, "file-pace-cuts",
+        G_TYPE_UINT64, st.file_pace_cuts, nullptr);
     set_input_counters (vs, st.input);
     set_assist_counters (vs, st.assist);
     gst_structure_set (vs, "terminal-input", G_TYPE_UINT64, st.terminal.input, "terminal-refused",

@@ -298,7 +298,9 @@
  *   `layer`, `layer-moves`, `nacks-received`, `packets-retransmitted`,
  *   `codec`, `probes` and `probes-carried` (short bursts of retransmitted packets
  *   that test whether a viewer's link takes more, after a dip or while a
- *   small layer sends less than the link could take), and
+ *   small layer sends less than the link could take), `retransmissions-skipped`
+ *   (NACKed packets not resent because a keyframe went to the viewer after
+ *   them: gvstaleretransmissions.h), and
  *   `feedback-ignored` (malformed congestion feedback, counted and
  *   dropped), `rtcp-refused` (RTCP compound packets refused before
  *   GStreamer's RTP session reads them: gvrtcpguard.h; the sink's own is the

@@ -132,6 +132,13 @@ def viewer_window(frames, t0, t1):
             'frozen_s': sum(freezes) / 1000.0}
 
 
+def freezes_at(frames, t0, t1, t_join):
+    """[[start, ms], ...] of the freezes in [t0, t1]: start in s from t_join."""
+    ts = [t0] + [t for t in frames if t0 <= t <= t1] + [t1]
+    return [[round(a - t_join, 2), round((b - a) * 1000.0)] for a, b in zip(ts, ts[1:])
+            if (b - a) * 1000.0 >= FREEZE_MS]
+
+
 def recovery_s(frames, t0, t1, fps_goal):
     """Seconds from t0 until the first 1 s with at least fps_goal frames."""
     inside = sorted(t for t in frames if t0 <= t <= t1)
@@ -203,7 +210,7 @@ def host_window(samples, name, t0, t1):
            'rtt_samples': f'{len(rtts)}/{len(rows)}',
            'frames_sent': b.get('frames-sent', 0) - a.get('frames-sent', 0),
            'packets-lost': max(v.get('packets-lost', 0) for _t, v in rows)}
-    for key in ('nacks-received', 'packets-retransmitted'):
+    for key in ('nacks-received', 'packets-retransmitted', 'retransmissions-skipped'):
         if key in b:
             out[key] = b[key] - a.get(key, 0)
     estimates = sorted(v['estimated-bitrate'] / 1000.0 for _t, v in rows if 'estimated-bitrate' in v)
@@ -440,6 +447,8 @@ class NetworkBench:
             name = f'link{i}'
             v = {'impairment': sc.links[i] or 'none', 'ttff_ms': tt}
             v.update(viewer_window(rep['frames'], t0, t1))
+            # When each freeze began (s from the join, as the trace) and how long it lasted.
+            v['freeze_at'] = freezes_at(rep['frames'], t0, t1, t_join)
             v['host'] = host_window(hrep['samples'], name, t0, t1)
             v['host_webrtc'] = rtc_counts(hrep['webrtc'], 'outbound-rtp', link.viewer_ip)
             v['viewer_webrtc'] = rtc_counts(rep['webrtc'], 'inbound-rtp')

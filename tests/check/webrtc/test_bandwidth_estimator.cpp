@@ -182,11 +182,11 @@ private:
     double media = (double) bwe_.estimate_bps ();
     if (app_limit_bps > 0)
       media = std::min (media, app_limit_bps);
-    const guint64 target =
-        probes->next (now_ / 1000, bwe_.estimate_bps (), (guint64) media, probe_max_bps, calm);
+    const guint64 target = probes->next (now_ / 1000, bwe_.estimate_bps (), (guint64) media,
+                                         probe_max_bps, calm, bwe_.ceiling_bps ());
     if (target == 0 || target <= media)
       return;
-    const gint64 duration = gv::webrtc::kProbeDurationMs * kMs;
+    const gint64 duration = gv::webrtc::probe_duration_ms (target, kPacketBytes) * kMs;
     probes->started (now_ / 1000);
     bwe_.probe_sent (now_, now_ + duration, target);
     probe_end_ = now_ + duration;
@@ -946,6 +946,77 @@ START_TEST (test_probes_after_a_dip)
 }
 END_TEST
 
+/* The 10 -> 0.5 Mbit/s dip as the network benchmark has it, with a small
+ * layer sending 340 kbit/s: the refused probes set a ceiling, so the
+ * estimate stays under the link (before, it climbed past it and the move
+ * to a bigger layer overflowed the queue); when the link comes back, a
+ * probe carries more than the ceiling and the estimate reaches the
+ * maximum within 6 s. */
+START_TEST (test_probes_ceiling_on_a_narrow_link)
+{
+  const guint64 max_bps = 2000000;
+  BandwidthEstimator bwe (bounds (30000, max_bps, 400000));
+  ProbePlan plan;
+  Link link;
+  link.capacity_bps = 0.5e6;
+  link.buffer = 100 * kMs;
+  Sim sim (bwe, link);
+  sim.app_limit_bps = 340000;
+  sim.probes = &plan;
+  sim.probe_max_bps = max_bps;
+  guint64 ceiling_seen = 0;
+  sim.after_feedback = [&] (gint64) {
+    assert_sane (bwe, 30000, max_bps);
+    ceiling_seen = std::max (ceiling_seen, bwe.ceiling_bps ());
+  };
+  sim.run_until (at (20));
+  ck_assert_uint_ge (plan.sent (), 3);
+  ck_assert_uint_gt (ceiling_seen, 0.4e6);
+  ck_assert_uint_le (ceiling_seen, 0.55e6);
+  /* Under the link once the first refusal measured it. */
+  ck_assert_uint_le (sim.max_in (at (8), at (20)), 0.9 * 0.5e6);
+  ck_assert_uint_gt (sim.min_in (at (8), at (20)), 0.25e6);
+  sim.link ().capacity_bps = 10e6;
+  sim.app_limit_bps = 0;
+  sim.run_until (at (35));
+  print_trace ("0.5 Mbit/s with a small layer, then 10", sim, 1);
+  ck_assert_uint_eq (bwe.ceiling_bps (), 0);
+  ck_assert_int_ge (sim.first_reaching (0.95 * max_bps), at (20));
+  ck_assert_int_le (sim.first_reaching (0.95 * max_bps), at (26));
+}
+END_TEST
+
+/* The plan alone: with a ceiling the target is just above it whatever the
+ * estimate, and a refusal waits 2 s, not 3 then 6; the duration grows so
+ * that a slow probe still holds six packets. */
+START_TEST (test_probe_plan_ceiling)
+{
+  const gint64 s = G_USEC_PER_SEC;
+  ProbePlan plan;
+  /* A small layer on an unknown link: twice the estimate. */
+  ck_assert_uint_eq (plan.next (10 * s, 400000, 200000, 2000000, true), 800000);
+  /* With a ceiling: 1.15 times it. */
+  ck_assert_uint_eq (plan.next (10 * s, 400000, 200000, 2000000, true, 500000), 575000);
+  plan.started (10 * s);
+  plan.finished (10 * s + 200000, 480000, true);
+  ck_assert_uint_eq (plan.next (11 * s, 400000, 200000, 2000000, true, 500000), 0);
+  ck_assert_uint_eq (plan.next (12 * s + 200000, 400000, 200000, 2000000, true, 500000), 575000);
+  /* Never above the host's maximum. */
+  ck_assert_uint_eq (plan.next (13 * s, 400000, 200000, 520000, true, 500000), 520000);
+  /* Without one, refusals back off: 3 s, then 6. */
+  ProbePlan unknown;
+  unknown.started (10 * s);
+  unknown.finished (10 * s, 480000, true);
+  ck_assert_uint_eq (unknown.next (12 * s + 500000, 400000, 200000, 2000000, true), 0);
+  ck_assert_uint_gt (unknown.next (13 * s, 400000, 200000, 2000000, true), 0);
+
+  ck_assert_uint_eq (gv::webrtc::probe_duration_ms (4000000, 1200), gv::webrtc::kProbeDurationMs);
+  ck_assert_uint_eq (gv::webrtc::probe_duration_ms (576000, 1200), 100);
+  ck_assert_uint_eq (gv::webrtc::probe_duration_ms (10000, 1200), 150);
+  ck_assert_uint_eq (gv::webrtc::probe_duration_ms (0, 1200), gv::webrtc::kProbeDurationMs);
+}
+END_TEST
+
 /* Probe calls with absurd times or targets never break the estimate. */
 START_TEST (test_hostile_probes)
 {
@@ -981,6 +1052,8 @@ static Suite *bandwidth_estimator_suite ()
   tcase_add_test (tc, test_deterministic);
   tcase_add_test (tc, test_probes_find_an_idle_link);
   tcase_add_test (tc, test_probes_after_a_dip);
+  tcase_add_test (tc, test_probes_ceiling_on_a_narrow_link);
+  tcase_add_test (tc, test_probe_plan_ceiling);
   suite_add_tcase (s, tc);
 
   TCase *hostile_tc = tcase_create ("hostile");
