@@ -53,11 +53,28 @@ void Viewer::refuse_offer (const std::string &reason)
   host_.refuse_offer (peer_, reason);
 }
 
-/* The shared Opus stream's packets with the payload type the viewer's
- * offer gave Opus. */
+/* The shared Opus stream's packets, and its caps, with the payload type
+ * the viewer's offer gave Opus: webrtcbin accepts only caps its codec
+ * preferences (the offer's) intersect. The shared payloader keeps its own
+ * (gvstreamencoder.cpp no longer lets a viewer renegotiate it). */
 static GstPadProbeReturn rewrite_payload_type (GstPad *, GstPadProbeInfo *info, gpointer data)
 {
   const guint pt = GPOINTER_TO_UINT (data);
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+    GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (event) != GST_EVENT_CAPS)
+      return GST_PAD_PROBE_OK;
+    GstCaps *caps;
+    gst_event_parse_caps (event, &caps);
+    GstCaps *ours = gst_caps_copy (caps);
+    gst_caps_set_simple (ours, "payload", G_TYPE_INT, (gint) pt, nullptr);
+    GstEvent *rewritten = gst_event_new_caps (ours);
+    gst_event_set_seqnum (rewritten, gst_event_get_seqnum (event));
+    GST_PAD_PROBE_INFO_DATA (info) = rewritten;
+    gst_caps_unref (ours);
+    gst_event_unref (event);
+    return GST_PAD_PROBE_OK;
+  }
   auto rewrite = [pt] (GstBuffer *buf) {
     GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
     if (gst_rtp_buffer_map (buf, GST_MAP_WRITE, &rtp)) {
@@ -148,11 +165,14 @@ void Viewer::start_answering (GstElement *webrtcbin, const std::vector<StreamFee
     std::lock_guard<std::mutex> guard (lock_);
     for (Branch &branch : branches_)
       if (branch.kind == MediaKind::Audio) {
-        GstPad *src = gst_element_get_static_pad (branch.elements.back (), "src");
-        gst_pad_add_probe (
-            src, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-            rewrite_payload_type, GUINT_TO_POINTER (m.pt), nullptr);
-        gst_object_unref (src);
+        /* On the queue's sink: its accept-caps asks webrtcbin already. */
+        GstPad *sink = gst_element_get_static_pad (branch.elements.front (), "sink");
+        gst_pad_add_probe (sink,
+                           (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER |
+                                              GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                                              GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                           rewrite_payload_type, GUINT_TO_POINTER (m.pt), nullptr);
+        gst_object_unref (sink);
       }
   }
   gst_element_sync_state_with_parent (webrtcbin);
