@@ -34,7 +34,8 @@ static_assert (gv::nav::kMaxLinkLayer == kMaxLayers - 1,
 Viewer::Viewer (std::string peer, std::string name, GvCapabilities capabilities, ViewerHost &host,
                 TaskThread &thread)
     : peer_ (std::move (peer)), name_ (std::move (name)), host_ (host), queue_ (thread),
-      capabilities_ (capabilities | GV_CAPABILITY_VIEW)
+      capabilities_ (capabilities | GV_CAPABILITY_VIEW),
+      stale_retransmissions_ (std::make_unique<StaleRetransmissions> (host_.log_object ()))
 {
   input_ = std::make_shared<InputChannel> (
       peer_, GST_OBJECT (host_.log_object ()),
@@ -358,7 +359,6 @@ void Viewer::do_start (std::vector<StreamFeed> &feeds)
   bounds.min_bps = MIN (bounds.min_bps, bounds.max_bps);
   estimator_ = std::make_unique<BandwidthEstimator> (bounds);
   prober_ = std::make_unique<RtxProber> (host_.log_object ());
-  stale_retransmissions_ = std::make_unique<StaleRetransmissions> (host_.log_object ());
   GST_INFO_OBJECT (host_.log_object (), "adding viewer %s (%s)%s", peer_.c_str (), name_.c_str (),
                    answering_ ? ", answering its offer" : "");
   GstElement *webrtcbin = make_webrtcbin ();
@@ -637,8 +637,7 @@ bool Viewer::attach_payloader (int slot)
       return false;
     }
     branch.elements.insert (branch.elements.begin () + 1, payloader);
-    if (stale_retransmissions_)
-      stale_retransmissions_->watch_payloader (payloader);
+    stale_retransmissions_->watch_payloader (payloader);
     gst_element_sync_state_with_parent (payloader);
     return true;
   }
@@ -723,8 +722,7 @@ void Viewer::do_stop ()
     layers->stop ();
   if (prober_)
     prober_->detach ();
-  if (stale_retransmissions_)
-    stale_retransmissions_->detach ();
+  stale_retransmissions_->detach ();
   for (Branch &branch : branches) {
     if (branch.tee_pad) {
       GstPad *peer = gst_pad_get_peer (branch.tee_pad);
@@ -1143,7 +1141,7 @@ ViewerStats Viewer::stats () const
   out.feedback_ignored = feedback_ignored_;
   out.probes = probes_;
   out.probes_carried = probes_carried_;
-  out.retransmissions_skipped = stale_retransmissions_ ? stale_retransmissions_->skipped () : 0;
+  out.retransmissions_skipped = stale_retransmissions_->skipped ();
   out.codec = codec_;
   out.rtcp_refused = rtcp_filter_ ? rtcp_filter_->refused () : 0;
   if (std::shared_ptr<LayerSwitch> layers = this->layers ()) {

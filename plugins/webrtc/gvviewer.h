@@ -318,7 +318,8 @@ private:
   gint64 last_probe_id_ = 0;
   guint64 layer_moves_seen_ = 0;
   std::unique_ptr<RtxProber> prober_;
-  std::unique_ptr<StaleRetransmissions> stale_retransmissions_;
+  /* Made with the viewer: stats () reads it from any thread. */
+  const std::unique_ptr<StaleRetransmissions> stale_retransmissions_;
 
   /* Counted by the branches' probes. */
   std::atomic<guint64> frames_sent_{ 0 }, audio_packets_sent_{ 0 }, bytes_sent_{ 0 };
