@@ -94,10 +94,11 @@ GST_START_TEST (test_requests)
       " ! rtpvp8pay name=pay pt=96 ssrc=4660 mtu=300"
       " ! rtprtxsend name=rtx max-size-packets=1000"
       " payload-type-map=\"application/x-rtp-pt-map,96=(uint)97\"");
-  gst_harness_add_src_parse (h,
-                             "videotestsrc is-live=true pattern=ball"
-                             " ! capsfilter caps=\"video/x-raw,format=I420,width=320,height=240,framerate=30/1\"",
-                             TRUE);
+  gst_harness_add_src_parse (
+      h,
+      "videotestsrc is-live=true pattern=ball"
+      " ! capsfilter caps=\"video/x-raw,format=I420,width=320,height=240,framerate=30/1\"",
+      TRUE);
   GstElement *pay = gst_bin_get_by_name (GST_BIN (h->element), "pay");
   GstElement *rtx = gst_bin_get_by_name (GST_BIN (h->element), "rtx");
   StaleRetransmissions stale (nullptr);
