@@ -471,6 +471,11 @@ void BandwidthEstimator::add_to_probe (const PacketResult &p)
   probe_.received++;
 }
 
+double BandwidthEstimator::below_ceiling (double bps) const
+{
+  return ceiling_bps_ > 0 ? std::min (bps, kCeilingShare * ceiling_bps_) : bps;
+}
+
 void BandwidthEstimator::finish_probe ()
 {
   const Probe probe = probe_;
@@ -507,9 +512,7 @@ void BandwidthEstimator::finish_probe ()
   if (!twcc_active_ || usage_ == Usage::Overuse)
     return;
   const double before = combined_bps ();
-  double raised = clamp_bps (bps);
-  if (ceiling_bps_ > 0)
-    raised = std::min (raised, kCeilingShare * ceiling_bps_);
+  const double raised = below_ceiling (clamp_bps (bps));
   if (raised > delay_bps_) {
     delay_bps_ = raised;
     have_capacity_ = false;
@@ -743,9 +746,7 @@ void BandwidthEstimator::update_delay_controller (gint64 now)
     } else {
       next = delay_bps_ * std::pow (kDelayIncreasePerSecond, dt_s);
     }
-    double limit = kMaxOverEvidence * received + kEvidenceHeadroomBps;
-    if (ceiling_bps_ > 0)
-      limit = std::min (limit, kCeilingShare * ceiling_bps_);
+    const double limit = below_ceiling (kMaxOverEvidence * received + kEvidenceHeadroomBps);
     if (next > limit)
       next = std::max (delay_bps_, limit); /* the limit stops increases, never decreases */
     delay_bps_ = clamp_bps (next);

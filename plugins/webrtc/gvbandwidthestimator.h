@@ -211,6 +211,8 @@ private:
   void add_rtt_sample (gint64 rtt);
   void add_to_probe (const PacketResult &p);
   void finish_probe ();
+  /* `bps`, no higher than the ceiling allows (kCeilingShare of it). */
+  double below_ceiling (double bps) const;
   gint64 take_now (gint64 now);
   double clamp_bps (double bps) const;
   double combined_bps () const;

@@ -24,14 +24,16 @@ void StaleRetransmissions::watch_payloader (GstElement *payloader)
 {
   const auto buffers =
       (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST);
+  const std::pair<const char *, GstPadProbeCallback> watched[] = {
+    { "sink", on_payloader_input },
+    { "src", on_payloader_output },
+  };
   std::lock_guard<std::mutex> guard (lock_);
-  for (const char *name : { "sink", "src" }) {
+  for (const auto &[name, callback] : watched) {
     GstPad *pad = gst_element_get_static_pad (payloader, name);
     if (!pad)
       continue;
-    gulong id = gst_pad_add_probe (
-        pad, buffers, name[1] == 'i' ? on_payloader_input : on_payloader_output, this, nullptr);
-    probes_.emplace_back (pad, id);
+    probes_.emplace_back (pad, gst_pad_add_probe (pad, buffers, callback, this, nullptr));
   }
 }
 
@@ -79,7 +81,7 @@ bool StaleRetransmissions::stale (guint32 ssrc, guint16 seq) const
   if (!(keyframe & kKnown) || (guint32) (keyframe >> 16) != ssrc)
     return false;
   /* Older in sequence-number order, wrap included. */
-  return (gint16) (guint16) (seq - (guint16) (keyframe & 0xffff)) < 0;
+  return gst_rtp_buffer_compare_seqnum (seq, (guint16) (keyframe & 0xffff)) > 0;
 }
 
 bool StaleRetransmissions::attach (GstElement *rtxsend)

@@ -78,6 +78,15 @@ static guint16 resent_seq (GstBuffer *buffer)
   return seq;
 }
 
+/* The next packet out is the retransmission of `seq`. */
+static void expect_resent (GstHarness *h, guint16 seq)
+{
+  GstBuffer *buffer = gst_harness_pull (h);
+  fail_unless (buffer != nullptr);
+  fail_unless_equals_int (resent_seq (buffer), seq);
+  gst_buffer_unref (buffer);
+}
+
 static void ask (GstHarness *h, guint seq, bool probe)
 {
   GstStructure *s = gst_structure_new ("GstRTPRetransmissionRequest", "seqnum", G_TYPE_UINT, seq,
@@ -117,11 +126,10 @@ GST_START_TEST (test_requests)
   while ((buffer = gst_harness_try_pull (h))) {
     guint16 seq;
     bool marker;
-    if (frame_start && starts_keyframe (buffer, &seq, &marker)) {
+    const bool key = starts_keyframe (buffer, &seq, &marker);
+    if (frame_start && key) {
       keyframes++;
       last_key = seq;
-    } else {
-      starts_keyframe (buffer, &seq, &marker);
     }
     frame_start = marker;
     sent.push_back (seq);
@@ -135,27 +143,18 @@ GST_START_TEST (test_requests)
    * order, so the first one out says which request was answered first. */
   ask (h, (guint16) (last_key - 1), false);
   ask (h, last_key, false);
-  buffer = gst_harness_pull (h);
-  fail_unless (buffer != nullptr);
-  fail_unless_equals_int (resent_seq (buffer), last_key);
-  gst_buffer_unref (buffer);
+  expect_resent (h, last_key);
   fail_unless_equals_int (stale.skipped (), 1);
 
   /* A probe's request for the same old packet is padding: resent. */
   ask (h, (guint16) (last_key - 1), true);
-  buffer = gst_harness_pull (h);
-  fail_unless (buffer != nullptr);
-  fail_unless_equals_int (resent_seq (buffer), (guint16) (last_key - 1));
-  gst_buffer_unref (buffer);
+  expect_resent (h, (guint16) (last_key - 1));
   fail_unless_equals_int (stale.skipped (), 1);
 
   stale.detach ();
   /* Detached: old packets are resent again. */
   ask (h, (guint16) (last_key - 2), false);
-  buffer = gst_harness_pull (h);
-  fail_unless (buffer != nullptr);
-  fail_unless_equals_int (resent_seq (buffer), (guint16) (last_key - 2));
-  gst_buffer_unref (buffer);
+  expect_resent (h, (guint16) (last_key - 2));
 
   gst_object_unref (pay);
   gst_object_unref (rtx);
