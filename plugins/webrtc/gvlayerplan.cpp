@@ -9,19 +9,24 @@
 namespace gv::webrtc {
 
 /* Layer tops as fractions of B: full size down to a half, half size down
- * to a sixth and up to a third, quarter size below. A size takes about four
- * times the bits of the next one down for the same picture: busy content (a
- * page scrolling) at 720p needed 2.1 Mbit/s in VP8, at 360p 0.76, at 180p
- * 0.28 (tests/bench/network). With full size down to a third, a 1 Mbit/s link
- * got 720p at 10 frames/s where 360p plays at 30. Half size stops at a third
- * of B, more bits per pixel than full size gets at B: more only fills a
- * narrow link's queue (a 1 Mbit/s link run at 1 Mbit/s queued 300 ms). A
- * viewer whose link could take more goes up a layer once a probe shows it
- * (gvprobeplan.h). */
+ * to a quarter and up to a third, quarter size up to a sixth. A size takes
+ * about four times the bits of the next one down for the same picture:
+ * busy content (a page scrolling) at 720p needed 2.1 Mbit/s in VP8, at
+ * 360p 0.76, at 180p 0.28 (tests/bench/network). With full size down to a
+ * third, a 1 Mbit/s link got 720p at 10 frames/s where 360p plays at 30.
+ * Half size stops at a third of B, more bits per pixel than full size gets
+ * at B: more only fills a narrow link's queue (a 1 Mbit/s link run at
+ * 1 Mbit/s queued 300 ms). A viewer whose link could take more goes up a
+ * layer once a probe shows it (gvprobeplan.h). */
 static constexpr double kTopShare[kMaxLayers] = { 1.0, 1.0 / 3, 1.0 / 6 };
 /* A viewer stays on a layer while its estimate reaches the layer's bottom:
- * full size needs half of B, half size a sixth. */
-static constexpr double kBottomShare[kMaxLayers] = { 1.0 / 2, 1.0 / 6, 0 };
+ * full size needs half of B, half size a quarter. Between a sixth and a
+ * quarter the quarter size runs at its top, with room to spare: the half
+ * size held there (0.33 to 0.5 of a 2 Mbit/s B, a 0.5 Mbit/s link) went out
+ * 10 to 35 % over its target for seconds after each cut of the estimate,
+ * and each such run of the dip had a freeze of 0.75 to 1.8 s in mid-dip;
+ * none of the runs on the quarter size had one (tests/bench/network). */
+static constexpr double kBottomShare[kMaxLayers] = { 1.0 / 2, 1.0 / 4, 0 };
 /* Below this the quarter-size layer still runs (a frozen picture helps no
  * one more than a blurred one). */
 static constexpr guint64 kFloorBps = 30000;
@@ -95,7 +100,12 @@ std::vector<int> assign_layers (const LayerPlan &plan, std::vector<LayerViewer> 
     for (int layer = 0; layer < current; layer++)
       if (v.fit.since_us[layer] && now_us - v.fit.since_us[layer] >= plan.up_after_us) {
         out[i] = layer; /* the highest that has fitted long enough */
-        v.fit = LayerFit ();
+        /* The clocks of the layers above keep running: an estimate that
+         * fitted the full size 1.5 s after the half size goes there 1.5 s
+         * after the move to the half size, not 3 s (back from a dip it
+         * took 6 s to climb two layers). */
+        for (int done = layer; done < kMaxLayers; done++)
+          v.fit.since_us[done] = 0;
         break;
       }
   }

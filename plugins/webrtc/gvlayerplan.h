@@ -8,8 +8,8 @@
  *
  * With B the configured bitrate:
  *   layer 0: full size,    from half of B up to B
- *   layer 1: half size,    from a sixth of B up to a third of B
- *   layer 2: quarter size, below a sixth of B
+ *   layer 1: half size,    from a quarter of B up to a third of B
+ *   layer 2: quarter size, below a quarter of B, at most a sixth of B
  * A viewer goes down at once when its estimate no longer fits its layer,
  * and up only after its estimate has fitted a higher layer (with a 15 %
  * margin) for a few seconds, so it does not flap; then straight to the

@@ -283,13 +283,14 @@
  *   congestion control feedback, or its receiver reports where it sends
  *   none. It never exceeds `bitrate`.
  * - Raw video is encoded once per quality layer in use (`video-layers`,
- *   up to 3): full size from `bitrate` down to half of it, half size up
- *   to a third of it, quarter size. Each viewer watches the layer its link takes and moves
- *   between layers at a keyframe (through its own payloader: one continuous
- *   RTP stream); each layer is encoded at the narrowest link of its
- *   viewers. A viewer far below the best viewer's link does not hold the
- *   full-size layer down: it moves to a smaller one. With `video-layers=1`
- *   one encoder follows the narrowest viewer. Encoded input is one layer.
+ *   up to 3): full size from `bitrate` down to half of it, half size from
+ *   a quarter up to a third of it, quarter size. Each viewer watches the
+ *   layer its link takes and moves between layers at a keyframe (through
+ *   its own payloader: one continuous RTP stream); each layer is encoded
+ *   at the narrowest link of its viewers. A viewer far below the best
+ *   viewer's link does not hold the full-size layer down: it moves to a
+ *   smaller one. With `video-layers=1` one encoder follows the narrowest
+ *   viewer. Encoded input is one layer.
  * - VP8 and VP9 hold their bitrate the way WebRTC stacks set libvpx: a
  *   one-second rate buffer and keyframes of at most three average frames;
  *   below a layer's top (a link asked for less) frames are dropped rather

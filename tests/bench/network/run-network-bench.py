@@ -85,6 +85,9 @@ SCENARIOS = [
     Scenario('drop', '10 Mbit/s, then 0.5 Mbit/s for 15 s, then 10 Mbit/s (queue 100 ms)', [{}],
              schedule=[('before', 10, {'rate': 10000}), ('0.5 Mbit/s', 15, {'rate': 500}),
                        ('after', 15, {'rate': 10000})]),
+    # A link between the half size's bottom and its top: the half size
+    # there went out over its target and froze (tests/bench/network/README.md).
+    Scenario('cap600k', '0.6 Mbit/s each way, 100 ms queue (tail drop)', [{'both': {'rate': 600}}]),
     Scenario('two-viewers', 'two viewers at once: link 0 clean, link 1 capped at 1 Mbit/s',
              [{}, {'both': {'rate': 1000}}]),
     # A file from the host while the picture plays (issue 13: video must not
@@ -93,8 +96,9 @@ SCENARIOS = [
     Scenario('file-cap4m', '4 Mbit/s each way, 100 ms queue; the host sends a 64 MiB file meanwhile',
              [{'both': {'rate': 4000}}], file_mib=64),
 ]
-# Not run unless named with --only (they are about files, not the network).
-OPTIONAL = ('cap4m', 'file-cap4m')
+# Not run unless named with --only (the files ones are about files, not the
+# network; cap600k is a check of the ladder on a link between two layers).
+OPTIONAL = ('cap4m', 'file-cap4m', 'cap600k')
 # What the host shares: videotestsrc patterns. "ball" (a ball moving over
 # black) encodes to ~200 kbit/s in VP8 at 720p, whatever the target: a
 # mostly still screen. "scroll" (colour bars scrolling sideways) fills the

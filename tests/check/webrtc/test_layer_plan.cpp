@@ -53,6 +53,12 @@ GST_START_TEST (test_narrow_viewer_goes_down_at_once)
   /* A very narrow link: the quarter-size layer. */
   std::vector<LayerViewer> tiny = { { 2000000, 0, {} }, { 100000, 0, {} } };
   ck_assert_int_eq (assign_layers (p, tiny, 0)[1], 2);
+  /* A 0.5 Mbit/s link: the quarter size at its top, with room to spare,
+   * not the half size at the whole estimate. */
+  std::vector<LayerViewer> half_megabit = { { 450000, 0, {} } };
+  std::vector<int> h = assign_layers (p, half_megabit, 0);
+  ck_assert_int_eq (h[0], 2);
+  ck_assert_uint_eq (layer_bitrate (p, 2, half_megabit, h), p.top_bps (2));
 }
 GST_END_TEST;
 
@@ -67,7 +73,7 @@ GST_START_TEST (test_up_after_a_while)
   ck_assert_int_eq (assign_layers (p, v, t + p.up_after_us)[1], 0);
   /* An estimate that climbs: half size once it has fitted that for a
    * while, full size once it has fitted that for a while too. */
-  std::vector<LayerViewer> climb = { { 500000, 2, {} } };
+  std::vector<LayerViewer> climb = { { 600000, 2, {} } }; /* fits the half size (B / 4 + 15 %) */
   ck_assert_int_eq (assign_layers (p, climb, t)[0], 2);
   climb[0].estimate_bps = 1200000; /* fits the full size (1 Mbit/s + 15 %) */
   const gint64 t2 = t + p.up_after_us / 2;
@@ -76,7 +82,10 @@ GST_START_TEST (test_up_after_a_while)
   ck_assert_int_eq (a[0], 1); /* the half size has fitted long enough */
   climb[0].layer = 1;
   ck_assert_int_eq (assign_layers (p, climb, t + p.up_after_us + 1)[0], 1);
-  ck_assert_int_eq (assign_layers (p, climb, t + 2 * p.up_after_us + 2)[0], 0);
+  /* The full size's clock ran on through the move: up once it has fitted
+   * that long, not a whole while after the move. */
+  ck_assert_int_eq (assign_layers (p, climb, t2 + p.up_after_us - 1)[0], 1);
+  ck_assert_int_eq (assign_layers (p, climb, t2 + p.up_after_us)[0], 0);
   /* A dip in between starts the clocks again. */
   std::vector<LayerViewer> dip = { { 1900000, 2, {} } };
   ck_assert_int_eq (assign_layers (p, dip, t)[0], 2);
