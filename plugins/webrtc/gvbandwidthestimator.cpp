@@ -96,6 +96,13 @@ constexpr double kCapacityDeviations = 3;
  * shorter end follows a drop sooner); send rate over 1 s. Both need 100 ms of
  * data before they say anything. */
 constexpr gint64 kReceivedWindow = 500 * kMs;
+/* A decrease cuts to what the last 150 ms received when that is less
+ * (libwebrtc's acknowledged rate looks 150 ms back too): a link cut to a
+ * quarter of the rate sent shows there at once, where 500 ms still hold
+ * mostly what came before the cut; the estimate then took three decreases
+ * and 0.3 s to reach the link, and the viewer two layer moves (two
+ * keyframes into a full queue) instead of one. */
+constexpr gint64 kRecentReceivedWindow = 150 * kMs;
 constexpr gint64 kSentWindow = 1 * kSecond;
 constexpr gint64 kRateBucket = 10 * kMs;
 constexpr gint64 kMinRateSpan = 100 * kMs;
@@ -214,6 +221,7 @@ BandwidthEstimator::BandwidthEstimator () : BandwidthEstimator (Bounds ()) {}
 BandwidthEstimator::BandwidthEstimator (const Bounds &bounds)
     : min_bps_ (kFloorBps), max_bps_ (kCeilingBps), delay_bps_ (0), loss_bps_ (0),
       threshold_ms_ (kInitialThresholdMs), received_ (kReceivedWindow, kRateBucket, kMinRateSpan),
+      received_recent_ (kRecentReceivedWindow, kRateBucket, kMinRateSpan),
       sent_ (kSentWindow, kRateBucket, kMinRateSpan),
       reported_ (kReceivedWindow, kRateBucket, kMinRateSpan), rtt_ (kDefaultRtt)
 {
@@ -396,6 +404,7 @@ void BandwidthEstimator::on_feedback (const std::vector<PacketResult> &packets, 
       current_ = Group ();
       reset_delay_detector ();
       received_.reset ();
+      received_recent_.reset ();
       reported_.reset ();
       window_start_ = kLost;
       window_received_ = window_lost_ = 0;
@@ -409,6 +418,7 @@ void BandwidthEstimator::on_feedback (const std::vector<PacketResult> &packets, 
     }
     received++;
     received_.add (p.arrival_time, p.size);
+    received_recent_.add (p.arrival_time, p.size);
     average_packet_bytes_ += (p.size - average_packet_bytes_) / 16;
     newest_send = std::max (newest_send, p.send_time);
     add_to_delay_detector (p);
@@ -757,6 +767,9 @@ void BandwidthEstimator::update_delay_controller (gint64 now)
         now - last_decrease_ < std::clamp (rtt_, kMinDecreaseInterval, kMaxDecreaseInterval))
       break; /* the last decrease has not been seen in the feedback yet */
     double target = kDecreaseFactor * delay_bps_;
+    double recent = 0;
+    if (have_received && received_recent_.rate_bps (recent))
+      received = std::min (received, recent);
     if (have_received) {
       if (have_capacity_ && received < capacity_bps_ * (1 - kCapacityDeviations * deviation))
         have_capacity_ = false; /* below the old congestion point: the path got worse */

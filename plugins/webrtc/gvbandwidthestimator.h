@@ -20,6 +20,10 @@
  * clock; one that is negative or goes back is replaced by the latest seen.
  * Not thread-safe: one owner (the viewer's task queue) feeds and reads it.
  *
+ * Decreases (over-use): to 0.85 times the received rate, over the last
+ * 500 ms or the last 150 ms, whichever is less: a link cut to a quarter
+ * shows in the short window at once.
+ *
  * Speed: +15 % a second (delay side, +8 % loss side) while far from the
  * last congestion point; faster only through probes: the owner sends a
  * short cluster of extra packets at a target rate (probe_sent ()), and once
@@ -253,7 +257,7 @@ private:
   /* Received rate (TWCC, on the receiver's clock), send rate (on_sent),
    * and the rate of what the feedback reports, lost or not (on the
    * sender's clock: what was sent, as the receiver's feedback covers it). */
-  RateWindow received_, sent_, reported_;
+  RateWindow received_, received_recent_, sent_, reported_;
 
   /* Loss-based controller. */
   State loss_action_ = State::Hold;

@@ -306,9 +306,25 @@ void VideoLayer::set_keyframe_interval_locked (guint ms)
   keyframe_tokens_.reset (kKeyframeBurst, ms ? 1000.0 / ms : 0);
 }
 
+/* A request this soon after the layer's last keyframe is served when the
+ * time is up, not at once: the viewer that sent it had not seen that
+ * keyframe yet. A viewer moving down a layer because its link was cut asks
+ * on every lost packet; served at once, the second keyframe followed the
+ * move's own into the same full queue, and the one after waited 500 ms
+ * (the dip's freeze at the cut: 0.87 - 0.94 s in 4 of 6 runs, against
+ * 0.54 - 0.62 s in 6 of 6 with the spacing; tests/bench/network). */
+constexpr gint64 kKeyframeSpacingUs = 150 * 1000;
+
 bool VideoLayer::take_keyframe_locked (gint64 now_us)
 {
-  return keyframe_min_interval_ms_ == 0 || keyframe_tokens_.try_take (now_us);
+  if (keyframe_min_interval_ms_ == 0)
+    return true;
+  if (last_keyframe_us_ && now_us - last_keyframe_us_ < kKeyframeSpacingUs)
+    return false;
+  if (!keyframe_tokens_.try_take (now_us))
+    return false;
+  last_keyframe_us_ = now_us;
+  return true;
 }
 
 /* ---- keyframe requests ---- */

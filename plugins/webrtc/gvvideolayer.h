@@ -7,10 +7,12 @@
  * tee of encoded frames; each viewer payloads them itself (so it keeps one
  * continuous RTP stream when it moves between layers). A layer with nobody
  * watching is not encoded (its valve is shut). Keyframe requests are
- * coalesced per layer: two at once (a keyframe lost on its way, or late at
- * the viewer, is asked for again at once: a source switch waited 500 ms
- * for it before), then one per keyframe_min_interval_ms, so one viewer
- * asking on every loss cannot flood the others with keyframes.
+ * coalesced per layer: two in quick succession (a keyframe lost on its
+ * way, or late at the viewer, is asked for again: a source switch waited
+ * 500 ms for it before), the second at least 150 ms after the first (a
+ * request sooner was sent before the viewer could see the first), then one
+ * per keyframe_min_interval_ms, so one viewer asking on every loss cannot
+ * flood the others with keyframes.
  *
  *   raw tee -> queue -> valve -> [videoscale ! capsfilter] -> videoconvert
  *           -> encoder [-> capsfilter -> h264parse] -> tee
@@ -109,6 +111,7 @@ private:
    * one per keyframe_min_interval_ms_. */
   gv::TokenBucket keyframe_tokens_{ 2, 2 };
   bool keyframe_pending_ = false;
+  gint64 last_keyframe_us_ = 0; /* when a keyframe was last asked of the encoder */
   /* Under lock_: a request may have a keyframe now (takes it). */
   bool take_keyframe_locked (gint64 now_us);
   void set_keyframe_interval_locked (guint ms);

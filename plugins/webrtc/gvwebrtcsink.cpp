@@ -275,9 +275,10 @@
  * All on by default, properties only tune it:
  * - Lost video packets are resent: every viewer negotiates NACK and RTX.
  *   Keyframe requests (a viewer's PLI/FIR, new viewers) are coalesced per
- *   encoder: two at once (a keyframe that arrived too late is asked for
- *   again at once), then one per `keyframe-min-interval` (500 ms), so one
- *   lossy viewer cannot flood the others with keyframes.
+ *   encoder: two in quick succession (a keyframe that arrived too late is
+ *   asked for again; the second at least 150 ms after the first), then one
+ *   per `keyframe-min-interval` (500 ms), so one lossy viewer cannot flood
+ *   the others with keyframes.
  * - Every viewer has a bandwidth estimate (delay- and loss-based, in the
  *   spirit of Google Congestion Control), fed by its transport-wide
  *   congestion control feedback, or its receiver reports where it sends
@@ -943,9 +944,10 @@ static void install_properties (GObjectClass *gobject_class)
   g_object_class_install_property (
       gobject_class, PROP_KEYFRAME_MIN_INTERVAL,
       g_param_spec_uint ("keyframe-min-interval", "Keyframe minimum interval",
-                         "Keyframe requests (new viewers, a viewer's PLI/FIR): two are served at "
-                         "once, then one per this many milliseconds (one more at the end of the "
-                         "interval), so one lossy viewer cannot flood the others (0: no limit)",
+                         "Keyframe requests (new viewers, a viewer's PLI/FIR): two are served in "
+                         "quick succession (150 ms apart at least), then one per this many "
+                         "milliseconds (one more at the end of the interval), so one lossy viewer "
+                         "cannot flood the others (0: no limit)",
                          0, 10000, DEFAULT_KEYFRAME_MIN_INTERVAL, rw_playing));
   g_object_class_install_property (
       gobject_class, PROP_ICE_LOOPBACK,

@@ -277,13 +277,13 @@ void assert_sane (const BandwidthEstimator &bwe, guint64 min_bps, guint64 max_bp
   ck_assert (BandwidthEstimator::usage_name (bwe.usage ()) != nullptr);
 }
 
-void print_trace (const char *name, const Sim &sim, double step_s)
+void print_trace (const char *name, const Sim &sim, double step_s, double from_s = 0)
 {
   g_print ("%s:", name);
-  gint64 next = kStart;
+  gint64 next = at (from_s);
   for (const auto &[t, e] : sim.trace)
     if (t >= next) {
-      g_print (" %.0fs=%.2f", (double) (t - kStart) / kSecond, e / 1e6);
+      g_print (" %.1fs=%.2f", (double) (t - kStart) / kSecond, e / 1e6);
       next += (gint64) (step_s * kSecond);
     }
   g_print (" (Mbit/s)\n");
@@ -415,6 +415,33 @@ START_TEST (test_capacity_drop_and_return)
   sim.run_until (at (110));
   print_trace ("return", sim, 5);
   ck_assert_int_le (sim.first_reaching (7000000), at (105));
+}
+END_TEST
+
+/* A link cut to a quarter of what it carried, with a short queue (the
+ * network bench's dip: 2 Mbit/s video, 10 then 0.5 Mbit/s, 100 ms): the
+ * first decreases land at the new link, not at what the last half second
+ * received (most of it from before the cut), so the viewer's layer is
+ * chosen once, for the link it now has. */
+START_TEST (test_cut_found_at_once)
+{
+  const guint64 max_bps = 2000000;
+  BandwidthEstimator bwe (bounds (30000, max_bps, max_bps));
+  Link link;
+  link.capacity_bps = 10e6;
+  link.buffer = 100 * kMs;
+  link.one_way = 1 * kMs;
+  Sim sim (bwe, link);
+  sim.run_until (at (10));
+  ck_assert_uint_eq (bwe.estimate_bps (), max_bps);
+  sim.link ().capacity_bps = 0.5e6;
+  sim.run_until (at (10.5));
+  print_trace ("cut to 0.5 Mbit/s", sim, 0.05, 9.9);
+  ck_assert_msg (bwe.estimate_bps () <= 0.6e6,
+                 "%" G_GUINT64_FORMAT " 0.5 s after the cut (the half size's bottom is 0.5 Mbit/s)",
+                 bwe.estimate_bps ());
+  /* Not below what the link carries, either. */
+  ck_assert_uint_ge (sim.min_in (at (10), at (12)), 0.3e6);
 }
 END_TEST
 
@@ -1044,6 +1071,7 @@ static Suite *bandwidth_estimator_suite ()
   tcase_add_test (tc, test_never_above_max);
   tcase_add_test (tc, test_start_above_a_short_queue);
   tcase_add_test (tc, test_capacity_drop_and_return);
+  tcase_add_test (tc, test_cut_found_at_once);
   tcase_add_test (tc, test_random_loss_after_ramp);
   tcase_add_test (tc, test_random_loss_from_start);
   tcase_add_test (tc, test_heavy_random_loss_decreases);
