@@ -767,10 +767,10 @@ void BandwidthEstimator::update_delay_controller (gint64 now)
         now - last_decrease_ < std::clamp (rtt_, kMinDecreaseInterval, kMaxDecreaseInterval))
       break; /* the last decrease has not been seen in the feedback yet */
     double target = kDecreaseFactor * delay_bps_;
-    double recent = 0;
-    if (have_received && received_recent_.rate_bps (recent))
-      received = std::min (received, recent);
     if (have_received) {
+      double recent = 0;
+      if (received_recent_.rate_bps (recent))
+        received = std::min (received, recent);
       if (have_capacity_ && received < capacity_bps_ * (1 - kCapacityDeviations * deviation))
         have_capacity_ = false; /* below the old congestion point: the path got worse */
       add_capacity_sample (received);

@@ -124,8 +124,7 @@ static size_t keyframes_seen (KeyframeTimes &times)
 
 /* A viewer that asks twice at once (its link was cut: it asks on every
  * lost packet) gets one keyframe now and the second 150 ms later, not two
- * back to back into the same full queue; a third request waits for the
- * interval. */
+ * back to back into the same full queue. */
 GST_START_TEST (test_keyframe_requests_spaced)
 {
   GstElement *pipeline = gst_parse_launch (
