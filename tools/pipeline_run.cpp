@@ -99,8 +99,8 @@ PipelineRun::PipelineRun (GstElement *pipeline, int eos_timeout_s)
   GstBus *bus = gst_element_get_bus (pipeline_);
   bus_watch_ = gst_bus_add_watch (bus, bus_cb, this);
   gst_object_unref (bus);
-  sigint_ = g_unix_signal_add (SIGINT, signal_cb, this);
-  sigterm_ = g_unix_signal_add (SIGTERM, signal_cb, this);
+  sigint_ = g_unix_signal_add (SIGINT, sigint_cb, this);
+  sigterm_ = g_unix_signal_add (SIGTERM, sigterm_cb, this);
 }
 
 PipelineRun::~PipelineRun ()
@@ -368,24 +368,42 @@ bool PipelineRun::data_has_flowed () const
   return flowed;
 }
 
-gboolean PipelineRun::signal_cb (gpointer user)
+/* Ctrl-C stops in order; a second Ctrl-C quits at once. */
+gboolean PipelineRun::sigint_cb (gpointer user)
 {
   auto *self = static_cast<PipelineRun *> (user);
-  if (++self->signals_ > 1) {
+  if (self->stop_asked_) {
     print_error ("ghostview: stopping now; files may be incomplete");
     self->finish (kExitInterrupted);
     return G_SOURCE_CONTINUE;
   }
-  if (!self->data_has_flowed () || !self->has_sink ()) {
-    print_event ("stopping");
-    self->finish (kExitOk);
-    return G_SOURCE_CONTINUE;
-  }
-  if (self->finishing_files_)
-    return G_SOURCE_CONTINUE; /* already finishing (the disk filled) */
-  print_event ("stopping: finishing files (press Ctrl-C again to quit at once)");
-  self->finish_files (kExitOk);
+  self->stop ();
   return G_SOURCE_CONTINUE;
+}
+
+/* SIGTERM stops in order however often it comes (bounded by --eos-timeout):
+ * a recorder whose recorder-worker died gets its PR_SET_PDEATHSIG once per
+ * parent thread that exits, and must still finish its file. */
+gboolean PipelineRun::sigterm_cb (gpointer user)
+{
+  auto *self = static_cast<PipelineRun *> (user);
+  if (!self->stop_asked_)
+    self->stop ();
+  return G_SOURCE_CONTINUE;
+}
+
+void PipelineRun::stop ()
+{
+  stop_asked_ = true;
+  if (!data_has_flowed () || !has_sink ()) {
+    print_event ("stopping");
+    finish (kExitOk);
+    return;
+  }
+  if (finishing_files_)
+    return; /* already finishing (the disk filled) */
+  print_event ("stopping: finishing files (press Ctrl-C again to quit at once)");
+  finish_files (kExitOk);
 }
 
 /* EOS through the pipeline so that the muxers write their index and the

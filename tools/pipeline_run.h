@@ -36,7 +36,9 @@ public:
 
 private:
   static gboolean bus_cb (GstBus *bus, GstMessage *msg, gpointer self);
-  static gboolean signal_cb (gpointer self);
+  static gboolean sigint_cb (gpointer self);
+  static gboolean sigterm_cb (gpointer self);
+  void stop ();
   static gboolean eos_timeout_cb (gpointer self);
   static gboolean prune_cb (gpointer self);
   static GstPadProbeReturn file_eos_probe (GstPad *, GstPadProbeInfo *, gpointer self);
@@ -54,7 +56,7 @@ private:
   GMainLoop *loop_ = nullptr;
   int eos_timeout_s_;
   int exit_code_ = 0;
-  int signals_ = 0;
+  bool stop_asked_ = false;
   bool finishing_files_ = false;
   int finished_code_ = 0;          /* the exit code once the files are finished */
   int files_ = 0, files_done_ = 0; /* file sinks, and those that got EOS */

@@ -9,7 +9,7 @@
  * s). When no job is waiting it looks for entries idle longer than
  * --claim-idle (a worker that died: SIGKILL, a lost machine) and takes them
  * over (XAUTOCLAIM), recording into the job's next part file. A recorder
- * whose worker dies gets SIGINT (PR_SET_PDEATHSIG) and finalizes its part,
+ * whose worker dies gets SIGTERM (PR_SET_PDEATHSIG) and finalizes its part,
  * so nothing written is lost.
  *
  * SIGINT or SIGTERM: the current part is finalized and the job left for
@@ -215,8 +215,10 @@ void Worker::tick ()
 
 void child_setup (gpointer)
 {
-  /* The worker gone (even SIGKILL): the recorder finalizes its file. */
-  prctl (PR_SET_PDEATHSIG, SIGINT);
+  /* The worker gone (even SIGKILL): the recorder finalizes its file.
+   * SIGTERM, not SIGINT: the signal comes once per worker thread that exits,
+   * and a second SIGINT would make the recorder quit at once. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
 void Worker::start (const std::string &entry, const std::string &job_id)
@@ -402,7 +404,9 @@ void Worker::stop_requested ()
   }
   if (signals_ == 1) {
     say ("stopping: finalizing the current part (Ctrl-C again to stop at once)");
-    g_subprocess_send_signal (part_->child, SIGINT);
+    /* SIGTERM: on a terminal the recorder got the Ctrl-C itself too, and a
+     * second SIGINT would make it quit at once. */
+    g_subprocess_send_signal (part_->child, SIGTERM);
   } else {
     g_subprocess_force_exit (part_->child);
   }

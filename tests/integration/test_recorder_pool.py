@@ -187,6 +187,16 @@ try:
         print("part 1 was finalized by its recorder and listed", flush=True)
     if not os.path.exists(part1):
         gvtest.fail(f"part 1 ({part1}) is gone")
+    # Its recorder, told by PR_SET_PDEATHSIG, finishes the file and says so.
+    part1_log = part1[:-len(".mkv")] + ".log"
+    deadline = time.monotonic() + 15
+    said = ""
+    while "saved " not in said and time.monotonic() < deadline:
+        time.sleep(0.2)
+        with open(part1_log, errors="replace") as f:
+            said = f.read()
+    if "saved " not in said:
+        gvtest.fail(f"part 1's recorder did not finish its file:\n{said}")
     first_s = duration_s(part1)
     if first_s < 3:
         gvtest.fail(f"part 1 holds {first_s:.1f} s, recorded for about 5 s before the kill")
