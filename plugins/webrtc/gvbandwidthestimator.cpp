@@ -507,7 +507,12 @@ void BandwidthEstimator::finish_probe ()
       received_bps > kMaxProbeRatio * send_bps)
     return;
   double bps = std::min (send_bps, received_bps);
-  if (received_bps < kProbeSaturated * send_bps) {
+  /* Refused: the path delivered under 90 % of what it was sent, and less
+   * than the probe asked for. Media frames bunched into a 50 ms cluster send
+   * it faster than its target; one packet held a few ms by a busy machine
+   * then reads as a queue. What arrived at the target or faster answered
+   * the probe: the link takes the target. */
+  if (received_bps < kProbeSaturated * send_bps && received_bps < (double) probe.target_bps) {
     bps = kProbeSaturatedShare * received_bps;
     probe_result_.saturated = true;
     ceiling_bps_ = received_bps;

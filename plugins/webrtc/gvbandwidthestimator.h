@@ -30,8 +30,8 @@
  * the feedback covers it, the rate the path delivered raises the estimate at
  * once (libwebrtc's probe controller does the same with padding).
  *
- * A probe the path refused (it delivered under 90 % of what it was sent)
- * measured the link: the rate it delivered is a ceiling, and the estimate
+ * A probe the path refused (it delivered under 90 % of what it was sent,
+ * and less than its target) measured the link: the rate it delivered is a ceiling, and the estimate
  * grows no further than 0.75 times it (a small layer that sends less than
  * the estimate would otherwise let it climb past the link, and the move to
  * a bigger layer overflowed the queue; at 0.85 a ceiling read 10 % high and

@@ -1013,6 +1013,68 @@ START_TEST (test_probes_ceiling_on_a_narrow_link)
 }
 END_TEST
 
+/* A probe cluster judged by what it delivered against its target: media
+ * frames bunched into it sent it at 1.37 Mbit/s, and its last packets came
+ * in 2.5 ms late each (a busy machine), so the path delivered 1.16 Mbit/s,
+ * under 90 % of what it was sent. A 0.7 Mbit/s probe got more than it asked
+ * for: passed, no ceiling (before, a ceiling of 1.16 Mbit/s held the climb
+ * after a dip for seconds). The same cluster as a 1.5 Mbit/s probe did not
+ * get its target: refused, and the ceiling is what it delivered. */
+static void probe_cluster (BandwidthEstimator &bwe, guint64 target_bps, guint16 &seq, gint64 &t)
+{
+  const gint64 offset = -99500 * kMs; /* the receiver's clock */
+  auto one = [&] (gint64 send, gint64 arrival) {
+    Packet p;
+    p.seq = seq++;
+    p.send_time = send;
+    p.arrival_time = arrival + offset;
+    p.size = kPacketBytes;
+    return p;
+  };
+  /* 2 s of media at 0.6 Mbit/s over an idle 25 ms path. */
+  const gint64 gap = (gint64) (kPacketBytes * 8 * kSecond / 600000);
+  for (gint64 end = t + 2 * kSecond; t < end;) {
+    std::vector<Packet> feedback;
+    for (gint64 tick = t + 50 * kMs; t < tick; t += gap)
+      feedback.push_back (one (t, t + 25 * kMs));
+    bwe.on_feedback (feedback, t + 25 * kMs);
+  }
+  bwe.probe_sent (t, t + 55 * kMs, target_bps);
+  std::vector<Packet> cluster;
+  for (int i = 0; i < 8; i++)
+    cluster.push_back (
+        one (t + i * 7 * kMs, t + i * 7 * kMs + 25 * kMs + std::max (0, i - 4) * 2500000));
+  cluster.push_back (one (t + 60 * kMs, t + 85 * kMs)); /* after it: the cluster is covered */
+  t += 60 * kMs + gap;
+  bwe.on_feedback (cluster, t + 30 * kMs);
+}
+
+START_TEST (test_probe_judged_by_its_target)
+{
+  guint16 seq = 0;
+  gint64 t = kStart;
+  BandwidthEstimator passed (bounds (100000, 5000000, 600000));
+  probe_cluster (passed, 700000, seq, t);
+  const BandwidthEstimator::ProbeResult &ok = passed.last_probe ();
+  ck_assert_int_eq (ok.id, 1);
+  ck_assert (!ok.saturated);
+  ck_assert_uint_gt (ok.bps, 1100000);
+  ck_assert_uint_lt (ok.bps, 1200000);
+  ck_assert_uint_eq (passed.ceiling_bps (), 0);
+  ck_assert_uint_ge (passed.estimate_bps (), 1000000);
+
+  seq = 0;
+  t = kStart;
+  BandwidthEstimator refused (bounds (100000, 5000000, 600000));
+  probe_cluster (refused, 1500000, seq, t);
+  const BandwidthEstimator::ProbeResult &no = refused.last_probe ();
+  ck_assert (no.saturated);
+  ck_assert_uint_gt (refused.ceiling_bps (), 1100000);
+  ck_assert_uint_lt (refused.ceiling_bps (), 1200000);
+  ck_assert_uint_le (refused.estimate_bps (), 0.75 * refused.ceiling_bps () + 1);
+}
+END_TEST
+
 /* The plan alone: with a ceiling the target is just above it whatever the
  * estimate, and a refusal waits 2 s, not 3 then 6; the duration grows so
  * that a slow probe still holds six packets. */
@@ -1081,6 +1143,7 @@ static Suite *bandwidth_estimator_suite ()
   tcase_add_test (tc, test_probes_find_an_idle_link);
   tcase_add_test (tc, test_probes_after_a_dip);
   tcase_add_test (tc, test_probes_ceiling_on_a_narrow_link);
+  tcase_add_test (tc, test_probe_judged_by_its_target);
   tcase_add_test (tc, test_probe_plan_ceiling);
   suite_add_tcase (s, tc);
 
