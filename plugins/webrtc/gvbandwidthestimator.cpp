@@ -139,6 +139,10 @@ constexpr double kProbeSaturatedShare = 0.95;
 constexpr double kCeilingShare = 0.75;
 constexpr double kCeilingCleared = 1.08;
 constexpr gint64 kProbeTimeout = 2 * kSecond;
+/* A refused probe's rate is read over the later half of its arrivals, at
+ * least this many packets (fewer: over all of them). */
+constexpr std::size_t kMinTailPackets = 3;
+constexpr std::size_t kMaxProbeArrivals = 512;
 
 /* RTT: 200 ms until measured (libwebrtc's default), smoothed by 1/8 (TCP's
  * SRTT); samples above 10 s are not a round trip. */
@@ -479,6 +483,28 @@ void BandwidthEstimator::add_to_probe (const PacketResult &p)
     probe_.last_arrival = p.arrival_time;
   probe_.received_bytes += p.size;
   probe_.received++;
+  if (probe_.arrivals.size () < kMaxProbeArrivals)
+    probe_.arrivals.emplace_back (p.arrival_time, p.size);
+}
+
+/* What a full path carries: the arrival rate over the later half of the
+ * cluster. A link with a token bucket lets its first few kB through at line
+ * rate, and only then the queue grows: a 50 ms cluster on a 1 Mbit/s link
+ * with a 3 kB bucket arrived at 1.46 Mbit/s over all of it, and that
+ * ceiling let the estimate pass the full size's 1.15 Mbit/s. */
+static double sustained_bps (std::vector<std::pair<gint64, guint>> arrivals, double whole_bps)
+{
+  if (arrivals.size () < 2 * kMinTailPackets)
+    return whole_bps;
+  std::sort (arrivals.begin (), arrivals.end ());
+  const std::size_t from = arrivals.size () / 2;
+  const gint64 span = arrivals.back ().first - arrivals[from].first;
+  if (span <= 0)
+    return whole_bps;
+  double bytes = 0;
+  for (std::size_t i = from + 1; i < arrivals.size (); i++)
+    bytes += arrivals[i].second;
+  return std::min (whole_bps, bytes * 8 * kSecond / span);
 }
 
 double BandwidthEstimator::below_ceiling (double bps) const
@@ -513,9 +539,10 @@ void BandwidthEstimator::finish_probe ()
    * then reads as a queue. What arrived at the target or faster answered
    * the probe: the link takes the target. */
   if (received_bps < kProbeSaturated * send_bps && received_bps < (double) probe.target_bps) {
-    bps = kProbeSaturatedShare * received_bps;
+    const double carried_bps = sustained_bps (probe.arrivals, received_bps);
+    bps = kProbeSaturatedShare * carried_bps;
     probe_result_.saturated = true;
-    ceiling_bps_ = received_bps;
+    ceiling_bps_ = carried_bps;
   } else if (ceiling_bps_ > 0 && bps >= kCeilingCleared * ceiling_bps_) {
     ceiling_bps_ = 0; /* the link takes more now */
   }
@@ -526,6 +553,15 @@ void BandwidthEstimator::finish_probe ()
    * loss side too when the cluster lost nothing to speak of. */
   if (!twcc_active_ || usage_ == Usage::Overuse)
     return;
+  if (probe_result_.saturated && delay_bps_ > bps) {
+    /* The link carries no more than that: an estimate above it (a
+     * short probe through a token bucket's burst raised it) comes down,
+     * or a small layer's viewer moves up into a link that cannot take the
+     * bigger one (1.21 Mbit/s on a 1 Mbit/s link, the full size's 1.15
+     * passed for 3 s). */
+    delay_bps_ = clamp_bps (bps);
+    return;
+  }
   const double before = combined_bps ();
   const double raised = below_ceiling (clamp_bps (bps));
   if (raised > delay_bps_) {

@@ -31,12 +31,15 @@
  * once (libwebrtc's probe controller does the same with padding).
  *
  * A probe the path refused (it delivered under 90 % of what it was sent,
- * and less than its target) measured the link: the rate it delivered is a ceiling, and the estimate
- * grows no further than 0.75 times it (a small layer that sends less than
- * the estimate would otherwise let it climb past the link, and the move to
- * a bigger layer overflowed the queue; at 0.85 a ceiling read 10 % high and
- * the encoder's overshoot on the move still did). The ceiling goes when a probe
- * carries clearly more (8 %) than it; a newer refusal replaces it.
+ * and less than its target) measured the link: the rate the later half of
+ * the cluster arrived at (a token bucket lets the first packets through at
+ * line rate) is a ceiling. An estimate above 95 % of it comes down to that,
+ * and the estimate grows no further than 0.75 times it (a small layer that
+ * sends less than the estimate would otherwise let it climb past the link,
+ * and the move to a bigger layer overflowed the queue; at 0.85 a ceiling
+ * read 10 % high and the encoder's overshoot on the move still did). The
+ * ceiling goes when a probe carries clearly more (8 %) than it; a newer
+ * refusal replaces it.
  *
  * Feeding it from webrtcbin 1.22 (the upstream custom event "RTPTWCCPackets"
  * on the RTP sink side of a viewer's webrtcbin transport; its "packets" is a
@@ -58,6 +61,7 @@
 #include <glib.h>
 
 #include <deque>
+#include <utility>
 #include <vector>
 
 namespace gv::webrtc {
@@ -274,7 +278,8 @@ private:
     double sent_bytes = 0, received_bytes = 0;
     guint last_sent_size = 0, first_received_size = 0;
     gint64 first_send = 0, last_send = 0, first_arrival = 0, last_arrival = 0;
-    bool covered = false; /* a packet sent after `end` was reported */
+    bool covered = false;                           /* a packet sent after `end` was reported */
+    std::vector<std::pair<gint64, guint>> arrivals; /* (time, bytes), kMaxProbeArrivals */
   } probe_;
   ProbeResult probe_result_;
   gint64 next_probe_id_ = 1;
