@@ -13,18 +13,14 @@ static constexpr double kNearMax = 0.95;
 static constexpr double kIdleTargetFactor = 2.0;
 static constexpr double kBusyTargetFactor = 1.5;
 static constexpr double kIdleBelow = 0.75;
-/* After a probe the link refused, the next asks only a quarter more than
- * the estimate, 3 s later, then 6 s: on a full link each costs a little
- * queue (twice the estimate on a full 1 Mbit/s link queued 65 ms more and
- * cost keyframes), and a link that came back is found within 6 s. Once one
- * passes, the climb goes on at full factors, 0.5 s apart. */
-static constexpr double kGentleTargetFactor = 1.25;
+/* After a probe the path carried, the next follows 0.5 s later (the climb
+ * goes on); after one it refused, 2 s later, at 1.15 times the ceiling the
+ * refusal left: on a full link each costs a few hundred bytes of queue, and
+ * a link that came back is found within 2 s. */
 static constexpr gint64 kAfterCarriedUs = 500 * 1000;
-static constexpr gint64 kAfterRefusedUs = 3 * G_USEC_PER_SEC;
-static constexpr gint64 kAfterRefusedMaxUs = 6 * G_USEC_PER_SEC;
+static constexpr gint64 kAfterRefusedUs = 2 * G_USEC_PER_SEC;
 static constexpr gint64 kAfterTroubleUs = 2 * G_USEC_PER_SEC;
 static constexpr double kCeilingTargetFactor = 1.15;
-static constexpr gint64 kAfterCeilingRefusedUs = 2 * G_USEC_PER_SEC;
 /* A probe whose result never comes (no feedback at all) is given up. */
 static constexpr gint64 kGiveUpUs = 3 * G_USEC_PER_SEC;
 
@@ -44,11 +40,8 @@ guint64 ProbePlan::next (gint64 now_us, guint64 estimate_bps, guint64 sending_bp
       estimate_bps >= kNearMax * max_bps)
     return 0;
   double factor = sending_bps < kIdleBelow * estimate_bps ? kIdleTargetFactor : kBusyTargetFactor;
-  if (refusals_ > 0)
-    factor = kGentleTargetFactor;
   double target = factor * estimate_bps;
-  at_ceiling_ = ceiling_bps > 0;
-  if (at_ceiling_)
+  if (ceiling_bps > 0)
     target = kCeilingTargetFactor * ceiling_bps;
   return (guint64) std::min ((double) max_bps, target);
 }
@@ -66,17 +59,9 @@ void ProbePlan::finished (gint64 now_us, guint64 delivered_bps, bool saturated)
     return;
   waiting_ = false;
   const bool carried = delivered_bps > 0 && !saturated;
-  gint64 wait = kAfterRefusedUs;
-  if (carried) {
+  if (carried)
     succeeded_++;
-    refusals_ = 0;
-    wait = kAfterCarriedUs;
-  } else if (saturated) {
-    wait = at_ceiling_ ? kAfterCeilingRefusedUs
-                       : std::min (kAfterRefusedUs << std::min (refusals_, 4u), kAfterRefusedMaxUs);
-    refusals_++;
-  }
-  next_at_us_ = now_us + wait;
+  next_at_us_ = now_us + (carried ? kAfterCarriedUs : kAfterRefusedUs);
 }
 
 } // namespace gv::webrtc

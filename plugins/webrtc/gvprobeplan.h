@@ -18,16 +18,18 @@
  *   - the target is twice the estimate when the media sends less than 3/4
  *     of it (a small layer: the link is idle, not known), one and a half
  *     times otherwise (the media already tests the estimate), at most the
- *     maximum; after a probe the link refused, only a quarter more than
- *     the estimate until one passes;
+ *     maximum;
  *   - after a probe the path carried (delivered what it was sent), the next
  *     one follows 0.5 s later (back to a fast link within a few seconds);
- *     after one it refused, 3 s later, then 6 s;
- *   - while the estimator holds a ceiling (a refused probe measured the
+ *     after one it refused, 2 s later;
+ *   - while the estimator holds a ceiling (each refused probe measured the
  *     link: gvbandwidthestimator.h), the probe asks only whether the link
- *     now takes more than that: 1.15 times the ceiling, every 2 s. It adds
- *     a few hundred bytes to the link's queue, where twice the estimate
- *     offered more than a 0.5 Mbit/s link's 100 ms queue holds.
+ *     now takes more than that: 1.15 times the ceiling. It adds a few
+ *     hundred bytes to the link's queue, where twice the estimate offered
+ *     more than a 0.5 Mbit/s link's 100 ms queue holds. (A refusal after a
+ *     probe without a ceiling used to wait 3 s, then 6: in the dip a ceiling
+ *     probe that passed through the link's token bucket cleared the
+ *     ceiling, and the refusal after it held the climb back 1 s longer.)
  * Pure arithmetic on times in microseconds: tested on its own.
  */
 #pragma once
@@ -73,8 +75,6 @@ public:
 private:
   gint64 next_at_us_ = 0;
   bool waiting_ = false;
-  guint refusals_ = 0;      /* probes the link refused since the last it carried */
-  bool at_ceiling_ = false; /* the last target was the ceiling's */
   guint64 sent_ = 0, succeeded_ = 0;
 };
 

@@ -1137,8 +1137,8 @@ START_TEST (test_probe_through_a_bucket)
 END_TEST
 
 /* The plan alone: with a ceiling the target is just above it whatever the
- * estimate, and a refusal waits 2 s, not 3 then 6; the duration grows so
- * that a slow probe still holds six packets. */
+ * estimate, and a refusal waits 2 s; the duration grows so that a slow
+ * probe still holds six packets. */
 START_TEST (test_probe_plan_ceiling)
 {
   const gint64 s = G_USEC_PER_SEC;
@@ -1153,12 +1153,21 @@ START_TEST (test_probe_plan_ceiling)
   ck_assert_uint_eq (plan.next (12 * s + 200000, 400000, 200000, 2000000, true, 500000), 575000);
   /* Never above the host's maximum. */
   ck_assert_uint_eq (plan.next (13 * s, 400000, 200000, 520000, true, 500000), 520000);
-  /* Without one, refusals back off: 3 s, then 6. */
+  /* A refusal of a probe asked without a ceiling waits 2 s as well (the
+   * estimator holds one after every refusal); refusals do not pile up. */
   ProbePlan unknown;
   unknown.started (10 * s);
   unknown.finished (10 * s, 480000, true);
-  ck_assert_uint_eq (unknown.next (12 * s + 500000, 400000, 200000, 2000000, true), 0);
-  ck_assert_uint_gt (unknown.next (13 * s, 400000, 200000, 2000000, true), 0);
+  ck_assert_uint_eq (unknown.next (11 * s + 900000, 400000, 200000, 2000000, true, 500000), 0);
+  ck_assert_uint_eq (unknown.next (12 * s, 400000, 200000, 2000000, true, 500000), 575000);
+  unknown.started (12 * s);
+  unknown.finished (12 * s, 480000, true);
+  ck_assert_uint_eq (unknown.next (14 * s, 400000, 200000, 2000000, true, 500000), 575000);
+  /* One it carried: the next 0.5 s later, at twice the estimate. */
+  unknown.started (14 * s);
+  unknown.finished (14 * s, 900000, false);
+  ck_assert_uint_eq (unknown.next (14 * s + 400000, 900000, 200000, 2000000, true), 0);
+  ck_assert_uint_eq (unknown.next (14 * s + 500000, 900000, 200000, 2000000, true), 1800000);
 
   ck_assert_uint_eq (gv::webrtc::probe_duration_ms (4000000, 1200), gv::webrtc::kProbeDurationMs);
   ck_assert_uint_eq (gv::webrtc::probe_duration_ms (576000, 1200), 100);
