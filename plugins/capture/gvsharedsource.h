@@ -10,12 +10,14 @@
  *   (string, who asked: a viewer's name, or "" for the host itself).
  *   gvscreensrc takes it (it is not forwarded); the push returns FALSE when
  *   the source is unknown or this capture cannot switch.
- * - "gv-shared", a serialized custom downstream event that gvscreensrc sends
+ * - "gv-shared", a sticky custom downstream event that gvscreensrc sends
  *   before the first frame of a new source: "source", "name", "by",
  *   "reason" (strings; reason "" when asked, "window-closed" when the shared
  *   window closed and its display took its place, "resized" when a viewer
  *   resized the display), "width", "height".
- *   It comes after the new caps; a force-key-unit event follows it.
+ *   It comes after the new caps; a force-key-unit event follows it. Sticky
+ *   so that a leaky queue on the way, which drops the events it leaks
+ *   unless they are sticky, keeps it for the next frame it lets through.
  *
  * - "gv-resize", a custom query sent upstream with "width", "height"
  *   (gint) and "by" (string): asks the display to take that size (a
@@ -216,7 +218,7 @@ static inline GstEvent *gv_shared_event_new (const GvShareableSource &source, co
                                              const char *reason)
 {
   return gst_event_new_custom (
-      GST_EVENT_CUSTOM_DOWNSTREAM,
+      GST_EVENT_CUSTOM_DOWNSTREAM_STICKY,
       gst_structure_new (GV_SHARED_EVENT_NAME, "source", G_TYPE_STRING, source.id.c_str (), "name",
                          G_TYPE_STRING, source.name.c_str (), "by", G_TYPE_STRING, by ? by : "",
                          "reason", G_TYPE_STRING, reason ? reason : "", "width", G_TYPE_INT,
@@ -225,7 +227,7 @@ static inline GstEvent *gv_shared_event_new (const GvShareableSource &source, co
 
 static inline bool gv_shared_event_is (GstEvent *event)
 {
-  return GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM &&
+  return GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM_STICKY &&
          gv_custom_named (gst_event_get_structure (event), GV_SHARED_EVENT_NAME);
 }
 

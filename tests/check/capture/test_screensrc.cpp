@@ -346,6 +346,81 @@ GST_START_TEST (test_switch_live)
 }
 GST_END_TEST;
 
+/* Frames that came after a "gv-shared" (counted once one has passed). */
+struct FramesAfterAnnouncement {
+  gint announced = 0;
+  gint frames = 0;
+};
+
+static GstPadProbeReturn count_frames_after_announcement (GstPad *, GstPadProbeInfo *info,
+                                                          gpointer data)
+{
+  auto *seen = static_cast<FramesAfterAnnouncement *> (data);
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    if (g_atomic_int_get (&seen->announced))
+      g_atomic_int_inc (&seen->frames);
+  } else if (gv_shared_event_is (GST_PAD_PROBE_INFO_EVENT (info))) {
+    g_atomic_int_set (&seen->announced, 1);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* The host's launch line has a leaky queue between the capture and the
+ * encoders; while they set up for a new size it fills and drops what it
+ * leaks. The announcement of a switch is still seen downstream, before
+ * the new source's frames (a lost one left a viewer's "Sharing:" line on
+ * the old source, 1 CI run in ~10). */
+GST_START_TEST (test_switch_announced_through_a_leaky_queue)
+{
+  Frame f;
+  frame_grab (&f, "gvscreensrc show-cursor=false framerate=30/1 name=capture ! "
+                  "queue name=leaky max-size-buffers=1 leaky=downstream ! identity");
+  Announcements a;
+  watch_announcements (&f, &a);
+  fail_unless_equals_int (f.width, 1280);
+  Window green = gv_xvfb_colour_window (dpy, 600, 300, 200, 100, GREEN_PIXEL);
+  gchar *green_id = g_strdup_printf ("window:0x%lx", green);
+
+  /* Downstream stalls (an encoder being set up): the queue leaks. */
+  GstElement *queue = gst_bin_get_by_name (GST_BIN (f.pipeline), "leaky");
+  GstPad *queue_src = gst_element_get_static_pad (queue, "src");
+  GstPad *queue_sink = gst_element_get_static_pad (queue, "sink");
+  gulong block =
+      gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, nullptr, nullptr, nullptr);
+  FramesAfterAnnouncement into_queue;
+  gst_pad_add_probe (
+      queue_sink,
+      (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      count_frames_after_announcement, &into_queue, nullptr);
+  GstElement *capture = gst_bin_get_by_name (GST_BIN (f.pipeline), "capture");
+  GstPad *capture_src = gst_element_get_static_pad (capture, "src");
+  fail_unless (gst_pad_send_event (capture_src, gv_share_event_new (green_id, "Ann")));
+  /* Three frames after it into a queue that holds one: it was leaked. */
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_atomic_int_get (&into_queue.frames) < 3 && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+  fail_unless (g_atomic_int_get (&into_queue.frames) >= 3, "the new source sent no frames");
+  gst_pad_remove_probe (queue_src, block);
+
+  frame_wait_size (&f, 200, 100);
+  gchar *said = next_announcement (&a);
+  gchar *expected = g_strdup_printf ("%s|Ann||200x100", green_id);
+  fail_unless_equals_string (said, expected);
+  g_free (expected);
+  g_free (said);
+
+  gst_object_unref (capture_src);
+  gst_object_unref (capture);
+  gst_object_unref (queue_sink);
+  gst_object_unref (queue_src);
+  gst_object_unref (queue);
+  g_free (green_id);
+  frame_free (&f);
+  XDestroyWindow (dpy, green);
+  XSync (dpy, False);
+}
+GST_END_TEST;
+
 GST_START_TEST (test_window_closed)
 {
   Window green = gv_xvfb_colour_window (dpy, 800, 100, 100, 100, GREEN_PIXEL);
@@ -635,6 +710,7 @@ static Suite *gvscreensrc_suite (void)
   tcase_add_test (tc, test_window);
   tcase_add_test (tc, test_sources_listed);
   tcase_add_test (tc, test_switch_live);
+  tcase_add_test (tc, test_switch_announced_through_a_leaky_queue);
   tcase_add_test (tc, test_window_closed);
   tcase_add_test (tc, test_missing_window);
   tcase_add_test (tc, test_cursor_events);
