@@ -124,8 +124,7 @@ static gboolean gv_clipboard_sink_event (GstBaseTransform *trans, GstEvent *even
     std::lock_guard<std::mutex> guard (self->priv->lock);
     enabled = self->priv->enabled_at_start;
   }
-  if (enabled && GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM &&
-      gv_clipboard_event_is (event)) {
+  if (enabled && gv_clipboard_event_is_from_host (event)) {
     gboolean taken = self->priv->exchange->receive (event);
     gst_event_unref (event);
     return taken;

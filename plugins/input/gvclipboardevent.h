@@ -9,9 +9,14 @@
  * gvinputinject takes it (it is not forwarded) and puts it on the host's
  * clipboard.
  *
- * Host -> viewers: a serialized GST_EVENT_CUSTOM_DOWNSTREAM event, same name,
- * with "mime" and "data" (no "peer"), sent by gvinputinject when an
- * application on the host copies something.
+ * Host -> viewers: a downstream custom event, same name, with "mime" and
+ * "data" (no "peer"). gvinputinject sends it when an application on the
+ * host copies something, as a GST_EVENT_CUSTOM_DOWNSTREAM_STICKY event: a
+ * leaky queue between it and the encoders (the host's launch line has one)
+ * drops the events it leaks unless they are sticky, and keeps the latest
+ * sticky one for the next frame it lets through. gvwebrtcsrc, on a
+ * receiver, passes the host's copy on as a plain GST_EVENT_CUSTOM_DOWNSTREAM
+ * event (not sticky: a relinked pad would paste a stale copy again).
  *
  * Header only (static inline), so any plugin can build and read these
  * events without linking to the input plugin.
@@ -36,7 +41,7 @@ static inline gboolean gv_clipboard_mime_is_known (const gchar *mime)
 }
 
 /* A new "gv-clipboard" event of @type (GST_EVENT_CUSTOM_UPSTREAM or
- * GST_EVENT_CUSTOM_DOWNSTREAM). @data is referenced, not copied; @peer may be
+ * GST_EVENT_CUSTOM_DOWNSTREAM[_STICKY]). @data is referenced, not copied; @peer may be
  * NULL (then the field is left out). */
 static inline GstEvent *gv_clipboard_event_new (GstEventType type, const gchar *mime, GBytes *data,
                                                 const gchar *peer)
@@ -67,8 +72,16 @@ static inline GstEvent *gv_clipboard_event_new_from_host (const gchar *mime, GBy
 static inline gboolean gv_clipboard_event_is (GstEvent *event)
 {
   return (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_UPSTREAM ||
-          GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM) &&
+          GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM ||
+          GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM_STICKY) &&
          gst_event_has_name (event, GV_CLIPBOARD_EVENT_NAME);
+}
+
+/* TRUE when @event is a "gv-clipboard" event on its way downstream: what
+ * the host copied. */
+static inline gboolean gv_clipboard_event_is_from_host (GstEvent *event)
+{
+  return GST_EVENT_IS_DOWNSTREAM (event) && gv_clipboard_event_is (event);
 }
 
 /* Reads a "gv-clipboard" event. Every out argument may be NULL; the strings

@@ -27,9 +27,9 @@ GST_DEBUG_CATEGORY (gv_clipboard_debug);
 static const guint8 png_signature[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n' };
 
 const GvClipboardExchangeRole gv_clipboard_role_host = {
-  GST_EVENT_CUSTOM_DOWNSTREAM,       "gvinputinject-clipboard",     nullptr,
-  "gvinputinject-clipboard-refused", "clipboard-from-viewers",      "clipboard-to-viewers",
-  "clipboard-refused-from-viewers",  "clipboard-refused-from-host", "clipboard-suppressed",
+  GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, "gvinputinject-clipboard",     nullptr,
+  "gvinputinject-clipboard-refused",  "clipboard-from-viewers",      "clipboard-to-viewers",
+  "clipboard-refused-from-viewers",   "clipboard-refused-from-host", "clipboard-suppressed",
 };
 
 const GvClipboardExchangeRole gv_clipboard_role_receiver = {

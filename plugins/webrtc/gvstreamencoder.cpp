@@ -553,7 +553,7 @@ GstPadProbeReturn StreamEncoder::input_event_probe (GstPad *, GstPadProbeInfo *i
   if (gv_clipboard_event_is (event)) {
     const gchar *mime = nullptr;
     GBytes *data = nullptr;
-    if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM && self->callbacks_.clipboard &&
+    if (gv_clipboard_event_is_from_host (event) && self->callbacks_.clipboard &&
         gv_clipboard_event_parse (event, &mime, &data, nullptr) &&
         gv_clipboard_mime_is_known (mime))
       self->callbacks_.clipboard (mime, data);

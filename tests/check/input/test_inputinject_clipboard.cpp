@@ -31,7 +31,7 @@ static GstPadProbeReturn on_sink_event (GstPad *, GstPadProbeInfo *info, gpointe
   GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
   const gchar *mime = nullptr;
   GBytes *data = nullptr;
-  if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_DOWNSTREAM &&
+  if (gv_clipboard_event_is_from_host (event) &&
       gv_clipboard_event_parse (event, &mime, &data, nullptr)) {
     gsize size = 0;
     const char *bytes = (const char *) g_bytes_get_data (data, &size);
@@ -302,6 +302,65 @@ GST_START_TEST (test_host_copy_reaches_downstream)
 }
 GST_END_TEST;
 
+/* A blocking probe that says when it first holds something back. */
+static GstPadProbeReturn note_blocked (GstPad *, GstPadProbeInfo *, gpointer data)
+{
+  g_atomic_int_set (static_cast<gint *> (data), 1);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Frames into the queue after a host copy went in (counted from then). */
+static GstPadProbeReturn count_frames_after_copy (GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+  auto *frames = static_cast<gint *> (data);
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    if (g_atomic_int_get (frames) >= 0)
+      g_atomic_int_inc (frames);
+  } else if (gv_clipboard_event_is_from_host (GST_PAD_PROBE_INFO_EVENT (info))) {
+    g_atomic_int_set (frames, 0);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* The host's launch line has a leaky queue before the encoders, which
+ * fills while they are busy and drops what it leaks: a copy made then
+ * still reaches the viewers, with the next frame that gets through. */
+GST_START_TEST (test_host_copy_survives_a_leaky_queue)
+{
+  start_pipeline ("! queue name=leaky max-size-buffers=1 leaky=downstream");
+  GstElement *queue = gst_bin_get_by_name (GST_BIN (pipeline), "leaky");
+  GstPad *queue_src = gst_element_get_static_pad (queue, "src");
+  GstPad *queue_sink = gst_element_get_static_pad (queue, "sink");
+  gint frames = -1;
+  gst_pad_add_probe (
+      queue_sink,
+      (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      count_frames_after_copy, &frames, nullptr);
+  gint blocked = 0;
+  gulong block = gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, note_blocked,
+                                    &blocked, nullptr);
+  /* A frame is held there, so whatever comes next waits in the queue. */
+  gint64 held_by = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!g_atomic_int_get (&blocked) && g_get_monotonic_time () < held_by)
+    g_usleep (5 * 1000);
+  fail_unless (g_atomic_int_get (&blocked), "nothing came to the blocked pad");
+  xclip_in (UNICODE_TEXT, "UTF8_STRING");
+  /* Three frames after it into a queue that holds one: it was leaked. */
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_atomic_int_get (&frames) < 3 && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+  fail_unless (g_atomic_int_get (&frames) >= 3, "the copy never went into the queue");
+  gst_pad_remove_probe (queue_src, block);
+  ClipboardEvent ev;
+  fail_unless (next_event (&ev, 3000), "the host's copy was lost in the leaky queue");
+  GV_ASSERT_STR_EQ (ev.data, UNICODE_TEXT);
+  gst_object_unref (queue_sink);
+  gst_object_unref (queue_src);
+  gst_object_unref (queue);
+  stop_pipeline ();
+}
+GST_END_TEST;
+
 GST_START_TEST (test_no_echo_to_viewers)
 {
   start_pipeline ("");
@@ -433,6 +492,7 @@ static Suite *clipboard_suite (void)
   tcase_add_test (tc, test_viewer_png_is_pasted_exactly);
   tcase_add_test (tc, test_viewer_large_text_goes_by_incr);
   tcase_add_test (tc, test_host_copy_reaches_downstream);
+  tcase_add_test (tc, test_host_copy_survives_a_leaky_queue);
   tcase_add_test (tc, test_no_echo_to_viewers);
   tcase_add_test (tc, test_limits_both_ways);
   tcase_add_test (tc, test_other_backends_and_malformed_events_refused);

@@ -109,7 +109,7 @@ struct Room {
           const gchar *mime = nullptr;
           GBytes *data = nullptr;
           GstEvent *e = GST_PAD_PROBE_INFO_EVENT (info);
-          if (GST_EVENT_TYPE (e) == GST_EVENT_CUSTOM_DOWNSTREAM &&
+          if (gv_clipboard_event_is_from_host (e) &&
               gv_clipboard_event_parse (e, &mime, &data, nullptr)) {
             gsize n = 0;
             const char *p = (const char *) g_bytes_get_data (data, &n);
