@@ -22,12 +22,17 @@ static constexpr guint kMinChangeMs = 10;
 static constexpr GstClockTime kTickNs = 250 * GST_MSECOND;
 /* Added to every target: scheduling and decoding take a little. */
 static constexpr double kMarginMs = 20;
-/* After packets came late, or a retransmission saved one, the latency is
- * not lowered for this long. Ten seconds kept a narrow link at the 300 ms
+/* After packets came late the latency is not lowered for this long (a
+ * retransmission that saved one keeps its round trip in the target this
+ * long). Ten seconds kept a narrow link at the 300 ms
  * its first second of queueing asked for: three clean seconds are enough to
  * say the path is calm again (frames that take long to arrive keep their
  * share through FrameSpread). */
 static constexpr gint64 kHoldAfterLateMs = 3000;
+/* The least wait (ms) before a retransmission request is sent again. */
+static constexpr gint kMinRetryTimeoutMs = 10;
+/* How long (ms) a gap waits for its packet before it is asked for. */
+static constexpr gint kRtxDelayMs = 5;
 /* A queue this deep (ms) when packets came late or a retransmission came
  * back, and under kDrainedMs now: what was measured then was the queue's. */
 static constexpr double kQueuedMs = 40;
@@ -223,6 +228,19 @@ void JitterLatency::on_new_jitterbuffer (GstElement *, GstElement *jitterbuffer,
    * and asked for again (0.5 - 1 s; tests/bench/media/run-switch-bench.py).
    * A packet lost at the end of a frame is found by the next frame's. */
   g_object_set (jitterbuffer, "rtx-next-seqnum", FALSE, nullptr);
+  /* A request not answered within a retransmission round trip (plus
+   * twice the jitter: the jitterbuffer's own measure) is sent again. Its
+   * default floor for that wait is a frame interval (33 ms at 30 frames/s),
+   * so at the latency a short path gets (target_latency_ms: 60 ms at a
+   * 15 ms round trip) no second request fitted before the deadline: each
+   * lost request or lost retransmission (2 % loss each way: 1 loss in 25)
+   * was a lost packet (tests/bench/network/README.md). */
+  g_object_set (jitterbuffer, "rtx-min-retry-timeout", kMinRetryTimeoutMs, nullptr);
+  /* A gap is asked for after kRtxDelayMs, not the default half a frame
+   * interval (17 ms at 30 frames/s): a gap is a packet lost or overtaken,
+   * and packets are rarely overtaken; at a short path's latency (35 ms)
+   * those 17 ms left no time for a second request. */
+  g_object_set (jitterbuffer, "rtx-delay", kRtxDelayMs, nullptr);
   if (GstPad *sink = gst_element_get_static_pad (jitterbuffer, "sink")) {
     gst_pad_add_probe (
         sink, (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
@@ -380,8 +398,12 @@ void JitterLatency::adjust ()
   rtt_ms = !recovering   ? 0
            : rtt_drained ? std::max (1.0, last_rtt_ms_ - (rtt_queue_ms_ - queue_ms))
                          : last_rtt_ms_;
-  gint64 last_event_us = std::max (late_drained ? 0 : last_late_us_,
-                                   recovering && !rtt_drained ? last_recovery_us_ : 0);
+  /* Only late packets hold the latency up; retransmissions that come back
+   * in time say what the round trip is (the target), not that more is
+   * needed. (Held while they kept coming, a latency a late packet had
+   * raised never came down under steady loss: 341 ms at 2 % instead of
+   * 86, tests/bench/network/README.md.) */
+  gint64 last_event_us = late_drained ? 0 : last_late_us_;
   gint64 since_late_ms = last_event_us ? (now_us - last_event_us) / 1000 : G_MAXINT64 / 1000;
   guint now = current_ms_;
   /* Late only because of a queue that is gone: no reason to grow. */
