@@ -45,7 +45,9 @@ guint target_latency_ms (guint floor_ms, guint ceiling_ms, double rtx_rtt_ms, do
     return floor_ms;
   if (!std::isfinite (jitter_ms) || jitter_ms < 0)
     jitter_ms = 0;
-  double wanted = 2.5 * rtx_rtt_ms + 2 * jitter_ms + kMarginMs;
+  /* A second request may wait for the next report. */
+  const double report_ms = kReceiverRtcpIntervalNs / 1e6;
+  double wanted = 2.5 * rtx_rtt_ms + 2 * jitter_ms + report_ms + kMarginMs;
   return (guint) std::clamp (wanted, (double) floor_ms, (double) ceiling_ms);
 }
 
@@ -294,6 +296,18 @@ void JitterLatency::on_new_ssrc (GstElement *rtpbin, guint session, guint, gpoin
                       kReceiverRtcpIntervalNs / GST_MSECOND);
     g_object_set (internal, "rtcp-min-interval", kReceiverRtcpIntervalNs, nullptr);
   }
+  /* The share of the link reports may take is set, not derived from the
+   * session's bandwidth: that is measured from the host's packets and is
+   * small for the first seconds, and reports, and the NACKs in them, then
+   * went out every 350 ms (the first requests' answers came too late, and
+   * each raised the latency by half). */
+  gint receivers = -1;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (internal), "rtcp-rr-bandwidth"))
+    g_object_get (internal, "rtcp-rr-bandwidth", &receivers, nullptr);
+  if (receivers != kReceiverRtcpBandwidth &&
+      g_object_class_find_property (G_OBJECT_GET_CLASS (internal), "rtcp-rs-bandwidth"))
+    g_object_set (internal, "rtcp-rs-bandwidth", kReceiverRtcpBandwidth, "rtcp-rr-bandwidth",
+                  kReceiverRtcpBandwidth, nullptr);
   g_object_unref (internal);
 }
 

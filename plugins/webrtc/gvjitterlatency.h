@@ -30,10 +30,15 @@ namespace gv::webrtc {
 /* How often a receiver's RTCP (receiver reports, NACKs, TWCC feedback)
  * may go out at most. */
 inline constexpr guint64 kReceiverRtcpIntervalNs = 25 * GST_MSECOND;
+/* The RTCP bandwidth (rtpsession's unit) set aside for a receiver's reports,
+ * and as much again for the sender's: with reports of ~100 bytes, more
+ * than kReceiverRtcpIntervalNs allows, so that interval is what counts. */
+inline constexpr gint kReceiverRtcpBandwidth = 50000;
 
 /* The latency (ms) that lets a retransmitted packet arrive in time, also
  * when its first request is lost or waits for the next report: two and a
- * half retransmission round trips plus twice the jitter plus a margin,
+ * half retransmission round trips plus twice the jitter plus the longest
+ * wait for the next report (kReceiverRtcpIntervalNs) plus a margin,
  * never below `floor_ms` nor above `ceiling_ms`. A round trip of 0 (none
  * measured yet: nothing was lost) gives the floor. */
 guint target_latency_ms (guint floor_ms, guint ceiling_ms, double rtx_rtt_ms, double jitter_ms);
