@@ -301,13 +301,13 @@ void JitterLatency::on_new_ssrc (GstElement *rtpbin, guint session, guint, gpoin
    * small for the first seconds, and reports, and the NACKs in them, then
    * went out every 350 ms (the first requests' answers came too late, and
    * each raised the latency by half). */
-  gint receivers = -1;
-  if (g_object_class_find_property (G_OBJECT_GET_CLASS (internal), "rtcp-rr-bandwidth"))
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (internal), "rtcp-rr-bandwidth")) {
+    gint receivers = -1;
     g_object_get (internal, "rtcp-rr-bandwidth", &receivers, nullptr);
-  if (receivers != kReceiverRtcpBandwidth &&
-      g_object_class_find_property (G_OBJECT_GET_CLASS (internal), "rtcp-rs-bandwidth"))
-    g_object_set (internal, "rtcp-rs-bandwidth", kReceiverRtcpBandwidth, "rtcp-rr-bandwidth",
-                  kReceiverRtcpBandwidth, nullptr);
+    if (receivers != kReceiverRtcpBandwidth)
+      g_object_set (internal, "rtcp-rs-bandwidth", kReceiverRtcpBandwidth, "rtcp-rr-bandwidth",
+                    kReceiverRtcpBandwidth, nullptr);
+  }
   g_object_unref (internal);
 }
 

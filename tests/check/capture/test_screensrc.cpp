@@ -2,6 +2,7 @@
 #include "gvxvfb.h"
 #include "gvcaptureregion.h"
 #include "gvcursorevent.h"
+#include "gvpadblock.h"
 #include "gvsharedsource.h"
 
 #include <X11/cursorfont.h>
@@ -346,13 +347,6 @@ GST_START_TEST (test_switch_live)
 }
 GST_END_TEST;
 
-/* A blocking probe that says when it first holds something back. */
-static GstPadProbeReturn note_blocked (GstPad *, GstPadProbeInfo *, gpointer data)
-{
-  g_atomic_int_set (static_cast<gint *> (data), 1);
-  return GST_PAD_PROBE_OK;
-}
-
 /* Frames that came after a "gv-shared" (counted once one has passed). */
 struct FramesAfterAnnouncement {
   gint announced = 0;
@@ -392,14 +386,9 @@ GST_START_TEST (test_switch_announced_through_a_leaky_queue)
   GstElement *queue = gst_bin_get_by_name (GST_BIN (f.pipeline), "leaky");
   GstPad *queue_src = gst_element_get_static_pad (queue, "src");
   GstPad *queue_sink = gst_element_get_static_pad (queue, "sink");
-  gint blocked = 0;
-  gulong block = gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, note_blocked,
-                                    &blocked, nullptr);
   /* A frame is held there, so whatever comes next waits in the queue. */
-  gint64 held_by = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (!g_atomic_int_get (&blocked) && g_get_monotonic_time () < held_by)
-    g_usleep (5 * 1000);
-  fail_unless (g_atomic_int_get (&blocked), "nothing came to the blocked pad");
+  gulong block = gv_pad_block_held (queue_src);
+  fail_unless (block != 0, "nothing came to the blocked pad");
   FramesAfterAnnouncement into_queue;
   gst_pad_add_probe (
       queue_sink,

@@ -8,6 +8,7 @@
 
 #include "gv_check.h"
 #include "gvclipboardevent.h"
+#include "gvpadblock.h"
 #include "gvxclip.h"
 #include "gvxvfb.h"
 
@@ -302,13 +303,6 @@ GST_START_TEST (test_host_copy_reaches_downstream)
 }
 GST_END_TEST;
 
-/* A blocking probe that says when it first holds something back. */
-static GstPadProbeReturn note_blocked (GstPad *, GstPadProbeInfo *, gpointer data)
-{
-  g_atomic_int_set (static_cast<gint *> (data), 1);
-  return GST_PAD_PROBE_OK;
-}
-
 /* Frames into the queue after a host copy went in (counted from then). */
 static GstPadProbeReturn count_frames_after_copy (GstPad *, GstPadProbeInfo *info, gpointer data)
 {
@@ -336,14 +330,9 @@ GST_START_TEST (test_host_copy_survives_a_leaky_queue)
       queue_sink,
       (GstPadProbeType) (GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
       count_frames_after_copy, &frames, nullptr);
-  gint blocked = 0;
-  gulong block = gst_pad_add_probe (queue_src, GST_PAD_PROBE_TYPE_BLOCK_DOWNSTREAM, note_blocked,
-                                    &blocked, nullptr);
   /* A frame is held there, so whatever comes next waits in the queue. */
-  gint64 held_by = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (!g_atomic_int_get (&blocked) && g_get_monotonic_time () < held_by)
-    g_usleep (5 * 1000);
-  fail_unless (g_atomic_int_get (&blocked), "nothing came to the blocked pad");
+  gulong block = gv_pad_block_held (queue_src);
+  fail_unless (block != 0, "nothing came to the blocked pad");
   xclip_in (UNICODE_TEXT, "UTF8_STRING");
   /* Three frames after it into a queue that holds one: it was leaked. */
   gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
