@@ -353,7 +353,7 @@ bool FileEndpoint::offer (const std::string &path, const std::string &id, GError
                  mib_text (limits_.max_session_bytes).c_str ());
     return false;
   }
-  GChecksum *hash = g_checksum_new (G_CHECKSUM_SHA256);
+  Sha256 hash;
   std::vector<guint8> buf (kReadChunk);
   for (;;) {
     ssize_t n = read (out->fd, buf.data (), buf.size ());
@@ -361,17 +361,15 @@ bool FileEndpoint::offer (const std::string &path, const std::string &id, GError
       continue;
     if (n < 0) {
       int saved = errno;
-      g_checksum_free (hash);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "cannot read %s: %s",
                    path.c_str (), g_strerror (saved));
       return false;
     }
     if (n == 0)
       break;
-    g_checksum_update (hash, buf.data (), n);
+    hash.update (buf.data (), (gsize) n);
   }
-  out->sha256 = g_checksum_get_string (hash);
-  g_checksum_free (hash);
+  out->sha256 = hash.hex ();
   const std::string offered_name = out->name.substr (0, files::kMaxNameBytes);
   out->id = id.empty () ? transfer_id_of (offered_name, out->size, out->sha256) : id;
   out_ = std::move (out);

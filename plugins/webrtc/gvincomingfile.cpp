@@ -179,7 +179,7 @@ bool IncomingFile::room_for_the_rest (GError **error)
  * again. */
 bool IncomingFile::hash_existing (GError **error)
 {
-  hash_ = g_checksum_new (G_CHECKSUM_SHA256);
+  hash_ = std::make_unique<Sha256> ();
   GStatBuf st;
   if (fstat (fd_, &st) != 0) {
     set_errno_error (error, errno, "cannot read " + partial_);
@@ -201,7 +201,7 @@ bool IncomingFile::hash_existing (GError **error)
     }
     if (n == 0)
       break;
-    g_checksum_update (hash_, buf.data (), n);
+    hash_->update (buf.data (), (gsize) n);
     offset_ += (guint64) n;
   }
   return true;
@@ -212,8 +212,6 @@ IncomingFile::~IncomingFile ()
   /* The partial stays for a resume; abort () removes it. */
   if (fd_ >= 0)
     close (fd_);
-  if (hash_)
-    g_checksum_free (hash_);
 }
 
 bool IncomingFile::write (const guint8 *data, gsize length, GError **error)
@@ -237,7 +235,7 @@ bool IncomingFile::write (const guint8 *data, gsize length, GError **error)
     }
     done += (gsize) n;
   }
-  g_checksum_update (hash_, data, length);
+  hash_->update (data, length);
   offset_ += length;
   return true;
 }
@@ -253,7 +251,7 @@ bool IncomingFile::finish (std::string &final_path, GError **error)
                  "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " bytes arrived", offset_, size_);
     return false;
   }
-  if (expected_hash_ != g_checksum_get_string (hash_)) {
+  if (expected_hash_ != hash_->hex ()) {
     abort ();
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                  "%s arrived damaged (its SHA-256 is not the sender's): not saved", name_.c_str ());

@@ -26,6 +26,8 @@
  */
 #pragma once
 
+#include "gvsha256.h"
+
 #include <glib.h>
 #include <gio/gio.h>
 
@@ -80,7 +82,7 @@ private:
   std::string dir_, partial_, name_, expected_hash_;
   guint64 size_ = 0, offset_ = 0;
   int fd_ = -1;
-  GChecksum *hash_ = nullptr;
+  std::unique_ptr<Sha256> hash_;
   bool done_ = false;
 };
 

@@ -17,12 +17,16 @@ export function requirePythonGst() {
   if (r.error || r.status !== 0) skip('python3 with gi and GStreamer is missing (apt install python3-gi gir1.2-gstreamer-1.0)');
 }
 
+const PIN_POSTED = /gvwebrtcsink-session[^\n]*?pin=\(string\)"?(\d{6,9})/;
+
 /**
  * Runs `pipeline` (with a gvwebrtcsink); resolves {pin, output, command(text),
- * stop()} once the sink posted its PIN. command('pause' | 'play' | 'get NAME PROP' |
- * 'set NAME PROP VALUE') resolves once the host confirmed it.
+ * stop()} once the sink posted its PIN (or, for a pipeline that is not a
+ * host, once its output matches `ready`). command('pause' | 'play' |
+ * 'get NAME PROP' | 'set NAME PROP VALUE' | 'emit NAME SIGNAL ARG...')
+ * resolves once the pipeline confirmed it.
  */
-export function startPausableHost(pipeline, { timeoutMs = 15000 } = {}) {
+export function startPausableHost(pipeline, { timeoutMs = 15000, ready = PIN_POSTED } = {}) {
   const child = spawn(python, [path.join(here, 'gst-host.py'), pipeline], {
     env: gstEnv(),
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -57,20 +61,22 @@ export function startPausableHost(pipeline, { timeoutMs = 15000 } = {}) {
   child.stdout.on('data', (d) => { host.output += d; });
   child.stderr.on('data', (d) => { host.output += d; });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no PIN from the host in ${timeoutMs} ms:\n${tail(host.output)}`)), timeoutMs);
+    let started = false;
+    const timer = setTimeout(() => reject(new Error(`no ${ready} from the pipeline in ${timeoutMs} ms:\n${tail(host.output)}`)), timeoutMs);
     const check = () => {
-      const m = host.output.match(/gvwebrtcsink-session[^\n]*?pin=\(string\)"?(\d{6,9})/);
+      const m = host.output.match(ready);
       if (m) {
         clearTimeout(timer);
         child.stdout.off('data', check);
-        host.pin = m[1];
+        started = true;
+        host.pin = m[1] ?? '';
         resolve(host);
       }
     };
     child.stdout.on('data', check);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      if (!host.pin) reject(new Error(`the host exited (${code}) before a PIN:\n${tail(host.output)}`));
+      if (!started) reject(new Error(`the pipeline exited (${code}) before ${ready}:\n${tail(host.output)}`));
     });
   });
 }

@@ -4,6 +4,7 @@
  * resumes where it stopped; a damaged file is refused and removed; a full
  * disk (a small tmpfs, as root) is a clear error and leaves nothing. */
 #include "gvincomingfile.h"
+#include "gvsha256.h"
 
 #include <gst/check/gstcheck.h>
 
@@ -186,6 +187,32 @@ GST_START_TEST (test_partial_hidden_then_resumed)
 }
 GST_END_TEST;
 
+/* The streaming hash (OpenSSL's or GLib's) gives the standard answers,
+ * whatever the pieces it is fed in, and the same hex after it is over. */
+GST_START_TEST (test_sha256_answers)
+{
+  Sha256 empty;
+  const std::string none = empty.hex ();
+  fail_unless_equals_string (none.c_str (),
+                             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  Sha256 abc;
+  abc.update ((const guint8 *) "abc", 3);
+  const std::string three = abc.hex ();
+  fail_unless_equals_string (three.c_str (),
+                             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::string data = pattern (1024 * 1024 + 7);
+  const std::string expected = sha256 (data);
+  Sha256 pieces;
+  for (gsize at = 0, n = 1; at < data.size (); at += n, n = n * 3 + 1)
+    pieces.update ((const guint8 *) data.data () + at, std::min (n, data.size () - at));
+  const std::string whole = pieces.hex ();
+  fail_unless_equals_string (whole.c_str (), expected.c_str ());
+  pieces.update ((const guint8 *) "more", 4);
+  const std::string again = pieces.hex ();
+  fail_unless_equals_string (again.c_str (), whole.c_str ());
+}
+GST_END_TEST;
+
 GST_START_TEST (test_damaged_or_oversized_refused)
 {
   std::string dir = make_dir ();
@@ -274,6 +301,7 @@ static Suite *incoming_file_suite (void)
   tcase_add_test (tc, test_hostile_names_land_inside_sanitised);
   tcase_add_test (tc, test_never_overwrites);
   tcase_add_test (tc, test_partial_hidden_then_resumed);
+  tcase_add_test (tc, test_sha256_answers);
   tcase_add_test (tc, test_damaged_or_oversized_refused);
   tcase_add_test (tc, test_disk_full_is_clear_and_leaves_nothing);
   return s;
