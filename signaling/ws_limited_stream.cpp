@@ -173,6 +173,7 @@ struct _GvWsLimitedInput {
   guint64 max_bytes;
   bool over;   /* a frame broke the limit: drop everything from here on */
   GWeakRef ws; /* the SoupWebsocketConnection to close */
+  int fd;      /* the plain TCP socket below, or -1 (TLS, or not a socket) */
 };
 
 static void gv_ws_limited_input_pollable_init (GPollableInputStreamInterface *iface);
@@ -279,10 +280,51 @@ static gboolean gv_ws_limited_input_is_readable (GPollableInputStream *stream)
   return !self->ready->empty () || g_pollable_input_stream_is_readable (base_of (self));
 }
 
+/* What libsoup waits on between reads of a plain socket: one source with
+ * the socket's descriptor. GLib's own for a filter stream is a chain of
+ * three (this stream's pollable source, the socket stream's, the socket's),
+ * all in the I/O thread's context, and its main loop visits every source
+ * of the context on each wake-up: with thousands of WebSockets a thread,
+ * that walk is most of the thread's work (tests/bench/README.md). */
+struct SocketReadSource {
+  GSource source;
+  GObject *stream; /* what the callback gets, as GLib's pollable sources do */
+};
+
+static gboolean socket_read_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  /* Set with g_source_set_callback as a GSourceFunc, as for GLib's own. */
+  auto func = reinterpret_cast<GPollableSourceFunc> (reinterpret_cast<void (*) ()> (callback));
+  return func ? func (reinterpret_cast<SocketReadSource *> (source)->stream, data)
+              : G_SOURCE_REMOVE;
+}
+
+static void socket_read_finalize (GSource *source)
+{
+  g_object_unref (reinterpret_cast<SocketReadSource *> (source)->stream);
+}
+
+/* No prepare, no check: GLib polls the descriptor and dispatches when it
+ * has any event (readable, hung up, an error: a read then tells which). */
+static GSourceFuncs socket_read_funcs = {
+  nullptr, nullptr, socket_read_dispatch, socket_read_finalize, nullptr, nullptr
+};
+
 static GSource *gv_ws_limited_input_create_source (GPollableInputStream *stream,
                                                    GCancellable *cancellable)
 {
   auto *self = GV_WS_LIMITED_INPUT (stream);
+  /* libsoup waits after a read would have blocked, so nothing is buffered
+   * above the socket (the HTTP reader's leftovers were read first); if
+   * something is, GLib's chain sees it. */
+  if (self->fd >= 0 && !cancellable && self->ready->empty () &&
+      !g_pollable_input_stream_is_readable (base_of (self))) {
+    GSource *source = g_source_new (&socket_read_funcs, sizeof (SocketReadSource));
+    reinterpret_cast<SocketReadSource *> (source)->stream = G_OBJECT (g_object_ref (stream));
+    g_source_add_unix_fd (source, self->fd, (GIOCondition) (G_IO_IN | G_IO_HUP | G_IO_ERR));
+    g_source_set_static_name (source, "ghostview websocket read");
+    return source;
+  }
   /* Bytes already split and waiting: ready at once. */
   GSource *base = !self->ready->empty ()
                       ? g_timeout_source_new (0)
@@ -321,6 +363,7 @@ static void gv_ws_limited_input_init (GvWsLimitedInput *self)
   self->splitter = new FrameSplitter ();
   self->ready = new std::string ();
   self->ready_at = 0;
+  self->fd = -1;
   g_weak_ref_init (&self->ws, nullptr);
 }
 
@@ -403,12 +446,31 @@ static void gv_ws_limited_stream_init (GvWsLimitedStream *) {}
 
 namespace gv::signaling {
 
+/* The descriptor of the plain TCP socket under `stream` (libsoup hands an
+ * upgraded connection over in a stream of its own, whose "base-iostream" is
+ * the GSocketConnection), or -1: TLS, whose bytes are not the socket's. */
+static int plain_socket_fd (GIOStream *stream)
+{
+  GIOStream *base = nullptr;
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), "base-iostream"))
+    g_object_get (stream, "base-iostream", &base, nullptr);
+  else
+    base = G_IO_STREAM (g_object_ref (stream));
+  int fd = -1;
+  if (base && G_IS_SOCKET_CONNECTION (base) && !G_IS_TLS_CONNECTION (base))
+    fd = g_socket_get_fd (g_socket_connection_get_socket (G_SOCKET_CONNECTION (base)));
+  if (base)
+    g_object_unref (base);
+  return fd;
+}
+
 GIOStream *ws_limited_stream_new (GIOStream *base, guint64 max_bytes)
 {
   auto *input = GV_WS_LIMITED_INPUT (g_object_new (GV_TYPE_WS_LIMITED_INPUT, "base-stream",
                                                    g_io_stream_get_input_stream (base),
                                                    "close-base-stream", FALSE, nullptr));
   input->max_bytes = max_bytes;
+  input->fd = plain_socket_fd (base);
   auto *self = GV_WS_LIMITED_STREAM (g_object_new (GV_TYPE_WS_LIMITED_STREAM, nullptr));
   self->base = G_IO_STREAM (g_object_ref (base));
   self->input = G_INPUT_STREAM (input);
