@@ -457,7 +457,7 @@ static int plain_socket_fd (GIOStream *stream)
   else
     base = G_IO_STREAM (g_object_ref (stream));
   int fd = -1;
-  if (base && G_IS_SOCKET_CONNECTION (base) && !G_IS_TLS_CONNECTION (base))
+  if (base && G_IS_SOCKET_CONNECTION (base)) /* a GTlsConnection is not one */
     fd = g_socket_get_fd (g_socket_connection_get_socket (G_SOCKET_CONNECTION (base)));
   if (base)
     g_object_unref (base);

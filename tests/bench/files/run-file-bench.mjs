@@ -86,12 +86,24 @@ async function fpsOf(frames, ms) {
   return ((await frames()) - f0) / ((Date.now() - t0) / 1000);
 }
 
-function result(rep, viewer, idleFps, up, upIntact, down, downIntact, pace) {
+// One run with a viewer that shows `frames ()`: its frames/s alone, while
+// `upload ()` sends the file to the host, and while the host sends it back
+// until `downloaded ()`; `downloadedSha ()` is the SHA-256 of the viewer's copy.
+async function measure(rep, viewer, host, frames, { upload, downloaded, downloadedSha }) {
+  await waitFor(async () => (await frames()) > 0, 15000, 'frames');
+  await sleep(2000); // settle
+  const idleFps = await fpsOf(frames, 5000);
+  const up = await timed(frames, upload,
+    () => waitFor(() => filesDone(host, 'gvwebrtcsink-file', 'incoming').count === 1, 300000, 'upload done'));
+  const peer = host.output.match(/gvwebrtcsink-file[^\n]*peer-id=\(string\)"?(\w+)/)[1];
+  const down = await timed(frames, () => host.command(`emit webrtc send-file ${peer} ${file}`), downloaded);
   return {
     rep, viewer, size_mib: SIZE_MIB, idle_fps: idleFps,
-    up_s: up.s, up_mib_s: SIZE_MIB / up.s, up_fps: up.fps, up_intact: upIntact,
-    down_s: down.s, down_mib_s: SIZE_MIB / down.s, down_fps: down.fps, down_intact: downIntact,
-    ...pace,
+    up_s: up.s, up_mib_s: SIZE_MIB / up.s, up_fps: up.fps,
+    up_intact: shaOf(filesDone(host, 'gvwebrtcsink-file', 'incoming').saved) === sha,
+    down_s: down.s, down_mib_s: SIZE_MIB / down.s, down_fps: down.fps,
+    down_intact: (await downloadedSha()) === sha,
+    ...(await hostPace(host)),
   };
 }
 
@@ -101,19 +113,12 @@ async function pageRun(rep, server, browser) {
   const page = await openPage(browser, `${server.url}/?pin=${host.pin}`);
   try {
     await page.click('#connect');
-    await waitFor(async () => (await framesDecoded(page)) > 0, 15000, 'frames');
-    await sleep(2000); // settle
-    const frames = () => framesDecoded(page);
-    const idleFps = await fpsOf(frames, 5000);
-    const up = await timed(frames, () => page.setInputFiles('#file-input', file),
-      () => waitFor(() => filesDone(host, 'gvwebrtcsink-file', 'incoming').count === 1, 300000, 'upload done'));
-    const peer = host.output.match(/gvwebrtcsink-file[^\n]*peer-id=\(string\)"?(\w+)/)[1];
-    const down = await timed(frames, () => host.command(`emit webrtc send-file ${peer} ${file}`),
-      () => page.waitForSelector('.file-row[data-direction="incoming"][data-state="done"]', { timeout: 300000 }));
-    const pace = await hostPace(host);
-    const pageSha = await page.evaluate(() => window.ghostviewViewer.receivedSha256('payload.bin'));
-    return result(rep, 'page', idleFps, up, shaOf(filesDone(host, 'gvwebrtcsink-file', 'incoming').saved) === sha,
-      down, pageSha === sha, pace);
+    return await measure(rep, 'page', host, () => framesDecoded(page), {
+      upload: () => page.setInputFiles('#file-input', file),
+      downloaded: () => page.waitForSelector('.file-row[data-direction="incoming"][data-state="done"]',
+        { timeout: 300000 }),
+      downloadedSha: () => page.evaluate(() => window.ghostviewViewer.receivedSha256('payload.bin')),
+    });
   } finally {
     await page.close();
     await host.stop();
@@ -138,17 +143,12 @@ async function nativeRun(rep, server) {
       await viewer.command('get fps frames-rendered');
       return Number([...viewer.output.matchAll(/value: fps\.frames-rendered = (\d+)/g)].at(-1)[1]);
     };
-    await waitFor(async () => (await frames()) > 0, 15000, 'frames');
-    await sleep(2000); // settle
-    const idleFps = await fpsOf(frames, 5000);
-    const up = await timed(frames, () => viewer.command(`emit src send-file ${file}`),
-      () => waitFor(() => filesDone(host, 'gvwebrtcsink-file', 'incoming').count === 1, 300000, 'upload done'));
-    const peer = host.output.match(/gvwebrtcsink-file[^\n]*peer-id=\(string\)"?(\w+)/)[1];
-    const down = await timed(frames, () => host.command(`emit webrtc send-file ${peer} ${file}`),
-      () => waitFor(() => filesDone(viewer, 'gvwebrtcsrc-file', 'incoming').count === 1, 300000, 'download done'));
-    const pace = await hostPace(host);
-    return result(rep, 'native', idleFps, up, shaOf(filesDone(host, 'gvwebrtcsink-file', 'incoming').saved) === sha,
-      down, shaOf(filesDone(viewer, 'gvwebrtcsrc-file', 'incoming').saved) === sha, pace);
+    return await measure(rep, 'native', host, frames, {
+      upload: () => viewer.command(`emit src send-file ${file}`),
+      downloaded: () => waitFor(() => filesDone(viewer, 'gvwebrtcsrc-file', 'incoming').count === 1,
+        300000, 'download done'),
+      downloadedSha: async () => shaOf(filesDone(viewer, 'gvwebrtcsrc-file', 'incoming').saved),
+    });
   } finally {
     if (viewer) await viewer.stop();
     await host.stop();
@@ -173,8 +173,9 @@ try {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const cell = (rs, key, digits = 1) => {
-  const xs = rs.map((r) => r[key]);
+// Median (range) of `key` over `rs`, times `scale`.
+const cell = (rs, key, scale = 1, digits = 1) => {
+  const xs = rs.map((r) => r[key] * scale);
   return `**${median(xs).toFixed(digits)}** (${Math.min(...xs).toFixed(digits)} – ${Math.max(...xs).toFixed(digits)})`;
 };
 const intact = (rs, key) => (rs.every((r) => r[key]) ? 'all' : 'NOT ALL');
@@ -186,7 +187,7 @@ for (const viewer of VIEWERS) {
   const rs = runs.filter((r) => r.viewer === viewer);
   const who = viewer === 'page' ? 'page' : 'native viewer';
   process.stdout.write(`| ${who}: no transfer | — | ${cell(rs, 'idle_fps')} | — |
-| ${who} → host | ${cell(rs, 'up_mib_s')} MiB/s = ${cell(rs.map((r) => ({ x: r.up_mib_s * 1.048576 })), 'x')} MB/s | ${cell(rs, 'up_fps')} | ${intact(rs, 'up_intact')} |
-| host → ${who} | ${cell(rs, 'down_mib_s')} MiB/s = ${cell(rs.map((r) => ({ x: r.down_mib_s * 1.048576 })), 'x')} MB/s | ${cell(rs, 'down_fps')} | ${intact(rs, 'down_intact')} |
+| ${who} → host | ${cell(rs, 'up_mib_s')} MiB/s = ${cell(rs, 'up_mib_s', MIB / 1e6)} MB/s | ${cell(rs, 'up_fps')} | ${intact(rs, 'up_intact')} |
+| host → ${who} | ${cell(rs, 'down_mib_s')} MiB/s = ${cell(rs, 'down_mib_s', MIB / 1e6)} MB/s | ${cell(rs, 'down_fps')} | ${intact(rs, 'down_intact')} |
 `);
 }
