@@ -45,7 +45,7 @@ struct ServerOptionValues {
   gchar *webhook_secret_file = nullptr, *gotify_url = nullptr, *gotify_token_file = nullptr;
   gint webhook_timeout = -1, webhook_retries = -1, webhook_retry_ms = -1;
   gint webhook_concurrency = -1, webhook_queue = -1;
-  gint port = -1, pin_ttl = -1, idle = -1, turn_ttl = -1, max_sessions = -1;
+  gint port = -1, pin_ttl = -1, idle = -1, keepalive = -1, turn_ttl = -1, max_sessions = -1;
   gint http_timeout = -1, max_per_address = -1, whip_max_relays = -1, io_threads = -1;
   gint flood_networks = G_MININT; /* unset */
   gboolean production = FALSE, tls_proxy = FALSE, trust_proxy = FALSE;
@@ -186,6 +186,8 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
     config.pin_ttl_s = v.pin_ttl;
   if (v.idle > 0)
     config.idle_timeout_s = v.idle;
+  if (v.keepalive >= 0)
+    config.keepalive_s = v.keepalive;
   if (v.turn_ttl > 0)
     config.turn_ttl_s = v.turn_ttl;
   if (v.max_sessions > 0)
@@ -301,6 +303,10 @@ GOptionGroup *server_option_group (ServerConfig &config)
       "SECONDS" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &v->idle,
       "Close connections silent for this long (default 60)", "SECONDS" },
+    { "keepalive", 0, 0, G_OPTION_ARG_INT, &v->keepalive,
+      "Send each WebSocket a ping this often (default 20; 0: never); keep it well below "
+      "--idle-timeout and any proxy's idle timeout",
+      "SECONDS" },
     { "max-sessions", 0, 0, G_OPTION_ARG_INT, &v->max_sessions,
       "Most live sessions (default 100000)", "N" },
     { "http-timeout", 0, 0, G_OPTION_ARG_INT, &v->http_timeout,
@@ -482,6 +488,8 @@ bool validate_server_config (const ServerConfig &config, GError **error)
     return bad ("--webhook-concurrency and --webhook-queue must be at least 1");
   if (config.pin_ttl_s < 1 || config.pin_ttl_s > 24 * 3600)
     return bad ("--pin-ttl must be between 1 and 86400 seconds");
+  if (config.keepalive_s < 0 || config.keepalive_s > 3600)
+    return bad ("--keepalive must be between 0 (no pings) and 3600 seconds");
   if (config.http_timeout_s < 1 || config.http_timeout_s > 3600)
     return bad ("--http-timeout must be between 1 and 3600 seconds");
   if (config.max_connections_per_address < 1)

@@ -1,5 +1,6 @@
 #include "ws_io_threads.h"
 
+#include "fd_watch.h"
 #include "wake_queue.h"
 #include "ws_limited_stream.h"
 
@@ -85,8 +86,15 @@ struct WsShard {
   {
     auto *self = static_cast<WsShard *> (data);
     g_main_context_push_thread_default (self->context);
+    /* The sockets this thread adopts wait in one epoll set (fd_watch.h). */
+    FdWatch::set_current (std::make_shared<FdWatch> (self->context));
+    if (self->sweeps_keepalive ())
+      self->arm_timer = self->add_timeout (self->options.keepalive_s * 1000, arm_keepalive);
     g_main_loop_run (self->loop);
+    self->stop_timer (self->arm_timer);
+    self->stop_timer (self->disarm_timer);
     self->drop_all ();
+    FdWatch::set_current (nullptr);
     g_main_context_pop_thread_default (self->context);
     return nullptr;
   }
@@ -136,7 +144,7 @@ struct WsShard {
     /* ws_limited_stream holds such frames back first; libsoup's own check
      * stays as a second line. */
     soup_websocket_connection_set_max_incoming_payload_size (ws, options.max_message_bytes);
-    if (options.keepalive_s)
+    if (options.keepalive_s && !sweeps_keepalive ())
       soup_websocket_connection_set_keepalive_interval (ws, options.keepalive_s);
     WsChannel *ch = op.channel.get ();
     ch->ws_ = ws;
@@ -144,6 +152,56 @@ struct WsShard {
     g_signal_connect (ws, "pong", G_CALLBACK (on_pong), ch);
     g_signal_connect (ws, "closed", G_CALLBACK (on_closed), ch);
     live.emplace (ch, op.channel);
+  }
+
+  /* Keepalive pings. libsoup keeps a timer per WebSocket for them, and the
+   * thread's main loop looks at every source it holds on each wake-up, so
+   * here the timers exist only while pings are due: every keepalive_s the
+   * thread gives each open WebSocket a keepalive interval of one second
+   * (libsoup's seconds timer then pings within two) and takes it away
+   * again 2.5 s later. Intervals of 3 s or less keep libsoup's own timer. */
+  static constexpr guint kArmedMs = 2500;
+
+  bool sweeps_keepalive () const { return options.keepalive_s * 1000 > kArmedMs + 500; }
+
+  GSource *add_timeout (guint ms, GSourceFunc func)
+  {
+    GSource *source = g_timeout_source_new (ms);
+    g_source_set_callback (source, func, this, nullptr);
+    g_source_set_static_name (source, "ghostview keepalive sweep");
+    g_source_attach (source, context);
+    return source;
+  }
+
+  static void stop_timer (GSource *&source)
+  {
+    if (!source)
+      return;
+    g_source_destroy (source);
+    g_source_unref (source);
+    source = nullptr;
+  }
+
+  static gboolean arm_keepalive (gpointer data)
+  {
+    auto *self = static_cast<WsShard *> (data);
+    for (auto &[ch, keep] : self->live)
+      if (ch->ws_ && soup_websocket_connection_get_state (ch->ws_) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_set_keepalive_interval (ch->ws_, 1);
+    stop_timer (self->disarm_timer);
+    self->disarm_timer = self->add_timeout (kArmedMs, disarm_keepalive);
+    return G_SOURCE_CONTINUE;
+  }
+
+  static gboolean disarm_keepalive (gpointer data)
+  {
+    auto *self = static_cast<WsShard *> (data);
+    for (auto &[ch, keep] : self->live)
+      if (ch->ws_)
+        soup_websocket_connection_set_keepalive_interval (ch->ws_, 0);
+    g_source_unref (self->disarm_timer);
+    self->disarm_timer = nullptr;
+    return G_SOURCE_REMOVE;
   }
 
   static void on_message (SoupWebsocketConnection *, gint type, GBytes *bytes, gpointer data)
@@ -202,6 +260,8 @@ struct WsShard {
   GThread *thread = nullptr;
   WakeQueue<Op> ops;
   std::unordered_map<WsChannel *, std::shared_ptr<WsChannel>> live; /* I/O thread only */
+  GSource *arm_timer = nullptr;                                     /* I/O thread only */
+  GSource *disarm_timer = nullptr;                                  /* I/O thread only */
 };
 
 /* ---- WsChannel, on the owner's thread ---- */

@@ -1,6 +1,9 @@
 #include "ws_limited_stream.h"
 
+#include "fd_watch.h"
+
 #include <cstring>
+#include <memory>
 #include <string>
 
 namespace {
@@ -174,6 +177,12 @@ struct _GvWsLimitedInput {
   bool over;   /* a frame broke the limit: drop everything from here on */
   GWeakRef ws; /* the SoupWebsocketConnection to close */
   int fd;      /* the plain TCP socket below, or -1 (TLS, or not a socket) */
+  /* The epoll set the socket is registered in (null: it is not), and the
+   * SocketReadSource it flags (null: none yet, or it went). libsoup makes
+   * a new source after every read; the registration stays. */
+  std::shared_ptr<gv::signaling::FdWatch> *watch;
+  gv::signaling::FdWatchEntry entry;
+  GSource *watched;
 };
 
 static void gv_ws_limited_input_pollable_init (GPollableInputStreamInterface *iface);
@@ -280,34 +289,72 @@ static gboolean gv_ws_limited_input_is_readable (GPollableInputStream *stream)
   return !self->ready->empty () || g_pollable_input_stream_is_readable (base_of (self));
 }
 
-/* What libsoup waits on between reads of a plain socket: one source with
- * the socket's descriptor. GLib's own for a filter stream is a chain of
- * three (this stream's pollable source, the socket stream's, the socket's),
- * all in the I/O thread's context, and its main loop visits every source
- * of the context on each wake-up: with thousands of WebSockets a thread,
- * that walk is most of the thread's work (tests/bench/README.md). */
+/* What libsoup waits on between reads of a plain socket: one source for
+ * the socket. GLib's own for a filter stream is a chain of three (this
+ * stream's pollable source, the socket stream's, the socket's), all in the
+ * I/O thread's context, and its main loop visits every source of the
+ * context on each wake-up. On an I/O thread the socket goes into the
+ * thread's epoll set (fd_watch.h), which flags the source when the socket
+ * is ready, so the loop's poll() does not look at every socket either;
+ * elsewhere the source carries the descriptor for GLib to poll. */
 struct SocketReadSource {
   GSource source;
   GObject *stream; /* what the callback gets, as GLib's pollable sources do */
+  bool ready;      /* the epoll set says the socket is ready */
 };
+
+/* Drops the socket from its epoll set (before the socket closes). */
+static void unwatch (GvWsLimitedInput *self)
+{
+  if (!self->watch)
+    return;
+  (*self->watch)->remove (self->fd);
+  delete self->watch;
+  self->watch = nullptr;
+}
+
+/* The socket is ready: flag the source libsoup waits on. With none (libsoup
+ * has stopped reading), leave the epoll set, which would otherwise report
+ * the socket on every iteration; a later source registers again. */
+static void socket_ready (void *owner)
+{
+  auto *self = static_cast<GvWsLimitedInput *> (owner);
+  if (self->watched && !g_source_is_destroyed (self->watched))
+    reinterpret_cast<SocketReadSource *> (self->watched)->ready = true;
+  else
+    unwatch (self);
+}
+
+/* Ready when the epoll set flagged it; a polled descriptor's events make
+ * it ready without this (GLib looks at them when check says no). */
+static gboolean socket_read_check (GSource *source)
+{
+  return reinterpret_cast<SocketReadSource *> (source)->ready;
+}
 
 static gboolean socket_read_dispatch (GSource *source, GSourceFunc callback, gpointer data)
 {
+  auto *self = reinterpret_cast<SocketReadSource *> (source);
+  self->ready = false;
   /* Set with g_source_set_callback as a GSourceFunc, as for GLib's own. */
   auto func = reinterpret_cast<GPollableSourceFunc> (reinterpret_cast<void (*) ()> (callback));
-  return func ? func (reinterpret_cast<SocketReadSource *> (source)->stream, data)
-              : G_SOURCE_REMOVE;
+  return func ? func (self->stream, data) : G_SOURCE_REMOVE;
 }
 
 static void socket_read_finalize (GSource *source)
 {
-  g_object_unref (reinterpret_cast<SocketReadSource *> (source)->stream);
+  auto *self = reinterpret_cast<SocketReadSource *> (source);
+  auto *input = GV_WS_LIMITED_INPUT (self->stream);
+  if (input->watched == source)
+    input->watched = nullptr;
+  g_object_unref (self->stream);
 }
 
-/* No prepare, no check: GLib polls the descriptor and dispatches when it
- * has any event (readable, hung up, an error: a read then tells which). */
+/* No prepare: GLib checks it after every poll, and dispatches when the
+ * epoll set flagged it or its descriptor has any event (readable, hung up,
+ * an error: a read then tells which). */
 static GSourceFuncs socket_read_funcs = {
-  nullptr, nullptr, socket_read_dispatch, socket_read_finalize, nullptr, nullptr
+  nullptr, socket_read_check, socket_read_dispatch, socket_read_finalize, nullptr, nullptr
 };
 
 static GSource *gv_ws_limited_input_create_source (GPollableInputStream *stream,
@@ -320,8 +367,17 @@ static GSource *gv_ws_limited_input_create_source (GPollableInputStream *stream,
   if (self->fd >= 0 && !cancellable && self->ready->empty () &&
       !g_pollable_input_stream_is_readable (base_of (self))) {
     GSource *source = g_source_new (&socket_read_funcs, sizeof (SocketReadSource));
-    reinterpret_cast<SocketReadSource *> (source)->stream = G_OBJECT (g_object_ref (stream));
-    g_source_add_unix_fd (source, self->fd, (GIOCondition) (G_IO_IN | G_IO_HUP | G_IO_ERR));
+    auto *read_source = reinterpret_cast<SocketReadSource *> (source);
+    read_source->stream = G_OBJECT (g_object_ref (stream));
+    if (!self->watch) {
+      auto watch = gv::signaling::FdWatch::current ();
+      if (watch && watch->add (self->fd, &self->entry))
+        self->watch = new std::shared_ptr<gv::signaling::FdWatch> (std::move (watch));
+    }
+    if (self->watch)
+      self->watched = source;
+    else
+      g_source_add_unix_fd (source, self->fd, (GIOCondition) (G_IO_IN | G_IO_HUP | G_IO_ERR));
     g_source_set_static_name (source, "ghostview websocket read");
     return source;
   }
@@ -344,6 +400,7 @@ static void gv_ws_limited_input_pollable_init (GPollableInputStreamInterface *if
 
 static void gv_ws_limited_input_finalize (GObject *object)
 {
+  unwatch (GV_WS_LIMITED_INPUT (object));
   delete GV_WS_LIMITED_INPUT (object)->tracker;
   delete GV_WS_LIMITED_INPUT (object)->splitter;
   delete GV_WS_LIMITED_INPUT (object)->ready;
@@ -364,6 +421,10 @@ static void gv_ws_limited_input_init (GvWsLimitedInput *self)
   self->ready = new std::string ();
   self->ready_at = 0;
   self->fd = -1;
+  self->watch = nullptr;
+  self->entry.on_ready = socket_ready;
+  self->entry.owner = self;
+  self->watched = nullptr;
   g_weak_ref_init (&self->ws, nullptr);
 }
 
@@ -393,6 +454,7 @@ static GOutputStream *gv_ws_limited_stream_get_output (GIOStream *stream)
 static gboolean gv_ws_limited_stream_close (GIOStream *stream, GCancellable *cancellable,
                                             GError **error)
 {
+  unwatch (GV_WS_LIMITED_INPUT (GV_WS_LIMITED_STREAM (stream)->input));
   return g_io_stream_close (GV_WS_LIMITED_STREAM (stream)->base, cancellable, error);
 }
 
@@ -402,6 +464,7 @@ static void gv_ws_limited_stream_close_async (GIOStream *stream, int priority,
                                               GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data)
 {
+  unwatch (GV_WS_LIMITED_INPUT (GV_WS_LIMITED_STREAM (stream)->input));
   GTask *task = g_task_new (stream, cancellable, callback, user_data);
   g_io_stream_close_async (
       GV_WS_LIMITED_STREAM (stream)->base, priority, cancellable,

@@ -138,6 +138,22 @@ START_TEST (test_idle_connection_closed)
 }
 END_TEST
 
+/* A client that says nothing but answers the server's pings stays: with
+ * --keepalive 4 each I/O thread arms libsoup's pings every 4 s (and takes
+ * them away between), so pongs arrive well within the 7 s idle timeout
+ * that closes a silent client. */
+START_TEST (test_pinged_client_stays)
+{
+  auto server = start_server ({ "--keepalive", "4", "--idle-timeout", "7", "--io-threads", "2" });
+  auto quiet = WsClient::connect (server->ws_url ());
+  auto other = WsClient::connect (server->ws_url ());
+  ck_assert_int_eq (quiet->wait_closed (12000), 0);
+  ck_assert (quiet->is_open () && other->is_open ());
+  quiet->send (proto::make_ping ());
+  quiet->expect (Type::Pong);
+}
+END_TEST
+
 START_TEST (test_origin_checks)
 {
   auto server = start_server ();
@@ -173,6 +189,7 @@ static Suite *limits_suite ()
   tcase_add_test (tc, test_failed_pin_rate_limit_blocks_before_lookup);
   tcase_add_test (tc, test_oversized_and_malformed_messages);
   tcase_add_test (tc, test_message_flood);
+  tcase_add_test (tc, test_pinged_client_stays);
   tcase_add_test (tc, test_idle_connection_closed);
   tcase_add_test (tc, test_origin_checks);
   suite_add_tcase (s, tc);

@@ -1,11 +1,16 @@
 /* The WebSocket I/O path: long client frames cut into fragments below
- * libsoup (ws_limited_stream.h) arrive as the same messages, and sessions
- * whose host and viewer sit on different I/O threads (ws_io_threads.h)
- * relay every byte. */
+ * libsoup (ws_limited_stream.h) arrive as the same messages, an I/O
+ * thread's epoll set (fd_watch.h) reports exactly the sockets that are
+ * ready, and sessions whose host and viewer sit on different I/O threads
+ * (ws_io_threads.h) relay every byte. */
+#include "fd_watch.h"
 #include "harness.h"
 #include "ws_limited_stream.h"
 
 #include "gv_check.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <vector>
 
@@ -117,6 +122,59 @@ START_TEST (test_long_frames_split_and_reassembled)
 }
 END_TEST
 
+/* Iterates `context` without blocking until it has nothing to do. */
+static void drain (GMainContext *context)
+{
+  for (int i = 0; i < 10 && g_main_context_iteration (context, FALSE); i++)
+    ;
+}
+
+START_TEST (test_fd_watch_reports_ready_sockets)
+{
+  GMainContext *context = g_main_context_new ();
+  auto watch = std::make_shared<signaling::FdWatch> (context);
+  int quiet[2], busy[2];
+  ck_assert_int_eq (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, quiet), 0);
+  ck_assert_int_eq (socketpair (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, busy), 0);
+  int quiet_calls = 0, busy_calls = 0;
+  auto count = [] (void *calls) { ++*static_cast<int *> (calls); };
+  signaling::FdWatchEntry quiet_entry{ count, &quiet_calls }, busy_entry{ count, &busy_calls };
+  ck_assert (watch->add (quiet[0], &quiet_entry));
+  ck_assert (watch->add (busy[0], &busy_entry));
+
+  drain (context);
+  ck_assert_int_eq (quiet_calls + busy_calls, 0);
+
+  /* Readable: told on each iteration until the byte is read. */
+  ck_assert_int_eq (write (busy[1], "x", 1), 1);
+  g_main_context_iteration (context, FALSE);
+  ck_assert_int_eq (busy_calls, 1);
+  g_main_context_iteration (context, FALSE);
+  ck_assert_int_eq (busy_calls, 2);
+  char byte;
+  ck_assert_int_eq (read (busy[0], &byte, 1), 1);
+  drain (context);
+  ck_assert_int_eq (busy_calls, 2);
+  ck_assert_int_eq (quiet_calls, 0);
+
+  /* A hung-up peer counts as ready; a removed socket is never told again. */
+  close (quiet[1]);
+  g_main_context_iteration (context, FALSE);
+  ck_assert_int_eq (quiet_calls, 1);
+  watch->remove (quiet[0]);
+  ck_assert_int_eq (write (busy[1], "y", 1), 1);
+  drain (context);
+  ck_assert_int_eq (quiet_calls, 1);
+  ck_assert_int_ge (busy_calls, 3);
+
+  watch.reset ();
+  close (quiet[0]);
+  close (busy[0]);
+  close (busy[1]);
+  g_main_context_unref (context);
+}
+END_TEST
+
 START_TEST (test_sessions_across_io_threads)
 {
   /* Three I/O threads and eight sessions: hosts and viewers are spread
@@ -170,6 +228,7 @@ static Suite *ws_io_suite ()
   TCase *tc = tcase_create ("ws-io");
   tcase_set_timeout (tc, 30);
   tcase_add_test (tc, test_long_frames_split_and_reassembled);
+  tcase_add_test (tc, test_fd_watch_reports_ready_sockets);
   tcase_add_test (tc, test_sessions_across_io_threads);
   suite_add_tcase (s, tc);
   return s;
