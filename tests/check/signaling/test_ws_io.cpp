@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <vector>
 
 using namespace gv;
@@ -222,6 +223,75 @@ START_TEST (test_sessions_across_io_threads)
 }
 END_TEST
 
+/* The plain socket under a client's WebSocket (libsoup's stream of its
+ * own, whose "base-iostream" is the GSocketConnection). */
+static int client_socket_fd (WsClient &c)
+{
+  GIOStream *io = soup_websocket_connection_get_io_stream (c.ws);
+  GIOStream *base = nullptr;
+  g_object_get (io, "base-iostream", &base, nullptr);
+  ck_assert (G_IS_SOCKET_CONNECTION (base));
+  int fd = g_socket_get_fd (g_socket_connection_get_socket (G_SOCKET_CONNECTION (base)));
+  g_object_unref (base);
+  return fd;
+}
+
+/* CPU seconds the process has used (user and system). */
+static double cpu_seconds (GPid pid)
+{
+  gchar *path = g_strdup_printf ("/proc/%d/stat", (int) pid), *text = nullptr;
+  ck_assert (g_file_get_contents (path, &text, nullptr, nullptr));
+  unsigned long utime = 0, stime = 0;
+  /* After the command name: state and 10 more fields, then utime, stime. */
+  ck_assert_int_eq (sscanf (strrchr (text, ')') + 2,
+                            "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime),
+                    2);
+  g_free (text);
+  g_free (path);
+  return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
+}
+
+/* A socket stays in its I/O thread's epoll set for as long as libsoup
+ * reads it, and that set is level-triggered: a socket left in it after
+ * libsoup stopped reading would be reported on every iteration, and the
+ * thread would spin. Connections that end every way (a close handshake, a
+ * hang-up in the middle of a frame, a hang-up after a message) leave the
+ * server idle. */
+START_TEST (test_closed_sockets_leave_the_server_idle)
+{
+  auto server = start_server ({ "--io-threads", "2" });
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (int i = 0; i < 30; i++) {
+    clients.push_back (WsClient::connect (server->ws_url ()));
+    ck_assert (clients.back ());
+  }
+  const guint8 key[4] = { 1, 2, 3, 4 };
+  for (int i = 0; i < 30; i++) {
+    WsClient &c = *clients[i];
+    if (i % 3 == 0) {
+      soup_websocket_connection_close (c.ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+      continue;
+    }
+    int fd = client_socket_fd (c);
+    std::string bytes = client_frame (0x81, i % 3 == 1 ? text_of_length (3000, 7) : "{}", key);
+    if (i % 3 == 1)
+      bytes.resize (1500); /* the hang-up comes in the middle of the frame */
+    ck_assert_int_eq (send (fd, bytes.data (), bytes.size (), MSG_NOSIGNAL),
+                      (ssize_t) bytes.size ());
+    shutdown (fd, SHUT_RDWR);
+  }
+  spin (1500);
+  double before = cpu_seconds (server->pid);
+  spin (1000);
+  double used = cpu_seconds (server->pid) - before;
+  ck_assert_msg (used < 0.3, "the server used %.2f s of CPU in 1 s with no client", used);
+
+  auto after = WsClient::connect (server->ws_url ());
+  after->send (proto::make_ping ());
+  after->expect (Type::Pong);
+}
+END_TEST
+
 static Suite *ws_io_suite ()
 {
   Suite *s = suite_create ("ws-io");
@@ -230,6 +300,7 @@ static Suite *ws_io_suite ()
   tcase_add_test (tc, test_long_frames_split_and_reassembled);
   tcase_add_test (tc, test_fd_watch_reports_ready_sockets);
   tcase_add_test (tc, test_sessions_across_io_threads);
+  tcase_add_test (tc, test_closed_sockets_leave_the_server_idle);
   suite_add_tcase (s, tc);
   return s;
 }
