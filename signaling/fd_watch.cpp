@@ -33,6 +33,8 @@ void FdWatch::take_events ()
 {
   /* An owner may drop its registration, and with it the last reference. */
   auto keep = shared_from_this ();
+  /* More than this many ready: the rest on the next iteration (epoll
+   * hands out ready descriptors round-robin). */
   epoll_event events[256];
   int n = epoll_wait (epoll_fd_, events, G_N_ELEMENTS (events), 0);
   for (int i = 0; i < n; i++) {
@@ -43,7 +45,8 @@ void FdWatch::take_events ()
     g_warning ("fd watch: epoll_wait: %s", g_strerror (errno));
 }
 
-FdWatch::FdWatch (GMainContext *context) : epoll_fd_ (epoll_create1 (EPOLL_CLOEXEC))
+FdWatch::FdWatch (GMainContext *context)
+    : context_ (g_main_context_ref (context)), epoll_fd_ (epoll_create1 (EPOLL_CLOEXEC))
 {
   static GSourceFuncs funcs = { nullptr,
                                 check,
@@ -71,6 +74,7 @@ FdWatch::~FdWatch ()
 {
   g_source_destroy (source_);
   g_source_unref (source_);
+  g_main_context_unref (context_);
   if (epoll_fd_ >= 0)
     close (epoll_fd_);
 }

@@ -23,13 +23,14 @@ namespace gv::signaling {
 /* Who is told when a registered descriptor is ready (readable, hung up or
  * in error): `on_ready (owner)`, from the watch's check. */
 struct FdWatchEntry {
-  void (*on_ready) (void *owner) = nullptr;
-  void *owner = nullptr;
+  void (*on_ready) (void *owner);
+  void *owner;
 };
 
 class FdWatch : public std::enable_shared_from_this<FdWatch> {
 public:
-  /* Attaches the watch's source to `context`. */
+  /* Attaches the watch's source to `context`. The last reference may be
+   * dropped on another thread once `context` no longer runs. */
   explicit FdWatch (GMainContext *context);
   ~FdWatch ();
   FdWatch (const FdWatch &) = delete;
@@ -42,6 +43,9 @@ public:
   bool add (int fd, FdWatchEntry *entry);
   /* Before `fd` is closed or `entry` freed. */
   void remove (int fd);
+
+  /* The context whose loop the watch flags sources in. */
+  GMainContext *context () const { return context_; }
 
   /* The calling thread's watch, or null. Streams that register keep a
    * reference, so the epoll set outlives every registration. */
@@ -58,6 +62,7 @@ private:
   static gboolean check (GSource *source);
   void take_events ();
 
+  GMainContext *context_;
   int epoll_fd_;
   GSource *source_;
 };

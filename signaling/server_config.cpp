@@ -45,7 +45,7 @@ struct ServerOptionValues {
   gchar *webhook_secret_file = nullptr, *gotify_url = nullptr, *gotify_token_file = nullptr;
   gint webhook_timeout = -1, webhook_retries = -1, webhook_retry_ms = -1;
   gint webhook_concurrency = -1, webhook_queue = -1;
-  gint port = -1, pin_ttl = -1, idle = -1, keepalive = -1, turn_ttl = -1, max_sessions = -1;
+  gint port = -1, pin_ttl = -1, idle = -1, keepalive = G_MININT, turn_ttl = -1, max_sessions = -1;
   gint http_timeout = -1, max_per_address = -1, whip_max_relays = -1, io_threads = -1;
   gint flood_networks = G_MININT; /* unset */
   gboolean production = FALSE, tls_proxy = FALSE, trust_proxy = FALSE;
@@ -186,7 +186,7 @@ gboolean apply_command_line (GOptionContext *, GOptionGroup *, gpointer data, GE
     config.pin_ttl_s = v.pin_ttl;
   if (v.idle > 0)
     config.idle_timeout_s = v.idle;
-  if (v.keepalive >= 0)
+  if (v.keepalive != G_MININT) /* given */
     config.keepalive_s = v.keepalive;
   if (v.turn_ttl > 0)
     config.turn_ttl_s = v.turn_ttl;

@@ -159,7 +159,8 @@ struct WsShard {
    * here the timers exist only while pings are due: every keepalive_s the
    * thread gives each open WebSocket a keepalive interval of one second
    * (libsoup's seconds timer then pings within two) and takes it away
-   * again 2.5 s later. Intervals of 3 s or less keep libsoup's own timer. */
+   * when the pong comes, or 2.5 s later. Intervals of 3 s or less keep
+   * libsoup's own timer. */
   static constexpr guint kArmedMs = 2500;
 
   bool sweeps_keepalive () const { return options.keepalive_s * 1000 > kArmedMs + 500; }
@@ -212,10 +213,13 @@ struct WsShard {
         Delivery{ kind, ch->shared_from_this (), BytesPtr (g_bytes_ref (bytes)) });
   }
 
-  static void on_pong (SoupWebsocketConnection *, GBytes *, gpointer data)
+  static void on_pong (SoupWebsocketConnection *ws, GBytes *, gpointer data)
   {
-    static_cast<WsChannel *> (data)->last_pong_us_.store (g_get_monotonic_time (),
-                                                          std::memory_order_relaxed);
+    auto *ch = static_cast<WsChannel *> (data);
+    ch->last_pong_us_.store (g_get_monotonic_time (), std::memory_order_relaxed);
+    /* Answered: no second ping before the disarm. */
+    if (ch->shard_->sweeps_keepalive ())
+      soup_websocket_connection_set_keepalive_interval (ws, 0);
   }
 
   /* The WebSocket is gone: tell the owner, and let go of it once libsoup

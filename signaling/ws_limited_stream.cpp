@@ -369,12 +369,15 @@ static GSource *gv_ws_limited_input_create_source (GPollableInputStream *stream,
     GSource *source = g_source_new (&socket_read_funcs, sizeof (SocketReadSource));
     auto *read_source = reinterpret_cast<SocketReadSource *> (source);
     read_source->stream = G_OBJECT (g_object_ref (stream));
+    GMainContext *context = g_main_context_get_thread_default ();
     if (!self->watch) {
       auto watch = gv::signaling::FdWatch::current ();
-      if (watch && watch->add (self->fd, &self->entry))
+      if (watch && watch->context () == context && watch->add (self->fd, &self->entry))
         self->watch = new std::shared_ptr<gv::signaling::FdWatch> (std::move (watch));
     }
-    if (self->watch)
+    /* The source attaches to the thread-default context: the epoll set
+     * flags it only where it watches. */
+    if (self->watch && (*self->watch)->context () == context)
       self->watched = source;
     else
       g_source_add_unix_fd (source, self->fd, (GIOCondition) (G_IO_IN | G_IO_HUP | G_IO_ERR));
@@ -451,10 +454,19 @@ static GOutputStream *gv_ws_limited_stream_get_output (GIOStream *stream)
   return g_io_stream_get_output_stream (GV_WS_LIMITED_STREAM (stream)->base);
 }
 
+/* Before the base closes the socket: out of the epoll set, and no source
+ * made later may use its descriptor (the number may be a new socket's). */
+static void forget_socket (GvWsLimitedStream *self)
+{
+  auto *input = GV_WS_LIMITED_INPUT (self->input);
+  unwatch (input);
+  input->fd = -1;
+}
+
 static gboolean gv_ws_limited_stream_close (GIOStream *stream, GCancellable *cancellable,
                                             GError **error)
 {
-  unwatch (GV_WS_LIMITED_INPUT (GV_WS_LIMITED_STREAM (stream)->input));
+  forget_socket (GV_WS_LIMITED_STREAM (stream));
   return g_io_stream_close (GV_WS_LIMITED_STREAM (stream)->base, cancellable, error);
 }
 
@@ -464,7 +476,7 @@ static void gv_ws_limited_stream_close_async (GIOStream *stream, int priority,
                                               GCancellable *cancellable,
                                               GAsyncReadyCallback callback, gpointer user_data)
 {
-  unwatch (GV_WS_LIMITED_INPUT (GV_WS_LIMITED_STREAM (stream)->input));
+  forget_socket (GV_WS_LIMITED_STREAM (stream));
   GTask *task = g_task_new (stream, cancellable, callback, user_data);
   g_io_stream_close_async (
       GV_WS_LIMITED_STREAM (stream)->base, priority, cancellable,

@@ -140,14 +140,16 @@ END_TEST
 
 /* A client that says nothing but answers the server's pings stays: with
  * --keepalive 4 each I/O thread arms libsoup's pings every 4 s (and takes
- * them away between), so pongs arrive well within the 7 s idle timeout
- * that closes a silent client. */
+ * them away between), so pongs arrive well within the 8 s idle timeout
+ * that closes a silent client (at most about 6 s apart). A negative
+ * interval is refused. */
 START_TEST (test_pinged_client_stays)
 {
-  auto server = start_server ({ "--keepalive", "4", "--idle-timeout", "7", "--io-threads", "2" });
+  ck_assert (!start_server ({ "--keepalive", "-5" }));
+  auto server = start_server ({ "--keepalive", "4", "--idle-timeout", "8", "--io-threads", "2" });
   auto quiet = WsClient::connect (server->ws_url ());
   auto other = WsClient::connect (server->ws_url ());
-  ck_assert_int_eq (quiet->wait_closed (12000), 0);
+  ck_assert_int_eq (quiet->wait_closed (13000), 0);
   ck_assert (quiet->is_open () && other->is_open ());
   quiet->send (proto::make_ping ());
   quiet->expect (Type::Pong);

@@ -123,12 +123,73 @@ START_TEST (test_long_frames_split_and_reassembled)
 }
 END_TEST
 
-/* Iterates `context` without blocking until it has nothing to do. */
+/* Iterates `context` without blocking until it dispatches nothing (once,
+ * when only the watch is there: its source never dispatches). */
 static void drain (GMainContext *context)
 {
   for (int i = 0; i < 10 && g_main_context_iteration (context, FALSE); i++)
     ;
 }
+
+static gboolean count_dispatch (GObject *, gpointer calls)
+{
+  ++*static_cast<int *> (calls);
+  return G_SOURCE_CONTINUE;
+}
+
+/* The read source libsoup waits on, on a thread with an epoll set: it is
+ * dispatched in the very iteration whose poll found its socket readable;
+ * and when no source waits any more, a readable socket leaves the set
+ * (a level-triggered set would report it on every iteration). */
+START_TEST (test_read_source_flagged_by_the_epoll_set)
+{
+  GMainContext *context = g_main_context_new ();
+  g_main_context_push_thread_default (context);
+  auto watch = std::make_shared<signaling::FdWatch> (context);
+  signaling::FdWatch::set_current (watch);
+  int pair[2];
+  ck_assert_int_eq (socketpair (AF_UNIX, SOCK_STREAM, 0, pair), 0);
+  GSocket *socket = g_socket_new_from_fd (pair[0], nullptr);
+  ck_assert (socket);
+  GSocketConnection *connection = g_socket_connection_factory_create_connection (socket);
+  GIOStream *limited = signaling::ws_limited_stream_new (G_IO_STREAM (connection), 1024 * 1024);
+  auto *input = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (limited));
+  GSource *source = g_pollable_input_stream_create_source (input, nullptr);
+  int dispatched = 0;
+  g_source_set_callback (
+      source, reinterpret_cast<GSourceFunc> (reinterpret_cast<void (*) ()> (count_dispatch)),
+      &dispatched, nullptr);
+  g_source_attach (source, context);
+  signaling::FdWatchEntry probe{ [] (void *) {}, nullptr };
+  ck_assert_msg (!watch->add (pair[0], &probe), "the socket is not in the epoll set");
+
+  g_main_context_iteration (context, FALSE);
+  ck_assert_int_eq (dispatched, 0);
+  ck_assert_int_eq (write (pair[1], "x", 1), 1);
+  g_main_context_iteration (context, FALSE);
+  ck_assert_int_eq (dispatched, 1);
+  char byte;
+  ck_assert_int_eq (recv (pair[0], &byte, 1, 0), 1);
+  g_main_context_iteration (context, FALSE);
+  ck_assert_int_eq (dispatched, 1);
+
+  g_source_destroy (source);
+  g_source_unref (source);
+  ck_assert_int_eq (write (pair[1], "y", 1), 1);
+  g_main_context_iteration (context, FALSE);
+  ck_assert_msg (watch->add (pair[0], &probe), "the socket stayed in the epoll set");
+  watch->remove (pair[0]);
+
+  signaling::FdWatch::set_current (nullptr);
+  g_object_unref (limited);
+  g_object_unref (connection);
+  g_object_unref (socket);
+  close (pair[1]);
+  watch.reset ();
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+}
+END_TEST
 
 START_TEST (test_fd_watch_reports_ready_sockets)
 {
@@ -251,12 +312,11 @@ static double cpu_seconds (GPid pid)
   return (double) (utime + stime) / (double) sysconf (_SC_CLK_TCK);
 }
 
-/* A socket stays in its I/O thread's epoll set for as long as libsoup
- * reads it, and that set is level-triggered: a socket left in it after
- * libsoup stopped reading would be reported on every iteration, and the
- * thread would spin. Connections that end every way (a close handshake, a
- * hang-up in the middle of a frame, a hang-up after a message) leave the
- * server idle. */
+/* The I/O threads' epoll sets are level-triggered: a socket left in one
+ * after libsoup stopped reading it would be reported on every iteration,
+ * and its thread would spin. Seen from outside: connections that end every
+ * way (a close handshake, a hang-up in the middle of a frame, a hang-up
+ * after a message) leave the server idle and serving. */
 START_TEST (test_closed_sockets_leave_the_server_idle)
 {
   auto server = start_server ({ "--io-threads", "2" });
@@ -299,6 +359,7 @@ static Suite *ws_io_suite ()
   tcase_set_timeout (tc, 30);
   tcase_add_test (tc, test_long_frames_split_and_reassembled);
   tcase_add_test (tc, test_fd_watch_reports_ready_sockets);
+  tcase_add_test (tc, test_read_source_flagged_by_the_epoll_set);
   tcase_add_test (tc, test_sessions_across_io_threads);
   tcase_add_test (tc, test_closed_sockets_leave_the_server_idle);
   suite_add_tcase (s, tc);
