@@ -21,10 +21,20 @@ struct FdWatch::Source {
 /* The loop's poll said the epoll set has ready descriptors: tell their
  * owners now, so that the sources checked after this one are flagged in
  * this same iteration. The watch's own source never dispatches. */
+/* Polls the epoll descriptor unless held (GLib reads the events of a
+ * poll record on every iteration). */
+gboolean FdWatch::prepare (GSource *source, gint *timeout)
+{
+  auto *self = reinterpret_cast<Source *> (source);
+  self->poll.events = self->watch->held () ? 0 : G_IO_IN;
+  *timeout = -1;
+  return FALSE;
+}
+
 gboolean FdWatch::check (GSource *source)
 {
   auto *self = reinterpret_cast<Source *> (source);
-  if (self->poll.revents & G_IO_IN)
+  if ((self->poll.revents & G_IO_IN) && !self->watch->held ())
     self->watch->take_events ();
   return FALSE;
 }
@@ -48,7 +58,7 @@ void FdWatch::take_events ()
 FdWatch::FdWatch (GMainContext *context)
     : context_ (g_main_context_ref (context)), epoll_fd_ (epoll_create1 (EPOLL_CLOEXEC))
 {
-  static GSourceFuncs funcs = { nullptr,
+  static GSourceFuncs funcs = { prepare,
                                 check,
                                 [] (GSource *, GSourceFunc, gpointer) -> gboolean { return G_SOURCE_CONTINUE; },
                                 nullptr,

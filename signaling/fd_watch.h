@@ -16,6 +16,7 @@
 
 #include <glib.h>
 
+#include <atomic>
 #include <memory>
 
 namespace gv::signaling {
@@ -44,6 +45,11 @@ public:
   /* Before `fd` is closed or `entry` freed. */
   void remove (int fd);
 
+  /* While `*hold` is true the loop does not poll the epoll set: nothing
+   * is flagged, the sockets' bytes wait in the kernel. Whoever clears it
+   * wakes the context. Set before the loop runs. */
+  void set_hold (const std::atomic<bool> *hold) { hold_ = hold; }
+
   /* The context whose loop the watch flags sources in. */
   GMainContext *context () const { return context_; }
 
@@ -59,10 +65,13 @@ public:
 
 private:
   struct Source;
+  static gboolean prepare (GSource *source, gint *timeout);
   static gboolean check (GSource *source);
+  bool held () const { return hold_ && hold_->load (std::memory_order_acquire); }
   void take_events ();
 
   GMainContext *context_;
+  const std::atomic<bool> *hold_ = nullptr;
   int epoll_fd_;
   GSource *source_;
 };

@@ -36,16 +36,34 @@ public:
   WakeQueue (const WakeQueue &) = delete;
   WakeQueue &operator= (const WakeQueue &) = delete;
 
+  /* From then on, a push that leaves `high` items or more queued raises
+   * `*flag`, under the queue's lock: a drain that takes the item sees the
+   * flag afterwards (queued ()). Before any push. */
+  void set_high_water (size_t high, std::atomic<bool> *flag)
+  {
+    high_ = high;
+    high_flag_ = flag;
+  }
+
   void push (T item)
   {
     bool wake;
     {
       std::lock_guard<std::mutex> hold (lock_);
       items_.push_back (std::move (item));
+      if (high_flag_ && items_.size () >= high_)
+        high_flag_->store (true, std::memory_order_release);
       wake = !pending_.exchange (true, std::memory_order_acq_rel);
     }
     if (wake)
       g_main_context_wakeup (context_);
+  }
+
+  /* Items pushed and not yet handed to the drain. */
+  size_t queued ()
+  {
+    std::lock_guard<std::mutex> hold (lock_);
+    return items_.size ();
   }
 
   /* Hands what is queued to the drain now (the draining thread only). */
@@ -92,6 +110,8 @@ private:
   std::vector<T> items_;
   std::vector<T> batch_; /* the draining thread's */
   std::atomic<bool> pending_{ false };
+  size_t high_ = 0;
+  std::atomic<bool> *high_flag_ = nullptr;
 };
 
 } // namespace gv::signaling

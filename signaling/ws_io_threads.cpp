@@ -45,24 +45,46 @@ struct Op {
 
 } // namespace
 
+/* Events on their way to the owner's thread. When that thread falls
+ * behind by kHoldAt messages (about 25 MB of small ones), the I/O threads
+ * stop reading (fd_watch.h: the sockets' bytes wait in the kernel, and TCP
+ * slows the senders) until fewer than kResumeAt wait: many clients sending
+ * at their rate limit at once cannot grow the server's memory without
+ * bound (the rate limits are applied on the owner's thread). Lower marks
+ * cost throughput (tests/bench/README.md). */
 struct WsIoThreads::Inbox {
+  static constexpr size_t kHoldAt = 65536, kResumeAt = 32768;
+  std::atomic<bool> hold{ false };
+  std::vector<GMainContext *> readers; /* the I/O threads'; owner's thread */
   WakeQueue<Delivery> queue;
+
   Inbox (GMainContext *context, Sink sink)
-      : queue (context, "ghostview websocket events", [sink] (std::vector<Delivery> &batch) {
+      : queue (context, "ghostview websocket events", [this, sink] (std::vector<Delivery> &batch) {
           for (auto &d : batch) {
             if (d.kind == WsEvent::Kind::Closed && d.channel->on_closed)
               d.channel->on_closed ();
             if (d.channel->user)
               sink (WsEvent{ d.kind, d.channel, d.data.get () });
           }
+          resume_when_caught_up ();
         })
-  {}
+  {
+    queue.set_high_water (kHoldAt, &hold);
+  }
+
+  void resume_when_caught_up ()
+  {
+    if (queue.queued () < kResumeAt && hold.exchange (false, std::memory_order_acq_rel))
+      for (GMainContext *reader : readers)
+        g_main_context_wakeup (reader);
+  }
 };
 
 /* One I/O thread: its context, its loop, its share of the WebSockets. */
 struct WsShard {
-  WsShard (guint index, const WsIoThreads::Options &options, WakeQueue<Delivery> *inbox)
-      : options (options), inbox (inbox), context (g_main_context_new ()),
+  WsShard (guint index, const WsIoThreads::Options &options, WakeQueue<Delivery> *inbox,
+           const std::atomic<bool> *hold)
+      : options (options), inbox (inbox), hold (hold), context (g_main_context_new ()),
         loop (g_main_loop_new (context, FALSE)),
         ops (context, "ghostview websocket requests", [this] (std::vector<Op> &batch) {
           for (auto &op : batch)
@@ -87,7 +109,9 @@ struct WsShard {
     auto *self = static_cast<WsShard *> (data);
     g_main_context_push_thread_default (self->context);
     /* The sockets this thread adopts wait in one epoll set (fd_watch.h). */
-    FdWatch::set_current (std::make_shared<FdWatch> (self->context));
+    auto watch = std::make_shared<FdWatch> (self->context);
+    watch->set_hold (self->hold);
+    FdWatch::set_current (std::move (watch));
     if (self->sweeps_keepalive ())
       self->arm_timer = self->add_timeout (self->options.keepalive_s * 1000, arm_keepalive);
     g_main_loop_run (self->loop);
@@ -259,6 +283,7 @@ struct WsShard {
   const WsIoThreads::Options options;
   std::atomic<guint> sockets{ 0 }; /* WebSockets it carries */
   WakeQueue<Delivery> *const inbox;
+  const std::atomic<bool> *const hold; /* stop reading: the inbox is full */
   GMainContext *context;
   GMainLoop *loop;
   GThread *thread = nullptr;
@@ -313,13 +338,21 @@ WsIoThreads::WsIoThreads (Options options, Sink sink)
   options_.threads = std::max (1u, options_.threads);
   options_.max_threads = std::max (options_.threads, options_.max_threads);
   for (guint i = 0; i < options_.threads; i++)
-    shards_.push_back (std::make_unique<WsShard> (i, options_, &inbox_->queue));
+    start_thread ();
 }
 
 WsIoThreads::~WsIoThreads ()
 {
   shards_.clear (); /* each joins its thread */
   inbox_.reset ();
+}
+
+WsShard *WsIoThreads::start_thread ()
+{
+  shards_.push_back (
+      std::make_unique<WsShard> ((guint) shards_.size (), options_, &inbox_->queue, &inbox_->hold));
+  inbox_->readers.push_back (shards_.back ()->context);
+  return shards_.back ().get ();
 }
 
 std::shared_ptr<WsChannel> WsIoThreads::adopt (GIOStream *stream, GUri *uri, const char *origin)
@@ -331,9 +364,7 @@ std::shared_ptr<WsChannel> WsIoThreads::adopt (GIOStream *stream, GUri *uri, con
       shard = s.get ();
   if (shard->sockets.load (std::memory_order_relaxed) >= options_.sockets_per_thread &&
       shards_.size () < options_.max_threads) {
-    shards_.push_back (
-        std::make_unique<WsShard> ((guint) shards_.size (), options_, &inbox_->queue));
-    shard = shards_.back ().get ();
+    shard = start_thread ();
   }
   shard->sockets.fetch_add (1, std::memory_order_relaxed);
   auto channel = std::make_shared<WsChannel> (shard);

@@ -105,6 +105,7 @@ public:
 
 private:
   struct Inbox;
+  WsShard *start_thread ();
   std::unique_ptr<Inbox> inbox_;
   Options options_;
   std::vector<std::unique_ptr<WsShard>> shards_;

@@ -5,6 +5,7 @@
  * (ws_io_threads.h) relay every byte. */
 #include "fd_watch.h"
 #include "harness.h"
+#include "wake_queue.h"
 #include "ws_limited_stream.h"
 
 #include "gv_check.h"
@@ -137,6 +138,36 @@ static gboolean count_dispatch (GObject *, gpointer calls)
   return G_SOURCE_CONTINUE;
 }
 
+/* The queue toward the owner's thread raises its high-water flag at the
+ * push that fills it to the mark, and the flag stays up for the drain to
+ * see. */
+START_TEST (test_wake_queue_high_water)
+{
+  GMainContext *context = g_main_context_new ();
+  size_t drained = 0, seen_queued = 99;
+  signaling::WakeQueue<int> *queue_ptr = nullptr;
+  signaling::WakeQueue<int> queue (context, "test", [&] (std::vector<int> &batch) {
+    drained += batch.size ();
+    seen_queued = queue_ptr->queued ();
+  });
+  queue_ptr = &queue;
+  std::atomic<bool> high{ false };
+  queue.set_high_water (3, &high);
+  queue.push (1);
+  queue.push (2);
+  ck_assert (!high);
+  ck_assert_uint_eq (queue.queued (), 2);
+  queue.push (3);
+  ck_assert (high);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  ck_assert_uint_eq (drained, 3);
+  ck_assert_uint_eq (seen_queued, 0);
+  ck_assert (high); /* lowering it is the owner's call */
+  g_main_context_unref (context);
+}
+END_TEST
+
 /* The read source libsoup waits on, on a thread with an epoll set: it is
  * dispatched in the very iteration whose poll found its socket readable;
  * and when no source waits any more, a readable socket leaves the set
@@ -219,6 +250,18 @@ START_TEST (test_fd_watch_reports_ready_sockets)
   ck_assert_int_eq (busy_calls, 2);
   ck_assert_int_eq (quiet_calls, 0);
 
+  /* Held (the owner's thread is behind): the loop does not look. */
+  std::atomic<bool> held{ true };
+  watch->set_hold (&held);
+  ck_assert_int_eq (write (busy[1], "h", 1), 1);
+  g_main_context_iteration (context, FALSE);
+  ck_assert_int_eq (busy_calls, 2);
+  held = false;
+  g_main_context_iteration (context, FALSE);
+  ck_assert_int_eq (busy_calls, 3);
+  ck_assert_int_eq (read (busy[0], &byte, 1), 1);
+  watch->set_hold (nullptr);
+
   /* A hung-up peer counts as ready; a removed socket is never told again. */
   close (quiet[1]);
   g_main_context_iteration (context, FALSE);
@@ -227,7 +270,7 @@ START_TEST (test_fd_watch_reports_ready_sockets)
   ck_assert_int_eq (write (busy[1], "y", 1), 1);
   drain (context);
   ck_assert_int_eq (quiet_calls, 1);
-  ck_assert_int_ge (busy_calls, 3);
+  ck_assert_int_ge (busy_calls, 4);
 
   watch.reset ();
   close (quiet[0]);
@@ -360,6 +403,7 @@ static Suite *ws_io_suite ()
   tcase_add_test (tc, test_long_frames_split_and_reassembled);
   tcase_add_test (tc, test_fd_watch_reports_ready_sockets);
   tcase_add_test (tc, test_read_source_flagged_by_the_epoll_set);
+  tcase_add_test (tc, test_wake_queue_high_water);
   tcase_add_test (tc, test_sessions_across_io_threads);
   tcase_add_test (tc, test_closed_sockets_leave_the_server_idle);
   suite_add_tcase (s, tc);
