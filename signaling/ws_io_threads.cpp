@@ -46,14 +46,15 @@ struct Op {
 } // namespace
 
 /* Events on their way to the owner's thread. When that thread falls
- * behind by kHoldAt messages (about 25 MB of small ones), the I/O threads
+ * behind by kHoldAt messages (about 100 MB of small ones), the I/O threads
  * stop reading (fd_watch.h: the sockets' bytes wait in the kernel, and TCP
  * slows the senders) until fewer than kResumeAt wait: many clients sending
  * at their rate limit at once cannot grow the server's memory without
- * bound (the rate limits are applied on the owner's thread). Lower marks
- * cost throughput (tests/bench/README.md). */
+ * bound (the rate limits are applied on the owner's thread). The marks
+ * sit above what the relay benchmark keeps in flight: lower ones cost its
+ * throughput (tests/bench/README.md). */
 struct WsIoThreads::Inbox {
-  static constexpr size_t kHoldAt = 65536, kResumeAt = 32768;
+  static constexpr size_t kHoldAt = 262144, kResumeAt = 131072;
   std::atomic<bool> hold{ false };
   std::vector<GMainContext *> readers; /* the I/O threads'; owner's thread */
   WakeQueue<Delivery> queue;
