@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <utility>
 
 namespace gv::signaling {
@@ -18,9 +17,6 @@ struct FdWatch::Source {
   FdWatch *watch;
 };
 
-/* The loop's poll said the epoll set has ready descriptors: tell their
- * owners now, so that the sources checked after this one are flagged in
- * this same iteration. The watch's own source never dispatches. */
 /* Polls the epoll descriptor unless held (GLib reads the events of a
  * poll record on every iteration). */
 gboolean FdWatch::prepare (GSource *source, gint *timeout)
@@ -31,6 +27,9 @@ gboolean FdWatch::prepare (GSource *source, gint *timeout)
   return FALSE;
 }
 
+/* The loop's poll said the epoll set has ready descriptors: tell their
+ * owners now, so that the sources checked after this one are flagged in
+ * this same iteration. The watch's own source never dispatches. */
 gboolean FdWatch::check (GSource *source)
 {
   auto *self = reinterpret_cast<Source *> (source);

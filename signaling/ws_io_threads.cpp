@@ -75,7 +75,9 @@ struct WsIoThreads::Inbox {
 
   void resume_when_caught_up ()
   {
-    if (queue.queued () < kResumeAt && hold.exchange (false, std::memory_order_acq_rel))
+    /* The queue's lock only while held (raised under it, so seen here). */
+    if (hold.load (std::memory_order_acquire) && queue.queued () < kResumeAt &&
+        hold.exchange (false, std::memory_order_acq_rel))
       for (GMainContext *reader : readers)
         g_main_context_wakeup (reader);
   }
